@@ -1,0 +1,148 @@
+"""HTTP glue for Powertools ``APIGatewayRestResolver``: error mapping, body size guard, ETags.
+
+``build_resolver()`` returns a resolver with validation enabled and every error mapped once to
+``application/problem+json``. Nothing a client sends can produce a 5xx: unexpected exceptions are
+logged and reported as 503 only when a dependency failed, otherwise the bug surfaces as a 500 with no
+internals in the body (and an alarm in the cloud).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shop_kernel.errors import (
+    PROBLEM_BASE,
+    DependencyUnavailable,
+    DomainError,
+    FieldError,
+    MalformedRequest,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
+from shop_kernel.observability import logger
+
+PROBLEM_JSON = "application/problem+json"
+MAX_BODY_BYTES = 1_000_000
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+
+
+def problem_response(error: DomainError, path: str | None = None) -> Response:
+    headers: dict[str, str] = {}
+    if error.status == 503:
+        headers["Retry-After"] = "1"
+    return Response(
+        status_code=error.status,
+        content_type=PROBLEM_JSON,
+        body=json.dumps(error.problem(path), default=str),
+        headers=headers,
+    )
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_problem(exc: RequestValidationError) -> DomainError:
+    errors = []
+    for err in exc.errors():
+        kind = err.get("type", "invalid")
+        message = err.get("msg", "invalid value")
+        if kind == "extra_forbidden":
+            message = "unknown field: remove it (prices, totals and ids are computed by the server)"
+        if kind == "json_invalid":
+            return MalformedRequest("the body is not valid JSON")
+        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message, code=kind))
+    return ValidationFailed("one or more fields are not valid", errors=errors)
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, BotoCoreError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in _TRANSIENT
+    return False
+
+
+def build_resolver(**kwargs: Any) -> APIGatewayRestResolver:
+    """A REST resolver with validation, problem+json errors and a body size guard."""
+    app = APIGatewayRestResolver(enable_validation=True, **kwargs)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return problem_response(exc, app.current_event.path)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return problem_response(validation_problem(exc), app.current_event.path)
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        return problem_response(NotFound("no such route"), app.current_event.path)
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        if _is_transient(exc):
+            logger.warning("dependency unavailable", exc_info=exc)
+            return problem_response(DependencyUnavailable("please retry shortly"), app.current_event.path)
+        logger.exception("unhandled error")
+        body = {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500}
+        return Response(status_code=500, content_type=PROBLEM_JSON, body=json.dumps(body))
+
+    def _guard_body(app: APIGatewayRestResolver, next_middleware: Any) -> Response:
+        body = app.current_event.body or ""
+        if len(body.encode()) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+        if body and app.current_event.http_method in {"POST", "PUT", "PATCH"}:
+            ctype = (app.current_event.headers or {}).get("content-type") or (
+                app.current_event.headers or {}
+            ).get("Content-Type", "application/json")
+            if ctype.split(";")[0].strip() in {"application/json", ""}:
+                try:
+                    json.loads(body)
+                except ValueError as exc:
+                    raise MalformedRequest(f"the body is not valid JSON: {exc}") from exc
+        return next_middleware(app)
+
+    app.use(middlewares=[_guard_body])
+    return app
+
+
+def header(app: APIGatewayRestResolver, name: str) -> str | None:
+    """Case-insensitive request header lookup."""
+    headers = app.current_event.headers or {}
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match: "7"`` -> 7. ``None`` when absent; a malformed value is a 400."""
+    if value is None:
+        return None
+    raw = value.strip()
+    if raw.startswith("W/"):
+        raw = raw[2:]
+    raw = raw.strip('"')
+    if not raw.isdigit():
+        raise MalformedRequest("If-Match must be the ETag of the version you read, e.g. \"3\"")
+    return int(raw)
