@@ -1,0 +1,166 @@
+"""The resource definitions both the CDK app and the local stack are built from.
+
+Pure data, no CDK import: ``infra/constructs`` turns these specs into CloudFormation resources, and
+``infra/local`` creates the same tables, buses, rules and secrets in moto. ``tests/infra`` checks that
+the synthesised template and the local resources agree, so the two cannot drift.
+
+Physical names are ``shop-<stage>-<name>`` locally; in the cloud CloudFormation names them and
+functions receive the names through environment variables (``<NAME>_TABLE_NAME`` etc.).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+APP = "shop"
+CONTEXTS: tuple[str, ...] = ("catalog",)  # grows with each bounded context: search, cart, checkout, ...
+COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table: string keys, on-demand, PITR. Access patterns are documented per context."""
+
+    name: str
+    partition_key: str = "pk"
+    sort_key: str | None = "sk"
+    indexes: tuple[IndexSpec, ...] = ()
+    stream: Literal["NEW_AND_OLD_IMAGES", "NEW_IMAGE", "KEYS_ONLY"] | None = None
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """A Secrets Manager secret with a generated value (the local stack generates one too)."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """An EventBridge rule on the stage's bus. ``target`` names a queue or the event log group."""
+
+    name: str
+    description: str
+    pattern: dict[str, Any]
+    target: str
+
+
+@dataclass(frozen=True)
+class StreamTrigger:
+    table: str
+    batch_size: int = 100
+    # Only records whose new or old image has this ``type`` attribute reach the function.
+    item_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function. ``handler`` is ``<context>.handlers.<module>.handler`` under ``functions/``."""
+
+    name: str
+    context: str
+    handler: str
+    description: str
+    memory_mb: int = 512
+    timeout_s: int = 10
+    tables_rw: tuple[str, ...] = ()
+    tables_ro: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    publishes_events: bool = False
+    stream: StreamTrigger | None = None
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """A REST API resource tree ``/<prefix>/{proxy+}`` proxied to one function."""
+
+    prefix: str
+    function: str
+    authorized: bool
+    groups: tuple[str, ...] = field(default_factory=tuple)
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        name="catalog",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
+)
+
+SECRETS: tuple[SecretSpec, ...] = (
+    SecretSpec(
+        name="cursor-signing-key",
+        description="HMAC key that signs pagination cursors so clients cannot forge them",
+    ),
+)
+
+EVENT_LOG_TARGET = "event-log"  # a CloudWatch log group in the cloud, a queue locally
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        name="all-domain-events-to-log",
+        description="Every domain event, kept searchable for support and debugging",
+        pattern={"source": [{"prefix": "shop."}]},
+        target=EVENT_LOG_TARGET,
+    ),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        name="catalog-api",
+        context="catalog",
+        handler="catalog.handlers.api.handler",
+        description="Catalog / PIM REST API: public browsing and merchandiser administration",
+        memory_mb=1024,
+        timeout_s=29,
+        tables_rw=("catalog",),
+        secrets=("cursor-signing-key",),
+    ),
+    FunctionSpec(
+        name="catalog-events",
+        context="catalog",
+        handler="catalog.handlers.stream.handler",
+        description="Turns catalog table changes into ProductPublished/Updated/Archived and PriceChanged",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="catalog", item_types=("product",)),
+    ),
+)
+
+API_ROUTES: tuple[ApiRoute, ...] = (
+    ApiRoute(prefix="catalog", function="catalog-api", authorized=False),
+    ApiRoute(prefix="admin/catalog", function="catalog-api", authorized=True, groups=("merchandisers",)),
+)
+
+EVENT_ARCHIVE_RETENTION_DAYS = 365
+API_THROTTLE_RATE = 200
+API_THROTTLE_BURST = 400
+
+
+def physical_name(stage: str, name: str) -> str:
+    return f"{APP}-{stage}-{name}"
+
+
+def env_name(resource: str, kind: str) -> str:
+    """``env_name("catalog", "table")`` -> ``CATALOG_TABLE_NAME``: how functions learn physical names."""
+    return f"{resource.upper().replace('-', '_')}_{kind.upper()}_NAME"
+
+
+def table(name: str) -> TableSpec:
+    return next(t for t in TABLES if t.name == name)
+
+
+def function(name: str) -> FunctionSpec:
+    return next(f for f in FUNCTIONS if f.name == name)
