@@ -77,9 +77,26 @@ def _is_transient(exc: Exception) -> bool:
     return False
 
 
-def build_resolver(**kwargs: Any) -> APIGatewayRestResolver:
+class ShopResolver(APIGatewayRestResolver):
+    """Rejects oversized bodies before anything parses them (validation runs before middlewares)."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        body = event.get("body") or ""
+        if len(body) > MAX_BODY_BYTES:
+            problem = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes").problem(event.get("path"))
+            return {
+                "statusCode": 413,
+                "headers": {"Content-Type": PROBLEM_JSON},
+                "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
+                "body": json.dumps(problem),
+                "isBase64Encoded": False,
+            }
+        return super().resolve(event, context)
+
+
+def build_resolver(**kwargs: Any) -> ShopResolver:
     """A REST resolver with validation, problem+json errors and a body size guard."""
-    app = APIGatewayRestResolver(enable_validation=True, **kwargs)
+    app = ShopResolver(enable_validation=True, **kwargs)
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response:
@@ -102,22 +119,6 @@ def build_resolver(**kwargs: Any) -> APIGatewayRestResolver:
         body = {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500}
         return Response(status_code=500, content_type=PROBLEM_JSON, body=json.dumps(body))
 
-    def _guard_body(app: APIGatewayRestResolver, next_middleware: Any) -> Response:
-        body = app.current_event.body or ""
-        if len(body.encode()) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
-        if body and app.current_event.http_method in {"POST", "PUT", "PATCH"}:
-            ctype = (app.current_event.headers or {}).get("content-type") or (
-                app.current_event.headers or {}
-            ).get("Content-Type", "application/json")
-            if ctype.split(";")[0].strip() in {"application/json", ""}:
-                try:
-                    json.loads(body)
-                except ValueError as exc:
-                    raise MalformedRequest(f"the body is not valid JSON: {exc}") from exc
-        return next_middleware(app)
-
-    app.use(middlewares=[_guard_body])
     return app
 
 
