@@ -14,16 +14,25 @@ class ThingHappened(BaseModel):
 
 def _event(i=1):
     return make_event(
-        "shop.test", "ThingHappened", ThingHappened(thing_id=f"t{i}"),
-        version="1.0", occurred_at="2026-11-23T10:00:00.000Z", event_id=f"evt-{i}", correlation_id="c1",
+        "shop.test",
+        "ThingHappened",
+        ThingHappened(thing_id=f"t{i}"),
+        version="1.0",
+        occurred_at="2026-11-23T10:00:00.000Z",
+        event_id=f"evt-{i}",
+        correlation_id="c1",
     )
 
 
 def test_envelope_has_metadata_and_data():
     detail = _event().detail()
     assert detail == {
-        "metadata": {"version": "1.0", "eventId": "evt-1", "occurredAt": "2026-11-23T10:00:00.000Z",
-                     "correlationId": "c1"},
+        "metadata": {
+            "version": "1.0",
+            "eventId": "evt-1",
+            "occurredAt": "2026-11-23T10:00:00.000Z",
+            "correlationId": "c1",
+        },
         "data": {"thing_id": "t1"},
     }
 
@@ -44,8 +53,10 @@ def test_publisher_delivers_envelopes_through_a_rule():
     received = []
     while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
         received += [json.loads(m["Body"]) for m in batch]
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+        )
     assert len(received) == 12
     assert {r["detail"]["metadata"]["eventId"] for r in received} == {f"evt-{i}" for i in range(12)}
     assert received[0]["detail-type"] == "ThingHappened"
@@ -54,7 +65,10 @@ def test_publisher_delivers_envelopes_through_a_rule():
 def test_publisher_reports_rejected_entries():
     class RejectingClient:
         def put_events(self, Entries):  # noqa: N803 - boto3 signature
-            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure"}] + [{}] * (len(Entries) - 1)}
+            return {
+                "FailedEntryCount": 1,
+                "Entries": [{"ErrorCode": "InternalFailure"}] + [{}] * (len(Entries) - 1),
+            }
 
     with pytest.raises(PublishFailed) as err:
         EventBridgePublisher(RejectingClient(), "bus").publish([_event(1), _event(2)])

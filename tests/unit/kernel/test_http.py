@@ -60,7 +60,9 @@ def _header(response, name):
 
 
 def test_valid_request_passes():
-    status, _, body = call("POST", "/things", json.dumps({"name": "a", "price": {"amount": 1, "currency": "EUR"}}))
+    status, _, body = call(
+        "POST", "/things", json.dumps({"name": "a", "price": {"amount": 1, "currency": "EUR"}})
+    )
     assert (status, body) == (200, {"name": "a"})
 
 
@@ -76,7 +78,9 @@ def test_unknown_field_is_a_422_naming_the_field():
 
 
 def test_float_price_and_unknown_currency_are_rejected():
-    status, _, body = call("POST", "/things", json.dumps({"name": "a", "price": {"amount": 1.5, "currency": "XXX"}}))
+    status, _, body = call(
+        "POST", "/things", json.dumps({"name": "a", "price": {"amount": 1.5, "currency": "XXX"}})
+    )
     assert status == 422
     fields = {e["field"] for e in body["errors"]}
     assert any(f.endswith("price.amount") for f in fields)

@@ -32,7 +32,9 @@ def _event(groups):
     return {"requestContext": {"authorizer": {"claims": {"sub": "u1", "cognito:groups": groups}}}}
 
 
-@pytest.mark.parametrize("groups", ["merchandisers", "[merchandisers, ops]", "ops,merchandisers", ["merchandisers"]])
+@pytest.mark.parametrize(
+    "groups", ["merchandisers", "[merchandisers, ops]", "ops,merchandisers", ["merchandisers"]]
+)
 def test_groups_are_read_in_every_shape_api_gateway_sends(groups):
     assert caller_from_event(_event(groups)).in_any(Group.MERCHANDISERS)
 

@@ -45,7 +45,9 @@ def test_allocate_splits_exactly_with_largest_remainder():
 
 @given(
     amount=st.integers(min_value=-(10**12), max_value=10**12),
-    ratios=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=20).filter(lambda r: sum(r) > 0),
+    ratios=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=20).filter(
+        lambda r: sum(r) > 0
+    ),
 )
 def test_allocate_parts_always_add_up(amount, ratios):
     parts = Money.of(amount, "EUR").allocate(ratios)

@@ -89,10 +89,14 @@ class CursorCodec:
         payload = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64(payload)}.{self._sign(payload)}"
 
-    def decode(self, cursor: str | None, scope: str = "", field: str = "query.cursor") -> dict[str, Any] | None:
+    def decode(
+        self, cursor: str | None, scope: str = "", field: str = "query.cursor"
+    ) -> dict[str, Any] | None:
         if not cursor:
             return None
-        invalid = ValidationFailed.on(field, "the cursor is not valid for this listing; start again", "cursor")
+        invalid = ValidationFailed.on(
+            field, "the cursor is not valid for this listing; start again", "cursor"
+        )
         try:
             encoded, signature = cursor.split(".", 1)
             payload = _unb64(encoded)

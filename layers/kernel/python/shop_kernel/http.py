@@ -83,7 +83,9 @@ class ShopResolver(APIGatewayRestResolver):
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         if len(body) > MAX_BODY_BYTES:
-            problem = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes").problem(event.get("path"))
+            problem = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes").problem(
+                event.get("path")
+            )
             return {
                 "statusCode": 413,
                 "headers": {"Content-Type": PROBLEM_JSON},
@@ -145,5 +147,5 @@ def parse_if_match(value: str | None) -> int | None:
         raw = raw[2:]
     raw = raw.strip('"')
     if not raw.isdigit():
-        raise MalformedRequest("If-Match must be the ETag of the version you read, e.g. \"3\"")
+        raise MalformedRequest('If-Match must be the ETag of the version you read, e.g. "3"')
     return int(raw)
