@@ -36,7 +36,9 @@ def _event(groups):
     "groups", ["merchandisers", "[merchandisers, ops]", "ops,merchandisers", ["merchandisers"]]
 )
 def test_groups_are_read_in_every_shape_api_gateway_sends(groups):
-    assert caller_from_event(_event(groups)).in_any(Group.MERCHANDISERS)
+    caller = caller_from_event(_event(groups))
+    assert caller is not None
+    assert caller.in_any(Group.MERCHANDISERS)
 
 
 def test_require_rejects_missing_token_and_wrong_group():

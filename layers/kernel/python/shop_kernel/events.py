@@ -57,9 +57,9 @@ def make_event(
         detail_type=detail_type,
         metadata=EventMetadata(
             version=version,
-            eventId=event_id or new_ulid(),
-            occurredAt=occurred_at,
-            correlationId=correlation_id,
+            event_id=event_id or new_ulid(),
+            occurred_at=occurred_at,
+            correlation_id=correlation_id,
         ),
         data=data.model_dump(mode="json"),
     )

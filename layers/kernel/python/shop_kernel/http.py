@@ -9,6 +9,7 @@ internals in the body (and an alarm in the cloud).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -80,7 +81,7 @@ def _is_transient(exc: Exception) -> bool:
 class ShopResolver(APIGatewayRestResolver):
     """Rejects oversized bodies before anything parses them (validation runs before middlewares)."""
 
-    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         if len(body) > MAX_BODY_BYTES:
             problem = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes").problem(
