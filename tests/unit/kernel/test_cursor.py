@@ -46,3 +46,15 @@ def test_serialize_round_trips_ints_and_rejects_floats():
     assert deserialize(serialize(item)) == {"a": 1, "b": {"c": [1, "x"]}, "e": True}
     with pytest.raises(TypeError):
         serialize({"price": 1.5})
+
+
+def test_attribute_values_cover_every_type_we_store():
+    value = {"s": "x", "n": 10**20, "b": False, "l": [1, {"m": "y"}], "ss": {"a", "b"}, "null": None}
+    encoded = serialize_value_and_back(value)
+    assert encoded == {"s": "x", "n": 10**20, "b": False, "l": [1, {"m": "y"}], "ss": ["a", "b"], "null": None}
+
+
+def serialize_value_and_back(value):
+    from shop_kernel.dynamo import deserialize_value, serialize_value
+
+    return deserialize_value(serialize_value(value))

@@ -16,47 +16,74 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from shop_kernel.errors import ValidationFailed
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+# Our own attribute-value codec instead of boto3.dynamodb.types: importing boto3 costs a cold start
+# ~100 ms (see shop_kernel.aws). Numbers are ints (money is minor units) or Decimal; floats are refused.
 
 
-def _to_dynamo(value: Any) -> Any:
+def serialize_value(value: Any) -> dict[str, Any]:
+    """One Python value -> a DynamoDB attribute value."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
     if isinstance(value, float):
         raise TypeError("floats are not stored: use int minor units or a string")
+    if isinstance(value, bytes):
+        return {"B": value}
     if isinstance(value, dict):
-        return {k: _to_dynamo(v) for k, v in value.items()}
+        return {"M": {str(k): serialize_value(v) for k, v in value.items()}}
     if isinstance(value, list | tuple):
-        return [_to_dynamo(v) for v in value]
-    return value
+        return {"L": [serialize_value(v) for v in value]}
+    if isinstance(value, set | frozenset):
+        if all(isinstance(v, str) for v in value):
+            return {"SS": sorted(value)}
+        return {"NS": sorted(str(v) for v in value)}
+    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
 
 
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
-    if isinstance(value, dict):
-        return {k: _from_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(v) for v in value]
-    if isinstance(value, set):
-        return sorted(_from_dynamo(v) for v in value)
-    return value
+def _number(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        number = Decimal(text)
+        return int(number) if number == number.to_integral_value() else text
+
+
+def deserialize_value(value: dict[str, Any]) -> Any:
+    """One DynamoDB attribute value -> plain Python (ints, never Decimal)."""
+    ((kind, raw),) = value.items()
+    if kind == "S" or kind == "B":
+        return raw
+    if kind == "N":
+        return _number(raw)
+    if kind == "BOOL":
+        return raw
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: deserialize_value(v) for k, v in raw.items()}
+    if kind == "L":
+        return [deserialize_value(v) for v in raw]
+    if kind == "SS" or kind == "BS":
+        return sorted(raw)
+    if kind == "NS":
+        return sorted(_number(v) for v in raw)  # type: ignore[type-var]
+    raise TypeError(f"unknown attribute type {kind}")
 
 
 def serialize(item: dict[str, Any]) -> dict[str, Any]:
     """A plain dict -> DynamoDB attribute-value map. ``None`` values are dropped."""
-    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if v is not None}
+    return {k: serialize_value(v) for k, v in item.items() if v is not None}
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
-
-
-def serialize_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_to_dynamo(value))
+    return {k: deserialize_value(v) for k, v in item.items()}
 
 
 def _b64(data: bytes) -> str:
