@@ -1,0 +1,89 @@
+"""``python -m infra.local run | token``: the local stack's command line (``make run``, ``make token``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from infra.local import DEFAULT_STAGE
+from infra.local.moto_server import PortInUse
+from infra.local.runner import LocalStack, Options
+from infra.local.tokens import DEFAULT_TTL_S, issue_token
+from infra.resources import COGNITO_GROUPS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start moto, the local API and the pollers; seed the demo catalog")
+    run.add_argument("--stage", default=DEFAULT_STAGE)
+    run.add_argument("--api-port", type=int, default=None, help="default 3000 (or a free port if busy)")
+    run.add_argument("--moto-port", type=int, default=None, help="default 5000 (or a free port if busy)")
+    run.add_argument("--no-seed", action="store_true", help="start with empty tables")
+    run.add_argument(
+        "--keep-event-log",
+        action="store_true",
+        help="leave domain events on the event-log queue instead of printing (and consuming) them",
+    )
+
+    token = commands.add_parser("token", help="print a locally signed bearer token")
+    token.add_argument("--role", choices=COGNITO_GROUPS, default="merchandisers")
+    token.add_argument("--subject", default=None, help="the user's sub claim (stable per role by default)")
+    token.add_argument("--email", default=None)
+    token.add_argument("--hours", type=float, default=DEFAULT_TTL_S / 3600)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
+    for noisy in ("werkzeug", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("infra.local").info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+    options = Options(
+        stage=args.stage,
+        api_port=args.api_port,
+        moto_port=args.moto_port,
+        seed=not args.no_seed,
+        print_event_log=not args.keep_event_log,
+    )
+    stack = LocalStack(options)
+    try:
+        stack.start()
+        if not stop.is_set():
+            stack.seed()
+        if not stop.is_set():
+            print(stack.banner(), flush=True)
+        while not stop.wait(0.5):
+            pass
+    except PortInUse as exc:
+        logging.getLogger("infra.local").error("%s", exc)
+        return 2
+    finally:
+        stack.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "token":
+        print(issue_token(args.role, subject=args.subject, email=args.email, ttl_s=int(args.hours * 3600)))
+        return 0
+    return _run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

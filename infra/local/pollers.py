@@ -1,0 +1,374 @@
+"""Event source mappings, locally: pollers that feed DynamoDB stream and SQS batches to the handlers.
+
+``StreamPoller`` does what Lambda's DynamoDB stream mapping does for a ``FunctionSpec.stream`` trigger:
+reads every shard from LATEST, drops records whose image ``type`` is not in ``item_types`` (the cloud's
+filter criteria), invokes with real-shaped batches and honours ``batchItemFailures`` (retry from the
+first failed sequence number, a bounded number of times, then an on-failure record to the DLQ and
+move on). ``SqsPoller`` does the same for queues: failed messages are left for the queue's redrive
+policy. ``EventLogPrinter`` is the console end of the ``event-log`` queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from infra.local import REGION
+from infra.local.functions import LocalFunction
+from infra.resources import StreamTrigger
+
+log = logging.getLogger("infra.local.pollers")
+
+POLL_INTERVAL_S = 0.2
+STREAM_MAX_RETRIES = 2  # retries after the first attempt, as the cloud mapping's retryAttempts
+SHARD_REFRESH_S = 10.0
+_PREFIXED_ID = re.compile(r"^[a-z]{2,8}_[0-9A-HJKMNP-TV-Z]{26}$")
+
+Invoke = Callable[[dict[str, Any]], Any]
+
+
+def _epoch(value: Any) -> int:
+    return int(value.timestamp()) if isinstance(value, datetime) else int(value)
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def failed_identifiers(result: Any) -> list[str] | None:
+    """The ``itemIdentifier``s a handler reported; ``None`` when it reported none (all succeeded)."""
+    if not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return None
+    return [str(item.get("itemIdentifier")) for item in result["batchItemFailures"]]
+
+
+# --- DynamoDB streams ----------------------------------------------------------------------------
+
+
+def to_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A ``GetRecords`` record -> the record shape Lambda delivers for a DynamoDB stream."""
+    data = record["dynamodb"]
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": _epoch(data["ApproximateCreationDateTime"]),
+        "Keys": data["Keys"],
+        "SequenceNumber": data["SequenceNumber"],
+        "SizeBytes": data["SizeBytes"],
+        "StreamViewType": data["StreamViewType"],
+    }
+    for image in ("NewImage", "OldImage"):
+        if image in data:
+            dynamodb[image] = data[image]
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def passes_filter(record: dict[str, Any], trigger: StreamTrigger) -> bool:
+    """The trigger's filter criteria: the new or the old image has a listed ``type``."""
+    if not trigger.item_types:
+        return True
+    for image in ("NewImage", "OldImage"):
+        item_type = (record["dynamodb"].get(image) or {}).get("type", {}).get("S")
+        if item_type in trigger.item_types:
+            return True
+    return False
+
+
+class StreamPoller:
+    """Feeds one table stream to one function, as Lambda's event source mapping does."""
+
+    def __init__(
+        self,
+        function: LocalFunction,
+        stream_arn: str,
+        dlq_url: str,
+        *,
+        max_retries: int = STREAM_MAX_RETRIES,
+        interval_s: float = POLL_INTERVAL_S,
+    ) -> None:
+        if function.spec.stream is None:
+            raise ValueError(f"{function.spec.name} has no stream trigger")
+        self.function = function
+        self.trigger: StreamTrigger = function.spec.stream
+        self.stream_arn = stream_arn
+        self.dlq_url = dlq_url
+        self.max_retries = max_retries
+        self.interval_s = interval_s
+        self._streams = boto3.client("dynamodbstreams", region_name=REGION)
+        self._sqs = boto3.client("sqs", region_name=REGION)
+        self._iterators: dict[str, str | None] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"stream-{function.spec.name}", daemon=True)
+        self._last_refresh = 0.0
+
+    def start(self) -> None:
+        # Position at LATEST before returning, so every write after start() is delivered.
+        self._refresh_shards(initial=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _refresh_shards(self, initial: bool = False) -> None:
+        shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            if shard["ShardId"] in self._iterators:
+                continue
+            # Shards that appear later are read from their start, so no record is skipped.
+            position = "LATEST" if initial else "TRIM_HORIZON"
+            self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType=position
+            )["ShardIterator"]
+        self._last_refresh = time.monotonic()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.poll_once()
+            except Exception:
+                log.exception("stream poller for %s failed; polling again", self.function.spec.name)
+
+    def poll_once(self) -> int:
+        """Reads each shard once and delivers what arrived; returns how many records were read."""
+        if time.monotonic() - self._last_refresh > SHARD_REFRESH_S:
+            self._refresh_shards()
+        read = 0
+        for shard_id, iterator in list(self._iterators.items()):
+            if iterator is None:
+                continue  # a closed shard
+            response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            records = [to_lambda_record(r, self.stream_arn) for r in response.get("Records", [])]
+            read += len(records)
+            wanted = [r for r in records if passes_filter(r, self.trigger)]
+            for start in range(0, len(wanted), self.trigger.batch_size):
+                self.deliver(shard_id, wanted[start : start + self.trigger.batch_size])
+        return read
+
+    def deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
+        """Invokes until the batch succeeds; retries resume at the first failed record."""
+        attempts = 0
+        while batch:
+            attempts += 1
+            failed_from = self._invoke(batch)
+            if failed_from is None:
+                return
+            batch = batch[failed_from:]
+            if attempts > self.max_retries:
+                self._send_to_dlq(shard_id, batch, attempts)
+                return
+            time.sleep(min(0.05 * 2**attempts, 1.0))
+
+    def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
+        """``None`` on success, else the index of the first record to retry from."""
+        try:
+            result = self.function.invoke({"Records": batch})
+        except Exception:
+            log.exception(
+                "%s raised on a batch of %d: retrying the whole batch", self.function.spec.name, len(batch)
+            )
+            return 0
+        failed = failed_identifiers(result)
+        if failed is None:
+            return None
+        sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in batch]
+        if not all(identifier in sequence_numbers for identifier in failed):
+            log.warning(
+                "%s reported unknown itemIdentifiers %s: retrying the whole batch",
+                self.function.spec.name,
+                failed,
+            )
+            return 0
+        first = min(sequence_numbers.index(identifier) for identifier in failed)
+        log.warning(
+            "%s failed from record %s; retrying from there", self.function.spec.name, sequence_numbers[first]
+        )
+        return first
+
+    def _send_to_dlq(self, shard_id: str, batch: list[dict[str, Any]], attempts: int) -> None:
+        """The on-failure record Lambda sends for a stream batch (it names the records, it does not hold them)."""
+        first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+        message = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.function.new_context().invoked_function_arn,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "version": "1.0",
+            "timestamp": _iso_now(),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": first["ApproximateCreationDateTime"],
+                "approximateArrivalOfLastRecord": last["ApproximateCreationDateTime"],
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+        }
+        self._sqs.send_message(QueueUrl=self.dlq_url, MessageBody=json.dumps(message))
+        log.error(
+            "%s gave up on %d record(s) from %s after %d attempts: sent to the DLQ",
+            self.function.spec.name,
+            len(batch),
+            first["SequenceNumber"],
+            attempts,
+        )
+
+
+# --- SQS -----------------------------------------------------------------------------------------
+
+
+def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType"),
+    }
+
+
+def to_sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """A ``ReceiveMessage`` message -> the record shape Lambda delivers for SQS."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            k: _message_attribute(v) for k, v in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+class SqsPoller:
+    """Feeds a queue to a consumer; messages it reports failed stay for the queue's redrive policy."""
+
+    def __init__(
+        self,
+        name: str,
+        queue_url: str,
+        queue_arn: str,
+        invoke: Invoke,
+        *,
+        batch_size: int = 10,
+        wait_s: int = 1,
+    ) -> None:
+        self.name = name
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.invoke = invoke
+        self.batch_size = batch_size
+        self.wait_s = wait_s
+        self._sqs = boto3.client("sqs", region_name=REGION)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sqs-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self.poll_once():
+                    self._stop.wait(POLL_INTERVAL_S)
+            except Exception:
+                log.exception("queue poller %s failed; polling again", self.name)
+                self._stop.wait(1.0)
+
+    def poll_once(self) -> int:
+        """Receives one batch and delivers it; returns how many messages arrived."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(self.batch_size, 10),
+            WaitTimeSeconds=self.wait_s,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        records = [to_sqs_record(m, self.queue_arn) for m in messages]
+        try:
+            failed = set(failed_identifiers(self.invoke({"Records": records})) or [])
+        except Exception:
+            log.exception(
+                "%s raised on a batch of %d: the messages return to the queue", self.name, len(records)
+            )
+            return len(records)
+        done = [r for r in records if r["messageId"] not in failed]
+        for start in range(0, len(done), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
+                for i, r in enumerate(done[start : start + 10])
+            ]
+            self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        return len(records)
+
+
+def _main_id(data: dict[str, Any]) -> str:
+    for value in data.values():
+        if isinstance(value, str) and _PREFIXED_ID.match(value):
+            return value
+    return ""
+
+
+def summarise_event(body: str) -> str:
+    """An EventBridge event as one line: ``shop.catalog ProductPublished prod_01J...``."""
+    try:
+        event = json.loads(body)
+        detail = event.get("detail") or {}
+        data = detail.get("data")
+        if not isinstance(data, dict):
+            data = {}
+        parts = [event.get("source", "?"), event.get("detail-type", "?"), _main_id(data)]
+        correlation = (detail.get("metadata") or {}).get("correlationId")
+        if correlation:
+            parts.append(f"correlation={correlation}")
+        return " ".join(p for p in parts if p)
+    except (ValueError, AttributeError):
+        return f"(not an EventBridge event) {body[:120]}"
+
+
+class EventLogPrinter:
+    """The console end of the ``event-log`` queue: one line per domain event."""
+
+    def __init__(self) -> None:
+        self.log = logging.getLogger("event-log")
+        self.seen = 0
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        for record in event["Records"]:
+            self.log.info("%s", summarise_event(record["body"]))
+            self.seen += 1
+        return {"batchItemFailures": []}

@@ -1,0 +1,155 @@
+"""Assembles the local stack in order and takes it down in reverse.
+
+start: moto server -> provision (from the specs) -> function environments and handlers -> pollers ->
+local API -> demo catalog seed. stop: API -> pollers -> moto. A function whose handler cannot be imported
+is reported (log and ``/health``) and its routes answer 502, so the rest of the stack still runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from infra.local import DEFAULT_STAGE
+from infra.local.api import LocalApi, LocalGateway
+from infra.local.functions import LocalFunction, apply_environment
+from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoServer, choose_port
+from infra.local.pollers import EventLogPrinter, SqsPoller, StreamPoller
+from infra.local.provision import provision
+from infra.local.tokens import issue_token
+from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS
+
+log = logging.getLogger("infra.local")
+
+DEFAULT_API_PORT = 3000
+SEED_MODULE = "infra.local.seed_catalog"
+
+
+class Poller(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Options:
+    stage: str = DEFAULT_STAGE
+    api_port: int | None = None
+    moto_port: int | None = None
+    seed: bool = True
+    print_event_log: bool = True
+
+
+class LocalStack:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.moto: MotoServer | None = None
+        self.api: LocalApi | None = None
+        self.resources: dict[str, Any] = {}
+        self.functions: dict[str, LocalFunction] = {}
+        self.failed_functions: dict[str, str] = {}
+        self.pollers: list[Poller] = []
+        self.seed_state = "pending" if options.seed else "skipped"
+
+    def start(self) -> None:
+        stage = self.options.stage
+        self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
+        self.moto.start()
+        self.resources = provision(stage)
+        apply_environment(stage, FUNCTIONS)
+        self._load_functions()
+        self._start_pollers()
+        gateway = LocalGateway(stage, self.functions, health=self.health)
+        self.api = LocalApi(gateway, choose_port(self.options.api_port, DEFAULT_API_PORT, "the API"))
+        self.api.start()
+        log.info("local API on %s", self.api.url)
+
+    def _load_functions(self) -> None:
+        for spec in FUNCTIONS:
+            try:
+                self.functions[spec.name] = LocalFunction(self.options.stage, spec)
+            except Exception as exc:
+                self.failed_functions[spec.name] = f"{type(exc).__name__}: {exc}"
+                log.error(
+                    "cannot load %s (%s): %s", spec.name, spec.handler, self.failed_functions[spec.name]
+                )
+
+    def _start_pollers(self) -> None:
+        for name, function in self.functions.items():
+            trigger = function.spec.stream
+            if trigger is None:
+                continue
+            stream_arn = self.resources["tables"][trigger.table]["stream_arn"]
+            self.pollers.append(StreamPoller(function, stream_arn, self.resources["dlqs"][name]["url"]))
+        if self.options.print_event_log:
+            queue = self.resources["queues"][EVENT_LOG_TARGET]
+            self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
+        for poller in self.pollers:
+            poller.start()
+
+    def seed(self) -> None:
+        """Seeds the demo catalog through the admin API, as a merchandiser would."""
+        if not self.options.seed or self.api is None:
+            return
+        if importlib.util.find_spec(SEED_MODULE) is None:
+            self.seed_state = "unavailable"
+            log.warning("no demo catalog: %s does not exist yet", SEED_MODULE.replace(".", "/") + ".py")
+            return
+        try:
+            seed_module = importlib.import_module(SEED_MODULE)
+            summary = seed_module.seed(self.api.url, issue_token("merchandisers"))
+        except Exception:
+            self.seed_state = "failed"
+            log.exception("seeding the demo catalog failed; the stack keeps running")
+            return
+        self.seed_state = "done"
+        log.info("demo catalog seeded: %s", summary)
+
+    def health(self) -> dict[str, Any]:
+        functions = {name: "ready" for name in self.functions}
+        functions.update({name: f"failed: {reason}" for name, reason in self.failed_functions.items()})
+        return {
+            "seed": self.seed_state,
+            "functions": functions,
+            "moto": self.moto.url if self.moto else None,
+            "eventBus": self.resources.get("event_bus", {}).get("name"),
+        }
+
+    def stop(self) -> None:
+        if self.api is not None:
+            self.api.stop()
+        for poller in self.pollers:
+            poller.stop()
+        if self.moto is not None:
+            self.moto.stop()
+        log.info("local stack stopped")
+
+    def banner(self) -> str:
+        if self.api is None or self.moto is None:
+            return ""
+        api = self.api.url
+        public = next((r.prefix for r in API_ROUTES if not r.authorized), "catalog")
+        admin = next((r.prefix for r in API_ROUTES if r.authorized), "admin/catalog")
+        return "\n".join(
+            [
+                "",
+                "The shop runs locally (Ctrl-C stops it):",
+                f"  API            {api}",
+                f"  Swagger UI     {api}/docs",
+                f"  OpenAPI        {api}/openapi.json",
+                f"  Health         {api}/health",
+                f"  moto dashboard {self.moto.url}/moto-api/",
+                "",
+                "Try:",
+                f"  curl -s {api}/{public}/categories",
+                f"  curl -s '{api}/{public}/products?category=<category id>'",
+                "  TOKEN=$(make token ROLE=merchandisers)",
+                f'  curl -s -H "Authorization: Bearer $TOKEN" {api}/{admin}/products',
+                "",
+                f"  AWS CLI against moto: AWS_ENDPOINT_URL={self.moto.url} AWS_ACCESS_KEY_ID=testing "
+                "AWS_SECRET_ACCESS_KEY=testing aws --region eu-west-1 dynamodb list-tables",
+                "",
+            ]
+        )
