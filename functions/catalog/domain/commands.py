@@ -1,0 +1,78 @@
+"""Request models for the admin commands. Unknown fields are rejected; absent PATCH fields stay as they are."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from catalog.domain.models import (
+    AttributeDefinition,
+    AttributeValue,
+    BrandContent,
+    CategoryContent,
+    Code,
+    MediaRef,
+    Name,
+    ProductCode,
+    ProductContent,
+    ProductTypeContent,
+    Seo,
+    Status,
+    Strict,
+    Text,
+    Url,
+    Variant,
+)
+
+
+class CreateProduct(ProductContent):
+    code: ProductCode = Field(description="The merchant's product number; unique, never changes")
+
+
+class ImportRow(CreateProduct):
+    status: Status = Status.DRAFT
+
+
+class PatchProduct(Strict):
+    product_type_id: Code | None = None
+    category_id: Code | None = None
+    brand_id: Code | None = None
+    name: Name | None = None
+    description: Text | None = None
+    attributes: dict[str, AttributeValue] | None = None
+    variants: list[Variant] | None = None
+    media: list[MediaRef] | None = None
+    seo: Seo | None = None
+
+
+class CreateProductType(ProductTypeContent):
+    id: Code
+
+
+class PatchProductType(Strict):
+    name: Name | None = None
+    attributes: list[AttributeDefinition] | None = None
+
+
+class CreateCategory(CategoryContent):
+    id: Code
+    parent_id: Code | None = None
+
+
+class PatchCategory(Strict):
+    name: Name | None = None
+    description: Text | None = None
+    seo: Seo | None = None
+
+
+class MoveCategory(Strict):
+    parent_id: Code | None = Field(description="The new parent; null makes the category a root")
+
+
+class CreateBrand(BrandContent):
+    id: Code
+
+
+class PatchBrand(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    description: Text | None = None
+    logo_url: Url | None = None
