@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from infra.local import REGION
 from infra.local.functions import LocalFunction
@@ -109,7 +110,10 @@ class StreamPoller:
         self.dlq_url = dlq_url
         self.max_retries = max_retries
         self.interval_s = interval_s
-        self._streams = boto3.client("dynamodbstreams", region_name=REGION)
+        # botocore's account-based streams endpoint (<account>.streams-ddb...) is unknown to moto.
+        self._streams = boto3.client(
+            "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
+        )
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()

@@ -1,0 +1,30 @@
+"""Fixtures for the local stack's own tests: a private state dir (signing keys) and in-process moto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from infra.local import tokens
+
+
+@pytest.fixture(autouse=True)
+def local_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Keys are made in a temporary ``.local`` so tests never touch the developer's."""
+    monkeypatch.setenv("SHOP_LOCAL_DIR", str(tmp_path / ".local"))
+    tokens._load_private_key.cache_clear()
+    yield tmp_path / ".local"
+    tokens._load_private_key.cache_clear()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        yield

@@ -1,0 +1,57 @@
+"""A tiny stand-in for an API function, so the local gateway is tested without any real context.
+
+``echo`` answers like a Powertools resolver would: JSON with the event it received, an OpenAPI document
+at ``/<prefix>/openapi.json``, a base64 body for ``/binary`` and a crash for ``/boom``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+LAST_EVENTS: list[dict[str, Any]] = []
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "fake", "version": "1"},
+    "paths": {
+        "/fake/things": {"get": {"operationId": "list_things", "responses": {"200": {"description": "ok"}}}},
+        "/admin/fake/things": {
+            "post": {"operationId": "create_thing", "responses": {"201": {"description": "ok"}}}
+        },
+    },
+    "components": {"schemas": {"Thing": {"type": "object"}}},
+}
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    LAST_EVENTS.append(event)
+    path = event["path"]
+    if path.endswith("/openapi.json"):
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(OPENAPI),
+        }
+    if path.endswith("/boom"):
+        raise RuntimeError("the fake function crashed")
+    if path.endswith("/binary"):
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/octet-stream"},
+            "body": base64.b64encode(b"\x00\xff\x10").decode(),
+            "isBase64Encoded": True,
+        }
+    body = {
+        "path": path,
+        "function": context.function_name,
+        "remainingMs": context.get_remaining_time_in_millis(),
+    }
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json", "X-Single": "one"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }

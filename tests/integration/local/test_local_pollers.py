@@ -1,0 +1,308 @@
+"""Stream and queue pollers behave like Lambda's event source mappings, on in-process moto."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.local.functions import LocalFunction
+from infra.local.pollers import EventLogPrinter, SqsPoller, StreamPoller, summarise_event
+from infra.local.provision import provision
+from infra.resources import EVENT_LOG_TARGET, FunctionSpec, StreamTrigger
+
+pytestmark = pytest.mark.usefixtures("aws")
+REGION = "eu-west-1"
+CONSUMER = FunctionSpec(
+    name="catalog-events",
+    context="catalog",
+    handler="unused.handler",
+    description="test consumer",
+    stream=StreamTrigger(table="catalog", batch_size=10, item_types=("product",)),
+)
+
+
+class FakeConsumer:
+    """Records each batch; fails the records whose sku is listed, a given number of times."""
+
+    def __init__(self, fail_skus: tuple[str, ...] = (), times: int = 1, crash: bool = False) -> None:
+        self.batches: list[list[dict[str, Any]]] = []
+        self.fail_skus = fail_skus
+        self.failures_left = times
+        self.crash = crash
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event["Records"]
+        self.batches.append(records)
+        if self.failures_left <= 0:
+            return {"batchItemFailures": []}
+        self.failures_left -= 1
+        if self.crash:
+            raise RuntimeError("consumer crashed")
+        failed = [
+            {"itemIdentifier": r["dynamodb"]["SequenceNumber"]}
+            for r in records
+            if (r["dynamodb"].get("NewImage") or {}).get("sku", {}).get("S") in self.fail_skus
+        ]
+        return {"batchItemFailures": failed}
+
+    def skus(self, batch: int) -> list[str]:
+        return [r["dynamodb"]["NewImage"]["sku"]["S"] for r in self.batches[batch]]
+
+
+@pytest.fixture
+def stage() -> dict[str, Any]:
+    return provision("local")
+
+
+def _poller(stage: dict[str, Any], consumer: FakeConsumer, max_retries: int = 2) -> StreamPoller:
+    function = LocalFunction("local", CONSUMER, handler=consumer)
+    poller = StreamPoller(
+        function,
+        stage["tables"]["catalog"]["stream_arn"],
+        stage["dlqs"]["catalog-events"]["url"],
+        max_retries=max_retries,
+    )
+    poller.start()
+    poller.stop()  # the thread is not needed: the tests drive poll_once() themselves
+    return poller
+
+
+def _put(sku: str, item_type: str = "product") -> None:
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName="shop-local-catalog",
+        Item={
+            "pk": {"S": f"PRODUCT#{sku}"},
+            "sk": {"S": "META"},
+            "type": {"S": item_type},
+            "sku": {"S": sku},
+        },
+    )
+
+
+def _dlq_messages(stage: dict[str, Any]) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    messages = sqs.receive_message(QueueUrl=stage["dlqs"]["catalog-events"]["url"], MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def test_records_arrive_in_the_shape_lambda_delivers(stage: dict[str, Any]) -> None:
+    # GIVEN a poller positioned at the end of the stream
+    consumer = FakeConsumer()
+    poller = _poller(stage, consumer)
+    _put("A")
+
+    # WHEN it polls
+    poller.poll_once()
+
+    # THEN the record has every field of a Lambda DynamoDB stream record
+    record = consumer.batches[0][0]
+    assert set(record) == {
+        "eventID",
+        "eventName",
+        "eventVersion",
+        "eventSource",
+        "awsRegion",
+        "dynamodb",
+        "eventSourceARN",
+    }
+    assert record["eventName"] == "INSERT"
+    assert record["eventSource"] == "aws:dynamodb"
+    assert record["awsRegion"] == REGION
+    assert record["eventSourceARN"] == stage["tables"]["catalog"]["stream_arn"]
+    data = record["dynamodb"]
+    assert isinstance(data["ApproximateCreationDateTime"], int)
+    assert data["Keys"] == {"pk": {"S": "PRODUCT#A"}, "sk": {"S": "META"}}
+    assert data["NewImage"]["sku"] == {"S": "A"}
+    assert data["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert set(data) >= {"SequenceNumber", "SizeBytes"}
+
+
+def test_only_writes_after_start_are_delivered(stage: dict[str, Any]) -> None:
+    # GIVEN a write before the poller starts
+    _put("before")
+    consumer = FakeConsumer()
+    poller = _poller(stage, consumer)
+
+    # WHEN another write follows
+    _put("after")
+    poller.poll_once()
+
+    # THEN the stream was read from LATEST
+    assert consumer.skus(0) == ["after"]
+
+
+def test_a_partial_failure_retries_from_the_first_failed_record(stage: dict[str, Any]) -> None:
+    # GIVEN a consumer that fails record B once
+    consumer = FakeConsumer(fail_skus=("B",), times=1)
+    poller = _poller(stage, consumer)
+    for sku in ("A", "B", "C"):
+        _put(sku)
+
+    # WHEN the batch is delivered
+    poller.poll_once()
+
+    # THEN B and what follows it are retried, A is not, and nothing reaches the DLQ
+    assert [consumer.skus(i) for i in range(len(consumer.batches))] == [["A", "B", "C"], ["B", "C"]]
+    assert _dlq_messages(stage) == []
+
+
+def test_a_record_that_keeps_failing_goes_to_the_dlq_after_bounded_retries(stage: dict[str, Any]) -> None:
+    # GIVEN a consumer that always fails record B
+    consumer = FakeConsumer(fail_skus=("B",), times=100)
+    poller = _poller(stage, consumer, max_retries=2)
+    for sku in ("A", "B", "C"):
+        _put(sku)
+
+    # WHEN the batch is delivered
+    poller.poll_once()
+
+    # THEN one attempt plus two retries, then an on-failure record naming B..C
+    assert len(consumer.batches) == 3
+    failed_b = consumer.batches[1][0]["dynamodb"]["SequenceNumber"]
+    [message] = _dlq_messages(stage)
+    info = message["DDBStreamBatchInfo"]
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["approximateInvokeCount"] == 3
+    assert info["startSequenceNumber"] == failed_b
+    assert info["batchSize"] == 2
+    assert info["streamArn"] == stage["tables"]["catalog"]["stream_arn"]
+
+    # AND the poller moves on to new records
+    _put("D")
+    poller.poll_once()
+    assert consumer.skus(-1) == ["D"]
+
+
+def test_a_consumer_that_raises_gets_the_whole_batch_again(stage: dict[str, Any]) -> None:
+    # GIVEN a consumer that crashes once
+    consumer = FakeConsumer(times=1, crash=True)
+    poller = _poller(stage, consumer)
+    _put("A")
+    _put("B")
+
+    # WHEN
+    poller.poll_once()
+
+    # THEN
+    assert [consumer.skus(0), consumer.skus(1)] == [["A", "B"], ["A", "B"]]
+
+
+def test_records_of_other_item_types_are_filtered_out_but_removals_of_products_are_not(
+    stage: dict[str, Any],
+) -> None:
+    # GIVEN a product and a category written, then the product deleted
+    consumer = FakeConsumer()
+    poller = _poller(stage, consumer)
+    _put("P")
+    _put("C", item_type="category")
+    boto3.client("dynamodb", region_name=REGION).delete_item(
+        TableName="shop-local-catalog", Key={"pk": {"S": "PRODUCT#P"}, "sk": {"S": "META"}}
+    )
+
+    # WHEN
+    poller.poll_once()
+
+    # THEN only the product's insert and removal reach the function
+    [batch] = consumer.batches
+    assert [r["eventName"] for r in batch] == ["INSERT", "REMOVE"]
+    assert batch[1]["dynamodb"]["OldImage"]["type"] == {"S": "product"}
+    assert "NewImage" not in batch[1]["dynamodb"]
+
+
+def test_the_poller_thread_stops_cleanly(stage: dict[str, Any]) -> None:
+    # GIVEN a running poller
+    function = LocalFunction("local", CONSUMER, handler=FakeConsumer())
+    poller = StreamPoller(
+        function, stage["tables"]["catalog"]["stream_arn"], stage["dlqs"]["catalog-events"]["url"]
+    )
+    poller.start()
+
+    # WHEN it is stopped
+    poller.stop()
+
+    # THEN its thread has ended
+    assert not poller._thread.is_alive()
+
+
+def test_the_queue_poller_deletes_what_succeeded_and_leaves_what_failed(stage: dict[str, Any]) -> None:
+    # GIVEN three messages and a consumer that fails the second
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-test", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=queue, MessageBody=body)
+    seen: list[dict[str, Any]] = []
+
+    def consumer(event: dict[str, Any]) -> dict[str, Any]:
+        seen.extend(event["Records"])
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "two"
+            ]
+        }
+
+    poller = SqsPoller("test", queue, arn, consumer, wait_s=0)
+
+    # WHEN it polls once
+    poller.poll_once()
+
+    # THEN the records look like Lambda's SQS records and only the failed message is left
+    assert {r["body"] for r in seen} == {"one", "two", "three"}
+    assert seen[0]["eventSource"] == "aws:sqs"
+    assert seen[0]["eventSourceARN"] == arn
+    assert set(seen[0]) >= {
+        "messageId",
+        "receiptHandle",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "awsRegion",
+    }
+    left = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in left] == ["two"]
+
+
+def test_the_event_log_prints_one_line_per_domain_event(
+    stage: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a product published on the bus
+    boto3.client("events", region_name=REGION).put_events(
+        Entries=[
+            {
+                "EventBusName": "shop-local",
+                "Source": "shop.catalog",
+                "DetailType": "ProductPublished",
+                "Detail": json.dumps(
+                    {
+                        "metadata": {
+                            "version": "1.0",
+                            "eventId": "e1",
+                            "occurredAt": "x",
+                            "correlationId": "c-1",
+                        },
+                        "data": {"productId": "prod_01JD5Q8Y3R4T6V8X0Z2B4D6F8H", "slug": "red-scarf"},
+                    }
+                ),
+            }
+        ]
+    )
+    queue = stage["queues"][EVENT_LOG_TARGET]
+    printer = EventLogPrinter()
+    poller = SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], printer, wait_s=1)
+
+    # WHEN the event log is polled
+    with caplog.at_level(logging.INFO, logger="event-log"):
+        poller.poll_once()
+
+    # THEN a developer sees it in one line
+    assert "shop.catalog ProductPublished prod_01JD5Q8Y3R4T6V8X0Z2B4D6F8H correlation=c-1" in caplog.messages
+    assert printer.seen == 1
+
+
+def test_a_body_that_is_not_an_event_is_still_printed() -> None:
+    # GIVEN / WHEN / THEN
+    assert summarise_event("plain text").startswith("(not an EventBridge event) plain text")
