@@ -1,0 +1,65 @@
+"""What every route module shares: the admin guard, locale choice, If-Match and ETag responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from catalog.domain.changes import Actor
+from shop_kernel.auth import Group, require
+from shop_kernel.errors import ValidationFailed
+from shop_kernel.http import etag, parse_if_match
+from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
+
+JSON = "application/json"
+PUBLIC_CACHE = "public, max-age=60"
+
+
+def admin(router: Router) -> Actor:
+    """The merchandiser making this request (401 without a token, 403 for any other group)."""
+    event = router.current_event.raw_event
+    caller = require(event, Group.MERCHANDISERS)
+    correlation = router.current_event.headers.get("x-correlation-id") or event.get("requestContext", {}).get(
+        "requestId"
+    )
+    return Actor(subject=caller.subject, correlation_id=correlation)
+
+
+def chosen_locale(router: Router, override: str | None) -> str:
+    """``?locale=`` wins over ``Accept-Language``; anything unsupported in ``?locale=`` is a 422."""
+    if override is not None:
+        if override not in SUPPORTED_LOCALES:
+            raise ValidationFailed.on(
+                "query.locale", f"supported locales: {', '.join(SUPPORTED_LOCALES)}", "unsupported"
+            )
+        return override
+    return negotiate(router.current_event.headers.get("accept-language"))
+
+
+def expected_version(router: Router) -> int | None:
+    return parse_if_match(router.current_event.headers.get("if-match"))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None):
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def versioned(body: dict[str, Any], status: int = 200, location: str | None = None):
+    headers = {"ETag": etag(body["version"])}
+    if location:
+        headers["Location"] = location
+    return json_response(body, status, headers)
+
+
+def localised_response(body: Any, locale: str):
+    return json_response(
+        body, headers={"Content-Language": locale, "Vary": "Accept-Language", "Cache-Control": PUBLIC_CACHE}
+    )

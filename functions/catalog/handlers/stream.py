@@ -1,0 +1,69 @@
+"""Catalog table stream -> ProductPublished / ProductUpdated / ProductArchived / PriceChanged on the bus.
+
+The trigger only delivers ``type = product`` items (the current product). Each record is handled on
+its own: a record whose events the bus refuses is reported as a batch item failure and retried, the
+others are not. Event ids are derived from (product, version, event type), so a retried or replayed
+record publishes the same ids and consumers drop the duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalog.adapters import events_client, settings
+from catalog.domain.events import events_for_change
+from shop_kernel.dynamo import deserialize
+from shop_kernel.events import EventBridgePublisher, EventPublisher
+from shop_kernel.observability import get_tracer, logger, metrics
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+tracer = get_tracer()
+
+
+@lru_cache(maxsize=1)
+def publisher() -> EventPublisher:
+    return EventBridgePublisher(events_client(), settings().event_bus_name)
+
+
+def _state(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A product item image as the domain reads it: JSON documents parsed."""
+    if not image:
+        return None
+    item = deserialize(image)
+    if item.get("type") != "product":
+        return None
+    return {
+        "status": item.get("status"),
+        "version": item.get("version"),
+        "doc": json.loads(item["doc"]),
+        "public": json.loads(item["public"]) if item.get("public") else None,
+        "correlation_id": item.get("correlation_id"),
+    }
+
+
+def publish_change(record: DynamoDBRecord) -> None:
+    change = record.raw_event.get("dynamodb") or {}
+    old, new = _state(change.get("OldImage")), _state(change.get("NewImage"))
+    events = events_for_change(old, new, correlation_id=(new or {}).get("correlation_id"))
+    if events:
+        publisher().publish(events)
+        for event in events:
+            metrics.add_metric(name=event.detail_type, unit="Count", value=1)
+            logger.info(
+                "published", extra={"detail_type": event.detail_type, "event_id": event.metadata.event_id}
+            )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=publish_change, processor=processor, context=context
+    )
