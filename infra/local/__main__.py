@@ -63,12 +63,14 @@ def _run(args: argparse.Namespace) -> int:
     stack = LocalStack(options)
     try:
         stack.start()
-        if not stop.is_set():
-            stack.seed()
-        if not stop.is_set():
-            print(stack.banner(), flush=True)
+        # Seed in the background so Ctrl-C during a long seed still stops at once.
+        seeding = threading.Thread(target=stack.seed, name="seed", daemon=True)
+        seeding.start()
+        announced = False
         while not stop.wait(0.5):
-            pass
+            if not announced and not seeding.is_alive():
+                print(stack.banner(), flush=True)
+                announced = True
     except PortInUse as exc:
         logging.getLogger("infra.local").error("%s", exc)
         return 2

@@ -183,7 +183,13 @@ class LocalGateway:
         if app is None or not hasattr(app, "get_openapi_json_schema"):
             log.warning("%s exposes no OpenAPI document", function.spec.name)
             return None
-        document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+        try:
+            document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+        except Exception:
+            log.exception(
+                "%s cannot generate its OpenAPI document; /openapi.json leaves it out", function.spec.name
+            )
+            return None
         return document
 
     def _mark_secured(self, document: dict[str, Any]) -> None:
@@ -228,7 +234,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 host=str(host),
                 port=int(port),
             )
-            response = self.server.gateway.handle(request)
+            try:
+                response = self.server.gateway.handle(request)
+            except Exception:
+                # A bug in the local gateway itself: answer instead of dropping the connection.
+                log.exception("the local gateway failed on %s %s", self.command, path)
+                response = problem(
+                    500, "internal", "Internal server error", "the local gateway failed; see its log"
+                )
         self._write(response)
         log.info(
             "%s %s %s %.0fms", self.command, self.path, response.status, (time.monotonic() - started) * 1000

@@ -52,6 +52,7 @@ class LocalStack:
         self.failed_functions: dict[str, str] = {}
         self.pollers: list[Poller] = []
         self.seed_state = "pending" if options.seed else "skipped"
+        self._stopping = False
 
     def start(self) -> None:
         stage = self.options.stage
@@ -101,6 +102,9 @@ class LocalStack:
             seed_module = importlib.import_module(SEED_MODULE)
             summary = seed_module.seed(self.api.url, issue_token("merchandisers"))
         except Exception:
+            if self._stopping:
+                self.seed_state = "interrupted"
+                return
             self.seed_state = "failed"
             log.exception("seeding the demo catalog failed; the stack keeps running")
             return
@@ -118,6 +122,7 @@ class LocalStack:
         }
 
     def stop(self) -> None:
+        self._stopping = True
         if self.api is not None:
             self.api.stop()
         for poller in self.pollers:

@@ -1,0 +1,303 @@
+"""The whole local stack over HTTP, as a developer runs it: ``python -m infra.local run``.
+
+Starts the runner in a subprocess on free ports, walks the demo journey (browse, a merchandiser
+creates and publishes a product, its ``ProductPublished`` event lands on the event-log queue in moto),
+then stops it with SIGINT and checks a clean exit, free ports and a second start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from infra.local import tokens
+from infra.local.moto_server import free_port, port_is_free
+
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow, pytest.mark.timeout(180)]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_S = 60
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[bytes]
+    api: str
+    api_port: int
+    moto_port: int
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _start(state: Path, api_port: int, moto_port: int, *extra: str) -> Stack:
+    log = state / f"run-{api_port}-{time.monotonic_ns()}.log"
+    env = {**os.environ, "SHOP_LOCAL_DIR": str(state), "PYTHONUNBUFFERED": "1"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "infra.local",
+                "run",
+                "--api-port",
+                str(api_port),
+                "--moto-port",
+                str(moto_port),
+                *extra,
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    return Stack(process, f"http://127.0.0.1:{api_port}", api_port, moto_port, log)
+
+
+def _wait_until(condition: Callable[[], Any], timeout: float, what: str, stack: Stack | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack is not None and stack.process.poll() is not None:
+            pytest.fail(
+                f"the stack exited ({stack.process.returncode}) while waiting for {what}:\n{stack.output()}"
+            )
+        try:
+            result = condition()
+        except requests.RequestException:
+            result = None
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}" + (f":\n{stack.output()[-4000:]}" if stack else ""))
+
+
+def _ready(stack: Stack) -> dict[str, Any]:
+    def health() -> dict[str, Any] | None:
+        body = requests.get(f"{stack.api}/health", timeout=2).json()
+        return body if body.get("seed") != "pending" else None
+
+    return _wait_until(health, STARTUP_S, "/health", stack)  # type: ignore[no-any-return]
+
+
+def _stop(stack: Stack, sig: signal.Signals = signal.SIGINT) -> int:
+    if stack.process.poll() is None:
+        stack.process.send_signal(sig)
+    try:
+        return stack.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        stack.process.wait()
+        pytest.fail(f"the stack did not stop within 20 s of {sig.name}:\n{stack.output()[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("local-state")
+    previous = os.environ.get("SHOP_LOCAL_DIR")
+    os.environ["SHOP_LOCAL_DIR"] = str(path)  # tokens signed here are the ones the stack trusts
+    tokens._load_private_key.cache_clear()
+    yield path
+    tokens._load_private_key.cache_clear()
+    if previous is None:
+        os.environ.pop("SHOP_LOCAL_DIR", None)
+    else:
+        os.environ["SHOP_LOCAL_DIR"] = previous
+
+
+@pytest.fixture(scope="module")
+def stack(state: Path) -> Iterator[Stack]:
+    # --keep-event-log: the test reads the event-log queue itself instead of the console printer.
+    running = _start(state, free_port(), free_port(), "--keep-event-log")
+    health = _ready(running)
+    if any(status != "ready" for status in health["functions"].values()):
+        _stop(running)
+        pytest.fail(f"functions did not load: {health['functions']}\n{running.output()[-4000:]}")
+    yield running
+    if running.process.poll() is None:
+        _stop(running)
+
+
+def _auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.issue_token(role)}"}
+
+
+def _ok(response: requests.Response, status: int = 200) -> Any:
+    assert response.status_code == status, (
+        f"{response.request.method} {response.url}: {response.status_code} {response.text}"
+    )
+    return response.json() if response.content else None
+
+
+def _create_published_product(api: str, suffix: str) -> dict[str, Any]:
+    merch = _auth("merchandisers")
+    _ok(
+        requests.post(
+            f"{api}/admin/catalog/product-types",
+            json={"id": f"e2e-scarf-{suffix}", "name": {"en": "Scarves", "uk": "Шарфи"}, "attributes": []},
+            headers=merch,
+            timeout=10,
+        ),
+        201,
+    )
+    category = f"e2e-scarves-{suffix}"
+    _ok(
+        requests.post(
+            f"{api}/admin/catalog/categories",
+            json={
+                "id": category,
+                "name": {"en": "Scarves", "uk": "Шарфи"},
+                "seo": {"slug": {"en": f"scarves-{suffix}", "uk": f"sharfy-{suffix}"}},
+            },
+            headers=merch,
+            timeout=10,
+        ),
+        201,
+    )
+    created = requests.post(
+        f"{api}/admin/catalog/products",
+        json={
+            "code": f"E2E-{suffix}",
+            "product_type_id": f"e2e-scarf-{suffix}",
+            "category_id": category,
+            "name": {"en": "Red wool scarf", "uk": "Червоний вовняний шарф"},
+            "variants": [{"sku": f"E2E-{suffix}-RED", "prices": [{"amount": 2599, "currency": "EUR"}]}],
+            "seo": {"slug": {"en": f"red-wool-scarf-{suffix}", "uk": f"chervonyi-sharf-{suffix}"}},
+        },
+        headers=merch,
+        timeout=10,
+    )
+    product = _ok(created, 201)
+    published = requests.post(
+        f"{api}/admin/catalog/products/{product['id']}/publish",
+        headers={**merch, "If-Match": created.headers["ETag"]},
+        timeout=10,
+    )
+    _ok(published)
+    return {"id": product["id"], "category": category, "slug_uk": f"chervonyi-sharf-{suffix}"}
+
+
+def _event_log_messages(stack: Stack) -> list[dict[str, Any]]:
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{stack.moto_port}",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    url = sqs.get_queue_url(QueueName="shop-local-event-log")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+        "Messages", []
+    )
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_the_demo_journey_over_http(stack: Stack) -> None:
+    api = stack.api
+    health = requests.get(f"{api}/health", timeout=5).json()
+
+    # GIVEN the seeded demo catalog (when the seed module exists)
+    categories = _ok(requests.get(f"{api}/catalog/categories", timeout=10))
+    if health["seed"] == "done":
+        assert categories["items"], "the demo catalog has no categories"
+
+    # WHEN a merchandiser creates and publishes a product
+    suffix = uuid.uuid4().hex[:8]
+    product = _create_published_product(api, suffix)
+
+    # THEN shoppers find it: in the category tree, on the category page, by id and by its uk slug
+    assert product["category"] in json.dumps(_ok(requests.get(f"{api}/catalog/categories", timeout=10)))
+    page = _wait_until(
+        lambda: [
+            item
+            for item in _ok(
+                requests.get(f"{api}/catalog/categories/{product['category']}/products", timeout=10)
+            )["items"]
+            if item["id"] == product["id"]
+        ],
+        10,
+        "the product on its category page",
+        stack,
+    )
+    assert page
+    by_id = _ok(requests.get(f"{api}/catalog/products/{product['id']}", timeout=10))
+    assert by_id["id"] == product["id"]
+    by_slug = requests.get(
+        f"{api}/catalog/products/by-slug/{product['slug_uk']}", headers={"Accept-Language": "uk"}, timeout=10
+    )
+    assert _ok(by_slug)["id"] == product["id"]
+    assert by_slug.headers["Content-Language"] == "uk"
+
+    # AND its ProductPublished event went stream -> function -> bus -> rule -> event-log queue in moto
+    def published_event() -> bool:
+        return any(
+            e["source"] == "shop.catalog"
+            and e["detail-type"] == "ProductPublished"
+            and product["id"] in json.dumps(e["detail"]["data"])
+            for e in _event_log_messages(stack)
+        )
+
+    _wait_until(published_event, 20, "ProductPublished on the event-log queue", stack)
+
+
+def test_openapi_and_docs_are_served(stack: Stack) -> None:
+    # GIVEN / WHEN
+    document = _ok(requests.get(f"{stack.api}/openapi.json", timeout=10))
+    docs = requests.get(f"{stack.api}/docs", timeout=10)
+
+    # THEN
+    assert document.get("paths"), "no API function served an OpenAPI document: see the runner's log"
+    assert "/catalog/categories" in document["paths"]
+    assert any(path.startswith("/admin/catalog/") for path in document["paths"])
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
+    assert requests.get(f"{stack.api}/docs/swagger-ui-bundle.min.js", timeout=10).status_code == 200
+
+
+def test_admin_routes_need_a_merchandiser(stack: Stack) -> None:
+    # GIVEN / WHEN
+    anonymous = requests.get(f"{stack.api}/admin/catalog/products", timeout=10)
+    customer = requests.get(f"{stack.api}/admin/catalog/products", headers=_auth("customers"), timeout=10)
+    merchandiser = requests.get(
+        f"{stack.api}/admin/catalog/products", headers=_auth("merchandisers"), timeout=10
+    )
+
+    # THEN
+    assert anonymous.status_code == 401
+    assert customer.status_code == 403
+    assert customer.headers["Content-Type"] == "application/problem+json"
+    assert merchandiser.status_code == 200
+    assert requests.get(f"{stack.api}/no/such/thing", timeout=10).status_code == 404
+
+
+def test_sigint_stops_cleanly_and_the_stack_starts_again_on_the_same_ports(stack: Stack, state: Path) -> None:
+    # GIVEN the running stack
+    # WHEN a developer presses Ctrl-C
+    code = _stop(stack, signal.SIGINT)
+
+    # THEN it exits 0 and releases both ports
+    assert code == 0, stack.output()[-4000:]
+    assert port_is_free(stack.api_port)
+    assert port_is_free(stack.moto_port)
+    assert "local stack stopped" in stack.output()
+
+    # AND `make run` right after works on the same ports (SIGTERM stops it just as cleanly)
+    again = _start(state, stack.api_port, stack.moto_port, "--no-seed")
+    try:
+        assert _ready(again)["status"] == "ok"
+    finally:
+        assert _stop(again, signal.SIGTERM) == 0, again.output()[-4000:]
