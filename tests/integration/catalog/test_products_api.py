@@ -34,9 +34,11 @@ def test_published_product_is_readable_by_id_and_localised_slug(reference):
     english = reference("GET", f"/catalog/products/{product['id']}", query={"locale": "en"})
     ukrainian = reference("GET", "/catalog/products/by-slug/acme-buk-1", headers={"Accept-Language": "uk"})
     # THEN both are localised, with attribute labels and enum labels in the locale
-    assert english.status == 200 and english.body["name"] == "Acme Book 1"
+    assert english.status == 200
+    assert english.body["name"] == "Acme Book 1"
     assert english.headers["Content-Language"] == "en"
-    assert ukrainian.status == 200 and ukrainian.body["name"] == "Acme Бук 1"
+    assert ukrainian.status == 200
+    assert ukrainian.body["name"] == "Acme Бук 1"
     assert ukrainian.body["attributes"][0]["label"] == "Діагональ"
     assert ukrainian.body["variants"][0]["attributes"][0]["value_label"] == "Чорний"
     # AND a missing translation falls back to English (the SEO title has no uk)
@@ -78,7 +80,8 @@ def test_patch_of_a_published_product_reaches_the_storefront_and_the_slug_moves(
     assert reply.status == 200, reply.body
     # THEN the new slug resolves, the old one does not, and the price is the new one
     new = reference("GET", "/catalog/products/by-slug/acme-book-one", query={"locale": "en"})
-    assert new.status == 200 and new.body["variants"][0]["prices"][0]["amount"] == 89900
+    assert new.status == 200
+    assert new.body["variants"][0]["prices"][0]["amount"] == 89900
     assert reference("GET", "/catalog/products/by-slug/acme-book-1", query={"locale": "en"}).status == 404
     # AND the freed slug can be taken by another product
     assert (
@@ -99,7 +102,8 @@ def test_archived_product_leaves_the_storefront(reference):
         headers={"If-Match": f'"{product["version"]}"'},
     )
     # THEN it is gone by id, by slug and from its category page
-    assert archived.status == 200 and archived.body["status"] == "archived"
+    assert archived.status == 200
+    assert archived.body["status"] == "archived"
     assert reference("GET", f"/catalog/products/{product['id']}").status == 404
     assert reference("GET", "/catalog/products/by-slug/acme-book-1", query={"locale": "en"}).status == 404
     assert reference("GET", "/catalog/categories/laptops/products").body["items"] == []
@@ -128,7 +132,8 @@ def test_history_records_who_when_and_field_diffs_and_past_versions_are_readable
     assert history.body["items"][0]["diff"] == [{"field": "status", "old": "draft", "new": "published"}]
     # AND version 1 reads as it was
     past = reference("GET", f"{path}/versions/1")
-    assert past.status == 200 and past.body["document"]["name"]["en"] == "Acme Book 1"
+    assert past.status == 200
+    assert past.body["document"]["name"]["en"] == "Acme Book 1"
     assert reference("GET", f"{path}/versions/9").status == 404
 
 
