@@ -340,10 +340,16 @@ class SqsPoller:
         return len(records)
 
 
-def _main_id(data: dict[str, Any]) -> str:
+def _main_id(data: Any, depth: int = 0) -> str:
+    """The first prefixed id in the payload, top level first (``productId`` or ``product.id``)."""
+    if not isinstance(data, dict) or depth > 2:
+        return ""
     for value in data.values():
         if isinstance(value, str) and _PREFIXED_ID.match(value):
             return value
+    for value in data.values():
+        if found := _main_id(value, depth + 1):
+            return found
     return ""
 
 

@@ -303,6 +303,23 @@ def test_the_event_log_prints_one_line_per_domain_event(
     assert printer.seen == 1
 
 
+def test_the_summary_finds_an_id_nested_in_a_snapshot() -> None:
+    # GIVEN an event whose data holds a product snapshot
+    body = json.dumps(
+        {
+            "source": "shop.catalog",
+            "detail-type": "ProductPublished",
+            "detail": {
+                "metadata": {},
+                "data": {"version": 2, "product": {"id": "prod_01JD5Q8Y3R4T6V8X0Z2B4D6F8H"}},
+            },
+        }
+    )
+
+    # WHEN / THEN
+    assert summarise_event(body) == "shop.catalog ProductPublished prod_01JD5Q8Y3R4T6V8X0Z2B4D6F8H"
+
+
 def test_a_body_that_is_not_an_event_is_still_printed() -> None:
     # GIVEN / WHEN / THEN
     assert summarise_event("plain text").startswith("(not an EventBridge event) plain text")
