@@ -1,0 +1,199 @@
+"""The stream handler turns real table changes (read back from moto's stream) into catalog events."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from shop_kernel.events import InMemoryPublisher, PublishFailed
+from tests.conftest import REGION
+from tests.integration.catalog.conftest import product_body
+
+
+class StreamReader:
+    """Reads the table's stream like the Lambda event source mapping, keeping the trigger's filter."""
+
+    def __init__(self, stack):
+        self._stack = stack
+        # The account-scoped endpoint botocore picks for stream ARNs is unknown to moto; use the regional one.
+        self._client = boto3.client(
+            "dynamodbstreams",
+            region_name=REGION,
+            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+        )
+        self._arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
+        shard = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self._iterator = self._client.get_shard_iterator(
+            StreamArn=self._arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def batch(self) -> dict:
+        """The records written since the last batch whose old or new image is a ``product`` item."""
+        response = self._client.get_records(ShardIterator=self._iterator)
+        self._iterator = response["NextShardIterator"]
+        records = []
+        for record in response["Records"]:
+            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
+            if not any(i.get("type", {}).get("S") == "product" for i in images):
+                continue
+            record["eventSourceARN"] = self._arn
+            record["awsRegion"] = REGION
+            record["dynamodb"]["ApproximateCreationDateTime"] = 1_732_391_335
+            records.append(record)
+        return {"Records": json.loads(json.dumps(records, default=str))}
+
+
+@pytest.fixture
+def stream(catalog_stack):
+    return StreamReader(catalog_stack)
+
+
+@pytest.fixture
+def published_events(monkeypatch):
+    from catalog.handlers import stream as stream_handler
+
+    publisher = InMemoryPublisher()
+    monkeypatch.setattr(stream_handler, "publisher", lambda: publisher)
+    return publisher
+
+
+def _run(event, lambda_context):
+    from catalog.handlers.stream import handler
+
+    return handler(event, lambda_context)
+
+
+def test_publishing_emits_product_published_and_replays_keep_event_ids(
+    reference, stream, published_events, lambda_context
+):
+    # GIVEN reference data and a draft product
+    created = reference("POST", "/admin/catalog/products", product_body(1))
+    stream.batch()
+    # WHEN the product is published and the stream batch is processed twice (a replay)
+    reference(
+        "POST", f"/admin/catalog/products/{created.body['id']}/publish", headers={"If-Match": created.etag}
+    )
+    batch = stream.batch()
+    assert len(batch["Records"]) == 1
+    assert _run(batch, lambda_context) == {"batchItemFailures": []}
+    _run(batch, lambda_context)
+    # THEN one ProductPublished per run, with the same event id both times
+    first, replay = published_events.published
+    assert (first.source, first.detail_type) == ("shop.catalog", "ProductPublished")
+    assert first.metadata.event_id == replay.metadata.event_id
+    detail = first.detail()
+    assert detail["metadata"]["version"] == "1.0"
+    assert detail["data"]["product"]["name"] == {"en": "Acme Book 1", "uk": "Acme Бук 1"}
+    assert detail["data"]["product"]["category"]["path"] == ["electronics", "computers", "laptops"]
+
+
+def test_drafts_make_no_events(reference, stream, published_events, lambda_context):
+    # WHEN a draft is created and edited
+    created = reference("POST", "/admin/catalog/products", product_body(1))
+    reference(
+        "PATCH",
+        f"/admin/catalog/products/{created.body['id']}",
+        {"name": {"en": "X"}},
+        headers={"If-Match": created.etag},
+    )
+    _run(stream.batch(), lambda_context)
+    # THEN nothing is published
+    assert published_events.published == []
+
+
+def test_price_edit_emits_product_updated_and_price_changed_then_archive(
+    reference, stream, published_events, lambda_context
+):
+    # GIVEN a published product
+    created = reference("POST", "/admin/catalog/products", product_body(1))
+    live = reference(
+        "POST", f"/admin/catalog/products/{created.body['id']}/publish", headers={"If-Match": created.etag}
+    )
+    stream.batch()
+    # WHEN its EUR price changes, then it is archived
+    variants = product_body(1)["variants"]
+    variants[0]["prices"][0]["amount"] = 89900
+    path = f"/admin/catalog/products/{created.body['id']}"
+    edited = reference("PATCH", path, {"variants": variants}, headers={"If-Match": live.etag})
+    reference("POST", f"{path}/archive", headers={"If-Match": edited.etag})
+    _run(stream.batch(), lambda_context)
+    # THEN ProductUpdated and PriceChanged for version 3, ProductArchived for version 4
+    kinds = [e.detail_type for e in published_events.published]
+    assert kinds == ["ProductUpdated", "PriceChanged", "ProductArchived"]
+    updated, price, archived = published_events.published
+    assert updated.data["changed_fields"] == ["variants"]
+    assert price.data["changes"] == [
+        {
+            "sku": "LAP-0001-BLK",
+            "price_list": "retail",
+            "currency": "EUR",
+            "old_amount": 99901,
+            "new_amount": 89900,
+        }
+    ]
+    assert archived.data["version"] == 4
+    assert len({e.metadata.event_id for e in published_events.published}) == 3
+
+
+def test_a_record_whose_events_the_bus_refuses_is_retried_alone(
+    reference, stream, monkeypatch, lambda_context
+):
+    from catalog.handlers import stream as stream_handler
+
+    # GIVEN two products published in the same batch and a bus that refuses the second one's event
+    ids = []
+    for n in (1, 2):
+        created = reference("POST", "/admin/catalog/products", product_body(n))
+        reference(
+            "POST",
+            f"/admin/catalog/products/{created.body['id']}/publish",
+            headers={"If-Match": created.etag},
+        )
+        ids.append(created.body["id"])
+
+    class FlakyBus(InMemoryPublisher):
+        def publish(self, events):
+            if any(e.data["product"]["id"] == ids[1] for e in events):
+                raise PublishFailed(list(events))
+            super().publish(events)
+
+    bus = FlakyBus()
+    monkeypatch.setattr(stream_handler, "publisher", lambda: bus)
+    batch = stream.batch()
+    # WHEN the batch is processed
+    result = _run(batch, lambda_context)
+    # THEN only the second publish record is reported failed
+    failed = [f["itemIdentifier"] for f in result["batchItemFailures"]]
+    last = batch["Records"][-1]["dynamodb"]["SequenceNumber"]
+    assert failed == [last]
+    assert [e.data["product"]["id"] for e in bus.published] == [ids[0]]
+
+
+def test_events_reach_the_bus_in_the_shared_envelope(reference, stream, catalog_stack, lambda_context):
+    # GIVEN a rule on the catalog bus that copies catalog events to a queue
+    events, sqs = boto3.client("events", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="catalog-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="catalog", EventBusName=catalog_stack.bus, EventPattern=json.dumps({"source": ["shop.catalog"]})
+    )
+    events.put_targets(
+        Rule="catalog", EventBusName=catalog_stack.bus, Targets=[{"Id": "q", "Arn": queue_arn}]
+    )
+    # WHEN a product is published and the stream is processed by the real handler and publisher
+    created = reference("POST", "/admin/catalog/products", product_body(1))
+    reference(
+        "POST", f"/admin/catalog/products/{created.body['id']}/publish", headers={"If-Match": created.etag}
+    )
+    _run(stream.batch(), lambda_context)
+    # THEN the queue holds a ProductPublished with metadata and data
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    (event,) = [json.loads(m["Body"]) for m in messages]
+    assert (event["source"], event["detail-type"]) == ("shop.catalog", "ProductPublished")
+    assert set(event["detail"]["metadata"]) == {"version", "eventId", "occurredAt", "correlationId"}
+    assert event["detail"]["metadata"]["correlationId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert event["detail"]["data"]["product"]["id"] == created.body["id"]
