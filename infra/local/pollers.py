@@ -30,8 +30,9 @@ from infra.resources import StreamTrigger
 log = logging.getLogger("infra.local.pollers")
 
 POLL_INTERVAL_S = 0.2
-STREAM_MAX_RETRIES = 2  # retries after the first attempt, as the cloud mapping's retryAttempts
+STREAM_MAX_RETRIES = 5  # retries after the first attempt: the cloud mapping's retryAttempts
 SHARD_REFRESH_S = 10.0
+_RAISED = -1
 _PREFIXED_ID = re.compile(r"^[a-z]{2,8}_[0-9A-HJKMNP-TV-Z]{26}$")
 
 Invoke = Callable[[dict[str, Any]], Any]
@@ -166,28 +167,35 @@ class StreamPoller:
         return read
 
     def deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
-        """Invokes until the batch succeeds; retries resume at the first failed record."""
+        """Invokes until the batch succeeds; retries resume at the first failed record.
+
+        A function error (an exception, not a reported item failure) splits the batch in two, as
+        ``bisectBatchOnFunctionError`` does in the cloud, so one poison record cannot hold back the rest.
+        """
         attempts = 0
         while batch:
             attempts += 1
             failed_from = self._invoke(batch)
             if failed_from is None:
                 return
-            batch = batch[failed_from:]
+            if failed_from == _RAISED and len(batch) > 1:
+                half = len(batch) // 2
+                self.deliver(shard_id, batch[:half])
+                self.deliver(shard_id, batch[half:])
+                return
+            batch = batch[max(failed_from, 0) :]
             if attempts > self.max_retries:
                 self._send_to_dlq(shard_id, batch, attempts)
                 return
             time.sleep(min(0.05 * 2**attempts, 1.0))
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
-        """``None`` on success, else the index of the first record to retry from."""
+        """``None`` on success, ``_RAISED`` on a function error, else the index of the first failed record."""
         try:
             result = self.function.invoke({"Records": batch})
         except Exception:
-            log.exception(
-                "%s raised on a batch of %d: retrying the whole batch", self.function.spec.name, len(batch)
-            )
-            return 0
+            log.exception("%s raised on a batch of %d", self.function.spec.name, len(batch))
+            return _RAISED
         failed = failed_identifiers(result)
         if failed is None:
             return None

@@ -56,6 +56,8 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
         "EVENT_BUS_NAME": event_bus_name(stage),
         "POWERTOOLS_SERVICE_NAME": spec.context,
         "POWERTOOLS_METRICS_NAMESPACE": APP,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         # There is no X-Ray daemon locally; metrics stay on and print their EMF lines.
         "POWERTOOLS_TRACE_DISABLED": "true",
     }

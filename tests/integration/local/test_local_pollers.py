@@ -177,18 +177,34 @@ def test_a_record_that_keeps_failing_goes_to_the_dlq_after_bounded_retries(stage
     assert consumer.skus(-1) == ["D"]
 
 
-def test_a_consumer_that_raises_gets_the_whole_batch_again(stage: dict[str, Any]) -> None:
+def test_a_consumer_that_raises_gets_the_batch_again_split_in_two(stage: dict[str, Any]) -> None:
     # GIVEN a consumer that crashes once
     consumer = FakeConsumer(times=1, crash=True)
     poller = _poller(stage, consumer)
+    for sku in ("A", "B", "C", "D"):
+        _put(sku)
+
+    # WHEN
+    poller.poll_once()
+
+    # THEN the batch is bisected, as bisectBatchOnFunctionError does, and every record is delivered
+    batches = [consumer.skus(i) for i in range(len(consumer.batches))]
+    assert batches == [["A", "B", "C", "D"], ["A", "B"], ["C", "D"]]
+
+
+def test_a_single_record_that_always_crashes_the_consumer_ends_in_the_dlq(stage: dict[str, Any]) -> None:
+    # GIVEN a consumer that always crashes
+    consumer = FakeConsumer(times=100, crash=True)
+    poller = _poller(stage, consumer, max_retries=1)
     _put("A")
-    _put("B")
 
     # WHEN
     poller.poll_once()
 
     # THEN
-    assert [consumer.skus(0), consumer.skus(1)] == [["A", "B"], ["A", "B"]]
+    assert len(consumer.batches) == 2
+    [message] = _dlq_messages(stage)
+    assert message["DDBStreamBatchInfo"]["batchSize"] == 1
 
 
 def test_records_of_other_item_types_are_filtered_out_but_removals_of_products_are_not(
