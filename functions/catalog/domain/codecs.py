@@ -4,7 +4,7 @@ CSV columns are dotted paths into the JSON shape: ``code``, ``status``, ``name.e
 ``attributes.<code>``, ``media``, then per variant ``variant.sku``, ``variant.attributes.<code>``,
 ``variant.prices.<price_list>.<CURRENCY>`` (integer minor units) and ``variant.media``. Lines with
 the same ``code`` are one product; product columns are read from its first line. Media cells hold
-``|``-separated URLs. CSV values are text: the importer converts attribute values using the product
+``|``-separated URLs, or a JSON list when media carry alt texts. CSV values are text: the importer converts attribute values using the product
 type, and prices must be whole numbers of minor units.
 """
 
@@ -73,8 +73,20 @@ def _set(target: dict[str, Any], path: list[str], value: Any) -> None:
     target[path[-1]] = value
 
 
-def _media(cell: str) -> list[dict[str, str]]:
+def _media(cell: str) -> Any:
+    if cell.lstrip().startswith("["):
+        try:
+            return json.loads(cell)
+        except ValueError:
+            return cell  # reported by validation as "not a list"
     return [{"url": url.strip()} for url in cell.split("|") if url.strip()]
+
+
+def _media_cell(media: list[dict[str, Any]]) -> str:
+    """Plain URLs when that says everything, the JSON list when items carry alt text or a kind."""
+    if all(set(m) <= {"url", "kind"} and m.get("kind", "image") == "image" for m in media):
+        return "|".join(m["url"] for m in media)
+    return json.dumps(media, ensure_ascii=False, separators=(",", ":"))
 
 
 def _variant(record: dict[str, str]) -> dict[str, Any]:
@@ -153,7 +165,7 @@ def _csv_lines(document: dict[str, Any]) -> list[dict[str, str]]:
     product: dict[str, str] = {}
     _flatten("", {k: v for k, v in export_row(document).items() if k not in ("variants", "media")}, product)
     if document.get("media"):
-        product["media"] = "|".join(m["url"] for m in document["media"])
+        product["media"] = _media_cell(document["media"])
     lines = []
     for variant in document["variants"]:
         line = {**product, "variant.sku": variant["sku"]}
@@ -163,7 +175,7 @@ def _csv_lines(document: dict[str, Any]) -> list[dict[str, str]]:
                 price["amount"]
             )
         if variant.get("media"):
-            line["variant.media"] = "|".join(m["url"] for m in variant["media"])
+            line["variant.media"] = _media_cell(variant["media"])
         lines.append(line)
     return lines
 

@@ -61,7 +61,7 @@ class ProductService:
         prefix: str = "body",
         change: str = "created",
     ) -> Product:
-        content = ProductContent.model_validate(command.model_dump(exclude={"code"}))
+        content = ProductContent.model_validate(command.model_dump(include=set(ProductContent.model_fields)))
         refs = refs or self._refs_for(content)
         now = isoformat(self._clock.now())
         product = Product.model_validate(

@@ -38,7 +38,7 @@ def call(catalog_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
         response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
         text = response.get("body") or ""
         headers = _headers(response)
-        is_json = "json" in headers.get("Content-Type", "")
+        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
         return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
 
     return _call
