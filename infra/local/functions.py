@@ -88,6 +88,9 @@ class LocalFunction:
         self.spec = spec
         self.physical_name = physical_name(stage, spec.name)
         self._handler = handler or self._load()
+        # One execution environment: Lambda never runs two invocations in it at once, and handlers
+        # rely on that (Powertools keeps the current event on the resolver).
+        self._busy = threading.Lock()
 
     def _load(self) -> Handler:
         own = function_environment(self.stage, self.spec)
@@ -115,6 +118,10 @@ class LocalFunction:
         )
 
     def invoke(self, event: dict[str, Any]) -> Any:
+        with self._busy:
+            return self._invoke(event)
+
+    def _invoke(self, event: dict[str, Any]) -> Any:
         context = self.new_context()
         started = time.monotonic()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -279,3 +280,27 @@ def test_the_api_port_is_free_again_right_after_stop(gateway: LocalGateway) -> N
         assert requests.get(f"{second.url}/health", timeout=5).status_code == 200
     finally:
         second.stop()
+
+
+def test_a_function_serves_one_invocation_at_a_time_like_one_execution_environment() -> None:
+    # GIVEN a handler that notices overlapping invocations
+    active, overlaps = [0], []
+
+    def slow(event: dict, context: object) -> dict:
+        active[0] += 1
+        overlaps.append(active[0])
+        time.sleep(0.05)
+        active[0] -= 1
+        return {"statusCode": 200, "body": ""}
+
+    function = LocalFunction("local", FAKE, handler=slow)
+
+    # WHEN four requests arrive at once
+    threads = [threading.Thread(target=function.invoke, args=({},)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # THEN none overlapped
+    assert overlaps == [1, 1, 1, 1]
