@@ -1,0 +1,70 @@
+"""The CDK app: ``npx cdk synth --context stage=dev`` (``cdk.json`` runs ``python -m infra.app``).
+
+One stage per synth. Each stage is two stacks, ``shop-<stage>-stateful`` (tables, bus, secrets, user
+pool) and ``shop-<stage>-services`` (layer, functions, API, alarms, dashboards). cdk-nag's AwsSolutions
+pack checks the whole app; an unacknowledged finding fails the synth.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from infra.resources import APP
+from infra.stacks.services import ServicesStack
+from infra.stacks.stateful import StatefulStack
+from infra.stages import DEFAULT_STAGE, cdk_json_context, load_stage
+
+BUNDLING_STACKS_KEY = "aws:cdk:bundling-stacks"
+
+
+def build_app(stage: str | None = None, *, bundling: bool = True, outdir: str | None = None) -> cdk.App:
+    """The app for ``stage`` (else ``--context stage=...``, else dev).
+
+    ``bundling=False`` skips building the kernel layer (the layer asset is then its source folder), which
+    keeps synth fast for tests that only inspect templates.
+    """
+    # cdk.json's context (stages, feature flags) also applies when tests build the app without the CLI;
+    # the CLI's own context takes precedence over values passed here.
+    context: dict[str, Any] = cdk_json_context()
+    if not bundling:
+        context[BUNDLING_STACKS_KEY] = []
+    app = cdk.App(context=context, outdir=outdir)
+    name = stage or app.node.try_get_context("stage") or DEFAULT_STAGE
+    config = load_stage(name, app.node.get_context("stages"))
+    env = cdk.Environment(
+        account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        region=config.region or os.environ.get("CDK_DEFAULT_REGION"),
+    )
+    stateful = StatefulStack(
+        app,
+        f"{APP}-{name}-stateful",
+        stage=config,
+        env=env,
+        description=f"Shop {name}: tables, event bus and archive, secrets, user pool",
+    )
+    ServicesStack(
+        app,
+        f"{APP}-{name}-services",
+        stage=config,
+        stateful=stateful,
+        env=env,
+        description=f"Shop {name}: kernel layer, functions, REST API, alarms and dashboards",
+    )
+    cdk.Tags.of(app).add("app", APP)
+    cdk.Tags.of(app).add("stage", name)
+    cdk.Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True)
+    )
+    return app
+
+
+def stacks(app: cdk.App) -> list[cdk.Stack]:
+    return [child for child in app.node.children if isinstance(child, cdk.Stack)]
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,25 @@
+"""A bounded context's functions: every ``FunctionSpec`` of the context, built by ``ServiceFunction``."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from infra.constructs.function import ServiceFunction, SharedResources
+from infra.resources import FUNCTIONS
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.title() for part in name.split("-"))
+
+
+class BoundedContext(Construct):
+    """``functions[spec.name]`` for the context's specs."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, context: str, shared: SharedResources) -> None:
+        super().__init__(scope, construct_id)
+        self.context = context
+        self.functions: dict[str, ServiceFunction] = {
+            spec.name: ServiceFunction(self, _pascal(spec.name), spec=spec, shared=shared)
+            for spec in FUNCTIONS
+            if spec.context == context
+        }

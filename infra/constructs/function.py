@@ -1,0 +1,216 @@
+"""``ServiceFunction``: the only way this app creates a Lambda function, from a ``FunctionSpec``.
+
+Every function gets the same runtime (python3.13 on arm64), active tracing, its own log group with the
+stage's retention, the kernel layer, the shop environment and least-privilege grants derived from the
+spec: read/write or read-only per table, read per secret, ``events:PutEvents`` on the stage's bus only
+when it publishes, and stream read plus an on-failure DLQ when a table stream triggers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.layer import ARCHITECTURE, RUNTIME
+from infra.constructs.nag import acknowledge
+from infra.resources import APP, FunctionSpec, StreamTrigger, env_name, physical_name
+from infra.resources import table as table_spec
+from infra.stages import REPO_ROOT, StageConfig
+
+FUNCTIONS_SOURCE = REPO_ROOT / "functions"
+STREAM_RETRY_ATTEMPTS = 5
+STREAM_MAX_RECORD_AGE = Duration.hours(24)
+DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to investigate before a failure is lost
+# TransactWriteItems/TransactGetItems are authorised through the per-item actions below.
+TABLE_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+)
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+
+
+@dataclass(frozen=True)
+class SharedResources:
+    """What every function of a stage may be wired to."""
+
+    stage: StageConfig
+    layer: lambda_.ILayerVersion
+    bus: events.IEventBus
+    tables: Mapping[str, dynamodb.ITable]
+    secrets: Mapping[str, secretsmanager.ISecret]
+
+
+def code_excludes(context: str) -> list[str]:
+    """Asset globs that ship only ``functions/<context>/**``, without tests and bytecode."""
+    return [
+        "*",
+        f"!{context}",
+        f"!{context}/**",
+        "**/__pycache__",
+        "**/*.pyc",
+        "**/tests",
+        "**/.pytest_cache",
+    ]
+
+
+class ServiceFunction(Construct):
+    """``function``, ``role``, ``log_group`` and, for stream consumers, ``dead_letter_queue``."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, spec: FunctionSpec, shared: SharedResources
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = spec
+        stage = shared.stage
+        function_name = physical_name(stage.name, spec.name)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention=stage.log_retention,
+            removal_policy=stage.removal_policy,
+        )
+        # An own role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs {function_name}: {spec.description}"[:1000],
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=function_name,
+            description=spec.description[:256],
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=lambda_.Code.from_asset(str(FUNCTIONS_SOURCE), exclude=code_excludes(spec.context)),
+            layers=[shared.layer],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            role=self.role,
+            environment=_environment(spec, shared),
+        )
+        self.dead_letter_queue: sqs.Queue | None = None
+        self._grant(spec, shared)
+        if spec.stream is not None:
+            self.dead_letter_queue = self._subscribe_to_stream(spec.stream, shared, function_name)
+        self._acknowledge_findings()
+
+    def _grant(self, spec: FunctionSpec, shared: SharedResources) -> None:
+        for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
+            self._grant_table(shared.tables[table_name], table_name, write=table_name in spec.tables_rw)
+        for secret_name in spec.secrets:
+            shared.secrets[secret_name].grant_read(self.role)
+        if spec.publishes_events:
+            shared.bus.grant_put_events_to(self.role)
+
+    def _grant_table(self, table: dynamodb.ITable, name: str, *, write: bool) -> None:
+        # Explicit ARNs per index instead of Table.grant_*'s "<table>/index/*", and no Scan at all:
+        # no request path may scan, and IAM now makes that a rule rather than a convention.
+        indexes = [f"{table.table_arn}/index/{index.name}" for index in table_spec(name).indexes]
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(TABLE_READ_ACTIONS), resources=[table.table_arn, *indexes])
+        )
+        if write:
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(actions=list(TABLE_WRITE_ACTIONS), resources=[table.table_arn])
+            )
+
+    def _subscribe_to_stream(
+        self, trigger: StreamTrigger, shared: SharedResources, function_name: str
+    ) -> sqs.Queue:
+        dlq = sqs.Queue(
+            self,
+            "StreamDlq",
+            queue_name=f"{function_name}-dlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        acknowledge(
+            dlq,
+            "SQS3",
+            "This queue is itself the dead-letter destination of the stream trigger (Lambda on-failure "
+            "destination, not an SQS redrive, which cdk-nag cannot see); it is alarmed on depth.",
+        )
+        self.function.add_event_source(
+            sources.DynamoEventSource(
+                shared.tables[trigger.table],
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=trigger.batch_size,
+                bisect_batch_on_error=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                max_record_age=STREAM_MAX_RECORD_AGE,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(dlq),
+                filters=_item_type_filters(trigger),
+            )
+        )
+        return dlq
+
+    def _acknowledge_findings(self) -> None:
+        acknowledge(
+            self,
+            "IAM5",
+            "X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams do not "
+            "support resource-level permissions, so their statements must name Resource '*'.",
+            "Resource::*",
+        )
+        acknowledge(
+            self,
+            "L1",
+            "The design pins python3.13 on arm64: the kernel layer's wheels are built for cp313, so a "
+            "runtime upgrade is a deliberate change of both, tested together.",
+        )
+
+
+def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
+    env = {
+        "STAGE": shared.stage.name,
+        "EVENT_BUS_NAME": shared.bus.event_bus_name,
+        "POWERTOOLS_SERVICE_NAME": spec.context,
+        "POWERTOOLS_METRICS_NAMESPACE": APP,
+        "POWERTOOLS_LOG_LEVEL": shared.stage.log_level,
+        # Responses may hold personal or payment data: never copy them into traces.
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+    }
+    for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
+        env[env_name(table_name, "table")] = shared.tables[table_name].table_name
+    for secret_name in spec.secrets:
+        env[env_name(secret_name, "secret")] = shared.secrets[secret_name].secret_arn
+    return env
+
+
+def _item_type_filters(trigger: StreamTrigger) -> list[Mapping[str, object]]:
+    """Only records whose new (insert/modify) or old (remove) image has a wanted ``type`` invoke us."""
+    if not trigger.item_types:
+        return []
+    types = list(trigger.item_types)
+    return [
+        lambda_.FilterCriteria.filter({"dynamodb": {image: {"type": {"S": types}}}})
+        for image in ("NewImage", "OldImage")
+    ]

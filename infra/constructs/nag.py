@@ -1,0 +1,19 @@
+"""Acknowledging cdk-nag findings: every acknowledgement names the rule, the finding and why.
+
+cdk-nag 3 reports through CDK's validation plugins and is acknowledged with
+``Validations.of(construct).acknowledge``; a finding with a detail (IAM wildcards) is acknowledged as
+``AwsSolutions-IAM5[Resource::*]``, so one wildcard never hides another.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Validations
+from constructs import IConstruct
+
+
+def acknowledge(scope: IConstruct, rule: str, reason: str, *findings: str) -> None:
+    """Acknowledge AwsSolutions ``rule`` on ``scope`` and its children, once per finding if given."""
+    if not reason.strip():
+        raise ValueError(f"an acknowledgement of {rule} needs a reason")
+    ids = [f"AwsSolutions-{rule}[{finding}]" for finding in findings] or [f"AwsSolutions-{rule}"]
+    Validations.of(scope).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id in ids))

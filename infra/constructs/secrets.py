@@ -1,0 +1,45 @@
+"""The Secrets Manager secrets in ``SECRETS``, each created with a generated value.
+
+CloudFormation names them (so a deleted dev stack does not block its successor during the secret's
+recovery window); functions receive the ARN through ``<NAME>_SECRET_NAME``.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.constructs.nag import acknowledge
+from infra.resources import SECRETS, SecretSpec
+from infra.stages import StageConfig
+
+GENERATED_LENGTH = 64
+
+
+class ShopSecrets(Construct):
+    """``secrets[spec.name]`` is the CDK secret."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.secrets: dict[str, secretsmanager.Secret] = {
+            spec.name: self._secret(spec, stage) for spec in SECRETS
+        }
+
+    def _secret(self, spec: SecretSpec, stage: StageConfig) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
+            self,
+            "".join(part.title() for part in spec.name.split("-")),
+            description=spec.description,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=GENERATED_LENGTH, exclude_punctuation=True
+            ),
+            removal_policy=stage.removal_policy,
+        )
+        acknowledge(
+            secret,
+            "SMG4",
+            f"{spec.name} is an application key (e.g. the HMAC key that signs pagination cursors), not a "
+            "credential of another system: there is no service to rotate it against, and rotating it "
+            "invalidates every outstanding value it signed. It is rotated deliberately by re-deploying.",
+        )
+        return secret

@@ -1,0 +1,1 @@
+"""The stacks of one stage. Stacks only assemble constructs from ``infra/constructs``."""

@@ -1,0 +1,63 @@
+"""The code of a stage: the kernel layer, every bounded context's functions, the REST API, monitoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from infra.constructs.api import ShopApi
+from infra.constructs.context import BoundedContext
+from infra.constructs.function import SharedResources
+from infra.constructs.layer import KernelLayer
+from infra.constructs.observability import AlarmTopic, ApiAlarms, ContextMonitoring
+from infra.resources import CONTEXTS
+from infra.stacks.stateful import StatefulStack
+from infra.stages import StageConfig
+
+
+class ServicesStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        stateful: StatefulStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.layer = KernelLayer(self, "KernelLayer", removal_policy=stage.removal_policy)
+        shared = SharedResources(
+            stage=stage,
+            layer=self.layer.layer,
+            bus=stateful.events.bus,
+            tables=stateful.data.tables,
+            secrets=stateful.secrets.secrets,
+        )
+        self.contexts = {
+            name: BoundedContext(self, name.title(), context=name, shared=shared) for name in CONTEXTS
+        }
+        functions = {
+            spec_name: service.function
+            for context in self.contexts.values()
+            for spec_name, service in context.functions.items()
+        }
+        self.api = ShopApi(self, "Api", stage=stage, user_pool=stateful.auth.user_pool, functions=functions)
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", stage=stage)
+        self.api_alarms = ApiAlarms(
+            self, "ApiAlarms", stage=stage, api=self.api.api, action=self.alarm_topic.action
+        )
+        self.monitoring = {
+            name: ContextMonitoring(
+                self,
+                f"{name.title()}Monitoring",
+                stage=stage,
+                context=name,
+                functions=list(context.functions.values()),
+                api=self.api.api,
+                action=self.alarm_topic.action,
+            )
+            for name, context in self.contexts.items()
+        }
