@@ -1,0 +1,31 @@
+"""``python -m bench [name ...]``: run the benchmarks and write bench/results/*.json and bench/README.md."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+from bench.results import render_readme, write
+from infra.local import ensure_import_paths
+
+BENCHMARKS = {"catalog_api": "bench.catalog_api"}
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ensure_import_paths()
+    names = argv or list(BENCHMARKS)
+    for name in names:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        figures, summary = importlib.import_module(BENCHMARKS[name]).run()
+        path = write(name, figures, summary)
+        for metric, value, note in summary:
+            print(f"  {metric}: {value}  {note}", file=sys.stderr)
+        print(f"  -> {path}", file=sys.stderr)
+    render_readme()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
