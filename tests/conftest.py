@@ -70,8 +70,57 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+class _SnapshotOncePerTransaction:
+    """moto's TransactWriteItems deep-copies the whole table once per item for its rollback snapshot.
+
+    Copying it once per transaction keeps the same rollback semantics (one transaction never touches
+    an item twice) and turns bulk imports from quadratic-times-items into merely quadratic.
+    """
+
+    def __init__(self) -> None:
+        import copy
+        import threading
+
+        self._copy = copy
+        self._local = threading.local()
+
+    def deepcopy(self, obj: Any, memo: Any = None) -> Any:
+        cache = getattr(self._local, "cache", None)
+        if cache is None:
+            return self._copy.deepcopy(obj, memo)
+        if id(obj) not in cache:
+            cache[id(obj)] = self._copy.deepcopy(obj, memo)
+        return cache[id(obj)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._copy, name)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import moto.dynamodb.models as models
+
+        original = models.DynamoDBBackend.transact_write_items
+        local = self._local
+
+        def transact_write_items(backend: Any, transact_items: Any) -> Any:
+            local.cache = {}
+            try:
+                return original(backend, transact_items)
+            finally:
+                local.cache = None
+
+        monkeypatch.setattr(models, "copy", self)
+        monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
+
+
 @pytest.fixture
-def catalog_stack(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+def fast_moto_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    _SnapshotOncePerTransaction().install(monkeypatch)
+
+
+@pytest.fixture
+def catalog_stack(
+    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SimpleNamespace]:
     """The catalog's table (from the spec), cursor secret and event bus in moto; adapters reset."""
     import boto3
     from moto import mock_aws
