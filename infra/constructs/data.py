@@ -6,12 +6,14 @@ says, string keys. Production tables survive stack deletion and refuse deletion 
 
 from __future__ import annotations
 
+from aws_cdk import Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from infra.resources import TABLES, TableSpec
 from infra.stages import StageConfig
 
+SPEC_TAG = "shop:table"
 _STREAM_VIEW = {
     "NEW_AND_OLD_IMAGES": dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     "NEW_IMAGE": dynamodb.StreamViewType.NEW_IMAGE,
@@ -47,6 +49,8 @@ class ShopTables(Construct):
             removal_policy=stage.removal_policy,
             deletion_protection=stage.is_production,
         )
+        # Names are CloudFormation's; the tag ties a table back to its spec (tests, cost reports).
+        Tags.of(table).add(SPEC_TAG, spec.name)
         for index in spec.indexes:
             table.add_global_secondary_index(
                 index_name=index.name,

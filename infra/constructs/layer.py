@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import cast
+
 import jsii
 from aws_cdk import BundlingOptions, ILocalBundling, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
@@ -92,7 +94,8 @@ def install_dependencies() -> Path:
 class KernelLayerBundler:
     """Builds the layer directory (``python/`` + dependencies + ``shop_kernel``) on the host."""
 
-    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+    # The jsii stub spells the options as keywords, but the kernel calls with one positional struct.
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:  # type: ignore[override]
         site_packages = Path(output_dir) / "python"
         shutil.copytree(install_dependencies(), site_packages, dirs_exist_ok=True)
         shutil.copytree(KERNEL_PACKAGE, site_packages / "shop_kernel", ignore=_IGNORED, dirs_exist_ok=True)
@@ -111,7 +114,7 @@ class KernelLayer(Construct):
             bundling=BundlingOptions(
                 # Required by the API but never pulled: the local bundler always succeeds or raises.
                 image=RUNTIME.bundling_image,
-                local=KernelLayerBundler(),
+                local=cast(ILocalBundling, KernelLayerBundler()),
             ),
         )
         self.layer = lambda_.LayerVersion(

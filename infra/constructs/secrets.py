@@ -6,6 +6,7 @@ recovery window); functions receive the ARN through ``<NAME>_SECRET_NAME``.
 
 from __future__ import annotations
 
+from aws_cdk import Tags
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -14,6 +15,7 @@ from infra.resources import SECRETS, SecretSpec
 from infra.stages import StageConfig
 
 GENERATED_LENGTH = 64
+SPEC_TAG = "shop:secret"  # ties a CloudFormation-named secret back to its spec
 
 
 class ShopSecrets(Construct):
@@ -35,6 +37,7 @@ class ShopSecrets(Construct):
             ),
             removal_policy=stage.removal_policy,
         )
+        Tags.of(secret).add(SPEC_TAG, spec.name)
         acknowledge(
             secret,
             "SMG4",

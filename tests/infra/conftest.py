@@ -1,0 +1,89 @@
+"""Synthesises each stage once per test session (synth takes ~15 s) and shares the result.
+
+Tests that use ``synthesized`` are grouped with ``@pytest.mark.xdist_group("synth")`` so one xdist
+worker synthesises and serves them all. The kernel layer is not bundled (``bundling=False``): these
+tests read templates, they do not build wheels.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+STAGES = ("dev", "prod")
+
+
+@dataclass
+class Synthesized:
+    """One stage's cloud assembly: templates by stack kind (``stateful``, ``services``) and the outdir."""
+
+    stage: str
+    outdir: Path
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def template(self, kind: str) -> Template:
+        return Template.from_json(self.templates[kind])
+
+    def resources(self, kind: str, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.templates[kind]["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
+    def all_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for kind in self.templates:
+            found.update(self.resources(kind, resource_type))
+        return found
+
+    @property
+    def validation_report(self) -> dict[str, Any]:
+        path = self.outdir / "validation-report.json"
+        return json.loads(path.read_text()) if path.exists() else {"pluginReports": []}
+
+
+def _synthesize(stage: str, outdir: Path) -> Synthesized:
+    from infra.app import build_app, stacks
+
+    app = build_app(stage, bundling=False, outdir=str(outdir))
+    assembly = app.synth()
+    result = Synthesized(stage=stage, outdir=outdir)
+    for stack in stacks(app):
+        kind = stack.stack_name.rsplit("-", 1)[-1]
+        result.templates[kind] = assembly.get_stack_by_name(stack.stack_name).template
+    return result
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synthesized]:
+    cache: dict[str, Synthesized] = {}
+
+    def get(stage: str) -> Synthesized:
+        if stage not in cache:
+            cache[stage] = _synthesize(stage, tmp_path_factory.mktemp(f"cdk-{stage}"))
+        return cache[stage]
+
+    return get
+
+
+@pytest.fixture(params=STAGES)
+def stage_synth(request: pytest.FixtureRequest, synthesized: Callable[[str], Synthesized]) -> Synthesized:
+    """Runs a test once per stage."""
+    return synthesized(request.param)
+
+
+@pytest.fixture
+def dev(synthesized: Callable[[str], Synthesized]) -> Synthesized:
+    return synthesized("dev")
+
+
+@pytest.fixture
+def prod(synthesized: Callable[[str], Synthesized]) -> Synthesized:
+    return synthesized("prod")

@@ -1,0 +1,465 @@
+"""The synthesised templates of both stages against the specs in ``infra/resources.py``."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from infra.resources import (
+    API_ROUTES,
+    API_THROTTLE_BURST,
+    API_THROTTLE_RATE,
+    APP,
+    COGNITO_GROUPS,
+    CONTEXTS,
+    FUNCTIONS,
+    RULES,
+    SECRETS,
+    TABLES,
+    TableSpec,
+    env_name,
+    physical_name,
+)
+from tests.infra.conftest import Synthesized
+
+pytestmark = pytest.mark.xdist_group("synth")
+
+RETENTION = {"dev": 14, "prod": 365}
+PROBLEM_BASE = "https://problems.shop.example/"
+
+
+def _tag(resource: dict[str, Any], key: str) -> str | None:
+    return next((t["Value"] for t in resource["Properties"].get("Tags", []) if t["Key"] == key), None)
+
+
+def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    """Lambda functions by spec name (``shop-<stage>-<name>``)."""
+    prefix = f"{APP}-{synth.stage}-"
+    return {
+        r["Properties"]["FunctionName"].removeprefix(prefix): {"id": logical_id, **r}
+        for logical_id, r in synth.resources("services", "AWS::Lambda::Function").items()
+    }
+
+
+def _role_statements(synth: Synthesized, function: dict[str, Any]) -> list[dict[str, Any]]:
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements: list[dict[str, Any]] = []
+    for policy in synth.resources("services", "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def _table_by_spec(synth: Synthesized, spec: TableSpec) -> dict[str, Any]:
+    tables = synth.resources("stateful", "AWS::DynamoDB::Table")
+    matches = [t for t in tables.values() if _tag(t, "shop:table") == spec.name]
+    assert len(matches) == 1, f"expected one table tagged {spec.name}"
+    return matches[0]
+
+
+# --- functions -----------------------------------------------------------------------------------
+
+
+def test_every_spec_becomes_one_function(stage_synth: Synthesized) -> None:
+    # GIVEN the function specs
+    # WHEN the stage is synthesised
+    functions = _functions(stage_synth)
+    # THEN each spec is one function and nothing else creates a Lambda
+    assert sorted(functions) == sorted(f.name for f in FUNCTIONS)
+    all_functions = stage_synth.all_resources("AWS::Lambda::Function")
+    assert len(all_functions) == len(FUNCTIONS)
+
+
+def test_functions_run_python313_arm64_traced_with_layer_and_retained_logs(stage_synth: Synthesized) -> None:
+    # GIVEN the synthesised services stack
+    log_groups = stage_synth.resources("services", "AWS::Logs::LogGroup")
+    layers = stage_synth.resources("services", "AWS::Lambda::LayerVersion")
+    # WHEN each function is inspected
+    for name, function in _functions(stage_synth).items():
+        props = function["Properties"]
+        # THEN it has the house runtime, architecture, tracing, the kernel layer and its own log group
+        assert props["Runtime"] == "python3.13", name
+        assert props["Architectures"] == ["arm64"], name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert [layer["Ref"] for layer in props["Layers"]] == list(layers), name
+        log_group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert log_group["Properties"]["RetentionInDays"] == RETENTION[stage_synth.stage], name
+        assert (
+            log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{physical_name(stage_synth.stage, name)}"
+        )
+
+
+def test_layer_targets_python313_on_arm64(dev: Synthesized) -> None:
+    # GIVEN / WHEN the services stack
+    (layer,) = dev.resources("services", "AWS::Lambda::LayerVersion").values()
+    # THEN the layer is declared for the runtime and architecture its wheels are built for
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_function_settings_and_environment_follow_the_spec(stage_synth: Synthesized) -> None:
+    # GIVEN the specs and the synthesised functions
+    functions = _functions(stage_synth)
+    for spec in FUNCTIONS:
+        props = functions[spec.name]["Properties"]
+        env = props["Environment"]["Variables"]
+        # THEN memory, timeout, handler and the environment come from the spec
+        assert props["MemorySize"] == spec.memory_mb
+        assert props["Timeout"] == spec.timeout_s
+        assert props["Handler"] == spec.handler
+        assert env["STAGE"] == stage_synth.stage
+        assert env["POWERTOOLS_SERVICE_NAME"] == spec.context
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == APP
+        assert env["POWERTOOLS_LOG_LEVEL"] in {"DEBUG", "INFO"}
+        assert "EVENT_BUS_NAME" in env
+        expected = {env_name(t, "table") for t in spec.tables_rw + spec.tables_ro}
+        expected |= {env_name(s, "secret") for s in spec.secrets}
+        resource_vars = {k for k in env if k.endswith(("_TABLE_NAME", "_SECRET_NAME"))}
+        assert resource_vars == expected, spec.name
+
+
+def test_function_code_ships_only_its_context(dev: Synthesized) -> None:
+    # GIVEN the staged code assets of the functions
+    keys = {f["Properties"]["Code"]["S3Key"].removesuffix(".zip") for f in _functions(dev).values()}
+    for key in keys:
+        asset = dev.outdir / f"asset.{key}"
+        # WHEN its files are listed
+        files = [p.relative_to(asset) for p in asset.rglob("*") if p.is_file()]
+        # THEN only one context ships, with handlers, and no bytecode or tests
+        assert {p.parts[0] for p in files} <= set(CONTEXTS)
+        assert len({p.parts[0] for p in files}) == 1
+        assert any(p.parts[1] == "handlers" for p in files)
+        assert not [p for p in files if "__pycache__" in p.parts or "tests" in p.parts or p.suffix == ".pyc"]
+
+
+# --- least privilege -----------------------------------------------------------------------------
+
+
+def test_only_publishers_may_put_events(stage_synth: Synthesized) -> None:
+    # GIVEN each function's role policies
+    functions = _functions(stage_synth)
+    for spec in FUNCTIONS:
+        actions = _actions(_role_statements(stage_synth, functions[spec.name]))
+        # THEN events:PutEvents is granted exactly to the functions whose spec publishes
+        assert ("events:PutEvents" in actions) == spec.publishes_events, spec.name
+
+
+def test_table_access_matches_the_spec_and_never_scans(stage_synth: Synthesized) -> None:
+    # GIVEN each function's role policies
+    functions = _functions(stage_synth)
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for spec in FUNCTIONS:
+        actions = _actions(_role_statements(stage_synth, functions[spec.name]))
+        # THEN writers may write, readers may only read, others touch no item, and no one scans
+        assert bool(actions & writes) == bool(spec.tables_rw), spec.name
+        assert ("dynamodb:Query" in actions) == bool(spec.tables_rw or spec.tables_ro), spec.name
+        assert "dynamodb:Scan" not in actions
+        assert not [a for a in actions if a.endswith("*")], spec.name
+
+
+def test_catalog_roles_are_least_privilege(dev: Synthesized) -> None:
+    # GIVEN the two catalog functions
+    functions = _functions(dev)
+    api = _actions(_role_statements(dev, functions["catalog-api"]))
+    events = _actions(_role_statements(dev, functions["catalog-events"]))
+    # THEN the API cannot publish, and the stream consumer cannot write (or read) the table
+    assert "events:PutEvents" not in api
+    assert "secretsmanager:GetSecretValue" in api
+    assert not {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"} & events
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "events:PutEvents"} <= events
+
+
+def test_only_unscopeable_actions_use_a_wildcard_resource(stage_synth: Synthesized) -> None:
+    # GIVEN every IAM policy statement of the services stack
+    allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
+    for policy in stage_synth.resources("services", "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            # THEN Resource "*" only carries actions that have no resource-level permissions
+            if statement["Resource"] == "*":
+                assert _actions([statement]) <= allowed
+
+
+# --- stream trigger ------------------------------------------------------------------------------
+
+
+def test_stream_triggers_report_partial_failures_filter_types_and_keep_failures(
+    stage_synth: Synthesized,
+) -> None:
+    # GIVEN the event source mappings and the stream specs
+    mappings = list(stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values())
+    stream_specs = [f for f in FUNCTIONS if f.stream is not None]
+    queues = stage_synth.resources("services", "AWS::SQS::Queue")
+    # THEN there is one per stream trigger, with partial failures, bisection, retries and a DLQ
+    assert len(mappings) == len(stream_specs)
+    for spec, mapping in zip(stream_specs, mappings, strict=True):
+        assert spec.stream is not None
+        props = mapping["Properties"]
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["BisectBatchOnFunctionError"] is True
+        assert 0 < props["MaximumRetryAttempts"] <= 10
+        assert props["BatchSize"] == spec.stream.batch_size
+        dlq_id = props["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        assert queues[dlq_id]["Properties"]["QueueName"] == physical_name(
+            stage_synth.stage, f"{spec.name}-dlq"
+        )
+        patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+        types = list(spec.stream.item_types)
+        assert {"dynamodb": {"NewImage": {"type": {"S": types}}}} in patterns
+        assert {"dynamodb": {"OldImage": {"type": {"S": types}}}} in patterns
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", TABLES, ids=lambda s: s.name)
+def test_tables_match_their_spec(stage_synth: Synthesized, spec: TableSpec) -> None:
+    # GIVEN the table created from the spec
+    table = _table_by_spec(stage_synth, spec)
+    props = table["Properties"]
+    # THEN keys, indexes, stream, TTL, capacity mode and recovery are the spec's
+    expected_keys = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+    if spec.sort_key:
+        expected_keys.append({"AttributeName": spec.sort_key, "KeyType": "RANGE"})
+    assert props["KeySchema"] == expected_keys
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert {a["AttributeType"] for a in props["AttributeDefinitions"]} == {"S"}
+    indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+    assert sorted(indexes) == sorted(i.name for i in spec.indexes)
+    for index in spec.indexes:
+        assert indexes[index.name]["KeySchema"][0] == {
+            "AttributeName": index.partition_key,
+            "KeyType": "HASH",
+        }
+        assert indexes[index.name]["Projection"]["ProjectionType"] == index.projection
+    stream = props.get("StreamSpecification", {}).get("StreamViewType")
+    assert stream == spec.stream
+    ttl = props.get("TimeToLiveSpecification")
+    assert (ttl or {}).get("AttributeName") == spec.ttl_attribute
+
+
+def test_production_data_survives_stack_deletion(prod: Synthesized, dev: Synthesized) -> None:
+    # GIVEN the tables of both stages
+    for table in prod.resources("stateful", "AWS::DynamoDB::Table").values():
+        # THEN production retains them and refuses deletion; dev cleans up after itself
+        assert table["DeletionPolicy"] == "Retain"
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+    for table in dev.resources("stateful", "AWS::DynamoDB::Table").values():
+        assert table["DeletionPolicy"] == "Delete"
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def test_one_bus_per_stage_with_an_archive(stage_synth: Synthesized) -> None:
+    # GIVEN the stateful stack
+    buses = stage_synth.resources("stateful", "AWS::Events::EventBus")
+    archives = list(stage_synth.resources("stateful", "AWS::Events::Archive").values())
+    # THEN there is one bus named for the stage, archived with the stage's retention
+    assert [b["Properties"]["Name"] for b in buses.values()] == [f"{APP}-{stage_synth.stage}"]
+    assert len(archives) == 1
+    assert archives[0]["Properties"]["SourceArn"] == {"Fn::GetAtt": [next(iter(buses)), "Arn"]}
+    assert archives[0]["Properties"]["RetentionDays"] == {"dev": 30, "prod": 365}[stage_synth.stage]
+
+
+def test_rules_carry_the_spec_patterns_to_the_event_log(stage_synth: Synthesized) -> None:
+    # GIVEN the rules and the event log group
+    rules = {
+        r["Properties"]["Name"]: r for r in stage_synth.resources("stateful", "AWS::Events::Rule").values()
+    }
+    log_groups = stage_synth.resources("stateful", "AWS::Logs::LogGroup")
+    (event_log_id,) = [
+        k
+        for k, g in log_groups.items()
+        if g["Properties"]["LogGroupName"] == f"/{APP}/{stage_synth.stage}/events"
+    ]
+    # THEN each spec is one rule on the bus with exactly its pattern, delivering to the log group
+    assert sorted(rules) == sorted(physical_name(stage_synth.stage, r.name) for r in RULES)
+    for spec in RULES:
+        props = rules[physical_name(stage_synth.stage, spec.name)]["Properties"]
+        assert props["EventPattern"] == spec.pattern
+        assert "Ref" in props["EventBusName"]
+        target = json.dumps(props["Targets"])
+        assert event_log_id in target
+    assert log_groups[event_log_id]["Properties"]["RetentionInDays"] == RETENTION[stage_synth.stage]
+    policies = stage_synth.resources("stateful", "AWS::Logs::ResourcePolicy")
+    assert "events.amazonaws.com" in json.dumps(list(policies.values()))
+
+
+# --- auth and API --------------------------------------------------------------------------------
+
+
+def test_user_pool_has_the_groups_and_a_public_client(stage_synth: Synthesized) -> None:
+    # GIVEN the stateful stack
+    groups = stage_synth.resources("stateful", "AWS::Cognito::UserPoolGroup")
+    (pool,) = stage_synth.resources("stateful", "AWS::Cognito::UserPool").values()
+    (client,) = stage_synth.resources("stateful", "AWS::Cognito::UserPoolClient").values()
+    # THEN the four groups exist, sign-in is by email, and the browser client has no secret
+    assert sorted(g["Properties"]["GroupName"] for g in groups.values()) == sorted(COGNITO_GROUPS)
+    assert pool["Properties"]["UsernameAttributes"] == ["email"]
+    assert pool["Properties"]["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert client["Properties"].get("GenerateSecret") in (None, False)
+    threat = pool["Properties"].get("UserPoolAddOns", {}).get("AdvancedSecurityMode")
+    assert (threat == "ENFORCED") == (stage_synth.stage == "prod")
+
+
+def _resource_paths(synth: Synthesized) -> dict[str, str]:
+    """API Gateway resource logical id -> full path; the root is the RestApi's RootResourceId."""
+    resources = synth.resources("services", "AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            props = resources[logical_id]["Properties"]
+            parent = props["ParentId"]
+            parent_path = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical_id] = f"{parent_path}/{props['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def _methods_by_path(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    paths = _resource_paths(synth)
+    methods: dict[str, dict[str, Any]] = {}
+    for method in synth.resources("services", "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        resource = props["ResourceId"]
+        path = paths[resource["Ref"]] if "Ref" in resource else "/"
+        methods[f"{props['HttpMethod']} {path}"] = props
+    return methods
+
+
+def test_cognito_authorizer_guards_exactly_the_authorized_routes(stage_synth: Synthesized) -> None:
+    # GIVEN the API methods and the authorizer
+    methods = _methods_by_path(stage_synth)
+    (authorizer_id,) = stage_synth.resources("services", "AWS::ApiGateway::Authorizer")
+    expected = set()
+    for route in API_ROUTES:
+        for path in (f"/{route.prefix}", f"/{route.prefix}/{{proxy+}}"):
+            key = f"ANY {path}"
+            expected.add(key)
+            props = methods[key]
+            # THEN authorized routes use the Cognito authorizer and public ones none
+            if route.authorized:
+                assert props["AuthorizationType"] == "COGNITO_USER_POOLS", key
+                assert props["AuthorizerId"] == {"Ref": authorizer_id}, key
+            else:
+                assert props["AuthorizationType"] == "NONE", key
+                assert "AuthorizerId" not in props, key
+            assert props["Integration"]["Type"] == "AWS_PROXY", key
+            assert "RequestValidatorId" in props, key
+    # AND no other method exists
+    assert set(methods) == expected
+
+
+def test_api_stage_is_throttled_traced_and_access_logged(stage_synth: Synthesized) -> None:
+    # GIVEN the API stage
+    (stage,) = stage_synth.resources("services", "AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    settings = props["MethodSettings"][0]
+    # THEN it has the spec's throttling, X-Ray, JSON access logs and no data tracing
+    assert props["StageName"] == stage_synth.stage
+    assert settings["ThrottlingRateLimit"] == API_THROTTLE_RATE
+    assert settings["ThrottlingBurstLimit"] == API_THROTTLE_BURST
+    assert settings["DataTraceEnabled"] is False
+    assert props["TracingEnabled"] is True
+    assert json.loads(props["AccessLogSetting"]["Format"])["requestId"] == "$context.requestId"
+
+
+def test_gateway_errors_are_problem_json(stage_synth: Synthesized) -> None:
+    # GIVEN the gateway responses
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in stage_synth.resources("services", "AWS::ApiGateway::GatewayResponse").values()
+    }
+    required = {
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "THROTTLED",
+        "REQUEST_TOO_LARGE",
+    }
+    assert required <= set(responses)
+    for response_type, props in responses.items():
+        # WHEN the mapping template is filled the way API Gateway fills it
+        body = props["ResponseTemplates"]["application/json"]
+        filled = json.loads(
+            re.sub(r"\$context\.[\w.]+", "x", body.replace("$context.error.messageString", '"m"'))
+        )
+        # THEN the body is a problem document whose status is the response's status
+        assert (
+            props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        )
+        assert filled["type"].startswith(PROBLEM_BASE), response_type
+        assert filled["status"] == int(props["StatusCode"]), response_type
+        assert filled["title"]
+        assert filled["detail"] == "m"
+
+
+def test_waf_protects_production_only(prod: Synthesized, dev: Synthesized) -> None:
+    # GIVEN / WHEN both stages
+    # THEN the production API stage has a web ACL and dev has none
+    assert len(prod.resources("services", "AWS::WAFv2::WebACLAssociation")) == 1
+    assert not dev.resources("services", "AWS::WAFv2::WebACLAssociation")
+
+
+# --- observability -------------------------------------------------------------------------------
+
+
+def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
+    # GIVEN the alarms and the alarm topic
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in stage_synth.resources("services", "AWS::CloudWatch::Alarm").values()
+    }
+    (topic_id, topic) = next(iter(stage_synth.resources("services", "AWS::SNS::Topic").items()))
+
+    def name(suffix: str) -> str:
+        return physical_name(stage_synth.stage, suffix)
+
+    # THEN every function has error and throttle alarms, the API 5xx and p99, every stream DLQ its depth
+    expected = {name("api-5xx"), name("api-latency-p99")}
+    for spec in FUNCTIONS:
+        expected |= {name(f"{spec.name}-errors"), name(f"{spec.name}-throttles")}
+        if spec.stream is not None:
+            expected.add(name(f"{spec.name}-dlq-depth"))
+    assert set(alarms) == expected
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+    assert alarms[name("api-latency-p99")]["ExtendedStatistic"] == "p99"
+    assert "KmsMasterKeyId" in topic["Properties"]
+
+
+def test_one_dashboard_per_context(stage_synth: Synthesized) -> None:
+    # GIVEN / WHEN the dashboards
+    dashboards = stage_synth.resources("services", "AWS::CloudWatch::Dashboard").values()
+    # THEN each bounded context has its own
+    names = sorted(d["Properties"]["DashboardName"] for d in dashboards)
+    assert names == sorted(physical_name(stage_synth.stage, c) for c in CONTEXTS)
+
+
+def test_secrets_are_generated_per_spec(stage_synth: Synthesized) -> None:
+    # GIVEN the secrets
+    secrets = stage_synth.resources("stateful", "AWS::SecretsManager::Secret").values()
+    # THEN each spec has one generated secret with its description
+    assert sorted(_tag(s, "shop:secret") or "" for s in secrets) == sorted(s.name for s in SECRETS)
+    for secret in secrets:
+        assert "GenerateSecretString" in secret["Properties"]
+        assert "SecretString" not in secret["Properties"]
