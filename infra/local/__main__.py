@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
 import sys
@@ -25,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--api-port", type=int, default=None, help="default 3000 (or a free port if busy)")
     run.add_argument("--moto-port", type=int, default=None, help="default 5000 (or a free port if busy)")
     run.add_argument("--no-seed", action="store_true", help="start with empty tables")
+    run.add_argument("--seed-products", type=int, default=240, help="how many demo products to seed")
     run.add_argument(
         "--keep-event-log",
         action="store_true",
@@ -53,11 +55,14 @@ def _run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
+    # `kill -USR1 <pid>` prints every thread's stack: the way to see what a stuck local stack is doing.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     options = Options(
         stage=args.stage,
         api_port=args.api_port,
         moto_port=args.moto_port,
         seed=not args.no_seed,
+        seed_products=args.seed_products,
         print_event_log=not args.keep_event_log,
     )
     stack = LocalStack(options)

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from moto.server import ThreadedMotoServer
 
-from infra.local import REGION
+from infra.local import REGION, moto_patches
 
 log = logging.getLogger("infra.local.moto")
 
@@ -84,6 +84,7 @@ class MotoServer:
             raise PortInUse(f"port {self.port} for moto is in use")
         # MOTO_PORT first: moto reads it when the Step Functions interpreter calls back.
         os.environ.update(aws_environment(self.port))
+        moto_patches.install()
         self._server.start()
         self._configure({"stepfunctions": {"execute_state_machine": True}})
         log.info("moto server on %s", self.url)

@@ -39,6 +39,7 @@ class Options:
     api_port: int | None = None
     moto_port: int | None = None
     seed: bool = True
+    seed_products: int = 240
     print_event_log: bool = True
 
 
@@ -100,7 +101,9 @@ class LocalStack:
             return
         try:
             seed_module = importlib.import_module(SEED_MODULE)
-            summary = seed_module.seed(self.api.url, issue_token("merchandisers"))
+            summary = seed_module.seed(
+                self.api.url, issue_token("merchandisers"), products=self.options.seed_products
+            )
         except Exception:
             if self._stopping:
                 self.seed_state = "interrupted"

@@ -1,0 +1,104 @@
+"""Keeps moto's DynamoDB transactions proportional to the items they touch, for the local stack.
+
+moto 5.2 backs up a table for rollback by deep-copying the whole table, stream history included, once
+per operation of every ``TransactWriteItems``. Every catalog write is a transaction, so seeding a few
+hundred products became quadratic (minutes, then more). The patch snapshots only the items a
+transaction names and the stream's length, restores exactly those on failure, and lets moto's own
+table backup be a no-op. Rollback behaviour is unchanged: a cancelled transaction leaves no item and
+no stream record behind (``tests/integration/local/test_local_moto_patches.py``).
+
+Installed by ``MotoServer.start``; anything moto does not expect (an op this module cannot read) falls
+back to moto's original deep copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import StreamShard, Table
+
+_state = threading.local()
+_original_transact = DynamoDBBackend.transact_write_items
+
+Snapshot = tuple[
+    dict[tuple[Any, ...], tuple[Table, DynamoType, DynamoType | None, Any]],
+    dict[str, tuple[StreamShard, int]],
+]
+
+
+class _TableBackupSkipper:
+    """Stands in for the ``copy`` module inside moto's DynamoDB backend."""
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if getattr(_state, "snapshotted", False) and isinstance(value, Table):
+            return value  # the item-level snapshot below makes the table backup unnecessary
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _snapshot(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Snapshot | None:
+    items: dict[tuple[Any, ...], tuple[Table, DynamoType, DynamoType | None, Any]] = {}
+    streams: dict[str, tuple[StreamShard, int]] = {}
+    try:
+        for entry in transact_items:
+            [(_, op)] = entry.items()
+            table = backend.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            key = op.get("Key") or op["Item"]
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            ident = (table.name, hash_value, range_value)
+            if ident not in items:
+                current = table.get_item(hash_value, range_value)
+                items[ident] = (table, hash_value, range_value, copy.deepcopy(current))
+            if table.stream_shard is not None and table.name not in streams:
+                streams[table.name] = (table.stream_shard, len(table.stream_shard.items))
+    except Exception:
+        return None
+    return items, streams
+
+
+def _restore(snapshot: Snapshot) -> None:
+    items, streams = snapshot
+    for table, hash_value, range_value, original in items.values():
+        if range_value is not None:
+            if original is None:
+                table.items.get(hash_value, {}).pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = original
+        elif original is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = original
+    for shard, length in streams.values():
+        del shard.items[length:]
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    snapshot = _snapshot(self, transact_items)
+    if snapshot is None:
+        return _original_transact(self, transact_items)  # type: ignore[no-any-return]
+    _state.snapshotted = True
+    try:
+        return _original_transact(self, transact_items)  # type: ignore[no-any-return]
+    except Exception:
+        _restore(snapshot)
+        raise
+    finally:
+        _state.snapshotted = False
+
+
+def install() -> None:
+    """Idempotent; affects every moto backend in this process."""
+    if DynamoDBBackend.transact_write_items is _transact_write_items:
+        return
+    dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
