@@ -115,7 +115,7 @@ def events_for_change(
     """``old``/``new`` are product items' ``{status, version, doc, public}`` before and after a write."""
     if not new:
         return []
-    was_public = bool(old) and old.get("status") == "published" and bool(old.get("public"))
+    was_public = old is not None and old.get("status") == "published" and bool(old.get("public"))
     product, version, status = new["doc"], new["version"], new.get("status")
 
     def emit(detail_type: str, data: EventModel, at: str) -> DomainEvent:

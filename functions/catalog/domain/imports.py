@@ -88,9 +88,10 @@ class ProductImporter:
         codes = [command.code for _, command, _ in parsed if command is not None]
         existing = self._repository.get_products_by_code(sorted(set(codes)))
         seen: set[str] = set()
-        results = []
+        results: list[dict[str, Any]] = []
         for row, command, failure in parsed:
             if command is None:
+                assert failure is not None
                 results.append(failure)
             elif command.code in seen:
                 error = FieldError(

@@ -31,7 +31,7 @@ app.enable_swagger(path="/catalog/docs", title=TITLE, version=VERSION)
 
 
 @app.get("/catalog/openapi.json", include_in_schema=False)
-def openapi_document() -> Response:
+def openapi_document():
     return Response(
         status_code=200,
         content_type="application/json",

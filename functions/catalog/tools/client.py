@@ -6,7 +6,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, Protocol
 
 
 class ApiError(Exception):
@@ -14,6 +14,14 @@ class ApiError(Exception):
         super().__init__(f"HTTP {status}: {body[:500]}")
         self.status = status
         self.body = body
+
+
+class Transport(Protocol):
+    """What the tools need from the API: one request, answered with status, headers and body."""
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+    ) -> tuple[int, dict[str, str], bytes]: ...
 
 
 class AdminClient:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from catalog.domain.codecs import encode_csv
-from catalog.tools.client import AdminClient, ApiError, Progress
+from catalog.tools.client import AdminClient, ApiError, Progress, Transport
 
 
-def fetch(client: AdminClient, status: str, page_size: int = 200) -> list[dict[str, Any]]:
+def fetch(client: Transport, status: str, page_size: int = 200) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
     progress = Progress(0, "products exported")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalog.domain.imports import MAX_IMPORT_ROWS
-from catalog.tools.client import AdminClient, ApiError, Progress
+from catalog.tools.client import AdminClient, ApiError, Progress, Transport
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _file_line(chunk: Chunk, line: int) -> int:
     return chunk.lines[line - 1] if 0 < line <= len(chunk.lines) else line
 
 
-def run(path: Path, client: AdminClient, chunk_size: int = MAX_IMPORT_ROWS) -> dict[str, int]:
+def run(path: Path, client: Transport, chunk_size: int = MAX_IMPORT_ROWS) -> dict[str, int]:
     text = path.read_text(encoding="utf-8")
     is_csv = path.suffix.lower() == ".csv"
     chunks = list(csv_chunks(text, chunk_size) if is_csv else jsonl_chunks(text, chunk_size))
