@@ -215,7 +215,7 @@ class ShopApi(Construct):
             self._protect_with_waf(stage)
         else:
             acknowledge(
-                self.api,
+                self.api.deployment_stage.node.default_child,
                 "APIG3",
                 f"WAF (a web ACL with AWS managed rules and per-IP rate limiting) protects production only; "
                 f"the {stage.name} API is throttled by its stage settings and holds no real customer data.",
@@ -262,8 +262,8 @@ class ShopApi(Construct):
                     f"/{route.prefix} is public by design (storefront browsing without an account); "
                     "writes and personal data live under authorized prefixes."
                 )
-                acknowledge(method, "APIG4", reason)
-                acknowledge(method, "COG4", reason)
+                acknowledge(method.node.default_child, "APIG4", reason)
+                acknowledge(method.node.default_child, "COG4", reason)
 
     def _add_gateway_responses(self, stage: StageConfig) -> None:
         for problem in GATEWAY_PROBLEMS:
@@ -288,7 +288,7 @@ class ShopApi(Construct):
 
     def _acknowledge_findings(self) -> None:
         acknowledge(
-            self.api,
+            self.api.node.find_child("CloudWatchRole"),
             "IAM4",
             "The account-level API Gateway logging role uses the AWS managed policy made for exactly "
             "this purpose (create and write CloudWatch log groups for any API in the account).",
@@ -299,8 +299,8 @@ class ShopApi(Construct):
                 reason = (
                     "CORS preflight requests carry no credentials by specification; the mock answers them."
                 )
-                acknowledge(child, "APIG4", reason)
-                acknowledge(child, "COG4", reason)
+                acknowledge(child.node.default_child, "APIG4", reason)
+                acknowledge(child.node.default_child, "COG4", reason)
 
     def _protect_with_waf(self, stage: StageConfig) -> None:
         acl = wafv2.CfnWebACL(

@@ -79,8 +79,9 @@ class ShopUserPool(Construct):
             )
             for name in COGNITO_GROUPS
         }
+        pool_resource = self.user_pool.node.default_child
         acknowledge(
-            self.user_pool,
+            pool_resource,
             "COG2",
             "MFA is optional (TOTP) so that shoppers can register and check out without friction; "
             "staff accounts (agents, merchandisers, ops) enrol TOTP as part of onboarding.",
@@ -90,5 +91,5 @@ class ShopUserPool(Construct):
                 f"Threat protection (Cognito Plus plan, billed per active user) is enabled in production "
                 f"only; the {stage.name} pool holds test accounts."
             )
-            acknowledge(self.user_pool, "COG3", reason)
-            acknowledge(self.user_pool, "COG8", reason)
+            acknowledge(pool_resource, "COG3", reason)
+            acknowledge(pool_resource, "COG8", reason)

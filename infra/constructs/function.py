@@ -152,7 +152,7 @@ class ServiceFunction(Construct):
             retention_period=DLQ_RETENTION,
         )
         acknowledge(
-            dlq,
+            dlq.node.default_child,
             "SQS3",
             "This queue is itself the dead-letter destination of the stream trigger (Lambda on-failure "
             "destination, not an SQS redrive, which cdk-nag cannot see); it is alarmed on depth.",
@@ -174,14 +174,14 @@ class ServiceFunction(Construct):
 
     def _acknowledge_findings(self) -> None:
         acknowledge(
-            self,
+            self.role,
             "IAM5",
             "X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams do not "
             "support resource-level permissions, so their statements must name Resource '*'.",
             "Resource::*",
         )
         acknowledge(
-            self,
+            self.function,
             "L1",
             "The design pins python3.13 on arm64: the kernel layer's wheels are built for cp313, so a "
             "runtime upgrade is a deliberate change of both, tested together.",

@@ -11,9 +11,15 @@ from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
 
-def acknowledge(scope: IConstruct, rule: str, reason: str, *findings: str) -> None:
-    """Acknowledge AwsSolutions ``rule`` on ``scope`` and its children, once per finding if given."""
+def acknowledge(scope: IConstruct | None, rule: str, reason: str, *findings: str) -> None:
+    """Acknowledge AwsSolutions ``rule`` on ``scope`` and its children, once per finding if given.
+
+    ``scope`` is the narrowest construct the finding is about (usually a ``node.default_child``), so
+    an acknowledgement never covers resources it was not written for.
+    """
     if not reason.strip():
         raise ValueError(f"an acknowledgement of {rule} needs a reason")
+    if scope is None:
+        raise ValueError(f"{rule}: there is no construct to acknowledge it on")
     ids = [f"AwsSolutions-{rule}[{finding}]" for finding in findings] or [f"AwsSolutions-{rule}"]
     Validations.of(scope).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id in ids))

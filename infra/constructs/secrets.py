@@ -39,7 +39,7 @@ class ShopSecrets(Construct):
         )
         Tags.of(secret).add(SPEC_TAG, spec.name)
         acknowledge(
-            secret,
+            secret.node.default_child,
             "SMG4",
             f"{spec.name} is an application key (e.g. the HMAC key that signs pagination cursors), not a "
             "credential of another system: there is no service to rotate it against, and rotating it "
