@@ -24,6 +24,7 @@ from moto.dynamodb.models.table import StreamShard, Table
 
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
+_original_copy_module = dynamodb_models.copy
 
 Snapshot = tuple[
     dict[tuple[Any, ...], tuple[Table, DynamoType, DynamoType | None, Any]],
@@ -102,3 +103,10 @@ def install() -> None:
         return
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Puts moto back as it was (tests that install the patch leave other tests unaffected)."""
+    if DynamoDBBackend.transact_write_items is _transact_write_items:
+        DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
+        dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]

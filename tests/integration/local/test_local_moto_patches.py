@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,7 +18,7 @@ TABLE = "shop-local-patch"
 
 
 @pytest.fixture
-def table() -> Any:
+def table() -> Iterator[Any]:
     moto_patches.install()
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     dynamodb.create_table(
@@ -27,7 +28,8 @@ def table() -> Any:
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
-    return dynamodb
+    yield dynamodb
+    moto_patches.uninstall()
 
 
 def _stream_records(dynamodb: Any) -> int:

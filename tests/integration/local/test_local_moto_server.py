@@ -9,6 +9,7 @@ import pytest
 import requests
 from moto.core.config import default_user_config
 
+from infra.local import moto_patches
 from infra.local.moto_server import (
     MotoServer,
     PortInUse,
@@ -59,6 +60,7 @@ def test_the_server_exports_its_endpoint_and_runs_state_machines(monkeypatch: py
         if previous:
             requests.post(f"{server.url}/moto-api/config", json=previous, timeout=5)
         server.stop()
+        moto_patches.uninstall()
 
     # AND stopping frees the port at once
     assert port_is_free(port)
