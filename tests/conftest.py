@@ -20,38 +20,6 @@ REGION = "eu-west-1"
 MERCHANDISER_SUB = "7d3f2a10-1c2b-4e5f-9a8b-0c1d2e3f4a5b"
 
 
-def table_definition(spec: Any, name: str) -> dict[str, Any]:
-    """``CreateTable`` arguments for an ``infra.resources.TableSpec``."""
-
-    def keys(partition: str, sort: str | None) -> list[dict[str, str]]:
-        schema = [{"AttributeName": partition, "KeyType": "HASH"}]
-        return schema + ([{"AttributeName": sort, "KeyType": "RANGE"}] if sort else [])
-
-    names = [spec.partition_key, spec.sort_key] + [
-        n for i in spec.indexes for n in (i.partition_key, i.sort_key)
-    ]
-    definition: dict[str, Any] = {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": n, "AttributeType": "S"} for n in dict.fromkeys(names) if n
-        ],
-        "KeySchema": keys(spec.partition_key, spec.sort_key),
-    }
-    if spec.indexes:
-        definition["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": i.name,
-                "KeySchema": keys(i.partition_key, i.sort_key),
-                "Projection": {"ProjectionType": i.projection},
-            }
-            for i in spec.indexes
-        ]
-    if spec.stream:
-        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
-    return definition
-
-
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and no endpoint override, so nothing can reach a real account."""
@@ -70,79 +38,44 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
-class _SnapshotOncePerTransaction:
-    """moto's TransactWriteItems deep-copies the whole table once per item for its rollback snapshot.
-
-    Copying it once per transaction keeps the same rollback semantics (one transaction never touches
-    an item twice) and turns bulk imports from quadratic-times-items into merely quadratic.
-    """
-
-    def __init__(self) -> None:
-        import copy
-        import threading
-
-        self._copy = copy
-        self._local = threading.local()
-
-    def deepcopy(self, obj: Any, memo: Any = None) -> Any:
-        cache = getattr(self._local, "cache", None)
-        if cache is None:
-            return self._copy.deepcopy(obj, memo)
-        if id(obj) not in cache:
-            cache[id(obj)] = self._copy.deepcopy(obj, memo)
-        return cache[id(obj)]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._copy, name)
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import moto.dynamodb.models as models
-
-        original = models.DynamoDBBackend.transact_write_items
-        local = self._local
-
-        def transact_write_items(backend: Any, transact_items: Any) -> Any:
-            local.cache = {}
-            try:
-                return original(backend, transact_items)
-            finally:
-                local.cache = None
-
-        monkeypatch.setattr(models, "copy", self)
-        monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
-
-
 @pytest.fixture
-def fast_moto_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    _SnapshotOncePerTransaction().install(monkeypatch)
+def fast_moto_transactions() -> Iterator[None]:
+    """moto copies the whole table per transaction item; the local stack's patch copies only what changes."""
+    from infra.local import moto_patches
+
+    moto_patches.install()
+    yield
+    moto_patches.uninstall()
 
 
 @pytest.fixture
 def catalog_stack(
     aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SimpleNamespace]:
-    """The catalog's table (from the spec), cursor secret and event bus in moto; adapters reset."""
+    """Every resource of the stage provisioned in moto from the specs, as the local stack does.
+
+    The catalog functions' environment is the one ``ServiceFunction`` gives them; adapters are reset.
+    """
     import boto3
     from moto import mock_aws
 
     from catalog import adapters
-    from infra.resources import table
+    from infra.local.provision import function_environment, provision
+    from infra.resources import function, physical_name
 
-    names = SimpleNamespace(table="shop-test-catalog", secret="shop-test-cursor-signing-key", bus="shop-test")
-    monkeypatch.setenv("CATALOG_TABLE_NAME", names.table)
-    monkeypatch.setenv("CURSOR_SIGNING_KEY_SECRET_NAME", names.secret)
-    monkeypatch.setenv("EVENT_BUS_NAME", names.bus)
-    monkeypatch.setenv("STAGE", "test")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "catalog")
+    stage = "test"
+    names = SimpleNamespace(
+        table=physical_name(stage, "catalog"),
+        secret=physical_name(stage, "cursor-signing-key"),
+        bus=f"shop-{stage}",
+    )
+    for spec in ("catalog-api", "catalog-events"):
+        for name, value in function_environment(stage, function(spec)).items():
+            monkeypatch.setenv(name, value)
     with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(**table_definition(table("catalog"), names.table))
-        boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name=names.secret, SecretString="test-signing-key-0123456789abcdef"
-        )
-        boto3.client("events", region_name=REGION).create_event_bus(Name=names.bus)
+        provision(stage)
         adapters.reset()
-        yield SimpleNamespace(**vars(names), dynamodb=dynamodb)
+        yield SimpleNamespace(**vars(names), dynamodb=boto3.client("dynamodb", region_name=REGION))
         adapters.reset()
 
 
