@@ -51,7 +51,14 @@ def test_serialize_round_trips_ints_and_rejects_floats():
 def test_attribute_values_cover_every_type_we_store():
     value = {"s": "x", "n": 10**20, "b": False, "l": [1, {"m": "y"}], "ss": {"a", "b"}, "null": None}
     encoded = serialize_value_and_back(value)
-    assert encoded == {"s": "x", "n": 10**20, "b": False, "l": [1, {"m": "y"}], "ss": ["a", "b"], "null": None}
+    assert encoded == {
+        "s": "x",
+        "n": 10**20,
+        "b": False,
+        "l": [1, {"m": "y"}],
+        "ss": ["a", "b"],
+        "null": None,
+    }
 
 
 def serialize_value_and_back(value):
