@@ -1,0 +1,137 @@
+"""The documents the search index holds and the queries and results that cross the ``SearchIndex`` port.
+
+A ``SearchDocument`` is a denormalised, published product: localised text per locale, the brand, the
+category and all its ancestors (so a category filter or facet covers descendants with one term), typed
+attributes and one price per ``"<CURRENCY>:<price_list>"`` key (the minimum over variants, minor units).
+
+``SearchQuery.page_token`` and ``SearchResult.next_page`` are engine-specific opaque strings (an offset for
+the embedded engine, ``search_after`` values for OpenSearch); the service wraps them in a signed cursor and
+never lets a client forge one.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+MAX_LIMIT = 100
+MAX_QUERY_CHARS = 1_000
+
+AttributeScalar = StrictBool | StrictInt | StrictStr
+FacetName = Literal["category", "brand", "price", "attributes"]
+SortOrder = Literal["relevance", "price_asc", "price_desc", "newest"]
+
+# Price facet bucket edges in minor units; the last bucket is open-ended.
+DEFAULT_PRICE_EDGES: tuple[int, ...] = (500_00, 1_000_00, 2_500_00, 5_000_00, 10_000_00, 25_000_00, 50_000_00)
+
+
+def price_key(currency: str, price_list: str) -> str:
+    """The key of a price in ``SearchDocument.prices``."""
+    return f"{currency}:{price_list}"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SearchDocument(_Frozen):
+    product_id: str = Field(min_length=1)
+    name: dict[str, str]
+    description: dict[str, str] = Field(default_factory=dict)
+    brand_id: str | None = None
+    brand_name: str | None = None
+    category_ids: list[str] = Field(
+        default_factory=list, description="Own category first, then every ancestor"
+    )
+    attributes: dict[str, AttributeScalar] = Field(default_factory=dict)
+    prices: dict[str, int] = Field(
+        default_factory=dict, description='"<CURRENCY>:<price_list>" -> minor units'
+    )
+    skus: list[str] = Field(default_factory=list)
+    slugs: dict[str, str] = Field(default_factory=dict)
+    published_at: str = Field(description="UTC ISO-8601")
+    popularity: int = 0
+    related_ids: list[str] = Field(default_factory=list)
+
+
+class PriceFilter(_Frozen):
+    currency: str
+    price_list: str = "retail"
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @property
+    def key(self) -> str:
+        return price_key(self.currency, self.price_list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceFilter:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("price min must not exceed price max")
+        return self
+
+
+class SearchFilters(_Frozen):
+    category_id: str | None = Field(default=None, description="Matches the category and all its descendants")
+    brand_ids: list[str] = Field(default_factory=list)
+    price: PriceFilter | None = None
+    attributes: dict[str, list[str]] = Field(
+        default_factory=dict, description="code -> accepted values (OR within a code, AND across codes)"
+    )
+
+
+class SearchQuery(_Frozen):
+    text: str = Field(default="", max_length=MAX_QUERY_CHARS, description='"" lists by filters and sort only')
+    locale: str = "en"
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    facets: list[FacetName] = Field(default_factory=list)
+    sort: SortOrder = "relevance"
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    page_token: str | None = Field(
+        default=None, description="Engine-specific; from a previous SearchResult.next_page"
+    )
+    price_context: str | None = Field(
+        default=None,
+        description='"<CURRENCY>:<price_list>" for price sort and price facet; defaults to filters.price',
+    )
+    price_edges: tuple[int, ...] = DEFAULT_PRICE_EDGES
+
+    @property
+    def effective_price_key(self) -> str | None:
+        if self.price_context:
+            return self.price_context
+        return self.filters.price.key if self.filters.price else None
+
+
+class Hit(_Frozen):
+    product_id: str
+    score: float
+
+
+class FacetBucket(_Frozen):
+    value: str = Field(
+        description='Category/brand id, attribute value, or a price range "min-max" ("*" open)'
+    )
+    count: int
+    min: int | None = None
+    max: int | None = None
+
+
+class SearchResult(_Frozen):
+    hits: list[Hit]
+    total: int
+    facets: dict[str, list[FacetBucket]] = Field(
+        default_factory=dict, description='"category", "brand", "price", "attributes.<code>"'
+    )
+    did_you_mean: str | None = None
+    relaxed: bool = Field(
+        default=False, description="True when the strict query found nothing and a looser one ran"
+    )
+    next_page: str | None = None
+
+
+class Suggestion(_Frozen):
+    text: str
+    product_id: str | None = None
+    score: float = 0.0
