@@ -1,4 +1,4 @@
-"""Everything that holds data or identity: tables, the event bus and archive, secrets, the user pool.
+"""Everything that holds data or identity: tables, the event bus, archive and schemas, secrets, the user pool.
 
 Kept apart from the functions and the API so that routine deployments of code never touch it, and so
 that production can protect it as a whole (termination protection, retained resources).
@@ -14,6 +14,7 @@ from constructs import Construct
 from infra.constructs.auth import ShopUserPool
 from infra.constructs.data import ShopTables
 from infra.constructs.events import EventBackbone
+from infra.constructs.schemas import EventSchemaRegistry
 from infra.constructs.secrets import ShopSecrets
 from infra.stages import StageConfig
 
@@ -23,5 +24,6 @@ class StatefulStack(Stack):
         super().__init__(scope, construct_id, termination_protection=stage.is_production, **kwargs)
         self.data = ShopTables(self, "Data", stage=stage)
         self.events = EventBackbone(self, "Events", stage=stage)
+        self.event_schemas = EventSchemaRegistry(self, "EventSchemas", stage=stage)
         self.secrets = ShopSecrets(self, "Secrets", stage=stage)
         self.auth = ShopUserPool(self, "Auth", stage=stage)

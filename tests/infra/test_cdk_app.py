@@ -463,3 +463,18 @@ def test_secrets_are_generated_per_spec(stage_synth: Synthesized) -> None:
     for secret in secrets:
         assert "GenerateSecretString" in secret["Properties"]
         assert "SecretString" not in secret["Properties"]
+
+
+def test_every_event_schema_is_published_to_the_registry(stage_synth: Synthesized) -> None:
+    # GIVEN the committed event schema files
+    from infra.event_schemas import schema_files
+
+    expected = {json.loads(p.read_text())["title"]: json.loads(p.read_text()) for p in schema_files()}
+    # WHEN the stage is synthesised
+    registries = list(stage_synth.resources("stateful", "AWS::EventSchemas::Registry").values())
+    schemas = list(stage_synth.resources("stateful", "AWS::EventSchemas::Schema").values())
+    # THEN one registry for the stage holds each schema, content unchanged
+    assert [r["Properties"]["RegistryName"] for r in registries] == [f"{APP}-{stage_synth.stage}"]
+    published = {s["Properties"]["SchemaName"]: json.loads(s["Properties"]["Content"]) for s in schemas}
+    assert published == expected
+    assert {s["Properties"]["Type"] for s in schemas} == {"JSONSchemaDraft4"}
