@@ -9,7 +9,7 @@ import sys
 from bench.results import render_readme, write
 from infra.local import ensure_import_paths
 
-BENCHMARKS = {"catalog_api": "bench.catalog_api"}
+BENCHMARKS = {"catalog_api": "bench.catalog_api", "search_engine": "bench.search_engine"}
 
 
 def main(argv: list[str]) -> int:
