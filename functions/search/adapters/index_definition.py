@@ -10,7 +10,7 @@ Analysis, per field family:
 * Stemmers: English uses ``english`` (Porter); Ukrainian uses ``light_russian``. OpenSearch has no
   built-in Ukrainian stemmer (the morfologik ``analysis-ukrainian`` plugin is optional and a hunspell
   dictionary would have to be shipped to the domain), and the light Russian stemmer only strips the
-  inflection endings Ukrainian shares with Russian (-ами, -ого, -ий, ...), so it conflates plural and
+  inflection endings Ukrainian shares with Russian (plural and case endings), so it conflates plural and
   case forms without over-stemming. Both sides of a match go through it, so a miss costs recall only.
 * ``translit``: ``icu_transform`` ``Any-Latin; Latin-ASCII`` then folding, on index and query side, so
   Cyrillic and Latin spellings meet in one ASCII form ("ноутбук" and "noutbuk" -> ``noutbuk``).
@@ -20,7 +20,7 @@ Analysis, per field family:
 Mappings are ``dynamic: strict`` (a typo in the indexer fails loudly instead of growing the mapping).
 Names and descriptions have one sub-object per locale; attributes are indexed as ``code=value`` keywords
 (``attribute_values``: one field for every attribute, so facets and filters need no per-attribute
-mapping) plus free text (``attribute_text``); prices are ``prices.<CURRENCY>:<price_list>`` longs.
+mapping) plus free text (``attribute_text``); ``sound`` holds cross-script spelling keys of the names; prices are ``prices.<CURRENCY>:<price_list>`` longs.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from typing import Any
+
+from search.domain.text import sound_key, tokenize
 
 LOCALES: tuple[str, ...] = ("en", "uk")
 STEMMERS: dict[str, str] = {"en": "english", "uk": "light_russian"}
@@ -52,7 +54,11 @@ def _analysis(synonyms: Sequence[str], synonyms_path: str | None) -> dict[str, A
     }
     analyzers: dict[str, Any] = {
         "plain": {"type": "custom", "tokenizer": "icu_tokenizer", "filter": ["shop_folding"]},
-        "translit": {"type": "custom", "tokenizer": "icu_tokenizer", "filter": ["shop_to_latin", "shop_folding"]},
+        "translit": {
+            "type": "custom",
+            "tokenizer": "icu_tokenizer",
+            "filter": ["shop_to_latin", "shop_folding"],
+        },
         "translit_search": {
             "type": "custom",
             "tokenizer": "icu_tokenizer",
@@ -144,6 +150,9 @@ def _mappings() -> dict[str, Any]:
             "published_at": {"type": "date"},
             "popularity": {"type": "integer"},
             "related_ids": keyword,
+            # Cross-script spelling keys of the names (search.domain.text.sound_key), computed by the
+            # adapter because no analyzer can: "айфон" and "iPhone" meet here.
+            "sound": {"type": "text", "analyzer": "whitespace"},
         },
         "dynamic_templates": [
             {
@@ -211,6 +220,11 @@ def document_source(
         "published_at": doc.get("published_at"),
         "popularity": int(doc.get("popularity") or 0),
         "related_ids": list(doc.get("related_ids") or []),
+        "sound": " ".join(
+            dict.fromkeys(
+                sound_key(token) for text in (doc.get("name") or {}).values() for token in tokenize(text)
+            )
+        ),
     }
 
 

@@ -1,0 +1,127 @@
+"""What the search routes share: locale choice, query parameters -> ``SearchQuery``, signed cursors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import ValidationError
+
+from search.adapters import cursor_codec
+from search.domain.model import PriceFilter, SearchFilters, SearchQuery
+from shop_kernel.errors import FieldError, ValidationFailed
+from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
+from shop_kernel.money import MINOR_UNITS
+
+JSON = "application/json"
+PUBLIC_CACHE = "public, max-age=30"
+FACETS = ("category", "brand", "price", "attributes")
+
+
+def chosen_locale(router: Router, override: str | None) -> str:
+    """``?locale=`` wins over ``Accept-Language``; an unsupported ``?locale=`` is a 422."""
+    if override is not None:
+        if override not in SUPPORTED_LOCALES:
+            raise ValidationFailed.on(
+                "query.locale", f"supported locales: {', '.join(SUPPORTED_LOCALES)}", "unsupported"
+            )
+        return override
+    return negotiate(router.current_event.headers.get("accept-language"))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def localised_response(body: Any, locale: str) -> Response:
+    return json_response(
+        body, headers={"Content-Language": locale, "Vary": "Accept-Language", "Cache-Control": PUBLIC_CACHE}
+    )
+
+
+def parse_facets(raw: list[str] | None) -> list[str]:
+    names = [name.strip() for item in raw or [] for name in item.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FACETS]
+    if unknown:
+        raise ValidationFailed.on(
+            "query.facets", f"unknown facet {unknown[0]!r}: use {', '.join(FACETS)}", "unknown"
+        )
+    return list(dict.fromkeys(names))
+
+
+def parse_attributes(raw: list[str] | None) -> dict[str, list[str]]:
+    attributes: dict[str, list[str]] = {}
+    for item in raw or []:
+        code, sep, value = item.partition(":")
+        if not sep or not code.strip() or not value.strip():
+            raise ValidationFailed.on(
+                "query.attr", "filter attributes as code:value, e.g. colour:black", "format"
+            )
+        attributes.setdefault(code.strip(), []).append(value.strip())
+    return attributes
+
+
+def price_filter(
+    currency: str | None, price_list: str, low: int | None, high: int | None
+) -> PriceFilter | None:
+    if currency is not None and currency not in MINOR_UNITS:
+        raise ValidationFailed.on(
+            "query.currency", "unknown currency: use an ISO-4217 code such as EUR", "unknown"
+        )
+    if currency is None:
+        if low is not None or high is not None:
+            raise ValidationFailed.on("query.currency", "a price range needs a currency", "missing")
+        return None
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed(
+            "the price range is inverted",
+            errors=[
+                FieldError(
+                    field="query.min_price", message="min_price must not exceed max_price", code="range"
+                ),
+                FieldError(
+                    field="query.max_price", message="max_price must not be below min_price", code="range"
+                ),
+            ],
+        )
+    return PriceFilter(currency=currency, price_list=price_list, min=low, max=high)
+
+
+def build_query(
+    text: str, locale: str, filters: SearchFilters, facets: list[str], sort: str, limit: int
+) -> SearchQuery:
+    try:
+        return SearchQuery(text=text, locale=locale, filters=filters, facets=facets, sort=sort, limit=limit)  # type: ignore[arg-type]
+    except ValidationError as exc:  # a rule of the model the route's parameters did not already enforce
+        first = exc.errors()[0]
+        raise ValidationFailed.on("query." + ".".join(str(p) for p in first["loc"]), first["msg"]) from exc
+
+
+def cursor_scope(query: SearchQuery) -> str:
+    """A cursor is valid only for the query that produced it (same text, locale, filters and sort)."""
+    canonical = query.model_dump(mode="json", include={"text", "locale", "filters", "sort", "price_context"})
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def open_cursor(query: SearchQuery, cursor: str | None) -> SearchQuery:
+    key = cursor_codec().decode(cursor, cursor_scope(query))
+    if key is None:
+        return query
+    token = key.get("token")
+    if not isinstance(token, str):
+        raise ValidationFailed.on(
+            "query.cursor", "the cursor is not valid for this listing; start again", "cursor"
+        )
+    return query.model_copy(update={"page_token": token})
+
+
+def next_cursor(query: SearchQuery, page_token: str | None) -> str | None:
+    return cursor_codec().encode({"token": page_token}, cursor_scope(query)) if page_token else None

@@ -1,0 +1,133 @@
+"""Search fixtures: the catalog on moto (from the catalog suite), the embedded index under tmp_path,
+the search API handler with API Gateway events, and the indexer fed from moto's real table stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.local.pollers import to_lambda_record
+from tests.conftest import REGION, build_api_event
+from tests.integration.catalog.conftest import (  # noqa: F401 - fixtures re-exported for this suite
+    Reply,
+    _headers,
+    call,
+    product_body,
+    published,
+    reference,
+)
+
+
+@pytest.fixture
+def search_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """The search functions' environment as the local stack gives it, with the index under tmp_path."""
+    from infra.local.provision import function_environment
+    from infra.resources import function
+
+    monkeypatch.setenv("SHOP_LOCAL_DIR", str(tmp_path))
+    for spec in ("search-api", "search-indexer"):
+        for name, value in function_environment("test", function(spec)).items():
+            monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def search_stack(search_env: None, catalog_stack: Any) -> Iterator[Any]:
+    from search import adapters
+
+    adapters.reset()
+    yield catalog_stack
+    adapters.reset()
+
+
+class CatalogStream:
+    """Reads the catalog table's stream from its start, as the event source mapping delivers it."""
+
+    def __init__(self, stack: Any) -> None:
+        # The account-scoped endpoint botocore picks for stream ARNs is unknown to moto.
+        self._client = boto3.client(
+            "dynamodbstreams",
+            region_name=REGION,
+            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+        )
+        self.arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
+        shard = self._client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self._iterator = self._client.get_shard_iterator(
+            StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def batch(self) -> dict[str, Any]:
+        """Records since the last batch whose old or new image is a ``product`` item (the trigger's filter)."""
+        response = self._client.get_records(ShardIterator=self._iterator)
+        self._iterator = response["NextShardIterator"]
+        records = []
+        for record in response["Records"]:
+            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
+            if any(i.get("type", {}).get("S") == "product" for i in images):
+                records.append(to_lambda_record(record, self.arn))
+        return {"Records": json.loads(json.dumps(records, default=str))}
+
+
+@pytest.fixture
+def stream(search_stack: Any) -> CatalogStream:
+    return CatalogStream(search_stack)
+
+
+@pytest.fixture
+def index_changes(stream: CatalogStream, lambda_context: Any) -> Callable[[], dict[str, Any]]:
+    """Delivers what the catalog stream holds to the indexer; returns its answer."""
+    from search.handlers.indexer import handler
+
+    def run() -> dict[str, Any]:
+        return dict(handler(stream.batch(), lambda_context))
+
+    return run
+
+
+@pytest.fixture
+def search_call(search_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
+    from search.handlers.api import handler
+
+    def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
+        text = response.get("body") or ""
+        headers = _headers(response)
+        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
+        return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+
+    return _call
+
+
+@pytest.fixture
+def catalog(reference: Callable[..., Reply], index_changes: Callable[[], dict[str, Any]]) -> dict[str, str]:  # noqa: F811
+    """Published products, indexed: laptops (Acme, Globex), a phone with a Latin name, a Cyrillic-named
+    laptop and a draft. Returns their ids by nickname."""
+    bodies = {
+        "acme": product_body(1),
+        "globex": product_body(
+            2, brand_id="globex", name={"en": "Globex Notebook Pro", "uk": "Globex Ноутбук Про"}
+        ),
+        "iphone": product_body(
+            3,
+            category_id="phones",
+            name={"en": "iPhone 15", "uk": "iPhone 15"},
+            description={"en": "A phone by Apple.", "uk": "Телефон від Apple."},
+        ),
+        "cyrillic": product_body(4, name={"en": "Ноутбук Легкий", "uk": "Ноутбук Легкий"}),
+    }
+    ids: dict[str, str] = {}
+    for nickname, body in bodies.items():
+        created = reference("POST", "/admin/catalog/products", body)
+        assert created.status == 201, created.body
+        ids[nickname] = created.body["id"]
+        reply = reference(
+            "POST", f"/admin/catalog/products/{ids[nickname]}/publish", headers={"If-Match": created.etag}
+        )
+        assert reply.status == 200, reply.body
+    draft = reference("POST", "/admin/catalog/products", product_body(5, name={"en": "Draft Laptop"}))
+    ids["draft"] = draft.body["id"]
+    assert index_changes() == {"batchItemFailures": []}
+    return ids
