@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from search.domain.ports import SearchIndex
 
 Factory = Callable[[], SearchIndex]

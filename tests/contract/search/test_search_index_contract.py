@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from bench.product_generator import generate, heroes
 from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery, SearchResult
 from search.domain.ports import SearchIndex
+
+from bench.product_generator import generate, heroes
 
 
 def doc(product_id: str, en: str, uk: str | None = None, **fields: Any) -> SearchDocument:
@@ -91,7 +91,8 @@ def test_full_text_covers_name_description_brand_and_attributes(
     # GIVEN a catalog  WHEN searching a word that appears in only one field of one product
     result = search(catalog, text)
     # THEN that product is found without relaxation
-    assert ids(result)[:1] == [expected] and not result.relaxed
+    assert ids(result)[:1] == [expected]
+    assert not result.relaxed
 
 
 def test_ukrainian_locale_searches_ukrainian_names_and_falls_back_to_english(catalog: SearchIndex) -> None:
@@ -136,7 +137,8 @@ def test_fuzziness_auto_allows_edits_by_term_length(
     result = search(catalog, text)
     # THEN the strict query matches only within AUTO's edit budget; beyond it only the relaxed fallback runs
     if strict:
-        assert expected in ids(result) and not result.relaxed
+        assert expected in ids(result)
+        assert not result.relaxed
     else:
         assert result.relaxed
 
@@ -156,14 +158,16 @@ def test_fuzziness_auto_allows_edits_by_term_length(
 def test_transliteration_both_ways(catalog: SearchIndex, text: str, locale: str, expected: str) -> None:
     # GIVEN Latin brand names and Cyrillic product nouns  WHEN searching in the other alphabet  THEN found
     result = search(catalog, text, locale)
-    assert expected in ids(result) and not result.relaxed
+    assert expected in ids(result)
+    assert not result.relaxed
 
 
 def test_keyboard_layout_mistake_is_understood(catalog: SearchIndex) -> None:
     # GIVEN "Ноутбук" products  WHEN "ноутбук" is typed on an English layout
     result = search(catalog, "yjen,er", "uk")
     # THEN the laptops are found
-    assert set(ids(result)) >= {"p_lenovo", "p_asus"} and not result.relaxed
+    assert set(ids(result)) >= {"p_lenovo", "p_asus"}
+    assert not result.relaxed
 
 
 def test_synonyms_apply_at_runtime_without_reindex(catalog: SearchIndex) -> None:
@@ -194,10 +198,12 @@ def test_facets_count_categories_brands_prices_and_attributes(catalog: SearchInd
     )
     facets = {name: {b.value: b.count for b in buckets} for name, buckets in result.facets.items()}
     # THEN counts cover ancestors, brands, price buckets and typed attribute values
-    assert facets["category"]["electronics"] == 2 and facets["category"]["laptops"] == 2
+    assert facets["category"]["electronics"] == 2
+    assert facets["category"]["laptops"] == 2
     assert facets["brand"] == {"brand_lenovo": 1, "brand_asus": 1}
     assert facets["attributes.ram_gb"] == {"16": 1, "8": 1}
-    assert sum(facets["price"].values()) == 2 and facets["price"]["2500000-5000000"] == 2
+    assert sum(facets["price"].values()) == 2
+    assert facets["price"]["2500000-5000000"] == 2
 
 
 def test_filters_combine_brand_price_and_attributes(catalog: SearchIndex) -> None:
@@ -212,7 +218,8 @@ def test_filters_combine_brand_price_and_attributes(catalog: SearchIndex) -> Non
     # THEN each filter narrows exactly
     assert set(ids(by_brand)) == {"p_asus", "p_headphones"}
     assert set(ids(by_price)) == {"p_lenovo", "p_sofa", "p_headphones"}
-    assert ids(by_attr) == ["p_lenovo"] and ids(by_bool) == ["p_headphones"]
+    assert ids(by_attr) == ["p_lenovo"]
+    assert ids(by_bool) == ["p_headphones"]
     assert ids(unknown_price) == []
 
 
@@ -240,7 +247,8 @@ def test_pagination_walks_every_hit_once(catalog: SearchIndex) -> None:
         if token is None:
             break
     # THEN every product appears exactly once and the last page has no next token
-    assert sorted(seen) == sorted(d.product_id for d in CATALOG) and token is None
+    assert sorted(seen) == sorted(d.product_id for d in CATALOG)
+    assert token is None
     assert page.total == 7
 
 
@@ -251,7 +259,8 @@ def test_zero_results_fall_back_to_relaxed_query_with_did_you_mean(catalog: Sear
     # GIVEN no product matches every word  WHEN searching with typos and a nonsense word
     result = search(catalog, "lenvo idaepad qqqqqq ")
     # THEN a relaxed query answers and suggests the vocabulary's spelling
-    assert result.relaxed and ids(result)[:1] == ["p_lenovo"]
+    assert result.relaxed
+    assert ids(result)[:1] == ["p_lenovo"]
     assert result.did_you_mean == "lenovo ideapad qqqqqq"
 
 
@@ -278,7 +287,9 @@ def test_similar_products_share_category_and_words(index: SearchIndex) -> None:
     # WHEN asking for products similar to a laptop
     similar = index.similar("lap0", 3)
     # THEN other laptops come back, never the product itself
-    assert len(similar) == 3 and all(pid.startswith("lap") for pid in similar) and "lap0" not in similar
+    assert len(similar) == 3
+    assert all(pid.startswith("lap") for pid in similar)
+    assert "lap0" not in similar
     assert index.similar("missing", 3) == []
 
 
@@ -293,7 +304,8 @@ def test_upsert_is_idempotent_and_replaces(index: SearchIndex) -> None:
     load(index, [doc("p1", "Blue teapot")])
     # THEN one document remains, with the new text only
     assert index.count() == 1
-    assert ids(search(index, "teapot ")) == ["p1"] and search(index, "kettle ").hits == []
+    assert ids(search(index, "teapot ")) == ["p1"]
+    assert search(index, "kettle ").hits == []
 
 
 def test_delete_removes_and_ignores_unknown_ids(index: SearchIndex) -> None:
@@ -302,7 +314,8 @@ def test_delete_removes_and_ignores_unknown_ids(index: SearchIndex) -> None:
     index.delete(["p1", "never-indexed"])
     index.refresh()
     # THEN only the other remains
-    assert ids(search(index, "red ")) == ["p2"] and index.count() == 1
+    assert ids(search(index, "red ")) == ["p2"]
+    assert index.count() == 1
 
 
 def test_reindex_builds_a_fresh_index_and_swaps_the_alias(index: SearchIndex) -> None:
