@@ -268,12 +268,13 @@ class EmbeddedSearchIndex:
         filters = compiler.filter_clauses(
             physical.schema, q.filters, physical.price_slot(q.filters.price.key if q.filters.price else None)
         )
-        plans = self._plans(q.text, locale)
-        text_query = compiler.compile_plans(physical.schema, plans, locale) if plans else None
+        known = _vocabulary(searcher)
+        plans = _needed(self._plans(q.text, locale), locale, known)
+        text_query = compiler.compile_plans(physical.schema, plans, locale, known) if plans else None
         result = self._run(physical, searcher, q, compiler.with_filters(text_query, filters))
         if result.total or not plans:
             return result
-        relaxed_query = compiler.compile_plans(physical.schema, [relax(p) for p in plans], locale)
+        relaxed_query = compiler.compile_plans(physical.schema, [relax(p) for p in plans], locale, known)
         relaxed = self._run(physical, searcher, q, compiler.with_filters(relaxed_query, filters))
         suggestion = self._did_you_mean(searcher, plans[0], relaxed, locale)
         return relaxed.model_copy(update={"relaxed": True, "did_you_mean": suggestion})
@@ -374,6 +375,29 @@ class EmbeddedSearchIndex:
         found = searcher.search(query, limit + 1, count=False)
         ids = [_id(searcher, address) for _, address in found.hits]
         return [pid for pid in ids if pid != product_id][:limit]
+
+
+def _vocabulary(searcher: tantivy.Searcher) -> compiler.Known:
+    """Whether a token is in a field's term dictionary (memoised for one request)."""
+    cache: dict[tuple[str, str], bool] = {}
+
+    def known(field: str, token: str) -> bool:
+        if (field, token) not in cache:
+            cache[field, token] = searcher.doc_freq(field, token) > 0
+        return cache[field, token]
+
+    return known
+
+
+def _needed(plans: list[QueryPlan], locale: str, known: compiler.Known) -> list[QueryPlan]:
+    """Drop the keyboard-layout reading when every typed word is a real word of the index."""
+    if len(plans) < 2:
+        return plans
+    fields = (f"name_{locale}", f"body_{locale}")
+    typed = [term for slot in plans[0].slots if not slot.optional for term in slot.typed]
+    if all(any(known(field, term.stem) for field in fields) or known("words", term.text) for term in typed):
+        return plans[:1]
+    return plans
 
 
 def _more_like_this(schema: tantivy.Schema, searcher: tantivy.Searcher, doc: SearchDocument) -> tantivy.Query:

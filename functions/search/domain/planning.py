@@ -124,7 +124,11 @@ def _plan_words(
             make_term(word, stem, prefix=open_ended and i + k == len(words) - 1)
             for k, word in enumerate(words[i : i + width])
         )
-        alternatives = [typed] + [tuple(make_term(w, stem) for w in member) for member in expansions]
+        # Synonyms expand exactly: fuzzing every member would multiply the cost and drift in meaning.
+        synonyms_of = [
+            tuple(replace(make_term(w, stem), fuzziness=0) for w in member) for member in expansions
+        ]
+        alternatives = [typed, *synonyms_of]
         optional = width == 1 and words[i] in stopwords and len(words) > 1
         slots.append(Slot(alternatives=tuple(alternatives), optional=optional))
         i += width
