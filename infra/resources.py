@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 APP = "shop"
-CONTEXTS: tuple[str, ...] = ("catalog",)  # grows with each bounded context: search, cart, checkout, ...
+CONTEXTS: tuple[str, ...] = (
+    "catalog",
+    "search",
+)  # grows with each bounded context: search, cart, checkout, ...
 COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
 
 
@@ -79,6 +82,11 @@ class FunctionSpec:
     secrets: tuple[str, ...] = ()
     publishes_events: bool = False
     stream: StreamTrigger | None = None
+    # Access to the product search index: "read" (queries) or "write" (indexing). In the cloud this is
+    # the OpenSearch domain (HTTP verbs granted accordingly), locally the embedded index on disk.
+    search_index: Literal["read", "write"] | None = None
+    # Extra layers by name (``layers/<name>/requirements.txt``) on top of the kernel layer.
+    layers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,8 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_AND_OLD_IMAGES",
     ),
+    # Merchandiser-managed search settings: the synonym groups and curated related-product links.
+    TableSpec(name="search"),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -137,12 +147,39 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         publishes_events=True,
         stream=StreamTrigger(table="catalog", item_types=("product",)),
     ),
+    FunctionSpec(
+        name="search-api",
+        context="search",
+        handler="search.handlers.api.handler",
+        description="Product search, suggestions, similar/related products; synonyms and links for merchandisers",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("search",),
+        tables_ro=("catalog",),
+        secrets=("cursor-signing-key",),
+        search_index="read",
+        layers=("search",),
+    ),
+    FunctionSpec(
+        name="search-indexer",
+        context="search",
+        handler="search.handlers.indexer.handler",
+        description="Keeps the search index in step with the catalog: upserts published products, drops the rest",
+        timeout_s=60,
+        stream=StreamTrigger(table="catalog", item_types=("product",)),
+        search_index="write",
+        layers=("search",),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="catalog", function="catalog-api", authorized=False),
     ApiRoute(prefix="admin/catalog", function="catalog-api", authorized=True, groups=("merchandisers",)),
+    ApiRoute(prefix="search", function="search-api", authorized=False),
+    ApiRoute(prefix="admin/search", function="search-api", authorized=True, groups=("merchandisers",)),
 )
+
+SEARCH_INDEX_ALIAS = "products"  # the alias queries read; a reindex points it at a fresh index
 
 EVENT_ARCHIVE_RETENTION_DAYS = 365
 API_THROTTLE_RATE = 200

@@ -9,7 +9,7 @@ when it publishes, and stream read plus an on-failure DLQ when a table stream tr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -24,7 +24,15 @@ from constructs import Construct
 
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
-from infra.resources import APP, FunctionSpec, StreamTrigger, env_name, physical_name
+from infra.constructs.search import INDEX_ACTIONS, SearchDomain
+from infra.resources import (
+    APP,
+    SEARCH_INDEX_ALIAS,
+    FunctionSpec,
+    StreamTrigger,
+    env_name,
+    physical_name,
+)
 from infra.resources import table as table_spec
 from infra.stages import REPO_ROOT, StageConfig
 
@@ -57,6 +65,10 @@ class SharedResources:
     bus: events.IEventBus
     tables: Mapping[str, dynamodb.ITable]
     secrets: Mapping[str, secretsmanager.ISecret]
+    # Layers a spec may add by name (``FunctionSpec.layers``), and the search domain for
+    # ``FunctionSpec.search_index``.
+    extra_layers: Mapping[str, lambda_.ILayerVersion] = field(default_factory=dict)
+    search: SearchDomain | None = None
 
 
 def code_excludes(context: str) -> list[str]:
@@ -106,7 +118,7 @@ class ServiceFunction(Construct):
             architecture=ARCHITECTURE,
             handler=spec.handler,
             code=lambda_.Code.from_asset(str(FUNCTIONS_SOURCE), exclude=code_excludes(spec.context)),
-            layers=[shared.layer],
+            layers=[shared.layer, *(shared.extra_layers[name] for name in spec.layers)],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             tracing=lambda_.Tracing.ACTIVE,
@@ -127,6 +139,21 @@ class ServiceFunction(Construct):
             shared.secrets[secret_name].grant_read(self.role)
         if spec.publishes_events:
             shared.bus.grant_put_events_to(self.role)
+        if spec.search_index is not None:
+            self._grant_search(spec.search_index, _search_domain(spec, shared))
+
+    def _grant_search(self, level: str, search: SearchDomain) -> None:
+        resource = search.index_arn()
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(INDEX_ACTIONS[level]), resources=[resource])
+        )
+        acknowledge(
+            self.role,
+            "IAM5",
+            "OpenSearch authorises HTTP verbs on paths below the domain ARN (index, alias, _bulk); "
+            "the wildcard stays inside the one search domain and the verbs are this function's only.",
+            search.index_arn_finding(),
+        )
 
     def _grant_table(self, table: dynamodb.ITable, name: str, *, write: bool) -> None:
         # Explicit ARNs per index instead of Table.grant_*'s "<table>/index/*", and no Scan at all:
@@ -202,7 +229,19 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
         env[env_name(table_name, "table")] = shared.tables[table_name].table_name
     for secret_name in spec.secrets:
         env[env_name(secret_name, "secret")] = shared.secrets[secret_name].secret_arn
+    if spec.search_index is not None:
+        env.update(
+            SEARCH_ENGINE="opensearch",
+            OPENSEARCH_ENDPOINT=_search_domain(spec, shared).endpoint,
+            SEARCH_INDEX_ALIAS=SEARCH_INDEX_ALIAS,
+        )
     return env
+
+
+def _search_domain(spec: FunctionSpec, shared: SharedResources) -> SearchDomain:
+    if shared.search is None:
+        raise ValueError(f"{spec.name} uses the search index but the stack has no search domain")
+    return shared.search
 
 
 def _item_type_filters(trigger: StreamTrigger) -> list[Mapping[str, object]]:

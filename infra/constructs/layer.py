@@ -53,20 +53,25 @@ def _pip() -> list[str]:
     raise RuntimeError("pip is needed to bundle the kernel layer: run `make install` first")
 
 
-def dependencies_digest() -> str:
+def dependencies_digest(requirements: Path | None = None) -> str:
     """Changes whenever the pins or the target platform change (the cache key)."""
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes())
+    digest = hashlib.sha256((requirements or REQUIREMENTS).read_bytes())
     digest.update(" ".join(PIP_PLATFORM_ARGS).encode())
     return digest.hexdigest()[:16]
 
 
-def install_dependencies() -> Path:
-    """The layer's site-packages for the Lambda platform, from the cache or freshly installed."""
-    cached = CACHE_ROOT / dependencies_digest()
+def install_dependencies(requirements: Path | None = None, cache_root: Path | None = None) -> Path:
+    """A layer's site-packages for the Lambda platform, from the cache or freshly installed.
+
+    Defaults to the kernel layer; other layers (e.g. ``layers/search``) pass their own pins and cache.
+    """
+    requirements = requirements or REQUIREMENTS
+    cache_root = cache_root or CACHE_ROOT
+    cached = cache_root / dependencies_digest(requirements)
     if cached.is_dir():
         return cached
-    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE_ROOT) as scratch:
+    cache_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_root) as scratch:
         target = Path(scratch) / "site-packages"
         command = [
             *_pip(),
@@ -78,7 +83,7 @@ def install_dependencies() -> Path:
             # X-Ray SDK) out of the layer because the runtime already has it.
             "--no-deps",
             "-r",
-            str(REQUIREMENTS),
+            str(requirements),
             *PIP_PLATFORM_ARGS,
             "--target",
             str(target),

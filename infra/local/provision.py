@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from infra.local import DEFAULT_STAGE, REGION
+from infra.local import DEFAULT_STAGE, REGION, state_dir
 from infra.resources import (
     APP,
     COGNITO_GROUPS,
@@ -26,6 +27,7 @@ from infra.resources import (
     EVENT_LOG_TARGET,
     FUNCTIONS,
     RULES,
+    SEARCH_INDEX_ALIAS,
     SECRETS,
     TABLES,
     FunctionSpec,
@@ -65,7 +67,19 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
         env[env_name(table_name, "table")] = physical_name(stage, table_name)
     for secret_name in spec.secrets:
         env[env_name(secret_name, "secret")] = physical_name(stage, secret_name)
+    if spec.search_index is not None:
+        # The cloud's OpenSearch domain is the embedded index on disk here (same port, same alias).
+        env.update(
+            SEARCH_ENGINE="embedded",
+            SEARCH_INDEX_DIR=str(search_index_dir(stage)),
+            SEARCH_INDEX_ALIAS=SEARCH_INDEX_ALIAS,
+        )
     return env
+
+
+def search_index_dir(stage: str) -> Path:
+    """Where the embedded search index of ``stage`` lives: ``.local/search/<stage>``."""
+    return state_dir() / "search" / stage
 
 
 def _client(service: str) -> Any:

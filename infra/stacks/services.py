@@ -12,6 +12,7 @@ from infra.constructs.context import BoundedContext
 from infra.constructs.function import SharedResources
 from infra.constructs.layer import KernelLayer
 from infra.constructs.observability import AlarmTopic, ApiAlarms, ContextMonitoring
+from infra.constructs.search import SearchDomain, SearchLayer
 from infra.resources import CONTEXTS
 from infra.stacks.stateful import StatefulStack
 from infra.stages import StageConfig
@@ -29,16 +30,28 @@ class ServicesStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.layer = KernelLayer(self, "KernelLayer", removal_policy=stage.removal_policy)
+        self.search_layer = SearchLayer(self, "SearchLayer", removal_policy=stage.removal_policy)
+        self.search = SearchDomain(self, "SearchDomain", stage=stage)
         shared = SharedResources(
             stage=stage,
             layer=self.layer.layer,
             bus=stateful.events.bus,
             tables=stateful.data.tables,
             secrets=stateful.secrets.secrets,
+            extra_layers={"search": self.search_layer.layer},
+            search=self.search,
         )
         self.contexts = {
             name: BoundedContext(self, name.title(), context=name, shared=shared) for name in CONTEXTS
         }
+        self.search.allow(
+            {
+                name: (service.role, service.spec.search_index)
+                for context in self.contexts.values()
+                for name, service in context.functions.items()
+                if service.spec.search_index is not None
+            }
+        )
         functions = {
             spec_name: service.function
             for context in self.contexts.values()

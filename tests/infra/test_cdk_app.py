@@ -19,6 +19,7 @@ from infra.resources import (
     RULES,
     SECRETS,
     TABLES,
+    FunctionSpec,
     TableSpec,
     env_name,
     physical_name,
@@ -61,6 +62,10 @@ def _actions(statements: list[dict[str, Any]]) -> set[str]:
     return actions
 
 
+def _spec(name: str) -> FunctionSpec:
+    return next(f for f in FUNCTIONS if f.name == name)
+
+
 def _table_by_spec(synth: Synthesized, spec: TableSpec) -> dict[str, Any]:
     tables = synth.resources("stateful", "AWS::DynamoDB::Table")
     matches = [t for t in tables.values() if _tag(t, "shop:table") == spec.name]
@@ -92,7 +97,9 @@ def test_functions_run_python313_arm64_traced_with_layer_and_retained_logs(stage
         assert props["Runtime"] == "python3.13", name
         assert props["Architectures"] == ["arm64"], name
         assert props["TracingConfig"] == {"Mode": "Active"}, name
-        assert [layer["Ref"] for layer in props["Layers"]] == list(layers), name
+        kernel = next(k for k in layers if k.startswith("KernelLayer"))
+        extra = [next(k for k in layers if k.startswith(f"{n.title()}Layer")) for n in _spec(name).layers]
+        assert [layer["Ref"] for layer in props["Layers"]] == [kernel, *extra], name
         log_group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]
         assert log_group["Properties"]["RetentionInDays"] == RETENTION[stage_synth.stage], name
         assert (
@@ -100,12 +107,14 @@ def test_functions_run_python313_arm64_traced_with_layer_and_retained_logs(stage
         )
 
 
-def test_layer_targets_python313_on_arm64(dev: Synthesized) -> None:
-    # GIVEN / WHEN the services stack
-    (layer,) = dev.resources("services", "AWS::Lambda::LayerVersion").values()
-    # THEN the layer is declared for the runtime and architecture its wheels are built for
-    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+def test_layers_target_python313_on_arm64(dev: Synthesized) -> None:
+    # GIVEN / WHEN the services stack's layers (the kernel's, and one per extra layer a spec names)
+    layers = dev.resources("services", "AWS::Lambda::LayerVersion")
+    assert len(layers) == 1 + len({name for spec in FUNCTIONS for name in spec.layers})
+    for layer in layers.values():
+        # THEN each is declared for the runtime and architecture its wheels are built for
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
 def test_function_settings_and_environment_follow_the_spec(stage_synth: Synthesized) -> None:

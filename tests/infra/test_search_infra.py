@@ -1,0 +1,159 @@
+"""The search domain and the search functions in the synthesised templates: security, wiring, least privilege."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.constructs.search import INDEX_ACTIONS
+from infra.resources import APP, SEARCH_INDEX_ALIAS, function
+from tests.infra.conftest import Synthesized
+
+pytestmark = pytest.mark.xdist_group("synth")
+WRITE_VERBS = {"es:ESHttpPut", "es:ESHttpDelete"}
+
+
+def _domain(synth: Synthesized) -> dict[str, Any]:
+    (domain,) = synth.resources("services", "AWS::OpenSearchService::Domain").values()
+    return dict(domain["Properties"])
+
+
+def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    prefix = f"{APP}-{synth.stage}-"
+    return {
+        r["Properties"]["FunctionName"].removeprefix(prefix): {"id": logical_id, **r}
+        for logical_id, r in synth.resources("services", "AWS::Lambda::Function").items()
+    }
+
+
+def _statements(synth: Synthesized, name: str) -> list[dict[str, Any]]:
+    role_id = _functions(synth)[name]["Properties"]["Role"]["Fn::GetAtt"][0]
+    found: list[dict[str, Any]] = []
+    for policy in synth.resources("services", "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def _es_actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions.update(a for a in ([value] if isinstance(value, str) else value) if a.startswith("es:"))
+    return actions
+
+
+def test_domain_is_opensearch_2_encrypted_https_only_and_logs_slow_queries(stage_synth: Synthesized) -> None:
+    # GIVEN the search domain
+    props = _domain(stage_synth)
+    # THEN it runs OpenSearch 2.x with encryption everywhere, TLS 1.2 and slow/app logs
+    assert props["EngineVersion"].startswith("OpenSearch_2.")
+    assert props["NodeToNodeEncryptionOptions"] == {"Enabled": True}
+    assert props["EncryptionAtRestOptions"] == {"Enabled": True}
+    assert props["DomainEndpointOptions"]["EnforceHTTPS"] is True
+    assert props["DomainEndpointOptions"]["TLSSecurityPolicy"] == "Policy-Min-TLS-1-2-2019-07"
+    assert {"SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS"} <= set(
+        props["LogPublishingOptions"]
+    )
+    assert all(o["Enabled"] for o in props["LogPublishingOptions"].values())
+
+
+def test_production_domain_spans_zones_with_dedicated_masters(prod: Synthesized, dev: Synthesized) -> None:
+    # GIVEN both stages' domains
+    cluster = _domain(prod)["ClusterConfig"]
+    # THEN production is zone aware with three dedicated masters; dev is one node
+    assert cluster["ZoneAwarenessEnabled"] is True
+    assert cluster["DedicatedMasterEnabled"] is True
+    assert cluster["DedicatedMasterCount"] == 3
+    assert _domain(dev)["ClusterConfig"]["InstanceCount"] == 1
+    assert _domain(dev)["ClusterConfig"].get("ZoneAwarenessEnabled") in (None, False)
+
+
+def test_domain_policy_names_only_the_search_roles_with_their_verbs(stage_synth: Synthesized) -> None:
+    # GIVEN the domain's resource policy and the search functions' roles
+    policy = _domain(stage_synth)["AccessPolicies"]
+    functions = _functions(stage_synth)
+    roles = {
+        name: functions[name]["Properties"]["Role"]["Fn::GetAtt"][0]
+        for name in ("search-api", "search-indexer")
+    }
+    # THEN there is one statement per search role, no wildcard principal, each with its level's verbs
+    assert len(policy["Statement"]) == 2
+    for statement in policy["Statement"]:
+        principal = json.dumps(statement["Principal"])
+        assert '"*"' not in principal
+        (name,) = [n for n, role in roles.items() if role in principal]
+        assert set(statement["Action"]) == set(INDEX_ACTIONS[function(name).search_index or ""])
+
+
+def test_search_api_reads_the_index_and_the_indexer_writes_it(stage_synth: Synthesized) -> None:
+    # GIVEN the search functions' role policies
+    api = _statements(stage_synth, "search-api")
+    indexer = _statements(stage_synth, "search-indexer")
+    # THEN the API may only query (GET/HEAD/POST), the indexer may also PUT and DELETE
+    assert _es_actions(api) == {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"}
+    assert WRITE_VERBS <= _es_actions(indexer)
+    # AND es:* is scoped to paths below the one search domain
+    for statement in api + indexer:
+        if _es_actions([statement]):
+            assert f"domain/{APP}-{stage_synth.stage}-search/*" in json.dumps(statement["Resource"])
+    # AND no other function may touch the domain
+    for name in _functions(stage_synth):
+        if name not in ("search-api", "search-indexer"):
+            assert not _es_actions(_statements(stage_synth, name)), name
+
+
+def test_search_api_writes_only_the_search_table(stage_synth: Synthesized) -> None:
+    # GIVEN the search API's table write statements
+    writes = [
+        s for s in _statements(stage_synth, "search-api") if "dynamodb:PutItem" in json.dumps(s["Action"])
+    ]
+    stateful = stage_synth.templates["stateful"]["Resources"]
+    tagged = {
+        lid: next(t["Value"] for t in r["Properties"]["Tags"] if t["Key"] == "shop:table")
+        for lid, r in stateful.items()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    }
+    # THEN the only table it may write is the search table (catalog stays read only)
+    text = json.dumps(writes)
+    assert [name for lid, name in tagged.items() if lid in text] == ["search"]
+
+
+def test_indexer_is_triggered_by_catalog_product_changes(stage_synth: Synthesized) -> None:
+    # GIVEN the event source mappings
+    indexer_id = _functions(stage_synth)["search-indexer"]["id"]
+    mappings = [
+        m["Properties"]
+        for m in stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": indexer_id}
+    ]
+    # THEN one mapping on the catalog stream delivers product items with partial failures
+    (mapping,) = mappings
+    assert "Catalog" in json.dumps(mapping["EventSourceArn"])
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert {"dynamodb": {"NewImage": {"type": {"S": ["product"]}}}} in [
+        json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]
+    ]
+
+
+def test_search_functions_get_the_opensearch_environment_and_the_search_layer(
+    stage_synth: Synthesized,
+) -> None:
+    # GIVEN the functions
+    functions = _functions(stage_synth)
+    (domain_id,) = stage_synth.resources("services", "AWS::OpenSearchService::Domain")
+    for name, fn in functions.items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        layers = [layer["Ref"] for layer in fn["Properties"]["Layers"]]
+        if name.startswith("search-"):
+            # THEN search functions use OpenSearch at the domain's endpoint through the alias
+            assert env["SEARCH_ENGINE"] == "opensearch"
+            assert env["OPENSEARCH_ENDPOINT"] == {"Fn::GetAtt": [domain_id, "DomainEndpoint"]}
+            assert env["SEARCH_INDEX_ALIAS"] == SEARCH_INDEX_ALIAS
+            assert any(layer.startswith("SearchLayer") for layer in layers)
+        else:
+            # AND nobody else carries the search layer or settings
+            assert "SEARCH_ENGINE" not in env
+            assert not any(layer.startswith("SearchLayer") for layer in layers)
