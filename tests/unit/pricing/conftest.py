@@ -230,3 +230,9 @@ class FakeShop:
 @pytest.fixture
 def shop() -> FakeShop:
     return FakeShop()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The instant every ``shop.price`` call uses unless told otherwise."""
+    return NOW
