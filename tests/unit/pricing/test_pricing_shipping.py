@@ -86,7 +86,8 @@ def test_cart_weight_picks_the_band(shop):
     light = shop.price([("A", 3)], method="express")
     heavy = shop.price([("A", 4)], method="express")
     # THEN the band follows the total weight
-    assert light.shipping is not None and heavy.shipping is not None
+    assert light.shipping is not None
+    assert heavy.shipping is not None
     assert (light.shipping.price, heavy.shipping.price) == (eur(990), eur(1990))
 
 
@@ -122,7 +123,8 @@ def test_free_shipping_zeroes_the_charge_and_its_tax(shop):
     under = shop.price([("A", 1)])
     over = shop.price([("A", 2)])
     # THEN only the second ships free; the quote is kept and the discount shown
-    assert under.shipping is not None and over.shipping is not None
+    assert under.shipping is not None
+    assert over.shipping is not None
     assert (under.shipping.total, under.applied_promotions) == (eur(499), [])
     assert (over.shipping.price, over.shipping.discount, over.shipping.tax, over.shipping.total) == (
         eur(499),
@@ -149,5 +151,6 @@ def test_free_shipping_limited_to_some_methods(shop):
     # WHEN shipped express THEN it is charged; standard is free
     express = shop.price([("A", 1)], method="express")
     standard = shop.price([("A", 1)])
-    assert express.shipping is not None and standard.shipping is not None
+    assert express.shipping is not None
+    assert standard.shipping is not None
     assert (express.shipping.total, standard.shipping.total) == (eur(990), eur(0))
