@@ -58,10 +58,11 @@ window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLi
 
 
 def match_route(path: str, routes: tuple[ApiRoute, ...] = API_ROUTES) -> ApiRoute | None:
-    """The ``/<prefix>/{proxy+}`` resource serving ``path``; the longest prefix wins, as in API Gateway."""
+    """The ``/<prefix>/{proxy+}`` or ``/<prefix>`` resource serving ``path`` (the CDK API has an ``ANY``
+    method on both); the longest prefix wins, as in API Gateway."""
     for route in sorted(routes, key=lambda r: len(r.prefix), reverse=True):
         base = f"/{route.prefix}/"
-        if path.startswith(base) and len(path) > len(base):
+        if (path.startswith(base) and len(path) > len(base)) or path == base[:-1]:
             return route
     return None
 

@@ -97,8 +97,10 @@ def build_proxy_event(
     claims: dict[str, str] | None = None,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    """The Lambda proxy event API Gateway sends for ``request`` on the ``/<prefix>/{proxy+}`` resource."""
-    resource = f"/{prefix}/{{proxy+}}"
+    """The Lambda proxy event API Gateway sends for ``request`` on the ``/<prefix>/{proxy+}`` resource
+    (or on ``/<prefix>`` itself, which the CDK API also routes: e.g. ``GET /search``)."""
+    bare = request.path == f"/{prefix}"
+    resource = f"/{prefix}" if bare else f"/{prefix}/{{proxy+}}"
     proxy = unquote(request.path[len(prefix) + 2 :])
     headers, multi_headers = _multi(_gateway_headers(request))
     query, multi_query = _multi(parse_qsl(request.query, keep_blank_values=True))
@@ -144,7 +146,7 @@ def build_proxy_event(
         "multiValueHeaders": multi_headers,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": multi_query,
-        "pathParameters": {"proxy": proxy},
+        "pathParameters": None if bare else {"proxy": proxy},
         "stageVariables": None,
         "requestContext": request_context,
         "body": body,

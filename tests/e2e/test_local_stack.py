@@ -303,3 +303,44 @@ def test_sigint_stops_cleanly_and_the_stack_starts_again_on_the_same_ports(stack
         assert _ready(again)["status"] == "ok"
     finally:
         assert _stop(again, signal.SIGTERM) == 0, again.output()[-4000:]
+
+
+def _search_ids(api: str, **params: str) -> list[str]:
+    body = _ok(requests.get(f"{api}/search", params=params, timeout=10))
+    return [item["id"] for item in body["items"]]
+
+
+def test_search_finds_published_products_within_a_second_with_typos_and_transliteration(stack: Stack) -> None:
+    from search.domain.text import to_latin, tokenize
+
+    # GIVEN the seeded catalog, indexed by the search indexer through the stream poller
+    seeded = _wait_until(
+        lambda: _ok(requests.get(f"{stack.api}/search", params={"locale": "en", "limit": "1"}, timeout=10))[
+            "items"
+        ],
+        30,
+        "the seeded catalog in the search index",
+        stack,
+    )[0]
+    uk_name = _ok(requests.get(f"{stack.api}/search", params={"locale": "uk", "limit": "1"}, timeout=10))[
+        "items"
+    ][0]
+    word = max(tokenize(seeded["name"]), key=len)
+    typo = word[:2] + word[3] + word[2] + word[4:] if len(word) > 4 else word
+    # WHEN it is searched with a typo and with its uk name in Latin letters
+    # THEN both find it
+    assert seeded["id"] in _search_ids(stack.api, q=typo, locale="en", limit="50")
+    assert uk_name["id"] in _search_ids(
+        stack.api, q=to_latin(" ".join(tokenize(uk_name["name"]))), limit="50"
+    )
+    # AND a product published through the admin API is findable within about a second
+    product = _create_published_product(stack.api, uuid.uuid4().hex[:8])
+    started = time.monotonic()
+    _wait_until(
+        lambda: product["id"] in _search_ids(stack.api, q="red wool scraf"),
+        5,
+        "the new product in search",
+        stack,
+    )
+    assert time.monotonic() - started < 2.0
+    assert product["id"] in _search_ids(stack.api, q="chervonyi sharf")
