@@ -9,7 +9,11 @@ import sys
 from bench.results import render_readme, write
 from infra.local import ensure_import_paths
 
-BENCHMARKS = {"catalog_api": "bench.catalog_api", "search_engine": "bench.search_engine"}
+BENCHMARKS = {
+    "catalog_api": "bench.catalog_api",
+    "search_engine": "bench.search_engine",
+    "search_api": "bench.search_api",
+}
 
 
 def main(argv: list[str]) -> int:
