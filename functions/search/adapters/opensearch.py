@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from search.adapters import opensearch_query as dsl
@@ -27,8 +28,28 @@ from search.adapters.index_definition import LOCALES, document_source, index_bod
 from search.domain.model import SearchDocument, SearchQuery, SearchResult, Suggestion
 from search.domain.planning import QueryPlan, SynonymSet, did_you_mean, plan_text, relax
 from search.domain.text import stem_uk, tokenize
+from shop_kernel.errors import DependencyUnavailable
+from shop_kernel.observability import logger
 
 BULK_CHUNK = 500
+
+
+@contextmanager
+def engine_outage_is_503() -> Iterator[None]:
+    """Connection failures and 5xx/429 answers are an outage (503, retry); the engine's text stays in the log."""
+    from opensearchpy.exceptions import ConnectionError as EngineUnreachable
+    from opensearchpy.exceptions import TransportError
+
+    try:
+        yield
+    except EngineUnreachable as exc:
+        logger.warning("search engine unreachable", exc_info=exc)
+        raise DependencyUnavailable("search is unavailable; please retry shortly") from exc
+    except TransportError as exc:
+        if isinstance(exc.status_code, int) and (exc.status_code >= 500 or exc.status_code == 429):
+            logger.warning("search engine failed", exc_info=exc)
+            raise DependencyUnavailable("search is unavailable; please retry shortly") from exc
+        raise
 
 
 def stemmer(locale: str) -> Any:
@@ -196,8 +217,9 @@ class OpenSearchIndex:
     # --- reads -----------------------------------------------------------------------------------
 
     def _search(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._ensure()
-        return dict(self._client.search(index=self._target, body=body))
+        with engine_outage_is_503():
+            self._ensure()
+            return dict(self._client.search(index=self._target, body=body))
 
     def search(self, q: SearchQuery) -> SearchResult:
         plans = self._plans(q.text, q.locale) if q.text.strip() else []

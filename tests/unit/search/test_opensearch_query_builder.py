@@ -138,3 +138,35 @@ def test_page_tokens_round_trip_through_search_after():
     assert result.total == 5
     assert body["search_after"] == [1.0, "b"]
     assert result.facets["attributes.colour"][0].value == "black"
+
+
+def test_an_engine_outage_is_a_503_without_engine_text_and_a_bad_request_is_not():
+    from opensearchpy.exceptions import ConnectionError as EngineUnreachable
+    from opensearchpy.exceptions import TransportError
+    from search.adapters.opensearch import OpenSearchIndex
+
+    from shop_kernel.errors import DependencyUnavailable
+
+    class Client:
+        def __init__(self, error):
+            self.error = error
+
+        def search(self, **_):
+            raise self.error
+
+    # GIVEN an index whose cluster is unreachable, or answers 503, or refuses a request (400)
+    def index(error):
+        return OpenSearchIndex(Client(error), "products", target="products-1")
+
+    # WHEN / THEN outages become DependencyUnavailable (503) with our own words only
+    for error in (
+        EngineUnreachable("N/A", "secret internals", None),
+        TransportError(503, "cluster_block", {}),
+    ):
+        with pytest.raises(DependencyUnavailable) as raised:
+            index(error).search(SearchQuery(text="laptop"))
+        assert "internals" not in raised.value.detail
+        assert raised.value.status == 503
+    # AND anything else is a bug that must surface, not a disguised outage
+    with pytest.raises(TransportError):
+        index(TransportError(400, "parsing_exception", {})).search(SearchQuery(text="laptop"))
