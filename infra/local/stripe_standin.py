@@ -493,7 +493,13 @@ class StripeStandin:
         self.api = StripeApi(config or StandinConfig(), clock)
         self._host = host
         self._server = _StandinServer((host, port), self.api)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stripe-standin", daemon=True)
+        # A short poll interval makes stop() quick (serve_forever checks for shutdown at this pace).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="stripe-standin",
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:

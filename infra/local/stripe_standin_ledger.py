@@ -51,17 +51,20 @@ CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "aba
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 PI_CREATE_PARAMS = (
     "amount", "currency", "capture_method", "confirm", "confirmation_method", "customer", "description",
-    "metadata", "payment_method", "payment_method_types", "automatic_payment_methods", "receipt_email",
+    "metadata", "payment_method", "payment_method_types", "allowed_payment_method_types",
+    "excluded_payment_method_types", "automatic_payment_methods", "receipt_email",
     "return_url", "setup_future_usage", "shipping", "statement_descriptor", "statement_descriptor_suffix",
     "transfer_group", "off_session", "payment_method_options", "error_on_requires_action",
 )  # fmt: skip
 PI_UPDATE_PARAMS = (
     "amount", "currency", "capture_method", "customer", "description", "metadata", "payment_method",
-    "payment_method_types", "receipt_email", "setup_future_usage", "shipping", "statement_descriptor",
+    "payment_method_types", "allowed_payment_method_types", "excluded_payment_method_types", "receipt_email", "setup_future_usage", "shipping", "statement_descriptor",
     "statement_descriptor_suffix", "transfer_group", "payment_method_options",
 )  # fmt: skip
 # What may change only before the PaymentIntent is confirmed.
-PI_PAYMENT_TERMS = ("amount", "currency", "capture_method", "payment_method", "payment_method_types")
+PI_PAYMENT_TERMS = (
+    "amount", "currency", "capture_method", "payment_method", "payment_method_types", "allowed_payment_method_types",
+)  # fmt: skip
 PI_CONFIRM_PARAMS = (
     "payment_method", "return_url", "receipt_email", "setup_future_usage", "shipping", "off_session",
     "payment_method_options", "error_on_requires_action", "capture_method", "use_stripe_sdk", "mandate_data",
@@ -184,6 +187,7 @@ class StripeLedger:
                 "amount_received": 0,
                 "application": None,
                 "application_fee_amount": None,
+                "allowed_payment_method_types": methods["allowed_payment_method_types"],
                 "automatic_payment_methods": methods["automatic_payment_methods"],
                 "canceled_at": None,
                 "cancellation_reason": None,
@@ -193,7 +197,9 @@ class StripeLedger:
                 "created": self._now(),
                 "currency": currency,
                 "customer": params.text("customer"),
+                "customer_account": None,
                 "description": params.text("description"),
+                "excluded_payment_method_types": params.strings("excluded_payment_method_types"),
                 "last_payment_error": None,
                 "latest_charge": None,
                 "livemode": False,
@@ -252,7 +258,9 @@ class StripeLedger:
             amount = _amount(params, currency, required=False)
             if amount is not None:
                 changes["amount"] = amount
-            if "payment_method_types" in params or "automatic_payment_methods" in params:
+            if {"payment_method_types", "allowed_payment_method_types", "automatic_payment_methods"} & set(
+                params.raw
+            ):
                 changes.update(_method_config(params))
             for name in ("customer", "description", "receipt_email", "statement_descriptor", "statement_descriptor_suffix", "transfer_group"):  # fmt: skip
                 if name in params:
@@ -703,15 +711,22 @@ def _amount(params: Params, currency: str | None, *, required: bool) -> int | No
 
 
 def _method_config(params: Params) -> dict[str, Any]:
-    """``payment_method_types`` or ``automatic_payment_methods`` (the default since API 2023-08-16)."""
-    types = params.strings("payment_method_types")
+    """Which payment methods the intent takes: a list of types, or the Dashboard's (``automatic_payment_methods``).
+
+    The SDK's API version names the list ``allowed_payment_method_types``; older versions called it
+    ``payment_method_types``, which is still accepted. With neither, automatic payment methods are on
+    (the default since API 2023-08-16).
+    """
+    allowed = params.strings("allowed_payment_method_types")
+    legacy = params.strings("payment_method_types")
     automatic = params.mapping("automatic_payment_methods", allowed=("enabled", "allow_redirects"))
-    if types is not None and automatic is not None:
+    if legacy is not None and (automatic is not None or allowed is not None):
         raise StripeError(
             400,
             "You may only specify one of these parameters: automatic_payment_methods, payment_method_types.",
-            param="automatic_payment_methods",
+            param="payment_method_types",
         )
+    types = allowed if allowed is not None else legacy
     if types is not None:
         unsupported = [t for t in types if t not in SUPPORTED_METHOD_TYPES]
         if unsupported:
@@ -719,9 +734,14 @@ def _method_config(params: Params) -> dict[str, Any]:
                 400,
                 f"The payment method type {unsupported[0]!r} is invalid (the stand-in knows card and link).",
                 code="payment_intent_invalid_parameter",
-                param="payment_method_types",
+                param="allowed_payment_method_types" if allowed is not None else "payment_method_types",
             )
-        return {"payment_method_types": types, "automatic_payment_methods": None}
+    if types is not None and automatic is None:
+        return {
+            "allowed_payment_method_types": allowed,
+            "payment_method_types": types,
+            "automatic_payment_methods": None,
+        }
     automatic = automatic or {"enabled": "true"}
     enabled = params.boolean("automatic_payment_methods[enabled]", automatic.get("enabled"))
     redirects = automatic.get("allow_redirects") or "always"
@@ -733,6 +753,7 @@ def _method_config(params: Params) -> dict[str, Any]:
         )
     config = {"enabled": bool(enabled), "allow_redirects": redirects} if enabled else None
     return {
-        "payment_method_types": ["card", "link"] if enabled else ["card"],
+        "allowed_payment_method_types": allowed,
+        "payment_method_types": types or (["card", "link"] if enabled else ["card"]),
         "automatic_payment_methods": config,
     }
