@@ -233,6 +233,12 @@ def shop() -> FakeShop:
 
 
 @pytest.fixture
+def new_shop() -> type[FakeShop]:
+    """A factory for property tests, which need a fresh shop per generated example."""
+    return FakeShop
+
+
+@pytest.fixture
 def now() -> datetime:
     """The instant every ``shop.price`` call uses unless told otherwise."""
     return NOW
