@@ -1,5 +1,7 @@
 """Server-side unit prices: price lists per customer group with retail fallback, bad input rejected."""
 
+from typing import Any
+
 import pytest
 from pricing.domain import Cart, Customer, ListPrice, TaxDisplay
 from pydantic import ValidationError
@@ -12,7 +14,11 @@ def eur(amount: int) -> Money:
     return Money.of(amount, "EUR")
 
 
-CART = {"currency": "EUR", "lines": [{"sku": "A", "quantity": 1}], "destination_country": "DE"}
+CART: dict[str, Any] = {
+    "currency": "EUR",
+    "lines": [{"sku": "A", "quantity": 1}],
+    "destination_country": "DE",
+}
 
 
 def test_retail_customer_pays_the_retail_price(shop):
