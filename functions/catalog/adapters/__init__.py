@@ -10,13 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from catalog.adapters.dynamo_repository import GSI, DynamoCatalogRepository
-from catalog.adapters.secrets import SecretKeyProvider
 from catalog.domain.products import ProductService
 from catalog.domain.taxonomy import TaxonomyService
 from catalog.settings import CatalogSettings
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
 from shop_kernel.dynamo import CursorCodec
+from shop_kernel.secrets import SecretKeyProvider
 
 
 @lru_cache(maxsize=1)
