@@ -117,6 +117,7 @@ class WebhookDispatcher:
         endpoint = self.endpoint
         if endpoint is None or not endpoint.wants(event["type"]):
             return 0
+        event["pending_webhooks"] = 1
         with self._cond:
             heapq.heappush(self._jobs, _Job(time.monotonic(), next(self._seq), event, endpoint))
             self._cond.notify_all()

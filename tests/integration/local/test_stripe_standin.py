@@ -19,7 +19,14 @@ import pytest
 import requests
 import stripe
 
-from infra.local.stripe_standin import StandinConfig, StripeStandin, stripe_environment, use_real_stripe
+from infra.local.stripe_standin import (
+    IdempotencyStore,
+    Response,
+    StandinConfig,
+    StripeStandin,
+    stripe_environment,
+    use_real_stripe,
+)
 from infra.local.stripe_standin_webhooks import RetryPolicy
 from infra.local.stripe_standin_wire import parse_form
 
@@ -402,6 +409,27 @@ def test_a_declined_confirmation_is_replayed_too(client: stripe.StripeClient) ->
     assert len(client.v1.events.list(params={"type": "charge.failed"}).data) == 1
 
 
+def test_a_key_still_in_flight_is_refused_with_409_then_replayed() -> None:
+    # GIVEN a request that started under an idempotency key and has not answered yet
+    store = IdempotencyStore(clock=lambda: 1_800_000_000.0)
+    scope = (API_KEY, "ord_4:authorise")
+    params = {"amount": "1000", "currency": "eur"}
+    assert store.begin(scope, "POST", "/v1/payment_intents", params) is None
+    # WHEN a concurrent retry arrives, then another after the first answered
+    concurrent = store.begin(scope, "POST", "/v1/payment_intents", params)
+    store.finish(scope, Response(200, {"id": "pi_1"}), "req_1", keep=True)
+    later = store.begin(scope, "POST", "/v1/payment_intents", params)
+    elsewhere = store.begin(scope, "POST", "/v1/refunds", params)
+    # THEN the retry waits (409, which the SDK retries), then gets the first answer; another endpoint is refused
+    assert concurrent is not None
+    assert (concurrent.status, concurrent.body["error"]["type"]) == (409, "idempotency_error")
+    assert later is not None
+    assert (later.status, later.body) == (200, {"id": "pi_1"})
+    assert ("Original-Request", "req_1") in later.headers
+    assert elsewhere is not None
+    assert elsewhere.status == 400
+
+
 def test_requests_without_a_valid_test_key_are_refused(standin: StripeStandin) -> None:
     # GIVEN clients with no key, a live key and a publishable key
     def client_with(key: str) -> stripe.StripeClient:
@@ -528,6 +556,7 @@ def test_webhooks_arrive_signed_in_order_and_verify_with_the_sdk(
         "charge.refunded",
     ]
     assert all(e.api_version == stripe.api_version and e.livemode is False for e in events)
+    assert all(e.pending_webhooks == 1 for e in events)
     authorised = events[2].data.object
     assert (authorised["id"], authorised["status"], authorised["amount_capturable"]) == (
         intent.id,
