@@ -123,11 +123,29 @@ class IdempotencyStore:
                 self._saved[scope] = _Saved(method, path, fingerprint, self._clock())
                 return None
         if saved.response is None:
-            return _error(StripeError(409, f"There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): {key}. Please try again later.", type="idempotency_error"))  # fmt: skip
+            return _error(
+                StripeError(
+                    409,
+                    f"There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): {key}. Please try again later.",
+                    type="idempotency_error",
+                )
+            )
         if (saved.method, saved.path) != (method, path):
-            return _error(StripeError(400, f"Keys for idempotent requests can only be used for the same endpoint they were first used for ('{saved.method} {saved.path}' vs '{method} {path}'). Try using a key other than '{key}' if you meant to execute a different request.", type="idempotency_error"))  # fmt: skip
+            return _error(
+                StripeError(
+                    400,
+                    f"Keys for idempotent requests can only be used for the same endpoint they were first used for ('{saved.method} {saved.path}' vs '{method} {path}'). Try using a key other than '{key}' if you meant to execute a different request.",
+                    type="idempotency_error",
+                )
+            )
         if saved.params != fingerprint:
-            return _error(StripeError(400, f"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request.", type="idempotency_error"))  # fmt: skip
+            return _error(
+                StripeError(
+                    400,
+                    f"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request.",
+                    type="idempotency_error",
+                )
+            )
         replay = (("Idempotent-Replayed", "true"), ("Original-Request", saved.request_id))
         return Response(saved.response.status, saved.response.body, saved.response.headers + replay)
 
@@ -200,7 +218,12 @@ class StripeApi:
     def _authenticate(self, headers: Mapping[str, str]) -> tuple[str | None, Response | None]:
         key = _api_key(headers)
         if key is None:
-            return None, _error(StripeError(401, "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."))  # fmt: skip
+            return None, _error(
+                StripeError(
+                    401,
+                    "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+                )
+            )
         accepted = (
             key == self.config.api_key if self.config.api_key else key.startswith(("sk_test_", "rk_test_"))
         )
@@ -216,7 +239,12 @@ class StripeApi:
             return refused or _error(StripeError(401, "Unauthorized"))
         route = _match(method, path)
         if route is None:
-            return _error(StripeError(404, f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."))  # fmt: skip
+            return _error(
+                StripeError(
+                    404,
+                    f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+                )
+            )
         handler, match = route
         try:
             params = parse_form(query if method == "GET" else body.decode())
@@ -248,7 +276,11 @@ class StripeApi:
             return _error(exc), exc.saved
         except Exception:
             log.exception("the Stripe stand-in failed on %s", match.string)
-            return _error(StripeError(500, "An unknown error occurred in the Stripe stand-in; see its log.", type="api_error")), False  # fmt: skip
+            return _error(
+                StripeError(
+                    500, "An unknown error occurred in the Stripe stand-in; see its log.", type="api_error"
+                )
+            ), False
         return Response(200, result), True
 
     # ---- /_standin helpers ------------------------------------------------------------------------------
@@ -285,7 +317,11 @@ class StripeApi:
         intent = self.ledger.retrieve_payment_intent(intent_id)
         secret = params.get("client_secret")
         if secret is not None and secret != intent["client_secret"]:
-            raise StripeError(400, "The client_secret provided does not match the client_secret associated with the PaymentIntent.", param="client_secret")  # fmt: skip
+            raise StripeError(
+                400,
+                "The client_secret provided does not match the client_secret associated with the PaymentIntent.",
+                param="client_secret",
+            )
         caller = Caller(new_id("req", 14), None)
         if intent["status"] == "requires_action":
             outcome = params.get("three_d_secure", "complete")

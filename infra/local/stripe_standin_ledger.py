@@ -58,8 +58,9 @@ PI_CREATE_PARAMS = (
 )  # fmt: skip
 PI_UPDATE_PARAMS = (
     "amount", "currency", "capture_method", "customer", "description", "metadata", "payment_method",
-    "payment_method_types", "allowed_payment_method_types", "excluded_payment_method_types", "receipt_email", "setup_future_usage", "shipping", "statement_descriptor",
-    "statement_descriptor_suffix", "transfer_group", "payment_method_options",
+    "payment_method_types", "allowed_payment_method_types", "excluded_payment_method_types", "receipt_email",
+    "setup_future_usage", "shipping", "statement_descriptor", "statement_descriptor_suffix", "transfer_group",
+    "payment_method_options",
 )  # fmt: skip
 # What may change only before the PaymentIntent is confirmed.
 PI_PAYMENT_TERMS = (
@@ -262,7 +263,14 @@ class StripeLedger:
                 params.raw
             ):
                 changes.update(_method_config(params))
-            for name in ("customer", "description", "receipt_email", "statement_descriptor", "statement_descriptor_suffix", "transfer_group"):  # fmt: skip
+            for name in (
+                "customer",
+                "description",
+                "receipt_email",
+                "statement_descriptor",
+                "statement_descriptor_suffix",
+                "transfer_group",
+            ):
                 if name in params:
                     changes[name] = params.text(name)
             if "capture_method" in params:
@@ -322,7 +330,13 @@ class StripeLedger:
         card = TEST_CARDS[self._card_of_pm[payment_method["id"]]]
         if card.outcome == "authentication_required":
             intent["status"] = "requires_action"
-            intent["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": f"https://hooks.stripe.com/3d_secure_2/hosted?payment_intent={intent['id']}"}}  # fmt: skip
+            intent["next_action"] = {
+                "type": "use_stripe_sdk",
+                "use_stripe_sdk": {
+                    "type": "three_d_secure_redirect",
+                    "stripe_js": f"https://hooks.stripe.com/3d_secure_2/hosted?payment_intent={intent['id']}",
+                },
+            }
             self._emit("payment_intent.requires_action", intent, caller)
             return copy.deepcopy(intent)
         if card.outcome in DECLINES:
