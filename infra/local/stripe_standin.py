@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import json
 import logging
 import os
@@ -586,7 +587,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = StandinConfig.from_env()
     if args.webhook_url:
-        config = StandinConfig(**{**config.__dict__, "webhook_url": args.webhook_url})
+        config = dataclasses.replace(config, webhook_url=args.webhook_url)
     standin = StripeStandin(config, port=args.port)
     standin.start()
     print(f"Stripe stand-in on {standin.url}; webhook secret {standin.webhook_secret}")
