@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shop_kernel.auth import Group, require
 from shop_kernel.errors import (
     PROBLEM_BASE,
     DependencyUnavailable,
@@ -84,16 +85,8 @@ class ShopResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         if len(body) > MAX_BODY_BYTES:
-            problem = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes").problem(
-                event.get("path")
-            )
-            return {
-                "statusCode": 413,
-                "headers": {"Content-Type": PROBLEM_JSON},
-                "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
-                "body": json.dumps(problem),
-                "isBase64Encoded": False,
-            }
+            too_large = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+            return proxy_problem(too_large, event.get("path"))
         return super().resolve(event, context)
 
 
@@ -123,6 +116,46 @@ def build_resolver(**kwargs: Any) -> ShopResolver:
         return Response(status_code=500, content_type=PROBLEM_JSON, body=json.dumps(body))
 
     return app
+
+
+def proxy_problem(error: DomainError, path: str | None) -> dict[str, Any]:
+    """A problem+json answer in API Gateway proxy shape, for checks that run before the resolver."""
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": PROBLEM_JSON},
+        "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
+        "body": json.dumps(error.problem(path)),
+        "isBase64Encoded": False,
+    }
+
+
+def refuse_unauthorised(event: Mapping[str, Any], path_prefix: str, *groups: Group) -> dict[str, Any] | None:
+    """401/403 for a request under ``path_prefix`` whose caller is not in ``groups``; None otherwise.
+
+    Runs before the resolver because Powertools validates the body before any middleware: without it
+    an anonymous caller would learn from a 422 what a valid admin request looks like.
+    """
+    if not str(event.get("path") or "").startswith(path_prefix):
+        return None
+    try:
+        require(dict(event), *groups)
+    except DomainError as exc:
+        return proxy_problem(exc, event.get("path"))
+    return None
+
+
+def serve_openapi(app: APIGatewayRestResolver, path: str, *, title: str, version: str) -> None:
+    """Serve the resolver's OpenAPI document at ``path`` and Swagger UI (bundled assets) beside it."""
+    app.enable_swagger(path=path.rsplit("/", 1)[0] + "/docs", title=title, version=version)
+
+    # No return annotation: Powertools would try to build a response model from ``Response``.
+    @app.get(path, include_in_schema=False)
+    def _openapi_document():  # type: ignore[no-untyped-def]
+        return Response(
+            status_code=200,
+            content_type="application/json",
+            body=app.get_openapi_json_schema(title=title, version=version),
+        )
 
 
 def header(app: APIGatewayRestResolver, name: str) -> str | None:
