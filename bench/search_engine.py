@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.product_generator import generate, heroes
 from search.adapters.embedded import EmbeddedSearchIndex
 from search.domain.model import SearchQuery
-
-from bench.product_generator import generate, heroes
 
 SIZES = (10_000, 100_000)
 BATCH = 5_000

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery, SearchResult
-from search.domain.ports import SearchIndex
 
 from bench.product_generator import generate, heroes
+from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery, SearchResult
+from search.domain.ports import SearchIndex
 
 
 def doc(product_id: str, en: str, uk: str | None = None, **fields: Any) -> SearchDocument:

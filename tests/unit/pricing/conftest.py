@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import pytest
+
 from pricing.domain import (
     CarrierQuotes,
     Cart,
@@ -38,7 +39,6 @@ from pricing.domain import (
     code_no_longer_available,
     price_cart,
 )
-
 from shop_kernel.money import Money
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from pricing.domain import AmountOff, Conditions, Customer, PercentOff, PromoCode, Promotion, RejectionReason
 
+from pricing.domain import AmountOff, Conditions, Customer, PercentOff, PromoCode, Promotion, RejectionReason
 from shop_kernel.errors import Conflict, ValidationFailed
 from shop_kernel.money import Money
 

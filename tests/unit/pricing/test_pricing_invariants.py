@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pricing.domain import (
     AmountOff,
     BuyXGetY,
@@ -19,7 +20,6 @@ from pricing.domain import (
     TaxClass,
     TaxDisplay,
 )
-
 from shop_kernel.money import Money
 
 SKUS = ["A", "B", "C", "D", "E", "F"]

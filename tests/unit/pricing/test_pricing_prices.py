@@ -3,9 +3,9 @@
 from typing import Any
 
 import pytest
-from pricing.domain import Cart, Customer, ListPrice, TaxDisplay
 from pydantic import ValidationError
 
+from pricing.domain import Cart, Customer, ListPrice, TaxDisplay
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.money import Money
 

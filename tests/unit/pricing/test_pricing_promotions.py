@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
+
 from pricing.domain import (
     AmountOff,
     BuyXGetY,
@@ -13,8 +15,6 @@ from pricing.domain import (
     Promotion,
     Scope,
 )
-from pydantic import ValidationError
-
 from shop_kernel.money import Money
 
 

@@ -1,6 +1,7 @@
 """Shipping: flat and weight/zone rules from a table, free-shipping promotions, no quote -> 422."""
 
 import pytest
+
 from pricing.domain import (
     Conditions,
     FlatRate,
@@ -12,7 +13,6 @@ from pricing.domain import (
     WeightBand,
     WeightRate,
 )
-
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.money import Money
 

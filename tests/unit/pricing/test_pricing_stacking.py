@@ -1,7 +1,6 @@
 """Stacking: priority order, exclusive promotions, stacking groups, one candidate per promotion."""
 
 from pricing.domain import AmountOff, Conditions, PercentOff, PromoCode, Promotion, RejectionReason, Stacking
-
 from shop_kernel.money import Money
 
 

@@ -1,9 +1,9 @@
 """Tax per line after discounts, inclusive and exclusive, rounded half-up per line; worked by hand."""
 
 import pytest
+
 from pricing.domain import Customer, PercentOff, Promotion, TaxClass, TaxDisplay
 from pricing.domain.tax import divide_half_up, in_display, tax_on
-
 from shop_kernel.money import Money
 
 

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from search.adapters.embedded import EmbeddedSearchIndex
 from search.adapters.embedded_schema import PRICE_SLOTS
 from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery

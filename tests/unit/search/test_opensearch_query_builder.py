@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from search.adapters import opensearch_query as dsl
 from search.adapters.opensearch import stemmer
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
@@ -143,8 +144,8 @@ def test_page_tokens_round_trip_through_search_after():
 def test_an_engine_outage_is_a_503_without_engine_text_and_a_bad_request_is_not():
     from opensearchpy.exceptions import ConnectionError as EngineUnreachable
     from opensearchpy.exceptions import TransportError
-    from search.adapters.opensearch import OpenSearchIndex
 
+    from search.adapters.opensearch import OpenSearchIndex
     from shop_kernel.errors import DependencyUnavailable
 
     class Client:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from search.domain.planning import SynonymSet, did_you_mean, plan_text, relax
 from search.domain.text import (
     MAX_QUERY_TERMS,
