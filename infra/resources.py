@@ -87,6 +87,9 @@ class FunctionSpec:
     search_index: Literal["read", "write"] | None = None
     # Extra layers by name (``layers/<name>/requirements.txt``) on top of the kernel layer.
     layers: tuple[str, ...] = ()
+    # Other ``functions/<context>`` packages shipped with this function: pure domain packages shared by
+    # several contexts (e.g. ``pricing``, used by cart and checkout). Their domain only, never handlers.
+    shared_contexts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

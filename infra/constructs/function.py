@@ -71,12 +71,14 @@ class SharedResources:
     search: SearchDomain | None = None
 
 
-def code_excludes(context: str) -> list[str]:
-    """Asset globs that ship only ``functions/<context>/**``, without tests and bytecode."""
+def code_excludes(context: str, shared_contexts: tuple[str, ...] = ()) -> list[str]:
+    """Asset globs that ship only ``functions/<context>/**`` (plus shared domain packages), no tests or bytecode."""
+    shipped = [f"!{context}", f"!{context}/**"]
+    for shared in shared_contexts:
+        shipped += [f"!{shared}", f"!{shared}/__init__.py", f"!{shared}/domain", f"!{shared}/domain/**"]
     return [
         "*",
-        f"!{context}",
-        f"!{context}/**",
+        *shipped,
         "**/__pycache__",
         "**/*.pyc",
         "**/tests",
@@ -117,7 +119,9 @@ class ServiceFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=spec.handler,
-            code=lambda_.Code.from_asset(str(FUNCTIONS_SOURCE), exclude=code_excludes(spec.context)),
+            code=lambda_.Code.from_asset(
+                str(FUNCTIONS_SOURCE), exclude=code_excludes(spec.context, spec.shared_contexts)
+            ),
             layers=[shared.layer, *(shared.extra_layers[name] for name in spec.layers)],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),

@@ -145,11 +145,33 @@ def test_function_code_ships_only_its_context(dev: Synthesized) -> None:
         asset = dev.outdir / f"asset.{key}"
         # WHEN its files are listed
         files = [p.relative_to(asset) for p in asset.rglob("*") if p.is_file()]
-        # THEN only one context ships, with handlers, and no bytecode or tests
-        assert {p.parts[0] for p in files} <= set(CONTEXTS)
-        assert len({p.parts[0] for p in files}) == 1
-        assert any(p.parts[1] == "handlers" for p in files)
+        # THEN one context ships with its handlers, shared contexts only their domain, no bytecode or tests
+        with_handlers = {p.parts[0] for p in files if p.parts[1] == "handlers"}
+        assert len(with_handlers) == 1
+        assert with_handlers <= set(CONTEXTS)
+        shared = [p for p in files if p.parts[0] not in with_handlers]
+        assert all(p.parts[1] in {"__init__.py", "domain"} for p in shared), shared
         assert not [p for p in files if "__pycache__" in p.parts or "tests" in p.parts or p.suffix == ".pyc"]
+
+
+def test_shared_contexts_ship_their_domain_only(tmp_path) -> None:
+    # GIVEN a function of the catalog context that also needs the pricing domain
+    from aws_cdk import CopyOptions, FileSystem, IgnoreMode
+
+    from infra.constructs.function import FUNCTIONS_SOURCE, code_excludes
+
+    # WHEN its asset is staged with the construct's exclude globs
+    FileSystem.copy_directory(
+        str(FUNCTIONS_SOURCE),
+        str(tmp_path),
+        CopyOptions(exclude=code_excludes("catalog", ("pricing",)), ignore_mode=IgnoreMode.GLOB),
+    )
+    files = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
+    # THEN the catalog ships whole, pricing only its domain, nothing else
+    assert {p.parts[0] for p in files} == {"catalog", "pricing"}
+    assert any(p.parts[:2] == ("catalog", "handlers") for p in files)
+    assert any(p.parts[:2] == ("pricing", "domain") for p in files)
+    assert all(p.parts[1] in {"__init__.py", "domain"} for p in files if p.parts[0] == "pricing")
 
 
 # --- least privilege -----------------------------------------------------------------------------
