@@ -286,25 +286,6 @@ def test_admin_routes_need_a_merchandiser(stack: Stack) -> None:
     assert requests.get(f"{stack.api}/no/such/thing", timeout=10).status_code == 404
 
 
-def test_sigint_stops_cleanly_and_the_stack_starts_again_on_the_same_ports(stack: Stack, state: Path) -> None:
-    # GIVEN the running stack
-    # WHEN a developer presses Ctrl-C
-    code = _stop(stack, signal.SIGINT)
-
-    # THEN it exits 0 and releases both ports
-    assert code == 0, stack.output()[-4000:]
-    assert port_is_free(stack.api_port)
-    assert port_is_free(stack.moto_port)
-    assert "local stack stopped" in stack.output()
-
-    # AND `make run` right after works on the same ports (SIGTERM stops it just as cleanly)
-    again = _start(state, stack.api_port, stack.moto_port, "--no-seed")
-    try:
-        assert _ready(again)["status"] == "ok"
-    finally:
-        assert _stop(again, signal.SIGTERM) == 0, again.output()[-4000:]
-
-
 def _search_ids(api: str, **params: str) -> list[str]:
     body = _ok(requests.get(f"{api}/search", params=params, timeout=10))
     return [item["id"] for item in body["items"]]
@@ -344,3 +325,23 @@ def test_search_finds_published_products_within_a_second_with_typos_and_translit
     )
     assert time.monotonic() - started < 2.0
     assert product["id"] in _search_ids(stack.api, q="chervonyi sharf")
+
+
+# Last: it stops the module's stack.
+def test_sigint_stops_cleanly_and_the_stack_starts_again_on_the_same_ports(stack: Stack, state: Path) -> None:
+    # GIVEN the running stack
+    # WHEN a developer presses Ctrl-C
+    code = _stop(stack, signal.SIGINT)
+
+    # THEN it exits 0 and releases both ports
+    assert code == 0, stack.output()[-4000:]
+    assert port_is_free(stack.api_port)
+    assert port_is_free(stack.moto_port)
+    assert "local stack stopped" in stack.output()
+
+    # AND `make run` right after works on the same ports (SIGTERM stops it just as cleanly)
+    again = _start(state, stack.api_port, stack.moto_port, "--no-seed")
+    try:
+        assert _ready(again)["status"] == "ok"
+    finally:
+        assert _stop(again, signal.SIGTERM) == 0, again.output()[-4000:]
