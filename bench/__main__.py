@@ -18,6 +18,7 @@ BENCHMARKS = {
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request log
     ensure_import_paths()
     names = argv or list(BENCHMARKS)
     for name in names:

@@ -25,6 +25,7 @@ def running_stack(*, products: int = 240) -> Iterator[LocalStack]:
         Options(stage=STAGE, api_port=free_port(), moto_port=free_port(), seed=False, print_event_log=False)
     )
     stack.start()
+    _forget_cached_clients()
     try:
         from infra.local.seed_catalog import seed
 
@@ -33,6 +34,24 @@ def running_stack(*, products: int = 240) -> Iterator[LocalStack]:
         yield stack
     finally:
         stack.stop()
+
+
+def _forget_cached_clients() -> None:
+    """Benchmarks start several stacks in one process: clients cached for the last moto port must go."""
+    import importlib
+
+    from infra.resources import CONTEXTS
+    from shop_kernel.aws import reset_clients
+
+    reset_clients()
+    for context in CONTEXTS:
+        try:
+            adapters = importlib.import_module(f"{context}.adapters")
+        except ModuleNotFoundError:
+            continue
+        reset = getattr(adapters, "reset", None)
+        if callable(reset):
+            reset()
 
 
 def proxy_event(
