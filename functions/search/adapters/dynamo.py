@@ -130,11 +130,15 @@ class CatalogProducts:
 
     def published_items(self, page_size: int = 100) -> Iterator[list[dict[str, Any]]]:
         """Every published product item, a page at a time (Query gsi1 ``PRODUCTS#published``)."""
+        return self.items_with_status("published", page_size)
+
+    def items_with_status(self, status: str, page_size: int = 100) -> Iterator[list[dict[str, Any]]]:
+        """Every product item in ``status``, a page at a time (Query gsi1 ``PRODUCTS#<status>``)."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "gsi1",
             "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "PRODUCTS#published"}},
+            "ExpressionAttributeValues": {":p": {"S": f"PRODUCTS#{status}"}},
             "Limit": page_size,
         }
         while True:

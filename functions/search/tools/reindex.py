@@ -5,20 +5,24 @@ the documents into a fresh physical index ``<alias>-<UTC timestamp>``, then poin
 step and drops the indices the alias left behind (``--keep-old`` keeps them). Queries keep using the old
 index until the swap, so they work throughout. Progress goes to stderr. The engine and tables come from
 the same settings as the functions (``SEARCH_ENGINE``, ``SEARCH_INDEX_DIR``/``OPENSEARCH_*``,
-``CATALOG_TABLE_NAME``); writes made by the indexer during the rebuild land in the old index, so run the
-indexer's catch-up (replaying the stream) or a second reindex if the catalog changed meanwhile.
+``CATALOG_TABLE_NAME``). The stream indexer keeps writing to the old index while the new one fills, so
+after the swap a catch-up pass re-applies every product changed since the rebuild started (published ones
+upserted, archived or unpublished ones deleted): nothing changed during a reindex is lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 from search.adapters import catalog_products, search_index
 from search.domain.documents import search_document
+from search.domain.ports import SearchIndex
+from shop_kernel.clock import utc_now_iso
 
 BAR_WIDTH = 30
 
@@ -39,6 +43,7 @@ def reindex(
     """Build, fill and swap in a fresh index; returns what happened."""
     live = search_index()
     products = catalog_products()
+    since = utc_now_iso()
     total = products.count_published()
     name = f"{live_alias()}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
     fresh = live.create_index(name)
@@ -56,6 +61,7 @@ def reindex(
     out.write("\n")
     previous = [n for n in live.index_names() if n != name]
     live.swap_alias(name)
+    caught_up = catch_up(live, products, since)
     dropped = [] if keep_old else previous
     for old in dropped:
         live.drop_index(old)
@@ -64,7 +70,33 @@ def reindex(
         "documents": fresh.count(),
         "seconds": round(time.monotonic() - started, 2),
         "dropped": dropped,
+        "caught_up": caught_up,
     }
+
+
+def _changed_since(page: Iterable[dict[str, Any]], since: str) -> list[dict[str, Any]]:
+    changed = []
+    for item in page:
+        doc = json.loads(item["doc"]) if isinstance(item.get("doc"), str) else item.get("doc") or {}
+        if str(doc.get("updated_at") or "") >= since:
+            changed.append(item)
+    return changed
+
+
+def catch_up(live: SearchIndex, products: Any, since: str) -> int:
+    """Re-apply products changed since ``since`` to the live index; returns how many were touched."""
+    touched = 0
+    for page in products.items_with_status("published"):
+        documents = [d for d in map(search_document, _changed_since(page, since)) if d is not None]
+        live.upsert(documents)
+        touched += len(documents)
+    for status in ("archived", "draft"):
+        for page in products.items_with_status(status):
+            ids = [str(item["gsi1sk"]) for item in _changed_since(page, since)]
+            live.delete(ids)
+            touched += len(ids)
+    live.refresh()
+    return touched
 
 
 def live_alias() -> str:
