@@ -17,6 +17,7 @@ APP = "shop"
 CONTEXTS: tuple[str, ...] = (
     "catalog",
     "search",
+    "inventory",
 )  # grows with each bounded context: search, cart, checkout, ...
 COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
 
@@ -110,6 +111,14 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     # Merchandiser-managed search settings: the synonym groups and curated related-product links.
     TableSpec(name="search"),
+    # Locations, stock per SKU per location, reservations (layout: inventory.domain.records). gsi1 lists
+    # locations and the active reservations by expiry (the sweeper); TTL removes expired reservations.
+    TableSpec(
+        name="inventory",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+        ttl_attribute="expires_at",
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -173,6 +182,26 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         search_index="write",
         layers=("search",),
     ),
+    FunctionSpec(
+        name="inventory-api",
+        context="inventory",
+        handler="inventory.handlers.api.handler",
+        description="Inventory REST API: public stock availability and pickup dates; ops locations and stock",
+        memory_mb=1024,
+        timeout_s=29,
+        tables_rw=("inventory",),
+        tables_ro=("catalog",),
+    ),
+    FunctionSpec(
+        name="inventory-events",
+        context="inventory",
+        handler="inventory.handlers.stream.handler",
+        description="Releases the stock of reservations TTL deleted; ReservationExpired/Released on the bus",
+        timeout_s=60,
+        tables_rw=("inventory",),
+        publishes_events=True,
+        stream=StreamTrigger(table="inventory", item_types=("reservation",)),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -180,6 +209,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/catalog", function="catalog-api", authorized=True, groups=("merchandisers",)),
     ApiRoute(prefix="search", function="search-api", authorized=False),
     ApiRoute(prefix="admin/search", function="search-api", authorized=True, groups=("merchandisers",)),
+    ApiRoute(prefix="inventory", function="inventory-api", authorized=False),
+    ApiRoute(prefix="admin/inventory", function="inventory-api", authorized=True, groups=("ops",)),
 )
 
 SEARCH_INDEX_ALIAS = "products"  # the alias queries read; a reindex points it at a fresh index

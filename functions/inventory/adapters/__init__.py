@@ -1,0 +1,56 @@
+"""Adapter factories: one client, store and service per process, reused by warm invocations.
+
+Tests call ``reset()`` after changing the environment so nothing leaks between them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from inventory.adapters.dynamo import InventoryStore
+from inventory.adapters.reservations import Reservations
+from inventory.settings import InventorySettings
+from shop_kernel import aws
+from shop_kernel.clock import SystemClock
+
+
+@lru_cache(maxsize=1)
+def settings() -> InventorySettings:
+    return InventorySettings.from_env()
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    return aws.client("dynamodb")
+
+
+@lru_cache(maxsize=1)
+def events_client() -> Any:
+    return aws.client("events")
+
+
+@lru_cache(maxsize=1)
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@lru_cache(maxsize=1)
+def store() -> InventoryStore:
+    config = settings()
+    return InventoryStore(dynamodb_client(), config.inventory_table_name, config.catalog_table_name)
+
+
+@lru_cache(maxsize=1)
+def reservations() -> Reservations:
+    return Reservations(store(), clock())
+
+
+_FACTORIES = (settings, dynamodb_client, events_client, clock, store, reservations)
+
+
+def reset() -> None:
+    """Forget every cached client, adapter and service (tests, or after the environment changed)."""
+    aws.reset_clients()
+    for factory in _FACTORIES:
+        factory.cache_clear()

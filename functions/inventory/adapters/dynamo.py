@@ -1,0 +1,442 @@
+"""The inventory table (layout in ``inventory.domain.records``) and the catalog's SKU claims.
+
+Access patterns:
+
+* Location by id: GetItem LOC#<id>. All locations: Query gsi1 LOCATIONS (tens of items), kept for a
+  minute in the process (they change a few times a year).
+* Stock of a SKU everywhere: Query SKU#<sku>, sk begins_with LOC# -- 1 call (availability, admin).
+* Stock of an order's SKUs at candidate locations: BatchGetItem (planning a reservation) -- 1 call.
+* Reservation by id: GetItem RES#<id>. Active reservations past their expiry: Query gsi1
+  RESERVATIONS#active with gsi1sk <= now (the sweeper; never a Scan).
+
+Every stock change is a condition, never read-then-write: set = ``version = :v AND reserved <= :on_hand``
+(or ``attribute_not_exists`` for a new level); adjust = ``available >= -delta``; reserve =
+``available >= :q``; release/commit = ``reserved >= :q`` with the reservation's ``status = active``.
+An ops write also checks, in the same transaction, that the location exists and the catalog knows the
+SKU, and records a movement item for the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from inventory.domain.models import Location, LocationBody, StockLevel
+from inventory.domain.records import (
+    ACTIVE_RESERVATIONS,
+    GSI,
+    LOCATION_SK,
+    LOCATIONS_GSI_PK,
+    ReservationStatus,
+    location_key,
+    reservation_key,
+    stock_key,
+)
+from inventory.domain.reservations import (
+    Reservation,
+    commit_transact_items,
+    expired_tombstone_items,
+    release_transact_items,
+)
+from inventory.domain.stock import AdjustmentReason
+from shop_kernel.clock import isoformat
+from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
+from shop_kernel.ids import new_ulid
+
+LOCATIONS_TTL_S = 60.0
+BATCH_GET_LIMIT = 100
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _reasons(exc: ClientError) -> list[dict[str, Any]]:
+    return list(exc.response.get("CancellationReasons") or [])
+
+
+def _not_found(field: str, message: str) -> NotFound:
+    return NotFound(message, errors=[FieldError(field=field, message=message, code="unknown")])
+
+
+def _stock(item: dict[str, Any]) -> StockLevel:
+    return StockLevel(
+        sku=item["sku"],
+        location_id=item["location_id"],
+        on_hand=item["on_hand"],
+        reserved=item["reserved"],
+        available=item["available"],
+        version=item["version"],
+        updated_at=item.get("updated_at"),
+    )
+
+
+class InventoryStore:
+    def __init__(self, client: Any, table: str, catalog_table: str | None = None) -> None:
+        self._client = client
+        self.table = table
+        self._catalog_table = catalog_table
+        self._locations: tuple[float, dict[str, Location]] | None = None
+
+    # --- locations ------------------------------------------------------------------------------
+
+    def location(self, location_id: str) -> Location | None:
+        item = self._client.get_item(
+            TableName=self.table, Key=location_key(location_id), ConsistentRead=True
+        ).get("Item")
+        return Location.model_validate_json(deserialize(item)["doc"]) if item else None
+
+    def locations(self, fresh: bool = False) -> dict[str, Location]:
+        cached = self._locations
+        if not fresh and cached is not None and time.monotonic() - cached[0] < LOCATIONS_TTL_S:
+            return cached[1]
+        found: dict[str, Location] = {}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": GSI,
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": LOCATIONS_GSI_PK}},
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for item in page.get("Items", []):
+                location = Location.model_validate_json(deserialize(item)["doc"])
+                found[location.id] = location
+            if not page.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self._locations = (time.monotonic(), found)
+        return found
+
+    def put_location(
+        self, location_id: str, body: LocationBody, expected_version: int | None, now: datetime
+    ) -> Location:
+        version = (expected_version or 0) + 1
+        location = Location(**body.model_dump(), id=location_id, version=version, updated_at=isoformat(now))
+        item = {
+            **{k: v["S"] for k, v in location_key(location_id).items()},
+            "type": "location",
+            "gsi1pk": LOCATIONS_GSI_PK,
+            "gsi1sk": location_id,
+            "version": version,
+            "doc": location.model_dump_json(),
+        }
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if expected_version is not None:
+            condition = {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+            }
+        try:
+            self._client.put_item(TableName=self.table, Item=serialize(item), **condition)
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise
+            if expected_version is None:
+                raise PreconditionRequired(
+                    "this location exists: send If-Match with the ETag you read", field="header.if-match"
+                ) from exc
+            raise PreconditionFailed(
+                "the location changed since you read it", field="header.if-match"
+            ) from exc
+        self._locations = None
+        return location
+
+    # --- stock reads ----------------------------------------------------------------------------
+
+    def stock_for_sku(self, sku: str) -> list[StockLevel]:
+        response = self._client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :loc)",
+            ExpressionAttributeValues={":pk": {"S": f"SKU#{sku}"}, ":loc": {"S": "LOC#"}},
+        )
+        return [_stock(deserialize(item)) for item in response.get("Items", [])]
+
+    def stock_level(self, sku: str, location_id: str) -> StockLevel | None:
+        item = self._client.get_item(
+            TableName=self.table, Key=stock_key(sku, location_id), ConsistentRead=True
+        ).get("Item")
+        return _stock(deserialize(item)) if item else None
+
+    def stock_at(self, skus: Sequence[str], location_ids: Sequence[str]) -> dict[str, dict[str, StockLevel]]:
+        """Levels of ``skus`` at ``location_ids`` (absent = none there), in as few BatchGetItem calls as fit."""
+        keys = [stock_key(sku, loc) for sku in dict.fromkeys(skus) for loc in dict.fromkeys(location_ids)]
+        found: dict[str, dict[str, StockLevel]] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {self.table: {"Keys": keys[start : start + BATCH_GET_LIMIT]}}
+            while pending:
+                response = self._client.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    level = _stock(deserialize(item))
+                    found.setdefault(level.sku, {})[level.location_id] = level
+                pending = response.get("UnprocessedKeys") or {}
+        return found
+
+    def sku_known(self, sku: str) -> bool:
+        if self._catalog_table is None:
+            return True
+        item = self._client.get_item(TableName=self._catalog_table, Key=_catalog_sku_key(sku)).get("Item")
+        return item is not None
+
+    # --- stock writes (ops) ---------------------------------------------------------------------
+
+    def _checks(self, sku: str, location_id: str) -> list[dict[str, Any]]:
+        checks = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.table,
+                    "Key": location_key(location_id),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+        ]
+        if self._catalog_table is not None:
+            checks.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._catalog_table,
+                        "Key": _catalog_sku_key(sku),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                }
+            )
+        return checks
+
+    def _movement(
+        self, sku: str, location_id: str, change: dict[str, Any], actor: str, now: datetime
+    ) -> dict[str, Any]:
+        item = {
+            "pk": f"SKU#{sku}",
+            "sk": f"MOVE#{new_ulid()}",
+            "type": "movement",
+            "location_id": location_id,
+            "actor": actor,
+            "at": isoformat(now),
+            **change,
+        }
+        return {"Put": {"TableName": self.table, "Item": serialize(item)}}
+
+    def set_stock(
+        self,
+        sku: str,
+        location_id: str,
+        on_hand: int,
+        expected_version: int | None,
+        actor: str,
+        now: datetime,
+    ) -> StockLevel:
+        values: dict[str, Any] = {
+            ":oh": {"N": str(on_hand)},
+            ":one": {"N": "1"},
+            ":now": {"S": isoformat(now)},
+            ":sku": {"S": sku},
+            ":loc": {"S": location_id},
+            ":type": {"S": "stock"},
+        }
+        if expected_version is None:
+            update = "SET on_hand = :oh, available = :oh, reserved = :zero, version = :one"
+            condition = "attribute_not_exists(pk)"
+            values[":zero"] = {"N": "0"}
+        else:
+            update = "SET on_hand = :oh, available = :oh - reserved, version = version + :one"
+            condition = "version = :v AND reserved <= :oh"
+            values[":v"] = {"N": str(expected_version)}
+        entry = {
+            "Update": {
+                "TableName": self.table,
+                "Key": stock_key(sku, location_id),
+                "UpdateExpression": update
+                + ", updated_at = :now, sku = :sku, location_id = :loc, #type = :type",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#type": "type"},
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        movement = self._movement(sku, location_id, {"set_on_hand": on_hand}, actor, now)
+        self._transact_stock(
+            [*self._checks(sku, location_id), entry, movement],
+            sku,
+            location_id,
+            on_hand=on_hand,
+            expected_version=expected_version,
+        )
+        level = self.stock_level(sku, location_id)
+        assert level is not None
+        return level
+
+    def adjust_stock(
+        self,
+        sku: str,
+        location_id: str,
+        delta: int,
+        reason: AdjustmentReason,
+        note: str | None,
+        actor: str,
+        now: datetime,
+    ) -> StockLevel:
+        from inventory.domain.models import MAX_STOCK
+
+        values: dict[str, Any] = {
+            ":d": {"N": str(delta)},
+            ":zero": {"N": "0"},
+            ":one": {"N": "1"},
+            ":now": {"S": isoformat(now)},
+            ":sku": {"S": sku},
+            ":loc": {"S": location_id},
+            ":type": {"S": "stock"},
+        }
+        if delta < 0:
+            condition = "available >= :minus"
+            values[":minus"] = {"N": str(-delta)}
+        else:
+            condition = "attribute_not_exists(on_hand) OR on_hand <= :ceiling"
+            values[":ceiling"] = {"N": str(MAX_STOCK - delta)}
+        entry = {
+            "Update": {
+                "TableName": self.table,
+                "Key": stock_key(sku, location_id),
+                "UpdateExpression": (
+                    "SET on_hand = if_not_exists(on_hand, :zero) + :d, available = if_not_exists(available, :zero) + :d, "
+                    "reserved = if_not_exists(reserved, :zero), version = if_not_exists(version, :zero) + :one, "
+                    "updated_at = :now, sku = :sku, location_id = :loc, #type = :type"
+                ),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#type": "type"},
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        change = {"delta": delta, "reason": reason.value, "note": note}
+        movement = self._movement(sku, location_id, change, actor, now)
+        self._transact_stock(
+            [*self._checks(sku, location_id), entry, movement], sku, location_id, delta=delta
+        )
+        level = self.stock_level(sku, location_id)
+        assert level is not None
+        return level
+
+    def _transact_stock(self, items: list[dict[str, Any]], sku: str, location_id: str, **intent: Any) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _code(exc) != "TransactionCanceledException":
+                raise
+            reasons = _reasons(exc)
+            if len(reasons) != len(items):
+                raise
+            raise self._explain(reasons, sku, location_id, intent) from exc
+
+    def _explain(
+        self, reasons: list[dict[str, Any]], sku: str, location_id: str, intent: dict[str, Any]
+    ) -> Exception:
+        failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+        if failed[0]:
+            return _not_found("path.location_id", f"no location {location_id!r}")
+        if self._catalog_table is not None and failed[1]:
+            return _not_found("path.sku", f"the catalog has no SKU {sku!r}")
+        stock_index = 2 if self._catalog_table is not None else 1
+        if not failed[stock_index]:
+            return Conflict("the stock level changed meanwhile; retry")  # another entry failed (transient)
+        old = reasons[stock_index].get("Item")
+        current = _stock(deserialize(old)) if old else self.stock_level(sku, location_id)
+        return _stock_conflict(current, sku, location_id, intent)
+
+    # --- reservations ---------------------------------------------------------------------------
+
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        item = self._client.get_item(
+            TableName=self.table, Key=reservation_key(reservation_id), ConsistentRead=True
+        ).get("Item")
+        return Reservation.from_item(deserialize(item)) if item else None
+
+    def transact(self, items: list[dict[str, Any]]) -> bool:
+        """Run a status-conditioned transaction; False when a condition failed (already done)."""
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _code(exc) == "TransactionCanceledException" and any(
+                r.get("Code") == "ConditionalCheckFailed" for r in _reasons(exc)
+            ):
+                return False
+            raise
+        return True
+
+    def finish(self, reservation_id: str, status: ReservationStatus, now: datetime) -> bool:
+        """Release, expire or commit an active reservation; False if it is not active (idempotent)."""
+        reservation = self.reservation(reservation_id)
+        if reservation is None:
+            raise NotFound(f"no reservation {reservation_id!r}")
+        if reservation.status != ReservationStatus.ACTIVE:
+            return False
+        if status == ReservationStatus.COMMITTED:
+            return self.transact(commit_transact_items(reservation, now, table_name=self.table))
+        return self.transact(release_transact_items(reservation, now, table_name=self.table, status=status))
+
+    def expire_deleted(self, reservation: Reservation, now: datetime) -> bool:
+        """TTL removed an active reservation: tombstone it as expired and give the stock back, once."""
+        return self.transact(expired_tombstone_items(reservation, now, table_name=self.table))
+
+    def overdue_reservations(self, now: datetime, limit: int = 100) -> list[str]:
+        response = self._client.query(
+            TableName=self.table,
+            IndexName=GSI,
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
+            ExpressionAttributeValues={
+                ":pk": {"S": ACTIVE_RESERVATIONS},
+                ":now": {"S": f"{int(now.timestamp()):012d}#~"},
+            },
+            Limit=limit,
+        )
+        return [deserialize(item)["reservation_id"] for item in response.get("Items", [])]
+
+
+def _catalog_sku_key(sku: str) -> dict[str, dict[str, str]]:
+    # The catalog's unique claim on a SKU (catalog.adapters.dynamo_repository): one per variant.
+    return {"pk": {"S": f"UNIQUE#sku#{sku}"}, "sk": {"S": "UNIQUE"}}
+
+
+def _stock_conflict(
+    current: StockLevel | None, sku: str, location_id: str, intent: dict[str, Any]
+) -> Exception:
+    if "on_hand" in intent:
+        expected = intent.get("expected_version")
+        if current is None:
+            return _not_found(
+                "header.if-match", f"no stock level of {sku} at {location_id} yet: send it without If-Match"
+            )
+        if expected is None:
+            return PreconditionRequired(
+                "this stock level exists: send If-Match with the ETag you read", field="header.if-match"
+            )
+        if current.version != expected:
+            return PreconditionFailed(
+                "the stock level changed since you read it", field="header.if-match", version=current.version
+            )
+        message = f"on_hand {intent['on_hand']} is below the {current.reserved} units reserved for orders"
+        return Conflict(
+            message, errors=[FieldError(field="body.on_hand", message=message, code="below_reserved")]
+        )
+    available = current.available if current else 0
+    if intent["delta"] < 0:
+        message = f"only {available} units are available (not reserved); cannot take {-intent['delta']}"
+        code = "below_reserved"
+    else:
+        message = "on_hand would exceed the maximum stock figure"
+        code = "too_large"
+    return Conflict(
+        message, errors=[FieldError(field="body.delta", message=message, code=code)], available=available
+    )
+
+
+def location_document(location: Location) -> dict[str, Any]:
+    return json.loads(location.model_dump_json())
+
+
+__all__ = ["LOCATION_SK", "InventoryStore", "location_document"]

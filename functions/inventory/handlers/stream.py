@@ -1,0 +1,76 @@
+"""Inventory table stream (reservation items only) -> stock released on TTL expiry, events on the bus.
+
+* A REMOVE made by DynamoDB's TTL (``userIdentity.principalId == dynamodb.amazonaws.com``) of a
+  reservation still ``active``: the order never finished, so its stock is given back and an
+  ``expired`` tombstone is written, in one transaction conditioned on the tombstone not existing (a
+  replayed record changes nothing).
+* A reservation turning ``expired`` (the sweeper, or that tombstone) or ``released`` (order cancelled):
+  ``ReservationExpired`` / ``ReservationReleased`` with ids derived from the reservation, so a replay
+  publishes the same ids.
+
+Each record is handled on its own; a failure is reported as a batch item failure and retried.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from inventory.adapters import clock, events_client, settings, store
+from inventory.domain.events import events_for_change
+from inventory.domain.reservations import Reservation
+from shop_kernel.dynamo import deserialize
+from shop_kernel.events import EventBridgePublisher, EventPublisher
+from shop_kernel.observability import get_tracer, logger, metrics
+
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+tracer = get_tracer()
+
+
+@lru_cache(maxsize=1)
+def publisher() -> EventPublisher:
+    return EventBridgePublisher(events_client(), settings().event_bus_name)
+
+
+def _reservation(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not image:
+        return None
+    item = deserialize(image)
+    return item if item.get("type") == "reservation" else None
+
+
+def _deleted_by_ttl(raw: dict[str, Any]) -> bool:
+    identity = raw.get("userIdentity") or {}
+    return raw.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
+
+
+def handle_change(record: DynamoDBRecord) -> None:
+    raw = record.raw_event
+    change = raw.get("dynamodb") or {}
+    old, new = _reservation(change.get("OldImage")), _reservation(change.get("NewImage"))
+    if _deleted_by_ttl(raw) and old is not None and old.get("status") == "active":
+        released = store().expire_deleted(Reservation.from_item(old), clock().now())
+        logger.info("expired by TTL", extra={"reservation_id": old["reservation_id"], "released": released})
+        return
+    events = events_for_change(old, new)
+    if events:
+        publisher().publish(events)
+        for event in events:
+            metrics.add_metric(name=event.detail_type, unit="Count", value=1)
+            logger.info(
+                "published", extra={"detail_type": event.detail_type, "event_id": event.metadata.event_id}
+            )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(
+        event=event, record_handler=handle_change, processor=processor, context=context
+    )

@@ -1,0 +1,11 @@
+"""The inventory functions' environment, read once per cold start."""
+
+from __future__ import annotations
+
+from shop_kernel.settings import ServiceSettings
+
+
+class InventorySettings(ServiceSettings):
+    inventory_table_name: str = "shop-local-inventory"
+    # The catalog's table, read-only, to refuse stock for SKUs the catalog does not know.
+    catalog_table_name: str | None = None

@@ -1,0 +1,207 @@
+"""Inventory fixtures: every resource in moto from the specs, the API handler driven by API Gateway
+events, locations and catalog SKUs, and the inventory table's stream as the trigger delivers it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import REGION, build_api_event
+
+OPS_SUB = "3c9e1b7a-5d2f-4e8a-9b1c-2d3e4f5a6b7c"
+SKUS = ("LAP-0001-BLK", "LAP-0001-SLV", "PHN-0003-BLK")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def etag(self) -> str:
+        return self.headers["ETag"]
+
+
+def inventory_event(
+    method: str, path: str, body: Any = None, *, groups: str | None = "ops", **kwargs: Any
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event for the inventory routes (``/inventory``, ``/admin/inventory``)."""
+    event = build_api_event(method, path, body, groups=groups, sub=OPS_SUB, **kwargs)
+    prefix = "admin/inventory" if path.startswith("/admin/") else "inventory"
+    event["resource"] = f"/{prefix}/{{proxy+}}"
+    event["requestContext"]["resourcePath"] = event["resource"]
+    event["pathParameters"] = {"proxy": path.removeprefix(f"/{prefix}/")}
+    return event
+
+
+@pytest.fixture
+def inventory_stack(
+    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SimpleNamespace]:
+    """The stage provisioned in moto as the local stack does; catalog SKU claims for ``SKUS``."""
+    from inventory import adapters
+    from moto import mock_aws
+
+    from infra.local.provision import function_environment, provision
+    from infra.resources import function, physical_name
+
+    stage = "test"
+    for spec in ("inventory-api", "inventory-events"):
+        for name, value in function_environment(stage, function(spec)).items():
+            monkeypatch.setenv(name, value)
+    with mock_aws():
+        provision(stage)
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        catalog = physical_name(stage, "catalog")
+        for sku in SKUS:
+            dynamodb.put_item(
+                TableName=catalog,
+                Item={
+                    "pk": {"S": f"UNIQUE#sku#{sku}"},
+                    "sk": {"S": "UNIQUE"},
+                    "type": {"S": "sku"},
+                    "owner": {"S": "prod_1"},
+                },
+            )
+        adapters.reset()
+        yield SimpleNamespace(
+            table=physical_name(stage, "inventory"), catalog=catalog, bus=f"shop-{stage}", dynamodb=dynamodb
+        )
+        adapters.reset()
+
+
+def _headers(response: dict[str, Any]) -> dict[str, str]:
+    headers = dict(response.get("headers") or {})
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers.setdefault(name, values[-1])
+    return headers
+
+
+@pytest.fixture
+def call(inventory_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+    from inventory.handlers.api import handler
+
+    def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        response = handler(inventory_event(method, path, body, **kwargs), lambda_context)
+        text = response.get("body") or ""
+        headers = _headers(response)
+        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
+        return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+
+    return _call
+
+
+WEEKDAYS = {d: [{"opens": "09:00", "closes": "20:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
+LOCATIONS: dict[str, dict[str, Any]] = {
+    "kyiv-dc": {
+        "kind": "warehouse",
+        "name": {"en": "Kyiv DC", "uk": "Київ склад"},
+        "address": {"line1": "Promyslova 5", "city": "Kyiv", "country": "UA"},
+        "timezone": "Europe/Kyiv",
+        "opening_hours": WEEKDAYS,
+        "priority": 10,
+        "carrier_cutoff": "15:00",
+    },
+    "lviv-dc": {
+        "kind": "warehouse",
+        "name": {"en": "Lviv DC", "uk": "Львів склад"},
+        "address": {"line1": "Zavodska 2", "city": "Lviv", "country": "UA"},
+        "timezone": "Europe/Kyiv",
+        "opening_hours": WEEKDAYS,
+        "priority": 20,
+        "carrier_cutoff": "14:00",
+    },
+    "podil": {
+        "kind": "store",
+        "name": {"en": "Podil store", "uk": "Магазин на Подолі"},
+        "address": {"line1": "Sahaidachnoho 1", "city": "Kyiv", "country": "UA"},
+        "timezone": "Europe/Kyiv",
+        "opening_hours": {**WEEKDAYS, "sat": [{"opens": "10:00", "closes": "16:00"}]},
+        "pickup": True,
+        "transfer_lead_time_hours": {"kyiv-dc": 20},
+        "handling_minutes": 30,
+    },
+    "warsaw": {
+        "kind": "store",
+        "name": {"en": "Warsaw store", "uk": "Варшава, магазин"},
+        "address": {"line1": "Marszalkowska 1", "city": "Warsaw", "country": "PL"},
+        "timezone": "Europe/Warsaw",
+        "opening_hours": WEEKDAYS,
+        "pickup": True,
+    },
+}
+
+
+@pytest.fixture
+def locations(call: Callable[..., Reply]) -> Callable[..., Reply]:
+    for location_id, body in LOCATIONS.items():
+        reply = call("PUT", f"/admin/inventory/locations/{location_id}", body)
+        assert reply.status == 201, reply.body
+    return call
+
+
+@pytest.fixture
+def stocked(locations: Callable[..., Reply]) -> Callable[..., Reply]:
+    """LAP-0001-BLK: 10 at kyiv-dc, 4 at lviv-dc, 1 at podil."""
+    for location_id, on_hand in (("kyiv-dc", 10), ("lviv-dc", 4), ("podil", 1)):
+        reply = locations("PUT", f"/admin/inventory/stock/LAP-0001-BLK/{location_id}", {"on_hand": on_hand})
+        assert reply.status == 201, reply.body
+    return locations
+
+
+class InventoryStream:
+    """Reads the inventory table's stream from its start, filtered as the trigger filters it."""
+
+    def __init__(self, stack: SimpleNamespace) -> None:
+        from infra.local.pollers import to_lambda_record
+
+        self._to_record = to_lambda_record
+        self._client = boto3.client(
+            "dynamodbstreams",
+            region_name=REGION,
+            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+        )
+        self.arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
+        shard = self._client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self._iterator = self._client.get_shard_iterator(
+            StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def batch(self) -> dict[str, Any]:
+        response = self._client.get_records(ShardIterator=self._iterator)
+        self._iterator = response["NextShardIterator"]
+        records = []
+        for record in response["Records"]:
+            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
+            if any(i.get("type", {}).get("S") == "reservation" for i in images):
+                records.append(self._to_record(record, self.arn))
+        return {"Records": json.loads(json.dumps(records, default=str))}
+
+
+@pytest.fixture
+def stream(inventory_stack: SimpleNamespace) -> InventoryStream:
+    return InventoryStream(inventory_stack)
+
+
+@pytest.fixture
+def event_log(inventory_stack: SimpleNamespace) -> Callable[[], list[dict[str, Any]]]:
+    """What reached the stage's event-log queue (every ``shop.*`` event on the bus)."""
+    from infra.resources import physical_name
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName=physical_name("test", "event-log"))["QueueUrl"]
+
+    def read() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        return [json.loads(m["Body"]) for m in messages]
+
+    return read
