@@ -9,6 +9,13 @@ no stream record behind (``tests/integration/local/test_local_moto_patches.py``)
 
 Installed by ``MotoServer.start``; anything moto does not expect (an op this module cannot read) falls
 back to moto's original deep copy.
+
+It also serialises DynamoDB writes. moto's server answers requests on threads, and its backend checks a
+condition and applies the update without a lock: under concurrent checkouts two transactions could both
+pass ``available >= :q``, and a cancelled transaction's rollback could restore an item another thread had
+just written. DynamoDB itself serialises conflicting writes per item, so one process-wide lock around every
+moto write (put, update, delete, batch write, transaction) makes the local stack behave like it
+(``tests/integration/inventory/test_oversell.py`` races buyers against the server).
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from moto.dynamodb.models.table import StreamShard, Table
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
 _original_copy_module = dynamodb_models.copy
+_write_lock = threading.RLock()
+_SERIALISED_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item")
+_original_writes: dict[str, Any] = {name: getattr(DynamoDBBackend, name) for name in _SERIALISED_WRITES}
 
 Snapshot = tuple[
     dict[tuple[Any, ...], tuple[Table, DynamoType, DynamoType | None, Any]],
@@ -84,17 +94,33 @@ def _restore(snapshot: Snapshot) -> None:
 
 
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-    snapshot = _snapshot(self, transact_items)
-    if snapshot is None:
-        return _original_transact(self, transact_items)  # type: ignore[no-any-return]
-    _state.snapshotted = True
-    try:
-        return _original_transact(self, transact_items)  # type: ignore[no-any-return]
-    except Exception:
-        _restore(snapshot)
-        raise
-    finally:
-        _state.snapshotted = False
+    with _write_lock:
+        snapshot = _snapshot(self, transact_items)
+        if snapshot is None:
+            return _original_transact(self, transact_items)  # type: ignore[no-any-return]
+        _state.snapshotted = True
+        try:
+            return _original_transact(self, transact_items)  # type: ignore[no-any-return]
+        except Exception:
+            _restore(snapshot)
+            raise
+        finally:
+            _state.snapshotted = False
+
+
+def _serialised(name: str) -> Any:
+    original = _original_writes[name]
+
+    def write(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with _write_lock:
+            return original(self, *args, **kwargs)
+
+    write.__name__ = name
+    write.__wrapped__ = original  # type: ignore[attr-defined]
+    return write
+
+
+_patched_writes: dict[str, Any] = {name: _serialised(name) for name in _SERIALISED_WRITES}
 
 
 def install() -> None:
@@ -103,6 +129,8 @@ def install() -> None:
         return
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    for name, write in _patched_writes.items():
+        setattr(DynamoDBBackend, name, write)
 
 
 def uninstall() -> None:
@@ -110,3 +138,5 @@ def uninstall() -> None:
     if DynamoDBBackend.transact_write_items is _transact_write_items:
         DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
+        for name, write in _original_writes.items():
+            setattr(DynamoDBBackend, name, write)
