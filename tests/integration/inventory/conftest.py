@@ -46,11 +46,11 @@ def inventory_stack(
     aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SimpleNamespace]:
     """The stage provisioned in moto as the local stack does; catalog SKU claims for ``SKUS``."""
-    from inventory import adapters
     from moto import mock_aws
 
     from infra.local.provision import function_environment, provision
     from infra.resources import function, physical_name
+    from inventory import adapters
 
     stage = "test"
     for spec in ("inventory-api", "inventory-events"):

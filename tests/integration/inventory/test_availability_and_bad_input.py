@@ -18,7 +18,6 @@ PROBLEM = "application/problem+json"
 def monday_morning(monkeypatch: pytest.MonkeyPatch) -> None:
     """Monday 2 March 2026, 10:00 in Kyiv (08:00 UTC)."""
     from inventory import adapters
-
     from shop_kernel.clock import FixedClock
 
     monkeypatch.setattr(adapters, "clock", lambda: FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)))

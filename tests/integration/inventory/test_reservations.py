@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from inventory.domain.allocation import Fulfilment, ReservationLine
 
+from inventory.domain.allocation import Fulfilment, ReservationLine
 from tests.integration.inventory.conftest import InventoryStream, Reply
 
 SKU = "LAP-0001-BLK"
@@ -135,7 +135,6 @@ def test_sweeper_expires_overdue_reservations_and_the_stream_announces_it(
     _reserve(inventory_stack, 1, "res_new", "ord_new", ttl_minutes=30)
     # GIVEN the clock two minutes later
     from inventory.adapters.reservations import Reservations
-
     from shop_kernel.clock import FixedClock
 
     sweeper = Reservations(adapters.store(), FixedClock(adapters.clock().now() + timedelta(minutes=2)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
+
 from inventory.domain.allocation import (
     Fulfilment,
     InsufficientStock,
@@ -21,8 +23,6 @@ from inventory.domain.reservations import (
     release_transact_items,
     reservation_transact_items,
 )
-from pydantic import ValidationError
-
 from shop_kernel.errors import NotFound, ValidationFailed
 from tests.unit.inventory.conftest import level, location
 

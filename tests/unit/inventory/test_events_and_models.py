@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from inventory.domain.events import events_for_change
 from inventory.domain.models import LocationBody
 from inventory.domain.stock import AdjustStock, SetStock, parse_row
-from pydantic import ValidationError
 
 ACTIVE: dict[str, Any] = {
     "type": "reservation",

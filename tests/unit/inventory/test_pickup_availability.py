@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from inventory.domain.availability import earliest_pickup, next_dispatch, next_ready_moment
 from inventory.domain.models import Location
-
 from tests.unit.inventory.conftest import kyiv, level, location
 
 SKU = "LAP-0001-BLK"
