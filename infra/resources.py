@@ -91,6 +91,8 @@ class FunctionSpec:
     # Other ``functions/<context>`` packages shipped with this function: pure domain packages shared by
     # several contexts (e.g. ``pricing``, used by cart and checkout). Their domain only, never handlers.
     shared_contexts: tuple[str, ...] = ()
+    # Invoked on a fixed rate by an EventBridge schedule (minutes); locally by a timer in the runner.
+    schedule_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("inventory",),
         publishes_events=True,
         stream=StreamTrigger(table="inventory", item_types=("reservation",)),
+    ),
+    FunctionSpec(
+        name="inventory-sweeper",
+        context="inventory",
+        handler="inventory.handlers.sweeper.handler",
+        description="Expires reservations past their expiry (TTL deletion can lag by hours)",
+        timeout_s=60,
+        tables_rw=("inventory",),
+        schedule_minutes=5,
     ),
 )
 

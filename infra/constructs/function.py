@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -134,7 +135,19 @@ class ServiceFunction(Construct):
         self._grant(spec, shared)
         if spec.stream is not None:
             self.dead_letter_queue = self._subscribe_to_stream(spec.stream, shared, function_name)
+        if spec.schedule_minutes is not None:
+            self._run_on_schedule(spec.schedule_minutes, function_name)
         self._acknowledge_findings()
+
+    def _run_on_schedule(self, minutes: int, function_name: str) -> None:
+        events.Rule(
+            self,
+            "Schedule",
+            rule_name=f"{function_name}-schedule",
+            description=f"Runs {function_name} every {minutes} minutes",
+            schedule=events.Schedule.rate(Duration.minutes(minutes)),
+            targets=[targets.LambdaFunction(self.function, retry_attempts=2)],
+        )
 
     def _grant(self, spec: FunctionSpec, shared: SharedResources) -> None:
         for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):

@@ -390,3 +390,49 @@ class EventLogPrinter:
             self.log.info("%s", summarise_event(record["body"]))
             self.seen += 1
         return {"batchItemFailures": []}
+
+
+def scheduled_event(rule_arn: str, at: datetime | None = None) -> dict[str, Any]:
+    """The event EventBridge Scheduler/rules send to a Lambda target on a schedule."""
+    moment = (at or datetime.now(UTC)).replace(microsecond=0)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": rule_arn.split(":")[4],
+        "time": moment.isoformat().replace("+00:00", "Z"),
+        "region": REGION,
+        "resources": [rule_arn],
+        "detail": {},
+    }
+
+
+class ScheduleTimer:
+    """Invokes a function every ``minutes`` like its cloud schedule rule (first run one period after start)."""
+
+    def __init__(self, invoke: Invoke, rule_arn: str, minutes: float) -> None:
+        self.invoke = invoke
+        self.rule_arn = rule_arn
+        self.period_s = minutes * 60
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"schedule-{rule_arn}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def fire(self) -> Any:
+        return self.invoke(scheduled_event(self.rule_arn))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period_s):
+            try:
+                self.fire()
+            except Exception:
+                log.exception(
+                    "scheduled run of %s failed; the next one comes at the next period", self.rule_arn
+                )

@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infra.local import DEFAULT_STAGE
+from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.functions import LocalFunction, apply_environment
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoServer, choose_port
-from infra.local.pollers import EventLogPrinter, SqsPoller, StreamPoller
+from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import provision
 from infra.local.tokens import issue_token
 from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS
@@ -85,6 +85,10 @@ class LocalStack:
                 continue
             stream_arn = self.resources["tables"][trigger.table]["stream_arn"]
             self.pollers.append(StreamPoller(function, stream_arn, self.resources["dlqs"][name]["url"]))
+        for function in self.functions.values():
+            if function.spec.schedule_minutes is not None:
+                rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{function.physical_name}-schedule"
+                self.pollers.append(ScheduleTimer(function.invoke, rule_arn, function.spec.schedule_minutes))
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))

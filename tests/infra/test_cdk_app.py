@@ -509,3 +509,17 @@ def test_every_event_schema_is_published_to_the_registry(stage_synth: Synthesize
     published = {s["Properties"]["SchemaName"]: json.loads(s["Properties"]["Content"]) for s in schemas}
     assert published == expected
     assert {s["Properties"]["Type"] for s in schemas} == {"JSONSchemaDraft4"}
+
+
+def test_scheduled_functions_run_on_their_rate(stage_synth: Synthesized) -> None:
+    # GIVEN the functions whose spec has a schedule
+    scheduled = [f for f in FUNCTIONS if f.schedule_minutes]
+    assert scheduled, "no scheduled function in the specs"
+    functions = _functions(stage_synth)
+    rules = stage_synth.resources("services", "AWS::Events::Rule")
+    # THEN each has exactly one rule with its rate that targets it
+    for spec in scheduled:
+        arn = {"Fn::GetAtt": [functions[spec.name]["id"], "Arn"]}
+        mine = [r for r in rules.values() if any(t["Arn"] == arn for t in r["Properties"]["Targets"])]
+        assert len(mine) == 1, spec.name
+        assert mine[0]["Properties"]["ScheduleExpression"] == f"rate({spec.schedule_minutes} minutes)"

@@ -200,3 +200,33 @@ def test_a_user_delete_is_not_an_expiry(
     # WHEN a REMOVE without the TTL principal arrives THEN nothing is released
     assert handler(record, lambda_context) == {"batchItemFailures": []}
     assert _levels(stocked)["kyiv-dc"] == (10, 2, 8)
+
+
+def test_scheduled_sweeper_handler_expires_overdue_reservations(
+    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace, lambda_context: Any
+) -> None:
+    import json
+    from pathlib import Path
+
+    from inventory import adapters
+    from inventory.adapters.reservations import Reservations
+    from inventory.handlers import sweeper
+    from shop_kernel.clock import FixedClock
+
+    # GIVEN an overdue and a fresh reservation, and the sweeper's clock two minutes on
+    _reserve(inventory_stack, 4, "res_late", "ord_late", ttl_minutes=1)
+    _reserve(inventory_stack, 1, "res_fresh", "ord_fresh", ttl_minutes=30)
+    later = FixedClock(adapters.clock().now() + timedelta(minutes=2))
+    adapters.reservations.cache_clear()
+    original = adapters.reservations
+    adapters_reservations = Reservations(adapters.store(), later)
+    sweeper.reservations = lambda: adapters_reservations  # type: ignore[assignment]
+    try:
+        # WHEN the schedule fires with the event EventBridge sends
+        event = json.loads((Path(__file__).parents[2] / "events/inventory/scheduled_event.json").read_text())
+        result = sweeper.handler(event, lambda_context)
+    finally:
+        sweeper.reservations = original  # type: ignore[assignment]
+    # THEN only the overdue reservation is expired and its stock is available again
+    assert result == {"expired": 1}
+    assert _levels(stocked)["kyiv-dc"] == (10, 1, 9)
