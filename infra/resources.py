@@ -18,6 +18,7 @@ CONTEXTS: tuple[str, ...] = (
     "catalog",
     "search",
     "inventory",
+    "cart",
 )  # grows with each bounded context: search, cart, checkout, ...
 COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
 
@@ -69,6 +70,14 @@ class StreamTrigger:
 
 
 @dataclass(frozen=True)
+class QueueTrigger:
+    """An SQS queue (a ``RuleSpec.target``) feeding the function, with partial batch failures."""
+
+    queue: str
+    batch_size: int = 10
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One Lambda function. ``handler`` is ``<context>.handlers.<module>.handler`` under ``functions/``."""
 
@@ -93,6 +102,8 @@ class FunctionSpec:
     shared_contexts: tuple[str, ...] = ()
     # Invoked on a fixed rate by an EventBridge schedule (minutes); locally by a timer in the runner.
     schedule_minutes: int | None = None
+    # Fed by an SQS queue that an EventBridge rule targets (rule -> queue -> function).
+    queue: QueueTrigger | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,11 @@ TABLES: tuple[TableSpec, ...] = (
         stream="NEW_AND_OLD_IMAGES",
         ttl_attribute="expires_at",
     ),
+    # Guest and customer carts, and the cart's read model of catalog SKUs (layout:
+    # cart.adapters.dynamo_carts). TTL removes carts left alone for 30 (guest) / 90 (customer) days.
+    TableSpec(name="carts", ttl_attribute="expires_at"),
+    # Promotions, promo codes with usage counts, gift certificates (layout: cart.adapters.promotions).
+    TableSpec(name="promotions"),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -138,6 +154,15 @@ RULES: tuple[RuleSpec, ...] = (
         description="Every domain event, kept searchable for support and debugging",
         pattern={"source": [{"prefix": "shop."}]},
         target=EVENT_LOG_TARGET,
+    ),
+    RuleSpec(
+        name="catalog-products-to-cart",
+        description="Product publications, changes, archivals and prices feed the cart's SKU facts",
+        pattern={
+            "source": ["shop.catalog"],
+            "detail-type": ["ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged"],
+        },
+        target="cart-catalog-events",
     ),
 )
 
@@ -213,6 +238,27 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("inventory",),
         schedule_minutes=5,
     ),
+    FunctionSpec(
+        name="cart-api",
+        context="cart",
+        handler="cart.handlers.api.handler",
+        description="Cart REST API: guest carts (X-Cart-Token) and customer carts, lines, codes, merge, pricing",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("carts",),
+        tables_ro=("promotions", "inventory"),
+        shared_contexts=("pricing", "inventory"),
+    ),
+    FunctionSpec(
+        name="cart-catalog-projector",
+        context="cart",
+        handler="cart.handlers.catalog_projector.handler",
+        description="Keeps the cart's SKU facts in step with the catalog's product and price events",
+        timeout_s=30,
+        tables_rw=("carts",),
+        shared_contexts=("pricing", "inventory"),
+        queue=QueueTrigger(queue="cart-catalog-events"),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -222,6 +268,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/search", function="search-api", authorized=True, groups=("merchandisers",)),
     ApiRoute(prefix="inventory", function="inventory-api", authorized=False),
     ApiRoute(prefix="admin/inventory", function="inventory-api", authorized=True, groups=("ops",)),
+    ApiRoute(prefix="cart", function="cart-api", authorized=False),
+    ApiRoute(prefix="me/cart", function="cart-api", authorized=True, groups=("customers",)),
 )
 
 SEARCH_INDEX_ALIAS = "products"  # the alias queries read; a reindex points it at a fresh index

@@ -31,7 +31,8 @@ def event_bus_name(stage: str) -> str:
 
 
 class EventBackbone(Construct):
-    """Bus + archive + event log + rules. ``bus``, ``event_log`` and ``queues[target]`` for wiring."""
+    """Bus + archive + event log + rules. ``bus``, ``event_log``, ``queues[target]`` and
+    ``dead_letter_queues[target]`` for wiring."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig) -> None:
         super().__init__(scope, construct_id)
@@ -52,6 +53,7 @@ class EventBackbone(Construct):
             removal_policy=stage.removal_policy,
         )
         self.queues: dict[str, sqs.Queue] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
         self.rules: dict[str, events.Rule] = {spec.name: self._rule(spec, stage) for spec in RULES}
         self._allow_rules_to_write_event_log(stage)
 
@@ -83,6 +85,7 @@ class EventBackbone(Construct):
             enforce_ssl=True,
             retention_period=DLQ_RETENTION,
         )
+        self.dead_letter_queues[name] = dlq
         return sqs.Queue(
             self,
             f"{_pascal(name)}Queue",

@@ -30,6 +30,7 @@ from infra.resources import (
     APP,
     SEARCH_INDEX_ALIAS,
     FunctionSpec,
+    QueueTrigger,
     StreamTrigger,
     env_name,
     physical_name,
@@ -70,6 +71,9 @@ class SharedResources:
     # ``FunctionSpec.search_index``.
     extra_layers: Mapping[str, lambda_.ILayerVersion] = field(default_factory=dict)
     search: SearchDomain | None = None
+    # Rule target queues and their DLQs by name, for ``FunctionSpec.queue``.
+    queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
+    dead_letter_queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
 
 
 def code_excludes(context: str, shared_contexts: tuple[str, ...] = ()) -> list[str]:
@@ -131,13 +135,26 @@ class ServiceFunction(Construct):
             role=self.role,
             environment=_environment(spec, shared),
         )
-        self.dead_letter_queue: sqs.Queue | None = None
+        self.dead_letter_queue: sqs.IQueue | None = None
         self._grant(spec, shared)
         if spec.stream is not None:
             self.dead_letter_queue = self._subscribe_to_stream(spec.stream, shared, function_name)
+        if spec.queue is not None:
+            self.dead_letter_queue = self._subscribe_to_queue(spec.queue, shared)
         if spec.schedule_minutes is not None:
             self._run_on_schedule(spec.schedule_minutes, function_name)
         self._acknowledge_findings()
+
+    def _subscribe_to_queue(self, trigger: QueueTrigger, shared: SharedResources) -> sqs.IQueue:
+        """Rule -> queue -> this function; failed records go back to the queue, then to its DLQ."""
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                shared.queues[trigger.queue],
+                batch_size=trigger.batch_size,
+                report_batch_item_failures=True,
+            )
+        )
+        return shared.dead_letter_queues[trigger.queue]
 
     def _run_on_schedule(self, minutes: int, function_name: str) -> None:
         events.Rule(

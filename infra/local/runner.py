@@ -89,6 +89,18 @@ class LocalStack:
             if function.spec.schedule_minutes is not None:
                 rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{function.physical_name}-schedule"
                 self.pollers.append(ScheduleTimer(function.invoke, rule_arn, function.spec.schedule_minutes))
+        for function in self.functions.values():
+            if function.spec.queue is not None:
+                queue = self.resources["queues"][function.spec.queue.queue]
+                self.pollers.append(
+                    SqsPoller(
+                        function.spec.name,
+                        queue["url"],
+                        queue["arn"],
+                        function.invoke,
+                        batch_size=function.spec.queue.batch_size,
+                    )
+                )
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))

@@ -40,6 +40,8 @@ class ServicesStack(Stack):
             secrets=stateful.secrets.secrets,
             extra_layers={"search": self.search_layer.layer},
             search=self.search,
+            queues=stateful.events.queues,
+            dead_letter_queues=stateful.events.dead_letter_queues,
         )
         self.contexts = {
             name: BoundedContext(self, name.title(), context=name, shared=shared) for name in CONTEXTS

@@ -15,6 +15,7 @@ from infra.resources import (
     APP,
     COGNITO_GROUPS,
     CONTEXTS,
+    EVENT_LOG_TARGET,
     FUNCTIONS,
     RULES,
     SECRETS,
@@ -228,7 +229,8 @@ def test_stream_triggers_report_partial_failures_filter_types_and_keep_failures(
     stage_synth: Synthesized,
 ) -> None:
     # GIVEN the event source mappings and the stream specs
-    mappings = list(stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values())
+    all_mappings = stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
+    mappings = [m for m in all_mappings if "StartingPosition" in m["Properties"]]
     stream_specs = [f for f in FUNCTIONS if f.stream is not None]
     queues = stage_synth.resources("services", "AWS::SQS::Queue")
     # THEN there is one per stream trigger, with partial failures, bisection, retries and a DLQ
@@ -248,6 +250,22 @@ def test_stream_triggers_report_partial_failures_filter_types_and_keep_failures(
         types = list(spec.stream.item_types)
         assert {"dynamodb": {"NewImage": {"type": {"S": types}}}} in patterns
         assert {"dynamodb": {"OldImage": {"type": {"S": types}}}} in patterns
+
+
+def test_queue_triggers_report_partial_failures(stage_synth: Synthesized) -> None:
+    # GIVEN the SQS event source mappings and the specs fed by a rule's queue
+    mappings = [
+        m["Properties"]
+        for m in stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
+        if "StartingPosition" not in m["Properties"]
+    ]
+    queue_specs = [f for f in FUNCTIONS if f.queue is not None]
+    # THEN there is one per queue trigger, with its batch size and partial batch failures
+    assert len(mappings) == len(queue_specs)
+    for spec, props in zip(queue_specs, mappings, strict=True):
+        assert spec.queue is not None
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["BatchSize"] == spec.queue.batch_size
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -322,7 +340,17 @@ def test_rules_carry_the_spec_patterns_to_the_event_log(stage_synth: Synthesized
         assert props["EventPattern"] == spec.pattern
         assert "Ref" in props["EventBusName"]
         target = json.dumps(props["Targets"])
-        assert event_log_id in target
+        if spec.target == EVENT_LOG_TARGET:
+            assert event_log_id in target
+        else:
+            # Any other target is the consumer queue of that name (rule -> queue -> function).
+            queues = {
+                k: q
+                for k, q in stage_synth.resources("stateful", "AWS::SQS::Queue").items()
+                if q["Properties"]["QueueName"] == physical_name(stage_synth.stage, spec.target)
+            }
+            assert len(queues) == 1, spec.name
+            assert next(iter(queues)) in target, spec.name
     assert log_groups[event_log_id]["Properties"]["RetentionInDays"] == RETENTION[stage_synth.stage]
     policies = stage_synth.resources("stateful", "AWS::Logs::ResourcePolicy")
     assert "events.amazonaws.com" in json.dumps(list(policies.values()))
@@ -469,7 +497,7 @@ def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
     expected = {name("api-5xx"), name("api-latency-p99")}
     for spec in FUNCTIONS:
         expected |= {name(f"{spec.name}-errors"), name(f"{spec.name}-throttles")}
-        if spec.stream is not None:
+        if spec.stream is not None or spec.queue is not None:
             expected.add(name(f"{spec.name}-dlq-depth"))
     assert set(alarms) == expected
     for alarm in alarms.values():

@@ -1,0 +1,93 @@
+"""Adapter factories: one client, store and service per process, reused by warm invocations.
+
+Tests call ``reset()`` after changing the environment so nothing leaks between them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
+from cart.adapters.dynamo_projection import DynamoSkuProjection
+from cart.adapters.promotions import DynamoPromotions
+from cart.adapters.rates import ConfiguredTaxRates, carrier_quotes
+from cart.domain.changes import Lifetimes
+from cart.domain.lines import Limits
+from cart.domain.pricing import PricingPorts
+from cart.domain.service import CartService
+from cart.settings import CartSettings
+from shop_kernel import aws
+from shop_kernel.clock import SystemClock
+
+
+@lru_cache(maxsize=1)
+def settings() -> CartSettings:
+    return CartSettings.from_env()
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    return aws.client("dynamodb")
+
+
+@lru_cache(maxsize=1)
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@lru_cache(maxsize=1)
+def store() -> DynamoCartStore:
+    config = settings()
+    inventory = (
+        InventoryStock(dynamodb_client(), config.inventory_table_name)
+        if config.inventory_table_name
+        else None
+    )
+    return DynamoCartStore(dynamodb_client(), config.carts_table_name, inventory)
+
+
+@lru_cache(maxsize=1)
+def service() -> CartService:
+    config = settings()
+    return CartService(
+        store=store(),
+        clock=clock(),
+        limits=Limits(max_quantity_per_line=config.max_quantity_per_line, max_lines=config.max_lines),
+        lifetimes=Lifetimes(
+            guest=timedelta(days=config.guest_ttl_days), customer=timedelta(days=config.customer_ttl_days)
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def promotions() -> DynamoPromotions:
+    return DynamoPromotions(dynamodb_client(), settings().promotions_table_name)
+
+
+@lru_cache(maxsize=1)
+def pricing_ports() -> PricingPorts:
+    store = promotions()
+    return PricingPorts(
+        tax_rates=ConfiguredTaxRates(),
+        carrier_quotes=carrier_quotes(),
+        promotions=store,
+        code_redemptions=store,
+        gift_certificates=store,
+    )
+
+
+@lru_cache(maxsize=1)
+def projection() -> DynamoSkuProjection:
+    return DynamoSkuProjection(dynamodb_client(), settings().carts_table_name)
+
+
+_FACTORIES = (settings, dynamodb_client, clock, store, service, promotions, pricing_ports, projection)
+
+
+def reset() -> None:
+    """Forget every cached client, adapter and service (tests, or after the environment changed)."""
+    aws.reset_clients()
+    for factory in _FACTORIES:
+        factory.cache_clear()

@@ -1,0 +1,216 @@
+"""The carts table: carts and the SKU facts projected from the catalog; stock read from inventory.
+
+==============  ======================  ========  =============================================
+item [type]     pk                      sk        what
+==============  ======================  ========  =============================================
+cart            GUEST#<sha256(token)>   CART      a guest cart (the token itself is never stored)
+cart            CUSTOMER#<sub>          CART      a signed-in customer's cart (one per customer)
+sku             SKU#<sku>               FACTS     the cart's read model of a catalog SKU
+product         PRODUCT#<id>            SKUS      which SKUs a product had at its last version
+==============  ======================  ========  =============================================
+
+Access patterns (no Scan, no index):
+
+* Add to cart / change a quantity: ONE ``BatchGetItem`` (the cart, the SKU's facts, and the SKU's
+  stock items ``SKU#<sku>/LOC#<location>`` in the inventory table) and ONE conditional ``PutItem``
+  (``version = :read`` or ``attribute_not_exists(pk)``). The inventory's location list (a Query on its
+  ``gsi1``) is kept for five minutes per process.
+* Read a cart: ``GetItem`` (consistent); its SKU facts: ``BatchGetItem``.
+* Merge at sign-in: ``TransactWriteItems`` of the customer cart and the closed guest cart, each
+  conditioned on the version read.
+* ``expires_at`` (epoch seconds) is the table's TTL attribute, pushed out on every write.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cart.domain.models import CartOwner, OwnerKind, SkuFacts, StoredCart
+from cart.domain.ports import CartRead, Stock, VersionConflict
+from inventory.domain.records import GSI as INVENTORY_GSI
+from inventory.domain.records import LOCATIONS_GSI_PK, stock_key
+from shop_kernel.dynamo import deserialize, serialize
+
+CART_SK = "CART"
+FACTS_SK = "FACTS"
+BATCH_GET_LIMIT = 100
+LOCATIONS_TTL_S = 300.0
+
+
+def cart_key(owner: CartOwner) -> dict[str, dict[str, str]]:
+    prefix = "GUEST" if owner.kind is OwnerKind.GUEST else "CUSTOMER"
+    return {"pk": {"S": f"{prefix}#{owner.key}"}, "sk": {"S": CART_SK}}
+
+
+def facts_key(sku: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"SKU#{sku}"}, "sk": {"S": FACTS_SK}}
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def cart_item(owner: CartOwner, cart: StoredCart) -> dict[str, Any]:
+    key = {k: v["S"] for k, v in cart_key(owner).items()}
+    return serialize({**key, "type": "cart", **cart.model_dump(mode="json")})
+
+
+def _cart(item: dict[str, Any]) -> StoredCart:
+    plain = deserialize(item)
+    return StoredCart.model_validate({k: v for k, v in plain.items() if k in StoredCart.model_fields})
+
+
+def facts_from_item(item: dict[str, Any]) -> SkuFacts:
+    # ``status`` and ``product_version`` live beside the document so conditions can compare them.
+    plain = deserialize(item)
+    doc = json.loads(plain["doc"])
+    return SkuFacts.model_validate(
+        {**doc, "status": plain["status"], "product_version": plain["product_version"]}
+    )
+
+
+class InventoryStock:
+    """Stock items of the inventory table (layout: ``inventory.domain.records``), read-only."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self.table = table
+        self._locations: tuple[float, dict[str, dict[str, Any]]] | None = None
+
+    def locations(self) -> dict[str, dict[str, Any]]:
+        cached = self._locations
+        if cached is not None and time.monotonic() - cached[0] < LOCATIONS_TTL_S:
+            return cached[1]
+        found: dict[str, dict[str, Any]] = {}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": INVENTORY_GSI,
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": LOCATIONS_GSI_PK}},
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for item in page.get("Items", []):
+                doc = json.loads(deserialize(item)["doc"])
+                found[doc["id"]] = doc
+            if not page.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self._locations = (time.monotonic(), found)
+        return found
+
+    def keys(self, skus: Sequence[str]) -> list[dict[str, Any]]:
+        return [stock_key(sku, location) for sku in skus for location in self.locations()]
+
+    def stock(self, items: Sequence[dict[str, Any]]) -> Stock:
+        levels: dict[str, dict[str, int]] = {}
+        for raw in items:
+            item = deserialize(raw)
+            levels.setdefault(item["sku"], {})[item["location_id"]] = int(item.get("available", 0))
+        locations = self.locations()
+        return Stock(
+            levels=levels,
+            warehouses=frozenset(k for k, v in locations.items() if v.get("kind") == "warehouse"),
+            pickup_stores=frozenset(
+                k for k, v in locations.items() if v.get("kind") == "store" and v.get("pickup")
+            ),
+        )
+
+
+class DynamoCartStore:
+    """``CartStore`` on DynamoDB. ``inventory`` is None where availability is not checked."""
+
+    def __init__(self, client: Any, table: str, inventory: InventoryStock | None = None) -> None:
+        self._client = client
+        self.table = table
+        self._inventory = inventory
+
+    def _batch_get(self, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        pending = request
+        while pending:
+            response = self._client.batch_get_item(RequestItems=pending)
+            for table, items in response.get("Responses", {}).items():
+                found.setdefault(table, []).extend(items)
+            pending = response.get("UnprocessedKeys") or {}
+        return found
+
+    def load(self, owner: CartOwner, skus: Sequence[str], *, with_stock: bool) -> CartRead:
+        skus = list(dict.fromkeys(skus))
+        # The cart is read consistently: its version decides whether our write may land.
+        request: dict[str, Any] = {
+            self.table: {"Keys": [cart_key(owner), *(facts_key(s) for s in skus)], "ConsistentRead": True}
+        }
+        inventory = self._inventory if with_stock and skus else None
+        if inventory is not None and (keys := inventory.keys(skus)):
+            request[inventory.table] = {"Keys": keys[: BATCH_GET_LIMIT - len(request[self.table]["Keys"])]}
+        found = self._batch_get(request)
+        cart, facts = None, {}
+        for item in found.get(self.table, []):
+            if item["sk"]["S"] == CART_SK:
+                cart = _cart(item)
+            else:
+                fact = facts_from_item(item)
+                facts[fact.sku] = fact
+        stock = inventory.stock(found.get(inventory.table, [])) if inventory is not None else None
+        if with_stock and not skus and self._inventory is not None:
+            stock = self._inventory.stock([])
+        return CartRead(cart=cart, facts=facts, stock=stock)
+
+    def get(self, owner: CartOwner) -> StoredCart | None:
+        item = self._client.get_item(TableName=self.table, Key=cart_key(owner), ConsistentRead=True).get(
+            "Item"
+        )
+        return _cart(item) if item else None
+
+    def facts(self, skus: Sequence[str]) -> Mapping[str, SkuFacts]:
+        unique = list(dict.fromkeys(skus))
+        facts: dict[str, SkuFacts] = {}
+        for start in range(0, len(unique), BATCH_GET_LIMIT):
+            keys = [facts_key(s) for s in unique[start : start + BATCH_GET_LIMIT]]
+            for item in self._batch_get({self.table: {"Keys": keys}}).get(self.table, []):
+                fact = facts_from_item(item)
+                facts[fact.sku] = fact
+        return facts
+
+    def _put(self, owner: CartOwner, cart: StoredCart, expected_version: int) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self.table, "Item": cart_item(owner, cart)}
+        if expected_version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :v"
+            put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        return put
+
+    def save(self, owner: CartOwner, cart: StoredCart, expected_version: int) -> None:
+        try:
+            self._client.put_item(**self._put(owner, cart, expected_version))
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                raise VersionConflict from exc
+            raise
+
+    def save_merge(
+        self,
+        customer: CartOwner,
+        cart: StoredCart,
+        expected_version: int,
+        guest: CartOwner,
+        closed_guest: StoredCart,
+        guest_version: int,
+    ) -> None:
+        items = [
+            {"Put": self._put(customer, cart, expected_version)},
+            {"Put": self._put(guest, closed_guest, guest_version)},
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _code(exc) == "TransactionCanceledException":
+                raise VersionConflict from exc
+            raise

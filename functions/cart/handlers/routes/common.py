@@ -1,0 +1,99 @@
+"""What the guest and customer cart routes share: who owns the cart, JSON/ETag answers, pricing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from cart.adapters import clock, pricing_ports, store
+from cart.adapters.rates import TAX_RATES
+from cart.domain.models import CartOwner, OwnerKind, StoredCart
+from cart.domain.pricing import customer_for, preview, price_for_display
+from cart.domain.tokens import TOKEN_HEADER, checked_token, token_hash
+from shop_kernel.auth import Group, require
+from shop_kernel.errors import FieldError, ValidationFailed
+from shop_kernel.http import etag, parse_if_match
+from shop_kernel.locale import negotiate
+
+JSON = "application/json"
+# A Cognito custom attribute naming a B2B customer's price group; absent for consumers (retail).
+PRICE_GROUP_CLAIM = "custom:price_group"
+
+
+def header(router: Router, name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in (router.current_event.headers or {}).items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def guest_owner(router: Router) -> CartOwner:
+    return CartOwner(OwnerKind.GUEST, token_hash(checked_token(header(router, TOKEN_HEADER))))
+
+
+def customer_owner(router: Router) -> CartOwner:
+    return CartOwner(OwnerKind.CUSTOMER, require(router.current_event.raw_event, Group.CUSTOMERS).subject)
+
+
+def _claims(router: Router) -> dict[str, Any]:
+    context = router.current_event.raw_event.get("requestContext") or {}
+    return dict((context.get("authorizer") or {}).get("claims") or {})
+
+
+def customer(router: Router, owner: CartOwner) -> Any:
+    if owner.kind is OwnerKind.GUEST:
+        return customer_for(None, None, None)
+    claims = _claims(router)
+    return customer_for(owner.key, claims.get("email"), claims.get(PRICE_GROUP_CLAIM))
+
+
+def if_match(router: Router) -> int | None:
+    return parse_if_match(header(router, "If-Match"))
+
+
+def ships_to(country: str | None) -> None:
+    if country is not None and country not in TAX_RATES:
+        raise ValidationFailed.on(
+            "body.destination_country", f"we do not ship to {country}", "unsupported_country"
+        )
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def cart_response(cart: StoredCart, status: int = 200, extra: dict[str, Any] | None = None) -> Response[str]:
+    return json_response({**cart.view(), **(extra or {})}, status, {"ETag": etag(cart.version)})
+
+
+def priced_response(router: Router, owner: CartOwner, cart: StoredCart) -> Response[str]:
+    facts = store().facts([line.sku for line in cart.lines])
+    locale = negotiate(header(router, "Accept-Language"))
+    body = price_for_display(cart, facts, customer(router, owner), clock().now(), pricing_ports(), locale)
+    return json_response(body, 200, {"ETag": etag(cart.version)})
+
+
+def code_validator(router: Router, owner: CartOwner, kind: str) -> Any:
+    """Prices the cart with the new code (a preview: nothing is redeemed); its problems name ``body.code``."""
+
+    def validate(cart: StoredCart) -> None:
+        facts = store().facts([line.sku for line in cart.lines])
+        index = len(getattr(cart, kind)) - 1
+        try:
+            preview(cart, facts, customer(router, owner), clock().now(), pricing_ports())
+        except ValidationFailed as error:
+            mine = [e for e in error.errors if e.field == f"body.{kind}.{index}"]
+            if mine:
+                errors = [FieldError(field="body.code", message=e.message, code=e.code) for e in mine]
+                raise ValidationFailed(mine[0].message, errors=errors) from None
+
+    return validate
