@@ -133,9 +133,9 @@ def change_settings(
 ) -> StoredCart:
     """Currency, destination, shipping method, pickup store; every line must still be sellable."""
     changes = body.model_dump(exclude_unset=True)
-    currency = changes.get("currency", cart.currency)
-    for index, line in enumerate(cart.lines):
-        check_sellable(line.sku, facts.get(line.sku), currency, f"body.currency (lines.{index})")
+    if "currency" in changes:
+        for line in cart.lines:
+            check_sellable(line.sku, facts.get(line.sku), changes["currency"], "body.currency")
     pickup = changes.get("pickup_location_id", cart.pickup_location_id)
     changes_pickup = "pickup_location_id" in changes and pickup is not None
     if changes_pickup and stock is not None and pickup not in stock.pickup_stores:

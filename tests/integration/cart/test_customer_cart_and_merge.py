@@ -1,0 +1,176 @@
+"""Customer carts (/me/cart with Cognito claims), merging a guest cart at sign-in, promo codes and gift
+certificates previewed from the promotions table, and concurrent writes that lose no line."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from types import SimpleNamespace
+
+from tests.integration.cart.conftest import CUSTOMER_SUB, OTHER_SUB, Reply
+
+
+def _guest_with(call: Callable[..., Reply], *lines: tuple[str, int]) -> str:
+    token = call("POST", "/cart", {"currency": "EUR", "destination_country": "DE"}).body["token"]
+    for sku, quantity in lines:
+        assert call("POST", "/cart/lines", {"sku": sku, "quantity": quantity}, token=token).status == 200
+    return str(token)
+
+
+def test_customer_cart_needs_a_customer(call: Callable[..., Reply], shop: SimpleNamespace) -> None:
+    # GIVEN no token, then a token of another group
+    anonymous = call("GET", "/me/cart")
+    merchandiser = call("GET", "/me/cart", sub=OTHER_SUB, groups="merchandisers")
+    # THEN 401 and 403 before the body is looked at
+    assert anonymous.status == 401
+    assert merchandiser.status == 403
+
+
+def test_customers_see_only_their_own_cart(call: Callable[..., Reply], shop: SimpleNamespace) -> None:
+    # GIVEN a customer who added a laptop (the first write opens the cart)
+    added = call("POST", "/me/cart/lines", {"sku": "LAP-A-BLK", "quantity": 1}, sub=CUSTOMER_SUB)
+    # WHEN another customer reads theirs, and uses the first customer's cart id as a guest token
+    other = call("GET", "/me/cart", sub=OTHER_SUB)
+    by_id = call("GET", "/cart", token=added.body["id"])
+    # THEN the first customer's cart is theirs only
+    assert added.status == 200
+    assert call("GET", "/me/cart", sub=CUSTOMER_SUB).body["lines"][0]["sku"] == "LAP-A-BLK"
+    assert other.status == 404
+    assert by_id.status == 404
+
+
+def test_b2b_customers_get_their_price_list_net_of_tax(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a business customer whose token names the b2b_gold price group
+    claims = {"custom:price_group": "b2b_gold"}
+    call("POST", "/me/cart", {"currency": "EUR", "destination_country": "DE"}, sub=OTHER_SUB, claims=claims)
+    call("POST", "/me/cart/lines", {"sku": "LAP-A-BLK", "quantity": 1}, sub=OTHER_SUB, claims=claims)
+    # WHEN the cart is priced
+    priced = call("GET", "/me/cart", sub=OTHER_SUB, claims=claims).body
+    # THEN the negotiated (net) list applies and 19 % VAT is added on top
+    (line,) = priced["lines"]
+    assert line["price_list"] == "b2b_gold"
+    assert line["unit_price"] == {"amount": 80000, "currency": "EUR"}
+    assert priced["tax_display"] == "exclusive"
+    assert line["tax"] == {"amount": 15200, "currency": "EUR"}
+
+
+def test_merge_sums_quantities_within_limits_closes_the_guest_cart_and_is_idempotent(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a customer with 15 laptops and a guest cart with 10 of them and a phone
+    call("POST", "/me/cart", {"currency": "EUR", "destination_country": "DE"}, sub=CUSTOMER_SUB)
+    call("POST", "/me/cart/lines", {"sku": "LAP-A-BLK", "quantity": 15}, sub=CUSTOMER_SUB)
+    token = _guest_with(call, ("LAP-A-BLK", 10))
+    call("PATCH", "/cart", {"pickup_location_id": "lviv-store"}, token=token)
+    call("POST", "/cart/lines", {"sku": "PHN-B-BLK", "quantity": 2}, token=token)
+    # WHEN the customer signs in and merges, twice
+    first = call("POST", "/me/cart/merge", sub=CUSTOMER_SUB, token=token)
+    again = call("POST", "/me/cart/merge", sub=CUSTOMER_SUB, token=token)
+    # THEN quantities are summed and capped at 20, the guest cart is closed, the second merge changes nothing
+    assert first.status == 200, first.body
+    assert first.body["merge"]["dropped"] == []
+    lines = {line["sku"]: line["quantity"] for line in first.body["lines"]}
+    assert lines == {"LAP-A-BLK": 20, "PHN-B-BLK": 2}
+    assert first.body["merge"]["capped"] == ["LAP-A-BLK"]
+    assert again.status == 200
+    assert again.body["version"] == first.body["version"]
+    assert call("GET", "/cart", token=token).status == 404
+    # AND another customer cannot take the merged guest cart
+    assert call("POST", "/me/cart/merge", sub=OTHER_SUB, token=token).status == 404
+
+
+def _seed_promotions(shop: SimpleNamespace) -> None:
+    promotion = {
+        "id": "promo_ten",
+        "name": "10 % off",
+        "benefit": {"kind": "percent_off", "basis_points": 1000},
+        "ends_at": "2099-01-01T00:00:00Z",
+    }
+    expired = {
+        **promotion,
+        "id": "promo_old",
+        "ends_at": "2020-01-01T00:00:00Z",
+        "starts_at": "2019-01-01T00:00:00Z",
+    }
+    items = [
+        {"pk": {"S": "PROMOTION"}, "sk": {"S": p["id"]}, "doc": {"S": json.dumps(p)}}
+        for p in (promotion, expired)
+    ]
+    for code, promotion_id, limit, uses in (
+        ("TEN", "promo_ten", 100, 3),
+        ("USEDUP", "promo_ten", 5, 5),
+        ("OLD", "promo_old", None, 0),
+    ):
+        doc = {"code": code, "promotion_id": promotion_id, "usage_limit": limit}
+        items.append(
+            {
+                "pk": {"S": f"CODE#{code}"},
+                "sk": {"S": "CODE"},
+                "doc": {"S": json.dumps(doc)},
+                "uses": {"N": str(uses)},
+            }
+        )
+    items.append(
+        {"pk": {"S": "GIFT#GC-50"}, "sk": {"S": "GIFT"}, "balance": {"N": "5000"}, "currency": {"S": "EUR"}}
+    )
+    for item in items:
+        shop.dynamodb.put_item(TableName=shop.promotions, Item=item)
+
+
+def test_promo_codes_and_gift_certificates_are_previewed(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN promotions, codes and a certificate, and a guest cart with a phone (500.00 EUR)
+    _seed_promotions(shop)
+    token = _guest_with(call)
+    call("PATCH", "/cart", {"pickup_location_id": "lviv-store"}, token=token)
+    call("POST", "/cart/lines", {"sku": "PHN-B-BLK", "quantity": 1}, token=token)
+    # WHEN good, expired, exhausted and unknown codes and a certificate are applied
+    ten = call("POST", "/cart/promo-codes", {"code": " ten "}, token=token)
+    expired = call("POST", "/cart/promo-codes", {"code": "OLD"}, token=token)
+    used_up = call("POST", "/cart/promo-codes", {"code": "USEDUP"}, token=token)
+    unknown = call("POST", "/cart/gift-certificates", {"code": "GC-NOPE"}, token=token)
+    gift = call("POST", "/cart/gift-certificates", {"code": "gc-50"}, token=token)
+    sent_discount = call("POST", "/cart/promo-codes", {"code": "TEN", "discount": 100}, token=token)
+    priced = call("GET", "/cart", token=token).body
+    # THEN the good ones are kept, the bad ones are 422 naming body.code, and the cart is priced with them
+    assert ten.body["promo_codes"] == ["TEN"]
+    assert (expired.status, expired.body["errors"][0]["code"]) == (422, "expired")
+    assert (used_up.status, used_up.body["errors"][0]["code"]) == (422, "exhausted")
+    assert used_up.body["errors"][0]["field"] == "body.code"
+    assert (unknown.status, unknown.body["errors"][0]["code"]) == (422, "unknown_code")
+    assert gift.body["gift_certificates"] == ["GC-50"]
+    assert sent_discount.status == 422
+    assert priced["promo_codes"] == ["TEN"]
+    assert priced["totals"]["discount_total"]["amount"] == 5000
+    assert priced["totals"]["gift_certificates"] == {"amount": 5000, "currency": "EUR"}
+    assert priced["totals"]["amount_due"]["amount"] == priced["totals"]["grand_total"]["amount"] - 5000
+    assert call("DELETE", "/cart/promo-codes/TEN", token=token).body["promo_codes"] == []
+
+
+def test_concurrent_adds_never_lose_a_line(call: Callable[..., Reply], shop: SimpleNamespace) -> None:
+    # GIVEN a guest cart and three shoppers' tabs adding different items at once
+    token = _guest_with(call)
+    call("PATCH", "/cart", {"pickup_location_id": "lviv-store"}, token=token)
+    skus = ["LAP-A-BLK", "LAP-A-SLV", "PHN-B-BLK"]
+    replies: list[Reply] = []
+    lock = threading.Lock()
+
+    def add(sku: str) -> None:
+        reply = call("POST", "/cart/lines", {"sku": sku, "quantity": 1}, token=token)
+        with lock:
+            replies.append(reply)
+
+    # WHEN they race
+    threads = [threading.Thread(target=add, args=(sku,)) for sku in skus for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN every add landed: each SKU twice
+    assert [r.status for r in replies] == [200] * 6
+    lines = {line["sku"]: line["quantity"] for line in call("GET", "/cart", token=token).body["lines"]}
+    assert lines == dict.fromkeys(skus, 2)
