@@ -26,6 +26,7 @@ log = logging.getLogger("infra.local")
 
 DEFAULT_API_PORT = 3000
 SEED_MODULE = "infra.local.seed_catalog"
+PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 
 
 class Poller(Protocol):
@@ -129,6 +130,18 @@ class LocalStack:
             return
         self.seed_state = "done"
         log.info("demo catalog seeded: %s", summary)
+        self._seed_promotions()
+
+    def _seed_promotions(self) -> None:
+        """Demo promotions, codes and gift certificates for the cart (after the catalog)."""
+        if importlib.util.find_spec(PROMOTIONS_SEED_MODULE) is None:
+            return
+        try:
+            summary = importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
+        except Exception:
+            log.exception("seeding the demo promotions failed; the stack keeps running")
+            return
+        log.info("demo promotions seeded: %s", summary)
 
     def health(self) -> dict[str, Any]:
         functions = {name: "ready" for name in self.functions}

@@ -328,6 +328,49 @@ def test_search_finds_published_products_within_a_second_with_typos_and_translit
 
 
 # Last: it stops the module's stack.
+def test_a_guest_buys_a_seeded_product_priced_with_tax_in_uah_and_eur(stack: Stack) -> None:
+    from infra.local.seed_catalog import demo_product
+
+    api, ops = stack.api, _auth("ops")
+    # GIVEN a seeded SKU with stock in a warehouse
+    sku = demo_product(3)["variants"][0]["sku"]
+    location = {
+        "kind": "warehouse",
+        "name": {"en": "E2E DC", "uk": "Склад E2E"},
+        "address": {"line1": "Promyslova 1", "city": "Kyiv", "country": "UA"},
+        "timezone": "Europe/Kyiv",
+        "opening_hours": {"mon": [{"opens": "09:00", "closes": "18:00"}]},
+        "carrier_cutoff": "15:00",
+    }
+    requests.put(f"{api}/admin/inventory/locations/e2e-dc", json=location, headers=ops, timeout=10)
+    requests.put(f"{api}/admin/inventory/stock/{sku}/e2e-dc", json={"on_hand": 5}, headers=ops, timeout=10)
+    # WHEN a guest opens a UAH cart to Ukraine and adds it (once the catalog's events reached the cart)
+    token = _ok(
+        requests.post(f"{api}/cart", json={"currency": "UAH", "destination_country": "UA"}, timeout=10), 201
+    )["token"]
+    cart = {"X-Cart-Token": token}
+
+    def added() -> bool:
+        reply = requests.post(f"{api}/cart/lines", json={"sku": sku, "quantity": 2}, headers=cart, timeout=10)
+        return reply.status_code == 200
+
+    _wait_until(added, 30, f"{sku} in the cart", stack)
+    uah = _ok(requests.get(f"{api}/cart", headers=cart, timeout=10))
+    _ok(
+        requests.patch(
+            f"{api}/cart", json={"currency": "EUR", "destination_country": "DE"}, headers=cart, timeout=10
+        )
+    )
+    eur = _ok(requests.get(f"{api}/cart", headers=cart, timeout=10))
+    # THEN it is priced by the server in both currencies, VAT included (20 % UA, 19 % DE)
+    for priced, currency, rate in ((uah, "UAH", 2000), (eur, "EUR", 1900)):
+        (line,) = priced["lines"]
+        assert (line["sku"], line["quantity"], line["tax_rate_bp"]) == (sku, 2, rate)
+        assert line["unit_price"]["currency"] == currency
+        assert priced["totals"]["tax_total"]["amount"] > 0
+        assert priced["tax_display"] == "inclusive"
+
+
 def test_sigint_stops_cleanly_and_the_stack_starts_again_on_the_same_ports(stack: Stack, state: Path) -> None:
     # GIVEN the running stack
     # WHEN a developer presses Ctrl-C

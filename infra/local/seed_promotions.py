@@ -1,0 +1,115 @@
+"""Seeds demo promotions, promo codes and gift certificates into the local promotions table.
+
+There is no admin API for promotions yet, so this writes the items the cart reads
+(layout: ``cart.adapters.promotions``) directly, through the same moto endpoint the functions use.
+Every write is a put of a fixed item, so a second run changes nothing.
+
+* automatic: 5 % off orders from 20 000 UAH / 500 EUR; free standard shipping from 3 000 UAH / 75 EUR
+* ``WELCOME10``: 10 % off, once per customer; ``SPRING500``: 500 UAH / 15 EUR off, 1 000 uses
+* gift certificates ``GC-DEMO-1000`` (1 000 UAH) and ``GC-DEMO-EUR25`` (25 EUR)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from infra.local import DEFAULT_STAGE, REGION
+from infra.resources import physical_name
+
+PROMOTIONS: list[dict[str, Any]] = [
+    {
+        "id": "promo_big_order",
+        "name": "5 % off big orders",
+        "automatic": True,
+        "priority": 50,
+        "benefit": {"kind": "percent_off", "basis_points": 500},
+        "conditions": {
+            "min_subtotal": [{"amount": 2_000_000, "currency": "UAH"}, {"amount": 50_000, "currency": "EUR"}]
+        },
+    },
+    {
+        "id": "promo_free_shipping",
+        "name": "Free standard shipping",
+        "automatic": True,
+        "priority": 200,
+        "benefit": {"kind": "free_shipping", "methods": ["standard"]},
+        "conditions": {
+            "min_subtotal": [{"amount": 300_000, "currency": "UAH"}, {"amount": 7_500, "currency": "EUR"}]
+        },
+    },
+    {
+        "id": "promo_welcome",
+        "name": "Welcome: 10 % off",
+        "benefit": {"kind": "percent_off", "basis_points": 1000},
+    },
+    {
+        "id": "promo_spring",
+        "name": "Spring: money off",
+        "benefit": {
+            "kind": "amount_off",
+            "amounts": [{"amount": 50_000, "currency": "UAH"}, {"amount": 1_500, "currency": "EUR"}],
+        },
+    },
+]
+CODES: list[dict[str, Any]] = [
+    {"code": "WELCOME10", "promotion_id": "promo_welcome", "per_customer_limit": 1},
+    {"code": "SPRING500", "promotion_id": "promo_spring", "usage_limit": 1000},
+]
+GIFT_CERTIFICATES: list[tuple[str, int, str]] = [
+    ("GC-DEMO-1000", 100_000, "UAH"),
+    ("GC-DEMO-EUR25", 2_500, "EUR"),
+]
+
+
+def _items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = [
+        {
+            "pk": {"S": "PROMOTION"},
+            "sk": {"S": p["id"]},
+            "type": {"S": "promotion"},
+            "doc": {"S": json.dumps(p)},
+        }
+        for p in PROMOTIONS
+    ]
+    items += [
+        {
+            "pk": {"S": f"CODE#{c['code']}"},
+            "sk": {"S": "CODE"},
+            "type": {"S": "code"},
+            "doc": {"S": json.dumps(c)},
+        }
+        for c in CODES
+    ]
+    items += [
+        {
+            "pk": {"S": f"GIFT#{code}"},
+            "sk": {"S": "GIFT"},
+            "type": {"S": "gift_certificate"},
+            "balance": {"N": str(amount)},
+            "currency": {"S": currency},
+        }
+        for code, amount, currency in GIFT_CERTIFICATES
+    ]
+    return items
+
+
+def seed(stage: str = DEFAULT_STAGE) -> dict[str, int]:
+    """Writes the demo items; codes keep their usage counts (only ``doc`` is replaced)."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    table = physical_name(stage, "promotions")
+    for item in _items():
+        if item["type"]["S"] == "code":
+            # An update, not a put: a restart must not reset how often a code was used.
+            dynamodb.update_item(
+                TableName=table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET #t = :t, doc = :d",
+                ExpressionAttributeNames={"#t": "type"},
+                ExpressionAttributeValues={":t": item["type"], ":d": item["doc"]},
+            )
+        else:
+            dynamodb.put_item(TableName=table, Item=item)
+    return {"promotions": len(PROMOTIONS), "codes": len(CODES), "gift_certificates": len(GIFT_CERTIFICATES)}
