@@ -111,3 +111,19 @@ def test_add_to_cart_makes_at_most_two_dynamodb_calls(
     assert changed.status == 200
     assert add_calls == ["BatchGetItem", "PutItem"]
     assert dynamodb_calls == ["BatchGetItem", "PutItem"]
+
+
+def test_the_sample_sqs_event_projects_its_sku(cart_stack: SimpleNamespace, lambda_context: Any) -> None:
+    import json
+    from pathlib import Path
+
+    from cart.handlers.catalog_projector import handler
+
+    # GIVEN the sample SQS batch (an EventBridge ProductPublished in its body)
+    sample = Path(__file__).parents[2] / "events" / "cart" / "sqs_catalog_product_published.json"
+    event = json.loads(sample.read_text())
+    # WHEN the projector handles it
+    result = handler(event, lambda_context)
+    # THEN the SKU is sellable in the cart
+    assert result == {"batchItemFailures": []}
+    assert _facts(cart_stack, "LAP-0001-BLACK")["status"]["S"] == "published"
