@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from bench.cold_start import measure
@@ -14,11 +15,16 @@ FUNCTION = "catalog-api"
 
 
 class DynamoMeter:
-    """Counts DynamoDB calls and consumed capacity through botocore event hooks on the shared client."""
+    """Counts DynamoDB calls and consumed capacity through botocore event hooks on the shared client.
+
+    Only calls made by the thread serving the measured request count: the local stack's pollers feed
+    other functions (the cart's catalog projector, the indexer) on the same client meanwhile.
+    """
 
     def __init__(self, client: Any) -> None:
         self.calls: list[str] = []
         self.capacity = 0.0
+        self.thread = threading.get_ident()
         client.meta.events.register("provide-client-params.dynamodb.*", self._ask_for_capacity)
         client.meta.events.register("before-call.dynamodb.*", self._count)
         client.meta.events.register("after-call.dynamodb.*", self._add_capacity)
@@ -28,20 +34,26 @@ class DynamoMeter:
         "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
     }  # fmt: skip
 
+    def _mine(self) -> bool:
+        return threading.get_ident() == self.thread
+
     def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name in self._WITH_CAPACITY:
+        if self._mine() and model.name in self._WITH_CAPACITY:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
 
     def _count(self, model: Any, **_: Any) -> None:
-        self.calls.append(model.name)
+        if self._mine():
+            self.calls.append(model.name)
 
     def _add_capacity(self, parsed: dict[str, Any], **_: Any) -> None:
+        if not self._mine():
+            return
         consumed = parsed.get("ConsumedCapacity")
         for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
             self.capacity += float(entry.get("CapacityUnits", 0))
 
     def reset(self) -> None:
-        self.calls, self.capacity = [], 0.0
+        self.calls, self.capacity, self.thread = [], 0.0, threading.get_ident()
 
 
 def _invoke(stack: Any, event: dict[str, Any]) -> dict[str, Any]:
