@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,16 +12,10 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
+from tests.support import Reply, reply_from
 
 CUSTOMER_SUB = "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
 OTHER_SUB = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
 
 
 def cart_event(
@@ -83,23 +76,13 @@ def cart_stack(
         adapters.reset()
 
 
-def _headers(response: dict[str, Any]) -> dict[str, str]:
-    headers = dict(response.get("headers") or {})
-    for name, values in (response.get("multiValueHeaders") or {}).items():
-        headers.setdefault(name, values[-1])
-    return headers
-
-
 @pytest.fixture
 def call(cart_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
     from cart.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         response = handler(cart_event(method, path, body, **kwargs), lambda_context)
-        text = response.get("body") or ""
-        headers = _headers(response)
-        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
-        return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+        return reply_from(response)
 
     return _call
 

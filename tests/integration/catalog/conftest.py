@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.conftest import build_api_event
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def etag(self) -> str:
-        return self.headers["ETag"]
-
-
-def _headers(response: dict[str, Any]) -> dict[str, str]:
-    headers = dict(response.get("headers") or {})
-    for name, values in (response.get("multiValueHeaders") or {}).items():
-        headers.setdefault(name, values[-1])
-    return headers
+from tests.support import Reply, reply_from
 
 
 @pytest.fixture
@@ -36,10 +17,7 @@ def call(catalog_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
-        text = response.get("body") or ""
-        headers = _headers(response)
-        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
-        return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+        return reply_from(response)
 
     return _call
 

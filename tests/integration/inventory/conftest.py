@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,20 +12,10 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
+from tests.support import Reply, reply_from
 
 OPS_SUB = "3c9e1b7a-5d2f-4e8a-9b1c-2d3e4f5a6b7c"
 SKUS = ("LAP-0001-BLK", "LAP-0001-SLV", "PHN-0003-BLK")
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def etag(self) -> str:
-        return self.headers["ETag"]
 
 
 def inventory_event(
@@ -77,23 +66,13 @@ def inventory_stack(
         adapters.reset()
 
 
-def _headers(response: dict[str, Any]) -> dict[str, str]:
-    headers = dict(response.get("headers") or {})
-    for name, values in (response.get("multiValueHeaders") or {}).items():
-        headers.setdefault(name, values[-1])
-    return headers
-
-
 @pytest.fixture
 def call(inventory_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
     from inventory.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         response = handler(inventory_event(method, path, body, **kwargs), lambda_context)
-        text = response.get("body") or ""
-        headers = _headers(response)
-        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
-        return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+        return reply_from(response)
 
     return _call
 

@@ -13,13 +13,12 @@ import pytest
 from infra.local.pollers import to_lambda_record
 from tests.conftest import REGION, build_api_event
 from tests.integration.catalog.conftest import (  # noqa: F401 - fixtures re-exported for this suite
-    Reply,
-    _headers,
     call,
     product_body,
     published,
     reference,
 )
+from tests.support import Reply, reply_from
 
 
 @pytest.fixture
@@ -93,10 +92,7 @@ def search_call(search_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
-        text = response.get("body") or ""
-        headers = _headers(response)
-        is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
-        return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+        return reply_from(response)
 
     return _call
 
