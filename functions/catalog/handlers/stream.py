@@ -20,7 +20,7 @@ from catalog.adapters import events_client, settings
 from catalog.domain.events import events_for_change
 from shop_kernel.dynamo import deserialize
 from shop_kernel.events import EventBridgePublisher, EventPublisher
-from shop_kernel.observability import get_tracer, logger, metrics
+from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
@@ -53,11 +53,7 @@ def publish_change(record: DynamoDBRecord) -> None:
     events = events_for_change(old, new, correlation_id=(new or {}).get("correlation_id"))
     if events:
         publisher().publish(events)
-        for event in events:
-            metrics.add_metric(name=event.detail_type, unit="Count", value=1)
-            logger.info(
-                "published", extra={"detail_type": event.detail_type, "event_id": event.metadata.event_id}
-            )
+        record_published(events)
 
 
 @logger.inject_lambda_context

@@ -25,7 +25,7 @@ from inventory.domain.events import events_for_change
 from inventory.domain.reservations import Reservation
 from shop_kernel.dynamo import deserialize
 from shop_kernel.events import EventBridgePublisher, EventPublisher
-from shop_kernel.observability import get_tracer, logger, metrics
+from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -60,11 +60,7 @@ def handle_change(record: DynamoDBRecord) -> None:
     events = events_for_change(old, new)
     if events:
         publisher().publish(events)
-        for event in events:
-            metrics.add_metric(name=event.detail_type, unit="Count", value=1)
-            logger.info(
-                "published", extra={"detail_type": event.detail_type, "event_id": event.metadata.event_id}
-            )
+        record_published(events)
 
 
 @logger.inject_lambda_context

@@ -7,6 +7,7 @@ personal or payment data, so handlers that trace do so with ``capture_response=F
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from aws_lambda_powertools import Logger, Metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
+
+    from shop_kernel.events import DomainEvent
 
 logger = Logger()
 metrics = Metrics()
@@ -33,3 +36,12 @@ def get_tracer() -> Tracer:
     from aws_lambda_powertools import Tracer
 
     return Tracer()
+
+
+def record_published(events: Sequence[DomainEvent]) -> None:
+    """One metric (named after the detail-type) and one log line per event a function put on the bus."""
+    for event in events:
+        metrics.add_metric(name=event.detail_type, unit="Count", value=1)
+        logger.info(
+            "published", extra={"detail_type": event.detail_type, "event_id": event.metadata.event_id}
+        )
