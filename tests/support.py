@@ -32,3 +32,42 @@ def reply_from(response: dict[str, Any]) -> Reply:
     headers = response_headers(response)
     is_json = headers.get("Content-Type", "").endswith(("/json", "+json"))
     return Reply(response["statusCode"], headers, json.loads(text) if is_json and text else text)
+
+
+class TableStream:
+    """Reads a moto table's stream from its start, as the Lambda event source mapping delivers it.
+
+    Records are converted and filtered by the local stack's own code (``to_lambda_record`` and the
+    trigger's ``item_types``), so handlers see exactly what they would see in ``make run``.
+    """
+
+    def __init__(self, dynamodb: Any, table_name: str, item_types: tuple[str, ...]) -> None:
+        import boto3
+
+        from infra.local.pollers import to_lambda_record
+
+        self._to_record = to_lambda_record
+        self._item_types = item_types
+        region = dynamodb.meta.region_name
+        # The account-scoped endpoint botocore picks for stream ARNs is unknown to moto; use the regional one.
+        self._client = boto3.client(
+            "dynamodbstreams",
+            region_name=region,
+            endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com",
+        )
+        self.arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        shard = self._client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self._iterator = self._client.get_shard_iterator(
+            StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def batch(self) -> dict[str, Any]:
+        """Records since the last batch whose old or new image has one of the trigger's item types."""
+        response = self._client.get_records(ShardIterator=self._iterator)
+        self._iterator = response["NextShardIterator"]
+        records = []
+        for record in response["Records"]:
+            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
+            if any(i.get("type", {}).get("S") in self._item_types for i in images):
+                records.append(self._to_record(record, self.arn))
+        return {"Records": json.loads(json.dumps(records, default=str))}

@@ -10,44 +10,12 @@ import pytest
 from shop_kernel.events import InMemoryPublisher, PublishFailed
 from tests.conftest import REGION
 from tests.integration.catalog.conftest import product_body
-
-
-class StreamReader:
-    """Reads the table's stream like the Lambda event source mapping, keeping the trigger's filter."""
-
-    def __init__(self, stack):
-        self._stack = stack
-        # The account-scoped endpoint botocore picks for stream ARNs is unknown to moto; use the regional one.
-        self._client = boto3.client(
-            "dynamodbstreams",
-            region_name=REGION,
-            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-        )
-        self._arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
-        shard = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        self._iterator = self._client.get_shard_iterator(
-            StreamArn=self._arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-
-    def batch(self) -> dict:
-        """The records written since the last batch whose old or new image is a ``product`` item."""
-        response = self._client.get_records(ShardIterator=self._iterator)
-        self._iterator = response["NextShardIterator"]
-        records = []
-        for record in response["Records"]:
-            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
-            if not any(i.get("type", {}).get("S") == "product" for i in images):
-                continue
-            record["eventSourceARN"] = self._arn
-            record["awsRegion"] = REGION
-            record["dynamodb"]["ApproximateCreationDateTime"] = 1_732_391_335
-            records.append(record)
-        return {"Records": json.loads(json.dumps(records, default=str))}
+from tests.support import TableStream
 
 
 @pytest.fixture
 def stream(catalog_stack):
-    return StreamReader(catalog_stack)
+    return TableStream(catalog_stack.dynamodb, catalog_stack.table, ("product",))
 
 
 @pytest.fixture

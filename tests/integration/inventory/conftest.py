@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
-from tests.support import Reply, reply_from
+from tests.support import Reply, TableStream, reply_from
 
 OPS_SUB = "3c9e1b7a-5d2f-4e8a-9b1c-2d3e4f5a6b7c"
 SKUS = ("LAP-0001-BLK", "LAP-0001-SLV", "PHN-0003-BLK")
@@ -135,33 +135,11 @@ def stocked(locations: Callable[..., Reply]) -> Callable[..., Reply]:
     return locations
 
 
-class InventoryStream:
-    """Reads the inventory table's stream from its start, filtered as the trigger filters it."""
+class InventoryStream(TableStream):
+    """The inventory table's stream, filtered like the events function's trigger (``reservation`` items)."""
 
     def __init__(self, stack: SimpleNamespace) -> None:
-        from infra.local.pollers import to_lambda_record
-
-        self._to_record = to_lambda_record
-        self._client = boto3.client(
-            "dynamodbstreams",
-            region_name=REGION,
-            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-        )
-        self.arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
-        shard = self._client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        self._iterator = self._client.get_shard_iterator(
-            StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-
-    def batch(self) -> dict[str, Any]:
-        response = self._client.get_records(ShardIterator=self._iterator)
-        self._iterator = response["NextShardIterator"]
-        records = []
-        for record in response["Records"]:
-            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
-            if any(i.get("type", {}).get("S") == "reservation" for i in images):
-                records.append(self._to_record(record, self.arn))
-        return {"Records": json.loads(json.dumps(records, default=str))}
+        super().__init__(stack.dynamodb, stack.table, ("reservation",))
 
 
 @pytest.fixture

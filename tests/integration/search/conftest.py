@@ -3,22 +3,19 @@ the search API handler with API Gateway events, and the indexer fed from moto's 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from infra.local.pollers import to_lambda_record
-from tests.conftest import REGION, build_api_event
+from tests.conftest import build_api_event
 from tests.integration.catalog.conftest import (  # noqa: F401 - fixtures re-exported for this suite
     call,
     product_body,
     published,
     reference,
 )
-from tests.support import Reply, reply_from
+from tests.support import Reply, TableStream, reply_from
 
 
 @pytest.fixture
@@ -42,32 +39,11 @@ def search_stack(search_env: None, catalog_stack: Any) -> Iterator[Any]:
     adapters.reset()
 
 
-class CatalogStream:
-    """Reads the catalog table's stream from its start, as the event source mapping delivers it."""
+class CatalogStream(TableStream):
+    """The catalog table's stream, filtered like the indexer's trigger (``product`` items)."""
 
     def __init__(self, stack: Any) -> None:
-        # The account-scoped endpoint botocore picks for stream ARNs is unknown to moto.
-        self._client = boto3.client(
-            "dynamodbstreams",
-            region_name=REGION,
-            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-        )
-        self.arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
-        shard = self._client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        self._iterator = self._client.get_shard_iterator(
-            StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-
-    def batch(self) -> dict[str, Any]:
-        """Records since the last batch whose old or new image is a ``product`` item (the trigger's filter)."""
-        response = self._client.get_records(ShardIterator=self._iterator)
-        self._iterator = response["NextShardIterator"]
-        records = []
-        for record in response["Records"]:
-            images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
-            if any(i.get("type", {}).get("S") == "product" for i in images):
-                records.append(to_lambda_record(record, self.arn))
-        return {"Records": json.loads(json.dumps(records, default=str))}
+        super().__init__(stack.dynamodb, stack.table, ("product",))
 
 
 @pytest.fixture
