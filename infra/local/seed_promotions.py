@@ -1,7 +1,7 @@
 """Seeds demo promotions, promo codes and gift certificates into the local promotions table.
 
 There is no admin API for promotions yet, so this writes the items the cart reads
-(layout: ``cart.adapters.promotions``) directly, through the same moto endpoint the functions use.
+(layout: ``pricing.domain.records``) directly, through the same moto endpoint the functions use.
 Every write is a put of a fixed item, so a second run changes nothing.
 
 * automatic: 5 % off orders from 20 000 UAH / 500 EUR; free standard shipping from 3 000 UAH / 75 EUR

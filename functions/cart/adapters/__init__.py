@@ -12,7 +12,7 @@ from typing import Any
 from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
 from cart.adapters.dynamo_projection import DynamoSkuProjection
 from cart.adapters.promotions import DynamoPromotions
-from cart.adapters.rates import ConfiguredTaxRates, carrier_quotes
+from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
 from cart.domain.changes import Lifetimes
 from cart.domain.lines import Limits
 from cart.domain.pricing import PricingPorts

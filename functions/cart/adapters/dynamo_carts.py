@@ -1,13 +1,5 @@
-"""The carts table: carts and the SKU facts projected from the catalog; stock read from inventory.
-
-==============  ======================  ========  =============================================
-item [type]     pk                      sk        what
-==============  ======================  ========  =============================================
-cart            GUEST#<sha256(token)>   CART      a guest cart (the token itself is never stored)
-cart            CUSTOMER#<sub>          CART      a signed-in customer's cart (one per customer)
-sku             SKU#<sku>               FACTS     the cart's read model of a catalog SKU
-product         PRODUCT#<id>            SKUS      which SKUs a product had at its last version
-==============  ======================  ========  =============================================
+"""The carts table (layout: ``cart.domain.records``): carts and the SKU facts projected from the
+catalog; stock read from inventory.
 
 Access patterns (no Scan, no index):
 
@@ -30,48 +22,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cart.domain.models import CartOwner, OwnerKind, SkuFacts, StoredCart
+from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from cart.domain.ports import CartRead, Stock, VersionConflict
+from cart.domain.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
 from inventory.domain.records import GSI as INVENTORY_GSI
 from inventory.domain.records import LOCATIONS_GSI_PK, stock_key
-from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.dynamo import deserialize
 
-CART_SK = "CART"
-FACTS_SK = "FACTS"
 BATCH_GET_LIMIT = 100
 LOCATIONS_TTL_S = 300.0
 
 
-def cart_key(owner: CartOwner) -> dict[str, dict[str, str]]:
-    prefix = "GUEST" if owner.kind is OwnerKind.GUEST else "CUSTOMER"
-    return {"pk": {"S": f"{prefix}#{owner.key}"}, "sk": {"S": CART_SK}}
-
-
-def facts_key(sku: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"SKU#{sku}"}, "sk": {"S": FACTS_SK}}
-
-
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def cart_item(owner: CartOwner, cart: StoredCart) -> dict[str, Any]:
-    key = {k: v["S"] for k, v in cart_key(owner).items()}
-    return serialize({**key, "type": "cart", **cart.model_dump(mode="json")})
-
-
-def _cart(item: dict[str, Any]) -> StoredCart:
-    plain = deserialize(item)
-    return StoredCart.model_validate({k: v for k, v in plain.items() if k in StoredCart.model_fields})
-
-
-def facts_from_item(item: dict[str, Any]) -> SkuFacts:
-    # ``status`` and ``product_version`` live beside the document so conditions can compare them.
-    plain = deserialize(item)
-    doc = json.loads(plain["doc"])
-    return SkuFacts.model_validate(
-        {**doc, "status": plain["status"], "product_version": plain["product_version"]}
-    )
 
 
 class InventoryStock:
@@ -153,7 +116,7 @@ class DynamoCartStore:
         cart, facts = None, {}
         for item in found.get(self.table, []):
             if item["sk"]["S"] == CART_SK:
-                cart = _cart(item)
+                cart = cart_from_item(item)
             else:
                 fact = facts_from_item(item)
                 facts[fact.sku] = fact
@@ -166,7 +129,7 @@ class DynamoCartStore:
         item = self._client.get_item(TableName=self.table, Key=cart_key(owner), ConsistentRead=True).get(
             "Item"
         )
-        return _cart(item) if item else None
+        return cart_from_item(item) if item else None
 
     def facts(self, skus: Sequence[str]) -> Mapping[str, SkuFacts]:
         unique = list(dict.fromkeys(skus))

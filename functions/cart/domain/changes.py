@@ -53,6 +53,20 @@ def new_cart(kind: OwnerKind, body: NewCart, now: datetime, lifetimes: Lifetimes
     )
 
 
+def reopened(closed: StoredCart, now: datetime, lifetimes: Lifetimes) -> StoredCart:
+    """A fresh, empty cart replacing a checked-out one, keeping its settings and version sequence.
+
+    The version carries on so that the conditional write over the closed cart holds, and so that an
+    ETag of the old cart can never match the new one.
+    """
+    body = NewCart(
+        currency=closed.currency,
+        destination_country=closed.destination_country,
+        shipping_method=closed.shipping_method,
+    )
+    return new_cart(closed.owner_kind, body, now, lifetimes).model_copy(update={"version": closed.version})
+
+
 def touched(cart: StoredCart, now: datetime, lifetimes: Lifetimes, **changes: object) -> StoredCart:
     """The next version of ``cart`` with ``changes``, its TTL pushed out from ``now``."""
     return cart.model_copy(

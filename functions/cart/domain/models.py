@@ -33,6 +33,7 @@ class OwnerKind(StrEnum):
 class CartStatus(StrEnum):
     OPEN = "open"
     MERGED = "merged"  # a guest cart whose lines went into a customer cart at sign-in
+    CHECKED_OUT = "checked_out"  # became an order; a customer's next write opens a fresh cart over it
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class StoredCart(Strict):
     updated_at: str
     expires_at: int = Field(description="Epoch seconds; the table's TTL attribute")
     merged_into: str | None = None
+    # Set by checkout's order transaction (``cart.domain.records.close_cart_item``).
+    order_id: str | None = None
+    checkout_ref: str | None = None
+    checked_out_at: str | None = None
 
     def line(self, sku: str) -> Line | None:
         return next((line for line in self.lines if line.sku == sku), None)

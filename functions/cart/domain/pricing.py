@@ -38,6 +38,7 @@ from shop_kernel.errors import ValidationFailed
 from shop_kernel.locale import localise
 
 CODE_FIELDS = ("promo_codes", "gift_certificates")
+PICKUP_METHOD = "pickup"
 
 
 class FactsPriceBook:
@@ -84,7 +85,8 @@ def pricing_input(cart: StoredCart, skus: Sequence[str] | None = None) -> Cart:
             if wanted is None or line.sku in wanted
         ],
         destination_country=cart.destination_country,
-        shipping_method=cart.shipping_method,
+        # Collected in a store: no carrier delivers it, so the ``pickup`` rule prices it, not the method.
+        shipping_method=PICKUP_METHOD if cart.pickup_location_id else cart.shipping_method,
         promo_codes=list(cart.promo_codes),
         gift_certificates=list(cart.gift_certificates),
     )

@@ -54,14 +54,26 @@ class CartService:
 
     # --- writes ---------------------------------------------------------------------------------
 
-    def create(self, owner: CartOwner, body: NewCart) -> StoredCart:
+    def create(self, owner: CartOwner, body: NewCart, replacing: StoredCart | None = None) -> StoredCart:
+        """A new cart; ``replacing`` is the owner's checked-out cart it takes the place of."""
         cart = changes.new_cart(owner.kind, body, self.clock.now(), self.lifetimes)
-        cart = changes.touched(cart, self.clock.now(), self.lifetimes)
+        expected = replacing.version if replacing is not None else 0
+        cart = changes.touched(
+            cart.model_copy(update={"version": expected}), self.clock.now(), self.lifetimes
+        )
         try:
-            self.store.save(owner, cart, 0)
+            self.store.save(owner, cart, expected)
         except VersionConflict as exc:
             raise Conflict("a cart exists already: add to it, or sign in to merge") from exc
         return cart
+
+    def open_customer_cart(self, owner: CartOwner, body: NewCart) -> tuple[StoredCart, bool]:
+        """The customer's open cart (False) or a new one (True), replacing one that became an order."""
+        existing = self.store.get(owner)
+        if existing is not None and existing.status is CartStatus.OPEN:
+            return existing, False
+        replacing = existing if existing is not None and existing.status is CartStatus.CHECKED_OUT else None
+        return self.create(owner, body, replacing), True
 
     def _write(
         self,
@@ -93,9 +105,13 @@ class CartService:
     def _writable(self, owner: CartOwner, cart: StoredCart | None, create: bool) -> StoredCart:
         if cart is not None and cart.status is CartStatus.OPEN:
             return cart
-        if cart is None and create and owner.kind is OwnerKind.CUSTOMER:
-            # A customer's first write opens their cart; its version 0 means "must not exist yet".
-            return changes.new_cart(owner.kind, NewCart(), self.clock.now(), self.lifetimes)
+        if create and owner.kind is OwnerKind.CUSTOMER:
+            if cart is None:
+                # A customer's first write opens their cart; its version 0 means "must not exist yet".
+                return changes.new_cart(owner.kind, NewCart(), self.clock.now(), self.lifetimes)
+            if cart.status is CartStatus.CHECKED_OUT:
+                # The last cart became an order: the next purchase starts from an empty cart.
+                return changes.reopened(cart, self.clock.now(), self.lifetimes)
         raise no_cart()
 
     def add_line(self, owner: CartOwner, body: AddLine, if_match: int | None = None) -> StoredCart:
@@ -177,8 +193,13 @@ class CartService:
                 if mine is not None and guest_cart.merged_into == mine.id:
                     return Merged(mine, guest_cart, (), ())
                 raise no_cart()
+            if guest_cart.status is not CartStatus.OPEN:
+                raise no_cart()  # it became an order: nothing left to merge
+            base = mine
+            if mine is not None and mine.status is not CartStatus.OPEN:
+                base = changes.reopened(mine, self.clock.now(), self.lifetimes)
             facts = self.store.facts([line.sku for line in guest_cart.lines])
-            merged = changes.merge(mine, guest_cart, facts, self.limits, self.clock.now(), self.lifetimes)
+            merged = changes.merge(base, guest_cart, facts, self.limits, self.clock.now(), self.lifetimes)
             try:
                 self.store.save_merge(
                     customer,

@@ -55,11 +55,8 @@ def create_guest_cart(body: NewCart):
 def create_customer_cart(body: NewCart):
     """Opens the signed-in customer's cart; when one is open already, answers it unchanged."""
     ships_to(body.destination_country)
-    owner = customer_owner(router)
-    existing = service().store.get(owner)
-    if existing is not None:
-        return cart_response(existing)
-    return cart_response(service().create(owner, body), 201)
+    cart, created = service().open_customer_cart(customer_owner(router), body)
+    return cart_response(cart, 201 if created else 200)
 
 
 def _routes(base: str, owner_of: Callable[[Router], CartOwner], tag: str) -> None:

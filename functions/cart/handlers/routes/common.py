@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from cart.adapters import clock, pricing_ports, store
-from cart.adapters.rates import TAX_RATES
+from pricing.domain.rates import TAX_RATES
 from cart.domain.models import CartOwner, OwnerKind, StoredCart
 from cart.domain.pricing import customer_for, preview, price_for_display
 from cart.domain.tokens import TOKEN_HEADER, checked_token, token_hash

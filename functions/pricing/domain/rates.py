@@ -1,9 +1,11 @@
 """Tax rates per destination country and the shipping rules table, as configuration data.
 
+Shared by the cart (what the shopper sees) and checkout (what the order charges), so both price alike.
+
 Rates in basis points (2000 = 20 %), the standard and the reduced rate, and whether that market shows
 consumer prices with tax included (every EU market and Ukraine do; the US adds sales tax on top).
 Shipping: a flat rate inside Ukraine and a weight/zone table for the EU and the rest of the world, each
-priced in UAH, EUR and USD. A rates change is a code change, reviewed and deployed like one.
+priced in UAH, EUR and USD; collecting an order in a store (``pickup``) is free. A rates change is a code change, reviewed and deployed like one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def _prices(uah: int, eur: int, usd: int) -> tuple[Money, ...]:
 
 
 SHIPPING_RULES = (
+    # Store pickup (the cart's pickup_location_id): free in every market, transfers are ours to pay.
+    ShippingRule(method="pickup", zone="store", rate=FlatRate(prices=_prices(0, 0, 0))),
     ShippingRule(
         method="standard",
         zone="ua",

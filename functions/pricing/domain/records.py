@@ -1,0 +1,153 @@
+"""The promotions table's item layout, and the writes checkout makes when an order redeems codes.
+
+============================  =====================  =========================================
+pk                            sk                     what
+============================  =====================  =========================================
+PROMOTION                     <promotion id>         a promotion (``doc``: ``pricing.domain.Promotion``)
+CODE#<CODE>                   CODE                   a promo code (``doc``) and ``uses`` so far
+CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of the code
+GIFT#<CODE>                   GIFT                   a gift certificate: ``balance`` (minor units),
+                                                     ``currency``, ``expires_at`` (ISO, optional)
+GIFT#<CODE>                   TXN#<order id>         one debit of the certificate by an order
+============================  =====================  =========================================
+
+The cart only reads (``cart.adapters.promotions``). Checkout puts ``code_redemption_items`` and
+``gift_debit_items`` into its order transaction: ``uses = uses + 1`` only while ``uses < :limit`` (for
+the code and for the customer), ``balance = balance - :amount`` only while the balance is still the one
+priced. A failed condition means another order was faster: the whole order is refused (409) and nothing
+is counted. Pure data in the attribute-value form botocore sends; no SDK, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from pricing.domain.models import CodeRedemption, GiftCertificateRedemption
+from pricing.domain.ports import CodeUsage, GiftCertificate
+from pricing.domain.promotions import PromoCode, Promotion
+from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.money import Money
+
+PROMOTIONS_PK = "PROMOTION"
+CODE_SK = "CODE"
+GIFT_SK = "GIFT"
+_PROMOTION: TypeAdapter[Promotion] = TypeAdapter(Promotion)
+
+
+def code_key(code: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"CODE#{code}"}, "sk": {"S": CODE_SK}}
+
+
+def use_key(code: str, customer_key: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"CODE#{code}"}, "sk": {"S": f"USE#{customer_key}"}}
+
+
+def gift_key(code: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"GIFT#{code}"}, "sk": {"S": GIFT_SK}}
+
+
+def promotion_key(promotion_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": PROMOTIONS_PK}, "sk": {"S": promotion_id}}
+
+
+def promotion_from_item(item: dict[str, Any]) -> Promotion:
+    return _PROMOTION.validate_json(deserialize(item)["doc"])
+
+
+def promo_code_from_item(item: dict[str, Any]) -> PromoCode:
+    return PromoCode.model_validate_json(deserialize(item)["doc"])
+
+
+def usage_from_items(items: Iterable[dict[str, Any]], code: str, customer_key: str | None) -> CodeUsage:
+    """The code's global count and this customer's, from whichever of their two items exist."""
+    total = by_customer = 0
+    for raw in items:
+        item = deserialize(raw)
+        if item["pk"] != f"CODE#{code}":
+            continue
+        if item["sk"] == CODE_SK:
+            total = int(item.get("uses", 0))
+        elif customer_key is not None and item["sk"] == f"USE#{customer_key}":
+            by_customer = int(item.get("uses", 0))
+    return CodeUsage(total=total, by_customer=by_customer)
+
+
+def gift_certificate_from_item(code: str, item: dict[str, Any]) -> GiftCertificate:
+    plain = deserialize(item)
+    return GiftCertificate(
+        code=code,
+        balance=Money.of(int(plain["balance"]), plain["currency"]),
+        expires_at=datetime.fromisoformat(plain["expires_at"]) if plain.get("expires_at") else None,
+    )
+
+
+def _count_use(table: str, key: dict[str, Any], limit: int | None, extra_set: str = "") -> dict[str, Any]:
+    values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}}
+    condition = "attribute_exists(pk)" if key["sk"]["S"] == CODE_SK else None
+    if limit is not None:
+        values[":limit"] = {"N": str(limit)}
+        bounded = "(attribute_not_exists(uses) OR uses < :limit)"
+        condition = f"{condition} AND {bounded}" if condition else bounded
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": key,
+        "UpdateExpression": "SET uses = if_not_exists(uses, :zero) + :one" + extra_set,
+        "ExpressionAttributeValues": values,
+    }
+    if condition:
+        update["ConditionExpression"] = condition
+    return {"Update": update}
+
+
+def code_redemption_items(table: str, redemption: CodeRedemption) -> list[dict[str, Any]]:
+    """Count one use of the code, and one by the customer when per-customer uses are tracked."""
+    items = [_count_use(table, code_key(redemption.code), redemption.usage_limit)]
+    if redemption.customer_key is not None:
+        entry = _count_use(
+            table,
+            use_key(redemption.code, redemption.customer_key),
+            redemption.per_customer_limit,
+            ", #type = :use",
+        )
+        entry["Update"]["ExpressionAttributeNames"] = {"#type": "type"}
+        entry["Update"]["ExpressionAttributeValues"][":use"] = {"S": "code_use"}
+        items.append(entry)
+    return items
+
+
+def gift_debit_items(
+    table: str, redemption: GiftCertificateRedemption, order_id: str, at: str
+) -> list[dict[str, Any]]:
+    """Debit the certificate if its balance is still the one priced, and record the debit by order."""
+    debit = {
+        "Update": {
+            "TableName": table,
+            "Key": gift_key(redemption.code),
+            "UpdateExpression": "SET balance = balance - :amount, updated_at = :at",
+            "ConditionExpression": "balance = :expected AND currency = :currency",
+            "ExpressionAttributeValues": {
+                ":amount": {"N": str(redemption.amount.amount)},
+                ":expected": {"N": str(redemption.expected_balance.amount)},
+                ":currency": {"S": redemption.amount.currency},
+                ":at": {"S": at},
+            },
+        }
+    }
+    entry = serialize(
+        {
+            "pk": f"GIFT#{redemption.code}",
+            "sk": f"TXN#{order_id}",
+            "type": "gift_debit",
+            "order_id": order_id,
+            "amount": redemption.amount.amount,
+            "currency": redemption.amount.currency,
+            "balance_after": redemption.expected_balance.amount - redemption.amount.amount,
+            "at": at,
+        }
+    )
+    ledger = {"Put": {"TableName": table, "Item": entry, "ConditionExpression": "attribute_not_exists(pk)"}}
+    return [debit, ledger]
