@@ -13,6 +13,7 @@ from types import FrameType
 from infra.local import DEFAULT_STAGE
 from infra.local.moto_server import PortInUse
 from infra.local.runner import LocalStack, Options
+from infra.local.stripe_wiring import StripeSetupError
 from infra.local.tokens import DEFAULT_TTL_S, issue_token
 from infra.resources import COGNITO_GROUPS
 
@@ -21,10 +22,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start moto, the local API and the pollers; seed the demo catalog")
+    run = commands.add_parser(
+        "run", help="start moto, the Stripe stand-in, the local API and the pollers; seed the demo catalog"
+    )
     run.add_argument("--stage", default=DEFAULT_STAGE)
     run.add_argument("--api-port", type=int, default=None, help="default 3000 (or a free port if busy)")
     run.add_argument("--moto-port", type=int, default=None, help="default 5000 (or a free port if busy)")
+    run.add_argument(
+        "--stripe-port",
+        type=int,
+        default=None,
+        help="the Stripe stand-in's; default 12111 (or a free port if busy)",
+    )
     run.add_argument("--no-seed", action="store_true", help="start with empty tables")
     run.add_argument("--seed-products", type=int, default=240, help="how many demo products to seed")
     run.add_argument(
@@ -61,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         stage=args.stage,
         api_port=args.api_port,
         moto_port=args.moto_port,
+        stripe_port=args.stripe_port,
         seed=not args.no_seed,
         seed_products=args.seed_products,
         print_event_log=not args.keep_event_log,
@@ -76,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
             if not announced and not seeding.is_alive():
                 print(stack.banner(), flush=True)
                 announced = True
-    except PortInUse as exc:
+    except (PortInUse, StripeSetupError) as exc:
         logging.getLogger("infra.local").error("%s", exc)
         return 2
     finally:

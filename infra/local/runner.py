@@ -1,8 +1,10 @@
 """Assembles the local stack in order and takes it down in reverse.
 
-start: moto server -> provision (from the specs) -> function environments and handlers -> pollers ->
-local API -> demo catalog seed. stop: API -> pollers -> moto. A function whose handler cannot be imported
-is reported (log and ``/health``) and its routes answer 502, so the rest of the stack still runs.
+start: moto server -> provision (from the specs) -> the API's port -> Stripe (the stand-in, its key and
+webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments
+and handlers -> pollers -> local API -> demo catalog seed. stop: API -> pollers -> Stripe -> moto. A
+function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
+so the rest of the stack still runs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from infra.local.functions import LocalFunction, apply_environment
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoServer, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import provision
+from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
 from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS
 
@@ -39,6 +42,7 @@ class Options:
     stage: str = DEFAULT_STAGE
     api_port: int | None = None
     moto_port: int | None = None
+    stripe_port: int | None = None
     seed: bool = True
     seed_products: int = 240
     print_event_log: bool = True
@@ -49,6 +53,7 @@ class LocalStack:
         self.options = options
         self.moto: MotoServer | None = None
         self.api: LocalApi | None = None
+        self.stripe: LocalStripe | None = None
         self.resources: dict[str, Any] = {}
         self.functions: dict[str, LocalFunction] = {}
         self.failed_functions: dict[str, str] = {}
@@ -61,11 +66,14 @@ class LocalStack:
         self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto.start()
         self.resources = provision(stage)
+        # Chosen before Stripe starts: the stand-in sends its webhooks to this port.
+        api_port = choose_port(self.options.api_port, DEFAULT_API_PORT, "the API")
+        self.stripe = start_stripe(stage, api_port, self.options.stripe_port)
         apply_environment(stage, FUNCTIONS)
         self._load_functions()
         self._start_pollers()
         gateway = LocalGateway(stage, self.functions, health=self.health)
-        self.api = LocalApi(gateway, choose_port(self.options.api_port, DEFAULT_API_PORT, "the API"))
+        self.api = LocalApi(gateway, api_port)
         self.api.start()
         log.info("local API on %s", self.api.url)
 
@@ -150,6 +158,7 @@ class LocalStack:
             "seed": self.seed_state,
             "functions": functions,
             "moto": self.moto.url if self.moto else None,
+            "stripe": self.stripe.describe() if self.stripe else None,
             "eventBus": self.resources.get("event_bus", {}).get("name"),
         }
 
@@ -159,6 +168,9 @@ class LocalStack:
             self.api.stop()
         for poller in self.pollers:
             poller.stop()
+        # After the pollers: a consumer still running may call Stripe.
+        if self.stripe is not None:
+            self.stripe.stop()
         if self.moto is not None:
             self.moto.stop()
         log.info("local stack stopped")
@@ -178,6 +190,7 @@ class LocalStack:
                 f"  OpenAPI        {api}/openapi.json",
                 f"  Health         {api}/health",
                 f"  moto dashboard {self.moto.url}/moto-api/",
+                *self._stripe_banner(),
                 "",
                 "Try:",
                 f"  curl -s {api}/{public}/categories",
@@ -187,6 +200,25 @@ class LocalStack:
                 "",
                 f"  AWS CLI against moto: AWS_ENDPOINT_URL={self.moto.url} AWS_ACCESS_KEY_ID=testing "
                 "AWS_SECRET_ACCESS_KEY=testing aws --region eu-west-1 dynamodb list-tables",
+                *self._stripe_try(),
                 "",
             ]
         )
+
+    def _stripe_banner(self) -> list[str]:
+        if self.stripe is None:
+            return []
+        if self.stripe.url is None:
+            return [f"  Stripe         test mode (stripe listen --forward-to {self.stripe.webhook_url})"]
+        return [f"  Stripe         {self.stripe.url} (stand-in; webhooks to {self.stripe.webhook_url})"]
+
+    def _stripe_try(self) -> list[str]:
+        if self.stripe is None or self.stripe.url is None:
+            return []
+        # The stand-in's helper, not Stripe's API: what Stripe.js does in the shopper's browser.
+        return [
+            "",
+            "  Pay for a checkout as the shopper's browser would (pm_card_de, pm_card_chargeDeclined, ...):",
+            f"  curl -s -X POST {self.stripe.url}/_standin/payment_intents/<pi id>/simulate "
+            '-d \'{"payment_method": "pm_card_visa"}\'',
+        ]

@@ -291,11 +291,9 @@ class StripeApi:
     ) -> Response:
         try:
             text = body.decode() if body else ""
-            params = (
-                json.loads(text)
-                if text and "json" in headers.get("content-type", "")
-                else parse_form(text or query)
-            )
+            # A JSON object is read as JSON whatever the Content-Type: `curl -d '{...}'` says form.
+            is_json = "json" in headers.get("content-type", "") or text.lstrip().startswith("{")
+            params = json.loads(text) if text and is_json else parse_form(text or query)
         except (ValueError, StripeError) as exc:
             return Response(
                 400, {"error": {"type": "invalid_request_error", "message": f"unreadable body: {exc}"}}
@@ -313,7 +311,8 @@ class StripeApi:
         )
 
     def _simulate(self, match: re.Match[str], params: dict[str, Any]) -> Response:
-        """The shopper's browser confirming with Stripe.js: a test card, then the 3-D Secure challenge."""
+        """The shopper's browser confirming with Stripe.js: a test card (with the ``billing_details`` the
+        payment form collected, as Stripe Elements sends them), then the 3-D Secure challenge."""
         intent_id = match.group(1)
         intent = self.ledger.retrieve_payment_intent(intent_id)
         secret = params.get("client_secret")
@@ -330,9 +329,10 @@ class StripeApi:
                 raise StripeError(400, "three_d_secure must be complete or fail", param="three_d_secure")
             return Response(200, self.ledger.authenticate(intent_id, outcome == "complete", caller))
         confirm = {"payment_method": str(params.get("payment_method") or "pm_card_visa")}
-        return Response(
-            200, self.ledger.confirm_payment_intent(intent_id, confirm, caller, from_browser=True)
+        confirmed = self.ledger.confirm_payment_intent(
+            intent_id, confirm, caller, from_browser=True, billing_details=params.get("billing_details")
         )
+        return Response(200, confirmed)
 
     def _resend(self, match: re.Match[str], params: dict[str, Any]) -> Response:
         event = self.ledger.retrieve_event(match.group(1))

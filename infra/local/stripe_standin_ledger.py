@@ -80,6 +80,20 @@ PI_CAPTURE_PARAMS = (
 PI_CANCEL_PARAMS = ("cancellation_reason",)
 REFUND_CREATE_PARAMS = ("payment_intent", "charge", "amount", "reason", "metadata", "instructions_email")
 SUPPORTED_METHOD_TYPES = ("card", "link")
+# What a charge's payment_method_details.card copies from the PaymentMethod (fraud screening reads
+# fingerprint and country).
+CHARGE_CARD_FIELDS = (
+    "brand",
+    "country",
+    "exp_month",
+    "exp_year",
+    "fingerprint",
+    "funding",
+    "last4",
+    "wallet",
+)
+BILLING_FIELDS = ("address", "email", "name", "phone")
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 EXPANDABLE_PREFIXES = {"pi_": "payment_intents", "ch_": "charges", "re_": "refunds", "pm_": "payment_methods"}
 
 
@@ -286,23 +300,46 @@ class StripeLedger:
             return copy.deepcopy(intent)
 
     def confirm_payment_intent(
-        self, intent_id: str, raw: dict[str, Any], caller: Caller, *, from_browser: bool = False
+        self,
+        intent_id: str,
+        raw: dict[str, Any],
+        caller: Caller,
+        *,
+        from_browser: bool = False,
+        billing_details: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """``billing_details``: what the browser's payment form collected (Stripe Elements sends it)."""
         params = Params(raw, PI_CONFIRM_PARAMS)
         with self._lock:
-            return self._confirm(self._intent(intent_id), params, caller, from_browser=from_browser)
+            return self._confirm(
+                self._intent(intent_id),
+                params,
+                caller,
+                from_browser=from_browser,
+                billing_details=billing_details,
+            )
 
     def _confirm(
-        self, intent: dict[str, Any], params: Params, caller: Caller, *, from_browser: bool
+        self,
+        intent: dict[str, Any],
+        params: Params,
+        caller: Caller,
+        *,
+        from_browser: bool,
+        billing_details: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if intent["status"] not in OPEN_STATUSES:
             raise invalid_state(
                 f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}."
             )
+        # Checked before a PaymentMethod is made, so a refused form leaves nothing behind.
+        billing = normalise_billing_details(billing_details) if billing_details is not None else None
         pm_token = params.text("payment_method")
         payment_method = self._payment_method(pm_token) if pm_token else None
         if payment_method is None and intent["payment_method"]:
             payment_method = self.payment_methods[intent["payment_method"]]
+        if payment_method is not None and billing is not None:
+            payment_method["billing_details"] = billing
         if payment_method is None:
             raise StripeError(
                 400,
@@ -384,7 +421,8 @@ class StripeLedger:
             "amount_captured": 0,
             "amount_refunded": 0,
             "balance_transaction": None,
-            "billing_details": payment_method["billing_details"],
+            # The charge keeps the details as they were when it was made, as in Stripe.
+            "billing_details": copy.deepcopy(payment_method["billing_details"]),
             "captured": False,
             "created": self._now(),
             "currency": intent["currency"],
@@ -406,8 +444,9 @@ class StripeLedger:
             "payment_method": payment_method["id"],
             "payment_method_details": {
                 "card": {
-                    key: payment_method["card"][key]
-                    for key in ("brand", "last4", "exp_month", "exp_year", "funding", "country")
+                    **{key: payment_method["card"][key] for key in CHARGE_CARD_FIELDS},
+                    "network": payment_method["card"]["brand"],
+                    "three_d_secure": None,
                 },
                 "type": "card",
             },
@@ -659,14 +698,18 @@ class StripeLedger:
         method: dict[str, Any] = {
             "id": new_id("pm"),
             "object": "payment_method",
-            "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+            "billing_details": normalise_billing_details({}),
             "card": {
                 "brand": card.brand,
-                "country": "US",
+                "country": card.country,
+                "display_brand": card.brand,
                 "exp_month": 12,
                 "exp_year": 2034,
+                "fingerprint": card.fingerprint,
                 "funding": card.funding,
                 "last4": card.last4,
+                "networks": {"available": [card.brand], "preferred": None},
+                "wallet": None,
             },
             "created": now,
             "customer": None,
@@ -689,6 +732,54 @@ class StripeLedger:
                 if collection is not None:
                     obj[field] = copy.deepcopy(getattr(self, collection)[value])
             return obj
+
+
+def normalise_billing_details(raw: Any) -> dict[str, Any]:
+    """Stripe's ``billing_details`` from what the payment form sent: every key present (null when not
+    given), ``address`` null when empty, the country as an upper-case ISO code; unknown keys refused."""
+    _known_keys(raw, BILLING_FIELDS, "billing_details")
+    details: dict[str, Any] = {
+        name: _optional_string(raw, name, "billing_details") for name in BILLING_FIELDS if name != "address"
+    }
+    address = raw.get("address")
+    details["address"] = _address(address) if address else None
+    return dict(sorted(details.items()))
+
+
+def _address(raw: Any) -> dict[str, Any]:
+    param = "billing_details[address]"
+    _known_keys(raw, ADDRESS_FIELDS, param)
+    address = {name: _optional_string(raw, name, param) for name in ADDRESS_FIELDS}
+    country = address["country"]
+    if country is not None:
+        if len(country) != 2 or not country.isalpha():
+            raise StripeError(
+                400,
+                f"Country '{country}' is unknown. Try using a 2-character alphanumeric country code instead, such as 'US', 'EG', or 'GB'.",
+                param=f"{param}[country]",
+            )
+        address["country"] = country.upper()
+    return address
+
+
+def _known_keys(raw: Any, names: tuple[str, ...], param: str) -> None:
+    if not isinstance(raw, dict):
+        raise StripeError(400, f"Invalid hash: {param}", param=param)
+    for key in raw:
+        if key not in names:
+            raise StripeError(
+                400,
+                f"Received unknown parameter: {param}[{key}]",
+                code="parameter_unknown",
+                param=f"{param}[{key}]",
+            )
+
+
+def _optional_string(raw: dict[str, Any], name: str, param: str) -> str | None:
+    value = raw.get(name)
+    if value is not None and not isinstance(value, str):
+        raise StripeError(400, f"Invalid string: {value!r}", param=f"{param}[{name}]")
+    return value or None
 
 
 def _type_matches(event_type: str, wanted: set[str]) -> bool:

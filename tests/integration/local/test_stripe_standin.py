@@ -729,3 +729,216 @@ def test_webhook_endpoint_can_be_set_after_start(receiver: WebhookReceiver) -> N
     stripe.Webhook.construct_event(
         receiver.received[0].body, receiver.received[0].signature, config["webhook_secret"]
     )
+
+
+# ---- what fraud screening reads: fingerprint, issuing country, billing details, currencies ------------
+
+
+def confirmed_with(
+    standin: StripeStandin, client: stripe.StripeClient, card: str, **extra: Any
+) -> tuple[stripe.PaymentMethod, stripe.Charge]:
+    """A manual-capture intent paid in the browser with ``card``: its PaymentMethod and charge."""
+    intent = client.v1.payment_intents.create(
+        params={"amount": 2500, "currency": "eur", "capture_method": "manual"}
+    )
+    answer = simulate(standin, intent.id, payment_method=card, **extra)
+    assert answer.status_code == 200, answer.text
+    paid = client.v1.payment_intents.retrieve(intent.id)
+    return (
+        client.v1.payment_methods.retrieve(str(paid.payment_method)),
+        client.v1.charges.retrieve(str(paid.latest_charge)),
+    )
+
+
+def card_of(method: stripe.PaymentMethod) -> stripe.PaymentMethod.Card:
+    assert method.card is not None
+    return method.card
+
+
+def test_the_same_card_always_has_the_same_fingerprint_on_its_method_and_charge(
+    standin: StripeStandin, client: stripe.StripeClient
+) -> None:
+    # GIVEN payments with the same test card twice, and with other cards (three of them end in 0002)
+    # WHEN their PaymentMethods and charges are read
+    first_method, first_charge = confirmed_with(standin, client, "pm_card_visa")
+    second_method, second_charge = confirmed_with(standin, client, "pm_card_visa")
+    others = [
+        card_of(confirmed_with(standin, client, card)[0])
+        for card in ("pm_card_mastercard", "pm_card_nl", "pm_card_cz")
+    ]
+    declined = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "eur", "allowed_payment_method_types": ["card"]}
+    )
+    with pytest.raises(stripe.CardError) as refused:
+        client.v1.payment_intents.confirm(declined.id, params={"payment_method": "pm_card_chargeDeclined"})
+    error: Any = refused.value.json_body
+    declined_card = error["error"]["payment_method"]["card"]
+    # THEN a card has one fingerprint, shaped like Stripe's, on every PaymentMethod made from it and on
+    # its charges; different cards differ even when their last4 is the same
+    fingerprint = card_of(first_method).fingerprint
+    assert fingerprint is not None
+    assert len(fingerprint) == 16
+    assert fingerprint.isalnum()
+    assert first_method.id != second_method.id
+    assert card_of(second_method).fingerprint == fingerprint
+    for charge in (first_charge, second_charge):
+        assert charge.payment_method_details is not None
+        assert charge.payment_method_details.card is not None
+        assert charge.payment_method_details.card.fingerprint == fingerprint
+    assert {declined_card["last4"], others[1].last4, others[2].last4} == {"0002"}
+    fingerprints = {fingerprint, declined_card["fingerprint"], *(card.fingerprint for card in others)}
+    assert len(fingerprints) == 5
+
+
+@pytest.mark.parametrize(
+    ("card", "country", "last4"),
+    [
+        ("pm_card_visa", "US", "4242"),
+        ("pm_card_de", "DE", "0016"),
+        ("pm_card_fr", "FR", "0003"),
+        ("pm_card_gb", "GB", "0000"),
+        ("pm_card_pl", "PL", "0005"),
+        ("pm_card_es", "ES", "0007"),
+    ],
+)
+def test_international_cards_carry_their_issuing_country(
+    standin: StripeStandin, client: stripe.StripeClient, card: str, country: str, last4: str
+) -> None:
+    # GIVEN one of Stripe's country test cards
+    # WHEN the shopper pays with it
+    method, charge = confirmed_with(standin, client, card)
+    # THEN the PaymentMethod and the charge name the issuing country
+    assert method.card is not None
+    assert (method.card.country, method.card.last4, method.card.brand) == (country, last4, "visa")
+    assert charge.payment_method_details is not None
+    details = charge.payment_method_details.card
+    assert details is not None
+    assert (details.country, details.last4, details.network) == (country, last4, "visa")
+
+
+def test_billing_details_from_the_payment_form_reach_the_method_the_charge_and_the_webhook(
+    standin: StripeStandin, client: stripe.StripeClient, receiver: WebhookReceiver
+) -> None:
+    # GIVEN a shopper in Ukraine paying with a German card, as the payment form collects it
+    billing = {
+        "name": "Olena Kovalenko",
+        "email": "olena@example.com",
+        "address": {"country": "ua", "city": "Kyiv", "postal_code": "01001"},
+    }
+    # WHEN the browser confirms with the card and the billing details
+    method, charge = confirmed_with(standin, client, "pm_card_de", billing_details=billing)
+    assert standin.wait_for_webhooks(5)
+    succeeded = receiver.of_type("charge.succeeded")[-1].event()["data"]["object"]
+    # THEN they are on the PaymentMethod and the charge in Stripe's shape, next to the card's country
+    expected = {
+        "address": {
+            "city": "Kyiv",
+            "country": "UA",
+            "line1": None,
+            "line2": None,
+            "postal_code": "01001",
+            "state": None,
+        },
+        "email": "olena@example.com",
+        "name": "Olena Kovalenko",
+        "phone": None,
+    }
+    assert method.billing_details.to_dict() == expected
+    assert charge.billing_details.to_dict() == expected
+    assert succeeded["billing_details"] == expected
+    assert succeeded["payment_method_details"]["card"]["country"] == "DE"
+
+
+def test_a_payment_without_billing_details_has_them_all_null(
+    standin: StripeStandin, client: stripe.StripeClient
+) -> None:
+    # GIVEN / WHEN a payment confirmed with only a card
+    method, charge = confirmed_with(standin, client, "pm_card_visa")
+    # THEN every billing field is there, null, as Stripe answers
+    empty = {"address": None, "email": None, "name": None, "phone": None}
+    assert method.billing_details.to_dict() == empty
+    assert charge.billing_details.to_dict() == empty
+
+
+@pytest.mark.parametrize(
+    ("billing", "param"),
+    [
+        ({"nickname": "o"}, "billing_details[nickname]"),
+        ({"address": {"country": "Ukraine"}}, "billing_details[address][country]"),
+        ({"address": {"county": "Kyiv"}}, "billing_details[address][county]"),
+        ({"name": 7}, "billing_details[name]"),
+    ],
+)
+def test_malformed_billing_details_are_refused_and_leave_the_intent_open(
+    standin: StripeStandin, client: stripe.StripeClient, billing: dict[str, Any], param: str
+) -> None:
+    # GIVEN an open PaymentIntent
+    intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
+    # WHEN the browser sends billing details Stripe would not take
+    answer = requests.post(
+        f"{standin.url}/_standin/payment_intents/{intent.id}/simulate",
+        json={"payment_method": "pm_card_visa", "billing_details": billing},
+        timeout=5,
+    )
+    # THEN 400 naming the parameter, and nothing was charged
+    assert answer.status_code == 400
+    assert answer.json()["error"]["param"] == param
+    assert client.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"
+
+
+def test_simulate_reads_a_json_body_sent_as_curl_sends_it(
+    standin: StripeStandin, client: stripe.StripeClient
+) -> None:
+    # GIVEN an open PaymentIntent
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "eur", "capture_method": "manual"}
+    )
+    # WHEN the banner's `curl -d '{...}'` posts JSON labelled as a form
+    answer = requests.post(
+        f"{standin.url}/_standin/payment_intents/{intent.id}/simulate",
+        data='{"payment_method": "pm_card_fr"}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=5,
+    )
+    # THEN it is read as JSON
+    assert answer.status_code == 200, answer.text
+    paid = client.v1.payment_intents.retrieve(intent.id)
+    method = client.v1.payment_methods.retrieve(str(paid.payment_method))
+    assert paid.status == "requires_capture"
+    assert method.card is not None
+    assert method.card.country == "FR"
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount"), [("UAH", 125_000), ("uah", 2000), ("PLN", 200), ("CZK", 1500), ("RON", 4999)]
+)
+def test_intents_in_the_shops_eastern_european_currencies_authorise_and_capture(
+    client: stripe.StripeClient, currency: str, amount: int
+) -> None:
+    # GIVEN a manual-capture PaymentIntent in the currency
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": currency,
+            "capture_method": "manual",
+            "allowed_payment_method_types": ["card"],
+        }
+    )
+    # WHEN it is authorised and captured
+    client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
+    captured = client.v1.payment_intents.capture(intent.id)
+    # THEN the currency is kept, lower-cased, as Stripe does
+    assert (captured.currency, captured.status, captured.amount_received) == (
+        currency.lower(),
+        "succeeded",
+        amount,
+    )
+
+
+def test_a_uah_amount_below_stripes_minimum_is_refused(client: stripe.StripeClient) -> None:
+    # GIVEN / WHEN an intent for 19.99 UAH
+    with pytest.raises(stripe.InvalidRequestError) as too_small:
+        client.v1.payment_intents.create(params={"amount": 1999, "currency": "uah"})
+    # THEN Stripe's error, worded in the currency
+    assert (too_small.value.code, too_small.value.param) == ("amount_too_small", "amount")
+    assert "20.00 uah" in str(too_small.value)
