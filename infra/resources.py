@@ -19,7 +19,8 @@ CONTEXTS: tuple[str, ...] = (
     "search",
     "inventory",
     "cart",
-)  # grows with each bounded context: search, cart, checkout, ...
+    "checkout",
+)  # grows with each bounded context
 COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
 
 
@@ -45,10 +46,16 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class SecretSpec:
-    """A Secrets Manager secret with a generated value (the local stack generates one too)."""
+    """A Secrets Manager secret with a generated value (the local stack generates one too).
+
+    ``external``: the value belongs to another system (a Stripe key, a webhook signing secret). The
+    generated value is a placeholder an operator replaces after the first deployment; rotation happens
+    in that system, then here.
+    """
 
     name: str
     description: str
+    external: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,24 @@ class FunctionSpec:
     schedule_minutes: int | None = None
     # Fed by an SQS queue that an EventBridge rule targets (rule -> queue -> function).
     queue: QueueTrigger | None = None
+    # Workflows (``StateMachineSpec.name``) this function starts executions of; each one's ARN arrives in
+    # ``workflow_env_name(name)`` and ``states:StartExecution`` is granted on it alone.
+    starts_workflows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    """A Standard Step Functions workflow defined by ``state_machines/<definition>`` (ASL JSON).
+
+    ``${Placeholder}`` values in the definition are filled from ``substitutions``, each a placeholder
+    name and a resource reference: ``table:<spec name>`` (table name), ``bus`` (the stage's bus name) or
+    ``function:<spec name>`` (function ARN). The CDK app and the local stack fill them alike.
+    """
+
+    name: str
+    definition: str
+    description: str
+    substitutions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,14 +160,35 @@ TABLES: tuple[TableSpec, ...] = (
     # Guest and customer carts, and the cart's read model of catalog SKUs (layout:
     # cart.adapters.dynamo_carts). TTL removes carts left alone for 30 (guest) / 90 (customer) days.
     TableSpec(name="carts", ttl_attribute="expires_at"),
-    # Promotions, promo codes with usage counts, gift certificates (layout: cart.adapters.promotions).
+    # Promotions, promo codes with usage counts, gift certificates (layout: pricing.domain.records).
     TableSpec(name="promotions"),
+    # Orders and their payment state, fraud velocity counters (layout: checkout.domain.records). gsi1
+    # lists a customer's orders and, sparsely, the orders waiting for payment by deadline (the sweeper).
+    TableSpec(
+        name="orders",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+        ttl_attribute="expires_at",
+    ),
+    # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
+    # ``expiration``, as the library's DynamoDB persistence layer expects.
+    TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         name="cursor-signing-key",
         description="HMAC key that signs pagination cursors so clients cannot forge them",
+    ),
+    SecretSpec(
+        name="stripe-api-key",
+        description="Stripe secret API key (sk_...) the checkout and payment functions call Stripe with",
+        external=True,
+    ),
+    SecretSpec(
+        name="stripe-webhook-signing",
+        description="Stripe webhook endpoint signing secret (whsec_...) that verifies Stripe-Signature",
+        external=True,
     ),
 )
 
@@ -250,6 +296,51 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         shared_contexts=("pricing", "inventory"),
     ),
     FunctionSpec(
+        name="checkout-api",
+        context="checkout",
+        handler="checkout.handlers.api.handler",
+        description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
+        memory_mb=1024,
+        timeout_s=29,
+        tables_rw=("orders", "carts", "inventory", "promotions", "idempotency"),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart"),
+    ),
+    FunctionSpec(
+        name="stripe-webhooks",
+        context="checkout",
+        handler="checkout.handlers.webhooks.handler",
+        description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
+        memory_mb=1024,
+        timeout_s=29,
+        tables_rw=("orders", "inventory", "idempotency"),
+        secrets=("stripe-webhook-signing", "stripe-api-key"),
+        shared_contexts=("pricing", "inventory", "cart"),
+    ),
+    FunctionSpec(
+        name="checkout-events",
+        context="checkout",
+        handler="checkout.handlers.stream.handler",
+        description="Order changes -> OrderPlaced/OrderCancelled on the bus, fulfilment started, stock released",
+        timeout_s=60,
+        tables_rw=("inventory",),
+        publishes_events=True,
+        stream=StreamTrigger(table="orders", item_types=("order",)),
+        shared_contexts=("pricing", "inventory", "cart"),
+        starts_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="checkout-sweeper",
+        context="checkout",
+        handler="checkout.handlers.sweeper.handler",
+        description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
+        timeout_s=60,
+        tables_rw=("orders",),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart"),
+        schedule_minutes=5,
+    ),
+    FunctionSpec(
         name="cart-catalog-projector",
         context="cart",
         handler="cart.handlers.catalog_projector.handler",
@@ -270,6 +361,19 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/inventory", function="inventory-api", authorized=True, groups=("ops",)),
     ApiRoute(prefix="cart", function="cart-api", authorized=False),
     ApiRoute(prefix="me/cart", function="cart-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="checkout", function="checkout-api", authorized=False),
+    ApiRoute(prefix="me/checkout", function="checkout-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
+    # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
+    ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
+)
+
+WORKFLOWS: tuple[StateMachineSpec, ...] = (
+    StateMachineSpec(
+        name="order-fulfilment",
+        definition="order_fulfilment.asl.json",
+        description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+    ),
 )
 
 SEARCH_INDEX_ALIAS = "products"  # the alias queries read; a reindex points it at a fresh index
@@ -286,6 +390,15 @@ def physical_name(stage: str, name: str) -> str:
 def env_name(resource: str, kind: str) -> str:
     """``env_name("catalog", "table")`` -> ``CATALOG_TABLE_NAME``: how functions learn physical names."""
     return f"{resource.upper().replace('-', '_')}_{kind.upper()}_NAME"
+
+
+def workflow_env_name(name: str) -> str:
+    """``workflow_env_name("order-fulfilment")`` -> ``ORDER_FULFILMENT_STATE_MACHINE_ARN``."""
+    return f"{name.upper().replace('-', '_')}_STATE_MACHINE_ARN"
+
+
+def workflow(name: str) -> StateMachineSpec:
+    return next(w for w in WORKFLOWS if w.name == name)
 
 
 def table(name: str) -> TableSpec:

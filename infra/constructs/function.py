@@ -4,6 +4,11 @@ Every function gets the same runtime (python3.13 on arm64), active tracing, its 
 stage's retention, the kernel layer, the shop environment and least-privilege grants derived from the
 spec: read/write or read-only per table, read per secret, ``events:PutEvents`` on the stage's bus only
 when it publishes, and stream read plus an on-failure DLQ when a table stream triggers it.
+
+A function that starts workflows (``FunctionSpec.starts_workflows``) is wired once the state machines
+exist (``allow_starting``): the state machine's ARN in ``workflow_env_name(name)`` and
+``states:StartExecution`` on that state machine alone. ``grant_table_access`` is shared with the
+workflows' roles, so a table is granted the same way to a function and to a state machine.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
@@ -34,6 +40,7 @@ from infra.resources import (
     StreamTrigger,
     env_name,
     physical_name,
+    workflow_env_name,
 )
 from infra.resources import table as table_spec
 from infra.stages import REPO_ROOT, StageConfig
@@ -74,6 +81,20 @@ class SharedResources:
     # Rule target queues and their DLQs by name, for ``FunctionSpec.queue``.
     queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
     dead_letter_queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
+
+
+def grant_table_access(role: iam.IRole, table: dynamodb.ITable, name: str, *, write: bool) -> None:
+    """Item reads (and writes) on table spec ``name`` and its indexes; never Scan, never ``index/*``."""
+    # Explicit ARNs per index instead of Table.grant_*'s "<table>/index/*", and no Scan at all:
+    # no request path may scan, and IAM now makes that a rule rather than a convention.
+    indexes = [f"{table.table_arn}/index/{index.name}" for index in table_spec(name).indexes]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(TABLE_READ_ACTIONS), resources=[table.table_arn, *indexes])
+    )
+    if write:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(TABLE_WRITE_ACTIONS), resources=[table.table_arn])
+        )
 
 
 def code_excludes(context: str, shared_contexts: tuple[str, ...] = ()) -> list[str]:
@@ -145,6 +166,13 @@ class ServiceFunction(Construct):
             self._run_on_schedule(spec.schedule_minutes, function_name)
         self._acknowledge_findings()
 
+    def allow_starting(self, name: str, state_machine: sfn.IStateMachine) -> None:
+        """Give the function workflow ``name``'s ARN and ``states:StartExecution`` on it, nothing more."""
+        if name not in self.spec.starts_workflows:
+            raise ValueError(f"{self.spec.name} does not declare {name!r} in starts_workflows")
+        self.function.add_environment(workflow_env_name(name), state_machine.state_machine_arn)
+        state_machine.grant_start_execution(self.role)
+
     def _subscribe_to_queue(self, trigger: QueueTrigger, shared: SharedResources) -> sqs.IQueue:
         """Rule -> queue -> this function; failed records go back to the queue, then to its DLQ."""
         self.function.add_event_source(
@@ -168,7 +196,8 @@ class ServiceFunction(Construct):
 
     def _grant(self, spec: FunctionSpec, shared: SharedResources) -> None:
         for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
-            self._grant_table(shared.tables[table_name], table_name, write=table_name in spec.tables_rw)
+            write = table_name in spec.tables_rw
+            grant_table_access(self.role, shared.tables[table_name], table_name, write=write)
         for secret_name in spec.secrets:
             shared.secrets[secret_name].grant_read(self.role)
         if spec.publishes_events:
@@ -188,18 +217,6 @@ class ServiceFunction(Construct):
             "the wildcard stays inside the one search domain and the verbs are this function's only.",
             search.index_arn_finding(),
         )
-
-    def _grant_table(self, table: dynamodb.ITable, name: str, *, write: bool) -> None:
-        # Explicit ARNs per index instead of Table.grant_*'s "<table>/index/*", and no Scan at all:
-        # no request path may scan, and IAM now makes that a rule rather than a convention.
-        indexes = [f"{table.table_arn}/index/{index.name}" for index in table_spec(name).indexes]
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(TABLE_READ_ACTIONS), resources=[table.table_arn, *indexes])
-        )
-        if write:
-            self.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=list(TABLE_WRITE_ACTIONS), resources=[table.table_arn])
-            )
 
     def _subscribe_to_stream(
         self, trigger: StreamTrigger, shared: SharedResources, function_name: str

@@ -1,13 +1,13 @@
 """Alarms, the alarm topic and one dashboard per bounded context.
 
 Alarms are few and actionable: a function error or throttle, any API 5xx (no request may produce one),
-API p99 latency over budget, and any record in a stream DLQ. They notify an encrypted SNS topic (with an
-email subscription when the stage names one).
+API p99 latency over budget, any record in a stream DLQ, and any failed workflow execution. They notify
+an encrypted SNS topic (with an email subscription when the stage names one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.function import ServiceFunction
@@ -117,6 +118,33 @@ class ApiAlarms(Construct):
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             action=action,
         )
+
+
+class WorkflowAlarms(Construct):
+    """One alarm per workflow on any failed execution: it left an order or a return half-way."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        state_machines: Mapping[str, sfn.IStateMachine],
+        action: cloudwatch.IAlarmAction,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.alarms = {
+            name: _alarm(
+                self,
+                f"{''.join(part.title() for part in name.split('-'))}Failed",
+                name=physical_name(stage.name, f"{name}-executions-failed"),
+                description=f"An execution of {name} failed: its console history shows the failed state",
+                metric=state_machine.metric_failed(period=PERIOD, statistic="Sum"),
+                threshold=1,
+                action=action,
+            )
+            for name, state_machine in state_machines.items()
+        }
 
 
 class ContextMonitoring(Construct):

@@ -1,5 +1,9 @@
 """The Secrets Manager secrets in ``SECRETS``, each created with a generated value.
 
+Secrets marked ``external`` (Stripe's API key and webhook signing secret) start with a generated
+placeholder; an operator puts the real value after the first deployment
+(``aws secretsmanager put-secret-value``), and the functions read it on first use.
+
 CloudFormation names them (so a deleted dev stack does not block its successor during the secret's
 recovery window); functions receive the ARN through ``<NAME>_SECRET_NAME``.
 """
@@ -38,11 +42,19 @@ class ShopSecrets(Construct):
             removal_policy=stage.removal_policy,
         )
         Tags.of(secret).add(SPEC_TAG, spec.name)
-        acknowledge(
-            secret.node.default_child,
-            "SMG4",
-            f"{spec.name} is an application key (e.g. the HMAC key that signs pagination cursors), not a "
-            "credential of another system: there is no service to rotate it against, and rotating it "
-            "invalidates every outstanding value it signed. It is rotated deliberately by re-deploying.",
-        )
+        acknowledge(secret.node.default_child, "SMG4", _why_not_rotated(spec))
         return secret
+
+
+def _why_not_rotated(spec: SecretSpec) -> str:
+    if spec.external:
+        return (
+            f"{spec.name} is issued by another system (Stripe): it is rolled in that system's dashboard and "
+            "the new value is put here by an operator; a Secrets Manager rotation Lambda cannot create it. "
+            "The generated value is a placeholder until the first real value is set."
+        )
+    return (
+        f"{spec.name} is an application key (e.g. the HMAC key that signs pagination cursors), not a "
+        "credential of another system: there is no service to rotate it against, and rotating it "
+        "invalidates every outstanding value it signed. It is rotated deliberately by re-deploying."
+    )

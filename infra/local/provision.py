@@ -1,12 +1,17 @@
 """Creates the stage's AWS resources in whatever endpoint boto3 reaches (moto locally), from the specs.
 
-Everything comes from ``infra.resources`` (TABLES, SECRETS, RULES, FUNCTIONS, COGNITO_GROUPS), the same
-specs the CDK app synthesises, so the local stack and the cloud cannot drift; ``tests/infra`` compares
-``provision()``'s answer with the template. Every step is an upsert, so a second call on the same
-endpoint (a restarted runner against a kept moto) succeeds and changes nothing.
+Everything comes from ``infra.resources`` (TABLES, SECRETS, RULES, FUNCTIONS, WORKFLOWS,
+COGNITO_GROUPS), the same specs the CDK app synthesises, so the local stack and the cloud cannot drift;
+``tests/infra`` compares ``provision()``'s answer with the template. Every step is an upsert, so a second
+call on the same endpoint (a restarted runner against a kept moto) succeeds and changes nothing, except
+that a workflow gets its definition file's current text.
+
+Workflow definitions are filled by ``infra.workflows``, the code the CDK app checks them with, using local
+physical names and ARNs.
 
 What differs from the cloud, on purpose: the ``event-log`` rule target is a CloudWatch log group in the
-cloud and an SQS queue here (the runner prints what arrives), and secret values are generated here.
+cloud and an SQS queue here (the runner prints what arrives), secret values are generated here, and a
+state machine's role is a dummy ARN without logging or tracing (moto enforces no IAM and has no X-Ray).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from infra.local import DEFAULT_STAGE, REGION, state_dir
+from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, state_dir
 from infra.resources import (
     APP,
     COGNITO_GROUPS,
@@ -30,13 +35,17 @@ from infra.resources import (
     SEARCH_INDEX_ALIAS,
     SECRETS,
     TABLES,
+    WORKFLOWS,
     FunctionSpec,
     RuleSpec,
     SecretSpec,
+    StateMachineSpec,
     TableSpec,
     env_name,
     physical_name,
+    workflow_env_name,
 )
+from infra.workflows import STATE_MACHINES_DIR, Resolver, filled_definition
 
 DLQ_RETENTION_S = 14 * 24 * 3600  # the SQS maximum: time to investigate before a failure is lost
 RULE_TARGET_MAX_RECEIVES = 5  # a consumer queue redrives to its DLQ after this many failed receives
@@ -49,6 +58,35 @@ def event_bus_name(stage: str) -> str:
 def stream_dlq_name(stage: str, function: FunctionSpec) -> str:
     """The on-failure destination of a function's stream trigger: ``shop-<stage>-<function>-dlq``."""
     return physical_name(stage, f"{function.name}-dlq")
+
+
+def state_machine_arn(stage: str, name: str) -> str:
+    """The local ARN of workflow ``name`` (moto builds the same one from the name)."""
+    return f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{physical_name(stage, name)}"
+
+
+def state_machine_role_arn(stage: str, name: str) -> str:
+    # moto checks only the shape of a role ARN; nothing assumes this role locally.
+    return f"arn:aws:iam::{ACCOUNT_ID}:role/{physical_name(stage, name)}"
+
+
+def function_arn(stage: str, name: str) -> str:
+    """The ARN a function spec has in the cloud's naming; locally the runner serves the handler."""
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{physical_name(stage, name)}"
+
+
+def local_resolver(stage: str) -> Resolver:
+    """Local physical names and ARNs for a workflow's ``table:``, ``bus`` and ``function:`` references."""
+    return Resolver(
+        table_name=lambda name: physical_name(stage, name),
+        bus_name=event_bus_name(stage),
+        function_arn=lambda name: function_arn(stage, name),
+    )
+
+
+def workflow_definition(stage: str, spec: StateMachineSpec, directory: Path = STATE_MACHINES_DIR) -> str:
+    """``spec``'s ASL text with local values filled in; a placeholder/substitution mismatch raises."""
+    return filled_definition(spec, local_resolver(stage), directory)
 
 
 def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
@@ -74,6 +112,8 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
             SEARCH_INDEX_DIR=str(search_index_dir(stage)),
             SEARCH_INDEX_ALIAS=SEARCH_INDEX_ALIAS,
         )
+    for workflow_name in spec.starts_workflows:
+        env[workflow_env_name(workflow_name)] = state_machine_arn(stage, workflow_name)
     return env
 
 
@@ -258,6 +298,27 @@ def _ensure_secret(secretsmanager: Any, stage: str, spec: SecretSpec) -> dict[st
     return {"name": name, "arn": arn}
 
 
+# --- Step Functions ------------------------------------------------------------------------------
+
+
+def _ensure_state_machine(stepfunctions: Any, stage: str, spec: StateMachineSpec) -> dict[str, str]:
+    name, arn = physical_name(stage, spec.name), state_machine_arn(stage, spec.name)
+    definition = workflow_definition(stage, spec)
+    role_arn = state_machine_role_arn(stage, spec.name)
+    try:
+        stepfunctions.describe_state_machine(stateMachineArn=arn)
+    except ClientError as exc:
+        if _error_code(exc) != "StateMachineDoesNotExist":
+            raise
+        arn = stepfunctions.create_state_machine(
+            name=name, definition=definition, roleArn=role_arn, type="STANDARD"
+        )["stateMachineArn"]
+    else:
+        # Update rather than create: a second create returns the old definition (moto) or fails (AWS).
+        stepfunctions.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role_arn)
+    return {"name": name, "arn": arn}
+
+
 # --- Cognito -------------------------------------------------------------------------------------
 
 
@@ -317,7 +378,8 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
     Shape: ``{"stage", "region", "tables": {spec name: {name, arn, stream_arn, ...}}, "event_bus":
     {name, arn, archive, retention_days}, "rules": {spec name: {name, arn, pattern, target,
     target_arn}}, "queues": {rule target: {name, url, arn[, dlq]}}, "dlqs": {function name: {name, url,
-    arn}}, "secrets": {spec name: {name, arn}}, "user_pool": {name, id, arn, client_id, groups}}``.
+    arn}}, "secrets": {spec name: {name, arn}}, "workflows": {spec name: {name, arn}}, "user_pool":
+    {name, id, arn, client_id, groups}}``.
     """
     dynamodb, sqs = _client("dynamodb"), _client("sqs")
     tables = {spec.name: _ensure_table(dynamodb, stage, spec) for spec in TABLES}
@@ -331,6 +393,8 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
     }
     secretsmanager = _client("secretsmanager")
     stored_secrets = {spec.name: _ensure_secret(secretsmanager, stage, spec) for spec in SECRETS}
+    stepfunctions = _client("stepfunctions")
+    workflows = {spec.name: _ensure_state_machine(stepfunctions, stage, spec) for spec in WORKFLOWS}
     return {
         "stage": stage,
         "region": REGION,
@@ -340,5 +404,6 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
         "queues": queues,
         "dlqs": dlqs,
         "secrets": stored_secrets,
+        "workflows": workflows,
         "user_pool": _ensure_user_pool(_client("cognito-idp"), stage),
     }

@@ -1,4 +1,9 @@
-"""The code of a stage: the kernel layer, every bounded context's functions, the REST API, monitoring."""
+"""The code of a stage: the kernel layer, every bounded context's functions, the workflows, the REST API,
+monitoring.
+
+Workflows are built after the functions (a definition may invoke one); then every function that starts a
+workflow is handed that state machine's ARN and allowed to start it.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from infra.constructs.api import ShopApi
 from infra.constructs.context import BoundedContext
 from infra.constructs.function import SharedResources
 from infra.constructs.layer import KernelLayer
-from infra.constructs.observability import AlarmTopic, ApiAlarms, ContextMonitoring
+from infra.constructs.observability import AlarmTopic, ApiAlarms, ContextMonitoring, WorkflowAlarms
 from infra.constructs.search import SearchDomain, SearchLayer
+from infra.constructs.workflows import Workflows
 from infra.resources import CONTEXTS
 from infra.stacks.stateful import StatefulStack
 from infra.stages import StageConfig
@@ -59,10 +65,29 @@ class ServicesStack(Stack):
             for context in self.contexts.values()
             for spec_name, service in context.functions.items()
         }
+        self.workflows = Workflows(
+            self,
+            "Workflows",
+            stage=stage,
+            tables=stateful.data.tables,
+            bus=stateful.events.bus,
+            functions=functions,
+        )
+        for context in self.contexts.values():
+            for service in context.functions.values():
+                for workflow_name in service.spec.starts_workflows:
+                    service.allow_starting(workflow_name, self.workflows.state_machines[workflow_name])
         self.api = ShopApi(self, "Api", stage=stage, user_pool=stateful.auth.user_pool, functions=functions)
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", stage=stage)
         self.api_alarms = ApiAlarms(
             self, "ApiAlarms", stage=stage, api=self.api.api, action=self.alarm_topic.action
+        )
+        self.workflow_alarms = WorkflowAlarms(
+            self,
+            "WorkflowAlarms",
+            stage=stage,
+            state_machines=self.workflows.state_machines,
+            action=self.alarm_topic.action,
         )
         self.monitoring = {
             name: ContextMonitoring(

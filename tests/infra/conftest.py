@@ -17,6 +17,24 @@ import pytest
 from aws_cdk.assertions import Template
 
 STAGES = ("dev", "prod")
+# What CDK grants a state machine's role for logging (CloudWatch log deliveries) and X-Ray tracing; none
+# of these actions supports resource-level permissions.
+STEP_FUNCTIONS_SERVICE_ACTIONS = frozenset(
+    {
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+    }
+)
 
 
 @dataclass

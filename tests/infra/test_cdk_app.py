@@ -20,12 +20,13 @@ from infra.resources import (
     RULES,
     SECRETS,
     TABLES,
+    WORKFLOWS,
     FunctionSpec,
     TableSpec,
     env_name,
     physical_name,
 )
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import STEP_FUNCTIONS_SERVICE_ACTIONS, Synthesized
 
 pytestmark = pytest.mark.xdist_group("synth")
 
@@ -215,11 +216,18 @@ def test_catalog_roles_are_least_privilege(dev: Synthesized) -> None:
 def test_only_unscopeable_actions_use_a_wildcard_resource(stage_synth: Synthesized) -> None:
     # GIVEN every IAM policy statement of the services stack
     allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
+    # State machine roles also deliver logs through CloudWatch log deliveries and sample X-Ray traces.
+    state_machine_roles = {
+        state_machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        for state_machine in stage_synth.resources("services", "AWS::StepFunctions::StateMachine").values()
+    }
     for policy in stage_synth.resources("services", "AWS::IAM::Policy").values():
+        roles = {role["Ref"] for role in policy["Properties"]["Roles"]}
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             # THEN Resource "*" only carries actions that have no resource-level permissions
             if statement["Resource"] == "*":
-                assert _actions([statement]) <= allowed
+                workflow = roles <= state_machine_roles
+                assert _actions([statement]) <= (STEP_FUNCTIONS_SERVICE_ACTIONS if workflow else allowed)
 
 
 # --- stream trigger ------------------------------------------------------------------------------
@@ -493,12 +501,14 @@ def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
     def name(suffix: str) -> str:
         return physical_name(stage_synth.stage, suffix)
 
-    # THEN every function has error and throttle alarms, the API 5xx and p99, every stream DLQ its depth
+    # THEN every function has error and throttle alarms, the API 5xx and p99, every stream DLQ its
+    # depth, every workflow its failed executions
     expected = {name("api-5xx"), name("api-latency-p99")}
     for spec in FUNCTIONS:
         expected |= {name(f"{spec.name}-errors"), name(f"{spec.name}-throttles")}
         if spec.stream is not None or spec.queue is not None:
             expected.add(name(f"{spec.name}-dlq-depth"))
+    expected |= {name(f"{workflow.name}-executions-failed") for workflow in WORKFLOWS}
     assert set(alarms) == expected
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]

@@ -2,7 +2,7 @@
 
 Both are built from ``infra/resources.py``; this compares what each really produced: tables (keys,
 attribute definitions, indexes, stream view, TTL, capacity mode, PITR), the bus and its archive, rules
-and their patterns, secrets, stream DLQs and Cognito groups. Stage names differ on purpose (``dev`` in
+and their patterns, secrets, stream DLQs, Cognito groups and state machines (type and states). Stage names differ on purpose (``dev`` in
 the template, ``local`` in moto), so names are compared with the stage stripped. Known, intended
 differences: the ``event-log`` rule target is a log group in the cloud and a queue locally.
 """
@@ -15,7 +15,17 @@ from typing import Any
 
 import pytest
 
-from infra.resources import APP, EVENT_LOG_TARGET, RULES, TABLES, TableSpec, physical_name
+from infra.resources import (
+    APP,
+    EVENT_LOG_TARGET,
+    FUNCTIONS,
+    RULES,
+    TABLES,
+    TableSpec,
+    physical_name,
+    workflow_env_name,
+)
+from infra.workflows import fill_placeholders, state_names
 from tests.infra.conftest import Synthesized
 
 provision_module = pytest.importorskip("infra.local.provision")
@@ -177,3 +187,45 @@ def test_user_pool_groups_are_the_same(dev: Synthesized, local: tuple[dict[str, 
     groups = client("cognito-idp").list_groups(UserPoolId=answer["user_pool"]["id"])["Groups"]
     # THEN they are the same
     assert sorted(g["GroupName"] for g in groups) == cloud
+
+
+def _cloud_state_machines(synth: Synthesized) -> dict[str, tuple[str, set[str]]]:
+    """Unstaged name -> (type, state names) from the template and the staged definition files."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for machine in synth.resources("services", "AWS::StepFunctions::StateMachine").values():
+        props = machine["Properties"]
+        text = (synth.outdir / f"asset.{props['DefinitionS3Location']['Key']}").read_text()
+        # CloudFormation fills these at deploy time from references; their values never name a state.
+        values = {name: "filled-by-cloudformation" for name in props.get("DefinitionSubstitutions", {})}
+        states = state_names(json.loads(fill_placeholders(text, values)))
+        found[_unstaged(props["StateMachineName"], synth.stage)] = (props["StateMachineType"], states)
+    return found
+
+
+def test_state_machines_are_the_same(dev: Synthesized, local: tuple[dict[str, Any], Any]) -> None:
+    # GIVEN the template's state machines
+    cloud = _cloud_state_machines(dev)
+    _, client = local
+    stepfunctions = client("stepfunctions")
+    # WHEN moto describes the ones provision() created
+    here: dict[str, tuple[str, set[str]]] = {}
+    for listed in stepfunctions.list_state_machines()["stateMachines"]:
+        described = stepfunctions.describe_state_machine(stateMachineArn=listed["stateMachineArn"])
+        states = state_names(json.loads(described["definition"]))
+        here[_unstaged(described["name"], LOCAL)] = (described["type"], states)
+    # THEN the same workflows exist, Standard, with the same states after substitution
+    assert here == cloud
+    assert {kind for kind, _ in here.values()} == {"STANDARD"}
+
+
+def test_workflow_starters_get_the_arn_the_local_stack_created(local: tuple[dict[str, Any], Any]) -> None:
+    # GIVEN provision()'s workflows
+    answer, _ = local
+    starters = [spec for spec in FUNCTIONS if spec.starts_workflows]
+    assert starters, "no function starts a workflow"
+    for spec in starters:
+        # WHEN a starter's local environment is built
+        env = provision_module.function_environment(LOCAL, spec)
+        # THEN each workflow it starts is the ARN moto answered with
+        for name in spec.starts_workflows:
+            assert env[workflow_env_name(name)] == answer["workflows"][name]["arn"], spec.name

@@ -1,0 +1,92 @@
+"""Workflows executed by moto's in-process ASL interpreter, provisioned from the specs as the local stack does.
+
+``local_workflows`` provisions stage ``test`` inside ``mock_aws`` with Step Functions execution on;
+``run_execution`` starts one execution, waits for it to finish and reports its status, output and the
+names of the states it entered, in order. ``ALL_KINDS_SPEC`` (``samples/all_kinds.asl.json``) references
+a table, the bus and a function, for the tests of substitutions on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from infra.resources import StateMachineSpec
+
+REGION = "eu-west-1"
+STAGE = "test"
+EXECUTION_TIMEOUT_S = 30.0
+SAMPLES = Path(__file__).parent / "samples"
+ALL_KINDS_SPEC = StateMachineSpec(
+    name="all-kinds",
+    definition="all_kinds.asl.json",
+    description="Uses a table, the bus and a function",
+    substitutions=(
+        ("InventoryTable", "table:inventory"),
+        ("EventBus", "bus"),
+        ("PricingFunction", "function:checkout-api"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Execution:
+    status: str
+    output: dict[str, Any] | None
+    visited: list[str]  # state names in the order they were entered
+
+
+@pytest.fixture
+def local_workflows(aws_credentials: None) -> Iterator[SimpleNamespace]:
+    """``arns[spec name]`` and a Step Functions client, every resource of the stage in moto."""
+    import boto3
+    from moto import mock_aws
+
+    from infra.local.provision import provision
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        answer = provision(STAGE)
+        yield SimpleNamespace(
+            stage=STAGE,
+            arns={name: workflow["arn"] for name, workflow in answer["workflows"].items()},
+            stepfunctions=boto3.client("stepfunctions", region_name=REGION),
+        )
+
+
+def _wait_for_end(stepfunctions: Any, execution_arn: str) -> dict[str, Any]:
+    deadline = time.monotonic() + EXECUTION_TIMEOUT_S
+    while True:
+        described: dict[str, Any] = stepfunctions.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{execution_arn} still running after {EXECUTION_TIMEOUT_S} s")
+        time.sleep(0.05)
+
+
+def _visited_states(stepfunctions: Any, execution_arn: str) -> list[str]:
+    events = stepfunctions.get_execution_history(executionArn=execution_arn)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+@pytest.fixture
+def run_execution(local_workflows: SimpleNamespace) -> Callable[[str, dict[str, Any]], Execution]:
+    """Start workflow ``name`` with ``execution_input`` and return how it ended."""
+
+    def run(name: str, execution_input: dict[str, Any]) -> Execution:
+        stepfunctions = local_workflows.stepfunctions
+        execution_arn = stepfunctions.start_execution(
+            stateMachineArn=local_workflows.arns[name], input=json.dumps(execution_input)
+        )["executionArn"]
+        described = _wait_for_end(stepfunctions, execution_arn)
+        output = json.loads(described["output"]) if described.get("output") else None
+        return Execution(described["status"], output, _visited_states(stepfunctions, execution_arn))
+
+    return run
