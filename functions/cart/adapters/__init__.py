@@ -12,12 +12,12 @@ from typing import Any
 from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
 from cart.adapters.dynamo_projection import DynamoSkuProjection
 from cart.adapters.promotions import DynamoPromotions
-from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
 from cart.domain.changes import Lifetimes
 from cart.domain.lines import Limits
 from cart.domain.pricing import PricingPorts
 from cart.domain.service import CartService
 from cart.settings import CartSettings
+from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
 

@@ -93,9 +93,14 @@ def pricing_input(cart: StoredCart, skus: Sequence[str] | None = None) -> Cart:
 
 
 def _context(
-    facts: Mapping[str, SkuFacts], customer: Customer, now: datetime, ports: PricingPorts
+    facts: Mapping[str, SkuFacts],
+    customer: Customer,
+    now: datetime,
+    ports: PricingPorts,
+    field_prefix: str = "body",
 ) -> PricingContext:
     return PricingContext(
+        field_prefix=field_prefix,
         customer=customer,
         now=now,
         price_book=FactsPriceBook(facts),
@@ -108,10 +113,20 @@ def _context(
 
 
 def preview(
-    cart: StoredCart, facts: Mapping[str, SkuFacts], customer: Customer, now: datetime, ports: PricingPorts
+    cart: StoredCart,
+    facts: Mapping[str, SkuFacts],
+    customer: Customer,
+    now: datetime,
+    ports: PricingPorts,
+    field_prefix: str = "body",
 ) -> PricedCart:
-    """Strict pricing of exactly this cart: any bad line or code is a 422 naming it (used before a write)."""
-    return price_cart(pricing_input(cart, _sellable(cart, facts)), _context(facts, customer, now, ports))
+    """Strict pricing of the cart's sellable lines: any bad code is a 422 naming it (used before a write).
+
+    Checkout passes ``field_prefix="cart"`` (the codes are the cart's, not the request body's) and checks
+    beforehand that every line is sellable, so nothing is silently left out of an order.
+    """
+    context = _context(facts, customer, now, ports, field_prefix)
+    return price_cart(pricing_input(cart, _sellable(cart, facts)), context)
 
 
 def _sellable(cart: StoredCart, facts: Mapping[str, SkuFacts]) -> list[str]:

@@ -9,18 +9,16 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from cart.adapters import clock, pricing_ports, store
-from pricing.domain.rates import TAX_RATES
 from cart.domain.models import CartOwner, OwnerKind, StoredCart
 from cart.domain.pricing import customer_for, preview, price_for_display
 from cart.domain.tokens import TOKEN_HEADER, checked_token, token_hash
-from shop_kernel.auth import Group, require
+from pricing.domain.rates import TAX_RATES
+from shop_kernel.auth import Group, caller_from_event, require
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import etag, parse_if_match
 from shop_kernel.locale import negotiate
 
 JSON = "application/json"
-# A Cognito custom attribute naming a B2B customer's price group; absent for consumers (retail).
-PRICE_GROUP_CLAIM = "custom:price_group"
 
 
 def header(router: Router, name: str) -> str | None:
@@ -39,16 +37,11 @@ def customer_owner(router: Router) -> CartOwner:
     return CartOwner(OwnerKind.CUSTOMER, require(router.current_event.raw_event, Group.CUSTOMERS).subject)
 
 
-def _claims(router: Router) -> dict[str, Any]:
-    context = router.current_event.raw_event.get("requestContext") or {}
-    return dict((context.get("authorizer") or {}).get("claims") or {})
-
-
 def customer(router: Router, owner: CartOwner) -> Any:
-    if owner.kind is OwnerKind.GUEST:
+    caller = caller_from_event(router.current_event.raw_event)
+    if owner.kind is OwnerKind.GUEST or caller is None:
         return customer_for(None, None, None)
-    claims = _claims(router)
-    return customer_for(owner.key, claims.get("email"), claims.get(PRICE_GROUP_CLAIM))
+    return customer_for(owner.key, caller.email, caller.price_group)
 
 
 def if_match(router: Router) -> int | None:

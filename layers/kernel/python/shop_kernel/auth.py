@@ -22,11 +22,16 @@ class Group(StrEnum):
     OPS = "ops"
 
 
+# A Cognito custom attribute naming a B2B customer's price group; absent for consumers (retail).
+PRICE_GROUP_CLAIM = "custom:price_group"
+
+
 class Caller(BaseModel):
     subject: str
     username: str | None = None
     email: str | None = None
     groups: frozenset[str] = frozenset()
+    price_group: str | None = None
 
     def in_any(self, *groups: Group) -> bool:
         return any(g.value in self.groups for g in groups)
@@ -51,6 +56,7 @@ def caller_from_event(event: dict[str, Any]) -> Caller | None:
         username=claims.get("cognito:username") or claims.get("username"),
         email=claims.get("email"),
         groups=_parse_groups(claims.get("cognito:groups")),
+        price_group=claims.get(PRICE_GROUP_CLAIM) or None,
     )
 
 

@@ -1,6 +1,8 @@
 """DynamoDB helpers shared by every data-access module.
 
 * ``serialize`` / ``deserialize``: plain Python <-> attribute values (ints stay ints, no Decimal leaks).
+* ``query_all`` / ``batch_get_all``: a Query followed to its last page, a BatchGetItem retried until
+  no key is left unprocessed.
 * ``CursorCodec``: opaque pagination cursors. A cursor is the ``LastEvaluatedKey`` plus the table,
   index and query scope it belongs to, HMAC-SHA256 signed. A forged cursor, or one minted for another
   table, index or query, is rejected with a 400 instead of reaching DynamoDB.
@@ -84,6 +86,29 @@ def serialize(item: dict[str, Any]) -> dict[str, Any]:
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     return {k: deserialize_value(v) for k, v in item.items()}
+
+
+def query_all(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query returns, following ``LastEvaluatedKey`` (for small, bounded partitions)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = client.query(**kwargs)
+        items.extend(page.get("Items", []))
+        if not page.get("LastEvaluatedKey"):
+            return items
+        kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def batch_get_all(client: Any, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """``BatchGetItem`` until no key is left unprocessed; items by table. At most 100 keys per request."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    pending = request
+    while pending:
+        response = client.batch_get_item(RequestItems=pending)
+        for table, items in response.get("Responses", {}).items():
+            found.setdefault(table, []).extend(items)
+        pending = response.get("UnprocessedKeys") or {}
+    return found
 
 
 def _b64(data: bytes) -> str:

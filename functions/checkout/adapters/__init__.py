@@ -1,0 +1,161 @@
+"""Adapter factories: one client, store, gateway and service per process, reused by warm invocations.
+
+Nothing here imports stripe or the idempotency layer (which imports boto3) until a write path asks for
+it, so the order read routes start as light as the cart's. Tests call ``reset()`` after changing the
+environment so nothing leaks between them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from checkout.adapters.dynamo import DynamoCheckoutStore
+from checkout.adapters.workflows import FulfilmentStarter
+from checkout.domain.orders import OrderTerms
+from checkout.domain.payments import PaymentEvents
+from checkout.domain.service import CheckoutService, Tables
+from checkout.settings import CheckoutSettings
+from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
+from shop_kernel import aws
+from shop_kernel.clock import SystemClock
+from shop_kernel.secrets import SecretKeyProvider
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from checkout.adapters.stripe_gateway import StripeGateway
+
+
+@lru_cache(maxsize=1)
+def settings() -> CheckoutSettings:
+    return CheckoutSettings.from_env()
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    return aws.client("dynamodb")
+
+
+@lru_cache(maxsize=1)
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@lru_cache(maxsize=1)
+def store() -> DynamoCheckoutStore:
+    config = settings()
+    return DynamoCheckoutStore(
+        dynamodb_client(),
+        orders=config.orders_table_name,
+        carts=config.carts_table_name,
+        inventory=config.inventory_table_name,
+        promotions=config.promotions_table_name,
+    )
+
+
+@lru_cache(maxsize=1)
+def stripe_key() -> SecretKeyProvider:
+    return SecretKeyProvider(lambda: aws.client("secretsmanager"), settings().stripe_api_key_secret_name)
+
+
+@lru_cache(maxsize=1)
+def webhook_secret() -> SecretKeyProvider:
+    return SecretKeyProvider(
+        lambda: aws.client("secretsmanager"), settings().stripe_webhook_signing_secret_name
+    )
+
+
+@lru_cache(maxsize=1)
+def payments() -> StripeGateway:
+    from checkout.adapters.stripe_gateway import StripeGateway
+
+    return StripeGateway(stripe_key(), settings().stripe_api_base)
+
+
+def tables() -> Tables:
+    config = settings()
+    return Tables(
+        orders=config.orders_table_name,
+        carts=config.carts_table_name,
+        inventory=config.inventory_table_name,
+        promotions=config.promotions_table_name,
+    )
+
+
+def terms() -> OrderTerms:
+    config = settings()
+    return OrderTerms(
+        payment_window=timedelta(minutes=config.payment_window_minutes),
+        reservation_margin=timedelta(minutes=config.reservation_margin_minutes),
+    )
+
+
+@lru_cache(maxsize=1)
+def service() -> CheckoutService:
+    return CheckoutService(
+        store=store(),
+        payments=payments(),
+        clock=clock(),
+        tables=tables(),
+        tax_rates=ConfiguredTaxRates(),
+        carrier_quotes=carrier_quotes(),
+        terms=terms(),
+    )
+
+
+@lru_cache(maxsize=1)
+def payment_events() -> PaymentEvents:
+    config = settings()
+    return PaymentEvents(
+        store=store(),
+        save=store().save_order,
+        payments=payments(),
+        clock=clock(),
+        orders_table=config.orders_table_name,
+        inventory_table=config.inventory_table_name,
+    )
+
+
+@lru_cache(maxsize=1)
+def events_client() -> Any:
+    return aws.client("events")
+
+
+@lru_cache(maxsize=1)
+def fulfilment() -> FulfilmentStarter:
+    arn = settings().order_fulfilment_state_machine_arn
+    if not arn:
+        raise RuntimeError("ORDER_FULFILMENT_STATE_MACHINE_ARN is not set for this function")
+    return FulfilmentStarter(aws.client("stepfunctions"), arn)
+
+
+@lru_cache(maxsize=1)
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """Powertools' DynamoDB persistence layer on the idempotency table, with our botocore client."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table_name, boto3_client=dynamodb_client()
+    )
+
+
+_FACTORIES = (
+    settings,
+    dynamodb_client,
+    clock,
+    store,
+    stripe_key,
+    webhook_secret,
+    payments,
+    service,
+    idempotency_store,
+)
+
+
+def reset() -> None:
+    """Forget every cached client, adapter and service (tests, or after the environment changed)."""
+    aws.reset_clients()
+    for factory in _FACTORIES:
+        factory.cache_clear()

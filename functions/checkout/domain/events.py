@@ -1,0 +1,205 @@
+"""Events checkout publishes, and how a change of an order item becomes them.
+
+Published from the orders table's stream, so an event exists exactly when its change was committed:
+
+* ``OrderPlaced`` - the order's payment is authorised (or gift certificates paid it all): it will be
+  fulfilled. ERP, notifications and the fulfilment workflow start here. ``review_required`` says the
+  fraud screening wants a person to look first.
+* ``OrderCancelled`` - it will not be fulfilled (payment cancelled, not paid in time, paid too late).
+* ``PaymentFailed`` - a card was declined; the order still waits for payment until ``pay_by``.
+* ``PaymentRefunded`` - money went back to the card (the refunded total so far).
+
+Event ids are derived from (order, event, and for repeatable events the count), so a replayed stream
+record publishes the same id and consumers drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checkout.domain.models import Address, Order, OrderStatus
+from shop_kernel.events import DomainEvent, make_event
+from shop_kernel.money import Money
+
+SOURCE = "shop.checkout"
+SCHEMA_VERSION = "1.0"
+_NAMESPACE = uuid.UUID("6f1d2c3b-8a4e-4f5d-9c6b-1a2e3d4c5b6a")
+
+
+class EventModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlacedLine(EventModel):
+    sku: str
+    name: str = Field(description="Product name (English, else the first locale) at purchase")
+    quantity: int = Field(ge=1)
+    unit_price: Money
+    discount_total: Money
+    tax: Money
+    total: Money
+
+
+class PlacedTotals(EventModel):
+    subtotal: Money
+    discount_total: Money
+    shipping: Money
+    tax_total: Money
+    grand_total: Money
+    gift_certificates: Money
+    amount_due: Money
+
+
+class Fulfilment(EventModel):
+    mode: str = Field(description="delivery or pickup")
+    location_id: str | None = Field(default=None, description="The pickup store")
+
+
+class OrderPlaced(EventModel):
+    """A paid (authorised) order to fulfil."""
+
+    order_id: str
+    placed_at: str
+    customer_id: str | None = Field(default=None, description="Cognito sub; None for a guest")
+    email: str | None = None
+    currency: str
+    lines: list[PlacedLine]
+    totals: PlacedTotals
+    fulfilment: Fulfilment
+    shipping_address: Address | None = None
+    reservation_id: str
+    payment_intent_id: str | None = None
+    review_required: bool
+
+
+class OrderCancelled(EventModel):
+    order_id: str
+    reason: str = Field(description="payment_expired, payment_cancelled or reservation_lapsed")
+    cancelled_at: str
+    reservation_id: str
+    was_placed: bool = Field(description="True when OrderPlaced had been published for it")
+
+
+class PaymentFailed(EventModel):
+    order_id: str
+    attempt: int = Field(ge=1)
+    code: str | None = None
+    decline_code: str | None = None
+    message: str | None = None
+    failed_at: str
+    pay_by: str
+    email: str | None = None
+
+
+class PaymentRefunded(EventModel):
+    order_id: str
+    refunded_total: Money
+    grand_total: Money
+    refunded_at: str
+
+
+EVENT_MODELS: dict[str, type[EventModel]] = {
+    "OrderPlaced": OrderPlaced,
+    "OrderCancelled": OrderCancelled,
+    "PaymentFailed": PaymentFailed,
+    "PaymentRefunded": PaymentRefunded,
+}
+
+
+def event_id(order_id: str, detail_type: str, occurrence: int = 1) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{order_id}:{detail_type}:{occurrence}"))
+
+
+def _event(detail_type: str, data: EventModel, order: Order, at: str, occurrence: int = 1) -> DomainEvent:
+    return make_event(
+        SOURCE,
+        detail_type,
+        data,
+        version=SCHEMA_VERSION,
+        occurred_at=at,
+        event_id=event_id(order.id, detail_type, occurrence),
+        correlation_id=order.id,
+    )
+
+
+def order_placed(order: Order) -> DomainEvent:
+    at = order.payment.authorized_at or order.updated_at
+    lines = [
+        PlacedLine(
+            sku=line.sku,
+            name=line.name.get("en") or next(iter(line.name.values()), line.sku),
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_total=line.discount_total,
+            tax=line.tax,
+            total=line.total,
+        )
+        for line in order.lines
+    ]
+    data = OrderPlaced(
+        order_id=order.id,
+        placed_at=at,
+        customer_id=order.buyer.key if order.buyer.kind == "customer" else None,
+        email=order.buyer.email,
+        currency=order.currency,
+        lines=lines,
+        totals=PlacedTotals(**order.totals.model_dump()),
+        fulfilment=Fulfilment(mode=order.fulfilment.mode, location_id=order.fulfilment.location_id),
+        shipping_address=order.shipping_address,
+        reservation_id=order.reservation_id,
+        payment_intent_id=order.payment.intent_id,
+        review_required=order.review_required,
+    )
+    return _event("OrderPlaced", data, order, at)
+
+
+def events_for_change(old: Order | None, new: Order | None) -> list[DomainEvent]:
+    """The events one committed change of an order item means (none for most changes)."""
+    if new is None:
+        return []
+    events: list[DomainEvent] = []
+    was = old.status if old is not None else None
+    if new.status is OrderStatus.PAYMENT_AUTHORIZED and was is not OrderStatus.PAYMENT_AUTHORIZED:
+        events.append(order_placed(new))
+    if new.status is OrderStatus.CANCELLED and was is not OrderStatus.CANCELLED:
+        data = OrderCancelled(
+            order_id=new.id,
+            reason=(new.cancel_reason.value if new.cancel_reason else "cancelled"),
+            cancelled_at=new.cancelled_at or new.updated_at,
+            reservation_id=new.reservation_id,
+            was_placed=was is OrderStatus.PAYMENT_AUTHORIZED,
+        )
+        events.append(_event("OrderCancelled", data, new, data.cancelled_at))
+    events += _payment_events(old, new)
+    return events
+
+
+def _payment_events(old: Order | None, new: Order) -> list[DomainEvent]:
+    events: list[DomainEvent] = []
+    failures_before = old.payment.failures if old is not None else 0
+    failure = new.payment.last_failure
+    if new.payment.failures > failures_before and failure is not None:
+        data = PaymentFailed(
+            order_id=new.id,
+            attempt=new.payment.failures,
+            code=failure.code,
+            decline_code=failure.decline_code,
+            message=failure.message,
+            failed_at=failure.at,
+            pay_by=new.payment_due_by,
+            email=new.buyer.email,
+        )
+        events.append(_event("PaymentFailed", data, new, failure.at, new.payment.failures))
+    refunded_before = old.payment.refunded.amount if old is not None and old.payment.refunded else 0
+    refunded = new.payment.refunded
+    if refunded is not None and refunded.amount > refunded_before:
+        data_refund = PaymentRefunded(
+            order_id=new.id,
+            refunded_total=refunded,
+            grand_total=new.totals.grand_total,
+            refunded_at=new.updated_at,
+        )
+        events.append(_event("PaymentRefunded", data_refund, new, new.updated_at, refunded.amount))
+    return events

@@ -1,0 +1,185 @@
+"""What checkout takes (the request body) and what it makes (the order and its payment state).
+
+The body carries only what the shopper tells us at checkout: contact e-mail, addresses and phone. What
+is bought, at what price, comes from the server-side cart and pricing; every model forbids unknown
+fields, so a client-sent ``price``, ``total`` or ``discount`` is a 422 naming that field.
+
+An order is written once by checkout (``PENDING_PAYMENT``) and then moves only forward, each step a
+conditional write on its ``version``:
+
+* ``PENDING_PAYMENT`` -> ``PAYMENT_AUTHORIZED`` when Stripe authorises the PaymentIntent (manual capture:
+  the money is held, captured when the order ships);
+* ``PENDING_PAYMENT`` | ``PAYMENT_AUTHORIZED`` -> ``CANCELLED`` when the payment is cancelled, or the
+  order was not paid before ``payment_due_by`` (its stock is released).
+
+Money is integer minor units with a currency; times are UTC ISO-8601.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from inventory.domain.allocation import Allocation, Fulfilment
+from pricing.domain import (
+    AppliedPromotion,
+    GiftCertificateTender,
+    PricedLine,
+    Shipping,
+    TaxDisplay,
+    Totals,
+)
+from shop_kernel.money import Money
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["UA"])]
+Email = Annotated[
+    str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["olena@example.com"])
+]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$", examples=["+380 44 123 4567"])]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100, examples=["Olena Shevchenko"])]
+    line1: Text
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    postal_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$")] | None = None
+    region: Annotated[str, Field(max_length=100)] | None = None
+    country: CountryCode
+    phone: Phone | None = None
+
+
+class CheckoutBody(Strict):
+    """Contact and addresses. Delivery needs ``shipping_address`` (in the cart's destination country);
+    store pickup has none. ``billing_address`` defaults to the shipping address. Guests must give
+    ``email``; customers may, and otherwise their account's e-mail is used."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAYMENT_AUTHORIZED = "PAYMENT_AUTHORIZED"
+    CANCELLED = "CANCELLED"
+
+
+class CancelReason(StrEnum):
+    PAYMENT_EXPIRED = "payment_expired"  # not paid before payment_due_by
+    PAYMENT_CANCELLED = "payment_cancelled"  # the PaymentIntent was cancelled (by us, Stripe or an agent)
+    RESERVATION_LAPSED = "reservation_lapsed"  # paid after the stock hold ran out: authorisation voided
+
+
+class Buyer(Strict):
+    """Who placed the order: a guest (by the hash of their cart token) or a customer (Cognito sub)."""
+
+    kind: Literal["guest", "customer"]
+    key: str
+    email: str | None = None
+    price_group: str = "retail"
+
+
+class CardSummary(Strict):
+    """What the payment provider tells about the card; never the number (PCI SAQ-A)."""
+
+    brand: str | None = None
+    last4: str | None = None
+    country: str | None = None
+    fingerprint: str | None = None
+    funding: str | None = None
+
+
+class PaymentFailure(Strict):
+    code: str | None = None
+    decline_code: str | None = None
+    message: str | None = None
+    at: str
+
+
+class Payment(Strict):
+    """The order's payment: what is due by card, and what the provider did with it so far."""
+
+    provider: Literal["stripe", "none"]  # "none": gift certificates paid it all
+    intent_id: str | None = None
+    amount: Money
+    status: Literal["requires_payment", "authorized", "cancelled", "not_required"]
+    failures: int = 0
+    last_failure: PaymentFailure | None = None
+    authorized_at: str | None = None
+    captured: Money | None = None
+    refunded: Money | None = None
+    card: CardSummary | None = None
+    billing_country: str | None = None
+
+
+class OrderLine(PricedLine):
+    name: dict[str, str] = Field(default_factory=dict, description="Localised product name at purchase")
+
+
+class StatusChange(Strict):
+    at: str
+    status: OrderStatus
+    note: str | None = None
+
+
+class Order(Strict):
+    id: str
+    version: int = 1
+    status: OrderStatus
+    buyer: Buyer
+    cart_id: str
+    checkout_ref: str
+    currency: str
+    tax_display: TaxDisplay
+    destination_country: CountryCode = Field(description="Where it is delivered or collected (tax)")
+    lines: tuple[OrderLine, ...]
+    shipping: Shipping | None
+    totals: Totals
+    applied_promotions: tuple[AppliedPromotion, ...] = ()
+    promo_codes: tuple[str, ...] = ()
+    gift_certificates: tuple[GiftCertificateTender, ...] = ()
+    fulfilment: Fulfilment
+    allocations: tuple[Allocation, ...]
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    phone: str | None = None
+    reservation_id: str
+    reservation_expires_at: int
+    payment: Payment
+    risk: dict[str, Any] | None = None
+    review_required: bool = False
+    client_ip: str | None = None
+    created_at: str
+    updated_at: str
+    payment_due_by: str
+    cancelled_at: str | None = None
+    cancel_reason: CancelReason | None = None
+    history: tuple[StatusChange, ...] = ()
+
+    def view(self) -> dict[str, Any]:
+        """What the shopper and the storefront see of an order (no internal references)."""
+        body = self.model_dump(
+            mode="json",
+            exclude={"checkout_ref", "buyer", "risk", "client_ip", "reservation_id", "allocations"},
+        )
+        card = self.payment.card
+        body["payment"] = {
+            "amount": body["payment"]["amount"],
+            "status": body["payment"]["status"],
+            "failures": body["payment"]["failures"],
+            "last_failure": body["payment"]["last_failure"],
+            "card": {"brand": card.brand, "last4": card.last4} if card else None,
+            "captured": body["payment"]["captured"],
+            "refunded": body["payment"]["refunded"],
+        }
+        body["email"] = self.buyer.email
+        return body

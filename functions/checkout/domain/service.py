@@ -1,0 +1,323 @@
+"""``CheckoutService.place``: a priced, reserved order with its PaymentIntent, exactly once.
+
+1. Read the cart (consistent). A cart this very request already checked out is answered again (a retry
+   after a crash); checked out by another request: 409 naming that order.
+2. Read what pricing and planning need in one round trip; price strictly (server prices only) and plan
+   which location each line comes from.
+3. Create the PaymentIntent (manual capture) with an idempotency key made from the order id, which is
+   deterministic per (cart version, request): a retry gets the same PaymentIntent back from Stripe.
+4. ONE ``TransactWriteItems``: the cart closed on the version priced, the order (must not exist), the
+   stock decrements (``available >= :q``) with the reservation, the promo code counts and gift
+   certificate debits. Either the order exists with everything it needs, or nothing was written.
+   When a stock condition fails (another buyer was faster) the order is planned again from fresh
+   stock, a few times at most; an unsatisfiable line is a 409 naming it.
+
+The shopper's client confirms the payment with the client secret; the webhook moves the order on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from cart.domain.models import CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
+from cart.domain.pricing import PricingPorts, customer_for, preview
+from cart.domain.records import close_cart_item
+from checkout.domain.models import Buyer, CheckoutBody, Order
+from checkout.domain.orders import (
+    OrderTerms,
+    checkout_ref,
+    contact_for,
+    fulfilment_of,
+    intent_key,
+    new_order,
+    order_id_for,
+    with_intent,
+)
+from checkout.domain.ports import (
+    CheckoutInputs,
+    CheckoutStore,
+    PaymentGateway,
+    PaymentIntent,
+    Refusal,
+    TransactionRefused,
+)
+from checkout.domain.records import new_order_items
+from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
+from inventory.domain.models import LocationKind
+from inventory.domain.reservations import reservation_transact_items
+from pricing.domain import (
+    CarrierQuotes,
+    Customer,
+    PricedCart,
+    TaxRates,
+    balance_changed,
+    code_no_longer_available,
+)
+from pricing.domain.records import code_redemption_items, gift_debit_items
+from shop_kernel.clock import Clock, isoformat
+from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+
+MAX_ATTEMPTS = 3
+MAX_TRANSACTION_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class Tables:
+    orders: str
+    carts: str
+    inventory: str
+    promotions: str
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    owner: CartOwner
+    buyer: Buyer
+    body: CheckoutBody
+    idempotency_key: str
+    if_match: int | None = None
+    client_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    client_secret: str | None
+    resumed: bool = False
+
+    def view(self) -> dict[str, Any]:
+        payment = self.order.payment
+        return {
+            "order": self.order.view(),
+            "payment": {
+                "provider": payment.provider,
+                "payment_intent_id": payment.intent_id,
+                "client_secret": self.client_secret,
+                "amount": payment.amount.model_dump(),
+                "pay_by": self.order.payment_due_by,
+            },
+        }
+
+
+def cart_checked_out(order_id: str | None) -> Conflict:
+    return Conflict("this cart has already been checked out", order_id=order_id)
+
+
+@dataclass
+class _Attempt:
+    """One pricing and planning of the cart, and the transaction entries that would place it."""
+
+    order: Order
+    plan: ReservationPlan
+    priced: PricedCart
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    # What each entry protects, to explain a refused transaction: ("cart"|"order"|"stock"|"code"|"gift", detail)
+    meanings: list[tuple[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CheckoutService:
+    store: CheckoutStore
+    payments: PaymentGateway
+    clock: Clock
+    tables: Tables
+    tax_rates: TaxRates
+    carrier_quotes: CarrierQuotes
+    terms: OrderTerms = field(default_factory=OrderTerms)
+
+    def place(self, request: PlaceOrder) -> Placed:
+        ref = checkout_ref(request.buyer, request.idempotency_key)
+        cart = self.store.cart(request.owner)
+        if cart is None or cart.status is CartStatus.MERGED:
+            raise NotFound("no such cart")
+        if cart.status is CartStatus.CHECKED_OUT:
+            return self._resume(cart, ref)
+        if request.if_match is not None and request.if_match != cart.version:
+            raise PreconditionFailed("the cart changed since you read it", version=cart.version)
+        if not cart.lines:
+            raise ValidationFailed.on("cart.lines", "the cart is empty", "empty")
+        customer = self._customer(request)
+        for _ in range(MAX_ATTEMPTS):
+            attempt = self._attempt(request, cart, customer, ref)
+            intent = self._intent(attempt.order)
+            order = with_intent(attempt.order, intent.id) if intent else attempt.order
+            attempt = self._entries(attempt, request.owner, cart, order, ref)
+            try:
+                self.store.transact(attempt.entries)
+            except TransactionRefused as refused:
+                if self._explain(refused.refusals, attempt, intent) == "retry":
+                    continue
+            return Placed(order, intent.client_secret if intent else None)
+        raise Conflict("the last units of an item in your cart are being bought right now: please retry")
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    def _customer(self, request: PlaceOrder) -> Customer:
+        buyer = request.buyer
+        email = request.body.email or buyer.email
+        if request.owner.kind is OwnerKind.GUEST:
+            return customer_for(None, email, None)
+        return customer_for(buyer.key, email, buyer.price_group)
+
+    def _resume(self, cart: StoredCart, ref: str) -> Placed:
+        """The cart is an order already: this request's own (answer it again) or another one's (409)."""
+        if cart.checkout_ref != ref or cart.order_id is None:
+            raise cart_checked_out(cart.order_id)
+        order = self.store.order(cart.order_id)
+        if order is None:  # pragma: no cover - the cart and the order are written in one transaction
+            raise cart_checked_out(cart.order_id)
+        secret = None
+        if order.payment.intent_id is not None:
+            secret = self.payments.retrieve_intent(order.payment.intent_id).client_secret
+        return Placed(order, secret, resumed=True)
+
+    def _attempt(self, request: PlaceOrder, cart: StoredCart, customer: Customer, ref: str) -> _Attempt:
+        fulfilment = fulfilment_of(cart)
+        inputs = self.store.inputs(cart, customer, self._candidate_locations(fulfilment.location_id))
+        facts = _sellable_facts(cart, inputs.facts)
+        now = self.clock.now()
+        store_country = self._store_country(inputs, fulfilment.location_id)
+        contact = contact_for(request.body, request.buyer, cart, store_country)
+        priced = preview(cart, facts, customer, now, self._ports(inputs), field_prefix="cart")
+        lines = [ReservationLine(sku=line.sku, quantity=line.quantity) for line in cart.lines]
+        try:
+            plan = plan_reservation(lines, fulfilment, now, stock=inputs.stock, locations=inputs.locations)
+        except InsufficientStock as short:
+            raise _on_cart(short) from None
+        order = new_order(
+            order_id_for(cart, ref),
+            cart,
+            request.buyer,
+            contact,
+            priced,
+            plan,
+            dict(facts),
+            ref,
+            now,
+            self.terms,
+            request.client_ip,
+        )
+        return _Attempt(order=order, plan=plan, priced=priced)
+
+    def _candidate_locations(self, pickup_store: str | None) -> list[str]:
+        # Every location is a candidate; the plan picks among those with stock (see inventory.allocation).
+        return [pickup_store] if pickup_store else []
+
+    def _store_country(self, inputs: CheckoutInputs, store_id: str | None) -> str | None:
+        if store_id is None:
+            return None
+        store = inputs.locations.get(store_id)
+        if store is None or store.kind != LocationKind.STORE or not store.pickup:
+            message = f"{store_id} is not a store where orders can be collected"
+            raise ValidationFailed.on("cart.pickup_location_id", message, "not_a_pickup_store")
+        return store.address.country
+
+    def _ports(self, inputs: CheckoutInputs) -> PricingPorts:
+        return PricingPorts(
+            tax_rates=self.tax_rates,
+            carrier_quotes=self.carrier_quotes,
+            promotions=inputs.promotions,
+            code_redemptions=inputs.promotions,
+            gift_certificates=inputs.promotions,
+        )
+
+    def _intent(self, order: Order) -> PaymentIntent | None:
+        if order.payment.provider != "stripe":
+            return None
+        return self.payments.create_intent(order, intent_key(order))
+
+    def _entries(
+        self, attempt: _Attempt, owner: CartOwner, cart: StoredCart, order: Order, ref: str
+    ) -> _Attempt:
+        tables, at = self.tables, isoformat(self.clock.now())
+        attempt.order = order
+        entries: list[tuple[tuple[str, Any], dict[str, Any]]] = [
+            (("cart", None), close_cart_item(tables.carts, owner, cart, order.id, ref, at))
+        ]
+        entries += [(("order", None), e) for e in new_order_items(tables.orders, order)]
+        reservation = reservation_transact_items(
+            attempt.plan,
+            order.reservation_id,
+            order.id,
+            self.terms.reservation_ttl,
+            table_name=tables.inventory,
+        )
+        entries += [(("stock", e.get("Update", {}).get("Key")), e) for e in reservation]
+        for code in attempt.priced.redemptions.promo_codes:
+            entries += [(("code", code), e) for e in code_redemption_items(tables.promotions, code)]
+        for gift in attempt.priced.redemptions.gift_certificates:
+            entries += [(("gift", gift), e) for e in gift_debit_items(tables.promotions, gift, order.id, at)]
+        if len(entries) > MAX_TRANSACTION_ITEMS:
+            raise ValidationFailed.on(
+                "cart.lines", "too many lines, locations and codes for one order: split it", "too_large"
+            )
+        attempt.entries = [entry for _, entry in entries]
+        attempt.meanings = [meaning for meaning, _ in entries]
+        return attempt
+
+    def _explain(
+        self, refusals: Sequence[Refusal], attempt: _Attempt, intent: PaymentIntent | None
+    ) -> Literal["retry", "landed"]:
+        """What a refused transaction means: plan again, our own write landed already, or a 409."""
+        failed = [(attempt.meanings[r.index], r) for r in refusals if r.code == "ConditionalCheckFailed"]
+        if not failed:
+            return "retry"  # contention with another transaction on the same items
+        for (kind, detail), refusal in failed:
+            if kind == "cart":
+                return self._cart_refused(refusal, attempt, intent)
+            if kind == "code":
+                raise code_no_longer_available(detail, prefix="cart")
+            if kind == "gift":
+                raise balance_changed(detail, prefix="cart")
+        if all(kind == "stock" for (kind, _), _ in failed):
+            return "retry"
+        raise Conflict("the order could not be written, please retry")
+
+    def _cart_refused(
+        self, refusal: Refusal, attempt: _Attempt, intent: PaymentIntent | None
+    ) -> Literal["landed"]:
+        old = refusal.item or {}
+        status = (old.get("status") or {}).get("S")
+        order_id = (old.get("order_id") or {}).get("S")
+        if status == CartStatus.CHECKED_OUT.value and order_id == attempt.order.id:
+            # A retried call of ours whose first try was written after all (the response was lost).
+            return "landed"
+        self._cancel_unusable(intent, attempt.order)
+        if status == CartStatus.CHECKED_OUT.value:
+            raise cart_checked_out(order_id)
+        raise Conflict("the cart changed while you were checking out: review it and retry")
+
+    def _cancel_unusable(self, intent: PaymentIntent | None, order: Order) -> None:
+        """The cart version this order was made for is gone, so its PaymentIntent can never be paid."""
+        if intent is not None:
+            self.payments.cancel_intent(intent.id, "abandoned", f"{order.id}-abandon")
+
+
+def _sellable_facts(cart: StoredCart, facts: Mapping[str, SkuFacts]) -> Mapping[str, SkuFacts]:
+    """Every line must still be sellable in the cart currency: an order never silently drops a line."""
+    errors = []
+    for index, line in enumerate(cart.lines):
+        fact = facts.get(line.sku)
+        if fact is None or not fact.sellable:
+            message = f"{line.sku} is no longer sold: remove it from the cart"
+            errors.append(FieldError(field=f"cart.lines.{index}.sku", message=message, code="not_sellable"))
+        elif not fact.has_price_in(cart.currency):
+            message = f"{line.sku} has no price in {cart.currency}"
+            errors.append(
+                FieldError(field=f"cart.lines.{index}.sku", message=message, code="currency_mismatch")
+            )
+    if errors:
+        raise ValidationFailed("some lines of the cart cannot be ordered", errors=errors)
+    return facts
+
+
+def _on_cart(short: InsufficientStock) -> InsufficientStock:
+    """The planner names ``lines.<i>``; for the shopper those are the cart's lines."""
+    errors = [e.model_copy(update={"field": f"cart.{e.field}"}) for e in short.errors]
+    return InsufficientStock(short.detail, errors=errors, **short.extra)
+
+
+__all__ = ["CheckoutService", "PlaceOrder", "Placed", "Tables", "datetime"]

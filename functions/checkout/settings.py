@@ -1,0 +1,23 @@
+"""The checkout functions' environment, read once per cold start."""
+
+from __future__ import annotations
+
+from shop_kernel.settings import ServiceSettings
+
+
+class CheckoutSettings(ServiceSettings):
+    orders_table_name: str = "shop-local-orders"
+    carts_table_name: str = "shop-local-carts"
+    inventory_table_name: str = "shop-local-inventory"
+    promotions_table_name: str = "shop-local-promotions"
+    idempotency_table_name: str = "shop-local-idempotency"
+    stripe_api_key_secret_name: str = "shop-local-stripe-api-key"  # noqa: S105 - a name, not a secret
+    stripe_webhook_signing_secret_name: str = "shop-local-stripe-webhook-signing"  # noqa: S105
+    # Set only locally (the Stripe stand-in); the cloud talks to api.stripe.com.
+    stripe_api_base: str | None = None
+    order_fulfilment_state_machine_arn: str | None = None
+    payment_window_minutes: int = 30
+    reservation_margin_minutes: int = 15
+    # Stripe signs each webhook with a timestamp; older deliveries are refused (replay protection).
+    webhook_tolerance_s: int = 300
+    idempotency_ttl_s: int = 24 * 3600
