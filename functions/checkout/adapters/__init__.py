@@ -131,9 +131,13 @@ def fulfilment() -> FulfilmentStarter:
     return FulfilmentStarter(aws.client("stepfunctions"), arn)
 
 
-@lru_cache(maxsize=1)
-def idempotency_store() -> DynamoDBPersistenceLayer:
-    """Powertools' DynamoDB persistence layer on the idempotency table, with our botocore client."""
+@lru_cache(maxsize=4)
+def idempotency_store(purpose: str) -> DynamoDBPersistenceLayer:
+    """Powertools' DynamoDB persistence layer on the idempotency table, with our botocore client.
+
+    One per ``purpose`` (checkout requests, Stripe events): a layer keeps the first configuration it is
+    given, and the local stack runs both functions in one process.
+    """
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(
@@ -150,6 +154,9 @@ _FACTORIES = (
     webhook_secret,
     payments,
     service,
+    payment_events,
+    events_client,
+    fulfilment,
     idempotency_store,
 )
 

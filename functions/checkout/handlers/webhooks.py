@@ -37,7 +37,9 @@ def _idempotent_apply() -> tuple[Any, Any]:
     config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=7 * 24 * 3600)
 
     @idempotent_function(
-        data_keyword_argument="stripe_event", persistence_store=idempotency_store(), config=config
+        data_keyword_argument="stripe_event",
+        persistence_store=idempotency_store("stripe-events"),
+        config=config,
     )
     def apply_event(stripe_event: dict[str, Any]) -> dict[str, Any]:
         obj = stripe_event["object"]

@@ -79,8 +79,7 @@ def checkout_stack(
         secrets.put_secret_value(
             SecretId=physical_name(STAGE, "stripe-webhook-signing"), SecretString=standin.webhook_secret
         )
-        cart_adapters.reset()
-        adapters.reset()
+        _reset(cart_adapters, adapters)
         yield SimpleNamespace(
             provisioned=answer,
             orders=physical_name(STAGE, "orders"),
@@ -91,8 +90,18 @@ def checkout_stack(
             dynamodb=boto3.client("dynamodb", region_name=REGION),
             standin=standin,
         )
-        cart_adapters.reset()
-        adapters.reset()
+        _reset(cart_adapters, adapters)
+
+
+def _reset(*adapter_modules: Any) -> None:
+    """Forget cached clients and services, and the handlers' idempotency wrappers built on them."""
+    from checkout.handlers import webhooks
+    from checkout.handlers.routes import checkout
+
+    for module in adapter_modules:
+        module.reset()
+    checkout._idempotent_place.cache_clear()
+    webhooks._idempotent_apply.cache_clear()
 
 
 def checkout_event(

@@ -91,7 +91,7 @@ def _idempotent_place() -> tuple[Callable[..., dict[str, Any]], Any]:
     )
 
     @idempotent_function(
-        data_keyword_argument="request", persistence_store=idempotency_store(), config=config
+        data_keyword_argument="request", persistence_store=idempotency_store("checkout"), config=config
     )
     def place_checkout(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": 201, "body": service().place(_place_order(request)).view()}
