@@ -1,8 +1,9 @@
 """The whole local stack over HTTP, as a developer runs it: ``python -m infra.local run``.
 
 Starts the runner in a subprocess on free ports, walks the demo journey (browse, a merchandiser
-creates and publishes a product, its ``ProductPublished`` event lands on the event-log queue in moto),
-then stops it with SIGINT and checks a clean exit, free ports and a second start.
+creates and publishes a product, its ``ProductPublished`` event lands on the event-log queue in moto;
+a guest buys: cart, checkout, payment in the Stripe stand-in, its signed webhook, ``OrderPlaced`` and
+the fulfilment workflow), then stops it with SIGINT and checks a clean exit, free ports and a second start.
 """
 
 from __future__ import annotations
@@ -368,6 +369,98 @@ def test_a_guest_buys_a_seeded_product_priced_with_tax_in_uah_and_eur(stack: Sta
         assert line["unit_price"]["currency"] == currency
         assert priced["totals"]["tax_total"]["amount"] > 0
         assert priced["tax_display"] == "inclusive"
+
+
+def test_a_guest_checks_out_pays_and_the_order_is_placed_and_fulfilment_starts(stack: Stack) -> None:
+    from infra.local.seed_catalog import demo_product
+
+    api, ops = stack.api, _auth("ops")
+    stripe_url = requests.get(f"{api}/health", timeout=5).json()["stripe"].split()[-1]
+    # GIVEN a seeded SKU with 3 units in a warehouse and a guest cart holding 2 of them (the warehouse
+    # of the cart test: the cart knows a new location only after its five-minute cache)
+    sku = demo_product(5)["variants"][0]["sku"]
+    location = {
+        "kind": "warehouse",
+        "name": {"en": "E2E DC", "uk": "Склад E2E"},
+        "address": {"line1": "Promyslova 1", "city": "Kyiv", "country": "UA"},
+        "timezone": "Europe/Kyiv",
+        "opening_hours": {"mon": [{"opens": "09:00", "closes": "18:00"}]},
+        "carrier_cutoff": "15:00",
+    }
+    requests.put(f"{api}/admin/inventory/locations/e2e-dc", json=location, headers=ops, timeout=10)
+    _ok(
+        requests.put(
+            f"{api}/admin/inventory/stock/{sku}/e2e-dc", json={"on_hand": 3}, headers=ops, timeout=10
+        ),
+        201,
+    )
+    token = _ok(
+        requests.post(f"{api}/cart", json={"currency": "UAH", "destination_country": "UA"}, timeout=10), 201
+    )["token"]
+    cart = {"X-Cart-Token": token}
+    _wait_until(
+        lambda: (
+            requests.post(
+                f"{api}/cart/lines", json={"sku": sku, "quantity": 2}, headers=cart, timeout=10
+            ).status_code
+            == 200
+        ),
+        30,
+        f"{sku} in the cart",
+        stack,
+    )
+    # WHEN the guest checks out (twice: a retry of the same request), then pays in the browser
+    body = {
+        "email": "e2e@example.com",
+        "shipping_address": {
+            "name": "E2E Shopper",
+            "line1": "Khreshchatyk 1",
+            "city": "Kyiv",
+            "country": "UA",
+        },
+    }
+    key = {"Idempotency-Key": str(uuid.uuid4()), **cart}
+    placed = _ok(requests.post(f"{api}/checkout", json=body, headers=key, timeout=20), 201)
+    again = _ok(requests.post(f"{api}/checkout", json=body, headers=key, timeout=20), 201)
+    order_id, intent_id = placed["order"]["id"], placed["payment"]["payment_intent_id"]
+    paid = requests.post(
+        f"{stripe_url}/_standin/payment_intents/{intent_id}/simulate",
+        json={"payment_method": "pm_card_visa", "client_secret": placed["payment"]["client_secret"]},
+        timeout=10,
+    )
+    # THEN the retry got the same order; Stripe's signed webhook places the order
+    assert again == placed
+    assert paid.json()["status"] == "requires_capture"
+
+    def status() -> str | None:
+        order = requests.get(f"{api}/checkout/orders/{order_id}", headers=cart, timeout=10).json()
+        return order["status"] if order["status"] == "PAYMENT_AUTHORIZED" else None
+
+    _wait_until(status, 20, "the order to be placed after payment", stack)
+    # AND OrderPlaced reached the bus, the fulfilment workflow ran for it, and the 2 units stay reserved
+    _wait_until(
+        lambda: any(
+            e["detail-type"] == "OrderPlaced" and e["detail"]["data"]["order_id"] == order_id
+            for e in _event_log_messages(stack)
+        ),
+        30,
+        "OrderPlaced on the event-log queue",
+        stack,
+    )
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=f"http://127.0.0.1:{stack.moto_port}",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    machine = next(
+        m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == "shop-local-order-fulfilment"
+    )
+    executions = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+    assert [e["name"] for e in executions if e["name"] == order_id] == [order_id]
+    level = _ok(requests.get(f"{api}/inventory/availability/{sku}", timeout=10))
+    assert level["total_available"] == 1, level
 
 
 # Last: it stops the module's stack.
