@@ -12,8 +12,8 @@ or ``stripe.api_base = url``. It speaks Stripe's wire format (form bodies in bra
 Every state change records an event and posts it, signed, to the webhook endpoint (see
 ``stripe_standin_webhooks``). Helpers for tests and the local stack live under ``/_standin/``: the
 shopper confirming in the browser, resending an event (old timestamp, tampered body, replay), the
-delivery log. With ``STRIPE_REAL=1`` and an ``sk_test_`` key the local stack uses Stripe test mode
-instead (``use_real_stripe``). Run alone: ``python -m infra.local.stripe_standin --port 12111``.
+delivery log. With ``STRIPE_API_KEY=sk_test_...`` the local stack uses Stripe test mode instead
+(``use_real_stripe``). Run alone: ``python -m infra.local.stripe_standin --port 12111``.
 """
 
 from __future__ import annotations
@@ -77,12 +77,13 @@ class StandinConfig:
 
 
 def use_real_stripe(environ: Mapping[str, str] | None = None) -> bool:
-    """True when the developer asked for Stripe test mode: ``STRIPE_REAL=1`` and an ``sk_test_`` key.
-
-    A live key never counts: the local stack must not move real money.
+    """True when the developer gave a Stripe test-mode key (``STRIPE_API_KEY=sk_test_...``): the local
+    stack then talks to Stripe's test mode instead of the stand-in. ``STRIPE_STANDIN=1`` keeps the
+    stand-in (which then accepts only that key). A live key never counts: no real money moves locally.
     """
     env = os.environ if environ is None else environ
-    return env.get("STRIPE_REAL") == "1" and env.get("STRIPE_API_KEY", "").startswith("sk_test_")
+    wants_standin = env.get("STRIPE_STANDIN") == "1"
+    return not wants_standin and env.get("STRIPE_API_KEY", "").startswith("sk_test_")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ Stripe at ``STRIPE_API_BASE`` when it is set. So the runner starts the stand-in 
 URL, stores the stand-in's key and signing secret in those two secrets (replacing ``provision``'s
 placeholders) and exports ``STRIPE_API_BASE``; functions share the runner's process and see it.
 
-``STRIPE_REAL=1`` with an ``sk_test_`` key selects Stripe test mode instead: no stand-in, the key and
-``STRIPE_WEBHOOK_SECRET`` (printed by ``stripe listen``) go into the secrets, ``STRIPE_API_BASE`` stays
-unset. A live key is refused in every mode: the local stack must never move real money.
+``STRIPE_API_KEY=sk_test_...`` selects Stripe test mode instead (``STRIPE_STANDIN=1`` keeps the stand-in):
+no stand-in, the key and ``STRIPE_WEBHOOK_SECRET`` (printed by ``stripe listen``) go into the secrets,
+``STRIPE_API_BASE`` stays unset. A live key is refused in every mode: the local stack must never move real money.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def start_stripe(
     env = os.environ if environ is None else environ
     refuse_live_keys(env)
     url = webhook_url(api_port)
-    if env.get("STRIPE_REAL") == "1":
+    if use_real_stripe(env):
         return _use_test_mode(stage, env, url)
     standin = StripeStandin(_standin_config(env, url), port=_standin_port(port))
     standin.start()
@@ -92,18 +92,17 @@ def refuse_live_keys(env: Mapping[str, str]) -> None:
     if key.startswith(LIVE_KEY_PREFIXES):
         raise StripeSetupError(
             "STRIPE_API_KEY is a live key: the local stack never uses one. "
-            "Unset it (the stand-in needs none) or use an sk_test_ key with STRIPE_REAL=1."
+            "Unset it (the stand-in needs none) or use an sk_test_ key for Stripe test mode."
         )
 
 
 def _use_test_mode(stage: str, env: Mapping[str, str], url: str) -> LocalStripe:
-    if not use_real_stripe(env):
-        raise StripeSetupError("STRIPE_REAL=1 needs STRIPE_API_KEY=sk_test_... (a test-mode secret key).")
     secret = env.get("STRIPE_WEBHOOK_SECRET", "")
     if not secret.startswith("whsec_"):
         raise StripeSetupError(
-            f"STRIPE_REAL=1 needs STRIPE_WEBHOOK_SECRET: run `stripe listen --forward-to {url}` "
-            "and export the whsec_... secret it prints."
+            f"Stripe test mode (STRIPE_API_KEY=sk_test_...) needs STRIPE_WEBHOOK_SECRET: run "
+            f"`stripe listen --forward-to {url}` and export the whsec_... secret it prints "
+            "(or set STRIPE_STANDIN=1 to keep the local stand-in)."
         )
     store_credentials(stage, env["STRIPE_API_KEY"], secret)
     # Functions talk to api.stripe.com when it is unset; one left in the shell would send them elsewhere.

@@ -502,16 +502,16 @@ def test_only_the_configured_key_is_accepted_when_one_is_set(receiver: WebhookRe
 @pytest.mark.parametrize(
     ("environ", "real"),
     [
-        ({"STRIPE_REAL": "1", "STRIPE_API_KEY": "sk_test_abc"}, True),
-        ({"STRIPE_API_KEY": "sk_test_abc"}, False),
-        ({"STRIPE_REAL": "1", "STRIPE_API_KEY": "sk_live_abc"}, False),
-        ({"STRIPE_REAL": "1"}, False),
+        ({"STRIPE_API_KEY": "sk_test_abc"}, True),
+        ({"STRIPE_API_KEY": "sk_test_abc", "STRIPE_STANDIN": "1"}, False),
+        ({"STRIPE_API_KEY": "sk_live_abc"}, False),
+        ({}, False),
     ],
 )
 def test_real_stripe_only_in_test_mode_and_when_asked(environ: dict[str, str], real: bool) -> None:
     # GIVEN an environment
     # WHEN the runner decides whether to start the stand-in
-    # THEN only STRIPE_REAL=1 with a test key selects Stripe test mode
+    # THEN a test key selects Stripe test mode unless the stand-in is asked for
     assert use_real_stripe(environ) is real
 
 

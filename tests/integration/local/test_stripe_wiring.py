@@ -2,7 +2,8 @@
 
 With the stand-in, its API key and webhook signing secret must be in the stage's two Secrets Manager
 secrets and ``STRIPE_API_BASE`` must point at it, so checkout and the webhook function work unchanged.
-With ``STRIPE_REAL=1`` and a test key there is no stand-in; a live key is refused in every mode.
+With a test key (``STRIPE_API_KEY=sk_test_...``) there is no stand-in unless ``STRIPE_STANDIN=1``; a live
+key is refused in every mode.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ STAGE = "local"
 STRIPE_VARIABLES = (
     "STRIPE_API_BASE",
     "STRIPE_API_KEY",
-    "STRIPE_REAL",
+    "STRIPE_STANDIN",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_WEBHOOK_URL",
 )
@@ -119,9 +120,10 @@ def test_the_standin_listens_on_the_stripe_port_asked_for(provisioned: dict[str,
 def test_a_developers_test_key_is_the_one_stored_and_the_only_one_accepted(
     provisioned: dict[str, Any],
 ) -> None:
-    # GIVEN STRIPE_API_KEY=sk_test_... without STRIPE_REAL
+    # GIVEN STRIPE_API_KEY=sk_test_... with STRIPE_STANDIN=1
     # WHEN Stripe is wired
-    wiring = start_stripe(STAGE, free_port(), port=0, environ={"STRIPE_API_KEY": "sk_test_mine"})
+    environ = {"STRIPE_API_KEY": "sk_test_mine", "STRIPE_STANDIN": "1"}
+    wiring = start_stripe(STAGE, free_port(), port=0, environ=environ)
     try:
         assert wiring.url is not None
         other = stripe.StripeClient(
@@ -135,12 +137,12 @@ def test_a_developers_test_key_is_the_one_stored_and_the_only_one_accepted(
     assert stored("stripe-api-key") == "sk_test_mine"
 
 
-def test_stripe_real_with_a_test_key_stores_it_and_starts_no_standin(
+def test_a_test_key_selects_stripe_test_mode_stores_it_and_starts_no_standin(
     provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN STRIPE_REAL=1, a test key, the secret `stripe listen` printed, and a stale STRIPE_API_BASE
+    # GIVEN a test key, the secret `stripe listen` printed, and a stale STRIPE_API_BASE
     monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:1")
-    environ = {"STRIPE_REAL": "1", "STRIPE_API_KEY": "sk_test_real", "STRIPE_WEBHOOK_SECRET": "whsec_listen"}
+    environ = {"STRIPE_API_KEY": "sk_test_real", "STRIPE_WEBHOOK_SECRET": "whsec_listen"}
     # WHEN Stripe is wired
     wiring = start_stripe(STAGE, 3999, port=0, environ=environ)
     # THEN functions reach api.stripe.com with the developer's key and secret
@@ -154,20 +156,19 @@ def test_stripe_real_with_a_test_key_stores_it_and_starts_no_standin(
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"STRIPE_REAL": "1", "STRIPE_API_KEY": "sk_test_real"}, "stripe listen --forward-to"),
+        ({"STRIPE_API_KEY": "sk_test_real"}, "stripe listen --forward-to"),
         (
-            {"STRIPE_REAL": "1", "STRIPE_API_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_x"},
+            {"STRIPE_API_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_x"},
             "live key",
         ),
         ({"STRIPE_API_KEY": "sk_live_real"}, "live key"),
         ({"STRIPE_API_KEY": "rk_live_real"}, "live key"),
-        ({"STRIPE_REAL": "1", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "sk_test_"),
     ],
 )
 def test_unusable_stripe_settings_stop_the_start_with_a_clear_message(
     provisioned: dict[str, Any], environ: dict[str, str], message: str
 ) -> None:
-    # GIVEN a live key, or test mode without its webhook secret or its key
+    # GIVEN a live key, or test mode without its webhook secret
     placeholders = (stored("stripe-api-key"), stored("stripe-webhook-signing"))
     # WHEN Stripe is wired
     with pytest.raises(StripeSetupError, match=message):
