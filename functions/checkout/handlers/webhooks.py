@@ -21,9 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout.adapters import idempotency_store, payment_events, settings, webhook_secret
 from checkout.adapters.stripe_gateway import intent_from
-from checkout.handlers.routes.common import json_response
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest
-from shop_kernel.http import build_resolver, header
+from shop_kernel.http import build_resolver, header, json_response
 from shop_kernel.observability import logger, metrics
 
 SIGNATURE_HEADER = "Stripe-Signature"

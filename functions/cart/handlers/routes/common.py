@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,18 +14,8 @@ from cart.domain.tokens import TOKEN_HEADER, checked_token, token_hash
 from pricing.domain.rates import TAX_RATES
 from shop_kernel.auth import Group, caller_from_event, require
 from shop_kernel.errors import FieldError, ValidationFailed
-from shop_kernel.http import etag, parse_if_match
+from shop_kernel.http import etag, header, json_response, parse_if_match
 from shop_kernel.locale import negotiate
-
-JSON = "application/json"
-
-
-def header(router: Router, name: str) -> str | None:
-    lowered = name.lower()
-    for key, value in (router.current_event.headers or {}).items():
-        if key.lower() == lowered:
-            return value
-    return None
 
 
 def guest_owner(router: Router) -> CartOwner:
@@ -53,15 +42,6 @@ def ships_to(country: str | None) -> None:
         raise ValidationFailed.on(
             "body.destination_country", f"we do not ship to {country}", "unsupported_country"
         )
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers or {},
-    )
 
 
 def cart_response(cart: StoredCart, status: int = 200, extra: dict[str, Any] | None = None) -> Response[str]:

@@ -15,10 +15,10 @@ from catalog.handlers.routes.common import (
     admin,
     chosen_locale,
     expected_version,
-    json_response,
     localised_response,
     versioned,
 )
+from shop_kernel.http import json_response
 
 router = Router()
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from catalog.domain.changes import Actor
 from shop_kernel.auth import Group, require
 from shop_kernel.errors import ValidationFailed
-from shop_kernel.http import etag, parse_if_match
+from shop_kernel.http import etag, json_response, parse_if_match
 from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
 
-JSON = "application/json"
 PUBLIC_CACHE = "public, max-age=60"
 
 
@@ -41,15 +38,6 @@ def chosen_locale(router: Router, override: str | None) -> str:
 
 def expected_version(router: Router) -> int | None:
     return parse_if_match(router.current_event.headers.get("if-match"))
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None):
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers or {},
-    )
 
 
 def versioned(body: dict[str, Any], status: int = 200, location: str | None = None):

@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from catalog.adapters import repository
-from catalog.handlers.routes.common import admin, json_response
+from catalog.handlers.routes.common import admin
 from shop_kernel.errors import NotFound
+from shop_kernel.http import json_response
 
 router = Router()
 _COLLECTIONS = {

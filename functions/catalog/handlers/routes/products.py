@@ -16,11 +16,11 @@ from catalog.handlers.routes.common import (
     admin,
     chosen_locale,
     expected_version,
-    json_response,
     localised_response,
     versioned,
 )
 from shop_kernel.errors import NotFound, ValidationFailed
+from shop_kernel.http import json_response
 from shop_kernel.money import MINOR_UNITS
 
 router = Router()

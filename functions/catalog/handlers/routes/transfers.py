@@ -14,8 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from catalog.adapters import product_service, repository
 from catalog.domain.models import Status
-from catalog.handlers.routes.common import admin, json_response
+from catalog.handlers.routes.common import admin
 from shop_kernel.errors import UnsupportedMediaType, ValidationFailed
+from shop_kernel.http import json_response
 
 router = Router()
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")

@@ -21,16 +21,9 @@ from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters import idempotency_store, service, settings
 from checkout.domain.models import Buyer, CheckoutBody
 from checkout.domain.service import PlaceOrder
-from checkout.handlers.routes.common import (
-    client_ip,
-    customer,
-    guest,
-    header,
-    if_match,
-    json_response,
-    lambda_context,
-)
+from checkout.handlers.routes.common import client_ip, customer, guest, header, if_match, lambda_context
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
+from shop_kernel.http import json_response
 
 router = Router()
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -1,20 +1,17 @@
-"""What the checkout and order routes share: who is buying, headers, JSON answers."""
+"""What the checkout and order routes share: who is buying, the request headers they read."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from cart.domain.models import CartOwner, OwnerKind
 from cart.domain.tokens import TOKEN_HEADER, checked_token, token_hash
 from checkout.domain.models import Buyer
 from shop_kernel.auth import Group, require
-from shop_kernel.http import parse_if_match
+from shop_kernel.http import header, parse_if_match
 
-JSON = "application/json"
 _context: list[Any] = [None]
 
 
@@ -25,14 +22,6 @@ def remember_context(context: Any) -> None:
 
 def lambda_context() -> Any:
     return _context[0]
-
-
-def header(router: Router, name: str) -> str | None:
-    lowered = name.lower()
-    for key, value in (router.current_event.headers or {}).items():
-        if key.lower() == lowered:
-            return value
-    return None
 
 
 def guest(router: Router) -> tuple[CartOwner, Buyer]:
@@ -55,12 +44,3 @@ def if_match(router: Router) -> int | None:
 def client_ip(router: Router) -> str | None:
     identity = (router.current_event.raw_event.get("requestContext") or {}).get("identity") or {}
     return identity.get("sourceIp") or None
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers or {},
-    )

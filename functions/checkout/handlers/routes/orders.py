@@ -11,8 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from checkout.adapters import store
 from checkout.domain.models import Buyer, Order
-from checkout.handlers.routes.common import customer, guest, json_response
+from checkout.handlers.routes.common import customer, guest
 from shop_kernel.errors import NotFound
+from shop_kernel.http import json_response
 
 router = Router()
 OrderIdPath = Annotated[str, Path(pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$")]

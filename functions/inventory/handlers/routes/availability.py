@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from inventory.adapters import clock, store
 from inventory.domain.models import LOCATION_ID, SKU
 from inventory.domain.views import availability
-from inventory.handlers.routes.common import json_response
 from shop_kernel.errors import FieldError, NotFound
+from shop_kernel.http import json_response
 from shop_kernel.locale import negotiate
 
 router = Router()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shop_kernel.auth import Group, require
-from shop_kernel.http import etag, parse_if_match
-
-JSON = "application/json"
+from shop_kernel.http import etag, json_response, parse_if_match
 
 
 def ops(router: Router) -> str:
@@ -21,15 +18,6 @@ def ops(router: Router) -> str:
 
 def expected_version(router: Router) -> int | None:
     return parse_if_match(router.current_event.headers.get("if-match"))
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers or {},
-    )
 
 
 def versioned(body: dict[str, Any], status: int = 200) -> Response[str]:

@@ -10,8 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from inventory.adapters import clock, store
 from inventory.adapters.dynamo import location_document
 from inventory.domain.models import LOCATION_ID, LocationBody
-from inventory.handlers.routes.common import expected_version, json_response, ops, versioned
+from inventory.handlers.routes.common import expected_version, ops, versioned
 from shop_kernel.errors import FieldError, NotFound
+from shop_kernel.http import json_response
 
 router = Router()
 LocationPath = Annotated[str, Path(pattern=LOCATION_ID)]

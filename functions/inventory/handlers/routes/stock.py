@@ -10,8 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from inventory.adapters import clock, store
 from inventory.domain.models import LOCATION_ID, SKU
 from inventory.domain.stock import AdjustStock, BulkRequest, BulkRow, SetStock, parse_row
-from inventory.handlers.routes.common import expected_version, json_response, ops, versioned
+from inventory.handlers.routes.common import expected_version, ops, versioned
 from shop_kernel.errors import DomainError, FieldError, NotFound
+from shop_kernel.http import json_response
 
 router = Router()
 SkuPath = Annotated[str, Path(pattern=SKU)]

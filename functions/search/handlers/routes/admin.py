@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from search.adapters import search_service
-from search.handlers.routes.common import json_response
 from shop_kernel.auth import Group, require
-from shop_kernel.http import etag, parse_if_match
+from shop_kernel.http import etag, json_response, parse_if_match
 
 router = Router()
 

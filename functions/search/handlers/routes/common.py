@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from search.adapters import cursor_codec
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
 from shop_kernel.errors import FieldError, ValidationFailed
+from shop_kernel.http import json_response
 from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
 from shop_kernel.money import MINOR_UNITS
 
-JSON = "application/json"
 PUBLIC_CACHE = "public, max-age=30"
 FACETS = ("category", "brand", "price", "attributes")
 
@@ -30,15 +30,6 @@ def chosen_locale(router: Router, override: str | None) -> str:
             )
         return override
     return negotiate(router.current_event.headers.get("accept-language"))
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        headers=headers or {},
-    )
 
 
 def localised_response(body: Any, locale: str) -> Response:

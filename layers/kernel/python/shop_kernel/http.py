@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from botocore.exceptions import BotoCoreError, ClientError
@@ -158,8 +159,18 @@ def serve_openapi(app: APIGatewayRestResolver, path: str, *, title: str, version
         )
 
 
-def header(app: APIGatewayRestResolver, name: str) -> str | None:
-    """Case-insensitive request header lookup."""
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    """A compact UTF-8 JSON answer (non-ASCII kept as is: names are localised)."""
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def header(app: APIGatewayRestResolver | Router, name: str) -> str | None:
+    """Case-insensitive request header lookup, on the resolver or on a route module's ``Router``."""
     headers = app.current_event.headers or {}
     lowered = name.lower()
     for key, value in headers.items():
