@@ -27,7 +27,7 @@ from cart.domain.ports import CartRead, Stock, VersionConflict
 from cart.domain.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
 from inventory.domain.records import GSI as INVENTORY_GSI
 from inventory.domain.records import LOCATIONS_GSI_PK, stock_key
-from shop_kernel.dynamo import deserialize
+from shop_kernel.dynamo import batch_get_all, deserialize, query_all
 
 BATCH_GET_LIMIT = 100
 LOCATIONS_TTL_S = 300.0
@@ -49,21 +49,14 @@ class InventoryStock:
         cached = self._locations
         if cached is not None and time.monotonic() - cached[0] < LOCATIONS_TTL_S:
             return cached[1]
-        found: dict[str, dict[str, Any]] = {}
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": INVENTORY_GSI,
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": LOCATIONS_GSI_PK}},
-        }
-        while True:
-            page = self._client.query(**kwargs)
-            for item in page.get("Items", []):
-                doc = json.loads(deserialize(item)["doc"])
-                found[doc["id"]] = doc
-            if not page.get("LastEvaluatedKey"):
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self.table,
+            IndexName=INVENTORY_GSI,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
+        )
+        found = {doc["id"]: doc for doc in (json.loads(deserialize(item)["doc"]) for item in items)}
         self._locations = (time.monotonic(), found)
         return found
 
@@ -94,14 +87,7 @@ class DynamoCartStore:
         self._inventory = inventory
 
     def _batch_get(self, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = {}
-        pending = request
-        while pending:
-            response = self._client.batch_get_item(RequestItems=pending)
-            for table, items in response.get("Responses", {}).items():
-                found.setdefault(table, []).extend(items)
-            pending = response.get("UnprocessedKeys") or {}
-        return found
+        return batch_get_all(self._client, request)
 
     def load(self, owner: CartOwner, skus: Sequence[str], *, with_stock: bool) -> CartRead:
         skus = list(dict.fromkeys(skus))

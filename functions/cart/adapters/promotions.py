@@ -24,6 +24,7 @@ from pricing.domain.records import (
     usage_from_items,
     use_key,
 )
+from shop_kernel.dynamo import query_all
 
 AUTOMATIC_TTL_S = 60.0
 
@@ -41,18 +42,13 @@ class DynamoPromotions:
         cached = self._automatic
         if cached is not None and time.monotonic() - cached[0] < AUTOMATIC_TTL_S:
             return cached[1]
-        promotions: list[Promotion] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": PROMOTIONS_PK}},
-        }
-        while True:
-            page = self._client.query(**kwargs)
-            promotions += [promotion_from_item(i) for i in page.get("Items", [])]
-            if not page.get("LastEvaluatedKey"):
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": PROMOTIONS_PK}},
+        )
+        promotions = [promotion_from_item(i) for i in items]
         self._automatic = (time.monotonic(), promotions)
         self._by_id = {p.id: p for p in promotions}
         return promotions

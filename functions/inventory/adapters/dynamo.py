@@ -45,7 +45,7 @@ from inventory.domain.reservations import (
 )
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.dynamo import deserialize, query_all, serialize
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
 from shop_kernel.ids import new_ulid
 
@@ -96,21 +96,14 @@ class InventoryStore:
         cached = self._locations
         if not fresh and cached is not None and time.monotonic() - cached[0] < LOCATIONS_TTL_S:
             return cached[1]
-        found: dict[str, Location] = {}
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": GSI,
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": LOCATIONS_GSI_PK}},
-        }
-        while True:
-            page = self._client.query(**kwargs)
-            for item in page.get("Items", []):
-                location = Location.model_validate_json(deserialize(item)["doc"])
-                found[location.id] = location
-            if not page.get("LastEvaluatedKey"):
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self.table,
+            IndexName=GSI,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
+        )
+        found = {loc.id: loc for loc in (Location.model_validate_json(deserialize(i)["doc"]) for i in items)}
         self._locations = (time.monotonic(), found)
         return found
 
