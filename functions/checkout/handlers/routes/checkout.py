@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters import idempotency_store, service, settings
@@ -30,8 +31,19 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
+# Documented in the OpenAPI document; checked by ``idempotency_key`` so that a missing key is a 400.
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Required: a new value (e.g. a UUID) per checkout attempt; a retry sends the same one",
+        max_length=255,
+    ),
+]
+
+
 @router.post("/checkout", tags=["checkout"])
-def guest_checkout(body: CheckoutBody):
+def guest_checkout(body: CheckoutBody, key: KeyHeader = None):
     """Checks out the guest cart named by ``X-Cart-Token``; answers the order and the PaymentIntent's
     client secret for Stripe.js. The order waits for payment until ``payment.pay_by``."""
     owner, buyer = guest(router)
@@ -39,7 +51,7 @@ def guest_checkout(body: CheckoutBody):
 
 
 @router.post("/me/checkout", tags=["checkout"])
-def customer_checkout(body: CheckoutBody):
+def customer_checkout(body: CheckoutBody, key: KeyHeader = None):
     """Checks out the signed-in customer's cart (their price group, their e-mail unless one is given)."""
     owner, buyer = customer(router)
     return _checkout(owner, buyer, body)
