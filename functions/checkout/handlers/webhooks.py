@@ -30,14 +30,15 @@ app = build_resolver()
 
 
 @lru_cache(maxsize=1)
-def _idempotent_apply() -> tuple[Any, Any]:
+def _idempotent_apply(persistence: Any) -> tuple[Any, Any]:
+    """Keyed on the persistence layer, so ``checkout.adapters.reset()`` builds a new wrapper."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=7 * 24 * 3600)
 
     @idempotent_function(
         data_keyword_argument="stripe_event",
-        persistence_store=idempotency_store("stripe-events"),
+        persistence_store=persistence,
         config=config,
     )
     def apply_event(stripe_event: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def _verified(payload: str, signature: str | None) -> Any:
 @app.post("/webhooks/stripe", include_in_schema=False)
 def stripe_webhook():
     event = _verified(app.current_event.decoded_body or "", header(app, SIGNATURE_HEADER))
-    apply_event, config = _idempotent_apply()
+    apply_event, config = _idempotent_apply(idempotency_store("stripe-events"))
     config.register_lambda_context(app.lambda_context)
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 

@@ -84,8 +84,10 @@ def _checkout(owner: CartOwner, buyer: Buyer, body: CheckoutBody) -> Response[st
 
 
 @lru_cache(maxsize=1)
-def _idempotent_place() -> tuple[Callable[..., dict[str, Any]], Any]:
-    """Powertools' idempotent wrapper around placing the order, built on first use (it imports boto3)."""
+def _idempotent_place(persistence: Any) -> tuple[Callable[..., dict[str, Any]], Any]:
+    """Powertools' idempotent wrapper around placing the order, built on first use (it imports boto3).
+
+    Keyed on the persistence layer, so ``checkout.adapters.reset()`` (a new layer) builds a new wrapper."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     config = IdempotencyConfig(
@@ -95,9 +97,7 @@ def _idempotent_place() -> tuple[Callable[..., dict[str, Any]], Any]:
         raise_on_no_idempotency_key=True,
     )
 
-    @idempotent_function(
-        data_keyword_argument="request", persistence_store=idempotency_store("checkout"), config=config
-    )
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
     def place_checkout(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": 201, "body": service().place(_place_order(request)).view()}
 
@@ -119,7 +119,7 @@ def _place_order(request: dict[str, Any]) -> PlaceOrder:
 def _place_once(request: dict[str, Any]) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
-    place, config = _idempotent_place()
+    place, config = _idempotent_place(idempotency_store("checkout"))
     config.register_lambda_context(lambda_context())
     try:
         return place(request=request)
