@@ -13,6 +13,7 @@ BENCHMARKS = {
     "catalog_api": "bench.catalog_api",
     "search_engine": "bench.search_engine",
     "search_api": "bench.search_api",
+    "checkout": "bench.checkout",
 }
 
 

@@ -12,6 +12,11 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
+# Python puts this script's directory (bench/) first on sys.path; a benchmark module there must not
+# shadow the function package of the same name (bench/checkout.py vs functions/checkout).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 FORBIDDEN = ("stripe", "opensearchpy", "s3transfer", "boto3", "aws_xray_sdk")
 
 

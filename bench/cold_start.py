@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,15 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
-def measure(handler: str, event: dict[str, Any], env: dict[str, str], runs: int = 11) -> dict[str, Any]:
+def measure(
+    handler: str,
+    event: dict[str, Any],
+    env: dict[str, str],
+    runs: int = 11,
+    next_event: Callable[[], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``next_event``, when given, makes the event of every run after the first (a write that must not
+    be a replay of the previous run, e.g. a checkout: a new cart and a new Idempotency-Key each time)."""
     child_env = {
         **os.environ,
         **env,
@@ -48,6 +57,8 @@ def measure(handler: str, event: dict[str, Any], env: dict[str, str], runs: int 
     _timed(child, child_env)
     handler_ms, baseline_ms, reports = [], [], []
     for _ in range(runs):
+        if next_event is not None:
+            Path(event_path).write_text(json.dumps(next_event()))
         elapsed, _ = _timed(baseline, child_env)
         baseline_ms.append(elapsed)
         elapsed, out = _timed(child, child_env)

@@ -55,17 +55,29 @@ def _forget_cached_clients() -> None:
 
 
 def proxy_event(
-    method: str, path: str, query: str = "", body: Any = None, role: str | None = None, locale: str = "en"
+    method: str,
+    path: str,
+    query: str = "",
+    body: Any = None,
+    role: str | None = None,
+    locale: str = "en",
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The API Gateway event the cloud would send for this request (claims when ``role`` is given)."""
+    """The API Gateway event the cloud would send for this request (claims when ``role`` is given).
+
+    ``body`` is sent as JSON, or as it is when it is a ``str`` (a payload whose exact bytes are signed).
+    """
     route = next(
-        r for r in sorted(API_ROUTES, key=lambda r: -len(r.prefix)) if path.startswith(f"/{r.prefix}/")
+        r
+        for r in sorted(API_ROUTES, key=lambda r: -len(r.prefix))
+        if path == f"/{r.prefix}" or path.startswith(f"/{r.prefix}/")
     )
-    headers: list[tuple[str, str]] = [("Accept-Language", locale), ("Accept", "application/json")]
+    sent: list[tuple[str, str]] = [("Accept-Language", locale), ("Accept", "application/json")]
+    sent += list((headers or {}).items())
     raw = b""
     if body is not None:
-        raw = json.dumps(body).encode()
-        headers.append(("Content-Type", "application/json"))
+        raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        sent.append(("Content-Type", "application/json"))
     claims = None
     if role is not None:
         claims = {
@@ -75,5 +87,5 @@ def proxy_event(
             "cognito:groups": role,
             "token_use": "id",
         }
-    request = HttpRequest(method=method, path=path, query=query, headers=tuple(headers), body=raw)
+    request = HttpRequest(method=method, path=path, query=query, headers=tuple(sent), body=raw)
     return build_proxy_event(request, prefix=route.prefix, stage=STAGE, claims=claims)

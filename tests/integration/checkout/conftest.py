@@ -368,3 +368,66 @@ def count_items(stack: SimpleNamespace, table: str, prefix: str) -> int:
     """Items whose pk starts with ``prefix`` (a test-only Scan: no request path scans)."""
     items = stack.dynamodb.scan(TableName=table)["Items"]
     return sum(1 for i in items if i["pk"]["S"].startswith(prefix))
+
+
+# --- reliability helpers (tests/integration/checkout/test_reliability.py) ----------------------------
+
+
+def forget_checkout_caches() -> None:
+    """``checkout.adapters.reset()`` plus the per-process caches it does not clear (yet).
+
+    The checkout route's and the webhook's Powertools wrappers (``_idempotent_place``,
+    ``_idempotent_apply``), ``payment_events``, ``events_client``, ``fulfilment`` and the stream's
+    ``publisher`` keep the clients, Stripe gateway and settings of the environment they were first built
+    in: after the environment changes (another moto, another stand-in) they still talk to the old one
+    (``test_reset_forgets_the_idempotency_layer_built_for_the_previous_environment`` shows it).
+    """
+    from cart import adapters as cart_adapters
+    from checkout import adapters
+    from checkout.handlers import stream, webhooks
+    from checkout.handlers.routes import checkout as checkout_route
+
+    cart_adapters.reset()
+    adapters.reset()
+    for cached in (
+        checkout_route._idempotent_place,
+        webhooks._idempotent_apply,
+        adapters.payment_events,
+        adapters.events_client,
+        adapters.fulfilment,
+        stream.publisher,
+    ):
+        cached.cache_clear()
+
+
+class LambdaTimeout(BaseException):
+    """Lambda stopping an invocation (timeout, out of memory): nothing in the code catches it, so
+    Powertools neither deletes nor completes its INPROGRESS record."""
+
+
+class ExpiringContext:
+    """A Lambda context whose invocation is about to time out: Powertools' INPROGRESS record expires at
+    once (``in_progress_expiration`` = now + remaining time), so the next delivery may run again."""
+
+    function_name = "test-function"
+    memory_limit_in_mb = 512
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:test-function"
+    aws_request_id = "11111111-1111-1111-1111-111111111111"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 1
+
+
+def read_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message on the queue now (bodies as JSON), deleting what was read."""
+    bodies: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        if not messages:
+            return bodies
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
