@@ -18,7 +18,11 @@ from pydantic import BaseModel
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 # Modules that publish events: each has SOURCE, SCHEMA_VERSION and EVENT_MODELS {detail-type: model}.
-EVENT_MODULES: tuple[str, ...] = ("catalog.domain.events", "inventory.domain.events", "checkout.domain.events")
+EVENT_MODULES: tuple[str, ...] = (
+    "catalog.domain.events",
+    "inventory.domain.events",
+    "checkout.domain.events",
+)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,14 @@ from infra.stages import StageConfig
 PROBLEM_BASE = "https://problems.shop.example/"  # the same base as shop_kernel.errors.PROBLEM_BASE
 PROBLEM_JSON = "application/problem+json"
 # X-Cart-Token: guest carts and checkout are called from the storefront's origin with it.
-ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Cart-Token", "X-Correlation-Id"]
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "X-Cart-Token",
+    "X-Correlation-Id",
+]
 
 
 @dataclass(frozen=True)
