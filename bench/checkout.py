@@ -446,13 +446,11 @@ def oversell(trials: int = TRIALS, buyers: int = BUYERS, concurrency: int = CONC
 
 
 def _forget_checkout_caches() -> None:
-    """What ``running_stack``'s reset does not clear: ``checkout.adapters.reset()`` leaves some per-process
-    caches bound to the environment they were built in (the idempotency wrappers, ``payment_events``,
-    the stream's publisher; a failing test in tests/integration/checkout/test_reliability.py shows it),
-    and benchmarks start stacks one after another in one process. The shared clients stay: every
-    function of the stack already uses them."""
+    """Clear checkout's per-process caches again: benchmarks start stacks one after another in one
+    process (``checkout.adapters.reset()`` rebuilds them too; clearing twice is harmless). The shared
+    clients stay: every function of the stack already uses them."""
     from checkout import adapters
-    from checkout.handlers import stream, webhooks
+    from checkout.handlers import webhooks
     from checkout.handlers.routes import checkout as checkout_route
 
     for cached in (
@@ -461,7 +459,6 @@ def _forget_checkout_caches() -> None:
         adapters.payment_events,
         adapters.events_client,
         adapters.fulfilment,
-        stream.publisher,
     ):
         cached.cache_clear()
 

@@ -31,9 +31,14 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
 
 
-@lru_cache(maxsize=1)
 def publisher() -> EventPublisher:
-    return EventBridgePublisher(events_client(), settings().event_bus_name)
+    """The bus publisher on the adapters' current client (rebuilt after ``checkout.adapters.reset()``)."""
+    return _publisher(events_client(), settings().event_bus_name)
+
+
+@lru_cache(maxsize=1)
+def _publisher(client: Any, bus_name: str) -> EventPublisher:
+    return EventBridgePublisher(client, bus_name)
 
 
 def _order(image: dict[str, Any] | None) -> Order | None:

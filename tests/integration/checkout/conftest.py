@@ -374,17 +374,14 @@ def count_items(stack: SimpleNamespace, table: str, prefix: str) -> int:
 
 
 def forget_checkout_caches() -> None:
-    """``checkout.adapters.reset()`` plus the per-process caches it does not clear (yet).
+    """``checkout.adapters.reset()``, the cart's too, and every other per-process cache of checkout.
 
-    The checkout route's and the webhook's Powertools wrappers (``_idempotent_place``,
-    ``_idempotent_apply``), ``payment_events``, ``events_client``, ``fulfilment`` and the stream's
-    ``publisher`` keep the clients, Stripe gateway and settings of the environment they were first built
-    in: after the environment changes (another moto, another stand-in) they still talk to the old one
-    (``test_reset_forgets_the_idempotency_layer_built_for_the_previous_environment`` shows it).
+    Every one of them is rebuilt by ``checkout.adapters.reset()`` now (the idempotency wrappers and the
+    stream's publisher are keyed on the layer and client they use); clearing them again is harmless.
     """
     from cart import adapters as cart_adapters
     from checkout import adapters
-    from checkout.handlers import stream, webhooks
+    from checkout.handlers import webhooks
     from checkout.handlers.routes import checkout as checkout_route
 
     cart_adapters.reset()
@@ -395,7 +392,6 @@ def forget_checkout_caches() -> None:
         adapters.payment_events,
         adapters.events_client,
         adapters.fulfilment,
-        stream.publisher,
     ):
         cached.cache_clear()
 
