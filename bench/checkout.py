@@ -445,24 +445,6 @@ def oversell(trials: int = TRIALS, buyers: int = BUYERS, concurrency: int = CONC
 # --- (b)-(d) on the local stack -------------------------------------------------------------------
 
 
-def _forget_checkout_caches() -> None:
-    """Clear checkout's per-process caches again: benchmarks start stacks one after another in one
-    process (``checkout.adapters.reset()`` rebuilds them too; clearing twice is harmless). The shared
-    clients stay: every function of the stack already uses them."""
-    from checkout import adapters
-    from checkout.handlers import webhooks
-    from checkout.handlers.routes import checkout as checkout_route
-
-    for cached in (
-        checkout_route._idempotent_place,
-        webhooks._idempotent_apply,
-        adapters.payment_events,
-        adapters.events_client,
-        adapters.fulfilment,
-    ):
-        cached.cache_clear()
-
-
 class LocalShop:
     """Guest carts, checkouts and webhooks through the local stack's functions (real-shaped events)."""
 
@@ -661,7 +643,6 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     race = oversell()
     stress = oversell(trials=STRESS_TRIALS, concurrency=BUYERS)
     with running_stack(products=SEED_PRODUCTS) as stack:
-        _forget_checkout_caches()
         if stack.stripe is None or stack.stripe.standin is None:
             raise RuntimeError("the checkout benchmark needs the Stripe stand-in: unset STRIPE_API_KEY")
         # The stand-in would deliver each event to the local API at once; the webhook route is measured

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from cart.domain.models import CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
@@ -176,7 +175,9 @@ class CheckoutService:
 
     def _attempt(self, request: PlaceOrder, cart: StoredCart, customer: Customer, ref: str) -> _Attempt:
         fulfilment = fulfilment_of(cart)
-        inputs = self.store.inputs(cart, customer, self._candidate_locations(fulfilment.location_id))
+        # Every warehouse is a candidate (the store adds them); the pickup store is one too.
+        pickup = [fulfilment.location_id] if fulfilment.location_id else []
+        inputs = self.store.inputs(cart, customer, pickup)
         facts = _sellable_facts(cart, inputs.facts)
         now = self.clock.now()
         store_country = self._store_country(inputs, fulfilment.location_id)
@@ -201,10 +202,6 @@ class CheckoutService:
             request.client_ip,
         )
         return _Attempt(order=order, plan=plan, priced=priced)
-
-    def _candidate_locations(self, pickup_store: str | None) -> list[str]:
-        # Every location is a candidate; the plan picks among those with stock (see inventory.allocation).
-        return [pickup_store] if pickup_store else []
 
     def _store_country(self, inputs: CheckoutInputs, store_id: str | None) -> str | None:
         if store_id is None:
@@ -320,4 +317,4 @@ def _on_cart(short: InsufficientStock) -> InsufficientStock:
     return InsufficientStock(short.detail, errors=errors, **short.extra)
 
 
-__all__ = ["CheckoutService", "PlaceOrder", "Placed", "Tables", "datetime"]
+__all__ = ["CheckoutService", "PlaceOrder", "Placed", "Tables"]

@@ -63,8 +63,6 @@ def checkout_stack(
 ) -> Iterator[SimpleNamespace]:
     from moto import mock_aws
 
-    from cart import adapters as cart_adapters
-    from checkout import adapters
     from infra.local.provision import function_environment, provision
     from infra.resources import function, physical_name
 
@@ -79,7 +77,7 @@ def checkout_stack(
         secrets.put_secret_value(
             SecretId=physical_name(STAGE, "stripe-webhook-signing"), SecretString=standin.webhook_secret
         )
-        _reset(cart_adapters, adapters)
+        forget_checkout_caches()
         yield SimpleNamespace(
             provisioned=answer,
             orders=physical_name(STAGE, "orders"),
@@ -90,18 +88,17 @@ def checkout_stack(
             dynamodb=boto3.client("dynamodb", region_name=REGION),
             standin=standin,
         )
-        _reset(cart_adapters, adapters)
+        forget_checkout_caches()
 
 
-def _reset(*adapter_modules: Any) -> None:
-    """Forget cached clients and services, and the handlers' idempotency wrappers built on them."""
-    from checkout.handlers import webhooks
-    from checkout.handlers.routes import checkout
+def forget_checkout_caches() -> None:
+    """Forget the cart's and checkout's cached clients, services and idempotency wrappers (all are
+    rebuilt from ``reset()``: the wrappers and the stream's publisher are keyed on what they use)."""
+    from cart import adapters as cart_adapters
+    from checkout import adapters
 
-    for module in adapter_modules:
-        module.reset()
-    checkout._idempotent_place.cache_clear()
-    webhooks._idempotent_apply.cache_clear()
+    cart_adapters.reset()
+    adapters.reset()
 
 
 def checkout_event(
@@ -371,29 +368,6 @@ def count_items(stack: SimpleNamespace, table: str, prefix: str) -> int:
 
 
 # --- reliability helpers (tests/integration/checkout/test_reliability.py) ----------------------------
-
-
-def forget_checkout_caches() -> None:
-    """``checkout.adapters.reset()``, the cart's too, and every other per-process cache of checkout.
-
-    Every one of them is rebuilt by ``checkout.adapters.reset()`` now (the idempotency wrappers and the
-    stream's publisher are keyed on the layer and client they use); clearing them again is harmless.
-    """
-    from cart import adapters as cart_adapters
-    from checkout import adapters
-    from checkout.handlers import webhooks
-    from checkout.handlers.routes import checkout as checkout_route
-
-    cart_adapters.reset()
-    adapters.reset()
-    for cached in (
-        checkout_route._idempotent_place,
-        webhooks._idempotent_apply,
-        adapters.payment_events,
-        adapters.events_client,
-        adapters.fulfilment,
-    ):
-        cached.cache_clear()
 
 
 class LambdaTimeout(BaseException):

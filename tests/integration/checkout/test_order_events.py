@@ -198,13 +198,10 @@ def sweep(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[], 
 @pytest.fixture
 def due_at_once(monkeypatch: pytest.MonkeyPatch, checkout_stack: SimpleNamespace) -> None:
     """Orders placed from now on must be paid at once (their deadline is their creation)."""
-    from tests.integration.checkout.conftest import _reset
+    from tests.integration.checkout.conftest import forget_checkout_caches
 
     monkeypatch.setenv("PAYMENT_WINDOW_MINUTES", "0")
-    from cart import adapters as cart_adapters
-    from checkout import adapters
-
-    _reset(cart_adapters, adapters)
+    forget_checkout_caches()
 
 
 def test_the_sweeper_expires_unpaid_orders_and_places_paid_ones_whose_webhook_is_late(

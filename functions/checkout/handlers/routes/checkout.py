@@ -22,7 +22,7 @@ from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters import idempotency_store, service, settings
 from checkout.domain.models import Buyer, CheckoutBody
 from checkout.domain.service import PlaceOrder
-from checkout.handlers.routes.common import client_ip, customer, guest, header, if_match, lambda_context
+from checkout.handlers.routes.common import client_ip, customer, guest, if_match, lambda_context
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
 from shop_kernel.http import json_response
 
@@ -36,8 +36,7 @@ KeyHeader = Annotated[
     str | None,
     Header(
         alias=IDEMPOTENCY_HEADER,
-        description="Required: a new value (e.g. a UUID) per checkout attempt; a retry sends the same one",
-        max_length=255,
+        description="Required: 1-255 visible ASCII characters, new per checkout attempt (a UUID); a retry sends the same one",
     ),
 ]
 
@@ -47,14 +46,14 @@ def guest_checkout(body: CheckoutBody, key: KeyHeader = None):
     """Checks out the guest cart named by ``X-Cart-Token``; answers the order and the PaymentIntent's
     client secret for Stripe.js. The order waits for payment until ``payment.pay_by``."""
     owner, buyer = guest(router)
-    return _checkout(owner, buyer, body)
+    return _checkout(owner, buyer, body, key)
 
 
 @router.post("/me/checkout", tags=["checkout"])
 def customer_checkout(body: CheckoutBody, key: KeyHeader = None):
     """Checks out the signed-in customer's cart (their price group, their e-mail unless one is given)."""
     owner, buyer = customer(router)
-    return _checkout(owner, buyer, body)
+    return _checkout(owner, buyer, body, key)
 
 
 def idempotency_key(raw: str | None) -> str:
@@ -68,10 +67,10 @@ def idempotency_key(raw: str | None) -> str:
     return raw.strip()
 
 
-def _checkout(owner: CartOwner, buyer: Buyer, body: CheckoutBody) -> Response[str]:
+def _checkout(owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None) -> Response[str]:
     request = {
         "owner": f"{owner.kind.value}:{owner.key}",
-        "key": idempotency_key(header(router, IDEMPOTENCY_HEADER)),
+        "key": idempotency_key(key),
         "body": body.model_dump(mode="json", exclude_none=True),
         "if_match": if_match(router),
         "buyer": buyer.model_dump(mode="json"),
