@@ -30,6 +30,7 @@ from shop_kernel.errors import (
     ValidationFailed,
 )
 from shop_kernel.observability import logger
+from shop_kernel.openapi import finalize
 
 PROBLEM_JSON = "application/problem+json"
 MAX_BODY_BYTES = 1_000_000
@@ -155,7 +156,7 @@ def serve_openapi(app: APIGatewayRestResolver, path: str, *, title: str, version
         return Response(
             status_code=200,
             content_type="application/json",
-            body=app.get_openapi_json_schema(title=title, version=version),
+            body=json.dumps(finalize(json.loads(app.get_openapi_json_schema(title=title, version=version)))),
         )
 
 

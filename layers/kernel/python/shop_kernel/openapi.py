@@ -1,0 +1,143 @@
+"""How routes document their answers in the OpenAPI document: one problem model, one way to say it.
+
+A route declares its success body and the domain refusals it can give::
+
+    @router.get("/cart", responses=documented(ok(CartView), 404), summary="...")
+
+``finalize()`` then adds what every operation can answer whatever its route says (400 unreadable body,
+413, 415, 422 field errors, 429, 503; 401/403 where the operation is secured) and replaces Powertools'
+``HTTPValidationError`` 422 with ``application/problem+json``, so no route can forget them and the
+document lists every status a client can meet. ``serve_openapi`` runs it on each function's document
+and the gateway on the merged one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shop_kernel.errors import FieldError
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_SCHEMA_NAME = "Problem"
+PROBLEM_REF = f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"
+
+# Statuses any operation can answer, with the reason in words (the response's description).
+COMMON_PROBLEMS: dict[int, str] = {
+    400: "The request could not be read (malformed JSON, a body that is not UTF-8, a bad header value)",
+    413: "The body is larger than the API accepts",
+    415: "The Content-Type is not application/json",
+    422: "One or more fields are not valid; `errors` names each one",
+    429: "Too many requests; retry after the `Retry-After` seconds",
+    503: "A service we depend on is unavailable; retry after the `Retry-After` seconds",
+}
+SECURED_PROBLEMS: dict[int, str] = {
+    401: "No valid bearer token",
+    403: "The caller's group may not use this operation",
+}
+DOMAIN_PROBLEMS: dict[int, str] = {
+    404: "No such resource",
+    409: "Conflicts with the current state (the problem's detail says which)",
+    412: "The resource changed since the ETag sent in If-Match",
+    428: "If-Match is required: send the ETag of the version you read",
+}
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 problem details), the same shape for every error of every operation."""
+
+    type: str = Field(
+        description="A URI naming the kind of problem", examples=["https://problems.shop.example/not-found"]
+    )
+    title: str = Field(description="The kind of problem in words", examples=["Not found"])
+    status: int = Field(description="The HTTP status, repeated", examples=[404])
+    detail: str | None = Field(default=None, description="What went wrong with this request")
+    instance: str | None = Field(default=None, description="The request path")
+    errors: list[FieldError] = Field(default_factory=list, description="One entry per offending field")
+    request_id: str | None = Field(
+        default=None, description="Quote it to support: the request's id in our logs"
+    )
+
+    model_config = {"extra": "allow"}
+
+
+def ok(
+    model: Any, description: str = "OK", *, status: int = 200, headers: dict[str, str] | None = None
+) -> dict[int, Any]:
+    """A success answer with a JSON body of ``model`` (a pydantic model, or ``list[Model]``).
+
+    ``headers`` documents response headers by name and description (``{"ETag": "the version"}``).
+    """
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"model": model}}}
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}} for name, text in headers.items()
+        }
+    return {status: response}
+
+
+def no_content(
+    description: str = "Done; no body", *, status: int = 204, headers: dict[str, str] | None = None
+) -> dict[int, Any]:
+    response: dict[str, Any] = {"description": description}
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}} for name, text in headers.items()
+        }
+    return {status: response}
+
+
+def problem(status: int, description: str | None = None) -> dict[int, Any]:
+    """A documented refusal answered as ``application/problem+json``."""
+    text = description or DOMAIN_PROBLEMS.get(status) or COMMON_PROBLEMS.get(status) or "Refused"
+    return {status: {"description": text, "content": {PROBLEM_JSON: {"model": Problem}}}}
+
+
+def documented(*parts: dict[int, Any] | int) -> dict[int, Any]:
+    """Joins ``ok(...)``/``problem(...)`` parts; a bare status is ``problem(status)``."""
+    merged: dict[int, Any] = {}
+    for part in parts:
+        merged.update(problem(part) if isinstance(part, int) else part)
+    return merged
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}
+
+
+def _problem_schemas() -> dict[str, Any]:
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    return {PROBLEM_SCHEMA_NAME: schema, **definitions}
+
+
+def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[str, Any]:
+    """Adds the common problem answers to every operation and drops Powertools' validation models.
+
+    ``secured``: ``None`` adds 401/403 to operations that carry a ``security`` requirement; ``True``
+    adds them everywhere (a function whose every route is authorised).
+    """
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas.update(_problem_schemas())
+    for item in (document.get("paths") or {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "patch", "delete", "head", "options"} or not isinstance(
+                operation, dict
+            ):
+                continue
+            responses = operation.setdefault("responses", {})
+            wanted = dict(COMMON_PROBLEMS)
+            if secured or (secured is None and operation.get("security")):
+                wanted.update(SECURED_PROBLEMS)
+            for status, text in wanted.items():
+                current = responses.get(str(status))
+                if current is None or "HTTPValidationError" in str(current):
+                    responses[str(status)] = {"description": text, "content": _problem_content()}
+            for status, response in responses.items():
+                if status.startswith(("4", "5")) and isinstance(response, dict):
+                    response["content"] = _problem_content()
+    return document
