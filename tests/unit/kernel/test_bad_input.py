@@ -222,3 +222,19 @@ def test_an_unauthorised_caller_is_refused_with_the_request_id() -> None:
     assert response["statusCode"] == 401
     assert response["multiValueHeaders"]["X-Request-Id"] == [REQUEST_ID]
     assert json.loads(response["body"])["request_id"] == REQUEST_ID
+
+
+def test_if_match_star_means_any_current_version() -> None:
+    from shop_kernel.errors import PreconditionFailed
+    from shop_kernel.http import parse_if_match, version_to_match
+
+    # GIVEN a route whose writes without If-Match are unconditional: * is the same as no header
+    assert parse_if_match("*") is None
+    assert parse_if_match(' W/"12" ') == 12
+    # GIVEN a route where If-Match is required or absent means create: * is the current version
+    assert version_to_match("*", lambda: 4) == 4
+    assert version_to_match('"3"', lambda: 4) == 3  # a named version is kept, read or not
+    assert version_to_match(None, lambda: 4) is None
+    # AND * on something that does not exist is a 412
+    with pytest.raises(PreconditionFailed):
+        version_to_match("*", lambda: None)

@@ -220,18 +220,36 @@ _VERSION_TAG = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')
 
 
 def parse_if_match(value: str | None) -> int | None:
-    """``If-Match: "7"`` -> 7. ``None`` when absent; a malformed value is a 400.
+    """``If-Match: "7"`` -> 7. ``None`` when absent or ``*``; a malformed value is a 400.
 
-    ``If-Match: *`` ("any current version") is for :func:`parse_if_match_or_any`; here it is a 400.
+    ``*`` means "any current version" (RFC 9110 13.1.1), which is what a route whose writes without
+    If-Match are unconditional (or read the current version themselves) already does: for those,
+    ``*`` and no header are the same. A route where an absent If-Match means something else (required:
+    428; create-only) uses :func:`version_to_match` instead.
     """
-    parsed = parse_if_match_or_any(value)
-    if parsed == ANY_VERSION:
-        raise MalformedRequest('If-Match must be the ETag of the version you read, e.g. "3"')
+    parsed = _parse(value)
     return parsed if isinstance(parsed, int) else None
 
 
-def parse_if_match_or_any(value: str | None) -> int | str | None:
-    """``"7"`` -> 7, ``*`` -> :data:`ANY_VERSION`, absent -> None; anything else is a 400.
+def version_to_match(value: str | None, current_version: Callable[[], int | None]) -> int | None:
+    """The version a conditional write must find, from ``If-Match``; None when the header is absent.
+
+    ``If-Match: *`` resolves to the current version read through ``current_version`` (it may raise
+    NotFound; None means the resource does not exist, a 412): "must exist, any version". The write
+    stays conditional on that version, so a concurrent change between the read and the write is a
+    412, never a lost update.
+    """
+    parsed = _parse(value)
+    if parsed != ANY_VERSION:
+        return parsed if isinstance(parsed, int) else None
+    current = current_version()
+    if current is None:
+        raise PreconditionFailed("If-Match: * needs the resource to exist, and it does not")
+    return current
+
+
+def _parse(value: str | None) -> int | str | None:
+    """``"7"``/``W/"7"`` -> 7, ``*`` -> ANY_VERSION, absent -> None; anything else is a 400.
 
     Only ASCII digits count (``str.isdigit`` accepts superscripts ``int()`` refuses), and at most 18
     of them, so no header value can turn into a 500.
@@ -245,21 +263,3 @@ def parse_if_match_or_any(value: str | None) -> int | str | None:
     if match is None:
         raise MalformedRequest('If-Match must be the ETag of the version you read, e.g. "3", or *')
     return int(match.group(1))
-
-
-def expected_version(value: str | None, current_version: Callable[[], int | None]) -> int | None:
-    """The version a conditional write must find, from ``If-Match``.
-
-    ``If-Match: *`` means "whatever version is current, as long as the resource exists" (RFC 9110
-    13.1.1): it resolves to the current version read through ``current_version`` (None when the
-    resource does not exist, which is a 412), so the write stays conditional and a concurrent change
-    between the read and the write is still a 412 rather than a lost update. Absent -> None, and the
-    route's own rule applies (required, create-only or unconditional).
-    """
-    parsed = parse_if_match_or_any(value)
-    if parsed != ANY_VERSION:
-        return parsed if isinstance(parsed, int) else None
-    current = current_version()
-    if current is None:
-        raise PreconditionFailed("If-Match: * needs the resource to exist, and it does not")
-    return current
