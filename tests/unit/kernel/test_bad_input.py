@@ -238,3 +238,18 @@ def test_if_match_star_means_any_current_version() -> None:
     # AND * on something that does not exist is a 412
     with pytest.raises(PreconditionFailed):
         version_to_match("*", lambda: None)
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE", "PATCH"])
+def test_an_undeclared_method_on_a_known_path_is_a_405_with_allow(method: str) -> None:
+    # GIVEN a path served with GET and POST only, called with another method (API Gateway's ANY passes it)
+    status, headers, problem = answer(event(method, body=None))
+    # THEN 405 names the methods it has, in the header and in the problem
+    assert_problem(status, headers, problem, 405)
+    assert headers["Allow"] == "GET, POST"
+    assert problem["allowed"] == ["GET", "POST"]
+
+
+def test_an_unknown_path_stays_a_404() -> None:
+    status, headers, problem = answer(event("TRACE", "/admin/catalog/nowhere", body=None))
+    assert_problem(status, headers, problem, 404)

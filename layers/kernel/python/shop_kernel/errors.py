@@ -81,6 +81,18 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class MethodNotAllowed(DomainError):
+    """The path exists but not with this method; the answer's ``Allow`` lists the ones it has."""
+
+    status = 405
+    type_slug = "method-not-allowed"
+    title = "Method not allowed"
+
+    def __init__(self, detail: str, *, allowed: list[str]) -> None:
+        super().__init__(detail, allowed=allowed)
+        self.allowed = allowed
+
+
 class Conflict(DomainError):
     status = 409
     type_slug = "conflict"

@@ -33,6 +33,7 @@ from shop_kernel.errors import (
     DomainError,
     FieldError,
     MalformedRequest,
+    MethodNotAllowed,
     NotFound,
     PreconditionFailed,
     UnsupportedMediaType,
@@ -68,6 +69,8 @@ def problem_response(error: DomainError, path: str | None = None) -> Response:
     headers: dict[str, str] = {}
     if error.retry_after_s is not None:
         headers["Retry-After"] = str(error.retry_after_s)
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allowed)
     return Response(
         status_code=error.status,
         content_type=PROBLEM_JSON,
@@ -115,6 +118,11 @@ class ShopResolver(APIGatewayRestResolver):
             answer = super().resolve(event, context)
         return finish(answer, event, request_id_of(event, context), policy)
 
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods some route serves ``path`` with (API Gateway's ``ANY`` sends every method here)."""
+        routes = [*getattr(self, "_static_routes", []), *getattr(self, "_dynamic_routes", [])]
+        return sorted({route.method for route in routes if route.rule.match(path)})
+
 
 def build_resolver(**kwargs: Any) -> ShopResolver:
     """A REST resolver with validation, problem+json errors, body checks and finished answers."""
@@ -136,7 +144,13 @@ def build_resolver(**kwargs: Any) -> ShopResolver:
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        return problem_response(NotFound("no such route"), app.current_event.path)
+        path = app.current_event.path
+        allowed = app.allowed_methods(path)
+        if allowed:
+            method = app.current_event.http_method.upper()
+            refusal = MethodNotAllowed(f"{path} does not take {method}", allowed=allowed)
+            return problem_response(refusal, path)
+        return problem_response(NotFound("no such route"), path)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
