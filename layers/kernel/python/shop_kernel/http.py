@@ -74,7 +74,7 @@ def problem_response(error: DomainError, path: str | None = None) -> Response:
     return Response(
         status_code=error.status,
         content_type=PROBLEM_JSON,
-        body=json.dumps(error.problem(path), default=str, ensure_ascii=False),
+        body=json.dumps(error.problem(path), default=str),
         headers=headers,
     )
 

@@ -121,7 +121,7 @@ def problem_answer(error: DomainError, path: str | None) -> dict[str, Any]:
         "statusCode": error.status,
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "body": json.dumps(error.problem(path), ensure_ascii=False),
+        "body": json.dumps(error.problem(path), default=str),
         "isBase64Encoded": False,
     }
 
@@ -173,7 +173,7 @@ def _with_request_id(answer: dict[str, Any], headers: _AnswerHeaders, request_id
         return
     if isinstance(problem, dict) and not problem.get("request_id"):
         problem["request_id"] = request_id
-        answer["body"] = json.dumps(problem, ensure_ascii=False)
+        answer["body"] = json.dumps(problem)
 
 
 def body_etag(body: str) -> str:
