@@ -18,6 +18,7 @@ from aws_cdk import aws_logs as logs
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 DEFAULT_STAGE = "dev"
+CORS_ENV = "CORS_ALLOW_ORIGINS"  # the API functions' allowed origins, read by shop_kernel.cors
 
 # CloudWatch Logs accepts only these retention periods; a typo in cdk.json should fail synth, not deploy.
 _RETENTION: dict[int, logs.RetentionDays] = {
@@ -53,6 +54,11 @@ class StageConfig:
     threat_protection: bool
     waf: bool
     cors_allow_origins: tuple[str, ...]
+
+    @property
+    def cors_env(self) -> str:
+        """``CORS_ALLOW_ORIGINS`` for the API functions (``shop_kernel.cors`` reads it)."""
+        return ",".join(self.cors_allow_origins)
 
     @property
     def is_production(self) -> bool:
@@ -96,6 +102,16 @@ class StageConfig:
             raise ValueError(f"{where}.logLevel must be DEBUG, INFO, WARNING or ERROR")
         if not 0 < self.event_archive_retention_days <= 3650:
             raise ValueError(f"{where}.eventArchiveRetentionDays must be between 1 and 3650")
+        for origin in self.cors_allow_origins:
+            # API Gateway's preflight compares origins exactly; port patterns are the local stack's.
+            if (
+                not origin.startswith(("https://", "http://"))
+                or origin.endswith(("/", ":*"))
+                or "*" in origin
+            ):
+                raise ValueError(
+                    f"{where}.corsAllowOrigins: {origin!r} must be an exact origin, e.g. https://shop.example"
+                )
 
 
 def cdk_json_context() -> dict[str, Any]:

@@ -27,15 +27,31 @@ from infra.stages import StageConfig
 
 PROBLEM_BASE = "https://problems.shop.example/"  # the same base as shop_kernel.errors.PROBLEM_BASE
 PROBLEM_JSON = "application/problem+json"
-# X-Cart-Token: guest carts and checkout are called from the storefront's origin with it.
+# The same lists as shop_kernel.cors (a test holds them equal): what a storefront on another origin may
+# send (X-Cart-Token for guest carts and checkout) and read from an answer.
 ALLOWED_HEADERS = [
+    "Accept-Language",
     "Authorization",
     "Content-Type",
-    "If-Match",
     "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
     "X-Cart-Token",
     "X-Correlation-Id",
 ]
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "X-Cart-Token",
+    "X-Request-Id",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Content-Language",
+]
+# API Gateway's own answers cannot set X-Request-Id; they carry request_id in the body and API Gateway's
+# x-amzn-RequestId header (the same id), which scripts may read too.
+GATEWAY_EXPOSED_HEADERS = [*EXPOSED_HEADERS, "x-amzn-RequestId"]
+RETRY_AFTER_S = 1
 
 
 @dataclass(frozen=True)
@@ -153,11 +169,31 @@ ACCESS_LOG_FIELDS = {
 
 
 def problem_template(problem: GatewayProblem) -> str:
-    """The mapping template of one gateway response (``messageString`` is already a quoted string)."""
+    """The mapping template of one gateway response (``messageString`` is already a quoted string).
+
+    ``request_id`` as in the functions' problems (``shop_kernel.openapi.Problem``).
+    """
     return (
         f'{{"type":"{PROBLEM_BASE}{problem.slug}","title":"{problem.title}","status":{problem.status},'
-        '"detail":$context.error.messageString,"requestId":"$context.requestId"}'
+        '"detail":$context.error.messageString,"request_id":"$context.requestId"}'
     )
+
+
+def gateway_cors_headers(origins: tuple[str, ...]) -> dict[str, str]:
+    """CORS response parameters of a gateway response, so a storefront can read API Gateway's errors.
+
+    One origin is a static header. With several, the request's Origin is echoed: a gateway response
+    holds no data of ours (a problem type, API Gateway's message, the request id), and the functions'
+    answers, which do, check the origin against the list themselves.
+    """
+    if not origins:
+        return {}
+    allow = f"'{origins[0]}'" if len(origins) == 1 else "method.request.header.Origin"
+    return {
+        "Access-Control-Allow-Origin": allow,
+        "Access-Control-Expose-Headers": "'" + ", ".join(GATEWAY_EXPOSED_HEADERS) + "'",
+        "Vary": "'Origin'",
+    }
 
 
 class ShopApi(Construct):
@@ -193,6 +229,7 @@ class ShopApi(Construct):
                 allow_origins=list(stage.cors_allow_origins),
                 allow_methods=apigw.Cors.ALL_METHODS,
                 allow_headers=ALLOWED_HEADERS,
+                expose_headers=EXPOSED_HEADERS,
                 max_age=Duration.hours(1),
             )
             if stage.cors_allow_origins
@@ -275,14 +312,12 @@ class ShopApi(Construct):
 
     def _add_gateway_responses(self, stage: StageConfig) -> None:
         for problem in GATEWAY_PROBLEMS:
-            headers = {"Content-Type": f"'{PROBLEM_JSON}'"}
+            headers = {"Content-Type": f"'{PROBLEM_JSON}'", "Cache-Control": "'no-store'"}
             if problem.status == 401:
                 headers["WWW-Authenticate"] = "'Bearer'"
-            if problem.status in (429, 503):
-                headers["Retry-After"] = "'1'"
-            if len(stage.cors_allow_origins) == 1:
-                # Lets the storefront read error bodies; a list of origins cannot be a static header.
-                headers["Access-Control-Allow-Origin"] = f"'{stage.cors_allow_origins[0]}'"
+            if problem.status in (429, 503, 504):
+                headers["Retry-After"] = f"'{RETRY_AFTER_S}'"
+            headers.update(gateway_cors_headers(stage.cors_allow_origins))
             template = problem_template(problem)
             self.api.add_gateway_response(
                 problem.name.title().replace("_", ""),

@@ -33,6 +33,7 @@ from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
 from infra.constructs.search import INDEX_ACTIONS, SearchDomain
 from infra.resources import (
+    API_ROUTES,
     APP,
     SEARCH_INDEX_ALIAS,
     FunctionSpec,
@@ -43,7 +44,7 @@ from infra.resources import (
     workflow_env_name,
 )
 from infra.resources import table as table_spec
-from infra.stages import REPO_ROOT, StageConfig
+from infra.stages import CORS_ENV, REPO_ROOT, StageConfig
 
 FUNCTIONS_SOURCE = REPO_ROOT / "functions"
 STREAM_RETRY_ATTEMPTS = 5
@@ -276,6 +277,8 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
         # Responses may hold personal or payment data: never copy them into traces.
         "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
     }
+    if serves_api(spec) and shared.stage.cors_allow_origins:
+        env[CORS_ENV] = shared.stage.cors_env
     for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
         env[env_name(table_name, "table")] = shared.tables[table_name].table_name
     for secret_name in spec.secrets:
@@ -287,6 +290,11 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
             SEARCH_INDEX_ALIAS=SEARCH_INDEX_ALIAS,
         )
     return env
+
+
+def serves_api(spec: FunctionSpec) -> bool:
+    """Whether API Gateway proxies requests to ``spec`` (only those answer browsers)."""
+    return any(route.function == spec.name for route in API_ROUTES)
 
 
 def _search_domain(spec: FunctionSpec, shared: SharedResources) -> SearchDomain:

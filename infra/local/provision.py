@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, state_dir
 from infra.resources import (
+    API_ROUTES,
     APP,
     COGNITO_GROUPS,
     EVENT_ARCHIVE_RETENTION_DAYS,
@@ -89,6 +90,12 @@ def workflow_definition(stage: str, spec: StateMachineSpec, directory: Path = ST
     return filled_definition(spec, local_resolver(stage), directory)
 
 
+# The local stack is no cdk.json stage: a storefront dev server on any localhost port may call it
+# (``shop_kernel.cors`` reads ``:*`` as any port). The variable is the one ServiceFunction sets.
+CORS_ENV = "CORS_ALLOW_ORIGINS"
+LOCAL_CORS_ALLOW_ORIGINS: tuple[str, ...] = ("http://localhost:*", "http://127.0.0.1:*")
+
+
 def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
     """The environment the CDK ``ServiceFunction`` gives ``spec``, with local physical names."""
     env = {
@@ -101,6 +108,8 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
         # There is no X-Ray daemon locally; metrics stay on and print their EMF lines.
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
+    if any(route.function == spec.name for route in API_ROUTES):  # as ServiceFunction does
+        env[CORS_ENV] = ",".join(LOCAL_CORS_ALLOW_ORIGINS)
     for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
         env[env_name(table_name, "table")] = physical_name(stage, table_name)
     for secret_name in spec.secrets:

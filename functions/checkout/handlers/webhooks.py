@@ -17,6 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout.adapters import idempotency_store, payment_events, settings, webhook_secret
@@ -96,7 +97,8 @@ def stripe_webhook():
     return json_response({"received": True, **result})
 
 
-@logger.inject_lambda_context
+# The correlation id is the X-Request-Id every answer carries (shop_kernel.proxy.finish).
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

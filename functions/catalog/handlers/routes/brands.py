@@ -60,6 +60,9 @@ def get_brand(brand_id: str):
 @router.patch("/admin/catalog/brands/<brand_id>", tags=["admin"])
 def update_brand(brand_id: str, body: PatchBrand):
     actor = admin(router)
-    return versioned(
-        _document(taxonomy_service().update_brand(brand_id, body, expected_version(router), actor))
-    )
+    return versioned(_document(taxonomy_service().update_brand(brand_id, body, _version(brand_id), actor)))
+
+
+def _version(brand_id: str) -> int | None:
+    """The version If-Match names for a brand command (``*``: the brand's current version)."""
+    return expected_version(router, lambda: taxonomy_service().brand(brand_id).version)

@@ -76,12 +76,17 @@ def get_admin_category(category_id: str):
 @router.patch("/admin/catalog/categories/<category_id>", tags=["admin"])
 def update_category(category_id: str, body: PatchCategory):
     actor = admin(router)
-    category = taxonomy_service().update_category(category_id, body, expected_version(router), actor)
+    category = taxonomy_service().update_category(category_id, body, _version(category_id), actor)
     return versioned(_document(category))
 
 
 @router.post("/admin/catalog/categories/<category_id>/move", tags=["admin"])
 def move_category(category_id: str, body: MoveCategory):
     actor = admin(router)
-    category = taxonomy_service().move_category(category_id, body.parent_id, expected_version(router), actor)
+    category = taxonomy_service().move_category(category_id, body.parent_id, _version(category_id), actor)
     return versioned(_document(category))
+
+
+def _version(category_id: str) -> int | None:
+    """The version If-Match names for a category command (``*``: the category's current version)."""
+    return expected_version(router, lambda: taxonomy_service().category(category_id).version)

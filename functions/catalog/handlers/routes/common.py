@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -9,10 +10,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from catalog.domain.changes import Actor
 from shop_kernel.auth import Group, require
 from shop_kernel.errors import ValidationFailed
-from shop_kernel.http import etag, json_response, parse_if_match
+from shop_kernel.http import PUBLIC_CACHE, etag, json_response, version_to_match
 from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
-
-PUBLIC_CACHE = "public, max-age=60"
 
 
 def admin(router: Router) -> Actor:
@@ -36,8 +35,9 @@ def chosen_locale(router: Router, override: str | None) -> str:
     return negotiate(router.current_event.headers.get("accept-language"))
 
 
-def expected_version(router: Router) -> int | None:
-    return parse_if_match(router.current_event.headers.get("if-match"))
+def expected_version(router: Router, current_version: Callable[[], int | None]) -> int | None:
+    """The version If-Match names; ``*`` is the current one, read through ``current_version``."""
+    return version_to_match(router.current_event.headers.get("if-match"), current_version)
 
 
 def versioned(body: dict[str, Any], status: int = 200, location: str | None = None):

@@ -62,5 +62,10 @@ def get_admin_product_type(type_id: str):
 @router.patch("/admin/catalog/product-types/<type_id>", tags=["admin"])
 def update_product_type(type_id: str, body: PatchProductType):
     actor = admin(router)
-    product_type = taxonomy_service().update_product_type(type_id, body, expected_version(router), actor)
+    product_type = taxonomy_service().update_product_type(type_id, body, _version(type_id), actor)
     return versioned(_document(product_type))
+
+
+def _version(type_id: str) -> int | None:
+    """The version If-Match names for a product type command (``*``: the product type's current version)."""
+    return expected_version(router, lambda: taxonomy_service().product_type(type_id).version)

@@ -123,17 +123,22 @@ def get_admin_product(product_id: str):
 @router.patch("/admin/catalog/products/<product_id>", tags=["admin"])
 def update_product(product_id: str, body: PatchProduct):
     actor = admin(router)
-    product = product_service().update(product_id, body, expected_version(router), actor)
+    product = product_service().update(product_id, body, _version(product_id), actor)
     return versioned(product.document())
 
 
 @router.post("/admin/catalog/products/<product_id>/publish", tags=["admin"])
 def publish_product(product_id: str):
     actor = admin(router)
-    return versioned(product_service().publish(product_id, expected_version(router), actor).document())
+    return versioned(product_service().publish(product_id, _version(product_id), actor).document())
 
 
 @router.post("/admin/catalog/products/<product_id>/archive", tags=["admin"])
 def archive_product(product_id: str):
     actor = admin(router)
-    return versioned(product_service().archive(product_id, expected_version(router), actor).document())
+    return versioned(product_service().archive(product_id, _version(product_id), actor).document())
+
+
+def _version(product_id: str) -> int | None:
+    """The version If-Match names for a product command (``*``: the product's current version)."""
+    return expected_version(router, lambda: product_service().get(product_id).product.version)

@@ -11,11 +11,10 @@ from inventory.adapters import clock, store
 from inventory.domain.models import LOCATION_ID, SKU
 from inventory.domain.views import availability
 from shop_kernel.errors import FieldError, NotFound
-from shop_kernel.http import json_response
+from shop_kernel.http import PUBLIC_CACHE, json_response
 from shop_kernel.locale import negotiate
 
 router = Router()
-PUBLIC_CACHE = "public, max-age=30"
 
 
 def _not_found(field: str, message: str) -> NotFound:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shop_kernel.auth import Group, require
-from shop_kernel.http import etag, json_response, parse_if_match
+from shop_kernel.http import etag, json_response, version_to_match
 
 
 def ops(router: Router) -> str:
@@ -16,8 +17,9 @@ def ops(router: Router) -> str:
     return require(router.current_event.raw_event, Group.OPS).subject
 
 
-def expected_version(router: Router) -> int | None:
-    return parse_if_match(router.current_event.headers.get("if-match"))
+def expected_version(router: Router, current_version: Callable[[], int | None]) -> int | None:
+    """The version If-Match names; ``*`` is the current one (None when the item does not exist: 412)."""
+    return version_to_match(router.current_event.headers.get("if-match"), current_version)
 
 
 def versioned(body: dict[str, Any], status: int = 200) -> Response[str]:

@@ -22,7 +22,7 @@ LocationPath = Annotated[str, Path(pattern=LOCATION_ID)]
 def put_location(location_id: LocationPath, body: LocationBody):
     """Create (no If-Match) or replace (If-Match: the ETag you read) a warehouse or store."""
     ops(router)
-    version = expected_version(router)
+    version = expected_version(router, lambda: _location_version(location_id))
     location = store().put_location(location_id, body, version, clock().now())
     return versioned(location_document(location), 200 if version else 201)
 
@@ -46,3 +46,8 @@ def list_locations():
     return json_response(
         {"items": [location_document(loc) for loc in sorted(locations.values(), key=lambda x: x.id)]}
     )
+
+
+def _location_version(location_id: str) -> int | None:
+    location = store().location(location_id)
+    return location.version if location is not None else None

@@ -33,7 +33,7 @@ def get_stock(sku: SkuPath):
 def set_stock(sku: SkuPath, location_id: LocationPath, body: SetStock):
     """Set the counted on-hand figure. A new level needs no If-Match; an existing one needs its ETag."""
     actor = ops(router)
-    version = expected_version(router)
+    version = expected_version(router, lambda: _level_version(sku, location_id))
     level = store().set_stock(sku, location_id, body.on_hand, version, actor, clock().now())
     return versioned(level.as_dict(), 200 if version else 201)
 
@@ -85,3 +85,8 @@ def bulk_stock(body: BulkRequest):
             )
     failed = sum(1 for r in report if r["outcome"] == "failed")
     return json_response({"rows": report, "applied": len(report) - failed, "failed": failed})
+
+
+def _level_version(sku: str, location_id: str) -> int | None:
+    level = store().stock_level(sku, location_id)
+    return level.version if level is not None else None

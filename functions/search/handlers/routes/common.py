@@ -13,11 +13,10 @@ from pydantic import ValidationError
 from search.adapters import cursor_codec
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
 from shop_kernel.errors import FieldError, ValidationFailed
-from shop_kernel.http import json_response
+from shop_kernel.http import PUBLIC_CACHE, json_response
 from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
 from shop_kernel.money import MINOR_UNITS
 
-PUBLIC_CACHE = "public, max-age=30"
 FACETS = ("category", "brand", "price", "attributes")
 
 

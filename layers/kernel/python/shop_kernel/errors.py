@@ -23,6 +23,8 @@ class DomainError(Exception):
     status: int = 400
     type_slug: str = "bad-request"
     title: str = "Bad request"
+    # Seconds a client should wait before retrying (the answer's ``Retry-After``); None: do not retry as is.
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -79,6 +81,18 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class MethodNotAllowed(DomainError):
+    """The path exists but not with this method; the answer's ``Allow`` lists the ones it has."""
+
+    status = 405
+    type_slug = "method-not-allowed"
+    title = "Method not allowed"
+
+    def __init__(self, detail: str, *, allowed: list[str]) -> None:
+        super().__init__(detail, allowed=allowed)
+        self.allowed = allowed
+
+
 class Conflict(DomainError):
     status = 409
     type_slug = "conflict"
@@ -109,9 +123,19 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
 
 
+class TooManyRequests(DomainError):
+    """The caller (or everyone) is over a rate limit; the same request succeeds after ``Retry-After``."""
+
+    status = 429
+    type_slug = "too-many-requests"
+    title = "Too many requests"
+    retry_after_s = 1
+
+
 class DependencyUnavailable(DomainError):
     """A real outage of a dependency (DynamoDB, EventBridge, Stripe...). The only source of 5xx."""
 
     status = 503
     type_slug = "dependency-unavailable"
     title = "A service we depend on is unavailable"
+    retry_after_s = 1

@@ -1,39 +1,60 @@
-"""HTTP glue for Powertools ``APIGatewayRestResolver``: error mapping, body size guard, ETags.
+"""HTTP glue for Powertools ``APIGatewayRestResolver``: error mapping, unreadable bodies, ETags.
 
 ``build_resolver()`` returns a resolver with validation enabled and every error mapped once to
-``application/problem+json``. Nothing a client sends can produce a 5xx: unexpected exceptions are
-logged and reported as 503 only when a dependency failed, otherwise the bug surfaces as a 500 with no
-internals in the body (and an alarm in the cloud).
+``application/problem+json``. Nothing a client sends can produce a 5xx: a body nothing could read is
+a 400 (413 when too large, 415 for a media type the route does not take) before Powertools parses it;
+unexpected exceptions are logged and reported as 503 with ``Retry-After`` only when a dependency
+failed, otherwise the bug surfaces as a 500 with no internals in the body (and an alarm in the cloud).
+Every answer, including those of checks that run before the resolver, is finished by
+``shop_kernel.proxy.finish``: request id, CORS, caching headers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shop_kernel.auth import Group, require
+from shop_kernel.cors import cors_policy
 from shop_kernel.errors import (
     PROBLEM_BASE,
     DependencyUnavailable,
     DomainError,
     FieldError,
     MalformedRequest,
+    MethodNotAllowed,
     NotFound,
-    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from shop_kernel.observability import logger
 from shop_kernel.openapi import finalize
+from shop_kernel.proxy import (
+    MAX_BODY_BYTES,
+    PROBLEM_JSON,
+    PUBLIC_CACHE,
+    finish,
+    is_preflight,
+    preflight_answer,
+    problem_answer,
+    request_id_of,
+    unreadable_body,
+)
 
-PROBLEM_JSON = "application/problem+json"
-MAX_BODY_BYTES = 1_000_000
+__all__ = ["MAX_BODY_BYTES", "PROBLEM_JSON", "PUBLIC_CACHE"]
+
 _TRANSIENT = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -46,8 +67,10 @@ _TRANSIENT = {
 
 def problem_response(error: DomainError, path: str | None = None) -> Response:
     headers: dict[str, str] = {}
-    if error.status == 503:
-        headers["Retry-After"] = "1"
+    if error.retry_after_s is not None:
+        headers["Retry-After"] = str(error.retry_after_s)
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allowed)
     return Response(
         status_code=error.status,
         content_type=PROBLEM_JSON,
@@ -82,18 +105,27 @@ def _is_transient(exc: Exception) -> bool:
 
 
 class ShopResolver(APIGatewayRestResolver):
-    """Rejects oversized bodies before anything parses them (validation runs before middlewares)."""
+    """Answers preflights and refuses unreadable bodies before anything parses them (validation runs
+    before middlewares), then finishes every answer (request id, CORS, caching)."""
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        body = event.get("body") or ""
-        if len(body) > MAX_BODY_BYTES:
-            too_large = PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
-            return proxy_problem(too_large, event.get("path"))
-        return super().resolve(event, context)
+        policy = cors_policy()
+        if policy.enabled and is_preflight(event):
+            answer = preflight_answer(event, policy)
+        elif (refusal := unreadable_body(event)) is not None:
+            answer = problem_answer(refusal, event.get("path"))
+        else:
+            answer = super().resolve(event, context)
+        return finish(answer, event, request_id_of(event, context), policy)
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods some route serves ``path`` with (API Gateway's ``ANY`` sends every method here)."""
+        routes = [*getattr(self, "_static_routes", []), *getattr(self, "_dynamic_routes", [])]
+        return sorted({route.method for route in routes if route.rule.match(path)})
 
 
 def build_resolver(**kwargs: Any) -> ShopResolver:
-    """A REST resolver with validation, problem+json errors and a body size guard."""
+    """A REST resolver with validation, problem+json errors, body checks and finished answers."""
     app = ShopResolver(enable_validation=True, **kwargs)
 
     @app.exception_handler(DomainError)
@@ -104,9 +136,21 @@ def build_resolver(**kwargs: Any) -> ShopResolver:
     def _invalid(exc: RequestValidationError) -> Response:
         return problem_response(validation_problem(exc), app.current_event.path)
 
+    # Powertools raises it when a route with a body model gets a media type it cannot parse.
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response:
+        refusal = UnsupportedMediaType("send the body as application/json")
+        return problem_response(refusal, app.current_event.path)
+
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        return problem_response(NotFound("no such route"), app.current_event.path)
+        path = app.current_event.path
+        allowed = app.allowed_methods(path)
+        if allowed:
+            method = app.current_event.http_method.upper()
+            refusal = MethodNotAllowed(f"{path} does not take {method}", allowed=allowed)
+            return problem_response(refusal, path)
+        return problem_response(NotFound("no such route"), path)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -120,29 +164,30 @@ def build_resolver(**kwargs: Any) -> ShopResolver:
     return app
 
 
-def proxy_problem(error: DomainError, path: str | None) -> dict[str, Any]:
-    """A problem+json answer in API Gateway proxy shape, for checks that run before the resolver."""
-    return {
-        "statusCode": error.status,
-        "headers": {"Content-Type": PROBLEM_JSON},
-        "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
-        "body": json.dumps(error.problem(path)),
-        "isBase64Encoded": False,
-    }
+def proxy_problem(
+    error: DomainError, path: str | None, event: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A problem+json answer in API Gateway proxy shape, for checks that run before the resolver.
+
+    With the request's ``event`` the answer is finished like the resolver's (request id, CORS).
+    """
+    answer = problem_answer(error, path)
+    return answer if event is None else finish(answer, event, request_id_of(event))
 
 
 def refuse_unauthorised(event: Mapping[str, Any], path_prefix: str, *groups: Group) -> dict[str, Any] | None:
     """401/403 for a request under ``path_prefix`` whose caller is not in ``groups``; None otherwise.
 
     Runs before the resolver because Powertools validates the body before any middleware: without it
-    an anonymous caller would learn from a 422 what a valid admin request looks like.
+    an anonymous caller would learn from a 422 what a valid admin request looks like. A preflight
+    passes: browsers send it without credentials, and the resolver answers it.
     """
-    if not str(event.get("path") or "").startswith(path_prefix):
+    if not str(event.get("path") or "").startswith(path_prefix) or is_preflight(event):
         return None
     try:
         require(dict(event), *groups)
     except DomainError as exc:
-        return proxy_problem(exc, event.get("path"))
+        return proxy_problem(exc, event.get("path"), event)
     return None
 
 
@@ -184,14 +229,51 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+ANY_VERSION = "*"
+_VERSION_TAG = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')
+
+
 def parse_if_match(value: str | None) -> int | None:
-    """``If-Match: "7"`` -> 7. ``None`` when absent; a malformed value is a 400."""
+    """``If-Match: "7"`` -> 7. ``None`` when absent or ``*``; a malformed value is a 400.
+
+    ``*`` means "any current version" (RFC 9110 13.1.1), which is what a route whose writes without
+    If-Match are unconditional (or read the current version themselves) already does: for those,
+    ``*`` and no header are the same. A route where an absent If-Match means something else (required:
+    428; create-only) uses :func:`version_to_match` instead.
+    """
+    parsed = _parse(value)
+    return parsed if isinstance(parsed, int) else None
+
+
+def version_to_match(value: str | None, current_version: Callable[[], int | None]) -> int | None:
+    """The version a conditional write must find, from ``If-Match``; None when the header is absent.
+
+    ``If-Match: *`` resolves to the current version read through ``current_version`` (it may raise
+    NotFound; None means the resource does not exist, a 412): "must exist, any version". The write
+    stays conditional on that version, so a concurrent change between the read and the write is a
+    412, never a lost update.
+    """
+    parsed = _parse(value)
+    if parsed != ANY_VERSION:
+        return parsed if isinstance(parsed, int) else None
+    current = current_version()
+    if current is None:
+        raise PreconditionFailed("If-Match: * needs the resource to exist, and it does not")
+    return current
+
+
+def _parse(value: str | None) -> int | str | None:
+    """``"7"``/``W/"7"`` -> 7, ``*`` -> ANY_VERSION, absent -> None; anything else is a 400.
+
+    Only ASCII digits count (``str.isdigit`` accepts superscripts ``int()`` refuses), and at most 18
+    of them, so no header value can turn into a 500.
+    """
     if value is None:
         return None
     raw = value.strip()
-    if raw.startswith("W/"):
-        raw = raw[2:]
-    raw = raw.strip('"')
-    if not raw.isdigit():
-        raise MalformedRequest('If-Match must be the ETag of the version you read, e.g. "3"')
-    return int(raw)
+    if raw == ANY_VERSION:
+        return ANY_VERSION
+    match = _VERSION_TAG.fullmatch(raw)
+    if match is None:
+        raise MalformedRequest('If-Match must be the ETag of the version you read, e.g. "3", or *')
+    return int(match.group(1))

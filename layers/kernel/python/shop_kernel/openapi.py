@@ -7,8 +7,11 @@ A route declares its success body and the domain refusals it can give::
 ``finalize()`` then adds what every operation can answer whatever its route says (400 unreadable body,
 413, 415, 422 field errors, 429, 503; 401/403 where the operation is secured) and replaces Powertools'
 ``HTTPValidationError`` 422 with ``application/problem+json``, so no route can forget them and the
-document lists every status a client can meet. ``serve_openapi`` runs it on each function's document
-and the gateway on the merged one.
+document lists every status a client can meet. It also documents what ``shop_kernel.proxy.finish``
+adds to every answer: ``X-Request-Id`` everywhere, ``Retry-After`` on 429/503, and on a public read
+(a GET whose 200 documents ``Cache-Control``, e.g. ``ok(Model, public_cache=True)``) the
+``If-None-Match`` parameter and its 304. ``serve_openapi`` runs it on each function's document and the
+gateway on the merged one.
 """
 
 from __future__ import annotations
@@ -62,14 +65,45 @@ class Problem(BaseModel):
     model_config = {"extra": "allow"}
 
 
+# Headers ``shop_kernel.proxy.finish`` adds; documented by ``finalize``.
+REQUEST_ID_HEADER_DOC = {
+    "description": "The request's id in our logs: quote it to support",
+    "schema": {"type": "string"},
+}
+RETRY_AFTER_HEADER_DOC = {
+    "description": "Seconds to wait before retrying",
+    "schema": {"type": "integer", "minimum": 0},
+}
+PUBLIC_CACHE_HEADERS = {
+    "Cache-Control": "public, max-age=30: shared caches may keep this answer for 30 seconds",
+    "ETag": "Send it back in If-None-Match to get a 304 while the answer is unchanged",
+}
+NOT_MODIFIED = "Not modified: the ETag in If-None-Match is still current (no body)"
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag of the answer you hold; a 304 without body when it is still current",
+    "schema": {"type": "string"},
+}
+
+
 def ok(
-    model: Any, description: str = "OK", *, status: int = 200, headers: dict[str, str] | None = None
+    model: Any,
+    description: str = "OK",
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    public_cache: bool = False,
 ) -> dict[int, Any]:
     """A success answer with a JSON body of ``model`` (a pydantic model, or ``list[Model]``).
 
     ``headers`` documents response headers by name and description (``{"ETag": "the version"}``).
+    ``public_cache`` documents a public read: ``Cache-Control``, ``ETag`` (and, by ``finalize``, 304).
     """
     response: dict[str, Any] = {"description": description, "content": {"application/json": {"model": model}}}
+    if public_cache:
+        headers = {**PUBLIC_CACHE_HEADERS, **(headers or {})}
     if headers:
         response["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in headers.items()
@@ -140,4 +174,28 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
             for status, response in responses.items():
                 if status.startswith(("4", "5")) and isinstance(response, dict):
                     response["content"] = _problem_content()
+            if method == "get":
+                _document_not_modified(operation, responses)
+            _document_answer_headers(responses)
     return document
+
+
+def _document_not_modified(operation: dict[str, Any], responses: dict[str, Any]) -> None:
+    """A public read (its 200 documents Cache-Control) can answer 304 to If-None-Match."""
+    success = responses.get("200")
+    if not isinstance(success, dict) or "Cache-Control" not in (success.get("headers") or {}):
+        return
+    responses.setdefault("304", {"description": NOT_MODIFIED})
+    parameters = operation.setdefault("parameters", [])
+    if not any(p.get("name", "").lower() == "if-none-match" for p in parameters if isinstance(p, dict)):
+        parameters.append(dict(IF_NONE_MATCH_PARAMETER))
+
+
+def _document_answer_headers(responses: dict[str, Any]) -> None:
+    for status, response in responses.items():
+        if not isinstance(response, dict):
+            continue
+        headers = response.setdefault("headers", {})
+        headers.setdefault("X-Request-Id", dict(REQUEST_ID_HEADER_DOC))
+        if status in ("429", "503"):
+            headers.setdefault("Retry-After", dict(RETRY_AFTER_HEADER_DOC))
