@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from catalog.adapters import product_service, repository
 from catalog.domain.commands import CreateProduct, PatchProduct
-from catalog.domain.models import Slug, Status
+from catalog.domain.models import ProductStatus, Slug
 from catalog.domain.ports import ListingFilter
 from catalog.domain.views import localised, public_product_response
 from catalog.handlers.routes.common import (
@@ -101,7 +101,7 @@ def list_category_products(
 
 @router.get("/admin/catalog/products", tags=["admin"])
 def list_products(
-    status: Annotated[Status, Query()] = Status.DRAFT, limit: Limit = 50, cursor: Cursor = None
+    status: Annotated[ProductStatus, Query()] = ProductStatus.DRAFT, limit: Limit = 50, cursor: Cursor = None
 ):
     admin(router)
     page = repository().list_products(status.value, limit, cursor)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from catalog.adapters import product_service, repository
-from catalog.domain.models import Status
+from catalog.domain.models import ProductStatus
 from catalog.handlers.routes.common import admin
 from shop_kernel.errors import UnsupportedMediaType, ValidationFailed
 from shop_kernel.http import json_response
@@ -51,7 +51,7 @@ def import_products():
 @router.get("/admin/catalog/exports", tags=["admin"])
 def export_products(
     format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl",
-    status: Annotated[Status, Query()] = Status.PUBLISHED,
+    status: Annotated[ProductStatus, Query()] = ProductStatus.PUBLISHED,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
