@@ -28,6 +28,9 @@ class CreateProduct(ProductContent):
     code: ProductCode = Field(description="The merchant's product number; unique, never changes")
 
 
+MAX_IMPORT_ROWS = 500
+
+
 class ImportRow(CreateProduct):
     status: ProductStatus = ProductStatus.DRAFT
 
