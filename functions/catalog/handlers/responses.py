@@ -96,7 +96,7 @@ class StorefrontAlternate(Answer):
     slug: str
 
 
-_PRODUCT_EXAMPLE = {
+_PRODUCT_EXAMPLE: dict[str, Any] = {
     "id": "01JNR3Q7YB8K2M4P6S8V0X2Z4A",
     "code": "LAP-0001",
     "version": 2,
@@ -313,9 +313,19 @@ class StorefrontProductType(Answer):
 
 # --- admin: the stored documents -----------------------------------------------------------------
 
-_AUDIT = {"version": 1, "created_at": _STAMP, "updated_at": _STAMP, "updated_by": _MERCHANDISER}
-_BRAND_EXAMPLE = {"id": "acme", "name": "Acme", "logo_url": "https://cdn.example.com/acme.svg", **_AUDIT}
-_CATEGORY_EXAMPLE = {
+_AUDIT: dict[str, Any] = {
+    "version": 1,
+    "created_at": _STAMP,
+    "updated_at": _STAMP,
+    "updated_by": _MERCHANDISER,
+}
+_BRAND_EXAMPLE: dict[str, Any] = {
+    "id": "acme",
+    "name": "Acme",
+    "logo_url": "https://cdn.example.com/acme.svg",
+    **_AUDIT,
+}
+_CATEGORY_EXAMPLE: dict[str, Any] = {
     "id": "laptops",
     "parent_id": "computers",
     "ancestors": ["electronics", "computers"],
@@ -323,7 +333,7 @@ _CATEGORY_EXAMPLE = {
     "seo": {"slug": {"en": "laptops", "uk": "noutbuky"}},
     **_AUDIT,
 }
-_TYPE_EXAMPLE = {
+_TYPE_EXAMPLE: dict[str, Any] = {
     "id": "laptop",
     "name": {"en": "Laptop", "uk": "Ноутбук"},
     "attributes": [
@@ -339,7 +349,7 @@ _TYPE_EXAMPLE = {
     ],
     **_AUDIT,
 }
-_ADMIN_PRODUCT_EXAMPLE = {
+_ADMIN_PRODUCT_EXAMPLE: dict[str, Any] = {
     "id": "01JNR3Q7YB8K2M4P6S8V0X2Z4A",
     "code": "LAP-0001",
     "status": "draft",
@@ -431,7 +441,7 @@ class CatalogHistoryEntry(Answer):
     diff: list[CatalogFieldChange]
 
 
-_HISTORY_EXAMPLE = {
+_HISTORY_EXAMPLE: dict[str, Any] = {
     "version": 2,
     "change": "updated",
     "at": _STAMP,

@@ -20,6 +20,7 @@ from catalog.handlers.routes.common import (
     STOREFRONT,
     VERSIONED,
     AcceptLanguage,
+    CorrelationId,
     IfMatch,
     Locale,
     admin,
@@ -80,8 +81,8 @@ def list_brands():
         ok(CatalogBrand, "Created", status=201, headers=CREATED), problem(409, "A brand has this id")
     ),
 )
-def create_brand(body: CreateBrand):
-    brand = taxonomy_service().create_brand(body, admin(router))
+def create_brand(body: CreateBrand, correlation_id: CorrelationId = None):
+    brand = taxonomy_service().create_brand(body, admin(router, correlation_id))
     return versioned(_document(brand), 201, f"/admin/catalog/brands/{brand.id}")
 
 
@@ -113,7 +114,9 @@ def get_brand(brand_id: BrandId):
         428,
     ),
 )
-def update_brand(brand_id: BrandId, body: PatchBrand, if_match: IfMatch = None):
-    actor = admin(router)
+def update_brand(
+    brand_id: BrandId, body: PatchBrand, if_match: IfMatch = None, correlation_id: CorrelationId = None
+):
+    actor = admin(router, correlation_id)
     brand = taxonomy_service().update_brand(brand_id, body, expected_version(if_match), actor)
     return versioned(_document(brand))

@@ -26,6 +26,7 @@ from catalog.handlers.routes.common import (
     STOREFRONT,
     VERSIONED,
     AcceptLanguage,
+    CorrelationId,
     IfMatch,
     Locale,
     admin,
@@ -109,8 +110,8 @@ def list_categories():
     status_code=201,
     responses=documented(ok(CatalogCategory, "Created", status=201, headers=CREATED), problem(409, TAKEN)),
 )
-def create_category(body: CreateCategory):
-    category = taxonomy_service().create_category(body, admin(router))
+def create_category(body: CreateCategory, correlation_id: CorrelationId = None):
+    category = taxonomy_service().create_category(body, admin(router, correlation_id))
     return versioned(_document(category), 201, f"/admin/catalog/categories/{category.id}")
 
 
@@ -136,8 +137,13 @@ def get_admin_category(category_id: CategoryId):
     security=ADMIN_SECURITY,
     responses=documented(ok(CatalogCategory, headers=VERSIONED), 404, problem(409, TAKEN), 412, 428),
 )
-def update_category(category_id: CategoryId, body: PatchCategory, if_match: IfMatch = None):
-    actor = admin(router)
+def update_category(
+    category_id: CategoryId,
+    body: PatchCategory,
+    if_match: IfMatch = None,
+    correlation_id: CorrelationId = None,
+):
+    actor = admin(router, correlation_id)
     category = taxonomy_service().update_category(category_id, body, expected_version(if_match), actor)
     return versioned(_document(category))
 
@@ -151,8 +157,13 @@ def update_category(category_id: CategoryId, body: PatchCategory, if_match: IfMa
     security=ADMIN_SECURITY,
     responses=documented(ok(CatalogCategory, headers=VERSIONED), 404, problem(409, TAKEN), 412, 428),
 )
-def move_category(category_id: CategoryId, body: MoveCategory, if_match: IfMatch = None):
-    actor = admin(router)
+def move_category(
+    category_id: CategoryId,
+    body: MoveCategory,
+    if_match: IfMatch = None,
+    correlation_id: CorrelationId = None,
+):
+    actor = admin(router, correlation_id)
     category = taxonomy_service().move_category(
         category_id, body.parent_id, expected_version(if_match), actor
     )

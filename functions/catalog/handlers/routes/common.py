@@ -48,6 +48,16 @@ IfMatch = Annotated[
         examples=['"3"'],
     ),
 ]
+CorrelationId = Annotated[
+    str | None,
+    Header(
+        alias="X-Correlation-Id",
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Your id for this change, recorded in its history and carried by the catalog events it "
+        "causes; the request id when absent",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Cursor = Annotated[
     str | None,
@@ -63,13 +73,15 @@ LOCALISED = {
 }
 
 
-def admin(router: Router) -> Actor:
-    """The merchandiser making this request (401 without a token, 403 for any other group)."""
+def admin(router: Router, correlation_id: str | None = None) -> Actor:
+    """The merchandiser making this request (401 without a token, 403 for any other group).
+
+    ``correlation_id`` is the caller's ``X-Correlation-Id``; without it the change is traced by the
+    request id, the correlation id of the function's logs.
+    """
     event = router.current_event.raw_event
     caller = require(event, Group.MERCHANDISERS)
-    correlation = router.current_event.headers.get("x-correlation-id") or event.get("requestContext", {}).get(
-        "requestId"
-    )
+    correlation = correlation_id or event.get("requestContext", {}).get("requestId")
     return Actor(subject=caller.subject, correlation_id=correlation)
 
 

@@ -20,6 +20,7 @@ from catalog.handlers.routes.common import (
     STOREFRONT,
     VERSIONED,
     AcceptLanguage,
+    CorrelationId,
     IfMatch,
     Locale,
     admin,
@@ -83,8 +84,8 @@ def list_product_types():
         problem(409, "A product type has this id"),
     ),
 )
-def create_product_type(body: CreateProductType):
-    product_type = taxonomy_service().create_product_type(body, admin(router))
+def create_product_type(body: CreateProductType, correlation_id: CorrelationId = None):
+    product_type = taxonomy_service().create_product_type(body, admin(router, correlation_id))
     return versioned(_document(product_type), 201, f"/admin/catalog/product-types/{product_type.id}")
 
 
@@ -116,7 +117,9 @@ def get_admin_product_type(type_id: TypeId):
         428,
     ),
 )
-def update_product_type(type_id: TypeId, body: PatchProductType, if_match: IfMatch = None):
-    actor = admin(router)
+def update_product_type(
+    type_id: TypeId, body: PatchProductType, if_match: IfMatch = None, correlation_id: CorrelationId = None
+):
+    actor = admin(router, correlation_id)
     product_type = taxonomy_service().update_product_type(type_id, body, expected_version(if_match), actor)
     return versioned(_document(product_type))

@@ -26,6 +26,7 @@ from catalog.handlers.routes.common import (
     STOREFRONT,
     VERSIONED,
     AcceptLanguage,
+    CorrelationId,
     Cursor,
     IfMatch,
     Limit,
@@ -191,8 +192,8 @@ def list_products(
         problem(409, "The code, a SKU or a slug is already taken"),
     ),
 )
-def create_product(body: CreateProduct):
-    product = product_service().create(body, admin(router))
+def create_product(body: CreateProduct, correlation_id: CorrelationId = None):
+    product = product_service().create(body, admin(router, correlation_id))
     return versioned(product.document(), 201, f"/admin/catalog/products/{product.id}")
 
 
@@ -221,8 +222,10 @@ def get_admin_product(product_id: ProductId):
         ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "A SKU or slug is already taken"), 412, 428
     ),
 )
-def update_product(product_id: ProductId, body: PatchProduct, if_match: IfMatch = None):
-    actor = admin(router)
+def update_product(
+    product_id: ProductId, body: PatchProduct, if_match: IfMatch = None, correlation_id: CorrelationId = None
+):
+    actor = admin(router, correlation_id)
     product = product_service().update(product_id, body, expected_version(if_match), actor)
     return versioned(product.document())
 
@@ -238,8 +241,8 @@ def update_product(product_id: ProductId, body: PatchProduct, if_match: IfMatch 
         ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "The product is already published"), 412, 428
     ),
 )
-def publish_product(product_id: ProductId, if_match: IfMatch = None):
-    actor = admin(router)
+def publish_product(product_id: ProductId, if_match: IfMatch = None, correlation_id: CorrelationId = None):
+    actor = admin(router, correlation_id)
     product = product_service().publish(product_id, expected_version(if_match), actor)
     return versioned(product.document())
 
@@ -255,7 +258,7 @@ def publish_product(product_id: ProductId, if_match: IfMatch = None):
         ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "The product is already archived"), 412, 428
     ),
 )
-def archive_product(product_id: ProductId, if_match: IfMatch = None):
-    actor = admin(router)
+def archive_product(product_id: ProductId, if_match: IfMatch = None, correlation_id: CorrelationId = None):
+    actor = admin(router, correlation_id)
     product = product_service().archive(product_id, expected_version(if_match), actor)
     return versioned(product.document())

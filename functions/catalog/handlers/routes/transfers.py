@@ -16,7 +16,7 @@ from catalog.adapters import product_service, repository
 from catalog.domain.commands import MAX_IMPORT_ROWS
 from catalog.domain.models import ProductStatus
 from catalog.handlers.responses import CatalogImportReport
-from catalog.handlers.routes.common import ADMIN_SECURITY, ADMIN_TAGS, Cursor, admin
+from catalog.handlers.routes.common import ADMIN_SECURITY, ADMIN_TAGS, CorrelationId, Cursor, admin
 from shop_kernel.errors import UnsupportedMediaType, ValidationFailed
 from shop_kernel.http import json_response
 from shop_kernel.openapi import documented, ok, problem
@@ -67,11 +67,11 @@ EXPORT_ANSWER = {
     openapi_extensions=IMPORT_BODY,
     responses=documented(ok(CatalogImportReport), problem(413, f"More than {MAX_IMPORT_ROWS} products")),
 )
-def import_products():
+def import_products(correlation_id: CorrelationId = None):
     from catalog.domain.codecs import decode_csv, decode_jsonl
     from catalog.domain.imports import ProductImporter
 
-    actor = admin(router)
+    actor = admin(router, correlation_id)
     content_type = (router.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type in JSONL_TYPES:
         decode = decode_jsonl
