@@ -372,26 +372,42 @@ _ADMIN_PRODUCT_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _stored_document(example: dict[str, Any]) -> ConfigDict:
+    """An admin answer: the stored model dumped without its null fields, so every field whose default is
+    not null (a status, an empty list) is always sent and is required in the document."""
+
+    def extra(schema: dict[str, Any], model: type[BaseModel]) -> None:
+        always = [
+            name
+            for name, field in model.model_fields.items()
+            if field.is_required() or field.default is not None or field.default_factory is not None
+        ]
+        schema["required"] = always
+        schema["examples"] = [example]
+
+    return ConfigDict(json_schema_extra=extra)
+
+
 class CatalogBrand(Brand):
     """A brand as merchandisers edit it, with its version (also sent as the ETag)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_BRAND_EXAMPLE]})
+    model_config = _stored_document(_BRAND_EXAMPLE)
 
 
 class CatalogCategory(Category):
     """A category as merchandisers edit it: every locale, its ancestors and its version."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_CATEGORY_EXAMPLE]})
+    model_config = _stored_document(_CATEGORY_EXAMPLE)
 
 
 class CatalogProductType(ProductType):
-    model_config = ConfigDict(json_schema_extra={"examples": [_TYPE_EXAMPLE]})
+    model_config = _stored_document(_TYPE_EXAMPLE)
 
 
 class CatalogProduct(Product):
     """A product as merchandisers edit it, in any status, every locale kept."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_ADMIN_PRODUCT_EXAMPLE]})
+    model_config = _stored_document(_ADMIN_PRODUCT_EXAMPLE)
 
 
 class CatalogBrandList(Answer):
