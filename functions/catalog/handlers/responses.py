@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.domain.models import AttributeKind, Brand, Category, Product, ProductType
 from shop_kernel.locale import SUPPORTED_LOCALES
 
-Locale = Literal["en", "uk"]
-assert SUPPORTED_LOCALES == ("en", "uk"), "Locale must list the supported locales"
+LocaleCode = Literal["en", "uk"]
+assert SUPPORTED_LOCALES == ("en", "uk"), "LocaleCode must list the supported locales"
 Availability = Literal["in_stock", "low_stock", "sold_out"]
 AttributeScalar = bool | int | float | str
 
@@ -92,7 +92,7 @@ class StorefrontVariant(Answer):
 class StorefrontAlternate(Answer):
     """The product's slug in another locale, for hreflang links and language switchers."""
 
-    locale: Locale
+    locale: LocaleCode
     slug: str
 
 
@@ -152,7 +152,7 @@ class StorefrontProduct(Answer):
     media: list[StorefrontMedia]
     published_at: str
     updated_at: str
-    locale: Locale
+    locale: LocaleCode
     alternates: list[StorefrontAlternate]
 
 
@@ -190,7 +190,7 @@ class StorefrontListingPage(Answer):
 
     items: list[StorefrontListingItem]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
-    locale: Locale
+    locale: LocaleCode
 
 
 class StorefrontCategory(Answer):
@@ -232,7 +232,7 @@ class StorefrontCategoryTree(Answer):
     )
 
     items: list[StorefrontCategoryNode] = Field(description="Root categories, each with its subtree")
-    locale: Locale
+    locale: LocaleCode
 
 
 class StorefrontCategoryDetail(StorefrontCategory):
@@ -247,7 +247,7 @@ class StorefrontCategoryDetail(StorefrontCategory):
         }
     )
 
-    locale: Locale
+    locale: LocaleCode
 
 
 class StorefrontBrand(Answer):
@@ -266,7 +266,7 @@ class StorefrontBrandList(Answer):
     )
 
     items: list[StorefrontBrand]
-    locale: Locale
+    locale: LocaleCode
 
 
 class StorefrontAttributeOption(Answer):
@@ -308,7 +308,7 @@ class StorefrontProductType(Answer):
     id: str
     name: str
     attributes: list[StorefrontAttributeDefinition]
-    locale: Locale
+    locale: LocaleCode
 
 
 # --- admin: the stored documents -----------------------------------------------------------------

@@ -7,23 +7,22 @@ carry the bearer-token requirement, so the document lists their 401/403 answers.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from catalog.domain.changes import Actor
+from catalog.handlers.responses import LocaleCode
 from shop_kernel.auth import Group, require
 from shop_kernel.http import etag, json_response, parse_if_match
-from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
+from shop_kernel.locale import negotiate
 
 PUBLIC_CACHE = "public, max-age=60"
 STOREFRONT = ["storefront"]
 ADMIN_TAGS = ["catalog administration"]
 ADMIN_SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
 
-LocaleCode = Literal["en", "uk"]
-assert SUPPORTED_LOCALES == ("en", "uk"), "LocaleCode must list the supported locales"
 Locale = Annotated[
     LocaleCode | None,
     Query(
