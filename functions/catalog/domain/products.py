@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.domain.changes import Actor, expect_version, history_entry
+from catalog.domain.changes import Actor, ExpectedVersion, expect_version, history_entry
 from catalog.domain.commands import CreateProduct, PatchProduct
 from catalog.domain.models import Product, ProductContent, ProductStatus
 from catalog.domain.ports import CatalogRepository, IdGenerator, ProductWrite, ReferenceData, StoredProduct
@@ -80,21 +80,23 @@ class ProductService:
         self._write(product, None, change, actor, refs, prefix)
         return product
 
-    def update(self, product_id: str, patch: PatchProduct, expected: int | None, actor: Actor) -> Product:
+    def update(
+        self, product_id: str, patch: PatchProduct, expected: ExpectedVersion, actor: Actor
+    ) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
         merged = {**stored.product.content().model_dump(), **patch.model_dump(exclude_unset=True)}
         content = parse(ProductContent, merged)
         return self.apply(stored, content, stored.product.status, "updated", actor)
 
-    def publish(self, product_id: str, expected: int | None, actor: Actor) -> Product:
+    def publish(self, product_id: str, expected: ExpectedVersion, actor: Actor) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
         if stored.product.status == ProductStatus.PUBLISHED:
             raise Conflict("the product is already published")
         return self.apply(stored, stored.product.content(), ProductStatus.PUBLISHED, "published", actor)
 
-    def archive(self, product_id: str, expected: int | None, actor: Actor) -> Product:
+    def archive(self, product_id: str, expected: ExpectedVersion, actor: Actor) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
         if stored.product.status == ProductStatus.ARCHIVED:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
-from catalog.domain.changes import Actor
+from catalog.domain.changes import ANY_VERSION, Actor, ExpectedVersion
 from catalog.handlers.responses import LocaleCode
 from shop_kernel.auth import Group, require
 from shop_kernel.http import etag, json_response, parse_if_match
@@ -43,7 +43,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=64,
-        description='The ETag of the version you read, e.g. "3"; without it the change is refused (428)',
+        description='The ETag of the version you read, e.g. "3" (412 when it is no longer current), or * to '
+        "change whatever version is current; without it the change is refused (428)",
         examples=['"3"'],
     ),
 ]
@@ -89,7 +90,10 @@ def chosen_locale(override: str | None, accept_language: str | None) -> str:
     return override or negotiate(accept_language)
 
 
-def expected_version(if_match: str | None) -> int | None:
+def expected_version(if_match: str | None) -> ExpectedVersion:
+    """The version named by ``If-Match``; ``*`` accepts whatever version is current."""
+    if if_match is not None and if_match.strip() == ANY_VERSION:
+        return ANY_VERSION
     return parse_if_match(if_match)
 
 
