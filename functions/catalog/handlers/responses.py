@@ -30,13 +30,17 @@ _MERCHANDISER = "7d3f2a10-1c2b-4e5f-9a8b-0c1d2e3f4a5b"
 
 
 class Answer(BaseModel):
-    """Exactly the fields the API sends: a documented answer never carries anything else."""
+    """Exactly the fields the API sends: a documented answer never carries anything else.
 
-    model_config = ConfigDict(extra="forbid")
+    Built lazily (``defer_build``): routes never validate with these models, only the OpenAPI document
+    reads them, so a cold start does not pay for building their validators.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+    return ConfigDict(extra="forbid", defer_build=True, json_schema_extra={"examples": list(examples)})
 
 
 # --- storefront: localised reads ----------------------------------------------------------------
@@ -385,7 +389,7 @@ def _stored_document(example: dict[str, Any]) -> ConfigDict:
         schema["required"] = always
         schema["examples"] = [example]
 
-    return ConfigDict(json_schema_extra=extra)
+    return ConfigDict(defer_build=True, json_schema_extra=extra)
 
 
 class CatalogBrand(Brand):
