@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Tag
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -37,6 +37,12 @@ app.configure_openapi(
     title=TITLE,
     version=VERSION,
     description=DESCRIPTION,
+    tags=[
+        Tag(name="storefront", description="Public, cacheable reads of the published catalog, localised"),
+        Tag(
+            name="catalog administration", description="Merchandisers edit, publish and transfer the catalog"
+        ),
+    ],
     security_schemes={
         "cognito": HTTPBearer(bearerFormat="JWT", description="Cognito ID token (merchandisers)")
     },

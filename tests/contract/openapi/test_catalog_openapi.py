@@ -89,6 +89,7 @@ def test_the_document_lists_every_catalog_route(document):
 
 
 def test_every_operation_says_in_words_what_it_does(document):
+    described_tags = {tag["name"] for tag in document.get("tags", []) if tag.get("description")}
     for operation in _operations(document):
         spec = operation.spec
         # THEN a summary that is not the method and path, a description of a sentence or more, tags
@@ -97,6 +98,7 @@ def test_every_operation_says_in_words_what_it_does(document):
         assert "/" not in spec["summary"], operation.name
         assert len(spec.get("description", "")) >= 60, operation.name
         assert spec.get("tags"), operation.name
+        assert set(spec["tags"]) <= described_tags, operation.name
 
 
 def test_every_operation_documents_its_success_body_with_an_example(document):
