@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from catalog.domain.history import AUDIT_FIELDS, diff
 from catalog.domain.ports import HistoryEntry
@@ -18,7 +18,15 @@ class Actor:
     correlation_id: str | None = None
 
 
-def expect_version(current: int, expected: int | None) -> None:
+ANY_VERSION: Literal["*"] = "*"
+# The version a change was made against: a number from an ETag, ANY_VERSION for ``If-Match: *`` (RFC 9110:
+# whatever version is current), or None when the caller named none.
+ExpectedVersion = int | Literal["*"] | None
+
+
+def expect_version(current: int, expected: ExpectedVersion) -> None:
+    if expected == ANY_VERSION:
+        return
     if expected is None:
         raise PreconditionRequired('send If-Match with the ETag you read, e.g. If-Match: "3"')
     if expected != current:

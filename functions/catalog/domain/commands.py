@@ -10,17 +10,17 @@ from catalog.domain.models import (
     BrandContent,
     CategoryContent,
     Code,
-    MediaRef,
-    Name,
+    LocalisedName,
+    LocalisedText,
     ProductCode,
     ProductContent,
+    ProductMedia,
+    ProductStatus,
     ProductTypeContent,
-    Seo,
-    Status,
+    ProductVariant,
+    SeoMeta,
     Strict,
-    Text,
     Url,
-    Variant,
 )
 
 
@@ -28,20 +28,23 @@ class CreateProduct(ProductContent):
     code: ProductCode = Field(description="The merchant's product number; unique, never changes")
 
 
+MAX_IMPORT_ROWS = 500
+
+
 class ImportRow(CreateProduct):
-    status: Status = Status.DRAFT
+    status: ProductStatus = ProductStatus.DRAFT
 
 
 class PatchProduct(Strict):
     product_type_id: Code | None = None
     category_id: Code | None = None
     brand_id: Code | None = None
-    name: Name | None = None
-    description: Text | None = None
+    name: LocalisedName | None = None
+    description: LocalisedText | None = None
     attributes: dict[str, AttributeValue] | None = None
-    variants: list[Variant] | None = None
-    media: list[MediaRef] | None = None
-    seo: Seo | None = None
+    variants: list[ProductVariant] | None = None
+    media: list[ProductMedia] | None = None
+    seo: SeoMeta | None = None
 
 
 class CreateProductType(ProductTypeContent):
@@ -49,7 +52,7 @@ class CreateProductType(ProductTypeContent):
 
 
 class PatchProductType(Strict):
-    name: Name | None = None
+    name: LocalisedName | None = None
     attributes: list[AttributeDefinition] | None = None
 
 
@@ -59,9 +62,9 @@ class CreateCategory(CategoryContent):
 
 
 class PatchCategory(Strict):
-    name: Name | None = None
-    description: Text | None = None
-    seo: Seo | None = None
+    name: LocalisedName | None = None
+    description: LocalisedText | None = None
+    seo: SeoMeta | None = None
 
 
 class MoveCategory(Strict):
@@ -74,5 +77,5 @@ class CreateBrand(BrandContent):
 
 class PatchBrand(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    description: Text | None = None
+    description: LocalisedText | None = None
     logo_url: Url | None = None

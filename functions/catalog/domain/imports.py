@@ -16,14 +16,13 @@ from pydantic import ValidationError
 
 from catalog.domain.changes import Actor
 from catalog.domain.codecs import RawRow
-from catalog.domain.commands import ImportRow
+from catalog.domain.commands import MAX_IMPORT_ROWS, ImportRow
 from catalog.domain.models import AttributeKind, ProductContent, ProductType
 from catalog.domain.ports import CatalogRepository, ReferenceData
 from catalog.domain.products import ProductService
 from catalog.domain.validation import field_errors
 from shop_kernel.errors import DomainError, FieldError, PayloadTooLarge
 
-MAX_IMPORT_ROWS = 500
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 

@@ -42,14 +42,14 @@ class LocalisedModel(Strict):
         return localise(self.as_dict(), locale, DEFAULT_LOCALE) or ""
 
 
-class Name(LocalisedModel):
+class LocalisedName(LocalisedModel):
     """A short localised text: ``en`` is required, ``uk`` falls back to ``en`` when absent."""
 
     en: str = Field(min_length=1, max_length=200)
     uk: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-class Text(LocalisedModel):
+class LocalisedText(LocalisedModel):
     en: str = Field(min_length=1, max_length=10_000)
     uk: str | None = Field(default=None, min_length=1, max_length=10_000)
 
@@ -64,19 +64,21 @@ class LocalisedUrl(LocalisedModel):
     uk: Url | None = None
 
 
-assert tuple(Name.model_fields) == SUPPORTED_LOCALES, "localised models must list every supported locale"
+assert tuple(LocalisedName.model_fields) == SUPPORTED_LOCALES, (
+    "localised models must list every supported locale"
+)
 
 
-class Seo(Strict):
+class SeoMeta(Strict):
     """Search-engine meta; slugs are unique per locale across products (and across categories)."""
 
     slug: LocalisedSlug
-    title: Name | None = None
-    description: Text | None = None
+    title: LocalisedName | None = None
+    description: LocalisedText | None = None
     canonical_url: LocalisedUrl | None = None
 
 
-class Status(StrEnum):
+class ProductStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
@@ -89,28 +91,28 @@ class AttributeKind(StrEnum):
     BOOLEAN = "boolean"
 
 
-class EnumOption(Strict):
+class AttributeOption(Strict):
     code: AttributeCode
-    label: Name
+    label: LocalisedName
 
 
 class AttributeDefinition(Strict):
     """One attribute a product type declares. ``variant`` attributes differ per SKU (colour, size)."""
 
     code: AttributeCode
-    label: Name
+    label: LocalisedName
     kind: AttributeKind
     unit: str | None = Field(default=None, max_length=20, examples=["GB", "in", "kg"])
-    options: list[EnumOption] = Field(default_factory=list, max_length=200)
+    options: list[AttributeOption] = Field(default_factory=list, max_length=200)
     required: bool = False
     variant: bool = False
 
-    def option(self, code: str) -> EnumOption | None:
+    def option(self, code: str) -> AttributeOption | None:
         return next((o for o in self.options if o.code == code), None)
 
 
 class ProductTypeContent(Strict):
-    name: Name
+    name: LocalisedName
     attributes: list[AttributeDefinition] = Field(default_factory=list, max_length=100)
 
     @field_validator("attributes")
@@ -144,9 +146,9 @@ class ProductType(ProductTypeContent, Audit):
 
 
 class CategoryContent(Strict):
-    name: Name
-    description: Text | None = None
-    seo: Seo
+    name: LocalisedName
+    description: LocalisedText | None = None
+    seo: SeoMeta
 
 
 class Category(CategoryContent, Audit):
@@ -161,7 +163,7 @@ class Category(CategoryContent, Audit):
 
 class BrandContent(Strict):
     name: str = Field(min_length=1, max_length=120)
-    description: Text | None = None
+    description: LocalisedText | None = None
     logo_url: Url | None = None
 
 
@@ -169,7 +171,7 @@ class Brand(BrandContent, Audit):
     id: Code
 
 
-class Price(Strict):
+class VariantPrice(Strict):
     amount: StrictInt = Field(ge=0, description="Minor units of the currency (cents)")
     currency: Currency
     price_list: PriceListCode = "retail"
@@ -180,21 +182,21 @@ class Price(Strict):
         return validate_currency(value)
 
 
-class MediaRef(Strict):
+class ProductMedia(Strict):
     url: Url
     kind: str = Field(default="image", pattern=r"^(image|video)$")
-    alt: Name | None = None
+    alt: LocalisedName | None = None
 
 
-class Variant(Strict):
+class ProductVariant(Strict):
     sku: Sku
     attributes: dict[AttributeCode, AttributeValue] = Field(default_factory=dict)
-    prices: list[Price] = Field(min_length=1, max_length=50)
-    media: list[MediaRef] = Field(default_factory=list, max_length=30)
+    prices: list[VariantPrice] = Field(min_length=1, max_length=50)
+    media: list[ProductMedia] = Field(default_factory=list, max_length=30)
 
     @field_validator("prices")
     @classmethod
-    def _one_price_per_list_and_currency(cls, prices: list[Price]) -> list[Price]:
+    def _one_price_per_list_and_currency(cls, prices: list[VariantPrice]) -> list[VariantPrice]:
         keys = [(p.price_list, p.currency) for p in prices]
         if len(keys) != len(set(keys)):
             raise ValueError("one price per (price_list, currency)")
@@ -207,16 +209,16 @@ class ProductContent(Strict):
     product_type_id: Code
     category_id: Code
     brand_id: Code | None = None
-    name: Name
-    description: Text | None = None
+    name: LocalisedName
+    description: LocalisedText | None = None
     attributes: dict[AttributeCode, AttributeValue] = Field(default_factory=dict)
-    variants: list[Variant] = Field(min_length=1, max_length=MAX_VARIANTS)
-    media: list[MediaRef] = Field(default_factory=list, max_length=30)
-    seo: Seo
+    variants: list[ProductVariant] = Field(min_length=1, max_length=MAX_VARIANTS)
+    media: list[ProductMedia] = Field(default_factory=list, max_length=30)
+    seo: SeoMeta
 
     @field_validator("variants")
     @classmethod
-    def _unique_skus(cls, variants: list[Variant]) -> list[Variant]:
+    def _unique_skus(cls, variants: list[ProductVariant]) -> list[ProductVariant]:
         skus = [v.sku for v in variants]
         if len(skus) != len(set(skus)):
             raise ValueError("variant SKUs must be unique")
@@ -226,7 +228,7 @@ class ProductContent(Strict):
 class Product(ProductContent, Audit):
     id: str
     code: ProductCode
-    status: Status = Status.DRAFT
+    status: ProductStatus = ProductStatus.DRAFT
     published_at: str | None = None
 
     def content(self) -> ProductContent:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.domain.changes import Actor, expect_version, history_entry
+from catalog.domain.changes import Actor, ExpectedVersion, expect_version, history_entry
 from catalog.domain.commands import CreateProduct, PatchProduct
-from catalog.domain.models import Product, ProductContent, Status
+from catalog.domain.models import Product, ProductContent, ProductStatus
 from catalog.domain.ports import CatalogRepository, IdGenerator, ProductWrite, ReferenceData, StoredProduct
 from catalog.domain.validation import attribute_errors, join, parse
 from catalog.domain.views import listing_entry, public_document
@@ -56,7 +56,7 @@ class ProductService:
         command: CreateProduct,
         actor: Actor,
         *,
-        status: Status = Status.DRAFT,
+        status: ProductStatus = ProductStatus.DRAFT,
         refs: ReferenceData | None = None,
         prefix: str = "body",
         change: str = "created",
@@ -74,38 +74,40 @@ class ProductService:
                 "created_at": now,
                 "updated_at": now,
                 "updated_by": actor.subject,
-                "published_at": now if status == Status.PUBLISHED else None,
+                "published_at": now if status == ProductStatus.PUBLISHED else None,
             }
         )
         self._write(product, None, change, actor, refs, prefix)
         return product
 
-    def update(self, product_id: str, patch: PatchProduct, expected: int | None, actor: Actor) -> Product:
+    def update(
+        self, product_id: str, patch: PatchProduct, expected: ExpectedVersion, actor: Actor
+    ) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
         merged = {**stored.product.content().model_dump(), **patch.model_dump(exclude_unset=True)}
         content = parse(ProductContent, merged)
         return self.apply(stored, content, stored.product.status, "updated", actor)
 
-    def publish(self, product_id: str, expected: int | None, actor: Actor) -> Product:
+    def publish(self, product_id: str, expected: ExpectedVersion, actor: Actor) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
-        if stored.product.status == Status.PUBLISHED:
+        if stored.product.status == ProductStatus.PUBLISHED:
             raise Conflict("the product is already published")
-        return self.apply(stored, stored.product.content(), Status.PUBLISHED, "published", actor)
+        return self.apply(stored, stored.product.content(), ProductStatus.PUBLISHED, "published", actor)
 
-    def archive(self, product_id: str, expected: int | None, actor: Actor) -> Product:
+    def archive(self, product_id: str, expected: ExpectedVersion, actor: Actor) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
-        if stored.product.status == Status.ARCHIVED:
+        if stored.product.status == ProductStatus.ARCHIVED:
             raise Conflict("the product is already archived")
-        return self.apply(stored, stored.product.content(), Status.ARCHIVED, "archived", actor)
+        return self.apply(stored, stored.product.content(), ProductStatus.ARCHIVED, "archived", actor)
 
     def apply(
         self,
         stored: StoredProduct,
         content: ProductContent,
-        status: Status,
+        status: ProductStatus,
         change: str,
         actor: Actor,
         refs: ReferenceData | None = None,
@@ -126,7 +128,7 @@ class ProductService:
                 "updated_at": now,
                 "updated_by": actor.subject,
                 "published_at": now
-                if status == Status.PUBLISHED and old.status != status
+                if status == ProductStatus.PUBLISHED and old.status != status
                 else old.published_at,
             }
         )
@@ -136,7 +138,7 @@ class ProductService:
     def relist(self, product_id: str, refs: ReferenceData, actor: Actor) -> None:
         """A new version of a published product whose category moved, so its listings follow it."""
         stored = self._repository.get_product(product_id)
-        if stored is None or stored.product.status != Status.PUBLISHED:
+        if stored is None or stored.product.status != ProductStatus.PUBLISHED:
             return
         old = stored.product
         now = isoformat(self._clock.now())
@@ -152,7 +154,7 @@ class ProductService:
     def _projections(
         self, product: Product, refs: ReferenceData
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, tuple[str, ...]]:
-        if product.status != Status.PUBLISHED:
+        if product.status != ProductStatus.PUBLISHED:
             return None, None, ()
         category = refs.categories[product.category_id]
         brand = refs.brands.get(product.brand_id) if product.brand_id else None

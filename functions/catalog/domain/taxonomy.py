@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.domain.categories import ancestors_under, check_depth, check_move, descendants, rebase
-from catalog.domain.changes import Actor, expect_version, history_entry
+from catalog.domain.changes import Actor, ExpectedVersion, expect_version, history_entry
 from catalog.domain.commands import (
     CreateBrand,
     CreateCategory,
@@ -78,7 +78,7 @@ class TaxonomyService:
         return category
 
     def update_category(
-        self, category_id: str, patch: PatchCategory, expected: int | None, actor: Actor
+        self, category_id: str, patch: PatchCategory, expected: ExpectedVersion, actor: Actor
     ) -> Category:
         old = self.category(category_id)
         expect_version(old.version, expected)
@@ -106,7 +106,7 @@ class TaxonomyService:
         return category
 
     def move_category(
-        self, category_id: str, parent_id: str | None, expected: int | None, actor: Actor
+        self, category_id: str, parent_id: str | None, expected: ExpectedVersion, actor: Actor
     ) -> Category:
         categories = {c.id: c for c in self._repository.list_categories()}
         moved = categories.get(category_id)
@@ -157,7 +157,7 @@ class TaxonomyService:
         return product_type
 
     def update_product_type(
-        self, type_id: str, patch: PatchProductType, expected: int | None, actor: Actor
+        self, type_id: str, patch: PatchProductType, expected: ExpectedVersion, actor: Actor
     ) -> ProductType:
         old = self.product_type(type_id)
         expect_version(old.version, expected)
@@ -189,7 +189,9 @@ class TaxonomyService:
         self._repository.save_brand(brand, self._history("brand", brand, "created", actor, None), None)
         return brand
 
-    def update_brand(self, brand_id: str, patch: PatchBrand, expected: int | None, actor: Actor) -> Brand:
+    def update_brand(
+        self, brand_id: str, patch: PatchBrand, expected: ExpectedVersion, actor: Actor
+    ) -> Brand:
         old = self.brand(brand_id)
         expect_version(old.version, expected)
         fields = set(BrandContent.model_fields)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.domain.models import AttributeDefinition, Brand, Category, Product, ProductType, Variant
+from catalog.domain.models import AttributeDefinition, Brand, Category, Product, ProductType, ProductVariant
 from shop_kernel.locale import DEFAULT_LOCALE, SUPPORTED_LOCALES, localise
 
 
@@ -43,7 +43,7 @@ def _attributes(values: dict[str, Any], product_type: ProductType) -> list[dict[
     return [_attribute(product_type.definition(code), code, value) for code, value in values.items()]
 
 
-def _variant(variant: Variant, product_type: ProductType) -> dict[str, Any]:
+def _variant(variant: ProductVariant, product_type: ProductType) -> dict[str, Any]:
     return {
         "sku": variant.sku,
         "attributes": _attributes(variant.attributes, product_type),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Tag
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,12 +21,32 @@ from shop_kernel.observability import logger, metrics
 
 TITLE = "Catalog API"
 VERSION = "1.0.0"
+DESCRIPTION = (
+    "Storefront reads of the published catalog (products, category pages, categories, brands, product "
+    "types; localised in en or uk) and the merchandisers' administration of it (create, edit with "
+    "If-Match, publish, archive, import/export, content history)."
+)
 ADMIN_PREFIX = "/admin/"
 
 app = build_resolver()
 for module in (products, categories, product_types, brands, transfers, history):
     app.include_router(module.router)
 
+# The same scheme name the gateway gives its Cognito authoriser, so the merged document has one.
+app.configure_openapi(
+    title=TITLE,
+    version=VERSION,
+    description=DESCRIPTION,
+    tags=[
+        Tag(name="storefront", description="Public, cacheable reads of the published catalog, localised"),
+        Tag(
+            name="catalog administration", description="Merchandisers edit, publish and transfer the catalog"
+        ),
+    ],
+    security_schemes={
+        "cognito": HTTPBearer(bearerFormat="JWT", description="Cognito ID token (merchandisers)")
+    },
+)
 serve_openapi(app, "/catalog/openapi.json", title=TITLE, version=VERSION)
 
 

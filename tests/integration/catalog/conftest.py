@@ -1,4 +1,8 @@
-"""Catalog API fixtures: call the real handler with API Gateway events; a small reference catalog."""
+"""Catalog API fixtures: call the real handler with API Gateway events; a small reference catalog.
+
+Every answer ``call`` returns has been checked against the catalog's own OpenAPI document (the one
+the function serves): a status, content type or body the document does not promise fails the test.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,35 @@ from typing import Any
 import pytest
 
 from tests.conftest import build_api_event
+from tests.contract.openapi.catalog_conformance import DocumentedAnswers
 from tests.support import Reply, reply_from
+
+OPENAPI_PATH = "/catalog/openapi.json"
+
+
+@pytest.fixture(scope="session")
+def served_documents() -> dict[str, DocumentedAnswers]:
+    """The served document, fetched once per session (it depends on the code only)."""
+    return {}
 
 
 @pytest.fixture
-def call(catalog_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
+def call(
+    catalog_stack: Any, lambda_context: Any, served_documents: dict[str, DocumentedAnswers]
+) -> Callable[..., Reply]:
     from catalog.handlers.api import handler
 
+    def _raw(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return reply_from(handler(build_api_event(method, path, body, **kwargs), lambda_context))
+
+    if "catalog" not in served_documents:
+        served = _raw("GET", OPENAPI_PATH)
+        assert served.status == 200, served.body
+        served_documents["catalog"] = DocumentedAnswers(served.body)
+    documented = served_documents["catalog"]
+
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
-        return reply_from(response)
+        return documented.check(method, path, _raw(method, path, body, **kwargs))
 
     return _call
 

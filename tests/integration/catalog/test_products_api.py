@@ -160,3 +160,22 @@ def test_admin_lists_products_by_status(reference):
     live = reference("GET", "/admin/catalog/products", query={"status": "published"})
     assert [p["code"] for p in drafts.body["items"]] == ["LAP-0001"]
     assert [p["code"] for p in live.body["items"]] == ["LAP-0002"]
+
+
+def test_if_match_star_changes_whatever_version_is_current(reference):
+    # GIVEN a product at version 2
+    created = reference("POST", "/admin/catalog/products", product_body(1))
+    path = f"/admin/catalog/products/{created.body['id']}"
+    assert reference("PATCH", path, {"description": {"en": "v2"}}, headers={"If-Match": '"1"'}).status == 200
+    # WHEN it is changed and then published with If-Match: * (RFC 9110: any current version)
+    changed = reference("PATCH", path, {"description": {"en": "v3"}}, headers={"If-Match": "*"})
+    published = reference("POST", f"{path}/publish", headers={"If-Match": "*"})
+    # THEN both apply to the current version
+    assert (changed.status, changed.etag) == (200, '"3"')
+    assert (published.status, published.body["status"]) == (200, "published")
+    # AND * does not conjure a missing product, nor does a stale number pass
+    missing = reference(
+        "PATCH", "/admin/catalog/products/nope", {"description": {"en": "x"}}, headers={"If-Match": "*"}
+    )
+    assert missing.status == 404
+    assert reference("PATCH", path, {"description": {"en": "x"}}, headers={"If-Match": '"3"'}).status == 412

@@ -165,3 +165,21 @@ def test_events_reach_the_bus_in_the_shared_envelope(reference, stream, catalog_
     assert set(event["detail"]["metadata"]) == {"version", "eventId", "occurredAt", "correlationId"}
     assert event["detail"]["metadata"]["correlationId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
     assert event["detail"]["data"]["product"]["id"] == created.body["id"]
+
+
+def test_a_merchandisers_correlation_id_travels_with_the_events_it_causes(
+    reference, stream, published_events, lambda_context
+):
+    # GIVEN a draft product
+    created = reference("POST", "/admin/catalog/products", product_body(1))
+    stream.batch()
+    # WHEN it is published with the documented X-Correlation-Id header
+    reference(
+        "POST",
+        f"/admin/catalog/products/{created.body['id']}/publish",
+        headers={"If-Match": created.etag, "X-Correlation-Id": "spring-launch-42"},
+    )
+    _run(stream.batch(), lambda_context)
+    # THEN the ProductPublished event carries that id instead of the request id
+    (event,) = published_events.published
+    assert event.detail()["metadata"]["correlationId"] == "spring-launch-42"

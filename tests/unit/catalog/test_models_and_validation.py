@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from catalog.domain.commands import CreateProduct, ImportRow
-from catalog.domain.models import Price, ProductContent, ProductType, ProductTypeContent
+from catalog.domain.models import ProductContent, ProductType, ProductTypeContent, VariantPrice
 from catalog.domain.validation import attribute_errors, parse
 from shop_kernel.errors import ValidationFailed
 
@@ -51,7 +51,7 @@ def content(**overrides):
 
 
 def test_prices_are_non_negative_integers_in_known_currencies():
-    assert Price(amount=0, currency="UAH").price_list == "retail"
+    assert VariantPrice(amount=0, currency="UAH").price_list == "retail"
     for bad in (
         {"amount": -1, "currency": "EUR"},
         {"amount": 1.5, "currency": "EUR"},
@@ -59,7 +59,7 @@ def test_prices_are_non_negative_integers_in_known_currencies():
         {"amount": "100", "currency": "EUR"},
     ):
         with pytest.raises(ValidationError):
-            Price.model_validate(bad)
+            VariantPrice.model_validate(bad)
 
 
 def test_default_locale_is_required_and_unknown_locales_are_refused():

@@ -5,14 +5,30 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from catalog.adapters import repository, taxonomy_service
 from catalog.domain.categories import tree
 from catalog.domain.commands import CreateCategory, MoveCategory, PatchCategory
 from catalog.domain.models import Category
 from catalog.domain.views import localised
+from catalog.handlers.responses import (
+    CatalogCategory,
+    CatalogCategoryList,
+    StorefrontCategoryDetail,
+    StorefrontCategoryTree,
+)
 from catalog.handlers.routes.common import (
+    ADMIN_SECURITY,
+    ADMIN_TAGS,
+    CREATED,
+    LOCALISED,
+    STOREFRONT,
+    VERSIONED,
+    AcceptLanguage,
+    CorrelationId,
+    IfMatch,
+    Locale,
     admin,
     chosen_locale,
     expected_version,
@@ -21,9 +37,11 @@ from catalog.handlers.routes.common import (
 )
 from shop_kernel.errors import NotFound
 from shop_kernel.http import json_response
+from shop_kernel.openapi import documented, ok, problem
 
 router = Router()
-Locale = Annotated[str | None, Query(description="Overrides Accept-Language: en or uk")]
+CategoryId = Annotated[str, Path(description="The category's id, e.g. laptops")]
+TAKEN = "The id or a slug is already taken, or a concurrent change touched the same categories"
 
 
 def _document(category: Category) -> dict[str, Any]:
@@ -39,54 +57,114 @@ def _public(category: Category) -> dict[str, Any]:
     }
 
 
-@router.get("/catalog/categories", tags=["storefront"])
-def category_tree(locale: Locale = None):
-    chosen = chosen_locale(router, locale)
+@router.get(
+    "/catalog/categories",
+    summary="Read the category tree",
+    description="Every category for shop navigation and menus, nested under its parent, siblings ordered "
+    "by id, with names and slugs in the requested locale.",
+    tags=STOREFRONT,
+    responses=documented(ok(StorefrontCategoryTree, headers=LOCALISED)),
+)
+def category_tree(locale: Locale = None, accept_language: AcceptLanguage = None):
+    chosen = chosen_locale(locale, accept_language)
     nodes = tree(repository().list_categories(), _public)
     return localised_response({"items": localised(nodes, chosen), "locale": chosen}, chosen)
 
 
-@router.get("/catalog/categories/<category_id>", tags=["storefront"])
-def get_category(category_id: str, locale: Locale = None):
-    chosen = chosen_locale(router, locale)
+@router.get(
+    "/catalog/categories/<category_id>",
+    summary="Read a category",
+    description="One category's name, description, SEO meta and path from the root (for breadcrumbs), in "
+    "the requested locale.",
+    tags=STOREFRONT,
+    responses=documented(ok(StorefrontCategoryDetail, headers=LOCALISED), 404),
+)
+def get_category(category_id: CategoryId, locale: Locale = None, accept_language: AcceptLanguage = None):
+    chosen = chosen_locale(locale, accept_language)
     category = repository().get_category(category_id)
     if category is None:
         raise NotFound(f"no category {category_id!r}")
     return localised_response({**localised(_public(category), chosen), "locale": chosen}, chosen)
 
 
-@router.get("/admin/catalog/categories", tags=["admin"])
+@router.get(
+    "/admin/catalog/categories",
+    summary="List categories for editing",
+    description="Every category, flat, with every locale and its version, for merchandisers.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(ok(CatalogCategoryList)),
+)
 def list_categories():
     admin(router)
     return json_response({"items": [_document(c) for c in repository().list_categories()]})
 
 
-@router.post("/admin/catalog/categories", tags=["admin"])
-def create_category(body: CreateCategory):
-    category = taxonomy_service().create_category(body, admin(router))
+@router.post(
+    "/admin/catalog/categories",
+    summary="Create a category",
+    description="A merchandiser adds a category at the root or under a parent (at most five levels deep); "
+    "its id and slugs must be unused.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    status_code=201,
+    responses=documented(ok(CatalogCategory, "Created", status=201, headers=CREATED), problem(409, TAKEN)),
+)
+def create_category(body: CreateCategory, correlation_id: CorrelationId = None):
+    category = taxonomy_service().create_category(body, admin(router, correlation_id))
     return versioned(_document(category), 201, f"/admin/catalog/categories/{category.id}")
 
 
-@router.get("/admin/catalog/categories/<category_id>", tags=["admin"])
-def get_admin_category(category_id: str):
+@router.get(
+    "/admin/catalog/categories/<category_id>",
+    summary="Read a category for editing",
+    description="The category with every locale, and its version as the ETag to send back with a change.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(ok(CatalogCategory, headers=VERSIONED), 404),
+)
+def get_admin_category(category_id: CategoryId):
     admin(router)
     return versioned(_document(taxonomy_service().category(category_id)))
 
 
-@router.patch("/admin/catalog/categories/<category_id>", tags=["admin"])
-def update_category(category_id: str, body: PatchCategory):
-    actor = admin(router)
-    category = taxonomy_service().update_category(category_id, body, _version(category_id), actor)
+@router.patch(
+    "/admin/catalog/categories/<category_id>",
+    summary="Rename or re-describe a category",
+    description="Replaces the name, description or SEO meta sent when the category is still at the version "
+    "named in If-Match; its products' listings follow.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(ok(CatalogCategory, headers=VERSIONED), 404, problem(409, TAKEN), 412, 428),
+)
+def update_category(
+    category_id: CategoryId,
+    body: PatchCategory,
+    if_match: IfMatch = None,
+    correlation_id: CorrelationId = None,
+):
+    actor = admin(router, correlation_id)
+    category = taxonomy_service().update_category(category_id, body, expected_version(if_match), actor)
     return versioned(_document(category))
 
 
-@router.post("/admin/catalog/categories/<category_id>/move", tags=["admin"])
-def move_category(category_id: str, body: MoveCategory):
-    actor = admin(router)
-    category = taxonomy_service().move_category(category_id, body.parent_id, _version(category_id), actor)
+@router.post(
+    "/admin/catalog/categories/<category_id>/move",
+    summary="Move a category",
+    description="Moves the category with its whole subtree under another parent (or to the root); its "
+    "products are listed under the new ancestors. A category cannot move under itself or its descendants.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(ok(CatalogCategory, headers=VERSIONED), 404, problem(409, TAKEN), 412, 428),
+)
+def move_category(
+    category_id: CategoryId,
+    body: MoveCategory,
+    if_match: IfMatch = None,
+    correlation_id: CorrelationId = None,
+):
+    actor = admin(router, correlation_id)
+    category = taxonomy_service().move_category(
+        category_id, body.parent_id, expected_version(if_match), actor
+    )
     return versioned(_document(category))
-
-
-def _version(category_id: str) -> int | None:
-    """The version If-Match names for a category command (``*``: the category's current version)."""
-    return expected_version(router, lambda: taxonomy_service().category(category_id).version)

@@ -9,10 +9,28 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from catalog.adapters import product_service, repository
 from catalog.domain.commands import CreateProduct, PatchProduct
-from catalog.domain.models import Slug, Status
+from catalog.domain.models import ProductStatus, Slug
 from catalog.domain.ports import ListingFilter
 from catalog.domain.views import localised, public_product_response
+from catalog.handlers.responses import (
+    CatalogProduct,
+    CatalogProductPage,
+    StorefrontListingPage,
+    StorefrontProduct,
+)
 from catalog.handlers.routes.common import (
+    ADMIN_SECURITY,
+    ADMIN_TAGS,
+    CREATED,
+    LOCALISED,
+    STOREFRONT,
+    VERSIONED,
+    AcceptLanguage,
+    CorrelationId,
+    Cursor,
+    IfMatch,
+    Limit,
+    Locale,
     admin,
     chosen_locale,
     expected_version,
@@ -22,25 +40,47 @@ from catalog.handlers.routes.common import (
 from shop_kernel.errors import NotFound, ValidationFailed
 from shop_kernel.http import json_response
 from shop_kernel.money import MINOR_UNITS
+from shop_kernel.openapi import documented, ok, problem
 
 router = Router()
-Locale = Annotated[str | None, Query(description="Overrides Accept-Language: en or uk")]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
+ProductId = Annotated[str, Path(description="The product's id (from a listing, search or the admin API)")]
 
 
-@router.get("/catalog/products/<product_id>", tags=["storefront"])
-def get_product(product_id: str, locale: Locale = None):
-    chosen = chosen_locale(router, locale)
+@router.get(
+    "/catalog/products/<product_id>",
+    summary="Read a published product",
+    description="The product page's content for shoppers: names, attributes with labels and units, variants "
+    "with their prices and media, in the requested locale. Drafts and archived products are not found.",
+    tags=STOREFRONT,
+    responses=documented(
+        ok(StorefrontProduct, headers=LOCALISED), problem(404, "No published product has this id")
+    ),
+)
+def get_product(product_id: ProductId, locale: Locale = None, accept_language: AcceptLanguage = None):
+    chosen = chosen_locale(locale, accept_language)
     document = repository().public_product(product_id)
     if document is None:
         raise NotFound(f"no published product {product_id!r}")
     return localised_response(public_product_response(document, chosen), chosen)
 
 
-@router.get("/catalog/products/by-slug/<slug>", tags=["storefront"])
-def get_product_by_slug(slug: Annotated[Slug, Path()], locale: Locale = None):
-    chosen = chosen_locale(router, locale)
+@router.get(
+    "/catalog/products/by-slug/<slug>",
+    summary="Read a published product by its URL slug",
+    description="Resolves a shop URL to its product: the slug is matched in the requested locale (each "
+    "locale has its own slugs), and `alternates` gives the product's slug in every other locale.",
+    tags=STOREFRONT,
+    responses=documented(
+        ok(StorefrontProduct, headers=LOCALISED),
+        problem(404, "No published product has this slug in this locale"),
+    ),
+)
+def get_product_by_slug(
+    slug: Annotated[Slug, Path(description="Lower-case words joined by hyphens")],
+    locale: Locale = None,
+    accept_language: AcceptLanguage = None,
+):
+    chosen = chosen_locale(locale, accept_language)
     document = repository().public_product_by_slug(chosen, slug)
     if document is None:
         raise NotFound(f"no published product with the {chosen} slug {slug!r}")
@@ -79,66 +119,146 @@ def _listing_filter(
     )
 
 
-@router.get("/catalog/categories/<category_id>/products", tags=["storefront"])
+@router.get(
+    "/catalog/categories/<category_id>/products",
+    summary="List a category's products",
+    description="A category page for shoppers: published products of the category and its subcategories, "
+    "one tile each with the lowest price per price list and currency, filtered by brand, price range and "
+    "attribute values, a page at a time. An unknown category is an empty page.",
+    tags=STOREFRONT,
+    responses=documented(ok(StorefrontListingPage, headers=LOCALISED)),
+)
 def list_category_products(
-    category_id: str,
+    category_id: Annotated[str, Path(description="The category's id")],
     locale: Locale = None,
-    brand: Annotated[list[str] | None, Query(description="Brand ids; any of them")] = None,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    price_list: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,19}$")] = "retail",
-    min_price: Annotated[int | None, Query(ge=0, description="Minor units")] = None,
-    max_price: Annotated[int | None, Query(ge=0, description="Minor units")] = None,
-    attr: Annotated[list[str] | None, Query(description="code:value; repeat for more")] = None,
+    accept_language: AcceptLanguage = None,
+    brand: Annotated[list[str] | None, Query(description="Brand ids; a product matches any of them")] = None,
+    currency: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Z]{3}$", description="ISO-4217 code; required with min_price or max_price"),
+    ] = None,
+    price_list: Annotated[
+        str, Query(pattern=r"^[a-z][a-z0-9_]{0,19}$", description="Whose prices the range applies to")
+    ] = "retail",
+    min_price: Annotated[
+        int | None, Query(ge=0, description="Lowest price, in minor units of currency")
+    ] = None,
+    max_price: Annotated[
+        int | None, Query(ge=0, description="Highest price, in minor units of currency")
+    ] = None,
+    attr: Annotated[
+        list[str] | None,
+        Query(description="code:value, e.g. colour:black; repeat for more (values of one code are ORed)"),
+    ] = None,
     limit: Limit = 24,
     cursor: Cursor = None,
 ):
-    chosen = chosen_locale(router, locale)
+    chosen = chosen_locale(locale, accept_language)
     filters = _listing_filter(brand, currency, price_list, min_price, max_price, attr)
     page = repository().category_page(category_id, filters, limit, cursor)
     body = {"items": localised(page.items, chosen), "next_cursor": page.next_cursor, "locale": chosen}
     return localised_response(body, chosen)
 
 
-@router.get("/admin/catalog/products", tags=["admin"])
+@router.get(
+    "/admin/catalog/products",
+    summary="List products by status",
+    description="For merchandisers: products in one status (drafts by default), every locale, a page at a time.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(ok(CatalogProductPage)),
+)
 def list_products(
-    status: Annotated[Status, Query()] = Status.DRAFT, limit: Limit = 50, cursor: Cursor = None
+    status: Annotated[ProductStatus, Query(description="Which products to list")] = ProductStatus.DRAFT,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 50,
+    cursor: Cursor = None,
 ):
     admin(router)
     page = repository().list_products(status.value, limit, cursor)
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
-@router.post("/admin/catalog/products", tags=["admin"])
-def create_product(body: CreateProduct):
-    product = product_service().create(body, admin(router))
+@router.post(
+    "/admin/catalog/products",
+    summary="Create a draft product",
+    description="A merchandiser adds a product with its variants and prices. It starts as a draft that "
+    "shoppers cannot see; attributes are checked against its product type, and codes, SKUs and slugs "
+    "must be unique.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    status_code=201,
+    responses=documented(
+        ok(CatalogProduct, "Created", status=201, headers=CREATED),
+        problem(409, "The code, a SKU or a slug is already taken"),
+    ),
+)
+def create_product(body: CreateProduct, correlation_id: CorrelationId = None):
+    product = product_service().create(body, admin(router, correlation_id))
     return versioned(product.document(), 201, f"/admin/catalog/products/{product.id}")
 
 
-@router.get("/admin/catalog/products/<product_id>", tags=["admin"])
-def get_admin_product(product_id: str):
+@router.get(
+    "/admin/catalog/products/<product_id>",
+    summary="Read a product for editing",
+    description="The product in any status with every locale, and its version as the ETag to send back "
+    "with a change.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(ok(CatalogProduct, headers=VERSIONED), 404),
+)
+def get_admin_product(product_id: ProductId):
     admin(router)
     return versioned(product_service().get(product_id).product.document())
 
 
-@router.patch("/admin/catalog/products/<product_id>", tags=["admin"])
-def update_product(product_id: str, body: PatchProduct):
-    actor = admin(router)
-    product = product_service().update(product_id, body, _version(product_id), actor)
+@router.patch(
+    "/admin/catalog/products/<product_id>",
+    summary="Change a product",
+    description="Replaces the fields sent (absent fields stay as they are) when the product is still at "
+    "the version named in If-Match. A published product's shop page changes at once.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(
+        ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "A SKU or slug is already taken"), 412, 428
+    ),
+)
+def update_product(
+    product_id: ProductId, body: PatchProduct, if_match: IfMatch = None, correlation_id: CorrelationId = None
+):
+    actor = admin(router, correlation_id)
+    product = product_service().update(product_id, body, expected_version(if_match), actor)
     return versioned(product.document())
 
 
-@router.post("/admin/catalog/products/<product_id>/publish", tags=["admin"])
-def publish_product(product_id: str):
-    actor = admin(router)
-    return versioned(product_service().publish(product_id, _version(product_id), actor).document())
+@router.post(
+    "/admin/catalog/products/<product_id>/publish",
+    summary="Publish a product",
+    description="Makes the product visible to shoppers (its page, category listings, search) at the "
+    "version named in If-Match.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(
+        ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "The product is already published"), 412, 428
+    ),
+)
+def publish_product(product_id: ProductId, if_match: IfMatch = None, correlation_id: CorrelationId = None):
+    actor = admin(router, correlation_id)
+    product = product_service().publish(product_id, expected_version(if_match), actor)
+    return versioned(product.document())
 
 
-@router.post("/admin/catalog/products/<product_id>/archive", tags=["admin"])
-def archive_product(product_id: str):
-    actor = admin(router)
-    return versioned(product_service().archive(product_id, _version(product_id), actor).document())
-
-
-def _version(product_id: str) -> int | None:
-    """The version If-Match names for a product command (``*``: the product's current version)."""
-    return expected_version(router, lambda: product_service().get(product_id).product.version)
+@router.post(
+    "/admin/catalog/products/<product_id>/archive",
+    summary="Archive a product",
+    description="Takes the product off sale: it leaves its shop page, listings and search, and carts can "
+    "no longer check it out. Its history is kept.",
+    tags=ADMIN_TAGS,
+    security=ADMIN_SECURITY,
+    responses=documented(
+        ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "The product is already archived"), 412, 428
+    ),
+)
+def archive_product(product_id: ProductId, if_match: IfMatch = None, correlation_id: CorrelationId = None):
+    actor = admin(router, correlation_id)
+    product = product_service().archive(product_id, expected_version(if_match), actor)
+    return versioned(product.document())

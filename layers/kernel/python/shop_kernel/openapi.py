@@ -156,6 +156,10 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
     schemas = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+    # Powertools adds it for routes with a custom response-validation status; its $ref to the dropped
+    # ValidationError would dangle, and no route here uses it.
+    if "#/components/schemas/ResponseValidationError" not in str(document.get("paths")):
+        schemas.pop("ResponseValidationError", None)
     schemas.update(_problem_schemas())
     for item in (document.get("paths") or {}).values():
         for method, operation in item.items():
