@@ -1,4 +1,4 @@
-"""What every inventory route module shares: the ops guard, JSON/ETag responses, If-Match."""
+"""What every inventory route module shares: the ops guard, JSON/ETag responses, documented refusals."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shop_kernel.auth import Group, require
-from shop_kernel.http import etag, json_response, parse_if_match
+from shop_kernel.http import etag, json_response
+
+OPS_ONLY = (401, 403)
+VERSION_HEADER = {"ETag": "The version; send it as If-Match to change this"}
 
 
 def ops(router: Router) -> str:
     """The ops user making this request (401 without a token, 403 for any other group)."""
     return require(router.current_event.raw_event, Group.OPS).subject
-
-
-def expected_version(router: Router) -> int | None:
-    return parse_if_match(router.current_event.headers.get("if-match"))
 
 
 def versioned(body: dict[str, Any], status: int = 200) -> Response[str]:
