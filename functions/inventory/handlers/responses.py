@@ -9,7 +9,7 @@ validates every answer it gets against the served document, so these models cann
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,7 +17,7 @@ from inventory.domain.models import Location, LocationBody, LocationKind
 from inventory.domain.stock import AdjustStock, BulkRequest, SetStock
 from shop_kernel.errors import FieldError
 
-_LOCATION_EXAMPLE = {
+_LOCATION_EXAMPLE: dict[str, Any] = {
     "id": "podil",
     "kind": "store",
     "name": {"en": "Podil store", "uk": "Магазин на Подолі"},
@@ -34,10 +34,10 @@ _LOCATION_EXAMPLE = {
     "version": 2,
     "updated_at": "2026-12-01T09:30:00.000Z",
 }
-_LOCATION_BODY_EXAMPLE = {
+_LOCATION_BODY_EXAMPLE: dict[str, Any] = {
     k: v for k, v in _LOCATION_EXAMPLE.items() if k not in {"id", "version", "updated_at"}
 }
-_LEVEL_EXAMPLE = {
+_LEVEL_EXAMPLE: dict[str, Any] = {
     "sku": "LAP-0001-BLK",
     "location_id": "kyiv-dc",
     "on_hand": 10,
@@ -181,6 +181,8 @@ class InventoryLocation(Location):
 
 
 class InventoryLocations(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_LOCATION_EXAMPLE]}]})
+
     items: list[InventoryLocation] = Field(description="Every location, by id")
 
 
