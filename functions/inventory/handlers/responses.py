@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.domain.models import Location, LocationBody, LocationKind
-from inventory.domain.stock import AdjustStock, BulkRequest, SetStock
+from inventory.domain.stock import MAX_BULK_ROWS, AdjustStock, BulkRequest, SetStock
 from shop_kernel.errors import FieldError
 
 _LOCATION_EXAMPLE: dict[str, Any] = {
@@ -73,6 +73,16 @@ class InventoryStockAdjustment(AdjustStock):
 
 class InventoryBulkStock(BulkRequest):
     """Up to 200 rows, each applied and reported on its own: a bad row fails alone."""
+
+    rows: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ROWS,
+        description=(
+            "Each row: sku and location_id, then either on_hand (a count; with expected_version, the level's "
+            "version, when it exists) or delta with a reason (received, counted, damaged, lost, returned, "
+            "correction) and an optional note. Rows are checked one by one: an invalid row is reported as failed"
+        ),
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
