@@ -195,3 +195,16 @@ def parameter(operation: dict[str, Any], name: str) -> dict[str, Any]:
     found = [p for p in operation.get("parameters") or [] if p["name"].lower() == name.lower()]
     assert found, f"no parameter {name}"
     return _branch(found[0]["schema"])
+
+
+def invalid_examples(document: dict[str, Any], prefix: str) -> list[str]:
+    """Model examples (components named ``prefix...``) that their own schema would refuse."""
+    checker = OpenApiDocument(document)
+    found: list[str] = []
+    for name, schema in document["components"]["schemas"].items():
+        if not name.startswith(prefix):
+            continue
+        validator = checker.schema_validator({"$ref": f"#/components/schemas/{name}"})
+        for index, example in enumerate(schema.get("examples") or []):
+            found += [f"{name} example {index}: {error.message}" for error in validator.iter_errors(example)]
+    return found

@@ -15,6 +15,7 @@ from tests.contract.openapi.search_inventory_conformance import (
     KERNEL_COMPONENTS,
     OpenApiDocument,
     documentation_gaps,
+    invalid_examples,
     operations,
     parameter,
     served_document,
@@ -97,6 +98,12 @@ def test_writes_document_their_etag_and_inputs_their_formats(document):
     # AND the adjustment reasons are an enum
     reasons = document["components"]["schemas"]["AdjustmentReason"]["enum"]
     assert set(reasons) == {"received", "counted", "damaged", "lost", "returned", "correction"}
+
+
+def test_every_example_is_valid_against_its_own_model(document):
+    # GIVEN the inventory models with examples / WHEN each example is validated against its schema
+    # THEN none is refused (a client copying an example gets a valid request or a real answer shape)
+    assert invalid_examples(document, "Inventory") == []
 
 
 def test_component_names_mean_one_thing_across_every_api(document):

@@ -15,6 +15,7 @@ from tests.contract.openapi.search_inventory_conformance import (
     KERNEL_COMPONENTS,
     OpenApiDocument,
     documentation_gaps,
+    invalid_examples,
     operations,
     parameter,
     served_document,
@@ -93,6 +94,12 @@ def test_a_hit_leaves_room_for_fields_added_later(document):
     # AND what can be null is nullable, while what is always sent is required
     assert {"id", "code", "name", "slug", "brand", "image", "prices"} <= set(hit["required"])
     assert {"type": "null"} in hit["properties"]["image"]["anyOf"]
+
+
+def test_every_example_is_valid_against_its_own_model(document):
+    # GIVEN the search models with examples / WHEN each example is validated against its schema
+    # THEN none is refused (a client copying an example gets a valid request or a real answer shape)
+    assert invalid_examples(document, "Search") == []
 
 
 def test_component_names_mean_one_thing_across_every_api(document):
