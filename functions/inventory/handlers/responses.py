@@ -48,26 +48,33 @@ _LEVEL_EXAMPLE: dict[str, Any] = {
 }
 
 
+class _Documented(BaseModel):
+    """Built lazily: the routes answer plain dicts, so these schemas are needed only for the document."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 # --- request bodies ------------------------------------------------------------------------------
 
 
 class InventoryLocationBody(LocationBody):
     """A warehouse or a store as ops describe it; the whole location (a replacement, not a patch)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_LOCATION_BODY_EXAMPLE]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [_LOCATION_BODY_EXAMPLE]})
 
 
 class InventoryStockCount(SetStock):
     """A counted figure: the units physically on hand now."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"on_hand": 12}]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [{"on_hand": 12}]})
 
 
 class InventoryStockAdjustment(AdjustStock):
     """A movement: goods received (+) or damaged, lost (-), with the reason for the stock ledger."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"delta": -2, "reason": "damaged", "note": "dropped in aisle 4"}]}
+        defer_build=True,
+        json_schema_extra={"examples": [{"delta": -2, "reason": "damaged", "note": "dropped in aisle 4"}]},
     )
 
 
@@ -106,7 +113,7 @@ class InventoryBulkStock(BulkRequest):
 # --- answers -------------------------------------------------------------------------------------
 
 
-class InventoryPickup(BaseModel):
+class InventoryPickup(_Documented):
     """When a shopper could collect one unit at a pickup store, if ordered now."""
 
     available: bool = Field(description="False: no unit can reach this store for pickup")
@@ -128,7 +135,7 @@ class InventoryPickup(BaseModel):
     )
 
 
-class InventoryLocationAvailability(BaseModel):
+class InventoryLocationAvailability(_Documented):
     location_id: str = Field(examples=["podil"])
     kind: LocationKind
     name: str = Field(description="In the negotiated language (en fallback)", examples=["Podil store"])
@@ -138,7 +145,7 @@ class InventoryLocationAvailability(BaseModel):
     pickup: InventoryPickup | None = Field(default=None, description="Pickup stores only")
 
 
-class InventoryAvailability(BaseModel):
+class InventoryAvailability(_Documented):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -187,19 +194,21 @@ class InventoryAvailability(BaseModel):
 class InventoryLocation(Location):
     """A location as stored: what ops sent, with its id, version and last change."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_LOCATION_EXAMPLE]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [_LOCATION_EXAMPLE]})
 
 
-class InventoryLocations(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_LOCATION_EXAMPLE]}]})
+class InventoryLocations(_Documented):
+    model_config = ConfigDict(
+        defer_build=True, json_schema_extra={"examples": [{"items": [_LOCATION_EXAMPLE]}]}
+    )
 
     items: list[InventoryLocation] = Field(description="Every location, by id")
 
 
-class InventoryStockLevel(BaseModel):
+class InventoryStockLevel(_Documented):
     """One SKU at one location."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_LEVEL_EXAMPLE]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [_LEVEL_EXAMPLE]})
 
     sku: str
     location_id: str
@@ -210,7 +219,7 @@ class InventoryStockLevel(BaseModel):
     updated_at: str | None = Field(description="UTC ISO-8601 of the last change")
 
 
-class InventoryStockLevels(BaseModel):
+class InventoryStockLevels(_Documented):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"sku": "LAP-0001-BLK", "levels": [_LEVEL_EXAMPLE]}]}
     )
@@ -219,7 +228,7 @@ class InventoryStockLevels(BaseModel):
     levels: list[InventoryStockLevel] = Field(description="One per location that ever held the SKU")
 
 
-class InventoryBulkRowReport(BaseModel):
+class InventoryBulkRowReport(_Documented):
     row: int = Field(description="The row's index in the request, from 0")
     sku: str | None = Field(description="As sent (null when not a string)")
     location_id: str | None = Field(description="As sent (null when not a string)")
@@ -234,7 +243,7 @@ class InventoryBulkRowReport(BaseModel):
     errors: list[FieldError] = Field(default_factory=list, description="Failed rows: the offending fields")
 
 
-class InventoryBulkReport(BaseModel):
+class InventoryBulkReport(_Documented):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

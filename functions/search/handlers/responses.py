@@ -15,12 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from shop_kernel.openapi import LocaleCode
 
 
-class SearchHitBrand(BaseModel):
+class _Documented(BaseModel):
+    """Built lazily: the routes answer plain dicts, so these schemas are needed only for the document."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class SearchHitBrand(_Documented):
     id: str = Field(examples=["acme"])
     name: str = Field(examples=["Acme"])
 
 
-class SearchHitImage(BaseModel):
+class SearchHitImage(_Documented):
     url: str = Field(examples=["https://cdn.shop.example/p/lap-0001.jpg"])
     kind: Literal["image", "video"] = Field(examples=["image"])
     alt: dict[str, str] | None = Field(
@@ -28,7 +34,7 @@ class SearchHitImage(BaseModel):
     )
 
 
-class SearchHitPrice(BaseModel):
+class SearchHitPrice(_Documented):
     price_list: str = Field(examples=["retail"])
     currency: str = Field(description="ISO 4217", examples=["EUR"])
     amount: int = Field(
@@ -36,7 +42,7 @@ class SearchHitPrice(BaseModel):
     )
 
 
-class SearchHit(BaseModel):
+class SearchHit(_Documented):
     """One published product as a result list shows it, in the answer's locale (``en`` fallback).
 
     Open to additions: a client must ignore fields it does not know.
@@ -51,7 +57,7 @@ class SearchHit(BaseModel):
     prices: list[SearchHitPrice] = Field(description="One per price list and currency, sorted")
 
 
-class SearchFacetBucket(BaseModel):
+class SearchFacetBucket(_Documented):
     value: str = Field(
         description='A category or brand id, an attribute value, or a price range "min-max" ("*" open-ended)',
         examples=["laptops"],
@@ -61,7 +67,7 @@ class SearchFacetBucket(BaseModel):
     max: int | None = Field(default=None, description="Price buckets: upper bound (exclusive); absent = open")
 
 
-class SearchResults(BaseModel):
+class SearchResults(_Documented):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -101,12 +107,12 @@ class SearchResults(BaseModel):
     next_cursor: str | None = Field(description="Send as cursor for the next page; null on the last page")
 
 
-class SearchSuggestion(BaseModel):
+class SearchSuggestion(_Documented):
     text: str = Field(examples=["Acme Ultrabook 14"])
     product_id: str | None = Field(description="The product the completion names, when it names one")
 
 
-class SearchSuggestions(BaseModel):
+class SearchSuggestions(_Documented):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -124,7 +130,7 @@ class SearchSuggestions(BaseModel):
     items: list[SearchSuggestion] = Field(description="Completions, best first; empty for an empty q")
 
 
-class SearchLinkedProducts(BaseModel):
+class SearchLinkedProducts(_Documented):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -153,7 +159,7 @@ class SearchLinkedProducts(BaseModel):
 SynonymTerm = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class SearchSynonymsBody(BaseModel):
+class SearchSynonymsBody(_Documented):
     """Every synonym group at once (a replacement, not a patch)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -165,7 +171,7 @@ class SearchSynonymsBody(BaseModel):
     )
 
 
-class SearchSynonyms(BaseModel):
+class SearchSynonyms(_Documented):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"groups": [["laptop", "notebook", "ноутбук"]], "version": 3}]}
     )
@@ -174,7 +180,7 @@ class SearchSynonyms(BaseModel):
     version: int = Field(description="0 when never set; the ETag carries it too", examples=[3])
 
 
-class SearchRelatedBody(BaseModel):
+class SearchRelatedBody(_Documented):
     model_config = ConfigDict(extra="forbid")
 
     product_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
@@ -184,7 +190,7 @@ class SearchRelatedBody(BaseModel):
     )
 
 
-class SearchRelatedLinks(BaseModel):
+class SearchRelatedLinks(_Documented):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
