@@ -112,10 +112,11 @@ def served_document(context: str) -> dict[str, Any]:
     from tests.conftest import LambdaContext, build_api_event
     from tests.support import reply_from
 
-    handler = importlib.import_module(f"{context}.handlers.api").handler
-    reply = reply_from(
-        handler(build_api_event("GET", f"/{context}/openapi.json", groups=None), LambdaContext())
-    )
+    # The function's resolver itself: the handler's metrics wrapper would flush whatever metrics earlier
+    # tests left in the shared registry, and needs a namespace only the function's environment gives.
+    app = importlib.import_module(f"{context}.handlers.api").app
+    event = build_api_event("GET", f"/{context}/openapi.json", groups=None)
+    reply = reply_from(app.resolve(event, LambdaContext()))
     assert reply.status == 200, reply.body
     document: dict[str, Any] = reply.body
     return document
