@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shop_kernel.http import parse_if_match
+from shop_kernel.openapi import IF_MATCH_PATTERN
 from tests.contract.openapi.search_inventory_conformance import (
     API_CONTEXTS,
     KERNEL_COMPONENTS,
@@ -137,3 +141,14 @@ def test_the_conformance_check_catches_an_undocumented_answer(document):
     assert "ETag" in " ".join(checker.violations("GET", "/admin/search/synonyms", no_etag))
     fine = Reply(200, {"Content-Type": "application/json", "ETag": '"0"'}, {"groups": [], "version": 0})
     assert checker.violations("GET", "/admin/search/synonyms", fine) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.from_regex(IF_MATCH_PATTERN, fullmatch=True))
+def test_every_if_match_the_document_allows_is_read_by_the_server(value):
+    # GIVEN any If-Match value the documented pattern allows (shared by search and inventory)
+    # WHEN the server reads it
+    version = parse_if_match(value)
+    # THEN it is a version, never the 400 a malformed header gets
+    assert version is not None
+    assert version >= 0
