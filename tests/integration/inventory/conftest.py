@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
+from tests.contract.openapi.search_inventory_conformance import conformance_checked
 from tests.support import Reply, TableStream, reply_from
 
 OPS_SUB = "3c9e1b7a-5d2f-4e8a-9b1c-2d3e4f5a6b7c"
@@ -68,13 +69,15 @@ def inventory_stack(
 
 @pytest.fixture
 def call(inventory_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+    """Calls the inventory API handler; every answer must match the OpenAPI document the API serves."""
     from inventory.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         response = handler(inventory_event(method, path, body, **kwargs), lambda_context)
         return reply_from(response)
 
-    return _call
+    document = _call("GET", "/inventory/openapi.json", groups=None).body
+    return conformance_checked(_call, document)
 
 
 WEEKDAYS = {d: [{"opens": "09:00", "closes": "20:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}

@@ -150,8 +150,8 @@ BAD_REQUESTS: list[tuple[str, str, Any, dict[str, Any], int, str | None]] = [
         f"/admin/inventory/stock/{SKU}/kyiv-dc",
         {"on_hand": 5},
         {"headers": {"If-Match": "soon"}},
-        400,
-        None,
+        422,
+        "header.if-match",
     ),
     ("PUT", f"/admin/inventory/stock/{SKU}/kyiv-dc", {"on_hand": 5}, {}, 428, None),
     (

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import build_api_event
+from tests.contract.openapi.search_inventory_conformance import conformance_checked
 from tests.integration.catalog.conftest import (  # noqa: F401 - fixtures re-exported for this suite
     call,
     product_body,
@@ -64,13 +65,15 @@ def index_changes(stream: CatalogStream, lambda_context: Any) -> Callable[[], di
 
 @pytest.fixture
 def search_call(search_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
+    """Calls the search API handler; every answer must match the OpenAPI document the API serves."""
     from search.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
         return reply_from(response)
 
-    return _call
+    document = _call("GET", "/search/openapi.json").body
+    return conformance_checked(_call, document)
 
 
 @pytest.fixture

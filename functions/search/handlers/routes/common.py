@@ -7,28 +7,26 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import ValidationError
 
 from search.adapters import cursor_codec
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import PUBLIC_CACHE, json_response
-from shop_kernel.locale import SUPPORTED_LOCALES, negotiate
+from shop_kernel.locale import negotiate
 from shop_kernel.money import MINOR_UNITS
 
 FACETS = ("category", "brand", "price", "attributes")
+# Exactly what parse_facets and parse_attributes accept, for the document: comma-separated facet names
+# (blank items ignored) and code:value with a non-blank code and value.
+_FACET = "(?:(?:" + "|".join(FACETS) + r")\s*)"
+FACET_LIST = rf"^\s*{_FACET}?(,\s*{_FACET}?)*$"
+ATTRIBUTE_FILTER = r"^[^:]*[^:\s][^:]*:[\s\S]*\S"
 
 
-def chosen_locale(router: Router, override: str | None) -> str:
-    """``?locale=`` wins over ``Accept-Language``; an unsupported ``?locale=`` is a 422."""
-    if override is not None:
-        if override not in SUPPORTED_LOCALES:
-            raise ValidationFailed.on(
-                "query.locale", f"supported locales: {', '.join(SUPPORTED_LOCALES)}", "unsupported"
-            )
-        return override
-    return negotiate(router.current_event.headers.get("accept-language"))
+def chosen_locale(override: str | None, accept_language: str | None) -> str:
+    """``?locale=`` (validated against the supported set by its type) wins over ``Accept-Language``."""
+    return override if override is not None else negotiate(accept_language)
 
 
 def localised_response(body: Any, locale: str) -> Response:

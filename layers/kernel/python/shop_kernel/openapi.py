@@ -16,11 +16,13 @@ gateway on the merged one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from pydantic import BaseModel, Field
 
 from shop_kernel.errors import FieldError
+from shop_kernel.locale import SUPPORTED_LOCALES
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_SCHEMA_NAME = "Problem"
@@ -124,7 +126,13 @@ def no_content(
 
 def problem(status: int, description: str | None = None) -> dict[int, Any]:
     """A documented refusal answered as ``application/problem+json``."""
-    text = description or DOMAIN_PROBLEMS.get(status) or COMMON_PROBLEMS.get(status) or "Refused"
+    text = (
+        description
+        or DOMAIN_PROBLEMS.get(status)
+        or SECURED_PROBLEMS.get(status)
+        or COMMON_PROBLEMS.get(status)
+        or "Refused"
+    )
     return {status: {"description": text, "content": {PROBLEM_JSON: {"model": Problem}}}}
 
 
@@ -134,6 +142,38 @@ def documented(*parts: dict[int, Any] | int) -> dict[int, Any]:
     for part in parts:
         merged.update(problem(part) if isinstance(part, int) else part)
     return merged
+
+
+# Request parameters more than one context reads, typed once so the document says what the server accepts.
+LocaleCode = Literal["en", "uk"]
+assert get_args(LocaleCode) == SUPPORTED_LOCALES, "LocaleCode must list exactly the supported locales"
+# What ``shop_kernel.http.parse_if_match`` reads: an entity tag of digits, quoted or weak; versions fit 15 digits.
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,15}"?)\s*$'
+
+LocaleOverride = Annotated[
+    LocaleCode | None,
+    Query(
+        description="The language of the answer; wins over Accept-Language. Absent: Accept-Language decides"
+    ),
+]
+AcceptLanguage = Annotated[
+    str | None,
+    Header(
+        alias="Accept-Language",
+        description="Preferred languages (RFC 9110, q-values honoured); en or uk is chosen, en when neither fits",
+        examples=["uk-UA,uk;q=0.9,en;q=0.8"],
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        pattern=IF_MATCH_PATTERN,
+        description="The ETag of the version you read, so that a change made meanwhile is refused (412); "
+        "* for whatever version is current (the resource must exist)",
+        examples=['"3"'],
+    ),
+]
 
 
 def _problem_content() -> dict[str, Any]:
