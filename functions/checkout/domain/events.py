@@ -19,12 +19,14 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checkout.domain.models import Address, Order, OrderStatus
+from checkout.domain.models import Order, OrderStatus
+from shop_kernel.address import Address as PostalAddress
+from shop_kernel.address import AddresseeName
 from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 
 SOURCE = "shop.checkout"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 _NAMESPACE = uuid.UUID("6f1d2c3b-8a4e-4f5d-9c6b-1a2e3d4c5b6a")
 
 
@@ -55,6 +57,11 @@ class PlacedTotals(EventModel):
 class Fulfilment(EventModel):
     mode: str = Field(description="delivery or pickup")
     location_id: str | None = Field(default=None, description="The pickup store")
+
+
+class Address(PostalAddress):
+    # Checkout refuses a delivery without the recipient's name, so OrderPlaced v1 keeps promising it.
+    name: AddresseeName
 
 
 class OrderPlaced(EventModel):
@@ -147,7 +154,7 @@ def order_placed(order: Order) -> DomainEvent:
         lines=lines,
         totals=PlacedTotals(**order.totals.model_dump()),
         fulfilment=Fulfilment(mode=order.fulfilment.mode, location_id=order.fulfilment.location_id),
-        shipping_address=order.shipping_address,
+        shipping_address=Address(**order.shipping_address.model_dump()) if order.shipping_address else None,
         reservation_id=order.reservation_id,
         payment_intent_id=order.payment.intent_id,
         review_required=order.review_required,
