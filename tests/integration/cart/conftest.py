@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
+from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for
 from tests.support import Reply, reply_from
 
 CUSTOMER_SUB = "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
@@ -76,13 +77,31 @@ def cart_stack(
         adapters.reset()
 
 
+def cart_document(lambda_context: Any) -> dict[str, Any]:
+    """The cart API's OpenAPI document as the function serves it."""
+    from cart.handlers.api import handler
+
+    reply = reply_from(handler(cart_event("GET", "/cart/openapi.json"), lambda_context))
+    assert reply.status == 200, reply.body
+    return reply.body  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-def call(cart_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+def cart_answers(cart_stack: SimpleNamespace, lambda_context: Any) -> DocumentedAnswers:
+    return answers_for("cart", lambda: cart_document(lambda_context))
+
+
+@pytest.fixture
+def call(
+    cart_stack: SimpleNamespace, lambda_context: Any, cart_answers: DocumentedAnswers
+) -> Callable[..., Reply]:
+    """Calls the cart API; every answer must match what its OpenAPI document says of it."""
     from cart.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        response = handler(cart_event(method, path, body, **kwargs), lambda_context)
-        return reply_from(response)
+        reply = reply_from(handler(cart_event(method, path, body, **kwargs), lambda_context))
+        cart_answers.check(method, path, reply)
+        return reply
 
     return _call
 

@@ -44,6 +44,29 @@ DOMAIN_PROBLEMS: dict[int, str] = {
 }
 
 
+# A header or query parameter the route itself checks: documented as required, optional for Powertools
+# so that a missing value gets the route's own refusal (a 400 naming it) rather than a generic 422.
+REQUIRED_BY_ROUTE = "x-required-by-route"
+BEARER_SCHEME_NAME = "cognito"
+BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME_NAME: []}]
+
+
+def bearer_scheme() -> dict[str, Any]:
+    """The Cognito bearer scheme, for ``app.configure_openapi(security_schemes=...)``."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    scheme = HTTPBearer(bearerFormat="JWT", description="Cognito ID token (Authorization: Bearer <token>)")
+    return {BEARER_SCHEME_NAME: scheme}
+
+
+def route_checked(**schema: Any) -> dict[str, Any]:
+    """``json_schema_extra`` for a parameter the route requires and checks itself (see ``finalize``).
+
+    ``schema`` adds documented constraints (``pattern``, ``maxLength``) that Powertools must not
+    enforce, because the route's refusal is the one meant (e.g. a malformed cart token is a 400)."""
+    return {REQUIRED_BY_ROUTE: True, **schema}
+
+
 class Problem(BaseModel):
     """An error answer (RFC 9457 problem details), the same shape for every error of every operation."""
 
@@ -120,7 +143,7 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
     """
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(name, None)
     schemas.update(_problem_schemas())
     for item in (document.get("paths") or {}).values():
@@ -129,6 +152,7 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
                 operation, dict
             ):
                 continue
+            _promote_route_checked(operation)
             responses = operation.setdefault("responses", {})
             wanted = dict(COMMON_PROBLEMS)
             if secured or (secured is None and operation.get("security")):
@@ -141,3 +165,14 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
                 if status.startswith(("4", "5")) and isinstance(response, dict):
                     response["content"] = _problem_content()
     return document
+
+
+def _promote_route_checked(operation: dict[str, Any]) -> None:
+    """Parameters marked ``route_checked()``: required, and a plain (non-null) schema with the constraints."""
+    for parameter in operation.get("parameters") or []:
+        schema = parameter.get("schema") or {}
+        if not schema.pop(REQUIRED_BY_ROUTE, False):
+            continue
+        parameter["required"] = True
+        branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+        parameter["schema"] = {**(branches[0] if branches else {}), **schema}
