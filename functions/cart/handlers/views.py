@@ -9,13 +9,20 @@ pricing's output and serve checkout's order too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pricing.domain import RejectionReason, TaxDisplay
+from cart.domain.models import AddLine, CartSettingsBody, CodeBody, NewCart, SetQuantity
 from shop_kernel.errors import FieldError
 from shop_kernel.money import Money
+
+# Pricing's enums as literals: listed in place, so no generic component name can clash in the merged
+# document (tests/contract/openapi/test_cart_openapi.py keeps them equal to the enums).
+TaxDisplayName = Literal["inclusive", "exclusive"]
+RejectionReasonName = Literal[
+    "not_applicable", "blocked_by_exclusive", "not_combinable", "stacking_group_taken", "same_promotion"
+]
 
 
 def _example(value: dict[str, Any]) -> ConfigDict:
@@ -25,6 +32,31 @@ def _example(value: dict[str, Any]) -> ConfigDict:
 def _money(amount: int, currency: str = "UAH") -> dict[str, Any]:
     return {"amount": amount, "currency": currency}
 
+
+# --- request bodies: the domain's, under names no other context uses -----------------------------------
+
+
+class CartCreate(NewCart):
+    """A new cart's currency, destination country and shipping method (all have defaults)."""
+
+
+class CartSettingsChange(CartSettingsBody):
+    """Change any of these; absent fields stay as they are. ``pickup_location_id: null`` means delivery."""
+
+
+class CartLineAdd(AddLine):
+    """A SKU and how many to add (to what the cart already holds of it)."""
+
+
+class CartLineQuantity(SetQuantity):
+    """The line's new quantity."""
+
+
+class CartCodeEntry(CodeBody):
+    """A promo code or gift certificate code, as printed."""
+
+
+# --- answers ---------------------------------------------------------------------------------------------
 
 CHOICES_EXAMPLE: dict[str, Any] = {
     "id": "cart_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
@@ -134,7 +166,7 @@ class PricedRejectedCode(BaseModel):
     """A valid code that gives nothing on this cart (never an error, never redeemed)."""
 
     code: str
-    reason: RejectionReason
+    reason: RejectionReasonName
     message: str
 
 
@@ -209,7 +241,7 @@ class PricedCartView(CartChoices):
     )
 
     lines: list[CartPricedLine]  # type: ignore[assignment]
-    tax_display: TaxDisplay = Field(description="Whether prices include tax or have it added")
+    tax_display: TaxDisplayName = Field(description="Whether prices include tax or have it added")
     shipping: PricedShipping | None = Field(description="Null while the cart is empty")
     totals: PricedTotals
     applied_promotions: list[PricedPromotion]

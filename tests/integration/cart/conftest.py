@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
-from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for
+from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for, served_document
 from tests.support import Reply, reply_from
 
 CUSTOMER_SUB = "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
@@ -77,18 +77,10 @@ def cart_stack(
         adapters.reset()
 
 
-def cart_document(lambda_context: Any) -> dict[str, Any]:
-    """The cart API's OpenAPI document as the function serves it."""
-    from cart.handlers.api import handler
-
-    reply = reply_from(handler(cart_event("GET", "/cart/openapi.json"), lambda_context))
-    assert reply.status == 200, reply.body
-    return reply.body  # type: ignore[no-any-return]
-
-
 @pytest.fixture
-def cart_answers(cart_stack: SimpleNamespace, lambda_context: Any) -> DocumentedAnswers:
-    return answers_for("cart", lambda: cart_document(lambda_context))
+def cart_answers(cart_stack: SimpleNamespace) -> DocumentedAnswers:
+    """What the cart API's served OpenAPI document says of each operation (read once a session)."""
+    return answers_for("cart", lambda: served_document("cart.handlers.api", "/cart/openapi.json"))
 
 
 @pytest.fixture

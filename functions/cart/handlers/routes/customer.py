@@ -6,7 +6,6 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from cart.adapters import service
-from cart.domain.models import AddLine, CartSettingsBody, CodeBody, NewCart, SetQuantity
 from cart.handlers.routes.common import (
     CHANGED,
     CODE_KINDS,
@@ -25,7 +24,15 @@ from cart.handlers.routes.common import (
     priced_response,
     ships_to,
 )
-from cart.handlers.views import CartChoices, MergedCart
+from cart.handlers.views import (
+    CartChoices,
+    CartCodeEntry,
+    CartCreate,
+    CartLineAdd,
+    CartLineQuantity,
+    CartSettingsChange,
+    MergedCart,
+)
 from shop_kernel.openapi import BEARER_SECURITY, documented, ok
 
 router = Router()
@@ -46,7 +53,7 @@ TAG = "customer cart"
         409,
     ),
 )
-def open_customer_cart(body: NewCart):
+def open_customer_cart(body: CartCreate):
     ships_to(body.destination_country)
     cart, created = service().open_customer_cart(customer_owner(router), body)
     return cart_response(cart, 201 if created else 200)
@@ -77,7 +84,7 @@ def get_customer_cart(accept_language: AcceptLanguage = None):
     security=BEARER_SECURITY,
     responses=CHANGED,
 )
-def change_customer_cart(body: CartSettingsBody, if_match_header: IfMatch = None):
+def change_customer_cart(body: CartSettingsChange, if_match_header: IfMatch = None):
     ships_to(body.destination_country)
     return cart_response(service().change_settings(customer_owner(router), body, if_match(if_match_header)))
 
@@ -92,7 +99,7 @@ def change_customer_cart(body: CartSettingsBody, if_match_header: IfMatch = None
     security=BEARER_SECURITY,
     responses=CHANGED,
 )
-def add_customer_cart_line(body: AddLine, if_match_header: IfMatch = None):
+def add_customer_cart_line(body: CartLineAdd, if_match_header: IfMatch = None):
     return cart_response(service().add_line(customer_owner(router), body, if_match(if_match_header)))
 
 
@@ -106,7 +113,7 @@ def add_customer_cart_line(body: AddLine, if_match_header: IfMatch = None):
     security=BEARER_SECURITY,
     responses=CHANGED,
 )
-def set_customer_cart_line_quantity(sku: SkuPath, body: SetQuantity, if_match_header: IfMatch = None):
+def set_customer_cart_line_quantity(sku: SkuPath, body: CartLineQuantity, if_match_header: IfMatch = None):
     owner = customer_owner(router)
     return cart_response(service().set_quantity(owner, sku, body.quantity, if_match(if_match_header)))
 
@@ -135,7 +142,7 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
         security=BEARER_SECURITY,
         responses=CHANGED,
     )
-    def add_code(body: CodeBody, if_match_header: IfMatch = None):
+    def add_code(body: CartCodeEntry, if_match_header: IfMatch = None):
         owner = customer_owner(router)
         validate = code_validator(router, owner, kind)
         return cart_response(service().add_code(owner, kind, body.code, validate, if_match(if_match_header)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from cart.adapters import service
-from cart.domain.models import AddLine, CartOwner, CartSettingsBody, CodeBody, NewCart, OwnerKind, SetQuantity
+from cart.domain.models import CartOwner, OwnerKind
 from cart.domain.tokens import TOKEN_HEADER, new_token, token_hash
 from cart.handlers.routes.common import (
     CHANGED,
@@ -28,7 +28,14 @@ from cart.handlers.routes.common import (
     priced_response,
     ships_to,
 )
-from cart.handlers.views import NewGuestCart
+from cart.handlers.views import (
+    CartCodeEntry,
+    CartCreate,
+    CartLineAdd,
+    CartLineQuantity,
+    CartSettingsChange,
+    NewGuestCart,
+)
 from shop_kernel.openapi import documented, ok
 
 router = Router()
@@ -49,7 +56,7 @@ TOKEN_ONCE = {
     operation_id="create_guest_cart",
     responses=documented(ok(NewGuestCart, "The new cart and its token", status=201, headers=TOKEN_ONCE)),
 )
-def create_guest_cart(body: NewCart):
+def create_guest_cart(body: CartCreate):
     ships_to(body.destination_country)
     token = new_token()
     cart = service().create(CartOwner(OwnerKind.GUEST, token_hash(token)), body)
@@ -82,7 +89,7 @@ def get_guest_cart(token: CartToken = None, accept_language: AcceptLanguage = No
     operation_id="change_guest_cart",
     responses=CHANGED,
 )
-def change_guest_cart(body: CartSettingsBody, token: CartToken = None, if_match_header: IfMatch = None):
+def change_guest_cart(body: CartSettingsChange, token: CartToken = None, if_match_header: IfMatch = None):
     ships_to(body.destination_country)
     return cart_response(service().change_settings(guest_owner(token), body, if_match(if_match_header)))
 
@@ -96,7 +103,7 @@ def change_guest_cart(body: CartSettingsBody, token: CartToken = None, if_match_
     operation_id="add_guest_cart_line",
     responses=CHANGED,
 )
-def add_guest_cart_line(body: AddLine, token: CartToken = None, if_match_header: IfMatch = None):
+def add_guest_cart_line(body: CartLineAdd, token: CartToken = None, if_match_header: IfMatch = None):
     return cart_response(service().add_line(guest_owner(token), body, if_match(if_match_header)))
 
 
@@ -110,7 +117,7 @@ def add_guest_cart_line(body: AddLine, token: CartToken = None, if_match_header:
     responses=CHANGED,
 )
 def set_guest_cart_line_quantity(
-    sku: SkuPath, body: SetQuantity, token: CartToken = None, if_match_header: IfMatch = None
+    sku: SkuPath, body: CartLineQuantity, token: CartToken = None, if_match_header: IfMatch = None
 ):
     owner = guest_owner(token)
     return cart_response(service().set_quantity(owner, sku, body.quantity, if_match(if_match_header)))
@@ -138,7 +145,7 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
         operation_id=f"add_guest_cart_{kind.removesuffix('s')}",
         responses=CHANGED,
     )
-    def add_code(body: CodeBody, token: CartToken = None, if_match_header: IfMatch = None):
+    def add_code(body: CartCodeEntry, token: CartToken = None, if_match_header: IfMatch = None):
         owner = guest_owner(token)
         validate = code_validator(router, owner, kind)
         return cart_response(service().add_code(owner, kind, body.code, validate, if_match(if_match_header)))
