@@ -212,3 +212,16 @@ def test_the_local_gateway_merges_cart_checkout_and_the_stripe_webhook_into_one_
     assert document["paths"]["/me/checkout"]["post"]["security"] == [{"cognito": []}]
     for name in ("StripeEvent", "CheckoutPlaced", "PricedCartView", "Address", "Problem"):
         assert name in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    "source", [ALL_DOCUMENTS["cart"], CHECKOUT, WEBHOOKS], ids=["cart", "checkout", "stripe-webhooks"]
+)
+def test_each_document_is_valid_openapi_3_1(source: tuple[str, str]) -> None:
+    # GIVEN a function's served document WHEN it is checked against the OpenAPI 3.1 specification
+    from openapi_spec_validator import validate
+
+    document = served_document(*source)
+    # THEN a generator or a fuzzer can read it
+    assert document["openapi"].startswith("3.1")
+    validate(copy.deepcopy(document))
