@@ -168,11 +168,13 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
 
 
 def _promote_route_checked(operation: dict[str, Any]) -> None:
-    """Parameters marked ``route_checked()``: required, and a plain (non-null) schema with the constraints."""
+    """Parameters marked ``route_checked()`` become required; every parameter loses the ``null`` branch an
+    optional Python value gives it (a header or query value is a string or absent, never null)."""
     for parameter in operation.get("parameters") or []:
         schema = parameter.get("schema") or {}
-        if not schema.pop(REQUIRED_BY_ROUTE, False):
-            continue
-        parameter["required"] = True
-        branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
-        parameter["schema"] = {**(branches[0] if branches else {}), **schema}
+        if schema.pop(REQUIRED_BY_ROUTE, False):
+            parameter["required"] = True
+        branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+        if "anyOf" in schema and len(branches) == 1:
+            rest = {k: v for k, v in schema.items() if k != "anyOf"}
+            parameter["schema"] = {**branches[0], **rest}
