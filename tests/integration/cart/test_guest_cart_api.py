@@ -213,3 +213,17 @@ def test_lines_change_and_go(call: Callable[..., Reply], shop: SimpleNamespace) 
     assert absent.status == 404
     assert absent.body["errors"][0]["field"] == "path.sku"
     assert removed.body["lines"] == []
+
+
+def test_an_empty_cart_reads_priced_with_no_shipping_and_zero_totals(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a new cart with nothing in it
+    token = _new_cart(call)
+    # WHEN it is read (the call fixture also checks the answer against the documented PricedCartView)
+    priced = call("GET", "/cart", token=token)
+    # THEN there is nothing to ship and nothing to pay, and the version is the ETag
+    assert priced.status == 200
+    assert (priced.body["lines"], priced.body["shipping"]) == ([], None)
+    assert priced.body["totals"]["amount_due"] == {"amount": 0, "currency": "UAH"}
+    assert priced.etag == f'"{priced.body["version"]}"'
