@@ -38,7 +38,8 @@ from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem, route_
 
 router = Router()
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 # Documented as required; checked by ``idempotency_key`` so that a missing or malformed key is the route's 400.
@@ -48,9 +49,7 @@ KeyHeader = Annotated[
         alias=IDEMPOTENCY_HEADER,
         description="1-255 visible ASCII characters, new per checkout attempt (a UUID); a retry sends the "
         "same one and gets the first answer",
-        json_schema_extra=route_checked(
-            pattern=r"^[\x21-\x7e]{1,255}$", examples=["6f1d2c3b-8a4e-4f5d-9c6b"]
-        ),
+        json_schema_extra=route_checked(pattern=KEY_PATTERN, examples=["6f1d2c3b-8a4e-4f5d-9c6b"]),
     ),
 ]
 LOCATION = {"Location": "Where the new order can be read (GET)"}
