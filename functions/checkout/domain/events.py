@@ -26,7 +26,7 @@ from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 
 SOURCE = "shop.checkout"
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.0"
 _NAMESPACE = uuid.UUID("6f1d2c3b-8a4e-4f5d-9c6b-1a2e3d4c5b6a")
 
 
@@ -60,7 +60,10 @@ class Fulfilment(EventModel):
 
 
 class Address(PostalAddress):
-    # Checkout refuses a delivery without the recipient's name, so OrderPlaced v1 keeps promising it.
+    # Checkout refuses a delivery without the recipient's name, so OrderPlaced v1 keeps promising it; the
+    # published v1 schema has no model-level text or examples.
+    model_config = ConfigDict(json_schema_extra=None)
+
     name: AddresseeName
 
 
