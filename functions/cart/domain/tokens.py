@@ -15,7 +15,8 @@ from shop_kernel.errors import FieldError, MalformedRequest
 
 TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 - a header name, not a secret
 TOKEN_BYTES = 32
-_WELL_FORMED = re.compile(r"^[A-Za-z0-9_-]{20,200}$")
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,200}$"  # noqa: S105 - the shape of a token, not a secret
+_WELL_FORMED = re.compile(TOKEN_PATTERN)
 
 
 def new_token() -> str:

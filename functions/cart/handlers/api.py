@@ -12,17 +12,20 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cart.handlers.routes import carts
+from cart.handlers.routes import customer, guest
 from shop_kernel.auth import Group
 from shop_kernel.http import build_resolver, refuse_unauthorised, serve_openapi
 from shop_kernel.observability import logger, metrics
+from shop_kernel.openapi import bearer_scheme
 
 TITLE = "Cart API"
 VERSION = "1.0.0"
 CUSTOMER_PREFIX = "/me/"
 
 app = build_resolver()
-app.include_router(carts.router)
+app.include_router(guest.router)
+app.include_router(customer.router)
+app.configure_openapi(title=TITLE, version=VERSION, security_schemes=bearer_scheme())
 
 serve_openapi(app, "/cart/openapi.json", title=TITLE, version=VERSION)
 

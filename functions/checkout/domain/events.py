@@ -19,7 +19,9 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checkout.domain.models import Address, Order, OrderStatus
+from checkout.domain.models import Order, OrderStatus
+from shop_kernel.address import Address as PostalAddress
+from shop_kernel.address import AddresseeName
 from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 
@@ -55,6 +57,14 @@ class PlacedTotals(EventModel):
 class Fulfilment(EventModel):
     mode: str = Field(description="delivery or pickup")
     location_id: str | None = Field(default=None, description="The pickup store")
+
+
+class Address(PostalAddress):
+    # Checkout refuses a delivery without the recipient's name, so OrderPlaced v1 keeps promising it; the
+    # published v1 schema has no model-level text or examples.
+    model_config = ConfigDict(json_schema_extra=None)
+
+    name: AddresseeName
 
 
 class OrderPlaced(EventModel):
@@ -147,7 +157,7 @@ def order_placed(order: Order) -> DomainEvent:
         lines=lines,
         totals=PlacedTotals(**order.totals.model_dump()),
         fulfilment=Fulfilment(mode=order.fulfilment.mode, location_id=order.fulfilment.location_id),
-        shipping_address=order.shipping_address,
+        shipping_address=Address(**order.shipping_address.model_dump()) if order.shipping_address else None,
         reservation_id=order.reservation_id,
         payment_intent_id=order.payment.intent_id,
         review_required=order.review_required,

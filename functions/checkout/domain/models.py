@@ -31,29 +31,17 @@ from pricing.domain import (
     TaxDisplay,
     Totals,
 )
+from shop_kernel.address import Address, CountryCode
+from shop_kernel.address import PhoneNumber as Phone
 from shop_kernel.money import Money
 
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["UA"])]
 Email = Annotated[
     str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["olena@example.com"])
 ]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$", examples=["+380 44 123 4567"])]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Address(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100, examples=["Olena Shevchenko"])]
-    line1: Text
-    line2: Annotated[str, Field(max_length=200)] | None = None
-    city: Annotated[str, Field(min_length=1, max_length=100)]
-    postal_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$")] | None = None
-    region: Annotated[str, Field(max_length=100)] | None = None
-    country: CountryCode
-    phone: Phone | None = None
 
 
 class CheckoutBody(Strict):

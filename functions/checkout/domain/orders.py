@@ -80,6 +80,9 @@ def contact_for(body: CheckoutBody, buyer: Buyer, cart: StoredCart, store_countr
             raise ValidationFailed.on("cart.destination_country", message, "destination_mismatch")
     elif shipping is None:
         raise ValidationFailed.on("body.shipping_address", "where should we deliver the order?", "missing")
+    elif shipping.name is None:
+        message = "who receives the parcel? give the recipient's name"
+        raise ValidationFailed.on("body.shipping_address.name", message, "missing")
     elif shipping.country != cart.destination_country:
         message = f"the cart is priced for delivery to {cart.destination_country}: change it there first"
         raise ValidationFailed.on("body.shipping_address.country", message, "destination_mismatch")

@@ -18,6 +18,7 @@ from checkout.handlers.routes.common import remember_context
 from shop_kernel.auth import Group
 from shop_kernel.http import build_resolver, refuse_unauthorised, serve_openapi
 from shop_kernel.observability import logger, metrics
+from shop_kernel.openapi import bearer_scheme
 
 TITLE = "Checkout API"
 VERSION = "1.0.0"
@@ -26,6 +27,7 @@ CUSTOMER_PREFIX = "/me/"
 app = build_resolver()
 app.include_router(checkout.router)
 app.include_router(orders.router)
+app.configure_openapi(title=TITLE, version=VERSION, security_schemes=bearer_scheme())
 
 serve_openapi(app, "/checkout/openapi.json", title=TITLE, version=VERSION)
 

@@ -9,24 +9,42 @@
 3. ``checkout.domain.payments.PaymentEvents`` applies it (authorised, failed, cancelled, captured,
    refunded). An outage answers 503 and Stripe retries with backoff for up to three days.
 
-Events that are not about our orders are acknowledged with 200 so Stripe stops sending them.
+Events that are not about our orders are acknowledged with 200 so Stripe stops sending them. The route
+is in the function's OpenAPI document (``GET /webhooks/stripe/openapi.json``, tag ``stripe``), merged into
+the local ``/openapi.json``: a JSON body without an event's ``id``, ``type`` and ``data.object`` is a 422.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout.adapters import idempotency_store, payment_events, settings, webhook_secret
 from checkout.adapters.stripe_gateway import intent_from
+from checkout.handlers.views import StripeEvent, StripeEventReceived
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest
-from shop_kernel.http import build_resolver, header, json_response
+from shop_kernel.http import build_resolver, json_response, serve_openapi
 from shop_kernel.observability import logger, metrics
+from shop_kernel.openapi import documented, ok, problem, route_checked
 
 SIGNATURE_HEADER = "Stripe-Signature"
+TITLE = "Stripe webhooks"
+VERSION = "1.0.0"
+SignatureHeader = Annotated[
+    str | None,
+    Header(
+        alias=SIGNATURE_HEADER,
+        description="Stripe's signature of the body: `t=<unix time>,v1=<HMAC-SHA256 hex>` (checked by the route)",
+        json_schema_extra=route_checked(
+            examples=["t=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"]
+        ),
+    ),
+]
+
 app = build_resolver()
 
 
@@ -77,9 +95,24 @@ def _verified(payload: str, signature: str | None) -> Any:
         ) from exc
 
 
-@app.post("/webhooks/stripe", include_in_schema=False)
-def stripe_webhook():
-    event = _verified(app.current_event.decoded_body or "", header(app, SIGNATURE_HEADER))
+@app.post(
+    "/webhooks/stripe",
+    summary="Receive a Stripe event",
+    description="Stripe's endpoint for payment events (authorised, failed, cancelled, captured, refunded): "
+    "not for shops or shoppers. The Stripe-Signature must match the exact body with our signing secret "
+    "and be at most five minutes old, else 400 and nothing changes. The same event delivered again "
+    "answers the first outcome; events not about our orders are acknowledged with 200 so Stripe stops "
+    "sending them; a 409 or 503 makes Stripe retry later.",
+    tags=["stripe"],
+    operation_id="receive_stripe_event",
+    responses=documented(
+        ok(StripeEventReceived, "Verified and handled (or a repeat of one handled)"),
+        problem(409, "The same event is being handled right now: Stripe retries later"),
+    ),
+)
+def stripe_webhook(_event: StripeEvent, signature: SignatureHeader = None):
+    # The signature covers the exact bytes Stripe sent, so it is checked on the raw body, not the model.
+    event = _verified(app.current_event.decoded_body or "", signature)
     apply_event, config = _idempotent_apply(idempotency_store("stripe-events"))
     config.register_lambda_context(app.lambda_context)
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
@@ -95,6 +128,9 @@ def stripe_webhook():
     ) as exc:
         raise DependencyUnavailable("cannot record the event right now") from exc
     return json_response({"received": True, **result})
+
+
+serve_openapi(app, "/webhooks/stripe/openapi.json", title=TITLE, version=VERSION)
 
 
 # The correlation id is the X-Request-Id every answer carries (shop_kernel.proxy.finish).

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from shop_kernel.address import POSTAL_CODE_PATTERN, Address
 
 MAX_STOCK = 1_000_000  # one SKU at one location; a larger figure is a typo, not a delivery
 MAX_LINE_QUANTITY = 1_000  # per reservation line and per adjustment of a shopper's order
@@ -17,6 +19,7 @@ LOCATION_ID = r"^[a-z0-9][a-z0-9-]{1,39}$"
 SKU = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_POSTAL_CODE = re.compile(POSTAL_CODE_PATTERN)
 
 LocationId = Annotated[str, Field(pattern=LOCATION_ID, examples=["kyiv-dc", "lviv-centre"])]
 Sku = Annotated[str, Field(pattern=SKU, examples=["LAP-0001-BLK"])]
@@ -63,13 +66,6 @@ class OpeningInterval(Model):
     @property
     def closing(self) -> time:
         return parse_hhmm(self.closes)
-
-
-class Address(Model):
-    line1: str = Field(min_length=1, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    postcode: str | None = Field(default=None, max_length=20)
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["UA"])
 
 
 class LocationBody(Model):
@@ -146,6 +142,22 @@ class Location(LocationBody):
     id: LocationId
     version: int = 1
     updated_at: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_the_shared_address(cls, data: Any) -> Any:
+        """Items written before locations used the shared ``Address`` say ``postcode``: read them as
+        ``postal_code`` (a value that is no postal code is kept readable in ``line2``)."""
+        address = data.get("address") if isinstance(data, dict) else None
+        if not isinstance(address, dict) or "postcode" not in address:
+            return data
+        upgraded = {k: v for k, v in address.items() if k != "postcode"}
+        postcode = address["postcode"]
+        if postcode is not None and _POSTAL_CODE.match(postcode):
+            upgraded["postal_code"] = postcode
+        elif postcode:
+            upgraded["line2"] = " ".join(p for p in (upgraded.get("line2"), postcode) if p)
+        return {**data, "address": upgraded}
 
     @property
     def zone(self) -> ZoneInfo:

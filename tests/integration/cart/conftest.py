@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
+from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for, served_document
 from tests.support import Reply, reply_from
 
 CUSTOMER_SUB = "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
@@ -77,12 +78,22 @@ def cart_stack(
 
 
 @pytest.fixture
-def call(cart_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+def cart_answers(cart_stack: SimpleNamespace) -> DocumentedAnswers:
+    """What the cart API's served OpenAPI document says of each operation (read once a session)."""
+    return answers_for("cart", lambda: served_document("cart.handlers.api", "/cart/openapi.json"))
+
+
+@pytest.fixture
+def call(
+    cart_stack: SimpleNamespace, lambda_context: Any, cart_answers: DocumentedAnswers
+) -> Callable[..., Reply]:
+    """Calls the cart API; every answer must match what its OpenAPI document says of it."""
     from cart.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        response = handler(cart_event(method, path, body, **kwargs), lambda_context)
-        return reply_from(response)
+        reply = reply_from(handler(cart_event(method, path, body, **kwargs), lambda_context))
+        cart_answers.check(method, path, reply)
+        return reply
 
     return _call
 

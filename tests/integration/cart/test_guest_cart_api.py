@@ -166,6 +166,40 @@ def test_if_match_is_honoured(call: Callable[..., Reply], shop: SimpleNamespace)
     assert [line["sku"] for line in call("GET", "/cart", token=token).body["lines"]] == ["LAP-A-BLK"]
 
 
+def test_if_match_star_means_any_version_and_garbage_is_a_400(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a cart changed since it was created (version 2)
+    token = _new_cart(call)
+    assert call("POST", "/cart/lines", {"sku": "LAP-A-BLK", "quantity": 1}, token=token).status == 200
+    # WHEN a write sends If-Match: * (RFC 9110: any current version), then one sends no ETag at all
+    star = call("PUT", "/cart/lines/LAP-A-BLK", {"quantity": 2}, token=token, headers={"If-Match": "*"})
+    garbage = call("PUT", "/cart/lines/LAP-A-BLK", {"quantity": 3}, token=token, headers={"If-Match": "soon"})
+    # THEN * is honoured like no precondition, and a value that is no ETag is a 400 that changed nothing
+    assert (star.status, star.body["lines"]) == (200, [{"sku": "LAP-A-BLK", "quantity": 2}])
+    assert garbage.status == 400
+    assert call("GET", "/cart", token=token).body["lines"][0]["quantity"] == 2
+
+
+def test_documented_headers_work_in_any_letter_case(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a cart, and a client generated from the document (it sends header names as documented: lower case)
+    token = _new_cart(call)
+    # WHEN it sends x-cart-token, if-match and accept-language in lower case
+    added = call(
+        "POST",
+        "/cart/lines",
+        {"sku": "LAP-A-BLK", "quantity": 1},
+        headers={"x-cart-token": token, "if-match": '"1"'},
+    )
+    read = call("GET", "/cart", headers={"x-cart-token": token, "accept-language": "uk"})
+    # THEN they are read as their canonical spellings
+    assert added.status == 200, added.body
+    assert read.status == 200
+    assert read.body["lines"][0]["name"] == "Ноутбук prod_a"
+
+
 def test_lines_change_and_go(call: Callable[..., Reply], shop: SimpleNamespace) -> None:
     # GIVEN a cart with a laptop
     token = _new_cart(call)
@@ -179,3 +213,17 @@ def test_lines_change_and_go(call: Callable[..., Reply], shop: SimpleNamespace) 
     assert absent.status == 404
     assert absent.body["errors"][0]["field"] == "path.sku"
     assert removed.body["lines"] == []
+
+
+def test_an_empty_cart_reads_priced_with_no_shipping_and_zero_totals(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a new cart with nothing in it
+    token = _new_cart(call)
+    # WHEN it is read (the call fixture also checks the answer against the documented PricedCartView)
+    priced = call("GET", "/cart", token=token)
+    # THEN there is nothing to ship and nothing to pay, and the version is the ETag
+    assert priced.status == 200
+    assert (priced.body["lines"], priced.body["shipping"]) == ([], None)
+    assert priced.body["totals"]["amount_due"] == {"amount": 0, "currency": "UAH"}
+    assert priced.etag == f'"{priced.body["version"]}"'

@@ -16,6 +16,7 @@ import pytest
 
 from infra.local.stripe_standin import StandinConfig, StripeStandin
 from tests.conftest import REGION, build_api_event
+from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for, served_document
 from tests.integration.cart.conftest import cart_event, catalog_events_batch, published
 from tests.support import Reply, TableStream, reply_from
 
@@ -125,22 +126,42 @@ def checkout_event(
     return event
 
 
+CART_DOCUMENT = ("cart.handlers.api", "/cart/openapi.json")
+CHECKOUT_DOCUMENT = ("checkout.handlers.api", "/checkout/openapi.json")
+WEBHOOK_DOCUMENT = ("checkout.handlers.webhooks", "/webhooks/stripe/openapi.json")
+
+
+def documented_answers(name: str, source: tuple[str, str]) -> DocumentedAnswers:
+    """What the function's served OpenAPI document says of each operation (read once a session)."""
+    return answers_for(name, lambda: served_document(*source))
+
+
 @pytest.fixture
 def cart(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+    """Calls the cart API; every answer must match what its OpenAPI document says of it."""
     from cart.handlers.api import handler
 
+    answers = documented_answers("cart", CART_DOCUMENT)
+
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        return reply_from(handler(cart_event(method, path, body, **kwargs), lambda_context))
+        reply = reply_from(handler(cart_event(method, path, body, **kwargs), lambda_context))
+        answers.check(method, path, reply)
+        return reply
 
     return _call
 
 
 @pytest.fixture
 def checkout(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+    """Calls the checkout API; every answer must match what its OpenAPI document says of it."""
     from checkout.handlers.api import handler
 
+    answers = documented_answers("checkout", CHECKOUT_DOCUMENT)
+
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        return reply_from(handler(checkout_event(method, path, body, **kwargs), lambda_context))
+        reply = reply_from(handler(checkout_event(method, path, body, **kwargs), lambda_context))
+        answers.check(method, path, reply)
+        return reply
 
     return _call
 
@@ -170,8 +191,12 @@ def webhook_event(payload: str, signature: str | None) -> dict[str, Any]:
 def webhook(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[str, str | None], Reply]:
     from checkout.handlers.webhooks import handler
 
+    answers = documented_answers("stripe-webhooks", WEBHOOK_DOCUMENT)
+
     def _call(payload: str, signature: str | None) -> Reply:
-        return reply_from(handler(webhook_event(payload, signature), lambda_context))
+        reply = reply_from(handler(webhook_event(payload, signature), lambda_context))
+        answers.check("POST", "/webhooks/stripe", reply)
+        return reply
 
     return _call
 

@@ -160,6 +160,18 @@ def test_customer_checkout_uses_the_account_and_lists_the_order(
             422,
             "body.shipping_address.country",
         ),
+        (
+            {**BODY, "shipping_address": {k: v for k, v in ADDRESS.items() if k != "name"}},
+            {},
+            422,
+            "body.shipping_address.name",
+        ),
+        (
+            {**BODY, "shipping_address": {**ADDRESS, "postcode": "01001"}},
+            {},
+            422,
+            "body.shipping_address.postcode",
+        ),
         ({**BODY, "email": "not-an-email"}, {}, 422, "body.email"),
         (BODY, {"If-Match": '"1"'}, 412, None),
         (BODY, {"If-Match": "yesterday"}, 400, None),
@@ -170,6 +182,8 @@ def test_customer_checkout_uses_the_account_and_lists_the_order(
         "no-email",
         "no-address",
         "other-country",
+        "no-recipient-name",
+        "postcode-is-not-a-field",
         "bad-email",
         "stale-if-match",
         "bad-if-match",
@@ -357,3 +371,27 @@ def test_pickup_orders_have_no_shipping_address(
     reply = checkout("POST", "/checkout", BODY, token=token, key=new_key())
     # THEN 422 naming it
     assert (reply.status, reply.body["errors"][0]["field"]) == (422, "body.shipping_address")
+
+
+def test_if_match_star_checks_out_whatever_the_version_and_the_order_reads_back(
+    cart: Callable[..., Reply], checkout: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a guest cart changed a few times (its version is not 1)
+    token = guest_cart(cart, [("LAP-A-BLK", 1), ("LAP-A-SLV", 1)])
+    # WHEN the guest checks out with If-Match: * (any current version), as a generated client may send it
+    placed = checkout(
+        "POST",
+        "/checkout",
+        BODY,
+        headers={"x-cart-token": token, "idempotency-key": new_key(), "if-match": "*"},
+    )
+    # THEN the order is placed, and reads back where Location points, with the same token
+    assert placed.status == 201, placed.body
+    order_id = placed.body["order"]["id"]
+    assert placed.headers["Location"] == f"/checkout/orders/{order_id}"
+    read = checkout("GET", placed.headers["Location"], token=token)
+    assert (read.status, read.body["id"], read.body["payment"]["status"]) == (
+        200,
+        order_id,
+        "requires_payment",
+    )

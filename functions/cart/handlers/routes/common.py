@@ -1,25 +1,73 @@
-"""What the guest and customer cart routes share: who owns the cart, JSON/ETag answers, pricing."""
+"""What the guest and customer cart routes share: the headers they read (typed, so the OpenAPI document
+lists them), who owns the cart, JSON/ETag answers, pricing, and the answers each operation documents."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from cart.adapters import clock, pricing_ports, store
-from cart.domain.models import CartOwner, OwnerKind, StoredCart
+from cart.domain.models import SKU_PATTERN, CartOwner, OwnerKind, StoredCart
 from cart.domain.pricing import customer_for, preview, price_for_display
-from cart.domain.tokens import TOKEN_HEADER, checked_token, token_hash
+from cart.domain.tokens import TOKEN_HEADER, TOKEN_PATTERN, checked_token, token_hash
+from cart.handlers.views import CartChoices, PricedCartView
 from pricing.domain.rates import TAX_RATES
 from shop_kernel.auth import Group, caller_from_event, require
 from shop_kernel.errors import FieldError, ValidationFailed
-from shop_kernel.http import etag, header, json_response, parse_if_match
+from shop_kernel.http import etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
+from shop_kernel.openapi import documented, ok, route_checked
+
+ETAG = {"ETag": "The cart's version in quotes: send it as If-Match to change exactly what you read"}
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]+"?)$'
+
+CartToken = Annotated[
+    str | None,
+    Header(
+        alias=TOKEN_HEADER,
+        description="The guest cart's token, from the answer that created the cart",
+        json_schema_extra=route_checked(pattern=TOKEN_PATTERN),
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='Optional: the ETag you read (e.g. "3"); the change is refused with 412 if the cart '
+        "changed since. `*` means any version",
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
+    ),
+]
+AcceptLanguage = Annotated[
+    str | None,
+    Header(
+        alias="Accept-Language",
+        description="Language of product names (en, uk; q-values honoured); English otherwise",
+        json_schema_extra={"examples": ["uk, en;q=0.8"]},
+    ),
+]
+SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The line's SKU", examples=["LAP-A-BLK"])]
+CodePath = Annotated[
+    str,
+    Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 _-]+$", description="The code as entered"),
+]
+
+# What each kind of operation can answer besides the common problems (400, 413, 415, 422, 429, 503).
+PRICED = documented(ok(PricedCartView, "The cart, priced now", headers=ETAG), 404)
+CHANGED = documented(ok(CartChoices, "The changed cart (GET it for prices)", headers=ETAG), 404, 409, 412)
+# Where this cart's codes live on the cart, per path segment (``/promo-codes``, ``/gift-certificates``).
+CODE_KINDS = {
+    "promo-codes": ("promo_codes", "promo code"),
+    "gift-certificates": ("gift_certificates", "gift certificate"),
+}
 
 
-def guest_owner(router: Router) -> CartOwner:
-    return CartOwner(OwnerKind.GUEST, token_hash(checked_token(header(router, TOKEN_HEADER))))
+def guest_owner(token: str | None) -> CartOwner:
+    """The guest cart named by ``X-Cart-Token``; 400 naming the header when it is absent or malformed."""
+    return CartOwner(OwnerKind.GUEST, token_hash(checked_token(token)))
 
 
 def customer_owner(router: Router) -> CartOwner:
@@ -33,8 +81,11 @@ def customer(router: Router, owner: CartOwner) -> Any:
     return customer_for(owner.key, caller.email, caller.price_group)
 
 
-def if_match(router: Router) -> int | None:
-    return parse_if_match(header(router, "If-Match"))
+def if_match(value: str | None) -> int | None:
+    """The version ``If-Match`` names; None when absent or ``*`` (any current version, RFC 9110)."""
+    if value is not None and value.strip() == "*":
+        return None
+    return parse_if_match(value)
 
 
 def ships_to(country: str | None) -> None:
@@ -48,9 +99,11 @@ def cart_response(cart: StoredCart, status: int = 200, extra: dict[str, Any] | N
     return json_response({**cart.view(), **(extra or {})}, status, {"ETag": etag(cart.version)})
 
 
-def priced_response(router: Router, owner: CartOwner, cart: StoredCart) -> Response[str]:
+def priced_response(
+    router: Router, owner: CartOwner, cart: StoredCart, accept_language: str | None
+) -> Response[str]:
     facts = store().facts([line.sku for line in cart.lines])
-    locale = negotiate(header(router, "Accept-Language"))
+    locale = negotiate(accept_language)
     body = price_for_display(cart, facts, customer(router, owner), clock().now(), pricing_ports(), locale)
     return json_response(body, 200, {"ETag": etag(cart.version)})
 

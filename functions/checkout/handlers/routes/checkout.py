@@ -22,38 +22,85 @@ from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters import idempotency_store, service, settings
 from checkout.domain.models import Buyer, CheckoutBody
 from checkout.domain.service import PlaceOrder
-from checkout.handlers.routes.common import client_ip, customer, guest, if_match, lambda_context
+from checkout.handlers.routes.common import (
+    CartToken,
+    IfMatch,
+    client_ip,
+    customer,
+    guest,
+    if_match,
+    lambda_context,
+)
+from checkout.handlers.views import CheckoutPlaced
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
 from shop_kernel.http import json_response
+from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem, route_checked
 
 router = Router()
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
 
 
-# Documented in the OpenAPI document; checked by ``idempotency_key`` so that a missing key is a 400.
+# Documented as required; checked by ``idempotency_key`` so that a missing or malformed key is the route's 400.
 KeyHeader = Annotated[
     str | None,
     Header(
         alias=IDEMPOTENCY_HEADER,
-        description="Required: 1-255 visible ASCII characters, new per checkout attempt (a UUID); a retry sends the same one",
+        description="1-255 visible ASCII characters, new per checkout attempt (a UUID); a retry sends the "
+        "same one and gets the first answer",
+        json_schema_extra=route_checked(pattern=KEY_PATTERN, examples=["6f1d2c3b-8a4e-4f5d-9c6b"]),
     ),
 ]
+LOCATION = {"Location": "Where the new order can be read (GET)"}
+PLACED = documented(
+    ok(CheckoutPlaced, "The order, waiting for payment, and how to pay it", status=201, headers=LOCATION),
+    problem(404, "No open cart (unknown token, or no customer cart)"),
+    problem(
+        409,
+        "Out of stock, a code used up or a gift certificate spent meanwhile, the cart already checked out "
+        "(the problem names the order), or the same Idempotency-Key still running",
+    ),
+    problem(412, "The cart changed since the ETag sent in If-Match"),
+)
+DESCRIPTION = (
+    "The cart is priced again on the server, its stock reserved, codes and gift certificates redeemed and "
+    "the order written in one transaction; the answer has the order (waiting for payment until "
+    "`payment.pay_by`) and the PaymentIntent's client secret for Stripe.js. Retrying with the same "
+    "Idempotency-Key answers the first result; a cart that changed, an item out of stock or a code used up "
+    "meanwhile is refused by name and changes nothing."
+)
 
 
-@router.post("/checkout", tags=["checkout"])
-def guest_checkout(body: CheckoutBody, key: KeyHeader = None):
-    """Checks out the guest cart named by ``X-Cart-Token``; answers the order and the PaymentIntent's
-    client secret for Stripe.js. The order waits for payment until ``payment.pay_by``."""
-    owner, buyer = guest(router)
-    return _checkout(owner, buyer, body, key)
+@router.post(
+    "/checkout",
+    summary="Check out the guest cart",
+    description="Turns the guest cart named by X-Cart-Token into an order, for a shopper without an "
+    "account (an e-mail address is required). " + DESCRIPTION,
+    tags=["checkout"],
+    operation_id="checkout_guest_cart",
+    responses=PLACED,
+)
+def guest_checkout(
+    body: CheckoutBody, key: KeyHeader = None, token: CartToken = None, if_match_header: IfMatch = None
+):
+    owner, buyer = guest(token)
+    return _checkout(owner, buyer, body, key, if_match_header)
 
 
-@router.post("/me/checkout", tags=["checkout"])
-def customer_checkout(body: CheckoutBody, key: KeyHeader = None):
-    """Checks out the signed-in customer's cart (their price group, their e-mail unless one is given)."""
+@router.post(
+    "/me/checkout",
+    summary="Check out the customer's cart",
+    description="Turns the signed-in customer's cart into an order at their price group's prices; the "
+    "receipt goes to their account's e-mail unless another is given. " + DESCRIPTION,
+    tags=["checkout"],
+    operation_id="checkout_customer_cart",
+    security=BEARER_SECURITY,
+    responses=PLACED,
+)
+def customer_checkout(body: CheckoutBody, key: KeyHeader = None, if_match_header: IfMatch = None):
     owner, buyer = customer(router)
-    return _checkout(owner, buyer, body, key)
+    return _checkout(owner, buyer, body, key, if_match_header)
 
 
 def idempotency_key(raw: str | None) -> str:
@@ -67,12 +114,14 @@ def idempotency_key(raw: str | None) -> str:
     return raw.strip()
 
 
-def _checkout(owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None) -> Response[str]:
+def _checkout(
+    owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None, if_match_header: str | None
+) -> Response[str]:
     request = {
         "owner": f"{owner.kind.value}:{owner.key}",
         "key": idempotency_key(key),
         "body": body.model_dump(mode="json", exclude_none=True),
-        "if_match": if_match(router),
+        "if_match": if_match(if_match_header),
         "buyer": buyer.model_dump(mode="json"),
         "client_ip": client_ip(router),
     }

@@ -11,12 +11,22 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from checkout.adapters import store
 from checkout.domain.models import Buyer, Order
-from checkout.handlers.routes.common import customer, guest
+from checkout.handlers.routes.common import CartToken, customer, guest
+from checkout.handlers.views import CheckoutOrder, CheckoutOrderList
 from shop_kernel.errors import NotFound
 from shop_kernel.http import json_response
+from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem
 
 router = Router()
-OrderIdPath = Annotated[str, Path(pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$")]
+OrderIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$",
+        description="The order's id, from the checkout's answer",
+        examples=["ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z"],
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=50, description="How many orders, at most (1-50)")]
 
 
 def _owned(order_id: str, buyer: Buyer) -> Order:
@@ -26,22 +36,51 @@ def _owned(order_id: str, buyer: Buyer) -> Order:
     return order
 
 
-@router.get("/checkout/orders/<order_id>", tags=["orders"])
-def guest_order(order_id: OrderIdPath):
-    """A guest's order and its payment status (poll it after confirming the payment)."""
-    _, buyer = guest(router)
+ORDER = documented(
+    ok(CheckoutOrder, "The order"), problem(404, "No such order, or it is not this buyer's (the same answer)")
+)
+
+
+@router.get(
+    "/checkout/orders/<order_id>",
+    summary="Read a guest's order",
+    description="The order a guest placed, found with the token of the cart that became it: its lines, "
+    "totals, delivery and payment status. Poll it after confirming the payment to see it authorised.",
+    tags=["orders"],
+    operation_id="get_guest_order",
+    responses=ORDER,
+)
+def guest_order(order_id: OrderIdPath, token: CartToken = None):
+    _, buyer = guest(token)
     return json_response(_owned(order_id, buyer).view())
 
 
-@router.get("/me/orders/<order_id>", tags=["orders"])
+@router.get(
+    "/me/orders/<order_id>",
+    summary="Read one of the customer's orders",
+    description="One order the signed-in customer placed: its lines, totals, delivery, payment status "
+    "and history. Someone else's order is a 404, as is an order that does not exist.",
+    tags=["orders"],
+    operation_id="get_customer_order",
+    security=BEARER_SECURITY,
+    responses=ORDER,
+)
 def my_order(order_id: OrderIdPath):
     _, buyer = customer(router)
     return json_response(_owned(order_id, buyer).view())
 
 
-@router.get("/me/orders", tags=["orders"])
-def my_orders(limit: Annotated[int, Query(ge=1, le=50)] = 20):
-    """The signed-in customer's orders, newest first."""
+@router.get(
+    "/me/orders",
+    summary="List the customer's orders",
+    description="The signed-in customer's most recent orders, newest first, each as on its own page "
+    "(lines, totals, delivery, payment status).",
+    tags=["orders"],
+    operation_id="list_customer_orders",
+    security=BEARER_SECURITY,
+    responses=documented(ok(CheckoutOrderList, "The orders, newest first")),
+)
+def my_orders(limit: Limit = 20):
     _, buyer = customer(router)
     orders = store().orders(store().orders_of(buyer.kind, buyer.key, limit))
     return json_response({"orders": [order.view() for order in orders]})

@@ -49,6 +49,29 @@ DOMAIN_PROBLEMS: dict[int, str] = {
 }
 
 
+# A header or query parameter the route itself checks: documented as required, optional for Powertools
+# so that a missing value gets the route's own refusal (a 400 naming it) rather than a generic 422.
+REQUIRED_BY_ROUTE = "x-required-by-route"
+BEARER_SCHEME_NAME = "cognito"
+BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME_NAME: []}]
+
+
+def bearer_scheme() -> dict[str, Any]:
+    """The Cognito bearer scheme, for ``app.configure_openapi(security_schemes=...)``."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    scheme = HTTPBearer(bearerFormat="JWT", description="Cognito ID token (Authorization: Bearer <token>)")
+    return {BEARER_SCHEME_NAME: scheme}
+
+
+def route_checked(**schema: Any) -> dict[str, Any]:
+    """``json_schema_extra`` for a parameter the route requires and checks itself (see ``finalize``).
+
+    ``schema`` adds documented constraints (``pattern``, ``maxLength``) that Powertools must not
+    enforce, because the route's refusal is the one meant (e.g. a malformed cart token is a 400)."""
+    return {REQUIRED_BY_ROUTE: True, **schema}
+
+
 class Problem(BaseModel):
     """An error answer (RFC 9457 problem details), the same shape for every error of every operation."""
 
@@ -194,7 +217,7 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
     """
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(name, None)
     # Powertools adds it for routes with a custom response-validation status; its $ref to the dropped
     # ValidationError would dangle, and no route here uses it.
@@ -207,6 +230,7 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
                 operation, dict
             ):
                 continue
+            _promote_route_checked(operation)
             responses = operation.setdefault("responses", {})
             wanted = dict(COMMON_PROBLEMS)
             if secured or (secured is None and operation.get("security")):
@@ -243,3 +267,16 @@ def _document_answer_headers(responses: dict[str, Any]) -> None:
         headers.setdefault("X-Request-Id", dict(REQUEST_ID_HEADER_DOC))
         if status in ("429", "503"):
             headers.setdefault("Retry-After", dict(RETRY_AFTER_HEADER_DOC))
+
+
+def _promote_route_checked(operation: dict[str, Any]) -> None:
+    """Parameters marked ``route_checked()`` become required; every parameter loses the ``null`` branch an
+    optional Python value gives it (a header or query value is a string or absent, never null)."""
+    for parameter in operation.get("parameters") or []:
+        schema = parameter.get("schema") or {}
+        if schema.pop(REQUIRED_BY_ROUTE, False):
+            parameter["required"] = True
+        branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+        if "anyOf" in schema and len(branches) == 1:
+            rest = {k: v for k, v in schema.items() if k != "anyOf"}
+            parameter["schema"] = {**branches[0], **rest}
