@@ -19,8 +19,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout.adapters import idempotency_store, payment_events, settings, webhook_secret
