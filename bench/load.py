@@ -272,31 +272,48 @@ def discover(api: str, products: int = 20) -> Targets:
     return Targets(tuple(categories), tuple(product_ids), tuple(skus))
 
 
-def stock_up(api: str, skus: tuple[str, ...], ops_token: str, on_hand: int = 1_000_000) -> None:
-    """A bench warehouse holding plenty of every SKU the clients add, and a cart that takes them
-    (waits until the catalog's events reached the cart: the first add answers 200)."""
+def stock_up(
+    api: str, skus: tuple[str, ...], ops_token: str, location: str | None = None, on_hand: int = 1_000_000
+) -> None:
+    """Plenty of every SKU the clients add, in ``location`` (a new bench warehouse when None), and a cart
+    that takes them (waits until the catalog's events reached the cart: the first add answers 200)."""
     client = Client(api, Tally())
     auth = {"Authorization": f"Bearer {ops_token}"}
-    location = {
-        "kind": "warehouse",
-        "name": {"en": "Load test DC", "uk": "Склад навантаження"},
-        "address": {"line1": "Promyslova 1", "city": "Berlin", "country": "DE"},
-        "timezone": "Europe/Berlin",
-        "opening_hours": {"mon": [{"opens": "09:00", "closes": "18:00"}]},
-        "carrier_cutoff": "15:00",
-    }
-    client.request("setup", "PUT", "/admin/inventory/locations/load-dc", location, headers=auth)
+    if location is None:
+        location = "load-dc"
+        warehouse = {
+            "kind": "warehouse",
+            "name": {"en": "Load test DC", "uk": "Склад навантаження"},
+            "address": {"line1": "Promyslova 1", "city": "Berlin", "country": "DE"},
+            "timezone": "Europe/Berlin",
+            "opening_hours": {"mon": [{"opens": "09:00", "closes": "18:00"}]},
+            "carrier_cutoff": "15:00",
+        }
+        client.request("setup", "PUT", f"/admin/inventory/locations/{location}", warehouse, headers=auth)
     for sku in skus:
-        answer = client.request(
-            "setup", "PUT", f"/admin/inventory/stock/{quote(sku)}/load-dc", {"on_hand": on_hand}, headers=auth
-        )
+        path = f"/admin/inventory/stock/{quote(sku)}/{location}"
+        answer = client.request("setup", "PUT", path, {"on_hand": on_hand}, headers=auth)
+        if answer is not None and answer[0] == 428:
+            # The level exists already: set it with the ETag of what is there, as an operator would.
+            levels = client.request("setup", "GET", f"/admin/inventory/stock/{quote(sku)}", headers=auth)
+            level = next(
+                (
+                    lv
+                    for lv in (levels[1] if levels else {}).get("levels", [])
+                    if lv.get("location_id") == location
+                ),
+                None,
+            )
+            if level is not None:
+                matched = {**auth, "If-Match": f'"{level["version"]}"'}
+                answer = client.request("setup", "PUT", path, {"on_hand": on_hand}, headers=matched)
         if answer is None or answer[0] not in (200, 201):
             raise RuntimeError(f"stocking {sku}: {answer}")
     created = client.request("setup", "POST", "/cart", {"currency": "EUR", "destination_country": "DE"})
     if created is None or created[0] != 201:
         raise RuntimeError(f"creating a cart: {created}")
     token = {"X-Cart-Token": created[1]["token"]}
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     pending = list(skus)
     while pending and time.monotonic() < deadline:
         answer = client.request(

@@ -29,11 +29,10 @@ _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time (UTC), level, logger, message and the ``extra`` fields."""
 
-    converter = time.gmtime
-
     def format(self, record: logging.LogRecord) -> str:
+        moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         entry: dict[str, Any] = {
-            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "timestamp": f"{moment}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -46,14 +45,16 @@ class JsonFormatter(logging.Formatter):
 
 class FunctionOutput:
     """Stands in for ``sys.stdout``: JSON lines (the functions' logs and metrics) go to ``sink``, their
-    warnings and errors are summarised on the console, every other line goes to ``console``."""
+    warnings and errors are summarised on the console, every other line goes to ``console``. Without a
+    sink (``--json-logs``) every line goes to the console. Lines are written whole: a function's metrics
+    line never gets another thread's log record in its middle."""
 
-    def __init__(self, console: TextIO, sink: TextIO) -> None:
+    def __init__(self, console: TextIO, sink: TextIO | None) -> None:
         self.console = console
         self.sink = sink
         self.log = logging.getLogger("function")
         self._pending = threading.local()
-        self._sink_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
         # print() writes the text and the newline separately, and threads interleave: buffer per thread.
@@ -65,9 +66,10 @@ class FunctionOutput:
         return len(text)
 
     def flush(self) -> None:
-        self.console.flush()
-        with self._sink_lock:
-            self.sink.flush()
+        with self._lock:
+            self.console.flush()
+            if self.sink is not None:
+                self.sink.flush()
 
     def isatty(self) -> bool:
         return self.console.isatty()
@@ -80,14 +82,13 @@ class FunctionOutput:
         return self.console.fileno()
 
     def _route(self, line: str) -> None:
-        record = _json_object(line)
+        record = _json_object(line) if self.sink is not None else None
+        with self._lock:
+            stream = self.console if record is None or self.sink is None else self.sink
+            stream.write(line + "\n")
+            stream.flush()
         if record is None:
-            self.console.write(line + "\n")
-            self.console.flush()
             return
-        with self._sink_lock:
-            self.sink.write(line + "\n")
-            self.sink.flush()
         level = FUNCTION_LEVELS.get(str(record.get("level", "")).upper())
         if level is not None:
             self.log.log(level, "%s", summarise_function_record(record))
@@ -129,11 +130,12 @@ def configure(json_logs: bool, log_dir: Path) -> Path | None:
     warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     # Any other warning becomes one log line rather than a two-line dump on stderr.
     logging.captureWarnings(True)
+    # Before any function is imported: Powertools' logger keeps the stream it finds at creation.
     if json_logs:
+        sys.stdout = FunctionOutput(sys.stdout, None)  # type: ignore[assignment]
         return None
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "functions.jsonl"
     sink = path.open("w", encoding="utf-8")  # one run's logs; closed with the process
-    # Before any function is imported: Powertools' logger keeps the stream it finds at creation.
     sys.stdout = FunctionOutput(sys.stdout, sink)  # type: ignore[assignment]
     return path

@@ -99,3 +99,24 @@ def test_json_logs_carry_the_access_fields() -> None:
 
 def test_summary_falls_back_to_the_service_name() -> None:
     assert summarise_function_record({"service": "search", "message": "slow"}) == "search: slow"
+
+
+def test_with_json_logs_every_line_reaches_the_console_whole() -> None:
+    # GIVEN --json-logs (no sink) and two threads printing metrics lines in pieces
+    output = FunctionOutput(io.StringIO(), None)
+
+    def emit(n: int) -> None:
+        for i in range(300):
+            output.write(json.dumps({"_aws": {}, "thread": n, "i": i}))
+            output.write("\n")
+
+    threads = [threading.Thread(target=emit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # THEN the console gets every line, each one whole JSON
+    lines = output.console.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1200
+    assert all(json.loads(line)["_aws"] == {} for line in lines)
