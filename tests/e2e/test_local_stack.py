@@ -302,6 +302,30 @@ def test_openapi_and_docs_are_served(stack: Stack) -> None:
     assert docs.status_code == 200
     assert "swagger-ui" in docs.text
     assert requests.get(f"{stack.api}/docs/swagger-ui-bundle.min.js", timeout=HTTP_S).status_code == 200
+    # AND Swagger UI offers bearer auth: an http bearer scheme that every admin operation requires, so its
+    # "Authorize" button takes a token from `make token` and sends it as Authorization: Bearer
+    schemes = document["components"]["securitySchemes"]
+    assert any(s["type"] == "http" and s["scheme"] == "bearer" for s in schemes.values()), schemes
+    admin = [
+        operation
+        for path, item in document["paths"].items()
+        if path.startswith("/admin/")
+        for operation in item.values()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+    assert admin
+    assert all(
+        operation.get("security")
+        and all(name in schemes for entry in operation["security"] for name in entry)
+        for operation in admin
+    ), [op.get("operationId") for op in admin if not op.get("security")]
+    # AND the document and the docs page carry the request id and CORS like every answer
+    answer = requests.get(
+        f"{stack.api}/openapi.json", headers={"Origin": "http://localhost:5173"}, timeout=HTTP_S
+    )
+    assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert answer.headers["X-Request-Id"]
+    assert docs.headers["X-Request-Id"]
 
 
 def test_admin_routes_need_a_merchandiser(stack: Stack) -> None:
@@ -318,6 +342,52 @@ def test_admin_routes_need_a_merchandiser(stack: Stack) -> None:
     assert customer.headers["Content-Type"] == "application/problem+json"
     assert merchandiser.status_code == 200
     assert requests.get(f"{stack.api}/no/such/thing", timeout=HTTP_S).status_code == 404
+
+
+def test_a_storefront_on_localhost_can_call_the_api_and_read_its_answers(stack: Stack) -> None:
+    origin = {"Origin": "http://localhost:5173"}
+    # GIVEN a storefront page on a local dev server about to add to a guest cart
+    # WHEN the browser sends its preflight, then the request
+    preflight = requests.options(
+        f"{stack.api}/cart/lines",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-cart-token",
+        },
+        timeout=HTTP_S,
+    )
+    created = requests.post(
+        f"{stack.api}/cart",
+        json={"currency": "EUR", "destination_country": "DE"},
+        headers=origin,
+        timeout=HTTP_S,
+    )
+    refused = requests.get(f"{stack.api}/admin/catalog/products", headers=origin, timeout=HTTP_S)
+
+    # THEN the preflight allows it, and the page can read the answers (a gateway 401 too) and their headers
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "X-Cart-Token" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    for answer in (created, refused):
+        assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+        assert "X-Cart-Token" in answer.headers["Access-Control-Expose-Headers"]
+        assert "Origin" in answer.headers["Vary"]
+        assert answer.headers["X-Request-Id"]
+    assert (created.status_code, refused.status_code) == (201, 401)
+    assert refused.json()["request_id"] == refused.headers["X-Request-Id"]
+
+
+def test_an_undeclared_method_is_a_405_problem(stack: Stack) -> None:
+    # GIVEN / WHEN
+    answer = requests.request("TRACE", f"{stack.api}/catalog/categories", timeout=HTTP_S)
+
+    # THEN
+    assert answer.status_code == 405
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert "GET" in answer.headers["Allow"]
+    assert answer.json()["request_id"] == answer.headers["X-Request-Id"]
 
 
 def _search_ids(api: str, **params: str) -> list[str]:
