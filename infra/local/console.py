@@ -81,6 +81,12 @@ class FunctionOutput:
     def fileno(self) -> int:
         return self.console.fileno()
 
+    def __getattr__(self, name: str) -> Any:
+        # Anything else a library asks of sys.stdout (buffer, errors, ...) is the console's.
+        if name == "console":
+            raise AttributeError(name)
+        return getattr(self.console, name)
+
     def _route(self, line: str) -> None:
         record = _json_object(line) if self.sink is not None else None
         with self._lock:
