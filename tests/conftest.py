@@ -146,3 +146,38 @@ class LambdaContext:
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """``-n N`` alone distributes with ``--dist load``, which ignores ``xdist_group``: a test module that
+    shares one local stack or one CDK synth would then start it on every worker. Grouped tests always
+    stay together; everything else is still distributed test by test."""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "load":
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keeps ``--dist loadgroup`` grouping ``xdist_group`` tests on pytest 9.2.
+
+    pytest-xdist 3.8 groups by appending ``@<group>`` to each item's node id on the worker
+    (``item._nodeid``), but pytest 9.2 keeps the id in a structured ``item._id`` and ignores the old
+    field, so every group is spread over all workers (pytest-dev/pytest-xdist#1386, open): one local
+    stack or CDK synth per worker instead of one. Until xdist transfers groups by itself, the suffix is
+    put where pytest 9.2 reads it; with an xdist that already did so, this changes nothing. Workers parse
+    the command line again (``-n N`` alone means ``load`` there), so the suffix is added on every worker;
+    the controller's scheduler, ``loadgroup`` since ``pytest_configure``, reads it.
+    """
+    if not hasattr(config, "workerinput"):
+        return  # only xdist workers report node ids to the scheduler
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's own suffix works
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]

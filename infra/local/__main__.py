@@ -10,7 +10,7 @@ import sys
 import threading
 from types import FrameType
 
-from infra.local import DEFAULT_STAGE
+from infra.local import DEFAULT_STAGE, console, state_dir
 from infra.local.moto_server import PortInUse
 from infra.local.runner import LocalStack, Options
 from infra.local.stripe_wiring import StripeSetupError
@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-seed", action="store_true", help="start with empty tables")
     run.add_argument("--seed-products", type=int, default=240, help="how many demo products to seed")
     run.add_argument(
+        "--json-logs",
+        action="store_true",
+        help="print every log line as JSON (the functions' Powertools logs and metrics included) instead of "
+        "one readable line per request and per event",
+    )
+    run.add_argument(
         "--keep-event-log",
         action="store_true",
         help="leave domain events on the event-log queue instead of printing (and consuming) them",
@@ -51,11 +57,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", datefmt="%H:%M:%S"
-    )
-    for noisy in ("werkzeug", "botocore", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    function_log = console.configure(args.json_logs, state_dir() / "logs")
+    if function_log is not None:
+        logging.getLogger("infra.local").info(
+            "functions' JSON logs and metrics go to %s (--json-logs prints them here)", function_log
+        )
     stop = threading.Event()
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -84,7 +90,10 @@ def _run(args: argparse.Namespace) -> int:
         announced = False
         while not stop.wait(0.5):
             if not announced and not seeding.is_alive():
-                print(stack.banner(), flush=True)
+                if args.json_logs:
+                    logging.getLogger("infra.local").info("ready", extra={"banner": stack.banner()})
+                else:
+                    print(stack.banner(), flush=True)
                 announced = True
     except (PortInUse, StripeSetupError) as exc:
         logging.getLogger("infra.local").error("%s", exc)

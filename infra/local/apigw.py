@@ -45,6 +45,17 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    function: str | None = None  # the function the request went to; None for the gateway's own resources
+    from_gateway: bool = False  # a problem the gateway made itself (not the function's answer)
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((value for key, value in self.headers if key.lower() == lowered), None)
+
+    def set_default(self, name: str, value: str) -> None:
+        """Adds ``name`` unless the response already has it (never a duplicate header)."""
+        if self.header(name) is None:
+            self.headers.append((name, value))
 
 
 def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -184,8 +195,18 @@ def to_http_response(result: Any) -> HttpResponse:
     return HttpResponse(status=result["statusCode"], headers=_response_headers(result), body=body)
 
 
-def problem(status: int, slug: str, title: str, detail: str, instance: str | None = None) -> HttpResponse:
-    """A gateway-made ``application/problem+json`` response (the cloud configures the same ones)."""
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    *,
+    request_id: str | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> HttpResponse:
+    """A gateway-made ``application/problem+json`` response (the cloud configures the same ones), with the
+    request id in the body as the functions' problems carry it."""
     payload: dict[str, Any] = {
         "type": f"https://problems.shop.example/{slug}",
         "title": title,
@@ -194,8 +215,11 @@ def problem(status: int, slug: str, title: str, detail: str, instance: str | Non
     }
     if instance:
         payload["instance"] = instance
+    if request_id:
+        payload["request_id"] = request_id
     return HttpResponse(
         status=status,
-        headers=[("Content-Type", "application/problem+json")],
+        headers=[("Content-Type", "application/problem+json"), *(headers or [])],
         body=json.dumps(payload).encode(),
+        from_gateway=True,
     )

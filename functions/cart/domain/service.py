@@ -2,12 +2,15 @@
 
 Every write is read (one round trip: cart + SKU facts + stock) then a write conditioned on the version
 read. When another write won in between and the client did not pin a version with ``If-Match``, the
-change is applied again to the fresh cart (a few times at most), so concurrent adds never lose a line;
+change is applied again to the fresh cart (a few times at most, after a short random pause so racing
+requests spread out instead of colliding again in lockstep), so concurrent adds never lose a line;
 with ``If-Match`` the client asked for exactly that version, and a mismatch is a 412.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,9 +30,16 @@ from cart.domain.ports import CartRead, CartStore, VersionConflict
 from shop_kernel.clock import Clock
 from shop_kernel.errors import Conflict, NotFound, PreconditionFailed
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
+RETRY_BASE_S = 0.01
+RETRY_CAP_S = 0.2
 
 Change = Callable[[CartRead, StoredCart], StoredCart]
+
+
+def jittered_pause(attempt: int) -> None:
+    """Full-jitter exponential backoff after the ``attempt``-th lost race: at most 0.2 s, 0.9 s in all."""
+    time.sleep(random.uniform(0, min(RETRY_CAP_S, RETRY_BASE_S * 2**attempt)))
 
 
 def no_cart() -> NotFound:
@@ -43,6 +53,7 @@ class CartService:
     clock: Clock
     limits: Limits = field(default_factory=Limits)
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
+    pause: Callable[[int], None] = jittered_pause  # between attempts after a lost race
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -85,7 +96,9 @@ class CartService:
         create: bool = False,
         with_stock: bool = False,
     ) -> StoredCart:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                self.pause(attempt)
             read = self.store.load(owner, skus, with_stock=with_stock)
             cart = self._writable(owner, read.cart, create)
             if if_match is not None and cart.version != if_match:
@@ -184,7 +197,9 @@ class CartService:
 
     def merge(self, customer: CartOwner, guest: CartOwner) -> Merged:
         """Idempotent: merging a guest cart already merged into this customer's cart answers that cart."""
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                self.pause(attempt)
             guest_cart = self.store.get(guest)
             mine = self.store.get(customer)
             if guest_cart is None:

@@ -34,6 +34,19 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "headers": {"Content-Type": "application/json"},
             "body": json.dumps(OPENAPI),
         }
+    if path.endswith("/own-cors"):
+        # A function that sets CORS itself (the kernel does from CORS_ALLOW_ORIGINS): the gateway adds nothing.
+        return {
+            "statusCode": 200,
+            "headers": {
+                "Content-Type": "application/json",
+                "Access-Control-Allow-Origin": "http://localhost:5173",
+                "Access-Control-Expose-Headers": "ETag",
+                "Vary": "Accept-Language",
+                "X-Request-Id": event["requestContext"]["requestId"],
+            },
+            "body": "{}",
+        }
     if path.endswith("/boom"):
         raise RuntimeError("the fake function crashed")
     if path.endswith("/binary"):

@@ -304,3 +304,267 @@ def test_a_function_serves_one_invocation_at_a_time_like_one_execution_environme
 
     # THEN none overlapped
     assert overlaps == [1, 1, 1, 1]
+
+
+def _names(response) -> list[str]:
+    return [name.lower() for name, _ in response.headers]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])
+def test_a_method_no_route_declares_is_a_405_problem_with_allow(gateway: LocalGateway, method: str) -> None:
+    # GIVEN / WHEN a method the API's resources do not take
+    response = gateway.handle(HttpRequest(method=method, path="/fake/things"))
+
+    # THEN 405 with the methods that are taken, like API Gateway, and the function never sees it
+    assert response.status == 405
+    assert dict(response.headers)["Allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+    assert _problem(response)["type"] == "https://problems.shop.example/method-not-allowed"
+    assert fake_functions.LAST_EVENTS == []
+
+
+def test_a_write_to_a_gateway_resource_is_a_405(gateway: LocalGateway) -> None:
+    # GIVEN / WHEN
+    response = gateway.handle(HttpRequest(method="POST", path="/openapi.json"))
+
+    # THEN
+    assert response.status == 405
+    assert dict(response.headers)["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (_get("/admin/fake/things"), 401),
+        (_get("/nowhere"), 404),
+        (HttpRequest(method="TRACE", path="/fake/things"), 405),
+        (_get("/fake/boom"), 502),
+        (_get("/docs"), 200),
+        (_get("/openapi.json"), 200),
+        (_get("/health"), 200),
+        (_get("/fake/things"), 200),
+    ],
+    ids=["401", "404", "405", "502", "docs", "openapi", "health", "proxied"],
+)
+def test_every_answer_carries_a_request_id(gateway: LocalGateway, request_: HttpRequest, status: int) -> None:
+    # GIVEN / WHEN
+    response = gateway.handle(request_)
+
+    # THEN one X-Request-Id, also in the body of the gateway's own problems
+    assert response.status == status
+    assert _names(response).count("x-request-id") == 1
+    request_id = response.header("X-Request-Id")
+    assert request_id
+    if status >= 400:
+        assert _problem(response)["request_id"] == request_id
+
+
+def test_the_request_id_is_the_one_the_function_gets_as_its_correlation_id(gateway: LocalGateway) -> None:
+    # GIVEN / WHEN two requests
+    first = gateway.handle(_get("/fake/things"))
+    second = gateway.handle(_get("/fake/things"))
+
+    # THEN each answer names the requestId of its own event
+    events = fake_functions.LAST_EVENTS
+    assert first.header("X-Request-Id") == events[0]["requestContext"]["requestId"]
+    assert second.header("X-Request-Id") == events[1]["requestContext"]["requestId"]
+    assert first.header("X-Request-Id") != second.header("X-Request-Id")
+
+
+def _preflight(path: str, origin: str) -> HttpRequest:
+    return HttpRequest(
+        method="OPTIONS",
+        path=path,
+        headers=(
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "authorization, content-type, idempotency-key"),
+        ),
+    )
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:5173", "http://127.0.0.1:8080", "http://localhost"])
+def test_a_preflight_from_a_local_origin_is_answered_for_an_authorized_route_without_a_token(
+    gateway: LocalGateway, origin: str
+) -> None:
+    # GIVEN a storefront on a local dev server about to POST with a bearer token
+    # WHEN the browser sends its preflight (browsers send no token on it)
+    response = gateway.handle(_preflight("/admin/fake/things", origin))
+
+    # THEN the gateway answers it, before the authorizer and without invoking the function
+    assert response.status == 204
+    headers = dict(response.headers)
+    assert headers["Access-Control-Allow-Origin"] == origin
+    assert "POST" in headers["Access-Control-Allow-Methods"]
+    allowed = {h.strip() for h in headers["Access-Control-Allow-Headers"].split(",")}
+    assert {
+        "Authorization",
+        "Content-Type",
+        "X-Cart-Token",
+        "Idempotency-Key",
+        "If-Match",
+        "If-None-Match",
+        "Accept-Language",
+    } <= allowed
+    assert int(headers["Access-Control-Max-Age"]) > 0
+    assert headers["Vary"] == "Origin"
+    assert fake_functions.LAST_EVENTS == []
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost.evil.example", "null"])
+def test_a_preflight_from_another_origin_gets_no_cors_grant(gateway: LocalGateway, origin: str) -> None:
+    # GIVEN / WHEN
+    response = gateway.handle(_preflight("/fake/things", origin))
+
+    # THEN the browser will refuse: no Access-Control-Allow-Origin
+    assert "access-control-allow-origin" not in _names(response)
+    assert "access-control-allow-origin" not in _names(gateway.handle(_get("/fake/things")))
+
+
+def test_a_preflight_for_an_unknown_resource_is_a_404(gateway: LocalGateway) -> None:
+    assert gateway.handle(_preflight("/nowhere", "http://localhost:3001")).status == 404
+
+
+def test_a_real_answer_and_a_gateway_error_expose_headers_to_a_local_origin(gateway: LocalGateway) -> None:
+    # GIVEN a page on http://localhost:5173
+    origin = (("Origin", "http://localhost:5173"),)
+
+    # WHEN it reads a function's answer and gets a gateway 401
+    answered = gateway.handle(HttpRequest(method="GET", path="/fake/things", headers=origin))
+    refused = gateway.handle(HttpRequest(method="GET", path="/admin/fake/things", headers=origin))
+
+    # THEN both can be read by the page, ETag, cart token and request id included
+    for response in (answered, refused):
+        headers = dict(response.headers)
+        assert headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+        exposed = {h.strip() for h in headers["Access-Control-Expose-Headers"].split(",")}
+        assert {"ETag", "X-Cart-Token", "Location", "X-Request-Id", "Retry-After"} <= exposed
+        assert headers["Vary"] == "Origin"
+    assert refused.status == 401
+
+
+def test_headers_a_function_set_itself_are_never_repeated(gateway: LocalGateway) -> None:
+    # GIVEN a function that answers with its own CORS headers, Vary and request id
+    request = HttpRequest(method="GET", path="/fake/own-cors", headers=(("Origin", "http://localhost:5173"),))
+
+    # WHEN
+    response = gateway.handle(request)
+
+    # THEN each header appears once, the function's value kept; Vary is extended, not repeated
+    names = _names(response)
+    for name in ("access-control-allow-origin", "access-control-expose-headers", "x-request-id", "vary"):
+        assert names.count(name) == 1, name
+    assert response.header("Access-Control-Expose-Headers") == "ETag"
+    assert response.header("Vary") == "Accept-Language, Origin"
+    assert response.header("X-Request-Id") == fake_functions.LAST_EVENTS[-1]["requestContext"]["requestId"]
+
+
+def test_swagger_ui_offers_bearer_auth_for_the_secured_operations(gateway: LocalGateway) -> None:
+    # GIVEN the docs page and the merged document it loads
+    html = gateway.handle(_get("/docs")).body.decode()
+    document = json.loads(gateway.handle(_get("/openapi.json")).body)
+
+    # THEN Swagger UI gets an http bearer scheme (its "Authorize" button) that the admin operations require,
+    # and keeps the token across reloads
+    assert 'url: "/openapi.json"' in html
+    assert "persistAuthorization: true" in html
+    scheme = document["components"]["securitySchemes"]["cognito"]
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    secured = document["paths"]["/admin/fake/things"]["post"]["security"]
+    assert all(name in document["components"]["securitySchemes"] for entry in secured for name in entry)
+
+
+def _raw(served: str, payload: bytes) -> str:
+    host, port = served.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(payload)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def _raw_problem(reply: str) -> dict:
+    head, _, body = reply.partition("\r\n\r\n")
+    assert "content-type: application/problem+json" in head.lower(), head
+    assert "x-request-id:" in head.lower(), head
+    return json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"POST /fake/things HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
+        b"POST /fake/things HTTP/1.1\r\nHost: x\r\nContent-Length: -4\r\n\r\n",
+        b"POST /fake/things HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+        b"POST /fake/things HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n",
+        b"GET /fake/things HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"GET\r\n\r\n",
+    ],
+    ids=[
+        "length-not-a-number",
+        "negative-length",
+        "two-lengths",
+        "bad-chunk",
+        "tls-hello",
+        "version",
+        "no-path",
+    ],
+)
+def test_over_http_a_malformed_request_is_a_400_problem(served: str, payload: bytes) -> None:
+    # GIVEN / WHEN a request API Gateway could not parse
+    reply = _raw(served, payload)
+
+    # THEN a 400 problem+json (no HTML page, no dropped connection) and the function never ran
+    assert reply.startswith("HTTP/1.1 400"), reply[:200]
+    assert _raw_problem(reply)["status"] == 400
+    assert fake_functions.LAST_EVENTS == []
+
+
+def test_over_http_trace_is_a_405_problem_not_a_501_page(served: str) -> None:
+    # GIVEN / WHEN
+    reply = _raw(served, b"TRACE /fake/things HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+
+    # THEN
+    assert reply.startswith("HTTP/1.1 405"), reply[:200]
+    assert "allow: delete, get, head, options, patch, post, put" in reply.lower()
+    assert _raw_problem(reply)["status"] == 405
+
+
+def test_over_http_a_chunked_body_reaches_the_function(served: str) -> None:
+    # GIVEN a client streaming its body in chunks (no Content-Length)
+    def body():
+        yield b'{"name":'
+        yield b' "chunked"}'
+
+    # WHEN
+    response = requests.post(f"{served}/fake/things", data=body(), timeout=5)
+
+    # THEN the function gets the whole body
+    assert response.status_code == 200
+    assert fake_functions.LAST_EVENTS[-1]["body"] == '{"name": "chunked"}'
+
+
+def test_over_http_64_clients_at_once_are_all_answered(served: str) -> None:
+    # GIVEN a function that takes a while, and 64 clients opening connections at the same moment
+    start = threading.Barrier(64)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        start.wait()
+        try:
+            outcome: object = requests.get(f"{served}/fake/things", timeout=60).status_code
+        except requests.RequestException as exc:
+            outcome = exc
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=client) for _ in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # THEN every one waited its turn and got its answer: no reset connection
+    assert outcomes == [200] * 64

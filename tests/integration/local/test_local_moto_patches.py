@@ -116,8 +116,9 @@ def test_transaction_cost_does_not_grow_with_the_table(table: Any) -> None:
             }
         )
 
-    # WHEN forty two-item transactions run
-    started = time.monotonic()
+    # WHEN forty two-item transactions run (timed in this process's CPU seconds: other processes on a
+    # loaded machine do not count, and moto runs in this thread)
+    started = time.process_time()
     for i in range(40):
         table.transact_write_items(
             TransactItems=[
@@ -127,4 +128,4 @@ def test_transaction_cost_does_not_grow_with_the_table(table: Any) -> None:
         )
 
     # THEN they take well under the seconds a full-table copy per operation costs
-    assert time.monotonic() - started < 3.0
+    assert time.process_time() - started < 3.0
