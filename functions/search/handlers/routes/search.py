@@ -10,6 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from search.adapters import search_service
 from search.domain.model import MAX_LIMIT, MAX_QUERY_CHARS, SearchFilters
 from search.handlers.routes.common import (
+    Country,
+    InStock,
+    Store,
     build_query,
     chosen_locale,
     localised_response,
@@ -19,6 +22,7 @@ from search.handlers.routes.common import (
     parse_facets,
     price_filter,
 )
+from shop_kernel.availability import shopper_contexts
 
 router = Router()
 Locale = Annotated[str | None, Query(description="Overrides Accept-Language: en or uk")]
@@ -46,13 +50,18 @@ def search(
     cursor: Annotated[
         str | None, Query(max_length=2048, description="next_cursor of the previous page")
     ] = None,
+    country: Country = None,
+    store: Store = None,
+    in_stock: InStock = None,
 ):
     chosen = chosen_locale(router, locale)
+    contexts = shopper_contexts(country, store)
     filters = SearchFilters(
         category_id=category,
         brand_ids=list(brand or []),
         price=price_filter(currency, price_list, min_price, max_price),
         attributes=parse_attributes(attr),
+        buyable_in=contexts if in_stock else [],
     )
     query = build_query(q, chosen, filters, parse_facets(facets), sort, limit)
     if query.sort.startswith("price") and query.effective_price_key is None:
@@ -64,7 +73,7 @@ def search(
         "query": q,
         "locale": chosen,
         "total": result.total,
-        "items": service.summaries([hit.product_id for hit in result.hits], chosen),
+        "items": service.summaries([hit.document for hit in result.hits if hit.document], chosen, contexts),
         "facets": {
             name: [b.model_dump(exclude_none=True) for b in buckets]
             for name, buckets in result.facets.items()
@@ -89,14 +98,20 @@ def suggest(
 
 
 @router.get("/search/products/<product_id>/similar", tags=["cross-sell"])
-def similar(product_id: str, locale: Locale = None, limit: Annotated[int, Query(ge=1, le=50)] = 8):
+def similar(
+    product_id: str,
+    locale: Locale = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 8,
+    country: Country = None,
+    store: Store = None,
+):
     chosen = chosen_locale(router, locale)
-    items = search_service().similar(product_id, limit, chosen)
+    items = search_service().similar(product_id, limit, chosen, shopper_contexts(country, store))
     return localised_response({"product_id": product_id, "items": items}, chosen)
 
 
 @router.get("/search/products/<product_id>/related", tags=["cross-sell"])
-def related(product_id: str, locale: Locale = None):
+def related(product_id: str, locale: Locale = None, country: Country = None, store: Store = None):
     chosen = chosen_locale(router, locale)
-    items = search_service().related(product_id, chosen)
+    items = search_service().related(product_id, chosen, shopper_contexts(country, store))
     return localised_response({"product_id": product_id, "items": items}, chosen)
