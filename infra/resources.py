@@ -226,6 +226,12 @@ RULES: tuple[RuleSpec, ...] = (
         pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
         target="search-events",
     ),
+    RuleSpec(
+        name="stock-levels-to-catalog",
+        description="Stock levels per SKU and location feed the availability category listings show",
+        pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
+        target="catalog-stock-events",
+    ),
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -247,6 +253,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         publishes_events=True,
         stream=StreamTrigger(table="catalog", item_types=("product",)),
+    ),
+    FunctionSpec(
+        name="catalog-stock-projector",
+        context="catalog",
+        handler="catalog.handlers.stock_projector.handler",
+        description="Keeps the availability on category listings in step with inventory's stock levels",
+        timeout_s=30,
+        tables_rw=("catalog",),
+        queue=QueueTrigger(queue="catalog-stock-events"),
     ),
     FunctionSpec(
         name="search-api",
