@@ -14,7 +14,7 @@ reduce them with the functions below, so a search hit and a category listing can
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -95,11 +95,11 @@ def product_availability(skus: Sequence[str], stock: Iterable[LocationStock]) ->
     return levels
 
 
-def level_for(availability: dict[str, str], contexts: Sequence[str]) -> StockLevelName:
+def level_for(availability: Mapping[str, str], contexts: Sequence[str]) -> StockLevelName:
     """The best level over the shopper's contexts (a delivery country and/or a pickup store)."""
     return best_level(availability.get(context, SOLD_OUT) for context in contexts)
 
 
-def buyable_contexts(availability: dict[str, str]) -> list[str]:
+def buyable_contexts(availability: Mapping[str, str]) -> list[str]:
     """The contexts where the product can be bought: what an ``in_stock=true`` filter matches on."""
     return sorted(context for context, level in availability.items() if level != SOLD_OUT)
