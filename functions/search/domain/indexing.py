@@ -141,7 +141,14 @@ class SearchIndexer:
         self._index = index
 
     def apply(self, source: str, detail_type: str, data: dict[str, Any]) -> str | None:
-        """Apply one event; returns the id of the product whose document was rebuilt, or None."""
+        """Apply one event and rebuild its product's document; returns that product's id, or None."""
+        product_id = self.record(source, detail_type, data)
+        if product_id is not None:
+            self.refresh_many([product_id])
+        return product_id
+
+    def record(self, source: str, detail_type: str, data: dict[str, Any]) -> str | None:
+        """Store one event in the projection; returns the product whose document must be rebuilt, or None."""
         if detail_type in STOCK_EVENTS:
             update = stock_update(data)
             if not self._projection.save_stock(update):
@@ -155,17 +162,18 @@ class SearchIndexer:
             product_id = state.product_id if self._projection.save_product(state) else None
         else:
             raise ValueError(f"search does not handle {source} {detail_type}")
-        if product_id is not None:
-            self.refresh(product_id)
         return product_id
 
     def refresh(self, product_id: str) -> None:
         """Make the index show the projection's current state of one product."""
-        state = self._projection.product(product_id)
-        if state is None or not state.published:
-            self._index.delete([product_id])
-            return
-        self._index.upsert([self.document(state)])
+        self.refresh_many([product_id])
+
+    def refresh_many(self, product_ids: Sequence[str]) -> None:
+        """Make the index show the projection's current state of these products, in one write each way."""
+        states = {pid: self._projection.product(pid) for pid in dict.fromkeys(product_ids)}
+        gone = [pid for pid, state in states.items() if state is None or not state.published]
+        self._index.delete(gone)
+        self._index.upsert([self.document(state) for state in states.values() if state and state.published])
 
     def document(self, state: ProductState) -> SearchDocument:
         assert state.snapshot is not None

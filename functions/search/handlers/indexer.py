@@ -2,15 +2,18 @@
 
 Each SQS record's body is an EventBridge event: the catalog's ``ProductPublished``, ``ProductUpdated``,
 ``ProductArchived`` and ``PriceChanged``, inventory's ``StockLevelChanged``. ``SearchIndexer`` stores what
-the event says in search's own table (ordered by the product version / the stock change's sequence, so
-SQS's order does not matter and nothing archived comes back) and rebuilds the product's document. Records
-are handled one by one; a failure is reported as a batch item failure (the queue retries it, then its DLQ
-keeps it). Replays re-apply the same state: idempotent.
+each event says in search's own table (ordered by the product version / the stock change's sequence, so
+SQS's order does not matter and nothing archived comes back); a record it cannot store is reported as a
+batch item failure (the queue retries it, then its DLQ keeps it). Then the documents of every product the
+batch touched are rebuilt from the projection in one index write (a seed's thousands of stock levels are
+not thousands of index commits); if that write fails the whole batch is retried, which is safe because
+replays re-apply the same state.
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -26,7 +29,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 tracer = get_tracer()
 
 
-def apply_event(record: SQSRecord) -> None:
+def apply_event(record: SQSRecord, touched: set[str]) -> None:
     event = json.loads(record.body)
     source, detail_type, detail = event.get("source"), event.get("detail-type"), event.get("detail") or {}
     if detail_type not in HANDLED.get(source, ()):
@@ -34,14 +37,13 @@ def apply_event(record: SQSRecord) -> None:
             "not an event search handles; dropped", extra={"source": source, "detail_type": detail_type}
         )
         return
-    refreshed = indexer().apply(source, detail_type, detail["data"])
+    product_id = indexer().record(source, detail_type, detail["data"])
+    if product_id:
+        touched.add(product_id)
     event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
-    metrics.add_metric(name="SearchDocumentsRefreshed", unit="Count", value=1 if refreshed else 0)
     logger.info(
-        "document refreshed"
-        if refreshed
-        else "no document to refresh (older than what search holds, or no product)",
-        extra={"detail_type": detail_type, "event_id": event_id, "product_id": refreshed},
+        "recorded" if product_id else "nothing to refresh (older than what search holds, or no product yet)",
+        extra={"detail_type": detail_type, "event_id": event_id, "product_id": product_id},
     )
 
 
@@ -49,6 +51,14 @@ def apply_event(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(
-        event=event, record_handler=apply_event, processor=processor, context=context
+    touched: set[str] = set()
+    answer = process_partial_response(
+        event=event,
+        record_handler=partial(apply_event, touched=touched),
+        processor=processor,
+        context=context,
     )
+    # After the records: one index write for every product the batch touched.
+    indexer().refresh_many(sorted(touched))
+    metrics.add_metric(name="SearchDocumentsRefreshed", unit="Count", value=len(touched))
+    return answer
