@@ -225,3 +225,18 @@ def test_price_changes_apply_in_either_order_with_their_update(
     assert {"price_list": "retail", "currency": "EUR", "amount": 99900} in item["prices"]
     # AND a price filter finds it at the new price and not at the old
     assert search_call("GET", "/search", query={"currency": "EUR", "max_price": "100000"}).body["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"country": "Ukraine"}, {"country": "ua"}, {"store": "Not A Store"}, {"in_stock": "maybe"}],
+    ids=["country-name", "country-lowercase", "store-id", "in_stock"],
+)
+def test_a_bad_availability_parameter_is_a_422_problem(
+    search_call: Callable[..., Any], query: dict[str, str]
+) -> None:
+    # GIVEN a malformed country, store or in_stock WHEN searching THEN 422 problem+json, never a 5xx
+    reply = search_call("GET", "/search", query=query)
+    assert reply.status == 422, reply.body
+    assert reply.headers["Content-Type"].startswith("application/problem+json")
+    assert search_call("GET", "/search/products/p_1/similar", query=query).status in (404, 422)
