@@ -240,3 +240,23 @@ def test_a_bad_availability_parameter_is_a_422_problem(
     assert reply.status == 422, reply.body
     assert reply.headers["Content-Type"].startswith("application/problem+json")
     assert search_call("GET", "/search/products/p_1/similar", query=query).status in (404, 422)
+
+
+def test_a_reindex_rebuilds_from_searchs_projection_with_availability(
+    catalog: dict[str, str], deliver: Callable[[list[Any]], None], search_call: Callable[..., Any]
+) -> None:
+    import io
+
+    from search.adapters import search_index
+    from search.tools.reindex import reindex
+
+    # GIVEN acme in stock in Ukraine, and an index that lost every document behind search's back
+    deliver([_stock_event("LAP-0001-BLK", "kyiv-dc", 10, 1)])
+    search_index().delete(list(catalog.values()))
+    assert _found(search_call) == {}
+    # WHEN the index is rebuilt (from search's own table: the catalog's table is not even readable)
+    summary = reindex(out=io.StringIO())
+    # THEN the published products are back with their availability, the draft is not
+    assert summary["documents"] == 4
+    assert _found(search_call, in_stock="true", country="UA") == {catalog["acme"]: "in_stock"}
+    assert catalog["draft"] not in _found(search_call)
