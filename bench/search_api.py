@@ -1,7 +1,7 @@
 """Search API: cold init of the search-api function (ratio to a bare boto3 client) and warm latency per route.
 
 Runs against the local stack (embedded engine), with the demo catalog seeded through the admin API and
-indexed by the search-indexer through the stream poller, exactly as ``make run`` does.
+indexed by the search-indexer from the catalog's events through the queue poller, exactly as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _event(name: str) -> dict[str, Any]:
 def _wait_until_indexed(stack: Any, timeout_s: float = 60.0) -> int:
     from search.adapters import search_index
 
-    # Wait until the stream indexer is done (the count stops growing), so it does not compete with the
+    # Wait until the event indexer is done (the count stops growing), so it does not compete with the
     # measured queries for the index and the CPU.
     deadline = time.monotonic() + timeout_s
     count, stable_since = -1, time.monotonic()

@@ -147,7 +147,8 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_AND_OLD_IMAGES",
     ),
-    # Merchandiser-managed search settings: the synonym groups and curated related-product links.
+    # Search's own data (layout: search.adapters.dynamo): merchandisers' synonym groups and related-product
+    # links, and its projection of the catalog's product events and inventory's stock levels.
     TableSpec(name="search"),
     # Locations, stock per SKU per location, reservations (layout: inventory.domain.records). gsi1 lists
     # locations and the active reservations by expiry (the sweeper); TTL removes expired reservations.
@@ -210,6 +211,27 @@ RULES: tuple[RuleSpec, ...] = (
         },
         target="cart-catalog-events",
     ),
+    RuleSpec(
+        name="catalog-products-to-search",
+        description="Product publications, changes, archivals and prices feed search's documents",
+        pattern={
+            "source": ["shop.catalog"],
+            "detail-type": ["ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged"],
+        },
+        target="search-events",
+    ),
+    RuleSpec(
+        name="stock-levels-to-search",
+        description="Stock levels per SKU and location feed the availability search hits show and filter on",
+        pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
+        target="search-events",
+    ),
+    RuleSpec(
+        name="stock-levels-to-catalog",
+        description="Stock levels per SKU and location feed the availability category listings show",
+        pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
+        target="catalog-stock-events",
+    ),
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -233,6 +255,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         stream=StreamTrigger(table="catalog", item_types=("product",)),
     ),
     FunctionSpec(
+        name="catalog-stock-projector",
+        context="catalog",
+        handler="catalog.handlers.stock_projector.handler",
+        description="Keeps the availability on category listings in step with inventory's stock levels",
+        timeout_s=30,
+        tables_rw=("catalog",),
+        queue=QueueTrigger(queue="catalog-stock-events"),
+    ),
+    FunctionSpec(
         name="search-api",
         context="search",
         handler="search.handlers.api.handler",
@@ -240,7 +271,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("search",),
-        tables_ro=("catalog",),
         secrets=("cursor-signing-key",),
         search_index="read",
         layers=("search",),
@@ -249,9 +279,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="search-indexer",
         context="search",
         handler="search.handlers.indexer.handler",
-        description="Keeps the search index in step with the catalog: upserts published products, drops the rest",
+        description="Keeps the search index in step with catalog and inventory events: products, prices, stock",
         timeout_s=60,
-        stream=StreamTrigger(table="catalog", item_types=("product",)),
+        tables_rw=("search",),
+        queue=QueueTrigger(queue="search-events"),
         search_index="write",
         layers=("search",),
     ),
@@ -269,11 +300,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="inventory-events",
         context="inventory",
         handler="inventory.handlers.stream.handler",
-        description="Releases the stock of reservations TTL deleted; ReservationExpired/Released on the bus",
+        description="Releases reservations TTL deleted; ReservationExpired/Released, StockLevelChanged on the bus",
         timeout_s=60,
         tables_rw=("inventory",),
         publishes_events=True,
-        stream=StreamTrigger(table="inventory", item_types=("reservation",)),
+        stream=StreamTrigger(table="inventory", item_types=("reservation", "stock")),
     ),
     FunctionSpec(
         name="inventory-sweeper",

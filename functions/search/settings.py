@@ -21,5 +21,4 @@ class SearchSettings(ServiceSettings):
     opensearch_endpoint: str | None = None
     opensearch_synonyms_path: str | None = None
     search_table_name: str = "shop-local-search"
-    catalog_table_name: str = "shop-local-catalog"
     cursor_signing_key_secret_name: str = "shop-local-cursor-signing-key"  # noqa: S105 - a name, not a value

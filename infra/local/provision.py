@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,16 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
 def search_index_dir(stage: str) -> Path:
     """Where the embedded search index of ``stage`` lives: ``.local/search/<stage>``."""
     return state_dir() / "search" / stage
+
+
+def discard_search_index(stage: str) -> None:
+    """Forget the stage's embedded index: it lives and dies with moto's in-memory tables.
+
+    moto starts empty on every run, so the catalog, the search table and the bus start empty too; an
+    index kept from the previous run would answer with products (and ids) this run never had. The index
+    is rebuilt from this run's catalog events as they arrive.
+    """
+    shutil.rmtree(search_index_dir(stage), ignore_errors=True)
 
 
 def _client(service: str) -> Any:

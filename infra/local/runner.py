@@ -1,6 +1,6 @@
 """Assembles the local stack in order and takes it down in reverse.
 
-start: moto server -> provision (from the specs) -> the API's port -> Stripe (the stand-in, its key and
+start: moto server -> a fresh search index (moto's tables are new, so the index must be too) -> provision (from the specs) -> the API's port -> Stripe (the stand-in, its key and
 webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments
 and handlers -> pollers -> local API -> demo catalog seed. stop: API -> pollers -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
@@ -20,7 +20,7 @@ from infra.local.api import LocalApi, LocalGateway
 from infra.local.functions import LocalFunction, apply_environment
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoServer, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
-from infra.local.provision import provision
+from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
 from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS
@@ -65,6 +65,8 @@ class LocalStack:
         stage = self.options.stage
         self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto.start()
+        # moto is in memory: its tables start empty, so the index on disk must too (see provision).
+        discard_search_index(stage)
         self.resources = provision(stage)
         # Chosen before Stripe starts: the stand-in sends its webhooks to this port.
         api_port = choose_port(self.options.api_port, DEFAULT_API_PORT, "the API")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra.constructs.search import INDEX_ACTIONS
-from infra.resources import APP, SEARCH_INDEX_ALIAS, function
+from infra.resources import APP, SEARCH_INDEX_ALIAS, function, physical_name
 from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.xdist_group("synth")
@@ -121,21 +121,48 @@ def test_search_api_writes_only_the_search_table(stage_synth: Synthesized) -> No
     assert [name for lid, name in tagged.items() if lid in text] == ["search"]
 
 
-def test_indexer_is_triggered_by_catalog_product_changes(stage_synth: Synthesized) -> None:
-    # GIVEN the event source mappings
+def test_indexer_is_fed_by_its_queue_of_catalog_and_stock_events(stage_synth: Synthesized) -> None:
+    # GIVEN the event source mappings and the bus rules
     indexer_id = _functions(stage_synth)["search-indexer"]["id"]
     mappings = [
         m["Properties"]
         for m in stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["FunctionName"] == {"Ref": indexer_id}
     ]
-    # THEN one mapping on the catalog stream delivers product items with partial failures
+    # THEN one mapping on an SQS queue delivers with partial batch failures, and none on the catalog stream
     (mapping,) = mappings
-    assert "Catalog" in json.dumps(mapping["EventSourceArn"])
+    assert "Stream" not in json.dumps(mapping["EventSourceArn"])
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert {"dynamodb": {"NewImage": {"type": {"S": ["product"]}}}} in [
-        json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]
+    # AND the rules sending to search's queue carry the catalog's product events and inventory's stock levels
+    wanted = {
+        physical_name(stage_synth.stage, name)
+        for name in ("catalog-products-to-search", "stock-levels-to-search")
+    }
+    patterns = [
+        r["Properties"]["EventPattern"]
+        for r in stage_synth.all_resources("AWS::Events::Rule").values()
+        if r["Properties"].get("Name") in wanted
     ]
+    assert len(patterns) == 2
+    assert {source for pattern in patterns for source in pattern["source"]} == {
+        "shop.catalog",
+        "shop.inventory",
+    }
+
+
+def test_search_api_cannot_read_the_catalog_table(stage_synth: Synthesized) -> None:
+    # GIVEN the search API's statements and the tables
+    text = json.dumps(_statements(stage_synth, "search-api"))
+    stateful = stage_synth.templates["stateful"]["Resources"]
+    catalog = [
+        lid
+        for lid, r in stateful.items()
+        if r["Type"] == "AWS::DynamoDB::Table"
+        and any(t["Key"] == "shop:table" and t["Value"] == "catalog" for t in r["Properties"]["Tags"])
+    ]
+    # THEN no statement names the catalog table: search answers from its own index
+    assert catalog
+    assert not any(lid in text for lid in catalog)
 
 
 def test_search_functions_get_the_opensearch_environment_and_the_search_layer(

@@ -9,6 +9,7 @@ product, current [product]  PRODUCT#<id>                  PRODUCT               
 history entry [history]     <entity pk>                   V#<version, 10 digits>   -
 unique claim [<kind>]       UNIQUE#<kind>#<value>         UNIQUE                   -
 listing entry [listing]     LISTING#<category id>         <product id>             -
+stock level [stock]         STOCK#<sku>                   <location id>            -
 category [category]         CATEGORY#<id>                 CATEGORY                 CATEGORIES / <id>
 product type [product_type] PRODUCT_TYPE#<id>             PRODUCT_TYPE             PRODUCT_TYPES / <id>
 brand [brand]               BRAND#<id>                    BRAND                    BRANDS / <id>
@@ -18,14 +19,17 @@ Claim kinds: ``product_code`` (value = code), ``sku``, ``product_slug`` and ``ca
 (value = ``<locale>#<slug>``); each records its ``owner``. A product slug claim also carries the
 published product document (``public``), written in the same transaction as the product.
 Listing entries exist for a published product under its category and every ancestor, with the
-summary, ``brand_id``, ``p_<price list>_<currency>`` (lowest price) and ``f_<attribute>`` (values).
+summary, ``brand_id``, ``p_<price list>_<currency>`` (lowest price), ``f_<attribute>`` (values) and the
+product's availability (``avail``, ``buyable``; see ``catalog.adapters.dynamo_stock``: catalog's copy of
+inventory's stock levels, read when an entry is written and refreshed by ``catalog-stock-projector``).
 
 Access patterns:
 
 * Public product by id: GetItem PRODUCT#<id> (projection ``public``) -- 1 call.
 * Public product by localised slug: GetItem UNIQUE#product_slug#<locale>#<slug> -- 1 call.
-* Category page with filters: Query LISTING#<category> with a FilterExpression on brand, price and
-  attribute values, ``Limit`` + signed cursor -- 1 call per page.
+* Category page with filters: Query LISTING#<category> with a FilterExpression on brand, price,
+  attribute values and availability (``contains(buyable, :context)``), ``Limit`` + signed cursor -- 1 call
+  per page. Writing a published product reads its SKUs' stock levels (one Query per SKU).
 * Category tree, product types, brands: Query gsi1 CATEGORIES / PRODUCT_TYPES / BRANDS.
 * Admin product by id: GetItem (consistent). By codes (import): BatchGetItem claims, then products.
 * Admin products by status: Query gsi1 PRODUCTS#<status>.
@@ -46,6 +50,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from catalog.adapters.dynamo_stock import DynamoListingAvailability, listing_availability_attributes
 from catalog.domain.models import Brand, Category, Product, ProductType
 from catalog.domain.ports import (
     HistoryEntry,
@@ -55,6 +60,7 @@ from catalog.domain.ports import (
     ReferenceData,
     StoredProduct,
 )
+from shop_kernel.availability import level_for
 from shop_kernel.dynamo import CursorCodec, deserialize, serialize, serialize_value
 from shop_kernel.errors import Conflict, FieldError, PreconditionFailed
 
@@ -94,6 +100,7 @@ class DynamoCatalogRepository:
         self._table = table_name
         self._cursors = cursors
         self._index_cursors = index_cursors
+        self.stock = DynamoListingAvailability(client, table_name)
 
     # low-level helpers ----------------------------------------------------------------------------
 
@@ -270,7 +277,9 @@ class DynamoCatalogRepository:
             },
         }
 
-    def _listing_item(self, category_id: str, product_id: str, listing: dict[str, Any]) -> dict[str, Any]:
+    def _listing_item(
+        self, category_id: str, product_id: str, listing: dict[str, Any], availability: dict[str, Any]
+    ) -> dict[str, Any]:
         item: dict[str, Any] = {
             "pk": f"LISTING#{category_id}",
             "sk": product_id,
@@ -278,6 +287,7 @@ class DynamoCatalogRepository:
             "product_id": product_id,
             "summary": _dumps(listing["summary"]),
             "brand_id": listing.get("brand_id"),
+            **listing_availability_attributes(availability),
         }
         for key, amount in listing["lowest_prices"].items():
             price_list, currency = key.split("/")
@@ -321,7 +331,11 @@ class DynamoCatalogRepository:
             old_claims["product_slug"],
             {"public": public},
         )
-        ops += [self._put(self._listing_item(c, product.id, write.listing or {})) for c in write.listed_in]
+        availability = self.stock.availability([v.sku for v in product.variants]) if write.listed_in else {}
+        ops += [
+            self._put(self._listing_item(c, product.id, write.listing or {}, availability))
+            for c in write.listed_in
+        ]
         stale = set(previous.listed_in if previous else ()) - set(write.listed_in)
         ops += [self._delete({"pk": f"LISTING#{c}", "sk": product.id}) for c in sorted(stale)]
         self._transact(ops)
@@ -387,8 +401,8 @@ class DynamoCatalogRepository:
         request: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": f"LISTING#{category_id}"}},
-            "ProjectionExpression": "#summary",
-            "ExpressionAttributeNames": {"#summary": "summary"},
+            "ProjectionExpression": "#summary, #avail",
+            "ExpressionAttributeNames": {"#summary": "summary", "#avail": "avail"},
         }
         condition, names, values = listing_filter(filters)
         if condition:
@@ -397,7 +411,7 @@ class DynamoCatalogRepository:
             request["ExpressionAttributeValues"].update(values)
         scope = f"listing:{category_id}:{filters.scope()}"
         items, next_cursor = self._page(self._cursors, scope, cursor, limit, **request)
-        return Page([json.loads(i["summary"]) for i in items], next_cursor)
+        return Page([_listed(i, filters.contexts) for i in items], next_cursor)
 
     def listed_product_ids(self, category_id: str) -> list[str]:
         items = self._query_all(
@@ -546,4 +560,17 @@ def listing_filter(filters: ListingFilter) -> tuple[str, dict[str, str], dict[st
             values[f":f{i}_{j}"] = {"S": value}
             options.append(f"contains(#f{i}, :f{i}_{j})")
         clauses.append(f"({' OR '.join(options)})")
+    if filters.in_stock:
+        names["#buyable"] = "buyable"
+        options = []
+        for j, context in enumerate(filters.contexts):
+            values[f":c{j}"] = {"S": context}
+            options.append(f"contains(#buyable, :c{j})")
+        clauses.append(f"({' OR '.join(options)})")
     return " AND ".join(clauses), names, values
+
+
+def _listed(item: dict[str, Any], contexts: Sequence[str]) -> dict[str, Any]:
+    """A listing entry's summary with the product's availability for the shopper's contexts."""
+    availability = json.loads(item["avail"]) if item.get("avail") else {}
+    return {**json.loads(item["summary"]), "availability": level_for(availability, contexts)}

@@ -61,11 +61,16 @@ class ListingFilter:
     min_price: int | None = None
     max_price: int | None = None
     attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The shopper's availability contexts (shop_kernel.availability): each entry says its level for them;
+    # with ``in_stock`` only entries not sold out in one of them are listed.
+    contexts: tuple[str, ...] = ("any",)
+    in_stock: bool = False
 
     def scope(self) -> str:
         attrs = ";".join(f"{k}={','.join(sorted(v))}" for k, v in sorted(self.attributes.items()))
         brands = ",".join(sorted(self.brand_ids))
-        return f"{brands}|{self.currency}|{self.price_list}|{self.min_price}|{self.max_price}|{attrs}"
+        stock = f"|in_stock:{','.join(sorted(self.contexts))}" if self.in_stock else ""
+        return f"{brands}|{self.currency}|{self.price_list}|{self.min_price}|{self.max_price}|{attrs}{stock}"
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,28 @@
-"""Events inventory publishes, and how a change to a reservation item becomes them.
+"""Events inventory publishes, and how a change to a reservation or stock item becomes them.
 
 Published from the table's stream, so an event exists exactly when the change was committed:
 ``ReservationExpired`` when a reservation turns ``expired`` (by the sweeper, or as the tombstone written
 after TTL deleted an active one), ``ReservationReleased`` when it turns ``released`` (order cancelled
 or unpaid). Event ids are derived from (reservation, event type): a replayed record publishes the same
 id and consumers drop the duplicate.
+
+``StockLevelChanged`` when what a SKU has available at a location changes (stock set or adjusted,
+reserved, released, shipped). It names the location's kind, country and pickup flag, so read models
+(search, catalog listings) can say where a product can be bought without reading inventory's table. Its
+``sequence`` is the stream record's sequence number: changes of one stock item are numbered in the order
+they were committed, so a consumer keeps the latest whatever order the bus delivers them in; the event id
+is derived from (sku, location, sequence).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shop_kernel.availability import DEFAULT_LOW_STOCK_THRESHOLD, StockLevelName, stock_level
 from shop_kernel.events import DomainEvent, make_event
 
 SOURCE = "shop.inventory"
@@ -49,9 +58,28 @@ class ReservationReleased(EventModel):
     released_at: str
 
 
+class StockLevelChanged(EventModel):
+    """What one SKU has available at one location, after a committed change."""
+
+    sku: str
+    location_id: str
+    location_kind: Literal["warehouse", "store"]
+    country: str = Field(description="ISO 3166-1 alpha-2 of the location: a warehouse delivers there")
+    pickup: bool = Field(description="Shoppers may collect orders at this location (stores only)")
+    available: int = Field(description="On hand minus reserved: what can still be sold here")
+    threshold: int = Field(ge=1, description="Fewer available than this is low stock")
+    level: StockLevelName
+    sequence: str = Field(
+        pattern=r"^[0-9]{1,40}$",
+        description="Orders the changes of one SKU at one location: a higher number is a later change",
+    )
+    changed_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "ReservationExpired": ReservationExpired,
     "ReservationReleased": ReservationReleased,
+    "StockLevelChanged": StockLevelChanged,
 }
 
 
@@ -84,5 +112,52 @@ def events_for_change(old: dict[str, Any] | None, new: dict[str, Any] | None) ->
             version=SCHEMA_VERSION,
             occurred_at=at,
             event_id=event_id(new["reservation_id"], detail_type),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class StockPlace:
+    """What a stock event says about its location (from inventory's ``Location``)."""
+
+    kind: Literal["warehouse", "store"]
+    country: str
+    pickup: bool
+
+
+def stock_level_changed(
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    place: StockPlace | None,
+    sequence: str,
+    at: str,
+) -> list[DomainEvent]:
+    """``old``/``new``: deserialised stock item images. An event when ``available`` changed (or appeared)."""
+    if not new or place is None or (old or {}).get("available") == new.get("available"):
+        return []
+    available = int(new["available"])
+    threshold = int(new.get("low_stock_threshold") or DEFAULT_LOW_STOCK_THRESHOLD)
+    data = StockLevelChanged(
+        sku=new["sku"],
+        location_id=new["location_id"],
+        location_kind=place.kind,
+        country=place.country,
+        pickup=place.pickup,
+        available=available,
+        threshold=threshold,
+        level=stock_level(available, threshold),
+        sequence=sequence,
+        changed_at=new.get("updated_at") or at,
+    )
+    return [
+        make_event(
+            SOURCE,
+            "StockLevelChanged",
+            data,
+            version=SCHEMA_VERSION,
+            occurred_at=data.changed_at,
+            event_id=str(
+                uuid.uuid5(_NAMESPACE, f"{data.sku}:{data.location_id}:{sequence}:StockLevelChanged")
+            ),
         )
     ]

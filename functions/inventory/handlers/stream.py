@@ -1,4 +1,4 @@
-"""Inventory table stream (reservation items only) -> stock released on TTL expiry, events on the bus.
+"""Inventory table stream (reservation and stock items) -> stock released on TTL expiry, events on the bus.
 
 * A REMOVE made by DynamoDB's TTL (``userIdentity.principalId == dynamodb.amazonaws.com``) of a
   reservation still ``active``: the order never finished, so its stock is given back and an
@@ -8,21 +8,27 @@
   ``ReservationExpired`` / ``ReservationReleased`` with ids derived from the reservation, so a replay
   publishes the same ids.
 
+* A stock item whose ``available`` changed: ``StockLevelChanged`` with the location's kind, country and
+  pickup flag (one GetItem of the location) and the record's sequence number, so consumers keep the
+  latest level whatever order the bus delivers in. A stock item of an unknown location publishes nothing.
+
 Each record is handled on its own; a failure is reported as a batch item failure and retried.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.adapters import clock, events_client, settings, store
-from inventory.domain.events import events_for_change
+from inventory.domain.events import StockPlace, events_for_change, stock_level_changed
+from inventory.domain.models import LocationKind
 from inventory.domain.reservations import Reservation
+from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize
 from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
@@ -37,11 +43,36 @@ def publisher() -> EventPublisher:
     return EventBridgePublisher(events_client(), settings().event_bus_name)
 
 
-def _reservation(image: dict[str, Any] | None) -> dict[str, Any] | None:
+def _item(image: dict[str, Any] | None, item_type: str) -> dict[str, Any] | None:
     if not image:
         return None
     item = deserialize(image)
-    return item if item.get("type") == "reservation" else None
+    return item if item.get("type") == item_type else None
+
+
+def _reservation(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    return _item(image, "reservation")
+
+
+def _place(location_id: str) -> StockPlace | None:
+    location = store().location(location_id)
+    if location is None:
+        return None
+    kind: Literal["warehouse", "store"] = "store" if location.kind == LocationKind.STORE else "warehouse"
+    return StockPlace(kind=kind, country=location.address.country, pickup=location.pickup)
+
+
+def announce_stock_level(raw: dict[str, Any]) -> None:
+    change = raw.get("dynamodb") or {}
+    old, new = _item(change.get("OldImage"), "stock"), _item(change.get("NewImage"), "stock")
+    if new is None or (old or {}).get("available") == new.get("available"):
+        return
+    events = stock_level_changed(
+        old, new, _place(new["location_id"]), str(change["SequenceNumber"]), isoformat(clock().now())
+    )
+    if events:
+        publisher().publish(events)
+        record_published(events)
 
 
 def _deleted_by_ttl(raw: dict[str, Any]) -> bool:
@@ -52,6 +83,9 @@ def _deleted_by_ttl(raw: dict[str, Any]) -> bool:
 def handle_change(record: DynamoDBRecord) -> None:
     raw = record.raw_event
     change = raw.get("dynamodb") or {}
+    if _item(change.get("NewImage") or change.get("OldImage"), "stock") is not None:
+        announce_stock_level(raw)
+        return
     old, new = _reservation(change.get("OldImage")), _reservation(change.get("NewImage"))
     if _deleted_by_ttl(raw) and old is not None and old.get("status") == "active":
         released = store().expire_deleted(Reservation.from_item(old), clock().now())

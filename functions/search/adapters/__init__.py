@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from search.adapters.dynamo import CatalogProducts, DynamoSearchSettings
+from search.adapters.dynamo import DynamoSearchProjection, DynamoSearchSettings
+from search.domain.indexing import SearchIndexer
 from search.domain.ports import SearchIndex
 from search.domain.service import SearchService
 from search.settings import SearchSettings
@@ -58,8 +59,13 @@ def clock() -> SystemClock:
 
 
 @lru_cache(maxsize=1)
-def catalog_products() -> CatalogProducts:
-    return CatalogProducts(dynamodb_client(), settings().catalog_table_name)
+def projection() -> DynamoSearchProjection:
+    return DynamoSearchProjection(dynamodb_client(), settings().search_table_name, clock())
+
+
+@lru_cache(maxsize=1)
+def indexer() -> SearchIndexer:
+    return SearchIndexer(projection(), search_index())
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +81,7 @@ def cursor_codec() -> CursorCodec:
 
 @lru_cache(maxsize=1)
 def search_service() -> SearchService:
-    return SearchService(search_index(), search_settings_store(), catalog_products(), clock())
+    return SearchService(search_index(), search_settings_store(), clock())
 
 
 _FACTORIES = (
@@ -84,7 +90,8 @@ _FACTORIES = (
     dynamodb_client,
     secrets_client,
     clock,
-    catalog_products,
+    projection,
+    indexer,
     search_settings_store,
     cursor_codec,
     search_service,

@@ -1,20 +1,27 @@
-"""DynamoDB access of the search functions: merchandisers' search settings and published products.
+"""DynamoDB access of the search functions: merchandisers' search settings and search's own projection
+of the catalog's and inventory's events. Search reads no other context's table.
 
 ``search`` table (this context's):
 
-=====================  ==================  ===========  =============================================
-item                   pk                  sk           attributes
-=====================  ==================  ===========  =============================================
-synonym groups         SYNONYMS            SET          groups (JSON), version, updated_at, updated_by
-related products       RELATED#<id>        LINKS        product_ids (list), updated_at, updated_by
-=====================  ==================  ===========  =============================================
+==================  ==================  ===========  ======================================================
+item [type]         pk                  sk           attributes
+==================  ==================  ===========  ======================================================
+synonym groups      SYNONYMS            SET          groups (JSON), version, updated_at, updated_by
+related products    RELATED#<id>        LINKS        product_ids (list), updated_at, updated_by
+product [product]   PRODUCT#<id>        STATE        product_id, version, status (published|archived),
+                                                     snapshot (JSON, published only), revision, projected_at
+sku [sku_link]      SKU#<sku>           PRODUCT      product_id, projected_at
+stock [stock]       SKU#<sku>           STOCK#<loc>  location_id, kind, country, pickup, available,
+                                                     threshold, sequence (zero-padded), projected_at
+==================  ==================  ===========  ======================================================
 
 Access patterns: synonyms GetItem / conditional PutItem (``version = :expected``, so two merchandisers
-cannot overwrite each other); related links GetItem / PutItem per product.
-
-``catalog`` table (read only): published product documents by id, BatchGetItem ``PRODUCT#<id>``
-(projection ``status, public``) -- one call per result page; and, for a reindex, Query gsi1
-``PRODUCTS#published`` page by page (never a Scan).
+cannot overwrite each other); related links GetItem / PutItem per product. Product state: conditional
+PutItem ``version <= :v`` (older events never overwrite newer ones, archived included), GetItem
+(consistent) when a document is rebuilt; prices patched with a conditional PutItem on the ``revision``
+read. Stock: conditional PutItem ``sequence < :s``; Query ``SKU#<sku>`` ``begins_with(sk, STOCK#)`` per
+SKU of a product. SKU -> product: GetItem. The reindex tool reads every product state with a filtered
+Scan (an offline rebuild, never a request path).
 """
 
 from __future__ import annotations
@@ -25,12 +32,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from search.domain.indexing import PriceUpdate, ProductState, StockUpdate, patched_snapshot
+from shop_kernel.availability import LocationStock
 from shop_kernel.clock import Clock, utc_now_iso
-from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.dynamo import deserialize, query_all, serialize
 from shop_kernel.errors import PreconditionFailed
+from shop_kernel.ids import new_ulid
 
 SYNONYMS_KEY = {"pk": "SYNONYMS", "sk": "SET"}
-BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+PUBLISHED, ARCHIVED = "published", "archived"
 
 
 def related_key(product_id: str) -> dict[str, str]:
@@ -96,70 +107,224 @@ class DynamoSearchSettings:
         self._client.put_item(TableName=self._table, Item=serialize(item))
 
 
-class CatalogProducts:
-    """Published products from the catalog table (read only)."""
+def _conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
-    def __init__(self, client: Any, table_name: str) -> None:
+
+def product_key(product_id: str) -> dict[str, str]:
+    return {"pk": f"PRODUCT#{product_id}", "sk": "STATE"}
+
+
+def sku_link_key(sku: str) -> dict[str, str]:
+    return {"pk": f"SKU#{sku}", "sk": "PRODUCT"}
+
+
+def stock_key(sku: str, location_id: str) -> dict[str, str]:
+    return {"pk": f"SKU#{sku}", "sk": f"STOCK#{location_id}"}
+
+
+class DynamoSearchProjection:
+    """``SearchProjection`` on the search table: products and stock as the events told them."""
+
+    def __init__(self, client: Any, table_name: str, clock: Clock) -> None:
         self._client = client
         self._table = table_name
+        self._clock = clock
 
-    def public_documents(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            keys = [
-                serialize({"pk": f"PRODUCT#{i}", "sk": "PRODUCT"})
-                for i in unique[start : start + BATCH_GET_LIMIT]
-            ]
-            pending: dict[str, Any] = {
-                self._table: {
-                    "Keys": keys,
-                    "ProjectionExpression": "#s, #p",
-                    "ExpressionAttributeNames": {"#s": "status", "#p": "public"},
+    def _put(self, item: dict[str, Any], condition: str, values: dict[str, Any]) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=serialize(item),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#v": item_version_attribute(item)},
+                ExpressionAttributeValues=serialize(values),
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def save_product(self, state: ProductState) -> bool:
+        item = self._product_item(state)
+        stored = self._put(item, "attribute_not_exists(pk) OR #v <= :v", {":v": state.version})
+        if stored and state.snapshot is not None:
+            self._link_skus(state.product_id, [v["sku"] for v in state.snapshot.get("variants") or []])
+        return stored
+
+    def _product_item(self, state: ProductState) -> dict[str, Any]:
+        return {
+            **product_key(state.product_id),
+            "type": "product",
+            "product_id": state.product_id,
+            "version": state.version,
+            "status": PUBLISHED if state.snapshot is not None else ARCHIVED,
+            "snapshot": json.dumps(state.snapshot, ensure_ascii=False) if state.snapshot else None,
+            # A fresh token per write: a price patch is conditioned on the one it read.
+            "revision": new_ulid(),
+            "projected_at": utc_now_iso(self._clock),
+        }
+
+    def patch_prices(self, update: PriceUpdate) -> bool:
+        current = self._read(update.product_id)
+        if current is None or current.get("status") != PUBLISHED or int(current["version"]) >= update.version:
+            return False
+        state = _state(current)
+        patched = ProductState(
+            state.product_id, state.version, patched_snapshot(state.snapshot or {}, update)
+        )
+        item = self._product_item(patched)
+        # The revision read: a publication or archival stored meanwhile wins, and this patch is dropped.
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=serialize(item),
+                ConditionExpression="revision = :r",
+                ExpressionAttributeValues={":r": {"S": str(current.get("revision"))}},
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def _link_skus(self, product_id: str, skus: Sequence[str]) -> None:
+        now = utc_now_iso(self._clock)
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": serialize(
+                        {**sku_link_key(s), "type": "sku_link", "product_id": product_id, "projected_at": now}
+                    )
                 }
             }
+            for s in dict.fromkeys(skus)
+        ]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
             while pending:
-                response = self._client.batch_get_item(RequestItems=pending)
-                for raw in response.get("Responses", {}).get(self._table, []):
-                    item = deserialize(raw)
-                    if item.get("status") == "published" and item.get("public"):
-                        public = json.loads(item["public"])
-                        found[public["id"]] = public
-                pending = response.get("UnprocessedKeys") or {}
+                pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    def save_stock(self, update: StockUpdate) -> bool:
+        stock = update.stock
+        item = {
+            **stock_key(stock.sku, stock.location_id),
+            "type": "stock",
+            "sku": stock.sku,
+            "location_id": stock.location_id,
+            "kind": stock.kind,
+            "country": stock.country,
+            "pickup": stock.pickup,
+            "available": stock.available,
+            "threshold": stock.threshold,
+            "sequence": update.sequence,
+            "projected_at": utc_now_iso(self._clock),
+        }
+        return self._put(item, "attribute_not_exists(pk) OR #v < :v", {":v": update.sequence})
+
+    def _read(self, product_id: str) -> dict[str, Any] | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=serialize(product_key(product_id)), ConsistentRead=True
+        ).get("Item")
+        return deserialize(item) if item else None
+
+    def product(self, product_id: str) -> ProductState | None:
+        item = self._read(product_id)
+        return _state(item) if item else None
+
+    def product_of_sku(self, sku: str) -> str | None:
+        item = self._client.get_item(TableName=self._table, Key=serialize(sku_link_key(sku))).get("Item")
+        return str(deserialize(item)["product_id"]) if item else None
+
+    def stock(self, skus: Sequence[str]) -> list[LocationStock]:
+        found: list[LocationStock] = []
+        for sku in dict.fromkeys(skus):
+            items = query_all(
+                self._client,
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :stock)",
+                ExpressionAttributeValues={":pk": {"S": f"SKU#{sku}"}, ":stock": {"S": "STOCK#"}},
+            )
+            found += [_stock(deserialize(raw)) for raw in items]
         return found
 
-    def published_items(self, page_size: int = 100) -> Iterator[list[dict[str, Any]]]:
-        """Every published product item, a page at a time (Query gsi1 ``PRODUCTS#published``)."""
-        return self.items_with_status("published", page_size)
-
-    def items_with_status(self, status: str, page_size: int = 100) -> Iterator[list[dict[str, Any]]]:
-        """Every product item in ``status``, a page at a time (Query gsi1 ``PRODUCTS#<status>``)."""
+    def _scan(
+        self, condition: str, names: dict[str, str], values: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
         request: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": f"PRODUCTS#{status}"}},
-            "Limit": page_size,
+            "FilterExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values),
         }
         while True:
-            response = self._client.query(**request)
-            yield [deserialize(i) for i in response.get("Items", [])]
-            if not response.get("LastEvaluatedKey"):
+            page = self._client.scan(**request)
+            yield [deserialize(raw) for raw in page.get("Items", [])]
+            if not page.get("LastEvaluatedKey"):
                 return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def published_products(self) -> Iterator[list[ProductState]]:
+        for page in self._scan(*_PUBLISHED_FILTER):
+            if page:
+                yield [_state(item) for item in page]
 
     def count_published(self) -> int:
+        condition, names, values = _PUBLISHED_FILTER
         request: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "PRODUCTS#published"}},
+            "FilterExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values),
             "Select": "COUNT",
         }
         total = 0
         while True:
-            response = self._client.query(**request)
-            total += int(response.get("Count", 0))
-            if not response.get("LastEvaluatedKey"):
+            page = self._client.scan(**request)
+            total += int(page.get("Count", 0))
+            if not page.get("LastEvaluatedKey"):
                 return total
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def changed_since(self, since: str) -> set[str]:
+        changed: set[str] = set()
+        names = {"#t": "type", "#at": "projected_at"}
+        values = {":p": "product", ":s": "stock", ":since": since}
+        for page in self._scan("(#t = :p OR #t = :s) AND #at >= :since", names, values):
+            for item in page:
+                product_id = item.get("product_id") or self.product_of_sku(str(item.get("sku")))
+                if product_id:
+                    changed.add(str(product_id))
+        return changed
+
+
+_PUBLISHED_FILTER: tuple[str, dict[str, str], dict[str, Any]] = (
+    "#t = :t AND #s = :s",
+    {"#t": "type", "#s": "status"},
+    {":t": "product", ":s": PUBLISHED},
+)
+
+
+def item_version_attribute(item: dict[str, Any]) -> str:
+    """What orders writes of an item: a product's catalog version, a stock level's stream sequence."""
+    return "sequence" if item.get("type") == "stock" else "version"
+
+
+def _state(item: dict[str, Any]) -> ProductState:
+    snapshot = (
+        json.loads(item["snapshot"]) if item.get("status") == PUBLISHED and item.get("snapshot") else None
+    )
+    return ProductState(product_id=str(item["product_id"]), version=int(item["version"]), snapshot=snapshot)
+
+
+def _stock(item: dict[str, Any]) -> LocationStock:
+    return LocationStock(
+        sku=str(item["sku"]),
+        location_id=str(item["location_id"]),
+        kind=str(item["kind"]),
+        country=str(item["country"]),
+        pickup=bool(item.get("pickup")),
+        available=int(item["available"]),
+        threshold=int(item["threshold"]),
+    )

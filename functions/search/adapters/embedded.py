@@ -287,11 +287,7 @@ class EmbeddedSearchIndex:
         ordering = self._ordering(physical, q)
         found = searcher.search(query, limit, offset=offset, **ordering) if limit else None
         by_score = q.sort == "relevance" or "order_by_field" not in ordering
-        hits = (
-            [Hit(product_id=_id(searcher, a), score=_score(k) if by_score else 0.0) for k, a in found.hits]
-            if found
-            else []
-        )
+        hits = [_hit(searcher, a, _score(k) if by_score else 0.0) for k, a in found.hits] if found else []
         total = int(getattr(found, "count", None) or 0) if found is not None else offset
         following = offset + len(hits)
         next_page = str(following) if hits and following < min(total, MAX_WINDOW) else None
@@ -364,6 +360,17 @@ class EmbeddedSearchIndex:
             text = localise(doc.name, locale, DEFAULT_LOCALE) or doc.product_id
             suggestions.append(Suggestion(text=text, product_id=doc.product_id, score=_score(score)))
         return suggestions
+
+    def documents(self, ids: Sequence[str]) -> dict[str, SearchDocument]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        physical = self._physical()
+        searcher = physical.searcher()
+        query = tantivy.Query.term_set_query(physical.schema, "id", wanted)
+        found = searcher.search(query, len(wanted), count=False)
+        docs = [_stored(searcher.doc(address).get_first("doc")) for _, address in found.hits]
+        return {doc.product_id: doc for doc in docs}
 
     def similar(self, product_id: str, limit: int) -> list[str]:
         physical = self._physical()
@@ -441,6 +448,11 @@ def _offset(token: str | None) -> int:
 
 def _score(key: object) -> float:
     return float(key) if isinstance(key, int | float) else 0.0
+
+
+def _hit(searcher: tantivy.Searcher, address: tantivy.DocAddress, score: float) -> Hit:
+    doc = _stored(searcher.doc(address).get_first("doc"))
+    return Hit(product_id=doc.product_id, score=score, document=doc)
 
 
 def _id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:

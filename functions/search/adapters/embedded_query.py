@@ -126,6 +126,8 @@ def filter_clauses(schema: tantivy.Schema, filters: SearchFilters, price_slot: i
     for code, values in filters.attributes.items():
         if values:
             clauses.append(Query.term_set_query(schema, "attr", [f"{code}={value}" for value in values]))
+    if filters.buyable_in:
+        clauses.append(Query.term_set_query(schema, "buyable", list(filters.buyable_in)))
     price = filters.price
     if price is not None:
         if price_slot is None:

@@ -9,11 +9,13 @@ space-separated tokens, so index and query side cannot drift:
 - ``words``: unstemmed folded words of every name and the brand, for prefix completion.
 - ``sound``: ``sound_key`` of every name word and the brand, for cross-script and sound-alike matches.
 - ``brand_id``, ``category`` (own + ancestors), ``attr`` (``"code=value"``): raw keyword fast fields for
-  filters and facet aggregations.
+  filters and facet aggregations; ``buyable``: the availability contexts (``any``, ``country:<CC>``,
+  ``store:<id>``) where the product is not sold out, for the ``in_stock`` filter.
 - ``price_0`` .. ``price_15``: integer fast fields; ``price_slots.json`` beside the index maps each
   ``"<CURRENCY>:<price_list>"`` to a slot (tantivy cannot range-filter or sort on a JSON sub-path).
 - ``published`` (epoch seconds) and ``popularity`` (damped): fast fields for the "newest" sort and relevance weighting.
-- ``doc``: the whole ``SearchDocument`` as stored JSON bytes (hits, suggestions, did-you-mean, more-like-this).
+- ``doc``: the whole ``SearchDocument`` as stored JSON bytes: what a hit shows (the result page is answered
+  from the index alone), suggestions, did-you-mean, more-like-this.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import tantivy
 
 from search.domain.model import SearchDocument
 from search.domain.text import sound_key, stem_uk, tokenize
+from shop_kernel.availability import buyable_contexts
 from shop_kernel.locale import DEFAULT_LOCALE, SUPPORTED_LOCALES, localise
 
 PRICE_SLOTS = 16
@@ -67,7 +70,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(f"body_{locale}", tokenizer_name=analyzer, index_option="freq")
     builder.add_text_field("words", tokenizer_name=PLAIN_ANALYZER, index_option="basic")
     builder.add_text_field("sound", tokenizer_name=PLAIN_ANALYZER, index_option="freq")
-    for keyword in ("brand_id", "category", "attr"):
+    for keyword in ("brand_id", "category", "attr", "buyable"):
         builder.add_text_field(keyword, tokenizer_name="raw", index_option="basic", fast=True)
     for slot in range(PRICE_SLOTS):
         builder.add_integer_field(f"price_{slot}", indexed=True, fast=True)
@@ -140,6 +143,8 @@ def to_document(doc: SearchDocument, slots: dict[str, int]) -> tantivy.Document:
         out.add_text("category", category_id)
     for pair in attribute_pairs(dict(doc.attributes)):
         out.add_text("attr", pair)
+    for context in buyable_contexts(dict(doc.availability)):
+        out.add_text("buyable", context)
     for key, amount in doc.prices.items():
         if key in slots:
             out.add_integer(f"price_{slots[key]}", amount)

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from search.domain.text import sound_key, tokenize
+from shop_kernel.availability import buyable_contexts
 
 LOCALES: tuple[str, ...] = ("en", "uk")
 STEMMERS: dict[str, str] = {"en": "english", "uk": "light_russian"}
@@ -150,6 +151,9 @@ def _mappings() -> dict[str, Any]:
             "published_at": {"type": "date"},
             "popularity": {"type": "integer"},
             "related_ids": keyword,
+            "buyable": keyword,
+            # The whole SearchDocument, stored not indexed: what a hit shows.
+            "document": {"type": "object", "enabled": False},
             # Cross-script spelling keys of the names (search.domain.text.sound_key), computed by the
             # adapter because no analyzer can: "айфон" and "iPhone" meet here.
             "sound": {"type": "text", "analyzer": "whitespace"},
@@ -220,6 +224,8 @@ def document_source(
         "published_at": doc.get("published_at"),
         "popularity": int(doc.get("popularity") or 0),
         "related_ids": list(doc.get("related_ids") or []),
+        "buyable": buyable_contexts(dict(doc.get("availability") or {})),
+        "document": doc,
         "sound": " ".join(
             dict.fromkeys(
                 sound_key(token) for text in (doc.get("name") or {}).values() for token in tokenize(text)

@@ -248,6 +248,16 @@ class OpenSearchIndex:
             )
         return suggestions
 
+    def documents(self, ids: Sequence[str]) -> dict[str, SearchDocument]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        with engine_outage_is_503():
+            self._ensure()
+            response = self._client.mget(index=self._target, body={"ids": wanted}, _source=["document"])
+        found = [dsl.stored_document(d) for d in response.get("docs", []) if d.get("found")]
+        return {doc.product_id: doc for doc in found if doc is not None}
+
     def similar(self, product_id: str, limit: int) -> list[str]:
         fields = [f"name.{loc}" for loc in LOCALES] + [f"description.{loc}" for loc in LOCALES]
         response = self._search(dsl.similar_body(self._target, product_id, limit, fields))

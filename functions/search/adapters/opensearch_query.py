@@ -22,7 +22,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from search.domain.model import FacetBucket, Hit, SearchQuery, SearchResult
+from search.domain.model import FacetBucket, Hit, SearchDocument, SearchQuery, SearchResult
 from search.domain.planning import QueryPlan, Slot, Term
 from search.domain.text import auto_fuzziness
 
@@ -116,6 +116,8 @@ def filter_clauses(q: SearchQuery) -> list[dict[str, Any]]:
         )
     for code, values in sorted(filters.attributes.items()):
         clauses.append({"terms": {"attribute_values": [f"{code}={v}" for v in values]}})
+    if filters.buyable_in:
+        clauses.append({"terms": {"buyable": list(filters.buyable_in)}})
     return clauses
 
 
@@ -169,7 +171,8 @@ def search_body(q: SearchQuery, plans: Sequence[QueryPlan], *, with_names: bool 
         "size": q.limit,
         "sort": sort_clause(q),
         "track_total_hits": True,
-        "_source": ["name"] if with_names else False,
+        # The stored document is what a hit shows: the page is answered from the index alone.
+        "_source": ["name", "document"] if with_names else ["document"],
     }
     aggs = aggregations(q)
     if aggs:
@@ -218,7 +221,10 @@ def _facets(aggs: dict[str, Any]) -> dict[str, list[FacetBucket]]:
 def parse_response(response: dict[str, Any], q: SearchQuery) -> SearchResult:
     raw_hits = response.get("hits", {}).get("hits", [])
     total = response.get("hits", {}).get("total", {})
-    hits = [Hit(product_id=h["_id"], score=float(h.get("_score") or 0.0)) for h in raw_hits]
+    hits = [
+        Hit(product_id=h["_id"], score=float(h.get("_score") or 0.0), document=stored_document(h))
+        for h in raw_hits
+    ]
     next_page = (
         json.dumps(raw_hits[-1]["sort"]) if len(raw_hits) == q.limit and raw_hits[-1].get("sort") else None
     )
@@ -228,6 +234,11 @@ def parse_response(response: dict[str, Any], q: SearchQuery) -> SearchResult:
         facets=_facets(response.get("aggregations") or {}),
         next_page=next_page,
     )
+
+
+def stored_document(hit: dict[str, Any]) -> SearchDocument | None:
+    stored = (hit.get("_source") or {}).get("document")
+    return SearchDocument.model_validate(stored) if stored else None
 
 
 def names_in(response: dict[str, Any]) -> list[str]:

@@ -1,33 +1,21 @@
-"""Catalog product items -> search documents and result summaries (pure functions).
+"""Catalog product snapshots -> search documents, and search documents -> what a result shows (pure).
 
-The indexer reads the catalog table's ``product`` items (stream images, or a reindex page): a published
-product carries its public document (``public``, JSON: localised name/description, brand, category path,
-attributes, variants with prices and media, slugs). Anything else -- a draft, an archived product, a
-deleted item -- must not be findable, so ``search_document`` returns ``None`` and the indexer deletes it.
+The indexer receives the catalog's ``ProductPublished`` / ``ProductUpdated`` events, whose ``product`` is the
+published product as the storefront shows it (localised name/description, brand, category path,
+attributes, variants with prices and media, slugs, version). ``search_document`` turns one into the
+document the index holds, with the product's availability (``shop_kernel.availability``) beside it. A
+result page is built from the indexed documents alone (``summary``), so what a page counts is what it
+shows: nothing is looked up, and nothing dropped, after retrieval.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from typing import Any
 
 from search.domain.model import AttributeScalar, SearchDocument, price_key
+from shop_kernel.availability import StockLevelName, level_for
 from shop_kernel.locale import localise
-
-PUBLISHED = "published"
-
-
-def _public(item: dict[str, Any]) -> dict[str, Any] | None:
-    raw = item.get("public")
-    if not raw:
-        return None
-    return json.loads(raw) if isinstance(raw, str) else dict(raw)
-
-
-def is_searchable(item: dict[str, Any] | None) -> bool:
-    if not item:
-        return False
-    return item.get("type") == "product" and item.get("status") == PUBLISHED and bool(item.get("public"))
 
 
 def _scalar(value: Any) -> AttributeScalar:
@@ -59,52 +47,56 @@ def _lowest_prices(public: dict[str, Any]) -> dict[str, int]:
     return lowest
 
 
-def search_document(item: dict[str, Any] | None) -> SearchDocument | None:
-    """The document to index for a catalog item, or ``None`` when it must not be findable."""
-    if not is_searchable(item):
-        return None
-    public = _public(item)  # type: ignore[arg-type]
-    if public is None:
-        return None
-    brand = public.get("brand") or {}
-    path = (public.get("category") or {}).get("path") or []
+def _image(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    variants = snapshot.get("variants") or []
+    image = next(iter(snapshot.get("media") or []), None) or next(
+        (m for v in variants for m in v.get("media") or []), None
+    )
+    return dict(image) if image else None
+
+
+def search_document(
+    snapshot: dict[str, Any], availability: dict[str, StockLevelName] | None = None
+) -> SearchDocument:
+    """The document to index for a published product (a ``ProductSnapshot`` as a dict)."""
+    brand = snapshot.get("brand") or {}
+    path = (snapshot.get("category") or {}).get("path") or []
     return SearchDocument(
-        product_id=public["id"],
-        name={k: v for k, v in (public.get("name") or {}).items() if v},
-        description={k: v for k, v in (public.get("description") or {}).items() if v},
+        product_id=snapshot["id"],
+        code=snapshot.get("code"),
+        version=int(snapshot.get("version") or 0),
+        name={k: v for k, v in (snapshot.get("name") or {}).items() if v},
+        description={k: v for k, v in (snapshot.get("description") or {}).items() if v},
         brand_id=brand.get("id"),
         brand_name=brand.get("name"),
         category_ids=list(reversed(path)),
-        attributes=_attributes(public),
-        prices=_lowest_prices(public),
-        skus=[v["sku"] for v in public.get("variants") or [] if v.get("sku")],
-        slugs=dict((public.get("seo") or {}).get("slug") or {}),
-        published_at=public.get("published_at") or public.get("updated_at") or "1970-01-01T00:00:00.000Z",
+        attributes=_attributes(snapshot),
+        prices=_lowest_prices(snapshot),
+        skus=skus_of(snapshot),
+        slugs=dict((snapshot.get("seo") or {}).get("slug") or {}),
+        image=_image(snapshot),
+        published_at=snapshot.get("published_at") or snapshot.get("updated_at") or "1970-01-01T00:00:00.000Z",
+        availability=dict(availability or {}),
     )
 
 
-def product_id_of(keys: dict[str, Any]) -> str | None:
-    """``PRODUCT#<id>`` keys -> ``<id>`` (a removed item has only its keys left)."""
-    pk = str(keys.get("pk") or "")
-    return pk.removeprefix("PRODUCT#") if pk.startswith("PRODUCT#") and keys.get("sk") == "PRODUCT" else None
+def skus_of(snapshot: dict[str, Any]) -> list[str]:
+    return [v["sku"] for v in snapshot.get("variants") or [] if v.get("sku")]
 
 
-def summary(public: dict[str, Any], locale: str) -> dict[str, Any]:
-    """What a search result shows for one product, in ``locale`` (``en`` fallback)."""
-    variants = public.get("variants") or []
-    image = next(iter(public.get("media") or []), None) or next(
-        (m for v in variants for m in v.get("media") or []), None
-    )
-    brand = public.get("brand")
+def summary(doc: SearchDocument, locale: str, contexts: Sequence[str]) -> dict[str, Any]:
+    """What a search result shows for one product, in ``locale`` (``en`` fallback), with its availability
+    for the shopper's contexts (delivery country and/or pickup store, else anywhere)."""
     return {
-        "id": public["id"],
-        "code": public.get("code"),
-        "name": localise(public.get("name"), locale),
-        "slug": localise((public.get("seo") or {}).get("slug"), locale),
-        "brand": {"id": brand["id"], "name": brand["name"]} if brand else None,
-        "image": image,
+        "id": doc.product_id,
+        "code": doc.code,
+        "name": localise(doc.name, locale),
+        "slug": localise(doc.slugs, locale),
+        "brand": {"id": doc.brand_id, "name": doc.brand_name} if doc.brand_id else None,
+        "image": doc.image,
         "prices": [
             {"price_list": key.split(":")[1], "currency": key.split(":")[0], "amount": amount}
-            for key, amount in sorted(_lowest_prices(public).items())
+            for key, amount in sorted(doc.prices.items())
         ],
+        "availability": level_for(doc.availability, contexts),
     }

@@ -11,9 +11,11 @@ never lets a client forge one.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+from shop_kernel.availability import StockLevelName
 
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 1_000
@@ -53,6 +55,14 @@ class SearchDocument(_Frozen):
     published_at: str = Field(description="UTC ISO-8601")
     popularity: int = 0
     related_ids: list[str] = Field(default_factory=list)
+    # What a hit shows, so a page is answered from the index alone (never looked up in the catalog).
+    code: str | None = None
+    image: dict[str, Any] | None = None
+    version: int = Field(default=0, description="The catalog's product version this document shows")
+    availability: dict[str, StockLevelName] = Field(
+        default_factory=dict,
+        description='"any" | "country:<CC>" | "store:<location id>" -> best level over the variants',
+    )
 
 
 class PriceFilter(_Frozen):
@@ -78,6 +88,10 @@ class SearchFilters(_Frozen):
     price: PriceFilter | None = None
     attributes: dict[str, list[str]] = Field(
         default_factory=dict, description="code -> accepted values (OR within a code, AND across codes)"
+    )
+    buyable_in: list[str] = Field(
+        default_factory=list,
+        description="Only products that can be bought in one of these availability contexts (any of them)",
     )
 
 
@@ -107,6 +121,9 @@ class SearchQuery(_Frozen):
 class Hit(_Frozen):
     product_id: str
     score: float
+    document: SearchDocument | None = Field(
+        default=None, description="The indexed document: what the result page shows for this hit"
+    )
 
 
 class FacetBucket(_Frozen):

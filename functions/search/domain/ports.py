@@ -26,6 +26,9 @@ class SearchIndex(Protocol):
     def suggest(self, prefix: str, locale: str, limit: int) -> list[Suggestion]:
         """Product names completing ``prefix`` (typo- and transliteration-tolerant)."""
 
+    def documents(self, ids: Sequence[str]) -> dict[str, SearchDocument]:
+        """The indexed documents of ``ids`` by id; ids not in the index are absent."""
+
     def similar(self, product_id: str, limit: int) -> list[str]:
         """Product ids most like the given one (more-like-this), never including it."""
 

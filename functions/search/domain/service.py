@@ -1,10 +1,11 @@
-"""The search service: what the API does with the index, the merchandisers' settings and the catalog.
+"""The search service: what the API does with the index and the merchandisers' settings.
 
 * Synonyms live in the ``search`` table (the source of truth, shared by every function instance) and are
   pushed to the engine: on a merchandiser's change at once, and by every instance when its copy is older
   than ``SYNONYM_TTL_S`` (one GetItem per instance per interval), so they apply without a reindex.
 * Related products are merchandiser-curated links (``search`` table); similar products come from the
-  engine's more-like-this. Both are returned as product summaries read from the catalog in one batch.
+  engine's more-like-this. Every product shown -- hits, similar, related -- is summarised from its indexed
+  document: the index holds only published products, so nothing is looked up or dropped afterwards.
 * Engine failures become ``SearchUnavailable``; the handler answers 503 and never shows engine text.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from search.domain.documents import summary
-from search.domain.model import SearchQuery, SearchResult, Suggestion
+from search.domain.model import SearchDocument, SearchQuery, SearchResult, Suggestion
 from search.domain.ports import SearchIndex
 from shop_kernel.clock import Clock
 from shop_kernel.errors import NotFound, ValidationFailed
@@ -36,11 +37,6 @@ class SearchSettingsStore(Protocol):
     def related(self, product_id: str) -> list[str]: ...
 
     def put_related(self, product_id: str, related_ids: list[str], actor: str) -> None: ...
-
-
-class ProductReader(Protocol):
-    def public_documents(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Published product documents by id; unknown or unpublished ids are absent."""
 
 
 @dataclass
@@ -74,13 +70,11 @@ class SearchService:
         self,
         index: SearchIndex,
         store: SearchSettingsStore,
-        products: ProductReader,
         clock: Clock,
         synonym_ttl_s: float = SYNONYM_TTL_S,
     ) -> None:
         self._index = index
         self._store = store
-        self._products = products
         self._clock = clock
         self._ttl = synonym_ttl_s
         self._copy = _SynonymCopy()
@@ -104,22 +98,29 @@ class SearchService:
         self._sync_synonyms()
         return self._index.suggest(prefix, locale, limit)
 
-    def summaries(self, ids: Sequence[str], locale: str) -> list[dict[str, Any]]:
-        """Summaries in the order of ``ids``; ids the catalog no longer publishes are skipped."""
-        documents = self._products.public_documents(list(dict.fromkeys(ids))) if ids else {}
-        return [summary(documents[i], locale) for i in ids if i in documents]
+    def summaries(
+        self, docs: Sequence[SearchDocument], locale: str, contexts: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        return [summary(doc, locale, contexts) for doc in docs]
+
+    def _documents(self, ids: Sequence[str]) -> list[SearchDocument]:
+        """Indexed documents in the order of ``ids`` (an id no longer published is not in the index)."""
+        found = self._index.documents(ids) if ids else {}
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
 
     def _require_product(self, product_id: str) -> None:
-        if not self._products.public_documents([product_id]):
+        if not self._index.documents([product_id]):
             raise NotFound(f"no published product {product_id}")
 
-    def similar(self, product_id: str, limit: int, locale: str) -> list[dict[str, Any]]:
+    def similar(
+        self, product_id: str, limit: int, locale: str, contexts: Sequence[str]
+    ) -> list[dict[str, Any]]:
         self._require_product(product_id)
-        return self.summaries(self._index.similar(product_id, limit), locale)
+        return self.summaries(self._documents(self._index.similar(product_id, limit)), locale, contexts)
 
-    def related(self, product_id: str, locale: str) -> list[dict[str, Any]]:
+    def related(self, product_id: str, locale: str, contexts: Sequence[str]) -> list[dict[str, Any]]:
         self._require_product(product_id)
-        return self.summaries(self._store.related(product_id), locale)
+        return self.summaries(self._documents(self._store.related(product_id)), locale, contexts)
 
     def set_related(self, product_id: str, related_ids: list[str], actor: str) -> list[str]:
         wanted = list(dict.fromkeys(related_ids))
@@ -129,7 +130,7 @@ class SearchService:
             raise ValidationFailed.on(
                 "body.product_ids", f"at most {MAX_RELATED} related products", "too_long"
             )
-        known = self._products.public_documents([product_id, *wanted])
+        known = self._index.documents([product_id, *wanted])
         if product_id not in known:
             raise NotFound(f"no published product {product_id}")
         for i, related_id in enumerate(wanted):

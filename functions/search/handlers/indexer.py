@@ -1,47 +1,64 @@
-"""Catalog table stream -> search index: upsert published products, remove everything else.
+"""Catalog and inventory events (EventBridge rules -> SQS) -> search's projection -> the search index.
 
-The trigger only delivers ``type = product`` items. A record's new image decides: published -> upsert its
-document, anything else (draft, archived, removed: no new image) -> delete by id. Both are idempotent,
-so a retried or replayed record changes nothing. Each record is applied on its own, so a record the engine
-refuses is reported back alone (partial batch failure) and the stream moves on past the others.
+Each SQS record's body is an EventBridge event: the catalog's ``ProductPublished``, ``ProductUpdated``,
+``ProductArchived`` and ``PriceChanged``, inventory's ``StockLevelChanged``. ``SearchIndexer`` stores what
+each event says in search's own table (ordered by the product version / the stock change's sequence, so
+SQS's order does not matter and nothing archived comes back); a record it cannot store is reported as a
+batch item failure (the queue retries it, then its DLQ keeps it). Then the documents of every product the
+batch touched are rebuilt from the projection in one index write (a seed's thousands of stock levels are
+not thousands of index commits); if that write fails the whole batch is retried, which is safe because
+replays re-apply the same state.
 """
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from search.adapters import search_index
-from search.domain.documents import product_id_of, search_document
-from shop_kernel.dynamo import deserialize
+from search.adapters import indexer
+from search.domain.indexing import CATALOG_EVENTS, STOCK_EVENTS
 from shop_kernel.observability import get_tracer, logger, metrics
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+HANDLED = {"shop.catalog": CATALOG_EVENTS, "shop.inventory": STOCK_EVENTS}
+processor = BatchProcessor(event_type=EventType.SQS)
 tracer = get_tracer()
 
 
-def apply_change(record: DynamoDBRecord) -> None:
-    change = record.raw_event.get("dynamodb") or {}
-    new_image = change.get("NewImage")
-    document = search_document(deserialize(new_image) if new_image else None)
-    if document is not None:
-        search_index().upsert([document])
-        metrics.add_metric(name="ProductIndexed", unit="Count", value=1)
+def apply_event(record: SQSRecord, touched: set[str]) -> None:
+    event = json.loads(record.body)
+    source, detail_type, detail = event.get("source"), event.get("detail-type"), event.get("detail") or {}
+    if detail_type not in HANDLED.get(source, ()):
+        logger.warning(
+            "not an event search handles; dropped", extra={"source": source, "detail_type": detail_type}
+        )
         return
-    product_id = product_id_of(deserialize(change.get("Keys") or {}))
+    product_id = indexer().record(source, detail_type, detail["data"])
     if product_id:
-        search_index().delete([product_id])
-        metrics.add_metric(name="ProductUnindexed", unit="Count", value=1)
-        logger.info("removed from the index", extra={"product_id": product_id})
+        touched.add(product_id)
+    event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
+    logger.info(
+        "recorded" if product_id else "nothing to refresh (older than what search holds, or no product yet)",
+        extra={"detail_type": detail_type, "event_id": event_id, "product_id": product_id},
+    )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(
-        event=event, record_handler=apply_change, processor=processor, context=context
+    touched: set[str] = set()
+    answer = process_partial_response(
+        event=event,
+        record_handler=partial(apply_event, touched=touched),
+        processor=processor,
+        context=context,
     )
+    # After the records: one index write for every product the batch touched.
+    indexer().refresh_many(sorted(touched))
+    metrics.add_metric(name="SearchDocumentsRefreshed", unit="Count", value=len(touched))
+    return answer

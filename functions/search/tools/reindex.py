@@ -1,26 +1,28 @@
-"""Rebuild the search index from the catalog and swap the alias atomically: ``python -m search.tools.reindex``.
+"""Rebuild the search index from search's own projection and swap the alias: ``python -m search.tools.reindex``.
 
-Reads every published product with Query gsi1 ``PRODUCTS#published`` (pages of 100, never a Scan), writes
-the documents into a fresh physical index ``<alias>-<UTC timestamp>``, then points the alias at it in one
-step and drops the indices the alias left behind (``--keep-old`` keeps them). Queries keep using the old
-index until the swap, so they work throughout. Progress goes to stderr. The engine and tables come from
-the same settings as the functions (``SEARCH_ENGINE``, ``SEARCH_INDEX_DIR``/``OPENSEARCH_*``,
-``CATALOG_TABLE_NAME``). The stream indexer keeps writing to the old index while the new one fills, so
-after the swap a catch-up pass re-applies every product changed since the rebuild started (published ones
-upserted, archived or unpublished ones deleted): nothing changed during a reindex is lost.
+What it rebuilds from (docs/decisions.md, "Search is built from catalog events"): the products and stock
+search's indexer has stored in the ``search`` table from the catalog's and inventory's events -- never the
+catalog's table. It reads every published product (a filtered Scan of the search table: an offline tool,
+not a request path), writes the documents with their availability into a fresh physical index
+``<alias>-<UTC timestamp>``, points the alias at it in one step and drops the indices the alias left behind
+(``--keep-old`` keeps them). Queries use the old index until the swap. The indexer keeps writing to the old
+index meanwhile, so after the swap a catch-up pass rebuilds every product whose state or stock was stored
+since the rebuild started: nothing that changed during a reindex is lost. Progress goes to stderr.
+
+When the projection itself must be rebuilt (a new stage, a lost table), replay the bus archive's catalog and
+inventory events into the indexer's queue (cloud), or republish through the catalog API (local).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
-from search.adapters import catalog_products, search_index
-from search.domain.documents import search_document
+from search.adapters import indexer, projection, search_index
+from search.domain.indexing import SearchIndexer, SearchProjection
 from search.domain.ports import SearchIndex
 from shop_kernel.clock import utc_now_iso
 
@@ -41,8 +43,7 @@ def reindex(
     on_page: Callable[[int], None] | None = None,
 ) -> dict[str, object]:
     """Build, fill and swap in a fresh index; returns what happened."""
-    live = search_index()
-    products = catalog_products()
+    live, products, documents = search_index(), projection(), indexer()
     since = utc_now_iso()
     total = products.count_published()
     name = f"{live_alias()}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
@@ -50,9 +51,8 @@ def reindex(
     fresh.set_synonyms(live.synonyms())
     started, done = time.monotonic(), 0
     progress_bar(0, total, started, out)
-    for page in products.published_items():
-        documents = [d for d in (search_document(item) for item in page) if d is not None]
-        fresh.upsert(documents)
+    for page in products.published_products():
+        fresh.upsert(documents.documents(page))
         done += len(page)
         progress_bar(done, total, started, out)
         if on_page:
@@ -61,7 +61,7 @@ def reindex(
     out.write("\n")
     previous = [n for n in live.index_names() if n != name]
     live.swap_alias(name)
-    caught_up = catch_up(live, products, since)
+    caught_up = catch_up(live, products, documents, since)
     dropped = [] if keep_old else previous
     for old in dropped:
         live.drop_index(old)
@@ -74,29 +74,13 @@ def reindex(
     }
 
 
-def _changed_since(page: Iterable[dict[str, Any]], since: str) -> list[dict[str, Any]]:
-    changed = []
-    for item in page:
-        doc = json.loads(item["doc"]) if isinstance(item.get("doc"), str) else item.get("doc") or {}
-        if str(doc.get("updated_at") or "") >= since:
-            changed.append(item)
-    return changed
-
-
-def catch_up(live: SearchIndex, products: Any, since: str) -> int:
-    """Re-apply products changed since ``since`` to the live index; returns how many were touched."""
-    touched = 0
-    for page in products.items_with_status("published"):
-        documents = [d for d in map(search_document, _changed_since(page, since)) if d is not None]
-        live.upsert(documents)
-        touched += len(documents)
-    for status in ("archived", "draft"):
-        for page in products.items_with_status(status):
-            ids = [str(item["gsi1sk"]) for item in _changed_since(page, since)]
-            live.delete(ids)
-            touched += len(ids)
+def catch_up(live: SearchIndex, products: SearchProjection, documents: SearchIndexer, since: str) -> int:
+    """Rebuild, in the live index, every product stored since ``since``; returns how many."""
+    changed = sorted(products.changed_since(since))
+    for product_id in changed:
+        documents.refresh(product_id)
     live.refresh()
-    return touched
+    return len(changed)
 
 
 def live_alias() -> str:

@@ -369,3 +369,53 @@ def test_relevance_query_set_on_generated_catalogue(engine_factory: Any, queries
             misses.append(case["query"])
     # THEN recall@10 is at least 0.95
     assert 1 - len(misses) / len(cases) >= 0.95, misses
+
+
+# --- the page is the index's own: documents on hits, lookups by id, availability -------------------
+
+
+def test_every_hit_carries_the_document_it_shows(catalog: SearchIndex) -> None:
+    # GIVEN the catalog WHEN a page is searched THEN each hit carries its whole indexed document
+    result = search(catalog, "laptop ")
+    assert set(ids(result)) == {"p_lenovo", "p_asus"}
+    by_id = {d.product_id: d for d in CATALOG}
+    for hit in result.hits:
+        assert hit.document == by_id[hit.product_id]
+
+
+def test_documents_are_read_by_id_and_unknown_or_deleted_ids_are_absent(catalog: SearchIndex) -> None:
+    # GIVEN one product deleted from the index
+    catalog.delete(["p_sofa"])
+    catalog.refresh()
+    # WHEN documents are read by id THEN only indexed ones come back
+    found = catalog.documents(["p_kettle", "p_sofa", "p_unknown", "p_kettle"])
+    assert list(found) == ["p_kettle"]
+    assert found["p_kettle"].name["en"] == "Tefal Express electric kettle"
+    assert catalog.documents([]) == {}
+
+
+def test_in_stock_filters_on_the_contexts_where_a_product_is_not_sold_out(index: SearchIndex) -> None:
+    # GIVEN a phone in stock for delivery to UA, a laptop low at the podil store, a sofa sold out everywhere
+    load(
+        index,
+        [
+            doc("p_phone", "Phone", availability={"any": "in_stock", "country:UA": "in_stock"}),
+            doc("p_laptop", "Laptop", availability={"any": "low_stock", "store:podil": "low_stock"}),
+            doc("p_sofa", "Sofa", availability={"any": "sold_out", "country:UA": "sold_out"}),
+            doc("p_lamp", "Lamp"),
+        ],
+    )
+
+    def buyable(*contexts: str) -> list[str]:
+        result = search(index, filters=SearchFilters(buyable_in=list(contexts)), facets=["brand"])
+        # totals and facets count only what the filter lets through
+        assert result.total == len(result.hits)
+        assert sum(b.count for b in result.facets.get("brand", [])) == result.total
+        return sorted(ids(result))
+
+    # WHEN filtered per context THEN only products not sold out there are found
+    assert buyable("country:UA") == ["p_phone"]
+    assert buyable("store:podil") == ["p_laptop"]
+    assert buyable("country:UA", "store:podil") == ["p_laptop", "p_phone"]
+    assert buyable("any") == ["p_laptop", "p_phone"]
+    assert buyable("country:PL") == []

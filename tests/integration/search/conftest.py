@@ -1,5 +1,7 @@
 """Search fixtures: the catalog on moto (from the catalog suite), the embedded index under tmp_path,
-the search API handler with API Gateway events, and the indexer fed from moto's real table stream."""
+the search API handler with API Gateway events, and the indexer fed as in the cloud: moto's catalog
+table stream -> the real catalog-events function -> the bus -> the search-events queue (the rule from the
+specs) -> the search-indexer, with the message shapes Lambda delivers."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ def search_stack(search_env: None, catalog_stack: Any) -> Iterator[Any]:
 
 
 class CatalogStream(TableStream):
-    """The catalog table's stream, filtered like the indexer's trigger (``product`` items)."""
+    """The catalog table's stream, filtered like the catalog-events trigger (``product`` items)."""
 
     def __init__(self, stack: Any) -> None:
         super().__init__(stack.dynamodb, stack.table, ("product",))
@@ -52,13 +54,52 @@ def stream(search_stack: Any) -> CatalogStream:
     return CatalogStream(search_stack)
 
 
+class SearchQueue:
+    """The search-events queue in moto: what the bus's rules delivered, as Lambda's SQS records."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        from infra.resources import physical_name
+
+        self.sqs = boto3.client("sqs", region_name="eu-west-1")
+        self.url = self.sqs.get_queue_url(QueueName=physical_name("test", "search-events"))["QueueUrl"]
+        self.arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+    def drain(self) -> list[dict[str, Any]]:
+        from infra.local.pollers import to_sqs_record
+
+        records: list[dict[str, Any]] = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return records
+            records += [to_sqs_record(m, self.arn) for m in messages]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+
+
 @pytest.fixture
-def index_changes(stream: CatalogStream, lambda_context: Any) -> Callable[[], dict[str, Any]]:
-    """Delivers what the catalog stream holds to the indexer; returns its answer."""
-    from search.handlers.indexer import handler
+def search_queue(search_stack: Any) -> SearchQueue:
+    return SearchQueue()
+
+
+@pytest.fixture
+def index_changes(
+    stream: CatalogStream, search_queue: SearchQueue, lambda_context: Any
+) -> Callable[[], dict[str, Any]]:
+    """Publishes what the catalog stream holds with the real catalog-events function, then delivers
+    what reached the search-events queue to the indexer; returns the indexer's answer."""
+    from catalog.handlers.stream import handler as catalog_events
+    from search.handlers.indexer import handler as search_indexer
 
     def run() -> dict[str, Any]:
-        return dict(handler(stream.batch(), lambda_context))
+        assert catalog_events(stream.batch(), lambda_context) == {"batchItemFailures": []}
+        return dict(search_indexer({"Records": search_queue.drain()}, lambda_context))
 
     return run
 

@@ -1,4 +1,4 @@
-"""The reindex command rebuilds from the catalog, swaps the alias atomically and queries work meanwhile."""
+"""The reindex command rebuilds from search's own projection, swaps the alias atomically and queries work meanwhile."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 
 def test_reindex_rebuilds_and_swaps_while_queries_keep_working(catalog, search_call):
-    # GIVEN an index built by the stream indexer, then emptied behind the catalog's back
+    # GIVEN an index built by the event indexer, then emptied behind its back
     from search.adapters import search_index
     from search.tools.reindex import reindex
 
@@ -20,7 +20,7 @@ def test_reindex_rebuilds_and_swaps_while_queries_keep_working(catalog, search_c
     def query_meanwhile(done: int) -> None:
         answers_during.append(search_call("GET", "/search", query={"q": "globex"}).status)
 
-    # WHEN the index is rebuilt from the catalog
+    # WHEN the index is rebuilt from search's projection of the events
     summary = reindex(out=out, on_page=query_meanwhile)
     # THEN every published product is back under a new physical index, the old ones are gone
     assert summary["documents"] == 4
@@ -56,7 +56,7 @@ def test_changes_made_during_a_reindex_are_not_lost(catalog, search_call, refere
             "POST", f"/admin/catalog/products/{catalog['acme']}/archive", headers={"If-Match": acme.etag}
         )
         assert archived.status == 200, archived.body
-        index_changes()  # the stream indexer writes these to the index the alias still points at
+        index_changes()  # the event indexer writes these to the index the alias still points at
         changes.append("done")
 
     # WHEN the rebuild finishes and swaps

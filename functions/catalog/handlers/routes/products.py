@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -37,6 +38,7 @@ from catalog.handlers.routes.common import (
     localised_response,
     versioned,
 )
+from shop_kernel.availability import shopper_contexts
 from shop_kernel.errors import NotFound, ValidationFailed
 from shop_kernel.http import json_response
 from shop_kernel.money import MINOR_UNITS
@@ -152,9 +154,31 @@ def list_category_products(
     ] = None,
     limit: Limit = 24,
     cursor: Cursor = None,
+    country: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Z]{2}$",
+            description="Destination country (ISO 3166-1 alpha-2): each product's availability for delivery there",
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z0-9][a-z0-9-]{1,39}$",
+            description="Pickup store (location id): availability for pickup there; with country, either way counts",
+        ),
+    ] = None,
+    in_stock: Annotated[
+        bool | None,
+        Query(description="true: only products not sold out for the country/store (anywhere if neither)"),
+    ] = None,
 ):
     chosen = chosen_locale(locale, accept_language)
-    filters = _listing_filter(brand, currency, price_list, min_price, max_price, attr)
+    filters = replace(
+        _listing_filter(brand, currency, price_list, min_price, max_price, attr),
+        contexts=tuple(shopper_contexts(country, store)),
+        in_stock=bool(in_stock),
+    )
     page = repository().category_page(category_id, filters, limit, cursor)
     body = {"items": localised(page.items, chosen), "next_cursor": page.next_cursor, "locale": chosen}
     return localised_response(body, chosen)

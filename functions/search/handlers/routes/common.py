@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from search.adapters import cursor_codec
@@ -16,6 +17,26 @@ from shop_kernel.http import PUBLIC_CACHE, json_response
 from shop_kernel.locale import negotiate
 from shop_kernel.money import MINOR_UNITS
 
+Country = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Z]{2}$",
+        description="Destination country (ISO 3166-1 alpha-2): availability for delivery there",
+    ),
+]
+Store = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z0-9][a-z0-9-]{1,39}$",
+        description="Pickup store (location id): availability for pickup there; with country, either way counts",
+    ),
+]
+InStock = Annotated[
+    bool | None,
+    Query(
+        description="true: only products that are not sold out for the country/store (anywhere if neither)"
+    ),
+]
 FACETS = ("category", "brand", "price", "attributes")
 # Exactly what parse_facets and parse_attributes accept, for the document: comma-separated facet names
 # (blank items ignored) and code:value with a non-blank code and value.

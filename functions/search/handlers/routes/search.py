@@ -14,6 +14,9 @@ from search.handlers.responses import SearchLinkedProducts, SearchResults, Searc
 from search.handlers.routes.common import (
     ATTRIBUTE_FILTER,
     FACET_LIST,
+    Country,
+    InStock,
+    Store,
     build_query,
     chosen_locale,
     localised_response,
@@ -23,6 +26,7 @@ from search.handlers.routes.common import (
     parse_facets,
     price_filter,
 )
+from shop_kernel.availability import shopper_contexts
 from shop_kernel.money import MINOR_UNITS
 from shop_kernel.openapi import AcceptLanguage, LocaleOverride, documented, ok, problem
 
@@ -103,13 +107,18 @@ def search(
     cursor: Annotated[
         str | None, Query(max_length=2048, description="next_cursor of the previous page of the same query")
     ] = None,
+    country: Country = None,
+    store: Store = None,
+    in_stock: InStock = None,
 ):
     chosen = chosen_locale(locale, accept_language)
+    contexts = shopper_contexts(country, store)
     filters = SearchFilters(
         category_id=category,
         brand_ids=list(brand or []),
         price=price_filter(currency, price_list, min_price, max_price),
         attributes=parse_attributes(attr),
+        buyable_in=contexts if in_stock else [],
     )
     query = build_query(q, chosen, filters, parse_facets(facets), sort, limit)
     if query.sort.startswith("price") and query.effective_price_key is None:
@@ -121,7 +130,7 @@ def search(
         "query": q,
         "locale": chosen,
         "total": result.total,
-        "items": service.summaries([hit.product_id for hit in result.hits], chosen),
+        "items": service.summaries([hit.document for hit in result.hits if hit.document], chosen, contexts),
         "facets": {
             name: [b.model_dump(exclude_none=True) for b in buckets]
             for name, buckets in result.facets.items()
@@ -173,9 +182,11 @@ def similar(
     locale: LocaleOverride = None,
     accept_language: AcceptLanguage = None,
     limit: Annotated[int, Query(ge=1, le=50, description="At most this many products")] = 8,
+    country: Country = None,
+    store: Store = None,
 ):
     chosen = chosen_locale(locale, accept_language)
-    items = search_service().similar(product_id, limit, chosen)
+    items = search_service().similar(product_id, limit, chosen, shopper_contexts(country, store))
     return localised_response({"product_id": product_id, "items": items}, chosen)
 
 
@@ -192,7 +203,13 @@ def similar(
         NOT_PUBLISHED,
     ),
 )
-def related(product_id: ProductId, locale: LocaleOverride = None, accept_language: AcceptLanguage = None):
+def related(
+    product_id: ProductId,
+    locale: LocaleOverride = None,
+    accept_language: AcceptLanguage = None,
+    country: Country = None,
+    store: Store = None,
+):
     chosen = chosen_locale(locale, accept_language)
-    items = search_service().related(product_id, chosen)
+    items = search_service().related(product_id, chosen, shopper_contexts(country, store))
     return localised_response({"product_id": product_id, "items": items}, chosen)

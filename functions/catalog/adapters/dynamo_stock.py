@@ -1,0 +1,146 @@
+"""Catalog's copy of inventory's stock levels and the availability on its listing entries (catalog table).
+
+===================  ==================  ===============  ====================================================
+item [type]          pk                  sk               attributes
+===================  ==================  ===============  ====================================================
+stock level [stock]  STOCK#<sku>         <location id>    sku, location_id, kind, country, pickup, available,
+                                                          threshold, sequence (zero-padded stream sequence)
+listing entry        LISTING#<category>  <product id>     ... + avail (JSON context -> level), buyable (string
+                                                          set of contexts not sold out; absent when none)
+===================  ==================  ===============  ====================================================
+
+Access patterns: a stock change is a conditional PutItem (``sequence < :s``); the SKU's product is its
+``UNIQUE#sku#<sku>`` claim (GetItem, ``owner``); a product's stock is one Query ``STOCK#<sku>`` per SKU;
+its listing entries (``listed_in`` on the product item) get one conditional UpdateItem each
+(``attribute_exists(pk)``: an entry removed meanwhile is not recreated). Inventory's table is never read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from catalog.domain.availability import StockUpdate, skus_of
+from shop_kernel.availability import LocationStock, buyable_contexts, product_availability
+from shop_kernel.dynamo import deserialize, query_all, serialize, serialize_value
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def listing_availability_attributes(availability: dict[str, str]) -> dict[str, Any]:
+    """The attributes a listing entry carries for availability (plain values, ``serialize`` drops None)."""
+    buyable = buyable_contexts(availability)
+    return {"avail": json.dumps(availability, sort_keys=True), "buyable": set(buyable) if buyable else None}
+
+
+class DynamoListingAvailability:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def save_stock(self, update: StockUpdate) -> bool:
+        stock = update.stock
+        item = {
+            "pk": f"STOCK#{stock.sku}",
+            "sk": stock.location_id,
+            "type": "stock",
+            "sku": stock.sku,
+            "location_id": stock.location_id,
+            "kind": stock.kind,
+            "country": stock.country,
+            "pickup": stock.pickup,
+            "available": stock.available,
+            "threshold": stock.threshold,
+            "sequence": update.sequence,
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=serialize(item),
+                ConditionExpression="attribute_not_exists(pk) OR #s < :s",
+                ExpressionAttributeNames={"#s": "sequence"},
+                ExpressionAttributeValues={":s": {"S": update.sequence}},
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def stock(self, skus: Sequence[str]) -> list[LocationStock]:
+        found: list[LocationStock] = []
+        for sku in dict.fromkeys(skus):
+            items = query_all(
+                self._client,
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"STOCK#{sku}"}},
+            )
+            found += [_stock(deserialize(raw)) for raw in items]
+        return found
+
+    def availability(self, skus: Sequence[str]) -> dict[str, Any]:
+        """Context -> level for a product with ``skus``, from catalog's copy of the stock levels."""
+        return dict(product_availability(skus, self.stock(skus)))
+
+    def product_of_sku(self, sku: str) -> str | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=serialize({"pk": f"UNIQUE#sku#{sku}", "sk": "UNIQUE"})
+        ).get("Item")
+        return str(deserialize(item)["owner"]) if item else None
+
+    def refresh_listing(self, product_id: str) -> int:
+        raw = self._client.get_item(
+            TableName=self._table,
+            Key=serialize({"pk": f"PRODUCT#{product_id}", "sk": "PRODUCT"}),
+            ConsistentRead=True,
+        ).get("Item")
+        product = deserialize(raw) if raw else {}
+        listed_in = list(product.get("listed_in") or [])
+        if not listed_in or not product.get("public"):
+            return 0
+        attributes = listing_availability_attributes(
+            self.availability(skus_of(json.loads(product["public"])))
+        )
+        written = 0
+        for category_id in listed_in:
+            written += self._update_entry(category_id, product_id, attributes)
+        return written
+
+    def _update_entry(self, category_id: str, product_id: str, attributes: dict[str, Any]) -> int:
+        update = "SET #avail = :avail" + (", #buyable = :buyable" if attributes["buyable"] else "")
+        update += "" if attributes["buyable"] else " REMOVE #buyable"
+        values = {":avail": serialize_value(attributes["avail"])}
+        if attributes["buyable"]:
+            values[":buyable"] = serialize_value(attributes["buyable"])
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=serialize({"pk": f"LISTING#{category_id}", "sk": product_id}),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#avail": "avail", "#buyable": "buyable"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return 0
+            raise
+        return 1
+
+
+def _stock(item: dict[str, Any]) -> LocationStock:
+    return LocationStock(
+        sku=str(item["sku"]),
+        location_id=str(item["location_id"]),
+        kind=str(item["kind"]),
+        country=str(item["country"]),
+        pickup=bool(item.get("pickup")),
+        available=int(item["available"]),
+        threshold=int(item["threshold"]),
+    )

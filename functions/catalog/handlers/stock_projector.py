@@ -1,0 +1,43 @@
+"""Inventory's stock levels (EventBridge rule -> SQS) -> the availability on catalog's listing entries.
+
+Each SQS record's body is an EventBridge event carrying inventory's ``StockLevelChanged``. Catalog stores
+its own copy of the level (only over an older one: the event's stream sequence orders them) and rewrites
+the availability of the product's listing entries. Records are handled one by one; a failure is reported
+as a batch item failure (the queue retries it, then its DLQ keeps it). A replay changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalog.adapters import repository
+from catalog.domain.availability import STOCK_LEVEL_CHANGED, apply_stock_event
+from shop_kernel.observability import get_tracer, logger, metrics
+
+INVENTORY_SOURCE = "shop.inventory"
+processor = BatchProcessor(event_type=EventType.SQS)
+tracer = get_tracer()
+
+
+def project(record: SQSRecord) -> None:
+    event = json.loads(record.body)
+    detail_type, detail = event.get("detail-type"), event.get("detail") or {}
+    if event.get("source") != INVENTORY_SOURCE or detail_type != STOCK_LEVEL_CHANGED:
+        logger.warning("not a stock level event; dropped", extra={"detail_type": detail_type})
+        return
+    written = apply_stock_event(repository().stock, detail["data"])
+    metrics.add_metric(name="ListingAvailabilityWritten", unit="Count", value=written)
+    event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
+    logger.info("projected", extra={"event_id": event_id, "written": written})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=project, processor=processor, context=context)

@@ -1,0 +1,185 @@
+"""Keeping the index in step with the catalog's and inventory's events (rule -> queue -> search-indexer).
+
+Search owns a projection of what it was told (in its own table, see ``search.adapters.dynamo``): the last
+published snapshot of every product with its version, and the stock of every SKU at every location. A
+document is always rebuilt from that projection, never from the event alone, so the order in which SQS
+delivers events does not matter:
+
+* ``ProductPublished`` / ``ProductUpdated`` store the snapshot unless a newer version is stored;
+  ``ProductArchived`` stores an archived marker the same way, so a late or duplicate publication of an
+  older version can never bring an archived product back.
+* ``PriceChanged`` patches the stored snapshot's prices only while it is older than the change (the
+  ``ProductUpdated`` of the same version carries the same prices, so either order ends the same).
+* ``StockLevelChanged`` stores one SKU at one location unless a later change of it is stored (inventory's
+  stream sequence), then refreshes the product that SKU belongs to.
+
+After each applied change the product's document is rebuilt (published: upsert with its availability;
+archived: delete). Replays and duplicates re-apply the same state: idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from search.domain.documents import search_document, skus_of
+from search.domain.model import SearchDocument
+from search.domain.ports import SearchIndex
+from shop_kernel.availability import DEFAULT_LOW_STOCK_THRESHOLD, LocationStock, product_availability
+
+CATALOG_EVENTS = ("ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged")
+STOCK_EVENTS = ("StockLevelChanged",)
+SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits; zero-padded they compare as text
+
+
+@dataclass(frozen=True)
+class ProductState:
+    """A product as search last heard of it: its snapshot while published, ``None`` once archived."""
+
+    product_id: str
+    version: int
+    snapshot: dict[str, Any] | None
+
+    @property
+    def published(self) -> bool:
+        return self.snapshot is not None
+
+
+@dataclass(frozen=True)
+class PriceUpdate:
+    product_id: str
+    version: int
+    # (sku, price list, currency) -> new amount in minor units, or None when the price was removed
+    changes: dict[tuple[str, str, str], int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    stock: LocationStock
+    sequence: str  # zero-padded, so later changes sort after earlier ones
+
+
+class SearchProjection(Protocol):
+    def save_product(self, state: ProductState) -> bool:
+        """Store ``state`` unless a newer version is stored; True when stored (an equal version re-applies)."""
+
+    def patch_prices(self, update: PriceUpdate) -> bool:
+        """Apply the price changes to a stored snapshot older than the update; True when applied."""
+
+    def save_stock(self, update: StockUpdate) -> bool:
+        """Store one SKU's stock at one location unless a later change is stored; True when stored."""
+
+    def product(self, product_id: str) -> ProductState | None: ...
+
+    def product_of_sku(self, sku: str) -> str | None: ...
+
+    def stock(self, skus: Sequence[str]) -> list[LocationStock]: ...
+
+    def published_products(self) -> Iterator[list[ProductState]]:
+        """Every published product of the projection, a page at a time (the reindex)."""
+
+    def count_published(self) -> int: ...
+
+    def changed_since(self, since: str) -> set[str]:
+        """Ids of the products whose state or stock was written at or after ``since`` (UTC ISO-8601)."""
+
+
+def product_state(detail_type: str, data: dict[str, Any]) -> ProductState:
+    if detail_type == "ProductArchived":
+        return ProductState(product_id=data["product_id"], version=int(data["version"]), snapshot=None)
+    product = data["product"]
+    return ProductState(product_id=product["id"], version=int(product["version"]), snapshot=dict(product))
+
+
+def price_update(data: dict[str, Any]) -> PriceUpdate:
+    changes = {
+        (c["sku"], c.get("price_list", "retail"), c["currency"]): c.get("new_amount")
+        for c in data.get("changes") or []
+    }
+    return PriceUpdate(product_id=data["product_id"], version=int(data["version"]), changes=changes)
+
+
+def stock_update(data: dict[str, Any]) -> StockUpdate:
+    stock = LocationStock(
+        sku=data["sku"],
+        location_id=data["location_id"],
+        kind=data["location_kind"],
+        country=data["country"],
+        pickup=bool(data.get("pickup")),
+        available=int(data["available"]),
+        threshold=int(data.get("threshold") or DEFAULT_LOW_STOCK_THRESHOLD),
+    )
+    return StockUpdate(stock=stock, sequence=str(data["sequence"]).zfill(SEQUENCE_WIDTH))
+
+
+def patched_snapshot(snapshot: dict[str, Any], update: PriceUpdate) -> dict[str, Any]:
+    """``snapshot`` with ``update``'s prices set or removed (pure; the input is not changed)."""
+    variants = []
+    for variant in snapshot.get("variants") or []:
+        prices = {
+            (p.get("price_list", "retail"), p["currency"]): dict(p) for p in variant.get("prices") or []
+        }
+        for (sku, price_list, currency), amount in update.changes.items():
+            if sku != variant.get("sku"):
+                continue
+            if amount is None:
+                prices.pop((price_list, currency), None)
+            else:
+                prices[price_list, currency] = {
+                    "amount": amount,
+                    "currency": currency,
+                    "price_list": price_list,
+                }
+        variants.append({**variant, "prices": list(prices.values())})
+    return {**snapshot, "variants": variants}
+
+
+class SearchIndexer:
+    def __init__(self, projection: SearchProjection, index: SearchIndex) -> None:
+        self._projection = projection
+        self._index = index
+
+    def apply(self, source: str, detail_type: str, data: dict[str, Any]) -> str | None:
+        """Apply one event and rebuild its product's document; returns that product's id, or None."""
+        product_id = self.record(source, detail_type, data)
+        if product_id is not None:
+            self.refresh_many([product_id])
+        return product_id
+
+    def record(self, source: str, detail_type: str, data: dict[str, Any]) -> str | None:
+        """Store one event in the projection; returns the product whose document must be rebuilt, or None."""
+        if detail_type in STOCK_EVENTS:
+            update = stock_update(data)
+            if not self._projection.save_stock(update):
+                return None
+            product_id = self._projection.product_of_sku(update.stock.sku)
+        elif detail_type == "PriceChanged":
+            prices = price_update(data)
+            product_id = prices.product_id if self._projection.patch_prices(prices) else None
+        elif detail_type in CATALOG_EVENTS:
+            state = product_state(detail_type, data)
+            product_id = state.product_id if self._projection.save_product(state) else None
+        else:
+            raise ValueError(f"search does not handle {source} {detail_type}")
+        return product_id
+
+    def refresh(self, product_id: str) -> None:
+        """Make the index show the projection's current state of one product."""
+        self.refresh_many([product_id])
+
+    def refresh_many(self, product_ids: Sequence[str]) -> None:
+        """Make the index show the projection's current state of these products, in one write each way."""
+        states = {pid: self._projection.product(pid) for pid in dict.fromkeys(product_ids)}
+        gone = [pid for pid, state in states.items() if state is None or not state.published]
+        self._index.delete(gone)
+        self._index.upsert([self.document(state) for state in states.values() if state and state.published])
+
+    def document(self, state: ProductState) -> SearchDocument:
+        assert state.snapshot is not None
+        skus = skus_of(state.snapshot)
+        availability = product_availability(skus, self._projection.stock(skus))
+        return search_document(state.snapshot, availability)
+
+    def documents(self, states: Sequence[ProductState]) -> list[SearchDocument]:
+        return [self.document(state) for state in states if state.published]

@@ -1,0 +1,105 @@
+"""Whether a product can be bought where the shopper is: one rule for every read model that shows it.
+
+Inventory announces each SKU's stock at each location (``StockLevelChanged``: available, low-stock
+threshold, the location's kind, country and pickup flag). Search and catalog keep their own copies and
+reduce them with the functions below, so a search hit and a category listing can never disagree:
+
+* one SKU at one location is ``sold_out`` (nothing available), ``low_stock`` (fewer than its threshold)
+  or ``in_stock``;
+* a product is as available as its best variant at its best location for the shopper's context:
+  ``country:<CC>`` (delivery: the warehouses in that country), ``store:<id>`` (pickup at that store) or
+  ``any`` (anywhere at all, when the shopper said nothing);
+* a product can be bought in a context unless it is ``sold_out`` there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+StockLevelName = Literal["in_stock", "low_stock", "sold_out"]
+IN_STOCK: StockLevelName = "in_stock"
+LOW_STOCK: StockLevelName = "low_stock"
+SOLD_OUT: StockLevelName = "sold_out"
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+ANYWHERE = "any"
+_RANK: dict[str, int] = {SOLD_OUT: 0, LOW_STOCK: 1, IN_STOCK: 2}
+
+
+def stock_level(available: int, threshold: int = DEFAULT_LOW_STOCK_THRESHOLD) -> StockLevelName:
+    if available <= 0:
+        return SOLD_OUT
+    return LOW_STOCK if available < threshold else IN_STOCK
+
+
+def best_level(levels: Iterable[str]) -> StockLevelName:
+    """The best of ``levels``; ``sold_out`` when there are none."""
+    best: StockLevelName = SOLD_OUT
+    for level in levels:
+        if _RANK.get(level, 0) > _RANK[best]:
+            best = level  # type: ignore[assignment]
+    return best
+
+
+def country_context(country: str) -> str:
+    return f"country:{country.upper()}"
+
+
+def store_context(location_id: str) -> str:
+    return f"store:{location_id}"
+
+
+def shopper_contexts(country: str | None, store: str | None) -> list[str]:
+    """The contexts a shopper asks about: delivery to ``country`` and/or pickup at ``store``, else anywhere."""
+    contexts = [country_context(country)] if country else []
+    contexts += [store_context(store)] if store else []
+    return contexts or [ANYWHERE]
+
+
+@dataclass(frozen=True)
+class LocationStock:
+    """One SKU at one location, as the last ``StockLevelChanged`` said."""
+
+    sku: str
+    location_id: str
+    kind: str  # "warehouse" or "store"
+    country: str
+    pickup: bool
+    available: int
+    threshold: int = DEFAULT_LOW_STOCK_THRESHOLD
+
+    @property
+    def level(self) -> StockLevelName:
+        return stock_level(self.available, self.threshold)
+
+    @property
+    def contexts(self) -> list[str]:
+        """Where this stock can reach a shopper: delivery from a warehouse, pickup at a pickup store."""
+        if self.kind == "warehouse":
+            return [ANYWHERE, country_context(self.country)]
+        if self.pickup:
+            return [ANYWHERE, store_context(self.location_id)]
+        return []
+
+
+def product_availability(skus: Sequence[str], stock: Iterable[LocationStock]) -> dict[str, StockLevelName]:
+    """Context -> the best level of any of ``skus`` there; contexts where nothing was ever stocked are absent."""
+    wanted = set(skus)
+    levels: dict[str, StockLevelName] = {}
+    for entry in stock:
+        if entry.sku not in wanted:
+            continue
+        for context in entry.contexts:
+            levels[context] = best_level([levels.get(context, SOLD_OUT), entry.level])
+    return levels
+
+
+def level_for(availability: Mapping[str, str], contexts: Sequence[str]) -> StockLevelName:
+    """The best level over the shopper's contexts (a delivery country and/or a pickup store)."""
+    return best_level(availability.get(context, SOLD_OUT) for context in contexts)
+
+
+def buyable_contexts(availability: Mapping[str, str]) -> list[str]:
+    """The contexts where the product can be bought: what an ``in_stock=true`` filter matches on."""
+    return sorted(context for context, level in availability.items() if level != SOLD_OUT)

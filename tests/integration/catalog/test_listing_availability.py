@@ -1,0 +1,127 @@
+"""Category listings say whether each product can be bought for the shopper's country or pickup store,
+kept current by inventory's StockLevelChanged through catalog's own copy (never inventory's table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.integration.cart.conftest import catalog_events_batch
+from tests.integration.catalog.conftest import product_body
+from tests.support import Reply
+
+
+def _stock_event(
+    sku: str,
+    location_id: str,
+    available: int,
+    sequence: int,
+    *,
+    kind: str = "warehouse",
+    country: str = "UA",
+    pickup: bool = False,
+) -> Any:
+    from inventory.domain.events import StockPlace, stock_level_changed
+
+    (event,) = stock_level_changed(
+        None,
+        {
+            "sku": sku,
+            "location_id": location_id,
+            "available": available,
+            "updated_at": "2026-11-02T10:00:00.000Z",
+        },
+        StockPlace(kind=kind, country=country, pickup=pickup),  # type: ignore[arg-type]
+        str(sequence),
+        "2026-11-02T10:00:00.000Z",
+    )
+    return event
+
+
+@pytest.fixture
+def deliver(catalog_stack: Any, lambda_context: Any) -> Callable[[list[Any]], None]:
+    """Stock events to catalog-stock-projector as SQS delivers what the bus's rule routed."""
+    from catalog.handlers.stock_projector import handler
+
+    def _deliver(events: list[Any]) -> None:
+        assert handler(catalog_events_batch(events), lambda_context) == {"batchItemFailures": []}
+
+    return _deliver
+
+
+def _publish(reference: Callable[..., Reply], n: int) -> str:
+    created = reference("POST", "/admin/catalog/products", product_body(n))
+    assert created.status == 201, created.body
+    published = reference(
+        "POST", f"/admin/catalog/products/{created.body['id']}/publish", headers={"If-Match": created.etag}
+    )
+    assert published.status == 200, published.body
+    return str(created.body["id"])
+
+
+def _listed(call: Callable[..., Reply], category: str = "computers", **query: str) -> dict[str, str]:
+    reply = call("GET", f"/catalog/categories/{category}/products", query=query)
+    assert reply.status == 200, reply.body
+    return {item["id"]: item["availability"] for item in reply.body["items"]}
+
+
+def test_listings_say_where_each_product_can_be_bought_and_in_stock_filters(
+    reference: Callable[..., Reply], deliver: Callable[[list[Any]], None]
+) -> None:
+    # GIVEN one laptop plenty in a Ukrainian warehouse and another low at a Warsaw pickup store
+    first, second = _publish(reference, 1), _publish(reference, 2)
+    deliver(
+        [
+            _stock_event("LAP-0001-BLK", "kyiv-dc", 10, 1),
+            _stock_event("LAP-0002-SLV", "warsaw", 2, 2, kind="store", country="PL", pickup=True),
+        ]
+    )
+    # WHEN a shopper in Ukraine lists the category (and an ancestor of it)
+    # THEN each product says whether it can be delivered there
+    assert _listed(reference, country="UA") == {first: "in_stock", second: "sold_out"}
+    assert _listed(reference, "electronics", country="UA") == {first: "in_stock", second: "sold_out"}
+    # AND in_stock=true lists only what can be bought there; for pickup at Warsaw, the other one, low
+    assert _listed(reference, country="UA", in_stock="true") == {first: "in_stock"}
+    assert _listed(reference, store="warsaw", in_stock="true") == {second: "low_stock"}
+    # AND with neither country nor store, anywhere counts
+    assert _listed(reference, in_stock="true") == {first: "in_stock", second: "low_stock"}
+
+
+def test_a_later_stock_change_wins_whatever_order_it_arrives_in(
+    reference: Callable[..., Reply], deliver: Callable[[list[Any]], None]
+) -> None:
+    product = _publish(reference, 1)
+    # GIVEN the product sold out (sequence 20) and, delivered late, an older level of 50 (sequence 10)
+    deliver([_stock_event("LAP-0001-BLK", "kyiv-dc", 0, 20), _stock_event("LAP-0001-BLK", "kyiv-dc", 50, 10)])
+    # THEN it is sold out and filtered out
+    assert _listed(reference, country="UA") == {product: "sold_out"}
+    assert _listed(reference, country="UA", in_stock="true") == {}
+
+
+def test_stock_known_before_publication_and_after_an_edit_stays_on_the_listing(
+    reference: Callable[..., Reply], deliver: Callable[[list[Any]], None]
+) -> None:
+    # GIVEN stock announced for a SKU before its product exists
+    deliver([_stock_event("LAP-0001-SLV", "kyiv-dc", 3, 4)])
+    # WHEN the product is created and published, then renamed (its listing entries are rewritten)
+    product = _publish(reference, 1)
+    assert _listed(reference, country="UA") == {product: "low_stock"}
+    current = reference("GET", f"/admin/catalog/products/{product}")
+    renamed = reference(
+        "PATCH",
+        f"/admin/catalog/products/{product}",
+        {"name": {"en": "Acme Air", "uk": "Acme Ейр"}},
+        headers={"If-Match": current.etag},
+    )
+    assert renamed.status == 200, renamed.body
+    # THEN the listing still knows where it can be bought
+    assert _listed(reference, country="UA") == {product: "low_stock"}
+
+
+def test_a_bad_country_or_store_is_a_422_problem(reference: Callable[..., Reply]) -> None:
+    for query in ({"country": "ukraine"}, {"store": "NOT A STORE"}, {"in_stock": "maybe"}):
+        reply = reference("GET", "/catalog/categories/computers/products", query=query)
+        assert reply.status == 422, (query, reply.body)
+        assert reply.headers["Content-Type"].startswith("application/problem+json")

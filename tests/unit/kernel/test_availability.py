@@ -1,0 +1,71 @@
+"""One availability rule for every read model: stock per SKU per location -> what a shopper can buy."""
+
+from __future__ import annotations
+
+from shop_kernel.availability import (
+    LocationStock,
+    buyable_contexts,
+    level_for,
+    product_availability,
+    shopper_contexts,
+    stock_level,
+)
+
+
+def _stock(
+    sku: str,
+    location: str,
+    available: int,
+    *,
+    kind: str = "warehouse",
+    country: str = "UA",
+    pickup: bool = False,
+    threshold: int = 5,
+) -> LocationStock:
+    return LocationStock(sku, location, kind, country, pickup, available, threshold)
+
+
+def test_a_level_is_sold_out_at_zero_low_below_the_threshold_and_in_stock_from_it() -> None:
+    # GIVEN a threshold of 5 THEN 0 is sold out, 4 is low, 5 is in stock; a per-SKU threshold wins
+    assert [stock_level(n) for n in (-1, 0, 1, 4, 5, 50)] == [
+        "sold_out",
+        "sold_out",
+        "low_stock",
+        "low_stock",
+        "in_stock",
+        "in_stock",
+    ]
+    assert stock_level(8, threshold=10) == "low_stock"
+
+
+def test_a_product_is_as_available_as_its_best_variant_at_its_best_location_per_context() -> None:
+    # GIVEN two variants: one low in a Ukrainian warehouse, one plenty in a Polish one, one at a pickup store
+    stock = [
+        _stock("A", "kyiv-dc", 2),
+        _stock("B", "kyiv-dc", 0),
+        _stock("B", "warsaw-dc", 40, country="PL"),
+        _stock("A", "podil", 9, kind="store", pickup=True),
+        _stock("A", "back-office", 99, kind="store", pickup=False),
+        _stock("OTHER", "kyiv-dc", 99),
+    ]
+    # WHEN the product (skus A and B) is reduced
+    availability = product_availability(["A", "B"], stock)
+    # THEN delivery to UA is low, to PL in stock, pickup at podil in stock; a store without pickup and
+    # another product's stock do not count
+    assert availability == {
+        "any": "in_stock",
+        "country:UA": "low_stock",
+        "country:PL": "in_stock",
+        "store:podil": "in_stock",
+    }
+    assert "store:back-office" not in availability
+
+
+def test_the_shopper_context_picks_the_best_of_delivery_and_pickup_and_unknown_is_sold_out() -> None:
+    availability = {"country:UA": "low_stock", "store:podil": "in_stock", "country:DE": "sold_out"}
+    assert level_for(availability, shopper_contexts("UA", None)) == "low_stock"
+    assert level_for(availability, shopper_contexts("UA", "podil")) == "in_stock"
+    assert level_for(availability, shopper_contexts("FR", None)) == "sold_out"
+    assert shopper_contexts(None, None) == ["any"]
+    # AND only contexts that are not sold out can be filtered on
+    assert buyable_contexts(availability) == ["country:UA", "store:podil"]
