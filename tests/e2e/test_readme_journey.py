@@ -42,7 +42,16 @@ def _start(state: Path, api_port: int, moto_port: int) -> tuple[subprocess.Popen
     env.pop("AWS_ENDPOINT_URL", None)
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "run", "--api-port", str(api_port), "--moto-port", str(moto_port)],
+            [
+                sys.executable,
+                "-m",
+                "infra.local",
+                "run",
+                "--api-port",
+                str(api_port),
+                "--moto-port",
+                str(moto_port),
+            ],
             cwd=REPO_ROOT,
             env=env,
             stdout=sink,

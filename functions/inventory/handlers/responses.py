@@ -21,7 +21,7 @@ _LOCATION_EXAMPLE: dict[str, Any] = {
     "id": "podil",
     "kind": "store",
     "name": {"en": "Podil store", "uk": "Магазин на Подолі"},
-    "address": {"line1": "Sahaidachnoho 1", "city": "Kyiv", "postcode": "04070", "country": "UA"},
+    "address": {"line1": "Sahaidachnoho 1", "city": "Kyiv", "postal_code": "04070", "country": "UA"},
     "timezone": "Europe/Kyiv",
     "opening_hours": {"mon": [{"opens": "09:00", "closes": "20:00"}]},
     "closed_dates": ["2026-12-25"],

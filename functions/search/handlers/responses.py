@@ -55,6 +55,11 @@ class SearchHit(_Documented):
     brand: SearchHitBrand | None
     image: SearchHitImage | None = Field(description="The product's first image, else its first variant's")
     prices: list[SearchHitPrice] = Field(description="One per price list and currency, sorted")
+    availability: Literal["in_stock", "low_stock", "sold_out"] = Field(
+        description="Whether it can be bought for the country and/or pickup store asked for (anywhere when "
+        "neither): its best variant at its best location; low_stock below the SKU's threshold",
+        examples=["in_stock"],
+    )
 
 
 class SearchFacetBucket(_Documented):
@@ -84,6 +89,7 @@ class SearchResults(_Documented):
                             "brand": {"id": "acme", "name": "Acme"},
                             "image": None,
                             "prices": [{"price_list": "retail", "currency": "EUR", "amount": 129900}],
+                            "availability": "in_stock",
                         }
                     ],
                     "facets": {"brand": [{"value": "acme", "count": 1}]},
@@ -145,6 +151,7 @@ class SearchLinkedProducts(_Documented):
                             "brand": {"id": "globex", "name": "Globex"},
                             "image": None,
                             "prices": [{"price_list": "retail", "currency": "EUR", "amount": 99900}],
+                            "availability": "in_stock",
                         }
                     ],
                 }

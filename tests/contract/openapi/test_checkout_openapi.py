@@ -183,14 +183,14 @@ def test_the_answer_checker_refuses_an_order_without_its_payment() -> None:
     DocumentedAnswers(document).check(
         "GET",
         "/me/orders/ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
-        Reply(200, {"Content-Type": "application/json"}, order),
+        Reply(200, {"Content-Type": "application/json", "X-Request-Id": "req-1"}, order),
     )
     del order["payment"]
     with pytest.raises(AssertionError, match="breaks the documented schema"):
         DocumentedAnswers(document).check(
             "GET",
             "/me/orders/ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
-            Reply(200, {"Content-Type": "application/json"}, order),
+            Reply(200, {"Content-Type": "application/json", "X-Request-Id": "req-1"}, order),
         )
 
 

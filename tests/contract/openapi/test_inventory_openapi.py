@@ -33,8 +33,8 @@ ADDRESS_MOVING_TO_KERNEL = "Address"
 
 EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("get", "/inventory/availability/{sku}"): (
-        COMMON | {"200", "404"},
-        {"sku", "location", "country", "accept-language"},
+        COMMON | {"200", "304", "404"},
+        {"sku", "location", "country", "accept-language", "if-none-match"},
     ),
     ("put", "/admin/inventory/locations/{location_id}"): (
         OPS | {"200", "201", "412", "428"},
@@ -125,7 +125,7 @@ def test_the_conformance_check_catches_an_undocumented_answer(document):
     # GIVEN the document / WHEN answers it does not describe are checked
     checker = OpenApiDocument(document)
     level = {"sku": "S", "location_id": "kyiv-dc", "on_hand": 1, "reserved": 0, "available": 1, "version": 1}
-    json_etag = {"Content-Type": "application/json", "ETag": '"1"'}
+    json_etag = {"Content-Type": "application/json", "ETag": '"1"', "X-Request-Id": "req-1"}
     # THEN an undocumented status, a missing required field and a missing ETag are reported
     assert checker.violations(
         "POST", "/admin/inventory/stock/S/kyiv-dc/adjustments", Reply(201, json_etag, level)

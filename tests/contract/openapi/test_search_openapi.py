@@ -29,21 +29,29 @@ from tests.support import Reply
 COMMON = {"400", "413", "415", "422", "429", "503"}
 ADMIN = COMMON | {"401", "403"}
 LOCALISED = {"locale", "accept-language"}
+CACHED = {"304"}  # public reads: If-None-Match revalidation (shop_kernel.openapi.finalize)
+REVALIDATE = {"if-none-match"}
+WHERE = {"country", "store"}  # availability for a delivery country and/or a pickup store
 
 # Per operation: every status it can answer and every parameter it reads.
 EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("get", "/search"): (
-        COMMON | {"200"},
+        COMMON | CACHED | {"200"},
         LOCALISED
+        | REVALIDATE
+        | WHERE
         | {"q", "category", "brand", "currency", "price_list", "min_price", "max_price", "attr", "facets"}
-        | {"sort", "limit", "cursor"},
+        | {"sort", "limit", "cursor", "in_stock"},
     ),
-    ("get", "/search/suggest"): (COMMON | {"200"}, LOCALISED | {"q", "limit"}),
+    ("get", "/search/suggest"): (COMMON | CACHED | {"200"}, LOCALISED | REVALIDATE | {"q", "limit"}),
     ("get", "/search/products/{product_id}/similar"): (
-        COMMON | {"200", "404"},
-        LOCALISED | {"product_id", "limit"},
+        COMMON | CACHED | {"200", "404"},
+        LOCALISED | REVALIDATE | WHERE | {"product_id", "limit"},
     ),
-    ("get", "/search/products/{product_id}/related"): (COMMON | {"200", "404"}, LOCALISED | {"product_id"}),
+    ("get", "/search/products/{product_id}/related"): (
+        COMMON | CACHED | {"200", "404"},
+        LOCALISED | REVALIDATE | WHERE | {"product_id"},
+    ),
     ("get", "/admin/search/synonyms"): (ADMIN | {"200"}, set()),
     ("put", "/admin/search/synonyms"): (ADMIN | {"200", "412"}, {"if-match"}),
     ("put", "/admin/search/products/{product_id}/related"): (ADMIN | {"200", "404"}, {"product_id"}),
@@ -139,7 +147,11 @@ def test_the_conformance_check_catches_an_undocumented_answer(document):
     assert "did_you_mean" in found
     assert checker.violations("GET", "/search/products/p1/similar", untyped_problem)
     assert "ETag" in " ".join(checker.violations("GET", "/admin/search/synonyms", no_etag))
-    fine = Reply(200, {"Content-Type": "application/json", "ETag": '"0"'}, {"groups": [], "version": 0})
+    fine = Reply(
+        200,
+        {"Content-Type": "application/json", "ETag": '"0"', "X-Request-Id": "req-1"},
+        {"groups": [], "version": 0},
+    )
     assert checker.violations("GET", "/admin/search/synonyms", fine) == []
 
 
@@ -149,6 +161,9 @@ def test_every_if_match_the_document_allows_is_read_by_the_server(value):
     # GIVEN any If-Match value the documented pattern allows (shared by search and inventory)
     # WHEN the server reads it
     version = parse_if_match(value)
-    # THEN it is a version, never the 400 a malformed header gets
-    assert version is not None
-    assert version >= 0
+    # THEN it is a version (None for *: whatever version is current), never the 400 a malformed header gets
+    if value.strip() == "*":
+        assert version is None
+    else:
+        assert version is not None
+        assert version >= 0
