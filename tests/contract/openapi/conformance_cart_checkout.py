@@ -131,13 +131,17 @@ def _lowered(headers: dict[str, str]) -> set[str]:
 def served_document(module: str, path: str) -> dict[str, Any]:
     """The OpenAPI document a function serves at ``path`` (GET through its real handler), once a session."""
     import importlib
+    from unittest import mock
 
     from tests.conftest import LambdaContext, build_api_event
     from tests.support import reply_from
 
     handler = importlib.import_module(module).handler
     event = build_api_event("GET", path, groups=None)
-    reply = reply_from(handler(event, LambdaContext()))
+    # Only the document is wanted: no metrics flush (other tests in this process may have left some behind).
+    quiet = {"POWERTOOLS_METRICS_NAMESPACE": "shop", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with mock.patch.dict("os.environ", quiet):
+        reply = reply_from(handler(event, LambdaContext()))
     assert reply.status == 200, reply.body
     assert isinstance(reply.body, dict)
     return reply.body

@@ -17,6 +17,7 @@ from tests.integration.catalog.conftest import (  # noqa: F401 - fixtures re-exp
     product_body,
     published,
     reference,
+    served_documents,
 )
 from tests.support import Reply, TableStream, reply_from
 
