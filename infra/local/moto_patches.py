@@ -16,14 +16,23 @@ pass ``available >= :q``, and a cancelled transaction's rollback could restore a
 just written. DynamoDB itself serialises conflicting writes per item, so one process-wide lock around every
 moto write (put, update, delete, batch write, transaction) makes the local stack behave like it
 (``tests/integration/inventory/test_oversell.py`` races buyers against the server).
+
+And it keeps EventBridge's ``PutEvents`` cheap. For every target of every matching rule, moto 5.2 fills
+the default input template by parsing eight JSONPath expressions with ``jsonpath_ng.ext.parse``, which
+builds a fresh PLY parser each time: 50-80 ms of CPU per event on the local bus, the largest cost of
+seeding the demo catalog (every published product is an event, and the stream pollers that publish them
+hold the GIL while the seed waits). Parsed expressions are immutable, so parsing each text once and
+reusing it changes no result (``tests/integration/local/test_local_moto_patches.py``).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from typing import Any
 
+import jsonpath_ng.ext
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -122,11 +131,16 @@ def _serialised(name: str) -> Any:
 
 _patched_writes: dict[str, Any] = {name: _serialised(name) for name in _SERIALISED_WRITES}
 
+_original_jsonpath_parse = jsonpath_ng.ext.parse
+# moto imports ``parse`` from ``jsonpath_ng.ext`` inside the function on every call, so this is what it gets.
+_cached_jsonpath_parse = functools.lru_cache(maxsize=512)(_original_jsonpath_parse)
+
 
 def install() -> None:
     """Idempotent; affects every moto backend in this process."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
         return
+    jsonpath_ng.ext.parse = _cached_jsonpath_parse
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, write in _patched_writes.items():
@@ -137,6 +151,7 @@ def uninstall() -> None:
     """Puts moto back as it was (tests that install the patch leave other tests unaffected)."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
         DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
+        jsonpath_ng.ext.parse = _original_jsonpath_parse
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
         for name, write in _original_writes.items():
             setattr(DynamoDBBackend, name, write)
