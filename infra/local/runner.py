@@ -4,7 +4,9 @@ start: moto server -> provision (from the specs) -> the API's port -> Stripe (th
 webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments
 and handlers -> pollers -> local API -> demo catalog seed. stop: API -> pollers -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
-so the rest of the stack still runs.
+so the rest of the stack still runs. Seeding (promotions, locations, catalog, stock) runs while the API
+already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
+step's state, seconds and progress.
 """
 
 from __future__ import annotations
@@ -12,8 +14,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+import boto3
 
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
@@ -23,13 +31,75 @@ from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, Strea
 from infra.local.provision import provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
-from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS
+from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, physical_name
 
 log = logging.getLogger("infra.local")
 
 DEFAULT_API_PORT = 3000
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
+NETWORK_SEED_MODULE = "infra.local.seed_network"
+
+
+class SeedProgress:
+    """What the seed has done so far, for ``/health``: each step's state, seconds and summary."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.current: str | None = None
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.examples: dict[str, list[str]] = {}
+        self._started = 0.0
+        self._finished: float | None = None
+        self._lock = threading.Lock()
+
+    def begin(self) -> None:
+        self.state, self._started = "running", time.monotonic()
+
+    def finish(self) -> None:
+        self.state, self.current, self._finished = "done", None, time.monotonic()
+
+    def elapsed_s(self) -> float:
+        if not self._started:
+            return 0.0
+        return round((self._finished or time.monotonic()) - self._started, 2)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[Callable[[Any], None]]:
+        started = time.monotonic()
+        with self._lock:
+            self.current = name
+            self.steps[name] = {"state": "running"}
+
+        def record(summary: Any) -> None:
+            with self._lock:
+                self.steps[name]["summary"] = summary
+
+        try:
+            yield record
+        except BaseException:
+            with self._lock:
+                self.steps[name]["state"] = "failed"
+            raise
+        with self._lock:
+            self.steps[name].update(state="done", seconds=round(time.monotonic() - started, 2))
+
+    def progress(self, name: str, done: int, total: int) -> None:
+        with self._lock:
+            self.steps.setdefault(name, {"state": "running"})["progress"] = f"{done}/{total}"
+
+    def summaries(self) -> dict[str, Any]:
+        return {name: step.get("summary") for name, step in self.steps.items()}
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "state": self.state,
+                "step": self.current,
+                "elapsed_s": self.elapsed_s(),
+                "steps": {name: dict(step) for name, step in self.steps.items()},
+                **({"examples": self.examples} if self.examples else {}),
+            }
 
 
 class Poller(Protocol):
@@ -58,7 +128,9 @@ class LocalStack:
         self.functions: dict[str, LocalFunction] = {}
         self.failed_functions: dict[str, str] = {}
         self.pollers: list[Poller] = []
+        # "pending" until every step is done ("done", "failed"); ``seeding`` says which step runs.
         self.seed_state = "pending" if options.seed else "skipped"
+        self.seeding = SeedProgress("pending" if options.seed else "skipped")
         self._stopping = False
 
     def start(self) -> None:
@@ -117,45 +189,73 @@ class LocalStack:
             poller.start()
 
     def seed(self) -> None:
-        """Seeds the demo catalog through the admin API, as a merchandiser would."""
+        """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
+        as a merchandiser would), then opening stock for every SKU. Progress is on ``/health``."""
         if not self.options.seed or self.api is None:
             return
         if importlib.util.find_spec(SEED_MODULE) is None:
             self.seed_state = "unavailable"
             log.warning("no demo catalog: %s does not exist yet", SEED_MODULE.replace(".", "/") + ".py")
             return
-        try:
-            seed_module = importlib.import_module(SEED_MODULE)
-            summary = seed_module.seed(
-                self.api.url, issue_token("merchandisers"), products=self.options.seed_products
-            )
-        except Exception:
-            if self._stopping:
-                self.seed_state = "interrupted"
+        self.seeding.begin()
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("promotions", self._seed_promotions),
+            ("locations", self._seed_locations),
+            ("catalog", self._seed_catalog),
+            ("stock", self._seed_stock),
+        ]
+        for name, step in steps:
+            try:
+                with self.seeding.step(name) as record:
+                    record(step())
+            except Exception:
+                if self._stopping:
+                    self.seed_state = self.seeding.state = "interrupted"
+                    return
+                self.seed_state = self.seeding.state = "failed"
+                log.exception("seeding the demo %s failed; the stack keeps running", name)
                 return
-            self.seed_state = "failed"
-            log.exception("seeding the demo catalog failed; the stack keeps running")
-            return
         self.seed_state = "done"
-        log.info("demo catalog seeded: %s", summary)
-        self._seed_promotions()
+        self.seeding.finish()
+        log.info("demo shop seeded in %.1f s: %s", self.seeding.elapsed_s(), self.seeding.summaries())
+        log.info("demo stock classes, e.g. %s", self.seeding.examples)
 
-    def _seed_promotions(self) -> None:
-        """Demo promotions, codes and gift certificates for the cart (after the catalog)."""
-        if importlib.util.find_spec(PROMOTIONS_SEED_MODULE) is None:
-            return
-        try:
-            summary = importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
-        except Exception:
-            log.exception("seeding the demo promotions failed; the stack keeps running")
-            return
-        log.info("demo promotions seeded: %s", summary)
+    def _seed_catalog(self) -> Any:
+        assert self.api is not None
+        module = importlib.import_module(SEED_MODULE)
+        total = self.options.seed_products
+        return module.seed(
+            self.api.url,
+            issue_token("merchandisers"),
+            products=total,
+            progress=lambda done: self.seeding.progress("catalog", done, total),
+        )
+
+    def _seed_promotions(self) -> Any:
+        """Demo promotions, codes and gift certificates for the cart."""
+        return importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
+
+    def _seed_locations(self) -> Any:
+        assert self.api is not None
+        network = importlib.import_module(NETWORK_SEED_MODULE)
+        return network.seed_locations(self.api.url, issue_token("ops"))
+
+    def _seed_stock(self) -> Any:
+        network = importlib.import_module(NETWORK_SEED_MODULE)
+        from inventory.adapters.dynamo import InventoryStore
+
+        client = boto3.client("dynamodb", region_name=REGION)
+        store = InventoryStore(client, physical_name(self.options.stage, "inventory"))
+        summary = network.seed_stock(store, self.options.seed_products)
+        self.seeding.examples = network.examples(self.options.seed_products)
+        return summary
 
     def health(self) -> dict[str, Any]:
         functions = {name: "ready" for name in self.functions}
         functions.update({name: f"failed: {reason}" for name, reason in self.failed_functions.items()})
         return {
             "seed": self.seed_state,
+            "seeding": self.seeding.describe(),
             "functions": functions,
             "moto": self.moto.url if self.moto else None,
             "stripe": self.stripe.describe() if self.stripe else None,

@@ -47,11 +47,12 @@ from inventory.domain.reservations import (
 )
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import deserialize, query_all, serialize
+from shop_kernel.dynamo import batch_get_all, deserialize, query_all, serialize
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
 from shop_kernel.ids import new_ulid
 
 BATCH_GET_LIMIT = 100
+OPENING_CHUNK = 90  # levels per transaction: + up to 10 location checks <= 100 items
 LOCATION_WRITE_ATTEMPTS = 5  # concurrent location writes race for the config item; the loser re-reads
 
 
@@ -355,6 +356,83 @@ class InventoryStore:
         level = self.stock_level(sku, location_id)
         assert level is not None
         return level
+
+    def receive_opening_stock(
+        self, levels: Sequence[tuple[str, str, int]], actor: str, now: datetime
+    ) -> dict[str, int]:
+        """Opening stock ``(sku, location, on_hand)`` for levels that do not exist yet; existing ones are
+        left alone (so a second run changes nothing and never undoes sales). For a first load (a new
+        shop, the demo): up to 90 levels per ``TransactWriteItems`` instead of two calls per level. Each
+        new level is conditioned on not existing and every location named is checked in the same
+        transaction; the caller vouches for the SKUs (no catalog check per level). The level itself
+        records who opened it (``opened_by``, version 1); movement records start with the first change.
+        A chunk refused because a level appeared meanwhile is applied level by level."""
+        wanted = {(sku, loc): on_hand for sku, loc, on_hand in levels}
+        existing = self._existing_levels(list(wanted))
+        new = [(sku, loc, qty) for (sku, loc), qty in wanted.items() if (sku, loc) not in existing]
+        for start in range(0, len(new), OPENING_CHUNK):
+            chunk = new[start : start + OPENING_CHUNK]
+            try:
+                self._client.transact_write_items(TransactItems=self._opening_items(chunk, actor, now))
+            except ClientError as exc:
+                if _code(exc) != "TransactionCanceledException":
+                    raise
+                self._opening_one_by_one(chunk, actor, now)
+        return {"created": len(new), "existing": len(existing)}
+
+    def _existing_levels(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            request = {
+                self.table: {
+                    "Keys": [stock_key(sku, loc) for sku, loc in keys[start : start + BATCH_GET_LIMIT]],
+                    "ProjectionExpression": "sku, location_id",
+                }
+            }
+            for item in batch_get_all(self._client, request).get(self.table, []):
+                found.add((item["sku"]["S"], item["location_id"]["S"]))
+        return found
+
+    def _opening_items(
+        self, chunk: Sequence[tuple[str, str, int]], actor: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        checks = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.table,
+                    "Key": location_key(loc),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+            for loc in sorted({loc for _, loc, _ in chunk})
+        ]
+        entries: list[dict[str, Any]] = []
+        for sku, loc, on_hand in chunk:
+            level = {
+                "sku": sku,
+                "location_id": loc,
+                "type": "stock",
+                "on_hand": on_hand,
+                "reserved": 0,
+                "available": on_hand,
+                "version": 1,
+                "updated_at": isoformat(now),
+                "opened_by": actor,
+            }
+            put = {
+                "TableName": self.table,
+                "Item": serialize({**{k: v["S"] for k, v in stock_key(sku, loc).items()}, **level}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+            entries.append({"Put": put})
+        return [*checks, *entries]
+
+    def _opening_one_by_one(self, chunk: Sequence[tuple[str, str, int]], actor: str, now: datetime) -> None:
+        for sku, loc, on_hand in chunk:
+            try:
+                self.set_stock(sku, loc, on_hand, None, actor, now)
+            except PreconditionRequired:
+                continue  # it exists now: left alone
 
     def _transact_stock(self, items: list[dict[str, Any]], sku: str, location_id: str, **intent: Any) -> None:
         try:
