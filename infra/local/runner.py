@@ -1,8 +1,9 @@
 """Assembles the local stack in order and takes it down in reverse.
 
-start: moto server -> provision (from the specs) -> the API's port -> Stripe (the stand-in, its key and
-webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments
-and handlers -> pollers -> local API -> demo catalog seed. stop: API -> pollers -> Stripe -> moto. A
+start: local API (``/health`` says ``"stack": "starting"``) -> moto server -> provision (from the specs)
+-> Stripe (the stand-in, its key and webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see
+``stripe_wiring``) -> function environments and handlers -> pollers (``"stack": "running"``) -> demo
+seed. stop: API -> pollers -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
 so the rest of the stack still runs. Seeding (promotions, locations, catalog, stock) runs while the API
 already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
@@ -131,22 +132,26 @@ class LocalStack:
         # "pending" until every step is done ("done", "failed"); ``seeding`` says which step runs.
         self.seed_state = "pending" if options.seed else "skipped"
         self.seeding = SeedProgress("pending" if options.seed else "skipped")
+        self.stack_state = "starting"
         self._stopping = False
 
     def start(self) -> None:
         stage = self.options.stage
+        # The API listens first, so /health answers ("stack": "starting") while moto, the resources and
+        # the functions come up; a route whose function is not loaded yet answers 502 naming /health.
+        api_port = choose_port(self.options.api_port, DEFAULT_API_PORT, "the API")
+        gateway = LocalGateway(stage, self.functions, health=self.health)
+        self.api = LocalApi(gateway, api_port)
+        self.api.start()
         self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto.start()
         self.resources = provision(stage)
-        # Chosen before Stripe starts: the stand-in sends its webhooks to this port.
-        api_port = choose_port(self.options.api_port, DEFAULT_API_PORT, "the API")
+        # Started once the API's port is known: the stand-in sends its webhooks there.
         self.stripe = start_stripe(stage, api_port, self.options.stripe_port)
         apply_environment(stage, FUNCTIONS)
         self._load_functions()
         self._start_pollers()
-        gateway = LocalGateway(stage, self.functions, health=self.health)
-        self.api = LocalApi(gateway, api_port)
-        self.api.start()
+        self.stack_state = "running"
         log.info("local API on %s", self.api.url)
 
     def _load_functions(self) -> None:
@@ -254,6 +259,7 @@ class LocalStack:
         functions = {name: "ready" for name in self.functions}
         functions.update({name: f"failed: {reason}" for name, reason in self.failed_functions.items()})
         return {
+            "stack": self.stack_state,
             "seed": self.seed_state,
             "seeding": self.seeding.describe(),
             "functions": functions,
