@@ -19,7 +19,9 @@ class          share  stock
 =============  =====  ==========================================================================
 
 ``examples()`` names the first SKUs of each class (also logged and shown by ``/health``), e.g. for a
-README: with 240 products, ``LAP-0001-BLACK`` and ``LAP-0001-SILVER`` are in stock.
+README: ``ULB-0001-SILVER`` is in stock, ``COF-0019-SILVER`` sold out, ``HPH-0003-BLACK`` low,
+``HPH-0003-WHITE`` in one store only and ``HPH-0008-BLACK`` split over both warehouses (with 40 or more
+products; ``tests/integration/inventory/test_demo_network.py`` pins two of them).
 """
 
 from __future__ import annotations

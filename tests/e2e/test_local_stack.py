@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow, pytest.mark.time
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_S = 60
+SEED_PRODUCTS = 40
 
 
 @dataclass
@@ -124,7 +125,9 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def stack(state: Path) -> Iterator[Stack]:
     # --keep-event-log: the test reads the event-log queue itself instead of the console printer.
     # A smaller demo catalog keeps the run short; the seed path is the one `make run` takes.
-    running = _start(state, free_port(), free_port(), "--keep-event-log", "--seed-products", "40")
+    running = _start(
+        state, free_port(), free_port(), "--keep-event-log", "--seed-products", str(SEED_PRODUCTS)
+    )
     health = _ready(running)
     if any(status != "ready" for status in health["functions"].values()):
         _stop(running)
@@ -372,13 +375,13 @@ def test_a_guest_buys_a_seeded_product_priced_with_tax_in_uah_and_eur(stack: Sta
 
 
 def test_a_guest_checks_out_pays_and_the_order_is_placed_and_fulfilment_starts(stack: Stack) -> None:
-    from infra.local.seed_catalog import demo_product
+    from infra.local.seed_network import examples
 
     api, ops = stack.api, _auth("ops")
     stripe_url = requests.get(f"{api}/health", timeout=5).json()["stripe"].split()[-1]
-    # GIVEN a seeded SKU with 3 units in a warehouse and a guest cart holding 2 of them (the warehouse
-    # of the cart test: the cart knows a new location only after its five-minute cache)
-    sku = demo_product(5)["variants"][0]["sku"]
+    # GIVEN a seeded SKU sold out in the demo network, 3 units of it in a warehouse ops just opened, and a
+    # guest cart holding 2 of them (the cart reads locations with each request)
+    sku = examples(SEED_PRODUCTS)["sold_out"][0]
     location = {
         "kind": "warehouse",
         "name": {"en": "E2E DC", "uk": "Склад E2E"},
