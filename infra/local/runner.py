@@ -5,7 +5,8 @@ start: local API (``/health`` says ``"stack": "starting"``) -> moto server -> pr
 ``stripe_wiring``) -> function environments and handlers -> pollers (``"stack": "running"``) -> demo
 seed. stop: API -> pollers -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
-so the rest of the stack still runs. Seeding (promotions, locations, catalog, stock) runs while the API
+so the rest of the stack still runs. Seeding (promotions, locations, catalog, stock, then the wait for the
+catalog's events to reach the cart) runs while the API
 already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
 step's state, seconds and progress.
 """
@@ -195,7 +196,8 @@ class LocalStack:
 
     def seed(self) -> None:
         """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
-        as a merchandiser would), then opening stock for every SKU. Progress is on ``/health``."""
+        as a merchandiser would), opening stock for every SKU, then waits until the catalog's events have
+        reached the cart. Progress is on ``/health``."""
         if not self.options.seed or self.api is None:
             return
         if importlib.util.find_spec(SEED_MODULE) is None:
@@ -208,6 +210,7 @@ class LocalStack:
             ("locations", self._seed_locations),
             ("catalog", self._seed_catalog),
             ("stock", self._seed_stock),
+            ("cart projection", self._await_cart_projection),
         ]
         for name, step in steps:
             try:
@@ -244,6 +247,24 @@ class LocalStack:
         assert self.api is not None
         network = importlib.import_module(NETWORK_SEED_MODULE)
         return network.seed_locations(self.api.url, issue_token("ops"))
+
+    def _await_cart_projection(self, timeout_s: float = 120.0) -> Any:
+        """Until the cart knows the last demo SKU: the catalog's events reach the cart's SKU facts through
+        the bus and a queue, a little after the import answered. "done" means a shopper can add to cart."""
+        from cart.domain.records import facts_key
+        from infra.local.seed_catalog import demo_product
+
+        client = boto3.client("dynamodb", region_name=REGION)
+        table = physical_name(self.options.stage, "carts")
+        last = demo_product(self.options.seed_products)["variants"][-1]["sku"]
+        deadline = time.monotonic() + timeout_s
+        while "Item" not in client.get_item(TableName=table, Key=facts_key(last), ConsistentRead=True):
+            if self._stopping or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the cart did not learn {last} from the catalog's events in {timeout_s} s"
+                )
+            time.sleep(0.2)
+        return {"last_sku": last}
 
     def _seed_stock(self) -> Any:
         network = importlib.import_module(NETWORK_SEED_MODULE)
