@@ -28,6 +28,8 @@ Last, DynamoDB Streams' ``GetRecords`` answers with ``json.dumps`` of the record
 the wire shape, instead of walking every attribute value through moto's generic response serializer:
 the stream pollers read every record of the catalog table while the demo catalog is seeded, and that
 serializer was an eighth of the process's CPU then. The JSON is the same (dates as epoch seconds).
+And the server's request dispatcher lists moto's package directory (``listdir`` + ``isdir`` per entry)
+on every request to recognise a service name in the host; the listing is taken once.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ import copy
 import functools
 import json
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import jsonpath_ng.ext
+from moto import backends as moto_backends
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -144,6 +148,16 @@ _original_jsonpath_parse = jsonpath_ng.ext.parse
 _cached_jsonpath_parse = functools.lru_cache(maxsize=512)(_original_jsonpath_parse)
 
 _original_get_records = DynamoDBStreamsHandler.get_records
+_original_list_of_moto_modules = moto_backends.list_of_moto_modules
+
+
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_original_list_of_moto_modules())
+
+
+def _listed_moto_modules() -> Iterable[str]:
+    return _moto_modules()
 
 
 def _epoch_seconds(value: Any) -> Any:
@@ -164,6 +178,7 @@ def install() -> None:
         return
     jsonpath_ng.ext.parse = _cached_jsonpath_parse
     DynamoDBStreamsHandler.get_records = _get_records_as_json  # type: ignore[assignment,method-assign]
+    moto_backends.list_of_moto_modules = _listed_moto_modules
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, write in _patched_writes.items():
@@ -176,6 +191,7 @@ def uninstall() -> None:
         DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
         jsonpath_ng.ext.parse = _original_jsonpath_parse
         DynamoDBStreamsHandler.get_records = _original_get_records  # type: ignore[method-assign]
+        moto_backends.list_of_moto_modules = _original_list_of_moto_modules
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
         for name, write in _original_writes.items():
             setattr(DynamoDBBackend, name, write)

@@ -169,3 +169,18 @@ def test_events_delivered_through_the_cached_jsonpath_parser_are_unchanged() -> 
         moto_patches.uninstall()
     # AND uninstalling puts the library's own parser back
     assert jsonpath_ng.ext.parse("$.detail") is not jsonpath_ng.ext.parse("$.detail")
+
+
+def test_the_server_recognises_the_same_services_from_the_listing_taken_once() -> None:
+    from moto import backends
+
+    # GIVEN moto's own listing of its service packages
+    expected = list(backends.list_of_moto_modules())
+    # WHEN the patch is installed  THEN the dispatcher sees the same names, listed once
+    moto_patches.install()
+    try:
+        assert list(backends.list_of_moto_modules()) == expected
+        assert "dynamodb" in expected
+        assert backends.list_of_moto_modules() is backends.list_of_moto_modules()
+    finally:
+        moto_patches.uninstall()
