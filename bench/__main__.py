@@ -15,6 +15,7 @@ BENCHMARKS = {
     "search_api": "bench.search_api",
     "checkout": "bench.checkout",
     "load": "bench.load",
+    "demo_seed": "bench.seed",
 }
 
 

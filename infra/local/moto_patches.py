@@ -16,18 +16,39 @@ pass ``available >= :q``, and a cancelled transaction's rollback could restore a
 just written. DynamoDB itself serialises conflicting writes per item, so one process-wide lock around every
 moto write (put, update, delete, batch write, transaction) makes the local stack behave like it
 (``tests/integration/inventory/test_oversell.py`` races buyers against the server).
+
+And it keeps EventBridge's ``PutEvents`` cheap. For every target of every matching rule, moto 5.2 fills
+the default input template by parsing eight JSONPath expressions with ``jsonpath_ng.ext.parse``, which
+builds a fresh PLY parser each time: 50-80 ms of CPU per event on the local bus, the largest cost of
+seeding the demo catalog (every published product is an event, and the stream pollers that publish them
+hold the GIL while the seed waits). Parsed expressions are immutable, so parsing each text once and
+reusing it changes no result (``tests/integration/local/test_local_moto_patches.py``).
+
+Last, DynamoDB Streams' ``GetRecords`` answers with ``json.dumps`` of the records moto already holds in
+the wire shape, instead of walking every attribute value through moto's generic response serializer:
+the stream pollers read every record of the catalog table while the demo catalog is seeded, and that
+serializer was an eighth of the process's CPU then. The JSON is the same (dates as epoch seconds).
+And the server's request dispatcher lists moto's package directory (``listdir`` + ``isdir`` per entry)
+on every request to recognise a service name in the host; the listing is taken once.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import threading
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+import jsonpath_ng.ext
+from moto import backends as moto_backends
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
@@ -122,11 +143,42 @@ def _serialised(name: str) -> Any:
 
 _patched_writes: dict[str, Any] = {name: _serialised(name) for name in _SERIALISED_WRITES}
 
+_original_jsonpath_parse = jsonpath_ng.ext.parse
+# moto imports ``parse`` from ``jsonpath_ng.ext`` inside the function on every call, so this is what it gets.
+_cached_jsonpath_parse = functools.lru_cache(maxsize=512)(_original_jsonpath_parse)
+
+_original_get_records = DynamoDBStreamsHandler.get_records
+_original_list_of_moto_modules = moto_backends.list_of_moto_modules
+
+
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_original_list_of_moto_modules())
+
+
+def _listed_moto_modules() -> Iterable[str]:
+    return _moto_modules()
+
+
+def _epoch_seconds(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _get_records_as_json(self: DynamoDBStreamsHandler) -> str:
+    limit = self._get_param("Limit")
+    result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
+    return json.dumps(result, default=_epoch_seconds)
+
 
 def install() -> None:
     """Idempotent; affects every moto backend in this process."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
         return
+    jsonpath_ng.ext.parse = _cached_jsonpath_parse
+    DynamoDBStreamsHandler.get_records = _get_records_as_json  # type: ignore[assignment,method-assign]
+    moto_backends.list_of_moto_modules = _listed_moto_modules
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, write in _patched_writes.items():
@@ -137,6 +189,9 @@ def uninstall() -> None:
     """Puts moto back as it was (tests that install the patch leave other tests unaffected)."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
         DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
+        jsonpath_ng.ext.parse = _original_jsonpath_parse
+        DynamoDBStreamsHandler.get_records = _original_get_records  # type: ignore[method-assign]
+        moto_backends.list_of_moto_modules = _original_list_of_moto_modules
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
         for name, write in _original_writes.items():
             setattr(DynamoDBBackend, name, write)

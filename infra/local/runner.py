@@ -1,10 +1,14 @@
 """Assembles the local stack in order and takes it down in reverse.
 
-start: moto server -> a fresh search index (moto's tables are new, so the index must be too) -> provision (from the specs) -> the API's port -> Stripe (the stand-in, its key and
-webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments
-and handlers -> pollers -> local API -> demo catalog seed. stop: API -> pollers -> Stripe -> moto. A
+start: local API (``/health`` says ``"stack": "starting"``) -> moto server -> a fresh search index (moto's
+tables are new, so the index must be too) -> provision (from the specs) -> Stripe (the stand-in, its key and
+webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments and
+handlers -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
-so the rest of the stack still runs.
+so the rest of the stack still runs. Seeding (promotions, locations, catalog, stock, then the wait for the
+catalog's events to reach the cart) runs while the API
+already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
+step's state, seconds and progress.
 """
 
 from __future__ import annotations
@@ -12,8 +16,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+import boto3
 
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
@@ -23,13 +33,75 @@ from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, Strea
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
-from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS
+from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, physical_name
 
 log = logging.getLogger("infra.local")
 
 DEFAULT_API_PORT = 3000
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
+NETWORK_SEED_MODULE = "infra.local.seed_network"
+
+
+class SeedProgress:
+    """What the seed has done so far, for ``/health``: each step's state, seconds and summary."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.current: str | None = None
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.examples: dict[str, list[str]] = {}
+        self._started = 0.0
+        self._finished: float | None = None
+        self._lock = threading.Lock()
+
+    def begin(self) -> None:
+        self.state, self._started = "running", time.monotonic()
+
+    def finish(self) -> None:
+        self.state, self.current, self._finished = "done", None, time.monotonic()
+
+    def elapsed_s(self) -> float:
+        if not self._started:
+            return 0.0
+        return round((self._finished or time.monotonic()) - self._started, 2)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[Callable[[Any], None]]:
+        started = time.monotonic()
+        with self._lock:
+            self.current = name
+            self.steps[name] = {"state": "running"}
+
+        def record(summary: Any) -> None:
+            with self._lock:
+                self.steps[name]["summary"] = summary
+
+        try:
+            yield record
+        except BaseException:
+            with self._lock:
+                self.steps[name]["state"] = "failed"
+            raise
+        with self._lock:
+            self.steps[name].update(state="done", seconds=round(time.monotonic() - started, 2))
+
+    def progress(self, name: str, done: int, total: int) -> None:
+        with self._lock:
+            self.steps.setdefault(name, {"state": "running"})["progress"] = f"{done}/{total}"
+
+    def summaries(self) -> dict[str, Any]:
+        return {name: step.get("summary") for name, step in self.steps.items()}
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "state": self.state,
+                "step": self.current,
+                "elapsed_s": self.elapsed_s(),
+                "steps": {name: dict(step) for name, step in self.steps.items()},
+                **({"examples": self.examples} if self.examples else {}),
+            }
 
 
 class Poller(Protocol):
@@ -58,25 +130,31 @@ class LocalStack:
         self.functions: dict[str, LocalFunction] = {}
         self.failed_functions: dict[str, str] = {}
         self.pollers: list[Poller] = []
+        # "pending" until every step is done ("done", "failed"); ``seeding`` says which step runs.
         self.seed_state = "pending" if options.seed else "skipped"
+        self.seeding = SeedProgress("pending" if options.seed else "skipped")
+        self.stack_state = "starting"
         self._stopping = False
 
     def start(self) -> None:
         stage = self.options.stage
+        # The API listens first, so /health answers ("stack": "starting") while moto, the resources and
+        # the functions come up; a route whose function is not loaded yet answers 502 naming /health.
+        api_port = choose_port(self.options.api_port, DEFAULT_API_PORT, "the API")
+        gateway = LocalGateway(stage, self.functions, health=self.health)
+        self.api = LocalApi(gateway, api_port)
+        self.api.start()
         self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto.start()
         # moto is in memory: its tables start empty, so the index on disk must too (see provision).
         discard_search_index(stage)
         self.resources = provision(stage)
-        # Chosen before Stripe starts: the stand-in sends its webhooks to this port.
-        api_port = choose_port(self.options.api_port, DEFAULT_API_PORT, "the API")
+        # Started once the API's port is known: the stand-in sends its webhooks there.
         self.stripe = start_stripe(stage, api_port, self.options.stripe_port)
         apply_environment(stage, FUNCTIONS)
         self._load_functions()
         self._start_pollers()
-        gateway = LocalGateway(stage, self.functions, health=self.health)
-        self.api = LocalApi(gateway, api_port)
-        self.api.start()
+        self.stack_state = "running"
         log.info("local API on %s", self.api.url)
 
     def _load_functions(self) -> None:
@@ -119,45 +197,94 @@ class LocalStack:
             poller.start()
 
     def seed(self) -> None:
-        """Seeds the demo catalog through the admin API, as a merchandiser would."""
+        """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
+        as a merchandiser would), opening stock for every SKU, then waits until the catalog's events have
+        reached the cart. Progress is on ``/health``."""
         if not self.options.seed or self.api is None:
             return
         if importlib.util.find_spec(SEED_MODULE) is None:
             self.seed_state = "unavailable"
             log.warning("no demo catalog: %s does not exist yet", SEED_MODULE.replace(".", "/") + ".py")
             return
-        try:
-            seed_module = importlib.import_module(SEED_MODULE)
-            summary = seed_module.seed(
-                self.api.url, issue_token("merchandisers"), products=self.options.seed_products
-            )
-        except Exception:
-            if self._stopping:
-                self.seed_state = "interrupted"
+        self.seeding.begin()
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("promotions", self._seed_promotions),
+            ("locations", self._seed_locations),
+            ("catalog", self._seed_catalog),
+            ("stock", self._seed_stock),
+            ("cart projection", self._await_cart_projection),
+        ]
+        for name, step in steps:
+            try:
+                with self.seeding.step(name) as record:
+                    record(step())
+            except Exception:
+                if self._stopping:
+                    self.seed_state = self.seeding.state = "interrupted"
+                    return
+                self.seed_state = self.seeding.state = "failed"
+                log.exception("seeding the demo %s failed; the stack keeps running", name)
                 return
-            self.seed_state = "failed"
-            log.exception("seeding the demo catalog failed; the stack keeps running")
-            return
         self.seed_state = "done"
-        log.info("demo catalog seeded: %s", summary)
-        self._seed_promotions()
+        self.seeding.finish()
+        log.info("demo shop seeded in %.1f s: %s", self.seeding.elapsed_s(), self.seeding.summaries())
+        log.info("demo stock classes, e.g. %s", self.seeding.examples)
 
-    def _seed_promotions(self) -> None:
-        """Demo promotions, codes and gift certificates for the cart (after the catalog)."""
-        if importlib.util.find_spec(PROMOTIONS_SEED_MODULE) is None:
-            return
-        try:
-            summary = importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
-        except Exception:
-            log.exception("seeding the demo promotions failed; the stack keeps running")
-            return
-        log.info("demo promotions seeded: %s", summary)
+    def _seed_catalog(self) -> Any:
+        assert self.api is not None
+        module = importlib.import_module(SEED_MODULE)
+        total = self.options.seed_products
+        return module.seed(
+            self.api.url,
+            issue_token("merchandisers"),
+            products=total,
+            progress=lambda done: self.seeding.progress("catalog", done, total),
+        )
+
+    def _seed_promotions(self) -> Any:
+        """Demo promotions, codes and gift certificates for the cart."""
+        return importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
+
+    def _seed_locations(self) -> Any:
+        assert self.api is not None
+        network = importlib.import_module(NETWORK_SEED_MODULE)
+        return network.seed_locations(self.api.url, issue_token("ops"))
+
+    def _await_cart_projection(self, timeout_s: float = 120.0) -> Any:
+        """Until the cart knows the last demo SKU: the catalog's events reach the cart's SKU facts through
+        the bus and a queue, a little after the import answered. "done" means a shopper can add to cart."""
+        from cart.domain.records import facts_key
+        from infra.local.seed_catalog import demo_product
+
+        client = boto3.client("dynamodb", region_name=REGION)
+        table = physical_name(self.options.stage, "carts")
+        last = demo_product(self.options.seed_products)["variants"][-1]["sku"]
+        deadline = time.monotonic() + timeout_s
+        while "Item" not in client.get_item(TableName=table, Key=facts_key(last), ConsistentRead=True):
+            if self._stopping or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the cart did not learn {last} from the catalog's events in {timeout_s} s"
+                )
+            time.sleep(0.2)
+        return {"last_sku": last}
+
+    def _seed_stock(self) -> Any:
+        network = importlib.import_module(NETWORK_SEED_MODULE)
+        from inventory.adapters.dynamo import InventoryStore
+
+        client = boto3.client("dynamodb", region_name=REGION)
+        store = InventoryStore(client, physical_name(self.options.stage, "inventory"))
+        summary = network.seed_stock(store, self.options.seed_products)
+        self.seeding.examples = network.examples(self.options.seed_products)
+        return summary
 
     def health(self) -> dict[str, Any]:
         functions = {name: "ready" for name in self.functions}
         functions.update({name: f"failed: {reason}" for name, reason in self.failed_functions.items()})
         return {
+            "stack": self.stack_state,
             "seed": self.seed_state,
+            "seeding": self.seeding.describe(),
             "functions": functions,
             "moto": self.moto.url if self.moto else None,
             "stripe": self.stripe.describe() if self.stripe else None,

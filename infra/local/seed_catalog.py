@@ -16,9 +16,12 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
-CHUNK = 120  # products per import request: well under the 500 limit and the 1 MB body limit
+CHUNK = (
+    60  # products per import request: well under the 500 limit and the 1 MB body limit; progress per chunk
+)
 
 
 def _label(en: str, uk: str) -> dict[str, str]:
@@ -285,8 +288,11 @@ class _Api:
         return status == 201
 
 
-def seed(base_url: str, token: str, *, products: int = 240) -> dict[str, int]:
-    """Seed the demo catalog; returns what was created and what was already there."""
+def seed(
+    base_url: str, token: str, *, products: int = 240, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Seed the demo catalog; returns what was created and what was already there. ``progress`` is told
+    how many products were imported so far after each chunk."""
     api = _Api(base_url, token)
     counts = {
         "product_types": 0,
@@ -318,6 +324,8 @@ def seed(base_url: str, token: str, *, products: int = 240) -> dict[str, int]:
         if report["failed"]:
             failures = [r for r in report["results"] if r["outcome"] == "failed"][:3]
             raise RuntimeError(f"{report['failed']} demo products were refused, e.g. {failures}")
+        if progress is not None:
+            progress(start - 1 + len(rows))
     return counts
 
 

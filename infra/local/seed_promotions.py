@@ -1,8 +1,9 @@
 """Seeds demo promotions, promo codes and gift certificates into the local promotions table.
 
-There is no admin API for promotions yet, so this writes the items the cart reads
-(layout: ``pricing.domain.records``) directly, through the same moto endpoint the functions use.
-Every write is a put of a fixed item, so a second run changes nothing.
+There is no admin API for promotions yet, so this writes the items cart and checkout read (layout:
+``pricing.domain.records``) directly, through the same moto endpoint the functions use: the promotions
+with pricing's versioned ``CONFIG#promotions`` item in one transaction (``promotion_write_items``), the
+codes and certificates as fixed items, so a second run changes nothing.
 
 * automatic: 5 % off orders from 20 000 UAH / 500 EUR; free standard shipping from 3 000 UAH / 75 EUR
 * ``WELCOME10``: 10 % off, once per customer; ``SPRING500``: 500 UAH / 15 EUR off, 1 000 uses
@@ -15,9 +16,12 @@ import json
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from infra.local import DEFAULT_STAGE, REGION
 from infra.resources import physical_name
+from pricing.domain import Promotion
+from pricing.domain.records import promotion_write_items, promotions_config_key
 
 PROMOTIONS: list[dict[str, Any]] = [
     {
@@ -67,15 +71,6 @@ GIFT_CERTIFICATES: list[tuple[str, int, str]] = [
 def _items() -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
         {
-            "pk": {"S": "PROMOTION"},
-            "sk": {"S": p["id"]},
-            "type": {"S": "promotion"},
-            "doc": {"S": json.dumps(p)},
-        }
-        for p in PROMOTIONS
-    ]
-    items += [
-        {
             "pk": {"S": f"CODE#{c['code']}"},
             "sk": {"S": "CODE"},
             "type": {"S": "code"},
@@ -96,10 +91,27 @@ def _items() -> list[dict[str, Any]]:
     return items
 
 
+def _write_promotions(dynamodb: Any, table: str, promotions: list[Promotion], attempts: int = 5) -> None:
+    """The promotions and the config item, conditioned on the config version read (retried on a race)."""
+    for _ in range(attempts):
+        current = dynamodb.get_item(TableName=table, Key=promotions_config_key(), ConsistentRead=True).get(
+            "Item"
+        )
+        try:
+            dynamodb.transact_write_items(TransactItems=promotion_write_items(table, promotions, current))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            continue
+        return
+    raise RuntimeError("the promotions config item kept changing while the demo promotions were written")
+
+
 def seed(stage: str = DEFAULT_STAGE) -> dict[str, int]:
     """Writes the demo items; codes keep their usage counts (only ``doc`` is replaced)."""
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     table = physical_name(stage, "promotions")
+    _write_promotions(dynamodb, table, [Promotion.model_validate(p) for p in PROMOTIONS])
     for item in _items():
         if item["type"]["S"] == "code":
             # An update, not a put: a restart must not reset how often a code was used.

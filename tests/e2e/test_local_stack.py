@@ -42,10 +42,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_S = 900
 PATIENCE_S = 90  # for a condition that follows a request: an event delivered, an index updated
 HTTP_S = 60  # one request on a loaded machine (a function serves one invocation at a time)
+SEED_PRODUCTS = 40
 
 
-# The warehouse the guest tests stock (the cart reads locations through a five-minute cache, so every
-# test stocks this one rather than a location of its own).
+# The warehouse the guest tests stock.
 E2E_DC = {
     "kind": "warehouse",
     "name": {"en": "E2E DC", "uk": "Склад E2E"},
@@ -150,7 +150,13 @@ def stack(state: Path) -> Iterator[Stack]:
     # --json-logs: every line is checked as JSON; the readable console is checked by the last test.
     # A smaller demo catalog keeps the run short; the seed path is the one `make run` takes.
     running = _start(
-        state, free_port(), free_port(), "--keep-event-log", "--json-logs", "--seed-products", "40"
+        state,
+        free_port(),
+        free_port(),
+        "--keep-event-log",
+        "--json-logs",
+        "--seed-products",
+        str(SEED_PRODUCTS),
     )
     health = _ready(running)
     if any(status != "ready" for status in health["functions"].values()):
@@ -473,13 +479,13 @@ def test_a_guest_buys_a_seeded_product_priced_with_tax_in_uah_and_eur(stack: Sta
 
 
 def test_a_guest_checks_out_pays_and_the_order_is_placed_and_fulfilment_starts(stack: Stack) -> None:
-    from infra.local.seed_catalog import demo_product
+    from infra.local.seed_network import examples
 
     api, ops = stack.api, _auth("ops")
     stripe_url = requests.get(f"{api}/health", timeout=HTTP_S).json()["stripe"].split()[-1]
-    # GIVEN a seeded SKU with 3 units in a warehouse and a guest cart holding 2 of them (the warehouse
-    # of the cart test: the cart knows a new location only after its five-minute cache)
-    sku = demo_product(5)["variants"][0]["sku"]
+    # GIVEN a seeded SKU sold out in the demo network, 3 units of it in a warehouse ops just opened, and a
+    # guest cart holding 2 of them (the cart reads locations with each request)
+    sku = examples(SEED_PRODUCTS)["sold_out"][0]
     location = E2E_DC
     requests.put(f"{api}/admin/inventory/locations/e2e-dc", json=location, headers=ops, timeout=HTTP_S)
     _ok(

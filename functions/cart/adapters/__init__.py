@@ -5,6 +5,7 @@ Tests call ``reset()`` after changing the environment so nothing leaks between t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from cart.domain.lines import Limits
 from cart.domain.pricing import PricingPorts
 from cart.domain.service import CartService
 from cart.settings import CartSettings
+from pricing.domain import Promotion
 from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
@@ -45,7 +47,9 @@ def store() -> DynamoCartStore:
         if config.inventory_table_name
         else None
     )
-    return DynamoCartStore(dynamodb_client(), config.carts_table_name, inventory)
+    return DynamoCartStore(
+        dynamodb_client(), config.carts_table_name, inventory, config.promotions_table_name
+    )
 
 
 @lru_cache(maxsize=1)
@@ -66,9 +70,9 @@ def promotions() -> DynamoPromotions:
     return DynamoPromotions(dynamodb_client(), settings().promotions_table_name)
 
 
-@lru_cache(maxsize=1)
-def pricing_ports() -> PricingPorts:
-    store = promotions()
+def pricing_ports(active: Sequence[Promotion]) -> PricingPorts:
+    """The pricing ports for one request, over the promotions it read (``DynamoCartStore.pricing_reads``)."""
+    store = promotions().reading(active)
     return PricingPorts(
         tax_rates=ConfiguredTaxRates(),
         carrier_quotes=carrier_quotes(),
@@ -83,7 +87,7 @@ def projection() -> DynamoSkuProjection:
     return DynamoSkuProjection(dynamodb_client(), settings().carts_table_name)
 
 
-_FACTORIES = (settings, dynamodb_client, clock, store, service, promotions, pricing_ports, projection)
+_FACTORIES = (settings, dynamodb_client, clock, store, service, promotions, projection)
 
 
 def reset() -> None:

@@ -1,13 +1,17 @@
 """The carts table (layout: ``cart.domain.records``): carts and the SKU facts projected from the
-catalog; stock read from inventory.
+catalog; stock and locations read from inventory, promotions from pricing's table.
 
 Access patterns (no Scan, no index):
 
-* Add to cart / change a quantity: ONE ``BatchGetItem`` (the cart, the SKU's facts, and the SKU's
-  stock items ``SKU#<sku>/LOC#<location>`` in the inventory table) and ONE conditional ``PutItem``
-  (``version = :read`` or ``attribute_not_exists(pk)``). The inventory's location list (a Query on its
-  ``gsi1``) is kept for five minutes per process.
-* Read a cart: ``GetItem`` (consistent); its SKU facts: ``BatchGetItem``.
+* Add to cart / change a quantity: ONE ``BatchGetItem`` (the cart, the SKU's facts, inventory's
+  versioned ``locations_config`` item and the SKU's stock items ``SKU#<sku>/LOC#<location>``) and ONE
+  conditional ``PutItem`` (``version = :read`` or ``attribute_not_exists(pk)``). Which stock keys to ask
+  for comes from the locations this process saw last; when the config item read names one it did not
+  ask for (a new location, or the first request of the process), a second ``BatchGetItem`` reads that
+  stock. Nothing about locations or stock outlives the request, so a new location or a stock change
+  counts on the next request.
+* Read a cart: ``GetItem`` (consistent); its SKU facts and pricing's ``CONFIG#promotions`` item: ONE
+  ``BatchGetItem`` (``pricing_reads``).
 * Merge at sign-in: ``TransactWriteItems`` of the customer cart and the closed guest cart, each
   conditioned on the version read.
 * ``expires_at`` (epoch seconds) is the table's TTL attribute, pushed out on every write.
@@ -16,7 +20,6 @@ Access patterns (no Scan, no index):
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,11 +29,18 @@ from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from cart.domain.ports import CartRead, Stock, VersionConflict
 from cart.domain.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
 from inventory.domain.records import GSI as INVENTORY_GSI
-from inventory.domain.records import LOCATIONS_GSI_PK, stock_key
-from shop_kernel.dynamo import batch_get_all, deserialize, query_all
+from inventory.domain.records import (
+    LOCATIONS_CONFIG_PK,
+    LOCATIONS_GSI_PK,
+    LocationDirectory,
+    locations_config_key,
+    stock_key,
+)
+from pricing.domain import Promotion
+from pricing.domain.records import is_promotions_config, promotions_config_key, promotions_from_config
+from shop_kernel.dynamo import batch_get_keys, deserialize, query_all
 
-BATCH_GET_LIMIT = 100
-LOCATIONS_TTL_S = 300.0
+Keys = list[tuple[str, dict[str, Any]]]
 
 
 def _code(exc: ClientError) -> str:
@@ -38,17 +48,51 @@ def _code(exc: ClientError) -> str:
 
 
 class InventoryStock:
-    """Stock items of the inventory table (layout: ``inventory.domain.records``), read-only."""
+    """Stock items and the ``locations_config`` item of the inventory table (layout:
+    ``inventory.domain.records``), read-only, read with each request."""
 
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self.table = table
-        self._locations: tuple[float, dict[str, dict[str, Any]]] | None = None
+        # The location ids of the last config item read: which stock keys to ask for in the first call.
+        # A guess only: the config item read with them decides, and what it adds is read at once.
+        self._last_seen: tuple[str, ...] = ()
 
-    def locations(self) -> dict[str, dict[str, Any]]:
-        cached = self._locations
-        if cached is not None and time.monotonic() - cached[0] < LOCATIONS_TTL_S:
-            return cached[1]
+    def keys(self, skus: Sequence[str]) -> Keys:
+        """The config item and the stock of ``skus`` at the locations seen last."""
+        seen = self._last_seen
+        return [
+            (self.table, locations_config_key()),
+            *((self.table, stock_key(sku, loc)) for sku in skus for loc in seen),
+        ]
+
+    def stock(self, skus: Sequence[str], items: Sequence[dict[str, Any]], asked: Keys) -> Stock:
+        """Stock from the items the ``keys`` read found, completed for locations it did not ask for."""
+        config = next((i for i in items if i["pk"]["S"] == LOCATIONS_CONFIG_PK), None)
+        directory = LocationDirectory.from_item(config) if config is not None else self._indexed_directory()
+        asked_locations = {
+            k["sk"]["S"].removeprefix("LOC#") for _, k in asked if k["pk"]["S"] != LOCATIONS_CONFIG_PK
+        }
+        missing = [
+            (self.table, stock_key(sku, loc))
+            for sku in skus
+            for loc in directory.ids
+            if loc not in asked_locations
+        ]
+        found = list(items)
+        if missing:
+            found += batch_get_keys(self._client, missing, consistent={self.table}).get(self.table, [])
+        self._last_seen = directory.ids
+        levels: dict[str, dict[str, int]] = {}
+        for raw in found:
+            if raw["pk"]["S"] == LOCATIONS_CONFIG_PK:
+                continue
+            item = deserialize(raw)
+            levels.setdefault(item["sku"], {})[item["location_id"]] = int(item.get("available", 0))
+        return Stock(levels=levels, warehouses=directory.warehouses, pickup_stores=directory.pickup_stores)
+
+    def _indexed_directory(self) -> LocationDirectory:
+        """A table whose locations predate the config item: its locations index (until the next write)."""
         items = query_all(
             self._client,
             TableName=self.table,
@@ -56,49 +100,34 @@ class InventoryStock:
             KeyConditionExpression="gsi1pk = :pk",
             ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
         )
-        found = {doc["id"]: doc for doc in (json.loads(deserialize(item)["doc"]) for item in items)}
-        self._locations = (time.monotonic(), found)
-        return found
-
-    def keys(self, skus: Sequence[str]) -> list[dict[str, Any]]:
-        return [stock_key(sku, location) for sku in skus for location in self.locations()]
-
-    def stock(self, items: Sequence[dict[str, Any]]) -> Stock:
-        levels: dict[str, dict[str, int]] = {}
-        for raw in items:
-            item = deserialize(raw)
-            levels.setdefault(item["sku"], {})[item["location_id"]] = int(item.get("available", 0))
-        locations = self.locations()
-        return Stock(
-            levels=levels,
-            warehouses=frozenset(k for k, v in locations.items() if v.get("kind") == "warehouse"),
-            pickup_stores=frozenset(
-                k for k, v in locations.items() if v.get("kind") == "store" and v.get("pickup")
-            ),
-        )
+        docs = [json.loads(deserialize(item)["doc"]) for item in items]
+        return LocationDirectory(documents={doc["id"]: doc for doc in docs})
 
 
 class DynamoCartStore:
     """``CartStore`` on DynamoDB. ``inventory`` is None where availability is not checked."""
 
-    def __init__(self, client: Any, table: str, inventory: InventoryStock | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        inventory: InventoryStock | None = None,
+        promotions_table: str | None = None,
+    ) -> None:
         self._client = client
         self.table = table
         self._inventory = inventory
-
-    def _batch_get(self, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return batch_get_all(self._client, request)
+        self.promotions_table = promotions_table
 
     def load(self, owner: CartOwner, skus: Sequence[str], *, with_stock: bool) -> CartRead:
         skus = list(dict.fromkeys(skus))
-        # The cart is read consistently: its version decides whether our write may land.
-        request: dict[str, Any] = {
-            self.table: {"Keys": [cart_key(owner), *(facts_key(s) for s in skus)], "ConsistentRead": True}
-        }
-        inventory = self._inventory if with_stock and skus else None
-        if inventory is not None and (keys := inventory.keys(skus)):
-            request[inventory.table] = {"Keys": keys[: BATCH_GET_LIMIT - len(request[self.table]["Keys"])]}
-        found = self._batch_get(request)
+        # The cart is read consistently: its version decides whether our write may land. Stock and
+        # locations too: a level or a location changed a moment ago must count now.
+        keys: Keys = [(self.table, cart_key(owner)), *((self.table, facts_key(s)) for s in skus)]
+        inventory = self._inventory if with_stock else None
+        stock_keys = inventory.keys(skus) if inventory is not None else []
+        consistent = {self.table} | ({inventory.table} if inventory is not None else set())
+        found = batch_get_keys(self._client, [*keys, *stock_keys], consistent=consistent)
         cart, facts = None, {}
         for item in found.get(self.table, []):
             if item["sk"]["S"] == CART_SK:
@@ -106,9 +135,9 @@ class DynamoCartStore:
             else:
                 fact = facts_from_item(item)
                 facts[fact.sku] = fact
-        stock = inventory.stock(found.get(inventory.table, [])) if inventory is not None else None
-        if with_stock and not skus and self._inventory is not None:
-            stock = self._inventory.stock([])
+        stock = None
+        if inventory is not None:
+            stock = inventory.stock(skus, found.get(inventory.table, []), stock_keys)
         return CartRead(cart=cart, facts=facts, stock=stock)
 
     def get(self, owner: CartOwner) -> StoredCart | None:
@@ -118,14 +147,23 @@ class DynamoCartStore:
         return cart_from_item(item) if item else None
 
     def facts(self, skus: Sequence[str]) -> Mapping[str, SkuFacts]:
-        unique = list(dict.fromkeys(skus))
-        facts: dict[str, SkuFacts] = {}
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            keys = [facts_key(s) for s in unique[start : start + BATCH_GET_LIMIT]]
-            for item in self._batch_get({self.table: {"Keys": keys}}).get(self.table, []):
-                fact = facts_from_item(item)
-                facts[fact.sku] = fact
-        return facts
+        return self.pricing_reads(skus, with_promotions=False)[0]
+
+    def pricing_reads(
+        self, skus: Sequence[str], *, with_promotions: bool = True
+    ) -> tuple[Mapping[str, SkuFacts], list[Promotion]]:
+        """The SKUs' facts and every promotion (pricing's config item), in one ``BatchGetItem``."""
+        keys: Keys = [(self.table, facts_key(s)) for s in dict.fromkeys(skus)]
+        if with_promotions and self.promotions_table is not None:
+            keys.append((self.promotions_table, promotions_config_key()))
+        if not keys:
+            return {}, []
+        found = batch_get_keys(self._client, keys)
+        facts = {f.sku: f for f in map(facts_from_item, found.get(self.table, []))}
+        config = next(
+            (i for i in found.get(self.promotions_table or "", []) if is_promotions_config(i)), None
+        )
+        return facts, promotions_from_config(config)
 
     def _put(self, owner: CartOwner, cart: StoredCart, expected_version: int) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self.table, "Item": cart_item(owner, cart)}

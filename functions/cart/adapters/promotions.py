@@ -1,63 +1,48 @@
 """The cart's read side of the promotions table (layout: ``pricing.domain.records``).
 
-Reads (the cart previews, it never writes here): automatic promotions are one Query of ``PROMOTION``
-kept for a minute per process; a code is one GetItem, its usage one BatchGetItem (the code's and the
-customer's counts); a certificate one GetItem. Checkout commits redemptions in its order transaction
-(``pricing.domain.records.code_redemption_items`` / ``gift_debit_items``).
+Reads (the cart previews, it never writes here): every promotion comes from the versioned
+``CONFIG#promotions`` item, read in the ``BatchGetItem`` that reads the cart's SKU facts
+(``DynamoCartStore.pricing_reads``) and handed to ``DynamoPromotions.reading``, so a new promotion
+applies on the next request and nothing is kept between requests; a code is one GetItem, its usage one
+BatchGetItem (the code's and the customer's counts); a certificate one GetItem. Checkout commits
+redemptions in its order transaction (``pricing.domain.records.code_redemption_items`` /
+``gift_debit_items``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pricing.domain import CodeUsage, GiftCertificate, PromoCode, Promotion
 from pricing.domain.records import (
-    PROMOTIONS_PK,
     code_key,
     gift_certificate_from_item,
     gift_key,
     promo_code_from_item,
-    promotion_from_item,
     usage_from_items,
     use_key,
 )
-from shop_kernel.dynamo import query_all
-
-AUTOMATIC_TTL_S = 60.0
 
 
 class DynamoPromotions:
-    """``PromotionStore``, ``CodeRedemptions`` and ``GiftCertificates`` on the promotions table."""
+    """``PromotionStore``, ``CodeRedemptions`` and ``GiftCertificates`` on the promotions table, over
+    the promotions read with the request (none until ``reading`` is given them)."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, promotions: Sequence[Promotion] = ()) -> None:
         self._client = client
         self.table = table
-        self._automatic: tuple[float, list[Promotion]] | None = None
-        self._by_id: dict[str, Promotion | None] = {}
-
-    def _all(self) -> list[Promotion]:
-        cached = self._automatic
-        if cached is not None and time.monotonic() - cached[0] < AUTOMATIC_TTL_S:
-            return cached[1]
-        items = query_all(
-            self._client,
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": PROMOTIONS_PK}},
-        )
-        promotions = [promotion_from_item(i) for i in items]
-        self._automatic = (time.monotonic(), promotions)
         self._by_id = {p.id: p for p in promotions}
-        return promotions
+
+    def reading(self, promotions: Sequence[Promotion]) -> DynamoPromotions:
+        """This store for one request, over the promotions that request read."""
+        return DynamoPromotions(self._client, self.table, promotions)
 
     def automatic(self, now: datetime) -> Sequence[Promotion]:
-        return [p for p in self._all() if p.automatic]
+        return [p for p in self._by_id.values() if p.automatic]
 
     def promotion(self, promotion_id: str) -> Promotion | None:
-        self._all()
         return self._by_id.get(promotion_id)
 
     def find_code(self, code: str) -> PromoCode | None:

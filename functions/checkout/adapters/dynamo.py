@@ -4,20 +4,23 @@ inventory and promotions tables it reads and writes in one transaction.
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
 SKUs at every warehouse (and the pickup store), the promo codes with both usage counts and the gift
 certificates are ONE ``BatchGetItem`` across the three tables (split only above 100 keys); the order is
-ONE ``TransactWriteItems``. Locations and automatic promotions change rarely and are kept for a minute
-per process.
+ONE ``TransactWriteItems``. Inventory's versioned ``locations_config`` item and pricing's
+``CONFIG#promotions`` item are read in that same ``BatchGetItem``, so a new location, stock level or
+promotion counts on the next checkout and nothing is kept between requests. Which stock keys to ask for
+comes from the locations this process saw last; when the config item read names a warehouse it did not
+ask for (a new one, or the first checkout of the process), a second ``BatchGetItem`` reads that stock.
 """
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cart.domain.models import CartOwner, SkuFacts, StoredCart
+from cart.domain.models import CartOwner, StoredCart
 from cart.domain.records import cart_from_item, cart_key, facts_from_item, facts_key
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Order
@@ -32,38 +35,33 @@ from checkout.domain.records import (
     owner_pk,
     velocity_key,
 )
-from inventory.domain.models import Location, LocationKind, StockLevel
+from inventory.domain.models import Location, StockLevel
 from inventory.domain.records import GSI as INVENTORY_GSI
-from inventory.domain.records import LOCATIONS_GSI_PK, ReservationStatus, reservation_key, stock_key
+from inventory.domain.records import (
+    LOCATIONS_CONFIG_PK,
+    LOCATIONS_GSI_PK,
+    LocationDirectory,
+    ReservationStatus,
+    locations_config_key,
+    reservation_key,
+    stock_key,
+)
 from inventory.domain.reservations import Reservation, release_transact_items
 from pricing.domain import CodeUsage, Customer, GiftCertificate, PromoCode, Promotion, normalise_code
 from pricing.domain.records import (
-    PROMOTIONS_PK,
     code_key,
     gift_certificate_from_item,
     gift_key,
+    is_promotions_config,
     promo_code_from_item,
-    promotion_from_item,
+    promotions_config_key,
+    promotions_from_config,
     usage_from_items,
     use_key,
 )
-from shop_kernel.dynamo import batch_get_all, deserialize, query_all
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_all
 
-CACHE_TTL_S = 60.0
-BATCH_GET_LIMIT = 100
-
-
-class _Cached:
-    """A value read at most once per ``CACHE_TTL_S`` in this process."""
-
-    def __init__(self) -> None:
-        self._at = 0.0
-        self._value: Any = None
-
-    def get(self, load: Any) -> Any:
-        if self._value is None or time.monotonic() - self._at >= CACHE_TTL_S:
-            self._value, self._at = load(), time.monotonic()
-        return self._value
+Keys = list[tuple[str, dict[str, Any]]]
 
 
 class PrefetchedPromotions:
@@ -101,6 +99,27 @@ class PrefetchedPromotions:
         return gift_certificate_from_item(code, item) if item else None
 
 
+def _levels(items: Sequence[dict[str, Any]], locations: set[str]) -> dict[str, dict[str, StockLevel]]:
+    """Stock levels by SKU and location, of the ``locations`` planned from (the config item is skipped)."""
+    stock: dict[str, dict[str, StockLevel]] = {}
+    for raw in items:
+        if raw["pk"]["S"] == LOCATIONS_CONFIG_PK:
+            continue
+        item = deserialize(raw)
+        if item["location_id"] not in locations:
+            continue
+        level = StockLevel(
+            sku=item["sku"],
+            location_id=item["location_id"],
+            on_hand=item["on_hand"],
+            reserved=item["reserved"],
+            available=item["available"],
+            version=item["version"],
+        )
+        stock.setdefault(level.sku, {})[level.location_id] = level
+    return stock
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -110,8 +129,9 @@ class DynamoCheckoutStore:
         self._client = client
         self.orders_table, self.carts_table = orders, carts
         self.inventory_table, self.promotions_table = inventory, promotions
-        self._locations = _Cached()
-        self._promotions = _Cached()
+        # The warehouses of the last locations config read: which stock keys the first call asks for.
+        # A guess only: the config item read with them decides, and what it adds is read at once.
+        self._last_warehouses: tuple[str, ...] = ()
 
     # --- reads for a checkout ---------------------------------------------------------------------
 
@@ -119,59 +139,57 @@ class DynamoCheckoutStore:
         item = self._client.get_item(TableName=self.carts_table, Key=cart_key(owner), ConsistentRead=True)
         return cart_from_item(item["Item"]) if "Item" in item else None
 
-    def locations(self) -> dict[str, Location]:
-        def load() -> dict[str, Location]:
-            items = query_all(
-                self._client,
-                TableName=self.inventory_table,
-                IndexName=INVENTORY_GSI,
-                KeyConditionExpression="gsi1pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
-            )
-            found = [Location.model_validate_json(deserialize(i)["doc"]) for i in items]
-            return {location.id: location for location in found}
-
-        return self._locations.get(load)  # type: ignore[no-any-return]
-
-    def all_promotions(self) -> list[Promotion]:
-        def load() -> list[Promotion]:
-            items = query_all(
-                self._client,
-                TableName=self.promotions_table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": PROMOTIONS_PK}},
-            )
-            return [promotion_from_item(i) for i in items]
-
-        return self._promotions.get(load)  # type: ignore[no-any-return]
-
     def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
-        locations = self.locations()
-        candidates = [k for k, v in locations.items() if v.kind == LocationKind.WAREHOUSE]
-        candidates += [k for k in location_ids if k not in candidates]
         skus = list(dict.fromkeys(line.sku for line in cart.lines))
-        keys: list[tuple[str, dict[str, Any]]] = [(self.carts_table, facts_key(sku)) for sku in skus]
-        keys += [(self.inventory_table, stock_key(sku, loc)) for sku in skus for loc in candidates]
+        guessed = [*self._last_warehouses, *(k for k in location_ids if k not in self._last_warehouses)]
+        keys: Keys = [(self.carts_table, facts_key(sku)) for sku in skus]
+        keys += [
+            (self.inventory_table, locations_config_key()),
+            (self.promotions_table, promotions_config_key()),
+        ]
+        keys += self._stock_keys(skus, guessed)
         keys += [(self.promotions_table, k) for k in self._code_keys(cart, customer)]
-        found = self._batch(keys)
-        facts: dict[str, SkuFacts] = {}
-        for item in found.get(self.carts_table, []):
-            fact = facts_from_item(item)
-            facts[fact.sku] = fact
-        stock: dict[str, dict[str, StockLevel]] = {}
-        for raw in found.get(self.inventory_table, []):
-            item = deserialize(raw)
-            level = StockLevel(
-                sku=item["sku"],
-                location_id=item["location_id"],
-                on_hand=item["on_hand"],
-                reserved=item["reserved"],
-                available=item["available"],
-                version=item["version"],
+        # Usage counts and balances decide whether a code or certificate may be used, and the locations
+        # which stock may be planned: read them consistently; facts and stock are guarded by the
+        # transaction's conditions anyway.
+        found = batch_get_keys(self._client, keys, consistent={self.promotions_table, self.inventory_table})
+        inventory_items = found.get(self.inventory_table, [])
+        directory = self._directory(inventory_items)
+        candidates = [
+            *sorted(directory.warehouses),
+            *(k for k in location_ids if k not in directory.warehouses),
+        ]
+        if missing := [k for k in candidates if k not in guessed]:
+            more = batch_get_keys(
+                self._client, self._stock_keys(skus, missing), consistent={self.inventory_table}
             )
-            stock.setdefault(level.sku, {})[level.location_id] = level
-        promotions = PrefetchedPromotions(self.all_promotions(), found.get(self.promotions_table, []))
+            inventory_items = [*inventory_items, *more.get(self.inventory_table, [])]
+        self._last_warehouses = tuple(sorted(directory.warehouses))
+        facts = {f.sku: f for f in map(facts_from_item, found.get(self.carts_table, []))}
+        promotion_items = found.get(self.promotions_table, [])
+        config = next((i for i in promotion_items if is_promotions_config(i)), None)
+        promotions = PrefetchedPromotions(promotions_from_config(config), promotion_items)
+        locations = {k: Location.model_validate(doc) for k, doc in directory.documents.items()}
+        stock = _levels(inventory_items, set(candidates))
         return CheckoutInputs(facts=facts, stock=stock, locations=locations, promotions=promotions)
+
+    def _stock_keys(self, skus: Sequence[str], location_ids: Sequence[str]) -> Keys:
+        return [(self.inventory_table, stock_key(sku, loc)) for sku in skus for loc in location_ids]
+
+    def _directory(self, inventory_items: Sequence[dict[str, Any]]) -> LocationDirectory:
+        config = next((i for i in inventory_items if i["pk"]["S"] == LOCATIONS_CONFIG_PK), None)
+        if config is not None:
+            return LocationDirectory.from_item(config)
+        # Locations written before the config item existed: their index, until the next location write.
+        items = query_all(
+            self._client,
+            TableName=self.inventory_table,
+            IndexName=INVENTORY_GSI,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
+        )
+        docs = [json.loads(deserialize(i)["doc"]) for i in items]
+        return LocationDirectory(documents={doc["id"]: doc for doc in docs})
 
     def _code_keys(self, cart: StoredCart, customer: Customer) -> list[dict[str, Any]]:
         keys = []
@@ -182,21 +200,6 @@ class DynamoCheckoutStore:
                 keys.append(use_key(code, customer.redemption_key))
         keys += [gift_key(normalise_code(raw)) for raw in cart.gift_certificates]
         return list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
-
-    def _batch(self, keys: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = {}
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {}
-            for table, key in keys[start : start + BATCH_GET_LIMIT]:
-                # Usage counts and balances decide whether a code or certificate may be used: read them
-                # consistently; facts and stock are guarded by the transaction's conditions anyway.
-                entry = request.setdefault(table, {"Keys": []})
-                entry["Keys"].append(key)
-                if table == self.promotions_table:
-                    entry["ConsistentRead"] = True
-            for table, items in batch_get_all(self._client, request).items():
-                found.setdefault(table, []).extend(items)
-        return found
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 Access patterns:
 
-* Location by id: GetItem LOC#<id>. All locations: Query gsi1 LOCATIONS (tens of items), kept for a
-  minute in the process (they change a few times a year).
+* Location by id: GetItem LOC#<id>. All locations: GetItem of the versioned ``locations_config`` item
+  (every location's document), written in the same transaction as each location; a table written
+  before that item existed is read with a Query of gsi1 LOCATIONS until its next location write.
 * Stock of a SKU everywhere: Query SKU#<sku>, sk begins_with LOC# -- 1 call (availability, admin).
 * Stock of an order's SKUs at candidate locations: BatchGetItem (planning a reservation) -- 1 call.
 * Reservation by id: GetItem RES#<id>. Active reservations past their expiry: Query gsi1
@@ -19,7 +20,6 @@ SKU, and records a movement item for the audit trail.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -32,8 +32,10 @@ from inventory.domain.records import (
     GSI,
     LOCATION_SK,
     LOCATIONS_GSI_PK,
+    LocationDirectory,
     ReservationStatus,
     location_key,
+    locations_config_key,
     reservation_key,
     stock_key,
 )
@@ -45,12 +47,13 @@ from inventory.domain.reservations import (
 )
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import deserialize, query_all, serialize
+from shop_kernel.dynamo import batch_get_all, deserialize, query_all, serialize
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
 from shop_kernel.ids import new_ulid
 
-LOCATIONS_TTL_S = 60.0
 BATCH_GET_LIMIT = 100
+OPENING_CHUNK = 90  # levels per transaction: + up to 10 location checks <= 100 items
+LOCATION_WRITE_ATTEMPTS = 5  # concurrent location writes race for the config item; the loser re-reads
 
 
 def _code(exc: ClientError) -> str:
@@ -82,7 +85,6 @@ class InventoryStore:
         self._client = client
         self.table = table
         self._catalog_table = catalog_table
-        self._locations: tuple[float, dict[str, Location]] | None = None
 
     # --- locations ------------------------------------------------------------------------------
 
@@ -92,10 +94,17 @@ class InventoryStore:
         ).get("Item")
         return Location.model_validate_json(deserialize(item)["doc"]) if item else None
 
-    def locations(self, fresh: bool = False) -> dict[str, Location]:
-        cached = self._locations
-        if not fresh and cached is not None and time.monotonic() - cached[0] < LOCATIONS_TTL_S:
-            return cached[1]
+    def directory(self) -> LocationDirectory:
+        """Every location, from the config item (one consistent GetItem)."""
+        item = self._client.get_item(
+            TableName=self.table, Key=locations_config_key(), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            return LocationDirectory(documents=self._indexed_location_documents())
+        return LocationDirectory.from_item(item)
+
+    def _indexed_location_documents(self) -> dict[str, dict[str, Any]]:
+        """Locations written before the config item existed (gsi1 LOCATIONS)."""
         items = query_all(
             self._client,
             TableName=self.table,
@@ -103,43 +112,76 @@ class InventoryStore:
             KeyConditionExpression="gsi1pk = :pk",
             ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
         )
-        found = {loc.id: loc for loc in (Location.model_validate_json(deserialize(i)["doc"]) for i in items)}
-        self._locations = (time.monotonic(), found)
-        return found
+        docs = (json.loads(deserialize(i)["doc"]) for i in items)
+        return {doc["id"]: doc for doc in docs}
+
+    def locations(self) -> dict[str, Location]:
+        documents = self.directory().documents
+        return {k: Location.model_validate(doc) for k, doc in documents.items()}
 
     def put_location(
         self, location_id: str, body: LocationBody, expected_version: int | None, now: datetime
     ) -> Location:
+        """The location and the config item in one transaction, each conditioned on the version read."""
         version = (expected_version or 0) + 1
         location = Location(**body.model_dump(), id=location_id, version=version, updated_at=isoformat(now))
+        for _ in range(LOCATION_WRITE_ATTEMPTS):
+            directory = self.directory()
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        self._location_put(location, expected_version),
+                        self._config_put(directory, location),
+                    ]
+                )
+            except ClientError as exc:
+                if _code(exc) != "TransactionCanceledException" or len(_reasons(exc)) != 2:
+                    raise
+                location_refused, config_refused = (
+                    r.get("Code") not in (None, "None") for r in _reasons(exc)
+                )
+                if location_refused:
+                    raise _location_precondition(expected_version) from exc
+                if config_refused:
+                    continue  # another location changed at the same moment: read the config again
+                raise
+            return location
+        raise Conflict("locations are being changed by other requests; retry")
+
+    def _location_put(self, location: Location, expected_version: int | None) -> dict[str, Any]:
         item = {
-            **{k: v["S"] for k, v in location_key(location_id).items()},
+            **{k: v["S"] for k, v in location_key(location.id).items()},
             "type": "location",
             "gsi1pk": LOCATIONS_GSI_PK,
-            "gsi1sk": location_id,
-            "version": version,
+            "gsi1sk": location.id,
+            "version": location.version,
             "doc": location.model_dump_json(),
         }
-        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        put: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": serialize(item),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
         if expected_version is not None:
-            condition = {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
-            }
-        try:
-            self._client.put_item(TableName=self.table, Item=serialize(item), **condition)
-        except ClientError as exc:
-            if _code(exc) != "ConditionalCheckFailedException":
-                raise
-            if expected_version is None:
-                raise PreconditionRequired(
-                    "this location exists: send If-Match with the ETag you read", field="header.if-match"
-                ) from exc
-            raise PreconditionFailed(
-                "the location changed since you read it", field="header.if-match"
-            ) from exc
-        self._locations = None
-        return location
+            put["ConditionExpression"] = "version = :v"
+            put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        return {"Put": put}
+
+    def _config_put(self, directory: LocationDirectory, location: Location) -> dict[str, Any]:
+        documents = {**directory.documents, location.id: location_document(location)}
+        item = {
+            **{k: v["S"] for k, v in locations_config_key().items()},
+            "type": "locations_config",
+            "version": directory.version + 1,
+            "doc": json.dumps(documents, sort_keys=True, separators=(",", ":")),
+        }
+        put: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
+        if directory.version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :cv"
+            put["ExpressionAttributeValues"] = {":cv": {"N": str(directory.version)}}
+        return {"Put": put}
 
     # --- stock reads ----------------------------------------------------------------------------
 
@@ -315,6 +357,83 @@ class InventoryStore:
         assert level is not None
         return level
 
+    def receive_opening_stock(
+        self, levels: Sequence[tuple[str, str, int]], actor: str, now: datetime
+    ) -> dict[str, int]:
+        """Opening stock ``(sku, location, on_hand)`` for levels that do not exist yet; existing ones are
+        left alone (so a second run changes nothing and never undoes sales). For a first load (a new
+        shop, the demo): up to 90 levels per ``TransactWriteItems`` instead of two calls per level. Each
+        new level is conditioned on not existing and every location named is checked in the same
+        transaction; the caller vouches for the SKUs (no catalog check per level). The level itself
+        records who opened it (``opened_by``, version 1); movement records start with the first change.
+        A chunk refused because a level appeared meanwhile is applied level by level."""
+        wanted = {(sku, loc): on_hand for sku, loc, on_hand in levels}
+        existing = self._existing_levels(list(wanted))
+        new = [(sku, loc, qty) for (sku, loc), qty in wanted.items() if (sku, loc) not in existing]
+        for start in range(0, len(new), OPENING_CHUNK):
+            chunk = new[start : start + OPENING_CHUNK]
+            try:
+                self._client.transact_write_items(TransactItems=self._opening_items(chunk, actor, now))
+            except ClientError as exc:
+                if _code(exc) != "TransactionCanceledException":
+                    raise
+                self._opening_one_by_one(chunk, actor, now)
+        return {"created": len(new), "existing": len(existing)}
+
+    def _existing_levels(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            request = {
+                self.table: {
+                    "Keys": [stock_key(sku, loc) for sku, loc in keys[start : start + BATCH_GET_LIMIT]],
+                    "ProjectionExpression": "sku, location_id",
+                }
+            }
+            for item in batch_get_all(self._client, request).get(self.table, []):
+                found.add((item["sku"]["S"], item["location_id"]["S"]))
+        return found
+
+    def _opening_items(
+        self, chunk: Sequence[tuple[str, str, int]], actor: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        checks = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.table,
+                    "Key": location_key(loc),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+            for loc in sorted({loc for _, loc, _ in chunk})
+        ]
+        entries: list[dict[str, Any]] = []
+        for sku, loc, on_hand in chunk:
+            level = {
+                "sku": sku,
+                "location_id": loc,
+                "type": "stock",
+                "on_hand": on_hand,
+                "reserved": 0,
+                "available": on_hand,
+                "version": 1,
+                "updated_at": isoformat(now),
+                "opened_by": actor,
+            }
+            put = {
+                "TableName": self.table,
+                "Item": serialize({**{k: v["S"] for k, v in stock_key(sku, loc).items()}, **level}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+            entries.append({"Put": put})
+        return [*checks, *entries]
+
+    def _opening_one_by_one(self, chunk: Sequence[tuple[str, str, int]], actor: str, now: datetime) -> None:
+        for sku, loc, on_hand in chunk:
+            try:
+                self.set_stock(sku, loc, on_hand, None, actor, now)
+            except PreconditionRequired:
+                continue  # it exists now: left alone
+
     def _transact_stock(self, items: list[dict[str, Any]], sku: str, location_id: str, **intent: Any) -> None:
         try:
             self._client.transact_write_items(TransactItems=items)
@@ -388,6 +507,14 @@ class InventoryStore:
             Limit=limit,
         )
         return [deserialize(item)["reservation_id"] for item in response.get("Items", [])]
+
+
+def _location_precondition(expected_version: int | None) -> Exception:
+    if expected_version is None:
+        return PreconditionRequired(
+            "this location exists: send If-Match with the ETag you read", field="header.if-match"
+        )
+    return PreconditionFailed("the location changed since you read it", field="header.if-match")
 
 
 def _catalog_sku_key(sku: str) -> dict[str, dict[str, str]]:

@@ -4,12 +4,19 @@
 pk                            sk                     what
 ============================  =====================  =========================================
 PROMOTION                     <promotion id>         a promotion (``doc``: ``pricing.domain.Promotion``)
+CONFIG#promotions             CONFIG                 every promotion in one item: ``version``, ``doc``
+                                                     (a JSON list of promotions)
 CODE#<CODE>                   CODE                   a promo code (``doc``) and ``uses`` so far
 CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of the code
 GIFT#<CODE>                   GIFT                   a gift certificate: ``balance`` (minor units),
                                                      ``currency``, ``expires_at`` (ISO, optional)
 GIFT#<CODE>                   TXN#<order id>         one debit of the certificate by an order
 ============================  =====================  =========================================
+
+A promotion is written together with the ``CONFIG#promotions`` item, in one transaction conditioned on
+the version read (``promotion_write_items``). Cart and checkout read that one item in the
+``BatchGetItem`` they already make, so a new or changed promotion applies on their next request, with
+no Query and no process cache; a code's promotion is found there too.
 
 The cart only reads (``cart.adapters.promotions``). Checkout puts ``code_redemption_items`` and
 ``gift_debit_items`` into its order transaction: ``uses = uses + 1`` only while ``uses < :limit`` (for
@@ -20,7 +27,7 @@ is counted. Pure data in the attribute-value form botocore sends; no SDK, no I/O
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +40,12 @@ from shop_kernel.dynamo import deserialize, serialize
 from shop_kernel.money import Money
 
 PROMOTIONS_PK = "PROMOTION"
+PROMOTIONS_CONFIG_PK = "CONFIG#promotions"
+CONFIG_SK = "CONFIG"
 CODE_SK = "CODE"
 GIFT_SK = "GIFT"
 _PROMOTION: TypeAdapter[Promotion] = TypeAdapter(Promotion)
+_PROMOTIONS: TypeAdapter[list[Promotion]] = TypeAdapter(list[Promotion])
 
 
 def code_key(code: str) -> dict[str, dict[str, str]]:
@@ -52,6 +62,63 @@ def gift_key(code: str) -> dict[str, dict[str, str]]:
 
 def promotion_key(promotion_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": PROMOTIONS_PK}, "sk": {"S": promotion_id}}
+
+
+def promotions_config_key() -> dict[str, dict[str, str]]:
+    return {"pk": {"S": PROMOTIONS_CONFIG_PK}, "sk": {"S": CONFIG_SK}}
+
+
+def is_promotions_config(item: dict[str, Any]) -> bool:
+    return bool(item["pk"]["S"] == PROMOTIONS_CONFIG_PK and item["sk"]["S"] == CONFIG_SK)
+
+
+def promotions_config_version(item: dict[str, Any] | None) -> int:
+    """The version of the config item read (0: none written yet)."""
+    return int(item["version"]["N"]) if item else 0
+
+
+def promotions_from_config(item: dict[str, Any] | None) -> list[Promotion]:
+    """Every promotion, from the config item (attribute-value form); none when it was never written."""
+    return _PROMOTIONS.validate_json(item["doc"]["S"]) if item else []
+
+
+def promotion_write_items(
+    table: str, promotions: Sequence[Promotion], current: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """``TransactWriteItems`` entries that create or replace ``promotions`` (the others stay): one item
+    each, and the config item conditioned on the version of ``current`` (the config item read, or None).
+    A failed condition means another writer was faster: read the config item again and retry."""
+    merged = {p.id: p for p in promotions_from_config(current)}
+    merged.update({p.id: p for p in promotions})
+    version = promotions_config_version(current)
+    config: dict[str, Any] = {
+        "TableName": table,
+        "Item": {
+            **promotions_config_key(),
+            "type": {"S": "promotions_config"},
+            "version": {"N": str(version + 1)},
+            "doc": {"S": _PROMOTIONS.dump_json(sorted(merged.values(), key=lambda p: p.id)).decode()},
+        },
+    }
+    if version == 0:
+        config["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        config["ConditionExpression"] = "version = :v"
+        config["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
+    entries: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    **promotion_key(p.id),
+                    "type": {"S": "promotion"},
+                    "doc": {"S": _PROMOTION.dump_json(p).decode()},
+                },
+            }
+        }
+        for p in promotions
+    ]
+    return [*entries, {"Put": config}]
 
 
 def promotion_from_item(item: dict[str, Any]) -> Promotion:

@@ -187,7 +187,21 @@ def project(cart_stack: SimpleNamespace, lambda_context: Any) -> Callable[[list[
 
 
 def put_location(dynamodb: Any, table: str, location_id: str, kind: str, pickup: bool = False) -> None:
+    """The location item and inventory's ``locations_config`` item that lists it (as inventory writes them)."""
     doc = {"id": location_id, "kind": kind, "pickup": pickup}
+    config_key = {"pk": {"S": "CONFIG#locations"}, "sk": {"S": "CONFIG"}}
+    config = dynamodb.get_item(TableName=table, Key=config_key, ConsistentRead=True).get("Item")
+    documents = json.loads(config["doc"]["S"]) if config else {}
+    version = int(config["version"]["N"]) if config else 0
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            **config_key,
+            "type": {"S": "locations_config"},
+            "version": {"N": str(version + 1)},
+            "doc": {"S": json.dumps({**documents, location_id: doc})},
+        },
+    )
     dynamodb.put_item(
         TableName=table,
         Item={

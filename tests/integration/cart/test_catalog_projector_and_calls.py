@@ -97,7 +97,7 @@ def dynamodb_calls(shop: SimpleNamespace) -> Iterator[list[str]]:
 def test_add_to_cart_makes_at_most_two_dynamodb_calls(
     call: Callable[..., Reply], dynamodb_calls: list[str]
 ) -> None:
-    # GIVEN a guest cart in a warm function (the inventory's location list is cached per process)
+    # GIVEN a guest cart in a warm function (it asks for the stock at the locations it saw last)
     token = call("POST", "/cart", {"currency": "EUR", "destination_country": "DE"}).body["token"]
     call("POST", "/cart/lines", {"sku": "LAP-A-SLV", "quantity": 1}, token=token)
     dynamodb_calls.clear()
@@ -106,7 +106,7 @@ def test_add_to_cart_makes_at_most_two_dynamodb_calls(
     add_calls = list(dynamodb_calls)
     dynamodb_calls.clear()
     changed = call("PUT", "/cart/lines/LAP-A-BLK", {"quantity": 3}, token=token)
-    # THEN each is one BatchGetItem (cart + SKU facts + stock) and one conditional PutItem
+    # THEN each is one BatchGetItem (cart + SKU facts + locations config + stock) and one conditional PutItem
     assert added.status == 200
     assert changed.status == 200
     assert add_calls == ["BatchGetItem", "PutItem"]

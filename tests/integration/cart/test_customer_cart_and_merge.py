@@ -7,7 +7,10 @@ import json
 import threading
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
+from pricing.domain import Promotion
+from pricing.domain.records import promotion_write_items
 from tests.integration.cart.conftest import CUSTOMER_SUB, OTHER_SUB, Reply
 
 
@@ -95,10 +98,12 @@ def _seed_promotions(shop: SimpleNamespace) -> None:
         "ends_at": "2020-01-01T00:00:00Z",
         "starts_at": "2019-01-01T00:00:00Z",
     }
-    items = [
-        {"pk": {"S": "PROMOTION"}, "sk": {"S": p["id"]}, "doc": {"S": json.dumps(p)}}
-        for p in (promotion, expired)
-    ]
+    # Promotions as pricing writes them: each item and the versioned config item cart reads.
+    promotions = [Promotion.model_validate(p) for p in (promotion, expired)]
+    shop.dynamodb.transact_write_items(
+        TransactItems=promotion_write_items(shop.promotions, promotions, current=None)
+    )
+    items: list[dict[str, Any]] = []
     for code, promotion_id, limit, uses in (
         ("TEN", "promo_ten", 100, 3),
         ("USEDUP", "promo_ten", 5, 5),

@@ -15,6 +15,8 @@ import boto3
 import pytest
 
 from infra.local.stripe_standin import StandinConfig, StripeStandin
+from pricing.domain import Promotion
+from pricing.domain.records import promotion_write_items
 from tests.conftest import REGION, build_api_event
 from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for, served_document
 from tests.integration.cart.conftest import cart_event, catalog_events_batch, published
@@ -339,14 +341,11 @@ def put_promotions(stack: SimpleNamespace) -> None:
         "name": "10 % off",
         "benefit": {"kind": "percent_off", "basis_points": 1000},
     }
-    items: list[dict[str, Any]] = [
-        {
-            "pk": {"S": "PROMOTION"},
-            "sk": {"S": "promo_ten"},
-            "type": {"S": "promotion"},
-            "doc": {"S": json.dumps(promotion)},
-        }
-    ]
+    # As pricing writes promotions: the item and the versioned config item checkout reads.
+    stack.dynamodb.transact_write_items(
+        TransactItems=promotion_write_items(stack.promotions, [Promotion.model_validate(promotion)], None)
+    )
+    items: list[dict[str, Any]] = []
     for code, per_customer, limit, uses in (("ONCE", 1, None, 0), ("LAST", None, 1, 0)):
         doc = {
             "code": code,

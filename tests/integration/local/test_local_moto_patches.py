@@ -129,3 +129,59 @@ def test_transaction_cost_does_not_grow_with_the_table(table: Any) -> None:
 
     # THEN they take well under the seconds a full-table copy per operation costs
     assert time.process_time() - started < 3.0
+
+
+def test_events_delivered_through_the_cached_jsonpath_parser_are_unchanged() -> None:
+    import json as jsonlib
+
+    import jsonpath_ng.ext
+
+    # GIVEN a bus with a rule that sends to a queue, and the patch installed
+    moto_patches.install()
+    try:
+        events = boto3.client("events", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        events.create_event_bus(Name="patch-bus")
+        queue = sqs.create_queue(QueueName="patch-queue")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(
+            Name="all", EventBusName="patch-bus", EventPattern='{"source": [{"prefix": "shop."}]}'
+        )
+        events.put_targets(Rule="all", EventBusName="patch-bus", Targets=[{"Id": "q", "Arn": arn}])
+        # WHEN two different events are put
+        for n in (1, 2):
+            detail = jsonlib.dumps({"data": {"n": n}})
+            entry = {
+                "Source": "shop.test",
+                "DetailType": f"Thing{n}",
+                "Detail": detail,
+                "EventBusName": "patch-bus",
+            }
+            events.put_events(Entries=[entry])
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+        # THEN each arrives with its own detail-type and detail (parsed expressions are reused, not results)
+        bodies = sorted((jsonlib.loads(m["Body"]) for m in received), key=lambda b: b["detail-type"])
+        assert [(b["detail-type"], b["detail"]["data"]["n"]) for b in bodies] == [
+            ("Thing1", 1),
+            ("Thing2", 2),
+        ]
+        assert jsonpath_ng.ext.parse("$.detail") is jsonpath_ng.ext.parse("$.detail")
+    finally:
+        moto_patches.uninstall()
+    # AND uninstalling puts the library's own parser back
+    assert jsonpath_ng.ext.parse("$.detail") is not jsonpath_ng.ext.parse("$.detail")
+
+
+def test_the_server_recognises_the_same_services_from_the_listing_taken_once() -> None:
+    from moto import backends
+
+    # GIVEN moto's own listing of its service packages
+    expected = list(backends.list_of_moto_modules())
+    # WHEN the patch is installed  THEN the dispatcher sees the same names, listed once
+    moto_patches.install()
+    try:
+        assert list(backends.list_of_moto_modules()) == expected
+        assert "dynamodb" in expected
+        assert backends.list_of_moto_modules() is backends.list_of_moto_modules()
+    finally:
+        moto_patches.uninstall()

@@ -102,9 +102,10 @@ def cart_response(cart: StoredCart, status: int = 200, extra: dict[str, Any] | N
 def priced_response(
     router: Router, owner: CartOwner, cart: StoredCart, accept_language: str | None
 ) -> Response[str]:
-    facts = store().facts([line.sku for line in cart.lines])
+    facts, promotions = store().pricing_reads([line.sku for line in cart.lines])
     locale = negotiate(accept_language)
-    body = price_for_display(cart, facts, customer(router, owner), clock().now(), pricing_ports(), locale)
+    ports = pricing_ports(promotions)
+    body = price_for_display(cart, facts, customer(router, owner), clock().now(), ports, locale)
     return json_response(body, 200, {"ETag": etag(cart.version)})
 
 
@@ -112,10 +113,10 @@ def code_validator(router: Router, owner: CartOwner, kind: str) -> Any:
     """Prices the cart with the new code (a preview: nothing is redeemed); its problems name ``body.code``."""
 
     def validate(cart: StoredCart) -> None:
-        facts = store().facts([line.sku for line in cart.lines])
+        facts, promotions = store().pricing_reads([line.sku for line in cart.lines])
         index = len(getattr(cart, kind)) - 1
         try:
-            preview(cart, facts, customer(router, owner), clock().now(), pricing_ports())
+            preview(cart, facts, customer(router, owner), clock().now(), pricing_ports(promotions))
         except ValidationFailed as error:
             mine = [e for e in error.errors if e.field == f"body.{kind}.{index}"]
             if mine:

@@ -80,7 +80,7 @@ def get_location(location_id: LocationPath):
 )
 def list_locations():
     ops(router)
-    locations = store().locations(fresh=True)
+    locations = store().locations()
     return json_response(
         {"items": [location_document(loc) for loc in sorted(locations.values(), key=lambda x: x.id)]}
     )

@@ -2,7 +2,7 @@
 
 * ``serialize`` / ``deserialize``: plain Python <-> attribute values (ints stay ints, no Decimal leaks).
 * ``query_all`` / ``batch_get_all``: a Query followed to its last page, a BatchGetItem retried until
-  no key is left unprocessed.
+  no key is left unprocessed; ``batch_get_keys``: keys across tables, 100 per BatchGetItem.
 * ``CursorCodec``: opaque pagination cursors. A cursor is the ``LastEvaluatedKey`` plus the table,
   index and query scope it belongs to, HMAC-SHA256 signed. A forged cursor, or one minted for another
   table, index or query, is rejected with a 400 instead of reaching DynamoDB.
@@ -14,7 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -108,6 +108,30 @@ def batch_get_all(client: Any, request: dict[str, Any]) -> dict[str, list[dict[s
         for table, items in response.get("Responses", {}).items():
             found.setdefault(table, []).extend(items)
         pending = response.get("UnprocessedKeys") or {}
+    return found
+
+
+BATCH_GET_LIMIT = 100
+
+
+def batch_get_keys(
+    client: Any,
+    keys: Sequence[tuple[str, dict[str, Any]]],
+    consistent: Collection[str] = (),
+) -> dict[str, list[dict[str, Any]]]:
+    """Items by table for ``(table, key)`` pairs (duplicates asked once), in as few ``BatchGetItem``
+    calls as the 100-key limit allows; tables in ``consistent`` are read with ``ConsistentRead``."""
+    unique = list({(table, json.dumps(key, sort_keys=True)): (table, key) for table, key in keys}.values())
+    found: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {}
+        for table, key in unique[start : start + BATCH_GET_LIMIT]:
+            entry = request.setdefault(table, {"Keys": []})
+            entry["Keys"].append(key)
+            if table in consistent:
+                entry["ConsistentRead"] = True
+        for table, items in batch_get_all(client, request).items():
+            found.setdefault(table, []).extend(items)
     return found
 
 
