@@ -14,6 +14,7 @@ BENCHMARKS = {
     "search_engine": "bench.search_engine",
     "search_api": "bench.search_api",
     "checkout": "bench.checkout",
+    "fuzz": "bench.fuzz",
 }
 
 
