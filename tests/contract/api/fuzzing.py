@@ -69,8 +69,8 @@ HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "tra
 def load_schema(api: str) -> Any:
     """The stack's document, with the checks configured for this project's refusal rules."""
     config = schemathesis.Config.from_dict(SCHEMATHESIS_CONFIG)
-    schema = schemathesis.openapi.from_url(f"{api}/openapi.json", config=config, timeout=REQUEST_TIMEOUT_S)
-    return schema.configure(base_url=api) if hasattr(schema, "configure") else schema
+    # Requests go to ``api`` explicitly (``case.call(base_url=...)``): the document's server is "/".
+    return schemathesis.openapi.from_url(f"{api}/openapi.json", config=config, timeout=REQUEST_TIMEOUT_S)
 
 
 def document_operations(document: dict[str, Any]) -> list[str]:
@@ -198,30 +198,45 @@ class OperationReport:
 
 
 def _combinations(names: list[str], known: KnownValues, limit: int) -> list[dict[str, str]]:
-    """Up to ``limit`` assignments of real values to the parameters ``names`` that have some."""
+    """Up to ``limit`` assignments of real values to the parameters ``names`` that have some.
+
+    Values that only make sense together (an order id and its cart's token, a history collection and
+    an id in it) come from ``known.groups``; the others cycle through their pools independently.
+    """
     pools = {name: known.get(name) for name in names if known.get(name)}
     if not pools:
         return []
+    lowered = {name.lower(): name for name in names}
+    groups = [g for g in known.groups if set(g) <= set(lowered) and set(g) & {n.lower() for n in pools}]
     cycles = {name: itertools.cycle(values) for name, values in pools.items()}
     size = min(limit, max(len(values) for values in pools.values()))
-    return [{name: next(cycle) for name, cycle in cycles.items()} for _ in range(size)]
+    assignments = []
+    for index in range(size):
+        assignment = {name: next(cycle) for name, cycle in cycles.items()}
+        if groups:
+            assignment.update({lowered[key]: value for key, value in groups[index % len(groups)].items()})
+        assignments.append(assignment)
+    return assignments
 
 
-def _parameters(operation: Any, location: str) -> list[str]:
-    return [p.name for p in operation.iter_parameters() if p.location == location]
+def _parameter_names(operation: Any) -> dict[str, str]:
+    return {
+        p.name: str(p.location.value if hasattr(p.location, "value") else p.location)
+        for p in operation.iter_parameters()
+    }
 
 
 def case_strategy(operation: Any, mode: GenerationMode, known: KnownValues, variants: int = 4) -> Any:
-    """Invented cases, and as many again with real path ids and cart tokens (where the operation has them)."""
+    """Invented cases, and four times as many with real path ids and cart tokens where the operation has them."""
     strategies = [operation.as_strategy(generation_mode=mode)]
-    paths = _combinations(_parameters(operation, "path"), known, variants)
-    headers = _combinations(_parameters(operation, "header"), known, variants)
-    for index in range(max(len(paths), len(headers))):
-        fixed: dict[str, Any] = {}
-        if paths:
-            fixed["path_parameters"] = paths[index % len(paths)]
-        if headers:
-            fixed["headers"] = headers[index % len(headers)]
+    locations = {
+        name: where for name, where in _parameter_names(operation).items() if where in ("path", "header")
+    }
+    for assignment in _combinations(list(locations), known, variants):
+        fixed: dict[str, dict[str, str]] = {}
+        for name, value in assignment.items():
+            key = "path_parameters" if locations[name] == "path" else "headers"
+            fixed.setdefault(key, {})[name] = value
         strategies.append(operation.as_strategy(generation_mode=mode, **fixed))
     return st.one_of(strategies)
 

@@ -23,7 +23,7 @@ from infra.local.seed_promotions import CODES, GIFT_CERTIFICATES
 TIMEOUT_S = 20
 LOCATION_ID = "fuzz-dc"
 STOCK_PER_SKU = 100_000
-LOCATION = {
+LOCATION: dict[str, Any] = {
     "kind": "warehouse",
     "name": {"en": "Fuzz DC", "uk": "Склад Fuzz"},
     "address": {"line1": "Promyslova 1", "city": "Kyiv", "country": "UA"},
@@ -31,7 +31,7 @@ LOCATION = {
     "opening_hours": {"mon": [{"opens": "09:00", "closes": "18:00"}]},
     "carrier_cutoff": "15:00",
 }
-SHIPPING = {
+SHIPPING: dict[str, Any] = {
     "email": "fuzz@example.com",
     "shipping_address": {"name": "Fuzz Shopper", "line1": "Khreshchatyk 1", "city": "Kyiv", "country": "UA"},
 }
@@ -42,11 +42,18 @@ class KnownValues:
     """Real values per parameter name (lower-case), and what could not be made."""
 
     by_name: dict[str, list[str]] = field(default_factory=dict)
+    groups: list[dict[str, str]] = field(default_factory=list)  # values that belong together
     notes: list[str] = field(default_factory=list)
 
     def add(self, name: str, *values: str) -> None:
         bucket = self.by_name.setdefault(name.lower(), [])
         bucket.extend(v for v in values if v and v not in bucket)
+
+    def add_group(self, **values: str) -> None:
+        """Values that only make sense together, keyed by lower-case parameter name."""
+        for name, value in values.items():
+            self.add(name, value)
+        self.groups.append({name.lower(): value for name, value in values.items()})
 
     def get(self, name: str) -> list[str]:
         return self.by_name.get(name.lower(), [])
@@ -66,7 +73,7 @@ def _catalog(api: str, merch: dict[str, str], known: KnownValues) -> list[str]:
     products = _items(
         requests.get(
             f"{api}/admin/catalog/products",
-            params={"status": "published", "limit": 50},
+            params={"status": "published", "limit": "50"},
             headers=merch,
             timeout=TIMEOUT_S,
         )
@@ -74,7 +81,6 @@ def _catalog(api: str, merch: dict[str, str], known: KnownValues) -> list[str]:
     skus: list[str] = []
     for product in products:
         known.add("product_id", product["id"])
-        known.add("entity_id", product["id"])
         known.add("slug", *product.get("seo", {}).get("slug", {}).values())
         known.add("category_id", product.get("category_id", ""))
         known.add("brand_id", product.get("brand_id") or "")
@@ -93,7 +99,10 @@ def _catalog(api: str, merch: dict[str, str], known: KnownValues) -> list[str]:
             )
         ]
         known.add(name, *ids)
-        known.add("entity_id", *ids)
+        if ids:
+            known.add_group(collection=collection, entity_id=ids[0])
+    if products:
+        known.add_group(collection="products", entity_id=products[0]["id"])
     known.add("version", "1")
     if not products:
         known.notes.append("no published product listed: product, slug and sku ids are invented")
@@ -173,7 +182,11 @@ def _order(api: str, prefix: str, headers: dict[str, str], sku: str, known: Know
             f"POST {prefix}/checkout answered {placed.status_code}: no {prefix or 'guest'} order id"
         )
         return
-    known.add("order_id", placed.json()["order"]["id"])
+    order_id = placed.json()["order"]["id"]
+    if "X-Cart-Token" in cart:
+        known.add_group(order_id=order_id, **{"x-cart-token": cart["X-Cart-Token"]})
+    else:
+        known.add("order_id", order_id)
 
 
 def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:

@@ -141,7 +141,7 @@ def _fuzz(api: str, path: str, roles: dict[str, dict[str, str]]) -> dict[str, fu
     )
 
 
-ANONYMOUS = {"anonymous": {}}
+ANONYMOUS: dict[str, dict[str, str]] = {"anonymous": {}}
 
 
 def _failures(report: fuzzing.OperationReport) -> str:
