@@ -79,3 +79,23 @@ def test_every_operation_answers_every_role_as_its_document_says(
             assert positive >= CI_EXAMPLES[GenerationMode.POSITIVE] or (
                 positive >= 1 and not _has_inputs(api_document, label)
             ), f"{label} as {report.role}: only {positive} schema-valid cases were generated"
+
+
+def test_the_fuzzer_has_real_values_for_every_path_parameter_and_the_cart_token(
+    api_document: dict[str, Any], known: KnownValues
+) -> None:
+    # GIVEN the ids listed through the API and made through it (warehouse, carts, orders)
+    # WHEN the document's path parameters are collected
+    names = {
+        parameter["name"]
+        for item in api_document["paths"].values()
+        for method, operation in item.items()
+        if method in fuzzing.HTTP_METHODS or method == "parameters"
+        for parameter in (operation if method == "parameters" else operation.get("parameters", []))
+        if parameter["in"] == "path"
+    }
+
+    # THEN every setup step worked, and each path parameter and the cart token have real values to draw
+    assert not known.notes, known.notes
+    assert sorted(name for name in names if not known.get(name)) == []
+    assert known.get("x-cart-token")
