@@ -27,13 +27,18 @@ SEED_PRODUCTS = 20
 
 
 def _kind(failure: str) -> str:
-    """A failure's kind, without the operation-specific detail (``Undocumented status code: 404``)."""
+    """A failure's kind across operations and roles (``Undocumented status code: 404``)."""
     title, _, detail = failure.partition(": ")
     if title == "Undocumented status code":
         return f"{title}: {detail.split('Received: ')[-1][:3]}"
-    if "access_and_refusals" in title or "access_and_refusals" in detail:
-        return "access_and_refusals: " + detail.split(": ", 1)[-1].split(";")[0][:90]
-    return title
+    if "access_and_refusals" not in detail:
+        return title
+    if "request validation refused" in detail:
+        return "access_and_refusals: request validation refused a schema-valid request"
+    if "may not call this operation" in detail:
+        return "access_and_refusals: a role outside the operation's groups was not refused"
+    status = detail.split(" got ", 1)[-1][:3]
+    return f"access_and_refusals: a schema-valid request from an allowed role got {status}"
 
 
 def _totals(reports: list[fuzzing.OperationReport]) -> dict[str, Any]:

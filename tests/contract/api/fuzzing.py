@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import typing
 from collections import Counter
@@ -105,7 +106,7 @@ def problem_details_for_errors(ctx: Any, response: Any, case: Any) -> None:
         return
     content_type = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
     assert content_type == PROBLEM_JSON, (
-        f"{response.status_code} answered as {content_type!r}, not {PROBLEM_JSON}"
+        f"{response.status_code} answered as {content_type or 'no Content-Type'}, not {PROBLEM_JSON}"
     )
     body = _problem(response)
     assert body is not None, f"{response.status_code} problem body is not a JSON object"
@@ -186,7 +187,7 @@ class OperationReport:
             "checks": self.checks,
             "modes_without_cases": self.modes_without_cases,
             "failures": self.failure_count,
-            "distinct_failures": sorted(self.failures),
+            "distinct_failures": {key: self.failures[key][:600] for key in sorted(self.failures)},
             "seconds": round(self.seconds, 2),
         }
 
@@ -241,11 +242,15 @@ def case_strategy(operation: Any, mode: GenerationMode, known: KnownValues, vari
     return st.one_of(strategies)
 
 
+_QUOTED = re.compile(r"'[^']*'")
+
+
 def _failure_key(failure: BaseException) -> str:
+    """The failure in one line, generated values masked so one fault is counted once."""
     title = getattr(failure, "title", None) or type(failure).__name__
     message = getattr(failure, "message", None) or str(failure)
     first = next((line.strip() for line in str(message).splitlines() if line.strip()), "")
-    return f"{title}: {first}"[:300]
+    return _QUOTED.sub("'…'", f"{title}: {first}")[:300]
 
 
 def fuzz_operation(

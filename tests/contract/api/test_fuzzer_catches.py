@@ -177,7 +177,7 @@ def test_an_error_that_is_not_problem_json_fails_the_operation(misbehaving_api: 
     # GIVEN a route whose validation errors are text/plain
     # WHEN / THEN
     report = _fuzz(misbehaving_api, "/items/plain-error", ANONYMOUS)["anonymous"]
-    assert "answered as 'text/plain', not application/problem+json" in _failures(report)
+    assert "answered as text/plain, not application/problem+json" in _failures(report)
 
 
 def test_a_protected_route_that_lets_a_customer_in_fails_for_that_role(misbehaving_api: str) -> None:
