@@ -16,6 +16,7 @@ BENCHMARKS = {
     "checkout": "bench.checkout",
     "load": "bench.load",
     "demo_seed": "bench.seed",
+    "fuzz": "bench.fuzz",
 }
 
 
