@@ -71,7 +71,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
         "kyiv-dc": {
             "kind": "warehouse",
             "name": {"en": "Kyiv distribution centre", "uk": "Київський розподільчий центр"},
-            "address": {"line1": "Promyslova 5", "city": "Kyiv", "postcode": "02090", "country": "UA"},
+            "address": {"line1": "Promyslova 5", "city": "Kyiv", "postal_code": "02090", "country": "UA"},
             "timezone": "Europe/Kyiv",
             "opening_hours": _hours("07:00-22:00", saturday="08:00-16:00"),
             "closed_dates": ua,
@@ -81,7 +81,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
         "warsaw-dc": {
             "kind": "warehouse",
             "name": {"en": "Warsaw distribution centre", "uk": "Варшавський розподільчий центр"},
-            "address": {"line1": "Logistyczna 12", "city": "Warsaw", "postcode": "02-001", "country": "PL"},
+            "address": {"line1": "Logistyczna 12", "city": "Warsaw", "postal_code": "02-001", "country": "PL"},
             "timezone": "Europe/Warsaw",
             "opening_hours": _hours("08:00-18:00"),
             "closed_dates": pl,
@@ -91,7 +91,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
         "kyiv-khreshchatyk": {
             "kind": "store",
             "name": {"en": "Kyiv, Khreshchatyk", "uk": "Київ, Хрещатик"},
-            "address": {"line1": "Khreshchatyk 22", "city": "Kyiv", "postcode": "01001", "country": "UA"},
+            "address": {"line1": "Khreshchatyk 22", "city": "Kyiv", "postal_code": "01001", "country": "UA"},
             "timezone": "Europe/Kyiv",
             "opening_hours": _hours("10:00-21:00", saturday="10:00-21:00", sunday="11:00-19:00"),
             "closed_dates": ua,
@@ -102,7 +102,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
         "lviv-rynok": {
             "kind": "store",
             "name": {"en": "Lviv, Rynok Square", "uk": "Львів, площа Ринок"},
-            "address": {"line1": "Rynok Square 10", "city": "Lviv", "postcode": "79008", "country": "UA"},
+            "address": {"line1": "Rynok Square 10", "city": "Lviv", "postal_code": "79008", "country": "UA"},
             "timezone": "Europe/Kyiv",
             "opening_hours": _hours("10:00-20:00", saturday="10:00-18:00"),
             "closed_dates": ua,
@@ -116,7 +116,7 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
             "address": {
                 "line1": "Marszałkowska 100",
                 "city": "Warsaw",
-                "postcode": "00-026",
+                "postal_code": "00-026",
                 "country": "PL",
             },
             "timezone": "Europe/Warsaw",

@@ -30,7 +30,18 @@ class Note(BaseModel):
     copies: int = Field(default=1, ge=1, le=1000)
 
 
+class Count(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on_hand: int = Field(ge=0, strict=True)
+    label: str = ""
+
+
 app = build_resolver()
+
+
+@app.post("/admin/catalog/products/<product_id>/counts")
+def count(product_id: str, body: Count) -> dict[str, Any]:
+    return {"on_hand": body.on_hand, "type": type(body.on_hand).__name__, "label": body.label}
 
 
 @app.post("/admin/catalog/products/<product_id>/notes")
@@ -253,3 +264,23 @@ def test_an_undeclared_method_on_a_known_path_is_a_405_with_allow(method: str) -
 def test_an_unknown_path_stays_a_404() -> None:
     status, headers, problem = answer(event("TRACE", "/admin/catalog/nowhere", body=None))
     assert_problem(status, headers, problem, 404)
+
+
+@pytest.mark.parametrize(("number", "expected"), [("3.0", 3), ("1e2", 100), ("0.0", 0), ("7", 7)])
+def test_a_whole_number_written_with_a_fraction_or_exponent_is_an_integer(number: str, expected: int) -> None:
+    # GIVEN a strictly integer field and a client that writes a whole number as JSON allows (JSON Schema: integer)
+    raw = event(path="/admin/catalog/products/prod_1/counts", body=f'{{"on_hand": {number}, "label": "1.0"}}')
+    # WHEN it is resolved
+    status, _, body = answer(raw)
+    # THEN it is read as that integer, and a string that looks like a number is left as it is
+    assert (status, body) == (200, {"on_hand": expected, "type": "int", "label": "1.0"})
+
+
+@pytest.mark.parametrize("number", ["3.5", "1e-2", '"3"', "true"])
+def test_a_number_with_a_fraction_or_a_non_number_is_still_refused(number: str) -> None:
+    # GIVEN a strictly integer field WHEN anything but a whole number is sent THEN it is a 422 naming the field
+    status, headers, body = answer(
+        event(path="/admin/catalog/products/prod_1/counts", body=f'{{"on_hand": {number}}}')
+    )
+    assert_problem(status, headers, body, 422)
+    assert [e["field"] for e in body["errors"]] == ["body.on_hand"]

@@ -17,6 +17,7 @@ from catalog.handlers.responses import LocaleCode
 from shop_kernel.auth import Group, require
 from shop_kernel.http import PUBLIC_CACHE, etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
+from shop_kernel.openapi import IF_MATCH_PATTERN
 
 STOREFRONT = ["storefront"]
 ADMIN_TAGS = ["catalog administration"]
@@ -41,7 +42,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        max_length=64,
+        pattern=IF_MATCH_PATTERN,
         description='The ETag of the version you read, e.g. "3" (412 when it is no longer current), or * to '
         "change whatever version is current; without it the change is refused (428)",
         examples=['"3"'],

@@ -102,7 +102,7 @@ def _listing_filter(
             "query.currency", "unknown currency: use an ISO-4217 code such as EUR", "unknown"
         )
     if (min_price is not None or max_price is not None) and currency is None:
-        raise ValidationFailed.on("query.currency", "a price range needs a currency", "missing")
+        raise ValidationFailed.on("query.currency", "a price range needs a currency", "currency_required")
     attributes: dict[str, tuple[str, ...]] = {}
     for raw in attr or []:
         code, sep, value = raw.partition(":")

@@ -87,7 +87,7 @@ def price_filter(
         )
     if currency is None:
         if low is not None or high is not None:
-            raise ValidationFailed.on("query.currency", "a price range needs a currency", "missing")
+            raise ValidationFailed.on("query.currency", "a price range needs a currency", "currency_required")
         return None
     if low is not None and high is not None and low > high:
         raise ValidationFailed(

@@ -51,6 +51,7 @@ from shop_kernel.proxy import (
     problem_answer,
     request_id_of,
     unreadable_body,
+    with_whole_numbers,
 )
 
 __all__ = ["MAX_BODY_BYTES", "PROBLEM_JSON", "PUBLIC_CACHE"]
@@ -115,7 +116,7 @@ class ShopResolver(APIGatewayRestResolver):
         elif (refusal := unreadable_body(event)) is not None:
             answer = problem_answer(refusal, event.get("path"))
         else:
-            answer = super().resolve(event, context)
+            answer = super().resolve(with_whole_numbers(dict(event)), context)
         return finish(answer, event, request_id_of(event, context), policy)
 
     def allowed_methods(self, path: str) -> list[str]:

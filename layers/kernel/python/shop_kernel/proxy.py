@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -93,6 +94,39 @@ def unreadable_body(event: Mapping[str, Any]) -> DomainError | None:
         except (ValueError, RecursionError):  # also integers too long to convert, nesting too deep
             return MalformedRequest("the body is not valid JSON")
     return None
+
+
+_DECIMAL_NUMBER = re.compile(r"\d[.eE]")
+_EXACT_INT = 2**53  # beyond it a JSON number with a fraction part may not be the integer it looks like
+
+
+def with_whole_numbers(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with every JSON number that has no fractional value (``3.0``, ``1e3``) read as an integer.
+
+    JSON and JSON Schema make no difference between 3 and 3.0 (both are "integer"), so a client may send
+    either; our models validate integers strictly, so they would refuse what the document allows. Run after
+    ``unreadable_body`` said the body is readable JSON; any other body is returned untouched.
+    """
+    body = event.get("body")
+    if not body or media_type(event) not in ("", "application/json"):
+        return event
+    text = _body_text(body, bool(event.get("isBase64Encoded")))
+    if isinstance(text, DomainError) or not _DECIMAL_NUMBER.search(text):
+        return event
+    changed = False
+
+    def number(literal: str) -> float | int:
+        nonlocal changed
+        value = float(literal)
+        if value.is_integer() and abs(value) <= _EXACT_INT:
+            changed = True
+            return int(value)
+        return value
+
+    parsed = json.loads(text, parse_float=number)
+    if not changed:
+        return event
+    return {**event, "body": json.dumps(parsed, ensure_ascii=False), "isBase64Encoded": False}
 
 
 def is_preflight(event: Mapping[str, Any]) -> bool:
