@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from shop_kernel.locale import DEFAULT_LOCALE, SUPPORTED_LOCALES, localise
 from shop_kernel.money import Currency, validate_currency
+from shop_kernel.openapi import NOT_SPACE
 
 MAX_VARIANTS = 30
 MAX_CATEGORY_DEPTH = 5
@@ -25,7 +26,7 @@ PriceListCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", examples
 ProductCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["LAP-0001"])]
 Sku = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["LAP-0001-16-512"])]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=120, examples=["ultrabook-14"])]
-Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
+Url = Annotated[str, Field(pattern=rf"^https?://{NOT_SPACE}+$", max_length=2048)]
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 AttributeValue = StrictBool | StrictInt | FiniteFloat | StrictStr
 

@@ -34,10 +34,13 @@ from pricing.domain import (
 from shop_kernel.address import Address, CountryCode
 from shop_kernel.address import PhoneNumber as Phone
 from shop_kernel.money import Money
+from shop_kernel.openapi import NOT_SPACE
 
-Email = Annotated[
-    str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["olena@example.com"])
-]
+# Python and JSON Schema read "not a space" alike only spelled out (shop_kernel.openapi.NOT_SPACE).
+_NOT_AT = NOT_SPACE.replace("[^", "[^@")
+EMAIL_PATTERN = rf"^{_NOT_AT}+@{_NOT_AT}+\.{_NOT_AT}+$"
+
+Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN, examples=["olena@example.com"])]
 
 
 class Strict(BaseModel):

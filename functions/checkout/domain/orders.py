@@ -79,7 +79,9 @@ def contact_for(body: CheckoutBody, buyer: Buyer, cart: StoredCart, store_countr
             message = f"the store is in {store_country}, the cart is priced for {cart.destination_country}"
             raise ValidationFailed.on("cart.destination_country", message, "destination_mismatch")
     elif shipping is None:
-        raise ValidationFailed.on("body.shipping_address", "where should we deliver the order?", "missing")
+        raise ValidationFailed.on(
+            "body.shipping_address", "where should we deliver the order?", "delivery_needs_address"
+        )
     elif shipping.name is None:
         message = "who receives the parcel? give the recipient's name"
         raise ValidationFailed.on("body.shipping_address.name", message, "missing")

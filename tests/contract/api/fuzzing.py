@@ -55,7 +55,9 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/inventory/", frozenset({"ops"})),
     ("/me/", frozenset({"customers"})),
 )
-DOMAIN_REFUSALS = frozenset({404, 409, 412, 422})
+# 428: a resource that exists needs If-Match to change (PUT creates without it): a refusal that depends on
+# state the request cannot know, like 404 and 409.
+DOMAIN_REFUSALS = frozenset({404, 409, 412, 422, 428})
 # Operations a schema-valid request cannot pass because they verify a signature over the body that only the
 # partner can compute (Stripe signs its webhooks): their documented 400 for a bad signature is the refusal.
 SIGNED_OPERATIONS = frozenset({"/webhooks/stripe"})

@@ -17,7 +17,7 @@ from catalog.handlers.responses import LocaleCode
 from shop_kernel.auth import Group, require
 from shop_kernel.http import PUBLIC_CACHE, etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
-from shop_kernel.openapi import IF_MATCH_PATTERN
+from shop_kernel.openapi import IF_MATCH_PATTERN, route_checked
 
 STOREFRONT = ["storefront"]
 ADMIN_TAGS = ["catalog administration"]
@@ -43,6 +43,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         pattern=IF_MATCH_PATTERN,
+        # Every catalog change needs it (428 without): required in the document, refused by the route.
+        json_schema_extra=route_checked(),
         description='The ETag of the version you read, e.g. "3" (412 when it is no longer current), or * to '
         "change whatever version is current; without it the change is refused (428)",
         examples=['"3"'],

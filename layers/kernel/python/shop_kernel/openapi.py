@@ -72,6 +72,11 @@ def route_checked(**schema: Any) -> dict[str, Any]:
     return {REQUIRED_BY_ROUTE: True, **schema}
 
 
+# Python's ``\s`` (the server's) and ECMA's (the document's, JSON Schema) differ: Python also counts
+# \x1c-\x1f and \x85, ECMA also \ufeff. A class excluding ``\s`` and those reads the same in both.
+NOT_SPACE = r"[^\s\x1c-\x1f\x85\ufeff]"
+
+
 class Problem(BaseModel):
     """An error answer (RFC 9457 problem details), the same shape for every error of every operation."""
 
@@ -224,6 +229,7 @@ def finalize(document: dict[str, Any], *, secured: bool | None = None) -> dict[s
     if "#/components/schemas/ResponseValidationError" not in str(document.get("paths")):
         schemas.pop("ResponseValidationError", None)
     schemas.update(_problem_schemas())
+    _close_pattern_properties(schemas)
     for item in (document.get("paths") or {}).values():
         for method, operation in item.items():
             if method not in {"get", "put", "post", "patch", "delete", "head", "options"} or not isinstance(
@@ -280,3 +286,15 @@ def _promote_route_checked(operation: dict[str, Any]) -> None:
         if "anyOf" in schema and len(branches) == 1:
             rest = {k: v for k, v in schema.items() if k != "anyOf"}
             parameter["schema"] = {**branches[0], **rest}
+
+
+def _close_pattern_properties(node: Any) -> None:
+    """A ``dict`` with constrained keys refuses other keys: say so (pydantic leaves other keys open)."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _close_pattern_properties(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_pattern_properties(value)
