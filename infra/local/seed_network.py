@@ -81,7 +81,12 @@ def locations(today: date) -> dict[str, dict[str, Any]]:
         "warsaw-dc": {
             "kind": "warehouse",
             "name": {"en": "Warsaw distribution centre", "uk": "Варшавський розподільчий центр"},
-            "address": {"line1": "Logistyczna 12", "city": "Warsaw", "postal_code": "02-001", "country": "PL"},
+            "address": {
+                "line1": "Logistyczna 12",
+                "city": "Warsaw",
+                "postal_code": "02-001",
+                "country": "PL",
+            },
             "timezone": "Europe/Warsaw",
             "opening_hours": _hours("08:00-18:00"),
             "closed_dates": pl,
