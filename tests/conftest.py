@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
+# Handler modules are imported at collection, before any fixture runs: their Metrics must already know
+# their namespace, as in the cloud (the function construct sets it).
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "shop")
 
 EVENTS = Path(__file__).parent / "events"
 REGION = "eu-west-1"
@@ -181,3 +186,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         suffix = "@" + "_".join(groups)
         if groups and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics() -> Iterator[None]:
+    """Each test starts with no metric values left by another in this worker (Powertools flushes by itself
+    at 100 values, which would make a test's outcome depend on how many ran before it)."""
+    from shop_kernel.observability import metrics
+
+    metrics.clear_metrics()
+    yield

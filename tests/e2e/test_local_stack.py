@@ -114,7 +114,8 @@ def _wait_until(condition: Callable[[], Any], timeout: float, what: str, stack: 
 def _ready(stack: Stack) -> dict[str, Any]:
     def health() -> dict[str, Any] | None:
         body = requests.get(f"{stack.api}/health", timeout=10).json()
-        return body if body.get("seed") != "pending" else None
+        # The API answers before the functions are loaded ("stack": "starting"): wait for both.
+        return body if body.get("seed") != "pending" and body.get("stack") != "starting" else None
 
     return _wait_until(health, STARTUP_S, "/health", stack)  # type: ignore[no-any-return]
 

@@ -167,7 +167,8 @@ def test_unknown_currency_and_bad_locale_in_queries_are_422s(reference):
     assert "query.currency" in _fields(no_currency)
 
 
-def test_malformed_if_match_is_a_400(reference):
+def test_malformed_if_match_is_a_422_naming_the_header_and_changes_nothing(reference):
+    # A malformed If-Match breaks the documented pattern: a field error, as in search and inventory.
     created = reference("POST", "/admin/catalog/products", product_body(1))
     reply = reference(
         "PATCH",
@@ -175,7 +176,8 @@ def test_malformed_if_match_is_a_400(reference):
         {"name": {"en": "X"}},
         headers={"If-Match": "yesterday"},
     )
-    assert reply.status == 400
+    assert reply.status == 422
+    assert [e["field"] for e in reply.body["errors"]] == ["header.if-match"]
     assert reference("GET", f"/admin/catalog/products/{created.body['id']}").body["version"] == 1
 
 
