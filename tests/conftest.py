@@ -189,10 +189,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _fresh_metrics() -> Iterator[None]:
+def _fresh_metrics() -> None:
     """Each test starts with no metric values left by another in this worker (Powertools flushes by itself
     at 100 values, which would make a test's outcome depend on how many ran before it)."""
     from shop_kernel.observability import metrics
 
     metrics.clear_metrics()
-    yield
