@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from pricing.domain import CatalogItem, ListPrice, TaxClass
 from shop_kernel.money import Currency, validate_currency
@@ -156,7 +156,8 @@ class SetQuantity(Strict):
 
 
 class CartSettingsBody(Strict):
-    """Change any of these; absent fields stay as they are. ``pickup_location_id: null`` means delivery."""
+    """Change any of these; absent or null fields stay as they are, except ``pickup_location_id: null``,
+    which means delivery (a cart always has a currency, a destination and a shipping method)."""
 
     currency: Currency | None = None
     destination_country: CountryCode | None = None
@@ -167,6 +168,13 @@ class CartSettingsBody(Strict):
     @classmethod
     def _known(cls, value: str | None) -> str | None:
         return validate_currency(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _null_keeps(self) -> CartSettingsBody:
+        for name in ("currency", "destination_country", "shipping_method"):
+            if getattr(self, name) is None:
+                self.__pydantic_fields_set__.discard(name)
+        return self
 
 
 class CodeBody(Strict):

@@ -19,10 +19,9 @@ from shop_kernel.auth import Group, caller_from_event, require
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
-from shop_kernel.openapi import documented, ok, route_checked
+from shop_kernel.openapi import IF_MATCH_PATTERN, documented, ok, route_checked
 
 ETAG = {"ETag": "The cart's version in quotes: send it as If-Match to change exactly what you read"}
-IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]+"?)$'
 
 CartToken = Annotated[
     str | None,

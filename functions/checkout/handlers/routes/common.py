@@ -13,7 +13,7 @@ from cart.domain.tokens import TOKEN_HEADER, TOKEN_PATTERN, checked_token, token
 from checkout.domain.models import Buyer
 from shop_kernel.auth import Group, require
 from shop_kernel.http import parse_if_match
-from shop_kernel.openapi import route_checked
+from shop_kernel.openapi import IF_MATCH_PATTERN, route_checked
 
 CartToken = Annotated[
     str | None,
@@ -29,7 +29,7 @@ IfMatch = Annotated[
         alias="If-Match",
         description='Optional: the cart\'s ETag as you last read it (e.g. "3"); the checkout is refused with '
         "412 if the cart changed since. `*` means any version",
-        json_schema_extra={"pattern": r'^(\*|(W/)?"?[0-9]+"?)$'},
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
     ),
 ]
 

@@ -180,7 +180,8 @@ class CursorCodec:
             if not hmac.compare_digest(expected, signature):
                 raise invalid
             body = json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, TypeError) as exc:
+            # TypeError: compare_digest refuses a signature with non-ASCII characters.
             raise invalid from exc
         if body.get("t") != self._table or body.get("i") != self._index or body.get("s") != scope:
             raise invalid
