@@ -161,6 +161,8 @@ def change_settings(
 def add_code(cart: StoredCart, kind: str, raw: str, now: datetime, lifetimes: Lifetimes) -> StoredCart:
     """Adds a promo code (``promo_codes``) or gift certificate (``gift_certificates``); re-adding is a no-op."""
     code = normalise_code(raw)
+    if not code:  # only spaces: no code could match, and an empty key cannot be looked up (was a 500)
+        raise ValidationFailed.on("body.code", "enter the code as printed on the voucher", "blank_code")
     current: tuple[str, ...] = getattr(cart, kind)
     if code in current:
         return cart
