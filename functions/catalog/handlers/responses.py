@@ -18,10 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.domain.models import AttributeKind, Brand, Category, Product, ProductType
-from shop_kernel.locale import SUPPORTED_LOCALES
+from shop_kernel.openapi import LocaleCode
 
-LocaleCode = Literal["en", "uk"]
-assert SUPPORTED_LOCALES == ("en", "uk"), "LocaleCode must list the supported locales"
 Availability = Literal["in_stock", "low_stock", "sold_out"]
 AttributeScalar = bool | int | float | str
 

@@ -13,22 +13,16 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from catalog.domain.changes import ANY_VERSION, Actor, ExpectedVersion
-from catalog.handlers.responses import LocaleCode
 from shop_kernel.auth import Group, require
 from shop_kernel.http import PUBLIC_CACHE, etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
-from shop_kernel.openapi import IF_MATCH_PATTERN, route_checked
+from shop_kernel.openapi import IF_MATCH_PATTERN, LocaleOverride, route_checked
 
 STOREFRONT = ["storefront"]
 ADMIN_TAGS = ["catalog administration"]
 ADMIN_SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
 
-Locale = Annotated[
-    LocaleCode | None,
-    Query(
-        description="The answer's language; wins over Accept-Language. Missing translations fall back to en"
-    ),
-]
+Locale = LocaleOverride  # the kernel's: en or uk, wins over Accept-Language
 AcceptLanguage = Annotated[
     str | None,
     Header(
