@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from tests.integration.checkout.conftest import (
     ADDRESS,
     API_KEY,
@@ -194,3 +196,89 @@ def test_an_order_paid_in_full_by_certificate_keeps_its_stock_and_is_screened(
     later = FixedClock(datetime.now(UTC) + timedelta(hours=1))
     assert Reservations(InventoryStore(shop.dynamodb, shop.inventory), later).sweep_expired() == 0
     assert stock(shop, "PHN-B-BLK", "lviv-store") == (5, 1, 4)
+
+
+def test_the_sweeper_with_only_its_own_environment_places_late_payments_and_expires_the_rest(
+    cart: Callable[..., Reply],
+    checkout: Callable[..., Reply],
+    due_at_once: None,
+    shop: SimpleNamespace,
+    sweep: Callable[[], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from checkout import adapters
+    from infra.local.provision import function_environment
+    from infra.resources import function
+    from tests.integration.checkout.conftest import FUNCTIONS, STAGE
+
+    # GIVEN an order paid whose webhook is late, and an unpaid one with a code and a certificate
+    put_promotions(shop)
+    token = guest_cart(cart, [("LAP-A-BLK", 1)])
+    paid = checkout("POST", "/checkout", BODY, token=token, key=new_key()).body
+    pay(shop.standin, paid["payment"]["payment_intent_id"])
+    unpaid = _guest_order_with_code_and_certificate(cart, checkout)
+    # AND the sweeper runs with the environment its spec gives it, as in the cloud
+    own = function_environment(STAGE, function("checkout-sweeper"))
+    for other in FUNCTIONS:
+        for name in function_environment(STAGE, function(other)):
+            if name not in own:
+                monkeypatch.delenv(name, raising=False)
+    adapters.reset()
+    # WHEN it runs
+    swept = sweep()
+    # THEN the paid order is placed with its hold extended, the unpaid one cancelled with its give-backs
+    assert (swept["expired"], swept["checked"], swept["failed"]) == (1, 2, 0)
+    assert _order(shop, paid["order"]["id"])["status"] == "PAYMENT_AUTHORIZED"
+    held = item(
+        shop, shop.inventory, f"RES#{_order(shop, paid['order']['id'])['reservation_id']}", "RESERVATION"
+    )
+    assert held is not None
+    assert held["expires_at"] > datetime.now(UTC).timestamp() + 6 * 24 * 3600
+    assert _order(shop, unpaid["order"]["id"])["status"] == "CANCELLED"
+    assert _promotions(shop, "GIFT#GC-500", "GIFT")["balance"] == 50000
+
+
+def test_orders_the_sweeper_cannot_handle_do_not_stop_it_expiring_the_others(
+    cart: Callable[..., Reply],
+    checkout: Callable[..., Reply],
+    due_at_once: None,
+    shop: SimpleNamespace,
+    sweep: Callable[[], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from checkout import adapters
+    from checkout.handlers import sweeper
+    from shop_kernel.errors import DependencyUnavailable
+
+    # GIVEN three overdue orders Stripe cannot answer about, older than a fourth, in pages of two
+    def overdue() -> dict[str, Any]:
+        placed = checkout(
+            "POST", "/checkout", BODY, token=guest_cart(cart, [("LAP-A-BLK", 1)]), key=new_key()
+        )
+        assert placed.status == 201, placed.body
+        return dict(placed.body)
+
+    broken = [overdue() for _ in range(3)]
+    healthy = overdue()
+    monkeypatch.setattr(sweeper, "BATCH", 2)
+    events = adapters.payment_events()
+    gateway = events.payments
+    unreachable = {b["payment"]["payment_intent_id"] for b in broken}
+
+    class FailingFor:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(gateway, name)
+
+        def retrieve_intent(self, intent_id: str) -> Any:
+            if intent_id in unreachable:
+                raise DependencyUnavailable("Stripe did not answer")
+            return gateway.retrieve_intent(intent_id)
+
+    monkeypatch.setattr(events, "payments", FailingFor())
+    # WHEN the scheduled sweeper runs, twice
+    first, second = sweep(), sweep()
+    # THEN each run expires what it can and counts what failed; the broken ones wait for the next run
+    assert (first["expired"], first["failed"], first["checked"]) == (1, 3, 4)
+    assert (second["expired"], second["failed"], second["checked"]) == (0, 3, 3)
+    assert _order(shop, healthy["order"]["id"])["status"] == "CANCELLED"
+    assert {_order(shop, b["order"]["id"])["status"] for b in broken} == {"PENDING_PAYMENT"}
