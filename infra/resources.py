@@ -21,7 +21,11 @@ CONTEXTS: tuple[str, ...] = (
     "cart",
     "checkout",
 )  # grows with each bounded context
-COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
+# Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
+# so no one can sign themselves up into a staff group.
+SHOPPER_GROUPS: tuple[str, ...] = ("customers",)
+STAFF_GROUPS: tuple[str, ...] = ("agents", "merchandisers", "ops")
+COGNITO_GROUPS: tuple[str, ...] = SHOPPER_GROUPS + STAFF_GROUPS
 
 
 @dataclass(frozen=True)

@@ -370,15 +370,18 @@ def test_rules_carry_the_spec_patterns_to_the_event_log(stage_synth: Synthesized
 def test_user_pool_has_the_groups_and_a_public_client(stage_synth: Synthesized) -> None:
     # GIVEN the stateful stack
     groups = stage_synth.resources("stateful", "AWS::Cognito::UserPoolGroup")
-    (pool,) = stage_synth.resources("stateful", "AWS::Cognito::UserPool").values()
-    (client,) = stage_synth.resources("stateful", "AWS::Cognito::UserPoolClient").values()
-    # THEN the four groups exist, sign-in is by email, and the browser client has no secret
+    pools = stage_synth.resources("stateful", "AWS::Cognito::UserPool").values()
+    clients = stage_synth.resources("stateful", "AWS::Cognito::UserPoolClient").values()
+    # THEN the four groups exist, sign-in is by email, and the browser clients have no secret
+    # (shoppers' and staff pools: tests/infra/test_security_infra.py)
     assert sorted(g["Properties"]["GroupName"] for g in groups.values()) == sorted(COGNITO_GROUPS)
-    assert pool["Properties"]["UsernameAttributes"] == ["email"]
-    assert pool["Properties"]["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
-    assert client["Properties"].get("GenerateSecret") in (None, False)
-    threat = pool["Properties"].get("UserPoolAddOns", {}).get("AdvancedSecurityMode")
-    assert (threat == "ENFORCED") == (stage_synth.stage == "prod")
+    assert len(pools) == len(clients) == 2
+    for pool in pools:
+        assert pool["Properties"]["UsernameAttributes"] == ["email"]
+        assert pool["Properties"]["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+        threat = pool["Properties"].get("UserPoolAddOns", {}).get("AdvancedSecurityMode")
+        assert (threat == "ENFORCED") == (stage_synth.stage == "prod")
+    assert all(client["Properties"].get("GenerateSecret") in (None, False) for client in clients)
 
 
 def _resource_paths(synth: Synthesized) -> dict[str, str]:
@@ -480,11 +483,14 @@ def test_gateway_errors_are_problem_json(stage_synth: Synthesized) -> None:
         assert filled["detail"] == "m"
 
 
-def test_waf_protects_production_only(prod: Synthesized, dev: Synthesized) -> None:
-    # GIVEN / WHEN both stages
-    # THEN the production API stage has a web ACL and dev has none
-    assert len(prod.resources("services", "AWS::WAFv2::WebACLAssociation")) == 1
-    assert not dev.resources("services", "AWS::WAFv2::WebACLAssociation")
+def test_managed_waf_rules_protect_production_only(prod: Synthesized, dev: Synthesized) -> None:
+    # GIVEN / WHEN both stages' web ACLs (rate rules in both: tests/infra/test_security_infra.py)
+    def managed(synth: Synthesized) -> list[str]:
+        (acl,) = synth.resources("services", "AWS::WAFv2::WebACL").values()
+        return [r["Name"] for r in acl["Properties"]["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]]
+
+    # THEN the AWS managed rule groups (billed per request) guard production only
+    assert managed(prod) and not managed(dev)
 
 
 # --- observability -------------------------------------------------------------------------------
