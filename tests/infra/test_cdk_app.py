@@ -544,14 +544,25 @@ def test_every_event_schema_is_published_to_the_registry(stage_synth: Synthesize
     # GIVEN the committed event schema files
     from infra.event_schemas import schema_files
 
-    expected = {json.loads(p.read_text())["title"]: json.loads(p.read_text()) for p in schema_files()}
+    def version(content: dict[str, Any]) -> tuple[int, ...]:
+        return tuple(int(part) for part in content["x-version"].split("."))
+
+    newest: dict[str, dict[str, Any]] = {}
+    for path in schema_files():
+        content = json.loads(path.read_text())
+        name = f"{content['x-source']}@{content['x-detail-type']}"
+        if name not in newest or version(content) > version(newest[name]):
+            newest[name] = content
     # WHEN the stage is synthesised
     registries = list(stage_synth.resources("stateful", "AWS::EventSchemas::Registry").values())
     schemas = list(stage_synth.resources("stateful", "AWS::EventSchemas::Schema").values())
-    # THEN one registry for the stage holds each schema, content unchanged
+    # THEN one registry for the stage holds one schema per event (two would clash on the name at
+    # deploy), with the newest version's content unchanged; the registry keeps the older ones as versions
     assert [r["Properties"]["RegistryName"] for r in registries] == [f"{APP}-{stage_synth.stage}"]
+    names = [s["Properties"]["SchemaName"] for s in schemas]
+    assert len(names) == len(set(names))
     published = {s["Properties"]["SchemaName"]: json.loads(s["Properties"]["Content"]) for s in schemas}
-    assert published == expected
+    assert published == newest
     assert {s["Properties"]["Type"] for s in schemas} == {"JSONSchemaDraft4"}
 
 

@@ -26,8 +26,10 @@ from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Order
 from checkout.domain.payments import OrderChanged
 from checkout.domain.ports import CheckoutInputs, Refusal, TransactionRefused
+from checkout.domain.throttle import AttemptKey, TooManyCheckouts
 from checkout.domain.records import (
     GSI,
+    attempt_count_items,
     PENDING_PAYMENT_GSI_PK,
     order_from_item,
     order_key,
@@ -220,6 +222,18 @@ class DynamoCheckoutStore:
             raise TransactionRefused(refusals) from exc
 
     # --- orders ---------------------------------------------------------------------------------
+
+    def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
+        """Count one checkout against each source, or none of them when one is over its limit (429)."""
+        if not keys:
+            return
+        try:
+            self.transact(attempt_count_items(self.orders_table, list(keys)))
+        except TransactionRefused as refused:
+            over = [keys[r.index] for r in refused.refusals if r.code == "ConditionalCheckFailed"]
+            if over:
+                raise TooManyCheckouts(over[0], now) from None
+            raise
 
     def save_order(self, order: Order, expected_version: int) -> None:
         """Write the order's next version if it is still at ``expected_version``."""

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import CardSummary, Order
+from checkout.domain.throttle import AttemptKey
 from inventory.domain.models import Location, StockLevel
 from pricing.domain import CodeRedemptions, Customer, GiftCertificates, PromotionStore
 
@@ -69,6 +71,10 @@ class CheckoutStore(Protocol):
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         """This hour's counts for ``keys`` (absent = 0)."""
+        ...
+
+    def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
+        """One more checkout on every key; ``TooManyCheckouts`` (counting none) when one is at its limit."""
         ...
 
 
