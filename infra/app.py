@@ -44,7 +44,9 @@ def build_app(
     app = cdk.App(context=context, outdir=outdir)
     name = stage or app.node.try_get_context("stage") or DEFAULT_STAGE
     config = load_stage(
-        name, app.node.get_context("stages"), alarm_email=alarm_email or app.node.try_get_context("alarmEmail")
+        name,
+        app.node.get_context("stages"),
+        alarm_email=alarm_email or app.node.try_get_context("alarmEmail"),
     )
     env = cdk.Environment(
         account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),

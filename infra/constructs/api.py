@@ -440,7 +440,9 @@ def _posts_under(prefixes: Sequence[str]) -> wafv2.CfnWebACL.StatementProperty:
                 field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
                 positional_constraint="CONTAINS",
                 search_string=prefix,
-                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="LOWERCASE")],
+                text_transformations=[
+                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="LOWERCASE")
+                ],
             )
         )
         for prefix in prefixes

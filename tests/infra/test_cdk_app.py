@@ -487,10 +487,13 @@ def test_managed_waf_rules_protect_production_only(prod: Synthesized, dev: Synth
     # GIVEN / WHEN both stages' web ACLs (rate rules in both: tests/infra/test_security_infra.py)
     def managed(synth: Synthesized) -> list[str]:
         (acl,) = synth.resources("services", "AWS::WAFv2::WebACL").values()
-        return [r["Name"] for r in acl["Properties"]["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]]
+        return [
+            r["Name"] for r in acl["Properties"]["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]
+        ]
 
     # THEN the AWS managed rule groups (billed per request) guard production only
-    assert managed(prod) and not managed(dev)
+    assert managed(prod)
+    assert not managed(dev)
 
 
 # --- observability -------------------------------------------------------------------------------

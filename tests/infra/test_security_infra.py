@@ -22,7 +22,8 @@ def _pools(synth: Synthesized) -> dict[str, dict[str, Any]]:
 
 def _pool_of_group(synth: Synthesized, group: str) -> dict[str, Any]:
     (found,) = [
-        g for g in synth.resources("stateful", "AWS::Cognito::UserPoolGroup").values()
+        g
+        for g in synth.resources("stateful", "AWS::Cognito::UserPoolGroup").values()
         if g["Properties"]["GroupName"] == group
     ]
     return _pools(synth)[found["Properties"]["UserPoolId"]["Ref"]]

@@ -26,10 +26,8 @@ from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Order
 from checkout.domain.payments import OrderChanged
 from checkout.domain.ports import CheckoutInputs, Refusal, TransactionRefused
-from checkout.domain.throttle import AttemptKey, TooManyCheckouts
 from checkout.domain.records import (
     GSI,
-    attempt_count_items,
     PENDING_PAYMENT_GSI_PK,
     order_from_item,
     order_key,
@@ -37,6 +35,7 @@ from checkout.domain.records import (
     owner_pk,
     velocity_key,
 )
+from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.records import GSI as INVENTORY_GSI
 from inventory.domain.records import (
@@ -62,6 +61,7 @@ from pricing.domain.records import (
     use_key,
 )
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_all
+from shop_kernel.limits import AttemptKey, count_attempt_update
 
 Keys = list[tuple[str, dict[str, Any]]]
 
@@ -224,16 +224,15 @@ class DynamoCheckoutStore:
     # --- orders ---------------------------------------------------------------------------------
 
     def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
-        """Count one checkout against each source, or none of them when one is over its limit (429)."""
-        if not keys:
-            return
-        try:
-            self.transact(attempt_count_items(self.orders_table, list(keys)))
-        except TransactionRefused as refused:
-            over = [keys[r.index] for r in refused.refusals if r.code == "ConditionalCheckFailed"]
-            if over:
-                raise TooManyCheckouts(over[0], now) from None
-            raise
+        """One more checkout on each source's counter, in order; the first at its limit is a 429 (the
+        sources before it keep the count: a refused attempt was still an attempt)."""
+        for key in keys:
+            try:
+                self._client.update_item(**count_attempt_update(self.orders_table, key))
+            except ClientError as exc:
+                if _code(exc) == "ConditionalCheckFailedException":
+                    raise too_many_checkouts(key, now) from None
+                raise
 
     def save_order(self, order: Order, expected_version: int) -> None:
         """Write the order's next version if it is still at ``expected_version``."""

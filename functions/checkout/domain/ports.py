@@ -20,9 +20,9 @@ from typing import Any, Protocol
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import CardSummary, Order
-from checkout.domain.throttle import AttemptKey
 from inventory.domain.models import Location, StockLevel
 from pricing.domain import CodeRedemptions, Customer, GiftCertificates, PromotionStore
+from shop_kernel.limits import AttemptKey
 
 
 class PromotionLookups(PromotionStore, CodeRedemptions, GiftCertificates, Protocol):
@@ -74,7 +74,7 @@ class CheckoutStore(Protocol):
         ...
 
     def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
-        """One more checkout on every key; ``TooManyCheckouts`` (counting none) when one is at its limit."""
+        """One more checkout on every key; a 429 at the first one at its limit."""
         ...
 
 

@@ -17,9 +17,9 @@ Access patterns (no Scan):
   ``gsi1sk <= now`` (the sweeper). An order is on the index only while ``PENDING_PAYMENT``.
 * Fraud velocity: BatchGetItem of this hour's counters, ``ADD count :one`` in the authorisation
   transaction; counters expire (TTL ``expires_at``) after two days.
-* Checkout attempts (``checkout.domain.throttle``): ``ADD count :one`` on each source's counter of the
-  window, conditioned on ``count < :limit``, in one transaction before anything is held; a counter
-  expires (TTL) when its window has passed.
+* Checkout attempts (``checkout.domain.throttle``): one ``UpdateItem`` per source's counter of the
+  window (``ADD count :one`` if ``count < :limit``, ``shop_kernel.limits``) before anything is held; a
+  counter expires (TTL) when its window has passed.
 
 An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON) so that
 every change is a Put conditioned on the version read: two writers can never both win.
@@ -31,7 +31,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.throttle import AttemptKey
 from checkout.domain.models import Order, OrderStatus
 from shop_kernel.dynamo import deserialize, serialize
 
@@ -124,35 +123,6 @@ def velocity_count_items(table: str, keys: list[VelocityKey], now: datetime) -> 
                     ":one": {"N": "1"},
                     ":type": {"S": "velocity"},
                     ":expires": {"N": str(expires)},
-                },
-            }
-        }
-        for key in keys
-    ]
-
-
-def attempt_key(key: AttemptKey) -> dict[str, dict[str, str]]:
-    return {
-        "pk": {"S": f"ATTEMPTS#{key.source.value}#{key.value}"},
-        "sk": {"S": key.window_start.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    }
-
-
-def attempt_count_items(table: str, keys: list[AttemptKey]) -> list[dict[str, Any]]:
-    """One more checkout on each counter, refused (ConditionalCheckFailed) when one is at its limit."""
-    return [
-        {
-            "Update": {
-                "TableName": table,
-                "Key": attempt_key(key),
-                "UpdateExpression": "ADD #count :one SET #type = :type, expires_at = :expires",
-                "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
-                "ExpressionAttributeNames": {"#count": "count", "#type": "type"},
-                "ExpressionAttributeValues": {
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(key.limit)},
-                    ":type": {"S": "attempts"},
-                    ":expires": {"N": str(int(key.window_end.timestamp()))},
                 },
             }
         }

@@ -142,7 +142,9 @@ class CheckoutService:
         if not cart.lines:
             raise ValidationFailed.on("cart.lines", "the cart is empty", "empty")
         now = self.clock.now()
-        self.store.count_attempt(attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now)
+        self.store.count_attempt(
+            attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now
+        )
         customer = self._customer(request)
         for _ in range(MAX_ATTEMPTS):
             attempt = self._attempt(request, cart, customer, ref)

@@ -72,9 +72,7 @@ def test_anonymous_search_shows_only_retail_prices(negotiated, search_call):
 def test_anonymous_search_may_not_filter_or_sort_by_a_negotiated_list(negotiated, search_call):
     # GIVEN a product with a negotiated gold price
     # WHEN an anonymous caller probes the gold list with a price range, or sorts by it
-    probe = search_call(
-        "GET", "/search", query={"currency": "EUR", "price_list": GOLD, "max_price": "72000"}
-    )
+    probe = search_call("GET", "/search", query={"currency": "EUR", "price_list": GOLD, "max_price": "72000"})
     sort = search_call("GET", "/search", query={"currency": "EUR", "price_list": GOLD, "sort": "price_asc"})
     # THEN both are refused as problems naming the parameter, and nothing is revealed
     assert probe.status == sort.status == 403, probe.body
