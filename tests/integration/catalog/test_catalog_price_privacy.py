@@ -78,7 +78,7 @@ def test_a_category_page_may_not_be_filtered_by_someone_elses_list(negotiated, c
         query={"currency": "EUR", "price_list": GOLD, "max_price": "72000"},
     )
     # THEN the probe is refused and reveals nothing
-    assert probe.status == 403, probe.body
+    assert probe.status == 422, probe.body
     assert "items" not in probe.body
 
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from catalog.domain.changes import ANY_VERSION, Actor, ExpectedVersion
 from shop_kernel.auth import RETAIL_PRICE_LIST, Group, require, visible_price_lists
-from shop_kernel.errors import FieldError, Forbidden
+from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import PUBLIC_CACHE, etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
 from shop_kernel.openapi import IF_MATCH_PATTERN, LocaleOverride, route_checked
@@ -118,10 +118,15 @@ def price_lists(router: Router) -> frozenset[str]:
 
 
 def require_visible(price_list: str, visible: Collection[str]) -> None:
-    """Filtering by a price list's range would reveal its prices: only for callers who may see them."""
+    """Filtering by a price list's range would reveal its prices: only for callers who may see them
+    (422 on ``query.price_list``: for this caller the value is not a price list)."""
     if price_list not in visible:
-        raise Forbidden(
+        raise ValidationFailed(
             f"the price list {price_list!r} is not yours: filter by retail, or sign in as a customer of "
             "that price group",
-            errors=[FieldError(field="query.price_list", message="not your price list", code="forbidden")],
+            errors=[
+                FieldError(
+                    field="query.price_list", message="not your price list", code="not_your_price_list"
+                )
+            ],
         )

@@ -132,10 +132,7 @@ def _listing_filter(
     "one tile each with the lowest price per price list and currency, filtered by brand, price range and "
     "attribute values, a page at a time. An unknown category is an empty page.",
     tags=STOREFRONT,
-    responses=documented(
-        ok(StorefrontListingPage, headers=LOCALISED),
-        problem(403, "price_list names a price list that is not the signed-in caller's price group"),
-    ),
+    responses=documented(ok(StorefrontListingPage, headers=LOCALISED)),
 )
 def list_category_products(
     category_id: Annotated[str, Path(description="The category's id")],
@@ -151,7 +148,7 @@ def list_category_products(
         Query(
             pattern=r"^[a-z][a-z0-9_]{0,19}$",
             description="Whose prices the range applies to: retail, or the signed-in caller's own price "
-            "group (403 otherwise: negotiated prices are confidential)",
+            "group (422 otherwise: negotiated prices are confidential)",
         ),
     ] = "retail",
     min_price: Annotated[

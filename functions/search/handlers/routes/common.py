@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from search.adapters import cursor_codec
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
 from shop_kernel.auth import RETAIL_PRICE_LIST, visible_price_lists
-from shop_kernel.errors import FieldError, Forbidden, ValidationFailed
+from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import PUBLIC_CACHE, json_response
 from shop_kernel.locale import negotiate
 from shop_kernel.money import MINOR_UNITS
@@ -69,12 +69,17 @@ def price_lists(router: Router) -> frozenset[str]:
 
 
 def require_visible(price_list: str, visible: Collection[str]) -> None:
-    """Filtering or sorting by a price list would reveal its prices: only for callers who may see them."""
+    """Filtering or sorting by a price list would reveal its prices: only for callers who may see them
+    (422 on ``query.price_list``: for this caller the value is not a price list)."""
     if price_list not in visible:
-        raise Forbidden(
+        raise ValidationFailed(
             f"the price list {price_list!r} is not yours: filter and sort by retail, or sign in as a "
             "customer of that price group",
-            errors=[FieldError(field="query.price_list", message="not your price list", code="forbidden")],
+            errors=[
+                FieldError(
+                    field="query.price_list", message="not your price list", code="not_your_price_list"
+                )
+            ],
         )
 
 

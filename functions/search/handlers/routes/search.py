@@ -59,10 +59,10 @@ ProductId = Annotated[
     tags=["search"],
     responses=documented(
         ok(SearchResults, "One page of matching products, with the requested facets", headers=LOCALISED),
-        problem(403, "price_list names a price list that is not the signed-in caller's price group"),
         problem(
             422,
-            "A parameter is not valid: an unknown currency, a price range without a currency or inverted, "
+            "A parameter is not valid: a price_list other than retail or the signed-in caller's own price "
+            "group, an unknown currency, a price range without a currency or inverted, "
             "an attr that is not code:value, an unknown facet, or a cursor from another query",
         ),
     ),
@@ -90,7 +90,7 @@ def search(
         Query(
             pattern=r"^[a-z][a-z0-9_-]{0,31}$",
             description="The price list the price filter, sort and facet read: retail, or the signed-in "
-            "caller's own price group (403 otherwise: negotiated prices are confidential)",
+            "caller's own price group (422 otherwise: negotiated prices are confidential)",
         ),
     ] = "retail",
     min_price: Annotated[
