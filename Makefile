@@ -53,10 +53,10 @@ test: install lint ## lint, type-check and run every test suite
 
 synth: install ## synthesise every stage offline into cdk.out/
 	npx cdk synth --quiet --context stage=dev --output cdk.out/dev
-	npx cdk synth --quiet --context stage=prod --output cdk.out/prod
+	$(if $(ALARM_EMAIL),npx cdk synth --quiet --context stage=prod --context alarmEmail=$(ALARM_EMAIL) --output cdk.out/prod,@echo "prod not synthesised: production needs an alarm address, make synth ALARM_EMAIL=<address>")
 
 deploy: install
-	npx cdk deploy --all --context stage=$(STAGE) --require-approval broadening
+	npx cdk deploy --all --context stage=$(STAGE) $(if $(ALARM_EMAIL),--context alarmEmail=$(ALARM_EMAIL)) --require-approval broadening
 
 bench: install ## run the benchmarks; figures go to bench/results/*.json
 	$(PYTHON) -m bench

@@ -21,8 +21,17 @@ from infra.stages import DEFAULT_STAGE, cdk_json_context, load_stage
 BUNDLING_STACKS_KEY = "aws:cdk:bundling-stacks"
 
 
-def build_app(stage: str | None = None, *, bundling: bool = True, outdir: str | None = None) -> cdk.App:
+def build_app(
+    stage: str | None = None,
+    *,
+    bundling: bool = True,
+    outdir: str | None = None,
+    alarm_email: str | None = None,
+) -> cdk.App:
     """The app for ``stage`` (else ``--context stage=...``, else dev).
+
+    The alarm address comes from ``alarm_email``, else ``--context alarmEmail=...``, else the stage in
+    ``cdk.json``; a production stage without one fails the synth.
 
     ``bundling=False`` skips building the kernel layer (the layer asset is then its source folder), which
     keeps synth fast for tests that only inspect templates.
@@ -34,7 +43,11 @@ def build_app(stage: str | None = None, *, bundling: bool = True, outdir: str | 
         context[BUNDLING_STACKS_KEY] = []
     app = cdk.App(context=context, outdir=outdir)
     name = stage or app.node.try_get_context("stage") or DEFAULT_STAGE
-    config = load_stage(name, app.node.get_context("stages"))
+    config = load_stage(
+        name,
+        app.node.get_context("stages"),
+        alarm_email=alarm_email or app.node.try_get_context("alarmEmail"),
+    )
     env = cdk.Environment(
         account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),
         region=config.region or os.environ.get("CDK_DEFAULT_REGION"),

@@ -21,7 +21,11 @@ CONTEXTS: tuple[str, ...] = (
     "cart",
     "checkout",
 )  # grows with each bounded context
-COGNITO_GROUPS: tuple[str, ...] = ("customers", "agents", "merchandisers", "ops")
+# Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
+# so no one can sign themselves up into a staff group.
+SHOPPER_GROUPS: tuple[str, ...] = ("customers",)
+STAFF_GROUPS: tuple[str, ...] = ("agents", "merchandisers", "ops")
+COGNITO_GROUPS: tuple[str, ...] = SHOPPER_GROUPS + STAFF_GROUPS
 
 
 @dataclass(frozen=True)
@@ -399,6 +403,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="checkout", function="checkout-api", authorized=False),
     ApiRoute(prefix="me/checkout", function="checkout-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
+    # Staff read any order, with the contact details events do not carry.
+    ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
 )

@@ -100,6 +100,14 @@ class StageConfig:
             raise ValueError(f"{where}.removalPolicy must be 'destroy' or 'retain'")
         if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError(f"{where}.logLevel must be DEBUG, INFO, WARNING or ERROR")
+        if self.is_production and not self.alarm_email:
+            # An alarm nobody receives is no alarm; the address is the operator's, so it is not committed.
+            raise ValueError(
+                f"{where}.alarmEmail is required for a production stage: pass --context alarmEmail=<address> "
+                f"(make synth ALARM_EMAIL=<address>) or set it in cdk.json"
+            )
+        if self.alarm_email is not None and "@" not in self.alarm_email:
+            raise ValueError(f"{where}.alarmEmail must be an email address")
         if not 0 < self.event_archive_retention_days <= 3650:
             raise ValueError(f"{where}.eventArchiveRetentionDays must be between 1 and 3650")
         for origin in self.cors_allow_origins:
@@ -120,7 +128,9 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def load_stage(name: str, stages: dict[str, Any]) -> StageConfig:
+def load_stage(name: str, stages: dict[str, Any], *, alarm_email: str | None = None) -> StageConfig:
+    """``stages[name]``; ``alarm_email`` (``--context alarmEmail=...``) overrides the stage's own address."""
     if name not in stages:
         raise ValueError(f"unknown stage {name!r}: cdk.json defines {', '.join(sorted(stages))}")
-    return StageConfig.from_context(name, stages[name])
+    raw = {**stages[name], "alarmEmail": alarm_email} if alarm_email else stages[name]
+    return StageConfig.from_context(name, raw)

@@ -10,7 +10,7 @@ same shape as the functions' errors, so clients parse one error format.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -52,6 +52,11 @@ EXPOSED_HEADERS = [
 # x-amzn-RequestId header (the same id), which scripts may read too.
 GATEWAY_EXPOSED_HEADERS = [*EXPOSED_HEADERS, "x-amzn-RequestId"]
 RETRY_AFTER_S = 1
+# WAF rate rules count requests per client address over a sliding window (60-600 s).
+WAF_RATE_WINDOW_S = 300
+WAF_RATE_PER_IP = 2000
+WAF_CHECKOUT_RATE_PER_IP = 100  # checkouts and code entries per address per window
+_TOO_MANY_BODY = "too-many-requests"
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ class ShopApi(Construct):
         construct_id: str,
         *,
         stage: StageConfig,
-        user_pool: cognito.IUserPool,
+        user_pools: Sequence[cognito.IUserPool],
         functions: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -238,7 +243,7 @@ class ShopApi(Construct):
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
             self,
             "Authorizer",
-            cognito_user_pools=[user_pool],
+            cognito_user_pools=list(user_pools),
             authorizer_name=physical_name(stage.name, "cognito"),
             identity_source=apigw.IdentitySource.header("Authorization"),
             results_cache_ttl=Duration.minutes(5),
@@ -256,15 +261,7 @@ class ShopApi(Construct):
             self._add_route(route, integrations[route.function])
         self._add_gateway_responses(stage)
         self._acknowledge_findings()
-        if stage.waf:
-            self._protect_with_waf(stage)
-        else:
-            acknowledge(
-                self.api.deployment_stage.node.default_child,
-                "APIG3",
-                f"WAF (a web ACL with AWS managed rules and per-IP rate limiting) protects production only; "
-                f"the {stage.name} API is throttled by its stage settings and holds no real customer data.",
-            )
+        self._protect_with_waf(stage)
 
     def _stage_options(self, stage: StageConfig) -> apigw.StageOptions:
         return apigw.StageOptions(
@@ -346,14 +343,10 @@ class ShopApi(Construct):
                 acknowledge(child.node.default_child, "COG4", reason)
 
     def _protect_with_waf(self, stage: StageConfig) -> None:
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            name=physical_name(stage.name, "api"),
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(physical_name(stage.name, "api")),
-            rules=[
+        # Per-IP rate rules protect every cloud stage (a dev API is as easy to flood as prod's); the
+        # managed rule groups, billed per request, follow the stage's ``waf`` setting.
+        managed = (
+            [
                 _managed_rule(
                     "AWSManagedRulesCommonRuleSet",
                     0,
@@ -362,18 +355,42 @@ class ShopApi(Construct):
                     count_only=("SizeRestrictions_BODY",),
                 ),
                 _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 1),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="rate-limit-per-ip",
-                    priority=2,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=2000, aggregate_key_type="IP"
-                        )
-                    ),
-                    visibility_config=_visibility("rate-limit-per-ip"),
+            ]
+            if stage.waf
+            else []
+        )
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            name=physical_name(stage.name, "api"),
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=_visibility(physical_name(stage.name, "api")),
+            rules=[
+                *managed,
+                _rate_rule("rate-limit-per-ip", 2, WAF_RATE_PER_IP),
+                # Each checkout holds stock and opens a PaymentIntent, and each code entry is a guess at a
+                # promo code or certificate: far fewer per address than reads.
+                _rate_rule(
+                    "rate-limit-checkout-per-ip",
+                    3,
+                    WAF_CHECKOUT_RATE_PER_IP,
+                    scope_down=_posts_under(("/checkout", "/promo-codes", "/gift-certificates")),
                 ),
             ],
+            custom_response_bodies={
+                _TOO_MANY_BODY: wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    content_type="APPLICATION_JSON",
+                    content=json.dumps(
+                        {
+                            "type": f"{PROBLEM_BASE}too-many-requests",
+                            "title": "Too many requests",
+                            "status": 429,
+                            "detail": "this address sent too many requests; retry after the Retry-After seconds",
+                        }
+                    ),
+                )
+            },
         )
         wafv2.CfnWebACLAssociation(
             self,
@@ -381,6 +398,71 @@ class ShopApi(Construct):
             resource_arn=self.api.deployment_stage.stage_arn,
             web_acl_arn=acl.attr_arn,
         )
+
+
+def _rate_rule(
+    name: str, priority: int, limit: int, scope_down: wafv2.CfnWebACL.StatementProperty | None = None
+) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        # A 429 problem with Retry-After, like the API's own limits, instead of WAF's bare 403.
+        action=wafv2.CfnWebACL.RuleActionProperty(
+            block=wafv2.CfnWebACL.BlockActionProperty(
+                custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                    response_code=429,
+                    custom_response_body_key=_TOO_MANY_BODY,
+                    response_headers=[
+                        wafv2.CfnWebACL.CustomHTTPHeaderProperty(
+                            name="Retry-After", value=str(WAF_RATE_WINDOW_S)
+                        )
+                    ],
+                )
+            )
+        ),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                limit=limit,
+                aggregate_key_type="IP",
+                evaluation_window_sec=WAF_RATE_WINDOW_S,
+                scope_down_statement=scope_down,
+            )
+        ),
+        visibility_config=_visibility(name),
+    )
+
+
+def _posts_under(prefixes: Sequence[str]) -> wafv2.CfnWebACL.StatementProperty:
+    """POST requests whose path starts with one of ``prefixes`` (the stage name is not in the URI WAF sees)."""
+    paths = [
+        wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="CONTAINS",
+                search_string=prefix,
+                text_transformations=[
+                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="LOWERCASE")
+                ],
+            )
+        )
+        for prefix in prefixes
+    ]
+    method = wafv2.CfnWebACL.StatementProperty(
+        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+            positional_constraint="EXACTLY",
+            search_string="POST",
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
+    path = (
+        wafv2.CfnWebACL.StatementProperty(or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=paths))
+        if len(paths) > 1
+        else paths[0]
+    )
+    return wafv2.CfnWebACL.StatementProperty(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[method, path])
+    )
 
 
 def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

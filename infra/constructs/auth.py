@@ -1,7 +1,12 @@
-"""The Cognito user pool: shoppers and staff sign in with their email; groups decide what they may do.
+"""The Cognito user pools: shoppers register themselves, staff are created by administrators.
 
-Groups come from ``COGNITO_GROUPS`` (``customers``, ``agents``, ``merchandisers``, ``ops``); API Gateway's
-Cognito authorizer validates the token and ``shop_kernel.auth`` reads ``cognito:groups`` from its claims.
+Two pools, because what protects them differs: the shoppers' pool (group ``customers``) has self sign-up
+and optional TOTP; the staff pool (``agents``, ``merchandisers``, ``ops``) has no self sign-up, so nobody
+can make themselves staff, and requires TOTP in production. API Gateway's Cognito authorizer trusts both
+and ``shop_kernel.auth`` reads ``cognito:groups`` from the claims.
+
+A B2B shopper's negotiated prices follow the ``custom:price_group`` attribute. Staff set it with the admin
+API; the app clients may read it but not write it (a client's default is to write every attribute).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
-from infra.resources import COGNITO_GROUPS, physical_name
+from infra.resources import SHOPPER_GROUPS, STAFF_GROUPS, physical_name
 from infra.stages import StageConfig
 
 _GROUP_DESCRIPTIONS = {
@@ -20,76 +25,144 @@ _GROUP_DESCRIPTIONS = {
     "merchandisers": "Catalog and pricing administration",
     "ops": "Operations: fulfilment, inventory, refunds",
 }
+PRICE_GROUP_ATTRIBUTE = "price_group"  # the token claim is custom:price_group (shop_kernel.auth)
 
 
 class ShopUserPool(Construct):
-    """``user_pool``, the storefront ``client`` and ``groups[name]``."""
+    """``user_pool`` and ``client`` for shoppers, ``staff_pool`` and ``staff_client``, ``groups[name]``."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig) -> None:
         super().__init__(scope, construct_id)
-        self.user_pool = cognito.UserPool(
+        self.user_pool = _pool(
             self,
             "UserPool",
-            user_pool_name=physical_name(stage.name, "users"),
-            self_sign_up_enabled=True,
-            sign_in_aliases=cognito.SignInAliases(email=True),
-            auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            sign_in_case_sensitive=False,
-            password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
-                temp_password_validity=Duration.days(3),
-            ),
+            stage,
+            name="users",
+            self_sign_up=True,
             mfa=cognito.Mfa.OPTIONAL,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            # Plus is the plan with threat protection (adaptive authentication, compromised passwords).
-            feature_plan=cognito.FeaturePlan.PLUS
-            if stage.threat_protection
-            else cognito.FeaturePlan.ESSENTIALS,
-            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION
-            if stage.threat_protection
-            else None,
-            deletion_protection=stage.is_production,
-            removal_policy=stage.removal_policy,
+            custom_attributes={PRICE_GROUP_ATTRIBUTE: cognito.StringAttribute(max_len=64, mutable=True)},
         )
-        self.client = self.user_pool.add_client(
+        self.staff_pool = _pool(
+            self,
+            "StaffPool",
+            stage,
+            name="staff",
+            self_sign_up=False,
+            mfa=cognito.Mfa.REQUIRED if stage.is_production else cognito.Mfa.OPTIONAL,
+        )
+        readable = cognito.ClientAttributes().with_standard_attributes(
+            email=True, email_verified=True, fullname=True, phone_number=True
+        )
+        self.client = _client(
+            self.user_pool,
             "StorefrontClient",
-            user_pool_client_name=physical_name(stage.name, "web"),
-            # A browser cannot keep a client secret; SRP never sends the password.
-            generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True),
-            disable_o_auth=True,
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-            access_token_validity=Duration.hours(1),
-            id_token_validity=Duration.hours(1),
-            refresh_token_validity=Duration.days(30),
+            physical_name(stage.name, "web"),
+            read=readable.with_custom_attributes(PRICE_GROUP_ATTRIBUTE),
+        )
+        self.staff_client = _client(
+            self.staff_pool, "StaffClient", physical_name(stage.name, "staff-web"), read=readable
         )
         self.groups = {
-            name: cognito.UserPoolGroup(
-                self,
-                f"{name.title()}Group",
-                user_pool=self.user_pool,
-                group_name=name,
-                description=_GROUP_DESCRIPTIONS.get(name, name),
-            )
-            for name in COGNITO_GROUPS
+            **{name: _group(self, self.user_pool, name) for name in SHOPPER_GROUPS},
+            **{name: _group(self, self.staff_pool, name) for name in STAFF_GROUPS},
         }
-        pool_resource = self.user_pool.node.default_child
+        self._acknowledge_findings(stage)
+
+    @property
+    def pools(self) -> list[cognito.IUserPool]:
+        return [self.user_pool, self.staff_pool]
+
+    def _acknowledge_findings(self, stage: StageConfig) -> None:
         acknowledge(
-            pool_resource,
+            self.user_pool.node.default_child,
             "COG2",
-            "MFA is optional (TOTP) so that shoppers can register and check out without friction; "
-            "staff accounts (agents, merchandisers, ops) enrol TOTP as part of onboarding.",
+            "Shoppers' MFA is optional (TOTP) so that they can register and check out without friction; "
+            "staff sign in through the staff pool, which requires MFA in production.",
         )
+        if not stage.is_production:
+            acknowledge(
+                self.staff_pool.node.default_child,
+                "COG2",
+                f"The {stage.name} staff pool holds test accounts only; production requires MFA.",
+            )
         if not stage.threat_protection:
             reason = (
                 f"Threat protection (Cognito Plus plan, billed per active user) is enabled in production "
-                f"only; the {stage.name} pool holds test accounts."
+                f"only; the {stage.name} pools hold test accounts."
             )
-            acknowledge(pool_resource, "COG3", reason)
-            acknowledge(pool_resource, "COG8", reason)
+            for pool in self.pools:
+                acknowledge(pool.node.default_child, "COG3", reason)
+                acknowledge(pool.node.default_child, "COG8", reason)
+
+
+def _pool(
+    scope: Construct,
+    construct_id: str,
+    stage: StageConfig,
+    *,
+    name: str,
+    self_sign_up: bool,
+    mfa: cognito.Mfa,
+    custom_attributes: dict[str, cognito.ICustomAttribute] | None = None,
+) -> cognito.UserPool:
+    return cognito.UserPool(
+        scope,
+        construct_id,
+        user_pool_name=physical_name(stage.name, name),
+        self_sign_up_enabled=self_sign_up,
+        sign_in_aliases=cognito.SignInAliases(email=True),
+        auto_verify=cognito.AutoVerifiedAttrs(email=True),
+        sign_in_case_sensitive=False,
+        custom_attributes=custom_attributes,
+        password_policy=cognito.PasswordPolicy(
+            min_length=12,
+            require_lowercase=True,
+            require_uppercase=True,
+            require_digits=True,
+            require_symbols=True,
+            temp_password_validity=Duration.days(3),
+        ),
+        mfa=mfa,
+        mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+        account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+        # Plus is the plan with threat protection (adaptive authentication, compromised passwords).
+        feature_plan=cognito.FeaturePlan.PLUS if stage.threat_protection else cognito.FeaturePlan.ESSENTIALS,
+        standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION
+        if stage.threat_protection
+        else None,
+        deletion_protection=stage.is_production,
+        removal_policy=stage.removal_policy,
+    )
+
+
+def _client(
+    pool: cognito.UserPool, construct_id: str, name: str, *, read: cognito.ClientAttributes
+) -> cognito.UserPoolClient:
+    return pool.add_client(
+        construct_id,
+        user_pool_client_name=name,
+        # A browser cannot keep a client secret; SRP never sends the password.
+        generate_secret=False,
+        auth_flows=cognito.AuthFlow(user_srp=True),
+        disable_o_auth=True,
+        prevent_user_existence_errors=True,
+        enable_token_revocation=True,
+        access_token_validity=Duration.hours(1),
+        id_token_validity=Duration.hours(1),
+        refresh_token_validity=Duration.days(30),
+        read_attributes=read,
+        # Users may edit their own contact details, never an attribute that decides what they pay.
+        write_attributes=cognito.ClientAttributes().with_standard_attributes(
+            email=True, fullname=True, phone_number=True
+        ),
+    )
+
+
+def _group(scope: Construct, pool: cognito.UserPool, name: str) -> cognito.UserPoolGroup:
+    return cognito.UserPoolGroup(
+        scope,
+        f"{name.title()}Group",
+        user_pool=pool,
+        group_name=name,
+        description=_GROUP_DESCRIPTIONS.get(name, name),
+    )

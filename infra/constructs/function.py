@@ -33,7 +33,7 @@ from constructs import Construct
 
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
-from infra.constructs.search import INDEX_ACTIONS, SearchDomain
+from infra.constructs.search import INDEX_GRANTS, SearchDomain
 from infra.resources import (
     API_ROUTES,
     APP,
@@ -234,17 +234,16 @@ class ServiceFunction(Construct):
             self._grant_search(spec.search_index, _search_domain(spec, shared))
 
     def _grant_search(self, level: str, search: SearchDomain) -> None:
-        resource = search.index_arn()
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(INDEX_ACTIONS[level]), resources=[resource])
-        )
-        acknowledge(
-            self.role,
-            "IAM5",
-            "OpenSearch authorises HTTP verbs on paths below the domain ARN (index, alias, _bulk); "
-            "the wildcard stays inside the one search domain and the verbs are this function's only.",
-            search.index_arn_finding(),
-        )
+        for actions, resources in search.grants(level):
+            self.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+        if any("*" in paths for _, paths in INDEX_GRANTS[level]):
+            acknowledge(
+                self.role,
+                "IAM5",
+                "OpenSearch authorises HTTP verbs on paths below the domain ARN (index, alias, _bulk); "
+                "the indexer builds and swaps indices, so its wildcard stays inside the one search domain.",
+                search.index_arn_finding(),
+            )
 
     def _subscribe_to_stream(
         self, trigger: StreamTrigger, shared: SharedResources, function_name: str

@@ -33,7 +33,7 @@ from constructs import Construct
 
 from infra.constructs.layer import ARCHITECTURE, RUNTIME, install_dependencies
 from infra.constructs.nag import acknowledge
-from infra.resources import physical_name
+from infra.resources import SEARCH_INDEX_ALIAS, physical_name
 from infra.stages import REPO_ROOT, StageConfig
 
 SEARCH_LAYER_SOURCE = REPO_ROOT / "layers" / "search"
@@ -44,6 +44,25 @@ ENGINE_VERSION = opensearch.EngineVersion.OPENSEARCH_2_19
 INDEX_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"),
     "write": ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"),
+}
+_ALIAS = SEARCH_INDEX_ALIAS
+# Which paths below the domain each level's verbs reach. A POST can write (_bulk, _doc, _delete_by_query,
+# _aliases), so the query role POSTs only to the alias's query endpoints (and the analyzer reload that
+# publishing synonyms needs); the indexer builds and swaps indices, so it reaches every path.
+INDEX_GRANTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
+    "read": (
+        (("es:ESHttpGet", "es:ESHttpHead"), (f"_alias/{_ALIAS}", _ALIAS, f"{_ALIAS}/_count")),
+        (
+            ("es:ESHttpPost",),
+            (
+                f"{_ALIAS}/_search",
+                f"{_ALIAS}/_mget",
+                f"{_ALIAS}/_count",
+                f"_plugins/_refresh_search_analyzers/{_ALIAS}",
+            ),
+        ),
+    ),
+    "write": ((INDEX_ACTIONS["write"], ("*",)),),
 }
 
 
@@ -148,11 +167,18 @@ class SearchDomain(Construct):
     def endpoint(self) -> str:
         return self.domain.domain_endpoint
 
-    def index_arn(self) -> str:
-        """Every path under the domain (indices, aliases, _bulk); built from the name, not a reference."""
+    def index_arn(self, path: str = "*") -> str:
+        """``path`` under the domain (default every path: indices, aliases, _bulk); built from the name."""
         return Stack.of(self).format_arn(
-            service="es", resource="domain", resource_name=f"{self.domain_name}/*"
+            service="es", resource="domain", resource_name=f"{self.domain_name}/{path}"
         )
+
+    def grants(self, level: str) -> list[tuple[list[str], list[str]]]:
+        """``(actions, resource ARNs)`` of an access level (``INDEX_GRANTS``)."""
+        return [
+            (list(actions), [self.index_arn(path) for path in paths])
+            for actions, paths in INDEX_GRANTS[level]
+        ]
 
     def index_arn_finding(self) -> str:
         """``index_arn()`` as cdk-nag prints it: literal parts as they are, tokens as ``<AWS::...>``."""
@@ -188,12 +214,9 @@ class SearchDomain(Construct):
     def allow(self, roles: Mapping[str, tuple[iam.IRole, str]]) -> None:
         """Resource policy: only these roles, each with its access level's verbs (``read``/``write``)."""
         statements: Sequence[iam.PolicyStatement] = [
-            iam.PolicyStatement(
-                principals=[iam.ArnPrincipal(role.role_arn)],
-                actions=list(INDEX_ACTIONS[level]),
-                resources=[self.index_arn()],
-            )
+            iam.PolicyStatement(principals=[iam.ArnPrincipal(role.role_arn)], actions=actions, resources=arns)
             for role, level in roles.values()
+            for actions, arns in self.grants(level)
         ]
         document = iam.PolicyDocument(statements=list(statements))
         cfn = cast(opensearch.CfnDomain, self.domain.node.default_child)

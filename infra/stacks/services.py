@@ -77,7 +77,7 @@ class ServicesStack(Stack):
             for service in context.functions.values():
                 for workflow_name in service.spec.starts_workflows:
                     service.allow_starting(workflow_name, self.workflows.state_machines[workflow_name])
-        self.api = ShopApi(self, "Api", stage=stage, user_pool=stateful.auth.user_pool, functions=functions)
+        self.api = ShopApi(self, "Api", stage=stage, user_pools=stateful.auth.pools, functions=functions)
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", stage=stage)
         self.api_alarms = ApiAlarms(
             self, "ApiAlarms", stage=stage, api=self.api.api, action=self.alarm_topic.action

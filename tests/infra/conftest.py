@@ -17,6 +17,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 STAGES = ("dev", "prod")
+TEST_ALARM_EMAIL = "alarms@shop.example"  # production refuses to synthesise without an alarm address
 # What CDK grants a state machine's role for logging (CloudWatch log deliveries) and X-Ray tracing; none
 # of these actions supports resource-level permissions.
 STEP_FUNCTIONS_SERVICE_ACTIONS = frozenset(
@@ -70,7 +71,7 @@ class Synthesized:
 def _synthesize(stage: str, outdir: Path) -> Synthesized:
     from infra.app import build_app, stacks
 
-    app = build_app(stage, bundling=False, outdir=str(outdir))
+    app = build_app(stage, bundling=False, outdir=str(outdir), alarm_email=TEST_ALARM_EMAIL)
     assembly = app.synth()
     result = Synthesized(stage=stage, outdir=outdir)
     for stack in stacks(app):

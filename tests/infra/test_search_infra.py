@@ -79,13 +79,42 @@ def test_domain_policy_names_only_the_search_roles_with_their_verbs(stage_synth:
         name: functions[name]["Properties"]["Role"]["Fn::GetAtt"][0]
         for name in ("search-api", "search-indexer")
     }
-    # THEN there is one statement per search role, no wildcard principal, each with its level's verbs
-    assert len(policy["Statement"]) == 2
+    # THEN every statement names one search role, no wildcard principal, and each role gets its level's verbs
+    verbs: dict[str, set[str]] = {name: set() for name in roles}
     for statement in policy["Statement"]:
         principal = json.dumps(statement["Principal"])
         assert '"*"' not in principal
         (name,) = [n for n, role in roles.items() if role in principal]
-        assert set(statement["Action"]) == set(INDEX_ACTIONS[function(name).search_index or ""])
+        actions = statement["Action"]
+        verbs[name] |= {actions} if isinstance(actions, str) else set(actions)
+    for name, granted in verbs.items():
+        assert granted == set(INDEX_ACTIONS[function(name).search_index or ""]), name
+
+
+def test_the_query_role_posts_only_to_query_endpoints(stage_synth: Synthesized) -> None:
+    # GIVEN the search API's role statements and the domain policy's statements for its role
+    api_role = _functions(stage_synth)["search-api"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    domain = [
+        s
+        for s in _domain(stage_synth)["AccessPolicies"]["Statement"]
+        if api_role in json.dumps(s["Principal"])
+    ]
+    for statement in _statements(stage_synth, "search-api") + domain:
+        actions = statement["Action"]
+        if "es:ESHttpPost" not in ([actions] if isinstance(actions, str) else actions):
+            continue
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        # THEN a POST (which could _bulk, _delete_by_query or move aliases) reaches only the query paths
+        for resource in resources:
+            path = json.dumps(resource).rsplit("-search/", 1)[1]
+            assert path.split('"')[0] in {
+                "products/_search",
+                "products/_mget",
+                "products/_count",
+                "_plugins/_refresh_search_analyzers/products",
+            }, path
 
 
 def test_search_api_reads_the_index_and_the_indexer_writes_it(stage_synth: Synthesized) -> None:
@@ -98,7 +127,7 @@ def test_search_api_reads_the_index_and_the_indexer_writes_it(stage_synth: Synth
     # AND es:* is scoped to paths below the one search domain
     for statement in api + indexer:
         if _es_actions([statement]):
-            assert f"domain/{APP}-{stage_synth.stage}-search/*" in json.dumps(statement["Resource"])
+            assert f"domain/{APP}-{stage_synth.stage}-search/" in json.dumps(statement["Resource"])
     # AND no other function may touch the domain
     for name in _functions(stage_synth):
         if name not in ("search-api", "search-indexer"):

@@ -11,7 +11,8 @@ def test_dev_and_prod_load_with_production_protections_only_in_prod() -> None:
     # GIVEN cdk.json's stages
     stages = cdk_json_context()["stages"]
     # WHEN both are loaded
-    dev, prod = load_stage("dev", stages), load_stage("prod", stages)
+    dev = load_stage("dev", stages)
+    prod = load_stage("prod", stages, alarm_email="alarms@shop.example")
     # THEN only prod retains data and protects users and the API
     assert (dev.is_production, prod.is_production) == (False, True)
     assert prod.threat_protection

@@ -14,6 +14,8 @@ Access patterns (no Scan, no index):
   ``BatchGetItem`` (``pricing_reads``).
 * Merge at sign-in: ``TransactWriteItems`` of the customer cart and the closed guest cart, each
   conditioned on the version read.
+* Enter a promo code or gift certificate: one conditional ``UpdateItem`` per counter of the window (the
+  cart's and the address's, ``ATTEMPTS#codes-...``), each refused at its limit.
 * ``expires_at`` (epoch seconds) is the table's TTL attribute, pushed out on every write.
 """
 
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cart.domain.code_entries import too_many_entries
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from cart.domain.ports import CartRead, Stock, VersionConflict
 from cart.domain.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
@@ -39,6 +43,7 @@ from inventory.domain.records import (
 from pricing.domain import Promotion
 from pricing.domain.records import is_promotions_config, promotions_config_key, promotions_from_config
 from shop_kernel.dynamo import batch_get_keys, deserialize, query_all
+from shop_kernel.limits import AttemptKey, count_attempt_update
 
 Keys = list[tuple[str, dict[str, Any]]]
 
@@ -173,6 +178,16 @@ class DynamoCartStore:
             put["ConditionExpression"] = "version = :v"
             put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
         return put
+
+    def count_code_entry(self, keys: Sequence[AttemptKey], now: datetime) -> None:
+        """One more code entry on each counter, in order; the first at its limit is a 429."""
+        for key in keys:
+            try:
+                self._client.update_item(**count_attempt_update(self.table, key))
+            except ClientError as exc:
+                if _code(exc) == "ConditionalCheckFailedException":
+                    raise too_many_entries(key, now) from None
+                raise
 
     def save(self, owner: CartOwner, cart: StoredCart, expected_version: int) -> None:
         try:

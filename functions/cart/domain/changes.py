@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cart.domain.lines import Limits, check_available, check_line_count, check_quantity, check_sellable
+from cart.domain.lines import (
+    Limits,
+    check_available,
+    check_line_count,
+    check_order_units,
+    check_quantity,
+    check_sellable,
+)
 from cart.domain.models import (
     CartSettingsBody,
     CartStatus,
@@ -101,6 +108,7 @@ def add_line(
     existing = cart.line(sku)
     total = quantity + (existing.quantity if existing else 0)
     check_quantity(total, limits, "body.quantity")
+    check_order_units(_units(cart) + quantity, limits, "body.quantity")
     if existing is None:
         check_line_count(len(cart.lines) + 1, limits, "body.sku")
     check_available(sku, total, stock, cart.pickup_location_id, "body.quantity")
@@ -123,6 +131,8 @@ def change_quantity(
         raise _no_line(sku)
     check_sellable(sku, facts, cart.currency, "path.sku")
     check_quantity(quantity, limits, "body.quantity")
+    current = cart.line(sku)
+    check_order_units(_units(cart) - (current.quantity if current else 0) + quantity, limits, "body.quantity")
     check_available(sku, quantity, stock, cart.pickup_location_id, "body.quantity")
 
 
@@ -130,6 +140,10 @@ def remove_line(cart: StoredCart, sku: str, now: datetime, lifetimes: Lifetimes)
     if cart.line(sku) is None:
         raise _no_line(sku)
     return touched(cart, now, lifetimes, lines=tuple(line for line in cart.lines if line.sku != sku))
+
+
+def _units(cart: StoredCart) -> int:
+    return sum(line.quantity for line in cart.lines)
 
 
 def _no_line(sku: str) -> NotFound:
@@ -235,7 +249,11 @@ def merge(
             dropped.append(Dropped(line.sku, line.quantity, "too_many_lines"))
             continue
         wanted = line.quantity + (existing.quantity if existing else 0)
-        quantity = min(wanted, limits.max_quantity_per_line)
+        room = limits.max_units_per_order - sum(kept.quantity for kept in lines.values())
+        quantity = min(wanted, limits.max_quantity_per_line, room + (existing.quantity if existing else 0))
+        if quantity <= 0:
+            dropped.append(Dropped(line.sku, line.quantity, "above_order_limit"))
+            continue
         if quantity < wanted:
             capped.append(line.sku)
         lines[line.sku] = (existing or line).model_copy(update={"quantity": quantity})

@@ -14,6 +14,9 @@ from shop_kernel.errors import Conflict, FieldError, ValidationFailed
 class Limits:
     max_quantity_per_line: int = 20
     max_lines: int = 50
+    # Units in the whole cart: a checkout holds every one of them for the payment window, so without it one
+    # anonymous cart could hold 20 x 50 units. Bigger orders go through sales (B2B), not the storefront.
+    max_units_per_order: int = 50
 
 
 class InsufficientStock(Conflict):
@@ -37,6 +40,14 @@ def check_quantity(quantity: int, limits: Limits, field: str) -> None:
     if quantity > limits.max_quantity_per_line:
         message = f"at most {limits.max_quantity_per_line} of one item per order"
         raise ValidationFailed(message, errors=[FieldError(field=field, message=message, code="above_limit")])
+
+
+def check_order_units(units: int, limits: Limits, field: str) -> None:
+    if units > limits.max_units_per_order:
+        message = f"an order holds at most {limits.max_units_per_order} items in all"
+        raise ValidationFailed(
+            message, errors=[FieldError(field=field, message=message, code="above_order_limit")]
+        )
 
 
 def check_line_count(lines: int, limits: Limits, field: str) -> None:

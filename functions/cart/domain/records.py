@@ -7,6 +7,7 @@ cart            GUEST#<sha256(token)>   CART      a guest cart (the token itself
 cart            CUSTOMER#<sub>          CART      a signed-in customer's cart (one per customer)
 sku             SKU#<sku>               FACTS     the cart's read model of a catalog SKU
 product         PRODUCT#<id>            SKUS      which SKUs a product had at its last version
+attempts        ATTEMPTS#codes-<src>#…  <window>  code entries per cart / address in a window (TTL)
 ==============  ======================  ========  =============================================
 
 Checkout reads a cart and its SKU facts with these keys and closes the cart inside its order

@@ -7,6 +7,7 @@ locale; ``localised`` turns it into the shape a client gets for one locale, fall
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from catalog.domain.models import AttributeDefinition, Brand, Category, Product, ProductType, ProductVariant
@@ -130,7 +131,21 @@ def localised(document: Any, locale: str) -> Any:
     return document
 
 
-def public_product_response(document: dict[str, Any], locale: str) -> dict[str, Any]:
+def visible_prices(prices: list[dict[str, Any]], price_lists: Collection[str]) -> list[dict[str, Any]]:
+    """The prices of the lists a caller may see: negotiated (B2B) lists only for their own customers."""
+    return [p for p in prices if p.get("price_list", "retail") in price_lists]
+
+
+def public_product_response(
+    document: dict[str, Any], locale: str, price_lists: Collection[str]
+) -> dict[str, Any]:
+    document = {
+        **document,
+        "variants": [
+            {**v, "prices": visible_prices(v.get("prices") or [], price_lists)}
+            for v in document.get("variants") or []
+        ],
+    }
     body = localised(document, locale)
     body["locale"] = locale
     body["alternates"] = [

@@ -35,6 +35,7 @@ from checkout.domain.records import (
     owner_pk,
     velocity_key,
 )
+from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.records import GSI as INVENTORY_GSI
 from inventory.domain.records import (
@@ -60,6 +61,7 @@ from pricing.domain.records import (
     use_key,
 )
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_all
+from shop_kernel.limits import AttemptKey, count_attempt_update
 
 Keys = list[tuple[str, dict[str, Any]]]
 
@@ -220,6 +222,17 @@ class DynamoCheckoutStore:
             raise TransactionRefused(refusals) from exc
 
     # --- orders ---------------------------------------------------------------------------------
+
+    def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
+        """One more checkout on each source's counter, in order; the first at its limit is a 429 (the
+        sources before it keep the count: a refused attempt was still an attempt)."""
+        for key in keys:
+            try:
+                self._client.update_item(**count_attempt_update(self.orders_table, key))
+            except ClientError as exc:
+                if _code(exc) == "ConditionalCheckFailedException":
+                    raise too_many_checkouts(key, now) from None
+                raise
 
     def save_order(self, order: Order, expected_version: int) -> None:
         """Write the order's next version if it is still at ``expected_version``."""

@@ -11,6 +11,11 @@ Published from the orders table's stream, so an event exists exactly when its ch
 
 Event ids are derived from (order, event, and for repeatable events the count), so a replayed stream
 record publishes the same id and consumers drop the duplicate.
+
+Events carry ids, never personal data: the bus archive keeps every event for its retention and cannot
+erase one, so an email, name, address or phone there could never be deleted on request. Version 2.0
+dropped ``email`` and ``shipping_address`` (v1.0); a consumer that must reach the buyer reads the order by
+id (the staff order API, ``GET /admin/orders/{order_id}``), where erasure is possible.
 """
 
 from __future__ import annotations
@@ -20,13 +25,11 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from checkout.domain.models import Order, OrderStatus
-from shop_kernel.address import Address as PostalAddress
-from shop_kernel.address import AddresseeName
 from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 
 SOURCE = "shop.checkout"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 _NAMESPACE = uuid.UUID("6f1d2c3b-8a4e-4f5d-9c6b-1a2e3d4c5b6a")
 
 
@@ -59,26 +62,17 @@ class Fulfilment(EventModel):
     location_id: str | None = Field(default=None, description="The pickup store")
 
 
-class Address(PostalAddress):
-    # Checkout refuses a delivery without the recipient's name, so OrderPlaced v1 keeps promising it; the
-    # published v1 schema has no model-level text or examples.
-    model_config = ConfigDict(json_schema_extra=None)
-
-    name: AddresseeName
-
-
 class OrderPlaced(EventModel):
     """A paid (authorised) order to fulfil."""
 
     order_id: str
     placed_at: str
     customer_id: str | None = Field(default=None, description="Cognito sub; None for a guest")
-    email: str | None = None
     currency: str
     lines: list[PlacedLine]
     totals: PlacedTotals
     fulfilment: Fulfilment
-    shipping_address: Address | None = None
+    destination_country: str = Field(description="ISO 3166-1 alpha-2: where it is delivered or collected")
     reservation_id: str
     payment_intent_id: str | None = None
     review_required: bool
@@ -100,7 +94,6 @@ class PaymentFailed(EventModel):
     message: str | None = None
     failed_at: str
     pay_by: str
-    email: str | None = None
 
 
 class PaymentRefunded(EventModel):
@@ -152,12 +145,11 @@ def order_placed(order: Order) -> DomainEvent:
         order_id=order.id,
         placed_at=at,
         customer_id=order.buyer.key if order.buyer.kind == "customer" else None,
-        email=order.buyer.email,
         currency=order.currency,
         lines=lines,
         totals=PlacedTotals(**order.totals.model_dump()),
         fulfilment=Fulfilment(mode=order.fulfilment.mode, location_id=order.fulfilment.location_id),
-        shipping_address=Address(**order.shipping_address.model_dump()) if order.shipping_address else None,
+        destination_country=order.destination_country,
         reservation_id=order.reservation_id,
         payment_intent_id=order.payment.intent_id,
         review_required=order.review_required,
@@ -199,7 +191,6 @@ def _payment_events(old: Order | None, new: Order) -> list[DomainEvent]:
             message=failure.message,
             failed_at=failure.at,
             pay_by=new.payment_due_by,
-            email=new.buyer.email,
         )
         events.append(_event("PaymentFailed", data, new, failure.at, new.payment.failures))
     refunded_before = old.payment.refunded.amount if old is not None and old.payment.refunded else 0

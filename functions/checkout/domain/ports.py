@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
@@ -21,6 +22,7 @@ from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import CardSummary, Order
 from inventory.domain.models import Location, StockLevel
 from pricing.domain import CodeRedemptions, Customer, GiftCertificates, PromotionStore
+from shop_kernel.limits import AttemptKey
 
 
 class PromotionLookups(PromotionStore, CodeRedemptions, GiftCertificates, Protocol):
@@ -69,6 +71,10 @@ class CheckoutStore(Protocol):
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         """This hour's counts for ``keys`` (absent = 0)."""
+        ...
+
+    def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
+        """One more checkout on every key; a 429 at the first one at its limit."""
         ...
 
 

@@ -7,6 +7,7 @@ order              ORDER#<id>                      ORDER                   ORDER
                                                                            <payment_due_by>#<id> (sparse)
 order_ref          OWNER#<guest|customer>#<key>    ORDER#<created>#<id>    -
 velocity           VELOCITY#<dimension>#<value>    <UTC hour yyyymmddhh>   -
+attempts           ATTEMPTS#<source>#<value>       <window start, ISO>     -
 =================  ==============================  ======================  ==============================
 
 Access patterns (no Scan):
@@ -16,6 +17,9 @@ Access patterns (no Scan):
   ``gsi1sk <= now`` (the sweeper). An order is on the index only while ``PENDING_PAYMENT``.
 * Fraud velocity: BatchGetItem of this hour's counters, ``ADD count :one`` in the authorisation
   transaction; counters expire (TTL ``expires_at``) after two days.
+* Checkout attempts (``checkout.domain.throttle``): one ``UpdateItem`` per source's counter of the
+  window (``ADD count :one`` if ``count < :limit``, ``shop_kernel.limits``) before anything is held; a
+  counter expires (TTL) when its window has passed.
 
 An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON) so that
 every change is a Put conditioned on the version read: two writers can never both win.

@@ -1,7 +1,8 @@
 """``CheckoutService.place``: a priced, reserved order with its PaymentIntent, exactly once.
 
 1. Read the cart (consistent). A cart this very request already checked out is answered again (a retry
-   after a crash); checked out by another request: 409 naming that order.
+   after a crash); checked out by another request: 409 naming that order. Then count the attempt against
+   the cart (or customer) and the client address: over a limit is a 429 (``checkout.domain.throttle``).
 2. Read what pricing and planning need in one round trip; price strictly (server prices only) and plan
    which location each line comes from.
 3. Create the PaymentIntent (manual capture) with an idempotency key made from the order id, which is
@@ -49,6 +50,7 @@ from checkout.domain.ports import (
 )
 from checkout.domain.records import new_order_items, velocity_count_items
 from checkout.domain.screening import screen
+from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import reservation_transact_items
@@ -133,6 +135,7 @@ class CheckoutService:
     carrier_quotes: CarrierQuotes
     terms: OrderTerms = field(default_factory=OrderTerms)
     policy: RiskPolicy = field(default_factory=lambda: DEFAULT_POLICY)
+    attempt_limits: AttemptLimits = field(default_factory=AttemptLimits)
 
     def place(self, request: PlaceOrder) -> Placed:
         ref = checkout_ref(request.buyer, request.idempotency_key)
@@ -145,6 +148,10 @@ class CheckoutService:
             raise PreconditionFailed("the cart changed since you read it", version=cart.version)
         if not cart.lines:
             raise ValidationFailed.on("cart.lines", "the cart is empty", "empty")
+        now = self.clock.now()
+        self.store.count_attempt(
+            attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now
+        )
         customer = self._customer(request)
         for _ in range(MAX_ATTEMPTS):
             attempt = self._attempt(request, cart, customer, ref)

@@ -1,5 +1,6 @@
 """Checkout REST API: ``POST /checkout`` (guest, ``X-Cart-Token``), ``POST /me/checkout`` (customer),
-and the buyer's orders (``GET /checkout/orders/{id}`` for guests, ``GET /me/orders[/{id}]``).
+the buyer's orders (``GET /checkout/orders/{id}`` for guests, ``GET /me/orders[/{id}]``), and any order
+for staff (``GET /admin/orders/{id}``, agents and ops).
 
 One resolver, one OpenAPI document (``GET /checkout/openapi.json``). ``/me/...`` is authorised
 (``customers``) before anything reads the body. The read routes never import stripe or the
@@ -23,6 +24,7 @@ from shop_kernel.openapi import bearer_scheme
 TITLE = "Checkout API"
 VERSION = "1.0.0"
 CUSTOMER_PREFIX = "/me/"
+STAFF_PREFIX = "/admin/"
 
 app = build_resolver()
 app.include_router(checkout.router)
@@ -36,4 +38,8 @@ serve_openapi(app, "/checkout/openapi.json", title=TITLE, version=VERSION)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     remember_context(context)
-    return refuse_unauthorised(event, CUSTOMER_PREFIX, Group.CUSTOMERS) or app.resolve(event, context)
+    return (
+        refuse_unauthorised(event, CUSTOMER_PREFIX, Group.CUSTOMERS)
+        or refuse_unauthorised(event, STAFF_PREFIX, Group.AGENTS, Group.OPS)
+        or app.resolve(event, context)
+    )

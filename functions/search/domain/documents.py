@@ -10,7 +10,7 @@ shows: nothing is looked up, and nothing dropped, after retrieval.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from search.domain.model import AttributeScalar, SearchDocument, price_key
@@ -84,9 +84,12 @@ def skus_of(snapshot: dict[str, Any]) -> list[str]:
     return [v["sku"] for v in snapshot.get("variants") or [] if v.get("sku")]
 
 
-def summary(doc: SearchDocument, locale: str, contexts: Sequence[str]) -> dict[str, Any]:
+def summary(
+    doc: SearchDocument, locale: str, contexts: Sequence[str], price_lists: Collection[str]
+) -> dict[str, Any]:
     """What a search result shows for one product, in ``locale`` (``en`` fallback), with its availability
-    for the shopper's contexts (delivery country and/or pickup store, else anywhere)."""
+    for the shopper's contexts (delivery country and/or pickup store, else anywhere) and its prices in the
+    lists the caller may see (the index holds every list, for the callers who may filter by them)."""
     return {
         "id": doc.product_id,
         "code": doc.code,
@@ -97,6 +100,7 @@ def summary(doc: SearchDocument, locale: str, contexts: Sequence[str]) -> dict[s
         "prices": [
             {"price_list": key.split(":")[1], "currency": key.split(":")[0], "amount": amount}
             for key, amount in sorted(doc.prices.items())
+            if key.split(":")[1] in price_lists
         ],
         "availability": level_for(doc.availability, contexts),
     }

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -99,9 +99,13 @@ class SearchService:
         return self._index.suggest(prefix, locale, limit)
 
     def summaries(
-        self, docs: Sequence[SearchDocument], locale: str, contexts: Sequence[str]
+        self,
+        docs: Sequence[SearchDocument],
+        locale: str,
+        contexts: Sequence[str],
+        price_lists: Collection[str],
     ) -> list[dict[str, Any]]:
-        return [summary(doc, locale, contexts) for doc in docs]
+        return [summary(doc, locale, contexts, price_lists) for doc in docs]
 
     def _documents(self, ids: Sequence[str]) -> list[SearchDocument]:
         """Indexed documents in the order of ``ids`` (an id no longer published is not in the index)."""
@@ -113,14 +117,17 @@ class SearchService:
             raise NotFound(f"no published product {product_id}")
 
     def similar(
-        self, product_id: str, limit: int, locale: str, contexts: Sequence[str]
+        self, product_id: str, limit: int, locale: str, contexts: Sequence[str], price_lists: Collection[str]
     ) -> list[dict[str, Any]]:
         self._require_product(product_id)
-        return self.summaries(self._documents(self._index.similar(product_id, limit)), locale, contexts)
+        found = self._documents(self._index.similar(product_id, limit))
+        return self.summaries(found, locale, contexts, price_lists)
 
-    def related(self, product_id: str, locale: str, contexts: Sequence[str]) -> list[dict[str, Any]]:
+    def related(
+        self, product_id: str, locale: str, contexts: Sequence[str], price_lists: Collection[str]
+    ) -> list[dict[str, Any]]:
         self._require_product(product_id)
-        return self.summaries(self._documents(self._store.related(product_id)), locale, contexts)
+        return self.summaries(self._documents(self._store.related(product_id)), locale, contexts, price_lists)
 
     def set_related(self, product_id: str, related_ids: list[str], actor: str) -> list[str]:
         wanted = list(dict.fromkeys(related_ids))

@@ -116,13 +116,16 @@ def checkout_event(
     key: str | None = None,
     headers: dict[str, str] | None = None,
     ip: str = "203.0.113.7",
+    groups: str = "customers",
 ) -> dict[str, Any]:
-    """A proxy event for ``/checkout...`` (guest) or ``/me/...`` (customer claims when ``sub`` is given)."""
+    """A proxy event for ``/checkout...`` (guest) or ``/me/...`` and ``/admin/...`` (claims of ``groups``
+    when ``sub`` is given)."""
     all_headers = dict(headers or {})
     if key is not None:
         all_headers["Idempotency-Key"] = key
-    event = cart_event(method, path, body, token=token, sub=sub, headers=all_headers)
-    prefix = next(p for p in ("me/checkout", "me/orders", "checkout") if path.lstrip("/").startswith(p))
+    event = cart_event(method, path, body, token=token, sub=sub, headers=all_headers, groups=groups)
+    prefixes = ("me/checkout", "me/orders", "admin/orders", "checkout")
+    prefix = next(p for p in prefixes if path.lstrip("/").startswith(p))
     event["resource"] = f"/{prefix}/{{proxy+}}"
     event["requestContext"]["resourcePath"] = event["resource"]
     event["requestContext"]["identity"] = {**event["requestContext"].get("identity", {}), "sourceIp": ip}

@@ -105,11 +105,13 @@ def test_a_placed_order_starts_fulfilment_once_and_announces_itself(
         placed_events[0]["detail"]["metadata"]["eventId"]
     }
     data = placed_events[0]["detail"]["data"]
-    assert (data["order_id"], data["email"], data["review_required"]) == (
+    assert (data["order_id"], data["destination_country"], data["review_required"]) == (
         order_id,
-        "olena@example.com",
+        "UA",
         False,
     )
+    assert "email" not in data  # ids, not personal data (v2.0)
+    assert "shipping_address" not in data
     assert [(line["sku"], line["quantity"]) for line in data["lines"]] == [("LAP-A-BLK", 2)]
     assert data["totals"]["grand_total"] == placed["order"]["totals"]["grand_total"]
 

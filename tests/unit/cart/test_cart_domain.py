@@ -126,3 +126,41 @@ def test_merge_sums_caps_drops_and_closes_the_guest_cart() -> None:
     # AND a closed guest cart cannot be merged again
     with pytest.raises(Exception, match="already merged"):
         changes.merge(merged.cart, merged.closed_guest, known, LIMITS, NOW, Lifetimes())
+
+
+def test_an_order_holds_at_most_the_per_order_number_of_units() -> None:
+    # GIVEN a limit of 30 units per order and a cart with 20 of A and 5 of B
+    limits = Limits(max_quantity_per_line=20, max_lines=3, max_units_per_order=30)
+    current = cart(A=20, B=5)
+    # WHEN / THEN 5 more of B fits; 6 more, a new C of 6, or B set to 11 goes over the order's limit
+    assert changes.add_line(current, "B", 5, facts("B"), None, limits) == 10
+    refused = []
+    for attempt in (
+        lambda: changes.add_line(current, "B", 6, facts("B"), None, limits),
+        lambda: changes.add_line(current, "C", 6, facts("C"), None, limits),
+        lambda: changes.change_quantity(current, "B", 11, facts("B"), None, limits),
+    ):
+        with pytest.raises(ValidationFailed) as above:
+            attempt()
+        refused.append(above.value.errors[0].code)
+    assert refused == ["above_order_limit"] * 3
+
+
+def test_the_default_limits_cap_what_one_cart_can_hold() -> None:
+    # GIVEN / WHEN the defaults
+    limits = Limits()
+    # THEN one cart cannot hold every line at the per-line maximum (20 x 50 units were possible)
+    assert limits.max_units_per_order < limits.max_lines * limits.max_quantity_per_line
+    assert limits.max_units_per_order <= 100
+
+
+def test_merging_caps_the_customer_cart_at_the_per_order_units() -> None:
+    # GIVEN a customer cart of 8 A and a guest cart of 8 B, with 10 units per order
+    limits = Limits(max_quantity_per_line=20, max_lines=3, max_units_per_order=10)
+    customer = cart(OwnerKind.CUSTOMER, A=8)
+    guest = cart(B=8)
+    # WHEN they are merged
+    merged = changes.merge(customer, guest, {"A": facts("A"), "B": facts("B")}, limits, NOW, Lifetimes())
+    # THEN B is capped so the cart holds 10 units, and the cap is reported
+    assert sum(line.quantity for line in merged.cart.lines) == 10
+    assert "B" in merged.capped

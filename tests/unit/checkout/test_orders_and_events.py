@@ -194,3 +194,33 @@ def test_a_committed_change_means_its_events_and_a_replay_means_the_same_ids() -
     # AND an order paid by gift certificates is placed when it is written
     paid = _order(status=OrderStatus.PAYMENT_AUTHORIZED)
     assert [e.detail_type for e in events_for_change(None, paid)] == ["OrderPlaced"]
+
+
+def _texts(value: object) -> list[str]:
+    """Every string in an event's data, however deeply nested."""
+    if isinstance(value, dict):
+        return [text for v in value.values() for text in _texts(v)]
+    if isinstance(value, list | tuple):
+        return [text for v in value for text in _texts(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_order_events_carry_ids_not_personal_data() -> None:
+    # GIVEN a delivery order with the buyer's email, name, street and phone, declined once then paid
+    pending = _order(shipping_address=ADDRESS.model_copy(update={"phone": "+380441234567"}))
+    failed = orders.payment_failed(
+        pending, NOW, PaymentFailure(code="card_declined", at="2026-12-02T10:01:00.000Z")
+    )
+    assert failed is not None
+    placed = orders.authorised(failed, NOW, None, "UA", None, review_required=False)
+    assert placed is not None
+    # WHEN its changes become events (the archive keeps them for a year and cannot erase one)
+    events = events_for_change(pending, failed) + events_for_change(failed, placed)
+    # THEN no event holds anything that identifies the person; the order id leads to it
+    personal = {"olena@example.com", "Olena", "Khreshchatyk 1", "+380441234567"}
+    assert [e.detail_type for e in events] == ["PaymentFailed", "OrderPlaced"]
+    for event in events:
+        assert personal.isdisjoint(_texts(event.data)), event.detail_type
+        assert event.data["order_id"] == pending.id
+    # AND they say which major version of the contract they follow
+    assert {e.metadata.version for e in events} == {"2.0"}

@@ -10,13 +10,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from cart.adapters import clock, pricing_ports, store
+from cart.domain.code_entries import CodeEntryLimits, code_entry_keys, refused_entry
 from cart.domain.models import SKU_PATTERN, CartOwner, OwnerKind, StoredCart
 from cart.domain.pricing import customer_for, preview, price_for_display
 from cart.domain.tokens import TOKEN_HEADER, TOKEN_PATTERN, checked_token, token_hash
 from cart.handlers.views import CartChoices, PricedCartView
 from pricing.domain.rates import TAX_RATES
 from shop_kernel.auth import Group, caller_from_event, require
-from shop_kernel.errors import FieldError, ValidationFailed
+from shop_kernel.errors import ValidationFailed
 from shop_kernel.http import etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
 from shop_kernel.openapi import IF_MATCH_PATTERN, documented, ok, route_checked
@@ -62,6 +63,7 @@ CODE_KINDS = {
     "promo-codes": ("promo_codes", "promo code"),
     "gift-certificates": ("gift_certificates", "gift certificate"),
 }
+CODE_NOUNS = dict(CODE_KINDS.values())
 
 
 def guest_owner(token: str | None) -> CartOwner:
@@ -108,18 +110,28 @@ def priced_response(
     return json_response(body, 200, {"ETag": etag(cart.version)})
 
 
+def client_ip(router: Router) -> str | None:
+    """The caller's address as API Gateway saw it (``requestContext.identity.sourceIp``)."""
+    identity = (router.current_event.raw_event.get("requestContext") or {}).get("identity") or {}
+    ip = identity.get("sourceIp")
+    return str(ip) if ip else None
+
+
 def code_validator(router: Router, owner: CartOwner, kind: str) -> Any:
-    """Prices the cart with the new code (a preview: nothing is redeemed); its problems name ``body.code``."""
+    """Counts the entry (429 over a limit), then prices the cart with the new code (a preview: nothing is
+    redeemed); a code it cannot use is one uniform 422 on ``body.code`` (``cart.domain.code_entries``)."""
 
     def validate(cart: StoredCart) -> None:
+        now = clock().now()
+        store().count_code_entry(code_entry_keys(owner, client_ip(router), now, CodeEntryLimits()), now)
         facts, promotions = store().pricing_reads([line.sku for line in cart.lines])
-        index = len(getattr(cart, kind)) - 1
+        codes = getattr(cart, kind)
+        index = len(codes) - 1
         try:
-            preview(cart, facts, customer(router, owner), clock().now(), pricing_ports(promotions))
+            preview(cart, facts, customer(router, owner), now, pricing_ports(promotions))
         except ValidationFailed as error:
             mine = [e for e in error.errors if e.field == f"body.{kind}.{index}"]
             if mine:
-                errors = [FieldError(field="body.code", message=e.message, code=e.code) for e in mine]
-                raise ValidationFailed(mine[0].message, errors=errors) from None
+                raise refused_entry(codes[index], CODE_NOUNS[kind], mine) from None
 
     return validate

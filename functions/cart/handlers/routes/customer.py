@@ -136,7 +136,8 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
         f"/me/cart/{segment}",
         summary=f"Enter a {noun} in the customer's cart",
         description=f"Adds a {noun}, checked by pricing the cart with it for this customer (nothing is "
-        f"redeemed before checkout); an unknown, expired or used-up {noun} is a 422 naming `body.code`.",
+        f"redeemed before checkout); a {noun} the cart cannot use is one 422 naming `body.code`, whatever the "
+        f"reason (so codes cannot be enumerated); too many entries from one cart or address are a 429.",
         tags=[TAG],
         operation_id=f"add_customer_cart_{kind.removesuffix('s')}",
         security=BEARER_SECURITY,

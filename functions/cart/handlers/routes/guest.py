@@ -140,7 +140,8 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
         f"/cart/{segment}",
         summary=f"Enter a {noun} in the guest cart",
         description=f"Adds a {noun}, checked by pricing the cart with it (nothing is redeemed before "
-        f"checkout); an unknown, expired or used-up {noun} is a 422 naming `body.code`.",
+        f"checkout); a {noun} the cart cannot use is one 422 naming `body.code`, whatever the "
+        f"reason (so codes cannot be enumerated); too many entries from one cart or address are a 429.",
         tags=[TAG],
         operation_id=f"add_guest_cart_{kind.removesuffix('s')}",
         responses=CHANGED,

@@ -7,18 +7,22 @@ carry the bearer-token requirement, so the document lists their 401/403 answers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from catalog.domain.changes import ANY_VERSION, Actor, ExpectedVersion
-from shop_kernel.auth import Group, require
+from shop_kernel.auth import RETAIL_PRICE_LIST, Group, require, visible_price_lists
+from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import PUBLIC_CACHE, etag, json_response, parse_if_match
 from shop_kernel.locale import negotiate
 from shop_kernel.openapi import IF_MATCH_PATTERN, LocaleOverride, route_checked
+from shop_kernel.proxy import PRIVATE_CACHE
 
 STOREFRONT = ["storefront"]
+PUBLIC_PRICE_LISTS = frozenset({RETAIL_PRICE_LIST})
 ADMIN_TAGS = ["catalog administration"]
 ADMIN_SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
 
@@ -100,7 +104,29 @@ def versioned(body: dict[str, Any], status: int = 200, location: str | None = No
     return json_response(body, status, headers)
 
 
-def localised_response(body: Any, locale: str):
+def localised_response(body: Any, locale: str, price_lists: Collection[str] = PUBLIC_PRICE_LISTS):
+    # An answer with a caller's negotiated prices must never sit in a shared cache.
+    cache = PUBLIC_CACHE if set(price_lists) <= PUBLIC_PRICE_LISTS else PRIVATE_CACHE
     return json_response(
-        body, headers={"Content-Language": locale, "Vary": "Accept-Language", "Cache-Control": PUBLIC_CACHE}
+        body, headers={"Content-Language": locale, "Vary": "Accept-Language", "Cache-Control": cache}
     )
+
+
+def price_lists(router: Router) -> frozenset[str]:
+    """The price lists this caller may see: retail, plus the price group of a verified token."""
+    return visible_price_lists(router.current_event.raw_event)
+
+
+def require_visible(price_list: str, visible: Collection[str]) -> None:
+    """Filtering by a price list's range would reveal its prices: only for callers who may see them
+    (422 on ``query.price_list``: for this caller the value is not a price list)."""
+    if price_list not in visible:
+        raise ValidationFailed(
+            f"the price list {price_list!r} is not yours: filter by retail, or sign in as a customer of "
+            "that price group",
+            errors=[
+                FieldError(
+                    field="query.price_list", message="not your price list", code="not_your_price_list"
+                )
+            ],
+        )

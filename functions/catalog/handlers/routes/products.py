@@ -12,7 +12,7 @@ from catalog.adapters import product_service, repository
 from catalog.domain.commands import CreateProduct, PatchProduct
 from catalog.domain.models import ProductStatus, Slug
 from catalog.domain.ports import ListingFilter
-from catalog.domain.views import localised, public_product_response
+from catalog.domain.views import localised, public_product_response, visible_prices
 from catalog.handlers.responses import (
     CatalogProduct,
     CatalogProductPage,
@@ -36,6 +36,8 @@ from catalog.handlers.routes.common import (
     chosen_locale,
     expected_version,
     localised_response,
+    price_lists,
+    require_visible,
     versioned,
 )
 from shop_kernel.availability import shopper_contexts
@@ -63,7 +65,8 @@ def get_product(product_id: ProductId, locale: Locale = None, accept_language: A
     document = repository().public_product(product_id)
     if document is None:
         raise NotFound(f"no published product {product_id!r}")
-    return localised_response(public_product_response(document, chosen), chosen)
+    visible = price_lists(router)
+    return localised_response(public_product_response(document, chosen, visible), chosen, visible)
 
 
 @router.get(
@@ -86,7 +89,8 @@ def get_product_by_slug(
     document = repository().public_product_by_slug(chosen, slug)
     if document is None:
         raise NotFound(f"no published product with the {chosen} slug {slug!r}")
-    return localised_response(public_product_response(document, chosen), chosen)
+    visible = price_lists(router)
+    return localised_response(public_product_response(document, chosen, visible), chosen, visible)
 
 
 def _listing_filter(
@@ -140,7 +144,12 @@ def list_category_products(
         Query(pattern=r"^[A-Z]{3}$", description="ISO-4217 code; required with min_price or max_price"),
     ] = None,
     price_list: Annotated[
-        str, Query(pattern=r"^[a-z][a-z0-9_]{0,19}$", description="Whose prices the range applies to")
+        str,
+        Query(
+            pattern=r"^[a-z][a-z0-9_]{0,19}$",
+            description="Whose prices the range applies to: retail, or the signed-in caller's own price "
+            "group (422 otherwise: negotiated prices are confidential)",
+        ),
     ] = "retail",
     min_price: Annotated[
         int | None, Query(ge=0, description="Lowest price, in minor units of currency")
@@ -174,14 +183,17 @@ def list_category_products(
     ] = None,
 ):
     chosen = chosen_locale(locale, accept_language)
+    visible = price_lists(router)
+    require_visible(price_list, visible)
     filters = replace(
         _listing_filter(brand, currency, price_list, min_price, max_price, attr),
         contexts=tuple(shopper_contexts(country, store)),
         in_stock=bool(in_stock),
     )
     page = repository().category_page(category_id, filters, limit, cursor)
-    body = {"items": localised(page.items, chosen), "next_cursor": page.next_cursor, "locale": chosen}
-    return localised_response(body, chosen)
+    items = [{**item, "prices": visible_prices(item.get("prices") or [], visible)} for item in page.items]
+    body = {"items": localised(items, chosen), "next_cursor": page.next_cursor, "locale": chosen}
+    return localised_response(body, chosen, visible)
 
 
 @router.get(

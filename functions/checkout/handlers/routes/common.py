@@ -59,6 +59,11 @@ def customer(router: Router) -> tuple[CartOwner, Buyer]:
     return CartOwner(OwnerKind.CUSTOMER, caller.subject), buyer
 
 
+def staff(router: Router) -> None:
+    """Only call-center agents and operations read orders that are not their own."""
+    require(router.current_event.raw_event, Group.AGENTS, Group.OPS)
+
+
 def if_match(value: str | None) -> int | None:
     """The cart version ``If-Match`` names; None when absent or ``*`` (any current version, RFC 9110)."""
     if value is not None and value.strip() == "*":

@@ -1,6 +1,9 @@
 """The buyer's orders: ``GET /checkout/orders/{id}`` (guest, with the token of the cart that became the
 order) and ``GET /me/orders``, ``GET /me/orders/{id}`` (customer). Someone else's order is a 404, the
-same answer as an order that does not exist."""
+same answer as an order that does not exist.
+
+Staff read any order by id (``GET /admin/orders/{id}``, agents and ops): events carry ids, not personal
+data, so this is where whoever must reach the buyer finds the contact details."""
 
 from __future__ import annotations
 
@@ -11,11 +14,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from checkout.adapters import store
 from checkout.domain.models import Buyer, Order
-from checkout.handlers.routes.common import CartToken, customer, guest
+from checkout.handlers.routes.common import CartToken, customer, guest, staff
 from checkout.handlers.views import CheckoutOrder, CheckoutOrderList
 from shop_kernel.errors import NotFound
 from shop_kernel.http import json_response
 from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem
+from shop_kernel.proxy import PRIVATE_CACHE
 
 router = Router()
 OrderIdPath = Annotated[
@@ -84,3 +88,22 @@ def my_orders(limit: Limit = 20):
     _, buyer = customer(router)
     orders = store().orders(store().orders_of(buyer.kind, buyer.key, limit))
     return json_response({"orders": [order.view() for order in orders]})
+
+
+@router.get(
+    "/admin/orders/<order_id>",
+    summary="Read any order (staff)",
+    description="One order by its id, for call-center agents and operations: lines, totals, delivery and "
+    "payment status, and the buyer's contact details (e-mail, address), which events do not carry. "
+    "Integrations that must reach a buyer look the order up here from the id in an event.",
+    tags=["orders"],
+    operation_id="get_order_for_staff",
+    security=BEARER_SECURITY,
+    responses=documented(ok(CheckoutOrder, "The order"), problem(404, "No order has this id")),
+)
+def staff_order(order_id: OrderIdPath):
+    staff(router)
+    order = store().order(order_id)
+    if order is None:
+        raise NotFound("no such order")
+    return json_response(order.view(), headers={"Cache-Control": PRIVATE_CACHE})

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from search.adapters import cursor_codec
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
+from shop_kernel.auth import RETAIL_PRICE_LIST, visible_price_lists
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import PUBLIC_CACHE, json_response
 from shop_kernel.locale import negotiate
 from shop_kernel.money import MINOR_UNITS
+from shop_kernel.proxy import PRIVATE_CACHE
 
 Country = Annotated[
     str | None,
@@ -38,6 +42,7 @@ InStock = Annotated[
     ),
 ]
 FACETS = ("category", "brand", "price", "attributes")
+PUBLIC_PRICE_LISTS = frozenset({RETAIL_PRICE_LIST})
 # Exactly what parse_facets and parse_attributes accept, for the document: comma-separated facet names
 # (blank items ignored) and code:value with a non-blank code and value.
 _FACET = "(?:(?:" + "|".join(FACETS) + r")\s*)"
@@ -50,10 +55,32 @@ def chosen_locale(override: str | None, accept_language: str | None) -> str:
     return override if override is not None else negotiate(accept_language)
 
 
-def localised_response(body: Any, locale: str) -> Response:
+def localised_response(body: Any, locale: str, price_lists: Collection[str] = PUBLIC_PRICE_LISTS) -> Response:
+    # An answer with a caller's negotiated prices must never sit in a shared cache.
+    cache = PUBLIC_CACHE if set(price_lists) <= PUBLIC_PRICE_LISTS else PRIVATE_CACHE
     return json_response(
-        body, headers={"Content-Language": locale, "Vary": "Accept-Language", "Cache-Control": PUBLIC_CACHE}
+        body, headers={"Content-Language": locale, "Vary": "Accept-Language", "Cache-Control": cache}
     )
+
+
+def price_lists(router: Router) -> frozenset[str]:
+    """The price lists this caller may see (retail, plus their verified price group)."""
+    return visible_price_lists(router.current_event.raw_event)
+
+
+def require_visible(price_list: str, visible: Collection[str]) -> None:
+    """Filtering or sorting by a price list would reveal its prices: only for callers who may see them
+    (422 on ``query.price_list``: for this caller the value is not a price list)."""
+    if price_list not in visible:
+        raise ValidationFailed(
+            f"the price list {price_list!r} is not yours: filter and sort by retail, or sign in as a "
+            "customer of that price group",
+            errors=[
+                FieldError(
+                    field="query.price_list", message="not your price list", code="not_your_price_list"
+                )
+            ],
+        )
 
 
 def parse_facets(raw: list[str] | None) -> list[str]:

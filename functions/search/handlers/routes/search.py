@@ -25,6 +25,8 @@ from search.handlers.routes.common import (
     parse_attributes,
     parse_facets,
     price_filter,
+    price_lists,
+    require_visible,
 )
 from shop_kernel.availability import shopper_contexts
 from shop_kernel.money import MINOR_UNITS
@@ -59,7 +61,8 @@ ProductId = Annotated[
         ok(SearchResults, "One page of matching products, with the requested facets", headers=LOCALISED),
         problem(
             422,
-            "A parameter is not valid: an unknown currency, a price range without a currency or inverted, "
+            "A parameter is not valid: a price_list other than retail or the signed-in caller's own price "
+            "group, an unknown currency, a price range without a currency or inverted, "
             "an attr that is not code:value, an unknown facet, or a cursor from another query",
         ),
     ),
@@ -83,7 +86,12 @@ def search(
         ),
     ] = None,
     price_list: Annotated[
-        str, Query(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="The price list the price filter reads")
+        str,
+        Query(
+            pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+            description="The price list the price filter, sort and facet read: retail, or the signed-in "
+            "caller's own price group (422 otherwise: negotiated prices are confidential)",
+        ),
     ] = "retail",
     min_price: Annotated[
         int | None,
@@ -112,6 +120,8 @@ def search(
     in_stock: InStock = None,
 ):
     chosen = chosen_locale(locale, accept_language)
+    visible = price_lists(router)
+    require_visible(price_list, visible)
     contexts = shopper_contexts(country, store)
     filters = SearchFilters(
         category_id=category,
@@ -130,7 +140,9 @@ def search(
         "query": q,
         "locale": chosen,
         "total": result.total,
-        "items": service.summaries([hit.document for hit in result.hits if hit.document], chosen, contexts),
+        "items": service.summaries(
+            [hit.document for hit in result.hits if hit.document], chosen, contexts, visible
+        ),
         "facets": {
             name: [b.model_dump(exclude_none=True) for b in buckets]
             for name, buckets in result.facets.items()
@@ -139,7 +151,7 @@ def search(
         "relaxed": result.relaxed,
         "next_cursor": next_cursor(query, result.next_page),
     }
-    return localised_response(body, chosen)
+    return localised_response(body, chosen, visible)
 
 
 @router.get(
@@ -186,8 +198,9 @@ def similar(
     store: Store = None,
 ):
     chosen = chosen_locale(locale, accept_language)
-    items = search_service().similar(product_id, limit, chosen, shopper_contexts(country, store))
-    return localised_response({"product_id": product_id, "items": items}, chosen)
+    visible = price_lists(router)
+    items = search_service().similar(product_id, limit, chosen, shopper_contexts(country, store), visible)
+    return localised_response({"product_id": product_id, "items": items}, chosen, visible)
 
 
 @router.get(
@@ -211,5 +224,6 @@ def related(
     store: Store = None,
 ):
     chosen = chosen_locale(locale, accept_language)
-    items = search_service().related(product_id, chosen, shopper_contexts(country, store))
-    return localised_response({"product_id": product_id, "items": items}, chosen)
+    visible = price_lists(router)
+    items = search_service().related(product_id, chosen, shopper_contexts(country, store), visible)
+    return localised_response({"product_id": product_id, "items": items}, chosen, visible)

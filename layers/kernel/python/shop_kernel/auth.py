@@ -22,8 +22,10 @@ class Group(StrEnum):
     OPS = "ops"
 
 
-# A Cognito custom attribute naming a B2B customer's price group; absent for consumers (retail).
+# A Cognito custom attribute naming a B2B customer's price group; absent for consumers (retail). Staff set it;
+# the app clients cannot write it (infra/constructs/auth.py), so a verified token's value can be trusted.
 PRICE_GROUP_CLAIM = "custom:price_group"
+RETAIL_PRICE_LIST = "retail"
 
 
 class Caller(BaseModel):
@@ -58,6 +60,15 @@ def caller_from_event(event: dict[str, Any]) -> Caller | None:
         groups=_parse_groups(claims.get("cognito:groups")),
         price_group=claims.get(PRICE_GROUP_CLAIM) or None,
     )
+
+
+def visible_price_lists(event: dict[str, Any]) -> frozenset[str]:
+    """The price lists whose prices this request may see: retail for everyone, plus the caller's own
+    price group when API Gateway verified a token naming it. Negotiated prices are confidential."""
+    caller = caller_from_event(event)
+    if caller is None or not caller.price_group:
+        return frozenset({RETAIL_PRICE_LIST})
+    return frozenset({RETAIL_PRICE_LIST, caller.price_group})
 
 
 def require(event: dict[str, Any], *groups: Group) -> Caller:
