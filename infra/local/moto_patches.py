@@ -30,6 +30,12 @@ the stream pollers read every record of the catalog table while the demo catalog
 serializer was an eighth of the process's CPU then. The JSON is the same (dates as epoch seconds).
 And the server's request dispatcher lists moto's package directory (``listdir`` + ``isdir`` per entry)
 on every request to recognise a service name in the host; the listing is taken once.
+
+And a ``Query`` on a table's own key reads only the asked partition. moto 5.2 sorts every item of the
+table (``Table.all_items``) and then keeps those with the hash key, so each query cost the whole table:
+the catalog's and search's stock look-ups (one query per SKU) were a quarter of the process's CPU while
+the demo was seeded. The partition's items are exactly what moto's filter kept, and moto sorts them by
+range key afterwards, so results, order and pages are unchanged; index queries are left as they are.
 """
 
 from __future__ import annotations
@@ -147,6 +153,34 @@ _original_jsonpath_parse = jsonpath_ng.ext.parse
 # moto imports ``parse`` from ``jsonpath_ng.ext`` inside the function on every call, so this is what it gets.
 _cached_jsonpath_parse = functools.lru_cache(maxsize=512)(_original_jsonpath_parse)
 
+_original_query = Table.query
+_original_all_items = Table.all_items
+
+
+def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # moto's backend passes index_name as the 8th positional argument (after hash_key, the 7th of args).
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    if index_name or hash_key is None:
+        return _original_query(self, hash_key, *args, **kwargs)
+    _state.partition = hash_key
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _state.partition = None
+
+
+def _all_items(self: Table) -> Any:
+    """Inside a base-table ``Query``: the asked partition only (moto filters it to that anyway)."""
+    partition = getattr(_state, "partition", None)
+    if partition is None:
+        return _original_all_items(self)
+    _state.partition = None  # only the query's own look-up is narrowed
+    found = self.items.get(partition)
+    if found is None:
+        return []
+    return list(found.values()) if self.range_key_attr else [found]
+
+
 _original_get_records = DynamoDBStreamsHandler.get_records
 _original_list_of_moto_modules = moto_backends.list_of_moto_modules
 
@@ -179,6 +213,8 @@ def install() -> None:
     jsonpath_ng.ext.parse = _cached_jsonpath_parse
     DynamoDBStreamsHandler.get_records = _get_records_as_json  # type: ignore[assignment,method-assign]
     moto_backends.list_of_moto_modules = _listed_moto_modules
+    Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, write in _patched_writes.items():
@@ -192,6 +228,8 @@ def uninstall() -> None:
         jsonpath_ng.ext.parse = _original_jsonpath_parse
         DynamoDBStreamsHandler.get_records = _original_get_records  # type: ignore[method-assign]
         moto_backends.list_of_moto_modules = _original_list_of_moto_modules
+        Table.query = _original_query  # type: ignore[method-assign]
+        Table.all_items = _original_all_items  # type: ignore[method-assign]
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
         for name, write in _original_writes.items():
             setattr(DynamoDBBackend, name, write)
