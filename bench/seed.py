@@ -102,10 +102,10 @@ def buyable_counts(products: int = PRODUCTS) -> dict[tuple[str | None, str | Non
 
 
 def _search_totals(
-    url: str, asks: list[tuple[str | None, str | None]]
+    url: str, expected: dict[tuple[str | None, str | None], int]
 ) -> dict[tuple[str | None, str | None], int]:
     totals: dict[tuple[str | None, str | None], int] = {}
-    for country, store in asks:
+    for country, store in expected:
         params = {"q": "", "in_stock": "true", "limit": "1"}
         params.update({"country": country} if country else {})
         params.update({"store": store} if store else {})
@@ -116,6 +116,8 @@ def _search_totals(
         if response.status_code != 200:
             return totals
         totals[(country, store)] = int(response.json()["total"])
+        if totals[(country, store)] != expected[(country, store)]:
+            return totals  # not current yet: the other totals need not be asked (the stack is busy)
     return totals
 
 
@@ -125,10 +127,10 @@ def await_search_current(
     """Seconds from ``started`` until search's in_stock totals match ``expected``; the last totals seen."""
     totals: dict[tuple[str | None, str | None], int] = {}
     while time.monotonic() - started < SEARCH_CURRENT_TIMEOUT_S:
-        totals = _search_totals(url, list(expected))
+        totals = _search_totals(url, expected)
         if totals == expected:
             return time.monotonic() - started, {_ask_name(k): v for k, v in totals.items()}
-        time.sleep(0.25)
+        time.sleep(0.5)
     raise RuntimeError(f"search not current within {SEARCH_CURRENT_TIMEOUT_S} s: {totals} != {expected}")
 
 
