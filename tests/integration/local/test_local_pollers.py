@@ -306,7 +306,7 @@ def test_with_a_batching_window_the_queue_poller_gathers_one_large_batch(stage: 
 
     # THEN it invoked with batches of 30 and 15, and only the two failed messages are left (in flight)
     assert [len(b) for b in batches] == [30, 15]
-    assert sorted(sum(batches, [])) == sorted(f"m{n}" for n in range(45))
+    assert sorted(body for batch in batches for body in batch) == sorted(f"m{n}" for n in range(45))
     counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
     assert counts["ApproximateNumberOfMessages"] == "0"
     assert counts["ApproximateNumberOfMessagesNotVisible"] == "2"
