@@ -33,10 +33,10 @@ from infra.local.moto_server import free_port
 
 RUNS = 3
 PRODUCTS = 240
-TIMEOUT_S = 180.0
+TIMEOUT_S = 600.0  # a machine shared with other work can be very slow; CPU seconds are the comparable figure
 HEALTH_TARGET_S = 5.0
 SEEDED_TARGET_S = 20.0
-SEARCH_CURRENT_TIMEOUT_S = 300.0
+SEARCH_CURRENT_TIMEOUT_S = 900.0
 REPO = Path(__file__).resolve().parents[1]
 
 
