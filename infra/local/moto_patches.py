@@ -195,7 +195,7 @@ _original_retention_check = SQSBackend.is_message_valid_based_on_retention_perio
 
 
 def _within_retention(self: SQSBackend, queue_name: str, message: Any) -> bool:
-    retention_s = int(self.get_queue(queue_name).message_retention_period)
+    retention_s = int(getattr(self.get_queue(queue_name), "message_retention_period"))  # noqa: B009 - set from the attributes
     return bool(retention_s + message.sent_timestamp / 1000 > unix_time())
 
 
