@@ -183,6 +183,9 @@ class ServiceFunction(Construct):
             sources.SqsEventSource(
                 shared.queues[trigger.queue],
                 batch_size=trigger.batch_size,
+                max_batching_window=(
+                    Duration.seconds(trigger.max_batching_window_s) if trigger.max_batching_window_s else None
+                ),
                 report_batch_item_failures=True,
             )
         )

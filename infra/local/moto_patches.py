@@ -30,6 +30,20 @@ the stream pollers read every record of the catalog table while the demo catalog
 serializer was an eighth of the process's CPU then. The JSON is the same (dates as epoch seconds).
 And the server's request dispatcher lists moto's package directory (``listdir`` + ``isdir`` per entry)
 on every request to recognise a service name in the host; the listing is taken once.
+
+And a ``Query`` on a table's own key reads only the asked partition. moto 5.2 sorts every item of the
+table (``Table.all_items``) and then keeps those with the hash key, so each query cost the whole table:
+the catalog's and search's stock look-ups (one query per SKU) were a quarter of the process's CPU while
+the demo was seeded. The partition's items are exactly what moto's filter kept, and moto sorts them by
+range key afterwards, so results, order and pages are unchanged; index queries are left as they are.
+
+And SQS reads the clock (a ``datetime`` subtraction, ~25 us) once per message of the queue whenever it
+lists the visible messages or counts them, and it counts them for every message sent (``SendMessage``
+reads one attribute through ``Queue.attributes``, which computes them all) and received (the retention
+check does the same): with the seed's ~1,500 stock events queued that was the queue's depth in clock
+readings per message, 0.75 s of CPU per receive of a 1,000-deep queue. The patched listing and counts
+read the clock once per call, and the retention check reads the retention period alone; every answer
+is the same.
 """
 
 from __future__ import annotations
@@ -44,11 +58,13 @@ from typing import Any
 
 import jsonpath_ng.ext
 from moto import backends as moto_backends
+from moto.core.utils import unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.sqs.models import Queue, SQSBackend
 
 _state = threading.local()
 _original_transact = DynamoDBBackend.transact_write_items
@@ -147,6 +163,79 @@ _original_jsonpath_parse = jsonpath_ng.ext.parse
 # moto imports ``parse`` from ``jsonpath_ng.ext`` inside the function on every call, so this is what it gets.
 _cached_jsonpath_parse = functools.lru_cache(maxsize=512)(_original_jsonpath_parse)
 
+_original_query = Table.query
+_original_all_items = Table.all_items
+
+
+def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # moto's backend passes index_name as the 8th positional argument (after hash_key, the 7th of args).
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    if index_name or hash_key is None:
+        return _original_query(self, hash_key, *args, **kwargs)
+    _state.partition = hash_key
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _state.partition = None
+
+
+def _all_items(self: Table) -> Any:
+    """Inside a base-table ``Query``: the asked partition only (moto filters it to that anyway)."""
+    partition = getattr(_state, "partition", None)
+    if partition is None:
+        return _original_all_items(self)
+    _state.partition = None  # only the query's own look-up is narrowed
+    found = self.items.get(partition)
+    if found is None:
+        return []
+    return list(found.values()) if self.range_key_attr else [found]
+
+
+_original_retention_check = SQSBackend.is_message_valid_based_on_retention_period
+
+
+def _within_retention(self: SQSBackend, queue_name: str, message: Any) -> bool:
+    retention_s = int(getattr(self.get_queue(queue_name), "message_retention_period"))  # noqa: B009 - set from the attributes
+    return bool(retention_s + message.sent_timestamp / 1000 > unix_time())
+
+
+_QUEUE_VIEWS = (
+    "messages",
+    "approximate_number_of_messages",
+    "approximate_number_of_messages_not_visible",
+    "approximate_number_of_messages_delayed",
+)
+_original_queue_views: dict[str, Any] = {name: Queue.__dict__[name] for name in _QUEUE_VIEWS}
+
+
+def _visible_messages(self: Queue) -> list[Any]:
+    """``Queue.messages`` (visible and not delayed) with the clock read once, not twice per message."""
+    now = unix_time_millis()
+    return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+
+def _count_visible(self: Queue) -> int:
+    return len(_visible_messages(self))
+
+
+def _count_not_visible(self: Queue) -> int:
+    now = unix_time_millis()
+    return sum(1 for m in self._messages if not now > m.visible_at)
+
+
+def _count_delayed(self: Queue) -> int:
+    now = unix_time_millis()
+    return sum(1 for m in self._messages if now < m.delayed_until)
+
+
+_patched_queue_views: dict[str, property] = {
+    "messages": property(_visible_messages),
+    "approximate_number_of_messages": property(_count_visible),
+    "approximate_number_of_messages_not_visible": property(_count_not_visible),
+    "approximate_number_of_messages_delayed": property(_count_delayed),
+}
+
+
 _original_get_records = DynamoDBStreamsHandler.get_records
 _original_list_of_moto_modules = moto_backends.list_of_moto_modules
 
@@ -179,6 +268,11 @@ def install() -> None:
     jsonpath_ng.ext.parse = _cached_jsonpath_parse
     DynamoDBStreamsHandler.get_records = _get_records_as_json  # type: ignore[assignment,method-assign]
     moto_backends.list_of_moto_modules = _listed_moto_modules
+    Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    SQSBackend.is_message_valid_based_on_retention_period = _within_retention  # type: ignore[method-assign]
+    for name, view in _patched_queue_views.items():
+        setattr(Queue, name, view)
     dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, write in _patched_writes.items():
@@ -192,6 +286,11 @@ def uninstall() -> None:
         jsonpath_ng.ext.parse = _original_jsonpath_parse
         DynamoDBStreamsHandler.get_records = _original_get_records  # type: ignore[method-assign]
         moto_backends.list_of_moto_modules = _original_list_of_moto_modules
+        Table.query = _original_query  # type: ignore[method-assign]
+        Table.all_items = _original_all_items  # type: ignore[method-assign]
+        SQSBackend.is_message_valid_based_on_retention_period = _original_retention_check  # type: ignore[method-assign]
+        for name, view in _original_queue_views.items():
+            setattr(Queue, name, view)
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
         for name, write in _original_writes.items():
             setattr(DynamoDBBackend, name, write)

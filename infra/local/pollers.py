@@ -30,6 +30,7 @@ from infra.resources import StreamTrigger
 log = logging.getLogger("infra.local.pollers")
 
 POLL_INTERVAL_S = 0.2
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 256 * 1024  # Lambda's 6 MB invoke payload, less a message's room
 STREAM_MAX_RETRIES = 5  # retries after the first attempt: the cloud mapping's retryAttempts
 SHARD_REFRESH_S = 10.0
 _RAISED = -1
@@ -291,6 +292,7 @@ class SqsPoller:
         invoke: Invoke,
         *,
         batch_size: int = 10,
+        batching_window_s: float = 0.0,
         wait_s: int = 1,
     ) -> None:
         self.name = name
@@ -298,6 +300,7 @@ class SqsPoller:
         self.queue_arn = queue_arn
         self.invoke = invoke
         self.batch_size = batch_size
+        self.batching_window_s = batching_window_s
         self.wait_s = wait_s
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._stop = threading.Event()
@@ -319,15 +322,37 @@ class SqsPoller:
                 log.exception("queue poller %s failed; polling again", self.name)
                 self._stop.wait(1.0)
 
-    def poll_once(self) -> int:
-        """Receives one batch and delivers it; returns how many messages arrived."""
-        messages = self._sqs.receive_message(
+    def _receive(self, most: int, wait_s: int) -> list[dict[str, Any]]:
+        return self._sqs.receive_message(  # type: ignore[no-any-return]
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(self.batch_size, 10),
-            WaitTimeSeconds=self.wait_s,
+            MaxNumberOfMessages=min(most, 10),
+            WaitTimeSeconds=wait_s,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
+
+    def _gather(self) -> list[dict[str, Any]]:
+        """One batch, as the cloud's mapping gathers it: a long-poll receive, then (with a batching
+        window) further receives until ``batch_size`` messages, the window or the 6 MB payload is reached."""
+        messages = self._receive(self.batch_size, self.wait_s)
+        if not messages or self.batching_window_s <= 0:
+            return messages
+        deadline = time.monotonic() + self.batching_window_s
+        size = sum(len(m["Body"]) for m in messages)
+        while len(messages) < self.batch_size and size < MAX_PAYLOAD_BYTES and not self._stop.is_set():
+            more = self._receive(self.batch_size - len(messages), 0)
+            messages += more
+            size += sum(len(m["Body"]) for m in more)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if not more:
+                self._stop.wait(min(POLL_INTERVAL_S, left))
+        return messages
+
+    def poll_once(self) -> int:
+        """Gathers one batch and delivers it; returns how many messages arrived."""
+        messages = self._gather()
         if not messages:
             return 0
         records = [to_sqs_record(m, self.queue_arn) for m in messages]

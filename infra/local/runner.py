@@ -190,6 +190,7 @@ class LocalStack:
                         queue["arn"],
                         function.invoke,
                         batch_size=function.spec.queue.batch_size,
+                        batching_window_s=function.spec.queue.max_batching_window_s,
                     )
                 )
         if self.options.print_event_log:

@@ -268,12 +268,13 @@ def test_queue_triggers_report_partial_failures(stage_synth: Synthesized) -> Non
         if "StartingPosition" not in m["Properties"]
     ]
     queue_specs = [f for f in FUNCTIONS if f.queue is not None]
-    # THEN there is one per queue trigger, with its batch size and partial batch failures
+    # THEN there is one per queue trigger, with its batch size, batching window and partial batch failures
     assert len(mappings) == len(queue_specs)
     for spec, props in zip(queue_specs, mappings, strict=True):
         assert spec.queue is not None
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BatchSize"] == spec.queue.batch_size
+        assert props.get("MaximumBatchingWindowInSeconds", 0) == spec.queue.max_batching_window_s
 
 
 # --- data ----------------------------------------------------------------------------------------

@@ -49,12 +49,18 @@ class ListingAvailability(Protocol):
         """Write the product's current availability on its listing entries; returns how many."""
 
 
-def apply_stock_event(store: ListingAvailability, data: dict[str, Any]) -> int:
-    """Store the change and refresh the listings of the product the SKU belongs to; entries written."""
+def record_stock_event(store: ListingAvailability, data: dict[str, Any]) -> str | None:
+    """Store the change; returns the product whose listings must be refreshed (None: an older change, or
+    a SKU no product has yet). A batch refreshes each product it touched once, after all its records."""
     update = stock_update(data)
     if not store.save_stock(update):
-        return 0
-    product_id = store.product_of_sku(update.stock.sku)
+        return None
+    return store.product_of_sku(update.stock.sku)
+
+
+def apply_stock_event(store: ListingAvailability, data: dict[str, Any]) -> int:
+    """Store the change and refresh the listings of the product the SKU belongs to; entries written."""
+    product_id = record_stock_event(store, data)
     return store.refresh_listing(product_id) if product_id else 0
 
 

@@ -125,3 +125,36 @@ def test_a_bad_country_or_store_is_a_422_problem(reference: Callable[..., Reply]
         reply = reference("GET", "/catalog/categories/computers/products", query=query)
         assert reply.status == 422, (query, reply.body)
         assert reply.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_batch_rewrites_each_product_it_touched_once_with_all_its_levels(
+    reference: Callable[..., Reply],
+    deliver: Callable[[list[Any]], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from catalog.adapters import repository
+
+    product = _publish(reference, 1)
+    stock = repository().stock
+    refreshed: list[str] = []
+    original = stock.refresh_listing
+
+    def counting(product_id: str) -> int:
+        refreshed.append(product_id)
+        return original(product_id)
+
+    monkeypatch.setattr(stock, "refresh_listing", counting)
+    # GIVEN one batch of four levels of the product's two SKUs: in Kyiv, in Warsaw, a pickup store
+    deliver(
+        [
+            _stock_event("LAP-0001-BLK", "kyiv-dc", 0, 1),
+            _stock_event("LAP-0001-SLV", "kyiv-dc", 3, 2),
+            _stock_event("LAP-0001-BLK", "warsaw-dc", 40, 3, country="PL"),
+            _stock_event("LAP-0001-SLV", "lviv", 9, 4, kind="store", pickup=True),
+        ]
+    )
+    # THEN the listing was rewritten once, and it shows every level of the batch
+    assert refreshed == [product]
+    assert _listed(reference, country="UA") == {product: "low_stock"}
+    assert _listed(reference, country="PL") == {product: "in_stock"}
+    assert _listed(reference, store="lviv", in_stock="true") == {product: "in_stock"}

@@ -131,6 +131,90 @@ def test_transaction_cost_does_not_grow_with_the_table(table: Any) -> None:
     assert time.process_time() - started < 3.0
 
 
+def _partition_pages(dynamodb: Any, pk: str, forward: bool, **condition: Any) -> list[list[str]]:
+    pages: list[list[str]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        kwargs: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        answer = dynamodb.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :pk" + condition.get("extra", ""),
+            ExpressionAttributeValues={":pk": {"S": pk}, **condition.get("values", {})},
+            ScanIndexForward=forward,
+            Limit=4,
+            **kwargs,
+        )
+        pages.append([item["sk"]["S"] for item in answer["Items"]])
+        start = answer.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_a_query_reads_its_partition_with_the_same_items_order_and_pages_as_moto() -> None:
+    # GIVEN three partitions of a table, written out of order, queried with moto as it is
+    from moto import mock_aws
+
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
+        for n in (7, 3, 9, 1, 5, 2, 8, 6, 4, 0):
+            for pk in ("STOCK#A", "STOCK#B", "OTHER"):
+                dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": pk}, "sk": {"S": f"loc-{n}"}})
+        asks: list[tuple[str, bool, dict[str, Any]]] = [
+            ("STOCK#A", True, {}),
+            ("STOCK#B", False, {}),
+            ("STOCK#A", True, {"extra": " AND sk > :after", "values": {":after": {"S": "loc-3"}}}),
+            ("MISSING", True, {}),
+        ]
+        unpatched = [_partition_pages(dynamodb, pk, forward, **c) for pk, forward, c in asks]
+
+        # WHEN the same queries run with the patch installed
+        moto_patches.install()
+        try:
+            patched = [_partition_pages(dynamodb, pk, forward, **c) for pk, forward, c in asks]
+        finally:
+            moto_patches.uninstall()
+
+    # THEN every page is the same, in the same order
+    assert patched == unpatched
+    assert patched[0] == [
+        ["loc-0", "loc-1", "loc-2", "loc-3"],
+        ["loc-4", "loc-5", "loc-6", "loc-7"],
+        ["loc-8", "loc-9"],
+    ]
+    assert patched[3] == [[]]
+
+
+def test_query_cost_does_not_grow_with_the_table(table: Any) -> None:
+    # GIVEN a table with a few thousand items in other partitions
+    for start in range(0, 3000, 25):
+        table.batch_write_item(
+            RequestItems={
+                TABLE: [{"PutRequest": {"Item": _key(f"item-{i}")}} for i in range(start, start + 25)]
+            }
+        )
+
+    # WHEN two hundred single-partition queries run (CPU seconds of this process, where moto runs)
+    started = time.process_time()
+    for i in range(200):
+        table.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"item-{i}"}},
+        )
+
+    # THEN they cost far less than sorting the whole table for each one (about 10 s of CPU unpatched)
+    assert time.process_time() - started < 2.0
+
+
 def test_events_delivered_through_the_cached_jsonpath_parser_are_unchanged() -> None:
     import json as jsonlib
 
@@ -185,3 +269,39 @@ def test_the_server_recognises_the_same_services_from_the_listing_taken_once() -
         assert backends.list_of_moto_modules() is backends.list_of_moto_modules()
     finally:
         moto_patches.uninstall()
+
+
+def test_sending_to_and_receiving_from_a_deep_queue_costs_what_moves_not_the_queue_depth() -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        moto_patches.install()
+        try:
+            # GIVEN a queue with one delayed message
+            sqs = boto3.client("sqs", region_name=REGION)
+            queue = sqs.create_queue(QueueName="shop-local-deep")["QueueUrl"]
+            sqs.send_message(QueueUrl=queue, MessageBody="later", DelaySeconds=600)
+
+            # WHEN 1,000 messages are sent and 200 received (CPU seconds of this process, where moto runs)
+            started = time.process_time()
+            for start in range(0, 1000, 10):
+                entries = [{"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)]
+                sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+            received = [
+                m["Body"]
+                for _ in range(20)
+                for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+            ]
+            spent = time.process_time() - started
+            counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        finally:
+            moto_patches.uninstall()
+
+    # THEN 200 distinct messages came, not the delayed one, and the counts are exact
+    assert len(set(received)) == 200
+    assert "later" not in received
+    assert counts["ApproximateNumberOfMessages"] == "800"
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "200"
+    assert counts["ApproximateNumberOfMessagesDelayed"] == "1"
+    # AND in far less than a clock reading per queued message per message (about 27 s of CPU unpatched)
+    assert spent < 4.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import boto3
@@ -280,6 +281,62 @@ def test_the_queue_poller_deletes_what_succeeded_and_leaves_what_failed(stage: d
     }
     left = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     assert [m["Body"] for m in left] == ["two"]
+
+
+def test_with_a_batching_window_the_queue_poller_gathers_one_large_batch(stage: dict[str, Any]) -> None:
+    # GIVEN 45 messages (more than one receive returns) and a consumer that fails two of them
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-batched")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for start in range(0, 45, 10):
+        entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(start, min(start + 10, 45))]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    batches: list[list[str]] = []
+
+    def consumer(event: dict[str, Any]) -> dict[str, Any]:
+        batches.append([r["body"] for r in event["Records"]])
+        failing = [r for r in event["Records"] if r["body"] in ("m3", "m40")]
+        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in failing]}
+
+    poller = SqsPoller("test", queue, arn, consumer, batch_size=30, batching_window_s=1, wait_s=0)
+
+    # WHEN it polls twice
+    poller.poll_once()
+    poller.poll_once()
+
+    # THEN it invoked with batches of 30 and 15, and only the two failed messages are left (in flight)
+    assert [len(b) for b in batches] == [30, 15]
+    assert sorted(body for batch in batches for body in batch) == sorted(f"m{n}" for n in range(45))
+    counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessages"] == "0"
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "2"
+
+
+def test_a_batching_window_ends_a_batch_that_does_not_fill(stage: dict[str, Any]) -> None:
+    # GIVEN three messages and a poller that would take 100 within a 0.3 s window
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-window")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=queue, MessageBody=body)
+    batches: list[int] = []
+    poller = SqsPoller(
+        "test",
+        queue,
+        arn,
+        lambda e: batches.append(len(e["Records"])),
+        batch_size=100,
+        batching_window_s=0.3,
+        wait_s=0,
+    )
+
+    # WHEN it polls once
+    started = time.monotonic()
+    poller.poll_once()
+
+    # THEN the three are delivered together once the window has passed
+    assert batches == [3]
+    assert 0.3 <= time.monotonic() - started < 5
 
 
 def test_the_event_log_prints_one_line_per_domain_event(
