@@ -216,7 +216,8 @@ class WorkerProcess:
         except (EOFError, OSError) as exc:
             self.stop()
             raise FunctionError(
-                "Runtime.ExitError", f"{self.name} exited (code {self.process.exitcode}) during the invocation"
+                "Runtime.ExitError",
+                f"{self.name} exited (code {self.process.exitcode}) during the invocation",
             ) from exc
         if "error" in answer:
             raise FunctionError.from_payload(answer["error"])
@@ -330,7 +331,7 @@ class LocalFunction:
         replacement = self._new_environment()
         self.environments.append(replacement)
         try:
-            replacement.wait_ready()
+            replacement.wait_ready(INIT_TIMEOUT_S)
         except FunctionError:
             self._idle.put(replacement)  # dead too: the next invocation tries again
             raise
@@ -339,4 +340,3 @@ class LocalFunction:
     def stop(self) -> None:
         for environment in self.environments:
             environment.stop()
-

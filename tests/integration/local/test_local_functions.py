@@ -123,7 +123,10 @@ def test_an_exception_comes_back_with_its_type_and_the_functions_stack(started: 
         function.invoke({"raise": True})
 
     # THEN the caller gets Lambda's error type and message, and the stack names the handler
-    assert (failed.value.error_type, failed.value.message) == ("LookupError", "the fake function looked for nothing")
+    assert (failed.value.error_type, failed.value.message) == (
+        "LookupError",
+        "the fake function looked for nothing",
+    )
     assert "fake_functions.py" in "".join(failed.value.stack)
 
 
