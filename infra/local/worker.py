@@ -49,10 +49,15 @@ PRELOAD = (
     "aws_lambda_powertools.tracing",
     "aws_lambda_powertools.event_handler",
     "aws_lambda_powertools.event_handler.openapi.models",
+    "aws_lambda_powertools.event_handler.openapi.params",
+    "aws_lambda_powertools.event_handler.openapi.swagger_ui",
+    "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
+    "aws_lambda_powertools.logging.correlation_paths",
     "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.idempotency",
     "aws_lambda_powertools.utilities.typing",
     "aws_xray_sdk.core",
+    "ulid",
 )
 
 
