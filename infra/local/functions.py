@@ -41,6 +41,7 @@ from infra.resources import FunctionSpec, physical_name
 
 log = logging.getLogger("infra.local.functions")
 
+STOP_GRACE_S = 5.0  # how long stop() lets an invocation in flight finish
 INIT_TIMEOUT_S = 120.0  # a loaded machine imports slowly; Lambda's init phase allows 10 s per environment
 STRIPE_API_BASE = "STRIPE_API_BASE"  # the stand-in's URL (stripe_wiring exports it before functions start)
 STRIPE_KEY_SECRET = "stripe-api-key"  # noqa: S105 - the secret's spec name, not a secret
@@ -270,6 +271,7 @@ class LocalFunction:
         self._idle: queue.LifoQueue[ExecutionEnvironment] = queue.LifoQueue()
         for environment in environments:
             self._idle.put(environment)
+        self._stopped = False
 
     def _new_environment(self) -> ExecutionEnvironment:
         return WorkerProcess(
@@ -325,6 +327,9 @@ class LocalFunction:
         environment = self._idle.get()
         if environment.alive:
             return environment
+        if self._stopped:
+            self._idle.put(environment)
+            raise FunctionError("Runtime.ExitError", f"{self.spec.name} is shut down")
         # The previous invocation crashed it: a new environment takes its place, with a cold start.
         log.warning("%s: its execution environment exited; starting a new one", self.spec.name)
         self.environments.remove(environment)
@@ -338,5 +343,16 @@ class LocalFunction:
         return replacement
 
     def stop(self) -> None:
+        """Shut every environment down, once the invocations in flight have finished (or after a grace)."""
+        self._stopped = True
+        deadline = time.monotonic() + STOP_GRACE_S
+        idle: list[ExecutionEnvironment] = []
+        for _ in self.environments:
+            try:
+                idle.append(self._idle.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
         for environment in self.environments:
             environment.stop()
+        for environment in idle:
+            self._idle.put(environment)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from typing import Any
 
 LAST_EVENTS: list[dict[str, Any]] = []
@@ -85,6 +86,7 @@ def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Exits its process without answering when asked to, as a segfault or an OOM kill would; else its pid."""
     if event.get("crash"):
         os._exit(3)
+    time.sleep(event.get("sleep", 0))
     if event.get("raise"):
         raise LookupError("the fake function looked for nothing")
     print(json.dumps({"level": "INFO", "message": "crash served", "pid": os.getpid()}))

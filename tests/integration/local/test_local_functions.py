@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 
@@ -163,3 +164,23 @@ def test_what_a_function_prints_reaches_the_runners_stdout(
         time.sleep(0.02)
         seen += capsys.readouterr().out
     assert expected in seen
+
+
+def test_stopping_lets_the_invocation_in_flight_finish_and_refuses_later_ones(
+    started: list[LocalFunction],
+) -> None:
+    # GIVEN a function in the middle of a slow invocation
+    function = _start(started, CRASHER)
+    answers: list[object] = []
+    caller = threading.Thread(target=lambda: answers.append(function.invoke({"sleep": 0.5})))
+    caller.start()
+    time.sleep(0.1)
+
+    # WHEN the runner stops it
+    function.stop()
+    caller.join()
+
+    # THEN the invocation in flight got its answer, and a later one is refused rather than restarting it
+    assert "pid" in answers[0]  # type: ignore[operator]
+    with pytest.raises(FunctionError, match="shut down"):
+        function.invoke({})
