@@ -22,7 +22,6 @@ at a time, like one Lambda execution environment).
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -308,18 +307,15 @@ class LocalGateway:
 
     @staticmethod
     def _module_openapi(function: LocalFunction) -> dict[str, Any] | None:
-        module = importlib.import_module(function.spec.handler.rpartition(".")[0])
-        app = getattr(module, "app", None)
-        if app is None or not hasattr(app, "get_openapi_json_schema"):
-            log.warning("%s exposes no OpenAPI document", function.spec.name)
-            return None
         try:
-            document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+            document = function.openapi()
         except Exception:
             log.exception(
                 "%s cannot generate its OpenAPI document; /openapi.json leaves it out", function.spec.name
             )
             return None
+        if document is None:
+            log.warning("%s exposes no OpenAPI document", function.spec.name)
         return document
 
     def _mark_secured(self, document: dict[str, Any]) -> None:

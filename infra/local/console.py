@@ -1,7 +1,8 @@
 """The runner's console: one readable line per request and per event, or JSON lines with ``--json-logs``.
 
-Every function in the local stack shares the runner's process, so their Powertools logger and metrics
-write JSON (log records, EMF metric lines) to the runner's stdout. Readable by default: those JSON lines
+Every function in the local stack runs in its own process (``functions``), whose stdout and stderr the
+runner relays line by line to its own stdout: their Powertools logger and metrics write JSON (log
+records, EMF metric lines) there. Readable by default: those JSON lines
 go to a file (``.local/logs/functions.jsonl``, what CloudWatch Logs would hold), and only a function's
 warnings and errors reach the console, one line each. ``--json-logs`` keeps every JSON line on stdout
 and writes the runner's own lines (access, events, lifecycle) as JSON objects too, for ``jq`` or a log

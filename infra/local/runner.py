@@ -2,10 +2,11 @@
 
 start: local API (``/health`` says ``"stack": "starting"``) -> moto server -> a fresh search index (moto's
 tables are new, so the index must be too) -> provision (from the specs) -> Stripe (the stand-in, its key and
-webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> function environments and
-handlers -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> Stripe -> moto. A
+webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> one process per function,
+started together, each with only its own environment (see ``functions``) -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
-so the rest of the stack still runs. Seeding (promotions, locations, catalog, stock, then the wait for the
+so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
+(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, catalog, stock, then the wait for the
 catalog's events to reach the cart) runs while the API
 already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
 step's state, seconds and progress.
@@ -27,7 +28,7 @@ import boto3
 
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
-from infra.local.functions import LocalFunction, apply_environment
+from infra.local.functions import FunctionError, LocalFunction, start_fork_server
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoServer, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
@@ -144,6 +145,8 @@ class LocalStack:
         gateway = LocalGateway(stage, self.functions, health=self.health)
         self.api = LocalApi(gateway, api_port)
         self.api.start()
+        # The fork server imports the functions' libraries while moto and the resources come up.
+        start_fork_server()
         self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto.start()
         # moto is in memory: its tables start empty, so the index on disk must too (see provision).
@@ -151,21 +154,33 @@ class LocalStack:
         self.resources = provision(stage)
         # Started once the API's port is known: the stand-in sends its webhooks there.
         self.stripe = start_stripe(stage, api_port, self.options.stripe_port)
-        apply_environment(stage, FUNCTIONS)
         self._load_functions()
         self._start_pollers()
         self.stack_state = "running"
         log.info("local API on %s", self.api.url)
 
     def _load_functions(self) -> None:
+        """Starts every function's process at once, then waits for each to import its handler."""
+        starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
-                self.functions[spec.name] = LocalFunction(self.options.stage, spec)
+                starting[spec.name] = LocalFunction(self.options.stage, spec)
             except Exception as exc:
-                self.failed_functions[spec.name] = f"{type(exc).__name__}: {exc}"
-                log.error(
-                    "cannot load %s (%s): %s", spec.name, spec.handler, self.failed_functions[spec.name]
-                )
+                self._failed_to_load(spec.name, spec.handler, exc)
+        for name, function in starting.items():
+            try:
+                function.wait_ready()
+            except FunctionError as exc:
+                self._failed_to_load(name, function.spec.handler, exc)
+                continue
+            self.functions[name] = function
+
+    def _failed_to_load(self, name: str, handler: str, exc: Exception) -> None:
+        # A FunctionError names the exception the handler's import raised in its own process.
+        kind = exc.error_type if isinstance(exc, FunctionError) else type(exc).__name__
+        detail = exc.message if isinstance(exc, FunctionError) else str(exc)
+        self.failed_functions[name] = f"{kind}: {detail}"
+        log.error("cannot load %s (%s): %s", name, handler, exc)
 
     def _start_pollers(self) -> None:
         for name, function in self.functions.items():
@@ -300,6 +315,8 @@ class LocalStack:
             self.api.stop()
         for poller in self.pollers:
             poller.stop()
+        for function in self.functions.values():
+            function.stop()
         # After the pollers: a consumer still running may call Stripe.
         if self.stripe is not None:
             self.stripe.stop()

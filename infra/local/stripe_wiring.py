@@ -4,7 +4,8 @@ Checkout and the webhook function read the API key and the webhook signing secre
 (``shop-<stage>-stripe-api-key``, ``shop-<stage>-stripe-webhook-signing``), as in the cloud, and reach
 Stripe at ``STRIPE_API_BASE`` when it is set. So the runner starts the stand-in with the API's webhook
 URL, stores the stand-in's key and signing secret in those two secrets (replacing ``provision``'s
-placeholders) and exports ``STRIPE_API_BASE``; functions share the runner's process and see it.
+placeholders) and exports ``STRIPE_API_BASE``; the runner passes it on to the functions whose spec holds the
+API key (``functions.runtime_environment``).
 
 ``STRIPE_API_KEY=sk_test_...`` selects Stripe test mode instead (``STRIPE_STANDIN=1`` keeps the stand-in):
 no stand-in, the key and ``STRIPE_WEBHOOK_SECRET`` (printed by ``stripe listen``) go into the secrets,

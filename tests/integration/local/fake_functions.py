@@ -1,13 +1,16 @@
 """A tiny stand-in for an API function, so the local gateway is tested without any real context.
 
 ``echo`` answers like a Powertools resolver would: JSON with the event it received, an OpenAPI document
-at ``/<prefix>/openapi.json``, a base64 body for ``/binary`` and a crash for ``/boom``.
+at ``/<prefix>/openapi.json``, a base64 body for ``/binary`` and a crash for ``/boom``. ``environment``
+and ``crash`` run in worker processes: they answer with what their process sees, or end it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 from typing import Any
 
 LAST_EVENTS: list[dict[str, Any]] = []
@@ -68,3 +71,23 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def environment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answers with the environment it runs in and its process id (for the isolation tests)."""
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"environment": dict(os.environ), "pid": os.getpid()}),
+    }
+
+
+def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Exits its process without answering when asked to, as a segfault or an OOM kill would; else its pid."""
+    if event.get("crash"):
+        os._exit(3)
+    time.sleep(event.get("sleep", 0))
+    if event.get("raise"):
+        raise LookupError("the fake function looked for nothing")
+    print(json.dumps({"level": "INFO", "message": "crash served", "pid": os.getpid()}))
+    return {"pid": os.getpid()}

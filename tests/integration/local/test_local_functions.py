@@ -1,0 +1,186 @@
+"""The Lambda runtime stand-in: each function in its own process, with only its own spec's environment."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from infra.local.api import LocalGateway
+from infra.local.apigw import HttpRequest
+from infra.local.functions import FunctionError, FunctionInitError, LocalFunction
+from infra.resources import ApiRoute, FunctionSpec, env_name
+
+ORDERS_READER = FunctionSpec(
+    name="orders-reader",
+    context="orders",
+    handler="tests.integration.local.fake_functions.environment",
+    description="answers with its environment",
+    tables_rw=("orders",),
+)
+STOCK_READER = FunctionSpec(
+    name="stock-reader",
+    context="inventory",
+    handler="tests.integration.local.fake_functions.environment",
+    description="answers with its environment",
+    tables_ro=("inventory",),
+    secrets=("stripe-api-key",),
+)
+CRASHER = FunctionSpec(
+    name="crasher",
+    context="fake",
+    handler="tests.integration.local.fake_functions.crash",
+    description="exits its process when asked",
+)
+ROUTES = (
+    ApiRoute(prefix="orders", function="orders-reader", authorized=False),
+    ApiRoute(prefix="stock", function="stock-reader", authorized=False),
+)
+
+
+@pytest.fixture
+def started() -> Iterator[list[LocalFunction]]:
+    functions: list[LocalFunction] = []
+    yield functions
+    for function in functions:
+        function.stop()
+
+
+def _start(started: list[LocalFunction], spec: FunctionSpec) -> LocalFunction:
+    function = LocalFunction("local", spec)
+    started.append(function)
+    function.wait_ready()
+    return function
+
+
+def _environment_through(gateway: LocalGateway, path: str) -> dict[str, str]:
+    response = gateway.handle(HttpRequest(method="GET", path=path))
+    assert response.status == 200
+    environment: dict[str, str] = json.loads(response.body)["environment"]
+    return environment
+
+
+def test_a_function_behind_the_local_api_sees_only_its_own_specs_environment(
+    started: list[LocalFunction], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN two functions granted different tables, and a variable in the runner's own environment
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:12999")
+    monkeypatch.setenv("DEVELOPER_SHELL_VARIABLE", "not for functions")
+    gateway = LocalGateway(
+        "local",
+        {"orders-reader": _start(started, ORDERS_READER), "stock-reader": _start(started, STOCK_READER)},
+        routes=ROUTES,
+    )
+
+    # WHEN each is invoked through the local API
+    orders = _environment_through(gateway, "/orders/env")
+    stock = _environment_through(gateway, "/stock/env")
+
+    # THEN each sees its own table and not the other's, nor the runner's variables
+    orders_table, stock_table = env_name("orders", "table"), env_name("inventory", "table")
+    assert orders[orders_table] == "shop-local-orders"
+    assert stock_table not in orders
+    assert stock[stock_table] == "shop-local-inventory"
+    assert orders_table not in stock
+    assert "DEVELOPER_SHELL_VARIABLE" not in orders | stock
+    # AND what the runtime and the local stage provide: moto's endpoint for all, Stripe's for its key holder
+    assert orders["AWS_ENDPOINT_URL"] == stock["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5999"
+    assert orders["AWS_LAMBDA_FUNCTION_NAME"] == "shop-local-orders-reader"
+    assert (orders["POWERTOOLS_SERVICE_NAME"], stock["POWERTOOLS_SERVICE_NAME"]) == ("orders", "inventory")
+    assert stock["STRIPE_API_BASE"] == "http://127.0.0.1:12999"
+    assert "STRIPE_API_BASE" not in orders
+
+
+def test_a_handler_that_cannot_be_imported_fails_its_start_with_the_import_error(
+    started: list[LocalFunction],
+) -> None:
+    # GIVEN a spec naming a handler that does not exist
+    missing = FunctionSpec(
+        name="missing",
+        context="fake",
+        handler="tests.integration.local.fake_functions.no_such_handler",
+        description="nothing",
+    )
+
+    # WHEN its process starts
+    with pytest.raises(FunctionInitError) as failed:
+        _start(started, missing)
+
+    # THEN the error is the one the import raised in the function's process
+    assert failed.value.error_type == "AttributeError"
+    assert "no_such_handler" in failed.value.message
+
+
+def test_an_exception_comes_back_with_its_type_and_the_functions_stack(started: list[LocalFunction]) -> None:
+    # GIVEN a running function
+    function = _start(started, CRASHER)
+
+    # WHEN its handler raises
+    with pytest.raises(FunctionError) as failed:
+        function.invoke({"raise": True})
+
+    # THEN the caller gets Lambda's error type and message, and the stack names the handler
+    assert (failed.value.error_type, failed.value.message) == (
+        "LookupError",
+        "the fake function looked for nothing",
+    )
+    assert "fake_functions.py" in "".join(failed.value.stack)
+
+
+def test_a_crashed_function_fails_that_invocation_and_the_next_runs_in_a_new_process(
+    started: list[LocalFunction],
+) -> None:
+    # GIVEN a function that served one invocation
+    function = _start(started, CRASHER)
+    first = function.invoke({})["pid"]
+
+    # WHEN its process exits in the middle of an invocation
+    with pytest.raises(FunctionError) as failed:
+        function.invoke({"crash": True})
+
+    # THEN that invocation fails as Lambda's runtime exit does, and the next one gets a new process
+    assert failed.value.error_type == "Runtime.ExitError"
+    assert function.invoke({})["pid"] != first
+
+
+def test_what_a_function_prints_reaches_the_runners_stdout(
+    started: list[LocalFunction], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a running function that logs one JSON line per invocation
+    function = _start(started, CRASHER)
+
+    # WHEN it is invoked
+    pid = function.invoke({})["pid"]
+
+    # THEN its line arrives on the runner's stdout, where the console sorts function output
+    expected = json.dumps({"level": "INFO", "message": "crash served", "pid": pid})
+    deadline = time.monotonic() + 5
+    seen = ""
+    while expected not in seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen += capsys.readouterr().out
+    assert expected in seen
+
+
+def test_stopping_lets_the_invocation_in_flight_finish_and_refuses_later_ones(
+    started: list[LocalFunction],
+) -> None:
+    # GIVEN a function in the middle of a slow invocation
+    function = _start(started, CRASHER)
+    answers: list[object] = []
+    caller = threading.Thread(target=lambda: answers.append(function.invoke({"sleep": 0.5})))
+    caller.start()
+    time.sleep(0.1)
+
+    # WHEN the runner stops it
+    function.stop()
+    caller.join()
+
+    # THEN the invocation in flight got its answer, and a later one is refused rather than restarting it
+    assert "pid" in answers[0]  # type: ignore[operator]
+    with pytest.raises(FunctionError, match="shut down"):
+        function.invoke({})
