@@ -124,6 +124,8 @@ def test_not_enough_stock_is_a_409_naming_the_cart_line_before_anything_is_writt
         s.place()
     # THEN the refusal names the cart's line; no PaymentIntent, no transaction
     assert [f for f, _ in _fields(caught.value)] == ["cart.lines.0.quantity"]
+    # AND tells how many there are
+    assert caught.value.extra == {"available": 1}
     assert s.stripe.created == []
     assert s.store.transactions == []
 
