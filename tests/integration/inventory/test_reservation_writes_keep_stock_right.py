@@ -153,6 +153,7 @@ def test_reserving_moves_units_from_available_to_reserved_and_records_the_hold(
     assert item is not None
     expires = int((PLANNED + TTL).timestamp())
     assert (item["status"], item["order_id"], item["expires_at"]) == ("active", "ord_1", expires)
+    assert (item["type"], item["reservation_id"]) == ("reservation", reservation.id)
     assert item["created_at"] == isoformat(PLANNED)
     assert (item["gsi1pk"], item["gsi1sk"]) == (ACTIVE_RESERVATIONS, expiry_sort_key(expires, reservation.id))
     assert sorted((ln["location_id"], ln["quantity"]) for ln in item["lines"]) == [("dc-1", 3), ("dc-2", 3)]
@@ -275,6 +276,7 @@ def test_a_hold_deleted_by_ttl_is_recorded_as_expired_and_released_once(table: t
     item = _reservation(table, reservation.id)
     assert item is not None
     assert (item["status"], item["order_id"], item["finished_at"]) == ("expired", "ord_1", isoformat(LATER))
+    assert (item["type"], item["reservation_id"]) == ("reservation", reservation.id)
     assert item["created_at"] == reservation.created_at
     assert item["expires_at"] == int(LATER.timestamp()) + RETENTION_S
     assert item["lines"] == [{"sku": a, "location_id": "dc-1", "quantity": 2}]

@@ -123,7 +123,11 @@ class StripeDouble:
 
     def retrieve_intent(self, intent_id: str) -> PaymentIntent:
         return PaymentIntent(
-            id=intent_id, status="requires_payment_method", amount=0, currency="EUR", client_secret="again"
+            id=intent_id,
+            status="requires_payment_method",
+            amount=0,
+            currency="EUR",
+            client_secret=f"{intent_id}_secret_again",
         )
 
     def cancel_intent(self, intent_id: str, reason: str, idempotency_key: str) -> PaymentIntent:

@@ -45,6 +45,7 @@ def test_one_transaction_closes_the_cart_writes_the_order_and_reserves_each_unit
     (entries,) = s.store.transactions
     cart = entries[index_of(entries, "cart")]["Update"]
     assert cart["ExpressionAttributeValues"][":v"] == {"N": "3"}
+    assert cart["ExpressionAttributeValues"][":order"] == {"S": placed.order.id}
     # ... the order put only if new ...
     order_put = entries[index_of(entries, "order")]["Put"]
     assert order_put["ConditionExpression"] == "attribute_not_exists(pk)"
@@ -59,7 +60,14 @@ def test_one_transaction_closes_the_cart_writes_the_order_and_reserves_each_unit
     assert order.totals.amount_due.amount > 0
     assert order.payment.intent_id == "pi_1"
     assert placed.client_secret == "pi_1_secret"
-    assert placed.view()["payment"]["client_secret"] == "pi_1_secret"
+    assert placed.view()["payment"] == {
+        "provider": "stripe",
+        "payment_intent_id": "pi_1",
+        "client_secret": "pi_1_secret",
+        "amount": order.payment.amount.model_dump(),
+        "pay_by": order.payment_due_by,
+    }
+    assert placed.view()["order"] == order.view()
     assert s.store.orders[order.id].payment.intent_id == "pi_1"
 
 
@@ -238,7 +246,7 @@ def test_a_checked_out_cart_answers_its_own_request_again_and_refuses_any_other(
     # THEN the first gets the same order (and its PaymentIntent's secret), the other a 409 naming it
     assert again.resumed is True
     assert again.order.id == first.order.id
-    assert again.client_secret == "again"
+    assert again.client_secret == f"{first.order.payment.intent_id}_secret_again"
     assert other.value.extra == {"order_id": first.order.id}
     assert len(s.store.transactions) == 1
 
@@ -335,3 +343,17 @@ def test_the_largest_order_that_fits_one_transaction_is_placed() -> None:
     s.place()
     # THEN exactly 100 entries went in one transaction
     assert len(s.store.transactions[0]) == MAX_TRANSACTION_ITEMS
+
+
+def test_a_resumed_order_paid_by_certificate_has_no_client_secret() -> None:
+    # GIVEN an order paid in full by a certificate, its cart checked out by this request
+    s = shop(cart=open_cart(gift_certificates=("GC-BIG",)))
+    s.store.shop.certificate("GC-BIG", 100_000)
+    first = s.place()
+    ref = checkout_ref(BUYER, "key-1")
+    s.store.cart_ = open_cart(status=CartStatus.CHECKED_OUT, order_id=first.order.id, checkout_ref=ref)
+    # WHEN the request comes again
+    again = s.place()
+    # THEN the same order, with no client secret to confirm (nothing is due)
+    assert again.order.id == first.order.id
+    assert again.client_secret is None
