@@ -84,6 +84,11 @@ _UNREACHABLE = (
     "equivalent",
     "unreachable (pragma: no cover): the order was checked PENDING_PAYMENT just above, so cancelled() is never None",
 )
+_S = "checkout.domain.service.x\u01c1CheckoutService\u01c1"
+_UNREACHABLE_RESUME = (
+    "equivalent",
+    "unreachable (pragma: no cover): the cart and its order are written in one transaction",
+)
 _RISK_DUMP = (
     "equivalent",
     "the assessment dumped in python or json mode gives the same order document: Order.risk is written as "
@@ -118,6 +123,38 @@ TRIAGE: dict[str, tuple[str, str]] = {
         "so screening the destination country instead changes nothing",
     ),
     "checkout.domain.service.x__on_cart__mutmut_5": _MESSAGE,
+    f"{_P}_order__mutmut_8": (
+        "equivalent",
+        "an intent without our order id then looks up order None, which does not exist: still ignored",
+    ),
+    f"{_P}handle__mutmut_67": (
+        "equivalent",
+        "Stripe's payment_intent.succeeded always carries amount_received, so the default is never used",
+    ),
+    **{f"{_P}authorised__mutmut_{n}": _MESSAGE for n in (32, 34, 42, 43, 44)},
+    **{f"checkout.domain.service.x_cart_checked_out__mutmut_{n}": _MESSAGE for n in (1, 5, 6)},
+    f"{_S}_cart_refused__mutmut_31": _MESSAGE,
+    f"{_S}_explain__mutmut_43": _MESSAGE,
+    **{
+        f"{_S}_cart_refused__mutmut_{n}": (
+            "equivalent",
+            "place() only compares the answer with 'retry'; any other string means the order landed",
+        )
+        for n in (22, 23)
+    },
+    **{
+        f"{_S}_entries__mutmut_{n}": (
+            "equivalent",
+            "_explain reads only the kind of a refused entry (cart, code, gift, stock); 'order' and the stock "
+            "entry's key are never read, any other kind is the same 409",
+        )
+        for n in (21, 22, 42, 43, 47, 48, 49, 50, 51, 52)
+    },
+    f"{_S}_resume__mutmut_8": _UNREACHABLE_RESUME,
+    "inventory.domain.reservations.x_expired_tombstone_items__mutmut_14": (
+        "equivalent",
+        "a reservation's sort key is the constant RESERVATION whatever the id",
+    ),
 }
 
 

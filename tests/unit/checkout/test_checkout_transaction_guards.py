@@ -17,10 +17,12 @@ from checkout.domain.orders import checkout_ref, intent_key
 from checkout.domain.ports import Refusal
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
 from pricing.domain import AmountOff, ListPrice, PromoCode, Promotion
+from shop_kernel.clock import isoformat
 from shop_kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from shop_kernel.money import Money
 from tests.unit.checkout.checkout_doubles import (
     BUYER,
+    NOW,
     checked_out_cart_item,
     eur,
     index_of,
@@ -46,6 +48,8 @@ def test_one_transaction_closes_the_cart_writes_the_order_and_reserves_each_unit
     cart = entries[index_of(entries, "cart")]["Update"]
     assert cart["ExpressionAttributeValues"][":v"] == {"N": "3"}
     assert cart["ExpressionAttributeValues"][":order"] == {"S": placed.order.id}
+    assert cart["ExpressionAttributeValues"][":ref"] == {"S": checkout_ref(BUYER, "key-1")}
+    assert cart["ExpressionAttributeValues"][":at"] == {"S": isoformat(NOW)}
     # ... the order put only if new ...
     order_put = entries[index_of(entries, "order")]["Put"]
     assert order_put["ConditionExpression"] == "attribute_not_exists(pk)"
@@ -53,6 +57,11 @@ def test_one_transaction_closes_the_cart_writes_the_order_and_reserves_each_unit
     stock = entries[index_of(entries, "stock")]["Update"]
     assert stock["ConditionExpression"] == "available >= :q"
     assert stock["ExpressionAttributeValues"][":q"] == {"N": "2"}
+    hold = entries[-1]["Put"]["Item"]
+    assert (hold["reservation_id"], hold["order_id"]) == (
+        {"S": placed.order.reservation_id},
+        {"S": placed.order.id},
+    )
     # AND the order asks the shopper's card for the order's amount, under a key made from the order
     order = placed.order
     assert order.status is OrderStatus.PENDING_PAYMENT
