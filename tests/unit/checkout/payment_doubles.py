@@ -188,6 +188,7 @@ def world(order: Order | None = None) -> World:
         clock=clock,
         orders_table="orders",
         inventory_table="inventory",
+        promotions_table="promotions",
     )
     return World(store=store, stripe=stripe, clock=clock, events=events)
 

@@ -116,7 +116,7 @@ def test_paying_after_the_stock_hold_ran_out_voids_the_money_and_cancels_the_ord
     assert w.stripe.cancelled == [(INTENT_ID, "abandoned", f"{ORDER_ID}-void")]
     assert w.order.status is OrderStatus.CANCELLED
     assert w.order.cancel_reason is CancelReason.RESERVATION_LAPSED
-    assert w.store.saves[0][1] == 2
+    assert w.store.transactions[-1][0]["Put"]["ExpressionAttributeValues"][":v"] == {"N": "2"}
 
 
 @pytest.mark.parametrize("failed", [{0}, {0, 1}], ids=["order-changed", "order-and-hold"])

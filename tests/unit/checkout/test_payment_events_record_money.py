@@ -64,7 +64,7 @@ def test_a_cancelled_payment_intent_cancels_the_order_once() -> None:
     assert again == Outcome("nothing to change", ORDER_ID)
     assert w.order.status is OrderStatus.CANCELLED
     assert w.order.cancel_reason is CancelReason.PAYMENT_CANCELLED
-    assert len(w.store.saves) == 1
+    assert len(w.store.transactions) == 1
 
 
 def test_a_capture_records_the_amount_received() -> None:
@@ -160,7 +160,7 @@ def test_an_unpaid_order_past_its_deadline_is_cancelled_and_its_intent_voided() 
     assert w.stripe.cancelled == [(INTENT_ID, "abandoned", f"{ORDER_ID}-expire")]
     assert w.order.status is OrderStatus.CANCELLED
     assert w.order.cancel_reason is CancelReason.PAYMENT_EXPIRED
-    assert w.store.saves[0][1] == 2
+    assert w.store.transactions[-1][0]["Put"]["ExpressionAttributeValues"][":v"] == {"N": "2"}
 
 
 def test_an_expiring_order_whose_money_stripe_holds_is_placed_not_cancelled() -> None:
@@ -190,7 +190,7 @@ def test_the_sweeper_leaves_orders_that_are_not_waiting_and_those_changed_meanwh
     paid = world(pending_order(status=OrderStatus.PAYMENT_AUTHORIZED))
     racing = world(pending_order())
     _retrievable(racing, "requires_payment_method")
-    racing.store.lose_next_saves = 1
+    racing.store.refuse_next.append({0})
     # WHEN the sweeper runs on each
     # THEN the paid order and the unknown id are left alone; the racing one waits for the next sweep
     assert paid.events.expire(ORDER_ID) == Outcome("not waiting for payment", ORDER_ID)
