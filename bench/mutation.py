@@ -265,6 +265,8 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     started = time.perf_counter()
     stage()
     (STAGING / "started").write_text(f"{time.time():.1f}")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    (STAGING / "commit").write_text(commit.stdout.strip())
     _mutmut("run", "--max-children", "1")
     (STAGING / "seconds").write_text(f"{time.perf_counter() - started:.1f}")
     return report()
@@ -302,6 +304,7 @@ def report() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         "survivors_not_triaged": gaps,
         "no_tests": untested,
         "stale_triage_entries": sorted(set(TRIAGE) - set(survivors)),
+        "source_measured_at_commit": (STAGING / "commit").read_text().strip(),
         "seconds": round(seconds, 1),
         "complete": complete,
         "baseline_before_new_tests": BASELINE,
