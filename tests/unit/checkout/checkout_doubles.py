@@ -79,12 +79,14 @@ class CheckoutStoreInMemory:
     transactions: list[list[dict[str, Any]]] = field(default_factory=list)
     orders: dict[str, Order] = field(default_factory=dict)
     customers: list[Customer] = field(default_factory=list)
+    candidates: list[list[str]] = field(default_factory=list)  # the location ids each read asked for
 
     def cart(self, owner: CartOwner) -> StoredCart | None:
         return self.cart_ if owner == OWNER or (self.cart_ and owner.kind is OwnerKind.CUSTOMER) else None
 
     def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
         self.customers.append(customer)
+        self.candidates.append(list(location_ids))
         return CheckoutInputs(
             facts=self.facts, stock=self.stock, locations=self.locations, promotions=self.shop
         )

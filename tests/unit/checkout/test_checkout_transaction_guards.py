@@ -16,11 +16,20 @@ from checkout.domain.models import Buyer, OrderStatus
 from checkout.domain.orders import checkout_ref, intent_key
 from checkout.domain.ports import Refusal
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
-from pricing.domain import AmountOff, ListPrice, PromoCode, Promotion
+from pricing.domain import (
+    AmountOff,
+    FlatRate,
+    ListPrice,
+    PromoCode,
+    Promotion,
+    RuleBasedCarrierQuotes,
+    ShippingRule,
+)
 from shop_kernel.clock import isoformat
 from shop_kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from shop_kernel.money import Money
 from tests.unit.checkout.checkout_doubles import (
+    BODY,
     BUYER,
     NOW,
     checked_out_cart_item,
@@ -366,3 +375,74 @@ def test_a_resumed_order_paid_by_certificate_has_no_client_secret() -> None:
     # THEN the same order, with no client secret to confirm (nothing is due)
     assert again.order.id == first.order.id
     assert again.client_secret is None
+
+
+def test_a_pickup_order_reads_the_stores_stock_and_is_placed_there() -> None:
+    # GIVEN a cart to collect at the Podil store, which has the units
+    s = shop(cart=open_cart(pickup_location_id="podil", destination_country="UA"))
+    s.store.locations["podil"] = location("podil")
+    s.store.stock["A"]["podil"] = level("A", "podil", 5)
+    s.store.facts["A"] = sku_facts(
+        "A", prices=(ListPrice(price_list="retail", amount=Money.of(1000, "UAH"), includes_tax=True),)
+    )
+    s.store.cart_ = s.store.cart_.model_copy(update={"currency": "UAH"}) if s.store.cart_ else None
+    s.store.shop.rates["UA"] = s.store.shop.rates["DE"].model_copy(update={"country": "UA"})
+    free = FlatRate(prices=(Money.of(0, "UAH"),))
+    s.store.shop.carriers = RuleBasedCarrierQuotes(
+        [ShippingRule(method="pickup", zone="ua", countries=frozenset({"UA"}), rate=free)]
+    )
+    # WHEN the guest checks out without an address
+    placed = s.place(body=BODY.model_copy(update={"shipping_address": None}))
+    # THEN the store was read as a candidate and the order is collected there
+    assert s.store.candidates == [["podil"]]
+    assert placed.order.fulfilment.location_id == "podil"
+    assert {a.location_id for a in placed.order.allocations} == {"podil"}
+
+
+def test_a_store_that_does_not_hand_out_orders_is_refused_for_pickup() -> None:
+    # GIVEN a store without pickup
+    s = shop(cart=open_cart(pickup_location_id="podil", destination_country="UA"))
+    s.store.locations["podil"] = location("podil", pickup=False)
+    # WHEN a pickup there is checked out
+    with pytest.raises(ValidationFailed) as caught:
+        s.place(body=BODY.model_copy(update={"shipping_address": None}))
+    # THEN 422 on the pickup location
+    assert _fields(caught.value) == [("cart.pickup_location_id", "not_a_pickup_store")]
+
+
+def test_the_buyers_email_and_ip_reach_pricing_and_the_order() -> None:
+    # GIVEN a guest giving an e-mail, and a customer giving none (their account's is used)
+    guest, customer = shop(), shop()
+    account = Buyer(kind="customer", key="cus-1", email="acc@example.com")
+    # WHEN both check out, the guest from a known IP
+    placed = guest.place(client_ip="203.0.113.9")
+    customer.place(
+        owner=CartOwner(kind=OwnerKind.CUSTOMER, key="cus-1"),
+        buyer=account,
+        body=BODY.model_copy(update={"email": None}),
+    )
+    # THEN per-customer code limits count against those e-mails, and the order keeps the IP for screening
+    assert guest.store.customers[0].email == "anna@example.com"
+    assert customer.store.customers[0].email == "acc@example.com"
+    assert placed.order.client_ip == "203.0.113.9"
+
+
+def test_an_order_with_a_code_and_a_certificate_writes_everything_in_one_transaction() -> None:
+    # GIVEN a limited code and a certificate paying part of the order
+    s = shop(cart=open_cart(promo_codes=("FIVE",), gift_certificates=("GC-1",)))
+    s.store.shop.promote(
+        Promotion(id="five", name="5 off", benefit=AmountOff(amounts=(eur(500),))),
+        PromoCode(code="FIVE", promotion_id="five", usage_limit=10),
+    )
+    s.store.shop.certificate("GC-1", 500)
+    # WHEN the guest checks out
+    placed = s.place()
+    # THEN the cart, the order, the stock, the code's count and the certificate's debit are all in it
+    entries = s.store.transactions[0]
+    for kind in ("cart", "order", "stock", "code", "gift"):
+        index_of(entries, kind)
+    debit_record = next(
+        e["Put"]["Item"] for e in entries if "Put" in e and e["Put"]["Item"]["pk"]["S"] == "GIFT#GC-1"
+    )
+    assert debit_record["order_id"] == {"S": placed.order.id}
+    assert debit_record["at"] == {"S": isoformat(NOW)}
