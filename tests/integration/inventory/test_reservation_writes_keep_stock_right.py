@@ -22,6 +22,7 @@ from inventory.domain.allocation import Allocation, Fulfilment, ReservationPlan
 from inventory.domain.records import (
     ACTIVE_RESERVATIONS,
     RETENTION_S,
+    ReservationStatus,
     expiry_sort_key,
     reservation_key,
     stock_key,
@@ -154,6 +155,7 @@ def test_reserving_moves_units_from_available_to_reserved_and_records_the_hold(
     expires = int((PLANNED + TTL).timestamp())
     assert (item["status"], item["order_id"], item["expires_at"]) == ("active", "ord_1", expires)
     assert (item["type"], item["reservation_id"]) == ("reservation", reservation.id)
+    assert (reservation.status, reservation.expires_at) == (ReservationStatus.ACTIVE, expires)
     assert item["created_at"] == isoformat(PLANNED)
     assert (item["gsi1pk"], item["gsi1sk"]) == (ACTIVE_RESERVATIONS, expiry_sort_key(expires, reservation.id))
     assert sorted((ln["location_id"], ln["quantity"]) for ln in item["lines"]) == [("dc-1", 3), ("dc-2", 3)]
@@ -202,8 +204,6 @@ def test_releasing_gives_the_units_back_once(table: tuple[Any, str], status: str
     _stock(table, a, "dc-1", 5)
     reservation = _reserved(table, (a, "dc-1", 2))
     # WHEN the reservation is released (cancelled order) or expired (unpaid), twice
-    from inventory.domain.records import ReservationStatus
-
     # (an expiry lands after the hold's deadline; a release at any time)
     at = PLANNED + TTL if status == "expired" else LATER
     first = release_transact_items(reservation, at, table_name=table[1], status=ReservationStatus(status))
