@@ -57,6 +57,18 @@ SOURCE_ROOTS = [REPO / "functions", REPO / "layers" / "kernel" / "python"]
 # Survivors that are not gaps, by mutant name (mutmut's names are stable while the function's text is).
 # "equivalent": the mutant behaves exactly like the original for every input the code can receive.
 # "message": only the text of a log line, error message or exception changes; no decision does.
+NOTES = [
+    "Source measured: the five modules as at cec9d0a (the branch at b94b6c1), before main's lifecycle fixes "
+    "(merged into this branch afterwards); the tests were adapted to those fixes after the pass.",
+    "The pass was stopped after 2,130 s under a load average of about 30 on 2 cores: 244 mutants of reservations, "
+    "codes and certificates were not checked (pricing's were checked in the first pass: 165 + 117 killed).",
+    "The survivors of payments, service and reservations were then run again (mutmut run <names>, 71 s) against "
+    "the tests written during the pass (fraud signals, the service's entries and replies, the reservation ids).",
+    "The not-triaged survivors are gaps still open: the checkout-time promo code window and field prefix, the "
+    "candidate locations of a delivery, the order id's dependence on the request, a warehouse with pickup set, "
+    "and the guest e-mail fallbacks of fraud screening.",
+]
+
 # The first pass, on main at cec9d0a with the suites as they were (unit tests only, 704 s on a loaded machine).
 BASELINE: dict[str, Any] = {
     "modules": {
@@ -151,6 +163,40 @@ TRIAGE: dict[str, tuple[str, str]] = {
         for n in (21, 22, 42, 43, 47, 48, 49, 50, 51, 52)
     },
     f"{_S}_resume__mutmut_8": _UNREACHABLE_RESUME,
+    **{
+        name: (
+            "equivalent",
+            "DynamoDB expression keywords (SET, AND) are case-insensitive; attribute names and placeholders unchanged",
+        )
+        for name in (
+            "inventory.domain.reservations.x_commit_stock_item__mutmut_13",
+            "inventory.domain.reservations.x_commit_stock_item__mutmut_16",
+            "inventory.domain.reservations.x_extend_reservation_item__mutmut_15",
+            "inventory.domain.reservations.x_release_stock_item__mutmut_12",
+            "inventory.domain.reservations.x_reserve_stock_item__mutmut_12",
+        )
+    },
+    **{
+        f"inventory.domain.reservations.x_reservation_item__mutmut_{n}": (
+            "equivalent",
+            "Fulfilment has only string fields: its python and json dumps are the same",
+        )
+        for n in (28, 29, 30)
+    },
+    **{f"checkout.domain.service.x__sellable_facts__mutmut_{n}": _MESSAGE for n in (30, 34, 35)},
+    **{f"{_S}_entries__mutmut_{n}": _MESSAGE for n in (82, 83)},
+    **{f"{_S}place__mutmut_{n}": _MESSAGE for n in (11, 12, 13, 22, 26, 27, 37, 38, 91)},
+    **{
+        f"inventory.domain.reservations.x_reservation_item__mutmut_{n}": (
+            "equivalent",
+            "Allocation has only string, integer and optional string fields: its python and json dumps are the same",
+        )
+        for n in (41, 42, 43)
+    },
+    "inventory.domain.reservations.x_reservation_item__mutmut_11": (
+        "equivalent",
+        "a reservation's sort key is the constant RESERVATION whatever the id",
+    ),
     "inventory.domain.reservations.x_expired_tombstone_items__mutmut_14": (
         "equivalent",
         "a reservation's sort key is the constant RESERVATION whatever the id",
@@ -303,18 +349,23 @@ def report() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         "survivors_triaged": triaged,
         "survivors_not_triaged": gaps,
         "no_tests": untested,
-        "stale_triage_entries": sorted(set(TRIAGE) - set(survivors)),
+        "stale_triage_entries": sorted(
+            m for m in TRIAGE if statuses.get(m) not in ("survived", "not checked")
+        ),
         "source_measured_at_commit": (STAGING / "commit").read_text().strip(),
         "seconds": round(seconds, 1),
         "complete": complete,
+        # How the recorded pass went (written by hand; a pass run through `make bench` to the end needs none).
+        "notes": NOTES,
         "baseline_before_new_tests": BASELINE,
     }
     summary: list[tuple[str, str, str]] = []
     for module, counts in by_module.items():
         summary.append(
             (
-                f"{module}: killed / survived / timeout / no tests",
-                f"{counts['killed']} / {counts['survived']} / {counts['timeout']} / {counts['no tests']}",
+                f"{module}: killed / survived / timeout / no tests / not checked",
+                f"{counts['killed']} / {counts['survived']} / {counts['timeout']} / {counts['no tests']}"
+                f" / {counts['not checked']}",
                 f"score {_score(counts)} %",
             )
         )
