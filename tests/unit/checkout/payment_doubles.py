@@ -1,0 +1,196 @@
+"""In-memory stand-ins for checkout's ports, for the payment-event tests without AWS or Stripe.
+
+``OrdersInMemory`` keeps orders and applies the order entry of a transaction (conditioned on the version
+read, like DynamoDB); a test can make a transaction refuse with given failed entry indexes, once.
+``StripeDouble`` answers PaymentIntents the test sets up and records every cancellation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from checkout.domain.fraud import VelocityKey
+from checkout.domain.models import (
+    Address,
+    Buyer,
+    CardSummary,
+    Order,
+    OrderStatus,
+    Payment,
+)
+from checkout.domain.payments import OrderChanged, PaymentEvents
+from checkout.domain.ports import ChargeFacts, PaymentIntent, Refusal, TransactionRefused
+from checkout.domain.records import order_from_item
+from inventory.domain.allocation import Fulfilment
+from pricing.domain import TaxDisplay, Totals
+from shop_kernel.clock import FixedClock
+from shop_kernel.money import Money
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+ORDER_ID = "ord_01JE0000000000000000000000"
+RESERVATION_ID = "res_01JE0000000000000000000000"
+INTENT_ID = "pi_1"
+AMOUNT = 10000
+
+
+def uah(amount: int) -> Money:
+    return Money.of(amount, "UAH")
+
+
+def pending_order(**changes: Any) -> Order:
+    """A guest's order waiting for 100.00 UAH by card."""
+    totals = Totals(
+        subtotal=uah(AMOUNT),
+        discount_total=uah(0),
+        shipping=uah(0),
+        tax_total=uah(1667),
+        grand_total=uah(AMOUNT),
+        gift_certificates=uah(0),
+        amount_due=uah(AMOUNT),
+    )
+    order = Order(
+        id=ORDER_ID,
+        version=2,
+        status=OrderStatus.PENDING_PAYMENT,
+        buyer=Buyer(kind="guest", key="a" * 64, email="Olena@Example.com"),
+        cart_id="cart_01JDZZZZZZZZZZZZZZZZZZZZZZ",
+        checkout_ref="r" * 32,
+        currency="UAH",
+        tax_display=TaxDisplay.INCLUSIVE,
+        destination_country="UA",
+        lines=(),
+        shipping=None,
+        totals=totals,
+        fulfilment=Fulfilment(mode="delivery"),
+        allocations=(),
+        shipping_address=Address(name="Olena", line1="Khreshchatyk 1", city="Kyiv", country="UA"),
+        reservation_id=RESERVATION_ID,
+        reservation_expires_at=2_000_000_000,
+        payment=Payment(
+            provider="stripe", intent_id=INTENT_ID, amount=uah(AMOUNT), status="requires_payment"
+        ),
+        client_ip="203.0.113.7",
+        created_at="2026-12-02T09:50:00.000Z",
+        updated_at="2026-12-02T09:50:00.000Z",
+        payment_due_by="2026-12-02T10:20:00.000Z",
+    )
+    return order.model_copy(update=changes)
+
+
+def intent(
+    *,
+    amount_capturable: int = AMOUNT,
+    currency: str = "UAH",
+    status: str = "requires_capture",
+    order_id: str = ORDER_ID,
+    intent_id: str = INTENT_ID,
+    latest_charge: str | None = None,
+    last_error: Mapping[str, Any] | None = None,
+) -> PaymentIntent:
+    return PaymentIntent(
+        id=intent_id,
+        status=status,
+        amount=AMOUNT,
+        currency=currency,
+        amount_capturable=amount_capturable,
+        metadata={"order_id": order_id},
+        latest_charge=latest_charge,
+        last_error=last_error,
+    )
+
+
+@dataclass
+class OrdersInMemory:
+    orders: dict[str, Order] = field(default_factory=dict)
+    transactions: list[list[dict[str, Any]]] = field(default_factory=list)
+    saves: list[tuple[Order, int]] = field(default_factory=list)
+    counts: dict[VelocityKey, int] = field(default_factory=dict)
+    refuse_next: list[set[int]] = field(default_factory=list)  # failed entry indexes, one set per call
+    lose_next_saves: int = 0  # the next N saves find the order changed
+
+    # --- CheckoutStore ----------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
+        return {key: self.counts[key] for key in keys if key in self.counts}
+
+    def transact(self, entries: Sequence[dict[str, Any]]) -> None:
+        self.transactions.append(list(entries))
+        if self.refuse_next:
+            failed = self.refuse_next.pop(0)
+            refusals = [Refusal(index=i, code="ConditionalCheckFailed") for i in sorted(failed)]
+            raise TransactionRefused(refusals)
+        put = entries[0]["Put"]
+        order = order_from_item(put["Item"])
+        self._write(order, int(put["ExpressionAttributeValues"][":v"]["N"]))
+
+    # --- the conditional put PaymentEvents.save stands for ------------------------------------------
+
+    def save(self, order: Order, expected_version: int) -> None:
+        if self.lose_next_saves:
+            self.lose_next_saves -= 1
+            raise OrderChanged
+        self.saves.append((order, expected_version))
+        self._write(order, expected_version)
+
+    def _write(self, order: Order, expected_version: int) -> None:
+        current = self.orders.get(order.id)
+        if current is None or current.version != expected_version:
+            raise OrderChanged
+        self.orders[order.id] = order
+
+
+@dataclass
+class StripeDouble:
+    intents: dict[str, PaymentIntent] = field(default_factory=dict)
+    charges: dict[str, ChargeFacts] = field(default_factory=dict)
+    cancelled: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def create_intent(self, order: Order, idempotency_key: str) -> PaymentIntent:  # pragma: no cover
+        raise AssertionError("payment events never create a PaymentIntent")
+
+    def retrieve_intent(self, intent_id: str) -> PaymentIntent:
+        return self.intents[intent_id]
+
+    def cancel_intent(self, intent_id: str, reason: str, idempotency_key: str) -> PaymentIntent:
+        self.cancelled.append((intent_id, reason, idempotency_key))
+        return self.intents.get(intent_id) or intent(status="canceled")
+
+    def charge_facts(self, charge_id: str) -> ChargeFacts:
+        return self.charges[charge_id]
+
+
+@dataclass
+class World:
+    store: OrdersInMemory
+    stripe: StripeDouble
+    clock: FixedClock
+    events: PaymentEvents
+
+    @property
+    def order(self) -> Order:
+        return self.store.orders[ORDER_ID]
+
+
+def world(order: Order | None = None) -> World:
+    store, stripe, clock = OrdersInMemory(), StripeDouble(), FixedClock(NOW)
+    if order is not None:
+        store.orders[order.id] = order
+    events = PaymentEvents(
+        store=store,
+        save=store.save,
+        payments=stripe,
+        clock=clock,
+        orders_table="orders",
+        inventory_table="inventory",
+        promotions_table="promotions",
+    )
+    return World(store=store, stripe=stripe, clock=clock, events=events)
+
+
+CARD = CardSummary(brand="visa", last4="4242", country="UA", fingerprint="fp_1", funding="credit")
