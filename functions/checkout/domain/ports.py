@@ -12,8 +12,9 @@ SDK exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
@@ -80,6 +81,7 @@ class PaymentIntent:
     currency: str  # ISO-4217 upper case, as our Money has it
     client_secret: str | None = None
     amount_capturable: int = 0
+    amount_received: int = 0
     metadata: Mapping[str, str] = field(default_factory=dict)
     latest_charge: str | None = None
     cancellation_reason: str | None = None
@@ -106,3 +108,7 @@ class PaymentGateway(Protocol):
         ...
 
     def charge_facts(self, charge_id: str) -> ChargeFacts: ...
+
+    def list_intents(self, created_since: datetime) -> Iterator[PaymentIntent]:
+        """Every PaymentIntent created at or after ``created_since``, newest first (the reconciler)."""
+        ...
