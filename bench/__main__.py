@@ -17,6 +17,7 @@ BENCHMARKS = {
     "load": "bench.load",
     "demo_seed": "bench.seed",
     "fuzz": "bench.fuzz",
+    "reconcile": "bench.reconcile",
 }
 
 
