@@ -357,7 +357,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
         memory_mb=1024,
         timeout_s=29,
-        tables_rw=("orders", "inventory", "idempotency"),
+        # inventory: the authorisation extends the stock hold; promotions: a cancellation gives back the
+        # order's code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions", "idempotency"),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
         shared_contexts=("pricing", "inventory", "cart"),
     ),
@@ -379,7 +381,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         handler="checkout.handlers.sweeper.handler",
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
-        tables_rw=("orders",),
+        # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
+        # gives back code uses and certificate debits (promotions), in the transaction that cancels.
+        tables_rw=("orders", "inventory", "promotions"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart"),
         schedule_minutes=5,

@@ -3,7 +3,8 @@
 Every function gets the same runtime (python3.13 on arm64), active tracing, its own log group with the
 stage's retention, the kernel layer, the shop environment and least-privilege grants derived from the
 spec: read/write or read-only per table, read per secret, ``events:PutEvents`` on the stage's bus only
-when it publishes, and stream read plus an on-failure DLQ when a table stream triggers it.
+when it publishes, stream read plus an on-failure DLQ when a table stream triggers it, and an
+on-failure DLQ for the runs of a scheduled function.
 
 A function that starts workflows (``FunctionSpec.starts_workflows``) is wired once the state machines
 exist (``allow_starting``): the state machine's ARN in ``workflow_env_name(name)`` and
@@ -22,6 +23,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -114,7 +116,8 @@ def code_excludes(context: str, shared_contexts: tuple[str, ...] = ()) -> list[s
 
 
 class ServiceFunction(Construct):
-    """``function``, ``role``, ``log_group`` and, for stream consumers, ``dead_letter_queue``."""
+    """``function``, ``role``, ``log_group`` and, for stream consumers and scheduled functions,
+    ``dead_letter_queue``."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, spec: FunctionSpec, shared: SharedResources
@@ -164,7 +167,7 @@ class ServiceFunction(Construct):
         if spec.queue is not None:
             self.dead_letter_queue = self._subscribe_to_queue(spec.queue, shared)
         if spec.schedule_minutes is not None:
-            self._run_on_schedule(spec.schedule_minutes, function_name)
+            self.dead_letter_queue = self._run_on_schedule(spec.schedule_minutes, function_name)
         self._acknowledge_findings()
 
     def allow_starting(self, name: str, state_machine: sfn.IStateMachine) -> None:
@@ -185,15 +188,39 @@ class ServiceFunction(Construct):
         )
         return shared.dead_letter_queues[trigger.queue]
 
-    def _run_on_schedule(self, minutes: int, function_name: str) -> None:
+    def _run_on_schedule(self, minutes: int, function_name: str) -> sqs.Queue:
+        """A rate rule invoking the function; a run that fails (after Lambda's async retries) or that
+        EventBridge cannot deliver lands in the function's DLQ, alarmed on depth like a stream's."""
+        dlq = self._dead_letter_queue(
+            "ScheduleDlq",
+            function_name,
+            "This queue is itself the failure destination of the scheduled runs (the Lambda asynchronous "
+            "on-failure destination and the rule target's dead-letter queue); it is alarmed on depth.",
+        )
+        self.function.configure_async_invoke(
+            on_failure=destinations.SqsDestination(dlq), retry_attempts=2, max_event_age=Duration.hours(1)
+        )
         events.Rule(
             self,
             "Schedule",
             rule_name=f"{function_name}-schedule",
             description=f"Runs {function_name} every {minutes} minutes",
             schedule=events.Schedule.rate(Duration.minutes(minutes)),
-            targets=[targets.LambdaFunction(self.function, retry_attempts=2)],
+            targets=[targets.LambdaFunction(self.function, retry_attempts=2, dead_letter_queue=dlq)],
         )
+        return dlq
+
+    def _dead_letter_queue(self, construct_id: str, function_name: str, why: str) -> sqs.Queue:
+        dlq = sqs.Queue(
+            self,
+            construct_id,
+            queue_name=f"{function_name}-dlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        acknowledge(dlq.node.default_child, "SQS3", why)
+        return dlq
 
     def _grant(self, spec: FunctionSpec, shared: SharedResources) -> None:
         for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
@@ -229,17 +256,9 @@ class ServiceFunction(Construct):
     def _subscribe_to_stream(
         self, trigger: StreamTrigger, shared: SharedResources, function_name: str
     ) -> sqs.Queue:
-        dlq = sqs.Queue(
-            self,
+        dlq = self._dead_letter_queue(
             "StreamDlq",
-            queue_name=f"{function_name}-dlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        acknowledge(
-            dlq.node.default_child,
-            "SQS3",
+            function_name,
             "This queue is itself the dead-letter destination of the stream trigger (Lambda on-failure "
             "destination, not an SQS redrive, which cdk-nag cannot see); it is alarmed on depth.",
         )

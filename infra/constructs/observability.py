@@ -210,7 +210,7 @@ class ContextMonitoring(Construct):
                     service,
                     "DlqAlarm",
                     name=physical_name(stage.name, f"{name}-dlq-depth"),
-                    description=f"Stream records {name} gave up on are waiting in its DLQ",
+                    description=f"Stream records or scheduled runs {name} gave up on are waiting in its DLQ",
                     metric=service.dead_letter_queue.metric_approximate_number_of_messages_visible(
                         period=Duration.minutes(1), statistic="Maximum"
                     ),

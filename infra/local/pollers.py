@@ -408,13 +408,21 @@ def scheduled_event(rule_arn: str, at: datetime | None = None) -> dict[str, Any]
     }
 
 
-class ScheduleTimer:
-    """Invokes a function every ``minutes`` like its cloud schedule rule (first run one period after start)."""
+SCHEDULE_RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
 
-    def __init__(self, invoke: Invoke, rule_arn: str, minutes: float) -> None:
+
+class ScheduleTimer:
+    """Invokes a function every ``minutes`` like its cloud schedule rule (first run one period after start).
+
+    As Lambda does for an asynchronous invocation, a failed run is retried ``SCHEDULE_RETRIES`` times
+    (at once, locally) and then sent to ``dlq_url`` (the function's on-failure destination) when given.
+    """
+
+    def __init__(self, invoke: Invoke, rule_arn: str, minutes: float, dlq_url: str | None = None) -> None:
         self.invoke = invoke
         self.rule_arn = rule_arn
         self.period_s = minutes * 60
+        self.dlq_url = dlq_url
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"schedule-{rule_arn}", daemon=True)
 
@@ -428,11 +436,45 @@ class ScheduleTimer:
     def fire(self) -> Any:
         return self.invoke(scheduled_event(self.rule_arn))
 
+    def run_once(self) -> None:
+        """One scheduled run with Lambda's async retries; a run that keeps failing goes to the DLQ."""
+        event = scheduled_event(self.rule_arn)
+        for attempt in range(1, SCHEDULE_RETRIES + 2):
+            try:
+                self.invoke(event)
+                return
+            except Exception as exc:
+                error = exc
+                log.exception("scheduled run of %s failed (attempt %d)", self.rule_arn, attempt)
+        if self.dlq_url is not None:
+            self._send_to_dlq(event, error, SCHEDULE_RETRIES + 1)
+
+    def _send_to_dlq(self, event: dict[str, Any], error: Exception, attempts: int) -> None:
+        """The on-failure record Lambda sends for an asynchronous invocation that kept failing."""
+        message = {
+            "version": "1.0",
+            "timestamp": _iso_now(),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                # The rule is named after the function: ``<function>-schedule``.
+                "functionArn": self.rule_arn.replace(":events:", ":lambda:")
+                .replace(":rule/", ":function:")
+                .removesuffix("-schedule"),
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__},
+        }
+        boto3.client("sqs", region_name=REGION).send_message(
+            QueueUrl=self.dlq_url, MessageBody=json.dumps(message)
+        )
+
     def _run(self) -> None:
         while not self._stop.wait(self.period_s):
-            try:
-                self.fire()
-            except Exception:
-                log.exception(
-                    "scheduled run of %s failed; the next one comes at the next period", self.rule_arn
-                )
+            self.run_once()

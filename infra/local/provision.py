@@ -58,7 +58,8 @@ def event_bus_name(stage: str) -> str:
 
 
 def stream_dlq_name(stage: str, function: FunctionSpec) -> str:
-    """The on-failure destination of a function's stream trigger: ``shop-<stage>-<function>-dlq``."""
+    """The on-failure destination of a function's stream trigger or scheduled runs:
+    ``shop-<stage>-<function>-dlq``."""
     return physical_name(stage, f"{function.name}-dlq")
 
 
@@ -409,7 +410,7 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
             sqs, stream_dlq_name(stage, fn), {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
         )
         for fn in FUNCTIONS
-        if fn.stream is not None
+        if fn.stream is not None or fn.schedule_minutes is not None
     }
     secretsmanager = _client("secretsmanager")
     stored_secrets = {spec.name: _ensure_secret(secretsmanager, stage, spec) for spec in SECRETS}

@@ -177,7 +177,9 @@ class LocalStack:
         for function in self.functions.values():
             if function.spec.schedule_minutes is not None:
                 rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{function.physical_name}-schedule"
-                self.pollers.append(ScheduleTimer(function.invoke, rule_arn, function.spec.schedule_minutes))
+                dlq_url = self.resources["dlqs"][function.spec.name]["url"]
+                minutes = function.spec.schedule_minutes
+                self.pollers.append(ScheduleTimer(function.invoke, rule_arn, minutes, dlq_url))
         for function in self.functions.values():
             if function.spec.queue is not None:
                 queue = self.resources["queues"][function.spec.queue.queue]

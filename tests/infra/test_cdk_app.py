@@ -503,12 +503,12 @@ def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
     def name(suffix: str) -> str:
         return physical_name(stage_synth.stage, suffix)
 
-    # THEN every function has error and throttle alarms, the API 5xx and p99, every stream DLQ its
-    # depth, every workflow its failed executions
+    # THEN every function has error and throttle alarms, the API 5xx and p99, every stream, queue and
+    # schedule DLQ its depth, every workflow its failed executions
     expected = {name("api-5xx"), name("api-latency-p99")}
     for spec in FUNCTIONS:
         expected |= {name(f"{spec.name}-errors"), name(f"{spec.name}-throttles")}
-        if spec.stream is not None or spec.queue is not None:
+        if spec.stream is not None or spec.queue is not None or spec.schedule_minutes is not None:
             expected.add(name(f"{spec.name}-dlq-depth"))
     expected |= {name(f"{workflow.name}-executions-failed") for workflow in WORKFLOWS}
     assert set(alarms) == expected
@@ -563,3 +563,26 @@ def test_scheduled_functions_run_on_their_rate(stage_synth: Synthesized) -> None
         mine = [r for r in rules.values() if any(t["Arn"] == arn for t in r["Properties"]["Targets"])]
         assert len(mine) == 1, spec.name
         assert mine[0]["Properties"]["ScheduleExpression"] == f"rate({spec.schedule_minutes} minutes)"
+
+
+def test_a_scheduled_run_that_fails_lands_in_the_functions_dlq(stage_synth: Synthesized) -> None:
+    # GIVEN the scheduled functions, their rules, async invoke configs and queues
+    scheduled = [f for f in FUNCTIONS if f.schedule_minutes]
+    functions = _functions(stage_synth)
+    rules = stage_synth.resources("services", "AWS::Events::Rule")
+    configs = stage_synth.resources("services", "AWS::Lambda::EventInvokeConfig").values()
+    queues = stage_synth.resources("services", "AWS::SQS::Queue")
+    for spec in scheduled:
+        dlq_name = physical_name(stage_synth.stage, f"{spec.name}-dlq")
+        (dlq_id,) = [q for q, props in queues.items() if props["Properties"]["QueueName"] == dlq_name]
+        dlq_arn = {"Fn::GetAtt": [dlq_id, "Arn"]}
+        # THEN a run Lambda gave up on (after its async retries) goes to the function's DLQ
+        (config,) = [
+            c for c in configs if c["Properties"]["FunctionName"] == {"Ref": functions[spec.name]["id"]}
+        ]
+        assert config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == dlq_arn
+        assert config["Properties"]["MaximumRetryAttempts"] == 2
+        # AND an invocation EventBridge could not deliver goes there too
+        arn = {"Fn::GetAtt": [functions[spec.name]["id"], "Arn"]}
+        (target,) = [t for r in rules.values() for t in r["Properties"]["Targets"] if t["Arn"] == arn]
+        assert target["DeadLetterConfig"]["Arn"] == dlq_arn

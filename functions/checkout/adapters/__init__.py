@@ -116,6 +116,7 @@ def payment_events() -> PaymentEvents:
         clock=clock(),
         orders_table=config.orders_table_name,
         inventory_table=config.inventory_table_name,
+        promotions_table=config.promotions_table_name,
     )
 
 

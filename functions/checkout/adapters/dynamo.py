@@ -274,16 +274,23 @@ class DynamoCheckoutStore:
         )
         return [deserialize(i)["order_id"] for i in response.get("Items", [])]
 
-    def unpaid_orders(self, now: str, limit: int = 50) -> list[str]:
-        """Orders still waiting for payment whose deadline is ``now`` or earlier (oldest first)."""
-        response = self._client.query(
-            TableName=self.orders_table,
-            IndexName=GSI,
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
-            ExpressionAttributeValues={":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
-            Limit=limit,
-        )
-        return [deserialize(i)["order_id"] for i in response.get("Items", [])]
+    def unpaid_orders(
+        self, now: str, limit: int = 50, after: dict[str, Any] | None = None
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """One page of the orders still waiting for payment whose deadline is ``now`` or earlier (oldest
+        first), from ``after`` (the previous page's position), and the position after it (None: the end)."""
+        query: dict[str, Any] = {
+            "TableName": self.orders_table,
+            "IndexName": GSI,
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
+            "ExpressionAttributeValues": {":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
+            "Limit": limit,
+        }
+        if after is not None:
+            query["ExclusiveStartKey"] = after
+        response = self._client.query(**query)
+        ids = [deserialize(i)["order_id"] for i in response.get("Items", [])]
+        return ids, response.get("LastEvaluatedKey")
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         if not keys:

@@ -10,7 +10,8 @@ conditional write on its ``version``:
 * ``PENDING_PAYMENT`` -> ``PAYMENT_AUTHORIZED`` when Stripe authorises the PaymentIntent (manual capture:
   the money is held, captured when the order ships);
 * ``PENDING_PAYMENT`` | ``PAYMENT_AUTHORIZED`` -> ``CANCELLED`` when the payment is cancelled, or the
-  order was not paid before ``payment_due_by`` (its stock is released).
+  order was not paid before ``payment_due_by`` (its stock is released; its promo code uses and gift
+  certificate debits are given back in the same transaction that cancels it).
 
 Money is integer minor units with a currency; times are UTC ISO-8601.
 """
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from inventory.domain.allocation import Allocation, Fulfilment
 from pricing.domain import (
     AppliedPromotion,
+    CodeRedemption,
     GiftCertificateTender,
     PricedLine,
     Shipping,
@@ -137,6 +139,8 @@ class Order(Strict):
     totals: Totals
     applied_promotions: tuple[AppliedPromotion, ...] = ()
     promo_codes: tuple[str, ...] = ()
+    # The code uses the checkout counted (whose customer count too), given back if the order is cancelled.
+    code_redemptions: tuple[CodeRedemption, ...] = ()
     gift_certificates: tuple[GiftCertificateTender, ...] = ()
     fulfilment: Fulfilment
     allocations: tuple[Allocation, ...]
@@ -160,7 +164,15 @@ class Order(Strict):
         """What the shopper and the storefront see of an order (no internal references)."""
         body = self.model_dump(
             mode="json",
-            exclude={"checkout_ref", "buyer", "risk", "client_ip", "reservation_id", "allocations"},
+            exclude={
+                "checkout_ref",
+                "buyer",
+                "risk",
+                "client_ip",
+                "reservation_id",
+                "allocations",
+                "code_redemptions",
+            },
         )
         card = self.payment.card
         body["payment"] = {

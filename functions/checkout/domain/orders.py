@@ -5,6 +5,7 @@
   order id, so a retry after a crash creates neither a second order nor a second PaymentIntent (whose
   idempotency key is made from the order id). It is a proper ULID whose time is the cart's last change.
 * ``contact_for`` checks the request body against the cart (addresses where the cart was priced for).
+* ``screened`` records the fraud assessment of an order placed without a card (gift certificates).
 * ``authorised``, ``payment_failed``, ``cancelled``, ``refunded`` are the transitions the payment
   webhooks and the sweeper apply; each returns the next version, or None when there is nothing to do
   (a replayed or out-of-order event), so callers stay idempotent.
@@ -102,16 +103,29 @@ def fulfilment_of(cart: StoredCart) -> Fulfilment:
     return Fulfilment(mode="delivery")
 
 
+# A card authorisation is valid for about seven days; the stock is held as long (fulfilment commits it).
+AUTHORISED_HOLD = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class OrderTerms:
-    """How long a new order waits for payment, and how much longer its stock is held."""
+    """How long a new order waits for payment, and how much longer its stock is held.
+
+    An order nothing is due on by card (gift certificates paid it all) is placed at once: its stock is
+    held as long as an authorised card payment's, not for the payment window.
+    """
 
     payment_window: timedelta = timedelta(minutes=30)
     reservation_margin: timedelta = timedelta(minutes=15)
+    authorised_hold: timedelta = AUTHORISED_HOLD
 
     @property
     def reservation_ttl(self) -> timedelta:
         return self.payment_window + self.reservation_margin
+
+    def hold(self, paid_by_card: bool) -> timedelta:
+        """How long a new order's stock is held: until the payment deadline, or as if authorised."""
+        return self.reservation_ttl if paid_by_card else self.authorised_hold
 
 
 def new_order(
@@ -146,6 +160,7 @@ def new_order(
         totals=priced.totals,
         applied_promotions=tuple(priced.applied_promotions),
         promo_codes=tuple(r.code for r in priced.redemptions.promo_codes),
+        code_redemptions=tuple(priced.redemptions.promo_codes),
         gift_certificates=tuple(t for t in priced.gift_certificates if t.amount.amount > 0),
         fulfilment=plan.fulfilment,
         allocations=plan.allocations,
@@ -153,7 +168,7 @@ def new_order(
         billing_address=contact.billing_address,
         phone=contact.phone,
         reservation_id=reservation_id_for(order_id),
-        reservation_expires_at=int((now + terms.reservation_ttl).timestamp()),
+        reservation_expires_at=int((now + terms.hold(paid_by_card)).timestamp()),
         payment=Payment(
             provider="stripe" if paid_by_card else "none",
             amount=due,
@@ -222,6 +237,22 @@ def authorised(
         risk=risk,
         review_required=review_required,
     )
+
+
+def screened(order: Order, risk: dict[str, object], review_required: bool) -> Order:
+    """An order placed without a card payment (gift certificates paid it), with its fraud assessment."""
+    history = order.history
+    if review_required:
+        history = (
+            *history,
+            StatusChange(at=order.updated_at, status=order.status, note="held for fraud review"),
+        )
+    return order.model_copy(update={"risk": risk, "review_required": review_required, "history": history})
+
+
+def is_cancellation(before: Order, after: Order) -> bool:
+    """This change cancels the order: what it redeemed is given back in the same write."""
+    return after.status is OrderStatus.CANCELLED and before.status is not OrderStatus.CANCELLED
 
 
 def payment_failed(order: Order, now: datetime, failure: PaymentFailure) -> Order | None:

@@ -11,7 +11,9 @@ or out of order, is harmless. The events that matter:
   authorisation's lifetime and the velocity counters counted. When the hold had already run out (the
   shopper paid long after the deadline), the authorisation is voided and the order cancelled.
 * ``payment_intent.payment_failed`` - a declined card is recorded; the shopper may try another one.
-* ``payment_intent.canceled`` - the order is cancelled (the stream releases its stock).
+* ``payment_intent.canceled`` - the order is cancelled (the stream releases its stock). Every
+  cancellation (this one, the sweeper's, a lapsed hold's) gives back the order's promo code uses and gift
+  certificate debits in the same transaction, conditioned on the order's version: exactly once.
 * ``payment_intent.succeeded`` - captured (when fulfilment captures); ``charge.refunded`` - refunded.
 
 Events for PaymentIntents that are not an order's (metadata without our order id, or an older intent
@@ -22,40 +24,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from checkout.domain import orders
-from checkout.domain.fraud import (
-    DEFAULT_POLICY,
-    CardFunding,
-    RiskAssessment,
-    RiskPolicy,
-    RiskSignals,
-    VelocityDimension,
-    assess,
-    velocity_keys,
-)
+from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from checkout.domain.ports import (
-    ChargeFacts,
     CheckoutStore,
     PaymentGateway,
     PaymentIntent,
     TransactionRefused,
 )
-from checkout.domain.records import order_update_item, velocity_count_items
+from checkout.domain.records import cancellation_items, order_update_item, velocity_count_items
+from checkout.domain.screening import screen
 from inventory.domain.reservations import extend_reservation_item
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.money import Money
 
 MAX_ATTEMPTS = 5
-# A card authorisation is valid for about seven days; the stock is held as long (fulfilment commits it).
-AUTHORISED_HOLD = timedelta(days=7)
+AUTHORISED_HOLD = orders.AUTHORISED_HOLD
 
 
 class OrderChanged(Exception):
     """The order was written by someone else since it was read."""
+
+
+class GiveBackRefused(Exception):
+    """Cancelling would give back a code use or a certificate debit the ledger does not show: nothing
+    was written, and the order stays as it was until someone looks (a ledger error, never a race)."""
+
+    def __init__(self, order_id: str, entries: list[int]) -> None:
+        super().__init__(f"{order_id}: the give-back entries {entries} were refused")
+        self.order_id = order_id
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class PaymentEvents:
     clock: Clock
     orders_table: str
     inventory_table: str
+    promotions_table: str
     policy: RiskPolicy = field(default_factory=lambda: DEFAULT_POLICY)
 
     def handle(self, event_type: str, obj: dict[str, Any], intent: PaymentIntent | None) -> Outcome:
@@ -129,7 +131,7 @@ class PaymentEvents:
     def _place(self, order: Order, intent: PaymentIntent) -> Outcome:
         now = self.clock.now()
         facts = self.payments.charge_facts(intent.latest_charge) if intent.latest_charge else None
-        assessment, keys = self._screen(order, facts, now)
+        assessment, keys = screen(order, facts, self.store, self.policy, now)
         updated = orders.authorised(
             order,
             now,
@@ -155,38 +157,27 @@ class PaymentEvents:
         outcome = "placed, held for review" if assessment.needs_review else "placed"
         return Outcome(outcome, order.id)
 
-    def _screen(
-        self, order: Order, facts: ChargeFacts | None, now: datetime
-    ) -> tuple[RiskAssessment, list[Any]]:
-        fingerprint = facts.card.fingerprint if facts else None
-        customer = order.buyer.key if order.buyer.kind == "customer" else (order.buyer.email or "").lower()
-        keys = velocity_keys(customer or None, order.client_ip, fingerprint, now)
-        counts = self.store.velocity(keys)
-        by_dimension = {key.dimension: counts.get(key, 0) + 1 for key in keys}
-        shipping = order.shipping_address.country if order.shipping_address else order.destination_country
-        funding = facts.card.funding if facts else None
-        signals = RiskSignals(
-            order_id=order.id,
-            amount=order.payment.amount,
-            orders_by_customer=by_dimension.get(VelocityDimension.CUSTOMER),
-            orders_by_ip=by_dimension.get(VelocityDimension.IP),
-            orders_by_card=by_dimension.get(VelocityDimension.CARD),
-            shipping_country=shipping,
-            billing_country=(facts.billing_country if facts else None) or _country(order.billing_address),
-            card_country=facts.card.country if facts else None,
-            guest=orders.is_guest(order),
-            card_funding=CardFunding(funding) if funding in {f.value for f in CardFunding} else None,
-            email=order.buyer.email,
-        )
-        return assess(signals, self.policy), keys
-
     def _reservation_lapsed(self, order: Order, intent: PaymentIntent) -> Outcome:
         """Paid after the stock hold ran out: the goods may be sold; give the money back at once."""
         self.payments.cancel_intent(intent.id, "abandoned", f"{order.id}-void")
         cancelled = orders.cancelled(order, self.clock.now(), CancelReason.RESERVATION_LAPSED)
         if cancelled is not None:
-            self.save(cancelled, order.version)
+            self._write(order, cancelled)
         return Outcome("authorisation voided: the stock hold had lapsed", order.id)
+
+    def _write(self, before: Order, after: Order) -> None:
+        """Save ``after`` over ``before``'s version; a cancellation gives back its redemptions with it."""
+        if not orders.is_cancellation(before, after):
+            self.save(after, before.version)
+            return
+        entries = cancellation_items(self.orders_table, self.promotions_table, after, before.version)
+        try:
+            self.store.transact(entries)
+        except TransactionRefused as refused:
+            failed = [r.index for r in refused.refusals if r.code == "ConditionalCheckFailed"]
+            if failed and 0 not in failed:
+                raise GiveBackRefused(before.id, failed) from refused
+            raise OrderChanged from refused
 
     # --- other events ---------------------------------------------------------------------------
 
@@ -206,7 +197,7 @@ class PaymentEvents:
             if updated is None:
                 return Outcome("nothing to change", order.id)
             try:
-                self.save(updated, order.version)
+                self._write(order, updated)
             except OrderChanged:
                 continue
             return Outcome(done, order.id)
@@ -239,7 +230,7 @@ class PaymentEvents:
         if cancelled is None:  # pragma: no cover - checked above
             return Outcome("nothing to change", order_id)
         try:
-            self.save(cancelled, order.version)
+            self._write(order, cancelled)
         except OrderChanged:
             return Outcome("changed meanwhile; the next sweep looks again", order_id)
         return Outcome("expired", order_id)
@@ -253,7 +244,3 @@ def _failure(intent: PaymentIntent, now: datetime) -> PaymentFailure:
         message=error.get("message"),
         at=isoformat(now),
     )
-
-
-def _country(address: Any) -> str | None:
-    return address.country if address is not None else None

@@ -28,6 +28,7 @@ from typing import Any
 
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Order, OrderStatus
+from pricing.domain.records import code_release_items, gift_restore_items
 from shop_kernel.dynamo import deserialize, serialize
 
 ORDER_SK = "ORDER"
@@ -103,6 +104,22 @@ def order_update_item(table: str, order: Order, expected_version: int) -> dict[s
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }
+
+
+def cancellation_items(
+    orders_table: str, promotions_table: str, cancelled: Order, expected_version: int
+) -> list[dict[str, Any]]:
+    """The cancelled order (if still at ``expected_version``), with its code uses and certificate debits
+    given back in the same transaction: the version condition makes the give-back happen exactly once,
+    whoever cancels (sweeper, webhook) and however often. The order is entry 0."""
+    at = cancelled.cancelled_at or cancelled.updated_at
+    entries = [order_update_item(orders_table, cancelled, expected_version)]
+    for redemption in cancelled.code_redemptions:
+        entries += code_release_items(promotions_table, redemption)
+    for tender in cancelled.gift_certificates:
+        if tender.amount.amount > 0:
+            entries += gift_restore_items(promotions_table, tender.code, tender.amount, cancelled.id, at)
+    return entries
 
 
 def velocity_count_items(table: str, keys: list[VelocityKey], now: datetime) -> list[dict[str, Any]]:

@@ -8,7 +8,9 @@
    deterministic per (cart version, request): a retry gets the same PaymentIntent back from Stripe.
 4. ONE ``TransactWriteItems``: the cart closed on the version priced, the order (must not exist), the
    stock decrements (``available >= :q``) with the reservation, the promo code counts and gift
-   certificate debits. Either the order exists with everything it needs, or nothing was written.
+   certificate debits. An order gift certificates pay in full is placed at once: it is screened for
+   fraud here (one more read: this hour's velocity counters, counted in the same transaction) and its
+   stock is held as long as an authorised card payment's. Either the order exists with everything it needs, or nothing was written.
    When a stock condition fails (another buyer was faster) the order is planned again from fresh
    stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
@@ -24,6 +26,7 @@ from typing import Any, Literal
 from cart.domain.models import CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
 from cart.domain.records import close_cart_item
+from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import Buyer, CheckoutBody, Order
 from checkout.domain.orders import (
     OrderTerms,
@@ -33,6 +36,7 @@ from checkout.domain.orders import (
     intent_key,
     new_order,
     order_id_for,
+    screened,
     with_intent,
 )
 from checkout.domain.ports import (
@@ -43,7 +47,8 @@ from checkout.domain.ports import (
     Refusal,
     TransactionRefused,
 )
-from checkout.domain.records import new_order_items
+from checkout.domain.records import new_order_items, velocity_count_items
+from checkout.domain.screening import screen
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import reservation_transact_items
@@ -113,7 +118,8 @@ class _Attempt:
     plan: ReservationPlan
     priced: PricedCart
     entries: list[dict[str, Any]] = field(default_factory=list)
-    # What each entry protects, to explain a refused transaction: ("cart"|"order"|"stock"|"code"|"gift", detail)
+    # What each entry protects, to explain a refused transaction: ("cart"|"order"|"stock"|"code"|"gift"|
+    # "velocity", detail)
     meanings: list[tuple[str, Any]] = field(default_factory=list)
 
 
@@ -126,6 +132,7 @@ class CheckoutService:
     tax_rates: TaxRates
     carrier_quotes: CarrierQuotes
     terms: OrderTerms = field(default_factory=OrderTerms)
+    policy: RiskPolicy = field(default_factory=lambda: DEFAULT_POLICY)
 
     def place(self, request: PlaceOrder) -> Placed:
         ref = checkout_ref(request.buyer, request.idempotency_key)
@@ -143,7 +150,8 @@ class CheckoutService:
             attempt = self._attempt(request, cart, customer, ref)
             intent = self._intent(attempt.order)
             order = with_intent(attempt.order, intent.id) if intent else attempt.order
-            attempt = self._entries(attempt, request.owner, cart, order, ref)
+            order, counters = self._screen_uncarded(order)
+            attempt = self._entries(attempt, request.owner, cart, order, ref, counters)
             try:
                 self.store.transact(attempt.entries)
             except TransactionRefused as refused:
@@ -226,8 +234,24 @@ class CheckoutService:
             return None
         return self.payments.create_intent(order, intent_key(order))
 
+    def _screen_uncarded(self, order: Order) -> tuple[Order, list[dict[str, Any]]]:
+        """An order gift certificates pay in full is placed now, so it is screened now (a card order is
+        screened when Stripe authorises it); the velocity counters count it in the same transaction."""
+        if order.payment.provider == "stripe":
+            return order, []
+        now = self.clock.now()
+        assessment, keys = screen(order, None, self.store, self.policy, now)
+        order = screened(order, assessment.model_dump(mode="json"), assessment.needs_review)
+        return order, velocity_count_items(self.tables.orders, keys, now)
+
     def _entries(
-        self, attempt: _Attempt, owner: CartOwner, cart: StoredCart, order: Order, ref: str
+        self,
+        attempt: _Attempt,
+        owner: CartOwner,
+        cart: StoredCart,
+        order: Order,
+        ref: str,
+        counters: list[dict[str, Any]],
     ) -> _Attempt:
         tables, at = self.tables, isoformat(self.clock.now())
         attempt.order = order
@@ -239,7 +263,7 @@ class CheckoutService:
             attempt.plan,
             order.reservation_id,
             order.id,
-            self.terms.reservation_ttl,
+            self.terms.hold(paid_by_card=order.payment.provider == "stripe"),
             table_name=tables.inventory,
         )
         entries += [(("stock", e.get("Update", {}).get("Key")), e) for e in reservation]
@@ -247,6 +271,7 @@ class CheckoutService:
             entries += [(("code", code), e) for e in code_redemption_items(tables.promotions, code)]
         for gift in attempt.priced.redemptions.gift_certificates:
             entries += [(("gift", gift), e) for e in gift_debit_items(tables.promotions, gift, order.id, at)]
+        entries += [(("velocity", None), e) for e in counters]
         if len(entries) > MAX_TRANSACTION_ITEMS:
             raise ValidationFailed.on(
                 "cart.lines", "too many lines, locations and codes for one order: split it", "too_large"

@@ -170,21 +170,25 @@ def reservation_transact_items(
 
 def _finish(table: str, reservation: Reservation, status: ReservationStatus, now: datetime) -> dict[str, Any]:
     at = isoformat(now)
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": reservation_key(reservation.id),
-            "UpdateExpression": "SET #status = :to, finished_at = :now, expires_at = :retain REMOVE gsi1pk, gsi1sk",
-            "ConditionExpression": "#status = :active",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":to": {"S": status.value},
-                ":active": {"S": ReservationStatus.ACTIVE.value},
-                ":now": {"S": at},
-                ":retain": serialize_value(int(now.timestamp()) + RETENTION_S),
-            },
-        }
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": reservation_key(reservation.id),
+        "UpdateExpression": "SET #status = :to, finished_at = :now, expires_at = :retain REMOVE gsi1pk, gsi1sk",
+        "ConditionExpression": "#status = :active",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            ":to": {"S": status.value},
+            ":active": {"S": ReservationStatus.ACTIVE.value},
+            ":now": {"S": at},
+            ":retain": serialize_value(int(now.timestamp()) + RETENTION_S),
+        },
     }
+    if status is ReservationStatus.EXPIRED:
+        # Only a hold that is still overdue when the write lands: a payment may have extended it since
+        # it was read (or since the index, which lags, listed it).
+        update["ConditionExpression"] += " AND expires_at <= :epoch"
+        update["ExpressionAttributeValues"][":epoch"] = {"N": str(int(now.timestamp()))}
+    return {"Update": update}
 
 
 def release_transact_items(
@@ -194,7 +198,10 @@ def release_transact_items(
     table_name: str,
     status: ReservationStatus = ReservationStatus.RELEASED,
 ) -> list[dict[str, Any]]:
-    """Give the stock back (cancelled order: RELEASED; ran out of time: EXPIRED), once."""
+    """Give the stock back (cancelled order: RELEASED; ran out of time: EXPIRED), once.
+
+    EXPIRED is conditioned on ``expires_at <= now`` as well: an extended hold is never expired.
+    """
     at = isoformat(now)
     return [
         _finish(table_name, reservation, status, now),

@@ -11,6 +11,7 @@ CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of 
 GIFT#<CODE>                   GIFT                   a gift certificate: ``balance`` (minor units),
                                                      ``currency``, ``expires_at`` (ISO, optional)
 GIFT#<CODE>                   TXN#<order id>         one debit of the certificate by an order
+                                                     (``restored_at`` once the order was cancelled)
 ============================  =====================  =========================================
 
 A promotion is written together with the ``CONFIG#promotions`` item, in one transaction conditioned on
@@ -22,7 +23,10 @@ The cart only reads (``cart.adapters.promotions``). Checkout puts ``code_redempt
 ``gift_debit_items`` into its order transaction: ``uses = uses + 1`` only while ``uses < :limit`` (for
 the code and for the customer), ``balance = balance - :amount`` only while the balance is still the one
 priced. A failed condition means another order was faster: the whole order is refused (409) and nothing
-is counted. Pure data in the attribute-value form botocore sends; no SDK, no I/O.
+is counted. When that order is cancelled, checkout puts ``code_release_items`` and ``gift_restore_items``
+into the transaction that cancels it: the uses and the balance come back exactly once, because the order's
+cancellation is itself conditioned on its version (and a debit's ``restored_at`` is set only once).
+Pure data in the attribute-value form botocore sends; no SDK, no I/O.
 """
 
 from __future__ import annotations
@@ -218,3 +222,51 @@ def gift_debit_items(
     )
     ledger = {"Put": {"TableName": table, "Item": entry, "ConditionExpression": "attribute_not_exists(pk)"}}
     return [debit, ledger]
+
+
+def _give_back_use(table: str, key: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key,
+            "UpdateExpression": "SET uses = uses - :one",
+            # Never below zero: a count that would go negative is a ledger error, refused loudly.
+            "ConditionExpression": "uses >= :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+
+def code_release_items(table: str, redemption: CodeRedemption) -> list[dict[str, Any]]:
+    """Give back the use ``code_redemption_items`` counted (the code's, and the customer's)."""
+    items = [_give_back_use(table, code_key(redemption.code))]
+    if redemption.customer_key is not None:
+        items.append(_give_back_use(table, use_key(redemption.code, redemption.customer_key)))
+    return items
+
+
+def gift_restore_items(table: str, code: str, amount: Money, order_id: str, at: str) -> list[dict[str, Any]]:
+    """Credit back what ``order_id`` debited from the certificate, and mark that debit restored (once)."""
+    credit = {
+        "Update": {
+            "TableName": table,
+            "Key": gift_key(code),
+            "UpdateExpression": "SET balance = balance + :amount, updated_at = :at",
+            "ConditionExpression": "attribute_exists(pk) AND currency = :currency",
+            "ExpressionAttributeValues": {
+                ":amount": {"N": str(amount.amount)},
+                ":currency": {"S": amount.currency},
+                ":at": {"S": at},
+            },
+        }
+    }
+    ledger = {
+        "Update": {
+            "TableName": table,
+            "Key": {"pk": {"S": f"GIFT#{code}"}, "sk": {"S": f"TXN#{order_id}"}},
+            "UpdateExpression": "SET restored_at = :at",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(restored_at)",
+            "ExpressionAttributeValues": {":at": {"S": at}},
+        }
+    }
+    return [credit, ledger]

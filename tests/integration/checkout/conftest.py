@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.support import Reply, TableStream, reply_from
 
 STAGE = "test"
 API_KEY = "sk_test_checkout_tests"
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "checkout"
 CUSTOMER_SUB = "5b0e8c1d-2f3a-4b5c-8d7e-9f0a1b2c3d4e"
 FUNCTIONS = (
     "cart-api",
@@ -389,6 +391,28 @@ def count_items(stack: SimpleNamespace, table: str, prefix: str) -> int:
     """Items whose pk starts with ``prefix`` (a test-only Scan: no request path scans)."""
     items = stack.dynamodb.scan(TableName=table)["Items"]
     return sum(1 for i in items if i["pk"]["S"].startswith(prefix))
+
+
+# --- the unpaid-order sweeper --------------------------------------------------------------------
+
+
+@pytest.fixture
+def sweep(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[], dict[str, int]]:
+    from checkout.handlers.sweeper import handler
+
+    event = json.loads((EVENTS / "scheduled_event.json").read_text())
+
+    def _sweep() -> dict[str, int]:
+        return handler(event, lambda_context)  # type: ignore[no-any-return]
+
+    return _sweep
+
+
+@pytest.fixture
+def due_at_once(monkeypatch: pytest.MonkeyPatch, checkout_stack: SimpleNamespace) -> None:
+    """Orders placed from now on must be paid at once (their deadline is their creation)."""
+    monkeypatch.setenv("PAYMENT_WINDOW_MINUTES", "0")
+    forget_checkout_caches()
 
 
 # --- reliability helpers (tests/integration/checkout/test_reliability.py) ----------------------------

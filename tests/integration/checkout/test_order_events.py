@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +25,6 @@ from tests.integration.checkout.conftest import (
 from tests.support import Reply
 
 BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "checkout"
 
 
 @pytest.fixture
@@ -181,27 +179,6 @@ def test_a_declined_card_is_announced_for_the_shopper(
         "card_declined",
         placed["order"]["payment_due_by"],
     )
-
-
-@pytest.fixture
-def sweep(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[], dict[str, int]]:
-    from checkout.handlers.sweeper import handler
-
-    event = json.loads((EVENTS / "scheduled_event.json").read_text())
-
-    def _sweep() -> dict[str, int]:
-        return handler(event, lambda_context)  # type: ignore[no-any-return]
-
-    return _sweep
-
-
-@pytest.fixture
-def due_at_once(monkeypatch: pytest.MonkeyPatch, checkout_stack: SimpleNamespace) -> None:
-    """Orders placed from now on must be paid at once (their deadline is their creation)."""
-    from tests.integration.checkout.conftest import forget_checkout_caches
-
-    monkeypatch.setenv("PAYMENT_WINDOW_MINUTES", "0")
-    forget_checkout_caches()
 
 
 def test_the_sweeper_expires_unpaid_orders_and_places_paid_ones_whose_webhook_is_late(

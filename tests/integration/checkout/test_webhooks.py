@@ -219,7 +219,7 @@ def test_paying_after_the_stock_hold_lapsed_voids_the_authorisation(
     cart: Callable[..., Reply], checkout: Callable[..., Reply], webhook: Webhook, shop: SimpleNamespace
 ) -> None:
     # GIVEN an order whose reservation expired (the inventory sweeper gave the stock back) before payment
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from inventory.adapters.dynamo import InventoryStore
     from inventory.domain.records import ReservationStatus
@@ -227,8 +227,9 @@ def test_paying_after_the_stock_hold_lapsed_voids_the_authorisation(
     placed = _placed(cart, checkout)
     order_id, intent_id = placed["order"]["id"], placed["payment"]["payment_intent_id"]
     reservation_id = _order(shop, order_id)["reservation_id"]
-    InventoryStore(shop.dynamodb, shop.inventory).finish(
-        reservation_id, ReservationStatus.EXPIRED, datetime.now(UTC)
+    past_the_hold = datetime.now(UTC) + timedelta(hours=1)
+    assert InventoryStore(shop.dynamodb, shop.inventory).finish(
+        reservation_id, ReservationStatus.EXPIRED, past_the_hold
     )
     pay(shop.standin, intent_id)
     # WHEN the authorisation arrives

@@ -230,3 +230,43 @@ def test_scheduled_sweeper_handler_expires_overdue_reservations(
     # THEN only the overdue reservation is expired and its stock is available again
     assert result == {"expired": 1}
     assert _levels(stocked)["kyiv-dc"] == (10, 1, 9)
+
+
+def test_the_sweeper_never_expires_a_hold_a_late_payment_just_extended(
+    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace
+) -> None:
+    from inventory import adapters
+    from inventory.adapters.reservations import Reservations
+    from inventory.domain.reservations import extend_reservation_item
+    from shop_kernel.clock import FixedClock
+
+    # GIVEN a hold of 4 past its expiry, listed by the sweeper two minutes later
+    _reserve(inventory_stack, 4, "res_paid", "ord_paid", ttl_minutes=1)
+    later = adapters.clock().now() + timedelta(minutes=2)
+    sweeper = Reservations(adapters.store(), FixedClock(later))
+    extended_until = int((later + timedelta(days=7)).timestamp())
+    extend = extend_reservation_item("res_paid", extended_until, table_name=inventory_stack.table)
+    hooks = adapters.store()._client.meta.events
+    fired: list[bool] = []
+
+    def payment_lands_first(**_: Any) -> None:
+        # The card webhook extends the hold between the sweeper's read and its transaction.
+        if not fired:
+            fired.append(True)
+            inventory_stack.dynamodb.transact_write_items(TransactItems=[extend])
+
+    hooks.register("before-call.dynamodb.TransactWriteItems", payment_lands_first)
+    try:
+        # WHEN the sweeper expires it
+        expired = sweeper.sweep_expired()
+    finally:
+        hooks.unregister("before-call.dynamodb.TransactWriteItems", payment_lands_first)
+    # THEN the paid hold is kept: still active, its units still reserved
+    assert fired == [True]
+    assert expired == 0
+    held = sweeper.reservation("res_paid")
+    assert held is not None
+    assert (held.status.value, held.expires_at) == ("active", extended_until)
+    assert _levels(stocked)["kyiv-dc"] == (10, 4, 6)
+    # AND expiring it by id before its new expiry is refused too
+    assert sweeper.expire_reservation("res_paid") is False

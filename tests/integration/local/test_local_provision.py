@@ -123,12 +123,12 @@ def test_a_domain_event_put_on_the_bus_reaches_the_event_log_queue() -> None:
     assert (body["source"], body["detail-type"]) == ("shop.catalog", "ProductPublished")
 
 
-def test_every_stream_triggered_function_has_a_dlq() -> None:
+def test_every_stream_triggered_and_scheduled_function_has_a_dlq() -> None:
     # GIVEN / WHEN
     result = provision("local")
 
     # THEN
-    streamed = {f.name for f in FUNCTIONS if f.stream is not None}
+    streamed = {f.name for f in FUNCTIONS if f.stream is not None or f.schedule_minutes is not None}
     assert set(result["dlqs"]) == streamed
     for name in streamed:
         url = _client("sqs").get_queue_url(QueueName=f"shop-local-{name}-dlq")["QueueUrl"]

@@ -191,12 +191,22 @@ RESERVATION = Reservation(
 
 
 def test_release_is_conditioned_on_status_and_reserved() -> None:
-    items = release_transact_items(RESERVATION, NOW, table_name="inv", status=ReservationStatus.EXPIRED)
+    items = release_transact_items(RESERVATION, NOW, table_name="inv")
     finish, stock_update = items[0]["Update"], items[1]["Update"]
     assert finish["ConditionExpression"] == "#status = :active"
-    assert finish["ExpressionAttributeValues"][":to"] == {"S": "expired"}
+    assert finish["ExpressionAttributeValues"][":to"] == {"S": "released"}
     assert "REMOVE gsi1pk, gsi1sk" in finish["UpdateExpression"]
     assert stock_update["ConditionExpression"] == "reserved >= :q"
+
+
+def test_expiry_is_conditioned_on_the_hold_being_overdue_when_it_lands() -> None:
+    # GIVEN an active reservation; WHEN it is expired at NOW
+    items = release_transact_items(RESERVATION, NOW, table_name="inv", status=ReservationStatus.EXPIRED)
+    finish = items[0]["Update"]
+    # THEN the write holds only while it is still active AND its expiry (maybe extended since) has passed
+    assert finish["ConditionExpression"] == "#status = :active AND expires_at <= :epoch"
+    assert finish["ExpressionAttributeValues"][":epoch"] == {"N": str(int(NOW.timestamp()))}
+    assert finish["ExpressionAttributeValues"][":to"] == {"S": "expired"}
 
 
 def test_commit_takes_units_out_of_on_hand_and_reserved() -> None:

@@ -1,0 +1,116 @@
+"""What a cancellation writes (the order and every give-back, in one transaction), how long a new
+order's stock is held, and the fraud assessment of an order nothing is due on by card."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from checkout.domain import orders
+from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
+from checkout.domain.records import cancellation_items
+from pricing.domain import CodeRedemption, GiftCertificateTender
+from shop_kernel.money import Money
+from tests.unit.checkout.test_orders_and_events import _order
+
+NOW = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
+
+
+def _uah(amount: int) -> Money:
+    return Money.of(amount, "UAH")
+
+
+def _redeeming_order() -> Order:
+    return _order(
+        promo_codes=("ONCE", "PUBLIC"),
+        code_redemptions=(
+            CodeRedemption(
+                code="ONCE",
+                promotion_id="promo_ten",
+                customer_key="email:olena@example.com",
+                usage_limit=None,
+                per_customer_limit=1,
+            ),
+            CodeRedemption(
+                code="PUBLIC",
+                promotion_id="promo_ten",
+                customer_key=None,
+                usage_limit=5,
+                per_customer_limit=None,
+            ),
+        ),
+        gift_certificates=(
+            GiftCertificateTender(
+                code="GC-500", amount=_uah(3000), balance_before=_uah(50000), balance_after=_uah(47000)
+            ),
+        ),
+    )
+
+
+def test_a_cancellation_gives_back_every_code_use_and_certificate_debit_in_the_same_write() -> None:
+    # GIVEN an order (version 1) that counted two code uses (one per customer) and debited a certificate
+    order = _redeeming_order()
+    # WHEN it is cancelled
+    cancelled = orders.cancelled(order, NOW, CancelReason.PAYMENT_EXPIRED)
+    assert cancelled is not None
+    entries = cancellation_items("orders", "promotions", cancelled, expected_version=1)
+    # THEN entry 0 is the order, conditioned on the version read: the give-backs happen only with it
+    put = entries[0]["Put"]
+    assert (put["TableName"], put["ConditionExpression"]) == ("orders", "version = :v")
+    assert put["ExpressionAttributeValues"] == {":v": {"N": "1"}}
+    updates = [e["Update"] for e in entries[1:]]
+    keys = [(u["Key"]["pk"]["S"], u["Key"]["sk"]["S"]) for u in updates]
+    assert keys == [
+        ("CODE#ONCE", "CODE"),
+        ("CODE#ONCE", "USE#email:olena@example.com"),
+        ("CODE#PUBLIC", "CODE"),
+        ("GIFT#GC-500", "GIFT"),
+        ("GIFT#GC-500", f"TXN#{order.id}"),
+    ]
+    # AND each code count goes down by one, never below zero
+    for use in updates[:3]:
+        assert (use["UpdateExpression"], use["ConditionExpression"]) == (
+            "SET uses = uses - :one",
+            "uses >= :one",
+        )
+    # AND the certificate gets back what this order debited, its debit marked restored only once
+    credit, ledger = updates[3], updates[4]
+    assert credit["UpdateExpression"].startswith("SET balance = balance + :amount")
+    assert credit["ExpressionAttributeValues"][":amount"] == {"N": "3000"}
+    assert credit["ExpressionAttributeValues"][":currency"] == {"S": "UAH"}
+    assert ledger["ConditionExpression"] == "attribute_exists(pk) AND attribute_not_exists(restored_at)"
+    assert ledger["ExpressionAttributeValues"][":at"] == {"S": cancelled.cancelled_at}
+
+
+def test_only_the_change_into_cancelled_gives_back() -> None:
+    # GIVEN an order and its cancelled next version
+    order = _redeeming_order()
+    cancelled = orders.cancelled(order, NOW, CancelReason.PAYMENT_CANCELLED)
+    assert cancelled is not None
+    # THEN cancelling is the change that gives back; a cancelled order cannot be cancelled again
+    assert orders.is_cancellation(order, cancelled) is True
+    assert orders.is_cancellation(cancelled, cancelled) is False
+    assert orders.cancelled(cancelled, NOW, CancelReason.PAYMENT_EXPIRED) is None
+    # AND a failed payment is no cancellation
+    failed = orders.payment_failed(order, NOW, PaymentFailure(at="2026-12-02T11:00:00.000Z"))
+    assert failed is not None
+    assert orders.is_cancellation(order, failed) is False
+
+
+def test_an_order_with_nothing_due_by_card_holds_its_stock_like_an_authorised_payment() -> None:
+    # GIVEN the default terms (30 min to pay, 15 min margin)
+    terms = orders.OrderTerms()
+    # THEN a card order's stock is held until the deadline and its margin, a fully paid one for 7 days
+    assert terms.hold(paid_by_card=True) == timedelta(minutes=45)
+    assert terms.hold(paid_by_card=False) == timedelta(days=7) == orders.AUTHORISED_HOLD
+
+
+def test_an_order_placed_without_a_card_carries_its_assessment_and_a_review_note() -> None:
+    # GIVEN an order gift certificates paid in full
+    order = _order(status=OrderStatus.PAYMENT_AUTHORIZED)
+    risk = {"score": 70, "decision": "review"}
+    # WHEN it is screened as needing review, or not
+    held, accepted = orders.screened(order, risk, True), orders.screened(order, {"score": 0}, False)
+    # THEN the assessment is on the order; review adds a note to its history, acceptance nothing
+    assert (held.risk, held.review_required) == (risk, True)
+    assert held.history[-1].note == "held for fraud review"
+    assert (accepted.review_required, accepted.history) == (False, order.history)
