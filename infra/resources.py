@@ -394,7 +394,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         handler="checkout.handlers.reconciler.handler",
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
-        tables_rw=("orders", "inventory"),
+        # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
+        # follows gives back code uses and certificate debits (promotions).
+        tables_rw=("orders", "inventory", "promotions"),
         secrets=("stripe-api-key",),
         publishes_events=True,
         shared_contexts=("pricing", "inventory", "cart"),

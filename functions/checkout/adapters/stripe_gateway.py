@@ -43,6 +43,7 @@ def intent_from(obj: Any) -> PaymentIntent:
         client_secret=get("client_secret"),
         amount_capturable=int(get("amount_capturable") or 0),
         amount_received=int(get("amount_received") or 0),
+        created=int(get("created") or 0),
         metadata=dict(get("metadata") or {}),
         latest_charge=charge,
         cancellation_reason=get("cancellation_reason"),

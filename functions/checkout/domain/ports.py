@@ -82,6 +82,7 @@ class PaymentIntent:
     client_secret: str | None = None
     amount_capturable: int = 0
     amount_received: int = 0
+    created: int = 0  # epoch seconds
     metadata: Mapping[str, str] = field(default_factory=dict)
     latest_charge: str | None = None
     cancellation_reason: str | None = None

@@ -10,7 +10,8 @@ kind                              what differs                                re
 ``payable_after_cancel``          the order is cancelled, its PaymentIntent   void it (cancel)
                                   can still be paid or holds money
 ``orphan_intent``                 a PaymentIntent no order uses (abandoned    void it when open, else
-                                  attempt, lost stock race) still open        flag
+                                  attempt, lost stock race) still open a      flag
+                                  day after it was made
 ``missed_authorisation``          Stripe holds the money, the order still     apply the authorisation
                                   waits for payment (webhook lost)            (as the webhook would)
 ``capture_unrecorded``            Stripe captured, the order does not say so  record the capture
@@ -19,6 +20,10 @@ kind                              what differs                                re
 ``authorisation_lost``            the order is placed on an authorisation     flag for ops
                                   Stripe no longer holds
 ================================  ==========================================  =======================
+
+An intent no order uses is left alone for ``ORPHAN_AGE``: a retry of the same checkout request recomputes
+the same order id and Stripe idempotency key (decision 16) and must get a payable intent back, which
+Stripe does for 24 hours; after that a retry creates a new one, so voiding the old one is safe.
 
 A repair only ever does what a webhook or the sweeper would have done (the same transitions and the same
 conditional writes), so running it twice, or racing the webhook, changes nothing more.
@@ -43,6 +48,7 @@ from shop_kernel.events import DomainEvent, make_event
 
 # An authorisation lives about seven days; a day more sees each one to its end.
 WINDOW = timedelta(days=8)
+ORPHAN_AGE = timedelta(hours=25)  # Stripe keeps an idempotency key 24 hours
 BATCH_GET = 100
 EVENT_DRIFTS = 100  # an event stays far below EventBridge's 256 KB
 _NAMESPACE = uuid.UUID("2c4b8e7a-91d3-4f6e-b5a0-7d3c1e9f2a48")
@@ -78,10 +84,17 @@ class PaymentDrift:
     detail: str
 
 
-def compare_payment(intent: PaymentIntent, order: Order | None) -> PaymentDrift | None:
-    """What differs between one PaymentIntent and the order it names (None: they agree)."""
+def compare_payment(
+    intent: PaymentIntent, order: Order | None, orphan_before: int | None = None
+) -> PaymentDrift | None:
+    """What differs between one PaymentIntent and the order it names (None: they agree).
+
+    An intent no order uses counts only when made before ``orphan_before`` (epoch seconds; None: always).
+    """
     order_id = order.id if order else intent.metadata.get("order_id")
     if order is None or order.payment.intent_id != intent.id:
+        if orphan_before is not None and intent.created >= orphan_before:
+            return None  # a checkout retried with the same key may still use it
         return _orphan(intent, order_id)
 
     def drift(kind: PaymentDriftKind, repair: Repair, detail: str) -> PaymentDrift:
@@ -137,8 +150,10 @@ def _capture(intent: PaymentIntent, order: Order) -> PaymentDrift | None:
     return None
 
 
-def compare_payments(pairs: Iterable[tuple[PaymentIntent, Order | None]]) -> list[PaymentDrift]:
-    return [d for intent, order in pairs if (d := compare_payment(intent, order)) is not None]
+def compare_payments(
+    pairs: Iterable[tuple[PaymentIntent, Order | None]], orphan_before: int | None = None
+) -> list[PaymentDrift]:
+    return [d for intent, order in pairs if (d := compare_payment(intent, order, orphan_before)) is not None]
 
 
 @dataclass(frozen=True)
@@ -206,13 +221,15 @@ class PaymentsReconciler:
     window: timedelta = field(default=WINDOW)
 
     def run(self) -> PaymentsReport:
-        intents = list(self.payments.list_intents(self.clock.now() - self.window))
+        now = self.clock.now()
+        intents = list(self.payments.list_intents(now - self.window))
         wanted = list(dict.fromkeys(i.metadata["order_id"] for i in intents if i.metadata.get("order_id")))
         orders: dict[str, Order] = {}
         for start in range(0, len(wanted), BATCH_GET):
             orders.update((o.id, o) for o in self.orders(wanted[start : start + BATCH_GET]))
         by_id = {i.id: i for i in intents}
-        drifts = compare_payments((i, orders.get(i.metadata.get("order_id", ""))) for i in intents)
+        pairs = ((i, orders.get(i.metadata.get("order_id", ""))) for i in intents)
+        drifts = compare_payments(pairs, int((now - ORPHAN_AGE).timestamp()))
         repaired = tuple(d for d in drifts if self._repair(d, by_id[d.intent_id]))
         return PaymentsReport(len(intents), len(orders), tuple(drifts), repaired)
 

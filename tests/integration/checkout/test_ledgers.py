@@ -368,12 +368,6 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         key = token_hash(new_token())
         owner = CartOwner(OwnerKind.GUEST, key)
-        carts.create(owner, NewCart(currency="UAH", destination_country="UA"))
-        carts.add_line(owner, AddLine(sku=sku, quantity=quantity))
-        if code:
-            carts.add_code(owner, "promo_codes", CODE, lambda _: None)
-        if certificate:
-            carts.add_code(owner, "gift_certificates", certificate, lambda _: None)
         request = PlaceOrder(
             owner=owner,
             buyer=Buyer(kind="guest", key=key),
@@ -381,6 +375,12 @@ class LedgerMachine(RuleBasedStateMachine):
             idempotency_key=str(uuid.uuid4()),
         )
         try:
+            carts.create(owner, NewCart(currency="UAH", destination_country="UA"))
+            carts.add_line(owner, AddLine(sku=sku, quantity=quantity))
+            if code:
+                carts.add_code(owner, "promo_codes", CODE, lambda _: None)
+            if certificate:
+                carts.add_code(owner, "gift_certificates", certificate, lambda _: None)
             placed = adapters.service().place(request)
         except DomainError:
             return  # out of stock, code used up, certificate spent: refused, nothing written
@@ -514,6 +514,16 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             balance = int(promotions[(f"GIFT#{code}", "GIFT")]["balance"])
             assert balance == issued - taken, (code, balance, issued, taken, self._story(orders))
+            # ... and the certificate's own ledger says the same: issued - debits + restores
+            debits = [
+                i for (pk, sk), i in promotions.items() if pk == f"GIFT#{code}" and sk.startswith("TXN#")
+            ]
+            restored = sum(int(d["amount"]) for d in debits if d.get("restored_at"))
+            assert balance == issued - sum(int(d["amount"]) for d in debits) + restored, (code, debits)
+            cancelled = {o["id"] for o in orders if o["status"] == "CANCELLED"}
+            assert {d["order_id"] for d in debits if d.get("restored_at")} == {
+                d["order_id"] for d in debits if d["order_id"] in cancelled
+            }, (code, debits)
         uses = int(promotions[(f"CODE#{CODE}", "CODE")].get("uses", 0))
         assert uses == sum(CODE in o["promo_codes"] for o in standing), (uses, self._story(orders))
         self._payments_settled(orders)

@@ -139,6 +139,18 @@ def test_an_intent_and_order_that_agree_are_no_drift(intent: PaymentIntent, orde
     assert compare_payment(intent, order) is None
 
 
+def test_an_intent_no_order_uses_is_left_alone_while_a_retried_checkout_may_still_get_it_back() -> None:
+    # GIVEN an open intent no order uses, made at 1000
+    intent = _intent("requires_payment_method", created=1000)
+    # WHEN compared while intents made from 900 on are still young, and once they are old
+    young = compare_payment(intent, None, orphan_before=900)
+    old = compare_payment(intent, None, orphan_before=1001)
+    # THEN it is no drift yet, then an orphan to void
+    assert young is None
+    assert old is not None
+    assert (old.kind, old.repair) == (PaymentDriftKind.ORPHAN_INTENT, Repair.VOID)
+
+
 def test_the_report_counts_by_kind_and_the_event_carries_ids_only() -> None:
     # GIVEN a run that found an orphan (voided) and a lost authorisation (flagged)
     drifts = compare_payments(

@@ -107,15 +107,20 @@ def test_each_planted_payment_drift_is_found_and_the_safe_ones_repaired(
     # AND a cancelled order whose PaymentIntent can still be paid (payable_after_cancel)
     cancelled, cancelled_pi = _place(cart, checkout)
     _cancel_behind_stripes_back(shop, cancelled)
-    # AND a PaymentIntent of an attempt that never became an order (orphan_intent)
-    orphan = stripe.v1.payment_intents.create(
-        params={
-            "amount": 5000,
-            "currency": "uah",
-            "capture_method": "manual",
-            "metadata": {"order_id": "ord_gone"},
-        }
+    # AND a PaymentIntent of an attempt that never became an order, two days old (orphan_intent), and
+    # one of a minute ago that a retried checkout may still get back (left alone)
+    orphan, young = (
+        stripe.v1.payment_intents.create(
+            params={
+                "amount": 5000,
+                "currency": "uah",
+                "capture_method": "manual",
+                "metadata": {"order_id": ref},
+            }
+        )
+        for ref in ("ord_gone", "ord_retrying")
     )
+    shop.standin.api.ledger.payment_intents[orphan.id]["created"] -= 2 * 24 * 3600
     # AND an order paid in Stripe whose webhook never came (missed_authorisation)
     unheard, unheard_pi = _place(cart, checkout)
     pay(shop.standin, unheard_pi)
@@ -143,11 +148,12 @@ def test_each_planted_payment_drift_is_found_and_the_safe_ones_repaired(
     kinds = ("payable_after_cancel", "orphan_intent", "missed_authorisation", "capture_unrecorded")
     assert first["found"] == {**dict.fromkeys(kinds, 1), "amount_mismatch": 1, "authorisation_lost": 1}
     assert first["repaired"] == dict.fromkeys(kinds, 1)
-    assert (first["intents_checked"], first["flagged"]) == (7, 2)
+    assert (first["intents_checked"], first["flagged"]) == (8, 2)
     # AND the repairs are what a webhook or the sweeper would have done
     intents = shop.standin.api.ledger.payment_intents
     assert intents[cancelled_pi]["status"] == "canceled"
     assert intents[orphan.id]["status"] == "canceled"
+    assert intents[young.id]["status"] == "requires_payment_method"
     assert _order(shop, unheard)["status"] == "PAYMENT_AUTHORIZED"
     payment = _order(shop, captured)["payment"]
     assert (
