@@ -103,10 +103,18 @@ class Planter:
         groups = [placed[i * PER_KIND : (i + 1) * PER_KIND] for i in range(6)]
         for p in groups[0]:  # payable_after_cancel: the void was lost
             cancelled = orders.cancelled(p.order, datetime.now(UTC), CancelReason.PAYMENT_EXPIRED)
+            assert cancelled is not None
             self.shop.orders.save_order(cancelled, p.order.version)
-        for n in range(PER_KIND):  # orphan_intent: an attempt that never became an order
-            params = {"amount": 400000, "currency": "uah", "capture_method": "manual"}
-            self.stripe.v1.payment_intents.create(params={**params, "metadata": {"order_id": f"ord_gone{n}"}})
+        for n in range(PER_KIND):  # orphan_intent: an attempt two days ago that never became an order
+            orphan = self.stripe.v1.payment_intents.create(
+                params={
+                    "amount": 400000,
+                    "currency": "uah",
+                    "capture_method": "manual",
+                    "metadata": {"order_id": f"ord_gone{n}"},
+                }
+            )
+            self.stack.standin.api.ledger.payment_intents[orphan.id]["created"] -= 2 * 24 * 3600
         for p in groups[1]:  # missed_authorisation: paid, the webhook never came
             self.pay(p.order.payment.intent_id)
         for p in groups[2]:  # capture_unrecorded
@@ -183,7 +191,10 @@ def _environment(stack: Any) -> dict[str, str]:
     for name in FUNCTIONS:
         env.update(function_environment(_stage(stack), function(name)))
     env.update(
-        STRIPE_API_BASE=stack.standin.url, RECONCILE_SETTLE_MINUTES="0", POWERTOOLS_METRICS_DISABLED="true"
+        STRIPE_API_BASE=stack.standin.url,
+        RECONCILE_SETTLE_MINUTES="0",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="WARNING",
     )
     return env
 
@@ -261,7 +272,7 @@ def _measure(stack: Any) -> dict[str, Any]:
     planter.checkout_drifts(placed)
     planter.inventory_drifts(extra, placed)
     seeded_s = round(time.perf_counter() - seeding, 1)
-    runs = []
+    runs: list[dict[str, Any]] = []
     for _ in range(2):
         checkout_result, checkout_s = _invoke(stack, "checkout-reconciler")
         inventory_result, inventory_s = _invoke(stack, "inventory-reconciler")
