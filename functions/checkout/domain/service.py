@@ -10,9 +10,9 @@
    stock decrements (``available >= :q``) with the reservation, the promo code counts and gift
    certificate debits. An order gift certificates pay in full is placed at once: it is screened for
    fraud here (one more read: this hour's velocity counters, counted in the same transaction) and its
-   stock is held as long as an authorised card payment's. Either the order exists with everything it needs, or nothing was written.
-   When a stock condition fails (another buyer was faster) the order is planned again from fresh
-   stock, a few times at most; an unsatisfiable line is a 409 naming it.
+   stock is held as long as an authorised card payment's. Either the order exists with everything it
+   needs, or nothing was written. When a stock condition fails (another buyer was faster) the order
+   is planned again from fresh stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
 The shopper's client confirms the payment with the client secret; the webhook moves the order on.
 """
