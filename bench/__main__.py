@@ -18,6 +18,7 @@ BENCHMARKS = {
     "demo_seed": "bench.seed",
     "fuzz": "bench.fuzz",
     "mutation": "bench.mutation",
+    "reconcile": "bench.reconcile",
 }
 
 

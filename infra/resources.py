@@ -114,6 +114,8 @@ class FunctionSpec:
     timeout_s: int = 10
     tables_rw: tuple[str, ...] = ()
     tables_ro: tuple[str, ...] = ()
+    # Tables (also in tables_rw/ro) this function may Scan: scheduled audits only, never a request path.
+    audit_scans: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     publishes_events: bool = False
     stream: StreamTrigger | None = None
@@ -336,6 +338,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule_minutes=5,
     ),
     FunctionSpec(
+        name="inventory-reconciler",
+        context="inventory",
+        handler="inventory.handlers.reconciler.handler",
+        description="Recounts stock holds that do not add up to their active reservations; reports drift",
+        timeout_s=300,
+        tables_rw=("inventory",),
+        audit_scans=("inventory",),
+        publishes_events=True,
+        schedule_minutes=30,
+    ),
+    FunctionSpec(
         name="cart-api",
         context="cart",
         handler="cart.handlers.api.handler",
@@ -394,6 +407,20 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart"),
         schedule_minutes=5,
+    ),
+    FunctionSpec(
+        name="checkout-reconciler",
+        context="checkout",
+        handler="checkout.handlers.reconciler.handler",
+        description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
+        timeout_s=300,
+        # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
+        # follows gives back code uses and certificate debits (promotions).
+        tables_rw=("orders", "inventory", "promotions"),
+        secrets=("stripe-api-key",),
+        publishes_events=True,
+        shared_contexts=("pricing", "inventory", "cart"),
+        schedule_minutes=30,
     ),
     FunctionSpec(
         name="cart-catalog-projector",

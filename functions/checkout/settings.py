@@ -21,3 +21,5 @@ class CheckoutSettings(ServiceSettings):
     # Stripe signs each webhook with a timestamp; older deliveries are refused (replay protection).
     webhook_tolerance_s: int = 300
     idempotency_ttl_s: int = 24 * 3600
+    # The reconciler compares the PaymentIntents created this many days back with their orders.
+    reconcile_window_days: int = 8

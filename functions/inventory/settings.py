@@ -9,3 +9,5 @@ class InventorySettings(ServiceSettings):
     inventory_table_name: str = "shop-local-inventory"
     # The catalog's table, read-only, to refuse stock for SKUs the catalog does not know.
     catalog_table_name: str | None = None
+    # The reconciler recounts a stock level only once it has been unchanged this long.
+    reconcile_settle_minutes: int = 15

@@ -229,6 +229,13 @@ class ServiceFunction(Construct):
         for table_name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
             write = table_name in spec.tables_rw
             grant_table_access(self.role, shared.tables[table_name], table_name, write=write)
+        for table_name in spec.audit_scans:
+            # A scheduled audit reads the whole table; Scan is granted to that function alone.
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Scan"], resources=[shared.tables[table_name].table_arn]
+                )
+            )
         for secret_name in spec.secrets:
             shared.secrets[secret_name].grant_read(self.role)
         if spec.publishes_events:

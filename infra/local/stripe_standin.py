@@ -4,7 +4,8 @@ Point the SDK at it and nothing else changes: ``stripe.StripeClient(key, base_ad
 or ``stripe.api_base = url``. It speaks Stripe's wire format (form bodies in bracket notation, Bearer
 ``sk_test_...`` keys, JSON objects and error shapes, ``Idempotency-Key`` replay for 24 h) and keeps state:
 
-* ``POST /v1/payment_intents``, ``GET|POST /v1/payment_intents/{id}``,
+* ``GET|POST /v1/payment_intents`` (the list filtered by ``created[gte|gt|lte|lt]``),
+  ``GET|POST /v1/payment_intents/{id}``,
   ``POST /v1/payment_intents/{id}/confirm|capture|cancel``
 * ``POST /v1/refunds``, ``GET /v1/refunds``, ``GET /v1/refunds/{id}``, ``GET /v1/charges/{id}``,
   ``GET /v1/payment_methods/{id}``, ``GET /v1/events``, ``GET /v1/events/{id}``
@@ -390,6 +391,10 @@ def _create_intent(api: StripeApi, m: re.Match[str], raw: dict[str, Any], c: Cal
     return api.ledger.create_payment_intent(raw, c)
 
 
+def _list_intents(api: StripeApi, m: re.Match[str], raw: dict[str, Any], c: Caller) -> dict[str, Any]:
+    return api.ledger.list_payment_intents(Params(raw, ("created", "customer", *_PAGING)))
+
+
 def _get_intent(api: StripeApi, m: re.Match[str], raw: dict[str, Any], c: Caller) -> dict[str, Any]:
     Params(raw, ())
     return api.ledger.retrieve_payment_intent(m.group(1))
@@ -441,6 +446,7 @@ _ID = r"([A-Za-z0-9_]+)"
 _PI = r"/v1/payment_intents/" + _ID
 _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", r"/v1/payment_intents"): _create_intent,
+    ("GET", r"/v1/payment_intents"): _list_intents,
     ("GET", _PI): _get_intent,
     ("POST", _PI): _update_intent,
     ("POST", _PI + "/confirm"): _confirm_intent,

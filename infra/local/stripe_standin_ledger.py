@@ -676,6 +676,26 @@ class StripeLedger:
                 raise no_such(kind, object_id, "id")
             return copy.deepcopy(found)
 
+    def list_payment_intents(self, params: Params) -> dict[str, Any]:
+        """Newest first, optionally within ``created[gte|gt|lte|lt]`` (epoch seconds) and of a ``customer``."""
+        created = params.mapping("created", ("gte", "gt", "lte", "lt")) or {}
+        bounds = {op: int(value) for op, value in created.items()}
+        tests = {
+            "gte": lambda c, b: c >= b,
+            "gt": lambda c, b: c > b,
+            "lte": lambda c, b: c <= b,
+            "lt": lambda c, b: c < b,
+        }
+        customer = params.text("customer")
+        with self._lock:
+            matching = [
+                i
+                for i in reversed(self.payment_intents.values())
+                if all(tests[op](i["created"], bound) for op, bound in bounds.items())
+                and (not customer or i["customer"] == customer)
+            ]
+            return self._page(matching, params, "/v1/payment_intents")
+
     def list_refunds(self, params: Params) -> dict[str, Any]:
         with self._lock:
             intent_id, charge_id = params.text("payment_intent"), params.text("charge")

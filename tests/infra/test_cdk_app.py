@@ -194,10 +194,12 @@ def test_table_access_matches_the_spec_and_never_scans(stage_synth: Synthesized)
     writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
     for spec in FUNCTIONS:
         actions = _actions(_role_statements(stage_synth, functions[spec.name]))
-        # THEN writers may write, readers may only read, others touch no item, and no one scans
+        # THEN writers may write, readers may only read, others touch no item, and only a scheduled
+        # audit that declares it scans
         assert bool(actions & writes) == bool(spec.tables_rw), spec.name
         assert ("dynamodb:Query" in actions) == bool(spec.tables_rw or spec.tables_ro), spec.name
-        assert "dynamodb:Scan" not in actions
+        assert ("dynamodb:Scan" in actions) == bool(spec.audit_scans), spec.name
+        assert not spec.audit_scans or spec.schedule_minutes is not None, spec.name
         assert not [a for a in actions if a.endswith("*")], spec.name
 
 

@@ -15,6 +15,7 @@ from checkout.adapters.dynamo import DynamoCheckoutStore
 from checkout.adapters.workflows import FulfilmentStarter
 from checkout.domain.orders import OrderTerms
 from checkout.domain.payments import PaymentEvents
+from checkout.domain.reconciliation import PaymentsReconciler
 from checkout.domain.service import CheckoutService, Tables
 from checkout.settings import CheckoutSettings
 from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
@@ -120,6 +121,17 @@ def payment_events() -> PaymentEvents:
 
 
 @lru_cache(maxsize=1)
+def payments_reconciler() -> PaymentsReconciler:
+    return PaymentsReconciler(
+        payments=payments(),
+        orders=store().orders,
+        events=payment_events(),
+        clock=clock(),
+        window=timedelta(days=settings().reconcile_window_days),
+    )
+
+
+@lru_cache(maxsize=1)
 def events_client() -> Any:
     return aws.client("events")
 
@@ -156,6 +168,7 @@ _FACTORIES = (
     payments,
     service,
     payment_events,
+    payments_reconciler,
     events_client,
     fulfilment,
     idempotency_store,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from checkout.domain.models import CardSummary, Order
@@ -41,6 +42,8 @@ def intent_from(obj: Any) -> PaymentIntent:
         currency=str(get("currency") or "").upper(),
         client_secret=get("client_secret"),
         amount_capturable=int(get("amount_capturable") or 0),
+        amount_received=int(get("amount_received") or 0),
+        created=int(get("created") or 0),
         metadata=dict(get("metadata") or {}),
         latest_charge=charge,
         cancellation_reason=get("cancellation_reason"),
@@ -117,6 +120,13 @@ class StripeGateway:
             # Already cancelled (or captured): Stripe says so with a 400; answer what it is now.
             return self.retrieve_intent(intent_id)
         return intent_from(intent)
+
+    def list_intents(self, created_since: datetime) -> Iterator[PaymentIntent]:
+        params: dict[str, Any] = {"created": {"gte": int(created_since.timestamp())}, "limit": 100}
+        with _translated("list payments"):
+            page = self._stripe().v1.payment_intents.list(params=params)
+            for intent in page.auto_paging_iter():
+                yield intent_from(intent)
 
     def charge_facts(self, charge_id: str) -> ChargeFacts:
         with _translated("read a charge"):

@@ -8,6 +8,8 @@ Published from the orders table's stream, so an event exists exactly when its ch
 * ``OrderCancelled`` - it will not be fulfilled (payment cancelled, not paid in time, paid too late).
 * ``PaymentFailed`` - a card was declined; the order still waits for payment until ``pay_by``.
 * ``PaymentRefunded`` - money went back to the card (the refunded total so far).
+* ``PaymentDriftFound`` - the scheduled reconciler found orders and PaymentIntents that disagree
+  (published by the reconciler itself, not the stream; ids only, no personal data).
 
 Event ids are derived from (order, event, and for repeatable events the count), so a replayed stream
 record publishes the same id and consumers drop the duplicate.
@@ -103,11 +105,33 @@ class PaymentRefunded(EventModel):
     refunded_at: str
 
 
+class PaymentDriftItem(EventModel):
+    kind: str = Field(description="What differs (checkout.domain.reconciliation.PaymentDriftKind)")
+    repair: str = Field(description="void, authorise, record_capture, or flag (left to ops)")
+    repaired: bool
+    intent_id: str
+    order_id: str | None = None
+    detail: str
+
+
+class PaymentDriftFound(EventModel):
+    """A reconciliation run found orders and Stripe PaymentIntents that disagree (ids only)."""
+
+    run_at: str
+    intents_checked: int = Field(ge=0)
+    orders_checked: int = Field(ge=0)
+    found: dict[str, int] = Field(description="Drifts found, by kind")
+    repaired: dict[str, int] = Field(description="Drifts put right by the run, by kind")
+    drifts: list[PaymentDriftItem] = Field(description="The first 100 drifts (see truncated)")
+    truncated: bool = False
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "OrderPlaced": OrderPlaced,
     "OrderCancelled": OrderCancelled,
     "PaymentFailed": PaymentFailed,
     "PaymentRefunded": PaymentRefunded,
+    "PaymentDriftFound": PaymentDriftFound,
 }
 
 

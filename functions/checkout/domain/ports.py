@@ -12,7 +12,7 @@ SDK exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -86,6 +86,8 @@ class PaymentIntent:
     currency: str  # ISO-4217 upper case, as our Money has it
     client_secret: str | None = None
     amount_capturable: int = 0
+    amount_received: int = 0
+    created: int = 0  # epoch seconds
     metadata: Mapping[str, str] = field(default_factory=dict)
     latest_charge: str | None = None
     cancellation_reason: str | None = None
@@ -112,3 +114,7 @@ class PaymentGateway(Protocol):
         ...
 
     def charge_facts(self, charge_id: str) -> ChargeFacts: ...
+
+    def list_intents(self, created_since: datetime) -> Iterator[PaymentIntent]:
+        """Every PaymentIntent created at or after ``created_since``, newest first (the reconciler)."""
+        ...

@@ -5,11 +5,13 @@ Tests call ``reset()`` after changing the environment so nothing leaks between t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from inventory.adapters.dynamo import InventoryStore
 from inventory.adapters.reservations import Reservations
+from inventory.domain.reconciliation import HoldsReconciler
 from inventory.settings import InventorySettings
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
@@ -46,7 +48,12 @@ def reservations() -> Reservations:
     return Reservations(store(), clock())
 
 
-_FACTORIES = (settings, dynamodb_client, events_client, clock, store, reservations)
+@lru_cache(maxsize=1)
+def holds_reconciler() -> HoldsReconciler:
+    return HoldsReconciler(store(), clock(), settle=timedelta(minutes=settings().reconcile_settle_minutes))
+
+
+_FACTORIES = (settings, dynamodb_client, events_client, clock, store, reservations, holds_reconciler)
 
 
 def reset() -> None:

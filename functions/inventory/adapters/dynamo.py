@@ -9,6 +9,9 @@ Access patterns:
 * Stock of an order's SKUs at candidate locations: BatchGetItem (planning a reservation) -- 1 call.
 * Reservation by id: GetItem RES#<id>. Active reservations past their expiry: Query gsi1
   RESERVATIONS#active with gsi1sk <= now (the sweeper; never a Scan).
+* Every stock level and every active reservation, for the scheduled reconciler only: one consistent
+  paginated Scan filtered on ``type`` (a counter stuck with no reservation left can be found no other
+  way; no request path scans, and only the reconciler's role may).
 
 Every stock change is a condition, never read-then-write: set = ``version = :v AND reserved <= :on_hand``
 (or ``attribute_not_exists`` for a new level); adjust = ``available >= -delta``; reserve =
@@ -27,6 +30,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inventory.domain.models import Location, LocationBody, StockLevel
+from inventory.domain.reconciliation import HoldSeen, LevelSeen
 from inventory.domain.records import (
     ACTIVE_RESERVATIONS,
     GSI,
@@ -495,6 +499,62 @@ class InventoryStore:
         """TTL removed an active reservation: tombstone it as expired and give the stock back, once."""
         return self.transact(expired_tombstone_items(reservation, now, table_name=self.table))
 
+    # --- reconciliation -------------------------------------------------------------------------
+
+    def holds_snapshot(self) -> tuple[list[LevelSeen], list[HoldSeen]]:
+        """Every stock level and every line of every active reservation (consistent, paginated Scan)."""
+        levels: list[LevelSeen] = []
+        holds: list[HoldSeen] = []
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "ConsistentRead": True,
+            "FilterExpression": "#type = :stock OR (#type = :reservation AND #status = :active)",
+            "ProjectionExpression": "#type, sku, location_id, on_hand, reserved, available, updated_at, "
+            "reservation_id, #status, #lines, expires_at",
+            "ExpressionAttributeNames": {"#type": "type", "#status": "status", "#lines": "lines"},
+            "ExpressionAttributeValues": {
+                ":stock": {"S": "stock"},
+                ":reservation": {"S": "reservation"},
+                ":active": {"S": ReservationStatus.ACTIVE.value},
+            },
+        }
+        while True:
+            page = self._client.scan(**request)
+            for raw in page.get("Items", []):
+                item = deserialize(raw)
+                if item["type"] == "stock":
+                    levels.append(_level_seen(item))
+                else:
+                    holds += _holds_seen(item)
+            if "LastEvaluatedKey" not in page:
+                return levels, holds
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def recount_reserved(self, level: LevelSeen, held: int, now: datetime) -> bool:
+        """Set ``reserved`` to what the active holds add up to, only if the level is still as read."""
+        try:
+            self._client.update_item(
+                TableName=self.table,
+                Key=stock_key(level.sku, level.location_id),
+                UpdateExpression="SET reserved = :held, available = :available, updated_at = :now",
+                ConditionExpression="updated_at = :seen AND reserved = :reserved AND available = :was "
+                "AND on_hand = :on_hand",
+                ExpressionAttributeValues={
+                    ":held": {"N": str(held)},
+                    ":available": {"N": str(level.on_hand - held)},
+                    ":now": {"S": isoformat(now)},
+                    ":seen": {"S": level.updated_at},
+                    ":reserved": {"N": str(level.reserved)},
+                    ":was": {"N": str(level.available)},
+                    ":on_hand": {"N": str(level.on_hand)},
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False  # it changed since the pass read it: the next pass judges it again
+            raise
+        return True
+
     def overdue_reservations(self, now: datetime, limit: int = 100) -> list[str]:
         response = self._client.query(
             TableName=self.table,
@@ -507,6 +567,30 @@ class InventoryStore:
             Limit=limit,
         )
         return [deserialize(item)["reservation_id"] for item in response.get("Items", [])]
+
+
+def _level_seen(item: dict[str, Any]) -> LevelSeen:
+    return LevelSeen(
+        sku=item["sku"],
+        location_id=item["location_id"],
+        on_hand=int(item["on_hand"]),
+        reserved=int(item["reserved"]),
+        available=int(item["available"]),
+        updated_at=str(item.get("updated_at") or ""),
+    )
+
+
+def _holds_seen(item: dict[str, Any]) -> list[HoldSeen]:
+    return [
+        HoldSeen(
+            reservation_id=item["reservation_id"],
+            sku=line["sku"],
+            location_id=line["location_id"],
+            quantity=int(line["quantity"]),
+            expires_at=int(item["expires_at"]),
+        )
+        for line in item["lines"]
+    ]
 
 
 def _location_precondition(expected_version: int | None) -> Exception:

@@ -12,6 +12,9 @@ reserved, released, shipped). It names the location's kind, country and pickup f
 ``sequence`` is the stream record's sequence number: changes of one stock item are numbered in the order
 they were committed, so a consumer keeps the latest whatever order the bus delivers them in; the event id
 is derived from (sku, location, sequence).
+
+``StockHoldDriftFound`` is published by the scheduled reconciler (not the stream) when stock counters
+and active reservations disagree.
 """
 
 from __future__ import annotations
@@ -76,10 +79,35 @@ class StockLevelChanged(EventModel):
     changed_at: str
 
 
+class StockHoldDriftItem(EventModel):
+    kind: str = Field(description="What differs (inventory.domain.reconciliation.HoldDriftKind)")
+    repair: str = Field(description="recount, or flag (left to ops)")
+    repaired: bool
+    sku: str
+    location_id: str
+    reservation_id: str | None = None
+    reserved: int | None = Field(default=None, description="The level's reserved counter as read")
+    held: int = Field(description="What the active reservations hold there")
+    detail: str
+
+
+class StockHoldDriftFound(EventModel):
+    """A reconciliation run found stock counters that do not add up to their active reservations."""
+
+    run_at: str
+    levels_checked: int = Field(ge=0)
+    holds_checked: int = Field(ge=0, description="Active reservations read")
+    found: dict[str, int] = Field(description="Drifts found, by kind")
+    repaired: dict[str, int] = Field(description="Drifts put right by the run, by kind")
+    drifts: list[StockHoldDriftItem] = Field(description="The first 100 drifts (see truncated)")
+    truncated: bool = False
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "ReservationExpired": ReservationExpired,
     "ReservationReleased": ReservationReleased,
     "StockLevelChanged": StockLevelChanged,
+    "StockHoldDriftFound": StockHoldDriftFound,
 }
 
 
