@@ -17,7 +17,8 @@ from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
-# Modules that publish events: each has SOURCE, SCHEMA_VERSION and EVENT_MODELS {detail-type: model}.
+# Modules that publish events: each has SOURCE, SCHEMA_VERSION and EVENT_MODELS {detail-type: model}; an event
+# that joined after the context's last bump may keep its own first version in EVENT_VERSIONS {detail-type: version}.
 EVENT_MODULES: tuple[str, ...] = (
     "catalog.domain.events",
     "inventory.domain.events",
@@ -51,7 +52,8 @@ def published_events() -> list[PublishedEvent]:
         module = importlib.import_module(module_name)
         context = module_name.split(".")[0]
         for detail_type, model in module.EVENT_MODELS.items():
-            events.append(PublishedEvent(context, module.SOURCE, detail_type, module.SCHEMA_VERSION, model))
+            version = getattr(module, "EVENT_VERSIONS", {}).get(detail_type, module.SCHEMA_VERSION)
+            events.append(PublishedEvent(context, module.SOURCE, detail_type, version, model))
     return events
 
 

@@ -133,6 +133,8 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "PaymentRefunded": PaymentRefunded,
     "PaymentDriftFound": PaymentDriftFound,
 }
+# Events that joined after the context's last bump keep their own first version.
+EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0"}
 
 
 def event_id(order_id: str, detail_type: str, occurrence: int = 1) -> str:

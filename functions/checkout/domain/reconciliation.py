@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from checkout.domain.events import SCHEMA_VERSION, SOURCE, PaymentDriftFound, PaymentDriftItem
+from checkout.domain.events import EVENT_VERSIONS, SOURCE, PaymentDriftFound, PaymentDriftItem
 from checkout.domain.models import Order, OrderStatus
 from checkout.domain.payments import PaymentEvents
 from checkout.domain.ports import PaymentGateway, PaymentIntent
@@ -204,7 +204,7 @@ def drift_event(report: PaymentsReport, run_at: str) -> DomainEvent | None:
         SOURCE,
         "PaymentDriftFound",
         data,
-        version=SCHEMA_VERSION,
+        version=EVENT_VERSIONS["PaymentDriftFound"],
         occurred_at=run_at,
         event_id=str(uuid.uuid5(_NAMESPACE, f"payments:{run_at}")),
     )

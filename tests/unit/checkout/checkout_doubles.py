@@ -17,9 +17,11 @@ from checkout.domain.models import Address, Buyer, CheckoutBody, Order
 from checkout.domain.ports import ChargeFacts, CheckoutInputs, PaymentIntent, Refusal, TransactionRefused
 from checkout.domain.records import order_from_item
 from checkout.domain.service import CheckoutService, PlaceOrder, Tables
+from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.models import Location, StockLevel
 from pricing.domain import Customer, ListPrice
 from shop_kernel.clock import FixedClock
+from shop_kernel.limits import AttemptKey
 from shop_kernel.money import Money
 from tests.unit.inventory.conftest import level, location
 from tests.unit.pricing.conftest import FakeShop
@@ -80,6 +82,7 @@ class CheckoutStoreInMemory:
     orders: dict[str, Order] = field(default_factory=dict)
     customers: list[Customer] = field(default_factory=list)
     candidates: list[list[str]] = field(default_factory=list)  # the location ids each read asked for
+    attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)  # attempt counters by window
 
     def cart(self, owner: CartOwner) -> StoredCart | None:
         return self.cart_ if owner == OWNER or (self.cart_ and owner.kind is OwnerKind.CUSTOMER) else None
@@ -102,8 +105,16 @@ class CheckoutStoreInMemory:
     def order(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
-    def velocity(self, keys: Sequence[Any]) -> dict[Any, int]:  # pragma: no cover - payments only
+    def velocity(self, keys: Sequence[Any]) -> dict[Any, int]:
         return {}
+
+    def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
+        """As the adapter: one more on each counter in order, a 429 at the first one at its limit."""
+        for key in keys:
+            counter = (key.source, key.value, key.sort_key)
+            if self.attempts.get(counter, 0) >= key.limit:
+                raise too_many_checkouts(key, now)
+            self.attempts[counter] = self.attempts.get(counter, 0) + 1
 
 
 @dataclass
