@@ -1,103 +1,14 @@
-"""Answers checked against the OpenAPI document their function serves (search and inventory suites).
+"""What the search and inventory contract tests read in a served OpenAPI document: its operations, the
+documentation a client or a fuzzer needs of each, parameters, and model examples that fit their schema.
 
-``conformance_checked(call, document)`` wraps a suite's ``call`` fixture: every answer to a documented
-operation must carry a documented status, a documented content type, every documented response header,
-and a body valid against the schema the document gives for that status (``$ref``s resolved against the
-document's own components, JSON Schema 2020-12 as OpenAPI 3.1 says). So every integration test that
-already drives the handler also proves the published contract describes what the server really sends.
-Requests to paths or methods the document does not list (the "no such route" tests) are not checked.
+Answers are checked against the document by ``tests.conformance``, the checker every context shares.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from tests.support import Reply
-
-_PARAM = re.compile(r"\{[^/{}]+\}")
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    """``/search/products/{product_id}/similar`` -> a regex matching request paths of that template."""
-    return re.compile("^" + "[^/]+".join(re.escape(part) for part in _PARAM.split(template)) + "$")
-
-
-class OpenApiDocument:
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
-        self._templates = [(template, _pattern(template)) for template in document.get("paths") or {}]
-
-    def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
-        """The documented operation answering ``method path`` (a literal segment wins over a parameter)."""
-        candidates = [
-            template
-            for template, pattern in self._templates
-            if pattern.match(path) and method.lower() in self.document["paths"][template]
-        ]
-        if not candidates:
-            return None
-        template = min(candidates, key=lambda t: len(_PARAM.findall(t)))
-        return template, self.document["paths"][template][method.lower()]
-
-    def schema_validator(self, schema: dict[str, Any]) -> Draft202012Validator:
-        # Local ``#/components/...`` refs resolve against the root: give the root the document's components.
-        root = {**schema, "components": self.document.get("components") or {}}
-        return Draft202012Validator(root)
-
-    def violations(self, method: str, path: str, reply: Reply) -> list[str]:
-        """What in ``reply`` the document does not allow (empty when it conforms or is undocumented)."""
-        found = self.operation(method, path)
-        if found is None:
-            return []
-        template, operation = found
-        where = f"{method.upper()} {template} -> {reply.status}"
-        response = (operation.get("responses") or {}).get(str(reply.status))
-        if response is None:
-            return [f"{where}: status not documented (documented: {sorted(operation['responses'])})"]
-        problems: list[str] = []
-        sent = {name.lower() for name in reply.headers}
-        problems += [
-            f"{where}: documented header {name} missing"
-            for name in response.get("headers") or {}
-            if name.lower() not in sent
-        ]
-        content = response.get("content") or {}
-        if not content:
-            if reply.body not in ("", None):
-                problems.append(f"{where}: a body where the document says none")
-            return problems
-        media = reply.headers.get("Content-Type", "").split(";")[0].strip()
-        if media not in content:
-            return [*problems, f"{where}: content type {media!r} not documented ({sorted(content)})"]
-        schema = content[media].get("schema")
-        if not schema:
-            return [*problems, f"{where}: {media} has no schema"]
-        for error in self.schema_validator(schema).iter_errors(reply.body):
-            location = "/".join(str(p) for p in error.absolute_path) or "(body)"
-            problems.append(f"{where}: {location}: {error.message}")
-        return problems
-
-
-def conformance_checked(call: Callable[..., Reply], document: dict[str, Any]) -> Callable[..., Reply]:
-    """``call`` that fails the test when an answer does not match ``document``."""
-    assert isinstance(document, dict), f"not an OpenAPI document: {document!r:.200}"
-    assert document.get("paths"), f"not an OpenAPI document: {document!r:.200}"
-    checker = OpenApiDocument(document)
-
-    def checked(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        reply = call(method, path, body, **kwargs)
-        violations = checker.violations(method, path, reply)
-        assert not violations, "the answer does not match the OpenAPI document:\n" + "\n".join(violations)
-        return reply
-
-    return checked
-
-
-# --- what the contract tests read in a served document ----------------------------------------------
+from tests import conformance
 
 API_CONTEXTS = ("catalog", "search", "cart", "checkout", "inventory")
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -107,19 +18,7 @@ KERNEL_COMPONENTS = {"Problem", "FieldError", "ResponseValidationError"}
 
 def served_document(context: str) -> dict[str, Any]:
     """The OpenAPI document ``<context>``'s API function serves at ``/<context>/openapi.json``."""
-    import importlib
-
-    from tests.conftest import LambdaContext, build_api_event
-    from tests.support import reply_from
-
-    # The function's resolver itself: the handler's metrics wrapper would flush whatever metrics earlier
-    # tests left in the shared registry, and needs a namespace only the function's environment gives.
-    app = importlib.import_module(f"{context}.handlers.api").app
-    event = build_api_event("GET", f"/{context}/openapi.json", groups=None)
-    reply = reply_from(app.resolve(event, LambdaContext()))
-    assert reply.status == 200, reply.body
-    document: dict[str, Any] = reply.body
-    return document
+    return conformance.served_document(f"{context}.handlers.api", f"/{context}/openapi.json")
 
 
 def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -200,12 +99,12 @@ def parameter(operation: dict[str, Any], name: str) -> dict[str, Any]:
 
 def invalid_examples(document: dict[str, Any], prefix: str) -> list[str]:
     """Model examples (components named ``prefix...``) that their own schema would refuse."""
-    checker = OpenApiDocument(document)
+    answers = conformance.DocumentedAnswers(document)
     found: list[str] = []
     for name, schema in document["components"]["schemas"].items():
         if not name.startswith(prefix):
             continue
-        validator = checker.schema_validator({"$ref": f"#/components/schemas/{name}"})
+        validator = answers.validator(f"/components/schemas/{name}")
         for index, example in enumerate(schema.get("examples") or []):
             found += [f"{name} example {index}: {error.message}" for error in validator.iter_errors(example)]
     return found
