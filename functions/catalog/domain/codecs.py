@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from shop_kernel.errors import ValidationFailed
+
 _INT = re.compile(r"^-?\d+$")
 PRODUCT_COLUMNS = (
     "code", "status", "product_type_id", "category_id", "brand_id",
@@ -120,7 +122,16 @@ def _product(record: dict[str, str]) -> dict[str, Any]:
 
 
 def decode_csv(text: str) -> list[RawRow]:
-    reader = csv.DictReader(io.StringIO(text))
+    """The file's products, one row per code; a file the csv module cannot read is a 422 on the body."""
+    try:
+        return _decode_csv(text)
+    except csv.Error as exc:
+        raise ValidationFailed.on("body", f"the file is not CSV we can read: {exc}", "not_csv") from exc
+
+
+def _decode_csv(text: str) -> list[RawRow]:
+    # newline="": the csv module reads \r, \n and \r\n line ends itself (a lone \r in a line was an error).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     groups: dict[str, tuple[list[int], dict[str, Any]]] = {}
     rows: list[RawRow] = []
     for record in reader:

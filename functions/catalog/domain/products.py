@@ -85,8 +85,7 @@ class ProductService:
     ) -> Product:
         stored = self.get(product_id)
         expect_version(stored.product.version, expected)
-        merged = {**stored.product.content().model_dump(), **patch.model_dump(exclude_unset=True)}
-        content = parse(ProductContent, merged)
+        content = parse(ProductContent, patch.merged_into(stored.product.content().model_dump()))
         return self.apply(stored, content, stored.product.status, "updated", actor)
 
     def publish(self, product_id: str, expected: ExpectedVersion, actor: Actor) -> Product:

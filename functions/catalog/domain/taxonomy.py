@@ -82,16 +82,9 @@ class TaxonomyService:
     ) -> Category:
         old = self.category(category_id)
         expect_version(old.version, expected)
-        content = parse(
-            CategoryContent,
-            {
-                **old.model_dump(include=set(CategoryContent.model_fields)),
-                **patch.model_dump(exclude_unset=True),
-            },
-        )
-        if content == CategoryContent.model_validate(
-            old.model_dump(include=set(CategoryContent.model_fields))
-        ):
+        stored = old.model_dump(include=set(CategoryContent.model_fields))
+        content = parse(CategoryContent, patch.merged_into(stored))
+        if content == CategoryContent.model_validate(stored):
             return old
         category = Category.model_validate(
             {
@@ -161,10 +154,10 @@ class TaxonomyService:
     ) -> ProductType:
         old = self.product_type(type_id)
         expect_version(old.version, expected)
-        fields = set(ProductTypeContent.model_fields)
-        content = parse(
-            ProductTypeContent, {**old.model_dump(include=fields), **patch.model_dump(exclude_unset=True)}
-        )
+        stored = old.model_dump(include=set(ProductTypeContent.model_fields))
+        content = parse(ProductTypeContent, patch.merged_into(stored))
+        if content == ProductTypeContent.model_validate(stored):
+            return old  # nothing changed: no new version, as for products and categories
         product_type = ProductType.model_validate(
             {
                 **old.model_dump(),
@@ -194,10 +187,10 @@ class TaxonomyService:
     ) -> Brand:
         old = self.brand(brand_id)
         expect_version(old.version, expected)
-        fields = set(BrandContent.model_fields)
-        content = parse(
-            BrandContent, {**old.model_dump(include=fields), **patch.model_dump(exclude_unset=True)}
-        )
+        stored = old.model_dump(include=set(BrandContent.model_fields))
+        content = parse(BrandContent, patch.merged_into(stored))
+        if content == BrandContent.model_validate(stored):
+            return old  # nothing changed: no new version, as for products and categories
         brand = Brand.model_validate(
             {
                 **old.model_dump(),

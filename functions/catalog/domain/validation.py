@@ -77,7 +77,9 @@ def _check_values(
         if definition.required and definition.variant == variant and definition.code not in values:
             errors.append(
                 FieldError(
-                    field=f"{path}.{definition.code}", message="required by the product type", code="missing"
+                    field=f"{path}.{definition.code}",
+                    message="required by the product type",
+                    code="required_by_type",
                 )
             )
     return errors

@@ -2,7 +2,7 @@
 header it reads (the cart token above all), every answer with its schema, problems as problem+json.
 
 That the documented schemas match real answers is proven by the cart integration tests: their ``call``
-fixture checks every answer against this document (``conformance_cart_checkout.DocumentedAnswers``).
+fixture checks every answer against this document (``tests.conformance.DocumentedAnswers``).
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.contract.openapi.conformance_cart_checkout import (
-    DocumentedAnswers,
+from tests.conformance import DocumentedAnswers, served_document
+from tests.contract.openapi.cart_checkout_documents import (
     assert_described,
     assert_examples_fit,
     assert_problems,
     operations,
     parameters,
-    served_document,
     success_schema,
 )
 from tests.support import Reply

@@ -3,7 +3,7 @@
 The document is the one the function serves (``GET /catalog/openapi.json``). These tests hold its
 structure to the contract: words for every operation, a schema for every success, problem+json for
 every error, every input a route reads, unique component names. That bodies match their schemas is
-proved by the handler tests, which check every answer they get (``catalog_conformance``).
+proved by the handler tests, which check every answer they get (``tests.conformance``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.conformance import DocumentedAnswers, Operation
 from tests.conftest import LambdaContext, build_api_event
-from tests.contract.openapi.catalog_conformance import DocumentedAnswers, Operation
 from tests.support import Reply, reply_from
 
 PROBLEM = "application/problem+json"
@@ -129,7 +129,8 @@ def test_response_model_examples_are_valid_answers(document, answers):
                 continue
             path = re.sub(r"\{[^}]+\}", "x", operation.template)
             for example in _component(document, schema)["examples"]:
-                reply = Reply(int(status), {"Content-Type": "application/json"}, example)
+                headers = {name: "x" for name in response.get("headers") or {}}
+                reply = Reply(int(status), {**headers, "Content-Type": "application/json"}, example)
                 # THEN the document accepts them as what it promises
                 assert answers.problems(operation.method, path, reply) == [], operation.name
 
@@ -245,8 +246,9 @@ def test_component_names_cannot_collide_with_another_context(document):
 def test_the_conformance_check_catches_an_undocumented_status_and_a_drifting_body(answers, document):
     path = "/catalog/brands"
     good = {"items": [{"id": "acme", "name": "Acme"}], "locale": "en"}
-    json_type = {"Content-Type": "application/json"}
-    # GIVEN answers a client could receive
+    sent = document["paths"][path]["get"]["responses"]["200"]["headers"]
+    json_type = {**{name: "x" for name in sent}, "Content-Type": "application/json"}
+    # GIVEN answers a client could receive (with the headers the document promises)
     assert answers.problems("GET", path, Reply(200, json_type, good)) == []
     # WHEN the status is one the document does not list THEN it is reported
     assert answers.problems("GET", path, Reply(404, {"Content-Type": PROBLEM}, {})) != []
@@ -261,6 +263,9 @@ def test_the_conformance_check_catches_an_undocumented_status_and_a_drifting_bod
     assert answers.problems("GET", path, Reply(422, {"Content-Type": PROBLEM}, problem)) != []
     # and a body with a locale outside the enum
     assert answers.problems("GET", path, Reply(200, json_type, {**good, "locale": "fr"})) != []
+    # and a success without a header the document promises (here its request id)
+    no_request_id = {k: v for k, v in json_type.items() if k != "X-Request-Id"}
+    assert answers.problems("GET", path, Reply(200, no_request_id, good)) != []
 
 
 def test_every_component_is_a_valid_json_schema(document):

@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
-from tests.contract.openapi.conformance_cart_checkout import (
-    DocumentedAnswers,
+from tests.conformance import DocumentedAnswers, served_document
+from tests.contract.openapi.cart_checkout_documents import (
     assert_described,
     assert_examples_fit,
     assert_problems,
     operations,
     parameters,
-    served_document,
     success_schema,
 )
 from tests.support import Reply

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from shop_kernel.http import parse_if_match
 from shop_kernel.openapi import IF_MATCH_PATTERN
-from tests.contract.openapi.search_inventory_conformance import (
+from tests.conformance import DocumentedAnswers
+from tests.contract.openapi.search_inventory_documents import (
     API_CONTEXTS,
     KERNEL_COMPONENTS,
-    OpenApiDocument,
     documentation_gaps,
     invalid_examples,
     operations,
@@ -128,7 +128,7 @@ def test_component_names_mean_one_thing_across_every_api(document):
 
 def test_the_conformance_check_catches_an_undocumented_answer(document):
     # GIVEN the document / WHEN answers the document does not describe are checked
-    checker = OpenApiDocument(document)
+    checker = DocumentedAnswers(document)
     teapot = Reply(
         418, {"Content-Type": "application/problem+json"}, {"type": "x", "title": "t", "status": 418}
     )
@@ -140,19 +140,19 @@ def test_the_conformance_check_catches_an_undocumented_answer(document):
     untyped_problem = Reply(404, {"Content-Type": "application/json"}, {"title": "Not found"})
     no_etag = Reply(200, {"Content-Type": "application/json"}, {"groups": [], "version": 0})
     # THEN each is reported, and a conforming answer is not
-    assert checker.violations("GET", "/search", teapot)
-    found = " ".join(checker.violations("GET", "/search", wrong_body))
+    assert checker.problems("GET", "/search", teapot)
+    found = " ".join(checker.problems("GET", "/search", wrong_body))
     assert "locale" in found
     assert "total" in found
     assert "did_you_mean" in found
-    assert checker.violations("GET", "/search/products/p1/similar", untyped_problem)
-    assert "ETag" in " ".join(checker.violations("GET", "/admin/search/synonyms", no_etag))
+    assert checker.problems("GET", "/search/products/p1/similar", untyped_problem)
+    assert "ETag" in " ".join(checker.problems("GET", "/admin/search/synonyms", no_etag))
     fine = Reply(
         200,
         {"Content-Type": "application/json", "ETag": '"0"', "X-Request-Id": "req-1"},
         {"groups": [], "version": 0},
     )
-    assert checker.violations("GET", "/admin/search/synonyms", fine) == []
+    assert checker.problems("GET", "/admin/search/synonyms", fine) == []
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.conformance import DocumentedAnswers, answers_for, served_document
 from tests.conftest import REGION, build_api_event
-from tests.contract.openapi.conformance_cart_checkout import DocumentedAnswers, answers_for, served_document
 from tests.support import Reply, reply_from
 
 CUSTOMER_SUB = "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"

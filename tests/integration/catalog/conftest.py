@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.conformance import DocumentedAnswers, checked
 from tests.conftest import build_api_event
-from tests.contract.openapi.catalog_conformance import DocumentedAnswers
 from tests.support import Reply, reply_from
 
 OPENAPI_PATH = "/catalog/openapi.json"
@@ -37,12 +37,7 @@ def call(
         served = _raw("GET", OPENAPI_PATH)
         assert served.status == 200, served.body
         served_documents["catalog"] = DocumentedAnswers(served.body)
-    documented = served_documents["catalog"]
-
-    def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        return documented.check(method, path, _raw(method, path, body, **kwargs))
-
-    return _call
+    return checked(_raw, served_documents["catalog"])
 
 
 LAPTOP_TYPE = {

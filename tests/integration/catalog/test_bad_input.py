@@ -188,8 +188,8 @@ def test_patch_with_unknown_field_or_null_name_changes_nothing(reference):
     null_name = reference("PATCH", path, {"name": None}, headers={"If-Match": '"1"'})
     assert unknown.status == 422
     assert "body.status" in _fields(unknown)
-    assert null_name.status == 422
-    assert "body.name" in _fields(null_name)
+    # a product always has a name: null changes nothing there, as the PATCH body's schema says
+    assert (null_name.status, null_name.body["name"]) == (200, created.body["name"])
     assert reference("GET", path).body["version"] == 1
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.conformance import DocumentedAnswers, checked
 from tests.conftest import REGION, build_api_event
-from tests.contract.openapi.search_inventory_conformance import conformance_checked
 from tests.support import Reply, TableStream, reply_from
 
 OPS_SUB = "3c9e1b7a-5d2f-4e8a-9b1c-2d3e4f5a6b7c"
@@ -77,7 +77,7 @@ def call(inventory_stack: SimpleNamespace, lambda_context: Any) -> Callable[...,
         return reply_from(response)
 
     document = _call("GET", "/inventory/openapi.json", groups=None).body
-    return conformance_checked(_call, document)
+    return checked(_call, DocumentedAnswers(document))
 
 
 WEEKDAYS = {d: [{"opens": "09:00", "closes": "20:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.conformance import DocumentedAnswers, checked
 from tests.conftest import build_api_event
-from tests.contract.openapi.search_inventory_conformance import conformance_checked
 from tests.integration.catalog.conftest import (  # noqa: F401 - fixtures re-exported for this suite
     call,
     product_body,
@@ -115,7 +115,7 @@ def search_call(search_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
         return reply_from(response)
 
     document = _call("GET", "/search/openapi.json").body
-    return conformance_checked(_call, document)
+    return checked(_call, DocumentedAnswers(document))
 
 
 @pytest.fixture

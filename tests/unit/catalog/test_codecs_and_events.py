@@ -142,3 +142,22 @@ def test_price_changes_list_each_sku_price_list_and_currency():
         {"sku": "A", "price_list": "retail", "currency": "EUR", "old_amount": 1, "new_amount": 2},
         {"sku": "A", "price_list": "retail", "currency": "UAH", "old_amount": None, "new_amount": 5},
     ]
+
+
+def test_a_carriage_return_inside_a_csv_line_ends_the_line_instead_of_failing() -> None:
+    # GIVEN a spreadsheet saved with old Mac line ends in the middle of a line (found by the deep fuzz pass)
+    # WHEN it is decoded THEN each part is a line of its own, reported, not an exception (was a 500)
+    rows = decode_csv("code,name.en\rP-1,One\rP-2\r,Two\n")
+    assert [(r.line, r.error) for r in rows] == [(2, None), (3, None), (4, "code is required on every line")]
+
+
+def test_a_csv_file_python_cannot_read_is_a_422_on_the_body() -> None:
+    import pytest
+
+    from shop_kernel.errors import ValidationFailed
+
+    # GIVEN a cell longer than any product field (the csv module's own limit)
+    with pytest.raises(ValidationFailed) as refused:
+        decode_csv("code,name.en\nP-1," + "x" * 200_000 + "\n")
+    # THEN the body is named, as for any file that is not CSV
+    assert [(e.field, e.code) for e in refused.value.errors] == [("body", "not_csv")]

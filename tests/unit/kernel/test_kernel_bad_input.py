@@ -50,8 +50,12 @@ def add_note(product_id: str, body: Note) -> dict[str, Any]:
 
 
 @app.get("/admin/catalog/products/<product_id>/notes")
-def list_notes(product_id: str, tag: Annotated[list[str] | None, Query()] = None) -> dict[str, Any]:
-    return {"product_id": product_id, "tags": tag or []}
+def list_notes(
+    product_id: str,
+    tag: Annotated[list[str] | None, Query()] = None,
+    locale: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    return {"product_id": product_id, "tags": tag or [], "locale": locale}
 
 
 @app.get("/admin/catalog/busy")
@@ -77,6 +81,9 @@ def event(
     base64_encoded: bool = False,
 ) -> dict[str, Any]:
     raw = copy.deepcopy(EVENT)
+    # The sample's query (locale, tag) is the notes list's; query parameters are closed, so it is left out
+    # here and sent where it belongs (``test_the_sample_event_is_served``).
+    raw.update(queryStringParameters=None, multiValueQueryStringParameters=None)
     merged = {**raw["headers"], **(headers or {})}
     raw.update(
         path=path,
@@ -112,6 +119,11 @@ def test_the_sample_event_is_served() -> None:
     assert (status, body) == (200, {"product_id": "prod_1", "note": "winter"})
     assert headers["X-Request-Id"] == REQUEST_ID
     assert headers["Cache-Control"] == "private, no-store"
+    # AND its query, as sent, reaches the list that declares it
+    listing = event("GET", body=None)
+    listing.update({key: EVENT[key] for key in ("queryStringParameters", "multiValueQueryStringParameters")})
+    status, _, listed = answer(listing)
+    assert (status, listed["tags"], listed["locale"]) == (200, ["new", "sale"], "uk")
 
 
 @pytest.mark.parametrize(

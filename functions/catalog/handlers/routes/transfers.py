@@ -48,6 +48,7 @@ EXPORT_ANSWER = {
         "headers": {
             "X-Next-Cursor": {
                 "description": "Pass as ?cursor= for the next page; absent on the last page",
+                "required": False,
                 "schema": {"type": "string"},
             }
         },

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from re import Match
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Route, Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -119,10 +121,50 @@ class ShopResolver(APIGatewayRestResolver):
             answer = super().resolve(with_whole_numbers(dict(event)), context)
         return finish(answer, event, request_id_of(event, context), policy)
 
+    def _convert_matches_into_route_keys(self, match: Match[str]) -> dict[str, str]:
+        """Path parameters as the client meant them: API Gateway REST passes the path still
+        percent-encoded (``pathParameters`` would be decoded), and routes match on the path."""
+        return {name: unquote(value) for name, value in match.groupdict().items()}
+
+    def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder:
+        unknown = undeclared_query_parameters(route, self.current_event.raw_event)
+        if not unknown:
+            return super()._call_route(route, route_arguments)
+        errors = [
+            FieldError(
+                field=f"query.{name}",
+                message="unknown query parameter: the operation's documented parameters are the only ones read",
+                code="unknown_parameter",
+            )
+            for name in unknown
+        ]
+        refusal = ValidationFailed("one or more fields are not valid", errors=errors)
+        return self._response_builder_class(
+            response=problem_response(refusal, self.current_event.path),
+            serializer=self._serializer,
+            route=route,
+        )
+
     def allowed_methods(self, path: str) -> list[str]:
         """The methods some route serves ``path`` with (API Gateway's ``ANY`` sends every method here)."""
         routes = [*getattr(self, "_static_routes", []), *getattr(self, "_dynamic_routes", [])]
         return sorted({route.method for route in routes if route.rule.match(path)})
+
+
+def undeclared_query_parameters(route: Route, event: Mapping[str, Any]) -> list[str]:
+    """Query parameters of ``event`` that ``route`` does not declare (none for a route outside the document).
+
+    Query parameters are closed like request bodies (which refuse unknown fields): a misspelt ``limt``
+    is refused rather than silently ignored, and the OpenAPI document's list is the whole truth.
+    """
+    if not route.include_in_schema:
+        return []
+    sent = {
+        *(event.get("queryStringParameters") or {}),
+        *(event.get("multiValueQueryStringParameters") or {}),
+    }
+    declared = {field.alias for field in route.dependant.query_params}
+    return sorted(str(name) for name in sent if name not in declared)
 
 
 def build_resolver(**kwargs: Any) -> ShopResolver:

@@ -33,7 +33,8 @@ COMMON_PROBLEMS: dict[int, str] = {
     400: "The request could not be read (malformed JSON, a body that is not UTF-8, a bad header value)",
     413: "The body is larger than the API accepts",
     415: "The Content-Type is not application/json",
-    422: "One or more fields are not valid; `errors` names each one",
+    422: "One or more fields are not valid, or a query parameter the operation does not list was sent (query "
+    "parameters are closed, like bodies); `errors` names each one",
     429: "Too many requests; retry after the `Retry-After` seconds",
     503: "A service we depend on is unavailable; retry after the `Retry-After` seconds",
 }
