@@ -52,12 +52,10 @@ def event_log(checkout_stack: SimpleNamespace) -> Callable[[], list[dict[str, An
 
 @pytest.fixture
 def process(
-    checkout_stack: SimpleNamespace, lambda_context: Any
+    checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    from checkout.handlers.stream import handler
-
     def _process(batch: dict[str, Any]) -> dict[str, Any]:
-        return handler(batch, lambda_context)  # type: ignore[no-any-return]
+        return functions.invoke("checkout-events", batch, lambda_context)  # type: ignore[no-any-return]
 
     return _process
 
@@ -184,26 +182,30 @@ def test_a_declined_card_is_announced_for_the_shopper(
 
 
 @pytest.fixture
-def sweep(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[], dict[str, int]]:
-    from checkout.handlers.sweeper import handler
-
+def sweep(
+    checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any
+) -> Callable[[], dict[str, int]]:
     event = json.loads((EVENTS / "scheduled_event.json").read_text())
 
     def _sweep() -> dict[str, int]:
-        return handler(event, lambda_context)  # type: ignore[no-any-return]
+        return functions.invoke("checkout-sweeper", event, lambda_context)  # type: ignore[no-any-return]
 
     return _sweep
 
 
 @pytest.fixture
-def due_at_once(monkeypatch: pytest.MonkeyPatch, checkout_stack: SimpleNamespace) -> None:
+def due_at_once(checkout_stack: SimpleNamespace, functions: Any) -> None:
     """Orders placed from now on must be paid at once (their deadline is their creation)."""
-    from tests.integration.checkout.conftest import forget_checkout_caches
-
-    monkeypatch.setenv("PAYMENT_WINDOW_MINUTES", "0")
-    forget_checkout_caches()
+    functions.override("checkout-api", PAYMENT_WINDOW_MINUTES="0")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10 finding 3: checkout-sweeper's spec gives it the orders table only, but it releases stock "
+    "in the inventory table and its store is wired with carts and promotions; run as its own function it "
+    "stops at INVENTORY/CARTS_TABLE_NAME (SettingsError) instead of reaching shop-local-* names. "
+    "The sweeper and its spec are fixed on branch i10-lifecycle.",
+)
 def test_the_sweeper_expires_unpaid_orders_and_places_paid_ones_whose_webhook_is_late(
     cart: Callable[..., Reply],
     checkout: Callable[..., Reply],
