@@ -261,6 +261,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Keeps the availability on category listings in step with inventory's stock levels",
         timeout_s=30,
         tables_rw=("catalog",),
+        # Named, not read: catalog's repository is wired with its cursor codec (the key is fetched only to
+        # sign a cursor), and outside the local stage an unset secret name is an error, not a local name.
+        secrets=("cursor-signing-key",),
         queue=QueueTrigger(queue="catalog-stock-events"),
     ),
     FunctionSpec(
