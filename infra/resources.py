@@ -281,6 +281,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Keeps the availability on category listings in step with inventory's stock levels",
         timeout_s=30,
         tables_rw=("catalog",),
+        # Named, not read: catalog's repository is wired with its cursor codec (the key is fetched only to
+        # sign a cursor), and outside the local stage an unset secret name is an error, not a local name.
+        secrets=("cursor-signing-key",),
         # Stock levels come in bursts (a seed, a stock count); one invocation refreshes each product once.
         queue=QueueTrigger(queue="catalog-stock-events", batch_size=200, max_batching_window_s=1),
     ),
@@ -380,6 +383,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # inventory: the authorisation extends the stock hold; promotions: a cancellation gives back the
         # order's code uses and certificate debits in the same transaction.
         tables_rw=("orders", "inventory", "promotions", "idempotency"),
+        # Read only, and read by nothing today: checkout's store is wired with every table it knows, and
+        # outside the local stage an unset table name is an error, not "shop-local-...". Until each
+        # function wires only the tables it uses, it is given their names (and reads, never writes).
+        tables_ro=("carts",),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
         shared_contexts=("pricing", "inventory", "cart"),
     ),
@@ -390,6 +397,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Order changes -> OrderPlaced/OrderCancelled on the bus, fulfilment started, stock released",
         timeout_s=60,
         tables_rw=("inventory",),
+        # As stripe-webhooks: names for checkout's store wiring, read by nothing today.
+        tables_ro=("orders", "carts", "promotions"),
         publishes_events=True,
         stream=StreamTrigger(table="orders", item_types=("order",)),
         shared_contexts=("pricing", "inventory", "cart"),

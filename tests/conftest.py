@@ -84,6 +84,15 @@ def catalog_stack(
         adapters.reset()
 
 
+@pytest.fixture
+def functions() -> Iterator[Any]:
+    """Runs handlers as their functions: only their spec's environment and grants (``tests.harness``)."""
+    from tests.harness import Functions, forget_function_state
+
+    yield Functions("test")
+    forget_function_state()
+
+
 def _claims(groups: str, sub: str) -> dict[str, str]:
     return {
         "sub": sub,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from shop_kernel.settings import ServiceSettings
+from shop_kernel.settings import ServiceSettings, local_default
 
 
 class CartSettings(ServiceSettings):
-    carts_table_name: str = "shop-local-carts"
-    promotions_table_name: str = "shop-local-promotions"
+    carts_table_name: str = local_default("shop-local-carts")
+    promotions_table_name: str = local_default("shop-local-promotions")
     # The inventory table, read-only, for availability; without it lines are not checked against stock.
     inventory_table_name: str | None = None
     max_quantity_per_line: int = 20

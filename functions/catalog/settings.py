@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shop_kernel.settings import ServiceSettings
+from shop_kernel.settings import ServiceSettings, local_default
 
 
 class CatalogSettings(ServiceSettings):
-    catalog_table_name: str = "shop-local-catalog"
-    cursor_signing_key_secret_name: str = "shop-local-cursor-signing-key"  # noqa: S105 - a name, not a value
+    catalog_table_name: str = local_default("shop-local-catalog")
+    cursor_signing_key_secret_name: str = local_default("shop-local-cursor-signing-key")

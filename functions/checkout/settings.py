@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from shop_kernel.settings import ServiceSettings
+from shop_kernel.settings import ServiceSettings, local_default
 
 
 class CheckoutSettings(ServiceSettings):
-    orders_table_name: str = "shop-local-orders"
-    carts_table_name: str = "shop-local-carts"
-    inventory_table_name: str = "shop-local-inventory"
-    promotions_table_name: str = "shop-local-promotions"
-    idempotency_table_name: str = "shop-local-idempotency"
-    stripe_api_key_secret_name: str = "shop-local-stripe-api-key"  # noqa: S105 - a name, not a secret
-    stripe_webhook_signing_secret_name: str = "shop-local-stripe-webhook-signing"  # noqa: S105
+    orders_table_name: str = local_default("shop-local-orders")
+    carts_table_name: str = local_default("shop-local-carts")
+    inventory_table_name: str = local_default("shop-local-inventory")
+    promotions_table_name: str = local_default("shop-local-promotions")
+    idempotency_table_name: str = local_default("shop-local-idempotency")
+    stripe_api_key_secret_name: str = local_default("shop-local-stripe-api-key")
+    stripe_webhook_signing_secret_name: str = local_default("shop-local-stripe-webhook-signing")
     # Set only locally (the Stripe stand-in); the cloud talks to api.stripe.com.
     stripe_api_base: str | None = None
     order_fulfilment_state_machine_arn: str | None = None

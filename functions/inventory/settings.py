@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from shop_kernel.settings import ServiceSettings
+from shop_kernel.settings import ServiceSettings, local_default
 
 
 class InventorySettings(ServiceSettings):
-    inventory_table_name: str = "shop-local-inventory"
+    inventory_table_name: str = local_default("shop-local-inventory")
     # The catalog's table, read-only, to refuse stock for SKUs the catalog does not know.
     catalog_table_name: str | None = None
     # The reconciler recounts a stock level only once it has been unchanged this long.

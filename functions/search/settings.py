@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from shop_kernel.settings import ServiceSettings
+from shop_kernel.settings import ServiceSettings, local_default
 
 
 class SearchSettings(ServiceSettings):
     search_engine: Literal["embedded", "opensearch"] = "embedded"
-    search_index_dir: str = ".local/search/local"
+    search_index_dir: str = local_default(".local/search/local")
     search_index_alias: str = "products"
     opensearch_url: str | None = None
     opensearch_endpoint: str | None = None
     opensearch_synonyms_path: str | None = None
-    search_table_name: str = "shop-local-search"
-    cursor_signing_key_secret_name: str = "shop-local-cursor-signing-key"  # noqa: S105 - a name, not a value
+    search_table_name: str = local_default("shop-local-search")
+    cursor_signing_key_secret_name: str = local_default("shop-local-cursor-signing-key")

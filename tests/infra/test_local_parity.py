@@ -229,3 +229,13 @@ def test_workflow_starters_get_the_arn_the_local_stack_created(local: tuple[dict
         # THEN each workflow it starts is the ARN moto answered with
         for name in spec.starts_workflows:
             assert env[workflow_env_name(name)] == answer["workflows"][name]["arn"], spec.name
+
+
+def test_the_local_grants_guard_grants_tables_as_the_cdk_function_construct_does() -> None:
+    # GIVEN the actions ServiceFunction grants on a table, and those the local grants guard allows
+    from infra.constructs.function import TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS
+    from infra.local import grants
+
+    # WHEN compared THEN they are the same, so what passes the guard in tests passes IAM in the cloud
+    assert set(TABLE_READ_ACTIONS) == grants.TABLE_READ_ACTIONS
+    assert set(TABLE_WRITE_ACTIONS) == grants.TABLE_WRITE_ACTIONS

@@ -85,13 +85,14 @@ def cart_answers(cart_stack: SimpleNamespace) -> DocumentedAnswers:
 
 @pytest.fixture
 def call(
-    cart_stack: SimpleNamespace, lambda_context: Any, cart_answers: DocumentedAnswers
+    cart_stack: SimpleNamespace, lambda_context: Any, cart_answers: DocumentedAnswers, functions: Any
 ) -> Callable[..., Reply]:
     """Calls the cart API; every answer must match what its OpenAPI document says of it."""
-    from cart.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        reply = reply_from(handler(cart_event(method, path, body, **kwargs), lambda_context))
+        reply = reply_from(
+            functions.invoke("cart-api", cart_event(method, path, body, **kwargs), lambda_context)
+        )
         cart_answers.check(method, path, reply)
         return reply
 
@@ -177,11 +178,12 @@ def published(product_id: str, version: int, variants: list[tuple[str, int, int]
 
 
 @pytest.fixture
-def project(cart_stack: SimpleNamespace, lambda_context: Any) -> Callable[[list[Any]], dict[str, Any]]:
-    from cart.handlers.catalog_projector import handler
-
+def project(
+    cart_stack: SimpleNamespace, lambda_context: Any, functions: Any
+) -> Callable[[list[Any]], dict[str, Any]]:
     def _project(events: list[Any]) -> dict[str, Any]:
-        return handler(catalog_events_batch(events), lambda_context)  # type: ignore[no-any-return]
+        batch = catalog_events_batch(events)
+        return functions.invoke("cart-catalog-projector", batch, lambda_context)  # type: ignore[no-any-return]
 
     return _project
 

@@ -64,26 +64,26 @@ def test_a_replayed_publication_changes_nothing(
     assert _facts(cart_stack, "Y-1") == before
 
 
-def test_a_broken_record_fails_alone(cart_stack: SimpleNamespace, lambda_context: Any) -> None:
-    from cart.handlers.catalog_projector import handler
-
+def test_a_broken_record_fails_alone(
+    cart_stack: SimpleNamespace, lambda_context: Any, functions: Any
+) -> None:
     # GIVEN a batch with a good event and a ProductPublished without its product
     batch = catalog_events_batch([published("prod_z", 1, [("Z-1", 100, 4000)])] * 2)
     batch["Records"][1]["body"] = batch["Records"][1]["body"].replace('"product":', '"nothing":')
     # WHEN the projector handles it
-    result = handler(batch, lambda_context)
+    result = functions.invoke("cart-catalog-projector", batch, lambda_context)
     # THEN only the broken record is reported for retry
     assert result == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     assert _facts(cart_stack, "Z-1")["status"]["S"] == "published"
 
 
 @pytest.fixture
-def dynamodb_calls(shop: SimpleNamespace) -> Iterator[list[str]]:
+def dynamodb_calls(shop: SimpleNamespace, functions: Any) -> Iterator[list[str]]:
     """Every DynamoDB operation the cart's own client sends, recorded by a botocore hook."""
     from cart import adapters
 
     calls: list[str] = []
-    client = adapters.dynamodb_client()
+    client = functions.run("cart-api", lambda: adapters.dynamodb_client())
     handler_id = "cart-call-count"
 
     def count(model: Any, **_: Any) -> None:
@@ -113,17 +113,17 @@ def test_add_to_cart_makes_at_most_two_dynamodb_calls(
     assert dynamodb_calls == ["BatchGetItem", "PutItem"]
 
 
-def test_the_sample_sqs_event_projects_its_sku(cart_stack: SimpleNamespace, lambda_context: Any) -> None:
+def test_the_sample_sqs_event_projects_its_sku(
+    cart_stack: SimpleNamespace, lambda_context: Any, functions: Any
+) -> None:
     import json
     from pathlib import Path
-
-    from cart.handlers.catalog_projector import handler
 
     # GIVEN the sample SQS batch (an EventBridge ProductPublished in its body)
     sample = Path(__file__).parents[2] / "events" / "cart" / "sqs_catalog_product_published.json"
     event = json.loads(sample.read_text())
     # WHEN the projector handles it
-    result = handler(event, lambda_context)
+    result = functions.invoke("cart-catalog-projector", event, lambda_context)
     # THEN the SKU is sellable in the cart
     assert result == {"batchItemFailures": []}
     assert _facts(cart_stack, "LAP-0001-BLACK")["status"]["S"] == "published"

@@ -26,12 +26,11 @@ def served_documents() -> dict[str, DocumentedAnswers]:
 
 @pytest.fixture
 def call(
-    catalog_stack: Any, lambda_context: Any, served_documents: dict[str, DocumentedAnswers]
+    catalog_stack: Any, lambda_context: Any, served_documents: dict[str, DocumentedAnswers], functions: Any
 ) -> Callable[..., Reply]:
-    from catalog.handlers.api import handler
-
     def _raw(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        return reply_from(handler(build_api_event(method, path, body, **kwargs), lambda_context))
+        event = build_api_event(method, path, body, **kwargs)
+        return reply_from(functions.invoke("catalog-api", event, lambda_context))
 
     if "catalog" not in served_documents:
         served = _raw("GET", OPENAPI_PATH)

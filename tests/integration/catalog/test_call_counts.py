@@ -8,10 +8,10 @@ from tests.integration.catalog.conftest import product_body
 
 
 @pytest.fixture
-def count_calls():
-    from catalog.adapters import dynamodb_client
+def count_calls(functions):
+    from catalog import adapters
 
-    client = dynamodb_client()
+    client = functions.run("catalog-api", lambda: adapters.dynamodb_client())
     calls: list[str] = []
 
     def record(model, **_):

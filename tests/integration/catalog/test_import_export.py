@@ -132,10 +132,8 @@ def test_export_pages_through_products_in_import_format(reference):
 class HandlerClient:
     """The tools' AdminClient, answering from the handler instead of the network."""
 
-    def __init__(self, context):
-        from catalog.handlers.api import handler
-
-        self._handler, self._context = handler, context
+    def __init__(self, context, functions):
+        self._functions, self._context = functions, context
 
     def request(self, method, path, body=None, content_type="application/json"):
         route, _, query = path.partition("?")
@@ -149,7 +147,7 @@ class HandlerClient:
             query=params,
             headers={"Content-Type": content_type},
         )
-        response = self._handler(event, self._context)
+        response = self._functions.invoke("catalog-api", event, self._context)
         headers = {
             **response.get("headers", {}),
             **{k: v[-1] for k, v in response.get("multiValueHeaders", {}).items()},
@@ -159,7 +157,7 @@ class HandlerClient:
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_cli_tools_import_in_chunks_with_progress_and_export_back(
-    reference, lambda_context, tmp_path, capsys, suffix
+    reference, lambda_context, tmp_path, capsys, suffix, functions
 ):
     from catalog.tools import export_products, import_products
 
@@ -167,7 +165,7 @@ def test_cli_tools_import_in_chunks_with_progress_and_export_back(
     documents = [{**product_body(n), "status": "published"} for n in range(1, 6)]
     source = tmp_path / f"products{suffix}"
     source.write_text(encode_csv(documents) if suffix == ".csv" else _jsonl(*documents))
-    client = HandlerClient(lambda_context)
+    client = HandlerClient(lambda_context, functions)
     # WHEN it is imported two products per request
     totals = import_products.run(source, client, chunk_size=2)
     # THEN every product is created and stderr shows the progress bar reaching the end
@@ -179,12 +177,12 @@ def test_cli_tools_import_in_chunks_with_progress_and_export_back(
     assert import_products.run(source, client, chunk_size=3)["unchanged"] == 5
 
 
-def test_cli_maps_failed_rows_to_file_lines(reference, lambda_context, tmp_path, capsys):
+def test_cli_maps_failed_rows_to_file_lines(reference, lambda_context, tmp_path, capsys, functions):
     from catalog.tools import import_products
 
     source = tmp_path / "products.jsonl"
     bad = {**product_body(3), "brand_id": "nobody"}
     source.write_text(_jsonl(product_body(1), product_body(2)) + "\n" + _jsonl(bad))
-    totals = import_products.run(source, HandlerClient(lambda_context), chunk_size=2)
+    totals = import_products.run(source, HandlerClient(lambda_context, functions), chunk_size=2)
     assert totals["failed"] == 1
     assert "line 4 (LAP-0003): brand_id: no such brand" in capsys.readouterr().err

@@ -41,12 +41,12 @@ def _stock_event(
 
 
 @pytest.fixture
-def deliver(catalog_stack: Any, lambda_context: Any) -> Callable[[list[Any]], None]:
+def deliver(catalog_stack: Any, lambda_context: Any, functions: Any) -> Callable[[list[Any]], None]:
     """Stock events to catalog-stock-projector as SQS delivers what the bus's rule routed."""
-    from catalog.handlers.stock_projector import handler
 
     def _deliver(events: list[Any]) -> None:
-        assert handler(catalog_events_batch(events), lambda_context) == {"batchItemFailures": []}
+        batch = catalog_events_batch(events)
+        assert functions.invoke("catalog-stock-projector", batch, lambda_context) == {"batchItemFailures": []}
 
     return _deliver
 

@@ -13,9 +13,7 @@ from tests.conftest import build_api_event
 
 
 @pytest.fixture
-def api_url(catalog_stack, lambda_context):
-    from catalog.handlers.api import handler
-
+def api_url(catalog_stack, lambda_context, functions):
     class Gateway(BaseHTTPRequestHandler):
         def _serve(self):
             url = urlsplit(self.path)
@@ -31,7 +29,7 @@ def api_url(catalog_stack, lambda_context):
                 query={k: v for k, v in parse_qs(url.query).items()},
                 headers={"Content-Type": self.headers.get("Content-Type", "")},
             )
-            response = handler(event, lambda_context)
+            response = functions.invoke("catalog-api", event, lambda_context)
             payload = (response.get("body") or "").encode()
             self.send_response(response["statusCode"])
             for name, value in (response.get("headers") or {}).items():

@@ -27,14 +27,8 @@ def published_events(monkeypatch):
     return publisher
 
 
-def _run(event, lambda_context):
-    from catalog.handlers.stream import handler
-
-    return handler(event, lambda_context)
-
-
 def test_publishing_emits_product_published_and_replays_keep_event_ids(
-    reference, stream, published_events, lambda_context
+    reference, stream, published_events, lambda_context, functions
 ):
     # GIVEN reference data and a draft product
     created = reference("POST", "/admin/catalog/products", product_body(1))
@@ -45,8 +39,8 @@ def test_publishing_emits_product_published_and_replays_keep_event_ids(
     )
     batch = stream.batch()
     assert len(batch["Records"]) == 1
-    assert _run(batch, lambda_context) == {"batchItemFailures": []}
-    _run(batch, lambda_context)
+    assert functions.invoke("catalog-events", batch, lambda_context) == {"batchItemFailures": []}
+    functions.invoke("catalog-events", batch, lambda_context)
     # THEN one ProductPublished per run, with the same event id both times
     first, replay = published_events.published
     assert (first.source, first.detail_type) == ("shop.catalog", "ProductPublished")
@@ -57,7 +51,7 @@ def test_publishing_emits_product_published_and_replays_keep_event_ids(
     assert detail["data"]["product"]["category"]["path"] == ["electronics", "computers", "laptops"]
 
 
-def test_drafts_make_no_events(reference, stream, published_events, lambda_context):
+def test_drafts_make_no_events(reference, stream, published_events, lambda_context, functions):
     # WHEN a draft is created and edited
     created = reference("POST", "/admin/catalog/products", product_body(1))
     reference(
@@ -66,13 +60,13 @@ def test_drafts_make_no_events(reference, stream, published_events, lambda_conte
         {"name": {"en": "X"}},
         headers={"If-Match": created.etag},
     )
-    _run(stream.batch(), lambda_context)
+    functions.invoke("catalog-events", stream.batch(), lambda_context)
     # THEN nothing is published
     assert published_events.published == []
 
 
 def test_price_edit_emits_product_updated_and_price_changed_then_archive(
-    reference, stream, published_events, lambda_context
+    reference, stream, published_events, lambda_context, functions
 ):
     # GIVEN a published product
     created = reference("POST", "/admin/catalog/products", product_body(1))
@@ -86,7 +80,7 @@ def test_price_edit_emits_product_updated_and_price_changed_then_archive(
     path = f"/admin/catalog/products/{created.body['id']}"
     edited = reference("PATCH", path, {"variants": variants}, headers={"If-Match": live.etag})
     reference("POST", f"{path}/archive", headers={"If-Match": edited.etag})
-    _run(stream.batch(), lambda_context)
+    functions.invoke("catalog-events", stream.batch(), lambda_context)
     # THEN ProductUpdated and PriceChanged for version 3, ProductArchived for version 4
     kinds = [e.detail_type for e in published_events.published]
     assert kinds == ["ProductUpdated", "PriceChanged", "ProductArchived"]
@@ -106,7 +100,7 @@ def test_price_edit_emits_product_updated_and_price_changed_then_archive(
 
 
 def test_a_record_whose_events_the_bus_refuses_is_retried_alone(
-    reference, stream, monkeypatch, lambda_context
+    reference, stream, monkeypatch, lambda_context, functions
 ):
     from catalog.handlers import stream as stream_handler
 
@@ -131,7 +125,7 @@ def test_a_record_whose_events_the_bus_refuses_is_retried_alone(
     monkeypatch.setattr(stream_handler, "publisher", lambda: bus)
     batch = stream.batch()
     # WHEN the batch is processed
-    result = _run(batch, lambda_context)
+    result = functions.invoke("catalog-events", batch, lambda_context)
     # THEN only the second publish record is reported failed
     failed = [f["itemIdentifier"] for f in result["batchItemFailures"]]
     last = batch["Records"][-1]["dynamodb"]["SequenceNumber"]
@@ -139,7 +133,9 @@ def test_a_record_whose_events_the_bus_refuses_is_retried_alone(
     assert [e.data["product"]["id"] for e in bus.published] == [ids[0]]
 
 
-def test_events_reach_the_bus_in_the_shared_envelope(reference, stream, catalog_stack, lambda_context):
+def test_events_reach_the_bus_in_the_shared_envelope(
+    reference, stream, catalog_stack, lambda_context, functions
+):
     # GIVEN a rule on the catalog bus that copies catalog events to a queue
     events, sqs = boto3.client("events", region_name=REGION), boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName="catalog-events")["QueueUrl"]
@@ -157,7 +153,7 @@ def test_events_reach_the_bus_in_the_shared_envelope(reference, stream, catalog_
     reference(
         "POST", f"/admin/catalog/products/{created.body['id']}/publish", headers={"If-Match": created.etag}
     )
-    _run(stream.batch(), lambda_context)
+    functions.invoke("catalog-events", stream.batch(), lambda_context)
     # THEN the queue holds a ProductPublished with metadata and data
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     (event,) = [json.loads(m["Body"]) for m in messages]
@@ -168,7 +164,7 @@ def test_events_reach_the_bus_in_the_shared_envelope(reference, stream, catalog_
 
 
 def test_a_merchandisers_correlation_id_travels_with_the_events_it_causes(
-    reference, stream, published_events, lambda_context
+    reference, stream, published_events, lambda_context, functions
 ):
     # GIVEN a draft product
     created = reference("POST", "/admin/catalog/products", product_body(1))
@@ -179,7 +175,7 @@ def test_a_merchandisers_correlation_id_travels_with_the_events_it_causes(
         f"/admin/catalog/products/{created.body['id']}/publish",
         headers={"If-Match": created.etag, "X-Correlation-Id": "spring-launch-42"},
     )
-    _run(stream.batch(), lambda_context)
+    functions.invoke("catalog-events", stream.batch(), lambda_context)
     # THEN the ProductPublished event carries that id instead of the request id
     (event,) = published_events.published
     assert event.detail()["metadata"]["correlationId"] == "spring-launch-42"

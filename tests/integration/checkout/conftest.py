@@ -144,14 +144,14 @@ def documented_answers(name: str, source: tuple[str, str]) -> DocumentedAnswers:
 
 
 @pytest.fixture
-def cart(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+def cart(checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
     """Calls the cart API; every answer must match what its OpenAPI document says of it."""
-    from cart.handlers.api import handler
-
     answers = documented_answers("cart", CART_DOCUMENT)
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        reply = reply_from(handler(cart_event(method, path, body, **kwargs), lambda_context))
+        reply = reply_from(
+            functions.invoke("cart-api", cart_event(method, path, body, **kwargs), lambda_context)
+        )
         answers.check(method, path, reply)
         return reply
 
@@ -159,14 +159,13 @@ def cart(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., 
 
 
 @pytest.fixture
-def checkout(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+def checkout(checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
     """Calls the checkout API; every answer must match what its OpenAPI document says of it."""
-    from checkout.handlers.api import handler
-
     answers = documented_answers("checkout", CHECKOUT_DOCUMENT)
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        reply = reply_from(handler(checkout_event(method, path, body, **kwargs), lambda_context))
+        event = checkout_event(method, path, body, **kwargs)
+        reply = reply_from(functions.invoke("checkout-api", event, lambda_context))
         answers.check(method, path, reply)
         return reply
 
@@ -195,13 +194,15 @@ def webhook_event(payload: str, signature: str | None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def webhook(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[str, str | None], Reply]:
-    from checkout.handlers.webhooks import handler
-
+def webhook(
+    checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any
+) -> Callable[[str, str | None], Reply]:
     answers = documented_answers("stripe-webhooks", WEBHOOK_DOCUMENT)
 
     def _call(payload: str, signature: str | None) -> Reply:
-        reply = reply_from(handler(webhook_event(payload, signature), lambda_context))
+        reply = reply_from(
+            functions.invoke("stripe-webhooks", webhook_event(payload, signature), lambda_context)
+        )
         answers.check("POST", "/webhooks/stripe", reply)
         return reply
 
@@ -280,15 +281,13 @@ def stock(stack: SimpleNamespace, sku: str, location_id: str) -> tuple[int, int,
 
 
 @pytest.fixture
-def shop(checkout_stack: SimpleNamespace, lambda_context: Any) -> SimpleNamespace:
+def shop(checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any) -> SimpleNamespace:
     """Laptops (two SKUs) and a phone, published; a warehouse and a pickup store with stock."""
-    from cart.handlers.catalog_projector import handler
-
     for product in (
         published("prod_a", 1, [("LAP-A-BLK", 100000, 4000000), ("LAP-A-SLV", 110000, 4400000)]),
         published("prod_b", 1, [("PHN-B-BLK", 50000, 2000000)]),
     ):
-        handler(catalog_events_batch([product]), lambda_context)
+        functions.invoke("cart-catalog-projector", catalog_events_batch([product]), lambda_context)
     put_location(checkout_stack, "kyiv-dc", WAREHOUSE)
     put_location(checkout_stack, "lviv-store", STORE)
     set_stock(checkout_stack, "LAP-A-BLK", "kyiv-dc", 10)
@@ -400,22 +399,22 @@ def count_items(stack: SimpleNamespace, table: str, prefix: str) -> int:
 
 
 @pytest.fixture
-def sweep(checkout_stack: SimpleNamespace, lambda_context: Any) -> Callable[[], dict[str, int]]:
-    from checkout.handlers.sweeper import handler
-
+def sweep(
+    checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any
+) -> Callable[[], dict[str, int]]:
+    """One run of the unpaid-order sweeper, as its own function (its spec's environment and grants)."""
     event = json.loads((EVENTS / "scheduled_event.json").read_text())
 
     def _sweep() -> dict[str, int]:
-        return handler(event, lambda_context)  # type: ignore[no-any-return]
+        return functions.invoke("checkout-sweeper", event, lambda_context)  # type: ignore[no-any-return]
 
     return _sweep
 
 
 @pytest.fixture
-def due_at_once(monkeypatch: pytest.MonkeyPatch, checkout_stack: SimpleNamespace) -> None:
+def due_at_once(checkout_stack: SimpleNamespace, functions: Any) -> None:
     """Orders placed from now on must be paid at once (their deadline is their creation)."""
-    monkeypatch.setenv("PAYMENT_WINDOW_MINUTES", "0")
-    forget_checkout_caches()
+    functions.override("checkout-api", PAYMENT_WINDOW_MINUTES="0")
 
 
 # --- reliability helpers (tests/integration/checkout/test_reliability.py) ----------------------------

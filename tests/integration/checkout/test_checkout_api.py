@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_checking_out_a_cart_again_with_a_new_key_names_the_order(
 
 
 def test_customer_checkout_uses_the_account_and_lists_the_order(
-    cart: Callable[..., Reply], checkout: Callable[..., Reply], shop: SimpleNamespace
+    cart: Callable[..., Reply], checkout: Callable[..., Reply], shop: SimpleNamespace, functions: Any
 ) -> None:
     # GIVEN a B2B customer's cart in EUR to Ukraine
     claims = {"custom:price_group": "b2b_gold"}
@@ -118,7 +119,6 @@ def test_customer_checkout_uses_the_account_and_lists_the_order(
     )
     cart("POST", "/me/cart/lines", {"sku": "LAP-A-BLK", "quantity": 1}, sub=CUSTOMER_SUB, claims=claims)
     # WHEN the customer checks out without an e-mail in the body
-    from checkout.handlers.api import handler
     from tests.conftest import LambdaContext
     from tests.integration.checkout.conftest import checkout_event
     from tests.support import reply_from
@@ -127,7 +127,7 @@ def test_customer_checkout_uses_the_account_and_lists_the_order(
         "POST", "/me/checkout", {"shipping_address": ADDRESS}, sub=CUSTOMER_SUB, key=new_key()
     )
     event["requestContext"]["authorizer"]["claims"]["custom:price_group"] = "b2b_gold"
-    placed = reply_from(handler(event, LambdaContext()))
+    placed = reply_from(functions.invoke("checkout-api", event, LambdaContext()))
     # THEN the order uses the negotiated net price (800.00 EUR + 20 % VAT) and the account's e-mail
     assert placed.status == 201, placed.body
     order = placed.body["order"]
@@ -259,11 +259,14 @@ def test_a_line_sold_out_since_it_was_added_is_a_409_naming_it(
 
 
 def test_an_archived_product_in_the_cart_is_refused_by_name(
-    cart: Callable[..., Reply], checkout: Callable[..., Reply], shop: SimpleNamespace, lambda_context
+    cart: Callable[..., Reply],
+    checkout: Callable[..., Reply],
+    shop: SimpleNamespace,
+    lambda_context: Any,
+    functions: Any,
 ) -> None:
     # GIVEN a cart with a phone whose product is archived afterwards
     token = guest_cart(cart, [("LAP-A-BLK", 1), ("LAP-A-SLV", 1)])
-    from cart.handlers.catalog_projector import handler
     from catalog.domain.events import ProductArchived, event_id
     from shop_kernel.events import make_event
     from tests.integration.cart.conftest import catalog_events_batch
@@ -278,7 +281,7 @@ def test_an_archived_product_in_the_cart_is_refused_by_name(
         occurred_at="2026-11-02T10:00:00.000Z",
         event_id=event_id("prod_a", 2, "ProductArchived"),
     )
-    handler(catalog_events_batch([archived]), lambda_context)
+    functions.invoke("cart-catalog-projector", catalog_events_batch([archived]), lambda_context)
     # WHEN the guest checks out
     reply = checkout(
         "POST",

@@ -27,38 +27,31 @@ ODESA_DC = {
 
 
 @pytest.fixture
-def ops(
-    shop: SimpleNamespace, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Reply]]:
+def ops(shop: SimpleNamespace, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
     """The inventory API as ops call it, on the same tables (the catalog knows the shop's SKUs)."""
-    from infra.local.provision import function_environment
-    from infra.resources import function, physical_name
-    from inventory import adapters
-    from inventory.handlers.api import handler
+    from infra.resources import physical_name
 
-    for name, value in function_environment(STAGE, function("inventory-api")).items():
-        monkeypatch.setenv(name, value)
     for sku in ("LAP-A-BLK", "LAP-A-SLV", "PHN-B-BLK"):
         shop.dynamodb.put_item(
             TableName=physical_name(STAGE, "catalog"),
             Item={"pk": {"S": f"UNIQUE#sku#{sku}"}, "sk": {"S": "UNIQUE"}, "owner": {"S": "prod_a"}},
         )
-    adapters.reset()
 
     def _call(method: str, path: str, body: Any = None) -> Reply:
-        return reply_from(handler(inventory_event(method, path, body), lambda_context))
+        return reply_from(
+            functions.invoke("inventory-api", inventory_event(method, path, body), lambda_context)
+        )
 
-    yield _call
-    adapters.reset()
+    return _call
 
 
 @pytest.fixture
-def dynamodb_calls(ops: Callable[..., Reply]) -> Iterator[list[str]]:
+def dynamodb_calls(ops: Callable[..., Reply], functions: Any) -> Iterator[list[str]]:
     """The DynamoDB operations the cart function's client sends (botocore hooks)."""
-    from cart.adapters import dynamodb_client
+    from cart import adapters
 
     calls: list[str] = []
-    client = dynamodb_client()
+    client = functions.run("cart-api", lambda: adapters.dynamodb_client())
     client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name), unique_id="fresh-reads"
     )

@@ -50,12 +50,10 @@ def event_log(checkout_stack: SimpleNamespace) -> Callable[[], list[dict[str, An
 
 @pytest.fixture
 def process(
-    checkout_stack: SimpleNamespace, lambda_context: Any
+    checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    from checkout.handlers.stream import handler
-
     def _process(batch: dict[str, Any]) -> dict[str, Any]:
-        return handler(batch, lambda_context)  # type: ignore[no-any-return]
+        return functions.invoke("checkout-events", batch, lambda_context)  # type: ignore[no-any-return]
 
     return _process
 

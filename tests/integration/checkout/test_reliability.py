@@ -52,6 +52,7 @@ from botocore.config import Config
 from infra.local.moto_server import MotoServer, aws_environment, free_port
 from infra.local.stripe_standin import StandinConfig, StripeStandin
 from tests.conftest import LambdaContext
+from tests.harness import Functions, forget_function_state
 from tests.integration.checkout.conftest import (
     ADDRESS,
     API_KEY,
@@ -148,12 +149,9 @@ def recorded_events(standin: StripeStandin, intent_id: str) -> list[dict[str, An
 
 
 def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_event(
-    cart: Callable[..., Reply], shop: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+    cart: Callable[..., Reply], shop: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, functions: Any
 ) -> None:
     from checkout import adapters
-    from checkout.handlers.api import handler as checkout_handler
-    from checkout.handlers.stream import handler as stream_handler
-    from checkout.handlers.webhooks import handler as webhook_handler
     from infra.local.provision import state_machine_arn
     from infra.resources import physical_name
 
@@ -163,15 +161,17 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
     lost = lose_first_response(monkeypatch, "POST", "/v1/payment_intents")
 
     def send(context: Any) -> Reply:
-        return reply_from(checkout_handler(copy.deepcopy(event), context))
+        return reply_from(functions.invoke("checkout-api", copy.deepcopy(event), context))
 
     # WHEN the checkout dies after its PaymentIntent was created, before the transaction (i, iv) ...
-    with dies(adapters.store(), "transact", after=False), pytest.raises(LambdaTimeout):
+    # (the store the function itself uses: built while it runs, kept warm between its invocations)
+    store = functions.run("checkout-api", lambda: adapters.store())
+    with dies(store, "transact", after=False), pytest.raises(LambdaTimeout):
         send(ExpiringContext())
     intents_after_first = dict(shop.standin.api.ledger.payment_intents)
     orders_after_first = count_items(shop, shop.orders, "ORDER#")
     # ... is retried and dies after the transaction, before Powertools saved the answer (ii) ...
-    with dies(adapters.store(), "transact", after=True), pytest.raises(LambdaTimeout):
+    with dies(store, "transact", after=True), pytest.raises(LambdaTimeout):
         send(ExpiringContext())
     orders_after_second = count_items(shop, shop.orders, "ORDER#")
     # ... and is replayed three more times
@@ -194,14 +194,19 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
     stripe_events = recorded_events(shop.standin, intent_id)
     secret = shop.standin.webhook_secret
     deliveries: list[tuple[str, int, str]] = []
+    payment_events = functions.run("stripe-webhooks", lambda: adapters.payment_events())
     for stripe_event in stripe_events:
         payload = json.dumps(stripe_event)
         if stripe_event["type"] == AUTHORISED:
-            with dies(adapters.payment_events(), "handle", after=True), pytest.raises(LambdaTimeout):
-                webhook_handler(webhook_event(payload, sign(payload, secret)), ExpiringContext())
+            with dies(payment_events, "handle", after=True), pytest.raises(LambdaTimeout):
+                functions.invoke(
+                    "stripe-webhooks", webhook_event(payload, sign(payload, secret)), ExpiringContext()
+                )
         for _ in range(REPLAYS):
             reply = reply_from(
-                webhook_handler(webhook_event(payload, sign(payload, secret)), LambdaContext())
+                functions.invoke(
+                    "stripe-webhooks", webhook_event(payload, sign(payload, secret)), LambdaContext()
+                )
             )
             deliveries.append((stripe_event["type"], reply.status, reply.body.get("outcome", "")))
 
@@ -215,7 +220,9 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
 
     # WHEN the orders stream's batch is processed three times (a replayed batch)
     batch = OrdersStream(shop).batch()
-    results = [stream_handler(copy.deepcopy(batch), LambdaContext()) for _ in range(REPLAYS)]
+    results = [
+        functions.invoke("checkout-events", copy.deepcopy(batch), LambdaContext()) for _ in range(REPLAYS)
+    ]
 
     # THEN one order, one PaymentIntent (the order's), one reservation, stock held once
     assert all(r == {"batchItemFailures": []} for r in results)
@@ -283,6 +290,7 @@ class ServerStack:
     moto: MotoServer
     standin: StripeStandin
     tables: Any  # checkout.domain.service.Tables
+    functions: Any  # tests.harness.Functions of the server's stage
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -344,11 +352,11 @@ class ServerStack:
 
     def guest_cart(self, sku: str) -> str:
         """A guest cart holding one ``sku``, made through the cart handler."""
-        from cart.handlers.api import handler
         from tests.integration.cart.conftest import cart_event
 
         def call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-            return reply_from(handler(cart_event(method, path, body, **kwargs), LambdaContext()))
+            event = cart_event(method, path, body, **kwargs)
+            return reply_from(self.functions.invoke("cart-api", event, LambdaContext()))
 
         return guest_cart(call, [(sku, 1)])
 
@@ -390,7 +398,6 @@ def _server_environment(port: int, standin: StripeStandin) -> dict[str, str]:
 
 def _prepare(stack: ServerStack) -> None:
     """The stage's resources from the specs, Stripe's secrets, the laptops, a warehouse, spare stock."""
-    from cart.handlers.catalog_projector import handler as project
     from infra.local.provision import provision
     from infra.resources import physical_name
     from tests.integration.cart.conftest import catalog_events_batch, published
@@ -405,7 +412,7 @@ def _prepare(stack: ServerStack) -> None:
         secrets.put_secret_value(SecretId=physical_name(SERVER_STAGE, name), SecretString=value)
     forget_checkout_caches()
     product = published("prod_r", 1, [(RACE_SKU, 100000, 4000000), (SPARE_SKU, 110000, 4400000)])
-    project(catalog_events_batch([product]), LambdaContext())
+    stack.functions.invoke("cart-catalog-projector", catalog_events_batch([product]), LambdaContext())
     location = SimpleNamespace(dynamodb=stack.client(), inventory=stack.tables.inventory)
     put_location(location, "kyiv-dc", WAREHOUSE)
     stack.set_stock(SPARE_SKU, 100)
@@ -433,10 +440,11 @@ def server() -> Iterator[ServerStack]:
             inventory=physical_name(SERVER_STAGE, "inventory"),
             promotions=physical_name(SERVER_STAGE, "promotions"),
         )
-        stack = ServerStack(moto, standin, tables)
+        stack = ServerStack(moto, standin, tables, Functions(SERVER_STAGE))
         _prepare(stack)
         yield stack
     finally:
+        forget_function_state()
         standin.stop()
         moto.stop()
         moto_patches.uninstall()
@@ -572,14 +580,12 @@ def test_n_buyers_racing_for_the_last_k_units_get_exactly_k_orders(on_server: Se
 
 
 def test_the_checkout_handler_places_an_order_on_the_local_server(on_server: ServerStack) -> None:
-    from checkout.handlers.api import handler
-
     # GIVEN a guest cart on the server
     token = on_server.guest_cart(SPARE_SKU)
     reserved_before = on_server.stock(SPARE_SKU)[1]
     # WHEN it is checked out through the real handler (API Gateway event, Idempotency-Key)
     event = checkout_event("POST", "/checkout", BODY, token=token, key=new_key())
-    reply = reply_from(handler(event, LambdaContext()))
+    reply = reply_from(on_server.functions.invoke("checkout-api", event, LambdaContext()))
     # THEN the order, its reservation and its PaymentIntent exist, on the server and the stand-in
     assert reply.status == 201, reply.body
     order_id = reply.body["order"]["id"]
@@ -621,9 +627,9 @@ for _ in sys.stdin:
 class ExecutionEnvironment:
     """A subprocess serving checkout events through the real handler, against the moto server."""
 
-    def __init__(self, warm_up: dict[str, Any], event: dict[str, Any]) -> None:
+    def __init__(self, environment: dict[str, str], warm_up: dict[str, Any], event: dict[str, Any]) -> None:
         paths = [str(ROOT / "layers/kernel/python"), str(ROOT / "functions")]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+        env = {**environment, "PYTHONPATH": os.pathsep.join(paths), "POWERTOOLS_LOG_LEVEL": "WARNING"}
         self._process = subprocess.Popen(
             [sys.executable, "-c", ENVIRONMENT, json.dumps(warm_up), json.dumps(event)],
             stdin=subprocess.PIPE,
@@ -667,7 +673,9 @@ def test_the_same_checkout_three_times_in_parallel_places_it_once(on_server: Ser
     reserved_before = on_server.stock(SPARE_SKU)[1]
     event = checkout_event("POST", "/checkout", BODY, token=token, key=new_key())
     warm_up = checkout_event("GET", "/checkout/orders/ord_00000000000000000000000000", token=token)
-    environments = [ExecutionEnvironment(warm_up, event) for _ in range(DUPLICATES)]
+    # (the checkout function's own environment only)
+    environment_of_checkout = on_server.functions.environment("checkout-api")
+    environments = [ExecutionEnvironment(environment_of_checkout, warm_up, event) for _ in range(DUPLICATES)]
     try:
         for environment in environments:
             environment.ready()

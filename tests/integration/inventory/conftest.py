@@ -68,12 +68,13 @@ def inventory_stack(
 
 
 @pytest.fixture
-def call(inventory_stack: SimpleNamespace, lambda_context: Any) -> Callable[..., Reply]:
+def call(inventory_stack: SimpleNamespace, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
     """Calls the inventory API handler; every answer must match the OpenAPI document the API serves."""
-    from inventory.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        response = handler(inventory_event(method, path, body, **kwargs), lambda_context)
+        response = functions.invoke(
+            "inventory-api", inventory_event(method, path, body, **kwargs), lambda_context
+        )
         return reply_from(response)
 
     document = _call("GET", "/inventory/openapi.json", groups=None).body

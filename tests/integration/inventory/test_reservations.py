@@ -126,11 +126,10 @@ def test_sweeper_expires_overdue_reservations_and_the_stream_announces_it(
     stream: InventoryStream,
     lambda_context: Any,
     event_log: Callable[[], list[dict[str, Any]]],
+    functions: Any,
 ) -> None:
     from inventory import adapters
-    from inventory.handlers.stream import handler, publisher
 
-    publisher.cache_clear()
     _reserve(inventory_stack, 4, "res_old", "ord_old", ttl_minutes=1)
     _reserve(inventory_stack, 1, "res_new", "ord_new", ttl_minutes=30)
     # GIVEN the clock two minutes later
@@ -145,8 +144,8 @@ def test_sweeper_expires_overdue_reservations_and_the_stream_announces_it(
     assert _levels(stocked)["kyiv-dc"] == (10, 1, 9)
     # AND the stream consumer publishes ReservationExpired once, also when the batch is replayed
     batch = stream.batch()
-    assert handler(batch, lambda_context) == {"batchItemFailures": []}
-    assert handler(batch, lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", batch, lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", batch, lambda_context) == {"batchItemFailures": []}
     published = [e for e in event_log() if e["detail-type"] == "ReservationExpired"]
     assert {e["detail"]["data"]["reservation_id"] for e in published} == {"res_old"}
     assert len({e["detail"]["metadata"]["eventId"] for e in published}) == 1
@@ -158,10 +157,8 @@ def test_ttl_deletion_releases_stock_once(
     stream: InventoryStream,
     lambda_context: Any,
     event_log: Callable[[], list[dict[str, Any]]],
+    functions: Any,
 ) -> None:
-    from inventory.handlers.stream import handler, publisher
-
-    publisher.cache_clear()
     _reserve(inventory_stack, 5, "res_ttl", "ord_ttl")
     # GIVEN DynamoDB's TTL deleted the still-active reservation (moto does not run TTL: the record is
     # the sample of a TTL REMOVE with this reservation's image)
@@ -176,20 +173,22 @@ def test_ttl_deletion_releases_stock_once(
     record["Records"][0]["dynamodb"]["OldImage"] = item
     record["Records"][0]["dynamodb"]["Keys"] = {"pk": item["pk"], "sk": item["sk"]}
     # WHEN the consumer gets it twice (a replay)
-    assert handler(copy.deepcopy(record), lambda_context) == {"batchItemFailures": []}
-    assert handler(copy.deepcopy(record), lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", copy.deepcopy(record), lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert functions.invoke("inventory-events", copy.deepcopy(record), lambda_context) == {
+        "batchItemFailures": []
+    }
     # THEN the 5 units are back once, and the tombstone announces the expiry once
     assert _levels(stocked)["kyiv-dc"] == (10, 0, 10)
-    assert handler(stream.batch(), lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", stream.batch(), lambda_context) == {"batchItemFailures": []}
     published = [e for e in event_log() if e["detail-type"] == "ReservationExpired"]
     assert [e["detail"]["data"]["order_id"] for e in published] == ["ord_ttl"]
 
 
 def test_a_user_delete_is_not_an_expiry(
-    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace, lambda_context: Any
+    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> None:
-    from inventory.handlers.stream import handler
-
     _reserve(inventory_stack, 2, "res_x", "ord_x")
     item = inventory_stack.dynamodb.get_item(
         TableName=inventory_stack.table, Key={"pk": {"S": "RES#res_x"}, "sk": {"S": "RESERVATION"}}
@@ -198,12 +197,12 @@ def test_a_user_delete_is_not_an_expiry(
     record["Records"][0]["dynamodb"]["OldImage"] = item
     record["Records"][0].pop("userIdentity")
     # WHEN a REMOVE without the TTL principal arrives THEN nothing is released
-    assert handler(record, lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", record, lambda_context) == {"batchItemFailures": []}
     assert _levels(stocked)["kyiv-dc"] == (10, 2, 8)
 
 
 def test_scheduled_sweeper_handler_expires_overdue_reservations(
-    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace, lambda_context: Any
+    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> None:
     import json
     from pathlib import Path
@@ -217,14 +216,13 @@ def test_scheduled_sweeper_handler_expires_overdue_reservations(
     _reserve(inventory_stack, 4, "res_late", "ord_late", ttl_minutes=1)
     _reserve(inventory_stack, 1, "res_fresh", "ord_fresh", ttl_minutes=30)
     later = FixedClock(adapters.clock().now() + timedelta(minutes=2))
-    adapters.reservations.cache_clear()
     original = adapters.reservations
-    adapters_reservations = Reservations(adapters.store(), later)
-    sweeper.reservations = lambda: adapters_reservations  # type: ignore[assignment]
+    # Built inside the function's run, on its own store (its environment, its grants).
+    sweeper.reservations = lambda: Reservations(adapters.store(), later)  # type: ignore[assignment]
     try:
         # WHEN the schedule fires with the event EventBridge sends
         event = json.loads((Path(__file__).parents[2] / "events/inventory/scheduled_event.json").read_text())
-        result = sweeper.handler(event, lambda_context)
+        result = functions.invoke("inventory-sweeper", event, lambda_context)
     finally:
         sweeper.reservations = original  # type: ignore[assignment]
     # THEN only the overdue reservation is expired and its stock is available again

@@ -32,10 +32,8 @@ def test_every_change_of_available_stock_is_announced_with_its_place_and_level(
     inventory_stack: SimpleNamespace,
     lambda_context: Any,
     event_log: Callable[[], list[dict[str, Any]]],
+    functions: Any,
 ) -> None:
-    from inventory.handlers.stream import handler, publisher
-
-    publisher.cache_clear()
     stream = StockStream(inventory_stack)
     # GIVEN stock set at a warehouse and at a pickup store, then the warehouse's adjusted down to 3
     for location_id, on_hand in (("kyiv-dc", 10), ("podil", 1)):
@@ -53,8 +51,8 @@ def test_every_change_of_available_stock_is_announced_with_its_place_and_level(
     assert adjusted.status == 200, adjusted.body
     # WHEN the stream is delivered to the events function (and delivered again: a replay)
     batch = stream.batch()
-    assert handler(batch, lambda_context) == {"batchItemFailures": []}
-    assert handler(batch, lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", batch, lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", batch, lambda_context) == {"batchItemFailures": []}
     # THEN each change was announced once (a replay publishes the same event ids)
     published = _drain(event_log)
     by_id = {e["detail"]["metadata"]["eventId"]: e["detail"]["data"] for e in published}
@@ -82,10 +80,8 @@ def test_a_write_that_leaves_available_unchanged_announces_nothing(
     inventory_stack: SimpleNamespace,
     lambda_context: Any,
     event_log: Callable[[], list[dict[str, Any]]],
+    functions: Any,
 ) -> None:
-    from inventory.handlers.stream import handler, publisher
-
-    publisher.cache_clear()
     stream = StockStream(inventory_stack)
     # GIVEN stock set to 4, then set again to 4 (same available)
     first = locations("PUT", "/admin/inventory/stock/LAP-0001-BLK/lviv-dc", {"on_hand": 4})
@@ -95,6 +91,6 @@ def test_a_write_that_leaves_available_unchanged_announces_nothing(
     )
     assert again.status == 200, again.body
     # WHEN the stream is delivered
-    assert handler(stream.batch(), lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("inventory-events", stream.batch(), lambda_context) == {"batchItemFailures": []}
     # THEN only the first write is announced
     assert [d["detail"]["data"]["available"] for d in _drain(event_log)] == [4]

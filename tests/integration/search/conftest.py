@@ -91,27 +91,27 @@ def search_queue(search_stack: Any) -> SearchQueue:
 
 @pytest.fixture
 def index_changes(
-    stream: CatalogStream, search_queue: SearchQueue, lambda_context: Any
+    stream: CatalogStream, search_queue: SearchQueue, lambda_context: Any, functions: Any
 ) -> Callable[[], dict[str, Any]]:
     """Publishes what the catalog stream holds with the real catalog-events function, then delivers
     what reached the search-events queue to the indexer; returns the indexer's answer."""
-    from catalog.handlers.stream import handler as catalog_events
-    from search.handlers.indexer import handler as search_indexer
 
     def run() -> dict[str, Any]:
-        assert catalog_events(stream.batch(), lambda_context) == {"batchItemFailures": []}
-        return dict(search_indexer({"Records": search_queue.drain()}, lambda_context))
+        announced = functions.invoke("catalog-events", stream.batch(), lambda_context)
+        assert announced == {"batchItemFailures": []}
+        return dict(functions.invoke("search-indexer", {"Records": search_queue.drain()}, lambda_context))
 
     return run
 
 
 @pytest.fixture
-def search_call(search_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
+def search_call(search_stack: Any, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
     """Calls the search API handler; every answer must match the OpenAPI document the API serves."""
-    from search.handlers.api import handler
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        response = handler(build_api_event(method, path, body, **kwargs), lambda_context)
+        response = functions.invoke(
+            "search-api", build_api_event(method, path, body, **kwargs), lambda_context
+        )
         return reply_from(response)
 
     document = _call("GET", "/search/openapi.json").body

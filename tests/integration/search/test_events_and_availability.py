@@ -66,12 +66,12 @@ def _product_event(detail_type: str, product_id: str, version: int, name: str = 
 
 
 @pytest.fixture
-def deliver(search_stack: Any, lambda_context: Any) -> Callable[[list[Any]], None]:
+def deliver(search_stack: Any, lambda_context: Any, functions: Any) -> Callable[[list[Any]], None]:
     """Events to the search-indexer as SQS delivers what the bus's rules routed (in the given order)."""
-    from search.handlers.indexer import handler
 
     def _deliver(events: list[Any]) -> None:
-        assert handler(catalog_events_batch(events), lambda_context) == {"batchItemFailures": []}
+        batch = catalog_events_batch(events)
+        assert functions.invoke("search-indexer", batch, lambda_context) == {"batchItemFailures": []}
 
     return _deliver
 

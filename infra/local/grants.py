@@ -1,0 +1,207 @@
+"""A function's IAM grants, enforced on botocore calls where no IAM exists (moto, the local stack, tests).
+
+moto does not enforce per-resource IAM, so a function that reads a table its spec never grants works
+locally and in tests, then fails in the cloud with ``AccessDeniedException``. ``Grants.of(spec, stage)``
+derives from a ``FunctionSpec`` what the CDK ``ServiceFunction`` grants its role (the same actions on the
+same resources); ``install(session, grants)`` registers a ``before-parameter-build`` hook on a botocore
+session, so every client the function creates from that session later is checked before each call. A
+call the grants do not cover raises ``UngrantedAccess``, an ``AccessDeniedException`` naming the function,
+the action and the resource, as IAM would answer it; every refusal is also kept on the ``Guard`` so a
+caller can see one that the function's own error handling swallowed.
+
+What is checked, per service:
+
+- DynamoDB: the table (or ``table/index/<name>``) of every item operation, each entry of
+  ``TransactWriteItems``/``TransactGetItems`` and each table of ``BatchGetItem``/``BatchWriteItem``.
+  Reads (``GetItem``, ``Query`` incl. the spec's indexes, ``BatchGetItem``, ``ConditionCheckItem``,
+  ``DescribeTable``) need ``tables_ro`` or ``tables_rw``; writes need ``tables_rw``. ``Scan`` is granted
+  on nothing (no request path scans).
+- EventBridge: ``PutEvents`` on the stage's bus when ``publishes_events``.
+- Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``.
+- Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
+- SQS: consuming the function's trigger queue (what the event source mapping is granted); nothing else.
+- Every other service and operation: refused.
+
+Physical names are the local ones (``shop-<stage>-<name>``), as ``infra.local.provision`` creates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from infra.resources import FunctionSpec, physical_name, table
+
+# As infra.constructs.function grants them (tests/infra checks that the two lists agree).
+TABLE_READ_ACTIONS = frozenset(
+    {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DescribeTable",
+    }
+)
+TABLE_WRITE_ACTIONS = frozenset(
+    {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+)
+SECRET_READ_ACTIONS = frozenset({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"})
+QUEUE_CONSUME_ACTIONS = frozenset(
+    {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:DeleteMessageBatch",
+        "sqs:ChangeMessageVisibility",
+        "sqs:ChangeMessageVisibilityBatch",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+)
+# Transaction entries are authorised per item, through the item actions.
+_TRANSACT_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+    "Get": "dynamodb:GetItem",
+}
+# botocore's service names -> IAM's action prefixes, where they differ.
+_IAM_PREFIX = {"stepfunctions": "states"}
+
+
+class UngrantedAccess(ClientError):
+    """A call the function's spec does not grant: what IAM answers in the cloud (AccessDeniedException)."""
+
+    def __init__(self, function: str, action: str, resource: str) -> None:
+        message = (
+            f"function {function} is not granted {action} on {resource} "
+            "(its FunctionSpec in infra/resources.py does not grant it)"
+        )
+        super().__init__({"Error": {"Code": "AccessDeniedException", "Message": message}}, action)
+        self.function, self.action, self.resource = function, action, resource
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one function may do: ``allowed`` maps an IAM action to the resource names it is granted on.
+
+    DynamoDB resources are ``<table name>`` or ``<table name>/index/<index>``; the others are names.
+    """
+
+    function: str
+    stage: str
+    allowed: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spec: FunctionSpec, stage: str) -> Grants:
+        allowed: dict[str, set[str]] = {}
+
+        def grant(actions: frozenset[str], *resources: str) -> None:
+            for action in actions:
+                allowed.setdefault(action, set()).update(resources)
+
+        for name in dict.fromkeys(spec.tables_rw + spec.tables_ro):
+            physical = physical_name(stage, name)
+            indexes = [f"{physical}/index/{index.name}" for index in table(name).indexes]
+            grant(TABLE_READ_ACTIONS, physical, *indexes)
+            if name in spec.tables_rw:
+                grant(TABLE_WRITE_ACTIONS, physical)
+        grant(SECRET_READ_ACTIONS, *(physical_name(stage, s) for s in spec.secrets))
+        if spec.publishes_events:
+            grant(frozenset({"events:PutEvents"}), f"shop-{stage}")
+        grant(frozenset({"states:StartExecution"}), *(physical_name(stage, w) for w in spec.starts_workflows))
+        if spec.queue is not None:
+            grant(QUEUE_CONSUME_ACTIONS, physical_name(stage, spec.queue.queue))
+        return cls(spec.name, stage, {action: frozenset(names) for action, names in allowed.items()})
+
+    def permits(self, action: str, resource: str) -> bool:
+        return resource in self.allowed.get(action, frozenset())
+
+    def check(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        """Raises ``UngrantedAccess`` for the first (action, resource) of the call not granted."""
+        for action, resource in requested(service, operation, params):
+            if not self.permits(action, resource):
+                raise UngrantedAccess(self.function, action, resource)
+
+
+def requested(service: str, operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every (IAM action, resource name) a call needs; a resource of ``*`` when it names none we know."""
+    prefix = _IAM_PREFIX.get(service, service)
+    if service == "dynamodb":
+        yield from _dynamodb(operation, params)
+    elif service == "secretsmanager":
+        yield f"{prefix}:{operation}", _secret_name(str(params.get("SecretId", "*")))
+    elif service == "events" and operation == "PutEvents":
+        for entry in params.get("Entries") or [{}]:
+            yield "events:PutEvents", _last(str(entry.get("EventBusName") or "default"), "/")
+    elif service == "stepfunctions" and "stateMachineArn" in params:
+        yield f"{prefix}:{operation}", _last(str(params["stateMachineArn"]), ":")
+    elif service == "sqs" and ("QueueUrl" in params or "QueueName" in params):
+        yield f"{prefix}:{operation}", _last(str(params.get("QueueUrl") or params["QueueName"]), "/")
+    else:
+        yield f"{prefix}:{operation}", "*"
+
+
+def _dynamodb(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        for entry in params.get("TransactItems") or []:
+            for kind, request in entry.items():
+                yield _TRANSACT_ACTIONS.get(kind, f"dynamodb:{kind}"), _table_name(request.get("TableName"))
+    elif operation in ("BatchGetItem", "BatchWriteItem"):
+        for name in params.get("RequestItems") or {}:
+            yield f"dynamodb:{operation}", _table_name(name)
+    else:
+        resource = _table_name(params.get("TableName"))
+        if params.get("IndexName"):
+            resource = f"{resource}/index/{params['IndexName']}"
+        yield f"dynamodb:{operation}", resource
+
+
+def _table_name(name: Any) -> str:
+    """A table name, or the name in a table ARN (``arn:...:table/<name>``)."""
+    text = str(name or "*")
+    return text.split(":table/", 1)[1] if ":table/" in text else text
+
+
+def _secret_name(secret_id: str) -> str:
+    """A secret's name from its name or ARN (``arn:...:secret:<name>-<6 random characters>``)."""
+    if ":secret:" not in secret_id:
+        return secret_id
+    name = secret_id.split(":secret:", 1)[1]
+    return name[:-7] if len(name) > 7 and name[-7] == "-" else name
+
+
+def _last(text: str, separator: str) -> str:
+    return text.rsplit(separator, 1)[-1]
+
+
+class Guard:
+    """The hook ``install`` registers: checks each call against ``grants`` and keeps what it refused.
+
+    ``active`` off lets calls through unchecked: a test harness that shares one process between the
+    functions and the test's own set-up switches it on only while the function runs.
+    """
+
+    def __init__(self, grants: Grants) -> None:
+        self.grants = grants
+        self.refusals: list[UngrantedAccess] = []
+        self.active = True
+
+    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if not self.active:
+            return
+        try:
+            self.grants.check(model.service_model.service_name, model.name, params)
+        except UngrantedAccess as refusal:
+            self.refusals.append(refusal)
+            raise
+
+
+def install(session: Any, grants: Grants) -> Guard:
+    """Checks every call of every client ``session`` creates (now or later) against ``grants``."""
+    guard = Guard(grants)
+    session.register("before-parameter-build", guard)
+    return guard
