@@ -383,10 +383,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # inventory: the authorisation extends the stock hold; promotions: a cancellation gives back the
         # order's code uses and certificate debits in the same transaction.
         tables_rw=("orders", "inventory", "promotions", "idempotency"),
-        # Read only, and read by nothing today: checkout's store is wired with every table it knows, and
-        # outside the local stage an unset table name is an error, not "shop-local-...". Until each
-        # function wires only the tables it uses, it is given their names (and reads, never writes).
-        tables_ro=("carts",),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
         shared_contexts=("pricing", "inventory", "cart"),
     ),
@@ -397,8 +393,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Order changes -> OrderPlaced/OrderCancelled on the bus, fulfilment started, stock released",
         timeout_s=60,
         tables_rw=("inventory",),
-        # As stripe-webhooks: names for checkout's store wiring, read by nothing today.
-        tables_ro=("orders", "carts", "promotions"),
         publishes_events=True,
         stream=StreamTrigger(table="orders", item_types=("order",)),
         shared_contexts=("pricing", "inventory", "cart"),

@@ -192,14 +192,22 @@ class Functions:
 
     @contextmanager
     def acting_as(self, name: str) -> Iterator[Guard]:
+        """Function ``name``'s environment, caches and guard while the block runs; then what was before
+        (so a function may run inside another's call, as another execution environment would: a test
+        landing a webhook while the sweeper is between its read and its write)."""
+        from shop_kernel import aws
+
         environment = self.environment(name)
         world = self._world(name)
         saved = dict(os.environ)
+        # Inside another function's call: that function's world is put back afterwards. At the top level
+        # the last function's world stays (its clients are the ones the test's set-up may reuse).
+        inside = next((w for w in self._worlds.values() if w.guard.active), None)
+        caches = _cached_functions() if inside is not None else []
+        session = aws._session
         os.environ.clear()
         os.environ.update(environment)
         try:
-            from shop_kernel import aws
-
             if not any(aws._session is w.session for w in self._worlds.values()):
                 # Something reset the kernel's clients (aws.reset_clients, an adapters.reset()) since a
                 # function last ran: the test changed what functions are built from; all start cold.
@@ -212,6 +220,11 @@ class Functions:
             world.guard.active = False
             os.environ.clear()
             os.environ.update(saved)
+            if inside is not None:
+                for module, attribute, cached in caches:
+                    setattr(module, attribute, cached)
+                aws._session = session
+                inside.guard.active = True  # the function this one ran inside goes on
 
 
 __all__ = ["Functions", "UngrantedAccess", "forget_function_state"]

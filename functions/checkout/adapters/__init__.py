@@ -46,13 +46,15 @@ def clock() -> SystemClock:
 
 @lru_cache(maxsize=1)
 def store() -> DynamoCheckoutStore:
-    config = settings()
+    """Reads each table's name from the settings when it first uses the table: the checkout functions
+    share the store but not the tables (the stream consumer releases stock and reads no cart), and a
+    function is given, and granted, only the tables it uses."""
     return DynamoCheckoutStore(
         dynamodb_client(),
-        orders=config.orders_table_name,
-        carts=config.carts_table_name,
-        inventory=config.inventory_table_name,
-        promotions=config.promotions_table_name,
+        orders=lambda: settings().orders_table_name,
+        carts=lambda: settings().carts_table_name,
+        inventory=lambda: settings().inventory_table_name,
+        promotions=lambda: settings().promotions_table_name,
     )
 
 

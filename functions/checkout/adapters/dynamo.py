@@ -14,7 +14,7 @@ ask for (a new one, or the first checkout of the process), a second ``BatchGetIt
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,14 +126,41 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+# A table's name, or what reads it when the store first needs it (a setting this function may not have).
+TableName = str | Callable[[], str]
+
+
 class DynamoCheckoutStore:
-    def __init__(self, client: Any, *, orders: str, carts: str, inventory: str, promotions: str) -> None:
+    def __init__(
+        self, client: Any, *, orders: TableName, carts: TableName, inventory: TableName, promotions: TableName
+    ) -> None:
+        """Each table is named, or given by a function read when the store first uses that table: a
+        function wires the store once and is given (and granted) only the tables it uses."""
         self._client = client
-        self.orders_table, self.carts_table = orders, carts
-        self.inventory_table, self.promotions_table = inventory, promotions
+        self._names = {"orders": orders, "carts": carts, "inventory": inventory, "promotions": promotions}
         # The warehouses of the last locations config read: which stock keys the first call asks for.
         # A guess only: the config item read with them decides, and what it adds is read at once.
         self._last_warehouses: tuple[str, ...] = ()
+
+    def _table(self, role: str) -> str:
+        name = self._names[role]
+        return name if isinstance(name, str) else name()
+
+    @property
+    def orders_table(self) -> str:
+        return self._table("orders")
+
+    @property
+    def carts_table(self) -> str:
+        return self._table("carts")
+
+    @property
+    def inventory_table(self) -> str:
+        return self._table("inventory")
+
+    @property
+    def promotions_table(self) -> str:
+        return self._table("promotions")
 
     # --- reads for a checkout ---------------------------------------------------------------------
 

@@ -100,6 +100,7 @@ def test_a_cancelled_payment_gives_back_once_when_the_sweeper_and_the_webhook_ra
     due_at_once: None,
     shop: SimpleNamespace,
     sweep: Callable[[], dict[str, int]],
+    functions: Any,
 ) -> None:
     import stripe
 
@@ -120,12 +121,13 @@ def test_a_cancelled_payment_gives_back_once_when_the_sweeper_and_the_webhook_ra
         intent_id
     )
     # WHEN the sweeper has read the order and is about to cancel it, the webhook cancels it first
-    hooks = adapters.dynamodb_client().meta.events
+    # (the sweeper's own client: each function runs in its own world, tests/harness.py)
+    hooks = functions.run("checkout-sweeper", lambda: adapters.dynamodb_client()).meta.events
     raced: list[list[Reply]] = []
 
     def webhook_lands_first(**_: Any) -> None:
         if not raced:
-            raced.append([])  # the webhook's own writes pass through this hook too
+            raced.append([])  # once: the sweeper writes again after the webhook landed
             raced[0].extend(deliver(shop.standin, webhook, ("payment_intent.canceled",), intent_id))
 
     writes = ("before-call.dynamodb.PutItem", "before-call.dynamodb.TransactWriteItems")
@@ -204,27 +206,15 @@ def test_the_sweeper_with_only_its_own_environment_places_late_payments_and_expi
     due_at_once: None,
     shop: SimpleNamespace,
     sweep: Callable[[], dict[str, int]],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from checkout import adapters
-    from infra.local.provision import function_environment
-    from infra.resources import function
-    from tests.integration.checkout.conftest import FUNCTIONS, STAGE
-
     # GIVEN an order paid whose webhook is late, and an unpaid one with a code and a certificate
     put_promotions(shop)
     token = guest_cart(cart, [("LAP-A-BLK", 1)])
     paid = checkout("POST", "/checkout", BODY, token=token, key=new_key()).body
     pay(shop.standin, paid["payment"]["payment_intent_id"])
     unpaid = _guest_order_with_code_and_certificate(cart, checkout)
-    # AND the sweeper runs with the environment its spec gives it, as in the cloud
-    own = function_environment(STAGE, function("checkout-sweeper"))
-    for other in FUNCTIONS:
-        for name in function_environment(STAGE, function(other)):
-            if name not in own:
-                monkeypatch.delenv(name, raising=False)
-    adapters.reset()
-    # WHEN it runs
+    # WHEN the sweeper runs with the environment and grants its spec gives it, as in the cloud (the
+    # ``sweep`` fixture runs it as its function)
     swept = sweep()
     # THEN the paid order is placed with its hold extended, the unpaid one cancelled with its give-backs
     assert (swept["expired"], swept["checked"], swept["failed"]) == (1, 2, 0)
@@ -245,6 +235,7 @@ def test_orders_the_sweeper_cannot_handle_do_not_stop_it_expiring_the_others(
     shop: SimpleNamespace,
     sweep: Callable[[], dict[str, int]],
     monkeypatch: pytest.MonkeyPatch,
+    functions: Any,
 ) -> None:
     from checkout import adapters
     from checkout.handlers import sweeper
@@ -261,7 +252,7 @@ def test_orders_the_sweeper_cannot_handle_do_not_stop_it_expiring_the_others(
     broken = [overdue() for _ in range(3)]
     healthy = overdue()
     monkeypatch.setattr(sweeper, "BATCH", 2)
-    events = adapters.payment_events()
+    events = functions.run("checkout-sweeper", lambda: adapters.payment_events())
     gateway = events.payments
     unreachable = {b["payment"]["payment_intent_id"] for b in broken}
 
