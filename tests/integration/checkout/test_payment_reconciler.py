@@ -25,20 +25,13 @@ Webhook = Callable[[str, str | None], Reply]
 
 @pytest.fixture
 def reconcile(
-    checkout_stack: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+    checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> Callable[[], dict[str, Any]]:
-    """The checkout-reconciler function with its own spec's environment, on a real-shaped schedule event."""
-    from checkout.handlers.reconciler import handler
-    from infra.local.provision import function_environment
-    from infra.resources import function
-    from tests.integration.checkout.conftest import STAGE, forget_checkout_caches
-
-    for name, value in function_environment(STAGE, function("checkout-reconciler")).items():
-        monkeypatch.setenv(name, value)
-    forget_checkout_caches()
+    """The checkout-reconciler run as its function (its spec's environment and grants), on a real-shaped
+    schedule event."""
     event = json.loads((EVENTS / "scheduled_event.json").read_text())
     event["resources"] = [event["resources"][0].replace("checkout-sweeper", "checkout-reconciler")]
-    return lambda: handler(event, lambda_context)  # type: ignore[no-any-return]
+    return lambda: functions.invoke("checkout-reconciler", event, lambda_context)  # type: ignore[no-any-return]
 
 
 def _stripe(shop: SimpleNamespace) -> Any:
