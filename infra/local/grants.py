@@ -15,7 +15,7 @@ What is checked, per service:
   ``TransactWriteItems``/``TransactGetItems`` and each table of ``BatchGetItem``/``BatchWriteItem``.
   Reads (``GetItem``, ``Query`` incl. the spec's indexes, ``BatchGetItem``, ``ConditionCheckItem``,
   ``DescribeTable``) need ``tables_ro`` or ``tables_rw``; writes need ``tables_rw``. ``Scan`` is granted
-  on nothing (no request path scans).
+  only on a scheduled audit's ``audit_scans`` tables (no request path scans).
 - EventBridge: ``PutEvents`` on the stage's bus when ``publishes_events``.
 - Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``.
 - Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
@@ -109,6 +109,8 @@ class Grants:
             grant(TABLE_READ_ACTIONS, physical, *indexes)
             if name in spec.tables_rw:
                 grant(TABLE_WRITE_ACTIONS, physical)
+        # As ServiceFunction grants it: Scan on the table itself, to the scheduled audit alone.
+        grant(frozenset({"dynamodb:Scan"}), *(physical_name(stage, name) for name in spec.audit_scans))
         grant(SECRET_READ_ACTIONS, *(physical_name(stage, s) for s in spec.secrets))
         if spec.publishes_events:
             grant(frozenset({"events:PutEvents"}), f"shop-{stage}")

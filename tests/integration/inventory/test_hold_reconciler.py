@@ -23,23 +23,16 @@ EVENTS = Path(__file__).parents[2] / "events" / "inventory"
 
 @pytest.fixture
 def reconcile(
-    inventory_stack: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+    inventory_stack: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> Callable[..., dict[str, Any]]:
-    """The inventory-reconciler function with its spec's environment, on a real-shaped schedule event."""
-    from infra.local.provision import function_environment
-    from infra.resources import function
-    from inventory import adapters
-    from inventory.handlers.reconciler import handler
-
-    for name, value in function_environment("test", function("inventory-reconciler")).items():
-        monkeypatch.setenv(name, value)
+    """The inventory-reconciler run as its function (its spec's environment and grants), on a
+    real-shaped schedule event; ``settle_minutes`` is set as an operator would set it."""
     event = json.loads((EVENTS / "scheduled_event.json").read_text())
     event["resources"] = [event["resources"][0].replace("inventory-sweeper", "inventory-reconciler")]
 
     def _run(settle_minutes: int = 0) -> dict[str, Any]:
-        monkeypatch.setenv("RECONCILE_SETTLE_MINUTES", str(settle_minutes))
-        adapters.reset()
-        return handler(event, lambda_context)  # type: ignore[no-any-return]
+        functions.override("inventory-reconciler", RECONCILE_SETTLE_MINUTES=str(settle_minutes))
+        return functions.invoke("inventory-reconciler", event, lambda_context)  # type: ignore[no-any-return]
 
     return _run
 

@@ -236,3 +236,13 @@ def test_a_function_that_publishes_nothing_may_not_put_events_and_other_services
         )
     with pytest.raises(UngrantedAccess, match="s3:ListBuckets"):
         s3.list_buckets()
+
+
+def test_a_scheduled_audit_may_scan_its_audit_tables_and_nothing_else() -> None:
+    # GIVEN the inventory reconciler, whose spec lets it scan the inventory table (audit_scans)
+    grants = Grants.of(function("inventory-reconciler"), STAGE)
+    # WHEN it scans its table, and when it scans another
+    # THEN the first is granted, as ServiceFunction grants it, and the other is not
+    assert grants.permits("dynamodb:Scan", "shop-test-inventory")
+    assert not grants.permits("dynamodb:Scan", "shop-test-orders")
+    assert not Grants.of(function("inventory-api"), STAGE).permits("dynamodb:Scan", "shop-test-inventory")
