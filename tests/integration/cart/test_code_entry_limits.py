@@ -23,16 +23,15 @@ def _cart_with_phone(call: Callable[..., Reply]) -> str:
     return token
 
 
-def _from(ip: str, call: Callable[..., Reply]) -> Callable[..., Reply]:
-    """``call`` with the request coming from ``ip`` (API Gateway's sourceIp)."""
-    from cart.handlers.api import handler
+def _from(ip: str, functions: Any, context: Any) -> Callable[..., Reply]:
+    """The cart API, run as its function, with the request coming from ``ip`` (API Gateway's sourceIp)."""
     from tests.integration.cart.conftest import cart_event
     from tests.support import reply_from
 
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         event = cart_event(method, path, body, **kwargs)
         event["requestContext"]["identity"] = {**event["requestContext"].get("identity", {}), "sourceIp": ip}
-        return reply_from(handler(event, _call.context))  # type: ignore[attr-defined]
+        return reply_from(functions.invoke("cart-api", event, context))
 
     return _call
 
@@ -65,15 +64,14 @@ def test_unusable_codes_all_get_the_same_answer(call: Callable[..., Reply], shop
 
 
 def test_one_cart_may_enter_only_so_many_codes(
-    call: Callable[..., Reply], shop: SimpleNamespace, lambda_context: Any
+    call: Callable[..., Reply], shop: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> None:
     # GIVEN a guest cart, guessing codes from ever new addresses
     _seed_promotions(shop)
     token = _cart_with_phone(call)
     replies = []
     for n in range(LIMITS.per_cart + 1):
-        guess = _from(f"198.51.100.{n}", call)
-        guess.context = lambda_context  # type: ignore[attr-defined]
+        guess = _from(f"198.51.100.{n}", functions, lambda_context)
         replies.append(guess("POST", "/cart/promo-codes", {"code": f"GUESS{n}"}, token=token))
     # THEN the cart's budget ends in a 429 problem with Retry-After, and even a good code waits
     assert [r.status for r in replies[:-1]] == [422] * LIMITS.per_cart
@@ -83,12 +81,11 @@ def test_one_cart_may_enter_only_so_many_codes(
 
 
 def test_one_address_may_enter_only_so_many_codes(
-    call: Callable[..., Reply], shop: SimpleNamespace, lambda_context: Any
+    call: Callable[..., Reply], shop: SimpleNamespace, lambda_context: Any, functions: Any
 ) -> None:
     # GIVEN one address guessing with ever new carts
     _seed_promotions(shop)
-    guess = _from("192.0.2.77", call)
-    guess.context = lambda_context  # type: ignore[attr-defined]
+    guess = _from("192.0.2.77", functions, lambda_context)
     statuses = []
     token = ""
     for n in range(LIMITS.per_ip + 1):

@@ -30,16 +30,15 @@ def negotiated(reference: Callable[..., Reply]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def as_gold(catalog_stack: Any, lambda_context: Any) -> Callable[..., Reply]:
-    """The catalog API called with a verified token whose price group is gold."""
-    from catalog.handlers.api import handler
+def as_gold(catalog_stack: Any, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
+    """The catalog API, run as its function, called with a verified token whose price group is gold."""
 
     def _call(method: str, path: str, **kwargs: Any) -> Reply:
         event = build_api_event(method, path, **kwargs)
         event["requestContext"]["authorizer"] = {
             "claims": {"sub": "cust-b2b", "cognito:groups": "customers", "custom:price_group": GOLD}
         }
-        return reply_from(handler(event, lambda_context))
+        return reply_from(functions.invoke("catalog-api", event, lambda_context))
 
     return _call
 

@@ -41,16 +41,16 @@ def negotiated(
     return {"id": created.body["id"]}
 
 
-def _as_price_group(search_stack: Any, lambda_context: Any, group: str) -> Callable[..., Reply]:
-    """Calls the search API as a signed-in customer whose verified token names ``group``."""
-    from search.handlers.api import handler
+def _as_price_group(functions: Any, lambda_context: Any, group: str) -> Callable[..., Reply]:
+    """Calls the search API, run as its function, as a signed-in customer whose verified token names
+    ``group``."""
 
     def _call(method: str, path: str, **kwargs: Any) -> Reply:
         event = build_api_event(method, path, **kwargs)
         event["requestContext"]["authorizer"] = {
             "claims": {"sub": "cust-b2b", "cognito:groups": "customers", "custom:price_group": group}
         }
-        return reply_from(handler(event, lambda_context))
+        return reply_from(functions.invoke("search-api", event, lambda_context))
 
     return _call
 
@@ -81,9 +81,9 @@ def test_anonymous_search_may_not_filter_or_sort_by_a_negotiated_list(negotiated
     assert "items" not in probe.body
 
 
-def test_a_caller_of_the_price_group_sees_and_filters_by_its_list(negotiated, search_stack, lambda_context):
+def test_a_caller_of_the_price_group_sees_and_filters_by_its_list(negotiated, lambda_context, functions):
     # GIVEN a customer whose verified price group is gold
-    as_gold = _as_price_group(search_stack, lambda_context, GOLD)
+    as_gold = _as_price_group(functions, lambda_context, GOLD)
     # WHEN they search within the gold price range
     reply = as_gold("GET", "/search", query={"currency": "EUR", "price_list": GOLD, "max_price": "72000"})
     # THEN the product is found, with its retail and gold prices
@@ -93,9 +93,9 @@ def test_a_caller_of_the_price_group_sees_and_filters_by_its_list(negotiated, se
     assert _lists(item) == {"retail", GOLD}
 
 
-def test_a_caller_of_another_price_group_sees_no_foreign_list(negotiated, search_stack, lambda_context):
+def test_a_caller_of_another_price_group_sees_no_foreign_list(negotiated, lambda_context, functions):
     # GIVEN a customer of the silver group
-    as_silver = _as_price_group(search_stack, lambda_context, "b2b_silver")
+    as_silver = _as_price_group(functions, lambda_context, "b2b_silver")
     # WHEN they search, and try the gold list
     reply = as_silver("GET", "/search", query={"q": "acme book 7"})
     probe = as_silver("GET", "/search", query={"currency": "EUR", "price_list": GOLD, "max_price": "72000"})
