@@ -66,6 +66,11 @@ def local_additions(spec: FunctionSpec, environ: Mapping[str, str]) -> dict[str,
     return {}
 
 
+# The type ``functools.lru_cache`` (and ``functools.cache``) wraps a function in: a type check is cheap
+# where probing every module attribute for ``cache_clear`` is not (it runs before every invocation).
+_LRU_WRAPPER = type(functools.lru_cache(maxsize=1)(lambda: None))
+
+
 def _cached_functions() -> list[tuple[Any, str, Any]]:
     """(module, attribute, cached function) for every module-level ``lru_cache`` of the packages."""
     found = []
@@ -73,7 +78,7 @@ def _cached_functions() -> list[tuple[Any, str, Any]]:
         if module is None or name.split(".", 1)[0] not in FUNCTION_PACKAGES:
             continue
         for attribute, value in list(vars(module).items()):
-            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "__wrapped__"):
+            if type(value) is _LRU_WRAPPER:
                 found.append((module, attribute, value))
     return found
 

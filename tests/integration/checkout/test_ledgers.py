@@ -1,7 +1,9 @@
 """Ledgers that always add up: random interleavings of checkouts (card, gift certificate, mixed, with a
 promo code), declines, payments, agents cancelling payments in Stripe, time passing, both sweepers (also a
 slow one that acts on what it listed earlier), Stripe events and order-stream batches delivered late and
-again, run through the real adapters on one moto server and the Stripe stand-in.
+again, run through the real adapters on one moto server and the Stripe stand-in. Each function's part
+runs as that function (``tests.harness``): only its spec's environment, its grants enforced, its own
+warm clients between its invocations.
 
 After every step:
 
@@ -32,6 +34,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -50,20 +53,20 @@ from hypothesis.stateful import (
 from infra.local.moto_server import MotoServer, aws_environment, free_port
 from infra.local.stripe_standin import StandinConfig, StripeStandin
 from shop_kernel.clock import FixedClock
+from tests.harness import Functions, forget_function_state
 
 pytestmark = pytest.mark.xdist_group("checkout-ledgers")
 
 STAGE = "ledgers"
 API_KEY = "sk_test_ledgers"
 EXAMPLES = int(os.environ.get("LEDGER_EXAMPLES", "200"))
+# The functions whose parts the machine runs, each as itself.
 FUNCTIONS = (
-    "cart-api",
     "checkout-api",
     "stripe-webhooks",
     "checkout-events",
     "checkout-sweeper",
     "inventory-sweeper",
-    "checkout-reconciler",
     "inventory-reconciler",
 )
 TABLES = ("orders", "carts", "inventory", "promotions")
@@ -118,8 +121,10 @@ class LedgerStack:
     standin: StripeStandin
     client: Any
     names: dict[str, str]
+    functions: Functions
     clock: FixedClock = field(default_factory=lambda: FixedClock(datetime.now(UTC)))
     stream: Any = None
+    agent: Any = None  # an agent's own Stripe client (the Dashboard), not any function's
 
 
 class OrdersStream:
@@ -152,15 +157,16 @@ class OrdersStream:
 
 @pytest.fixture(scope="module")
 def ledger_stack() -> Iterator[LedgerStack]:
-    from infra.local.provision import function_environment, provision
-    from infra.resources import function, physical_name
+    """The moto server and Stripe stand-in; the process's environment holds what the runtime gives every
+    function (endpoint, credentials, Powertools switches), each function's own comes from the harness."""
+    from checkout.adapters.stripe_gateway import StripeGateway
+    from infra.local.provision import provision
+    from infra.resources import physical_name
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request log
     port = free_port()
     standin = StripeStandin(StandinConfig(api_key=API_KEY), port=0)
     env = dict(aws_environment(port))
-    for spec in FUNCTIONS:
-        env.update(function_environment(STAGE, function(spec)))
     env.update(
         STRIPE_API_BASE="",
         POWERTOOLS_TRACE_DISABLED="true",
@@ -180,18 +186,18 @@ def ledger_stack() -> Iterator[LedgerStack]:
         secrets = boto3.client("secretsmanager", region_name="eu-west-1")
         secrets.put_secret_value(SecretId=physical_name(STAGE, "stripe-api-key"), SecretString=API_KEY)
         client = boto3.client("dynamodb", endpoint_url=moto.url, region_name="eu-west-1")
-        stack = LedgerStack(moto, standin, client, {t: physical_name(STAGE, t) for t in TABLES})
+        names = {t: physical_name(STAGE, t) for t in TABLES}
+        stack = LedgerStack(moto, standin, client, names, Functions(STAGE))
+        for name in FUNCTIONS:  # as an operator may set a function's log level: errors only
+            stack.functions.override(name, POWERTOOLS_LOG_LEVEL="ERROR")
         stack.stream = OrdersStream(stack)
+        stack.agent = StripeGateway(lambda: API_KEY.encode(), standin.url)
         _seed(stack)
         yield stack
     finally:
-        from checkout import adapters as checkout_adapters
-        from inventory import adapters as inventory_adapters
-
         standin.stop()
         moto.stop()
-        checkout_adapters.reset()
-        inventory_adapters.reset()
+        forget_function_state()
         for name, value in [*saved.items(), ("STRIPE_API_BASE", saved.get("STRIPE_API_BASE"))]:
             if value is None:
                 os.environ.pop(name, None)
@@ -327,12 +333,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        from checkout import adapters as checkout_adapters
-        from inventory import adapters as inventory_adapters
-
         self.stack.clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-        checkout_adapters.reset()
-        inventory_adapters.reset()
+        self.functions = self.stack.functions
         _reset(self.stack)
         self.orders: list[tuple[str, str | None]] = []  # (order id, PaymentIntent id)
         self.intents: set[str] = set()
@@ -381,7 +383,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 carts.add_code(owner, "promo_codes", CODE, lambda _: None)
             if certificate:
                 carts.add_code(owner, "gift_certificates", certificate, lambda _: None)
-            placed = adapters.service().place(request)
+            placed = self.functions.run("checkout-api", lambda: adapters.service().place(request))
         except DomainError:
             return  # out of stock, code used up, certificate spent: refused, nothing written
         self.orders.append((placed.order.id, placed.order.payment.intent_id))
@@ -405,39 +407,35 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(intent for _, intent in self.orders))
     @rule(pick=st.integers(0, 50))
     def agent_cancels_payment_in_stripe(self, pick: int) -> None:
-        from checkout import adapters
-
         paying = [intent for _, intent in self.orders if intent]
         intent = paying[pick % len(paying)]
-        adapters.payments().cancel_intent(intent, "requested_by_customer", f"{intent}-agent")
+        self.stack.agent.cancel_intent(intent, "requested_by_customer", f"{intent}-agent")
 
     # --- Stripe's webhooks, time, sweepers, the orders stream ---------------------------------------
 
-    @rule()
-    def stripe_delivers_events(self) -> None:
+    def _webhook_handles(self, event: dict[str, Any]) -> None:
+        """What stripe-webhooks does with a verified event, as that function."""
         from checkout import adapters
         from checkout.adapters.stripe_gateway import intent_from
 
+        obj = event["data"]["object"]
+        if obj.get("id") in self.intents or obj.get("payment_intent") in self.intents:
+            intent = intent_from(obj) if obj.get("object") == "payment_intent" else None
+            self.functions.run(
+                "stripe-webhooks", lambda: adapters.payment_events().handle(event["type"], obj, intent)
+            )
+
+    @rule()
+    def stripe_delivers_events(self) -> None:
         events = self.stack.standin.api.ledger.events[self.first_event :]
         for event in events[len(self.delivered) :]:
             self.delivered.append(event)
-            obj = event["data"]["object"]
-            if obj.get("id") not in self.intents and obj.get("payment_intent") not in self.intents:
-                continue
-            intent = intent_from(obj) if obj.get("object") == "payment_intent" else None
-            adapters.payment_events().handle(event["type"], obj, intent)
+            self._webhook_handles(event)
 
     @precondition(lambda self: self.delivered)
     @rule(pick=st.integers(0, 50))
     def stripe_delivers_an_event_again(self, pick: int) -> None:
-        from checkout import adapters
-        from checkout.adapters.stripe_gateway import intent_from
-
-        event = self.delivered[pick % len(self.delivered)]
-        obj = event["data"]["object"]
-        if obj.get("id") in self.intents or obj.get("payment_intent") in self.intents:
-            intent = intent_from(obj) if obj.get("object") == "payment_intent" else None
-            adapters.payment_events().handle(event["type"], obj, intent)
+        self._webhook_handles(self.delivered[pick % len(self.delivered)])
 
     @rule(minutes=st.sampled_from([10, 40, 90]))
     def time_passes(self, minutes: int) -> None:
@@ -445,47 +443,47 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def checkout_sweeper_runs(self) -> None:
-        from checkout.handlers.sweeper import handler
-
-        handler(SCHEDULED, Context())
+        self.functions.invoke("checkout-sweeper", SCHEDULED, Context())
 
     @rule()
     def inventory_sweeper_runs(self) -> None:
-        from inventory.handlers.sweeper import handler
-
-        handler(SCHEDULED, Context())
+        self.functions.invoke("inventory-sweeper", SCHEDULED, Context())
 
     @rule()
     def slow_inventory_sweeper_lists_overdue_holds(self) -> None:
         from inventory import adapters
 
-        self.listed_overdue = adapters.store().overdue_reservations(self.stack.clock.now())
+        now = self.stack.clock.now()
+        self.listed_overdue = self.functions.run(
+            "inventory-sweeper", lambda: adapters.store().overdue_reservations(now)
+        )
 
     @precondition(lambda self: self.listed_overdue)
     @rule()
     def slow_inventory_sweeper_expires_what_it_listed(self) -> None:
         from inventory import adapters
 
-        for reservation_id in self.listed_overdue:
-            adapters.reservations().expire_reservation(reservation_id)
-        self.listed_overdue = []
+        listed, self.listed_overdue = self.listed_overdue, []
+
+        def expire() -> None:
+            for reservation_id in listed:
+                adapters.reservations().expire_reservation(reservation_id)
+
+        self.functions.run("inventory-sweeper", expire)
 
     @rule()
     def orders_stream_delivers(self) -> None:
-        from checkout.handlers.stream import handler
-
         batch = self.stack.stream.batch()
         if batch["Records"]:
-            result = handler(batch, Context())
+            result = self.functions.invoke("checkout-events", batch, Context())
             assert result == {"batchItemFailures": []}, result
             self.last_batch = batch
 
     @precondition(lambda self: self.last_batch["Records"])
     @rule()
     def orders_stream_delivers_the_last_batch_again(self) -> None:
-        from checkout.handlers.stream import handler
-
-        assert handler(self.last_batch, Context()) == {"batchItemFailures": []}
+        replayed = self.functions.invoke("checkout-events", self.last_batch, Context())
+        assert replayed == {"batchItemFailures": []}
 
     # --- what must always hold ----------------------------------------------------------------------
 
@@ -494,7 +492,8 @@ class LedgerMachine(RuleBasedStateMachine):
         from inventory import adapters
         from inventory.domain.reconciliation import compare_holds
 
-        levels, holds = adapters.store().holds_snapshot()
+        # The inventory reconciler's own reading (its Scan is granted to it alone)
+        levels, holds = self.functions.run("inventory-reconciler", lambda: adapters.store().holds_snapshot())
         drifts = compare_holds(
             levels, holds, self.stack.clock.now() + timedelta(days=365), settle=timedelta(0)
         )
@@ -596,14 +595,16 @@ def test_stock_certificates_codes_and_authorisations_add_up_over_random_interlea
     import checkout.handlers.sweeper
     import inventory.adapters
 
-    # GIVEN one moto server and Stripe stand-in, and every function's clock the machine's own
+    # GIVEN one moto server and Stripe stand-in, and every function's clock the machine's own (whichever
+    # interleaving's clock is current: warm functions keep the clock they were built with)
+    machine_clock = SimpleNamespace(now=lambda: ledger_stack.clock.now())
     for module in (
         checkout.adapters,
         checkout.handlers.stream,
         checkout.handlers.sweeper,
         inventory.adapters,
     ):
-        monkeypatch.setattr(module, "clock", lambda: ledger_stack.clock)
+        monkeypatch.setattr(module, "clock", lambda: machine_clock)
     LedgerMachine.stack = ledger_stack
     # WHEN EXAMPLES random interleavings run THEN every invariant holds in each
     run_state_machine_as_test(
