@@ -97,6 +97,7 @@ def read_table(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Reads one item through the kernel's client, as every adapter does; a ClientError it handles as
     adapters do (its code), anything else it raises."""
     from botocore.exceptions import ClientError
+
     from shop_kernel import aws
 
     try:

@@ -11,8 +11,8 @@ event handler to the session every client comes from (the local stack's grants g
 from __future__ import annotations
 
 import os
-from functools import cache
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 _session: Any = None
