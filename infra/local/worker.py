@@ -120,9 +120,10 @@ def module_openapi(dotted: str) -> dict[str, Any] | None:
 
 
 def error_payload(exc: BaseException) -> dict[str, Any]:
-    """Lambda's answer for an unhandled exception."""
+    """Lambda's answer for an unhandled exception (a refusal of the grants guard is the ``ClientError``
+    botocore raises for IAM's ``AccessDeniedException``)."""
     return {
-        "errorType": type(exc).__name__,
+        "errorType": "ClientError" if isinstance(exc, UngrantedAccess) else type(exc).__name__,
         "errorMessage": str(exc),
         "stackTrace": traceback.format_exception(exc),
     }

@@ -240,6 +240,7 @@ def test_a_call_the_functions_spec_does_not_grant_is_refused_as_iam_would_and_lo
     # THEN its own table answers; the other is refused as IAM refuses it: a ClientError AccessDeniedException
     assert own == {"item": {"pk": {"S": "one"}}}
     assert handled == {"error": "AccessDeniedException"}
+    assert unhandled.value.error_type == "ClientError"
     assert "AccessDeniedException" in unhandled.value.message
     assert "inventory-reader is not granted dynamodb:GetItem on shop-local-orders" in unhandled.value.message
     # AND each refusal is an ERROR line in the function's log naming the function, the action and the resource
