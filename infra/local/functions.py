@@ -6,7 +6,8 @@ A ``LocalFunction`` is one deployed function. Its execution environment is a wor
 sets) plus what the runtime provides (region, credentials, the function's name and memory) and the local
 stage's endpoints (moto's ``AWS_ENDPOINT_URL``; the Stripe stand-in for a function that holds Stripe's
 key). Nothing from the runner's or another function's environment leaks in, so a function that reads a
-resource its spec does not declare breaks locally as it would in the cloud.
+resource its spec does not declare breaks locally as it would in the cloud. The worker also carries the
+spec's grants (``infra.local.grants``): a call its role would not be allowed is refused, as IAM would.
 
 Workers are forked from one fork server that imported the shared libraries once, and start in parallel
 (``start`` does not wait; ``wait_ready`` does). An environment serves one invocation at a time, as in
@@ -35,6 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from infra.local import REGION, ensure_import_paths
+from infra.local.grants import Grants
 from infra.local.provision import function_environment
 from infra.local.worker import PRELOAD, Handler, LambdaContext, WorkerConfig, module_openapi, serve
 from infra.resources import FunctionSpec, physical_name
@@ -260,6 +262,7 @@ class LocalFunction:
         self.spec = spec
         self.physical_name = physical_name(stage, spec.name)
         self.environment = runtime_environment(stage, spec, environ)
+        self.grants = Grants.of(spec, stage)
         environments: list[ExecutionEnvironment] = (
             [InProcessEnvironment(spec, self.physical_name, handler)]
             if handler is not None
@@ -281,6 +284,7 @@ class LocalFunction:
                 memory_mb=self.spec.memory_mb,
                 timeout_s=self.spec.timeout_s,
                 environment=self.environment,
+                grants=self.grants,
             )
         )
 

@@ -27,7 +27,7 @@ Physical names are the local ones (``shop-<stage>-<name>``), as ``infra.local.pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,10 +187,11 @@ class Guard:
     functions and the test's own set-up switches it on only while the function runs.
     """
 
-    def __init__(self, grants: Grants) -> None:
+    def __init__(self, grants: Grants, on_refusal: Callable[[UngrantedAccess], None] | None = None) -> None:
         self.grants = grants
         self.refusals: list[UngrantedAccess] = []
         self.active = True
+        self.on_refusal = on_refusal
 
     def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if not self.active:
@@ -199,11 +200,19 @@ class Guard:
             self.grants.check(model.service_model.service_name, model.name, params)
         except UngrantedAccess as refusal:
             self.refusals.append(refusal)
+            if self.on_refusal is not None:
+                self.on_refusal(refusal)
             raise
 
 
-def install(session: Any, grants: Grants) -> Guard:
-    """Checks every call of every client ``session`` creates (now or later) against ``grants``."""
-    guard = Guard(grants)
+def install(
+    session: Any, grants: Grants, on_refusal: Callable[[UngrantedAccess], None] | None = None
+) -> Guard:
+    """Checks every call of every client ``session`` creates (now or later) against ``grants``.
+
+    ``session`` is anything with botocore's ``register(event_name, handler)``: a botocore session, or the
+    kernel's ``shop_kernel.aws`` (its clients' session, made later). ``on_refusal`` is told of each refusal
+    before it is raised (the local stack logs it)."""
+    guard = Guard(grants, on_refusal)
     session.register("before-parameter-build", guard)
     return guard

@@ -5,7 +5,11 @@ multiprocessing fork server that has imported only third-party libraries (Powert
 botocore), so a worker's cold start costs its own code, not the whole interpreter again. Before it
 imports its handler, the worker replaces the environment it inherited with exactly the one it was given
 (its spec's variables and what the Lambda runtime provides), so a function that reads a variable or a
-resource its spec does not declare fails here as it would in the cloud.
+resource its spec does not declare fails here as it would in the cloud. It also installs the grants guard
+(``infra.local.grants``) on the kernel's botocore session before the handler loads, so a call to a
+table, index, queue, bus, state machine or secret the spec does not grant is refused with
+``AccessDeniedException``, as the function's IAM role would refuse it, and logged as an ERROR line
+naming the function, the action and the resource.
 
 Protocol over one duplex pipe (multiprocessing's length-prefixed frames), JSON both ways, as Lambda
 serialises events and results: the worker first sends ``{"ready": true}`` (or ``{"ready": false,
@@ -33,6 +37,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from infra.local import ACCOUNT_ID, REGION, ensure_import_paths
+from infra.local.grants import Grants, UngrantedAccess, install
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -115,9 +120,10 @@ def module_openapi(dotted: str) -> dict[str, Any] | None:
 
 
 def error_payload(exc: BaseException) -> dict[str, Any]:
-    """Lambda's answer for an unhandled exception."""
+    """Lambda's answer for an unhandled exception (a refusal of the grants guard is the ``ClientError``
+    botocore raises for IAM's ``AccessDeniedException``)."""
     return {
-        "errorType": type(exc).__name__,
+        "errorType": "ClientError" if isinstance(exc, UngrantedAccess) else type(exc).__name__,
         "errorMessage": str(exc),
         "stackTrace": traceback.format_exception(exc),
     }
@@ -132,6 +138,7 @@ class WorkerConfig:
     memory_mb: int
     timeout_s: int
     environment: dict[str, str]
+    grants: Grants | None = None  # None: every call goes through (no IAM to stand in for)
 
 
 def serve(config: WorkerConfig, requests: Connection, output: Connection) -> None:
@@ -147,6 +154,8 @@ def serve(config: WorkerConfig, requests: Connection, output: Connection) -> Non
     os.environ.clear()
     os.environ.update(config.environment)
     try:
+        if config.grants is not None:
+            guard_kernel_clients(config.grants)
         handler = import_handler(config.handler)
     except BaseException as exc:
         requests.send_bytes(json.dumps({"ready": False, "error": error_payload(exc)}).encode())
@@ -158,6 +167,33 @@ def serve(config: WorkerConfig, requests: Connection, output: Connection) -> Non
         except EOFError:
             return  # the runner closed the pipe: this environment is shut down
         requests.send_bytes(_answer(config, handler, request))
+
+
+def guard_kernel_clients(grants: Grants) -> None:
+    """Every client the kernel makes in this process checks its calls against ``grants`` (IAM's stand-in).
+
+    Registered on ``shop_kernel.aws`` before the handler imports anything, so its session, made at the
+    first client, carries the guard; the kernel is imported here, after the environment is the function's.
+    """
+    ensure_import_paths()
+    from shop_kernel import aws
+
+    install(aws, grants, on_refusal=_log_refusal)
+
+
+def _log_refusal(refusal: UngrantedAccess) -> None:
+    """One ERROR line, as the function's logger writes them (the console shows it, the JSON log keeps it)."""
+    record = {
+        "level": "ERROR",
+        "location": "infra.local.grants",
+        "message": f"AccessDeniedException: {refusal.response['Error']['Message']}",
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "service": os.environ.get("POWERTOOLS_SERVICE_NAME", ""),
+        "function_name": refusal.function,
+        "action": refusal.action,
+        "resource": refusal.resource,
+    }
+    print(json.dumps(record), file=sys.stderr, flush=True)
 
 
 def _quiet_warnings() -> None:

@@ -91,3 +91,19 @@ def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise LookupError("the fake function looked for nothing")
     print(json.dumps({"level": "INFO", "message": "crash served", "pid": os.getpid()}))
     return {"pid": os.getpid()}
+
+
+def read_table(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Reads one item through the kernel's client, as every adapter does; a ClientError it handles as
+    adapters do (its code), anything else it raises."""
+    from botocore.exceptions import ClientError
+
+    from shop_kernel import aws
+
+    try:
+        item = aws.client("dynamodb").get_item(TableName=event["table"], Key={"pk": {"S": event["pk"]}})
+    except ClientError as error:
+        if event.get("handle"):
+            return {"error": error.response["Error"]["Code"]}
+        raise
+    return {"item": item.get("Item")}

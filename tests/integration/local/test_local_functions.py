@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
 
+import boto3
 import pytest
 
 from infra.local.api import LocalGateway
 from infra.local.apigw import HttpRequest
 from infra.local.functions import FunctionError, FunctionInitError, LocalFunction
+from infra.local.moto_server import MotoServer, aws_environment, free_port
 from infra.resources import ApiRoute, FunctionSpec, env_name
 
 ORDERS_READER = FunctionSpec(
@@ -34,6 +37,13 @@ CRASHER = FunctionSpec(
     context="fake",
     handler="tests.integration.local.fake_functions.crash",
     description="exits its process when asked",
+)
+INVENTORY_READER = FunctionSpec(
+    name="inventory-reader",
+    context="inventory",
+    handler="tests.integration.local.fake_functions.read_table",
+    description="reads the table it is asked for; granted only the inventory table",
+    tables_ro=("inventory",),
 )
 ROUTES = (
     ApiRoute(prefix="orders", function="orders-reader", authorized=False),
@@ -184,3 +194,63 @@ def test_stopping_lets_the_invocation_in_flight_finish_and_refuses_later_ones(
     assert "pid" in answers[0]  # type: ignore[operator]
     with pytest.raises(FunctionError, match="shut down"):
         function.invoke({})
+
+
+@pytest.fixture
+def moto_server() -> Iterator[MotoServer]:
+    port = free_port()
+    saved = {name: os.environ.get(name) for name in aws_environment(port)}
+    server = MotoServer(port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        from infra.local import moto_patches
+
+        moto_patches.uninstall()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def test_a_call_the_functions_spec_does_not_grant_is_refused_as_iam_would_and_logged(
+    moto_server: MotoServer, started: list[LocalFunction], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the inventory and orders tables on moto, and a function granted only the inventory table
+    dynamodb = boto3.client("dynamodb")
+    for name in ("shop-local-inventory", "shop-local-orders"):
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.put_item(TableName=name, Item={"pk": {"S": "one"}})
+    function = _start(started, INVENTORY_READER)
+
+    # WHEN it reads its own table, then the orders table (handling the error, then not)
+    own = function.invoke({"table": "shop-local-inventory", "pk": "one"})
+    handled = function.invoke({"table": "shop-local-orders", "pk": "one", "handle": True})
+    with pytest.raises(FunctionError) as unhandled:
+        function.invoke({"table": "shop-local-orders", "pk": "one"})
+
+    # THEN its own table answers; the other is refused as IAM refuses it: a ClientError AccessDeniedException
+    assert own == {"item": {"pk": {"S": "one"}}}
+    assert handled == {"error": "AccessDeniedException"}
+    assert unhandled.value.error_type == "ClientError"
+    assert "AccessDeniedException" in unhandled.value.message
+    assert "inventory-reader is not granted dynamodb:GetItem on shop-local-orders" in unhandled.value.message
+    # AND each refusal is an ERROR line in the function's log naming the function, the action and the resource
+    deadline = time.monotonic() + 5
+    seen = ""
+    while seen.count("AccessDeniedException") < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen += capsys.readouterr().out
+    refusals = [json.loads(line) for line in seen.splitlines() if "AccessDeniedException" in line]
+    assert len(refusals) == 2
+    assert {(r["level"], r["function_name"], r["action"], r["resource"]) for r in refusals} == {
+        ("ERROR", "inventory-reader", "dynamodb:GetItem", "shop-local-orders")
+    }

@@ -4,16 +4,20 @@ Clients come from botocore directly, not boto3: ``import boto3`` also imports s3
 resource layer, which costs a Lambda cold start more than everything else our API functions import
 (measured in bench/README.md). botocore honours ``AWS_ENDPOINT_URL`` (the local stack points it at
 moto) and the standard credential chain, so handler code is identical locally and in the cloud.
-Tests swap clients by calling ``client.cache_clear()`` inside ``mock_aws``.
+Tests swap clients by calling ``client.cache_clear()`` inside ``mock_aws``. ``register`` adds a botocore
+event handler to the session every client comes from (the local stack's grants guard uses it).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 _session: Any = None
+# Event handlers every session of this process gets, including one made after ``reset_clients``.
+_handlers: list[tuple[str, Callable[..., Any]]] = []
 
 
 def _botocore_session() -> Any:
@@ -22,7 +26,19 @@ def _botocore_session() -> Any:
         import botocore.session
 
         _session = botocore.session.get_session()
+        for event_name, handler in _handlers:
+            _session.register(event_name, handler)
     return _session
+
+
+def register(event_name: str, handler: Callable[..., Any]) -> None:
+    """As ``botocore.session.Session.register``, for every client this module creates (now and later).
+
+    The session itself is still made lazily, at the first client: registering costs a cold start nothing.
+    """
+    _handlers.append((event_name, handler))
+    if _session is not None:
+        _session.register(event_name, handler)
 
 
 @cache
