@@ -131,11 +131,13 @@ def test_a_batch_rewrites_each_product_it_touched_once_with_all_its_levels(
     reference: Callable[..., Reply],
     deliver: Callable[[list[Any]], None],
     monkeypatch: pytest.MonkeyPatch,
+    functions: Any,
 ) -> None:
-    from catalog.adapters import repository
+    import catalog.adapters
 
     product = _publish(reference, 1)
-    stock = repository().stock
+    # The projector's own repository (each function has its own cached adapters, as in Lambda).
+    stock = functions.run("catalog-stock-projector", lambda: catalog.adapters.repository().stock)
     refreshed: list[str] = []
     original = stock.refresh_listing
 
