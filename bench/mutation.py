@@ -39,6 +39,7 @@ STAGING = REPO / ".mutation"
 MODULES = {
     "checkout.domain.payments": "functions/checkout/domain/payments.py",
     "checkout.domain.service": "functions/checkout/domain/service.py",
+    "checkout.domain.screening": "functions/checkout/domain/screening.py",
     "inventory.domain.reservations": "functions/inventory/domain/reservations.py",
     "pricing.domain.codes": "functions/pricing/domain/codes.py",
     "pricing.domain.gift_certificates": "functions/pricing/domain/gift_certificates.py",
