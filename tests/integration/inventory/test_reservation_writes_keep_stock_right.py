@@ -183,6 +183,24 @@ def test_reserving_more_than_available_writes_nothing(table: tuple[Any, str]) ->
     assert _level(table, a, "dc-1") == (0, 3, 3)
 
 
+def test_a_refused_stock_step_answers_with_the_row_it_lost_on(table: tuple[Any, str]) -> None:
+    # GIVEN 1 of A available and 5 of B
+    a, b = _sku(), _sku()
+    _stock(table, a, "dc-1", 1)
+    _stock(table, b, "dc-1", 5)
+    # WHEN 1 of B and 2 of A are reserved together
+    entries = reservation_transact_items(
+        _plan((b, "dc-1", 1), (a, "dc-1", 2)), "res_lost", "ord_1", TTL, table_name=table[1]
+    )
+    with pytest.raises(ClientError) as refused:
+        table[0].transact_write_items(TransactItems=entries)
+    # THEN the cancellation names A's row as it was (how the caller learns which line lost), B's passed
+    reasons = refused.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed", "None"]
+    old = deserialize(reasons[1]["Item"])
+    assert (old["sku"], old["available"]) == (a, 1)
+
+
 def test_a_reservation_id_is_used_once(table: tuple[Any, str]) -> None:
     # GIVEN a reservation written
     a = _sku()

@@ -88,10 +88,15 @@ class CheckoutStoreInMemory:
         return self.cart_ if owner == OWNER or (self.cart_ and owner.kind is OwnerKind.CUSTOMER) else None
 
     def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
+        """As the adapter: the facts and stock of the SKUs in the cart it is given, nothing else."""
         self.customers.append(customer)
         self.candidates.append(list(location_ids))
+        skus = {line.sku for line in cart.lines}
         return CheckoutInputs(
-            facts=self.facts, stock=self.stock, locations=self.locations, promotions=self.shop
+            facts={sku: fact for sku, fact in self.facts.items() if sku in skus},
+            stock={sku: levels for sku, levels in self.stock.items() if sku in skus},
+            locations=self.locations,
+            promotions=self.shop,
         )
 
     def transact(self, entries: Sequence[dict[str, Any]]) -> None:

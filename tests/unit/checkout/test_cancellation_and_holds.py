@@ -4,12 +4,17 @@ order's stock is held, and the fraud assessment of an order nothing is due on by
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from checkout.domain import orders
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
+from checkout.domain.payments import GiveBackRefused
 from checkout.domain.records import cancellation_items
 from pricing.domain import CodeRedemption, GiftCertificateTender
 from shop_kernel.money import Money
+from tests.unit.checkout.payment_doubles import ORDER_ID, intent, pending_order, world
 from tests.unit.checkout.test_orders_and_events import _order
 
 NOW = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
@@ -19,31 +24,35 @@ def _uah(amount: int) -> Money:
     return Money.of(amount, "UAH")
 
 
+# Two code uses (one per customer) and a certificate debit.
+REDEMPTIONS: dict[str, Any] = dict(
+    promo_codes=("ONCE", "PUBLIC"),
+    code_redemptions=(
+        CodeRedemption(
+            code="ONCE",
+            promotion_id="promo_ten",
+            customer_key="email:olena@example.com",
+            usage_limit=None,
+            per_customer_limit=1,
+        ),
+        CodeRedemption(
+            code="PUBLIC",
+            promotion_id="promo_ten",
+            customer_key=None,
+            usage_limit=5,
+            per_customer_limit=None,
+        ),
+    ),
+    gift_certificates=(
+        GiftCertificateTender(
+            code="GC-500", amount=_uah(3000), balance_before=_uah(50000), balance_after=_uah(47000)
+        ),
+    ),
+)
+
+
 def _redeeming_order() -> Order:
-    return _order(
-        promo_codes=("ONCE", "PUBLIC"),
-        code_redemptions=(
-            CodeRedemption(
-                code="ONCE",
-                promotion_id="promo_ten",
-                customer_key="email:olena@example.com",
-                usage_limit=None,
-                per_customer_limit=1,
-            ),
-            CodeRedemption(
-                code="PUBLIC",
-                promotion_id="promo_ten",
-                customer_key=None,
-                usage_limit=5,
-                per_customer_limit=None,
-            ),
-        ),
-        gift_certificates=(
-            GiftCertificateTender(
-                code="GC-500", amount=_uah(3000), balance_before=_uah(50000), balance_after=_uah(47000)
-            ),
-        ),
-    )
+    return _order(**REDEMPTIONS)
 
 
 def test_a_cancellation_gives_back_every_code_use_and_certificate_debit_in_the_same_write() -> None:
@@ -114,3 +123,30 @@ def test_an_order_placed_without_a_card_carries_its_assessment_and_a_review_note
     assert (held.risk, held.review_required) == (risk, True)
     assert held.history[-1].note == "held for fraud review"
     assert (accepted.review_required, accepted.history) == (False, order.history)
+
+
+def test_a_cancelled_payment_writes_the_order_and_its_give_backs_in_one_transaction() -> None:
+    # GIVEN an order waiting for payment that counted two code uses and debited a certificate
+    w = world(pending_order(**REDEMPTIONS))
+    # WHEN Stripe says its PaymentIntent was cancelled
+    w.events.handle("payment_intent.canceled", {}, intent(status="canceled"))
+    # THEN one transaction: the order in the orders table, every give-back in the promotions table
+    (entries,) = w.store.transactions
+    tables = [next(iter(entry.values()))["TableName"] for entry in entries]
+    assert tables == ["orders", *["promotions"] * 5]
+    assert w.order.status is OrderStatus.CANCELLED
+
+
+def test_a_give_back_the_ledger_refuses_stops_the_cancellation_and_names_the_order() -> None:
+    # GIVEN an order waiting for payment whose certificate debit the ledger no longer shows (entry 5)
+    w = world(pending_order(**REDEMPTIONS))
+    before = w.order
+    w.store.refuse_next.append({5})
+    # WHEN its PaymentIntent is cancelled
+    with pytest.raises(GiveBackRefused) as refused:
+        w.events.handle("payment_intent.canceled", {}, intent(status="canceled"))
+    # THEN nothing is retried or written: the order stays as it was, and the error names it and the entry
+    assert refused.value.order_id == ORDER_ID
+    assert str(refused.value) == f"{ORDER_ID}: the give-back entries [5] were refused"
+    assert len(w.store.transactions) == 1
+    assert w.order == before

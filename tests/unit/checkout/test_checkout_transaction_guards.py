@@ -7,6 +7,7 @@ main paths are in ``tests/integration/checkout``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from checkout.domain.models import Buyer, OrderStatus
 from checkout.domain.orders import checkout_ref, intent_key
 from checkout.domain.ports import Refusal
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
+from checkout.domain.throttle import AttemptLimits
 from pricing.domain import (
     AmountOff,
     FlatRate,
@@ -27,6 +29,7 @@ from pricing.domain import (
 )
 from shop_kernel.clock import isoformat
 from shop_kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from shop_kernel.limits import TooManyAttempts
 from shop_kernel.money import Money
 from tests.unit.checkout.checkout_doubles import (
     BODY,
@@ -446,3 +449,102 @@ def test_an_order_with_a_code_and_a_certificate_writes_everything_in_one_transac
     )
     assert debit_record["order_id"] == {"S": placed.order.id}
     assert debit_record["at"] == {"S": isoformat(NOW)}
+
+
+def test_a_delivery_asks_for_no_location_beyond_the_warehouses() -> None:
+    # GIVEN a cart to be delivered (no pickup store)
+    s = shop()
+    # WHEN the guest checks out
+    s.place()
+    # THEN the store is asked for no extra candidate location (the warehouses are always read)
+    assert s.store.candidates == [[]]
+
+
+def test_a_code_whose_promotion_ends_at_checkout_time_is_a_422_on_the_carts_code() -> None:
+    # GIVEN a cart priced with code FIVE while it was valid; its promotion ends exactly now
+    s = shop(cart=open_cart(promo_codes=("FIVE",)))
+    s.store.shop.promote(
+        Promotion(id="five", name="5 off", benefit=AmountOff(amounts=(eur(500),)), ends_at=NOW),
+        PromoCode(code="FIVE", promotion_id="five"),
+    )
+    # WHEN the guest checks out
+    with pytest.raises(ValidationFailed) as caught:
+        s.place()
+    # THEN the window is judged at checkout's clock, the error names the cart's code, and nothing is held
+    assert _fields(caught.value) == [("cart.promo_codes.0", "expired")]
+    assert s.stripe.created == []
+    assert s.store.transactions == []
+
+
+def test_two_checkout_requests_for_one_cart_version_are_two_orders_a_retry_is_the_same() -> None:
+    # GIVEN the same cart at version 3 in three shops
+    first, other, retry = shop(), shop(), shop()
+    # WHEN request key-1 checks it out, another request key-2 races it, and key-1 is retried
+    ordered = first.place().order
+    racing = other.place(idempotency_key="key-2").order
+    again = retry.place().order
+    # THEN the racing request makes another order (another PaymentIntent key, so Stripe never hands it
+    # key-1's intent), while the retry makes the very same order and intent key
+    assert racing.id != ordered.id
+    assert other.stripe.created[0][3] != first.stripe.created[0][3]
+    assert again.id == ordered.id
+    assert retry.stripe.created[0][3] == first.stripe.created[0][3]
+
+
+def _reservation_expiry(entries: list[dict[str, Any]]) -> int:
+    (hold,) = [e["Put"]["Item"] for e in entries if "Put" in e and e["Put"]["TableName"] == "inventory"]
+    return int(hold["expires_at"]["N"])
+
+
+def test_a_card_orders_stock_is_held_until_its_payment_deadline_and_margin() -> None:
+    # GIVEN a cart paid by card
+    s = shop()
+    # WHEN the guest checks out
+    placed = s.place()
+    # THEN the reservation written expires 45 minutes from now (30 to pay, 15 of margin), as the order says
+    expiry = _reservation_expiry(s.store.transactions[0])
+    assert expiry == int((NOW + timedelta(minutes=45)).timestamp()) == placed.order.reservation_expires_at
+
+
+def test_an_order_certificates_pay_in_full_is_screened_on_their_value_counted_and_held_a_week() -> None:
+    # GIVEN a guest's 1,200.00 EUR cart (the EUR high-value tier starts at 1,000.00) a certificate pays in full
+    s = shop(cart=open_cart(gift_certificates=("GC-BIG",)), A=sku_facts("A", price=60_000))
+    s.store.shop.certificate("GC-BIG", 500_000)
+    # WHEN the guest checks out from a known IP
+    placed = s.place(client_ip="203.0.113.9")
+    # THEN the order written carries its assessment, scored on what the certificates pay
+    written = s.store.orders[placed.order.id]
+    assert written.risk is not None
+    assert {"high_value", "guest_high_value"} <= {reason["code"] for reason in written.risk["reasons"]}
+    # AND this hour's e-mail and IP counters count it in the orders table, in the same transaction
+    entries = s.store.transactions[0]
+    counters = [
+        e["Update"]
+        for e in entries
+        if e.get("Update", {}).get("Key", {}).get("pk", {}).get("S", "").startswith("VELOCITY#")
+    ]
+    assert [(c["TableName"], c["Key"]["pk"]["S"]) for c in counters] == [
+        ("orders", "VELOCITY#customer#anna@example.com"),
+        ("orders", "VELOCITY#ip#203.0.113.9"),
+    ]
+    # AND its stock is held for 7 days, like an authorised card payment's
+    assert _reservation_expiry(entries) == int((NOW + timedelta(days=7)).timestamp())
+
+
+def test_checkouts_from_one_address_beyond_its_limit_are_a_429_before_anything_is_held() -> None:
+    # GIVEN a limit of 2 checkouts an hour per client address, at 09:00 UTC
+    s = shop()
+    s.service.attempt_limits = AttemptLimits(per_ip=2)
+    # WHEN three customers check out their carts from the same address
+    for n in (1, 2):
+        customer = Buyer(kind="customer", key=f"cus-{n}", email=f"c{n}@example.com")
+        s.place(
+            owner=CartOwner(kind=OwnerKind.CUSTOMER, key=f"cus-{n}"), buyer=customer, client_ip="203.0.113.9"
+        )
+    third = Buyer(kind="customer", key="cus-3", email="c3@example.com")
+    with pytest.raises(TooManyAttempts) as caught:
+        s.place(owner=CartOwner(kind=OwnerKind.CUSTOMER, key="cus-3"), buyer=third, client_ip="203.0.113.9")
+    # THEN the third is refused until the hour's window ends, with no PaymentIntent and no stock held
+    assert caught.value.retry_after_s == 3600
+    assert len(s.stripe.created) == 2
+    assert len(s.store.transactions) == 2

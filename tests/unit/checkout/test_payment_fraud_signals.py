@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from checkout.domain.fraud import DEFAULT_POLICY, VelocityRule, velocity_keys
-from checkout.domain.models import Address
+from checkout.domain.models import Address, Payment
 from checkout.domain.ports import ChargeFacts
 from inventory.domain.allocation import Fulfilment
-from tests.unit.checkout.payment_doubles import CARD, NOW, intent, pending_order, world
+from tests.unit.checkout.payment_doubles import CARD, INTENT_ID, NOW, intent, pending_order, uah, world
 
 AUTHORISED = "payment_intent.amount_capturable_updated"
 
@@ -83,3 +83,25 @@ def test_the_orders_billing_address_counts_when_the_charge_gives_no_billing_coun
     w.events.handle(AUTHORISED, {}, intent())
     # THEN the billing country mismatch is scored from the order's own address
     assert "billing_country_mismatch" in _reasons(w)
+
+
+def test_a_card_paying_part_of_an_order_is_scored_on_what_the_card_pays() -> None:
+    # GIVEN a 140,000.00 UAH order: certificates paid 90,000.00, the card owes 50,000.00 (the UAH value
+    # tiers: 45,000.00 scores 15 points, 135,000.00 scores 30)
+    totals = pending_order().totals.model_copy(
+        update={
+            "grand_total": uah(14_000_000),
+            "gift_certificates": uah(9_000_000),
+            "amount_due": uah(5_000_000),
+        }
+    )
+    card_share = Payment(
+        provider="stripe", intent_id=INTENT_ID, amount=uah(5_000_000), status="requires_payment"
+    )
+    w = world(pending_order(totals=totals, payment=card_share))
+    # WHEN the card's authorisation of 50,000.00 arrives
+    w.events.handle(AUTHORISED, {}, intent(amount_capturable=5_000_000))
+    # THEN the value at stake is the card's share: the lower tier, not the order's grand total
+    assert w.order.risk is not None
+    (high_value,) = [r for r in w.order.risk["reasons"] if r["code"] == "high_value"]
+    assert high_value["points"] == 15

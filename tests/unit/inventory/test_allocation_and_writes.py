@@ -11,11 +11,14 @@ from inventory.domain.allocation import (
     Fulfilment,
     InsufficientStock,
     ReservationLine,
+    ReservationPlan,
     plan_reservation,
 )
 from inventory.domain.models import Location
 from inventory.domain.records import ReservationStatus
 from inventory.domain.reservations import (
+    MAX_TTL,
+    MIN_TTL,
     Reservation,
     ReservedLine,
     commit_transact_items,
@@ -168,16 +171,38 @@ def test_reservation_items_condition_every_stock_change_and_put_once(network: di
     assert put["Item"]["gsi1pk"] == {"S": "RESERVATIONS#active"}
 
 
-def test_ttl_bounds() -> None:
-    plan = plan_reservation(
+def _one_unit_plan() -> ReservationPlan:
+    return plan_reservation(
         lines((A, 1)),
         DELIVERY,
         NOW,
         stock=stock(**{A: {"near-dc": 1}}),
         locations=_locations(location("near-dc", "warehouse")),
     )
+
+
+@pytest.mark.parametrize("ttl", [MIN_TTL, MAX_TTL], ids=["one-minute", "thirty-days"])
+def test_a_hold_of_exactly_one_minute_or_thirty_days_is_allowed(ttl: timedelta) -> None:
+    # GIVEN a plan for one unit
+    plan = _one_unit_plan()
+    # WHEN its entries are built with a TTL at either bound
+    items = reservation_transact_items(plan, "res_1", "ord_1", ttl, table_name="inv")
+    # THEN the hold expires that long after the plan
+    assert items[-1]["Put"]["Item"]["expires_at"] == {"N": str(int((NOW + ttl).timestamp()))}
+
+
+@pytest.mark.parametrize(
+    "ttl",
+    [timedelta(seconds=5), MIN_TTL - timedelta(seconds=1), MAX_TTL + timedelta(seconds=1)],
+    ids=["seconds", "under-a-minute", "over-thirty-days"],
+)
+def test_a_hold_outside_one_minute_to_thirty_days_is_refused(ttl: timedelta) -> None:
+    # GIVEN a plan for one unit
+    plan = _one_unit_plan()
+    # WHEN its entries are built with a TTL outside the bounds
+    # THEN they are refused
     with pytest.raises(ValueError, match="between"):
-        reservation_transact_items(plan, "res_1", "ord_1", timedelta(seconds=5), table_name="inv")
+        reservation_transact_items(plan, "res_1", "ord_1", ttl, table_name="inv")
 
 
 RESERVATION = Reservation(
