@@ -415,7 +415,7 @@ def report() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     gaps = {m: changed[m] for m in survivors if m not in TRIAGE}
     untested = sorted(m for m, s in statuses.items() if s == "no tests")
     total: Counter[str] = sum(by_module.values(), Counter())
-    figures = {
+    figures: dict[str, Any] = {
         "tool": "mutmut 3.8.1",
         "tests": TEST_DIRS,
         "modules": {
