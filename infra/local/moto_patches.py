@@ -7,7 +7,7 @@ transaction names and the stream's length, restores exactly those on failure, an
 table backup be a no-op. Rollback behaviour is unchanged: a cancelled transaction leaves no item and
 no stream record behind (``tests/integration/local/test_local_moto_patches.py``).
 
-Installed by ``MotoServer.start``; anything moto does not expect (an op this module cannot read) falls
+Installed by ``MotoServer.start`` and in ``MotoProcess``'s server; anything moto does not expect (an op this module cannot read) falls
 back to moto's original deep copy.
 
 It also serialises DynamoDB writes. moto's server answers requests on threads, and its backend checks a

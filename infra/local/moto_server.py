@@ -2,19 +2,31 @@
 
 Handlers keep their cloud code: boto3 reads ``AWS_ENDPOINT_URL``. ``MOTO_PORT`` is set too because
 moto's Step Functions interpreter calls back into the server on that port.
+
+Two ways to run it: ``MotoServer`` is a thread of the calling process (tests that reach into moto's
+patches), ``MotoProcess`` a process of its own (``python -m infra.local.moto_server``), which the local
+stack uses. moto is pure Python: as a thread it shares one interpreter lock with the local API, the
+pollers and the seed, so every DynamoDB call waited for them and they for it; as a process it has a core
+of its own, and the runner does not import moto at all.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import requests
-from moto.server import ThreadedMotoServer
 
-from infra.local import REGION, moto_patches
+from infra.local import REGION
 
 log = logging.getLogger("infra.local.moto")
 
@@ -72,6 +84,8 @@ class MotoServer:
     """A moto server thread; ``start`` also exports the AWS environment and enables Step Functions."""
 
     def __init__(self, port: int) -> None:
+        from moto.server import ThreadedMotoServer
+
         self.port = port
         self._server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
 
@@ -84,14 +98,12 @@ class MotoServer:
             raise PortInUse(f"port {self.port} for moto is in use")
         # MOTO_PORT first: moto reads it when the Step Functions interpreter calls back.
         os.environ.update(aws_environment(self.port))
+        from infra.local import moto_patches
+
         moto_patches.install()
         self._server.start()
-        self._configure({"stepfunctions": {"execute_state_machine": True}})
+        configure(self.url)
         log.info("moto server on %s", self.url)
-
-    def _configure(self, config: dict[str, Any]) -> None:
-        response = requests.post(f"{self.url}/moto-api/config", json=config, timeout=10)
-        response.raise_for_status()
 
     def stop(self) -> None:
         self._server.stop()
@@ -99,3 +111,102 @@ class MotoServer:
         inner = getattr(self._server, "_server", None)
         if inner is not None:
             inner.server_close()
+
+
+def configure(url: str) -> None:
+    """Lets moto's Step Functions interpreter run the workflows' states (off by default in moto)."""
+    response = requests.post(f"{url}/moto-api/config", json=MOTO_CONFIG, timeout=10)
+    response.raise_for_status()
+
+
+MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+READY_TIMEOUT_S = 60.0
+REPO = Path(__file__).resolve().parents[2]
+
+
+class MotoProcess:
+    """moto in a process of its own on ``port``: ``start`` exports the AWS environment at once and returns;
+    ``wait_ready`` blocks until the server answers (so the caller can do other work meanwhile)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        if not port_is_free(self.port):
+            raise PortInUse(f"port {self.port} for moto is in use")
+        os.environ.update(aws_environment(self.port))
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+        self._process = subprocess.Popen(  # noqa: S603 - this interpreter and this module, no input
+            [sys.executable, "-m", "infra.local.moto_server", "--port", str(self.port)],
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            # Ctrl-C goes to the runner, which stops moto last (after the functions that still call it).
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self._process is None or self._process.poll() is not None:
+                code = None if self._process is None else self._process.returncode
+                raise RuntimeError(f"the moto server exited while starting (code {code})")
+            try:
+                # ``serve`` configures moto before it listens: any answer means ready.
+                if requests.get(f"{self.url}/moto-api/config", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the moto server did not answer on {self.url} in {timeout_s} s")
+            time.sleep(0.05)
+        log.info("moto server on %s", self.url)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def serve(port: int) -> None:
+    """``MotoProcess``'s main: the patched moto server on ``port`` until SIGTERM or SIGINT."""
+    from infra.local import moto_patches
+
+    os.environ.update(aws_environment(port))
+    moto_patches.install()
+    from moto.moto_api._internal.models import moto_api_backend
+    from moto.server import ThreadedMotoServer
+
+    moto_api_backend.set_config(MOTO_CONFIG)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request: the runner's console logs
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    # In its own session, Ctrl-C does not reach it; if the runner dies without stopping it, it goes too.
+    runner = os.getppid()
+    while not stopped.wait(1.0):
+        if os.getppid() != runner:
+            break
+    server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="the local stack's moto server")
+    parser.add_argument("--port", type=int, required=True)
+    serve(parser.parse_args().port)

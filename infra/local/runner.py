@@ -1,9 +1,10 @@
 """Assembles the local stack in order and takes it down in reverse.
 
-start: local API (``/health`` says ``"stack": "starting"``) -> moto server -> a fresh search index (moto's
-tables are new, so the index must be too) -> provision (from the specs) -> Stripe (the stand-in, its key and
-webhook secret in Secrets Manager, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> one process per function,
-started together, each with only its own environment (see ``functions``) -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> moto. A
+start: local API (``/health`` says ``"stack": "starting"``) -> moto server (its own process) -> Stripe (the
+stand-in, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> one process per function, started together, each with
+only its own environment (see ``functions``), importing its handler while -> a fresh search index (moto's
+tables are new, so the index must be too) -> provision (from the specs) -> Stripe's key and webhook secret
+in Secrets Manager -> the functions ready -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
 so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
 (``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, catalog, stock, then the wait for the
@@ -29,7 +30,7 @@ import boto3
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
-from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoServer, choose_port
+from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
@@ -124,7 +125,7 @@ class Options:
 class LocalStack:
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.moto: MotoServer | None = None
+        self.moto: MotoProcess | None = None
         self.api: LocalApi | None = None
         self.stripe: LocalStripe | None = None
         self.resources: dict[str, Any] = {}
@@ -147,26 +148,37 @@ class LocalStack:
         self.api.start()
         # The fork server imports the functions' libraries while moto and the resources come up.
         start_fork_server()
-        self.moto = MotoServer(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
-        self.moto.start()
+        # moto starts in its own process; its endpoint is in the environment from here on.
+        moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
+        self.moto = moto
+        moto.start()
+        # Stripe's endpoint goes into the functions' environments too; its secrets wait for provision.
+        self.stripe = start_stripe(stage, api_port, self.options.stripe_port, store=False)
+        # Every function imports its handler while moto starts and the resources are made: handlers
+        # touch no AWS resource at import, and no route reaches a function before provision is done.
+        starting = self._start_functions()
+        moto.wait_ready()
         # moto is in memory: its tables start empty, so the index on disk must too (see provision).
         discard_search_index(stage)
         self.resources = provision(stage)
-        # Started once the API's port is known: the stand-in sends its webhooks there.
-        self.stripe = start_stripe(stage, api_port, self.options.stripe_port)
-        self._load_functions()
+        self.stripe.store_credentials(stage)
+        self._await_functions(starting)
         self._start_pollers()
         self.stack_state = "running"
         log.info("local API on %s", self.api.url)
 
-    def _load_functions(self) -> None:
-        """Starts every function's process at once, then waits for each to import its handler."""
+    def _start_functions(self) -> dict[str, LocalFunction]:
+        """Starts every function's process at once (each imports its handler on its own)."""
         starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
                 starting[spec.name] = LocalFunction(self.options.stage, spec)
             except Exception as exc:
                 self._failed_to_load(spec.name, spec.handler, exc)
+        return starting
+
+    def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
+        """Waits for each function to import its handler; only then do routes and pollers reach it."""
         for name, function in starting.items():
             try:
                 function.wait_ready()

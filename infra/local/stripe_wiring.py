@@ -54,6 +54,7 @@ class LocalStripe:
 
     standin: StripeStandin | None
     webhook_url: str
+    credentials: tuple[str, str] | None = None  # (API key, webhook secret) for the stage's two secrets
 
     @property
     def url(self) -> str | None:
@@ -62,6 +63,11 @@ class LocalStripe:
     def describe(self) -> str:
         """``standin <url>`` or ``test mode``: what ``/health`` reports."""
         return f"standin {self.standin.url}" if self.standin else "test mode"
+
+    def store_credentials(self, stage: str) -> None:
+        """Put the key and the signing secret into the stage's secrets (once provision has made them)."""
+        if self.credentials is not None:
+            store_credentials(stage, *self.credentials)
 
     def stop(self) -> None:
         if self.standin is not None:
@@ -73,19 +79,32 @@ def webhook_url(api_port: int) -> str:
 
 
 def start_stripe(
-    stage: str, api_port: int, port: int | None = None, environ: Mapping[str, str] | None = None
+    stage: str,
+    api_port: int,
+    port: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    store: bool = True,
 ) -> LocalStripe:
-    """Start the stand-in on ``port`` (default 12111, else a free one), or select Stripe test mode."""
+    """Start the stand-in on ``port`` (default 12111, else a free one), or select Stripe test mode.
+
+    With ``store=False`` the secrets are left for ``LocalStripe.store_credentials``: the runner starts
+    Stripe before moto's resources exist, so the functions' environments can name the stand-in early.
+    """
     env = os.environ if environ is None else environ
     refuse_live_keys(env)
     url = webhook_url(api_port)
     if use_real_stripe(env):
-        return _use_test_mode(stage, env, url)
-    standin = StripeStandin(_standin_config(env, url), port=_standin_port(port))
-    standin.start()
-    store_credentials(stage, standin.api.config.api_key or DEFAULT_API_KEY, standin.webhook_secret)
-    os.environ[API_BASE_VARIABLE] = standin.url
-    return LocalStripe(standin, url)
+        stripe = _use_test_mode(env, url)
+    else:
+        standin = StripeStandin(_standin_config(env, url), port=_standin_port(port))
+        standin.start()
+        os.environ[API_BASE_VARIABLE] = standin.url
+        credentials = (standin.api.config.api_key or DEFAULT_API_KEY, standin.webhook_secret)
+        stripe = LocalStripe(standin, url, credentials)
+    if store:
+        stripe.store_credentials(stage)
+    return stripe
 
 
 def refuse_live_keys(env: Mapping[str, str]) -> None:
@@ -97,7 +116,7 @@ def refuse_live_keys(env: Mapping[str, str]) -> None:
         )
 
 
-def _use_test_mode(stage: str, env: Mapping[str, str], url: str) -> LocalStripe:
+def _use_test_mode(env: Mapping[str, str], url: str) -> LocalStripe:
     secret = env.get("STRIPE_WEBHOOK_SECRET", "")
     if not secret.startswith("whsec_"):
         raise StripeSetupError(
@@ -105,12 +124,11 @@ def _use_test_mode(stage: str, env: Mapping[str, str], url: str) -> LocalStripe:
             f"`stripe listen --forward-to {url}` and export the whsec_... secret it prints "
             "(or set STRIPE_STANDIN=1 to keep the local stand-in)."
         )
-    store_credentials(stage, env["STRIPE_API_KEY"], secret)
     # Functions talk to api.stripe.com when it is unset; one left in the shell would send them elsewhere.
     if os.environ.pop(API_BASE_VARIABLE, None) is not None:
         log.warning("%s unset: Stripe test mode uses api.stripe.com", API_BASE_VARIABLE)
     log.info("Stripe test mode; forward webhooks with `stripe listen --forward-to %s`", url)
-    return LocalStripe(None, url)
+    return LocalStripe(None, url, (env["STRIPE_API_KEY"], secret))
 
 
 def _standin_config(env: Mapping[str, str], url: str) -> StandinConfig:

@@ -1,0 +1,114 @@
+"""The local stack's moto runs in a process of its own: patched, configured, and gone when the runner is."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from infra.local.moto_server import MotoProcess, aws_environment, free_port, port_is_free
+
+REPO = Path(__file__).resolve().parents[3]
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoProcess]:
+    for variable in aws_environment(0):
+        monkeypatch.delenv(variable, raising=False)  # start() exports its own; restored afterwards
+    process = MotoProcess(free_port())
+    process.start()
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+def _table(client: object, name: str) -> None:
+    client.create_table(  # type: ignore[attr-defined]
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+
+
+def test_a_started_process_serves_aws_calls_with_the_local_patches(moto: MotoProcess) -> None:
+    # GIVEN moto started in its own process (the environment now points every SDK at it)
+    assert os.environ["AWS_ENDPOINT_URL"] == moto.url
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    _table(dynamodb, "shop-local-process")
+    dynamodb.put_item(TableName="shop-local-process", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+
+    # WHEN a transaction is cancelled by its second entry's condition
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "shop-local-process", "Item": {"pk": {"S": "b"}}}},
+                {
+                    "Update": {
+                        "TableName": "shop-local-process",
+                        "Key": {"pk": {"S": "a"}},
+                        "UpdateExpression": "SET n = :two",
+                        "ConditionExpression": "n = :zero",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}, ":zero": {"N": "0"}},
+                    }
+                },
+            ]
+        )
+
+    # THEN it is refused as DynamoDB refuses it and the first entry left nothing behind (the patched rollback)
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert "Item" not in dynamodb.get_item(TableName="shop-local-process", Key={"pk": {"S": "b"}})
+
+
+def test_stop_frees_the_port(moto: MotoProcess) -> None:
+    # GIVEN a running moto process
+    assert not port_is_free(moto.port)
+
+    # WHEN it is stopped
+    moto.stop()
+
+    # THEN its port is free at once for the next start
+    assert port_is_free(moto.port)
+
+
+def test_moto_exits_when_the_runner_dies_without_stopping_it() -> None:
+    # GIVEN a runner process that starts moto and is then killed (no chance to stop it)
+    port = free_port()
+    script = (
+        "import sys, time\n"
+        "from infra.local.moto_server import MotoProcess\n"
+        f"moto = MotoProcess({port}); moto.start(); moto.wait_ready()\n"
+        "print('ready', flush=True); time.sleep(600)\n"
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert runner.stdout is not None
+        assert runner.stdout.readline().strip() == b"ready"
+        assert not port_is_free(port)
+
+        # WHEN the runner is killed
+        runner.kill()
+        runner.wait(timeout=10)
+
+        # THEN moto notices within a few seconds and frees its port (no orphan holding 5000 next time)
+        deadline = time.monotonic() + 15
+        while not port_is_free(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert port_is_free(port)
+    finally:
+        runner.kill()
