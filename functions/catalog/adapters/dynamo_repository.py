@@ -548,10 +548,10 @@ def listing_filter(filters: ListingFilter) -> tuple[str, dict[str, str], dict[st
         names["#price"] = f"p_{filters.price_list}_{filters.currency}"
         clauses.append("attribute_exists(#price)")
         if filters.min_price is not None:
-            values[":pmin"] = {"N": str(filters.min_price)}
+            values[":pmin"] = {"N": str(filters.min_price.amount)}
             clauses.append("#price >= :pmin")
         if filters.max_price is not None:
-            values[":pmax"] = {"N": str(filters.max_price)}
+            values[":pmax"] = {"N": str(filters.max_price.amount)}
             clauses.append("#price <= :pmax")
     for i, (code, wanted) in enumerate(sorted(filters.attributes.items())):
         names[f"#f{i}"] = f"f_{code}"
