@@ -31,6 +31,7 @@ from shop_kernel.money import Money
 
 CATALOG_EVENTS = ("ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged")
 STOCK_EVENTS = ("StockLevelChanged",)
+HANDLED = {"shop.catalog": CATALOG_EVENTS, "shop.inventory": STOCK_EVENTS}
 SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits; zero-padded they compare as text
 
 
@@ -84,6 +85,11 @@ class SearchProjection(Protocol):
 
     def changed_since(self, since: str) -> set[str]:
         """Ids of the products whose state or stock was written at or after ``since`` (UTC ISO-8601)."""
+
+
+def handles(source: str | None, detail_type: str | None) -> bool:
+    """Whether search keeps a projection of this event (anything else is dropped, never retried)."""
+    return detail_type in HANDLED.get(source or "", ())
 
 
 def product_state(detail_type: str, data: dict[str, Any]) -> ProductState:
