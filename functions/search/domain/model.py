@@ -13,7 +13,7 @@ never lets a client forge one.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,10 +22,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    field_serializer,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from shop_kernel.availability import StockLevelName
 from shop_kernel.money import CurrencyMismatch, Money
@@ -54,6 +54,25 @@ def key_price_list(key: str) -> str:
     return key.partition(":")[2]
 
 
+def _minor_units(price: Money) -> int:
+    return price.amount
+
+
+class _InJsonAsMinorUnits:
+    """In JSON, the Money is its amount alone: the key or filter beside it names the currency. (A core
+    schema rather than ``field_serializer``: that would import a pydantic module nothing else needs at
+    cold start.)"""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        serialization = core_schema.plain_serializer_function_ser_schema(_minor_units, when_used="json")
+        return {**handler(source), "serialization": serialization}
+
+
+# Money that the stored document and a cursor's scope hold as minor units, the shape they had before.
+StoredMoney = Annotated[Money, _InJsonAsMinorUnits]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -68,7 +87,7 @@ class SearchDocument(_Frozen):
         default_factory=list, description="Own category first, then every ancestor"
     )
     attributes: dict[str, AttributeScalar] = Field(default_factory=dict)
-    prices: dict[str, Money] = Field(
+    prices: dict[str, StoredMoney] = Field(
         default_factory=dict,
         description='"<CURRENCY>:<price_list>" -> the lowest price; stored as minor units of the key\'s currency',
     )
@@ -104,18 +123,16 @@ class SearchDocument(_Frozen):
                 raise CurrencyMismatch(f"a {price.currency} price under {key!r}")
         return prices
 
-    @field_serializer("prices", when_used="json")
-    def _stored_as_minor_units(self, prices: dict[str, Money]) -> dict[str, int]:
-        return {key: price.amount for key, price in prices.items()}
-
 
 class PriceFilter(_Frozen):
     """Products with a price in ``currency`` and ``price_list``, within the bounds when given (inclusive)."""
 
     currency: str
     price_list: str = "retail"
-    min: Money | None = None
-    max: Money | None = None
+    # Minor units in JSON: a cursor's scope hashes the query's JSON, and one handed out before bounds were
+    # Money still opens its next page after.
+    min: StoredMoney | None = None
+    max: StoredMoney | None = None
 
     @property
     def key(self) -> str:
@@ -129,12 +146,6 @@ class PriceFilter(_Frozen):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("price min must not exceed price max")
         return self
-
-    # A cursor's scope hashes the query's JSON: bounds stay the minor units they were before they were Money,
-    # so a cursor handed out before a deployment still opens its next page after it.
-    @field_serializer("min", "max", when_used="json")
-    def _minor_units(self, bound: Money | None) -> int | None:
-        return None if bound is None else bound.amount
 
 
 class SearchFilters(_Frozen):
