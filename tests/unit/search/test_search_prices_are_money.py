@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
+from search.adapters.index_definition import document_source
+from search.adapters.opensearch_query import stored_document
 from search.domain.documents import search_document, summary
 from search.domain.indexing import patched_snapshot, price_update
 from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery
@@ -53,6 +57,15 @@ def test_a_document_holds_the_lowest_price_per_key_as_money_and_stores_minor_uni
     # AND a stored document, from before or after, reads back as the same document
     assert SearchDocument.model_validate_json(doc.model_dump_json()) == doc
     assert SearchDocument.model_validate(stored) == doc
+
+
+def test_opensearch_gets_prices_as_longs_and_reads_its_stored_document_back_as_money():
+    # GIVEN a document  WHEN it becomes OpenSearch's _source (as OpenSearchIndex.upsert sends it)
+    doc = search_document(SNAPSHOT)
+    source = document_source(doc.model_dump(mode="json"))
+    # THEN the prices.* fields the mapping makes longs hold minor units, and a hit's stored document is the same
+    assert source["prices"] == {"EUR:b2b": 2000, "EUR:retail": 2300, "UAH:retail": 99900}
+    assert stored_document({"_source": json.loads(json.dumps(source))}) == doc
 
 
 def test_a_price_under_another_currency_s_key_is_refused():
