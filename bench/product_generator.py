@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from search.domain.model import SearchDocument
+from shop_kernel.money import Money
 
 # category id -> (parent id, en noun, uk noun)
 CATEGORIES: dict[str, tuple[str | None, str, str]] = {
@@ -147,7 +148,7 @@ def _document(
         brand_name=brand,
         category_ids=ancestors(category),
         attributes=attributes,
-        prices={"UAH:retail": price, "EUR:retail": price // 45},
+        prices={"UAH:retail": Money.of(price, "UAH"), "EUR:retail": Money.of(price // 45, "EUR")},
         skus=[f"{brand[:3].upper()}-{rng.randrange(10**6):06d}"],
         published_at=_published(rng),
         popularity=rng.randrange(0, 1000),

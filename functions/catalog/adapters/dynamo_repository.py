@@ -33,6 +33,8 @@ Access patterns:
 * Category tree, product types, brands: Query gsi1 CATEGORIES / PRODUCT_TYPES / BRANDS.
 * Admin product by id: GetItem (consistent). By codes (import): BatchGetItem claims, then products.
 * Admin products by status: Query gsi1 PRODUCTS#<status>.
+* Restating the published catalog as events (``catalog.tools.published_events``, offline): Query gsi1
+  PRODUCTS#published, every page.
 * History of an entity: Query <entity pk>, sk begins_with V#, newest first. One version: GetItem.
 * Products listed under a category (category move): Query LISTING#<category>, keys only.
 
@@ -340,6 +342,17 @@ class DynamoCatalogRepository:
         ops += [self._delete({"pk": f"LISTING#{c}", "sk": product.id}) for c in sorted(stale)]
         self._transact(ops)
 
+    def published_states(self) -> Iterator[dict[str, Any]]:
+        """Every published product as the events function reads a stream image (``change_state``)."""
+        for item in self._query_all(
+            IndexName=GSI,
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": "PRODUCTS#published"}},
+        ):
+            state = change_state(item)
+            if state is not None:
+                yield state
+
     def list_products(self, status: str, limit: int, cursor: str | None) -> Page:
         items, next_cursor = self._page(
             self._index_cursors,
@@ -534,6 +547,20 @@ class DynamoCatalogRepository:
         )
 
 
+def change_state(item: dict[str, Any]) -> dict[str, Any] | None:
+    """A product item (deserialized) as ``events_for_change`` reads it, JSON documents parsed; None for
+    any other item."""
+    if item.get("type") != "product":
+        return None
+    return {
+        "status": item.get("status"),
+        "version": item.get("version"),
+        "doc": json.loads(item["doc"]),
+        "public": json.loads(item["public"]) if item.get("public") else None,
+        "correlation_id": item.get("correlation_id"),
+    }
+
+
 def listing_filter(filters: ListingFilter) -> tuple[str, dict[str, str], dict[str, Any]]:
     """A FilterExpression for a category page: brand IN, price range, attribute values (OR within one)."""
     clauses: list[str] = []
@@ -548,10 +575,10 @@ def listing_filter(filters: ListingFilter) -> tuple[str, dict[str, str], dict[st
         names["#price"] = f"p_{filters.price_list}_{filters.currency}"
         clauses.append("attribute_exists(#price)")
         if filters.min_price is not None:
-            values[":pmin"] = {"N": str(filters.min_price)}
+            values[":pmin"] = {"N": str(filters.min_price.amount)}
             clauses.append("#price >= :pmin")
         if filters.max_price is not None:
-            values[":pmax"] = {"N": str(filters.max_price)}
+            values[":pmax"] = {"N": str(filters.max_price.amount)}
             clauses.append("#price <= :pmax")
     for i, (code, wanted) in enumerate(sorted(filters.attributes.items())):
         names[f"#f{i}"] = f"f_{code}"

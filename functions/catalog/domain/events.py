@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shop_kernel.events import DomainEvent, make_event
+from shop_kernel.money import CurrencyMismatch, Money
 
 SOURCE = "shop.catalog"
 SCHEMA_VERSION = "1.0"
@@ -59,12 +60,29 @@ class ProductArchived(EventModel):
     archived_at: str
 
 
+# One price of one SKU before and after: built from ``Money``, while on the wire the amounts stay minor
+# units of ``currency``, the version 1.0 shape every consumer reads. (A docstring would change the schema.)
 class PriceChange(EventModel):
     sku: str
     price_list: str
     currency: str
     old_amount: int | None = Field(description="null when the price is new")
     new_amount: int | None = Field(description="null when the price was removed")
+
+    @classmethod
+    def between(cls, sku: str, price_list: str, old: Money | None, new: Money | None) -> PriceChange:
+        known = old or new
+        if known is None:
+            raise ValueError("a price change needs a price before or after it")
+        if old is not None and new is not None and old.currency != new.currency:
+            raise CurrencyMismatch(f"a price cannot change from {old.currency} to {new.currency}")
+        return cls(
+            sku=sku,
+            price_list=price_list,
+            currency=known.currency,
+            old_amount=None if old is None else old.amount,
+            new_amount=None if new is None else new.amount,
+        )
 
 
 class PriceChanged(EventModel):
@@ -85,9 +103,10 @@ def event_id(product_id: str, version: int, detail_type: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{product_id}:{version}:{detail_type}"))
 
 
-def _prices(document: dict[str, Any]) -> dict[tuple[str, str, str], int]:
+def _prices(document: dict[str, Any]) -> dict[tuple[str, str, str], Money]:
+    """(sku, price list, currency) -> the price, from a product document (``Product.document()``)."""
     return {
-        (v["sku"], p.get("price_list", "retail"), p["currency"]): p["amount"]
+        (v["sku"], p.get("price_list", "retail"), p["currency"]): Money.of(p["amount"], p["currency"])
         for v in document.get("variants", [])
         for p in v.get("prices", [])
     }
@@ -95,13 +114,12 @@ def _prices(document: dict[str, Any]) -> dict[tuple[str, str, str], int]:
 
 def price_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PriceChange]:
     before, after = _prices(old), _prices(new)
-    return [
-        PriceChange(
-            sku=k[0], price_list=k[1], currency=k[2], old_amount=before.get(k), new_amount=after.get(k)
-        )
-        for k in sorted(set(before) | set(after))
-        if before.get(k) != after.get(k)
-    ]
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            sku, price_list, _currency = key
+            changes.append(PriceChange.between(sku, price_list, before.get(key), after.get(key)))
+    return changes
 
 
 def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

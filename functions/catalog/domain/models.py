@@ -2,8 +2,8 @@
 
 Every model forbids unknown fields, so a typo or a server-computed field sent by a client is a 422
 naming it. Localised text is an object with one key per supported locale; the default locale (``en``)
-is required so every reader has something to fall back to. Prices are integer minor units in a known
-ISO-4217 currency, per price list.
+is required so every reader has something to fall back to. A price is the kernel's ``Money`` (integer
+minor units in a known ISO-4217 currency) in a price list.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from shop_kernel.locale import DEFAULT_LOCALE, SUPPORTED_LOCALES, localise
-from shop_kernel.money import Currency, validate_currency
+from shop_kernel.money import Money
 from shop_kernel.openapi import NOT_SPACE
 
 MAX_VARIANTS = 30
@@ -172,15 +172,13 @@ class Brand(BrandContent, Audit):
     id: Code
 
 
-class VariantPrice(Strict):
-    amount: StrictInt = Field(ge=0, description="Minor units of the currency (cents)")
-    currency: Currency
-    price_list: PriceListCode = "retail"
+# The kernel's Money with a price list: a subclass rather than a ``money`` field, so the API and the
+# events keep the flat ``{amount, currency, price_list}`` they always had; arithmetic gives plain Money.
+class VariantPrice(Money):
+    """A variant's price in one price list: minor units of an ISO-4217 currency, never negative."""
 
-    @field_validator("currency")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        return validate_currency(value)
+    amount: StrictInt = Field(ge=0, description="Minor units of the currency (cents)")
+    price_list: PriceListCode = "retail"
 
 
 class ProductMedia(Strict):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from catalog.domain.models import Brand, Category, Product, ProductType
+from shop_kernel.money import CurrencyMismatch, Money
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,26 @@ class ListingFilter:
     brand_ids: tuple[str, ...] = ()
     currency: str | None = None
     price_list: str = "retail"
-    min_price: int | None = None
-    max_price: int | None = None
+    # The price range, in ``currency``: both bounds are the kernel's Money, checked to be in it.
+    min_price: Money | None = None
+    max_price: Money | None = None
     attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The shopper's availability contexts (shop_kernel.availability): each entry says its level for them;
     # with ``in_stock`` only entries not sold out in one of them are listed.
     contexts: tuple[str, ...] = ("any",)
     in_stock: bool = False
 
+    def __post_init__(self) -> None:
+        for bound in (self.min_price, self.max_price):
+            if bound is not None and bound.currency != self.currency:
+                raise CurrencyMismatch(f"a {bound.currency} price bound on a {self.currency} listing filter")
+
     def scope(self) -> str:
+        low, high = (None if b is None else b.amount for b in (self.min_price, self.max_price))
         attrs = ";".join(f"{k}={','.join(sorted(v))}" for k, v in sorted(self.attributes.items()))
         brands = ",".join(sorted(self.brand_ids))
         stock = f"|in_stock:{','.join(sorted(self.contexts))}" if self.in_stock else ""
-        return f"{brands}|{self.currency}|{self.price_list}|{self.min_price}|{self.max_price}|{attrs}{stock}"
+        return f"{brands}|{self.currency}|{self.price_list}|{low}|{high}|{attrs}{stock}"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from catalog.domain.models import AttributeDefinition, Brand, Category, Product, ProductType, ProductVariant
+from catalog.domain.models import (
+    AttributeDefinition,
+    Brand,
+    Category,
+    Product,
+    ProductType,
+    ProductVariant,
+    VariantPrice,
+)
 from shop_kernel.locale import DEFAULT_LOCALE, SUPPORTED_LOCALES, localise
 
 
@@ -75,13 +83,14 @@ def public_document(
     }
 
 
-def _lowest_prices(product: Product) -> dict[tuple[str, str], int]:
-    lowest: dict[tuple[str, str], int] = {}
+def lowest_prices(product: Product) -> list[VariantPrice]:
+    """The lowest variant price per price list and currency, ordered by (price list, currency)."""
+    lowest: dict[tuple[str, str], VariantPrice] = {}
     for variant in product.variants:
         for price in variant.prices:
             key = (price.price_list, price.currency)
-            lowest[key] = min(price.amount, lowest.get(key, price.amount))
-    return lowest
+            lowest[key] = min(price, lowest.get(key, price))
+    return [lowest[key] for key in sorted(lowest)]
 
 
 def facets(product: Product) -> dict[str, list[str]]:
@@ -97,6 +106,7 @@ def facets(product: Product) -> dict[str, list[str]]:
 def listing_entry(product: Product, public: dict[str, Any]) -> dict[str, Any]:
     """The summary a category page shows, plus the values its filters match on."""
     image = next(iter(product.media), None) or next((m for v in product.variants for m in v.media), None)
+    lowest = lowest_prices(product)
     return {
         "summary": {
             "id": product.id,
@@ -105,13 +115,10 @@ def listing_entry(product: Product, public: dict[str, Any]) -> dict[str, Any]:
             "slug": public["seo"]["slug"],
             "brand": public["brand"],
             "image": image.model_dump(exclude_none=True) if image else None,
-            "prices": [
-                {"price_list": pl, "currency": cur, "amount": amount}
-                for (pl, cur), amount in sorted(_lowest_prices(product).items())
-            ],
+            "prices": [price.model_dump() for price in lowest],
         },
         "brand_id": product.brand_id,
-        "lowest_prices": {f"{pl}/{cur}": amount for (pl, cur), amount in _lowest_prices(product).items()},
+        "lowest_prices": {f"{p.price_list}/{p.currency}": p.amount for p in lowest},
         "facets": facets(product),
     }
 

@@ -8,7 +8,6 @@ record publishes the same ids and consumers drop the duplicates.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalog.adapters import events_client, settings
+from catalog.adapters.dynamo_repository import change_state
 from catalog.domain.events import events_for_change
 from shop_kernel.dynamo import deserialize
 from shop_kernel.events import EventBridgePublisher, EventPublisher
@@ -33,18 +33,7 @@ def publisher() -> EventPublisher:
 
 def _state(image: dict[str, Any] | None) -> dict[str, Any] | None:
     """A product item image as the domain reads it: JSON documents parsed."""
-    if not image:
-        return None
-    item = deserialize(image)
-    if item.get("type") != "product":
-        return None
-    return {
-        "status": item.get("status"),
-        "version": item.get("version"),
-        "doc": json.loads(item["doc"]),
-        "public": json.loads(item["public"]) if item.get("public") else None,
-        "correlation_id": item.get("correlation_id"),
-    }
+    return change_state(deserialize(image)) if image else None
 
 
 def publish_change(record: DynamoDBRecord) -> None:

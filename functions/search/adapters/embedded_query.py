@@ -134,7 +134,8 @@ def filter_clauses(schema: tantivy.Schema, filters: SearchFilters, price_slot: i
             clauses.append(Query.empty_query())
         elif price.min is not None or price.max is not None:
             field = f"price_{price_slot}"
-            clauses.append(Query.range_query(schema, field, tantivy.FieldType.Integer, price.min, price.max))
+            low, high = (None if b is None else b.amount for b in (price.min, price.max))
+            clauses.append(Query.range_query(schema, field, tantivy.FieldType.Integer, low, high))
         else:
             clauses.append(Query.exists_query(f"price_{price_slot}"))
     return clauses

@@ -145,9 +145,9 @@ def to_document(doc: SearchDocument, slots: dict[str, int]) -> tantivy.Document:
         out.add_text("attr", pair)
     for context in buyable_contexts(dict(doc.availability)):
         out.add_text("buyable", context)
-    for key, amount in doc.prices.items():
+    for key, price in doc.prices.items():
         if key in slots:
-            out.add_integer(f"price_{slots[key]}", amount)
+            out.add_integer(f"price_{slots[key]}", price.amount)
     out.add_integer("published", epoch_seconds(doc.published_at))
     out.add_float("popularity", popularity_weight(doc.popularity))
     out.add_bytes("doc", doc.model_dump_json().encode())

@@ -170,7 +170,7 @@ class OpenSearchIndex:
             lines: list[dict[str, Any]] = []
             for doc in docs[start : start + BULK_CHUNK]:
                 lines.append({"index": {"_index": self._target, "_id": doc.product_id}})
-                lines.append(document_source(doc.model_dump()))
+                lines.append(document_source(doc.model_dump(mode="json")))
             self._bulk(lines)
 
     def delete(self, ids: Sequence[str]) -> None:

@@ -107,9 +107,9 @@ def filter_clauses(q: SearchQuery) -> list[dict[str, Any]]:
     if filters.price is not None:
         bounds: dict[str, int] = {}
         if filters.price.min is not None:
-            bounds["gte"] = filters.price.min
+            bounds["gte"] = filters.price.min.amount
         if filters.price.max is not None:
-            bounds["lte"] = filters.price.max
+            bounds["lte"] = filters.price.max.amount
         # A product without a price in this list never matches a price filter.
         clauses.append(
             {"range": {f"prices.{filters.price.key}": bounds}} if bounds else _has_price(filters.price.key)

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from search.domain.model import AttributeScalar, SearchDocument, price_key
+from search.domain.model import AttributeScalar, SearchDocument, key_price_list, price_key
 from shop_kernel.availability import StockLevelName, level_for
 from shop_kernel.locale import localise
+from shop_kernel.money import Money
 
 
 def _scalar(value: Any) -> AttributeScalar:
@@ -38,12 +39,13 @@ def _attributes(public: dict[str, Any]) -> dict[str, AttributeScalar]:
     return values
 
 
-def _lowest_prices(public: dict[str, Any]) -> dict[str, int]:
-    lowest: dict[str, int] = {}
+def _lowest_prices(public: dict[str, Any]) -> dict[str, Money]:
+    lowest: dict[str, Money] = {}
     for variant in public.get("variants") or []:
         for price in variant.get("prices") or []:
-            key = price_key(price["currency"], price.get("price_list", "retail"))
-            lowest[key] = min(int(price["amount"]), lowest.get(key, int(price["amount"])))
+            amount = Money.of(int(price["amount"]), price["currency"])
+            key = price_key(amount.currency, price.get("price_list", "retail"))
+            lowest[key] = min(amount, lowest.get(key, amount))
     return lowest
 
 
@@ -98,9 +100,9 @@ def summary(
         "brand": {"id": doc.brand_id, "name": doc.brand_name} if doc.brand_id else None,
         "image": doc.image,
         "prices": [
-            {"price_list": key.split(":")[1], "currency": key.split(":")[0], "amount": amount}
-            for key, amount in sorted(doc.prices.items())
-            if key.split(":")[1] in price_lists
+            {"price_list": key_price_list(key), "currency": price.currency, "amount": price.amount}
+            for key, price in sorted(doc.prices.items())
+            if key_price_list(key) in price_lists
         ],
         "availability": level_for(doc.availability, contexts),
     }

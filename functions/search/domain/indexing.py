@@ -27,9 +27,11 @@ from search.domain.documents import search_document, skus_of
 from search.domain.model import SearchDocument
 from search.domain.ports import SearchIndex
 from shop_kernel.availability import DEFAULT_LOW_STOCK_THRESHOLD, LocationStock, product_availability
+from shop_kernel.money import Money
 
 CATALOG_EVENTS = ("ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged")
 STOCK_EVENTS = ("StockLevelChanged",)
+HANDLED = {"shop.catalog": CATALOG_EVENTS, "shop.inventory": STOCK_EVENTS}
 SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits; zero-padded they compare as text
 
 
@@ -50,8 +52,8 @@ class ProductState:
 class PriceUpdate:
     product_id: str
     version: int
-    # (sku, price list, currency) -> new amount in minor units, or None when the price was removed
-    changes: dict[tuple[str, str, str], int | None] = field(default_factory=dict)
+    # (sku, price list, currency) -> the new price, or None when the price was removed
+    changes: dict[tuple[str, str, str], Money | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,11 @@ class SearchProjection(Protocol):
         """Ids of the products whose state or stock was written at or after ``since`` (UTC ISO-8601)."""
 
 
+def handles(source: str | None, detail_type: str | None) -> bool:
+    """Whether search keeps a projection of this event (anything else is dropped, never retried)."""
+    return detail_type in HANDLED.get(source or "", ())
+
+
 def product_state(detail_type: str, data: dict[str, Any]) -> ProductState:
     if detail_type == "ProductArchived":
         return ProductState(product_id=data["product_id"], version=int(data["version"]), snapshot=None)
@@ -93,8 +100,11 @@ def product_state(detail_type: str, data: dict[str, Any]) -> ProductState:
 
 
 def price_update(data: dict[str, Any]) -> PriceUpdate:
+    """A ``PriceChanged`` (version 1.0: amounts in minor units of each change's currency) as Money."""
     changes = {
-        (c["sku"], c.get("price_list", "retail"), c["currency"]): c.get("new_amount")
+        (c["sku"], c.get("price_list", "retail"), c["currency"]): (
+            None if c.get("new_amount") is None else Money.of(int(c["new_amount"]), c["currency"])
+        )
         for c in data.get("changes") or []
     }
     return PriceUpdate(product_id=data["product_id"], version=int(data["version"]), changes=changes)
@@ -120,17 +130,14 @@ def patched_snapshot(snapshot: dict[str, Any], update: PriceUpdate) -> dict[str,
         prices = {
             (p.get("price_list", "retail"), p["currency"]): dict(p) for p in variant.get("prices") or []
         }
-        for (sku, price_list, currency), amount in update.changes.items():
+        for (sku, price_list, currency), price in update.changes.items():
             if sku != variant.get("sku"):
                 continue
-            if amount is None:
+            if price is None:
                 prices.pop((price_list, currency), None)
             else:
-                prices[price_list, currency] = {
-                    "amount": amount,
-                    "currency": currency,
-                    "price_list": price_list,
-                }
+                # The snapshot keeps the catalog's wire shape: it is what the events said.
+                prices[price_list, currency] = {**price.to_item(), "price_list": price_list}
         variants.append({**variant, "prices": list(prices.values())})
     return {**snapshot, "variants": variants}
 

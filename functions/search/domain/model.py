@@ -2,7 +2,9 @@
 
 A ``SearchDocument`` is a denormalised, published product: localised text per locale, the brand, the
 category and all its ancestors (so a category filter or facet covers descendants with one term), typed
-attributes and one price per ``"<CURRENCY>:<price_list>"`` key (the minimum over variants, minor units).
+attributes and one price per ``"<CURRENCY>:<price_list>"`` key (the minimum over variants, the kernel's
+``Money``). Stored (the engines' stored document, a cursor's scope), a price is the minor units its key's
+currency names, the shape documents had before they held ``Money``: indices written by either read alike.
 
 ``SearchQuery.page_token`` and ``SearchResult.next_page`` are engine-specific opaque strings (an offset for
 the embedded engine, ``search_after`` values for OpenSearch); the service wraps them in a signed cursor and
@@ -11,11 +13,22 @@ never lets a client forge one.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 from shop_kernel.availability import StockLevelName
+from shop_kernel.money import CurrencyMismatch, Money
 
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 1_000
@@ -33,6 +46,33 @@ def price_key(currency: str, price_list: str) -> str:
     return f"{currency}:{price_list}"
 
 
+def key_currency(key: str) -> str:
+    return key.partition(":")[0]
+
+
+def key_price_list(key: str) -> str:
+    return key.partition(":")[2]
+
+
+def _minor_units(price: Money) -> int:
+    return price.amount
+
+
+class _InJsonAsMinorUnits:
+    """In JSON, the Money is its amount alone: the key or filter beside it names the currency. (A core
+    schema rather than ``field_serializer``: that would import a pydantic module nothing else needs at
+    cold start.)"""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        serialization = core_schema.plain_serializer_function_ser_schema(_minor_units, when_used="json")
+        return {**handler(source), "serialization": serialization}
+
+
+# Money that the stored document and a cursor's scope hold as minor units, the shape they had before.
+StoredMoney = Annotated[Money, _InJsonAsMinorUnits]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,8 +87,9 @@ class SearchDocument(_Frozen):
         default_factory=list, description="Own category first, then every ancestor"
     )
     attributes: dict[str, AttributeScalar] = Field(default_factory=dict)
-    prices: dict[str, int] = Field(
-        default_factory=dict, description='"<CURRENCY>:<price_list>" -> minor units'
+    prices: dict[str, StoredMoney] = Field(
+        default_factory=dict,
+        description='"<CURRENCY>:<price_list>" -> the lowest price; stored as minor units of the key\'s currency',
     )
     skus: list[str] = Field(default_factory=list)
     slugs: dict[str, str] = Field(default_factory=dict)
@@ -64,12 +105,34 @@ class SearchDocument(_Frozen):
         description='"any" | "country:<CC>" | "store:<location id>" -> best level over the variants',
     )
 
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _stored_amounts_are_money(cls, prices: Any) -> Any:
+        if not isinstance(prices, dict):
+            return prices
+        return {
+            key: Money.of(value, key_currency(key)) if type(value) is int else value
+            for key, value in prices.items()
+        }
+
+    @field_validator("prices")
+    @classmethod
+    def _in_the_key_currency(cls, prices: dict[str, Money]) -> dict[str, Money]:
+        for key, price in prices.items():
+            if price.currency != key_currency(key):
+                raise CurrencyMismatch(f"a {price.currency} price under {key!r}")
+        return prices
+
 
 class PriceFilter(_Frozen):
+    """Products with a price in ``currency`` and ``price_list``, within the bounds when given (inclusive)."""
+
     currency: str
     price_list: str = "retail"
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
+    # Minor units in JSON: a cursor's scope hashes the query's JSON, and one handed out before bounds were
+    # Money still opens its next page after.
+    min: StoredMoney | None = None
+    max: StoredMoney | None = None
 
     @property
     def key(self) -> str:
@@ -77,6 +140,9 @@ class PriceFilter(_Frozen):
 
     @model_validator(mode="after")
     def _ordered(self) -> PriceFilter:
+        for bound in (self.min, self.max):
+            if bound is not None and (bound.currency != self.currency or bound.amount < 0):
+                raise ValueError(f"a price bound is a non-negative amount in {self.currency}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("price min must not exceed price max")
         return self

@@ -21,10 +21,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from search.adapters import indexer
-from search.domain.indexing import CATALOG_EVENTS, STOCK_EVENTS
+from search.domain.indexing import handles
 from shop_kernel.observability import get_tracer, logger, metrics
 
-HANDLED = {"shop.catalog": CATALOG_EVENTS, "shop.inventory": STOCK_EVENTS}
 processor = BatchProcessor(event_type=EventType.SQS)
 tracer = get_tracer()
 
@@ -32,7 +31,7 @@ tracer = get_tracer()
 def apply_event(record: SQSRecord, touched: set[str]) -> None:
     event = json.loads(record.body)
     source, detail_type, detail = event.get("source"), event.get("detail-type"), event.get("detail") or {}
-    if detail_type not in HANDLED.get(source, ()):
+    if not handles(source, detail_type):
         logger.warning(
             "not an event search handles; dropped", extra={"source": source, "detail_type": detail_type}
         )

@@ -9,8 +9,10 @@ not a request path), writes the documents with their availability into a fresh p
 index meanwhile, so after the swap a catch-up pass rebuilds every product whose state or stock was stored
 since the rebuild started: nothing that changed during a reindex is lost. Progress goes to stderr.
 
-When the projection itself must be rebuilt (a new stage, a lost table), replay the bus archive's catalog and
-inventory events into the indexer's queue (cloud), or republish through the catalog API (local).
+When the projection itself must be rebuilt (a new stage, a lost table), replay events into it first:
+``python -m catalog.tools.published_events | python -m search.tools.replay`` (the catalog's restatement of
+what it publishes), or the bus archive's catalog and inventory events (``search.tools.replay`` reads them
+as JSON lines too; the archive keeps a year).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 from bench.product_generator import generate, heroes
 from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery, SearchResult
 from search.domain.ports import SearchIndex
+from shop_kernel.money import Money
 
 
 def doc(product_id: str, en: str, uk: str | None = None, **fields: Any) -> SearchDocument:
@@ -24,11 +25,15 @@ def doc(product_id: str, en: str, uk: str | None = None, **fields: Any) -> Searc
         "brand_id": "brand_acme",
         "brand_name": "Acme",
         "category_ids": ["misc"],
-        "prices": {"UAH:retail": 100_00},
+        "prices": {"UAH:retail": uah(100_00)},
         "published_at": "2024-01-01T00:00:00Z",
     }
     values.update(fields)
     return SearchDocument(**values)
+
+
+def uah(amount: int) -> Money:
+    return Money.of(amount, "UAH")
 
 
 def load(index: SearchIndex, docs: list[SearchDocument]) -> SearchIndex:
@@ -48,27 +53,27 @@ def search(index: SearchIndex, text: str = "", locale: str = "en", **kwargs: Any
 CATALOG = [
     doc("p_iphone", "Apple iPhone 15 Pro smartphone", "Смартфон Apple iPhone 15 Pro", brand_id="brand_apple",
         brand_name="Apple", category_ids=["phones", "electronics"], attributes={"color": "black", "nfc": True},
-        prices={"UAH:retail": 4_999_900}, published_at="2024-03-01T00:00:00Z"),
+        prices={"UAH:retail": uah(4_999_900)}, published_at="2024-03-01T00:00:00Z"),
     doc("p_lenovo", "Lenovo IdeaPad 5 laptop", "Ноутбук Lenovo IdeaPad 5", brand_id="brand_lenovo",
         brand_name="Lenovo", category_ids=["laptops", "computers", "electronics"],
-        attributes={"color": "grey", "ram_gb": 16}, prices={"UAH:retail": 2_899_900},
+        attributes={"color": "grey", "ram_gb": 16}, prices={"UAH:retail": uah(2_899_900)},
         description={"en": "Slim aluminium body with a battery that lasts all day."},
         published_at="2024-05-01T00:00:00Z"),
     doc("p_asus", "Asus ZenBook 14 laptop", "Ноутбук Asus ZenBook 14", brand_id="brand_asus", brand_name="Asus",
         category_ids=["laptops", "computers", "electronics"], attributes={"color": "blue", "ram_gb": 8},
-        prices={"UAH:retail": 3_499_900}, published_at="2023-11-01T00:00:00Z"),
+        prices={"UAH:retail": uah(3_499_900)}, published_at="2023-11-01T00:00:00Z"),
     doc("p_sofa", "Kivik three-seat sofa", "Диван Kivik тримісний", brand_id="brand_ikea", brand_name="IKEA",
-        category_ids=["furniture", "home"], attributes={"material": "linen"}, prices={"UAH:retail": 1_999_900},
+        category_ids=["furniture", "home"], attributes={"material": "linen"}, prices={"UAH:retail": uah(1_999_900)},
         published_at="2022-01-01T00:00:00Z"),
     doc("p_kettle", "Tefal Express electric kettle", "Електрочайник Tefal Express", brand_id="brand_tefal",
         brand_name="Tefal", category_ids=["kettles", "home"], attributes={"material": "bamboo"},
-        description={"en": "Stainless steel kettle with an ox-hide handle."}, prices={"UAH:retail": 99_900},
+        description={"en": "Stainless steel kettle with an ox-hide handle."}, prices={"UAH:retail": uah(99_900)},
         published_at="2024-07-01T00:00:00Z"),
     doc("p_headphones", "Sony wireless headphones", "Бездротові навушники Sony", brand_id="brand_sony",
         brand_name="Sony", category_ids=["headphones", "audio", "electronics"], attributes={"wireless": True},
-        prices={"UAH:retail": 1_299_900}, published_at="2024-02-01T00:00:00Z"),
+        prices={"UAH:retail": uah(1_299_900)}, published_at="2024-02-01T00:00:00Z"),
     doc("p_blender", "Bosch blender with lamp", "Блендер Bosch", brand_id="brand_bosch", brand_name="Bosch",
-        category_ids=["kitchen", "home"], prices={"UAH:retail": 299_900}, published_at="2021-01-01T00:00:00Z"),
+        category_ids=["kitchen", "home"], prices={"UAH:retail": uah(299_900)}, published_at="2021-01-01T00:00:00Z"),
 ]  # fmt: skip
 
 
@@ -210,11 +215,15 @@ def test_filters_combine_brand_price_and_attributes(catalog: SearchIndex) -> Non
     # GIVEN the catalog  WHEN filtering by brand, a price range and an attribute
     by_brand = search(catalog, filters=SearchFilters(brand_ids=["brand_asus", "brand_sony"]))
     by_price = search(
-        catalog, filters=SearchFilters(price=PriceFilter(currency="UAH", min=1_000_000, max=3_000_000))
+        catalog,
+        filters=SearchFilters(price=PriceFilter(currency="UAH", min=uah(1_000_000), max=uah(3_000_000))),
     )
     by_attr = search(catalog, filters=SearchFilters(attributes={"color": ["grey", "blue"], "ram_gb": ["16"]}))
     by_bool = search(catalog, filters=SearchFilters(attributes={"wireless": ["true"]}))
-    unknown_price = search(catalog, filters=SearchFilters(price=PriceFilter(currency="XXX", min=1)))
+    # A currency no product is priced in: its price key is unknown to the index.
+    unknown_price = search(
+        catalog, filters=SearchFilters(price=PriceFilter(currency="JPY", min=Money.of(1, "JPY")))
+    )
     # THEN each filter narrows exactly
     assert set(ids(by_brand)) == {"p_asus", "p_headphones"}
     assert set(ids(by_price)) == {"p_lenovo", "p_sofa", "p_headphones"}

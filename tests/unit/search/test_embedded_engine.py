@@ -10,6 +10,7 @@ import pytest
 from search.adapters.embedded import EmbeddedSearchIndex
 from search.adapters.embedded_schema import PRICE_SLOTS
 from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery
+from shop_kernel.money import Money
 
 
 def product(product_id: str, name: str, **fields: object) -> SearchDocument:
@@ -87,11 +88,15 @@ def test_the_aliased_index_cannot_be_dropped_and_names_are_checked(tmp_path: Pat
 def test_price_keys_get_slots_up_to_the_limit(tmp_path: Path) -> None:
     # GIVEN more price lists than slots (slots go to keys in sorted order)
     index = EmbeddedSearchIndex(tmp_path)
-    prices = {f"UAH:list{n}": 100 * (n + 1) for n in range(PRICE_SLOTS + 2)}
+    prices = {f"UAH:list{n}": Money.of(100 * (n + 1), "UAH") for n in range(PRICE_SLOTS + 2)}
     index.upsert([product("p1", "Kettle", prices=prices)])
     # WHEN filtering on a slotted key and on one beyond the limit
     inside = index.search(
-        SearchQuery(filters=SearchFilters(price=PriceFilter(currency="UAH", price_list="list0", max=100)))
+        SearchQuery(
+            filters=SearchFilters(
+                price=PriceFilter(currency="UAH", price_list="list0", max=Money.of(100, "UAH"))
+            )
+        )
     )
     beyond = index.search(
         SearchQuery(

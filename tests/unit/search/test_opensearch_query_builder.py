@@ -10,6 +10,7 @@ from search.adapters import opensearch_query as dsl
 from search.adapters.opensearch import stemmer
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
 from search.domain.planning import plan_text, relax
+from shop_kernel.money import Money
 
 
 def _plans(text: str, locale: str = "en"):
@@ -67,7 +68,7 @@ def test_empty_text_is_match_all_with_filters():
         filters=SearchFilters(
             category_id="laptops",
             brand_ids=["acme"],
-            price=PriceFilter(currency="EUR", min=100, max=500),
+            price=PriceFilter(currency="EUR", min=Money.of(100, "EUR"), max=Money.of(500, "EUR")),
             attributes={"colour": ["black", "silver"]},
         )
     )

@@ -43,7 +43,7 @@ from catalog.handlers.routes.common import (
 from shop_kernel.availability import shopper_contexts
 from shop_kernel.errors import NotFound, ValidationFailed
 from shop_kernel.http import json_response
-from shop_kernel.money import MINOR_UNITS
+from shop_kernel.money import MINOR_UNITS, Money
 from shop_kernel.openapi import documented, ok, problem
 
 router = Router()
@@ -119,8 +119,8 @@ def _listing_filter(
         brand_ids=tuple(brand or ()),
         currency=currency,
         price_list=price_list,
-        min_price=min_price,
-        max_price=max_price,
+        min_price=None if min_price is None or currency is None else Money.of(min_price, currency),
+        max_price=None if max_price is None or currency is None else Money.of(max_price, currency),
         attributes=attributes,
     )
 

@@ -18,7 +18,7 @@ from shop_kernel.auth import RETAIL_PRICE_LIST, visible_price_lists
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.http import PUBLIC_CACHE, json_response
 from shop_kernel.locale import negotiate
-from shop_kernel.money import MINOR_UNITS
+from shop_kernel.money import MINOR_UNITS, Money
 from shop_kernel.proxy import PRIVATE_CACHE
 
 Country = Annotated[
@@ -128,7 +128,12 @@ def price_filter(
                 ),
             ],
         )
-    return PriceFilter(currency=currency, price_list=price_list, min=low, max=high)
+    return PriceFilter(
+        currency=currency,
+        price_list=price_list,
+        min=None if low is None else Money.of(low, currency),
+        max=None if high is None else Money.of(high, currency),
+    )
 
 
 def build_query(
