@@ -20,16 +20,20 @@ REGION = "eu-west-1"
 
 
 @pytest.fixture
-def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoProcess]:
-    for variable in aws_environment(0):
-        monkeypatch.delenv(variable, raising=False)  # start() exports its own; restored afterwards
+def moto() -> Iterator[MotoProcess]:
+    saved = {variable: os.environ.get(variable) for variable in aws_environment(0)}
     process = MotoProcess(free_port())
-    process.start()
+    process.start()  # exports its endpoint into os.environ: put back as it was afterwards
     try:
         process.wait_ready()
         yield process
     finally:
         process.stop()
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
 
 
 def _table(client: object, name: str) -> None:
