@@ -80,29 +80,52 @@ def aws_environment(port: int) -> dict[str, str]:
     }
 
 
-class MotoServer:
-    """A moto server thread; ``start`` also exports the AWS environment and enables Step Functions."""
+MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+READY_TIMEOUT_S = 60.0
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _patch_and_configure() -> None:
+    """In the process moto serves from: the local patches, and Step Functions running the workflows' states
+    (off by default in moto)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    from infra.local import moto_patches
+
+    moto_patches.install()
+    moto_api_backend.set_config(MOTO_CONFIG)
+
+
+class _Endpoint:
+    """What both ways of running moto share: the port, its URL, and claiming it for this process's SDKs."""
 
     def __init__(self, port: int) -> None:
-        from moto.server import ThreadedMotoServer
-
         self.port = port
-        self._server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> None:
+    def _claim(self) -> None:
         if not port_is_free(self.port):
             raise PortInUse(f"port {self.port} for moto is in use")
         # MOTO_PORT first: moto reads it when the Step Functions interpreter calls back.
         os.environ.update(aws_environment(self.port))
-        from infra.local import moto_patches
 
-        moto_patches.install()
+
+class MotoServer(_Endpoint):
+    """A moto server thread; ``start`` also exports the AWS environment and enables Step Functions."""
+
+    def __init__(self, port: int) -> None:
+        from moto.server import ThreadedMotoServer
+
+        super().__init__(port)
+        self._server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+
+    def start(self) -> None:
+        self._claim()
+        _patch_and_configure()
         self._server.start()
-        configure(self.url)
         log.info("moto server on %s", self.url)
 
     def stop(self) -> None:
@@ -113,33 +136,16 @@ class MotoServer:
             inner.server_close()
 
 
-def configure(url: str) -> None:
-    """Lets moto's Step Functions interpreter run the workflows' states (off by default in moto)."""
-    response = requests.post(f"{url}/moto-api/config", json=MOTO_CONFIG, timeout=10)
-    response.raise_for_status()
-
-
-MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
-READY_TIMEOUT_S = 60.0
-REPO = Path(__file__).resolve().parents[2]
-
-
-class MotoProcess:
+class MotoProcess(_Endpoint):
     """moto in a process of its own on ``port``: ``start`` exports the AWS environment at once and returns;
     ``wait_ready`` blocks until the server answers (so the caller can do other work meanwhile)."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
+        super().__init__(port)
         self._process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
     def start(self) -> None:
-        if not port_is_free(self.port):
-            raise PortInUse(f"port {self.port} for moto is in use")
-        os.environ.update(aws_environment(self.port))
+        self._claim()
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
@@ -184,14 +190,10 @@ class MotoProcess:
 
 def serve(port: int) -> None:
     """``MotoProcess``'s main: the patched moto server on ``port`` until SIGTERM or SIGINT."""
-    from infra.local import moto_patches
-
-    os.environ.update(aws_environment(port))
-    moto_patches.install()
-    from moto.moto_api._internal.models import moto_api_backend
     from moto.server import ThreadedMotoServer
 
-    moto_api_backend.set_config(MOTO_CONFIG)
+    os.environ.update(aws_environment(port))
+    _patch_and_configure()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request: the runner's console logs
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
