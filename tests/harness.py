@@ -34,6 +34,7 @@ import botocore.session
 from infra.local.grants import Grants, Guard, UngrantedAccess, install
 from infra.local.provision import function_environment
 from infra.resources import CONTEXTS, FunctionSpec, function
+from shop_kernel.wiring import Container
 
 # Variables the Lambda runtime (or the machine running moto) provides, not the function's spec.
 RUNTIME_VARIABLES = (
@@ -72,13 +73,14 @@ _LRU_WRAPPER = type(functools.lru_cache(maxsize=1)(lambda: None))
 
 
 def _cached_functions() -> list[tuple[Any, str, Any]]:
-    """(module, attribute, cached function) for every module-level ``lru_cache`` of the packages."""
+    """(module, attribute, cache) for every module-level ``lru_cache`` and wiring container
+    (``shop_kernel.wiring.Container``) of the packages."""
     found = []
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".", 1)[0] not in FUNCTION_PACKAGES:
             continue
         for attribute, value in list(vars(module).items()):
-            if type(value) is _LRU_WRAPPER:
+            if type(value) is _LRU_WRAPPER or isinstance(value, Container):
                 found.append((module, attribute, value))
     return found
 
@@ -87,8 +89,20 @@ def _original(cached: Any) -> Any:
     return getattr(cached, "_harness_original", cached)
 
 
+def _empty(cached: Any) -> None:
+    if isinstance(cached, Container):
+        cached._built = dict(cached._overrides)
+    else:
+        cached.cache_clear()
+
+
 def _copy(cached: Any) -> Any:
-    """An empty cache around the same function (what a new execution environment starts with)."""
+    """An empty cache around the same function, or a container with nothing built (what a new execution
+    environment starts with)."""
+    if isinstance(cached, Container):
+        container = cached.fresh()
+        container._harness_original = cached  # type: ignore[attr-defined]
+        return container
     parameters = cached.cache_parameters()
     fresh = functools.lru_cache(maxsize=parameters["maxsize"], typed=parameters["typed"])(cached.__wrapped__)
     functools.update_wrapper(fresh, cached.__wrapped__)
@@ -104,7 +118,7 @@ def forget_function_state() -> None:
     for module, attribute, cached in _cached_functions():
         original = _original(cached)
         setattr(module, attribute, original)
-        original.cache_clear()
+        _empty(original)
     aws.reset_clients()
 
 
@@ -141,7 +155,7 @@ class _World:
 
     def forget(self) -> None:
         for cached in self.caches.values():
-            cached.cache_clear()
+            _empty(cached)
 
 
 class Functions:
