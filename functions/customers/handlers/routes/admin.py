@@ -1,0 +1,100 @@
+"""Staff routes under ``/admin/customers`` (Cognito, groups ``agents`` and ``ops``): the agent view, notes,
+the B2B price group, export and erasure on a customer's behalf."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from customers import wiring
+from customers.domain.models import Note
+from customers.handlers.routes.common import ETAG, CustomerIdPath, caller_id
+from customers.handlers.views import AgentView, Erasure, Export, GroupChange, GroupView, NoteDraft
+from shop_kernel.auth import Group
+from shop_kernel.http import etag, json_response, parse_if_match
+from shop_kernel.openapi import BEARER_SECURITY, IfMatch, documented, ok
+
+router = Router()
+TAG = "customers (staff)"
+STAFF = (Group.AGENTS, Group.OPS)
+
+
+def _staff() -> str:
+    return caller_id(router, *STAFF)
+
+
+@router.get(
+    "/admin/customers/<customer_id>",
+    summary="A customer as an agent sees them",
+    description="Profile, consents, notes, price group, segments, and the orders this context knows as links "
+    "to the staff order API; points are loyalty's (`loyalty_href`). 404 when nothing is held.",
+    tags=[TAG],
+    operation_id="get_customer",
+    security=BEARER_SECURITY,
+    responses=documented(ok(AgentView, "The customer"), 404, 409),
+)
+def get_customer(customer_id: CustomerIdPath):
+    _staff()
+    record = wiring.container.service().record(customer_id)
+    return json_response(AgentView.of(record).model_dump(mode="json"))
+
+
+@router.post(
+    "/admin/customers/<customer_id>/notes",
+    summary="Add a note about a customer",
+    description="Notes are kept with their author and time and cannot be changed (audited).",
+    tags=[TAG],
+    operation_id="add_customer_note",
+    security=BEARER_SECURITY,
+    responses=documented(ok(Note, "The note", status=201), 409),
+)
+def add_customer_note(customer_id: CustomerIdPath, body: NoteDraft):
+    note = wiring.container.service().add_note(customer_id, body.text, author=_staff())
+    return json_response(note.model_dump(mode="json"), 201)
+
+
+@router.put(
+    "/admin/customers/<customer_id>/group",
+    summary="Set a customer's B2B price group",
+    description="Staff only: the price list the customer buys at (`null`: retail). Announced as "
+    "CustomerGroupChanged. If-Match (the group's ETag) guards against a change made meanwhile.",
+    tags=[TAG],
+    operation_id="set_customer_group",
+    security=BEARER_SECURITY,
+    responses=documented(ok(GroupView, "The customer's group", headers=ETAG), 409, 412),
+)
+def set_customer_group(customer_id: CustomerIdPath, body: GroupChange, if_match_header: IfMatch = None):
+    staff = _staff()
+    group = wiring.container.service().set_group(customer_id, body.group, staff, parse_if_match(if_match_header))
+    return json_response(
+        GroupView.of(customer_id, group).model_dump(mode="json"), headers={"ETag": etag(group.version)}
+    )
+
+
+@router.get(
+    "/admin/customers/<customer_id>/export",
+    summary="Export everything held about a customer",
+    description="The customer's GDPR export, for a request received by support.",
+    tags=[TAG],
+    operation_id="export_customer",
+    security=BEARER_SECURITY,
+    responses=documented(ok(Export, "Everything held about the customer"), 404, 409),
+)
+def export_customer(customer_id: CustomerIdPath):
+    _staff()
+    service = wiring.container.service()
+    return json_response(Export.of(service.record(customer_id), service.now()).model_dump(mode="json"))
+
+
+@router.delete(
+    "/admin/customers/<customer_id>",
+    summary="Erase a customer's personal data",
+    description="As `DELETE /me`, for an erasure request received by support.",
+    tags=[TAG],
+    operation_id="erase_customer",
+    security=BEARER_SECURITY,
+    responses=documented(ok(Erasure, "Erased")),
+)
+def erase_customer(customer_id: CustomerIdPath):
+    _staff()
+    erased_at = wiring.container.service().erase(customer_id, requested_by="agent")
+    return json_response(Erasure(customer_id=customer_id, erased_at=erased_at).model_dump(mode="json"))
