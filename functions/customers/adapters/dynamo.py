@@ -52,7 +52,9 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
 
 
 def _item(customer_id: str, sk: str, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-    return serialize({"pk": customer_pk(customer_id), "sk": sk, "type": kind, "customer_id": customer_id, **fields})
+    return serialize(
+        {"pk": customer_pk(customer_id), "sk": sk, "type": kind, "customer_id": customer_id, **fields}
+    )
 
 
 def view_of(image: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -140,23 +142,35 @@ class DynamoCustomerStore:
                 raise VersionConflict(str(exc)) from exc
             raise
 
-    def _guarded(self, customer_id: str, expected_version: int | None, put: dict[str, Any]) -> list[dict[str, Any]]:
+    def _guarded(
+        self, customer_id: str, expected_version: int | None, put: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """``put`` alone when it replaces a version, with the tombstone check when it creates."""
         return [put] if expected_version else [self._not_erased(customer_id), put]
 
     def save_profile(self, profile: Profile, expected_version: int | None) -> None:
         fields = profile.model_dump(mode="json", exclude={"customer_id"})
         item = _item(profile.customer_id, "PROFILE", "profile", fields)
-        self._transact(self._guarded(profile.customer_id, expected_version, self._put(item, expected_version)))
+        self._transact(
+            self._guarded(profile.customer_id, expected_version, self._put(item, expected_version))
+        )
 
     def save_consent(
         self, customer_id: str, consent: Consent, expected_version: int, record: ConsentRecord
     ) -> None:
-        state = _item(customer_id, f"CONSENT#{consent.channel.value}", "consent", consent.model_dump(mode="json"))
-        entry = _item(
-            customer_id, f"CONSENTLOG#{record.at}#{new_ulid()}", "consent_record", record.model_dump(mode="json")
+        state = _item(
+            customer_id, f"CONSENT#{consent.channel.value}", "consent", consent.model_dump(mode="json")
         )
-        parts = [*self._guarded(customer_id, expected_version, self._put(state, expected_version)), self._put(entry)]
+        entry = _item(
+            customer_id,
+            f"CONSENTLOG#{record.at}#{new_ulid()}",
+            "consent_record",
+            record.model_dump(mode="json"),
+        )
+        parts = [
+            *self._guarded(customer_id, expected_version, self._put(state, expected_version)),
+            self._put(entry),
+        ]
         self._transact(parts)
 
     def save_group(self, customer_id: str, group: GroupAssignment, expected_version: int) -> None:
@@ -174,7 +188,9 @@ class DynamoCustomerStore:
     # --- orders ----------------------------------------------------------------------------------------
 
     def _owner(self, order_id: str) -> dict[str, Any] | None:
-        found = self._client.get_item(TableName=self._table, Key=_key(f"ORDER#{order_id}", "OWNER"), ConsistentRead=True)
+        found = self._client.get_item(
+            TableName=self._table, Key=_key(f"ORDER#{order_id}", "OWNER"), ConsistentRead=True
+        )
         return deserialize(found["Item"]) if "Item" in found else None
 
     def record_order(self, customer_id: str, fact: OrderFact) -> bool:
@@ -250,7 +266,9 @@ class DynamoCustomerStore:
     # --- erasure ---------------------------------------------------------------------------------------
 
     def erase(self, customer_id: str, erased_at: str, requested_by: str) -> None:
-        tombstone = _item(customer_id, "ERASED", "erasure", {"erased_at": erased_at, "requested_by": requested_by})
+        tombstone = _item(
+            customer_id, "ERASED", "erasure", {"erased_at": erased_at, "requested_by": requested_by}
+        )
         try:
             self._client.put_item(
                 TableName=self._table, Item=tombstone, ConditionExpression="attribute_not_exists(pk)"
@@ -272,7 +290,11 @@ class DynamoCustomerStore:
 
     def _delete(self, keys: list[dict[str, Any]]) -> None:
         for start in range(0, len(keys), BATCH_WRITE_LIMIT):
-            pending = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + BATCH_WRITE_LIMIT]]}
+            pending = {
+                self._table: [
+                    {"DeleteRequest": {"Key": key}} for key in keys[start : start + BATCH_WRITE_LIMIT]
+                ]
+            }
             while pending:
                 response = self._client.batch_write_item(RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}

@@ -57,7 +57,11 @@ def scores(
     for order in counting:
         spent[order.total.currency] = spent.get(order.total.currency, 0) + order.total.amount
     monetary = max(
-        (_score_up(amount, thresholds[currency]) for currency, amount in spent.items() if currency in thresholds),
+        (
+            _score_up(amount, thresholds[currency])
+            for currency, amount in spent.items()
+            if currency in thresholds
+        ),
         default=0,
     )
     return recency, frequency, monetary

@@ -39,7 +39,7 @@ from shop_kernel.ids import new_id, new_ulid
 from shop_kernel.money import Money
 from shop_kernel.observability import logger
 
-TOKEN_FIELD = "body.token"
+TOKEN_FIELD = "body.token"  # noqa: S105 - a field path in a 422, not a secret
 
 
 class CustomerService:
@@ -65,7 +65,9 @@ class CustomerService:
             raise NotFound("no profile yet: PUT /me/profile creates it")
         return profile
 
-    def save_profile(self, customer_id: str, draft: ProfileDraft, if_match: int | None) -> tuple[Profile, bool]:
+    def save_profile(
+        self, customer_id: str, draft: ProfileDraft, if_match: int | None
+    ) -> tuple[Profile, bool]:
         """The new profile and whether it was created. Creating needs no If-Match; replacing needs it."""
         current = self._live(customer_id).profile
         if current is None and if_match is not None:
@@ -146,7 +148,9 @@ class CustomerService:
             raise Conflict("this link was used already, or the consent changed since it was sent")
         if current.nonce != claims.nonce:
             raise Conflict("a newer confirmation link was sent: follow the latest one")
-        changed = current.model_copy(update={"status": ConsentStatus.GRANTED, "nonce": None, "confirm_by": None})
+        changed = current.model_copy(
+            update={"status": ConsentStatus.GRANTED, "nonce": None, "confirm_by": None}
+        )
         return claims.customer_id, self._save_consent(
             claims.customer_id, current, changed, Actor.CONFIRMATION_LINK, "link", now
         )
@@ -157,9 +161,14 @@ class CustomerService:
         claims = self._links.verify(token, "unsubscribe", now, field)
         record = self._store.load(claims.customer_id)
         current = record.consent(claims.channel)
-        if record.erased_at is not None or current.status not in (ConsentStatus.GRANTED, ConsentStatus.PENDING):
+        if record.erased_at is not None or current.status not in (
+            ConsentStatus.GRANTED,
+            ConsentStatus.PENDING,
+        ):
             return claims.customer_id, current.model_copy(update={"nonce": None, "confirm_by": None})
-        changed = current.model_copy(update={"status": ConsentStatus.WITHDRAWN, "nonce": None, "confirm_by": None})
+        changed = current.model_copy(
+            update={"status": ConsentStatus.WITHDRAWN, "nonce": None, "confirm_by": None}
+        )
         return claims.customer_id, self._save_consent(
             claims.customer_id, current, changed, Actor.UNSUBSCRIBE_LINK, "link", now
         )
@@ -169,20 +178,27 @@ class CustomerService:
 
     # --- staff: group and notes ------------------------------------------------------------------------
 
-    def set_group(self, customer_id: str, group: str | None, staff: str, if_match: int | None) -> GroupAssignment:
+    def set_group(
+        self, customer_id: str, group: str | None, staff: str, if_match: int | None
+    ) -> GroupAssignment:
         current = self._live(customer_id).group
         if if_match is not None and if_match != current.version:
             raise PreconditionFailed("the group changed since you read it; read it again")
         if current.group == group:
             return current
         changed = GroupAssignment(
-            group=group, version=current.version + 1, changed_by=staff, changed_at=isoformat(self._clock.now())
+            group=group,
+            version=current.version + 1,
+            changed_by=staff,
+            changed_at=isoformat(self._clock.now()),
         )
         try:
             self._store.save_group(customer_id, changed, current.version)
         except VersionConflict as exc:
             raise PreconditionFailed("the group changed meanwhile; read it again") from exc
-        logger.info("audit: price group set", extra={"customer_id": customer_id, "staff": staff, "group": group})
+        logger.info(
+            "audit: price group set", extra={"customer_id": customer_id, "staff": staff, "group": group}
+        )
         return changed
 
     def add_note(self, customer_id: str, text: str, author: str) -> Note:
@@ -192,7 +208,9 @@ class CustomerService:
             self._store.add_note(customer_id, note)
         except VersionConflict as exc:
             raise Conflict("this customer's data was erased") from exc
-        logger.info("audit: note added", extra={"customer_id": customer_id, "staff": author, "note_id": note.id})
+        logger.info(
+            "audit: note added", extra={"customer_id": customer_id, "staff": author, "note_id": note.id}
+        )
         return note
 
     # --- export, agent view, erasure ---------------------------------------------------------------------
@@ -215,7 +233,9 @@ class CustomerService:
             return record.erased_at
         erased_at = isoformat(self._clock.now())
         self._store.erase(customer_id, erased_at, requested_by)
-        logger.info("audit: customer erased", extra={"customer_id": customer_id, "requested_by": requested_by})
+        logger.info(
+            "audit: customer erased", extra={"customer_id": customer_id, "requested_by": requested_by}
+        )
         return erased_at
 
     # --- order events -> segments --------------------------------------------------------------------------

@@ -36,8 +36,16 @@ def _one_click(event: dict[str, Any]) -> dict[str, Any]:
     nothing from the body, and the resolver refuses form bodies (415), so the body is dropped here."""
     if event.get("httpMethod") == "POST" and str(event.get("path") or "").startswith(UNSUBSCRIBE_PREFIX):
         headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-        multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
-        return {**event, "body": None, "isBase64Encoded": False, "headers": headers, "multiValueHeaders": multi}
+        multi = {
+            k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"
+        }
+        return {
+            **event,
+            "body": None,
+            "isBase64Encoded": False,
+            "headers": headers,
+            "multiValueHeaders": multi,
+        }
     return event
 
 

@@ -37,14 +37,20 @@ def consume(record: SQSRecord) -> None:
     if isinstance(facts, OrderPlacedFacts):
         if facts.customer_id is None:
             return  # a guest's order: no customer to segment
-        segments = service.order_placed(facts.order_id, facts.customer_id, facts.placed_at, facts.totals.grand_total)
+        segments = service.order_placed(
+            facts.order_id, facts.customer_id, facts.placed_at, facts.totals.grand_total
+        )
     elif facts.was_placed:
         segments = service.order_cancelled(facts.order_id, facts.cancelled_at)
     else:
         return  # never placed: it never counted
     logger.info(
         "order counted",
-        extra={"detail_type": detail_type, "order_id": facts.order_id, "segments": segments and segments.names},
+        extra={
+            "detail_type": detail_type,
+            "order_id": facts.order_id,
+            "segments": segments and segments.names,
+        },
     )
 
 

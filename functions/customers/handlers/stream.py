@@ -31,7 +31,9 @@ def confirmation_link(customer_id: str, channel: Channel, nonce: str, confirm_by
 
 def publish_change(record: DynamoDBRecord) -> None:
     change = record.raw_event.get("dynamodb") or {}
-    events = events_for_change(view_of(change.get("OldImage")), view_of(change.get("NewImage")), confirmation_link)
+    events = events_for_change(
+        view_of(change.get("OldImage")), view_of(change.get("NewImage")), confirmation_link
+    )
     if events:
         wiring.container.publisher().publish(events)
         record_published(events)
@@ -42,4 +44,6 @@ def publish_change(record: DynamoDBRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event=event, record_handler=publish_change, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=publish_change, processor=processor, context=context
+    )

@@ -23,7 +23,9 @@ from customers.domain.models import (
 from customers.domain.tokens import MAX_TOKEN_LENGTH
 from shop_kernel.money import Money
 
-LinkToken = Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+LinkToken = Annotated[
+    str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+]
 
 
 class Closed(BaseModel):

@@ -66,12 +66,17 @@ def customers_stack(aws_credentials: None, fast_moto_transactions: None) -> Iter
 @pytest.fixture
 def customers_answers(customers_stack: SimpleNamespace) -> DocumentedAnswers:
     """What the customers API's served OpenAPI document says of each operation (read once a session)."""
-    return answers_for("customers", lambda: served_document("customers.handlers.api", "/customers/openapi.json"))
+    return answers_for(
+        "customers", lambda: served_document("customers.handlers.api", "/customers/openapi.json")
+    )
 
 
 @pytest.fixture
 def call(
-    customers_stack: SimpleNamespace, lambda_context: Any, customers_answers: DocumentedAnswers, functions: Any
+    customers_stack: SimpleNamespace,
+    lambda_context: Any,
+    customers_answers: DocumentedAnswers,
+    functions: Any,
 ) -> Callable[..., Reply]:
     """Calls the customers API; every answer must match what its OpenAPI document says of it."""
 
@@ -141,7 +146,9 @@ def order_events_batch(events: list[tuple[str, dict[str, Any]]]) -> dict[str, An
     return {"Records": records}
 
 
-def placed(order_id: str, customer_id: str | None, amount: int, at: str, currency: str = "EUR") -> tuple[str, dict[str, Any]]:
+def placed(
+    order_id: str, customer_id: str | None, amount: int, at: str, currency: str = "EUR"
+) -> tuple[str, dict[str, Any]]:
     """``OrderPlaced`` data as checkout's v2.0 schema has it (the fields this context does not read too)."""
     money = {"amount": amount, "currency": currency}
     zero = {"amount": 0, "currency": currency}

@@ -14,7 +14,9 @@ from tests.support import Reply
 
 
 def _days_ago(days: int) -> str:
-    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def _segments(agent: Callable[..., Reply]) -> list[str]:
@@ -36,7 +38,11 @@ def test_frequent_recent_big_orders_make_a_champion_and_replays_count_once(
     # THEN the customer is a champion, counted from five orders (not ten)
     view = agent("GET", f"/admin/customers/{CUSTOMER_SUB}").body
     assert len(view["orders"]) == 5
-    assert (view["segments"]["recency"], view["segments"]["frequency"], view["segments"]["monetary"]) == (5, 4, 5)
+    assert (view["segments"]["recency"], view["segments"]["frequency"], view["segments"]["monetary"]) == (
+        5,
+        4,
+        5,
+    )
     assert view["segments"]["names"] == ["champions", "loyal", "big_spender"]
     # AND every change of segments was announced, ending at the champion's
     changes = [e["detail"]["data"] for e in publish_changes() if e["detail-type"] == "CustomerSegmentChanged"]
@@ -54,7 +60,9 @@ def test_a_cancellation_before_its_placement_still_keeps_the_order_from_counting
     consume([cancelled("ord_2", _days_ago(1))])
     consume([placed("ord_2", CUSTOMER_SUB, 900_000, _days_ago(2))])
     # THEN it is remembered as cancelled and does not count
-    orders = {o["order_id"]: o["cancelled"] for o in agent("GET", f"/admin/customers/{CUSTOMER_SUB}").body["orders"]}
+    orders = {
+        o["order_id"]: o["cancelled"] for o in agent("GET", f"/admin/customers/{CUSTOMER_SUB}").body["orders"]
+    }
     assert orders == {"ord_1": False, "ord_2": True}
     assert _segments(agent) == ["new_customer"]
     # WHEN the counted order is cancelled too THEN no segment is left
@@ -84,7 +92,10 @@ def test_an_event_of_an_unknown_major_version_is_a_batch_item_failure(
 ) -> None:
     # GIVEN an OrderPlaced of a version this consumer does not read, in a batch with one it reads
     batch = order_events_batch(
-        [placed("ord_1", CUSTOMER_SUB, 10_000, _days_ago(1)), placed("ord_2", CUSTOMER_SUB, 10_000, _days_ago(1))]
+        [
+            placed("ord_1", CUSTOMER_SUB, 10_000, _days_ago(1)),
+            placed("ord_2", CUSTOMER_SUB, 10_000, _days_ago(1)),
+        ]
     )
     body = json.loads(batch["Records"][0]["body"])
     body["detail"]["metadata"]["version"] = "3.0"

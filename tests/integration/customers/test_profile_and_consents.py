@@ -9,7 +9,13 @@ from typing import Any
 from tests.integration.customers.conftest import CUSTOMER_SUB, OTHER_SUB
 from tests.support import Reply
 
-ADDRESS = {"name": "Olena Shevchenko", "line1": "Khreshchatyk 1", "city": "Kyiv", "postal_code": "01001", "country": "UA"}
+ADDRESS = {
+    "name": "Olena Shevchenko",
+    "line1": "Khreshchatyk 1",
+    "city": "Kyiv",
+    "postal_code": "01001",
+    "country": "UA",
+}
 PROFILE = {
     "given_name": "Olena",
     "family_name": "Shevchenko",
@@ -58,7 +64,10 @@ def test_bad_profiles_are_refused_with_the_field_named(me: Callable[..., Reply])
     # GIVEN profiles that break a rule each
     not_e164 = {**PROFILE, "phones": [{"kind": "mobile", "number": "044 123 4567"}]}
     two_defaults = {**PROFILE, "addresses": [PROFILE["addresses"][0], PROFILE["addresses"][0]]}
-    unknown_id = {**PROFILE, "addresses": [{**PROFILE["addresses"][0], "id": "addr_01JD0000000000000000000000"}]}
+    unknown_id = {
+        **PROFILE,
+        "addresses": [{**PROFILE["addresses"][0], "id": "addr_01JD0000000000000000000000"}],
+    }
     unknown_currency = {**PROFILE, "currency": "XYZ"}
     # WHEN they are sent THEN each is a 422 problem naming what is wrong
     for body, field in (
@@ -87,7 +96,9 @@ def test_only_the_customers_group_reaches_me_and_only_staff_reach_admin(call: Ca
 
 def _token(events: list[dict[str, Any]], channel: str) -> str:
     requested = [
-        e for e in events if e["detail-type"] == "ConsentConfirmationRequested" and e["detail"]["data"]["channel"] == channel
+        e
+        for e in events
+        if e["detail-type"] == "ConsentConfirmationRequested" and e["detail"]["data"]["channel"] == channel
     ]
     return str(requested[-1]["detail"]["data"]["confirmation_token"])
 
@@ -98,7 +109,10 @@ def test_a_consent_is_granted_only_through_its_latest_confirmation_link_once(
     # GIVEN a customer who asks for email marketing twice (the first link was lost)
     assert me("PUT", "/me/consents/email", {"granted": True}).body["status"] == "pending"
     first = _token(publish_changes(), "email")
-    assert me("PUT", "/me/consents/email", {"granted": True, "source": "newsletter_form"}).body["status"] == "pending"
+    assert (
+        me("PUT", "/me/consents/email", {"granted": True, "source": "newsletter_form"}).body["status"]
+        == "pending"
+    )
     latest = _token(publish_changes(), "email")
     # WHEN the first link is followed THEN it no longer works
     assert call("POST", "/customers/consents/confirm", {"token": first}).status == 409
@@ -114,29 +128,42 @@ def test_a_consent_is_granted_only_through_its_latest_confirmation_link_once(
     assert refused.body["errors"][0]["field"] == "body.token"
     # AND the bus heard ConsentChanged none -> pending -> granted, with ids and statuses only
     changes = [e["detail"]["data"] for e in publish_changes() if e["detail-type"] == "ConsentChanged"]
-    assert [(c["previous_status"], c["status"]) for c in changes] == [("none", "pending"), ("pending", "granted")]
+    assert [(c["previous_status"], c["status"]) for c in changes] == [
+        ("none", "pending"),
+        ("pending", "granted"),
+    ]
     assert set(changes[0]) == {"customer_id", "channel", "status", "previous_status", "changed_at"}
     statuses = {c["channel"]: c["status"] for c in me("GET", "/me/consents").body["consents"]}
     assert statuses == {"email": "granted", "sms": "none", "viber": "none", "telegram": "none"}
 
 
 def test_one_click_unsubscribe_withdraws_the_channel_without_signing_in(
-    me: Callable[..., Reply], call: Callable[..., Reply], functions: Any, publish_changes: Callable[[], list[dict[str, Any]]]
+    me: Callable[..., Reply],
+    call: Callable[..., Reply],
+    functions: Any,
+    publish_changes: Callable[[], list[dict[str, Any]]],
 ) -> None:
     from customers import wiring
     from customers.domain.models import Channel
 
     # GIVEN a customer who granted SMS marketing
     me("PUT", "/me/consents/sms", {"granted": True})
-    assert call("POST", "/customers/consents/confirm", {"token": _token(publish_changes(), "sms")}).status == 200
-    link = functions.run("customers-api", lambda: wiring.container.service().unsubscribe_link(CUSTOMER_SUB, Channel.SMS))
+    assert (
+        call("POST", "/customers/consents/confirm", {"token": _token(publish_changes(), "sms")}).status == 200
+    )
+    link = functions.run(
+        "customers-api", lambda: wiring.container.service().unsubscribe_link(CUSTOMER_SUB, Channel.SMS)
+    )
     # WHEN a mail client POSTs List-Unsubscribe=One-Click to the link (RFC 8058)
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     done = call("POST", f"/customers/unsubscribe/{link}", "List-Unsubscribe=One-Click", headers=form)
     # THEN the consent is withdrawn, and again the same answer
     assert done.status == 200, done.body
     assert done.body["status"] == "withdrawn"
-    assert call("POST", f"/customers/unsubscribe/{link}", "List-Unsubscribe=One-Click", headers=form).status == 200
+    assert (
+        call("POST", f"/customers/unsubscribe/{link}", "List-Unsubscribe=One-Click", headers=form).status
+        == 200
+    )
     # AND a confirmation token does not unsubscribe
     me("PUT", "/me/consents/viber", {"granted": True})
     assert call("POST", f"/customers/unsubscribe/{_token(publish_changes(), 'viber')}").status == 422

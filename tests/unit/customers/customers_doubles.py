@@ -18,6 +18,7 @@ from customers.domain.models import (
 from customers.domain.ports import VersionConflict
 from customers.domain.service import CustomerService
 from customers.domain.tokens import LinkSigner
+
 from shop_kernel.clock import FixedClock
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -47,7 +48,9 @@ class MemoryCustomerStore:
             raise VersionConflict("profile")
         self._put(record.model_copy(update={"profile": profile}))
 
-    def save_consent(self, customer_id: str, consent: Consent, expected_version: int, entry: ConsentRecord) -> None:
+    def save_consent(
+        self, customer_id: str, consent: Consent, expected_version: int, entry: ConsentRecord
+    ) -> None:
         record = self._live(customer_id)
         if record.consent(consent.channel).version != expected_version:
             raise VersionConflict("consent")
@@ -84,7 +87,9 @@ class MemoryCustomerStore:
         if owner is None or owner not in self.records or self.records[owner].erased_at:
             return None
         record = self.records[owner]
-        orders = [o.model_copy(update={"cancelled": True}) if o.order_id == order_id else o for o in record.orders]
+        orders = [
+            o.model_copy(update={"cancelled": True}) if o.order_id == order_id else o for o in record.orders
+        ]
         self._put(record.model_copy(update={"orders": orders}))
         return owner
 
@@ -105,4 +110,6 @@ def signer(key: bytes = b"k" * 32) -> LinkSigner:
 
 
 def service(store: MemoryCustomerStore | None = None, clock: FixedClock | None = None) -> CustomerService:
-    return CustomerService(store or MemoryCustomerStore(), signer(), clock or FixedClock(NOW), timedelta(hours=48))
+    return CustomerService(
+        store or MemoryCustomerStore(), signer(), clock or FixedClock(NOW), timedelta(hours=48)
+    )

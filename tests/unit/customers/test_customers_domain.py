@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from customers.domain import rfm
 from customers.domain.events import events_for_change
 from customers.domain.models import Channel, ConsentStatus, OrderFact, ProfileDraft
 from customers.domain.tokens import LinkSigner
+
 from shop_kernel.clock import FixedClock
 from shop_kernel.errors import Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
 from shop_kernel.money import Money
@@ -20,9 +20,13 @@ SUB = "5b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 ADDRESS = {"line1": "Khreshchatyk 1", "city": "Kyiv", "country": "UA"}
 
 
-def _order(order_id: str, days_ago: int, amount: int, currency: str = "EUR", cancelled: bool = False) -> OrderFact:
+def _order(
+    order_id: str, days_ago: int, amount: int, currency: str = "EUR", cancelled: bool = False
+) -> OrderFact:
     placed = (NOW - timedelta(days=days_ago)).isoformat()
-    return OrderFact(order_id=order_id, placed_at=placed, total=Money.of(amount, currency), cancelled=cancelled)
+    return OrderFact(
+        order_id=order_id, placed_at=placed, total=Money.of(amount, currency), cancelled=cancelled
+    )
 
 
 # --- links ---------------------------------------------------------------------------------------------
@@ -81,7 +85,17 @@ def test_segment_names_follow_the_scores(r: int, f: int, m: int, count: int, nam
 
 
 def test_recency_scores_fall_with_days_since_the_last_order() -> None:
-    assert [rfm.recency_score(d) for d in (0, 30, 31, 90, 91, 180, 181, 365, 366)] == [5, 5, 4, 4, 3, 3, 2, 2, 1]
+    assert [rfm.recency_score(d) for d in (0, 30, 31, 90, 91, 180, 181, 365, 366)] == [
+        5,
+        5,
+        4,
+        4,
+        3,
+        3,
+        2,
+        2,
+        1,
+    ]
 
 
 # --- service ---------------------------------------------------------------------------------------------
@@ -92,7 +106,8 @@ def test_a_profile_replace_needs_the_version_read() -> None:
     customers = service()
     draft = ProfileDraft.model_validate({"given_name": "Olena", "addresses": [{"address": ADDRESS}]})
     profile, created = customers.save_profile(SUB, draft, None)
-    assert created and profile.version == 1
+    assert created
+    assert profile.version == 1
     # WHEN it is replaced without, with a stale and with the current version
     with pytest.raises(PreconditionRequired):
         customers.save_profile(SUB, draft, None)
@@ -100,7 +115,8 @@ def test_a_profile_replace_needs_the_version_read() -> None:
         customers.save_profile(SUB, draft, 5)
     replaced, created = customers.save_profile(SUB, draft, 1)
     # THEN only the last one is taken; a new address gets a new id
-    assert not created and replaced.version == 2
+    assert not created
+    assert replaced.version == 2
     assert replaced.addresses[0].id != profile.addresses[0].id
 
 
@@ -110,7 +126,8 @@ def test_double_opt_in_grants_through_the_latest_link_once() -> None:
     customers = service(store)
     first = customers.set_consent(SUB, Channel.SMS, True, "account")
     second = customers.set_consent(SUB, Channel.SMS, True, "account")
-    assert second.status is ConsentStatus.PENDING and second.nonce != first.nonce
+    assert second.status is ConsentStatus.PENDING
+    assert second.nonce != first.nonce
     link = signer().confirmation(SUB, Channel.SMS, str(second.nonce), NOW + timedelta(hours=1))
     stale = signer().confirmation(SUB, Channel.SMS, str(first.nonce), NOW + timedelta(hours=1))
     # WHEN the stale link is followed THEN it is refused; the latest grants, once
@@ -157,10 +174,16 @@ def test_an_erased_customer_stays_erased() -> None:
 def test_segments_are_saved_only_when_they_change() -> None:
     store = MemoryCustomerStore()
     customers = service(store)
-    first = customers.order_placed("ord_1", SUB, (NOW - timedelta(days=1)).isoformat(), Money.of(1_000, "EUR"))
-    again = customers.order_placed("ord_1", SUB, (NOW - timedelta(days=1)).isoformat(), Money.of(1_000, "EUR"))
-    assert first is not None and first.names == ["new_customer"]
-    assert again == first and store.load(SUB).segments.version == 1
+    first = customers.order_placed(
+        "ord_1", SUB, (NOW - timedelta(days=1)).isoformat(), Money.of(1_000, "EUR")
+    )
+    again = customers.order_placed(
+        "ord_1", SUB, (NOW - timedelta(days=1)).isoformat(), Money.of(1_000, "EUR")
+    )
+    assert first is not None
+    assert first.names == ["new_customer"]
+    assert again == first
+    assert store.load(SUB).segments.version == 1
 
 
 # --- events ----------------------------------------------------------------------------------------------
@@ -183,10 +206,24 @@ def test_item_changes_become_events_with_deterministic_ids() -> None:
         "nonce": "n1",
         "confirm_by": "2026-12-03T12:00:00.000Z",
     }
-    group = {"type": "group", "customer_id": SUB, "group": "b2b_gold", "version": 1, "changed_at": "2026-12-01T12:00:00.000Z"}
+    group = {
+        "type": "group",
+        "customer_id": SUB,
+        "group": "b2b_gold",
+        "version": 1,
+        "changed_at": "2026-12-01T12:00:00.000Z",
+    }
     # WHEN they become events (twice, as a replayed stream record would)
-    events = [*events_for_change(None, profile, _link), *events_for_change(None, consent, _link), *events_for_change(None, group, _link)]
-    replayed = [*events_for_change(None, profile, _link), *events_for_change(None, consent, _link), *events_for_change(None, group, _link)]
+    events = [
+        *events_for_change(None, profile, _link),
+        *events_for_change(None, consent, _link),
+        *events_for_change(None, group, _link),
+    ]
+    replayed = [
+        *events_for_change(None, profile, _link),
+        *events_for_change(None, consent, _link),
+        *events_for_change(None, group, _link),
+    ]
     # THEN each is announced with the same ids both times
     assert [e.detail_type for e in events] == [
         "CustomerRegistered",
@@ -213,7 +250,9 @@ def test_the_clock_decides_when_a_link_expires() -> None:
     clock = FixedClock(datetime(2026, 12, 1, tzinfo=UTC))
     customers = service(clock=clock)
     pending = customers.set_consent(SUB, Channel.VIBER, True, "account")
-    token = signer().confirmation(SUB, Channel.VIBER, str(pending.nonce), datetime.fromisoformat(str(pending.confirm_by)))
+    token = signer().confirmation(
+        SUB, Channel.VIBER, str(pending.nonce), datetime.fromisoformat(str(pending.confirm_by))
+    )
     clock.advance(hours=49)
     with pytest.raises(ValidationFailed, match="expired"):
         customers.confirm_consent(token)

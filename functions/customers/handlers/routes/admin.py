@@ -64,7 +64,9 @@ def add_customer_note(customer_id: CustomerIdPath, body: NoteDraft):
 )
 def set_customer_group(customer_id: CustomerIdPath, body: GroupChange, if_match_header: IfMatch = None):
     staff = _staff()
-    group = wiring.container.service().set_group(customer_id, body.group, staff, parse_if_match(if_match_header))
+    group = wiring.container.service().set_group(
+        customer_id, body.group, staff, parse_if_match(if_match_header)
+    )
     return json_response(
         GroupView.of(customer_id, group).model_dump(mode="json"), headers={"ETag": etag(group.version)}
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from customers import wiring
-from customers.domain.models import ProfileDraft, Profile
+from customers.domain.models import Profile, ProfileDraft
 from customers.handlers.routes.common import ETAG, ChannelPath, caller_id
 from customers.handlers.views import ConsentChange, ConsentList, ConsentView, Erasure, Export
 from shop_kernel.auth import Group
