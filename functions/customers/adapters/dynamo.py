@@ -27,12 +27,12 @@ from botocore.exceptions import ClientError
 
 from customers.domain.models import (
     Consent,
-    ConsentRecord,
+    CustomerConsentRecord,
+    CustomerNote,
+    CustomerProfile,
     CustomerRecord,
     GroupAssignment,
-    Note,
     OrderFact,
-    Profile,
     Segments,
 )
 from customers.domain.ports import VersionConflict
@@ -77,13 +77,13 @@ def record_from_items(customer_id: str, items: list[dict[str, Any]]) -> Customer
         fields = deserialize(raw)
         kind = fields.get("type")
         if kind == "profile":
-            parts["profile"] = Profile.model_validate({**_strip(fields), "customer_id": customer_id})
+            parts["profile"] = CustomerProfile.model_validate({**_strip(fields), "customer_id": customer_id})
         elif kind == "consent":
             parts["consents"].append(Consent.model_validate(_strip(fields)))
         elif kind == "consent_record":
-            parts["consent_history"].append(ConsentRecord.model_validate(_strip(fields)))
+            parts["consent_history"].append(CustomerConsentRecord.model_validate(_strip(fields)))
         elif kind == "note":
-            parts["notes"].append(Note.model_validate(_strip(fields)))
+            parts["notes"].append(CustomerNote.model_validate(_strip(fields)))
         elif kind == "group":
             parts["group"] = GroupAssignment.model_validate(_strip(fields))
         elif kind == "segments":
@@ -148,7 +148,7 @@ class DynamoCustomerStore:
         """``put`` alone when it replaces a version, with the tombstone check when it creates."""
         return [put] if expected_version else [self._not_erased(customer_id), put]
 
-    def save_profile(self, profile: Profile, expected_version: int | None) -> None:
+    def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
         fields = profile.model_dump(mode="json", exclude={"customer_id"})
         item = _item(profile.customer_id, "PROFILE", "profile", fields)
         self._transact(
@@ -156,7 +156,7 @@ class DynamoCustomerStore:
         )
 
     def save_consent(
-        self, customer_id: str, consent: Consent, expected_version: int, record: ConsentRecord
+        self, customer_id: str, consent: Consent, expected_version: int, record: CustomerConsentRecord
     ) -> None:
         state = _item(
             customer_id, f"CONSENT#{consent.channel.value}", "consent", consent.model_dump(mode="json")
@@ -177,7 +177,7 @@ class DynamoCustomerStore:
         item = _item(customer_id, "GROUP", "group", group.model_dump(mode="json"))
         self._transact(self._guarded(customer_id, expected_version, self._put(item, expected_version)))
 
-    def add_note(self, customer_id: str, note: Note) -> None:
+    def add_note(self, customer_id: str, note: CustomerNote) -> None:
         item = _item(customer_id, f"NOTE#{note.id}", "note", note.model_dump(mode="json"))
         self._transact([self._not_erased(customer_id), self._put(item)])
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from customers.domain.models import Channel, ConsentStatus
+from customers.domain.models import ConsentStatus, MarketingChannel
 from shop_kernel.events import DomainEvent, make_event
 
 SOURCE = "shop.customers"
@@ -46,7 +46,7 @@ class CustomerRegistered(EventModel):
 
 class ConsentChanged(EventModel):
     customer_id: str
-    channel: Channel
+    channel: MarketingChannel
     status: ConsentStatus
     previous_status: ConsentStatus
     changed_at: str
@@ -54,7 +54,7 @@ class ConsentChanged(EventModel):
 
 class ConsentConfirmationRequested(EventModel):
     customer_id: str
-    channel: Channel
+    channel: MarketingChannel
     confirmation_token: str = Field(description="POST it to /customers/consents/confirm; single use")
     expires_at: str
 
@@ -146,7 +146,7 @@ def events_for_change(
 def _consent_events(
     old: dict[str, Any] | None, new: dict[str, Any], confirmation_link: ConfirmationLink
 ) -> list[DomainEvent]:
-    customer, channel = new["customer_id"], Channel(new["channel"])
+    customer, channel = new["customer_id"], MarketingChannel(new["channel"])
     status = ConsentStatus(new["status"])
     previous = ConsentStatus((old or {}).get("status", ConsentStatus.NONE.value))
     key = f"{channel.value}:{new['version']}"

@@ -29,14 +29,14 @@ MAX_PHONES = 5
 MAX_ADDRESSES = 20
 
 
-class Phone(BaseModel):
+class CustomerPhone(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["mobile", "home", "work"] = "mobile"
     number: E164
 
 
-class SavedAddress(BaseModel):
+class CustomerSavedAddress(BaseModel):
     """An address-book entry. Exactly zero or one entry is the default for shipping, and for billing."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,14 +48,14 @@ class SavedAddress(BaseModel):
     default_billing: bool = False
 
 
-class Profile(BaseModel):
+class CustomerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     customer_id: str
     given_name: PersonName | None = None
     family_name: PersonName | None = None
-    phones: list[Phone] = Field(default_factory=list, max_length=MAX_PHONES)
-    addresses: list[SavedAddress] = Field(default_factory=list, max_length=MAX_ADDRESSES)
+    phones: list[CustomerPhone] = Field(default_factory=list, max_length=MAX_PHONES)
+    addresses: list[CustomerSavedAddress] = Field(default_factory=list, max_length=MAX_ADDRESSES)
     language: Language | None = None
     currency: Currency | None = None
     version: int = Field(ge=1)
@@ -63,18 +63,18 @@ class Profile(BaseModel):
     updated_at: str
 
     @model_validator(mode="after")
-    def _one_default_each(self) -> Profile:
+    def _one_default_each(self) -> CustomerProfile:
         _one_default_each(self.addresses)
         return self
 
 
-def _one_default_each(addresses: list[SavedAddress] | list[AddressEntryDraft]) -> None:
+def _one_default_each(addresses: list[CustomerSavedAddress] | list[CustomerAddressDraft]) -> None:
     for flag in ("default_shipping", "default_billing"):
         if sum(1 for entry in addresses if getattr(entry, flag)) > 1:
             raise ValueError(f"at most one address may be the {flag.replace('_', ' ')} address")
 
 
-class Channel(StrEnum):
+class MarketingChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     VIBER = "viber"
@@ -88,7 +88,7 @@ class ConsentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Actor(StrEnum):
+class ConsentActor(StrEnum):
     """Who made a consent change; never an address or a device (the history is IP-less)."""
 
     CUSTOMER = "customer"
@@ -105,7 +105,7 @@ class Consent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    channel: Channel
+    channel: MarketingChannel
     status: ConsentStatus = ConsentStatus.NONE
     version: int = 0
     updated_at: str | None = None
@@ -113,19 +113,19 @@ class Consent(BaseModel):
     confirm_by: str | None = None
 
 
-class ConsentRecord(BaseModel):
+class CustomerConsentRecord(BaseModel):
     """One append-only history entry: the status a channel went to, by whom, when, from where."""
 
     model_config = ConfigDict(frozen=True)
 
-    channel: Channel
+    channel: MarketingChannel
     status: ConsentStatus
-    actor: Actor
+    actor: ConsentActor
     source: str
     at: str
 
 
-class Note(BaseModel):
+class CustomerNote(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
@@ -169,20 +169,20 @@ class CustomerRecord(BaseModel):
     """Everything the context holds about one customer (the GDPR export and the agent view read it)."""
 
     customer_id: str
-    profile: Profile | None = None
+    profile: CustomerProfile | None = None
     consents: list[Consent] = Field(default_factory=list)
-    consent_history: list[ConsentRecord] = Field(default_factory=list)
-    notes: list[Note] = Field(default_factory=list)
+    consent_history: list[CustomerConsentRecord] = Field(default_factory=list)
+    notes: list[CustomerNote] = Field(default_factory=list)
     group: GroupAssignment = Field(default_factory=GroupAssignment)
     segments: Segments = Field(default_factory=Segments)
     orders: list[OrderFact] = Field(default_factory=list)
     erased_at: str | None = None
 
-    def consent(self, channel: Channel) -> Consent:
+    def consent(self, channel: MarketingChannel) -> Consent:
         return next((c for c in self.consents if c.channel == channel), Consent(channel=channel))
 
 
-class AddressEntryDraft(BaseModel):
+class CustomerAddressDraft(BaseModel):
     """An address-book entry as a client sends it: ``id`` keeps an entry it read, absent adds one."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -194,7 +194,7 @@ class AddressEntryDraft(BaseModel):
     default_billing: bool = False
 
 
-class ProfileDraft(BaseModel):
+class CustomerProfileDraft(BaseModel):
     """The whole profile as the customer wants it (a PUT replaces it)."""
 
     model_config = ConfigDict(
@@ -222,8 +222,8 @@ class ProfileDraft(BaseModel):
 
     given_name: PersonName | None = None
     family_name: PersonName | None = None
-    phones: list[Phone] = Field(default_factory=list, max_length=MAX_PHONES)
-    addresses: list[AddressEntryDraft] = Field(default_factory=list, max_length=MAX_ADDRESSES)
+    phones: list[CustomerPhone] = Field(default_factory=list, max_length=MAX_PHONES)
+    addresses: list[CustomerAddressDraft] = Field(default_factory=list, max_length=MAX_ADDRESSES)
     language: Language | None = None
     currency: Currency | None = None
 
@@ -233,7 +233,7 @@ class ProfileDraft(BaseModel):
         return None if value is None else validate_currency(value)
 
     @model_validator(mode="after")
-    def _one_default_each(self) -> ProfileDraft:
+    def _one_default_each(self) -> CustomerProfileDraft:
         _one_default_each(self.addresses)
         ids = [entry.id for entry in self.addresses if entry.id is not None]
         if len(ids) != len(set(ids)):

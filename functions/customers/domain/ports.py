@@ -7,12 +7,12 @@ from typing import Protocol
 
 from customers.domain.models import (
     Consent,
-    ConsentRecord,
+    CustomerConsentRecord,
+    CustomerNote,
+    CustomerProfile,
     CustomerRecord,
     GroupAssignment,
-    Note,
     OrderFact,
-    Profile,
     Segments,
 )
 
@@ -26,19 +26,19 @@ class CustomerStore(Protocol):
         """Everything held about the customer (an empty record for a stranger)."""
         ...
 
-    def save_profile(self, profile: Profile, expected_version: int | None) -> None:
+    def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
         """Creates (``expected_version`` None) or replaces the profile at that version."""
         ...
 
     def save_consent(
-        self, customer_id: str, consent: Consent, expected_version: int, record: ConsentRecord
+        self, customer_id: str, consent: Consent, expected_version: int, record: CustomerConsentRecord
     ) -> None:
         """The channel's new state and its history entry, in one write."""
         ...
 
     def save_group(self, customer_id: str, group: GroupAssignment, expected_version: int) -> None: ...
 
-    def add_note(self, customer_id: str, note: Note) -> None: ...
+    def add_note(self, customer_id: str, note: CustomerNote) -> None: ...
 
     def record_order(self, customer_id: str, fact: OrderFact) -> bool:
         """Remembers a placed order once (False when already known); an order cancelled before it was

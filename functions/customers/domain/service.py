@@ -11,18 +11,18 @@ from datetime import datetime, timedelta
 
 from customers.domain import rfm
 from customers.domain.models import (
-    Actor,
-    Channel,
     Consent,
-    ConsentRecord,
+    ConsentActor,
     ConsentStatus,
+    CustomerConsentRecord,
+    CustomerNote,
+    CustomerProfile,
+    CustomerProfileDraft,
     CustomerRecord,
+    CustomerSavedAddress,
     GroupAssignment,
-    Note,
+    MarketingChannel,
     OrderFact,
-    Profile,
-    ProfileDraft,
-    SavedAddress,
     Segments,
 )
 from customers.domain.ports import CustomerStore, VersionConflict
@@ -59,15 +59,15 @@ class CustomerService:
             raise Conflict("this customer's data was erased")
         return record
 
-    def profile(self, customer_id: str) -> Profile:
+    def profile(self, customer_id: str) -> CustomerProfile:
         profile = self._live(customer_id).profile
         if profile is None:
             raise NotFound("no profile yet: PUT /me/profile creates it")
         return profile
 
     def save_profile(
-        self, customer_id: str, draft: ProfileDraft, if_match: int | None
-    ) -> tuple[Profile, bool]:
+        self, customer_id: str, draft: CustomerProfileDraft, if_match: int | None
+    ) -> tuple[CustomerProfile, bool]:
         """The new profile and whether it was created. Creating needs no If-Match; replacing needs it."""
         current = self._live(customer_id).profile
         if current is None and if_match is not None:
@@ -77,7 +77,7 @@ class CustomerService:
         if current is not None and if_match != current.version:
             raise PreconditionFailed("the profile changed since you read it; read it again")
         now = isoformat(self._clock.now())
-        profile = Profile(
+        profile = CustomerProfile(
             customer_id=customer_id,
             given_name=draft.given_name,
             family_name=draft.family_name,
@@ -99,10 +99,15 @@ class CustomerService:
 
     def consents(self, customer_id: str) -> list[Consent]:
         record = self._live(customer_id)
-        return [record.consent(channel) for channel in Channel]
+        return [record.consent(channel) for channel in MarketingChannel]
 
     def set_consent(
-        self, customer_id: str, channel: Channel, granted: bool, source: str, actor: Actor = Actor.CUSTOMER
+        self,
+        customer_id: str,
+        channel: MarketingChannel,
+        granted: bool,
+        source: str,
+        actor: ConsentActor = ConsentActor.CUSTOMER,
     ) -> Consent:
         """Granting starts a double opt-in (pending until the link is followed; asking again sends a new
         link); withdrawing takes effect at once. Asking for the status a channel has changes nothing."""
@@ -127,11 +132,19 @@ class CustomerService:
         return self._save_consent(customer_id, current, changed, actor, source, now)
 
     def _save_consent(
-        self, customer_id: str, current: Consent, changed: Consent, actor: Actor, source: str, now: datetime
+        self,
+        customer_id: str,
+        current: Consent,
+        changed: Consent,
+        actor: ConsentActor,
+        source: str,
+        now: datetime,
     ) -> Consent:
         at = isoformat(now)
         saved = changed.model_copy(update={"version": current.version + 1, "updated_at": at})
-        record = ConsentRecord(channel=saved.channel, status=saved.status, actor=actor, source=source, at=at)
+        record = CustomerConsentRecord(
+            channel=saved.channel, status=saved.status, actor=actor, source=source, at=at
+        )
         try:
             self._store.save_consent(customer_id, saved, current.version, record)
         except VersionConflict as exc:
@@ -152,7 +165,7 @@ class CustomerService:
             update={"status": ConsentStatus.GRANTED, "nonce": None, "confirm_by": None}
         )
         return claims.customer_id, self._save_consent(
-            claims.customer_id, current, changed, Actor.CONFIRMATION_LINK, "link", now
+            claims.customer_id, current, changed, ConsentActor.CONFIRMATION_LINK, "link", now
         )
 
     def unsubscribe(self, token: str, field: str) -> tuple[str, Consent]:
@@ -170,10 +183,10 @@ class CustomerService:
             update={"status": ConsentStatus.WITHDRAWN, "nonce": None, "confirm_by": None}
         )
         return claims.customer_id, self._save_consent(
-            claims.customer_id, current, changed, Actor.UNSUBSCRIBE_LINK, "link", now
+            claims.customer_id, current, changed, ConsentActor.UNSUBSCRIBE_LINK, "link", now
         )
 
-    def unsubscribe_link(self, customer_id: str, channel: Channel) -> str:
+    def unsubscribe_link(self, customer_id: str, channel: MarketingChannel) -> str:
         return self._links.unsubscribe(customer_id, channel)
 
     # --- staff: group and notes ------------------------------------------------------------------------
@@ -201,9 +214,9 @@ class CustomerService:
         )
         return changed
 
-    def add_note(self, customer_id: str, text: str, author: str) -> Note:
+    def add_note(self, customer_id: str, text: str, author: str) -> CustomerNote:
         self._live(customer_id)
-        note = Note(id=new_id("note"), text=text, author=author, at=isoformat(self._clock.now()))
+        note = CustomerNote(id=new_id("note"), text=text, author=author, at=isoformat(self._clock.now()))
         try:
             self._store.add_note(customer_id, note)
         except VersionConflict as exc:
@@ -283,7 +296,7 @@ class CustomerService:
         return scored
 
 
-def _address_book(draft: ProfileDraft, current: Profile | None) -> list[SavedAddress]:
+def _address_book(draft: CustomerProfileDraft, current: CustomerProfile | None) -> list[CustomerSavedAddress]:
     known = {entry.id for entry in current.addresses} if current is not None else set()
     book = []
     for index, entry in enumerate(draft.addresses):
@@ -294,7 +307,7 @@ def _address_book(draft: ProfileDraft, current: Profile | None) -> list[SavedAdd
                 "unknown_address",
             )
         book.append(
-            SavedAddress(
+            CustomerSavedAddress(
                 id=entry.id or new_id("addr"),
                 label=entry.label,
                 address=entry.address,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from customers.domain.models import Channel
+from customers.domain.models import MarketingChannel
 from shop_kernel.errors import ValidationFailed
 
 Purpose = Literal["confirm", "unsubscribe"]
@@ -31,7 +31,7 @@ MAX_TOKEN_LENGTH = 512
 class LinkClaims:
     purpose: Purpose
     customer_id: str
-    channel: Channel
+    channel: MarketingChannel
     nonce: str | None = None
     expires_at: int | None = None  # epoch seconds
 
@@ -60,11 +60,11 @@ class LinkSigner:
         payload = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64(payload)}.{self._signature(payload)}"
 
-    def confirmation(self, customer_id: str, channel: Channel, nonce: str, expires: datetime) -> str:
+    def confirmation(self, customer_id: str, channel: MarketingChannel, nonce: str, expires: datetime) -> str:
         expires_at = int(expires.timestamp())
         return self.sign(LinkClaims("confirm", customer_id, channel, nonce=nonce, expires_at=expires_at))
 
-    def unsubscribe(self, customer_id: str, channel: Channel) -> str:
+    def unsubscribe(self, customer_id: str, channel: MarketingChannel) -> str:
         return self.sign(LinkClaims("unsubscribe", customer_id, channel))
 
     def verify(self, token: str, purpose: Purpose, now: datetime, field: str) -> LinkClaims:
@@ -80,7 +80,7 @@ class LinkSigner:
             claims = LinkClaims(
                 purpose=body["p"],
                 customer_id=str(body["c"]),
-                channel=Channel(body["ch"]),
+                channel=MarketingChannel(body["ch"]),
                 nonce=body.get("n"),
                 expires_at=int(body["e"]) if "e" in body else None,
             )

@@ -17,14 +17,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from customers import wiring
 from customers.adapters.dynamo import view_of
 from customers.domain.events import events_for_change
-from customers.domain.models import Channel
+from customers.domain.models import MarketingChannel
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
 
 
-def confirmation_link(customer_id: str, channel: Channel, nonce: str, confirm_by: str) -> str:
+def confirmation_link(customer_id: str, channel: MarketingChannel, nonce: str, confirm_by: str) -> str:
     expires = datetime.fromisoformat(confirm_by)
     return wiring.container.links().confirmation(customer_id, channel, nonce, expires)
 

@@ -7,17 +7,17 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from customers.domain.models import (
-    Channel,
     Consent,
-    ConsentRecord,
     ConsentSource,
     ConsentStatus,
+    CustomerConsentRecord,
+    CustomerNote,
+    CustomerProfile,
     CustomerRecord,
     GroupAssignment,
-    Note,
+    MarketingChannel,
     OrderFact,
     PriceGroup,
-    Profile,
     Segments,
 )
 from customers.domain.tokens import MAX_TOKEN_LENGTH
@@ -32,7 +32,7 @@ class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ConsentChange(Closed):
+class CustomerConsentChange(Closed):
     """``granted: true`` asks for a double opt-in (a confirmation link is sent over the channel);
     ``false`` withdraws at once."""
 
@@ -40,29 +40,29 @@ class ConsentChange(Closed):
     source: ConsentSource = "account"
 
 
-class ConsentConfirmation(Closed):
+class CustomerConsentConfirmation(Closed):
     token: LinkToken = Field(description="The confirmation token from the link sent over the channel")
 
 
-class ConsentView(Closed):
-    channel: Channel
+class CustomerConsent(Closed):
+    channel: MarketingChannel
     status: ConsentStatus
     updated_at: str | None = None
 
     @classmethod
-    def of(cls, consent: Consent) -> ConsentView:
+    def of(cls, consent: Consent) -> CustomerConsent:
         return cls(channel=consent.channel, status=consent.status, updated_at=consent.updated_at)
 
 
-class ConsentList(Closed):
-    consents: list[ConsentView]
+class CustomerConsents(Closed):
+    consents: list[CustomerConsent]
 
 
-class GroupChange(Closed):
+class CustomerGroupChange(Closed):
     group: PriceGroup | None = Field(description="The B2B price group (a price list name); null: retail")
 
 
-class GroupView(Closed):
+class CustomerGroup(Closed):
     customer_id: str
     group: str | None
     version: int
@@ -70,15 +70,15 @@ class GroupView(Closed):
     changed_at: str | None = None
 
     @classmethod
-    def of(cls, customer_id: str, group: GroupAssignment) -> GroupView:
+    def of(cls, customer_id: str, group: GroupAssignment) -> CustomerGroup:
         return cls(customer_id=customer_id, **group.model_dump())
 
 
-class NoteDraft(Closed):
+class CustomerNoteDraft(Closed):
     text: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class SegmentsView(Closed):
+class CustomerSegments(Closed):
     names: list[str] = Field(description="Segment names promotions may use as conditions")
     recency: int
     frequency: int
@@ -86,11 +86,11 @@ class SegmentsView(Closed):
     computed_at: str | None = None
 
     @classmethod
-    def of(cls, segments: Segments) -> SegmentsView:
+    def of(cls, segments: Segments) -> CustomerSegments:
         return cls(**segments.model_dump(exclude={"version"}))
 
 
-class OrderLink(Closed):
+class CustomerOrderLink(Closed):
     order_id: str
     placed_at: str
     total: Money
@@ -98,53 +98,56 @@ class OrderLink(Closed):
     href: str = Field(description="The order in the staff order API")
 
     @classmethod
-    def of(cls, order: OrderFact) -> OrderLink:
+    def of(cls, order: OrderFact) -> CustomerOrderLink:
         return cls(**order.model_dump(), href=f"/admin/orders/{order.order_id}")
 
 
-class AgentView(Closed):
+class CustomerAgentView(Closed):
     """A customer as an agent sees them. Orders are the ids this context knows (links to the staff order
     API); points and tiers are loyalty's (``loyalty_href``), read by the agent UI from there."""
 
     customer_id: str
-    profile: Profile | None
-    consents: list[ConsentView]
-    notes: list[Note]
-    group: GroupView
-    segments: SegmentsView
-    orders: list[OrderLink]
+    profile: CustomerProfile | None
+    consents: list[CustomerConsent]
+    notes: list[CustomerNote]
+    group: CustomerGroup
+    segments: CustomerSegments
+    orders: list[CustomerOrderLink]
     loyalty_href: str
 
     @classmethod
-    def of(cls, record: CustomerRecord) -> AgentView:
+    def of(cls, record: CustomerRecord) -> CustomerAgentView:
         return cls(
             customer_id=record.customer_id,
             profile=record.profile,
-            consents=[ConsentView.of(record.consent(channel)) for channel in Channel],
+            consents=[CustomerConsent.of(record.consent(channel)) for channel in MarketingChannel],
             notes=sorted(record.notes, key=lambda n: n.at, reverse=True),
-            group=GroupView.of(record.customer_id, record.group),
-            segments=SegmentsView.of(record.segments),
-            orders=[OrderLink.of(o) for o in sorted(record.orders, key=lambda o: o.placed_at, reverse=True)],
+            group=CustomerGroup.of(record.customer_id, record.group),
+            segments=CustomerSegments.of(record.segments),
+            orders=[
+                CustomerOrderLink.of(o)
+                for o in sorted(record.orders, key=lambda o: o.placed_at, reverse=True)
+            ],
             loyalty_href=f"/admin/loyalty/members/{record.customer_id}",
         )
 
 
-class Export(Closed):
+class CustomerExport(Closed):
     """Everything the customers context holds about the customer (GDPR access and portability)."""
 
     customer_id: str
     exported_at: str
-    profile: Profile | None
-    consents: list[ConsentView]
-    consent_history: list[ConsentRecord]
-    notes: list[Note]
-    group: GroupView
-    segments: SegmentsView
-    orders: list[OrderLink]
+    profile: CustomerProfile | None
+    consents: list[CustomerConsent]
+    consent_history: list[CustomerConsentRecord]
+    notes: list[CustomerNote]
+    group: CustomerGroup
+    segments: CustomerSegments
+    orders: list[CustomerOrderLink]
 
     @classmethod
-    def of(cls, record: CustomerRecord, at: str) -> Export:
-        view = AgentView.of(record)
+    def of(cls, record: CustomerRecord, at: str) -> CustomerExport:
+        view = CustomerAgentView.of(record)
         return cls(
             customer_id=record.customer_id,
             exported_at=at,
@@ -158,6 +161,6 @@ class Export(Closed):
         )
 
 
-class Erasure(Closed):
+class CustomerErasure(Closed):
     customer_id: str
     erased_at: str

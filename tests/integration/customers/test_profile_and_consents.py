@@ -144,7 +144,7 @@ def test_one_click_unsubscribe_withdraws_the_channel_without_signing_in(
     publish_changes: Callable[[], list[dict[str, Any]]],
 ) -> None:
     from customers import wiring
-    from customers.domain.models import Channel
+    from customers.domain.models import MarketingChannel
 
     # GIVEN a customer who granted SMS marketing
     me("PUT", "/me/consents/sms", {"granted": True})
@@ -152,7 +152,8 @@ def test_one_click_unsubscribe_withdraws_the_channel_without_signing_in(
         call("POST", "/customers/consents/confirm", {"token": _token(publish_changes(), "sms")}).status == 200
     )
     link = functions.run(
-        "customers-api", lambda: wiring.container.service().unsubscribe_link(CUSTOMER_SUB, Channel.SMS)
+        "customers-api",
+        lambda: wiring.container.service().unsubscribe_link(CUSTOMER_SUB, MarketingChannel.SMS),
     )
     # WHEN a mail client POSTs List-Unsubscribe=One-Click to the link (RFC 8058)
     form = {"Content-Type": "application/x-www-form-urlencoded"}

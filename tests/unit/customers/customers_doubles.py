@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from customers.domain.models import (
     Consent,
-    ConsentRecord,
+    CustomerConsentRecord,
+    CustomerNote,
+    CustomerProfile,
     CustomerRecord,
     GroupAssignment,
-    Note,
     OrderFact,
-    Profile,
     Segments,
 )
 from customers.domain.ports import VersionConflict
@@ -41,7 +41,7 @@ class MemoryCustomerStore:
     def _put(self, record: CustomerRecord) -> None:
         self.records[record.customer_id] = record
 
-    def save_profile(self, profile: Profile, expected_version: int | None) -> None:
+    def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
         record = self._live(profile.customer_id)
         found = record.profile.version if record.profile else None
         if found != expected_version:
@@ -49,7 +49,7 @@ class MemoryCustomerStore:
         self._put(record.model_copy(update={"profile": profile}))
 
     def save_consent(
-        self, customer_id: str, consent: Consent, expected_version: int, entry: ConsentRecord
+        self, customer_id: str, consent: Consent, expected_version: int, entry: CustomerConsentRecord
     ) -> None:
         record = self._live(customer_id)
         if record.consent(consent.channel).version != expected_version:
@@ -67,7 +67,7 @@ class MemoryCustomerStore:
             raise VersionConflict("group")
         self._put(record.model_copy(update={"group": group}))
 
-    def add_note(self, customer_id: str, note: Note) -> None:
+    def add_note(self, customer_id: str, note: CustomerNote) -> None:
         record = self._live(customer_id)
         self._put(record.model_copy(update={"notes": [*record.notes, note]}))
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from customers.domain import rfm
 from customers.domain.events import events_for_change
-from customers.domain.models import Channel, ConsentStatus, OrderFact, ProfileDraft
+from customers.domain.models import ConsentStatus, CustomerProfileDraft, MarketingChannel, OrderFact
 from customers.domain.tokens import LinkSigner
 
 from shop_kernel.clock import FixedClock
@@ -35,10 +35,10 @@ def _order(
 def test_a_confirmation_link_verifies_until_it_expires_and_never_as_an_unsubscribe() -> None:
     # GIVEN a confirmation token valid for two days
     links = signer()
-    token = links.confirmation(SUB, Channel.EMAIL, "nonce-1", NOW + timedelta(days=2))
+    token = links.confirmation(SUB, MarketingChannel.EMAIL, "nonce-1", NOW + timedelta(days=2))
     # WHEN it is verified in time THEN it names the customer, channel and nonce
     claims = links.verify(token, "confirm", NOW, "body.token")
-    assert (claims.customer_id, claims.channel, claims.nonce) == (SUB, Channel.EMAIL, "nonce-1")
+    assert (claims.customer_id, claims.channel, claims.nonce) == (SUB, MarketingChannel.EMAIL, "nonce-1")
     # AND after its expiry, for another purpose, or under another key it is refused
     with pytest.raises(ValidationFailed, match="expired"):
         links.verify(token, "confirm", NOW + timedelta(days=3), "body.token")
@@ -104,7 +104,7 @@ def test_recency_scores_fall_with_days_since_the_last_order() -> None:
 def test_a_profile_replace_needs_the_version_read() -> None:
     # GIVEN a created profile
     customers = service()
-    draft = ProfileDraft.model_validate({"given_name": "Olena", "addresses": [{"address": ADDRESS}]})
+    draft = CustomerProfileDraft.model_validate({"given_name": "Olena", "addresses": [{"address": ADDRESS}]})
     profile, created = customers.save_profile(SUB, draft, None)
     assert created
     assert profile.version == 1
@@ -124,12 +124,12 @@ def test_double_opt_in_grants_through_the_latest_link_once() -> None:
     # GIVEN a customer asking for SMS marketing twice
     store = MemoryCustomerStore()
     customers = service(store)
-    first = customers.set_consent(SUB, Channel.SMS, True, "account")
-    second = customers.set_consent(SUB, Channel.SMS, True, "account")
+    first = customers.set_consent(SUB, MarketingChannel.SMS, True, "account")
+    second = customers.set_consent(SUB, MarketingChannel.SMS, True, "account")
     assert second.status is ConsentStatus.PENDING
     assert second.nonce != first.nonce
-    link = signer().confirmation(SUB, Channel.SMS, str(second.nonce), NOW + timedelta(hours=1))
-    stale = signer().confirmation(SUB, Channel.SMS, str(first.nonce), NOW + timedelta(hours=1))
+    link = signer().confirmation(SUB, MarketingChannel.SMS, str(second.nonce), NOW + timedelta(hours=1))
+    stale = signer().confirmation(SUB, MarketingChannel.SMS, str(first.nonce), NOW + timedelta(hours=1))
     # WHEN the stale link is followed THEN it is refused; the latest grants, once
     with pytest.raises(Conflict):
         customers.confirm_consent(stale)
@@ -148,8 +148,8 @@ def test_double_opt_in_grants_through_the_latest_link_once() -> None:
 def test_unsubscribe_withdraws_once_and_asking_again_changes_nothing() -> None:
     store = MemoryCustomerStore()
     customers = service(store)
-    customers.set_consent(SUB, Channel.EMAIL, True, "account")
-    token = customers.unsubscribe_link(SUB, Channel.EMAIL)
+    customers.set_consent(SUB, MarketingChannel.EMAIL, True, "account")
+    token = customers.unsubscribe_link(SUB, MarketingChannel.EMAIL)
     assert customers.unsubscribe(token, "path.token")[1].status is ConsentStatus.WITHDRAWN
     assert customers.unsubscribe(token, "path.token")[1].status is ConsentStatus.WITHDRAWN
     assert len(store.load(SUB).consent_history) == 2
@@ -189,7 +189,7 @@ def test_segments_are_saved_only_when_they_change() -> None:
 # --- events ----------------------------------------------------------------------------------------------
 
 
-def _link(customer: str, channel: Channel, nonce: str, confirm_by: str) -> str:
+def _link(customer: str, channel: MarketingChannel, nonce: str, confirm_by: str) -> str:
     return f"token-{nonce}"
 
 
@@ -249,9 +249,9 @@ def test_erasure_is_announced_by_its_tombstone_not_by_the_deletions() -> None:
 def test_the_clock_decides_when_a_link_expires() -> None:
     clock = FixedClock(datetime(2026, 12, 1, tzinfo=UTC))
     customers = service(clock=clock)
-    pending = customers.set_consent(SUB, Channel.VIBER, True, "account")
+    pending = customers.set_consent(SUB, MarketingChannel.VIBER, True, "account")
     token = signer().confirmation(
-        SUB, Channel.VIBER, str(pending.nonce), datetime.fromisoformat(str(pending.confirm_by))
+        SUB, MarketingChannel.VIBER, str(pending.nonce), datetime.fromisoformat(str(pending.confirm_by))
     )
     clock.advance(hours=49)
     with pytest.raises(ValidationFailed, match="expired"):

@@ -6,9 +6,16 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from customers import wiring
-from customers.domain.models import Note
+from customers.domain.models import CustomerNote
 from customers.handlers.routes.common import ETAG, CustomerIdPath, caller_id
-from customers.handlers.views import AgentView, Erasure, Export, GroupChange, GroupView, NoteDraft
+from customers.handlers.views import (
+    CustomerAgentView,
+    CustomerErasure,
+    CustomerExport,
+    CustomerGroup,
+    CustomerGroupChange,
+    CustomerNoteDraft,
+)
 from shop_kernel.auth import Group
 from shop_kernel.http import etag, json_response, parse_if_match
 from shop_kernel.openapi import BEARER_SECURITY, IfMatch, documented, ok
@@ -30,12 +37,12 @@ def _staff() -> str:
     tags=[TAG],
     operation_id="get_customer",
     security=BEARER_SECURITY,
-    responses=documented(ok(AgentView, "The customer"), 404, 409),
+    responses=documented(ok(CustomerAgentView, "The customer"), 404, 409),
 )
 def get_customer(customer_id: CustomerIdPath):
     _staff()
     record = wiring.container.service().record(customer_id)
-    return json_response(AgentView.of(record).model_dump(mode="json"))
+    return json_response(CustomerAgentView.of(record).model_dump(mode="json"))
 
 
 @router.post(
@@ -45,9 +52,9 @@ def get_customer(customer_id: CustomerIdPath):
     tags=[TAG],
     operation_id="add_customer_note",
     security=BEARER_SECURITY,
-    responses=documented(ok(Note, "The note", status=201), 409),
+    responses=documented(ok(CustomerNote, "The note", status=201), 409),
 )
-def add_customer_note(customer_id: CustomerIdPath, body: NoteDraft):
+def add_customer_note(customer_id: CustomerIdPath, body: CustomerNoteDraft):
     note = wiring.container.service().add_note(customer_id, body.text, author=_staff())
     return json_response(note.model_dump(mode="json"), 201)
 
@@ -60,15 +67,17 @@ def add_customer_note(customer_id: CustomerIdPath, body: NoteDraft):
     tags=[TAG],
     operation_id="set_customer_group",
     security=BEARER_SECURITY,
-    responses=documented(ok(GroupView, "The customer's group", headers=ETAG), 409, 412),
+    responses=documented(ok(CustomerGroup, "The customer's group", headers=ETAG), 409, 412),
 )
-def set_customer_group(customer_id: CustomerIdPath, body: GroupChange, if_match_header: IfMatch = None):
+def set_customer_group(
+    customer_id: CustomerIdPath, body: CustomerGroupChange, if_match_header: IfMatch = None
+):
     staff = _staff()
     group = wiring.container.service().set_group(
         customer_id, body.group, staff, parse_if_match(if_match_header)
     )
     return json_response(
-        GroupView.of(customer_id, group).model_dump(mode="json"), headers={"ETag": etag(group.version)}
+        CustomerGroup.of(customer_id, group).model_dump(mode="json"), headers={"ETag": etag(group.version)}
     )
 
 
@@ -79,12 +88,14 @@ def set_customer_group(customer_id: CustomerIdPath, body: GroupChange, if_match_
     tags=[TAG],
     operation_id="export_customer",
     security=BEARER_SECURITY,
-    responses=documented(ok(Export, "Everything held about the customer"), 404, 409),
+    responses=documented(ok(CustomerExport, "Everything held about the customer"), 404, 409),
 )
 def export_customer(customer_id: CustomerIdPath):
     _staff()
     service = wiring.container.service()
-    return json_response(Export.of(service.record(customer_id), service.now()).model_dump(mode="json"))
+    return json_response(
+        CustomerExport.of(service.record(customer_id), service.now()).model_dump(mode="json")
+    )
 
 
 @router.delete(
@@ -94,9 +105,11 @@ def export_customer(customer_id: CustomerIdPath):
     tags=[TAG],
     operation_id="erase_customer",
     security=BEARER_SECURITY,
-    responses=documented(ok(Erasure, "Erased")),
+    responses=documented(ok(CustomerErasure, "Erased")),
 )
 def erase_customer(customer_id: CustomerIdPath):
     _staff()
     erased_at = wiring.container.service().erase(customer_id, requested_by="agent")
-    return json_response(Erasure(customer_id=customer_id, erased_at=erased_at).model_dump(mode="json"))
+    return json_response(
+        CustomerErasure(customer_id=customer_id, erased_at=erased_at).model_dump(mode="json")
+    )

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from customers import wiring
 from customers.domain.tokens import MAX_TOKEN_LENGTH
-from customers.handlers.views import ConsentConfirmation, ConsentView
+from customers.handlers.views import CustomerConsent, CustomerConsentConfirmation
 from shop_kernel.http import json_response
 from shop_kernel.openapi import documented, ok
 
@@ -34,11 +34,11 @@ UnsubscribeToken = Annotated[
     "A link works once and only for the latest request (409 otherwise); 422 when it is not ours or expired.",
     tags=[TAG],
     operation_id="confirm_consent",
-    responses=documented(ok(ConsentView, "The channel's consent, now granted"), 409),
+    responses=documented(ok(CustomerConsent, "The channel's consent, now granted"), 409),
 )
-def confirm_consent(body: ConsentConfirmation):
+def confirm_consent(body: CustomerConsentConfirmation):
     _, consent = wiring.container.service().confirm_consent(body.token)
-    return json_response(ConsentView.of(consent).model_dump(mode="json"))
+    return json_response(CustomerConsent.of(consent).model_dump(mode="json"))
 
 
 @router.post(
@@ -49,8 +49,8 @@ def confirm_consent(body: ConsentConfirmation):
     "alike when it was already withdrawn.",
     tags=[TAG],
     operation_id="unsubscribe",
-    responses=documented(ok(ConsentView, "The channel's consent")),
+    responses=documented(ok(CustomerConsent, "The channel's consent")),
 )
 def unsubscribe(token: UnsubscribeToken):
     _, consent = wiring.container.service().unsubscribe(token, "path.token")
-    return json_response(ConsentView.of(consent).model_dump(mode="json"))
+    return json_response(CustomerConsent.of(consent).model_dump(mode="json"))

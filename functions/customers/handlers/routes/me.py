@@ -6,9 +6,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from customers import wiring
-from customers.domain.models import Profile, ProfileDraft
+from customers.domain.models import CustomerProfile, CustomerProfileDraft
 from customers.handlers.routes.common import ETAG, ChannelPath, caller_id
-from customers.handlers.views import ConsentChange, ConsentList, ConsentView, Erasure, Export
+from customers.handlers.views import (
+    CustomerConsent,
+    CustomerConsentChange,
+    CustomerConsents,
+    CustomerErasure,
+    CustomerExport,
+)
 from shop_kernel.auth import Group
 from shop_kernel.http import etag, json_response, parse_if_match
 from shop_kernel.openapi import BEARER_SECURITY, IfMatch, documented, ok
@@ -21,7 +27,7 @@ def _me() -> str:
     return caller_id(router, Group.CUSTOMERS)
 
 
-def _profile_response(profile: Profile, status: int = 200):  # type: ignore[no-untyped-def]
+def _profile_response(profile: CustomerProfile, status: int = 200):  # type: ignore[no-untyped-def]
     return json_response(profile.model_dump(mode="json"), status, {"ETag": etag(profile.version)})
 
 
@@ -32,7 +38,7 @@ def _profile_response(profile: Profile, status: int = 200):  # type: ignore[no-u
     tags=[TAG],
     operation_id="get_my_profile",
     security=BEARER_SECURITY,
-    responses=documented(ok(Profile, "The profile", headers=ETAG), 404, 409),
+    responses=documented(ok(CustomerProfile, "The profile", headers=ETAG), 404, 409),
 )
 def get_my_profile():
     return _profile_response(wiring.container.service().profile(_me()))
@@ -48,14 +54,14 @@ def get_my_profile():
     operation_id="put_my_profile",
     security=BEARER_SECURITY,
     responses=documented(
-        ok(Profile, "Replaced", headers=ETAG),
-        ok(Profile, "Created", status=201, headers=ETAG),
+        ok(CustomerProfile, "Replaced", headers=ETAG),
+        ok(CustomerProfile, "Created", status=201, headers=ETAG),
         409,
         412,
         428,
     ),
 )
-def put_my_profile(body: ProfileDraft, if_match_header: IfMatch = None):
+def put_my_profile(body: CustomerProfileDraft, if_match_header: IfMatch = None):
     profile, created = wiring.container.service().save_profile(_me(), body, parse_if_match(if_match_header))
     return _profile_response(profile, 201 if created else 200)
 
@@ -67,11 +73,13 @@ def put_my_profile(body: ProfileDraft, if_match_header: IfMatch = None):
     tags=[TAG],
     operation_id="get_my_consents",
     security=BEARER_SECURITY,
-    responses=documented(ok(ConsentList, "Consents per channel"), 409),
+    responses=documented(ok(CustomerConsents, "Consents per channel"), 409),
 )
 def get_my_consents():
     consents = wiring.container.service().consents(_me())
-    return json_response(ConsentList(consents=[ConsentView.of(c) for c in consents]).model_dump(mode="json"))
+    return json_response(
+        CustomerConsents(consents=[CustomerConsent.of(c) for c in consents]).model_dump(mode="json")
+    )
 
 
 @router.put(
@@ -82,11 +90,11 @@ def get_my_consents():
     tags=[TAG],
     operation_id="put_my_consent",
     security=BEARER_SECURITY,
-    responses=documented(ok(ConsentView, "The channel's consent"), 409),
+    responses=documented(ok(CustomerConsent, "The channel's consent"), 409),
 )
-def put_my_consent(channel: ChannelPath, body: ConsentChange):
+def put_my_consent(channel: ChannelPath, body: CustomerConsentChange):
     consent = wiring.container.service().set_consent(_me(), channel, body.granted, body.source)
-    return json_response(ConsentView.of(consent).model_dump(mode="json"))
+    return json_response(CustomerConsent.of(consent).model_dump(mode="json"))
 
 
 @router.get(
@@ -97,12 +105,12 @@ def put_my_consent(channel: ChannelPath, body: ConsentChange):
     tags=[TAG],
     operation_id="export_me",
     security=BEARER_SECURITY,
-    responses=documented(ok(Export, "Everything held about you"), 409),
+    responses=documented(ok(CustomerExport, "Everything held about you"), 409),
 )
 def export_me():
     service = wiring.container.service()
     record = service.record(_me(), known=False)
-    return json_response(Export.of(record, service.now()).model_dump(mode="json"))
+    return json_response(CustomerExport.of(record, service.now()).model_dump(mode="json"))
 
 
 @router.delete(
@@ -114,9 +122,11 @@ def export_me():
     tags=[TAG],
     operation_id="erase_me",
     security=BEARER_SECURITY,
-    responses=documented(ok(Erasure, "Erased")),
+    responses=documented(ok(CustomerErasure, "Erased")),
 )
 def erase_me():
     customer_id = _me()
     erased_at = wiring.container.service().erase(customer_id, requested_by="customer")
-    return json_response(Erasure(customer_id=customer_id, erased_at=erased_at).model_dump(mode="json"))
+    return json_response(
+        CustomerErasure(customer_id=customer_id, erased_at=erased_at).model_dump(mode="json")
+    )
