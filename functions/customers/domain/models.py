@@ -48,8 +48,37 @@ class CustomerSavedAddress(BaseModel):
     default_billing: bool = False
 
 
+SUB_EXAMPLE = "5b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
+PROFILE_EXAMPLE = {
+    "customer_id": SUB_EXAMPLE,
+    "given_name": "Olena",
+    "family_name": "Shevchenko",
+    "phones": [{"kind": "mobile", "number": "+380441234567"}],
+    "addresses": [
+        {
+            "id": "addr_01JDQ3ZK8V9X2N4M6P8R0T2W4Y",
+            "label": "home",
+            "address": {"line1": "Khreshchatyk 1", "city": "Kyiv", "postal_code": "01001", "country": "UA"},
+            "default_shipping": True,
+            "default_billing": True,
+        }
+    ],
+    "language": "uk",
+    "currency": "UAH",
+    "version": 2,
+    "created_at": "2026-11-20T09:15:00.000Z",
+    "updated_at": "2026-12-01T18:02:11.000Z",
+}
+NOTE_EXAMPLE = {
+    "id": "note_01JDQ4A1B2C3D4E5F6G7H8J9K0",
+    "text": "Asked to be called after 18:00",
+    "author": "c0ffee00-1234-4abc-9def-0123456789ab",
+    "at": "2026-12-01T18:05:00.000Z",
+}
+
+
 class CustomerProfile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [PROFILE_EXAMPLE]})
 
     customer_id: str
     given_name: PersonName | None = None
@@ -126,7 +155,7 @@ class CustomerConsentRecord(BaseModel):
 
 
 class CustomerNote(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [NOTE_EXAMPLE]})
 
     id: str
     text: str

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from customers.domain.models import (
+    NOTE_EXAMPLE,
+    PROFILE_EXAMPLE,
+    SUB_EXAMPLE,
     Consent,
     ConsentSource,
     ConsentStatus,
@@ -32,6 +35,34 @@ class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+CONSENT_EXAMPLE = {"channel": "email", "status": "granted", "updated_at": "2026-12-01T18:03:00.000Z"}
+GROUP_EXAMPLE = {
+    "customer_id": SUB_EXAMPLE,
+    "group": "b2b_gold",
+    "version": 1,
+    "changed_by": "c0ffee00-1234-4abc-9def-0123456789ab",
+    "changed_at": "2026-12-01T18:04:00.000Z",
+}
+SEGMENTS_EXAMPLE = {
+    "names": ["new_customer"],
+    "recency": 5,
+    "frequency": 1,
+    "monetary": 2,
+    "computed_at": "2026-12-01T18:06:00.000Z",
+}
+ORDER_EXAMPLE = {
+    "order_id": "ord_01JDQ4B2C3D4E5F6G7H8J9K0M1",
+    "placed_at": "2026-11-30T09:00:00.000Z",
+    "total": {"amount": 12000, "currency": "EUR"},
+    "cancelled": False,
+    "href": "/admin/orders/ord_01JDQ4B2C3D4E5F6G7H8J9K0M1",
+}
+
+
 class CustomerConsentChange(Closed):
     """``granted: true`` asks for a double opt-in (a confirmation link is sent over the channel);
     ``false`` withdraws at once."""
@@ -45,6 +76,8 @@ class CustomerConsentConfirmation(Closed):
 
 
 class CustomerConsent(Closed):
+    model_config = _examples(CONSENT_EXAMPLE)
+
     channel: MarketingChannel
     status: ConsentStatus
     updated_at: str | None = None
@@ -55,6 +88,10 @@ class CustomerConsent(Closed):
 
 
 class CustomerConsents(Closed):
+    model_config = _examples(
+        {"consents": [CONSENT_EXAMPLE, {"channel": "sms", "status": "none", "updated_at": None}]}
+    )
+
     consents: list[CustomerConsent]
 
 
@@ -63,6 +100,8 @@ class CustomerGroupChange(Closed):
 
 
 class CustomerGroup(Closed):
+    model_config = _examples(GROUP_EXAMPLE)
+
     customer_id: str
     group: str | None
     version: int
@@ -79,6 +118,8 @@ class CustomerNoteDraft(Closed):
 
 
 class CustomerSegments(Closed):
+    model_config = _examples(SEGMENTS_EXAMPLE)
+
     names: list[str] = Field(description="Segment names promotions may use as conditions")
     recency: int
     frequency: int
@@ -91,6 +132,8 @@ class CustomerSegments(Closed):
 
 
 class CustomerOrderLink(Closed):
+    model_config = _examples(ORDER_EXAMPLE)
+
     order_id: str
     placed_at: str
     total: Money
@@ -105,6 +148,19 @@ class CustomerOrderLink(Closed):
 class CustomerAgentView(Closed):
     """A customer as an agent sees them. Orders are the ids this context knows (links to the staff order
     API); points and tiers are loyalty's (``loyalty_href``), read by the agent UI from there."""
+
+    model_config = _examples(
+        {
+            "customer_id": SUB_EXAMPLE,
+            "profile": PROFILE_EXAMPLE,
+            "consents": [CONSENT_EXAMPLE],
+            "notes": [NOTE_EXAMPLE],
+            "group": GROUP_EXAMPLE,
+            "segments": SEGMENTS_EXAMPLE,
+            "orders": [ORDER_EXAMPLE],
+            "loyalty_href": f"/admin/loyalty/members/{SUB_EXAMPLE}",
+        }
+    )
 
     customer_id: str
     profile: CustomerProfile | None
@@ -135,6 +191,35 @@ class CustomerAgentView(Closed):
 class CustomerExport(Closed):
     """Everything the customers context holds about the customer (GDPR access and portability)."""
 
+    model_config = _examples(
+        {
+            "customer_id": SUB_EXAMPLE,
+            "exported_at": "2026-12-02T08:00:00.000Z",
+            "profile": PROFILE_EXAMPLE,
+            "consents": [CONSENT_EXAMPLE],
+            "consent_history": [
+                {
+                    "channel": "email",
+                    "status": "pending",
+                    "actor": "customer",
+                    "source": "account",
+                    "at": "2026-12-01T18:02:30.000Z",
+                },
+                {
+                    "channel": "email",
+                    "status": "granted",
+                    "actor": "confirmation_link",
+                    "source": "link",
+                    "at": "2026-12-01T18:03:00.000Z",
+                },
+            ],
+            "notes": [NOTE_EXAMPLE],
+            "group": GROUP_EXAMPLE,
+            "segments": SEGMENTS_EXAMPLE,
+            "orders": [ORDER_EXAMPLE],
+        }
+    )
+
     customer_id: str
     exported_at: str
     profile: CustomerProfile | None
@@ -162,5 +247,7 @@ class CustomerExport(Closed):
 
 
 class CustomerErasure(Closed):
+    model_config = _examples({"customer_id": SUB_EXAMPLE, "erased_at": "2026-12-02T08:05:00.000Z"})
+
     customer_id: str
     erased_at: str
