@@ -1,7 +1,8 @@
 """Customers API: cold init of the function on a read path (GET /me/profile of a customer who has one).
 
 Same method as the other API functions (``bench.cold_start``): fresh interpreters import the handler and
-serve one event, alternating with a bare boto3 client in the same run.
+serve one event, alternating with a bare boto3 client in the same run. catalog-api (GET /catalog/categories)
+is measured in the same run as the reference an existing API function gives on this machine at this load.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from infra.local.provision import function_environment
 from infra.resources import function
 
 FUNCTION = "customers-api"
+REFERENCE = "catalog-api"
 PROFILE = {
     "given_name": "Olena",
     "family_name": "Shevchenko",
@@ -40,13 +42,21 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         env = function_environment("bench", function(FUNCTION))
         read = proxy_event("GET", "/me/profile", role="customers")
         cold = measure(function(FUNCTION).handler, read, env=env, runs=11)
-    figures = {"cold_start": cold}
+        catalog_env = function_environment("bench", function(REFERENCE))
+        categories = proxy_event("GET", "/catalog/categories")
+        reference = measure(function(REFERENCE).handler, categories, env=catalog_env, runs=11)
+    figures = {"cold_start": cold, "reference_cold_start": reference}
     summary = [
         (
             "cold init, customers-api (GET /me/profile)",
             f"{cold['handler_ms_median']} ms vs {cold['baseline_ms_median']} ms bare boto3 client",
             f"ratio {cold['ratio']}; modules {cold['modules']}; forbidden loaded: "
             + (", ".join(cold["forbidden_modules"]) or "none"),
+        ),
+        (
+            "cold init, catalog-api (GET /catalog/categories), same run",
+            f"{reference['handler_ms_median']} ms vs {reference['baseline_ms_median']} ms bare boto3 client",
+            f"ratio {reference['ratio']}; modules {reference['modules']} (the reference: an existing API function)",
         ),
     ]
     return figures, summary

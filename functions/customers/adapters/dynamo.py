@@ -15,8 +15,9 @@ One partition per customer, so everything about them is one Query (export, agent
 | ``ORDER#<id>``    | ``OWNER``                   | order_owner      | whose order it is (``OrderCancelled`` names the order only) |
 
 Access patterns: a customer's everything (Query ``pk``, consistent); an order's owner (GetItem). No Scan,
-no index. Writes that could bring back an erased customer carry a ConditionCheck that the tombstone is
-absent; erasure writes the tombstone first, then deletes the rest, so nothing races past it.
+no index. Every write to a customer's partition carries a ConditionCheck that the tombstone is absent, and
+erasure writes the tombstone first, then lists and deletes the rest: a write either landed before the
+listing (and is deleted) or is refused, so nothing outlives an erasure.
 """
 
 from __future__ import annotations
@@ -142,18 +143,15 @@ class DynamoCustomerStore:
                 raise VersionConflict(str(exc)) from exc
             raise
 
-    def _guarded(
-        self, customer_id: str, expected_version: int | None, put: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """``put`` alone when it replaces a version, with the tombstone check when it creates."""
-        return [put] if expected_version else [self._not_erased(customer_id), put]
+    def _guarded(self, customer_id: str, put: dict[str, Any]) -> list[dict[str, Any]]:
+        """``put`` with the check that the customer is not erased. A replace needs it as much as a create:
+        one landing after erasure listed the items to delete would outlive the erasure."""
+        return [self._not_erased(customer_id), put]
 
     def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
         fields = profile.model_dump(mode="json", exclude={"customer_id"})
         item = _item(profile.customer_id, "PROFILE", "profile", fields)
-        self._transact(
-            self._guarded(profile.customer_id, expected_version, self._put(item, expected_version))
-        )
+        self._transact(self._guarded(profile.customer_id, self._put(item, expected_version)))
 
     def save_consent(
         self, customer_id: str, consent: Consent, expected_version: int, record: CustomerConsentRecord
@@ -168,14 +166,14 @@ class DynamoCustomerStore:
             record.model_dump(mode="json"),
         )
         parts = [
-            *self._guarded(customer_id, expected_version, self._put(state, expected_version)),
+            *self._guarded(customer_id, self._put(state, expected_version)),
             self._put(entry),
         ]
         self._transact(parts)
 
     def save_group(self, customer_id: str, group: GroupAssignment, expected_version: int) -> None:
         item = _item(customer_id, "GROUP", "group", group.model_dump(mode="json"))
-        self._transact(self._guarded(customer_id, expected_version, self._put(item, expected_version)))
+        self._transact(self._guarded(customer_id, self._put(item, expected_version)))
 
     def add_note(self, customer_id: str, note: CustomerNote) -> None:
         item = _item(customer_id, f"NOTE#{note.id}", "note", note.model_dump(mode="json"))
@@ -183,7 +181,7 @@ class DynamoCustomerStore:
 
     def save_segments(self, customer_id: str, segments: Segments, expected_version: int) -> None:
         item = _item(customer_id, "SEGMENTS", "segments", segments.model_dump(mode="json"))
-        self._transact(self._guarded(customer_id, expected_version, self._put(item, expected_version)))
+        self._transact(self._guarded(customer_id, self._put(item, expected_version)))
 
     # --- orders ----------------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from customers.domain.models import (
 from customers.domain.ports import VersionConflict
 from customers.domain.service import CustomerService
 from customers.domain.tokens import LinkSigner
-
 from shop_kernel.clock import FixedClock
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from customers.domain import rfm
 from customers.domain.events import events_for_change
 from customers.domain.models import ConsentStatus, CustomerProfileDraft, MarketingChannel, OrderFact
 from customers.domain.tokens import LinkSigner
-
 from shop_kernel.clock import FixedClock
 from shop_kernel.errors import Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
 from shop_kernel.money import Money
