@@ -468,7 +468,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         publishes_events=True,
         # Signs the double opt-in link a pending consent's ConsentConfirmationRequested carries.
         secrets=("customer-link-signing",),
-        stream=StreamTrigger(table="customers", item_types=("profile", "consent", "group", "segments", "erasure")),
+        stream=StreamTrigger(
+            table="customers", item_types=("profile", "consent", "group", "segments", "erasure")
+        ),
     ),
     FunctionSpec(
         name="customers-order-events",

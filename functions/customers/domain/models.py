@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
 from shop_kernel.address import Address
 from shop_kernel.money import Currency, Money, validate_currency
@@ -49,7 +50,7 @@ class CustomerSavedAddress(BaseModel):
 
 
 SUB_EXAMPLE = "5b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
-PROFILE_EXAMPLE = {
+PROFILE_EXAMPLE: JsonDict = {
     "customer_id": SUB_EXAMPLE,
     "given_name": "Olena",
     "family_name": "Shevchenko",
@@ -69,7 +70,7 @@ PROFILE_EXAMPLE = {
     "created_at": "2026-11-20T09:15:00.000Z",
     "updated_at": "2026-12-01T18:02:11.000Z",
 }
-NOTE_EXAMPLE = {
+NOTE_EXAMPLE: JsonDict = {
     "id": "note_01JDQ4A1B2C3D4E5F6G7H8J9K0",
     "text": "Asked to be called after 18:00",
     "author": "c0ffee00-1234-4abc-9def-0123456789ab",
