@@ -71,6 +71,13 @@ class CustomerConsentChange(Closed):
     source: ConsentSource = "account"
 
 
+class CustomerSupportConsentChange(Closed):
+    """What the customer asked support for: ``false`` withdraws at once; ``true`` sends them the double opt-in
+    link (an agent cannot grant consent on a customer's behalf)."""
+
+    granted: bool
+
+
 class CustomerConsentConfirmation(Closed):
     token: LinkToken = Field(description="The confirmation token from the link sent over the channel")
 

@@ -31,6 +31,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("get", "/admin/customers/{customer_id}"): SECURED | {"200", "404", "409"},
     ("post", "/admin/customers/{customer_id}/notes"): SECURED | {"201", "409"},
     ("put", "/admin/customers/{customer_id}/group"): SECURED | {"200", "409", "412"},
+    ("put", "/admin/customers/{customer_id}/consents/{channel}"): SECURED | {"200", "409"},
     ("get", "/admin/customers/{customer_id}/export"): SECURED | {"200", "404", "409"},
     ("delete", "/admin/customers/{customer_id}"): SECURED | {"200"},
     ("post", "/customers/consents/confirm"): COMMON | {"200", "409"},

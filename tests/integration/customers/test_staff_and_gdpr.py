@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from customers.domain.models import ConsentStatus
 from tests.integration.customers.conftest import AGENT_SUB, CUSTOMER_SUB, OTHER_SUB, placed
 from tests.integration.customers.test_profile_and_consents import PROFILE
 from tests.support import Reply
@@ -148,3 +149,25 @@ def test_an_agent_exports_and_erases_on_a_customers_behalf(
     assert erased.status == 200
     assert me("GET", "/me/profile").status == 409
     assert agent("GET", f"/admin/customers/{CUSTOMER_SUB}").status == 409
+
+
+def test_support_withdraws_a_consent_at_once_but_cannot_grant_one(
+    me: Callable[..., Reply], agent: Callable[..., Reply], call: Callable[..., Reply]
+) -> None:
+    # GIVEN a customer who asked for SMS marketing (waiting for their confirmation)
+    me("PUT", "/me/consents/sms", {"granted": True})
+    # WHEN they phone support to stop SMS, and to start Viber
+    path = f"/admin/customers/{CUSTOMER_SUB}/consents"
+    stopped = agent("PUT", f"{path}/sms", {"granted": False})
+    started = agent("PUT", f"{path}/viber", {"granted": True})
+    # THEN SMS is withdrawn at once, Viber waits for the customer's own confirmation
+    assert (stopped.status, stopped.body["status"]) == (200, ConsentStatus.WITHDRAWN.value)
+    assert (started.status, started.body["status"]) == (200, ConsentStatus.PENDING.value)
+    # AND the history names support as the source and an agent as the actor
+    history = agent("GET", f"/admin/customers/{CUSTOMER_SUB}/export").body["consent_history"]
+    assert [(h["channel"], h["status"], h["actor"], h["source"]) for h in history][-2:] == [
+        ("sms", "withdrawn", "agent", "support"),
+        ("viber", "pending", "agent", "support"),
+    ]
+    # AND a customer cannot use the staff route
+    assert call("PUT", f"{path}/sms", {"granted": True}, sub=CUSTOMER_SUB).status == 403

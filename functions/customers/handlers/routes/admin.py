@@ -6,15 +6,17 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from customers import wiring
-from customers.domain.models import CustomerNote
-from customers.handlers.routes.common import ETAG, CustomerIdPath, caller_id
+from customers.domain.models import ConsentActor, CustomerNote
+from customers.handlers.routes.common import ETAG, ChannelPath, CustomerIdPath, caller_id
 from customers.handlers.views import (
     CustomerAgentView,
+    CustomerConsent,
     CustomerErasure,
     CustomerExport,
     CustomerGroup,
     CustomerGroupChange,
     CustomerNoteDraft,
+    CustomerSupportConsentChange,
 )
 from shop_kernel.auth import Group
 from shop_kernel.http import etag, json_response, parse_if_match
@@ -79,6 +81,25 @@ def set_customer_group(
     return json_response(
         CustomerGroup.of(customer_id, group).model_dump(mode="json"), headers={"ETag": etag(group.version)}
     )
+
+
+@router.put(
+    "/admin/customers/<customer_id>/consents/<channel>",
+    summary="Record a consent request a customer made to support",
+    description="`granted: false` withdraws the channel's consent at once; `granted: true` sends the customer "
+    "the double opt-in link, since consent is the customer's to give. Kept in the history as support's.",
+    tags=[TAG],
+    operation_id="set_customer_consent",
+    security=BEARER_SECURITY,
+    responses=documented(ok(CustomerConsent, "The channel's consent"), 409),
+)
+def set_customer_consent(
+    customer_id: CustomerIdPath, channel: ChannelPath, body: CustomerSupportConsentChange
+):
+    _staff()
+    service = wiring.container.service()
+    consent = service.set_consent(customer_id, channel, body.granted, "support", ConsentActor.AGENT)
+    return json_response(CustomerConsent.of(consent).model_dump(mode="json"))
 
 
 @router.get(
