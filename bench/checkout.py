@@ -459,7 +459,7 @@ class LocalShop:
         self._stock_up()
 
     def _stock_up(self, timeout_s: float = 60.0) -> None:
-        from cart.domain.records import facts_key
+        from cart.adapters.records import facts_key
         from inventory.adapters.dynamo import InventoryStore
         from inventory.domain.models import LocationBody
 

@@ -39,7 +39,7 @@ STAGING = REPO / ".mutation"
 MODULES = {
     "checkout.domain.payments": "functions/checkout/domain/payments.py",
     "checkout.domain.service": "functions/checkout/domain/service.py",
-    "inventory.domain.reservations": "functions/inventory/domain/reservations.py",
+    "inventory.adapters.records": "functions/inventory/adapters/records.py",
     "pricing.domain.codes": "functions/pricing/domain/codes.py",
     "pricing.domain.gift_certificates": "functions/pricing/domain/gift_certificates.py",
 }

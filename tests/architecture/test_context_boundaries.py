@@ -94,7 +94,7 @@ def test_the_rule_tells_a_contract_and_domain_types_from_layouts() -> None:
     assert not breaks_the_rule(crossing("inventory", "contract"))
     assert not breaks_the_rule(crossing("pricing.domain", "CodeRedemption", "code_no_longer_available"))
     assert not breaks_the_rule(crossing("cart.domain.models", "CartOwner"))
-    assert breaks_the_rule(crossing("cart.domain.records", "close_cart_item"))
+    assert breaks_the_rule(crossing("cart.adapters.records", "close_cart_item"))
     assert breaks_the_rule(crossing("cart.domain", "records"))
     assert breaks_the_rule(crossing("cart.adapters.records", "cart_key"))
     assert breaks_the_rule(crossing("cart.adapters"))

@@ -1,4 +1,4 @@
-"""The carts table (layout: ``cart.domain.records``): carts and the SKU facts projected from the
+"""The carts table (layout: ``cart.adapters.records``): carts and the SKU facts projected from the
 catalog; stock and locations read from inventory, promotions from pricing's table.
 
 Access patterns (no Scan, no index):
@@ -28,20 +28,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cart.adapters.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
 from cart.domain.code_entries import too_many_entries
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from cart.domain.ports import CartRead, Stock, VersionConflict
-from cart.domain.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
-from inventory.domain.records import GSI as INVENTORY_GSI
-from inventory.domain.records import (
+from inventory.adapters.records import GSI as INVENTORY_GSI
+from inventory.adapters.records import (
     LOCATIONS_CONFIG_PK,
     LOCATIONS_GSI_PK,
     LocationDirectory,
     locations_config_key,
     stock_key,
 )
+from pricing.adapters.records import is_promotions_config, promotions_config_key, promotions_from_config
 from pricing.domain import Promotion
-from pricing.domain.records import is_promotions_config, promotions_config_key, promotions_from_config
 from shop_kernel.dynamo import batch_get_keys, deserialize, query_all
 from shop_kernel.limits import AttemptKey, count_attempt_update
 
@@ -54,7 +54,7 @@ def _code(exc: ClientError) -> str:
 
 class InventoryStock:
     """Stock items and the ``locations_config`` item of the inventory table (layout:
-    ``inventory.domain.records``), read-only, read with each request."""
+    ``inventory.adapters.records``), read-only, read with each request."""
 
     def __init__(self, client: Any, table: str) -> None:
         self._client = client

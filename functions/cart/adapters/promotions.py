@@ -1,11 +1,11 @@
-"""The cart's read side of the promotions table (layout: ``pricing.domain.records``).
+"""The cart's read side of the promotions table (layout: ``pricing.adapters.records``).
 
 Reads (the cart previews, it never writes here): every promotion comes from the versioned
 ``CONFIG#promotions`` item, read in the ``BatchGetItem`` that reads the cart's SKU facts
 (``DynamoCartStore.pricing_reads``) and handed to ``DynamoPromotions.reading``, so a new promotion
 applies on the next request and nothing is kept between requests; a code is one GetItem, its usage one
 BatchGetItem (the code's and the customer's counts); a certificate one GetItem. Checkout commits
-redemptions in its order transaction (``pricing.domain.records.code_redemption_items`` /
+redemptions in its order transaction (``pricing.adapters.records.code_redemption_items`` /
 ``gift_debit_items``).
 """
 
@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pricing.domain import CodeUsage, GiftCertificate, PromoCode, Promotion
-from pricing.domain.records import (
+from pricing.adapters.records import (
     code_key,
     gift_certificate_from_item,
     gift_key,
@@ -24,6 +23,7 @@ from pricing.domain.records import (
     usage_from_items,
     use_key,
 )
+from pricing.domain import CodeUsage, GiftCertificate, PromoCode, Promotion
 
 
 class DynamoPromotions:

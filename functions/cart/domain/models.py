@@ -70,7 +70,7 @@ class StoredCart(Strict):
     updated_at: str
     expires_at: int = Field(description="Epoch seconds; the table's TTL attribute")
     merged_into: str | None = None
-    # Set by checkout's order transaction (``cart.domain.records.close_cart_item``).
+    # Set by checkout's order transaction (``cart.adapters.records.close_cart_item``).
     order_id: str | None = None
     checkout_ref: str | None = None
     checked_out_at: str | None = None

@@ -1,4 +1,4 @@
-"""``CheckoutStore`` on DynamoDB: the orders table (``checkout.domain.records``) plus the carts,
+"""``CheckoutStore`` on DynamoDB: the orders table (``checkout.adapters.records``) plus the carts,
 inventory and promotions tables it reads and writes in one transaction.
 
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
@@ -20,13 +20,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cart.adapters.records import cart_from_item, cart_key, facts_from_item, facts_key
 from cart.domain.models import CartOwner, StoredCart
-from cart.domain.records import cart_from_item, cart_key, facts_from_item, facts_key
-from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Order
-from checkout.domain.payments import OrderChanged
-from checkout.domain.ports import CheckoutInputs, Refusal, TransactionRefused
-from checkout.domain.records import (
+from checkout.adapters.records import (
     GSI,
     PENDING_PAYMENT_GSI_PK,
     order_from_item,
@@ -35,21 +31,24 @@ from checkout.domain.records import (
     owner_pk,
     velocity_key,
 )
+from checkout.domain.fraud import VelocityKey
+from checkout.domain.models import Order
+from checkout.domain.payments import OrderChanged
+from checkout.domain.ports import CheckoutInputs, Refusal, TransactionRefused
 from checkout.domain.throttle import too_many_checkouts
-from inventory.domain.models import Location, StockLevel
-from inventory.domain.records import GSI as INVENTORY_GSI
-from inventory.domain.records import (
+from inventory.adapters.records import GSI as INVENTORY_GSI
+from inventory.adapters.records import (
     LOCATIONS_CONFIG_PK,
     LOCATIONS_GSI_PK,
     LocationDirectory,
-    ReservationStatus,
     locations_config_key,
+    release_transact_items,
     reservation_key,
     stock_key,
 )
-from inventory.domain.reservations import Reservation, release_transact_items
-from pricing.domain import CodeUsage, Customer, GiftCertificate, PromoCode, Promotion, normalise_code
-from pricing.domain.records import (
+from inventory.domain.models import Location, StockLevel
+from inventory.domain.reservations import Reservation, ReservationStatus
+from pricing.adapters.records import (
     code_key,
     gift_certificate_from_item,
     gift_key,
@@ -60,6 +59,7 @@ from pricing.domain.records import (
     usage_from_items,
     use_key,
 )
+from pricing.domain import CodeUsage, Customer, GiftCertificate, PromoCode, Promotion, normalise_code
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_all
 from shop_kernel.limits import AttemptKey, count_attempt_update
 

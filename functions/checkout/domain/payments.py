@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from checkout.adapters.records import cancellation_items, order_update_item, velocity_count_items
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
@@ -36,9 +37,8 @@ from checkout.domain.ports import (
     PaymentIntent,
     TransactionRefused,
 )
-from checkout.domain.records import cancellation_items, order_update_item, velocity_count_items
 from checkout.domain.screening import screen
-from inventory.domain.reservations import extend_reservation_item
+from inventory.adapters.records import extend_reservation_item
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.money import Money
 

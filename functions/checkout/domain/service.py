@@ -24,9 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cart.adapters.records import close_cart_item
 from cart.domain.models import CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
-from cart.domain.records import close_cart_item
+from checkout.adapters.records import new_order_items, velocity_count_items
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import Buyer, CheckoutBody, Order
 from checkout.domain.orders import (
@@ -48,12 +49,12 @@ from checkout.domain.ports import (
     Refusal,
     TransactionRefused,
 )
-from checkout.domain.records import new_order_items, velocity_count_items
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
+from inventory.adapters.records import reservation_transact_items
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
-from inventory.domain.reservations import reservation_transact_items
+from pricing.adapters.records import code_redemption_items, gift_debit_items
 from pricing.domain import (
     CarrierQuotes,
     Customer,
@@ -62,7 +63,6 @@ from pricing.domain import (
     balance_changed,
     code_no_longer_available,
 )
-from pricing.domain.records import code_redemption_items, gift_debit_items
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 

@@ -1,4 +1,4 @@
-"""The inventory table (layout in ``inventory.domain.records``) and the catalog's SKU claims.
+"""The inventory table (layout in ``inventory.adapters.records``) and the catalog's SKU claims.
 
 Access patterns:
 
@@ -29,26 +29,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inventory.domain.models import Location, LocationBody, StockLevel
-from inventory.domain.reconciliation import HoldSeen, LevelSeen
-from inventory.domain.records import (
+from inventory.adapters.records import (
     ACTIVE_RESERVATIONS,
     GSI,
     LOCATION_SK,
     LOCATIONS_GSI_PK,
     LocationDirectory,
-    ReservationStatus,
+    commit_transact_items,
+    expired_tombstone_items,
     location_key,
     locations_config_key,
+    release_transact_items,
     reservation_key,
     stock_key,
 )
-from inventory.domain.reservations import (
-    Reservation,
-    commit_transact_items,
-    expired_tombstone_items,
-    release_transact_items,
-)
+from inventory.domain.models import Location, LocationBody, StockLevel
+from inventory.domain.reconciliation import HoldSeen, LevelSeen
+from inventory.domain.reservations import Reservation, ReservationStatus
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import batch_get_all, deserialize, query_all, serialize

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inventory.adapters.dynamo import InventoryStore
+from inventory.adapters.records import reservation_transact_items
 from inventory.domain.allocation import Fulfilment, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
-from inventory.domain.records import ReservationStatus
-from inventory.domain.reservations import Reservation, reservation_transact_items
+from inventory.domain.reservations import Reservation, ReservationStatus
 from shop_kernel.clock import Clock
 
 

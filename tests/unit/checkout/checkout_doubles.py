@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
+from checkout.adapters.records import order_from_item
 from checkout.domain.models import Address, Buyer, CheckoutBody, Order
 from checkout.domain.ports import ChargeFacts, CheckoutInputs, PaymentIntent, Refusal, TransactionRefused
-from checkout.domain.records import order_from_item
 from checkout.domain.service import CheckoutService, PlaceOrder, Tables
 from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.models import Location, StockLevel

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from checkout.adapters.records import order_from_item
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import (
     Address,
@@ -23,7 +24,6 @@ from checkout.domain.models import (
 )
 from checkout.domain.payments import OrderChanged, PaymentEvents
 from checkout.domain.ports import ChargeFacts, PaymentIntent, Refusal, TransactionRefused
-from checkout.domain.records import order_from_item
 from inventory.domain.allocation import Fulfilment
 from pricing.domain import TaxDisplay, Totals
 from shop_kernel.clock import FixedClock

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from checkout.adapters.records import cancellation_items
 from checkout.domain import orders
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
-from checkout.domain.records import cancellation_items
 from pricing.domain import CodeRedemption, GiftCertificateTender
 from shop_kernel.money import Money
 from tests.unit.checkout.test_orders_and_events import _order

@@ -14,7 +14,7 @@ from checkout.domain.fraud import VelocityDimension, velocity_keys
 from checkout.domain.models import CancelReason, OrderStatus
 from checkout.domain.payments import Outcome
 from checkout.domain.ports import ChargeFacts
-from inventory.domain.records import expiry_sort_key, reservation_key
+from inventory.adapters.records import expiry_sort_key, reservation_key
 from tests.unit.checkout.payment_doubles import (
     CARD,
     INTENT_ID,

@@ -32,7 +32,7 @@ from typing import Any
 
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Order, OrderStatus
-from pricing.domain.records import code_release_items, gift_restore_items
+from pricing.adapters.records import code_release_items, gift_restore_items
 from shop_kernel.dynamo import deserialize, serialize
 
 ORDER_SK = "ORDER"
