@@ -69,7 +69,8 @@ def _not_found(field: str, message: str) -> NotFound:
     return NotFound(message, errors=[FieldError(field=field, message=message, code="unknown")])
 
 
-def _stock(item: dict[str, Any]) -> StockLevel:
+def stock_from_item(item: dict[str, Any]) -> StockLevel:
+    """A stock level from its item (plain values, deserialised)."""
     return StockLevel(
         sku=item["sku"],
         location_id=item["location_id"],
@@ -105,16 +106,7 @@ class InventoryStore:
         return LocationDirectory.from_item(item)
 
     def _indexed_location_documents(self) -> dict[str, dict[str, Any]]:
-        """Locations written before the config item existed (gsi1 LOCATIONS)."""
-        items = query_all(
-            self._client,
-            TableName=self.table,
-            IndexName=GSI,
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
-        )
-        docs = (json.loads(deserialize(i)["doc"]) for i in items)
-        return {doc["id"]: doc for doc in docs}
+        return indexed_location_documents(self._client, self.table)
 
     def locations(self) -> dict[str, Location]:
         documents = self.directory().documents
@@ -192,13 +184,13 @@ class InventoryStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :loc)",
             ExpressionAttributeValues={":pk": {"S": f"SKU#{sku}"}, ":loc": {"S": "LOC#"}},
         )
-        return [_stock(deserialize(item)) for item in response.get("Items", [])]
+        return [stock_from_item(deserialize(item)) for item in response.get("Items", [])]
 
     def stock_level(self, sku: str, location_id: str) -> StockLevel | None:
         item = self._client.get_item(
             TableName=self.table, Key=stock_key(sku, location_id), ConsistentRead=True
         ).get("Item")
-        return _stock(deserialize(item)) if item else None
+        return stock_from_item(deserialize(item)) if item else None
 
     def stock_at(self, skus: Sequence[str], location_ids: Sequence[str]) -> dict[str, dict[str, StockLevel]]:
         """Levels of ``skus`` at ``location_ids`` (absent = none there), in as few BatchGetItem calls as fit."""
@@ -209,7 +201,7 @@ class InventoryStore:
             while pending:
                 response = self._client.batch_get_item(RequestItems=pending)
                 for item in response.get("Responses", {}).get(self.table, []):
-                    level = _stock(deserialize(item))
+                    level = stock_from_item(deserialize(item))
                     found.setdefault(level.sku, {})[level.location_id] = level
                 pending = response.get("UnprocessedKeys") or {}
         return found
@@ -458,7 +450,7 @@ class InventoryStore:
         if not failed[stock_index]:
             return Conflict("the stock level changed meanwhile; retry")  # another entry failed (transient)
         old = reasons[stock_index].get("Item")
-        current = _stock(deserialize(old)) if old else self.stock_level(sku, location_id)
+        current = stock_from_item(deserialize(old)) if old else self.stock_level(sku, location_id)
         return _stock_conflict(current, sku, location_id, intent)
 
     # --- reservations ---------------------------------------------------------------------------
@@ -564,6 +556,19 @@ class InventoryStore:
             Limit=limit,
         )
         return [deserialize(item)["reservation_id"] for item in response.get("Items", [])]
+
+
+def indexed_location_documents(client: Any, table: str) -> dict[str, dict[str, Any]]:
+    """Locations written before the config item existed (gsi1 LOCATIONS), until the next location write."""
+    items = query_all(
+        client,
+        TableName=table,
+        IndexName=GSI,
+        KeyConditionExpression="gsi1pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
+    )
+    docs = (json.loads(deserialize(i)["doc"]) for i in items)
+    return {doc["id"]: doc for doc in docs}
 
 
 def _level_seen(item: dict[str, Any]) -> LevelSeen:

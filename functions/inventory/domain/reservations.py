@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from inventory.domain.allocation import Allocation
+from shop_kernel.transact import WriteContended
 
 MIN_TTL = timedelta(minutes=1)
 MAX_TTL = timedelta(days=30)
@@ -24,6 +25,28 @@ class ReservationStatus(StrEnum):
     RELEASED = "released"  # the order was cancelled or not paid
     EXPIRED = "expired"  # its time ran out before checkout finished
     COMMITTED = "committed"  # shipped: the stock left the building
+
+
+class StockTaken(WriteContended):
+    """A reservation was refused: fewer units are available at a location than planned (another buyer
+    was faster). Planning again from fresh stock may succeed."""
+
+    def __init__(self, sku: str | None, location_id: str | None) -> None:
+        super().__init__(f"{sku} at {location_id}: fewer units available than planned")
+        self.sku = sku
+        self.location_id = location_id
+
+
+class HoldExists(Exception):
+    """A reservation with this id exists already: the hold was not written again."""
+
+
+class HoldLapsed(Exception):
+    """The reservation is no longer active (released, expired or committed): it cannot be extended."""
+
+
+class HoldFinished(Exception):
+    """The reservation was finished by someone else (expiry, the sweeper) before this release."""
 
 
 @dataclass(frozen=True)

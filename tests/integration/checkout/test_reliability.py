@@ -289,7 +289,7 @@ class ServerStack:
 
     moto: MotoServer
     standin: StripeStandin
-    tables: Any  # checkout.domain.service.Tables
+    tables: SimpleNamespace  # orders, carts, inventory, promotions: the tables' names
     functions: Any  # tests.harness.Functions of the server's stage
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -331,7 +331,6 @@ class ServerStack:
             ),
             payments=StripeGateway(lambda: API_KEY.encode(), self.standin.url),
             clock=SystemClock(),
-            tables=t,
             tax_rates=ConfiguredTaxRates(),
             carrier_quotes=carrier_quotes(),
         )
@@ -420,7 +419,6 @@ def _prepare(stack: ServerStack) -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerStack]:
-    from checkout.domain.service import Tables
     from infra.local import moto_patches
     from infra.resources import physical_name
 
@@ -434,7 +432,7 @@ def server() -> Iterator[ServerStack]:
     moto.start()
     standin.start()
     try:
-        tables = Tables(
+        tables = SimpleNamespace(
             orders=physical_name(SERVER_STAGE, "orders"),
             carts=physical_name(SERVER_STAGE, "carts"),
             inventory=physical_name(SERVER_STAGE, "inventory"),

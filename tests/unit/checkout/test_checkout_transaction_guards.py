@@ -14,7 +14,6 @@ import pytest
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind
 from checkout.domain.models import Buyer, OrderStatus
 from checkout.domain.orders import checkout_ref, intent_key
-from checkout.domain.ports import Refusal
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
 from pricing.domain import (
     AmountOff,
@@ -32,6 +31,7 @@ from tests.unit.checkout.checkout_doubles import (
     BODY,
     BUYER,
     NOW,
+    Refusal,
     checked_out_cart_item,
     eur,
     index_of,
