@@ -7,6 +7,7 @@ main paths are in ``tests/integration/checkout``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -446,3 +447,37 @@ def test_an_order_with_a_code_and_a_certificate_writes_everything_in_one_transac
     )
     assert debit_record["order_id"] == {"S": placed.order.id}
     assert debit_record["at"] == {"S": isoformat(NOW)}
+
+
+def test_the_service_writes_through_one_unit_of_work_and_holds_stock_as_long_as_the_payment_needs() -> None:
+    # GIVEN a cart paid by card, and one paid in full by a certificate (placed at once, screened now)
+    card = shop()
+    gift = shop(cart=open_cart(gift_certificates=("GC-BIG",)))
+    gift.store.shop.certificate("GC-BIG", 100_000)
+    # WHEN both check out
+    by_card, by_gift = card.place(), gift.place()
+    # THEN each is one unit of work: the cart closed, the order added, the stock held, ... committed once
+    (card_work,) = card.store.works
+    (gift_work,) = gift.store.works
+    assert [name for name, _ in card_work.calls] == ["close_cart", "add_order", "reserve"]
+    assert [name for name, _ in gift_work.calls] == [
+        "close_cart",
+        "add_order",
+        "reserve",
+        "debit_certificate",
+        "count_velocity",
+    ]
+    close = card_work.called("close_cart")[0]
+    assert (close["cart"].version, close["order_id"], close["checkout_ref"]) == (
+        3,
+        by_card.order.id,
+        checkout_ref(BUYER, "key-1"),
+    )
+    # AND a card order's stock is held until its payment deadline and margin, a paid one for 7 days
+    card_hold, gift_hold = card_work.called("reserve")[0], gift_work.called("reserve")[0]
+    assert (card_hold["reservation_id"], card_hold["hold"]) == (
+        by_card.order.reservation_id,
+        timedelta(minutes=45),
+    )
+    assert (gift_hold["order_id"], gift_hold["hold"]) == (by_gift.order.id, timedelta(days=7))
+    assert [(a.sku, a.quantity) for a in card_hold["plan"].allocations] == [("A", 2)]
