@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from inventory.adapters.dynamo import indexed_location_documents, stock_from_item
 from inventory.adapters.records import (
     LOCATIONS_CONFIG_PK,
     LocationDirectory,
     extend_reservation_item,
+    indexed_location_documents,
     release_transact_items,
     reservation_key,
     reservation_transact_items,
+    stock_from_item,
     stock_key,
 )
 from inventory.adapters.records import locations_config_key as _locations_config_key

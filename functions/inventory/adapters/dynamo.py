@@ -37,10 +37,12 @@ from inventory.adapters.records import (
     LocationDirectory,
     commit_transact_items,
     expired_tombstone_items,
+    indexed_location_documents,
     location_key,
     locations_config_key,
     release_transact_items,
     reservation_key,
+    stock_from_item,
     stock_key,
 )
 from inventory.domain.models import Location, LocationBody, StockLevel
@@ -48,7 +50,7 @@ from inventory.domain.reconciliation import HoldSeen, LevelSeen
 from inventory.domain.reservations import Reservation, ReservationStatus
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import batch_get_all, deserialize, query_all, serialize
+from shop_kernel.dynamo import batch_get_all, deserialize, serialize
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
 from shop_kernel.ids import new_ulid
 
@@ -67,19 +69,6 @@ def _reasons(exc: ClientError) -> list[dict[str, Any]]:
 
 def _not_found(field: str, message: str) -> NotFound:
     return NotFound(message, errors=[FieldError(field=field, message=message, code="unknown")])
-
-
-def stock_from_item(item: dict[str, Any]) -> StockLevel:
-    """A stock level from its item (plain values, deserialised)."""
-    return StockLevel(
-        sku=item["sku"],
-        location_id=item["location_id"],
-        on_hand=item["on_hand"],
-        reserved=item["reserved"],
-        available=item["available"],
-        version=item["version"],
-        updated_at=item.get("updated_at"),
-    )
 
 
 class InventoryStore:
@@ -556,19 +545,6 @@ class InventoryStore:
             Limit=limit,
         )
         return [deserialize(item)["reservation_id"] for item in response.get("Items", [])]
-
-
-def indexed_location_documents(client: Any, table: str) -> dict[str, dict[str, Any]]:
-    """Locations written before the config item existed (gsi1 LOCATIONS), until the next location write."""
-    items = query_all(
-        client,
-        TableName=table,
-        IndexName=GSI,
-        KeyConditionExpression="gsi1pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
-    )
-    docs = (json.loads(deserialize(i)["doc"]) for i in items)
-    return {doc["id"]: doc for doc in docs}
 
 
 def _level_seen(item: dict[str, Any]) -> LevelSeen:

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inventory.domain.allocation import ReservationPlan
+from inventory.domain.models import StockLevel
 from inventory.domain.reservations import (
     MAX_TTL,
     MIN_TTL,
@@ -44,7 +45,7 @@ from inventory.domain.reservations import (
     merged_lines,
 )
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import deserialize, serialize, serialize_value
+from shop_kernel.dynamo import deserialize, query_all, serialize, serialize_value
 
 LOCATION_SK = "LOCATION"
 LOCATIONS_CONFIG_PK = "CONFIG#locations"
@@ -106,6 +107,35 @@ class LocationDirectory:
     @property
     def pickup_stores(self) -> frozenset[str]:
         return frozenset(k for k in self.of_kind("store") if self.documents[k].get("pickup"))
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+def stock_from_item(item: dict[str, Any]) -> StockLevel:
+    """A stock level from its item (plain values, deserialised)."""
+    return StockLevel(
+        sku=item["sku"],
+        location_id=item["location_id"],
+        on_hand=item["on_hand"],
+        reserved=item["reserved"],
+        available=item["available"],
+        version=item["version"],
+        updated_at=item.get("updated_at"),
+    )
+
+
+def indexed_location_documents(client: Any, table: str) -> dict[str, dict[str, Any]]:
+    """Locations written before the config item existed (gsi1 LOCATIONS), until the next location write."""
+    items = query_all(
+        client,
+        TableName=table,
+        IndexName=GSI,
+        KeyConditionExpression="gsi1pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
+    )
+    docs = (json.loads(deserialize(i)["doc"]) for i in items)
+    return {doc["id"]: doc for doc in docs}
 
 
 # --- reservation writes, as TransactWriteItems entries -------------------------------------------
