@@ -22,6 +22,7 @@ from inventory.adapters.records import (
     extend_reservation_item,
     indexed_location_documents,
     release_transact_items,
+    reservation_from_item,
     reservation_key,
     reservation_transact_items,
     stock_from_item,
@@ -81,7 +82,7 @@ def read_reservation(client: Any, table: str, reservation_id: str) -> Reservatio
     item = client.get_item(TableName=table, Key=reservation_key(reservation_id), ConsistentRead=True).get(
         "Item"
     )
-    return Reservation.from_item(deserialize(item)) if item else None
+    return reservation_from_item(deserialize(item)) if item else None
 
 
 # --- writes, as parts of the caller's transaction ------------------------------------------------

@@ -10,10 +10,11 @@
 4. ONE ``TransactWriteItems``, through the ``UnitOfWork`` port: the cart closed on the version priced,
    the order (must not exist), the stock decrements (``available >= :q``) with the reservation, the
    promo code counts and gift certificate debits. The adapter builds the other contexts' items from
-   their contract modules, and a refusal comes back as the owner's domain error. An order gift certificates pay in full is placed at once: it is screened for
-   fraud here (one more read: this hour's velocity counters, counted in the same transaction) and its
-   stock is held as long as an authorised card payment's. Either the order exists with everything it
-   needs, or nothing was written. When a stock condition fails (another buyer was faster) the order
+   their contract modules, and a refusal comes back as the owner's domain error. An order gift
+   certificates pay in full is placed at once: it is screened for fraud here (one more read: this
+   hour's velocity counters, counted in the same transaction) and its stock is held as long as an
+   authorised card payment's. Either the order exists with everything it needs, or nothing was
+   written. When a stock condition fails (another buyer was faster) the order
    is planned again from fresh stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
 The shopper's client confirms the payment with the client secret; the webhook moves the order on.

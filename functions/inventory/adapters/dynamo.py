@@ -41,6 +41,7 @@ from inventory.adapters.records import (
     location_key,
     locations_config_key,
     release_transact_items,
+    reservation_from_item,
     reservation_key,
     stock_from_item,
     stock_key,
@@ -448,7 +449,7 @@ class InventoryStore:
         item = self._client.get_item(
             TableName=self.table, Key=reservation_key(reservation_id), ConsistentRead=True
         ).get("Item")
-        return Reservation.from_item(deserialize(item)) if item else None
+        return reservation_from_item(deserialize(item)) if item else None
 
     def transact(self, items: list[dict[str, Any]]) -> bool:
         """Run a status-conditioned transaction; False when a condition failed (already done)."""

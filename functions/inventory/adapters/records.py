@@ -112,6 +112,20 @@ class LocationDirectory:
 # --- reads ------------------------------------------------------------------------------------------
 
 
+def reservation_from_item(item: dict[str, Any]) -> Reservation:
+    """A reservation from its item (plain values, deserialised: as read, or a stream's old image)."""
+    return Reservation(
+        id=item["reservation_id"],
+        order_id=item["order_id"],
+        status=ReservationStatus(item["status"]),
+        lines=tuple(
+            ReservedLine(line["sku"], line["location_id"], int(line["quantity"])) for line in item["lines"]
+        ),
+        expires_at=int(item["expires_at"]),
+        created_at=item["created_at"],
+    )
+
+
 def stock_from_item(item: dict[str, Any]) -> StockLevel:
     """A stock level from its item (plain values, deserialised)."""
     return StockLevel(

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 from inventory.domain.allocation import Allocation
 from shop_kernel.transact import WriteContended
@@ -66,21 +65,6 @@ class Reservation:
     lines: tuple[ReservedLine, ...]
     expires_at: int
     created_at: str
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Reservation:
-        """``item`` is a deserialised reservation item (plain Python values)."""
-        return cls(
-            id=item["reservation_id"],
-            order_id=item["order_id"],
-            status=ReservationStatus(item["status"]),
-            lines=tuple(
-                ReservedLine(line["sku"], line["location_id"], int(line["quantity"]))
-                for line in item["lines"]
-            ),
-            expires_at=int(item["expires_at"]),
-            created_at=item["created_at"],
-        )
 
 
 def merged_lines(allocations: Iterable[Allocation]) -> tuple[ReservedLine, ...]:

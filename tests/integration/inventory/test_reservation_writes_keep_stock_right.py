@@ -26,6 +26,7 @@ from inventory.adapters.records import (
     expiry_sort_key,
     extend_reservation_item,
     release_transact_items,
+    reservation_from_item,
     reservation_key,
     reservation_transact_items,
     stock_key,
@@ -126,7 +127,7 @@ def _reserved(db: tuple[Any, str], *allocations: tuple[str, str, int]) -> Reserv
     assert _send(db, entries)
     item = _reservation(db, reservation_id)
     assert item is not None
-    return Reservation.from_item(item)
+    return reservation_from_item(item)
 
 
 def _sku() -> str:
