@@ -103,3 +103,24 @@ def test_the_rule_tells_a_contract_and_domain_types_from_layouts() -> None:
     assert breaks_the_rule(crossing("inventory.domain.models", "LOCATIONS_CONFIG_PK"))
     assert breaks_the_rule(crossing("inventory.domain.models", "GSI"))
     assert breaks_the_rule(crossing("inventory", "adapters"))
+
+
+def test_importing_an_adapter_module_never_replaces_a_factory_of_the_same_name() -> None:
+    # GIVEN every context's adapters package, whose factories may import their adapter modules lazily
+    import importlib
+    import inspect
+
+    for package_dir in sorted(FUNCTIONS.glob("*/adapters")):
+        package = importlib.import_module(f"{package_dir.parent.name}.adapters")
+        factories = {
+            name
+            for name, value in vars(package).items()
+            if callable(value) and not inspect.isclass(value) and value.__module__ == package.__name__
+        }
+        # WHEN each of its modules is imported (as a factory would on first use)
+        for module in sorted(package_dir.glob("*.py")):
+            if module.stem != "__init__":
+                importlib.import_module(f"{package.__name__}.{module.stem}")
+        # THEN every factory is still a function, not the module that shares its name
+        replaced = sorted(name for name in factories if inspect.ismodule(getattr(package, name)))
+        assert replaced == [], f"{package.__name__}: {replaced} became modules"

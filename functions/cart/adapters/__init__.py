@@ -13,13 +13,15 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+# Imported here, before ``promotions()`` is defined: importing the submodule later (in the factory) would
+# rebind ``cart.adapters.promotions`` from the factory to the module. It is light (pricing's contract).
+from cart.adapters.promotions import DynamoPromotions
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
 
 if TYPE_CHECKING:
     from cart.adapters.dynamo_carts import DynamoCartStore
     from cart.adapters.dynamo_projection import DynamoSkuProjection
-    from cart.adapters.promotions import DynamoPromotions
     from cart.domain.pricing import PricingPorts
     from cart.domain.service import CartService
     from cart.settings import CartSettings
@@ -77,8 +79,6 @@ def service() -> CartService:
 
 @lru_cache(maxsize=1)
 def promotions() -> DynamoPromotions:
-    from cart.adapters.promotions import DynamoPromotions
-
     return DynamoPromotions(dynamodb_client(), settings().promotions_table_name)
 
 

@@ -12,12 +12,14 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+# Imported here, before ``reservations()`` is defined: importing the submodule later (in the factory) would
+# rebind ``inventory.adapters.reservations`` from the factory to the module. It is light (layout and domain).
+from inventory.adapters.reservations import Reservations
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
 
 if TYPE_CHECKING:
     from inventory.adapters.dynamo import InventoryStore
-    from inventory.adapters.reservations import Reservations
     from inventory.domain.reconciliation import HoldsReconciler
     from inventory.settings import InventorySettings
 
@@ -54,8 +56,6 @@ def store() -> InventoryStore:
 
 @lru_cache(maxsize=1)
 def reservations() -> Reservations:
-    from inventory.adapters.reservations import Reservations
-
     return Reservations(store(), clock())
 
 
