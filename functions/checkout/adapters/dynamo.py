@@ -40,7 +40,7 @@ from checkout.domain.throttle import too_many_checkouts
 from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
-from inventory.domain.reservations import HoldFinished, ReservationStatus
+from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
@@ -116,6 +116,10 @@ class DynamoUnitOfWork:
 
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
         self.parts.append(records.velocity_counts(self._table("orders"), list(keys), now))
+
+    def release(self, reservation: Reservation, now: datetime) -> None:
+        """A cancelled order's stock given back (the orders stream's own transaction, after the cancel)."""
+        self.parts.append(inventory_contract.release(self._table("inventory"), reservation, now))
 
     def commit(self) -> None:
         """All parts or none. ConditionalCheckFailed: a guarded fact changed, and the part it belongs to
@@ -243,7 +247,7 @@ class DynamoCheckoutStore:
         if reservation is None or reservation.status != ReservationStatus.ACTIVE:
             return False
         work = self.unit_of_work()
-        work.parts.append(inventory_contract.release(self.inventory_table, reservation, now))
+        work.release(reservation, now)
         try:
             work.commit()
         except (HoldFinished, WriteContended):
