@@ -25,9 +25,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.adapters import clock, events_client, settings, store
+from inventory.adapters.records import reservation_from_item
 from inventory.domain.events import StockPlace, events_for_change, stock_level_changed
 from inventory.domain.models import LocationKind
-from inventory.domain.reservations import Reservation
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize
 from shop_kernel.events import EventBridgePublisher, EventPublisher
@@ -88,7 +88,7 @@ def handle_change(record: DynamoDBRecord) -> None:
         return
     old, new = _reservation(change.get("OldImage")), _reservation(change.get("NewImage"))
     if _deleted_by_ttl(raw) and old is not None and old.get("status") == "active":
-        released = store().expire_deleted(Reservation.from_item(old), clock().now())
+        released = store().expire_deleted(reservation_from_item(old), clock().now())
         logger.info("expired by TTL", extra={"reservation_id": old["reservation_id"], "released": released})
         return
     events = events_for_change(old, new)
