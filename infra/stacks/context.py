@@ -66,8 +66,8 @@ class ContextStack(Stack):
             dead_letter_queues=stateful.events.dead_letter_queues,
         )
         # The construct ids are those the services stack used, so each resource keeps its logical id.
-        self.context = BoundedContext(self, context.title(), context=context, shared=shared)
-        functions = self.context.functions
+        self.bounded_context = BoundedContext(self, context.title(), context=context, shared=shared)
+        functions = self.bounded_context.functions
         if self.search is not None:
             self.search.allow(
                 {
