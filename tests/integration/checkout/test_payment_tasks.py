@@ -94,7 +94,9 @@ def line_total(order: dict[str, Any], sku: str) -> int:
 
 
 def test_two_shipments_capture_their_own_lines_and_a_retried_capture_takes_nothing_more(
-    authorised: Callable[..., SimpleNamespace], run_task: Callable[[dict[str, Any]], Any], shop: SimpleNamespace
+    authorised: Callable[..., SimpleNamespace],
+    run_task: Callable[[dict[str, Any]], Any],
+    shop: SimpleNamespace,
 ) -> None:
     # GIVEN an authorised order of two black laptops and a silver one, from the Kyiv warehouse
     order = authorised([("LAP-A-BLK", 2), ("LAP-A-SLV", 1)])
@@ -122,7 +124,12 @@ def test_two_shipments_capture_their_own_lines_and_a_retried_capture_takes_nothi
     )
     # THEN the whole authorisation is captured, nothing voided, and the reservation is committed
     assert (last["final"], last["captured"]["amount"], last["voided"]["amount"]) == (True, amount, 0)
-    assert ledger(shop, order.intent_id) == {"authorised": amount, "captured": amount, "voided": 0, "capturable": 0}
+    assert ledger(shop, order.intent_id) == {
+        "authorised": amount,
+        "captured": amount,
+        "voided": 0,
+        "capturable": 0,
+    }
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == (8, 0, 8)
     assert stock(shop, "LAP-A-SLV", "kyiv-dc") == (1, 0, 1)
     assert reservation(shop, order.id)["status"] == "committed"
@@ -147,7 +154,9 @@ def test_a_short_pick_is_released_never_charged_and_the_rest_of_the_authorisatio
     assert dropped["outstanding"] == lines(LAP_A_BLK=1)
     assert stock(shop, "LAP-A-SLV", "kyiv-dc") == (2, 0, 2)
     # WHEN the black laptop ships (the last shipment: final), and the release runs again
-    captured = run_task(task_input("capture", order_id=order.id, shipment_id="shp_1", lines=lines(LAP_A_BLK=1)))
+    captured = run_task(
+        task_input("capture", order_id=order.id, shipment_id="shp_1", lines=lines(LAP_A_BLK=1))
+    )
     again = run_task(task_input("release", order_id=order.id, lines=lines(LAP_A_SLV=1)))
     # THEN only the black laptop (and shipping) was captured, the rest voided, and nothing moved twice
     assert captured["final"] is True
@@ -175,7 +184,9 @@ def test_after_a_partial_capture_the_rest_is_voided_when_the_last_lines_are_drop
     # GIVEN an order of two black laptops, one shipped and captured (not final: one is left)
     order = authorised([("LAP-A-BLK", 2)])
     amount = order.doc["payment"]["amount"]["amount"]
-    captured = run_task(task_input("capture", order_id=order.id, shipment_id="shp_1", lines=lines(LAP_A_BLK=1)))
+    captured = run_task(
+        task_input("capture", order_id=order.id, shipment_id="shp_1", lines=lines(LAP_A_BLK=1))
+    )
     assert captured["final"] is False
     # WHEN the other one is dropped, and Stripe's cancellation event reaches the webhook
     released = run_task(task_input("release", order_id=order.id, release_id="rest", lines=None))
@@ -190,7 +201,9 @@ def test_after_a_partial_capture_the_rest_is_voided_when_the_last_lines_are_drop
 
 
 def test_without_multicapture_the_charges_wait_for_the_last_shipment(
-    authorised: Callable[..., SimpleNamespace], run_task: Callable[[dict[str, Any]], Any], shop: SimpleNamespace
+    authorised: Callable[..., SimpleNamespace],
+    run_task: Callable[[dict[str, Any]], Any],
+    shop: SimpleNamespace,
 ) -> None:
     # GIVEN an order paid with a card Stripe can capture once only
     order = authorised([("LAP-A-BLK", 1), ("LAP-A-SLV", 1)], card="pm_card_unionpay")
@@ -203,7 +216,12 @@ def test_without_multicapture_the_charges_wait_for_the_last_shipment(
     assert first["capture"] == "deferred"
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == (9, 0, 9)  # the goods left all the same
     assert last["captured"]["amount"] == amount
-    assert ledger(shop, order.intent_id) == {"authorised": amount, "captured": amount, "voided": 0, "capturable": 0}
+    assert ledger(shop, order.intent_id) == {
+        "authorised": amount,
+        "captured": amount,
+        "voided": 0,
+        "capturable": 0,
+    }
 
 
 def test_a_void_cancels_the_order_gives_back_its_certificate_and_a_later_capture_is_refused(
@@ -239,7 +257,9 @@ def test_a_void_cancels_the_order_gives_back_its_certificate_and_a_later_capture
 
 
 def test_stripe_down_is_a_retryable_error_and_the_retry_captures_once(
-    authorised: Callable[..., SimpleNamespace], run_task: Callable[[dict[str, Any]], Any], shop: SimpleNamespace
+    authorised: Callable[..., SimpleNamespace],
+    run_task: Callable[[dict[str, Any]], Any],
+    shop: SimpleNamespace,
 ) -> None:
     # GIVEN an authorised order, and Stripe answering 500 to more requests than the SDK retries
     order = authorised([("LAP-A-BLK", 1)])
@@ -255,12 +275,18 @@ def test_stripe_down_is_a_retryable_error_and_the_retry_captures_once(
 
 
 def test_a_declined_capture_and_a_lapsed_authorisation_are_permanent_errors(
-    authorised: Callable[..., SimpleNamespace], run_task: Callable[[dict[str, Any]], Any], shop: SimpleNamespace
+    authorised: Callable[..., SimpleNamespace],
+    run_task: Callable[[dict[str, Any]], Any],
+    shop: SimpleNamespace,
 ) -> None:
     # GIVEN two authorised orders: the issuer declines the first one's capture, the second one's lapsed
     declined, lapsed = authorised([("LAP-A-BLK", 1)]), authorised([("LAP-A-SLV", 1)])
-    requests.post(f"{shop.standin.url}/_standin/payment_intents/{declined.intent_id}/decline_next_capture", timeout=5)
-    requests.post(f"{shop.standin.url}/_standin/payment_intents/{lapsed.intent_id}/expire_authorisation", timeout=5)
+    requests.post(
+        f"{shop.standin.url}/_standin/payment_intents/{declined.intent_id}/decline_next_capture", timeout=5
+    )
+    requests.post(
+        f"{shop.standin.url}/_standin/payment_intents/{lapsed.intent_id}/expire_authorisation", timeout=5
+    )
     # WHEN each shipment is captured
     # THEN each is refused by a name the workflow catches, and nothing is captured
     with pytest.raises(CaptureDeclined):
@@ -284,7 +310,9 @@ def test_a_capture_whose_write_was_lost_after_stripe_took_it_is_not_taken_twice(
     order = authorised([("LAP-A-BLK", 2)])
     event = task_input("capture", order_id=order.id, shipment_id="shp_1", lines=lines(LAP_A_BLK=1))
     commit = DynamoUnitOfWork.commit
-    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems")
+    throttled = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems"
+    )
 
     def throttle_once(self: DynamoUnitOfWork) -> None:
         monkeypatch.setattr(DynamoUnitOfWork, "commit", commit)
