@@ -110,6 +110,19 @@ def _wanted(lines: Sequence[ShippedLine]) -> dict[str, int]:
     return dict(settlement.units(lines))
 
 
+def _held_lines(
+    reservation: Reservation, lines: Sequence[ShippedLine], location_id: str | None
+) -> tuple[ReservedLine, ...]:
+    """The hold's lines the units are: at ``location_id`` when it holds them all, else wherever the hold
+    has them (a pickup transferred from a warehouse is held there). ``HoldShort`` when it has not."""
+    try:
+        return split_lines(reservation.lines, _wanted(lines), location_id)[0]
+    except HoldShort:
+        if location_id is None:
+            raise
+        return split_lines(reservation.lines, _wanted(lines))[0]
+
+
 @dataclass
 class PaymentTasks:
     store: CheckoutStore
@@ -168,7 +181,7 @@ class PaymentTasks:
         if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
             raise ShipmentRejected(f"{order.id}: its stock hold is not active")
         try:
-            split_lines(reservation.lines, _wanted(lines), location_id)
+            _held_lines(reservation, lines, location_id)
         except HoldShort as short:
             raise ShipmentRejected(f"{order.id}: {short}") from short
 
@@ -218,7 +231,7 @@ class PaymentTasks:
         if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
             return
         try:
-            taken, _ = split_lines(reservation.lines, _wanted(lines), location_id)
+            taken = _held_lines(reservation, lines, location_id)
         except HoldShort:
             return
         write(reservation, taken, now)
@@ -228,7 +241,8 @@ class PaymentTasks:
     def release(self, order_id: str, release_id: str, lines: Sequence[ShippedLine] | None) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
             order = self._order(order_id)
-            recorded = any(d.release_id == release_id for d in order.dropped)
+            # Named lines drop once per release id; "everything not shipped" is idempotent by itself.
+            recorded = lines is not None and any(d.release_id == release_id for d in order.dropped)
             wanted = settlement.outstanding(order) if lines is None else settlement.units(lines)
             if order.status is not OrderStatus.CANCELLED and not recorded and +wanted:
                 now = self.clock.now()

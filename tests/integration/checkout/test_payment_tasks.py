@@ -211,10 +211,13 @@ def test_without_multicapture_the_charges_wait_for_the_last_shipment(
     # WHEN the first shipment is dispatched, then the second
     first = run_task(task_input("capture", order_id=order.id, shipment_id="shp_1", lines=lines(LAP_A_BLK=1)))
     assert ledger(shop, order.intent_id)["captured"] == 0
-    last = run_task(task_input("capture", order_id=order.id, shipment_id="shp_2", lines=lines(LAP_A_SLV=1)))
+    # (said to leave from a store that holds none of it: the hold's own location counts)
+    second = task_input("capture", order_id=order.id, shipment_id="shp_2", lines=lines(LAP_A_SLV=1))
+    last = run_task({**second, "location_id": "lviv-store"})
     # THEN the first charge waited, and the last capture took both at once
     assert first["capture"] == "deferred"
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == (9, 0, 9)  # the goods left all the same
+    assert stock(shop, "LAP-A-SLV", "kyiv-dc") == (1, 0, 1)
     assert last["captured"]["amount"] == amount
     assert ledger(shop, order.intent_id) == {
         "authorised": amount,
