@@ -147,7 +147,9 @@ class StripeGateway:
             # the same key is still in flight (Stripe's 409): a retry gets its answer.
             current = self.retrieve_intent(intent_id)
             if current.status in ("canceled", "succeeded"):
-                raise AuthorisationExpired(f"{intent_id} is {current.status}: nothing more to capture") from exc
+                raise AuthorisationExpired(
+                    f"{intent_id} is {current.status}: nothing more to capture"
+                ) from exc
             raise DependencyUnavailable(f"the capture of {intent_id} is still in progress") from exc
         return intent_from(intent)
 
