@@ -5,7 +5,8 @@
   priced one after the other), then taken from Stripe with the idempotency key ``<order>-capture-<shipment>``
   (a retry asks for the same amount with the same key: Stripe answers the first capture again), then
   recorded ``captured`` together with the shipped units leaving the stock (inventory's ``commit_lines``)
-  in ONE transaction. With multicapture every shipment but the last captures with ``final_capture=false``;
+  in ONE transaction. A charge Stripe refuses for good (``CaptureDeclined``, ``AuthorisationExpired``) is
+  taken off the order again, so compensation finds its units outstanding. With multicapture every shipment but the last captures with ``final_capture=false``;
   without it (Stripe's multicapture is an IC+ feature) the charges wait (``deferred``) and the last
   shipment captures them all at once.
 * ``release`` - units will not ship (a short pick, the rest after the last shipment): recorded as dropped
@@ -23,6 +24,7 @@ transient ``PaymentsUnavailable`` (retry) and the permanent ``OrderNotPayable``,
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -150,7 +152,7 @@ class PaymentTasks:
                 order, charge = recorded, settlement.charge_of(recorded, shipment_id)
                 assert charge is not None
             if charge.status == "pending":
-                order = self._take(order, charge)
+                order = self._take_or_give_up(order, charge)
             order = self._settle(order)
             taken = settlement.charge_of(order, shipment_id)
             assert taken is not None
@@ -184,6 +186,20 @@ class PaymentTasks:
             _held_lines(reservation, lines, location_id)
         except HoldShort as short:
             raise ShipmentRejected(f"{order.id}: {short}") from short
+
+    def _take_or_give_up(self, order: Order, charge: ShipmentCharge) -> Order:
+        """A charge Stripe refuses for good is taken off the order (its units outstanding again, for the
+        compensation to release or void) before the refusal goes to the workflow."""
+        try:
+            return self._take(order, charge)
+        except (CaptureDeclined, AuthorisationExpired) as refused:
+            reason = type(refused).__name__
+            with contextlib.suppress(OrderChanged):
+                self.save(
+                    settlement.shipment_refused(order, charge.shipment_id, self.clock.now(), reason),
+                    order.version,
+                )
+            raise
 
     def _take(self, order: Order, charge: ShipmentCharge) -> Order:
         """Stripe takes the pending charge (or defers it), then the order and the stock record it."""

@@ -297,6 +297,13 @@ def test_a_declined_capture_and_a_lapsed_authorisation_are_permanent_errors(
     with pytest.raises(AuthorisationExpired):
         run_task(task_input("capture", order_id=lapsed.id, shipment_id="shp_1", lines=lines(LAP_A_SLV=1)))
     assert ledger(shop, declined.intent_id)["captured"] == ledger(shop, lapsed.intent_id)["captured"] == 0
+    # AND the refused shipments are off the orders, so the compensation may void them whole
+    assert order_doc(shop, declined.id)["payment"]["shipments"] == []
+    for order in (declined, lapsed):
+        voided = run_task(task_input("void", order_id=order.id, reason="not_fulfilled"))
+        assert voided["status"] == "CANCELLED"
+        settled = ledger(shop, order.intent_id)
+        assert (settled["captured"], settled["voided"]) == (0, settled["authorised"])
 
 
 def test_a_capture_whose_write_was_lost_after_stripe_took_it_is_not_taken_twice(
