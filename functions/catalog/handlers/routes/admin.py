@@ -97,7 +97,6 @@ def _keyword(name: str, annotation: Any, default: Any = inspect.Parameter.empty)
 def admin_routes(router: Router, resource: AdminResource[Any]) -> None:
     """Register the resource's list (when it has one), create, read and change routes on ``router``."""
     item = f"{resource.path}/<{resource.id_name}>"
-    admin_doc = {"tags": ADMIN_TAGS, "security": ADMIN_SECURITY}
     entity_id = _keyword(resource.id_name, resource.id_type)
     correlation = _keyword("correlation_id", CorrelationId, None)
 
@@ -113,7 +112,8 @@ def admin_routes(router: Router, resource: AdminResource[Any]) -> None:
             summary=words.summary,
             description=words.description,
             responses=documented(ok(page_model)),
-            **admin_doc,
+            tags=ADMIN_TAGS,
+            security=ADMIN_SECURITY,
         )(_route(words.name, list_all, []))
 
     def create(body: Any, correlation_id: str | None = None) -> Any:
@@ -129,7 +129,8 @@ def admin_routes(router: Router, resource: AdminResource[Any]) -> None:
         responses=documented(
             ok(resource.model, "Created", status=201, headers=CREATED), problem(409, resource.taken)
         ),
-        **admin_doc,
+        tags=ADMIN_TAGS,
+        security=ADMIN_SECURITY,
     )(_route(resource.created.name, create, [_keyword("body", resource.create_command), correlation]))
 
     def read(**path: str) -> Any:
@@ -141,7 +142,8 @@ def admin_routes(router: Router, resource: AdminResource[Any]) -> None:
         summary=resource.got.summary,
         description=resource.got.description,
         responses=documented(ok(resource.model, headers=VERSIONED), 404),
-        **admin_doc,
+        tags=ADMIN_TAGS,
+        security=ADMIN_SECURITY,
     )(_route(resource.got.name, read, [entity_id]))
 
     def change(body: Any, if_match: str | None = None, correlation_id: str | None = None, **path: str) -> Any:
@@ -156,7 +158,8 @@ def admin_routes(router: Router, resource: AdminResource[Any]) -> None:
         responses=documented(
             ok(resource.model, headers=VERSIONED), 404, problem(409, resource.contended), 412, 428
         ),
-        **admin_doc,
+        tags=ADMIN_TAGS,
+        security=ADMIN_SECURITY,
     )(
         _route(
             resource.changed.name,
