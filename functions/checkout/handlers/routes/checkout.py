@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from pydantic import BaseModel, ConfigDict, computed_field, field_serializer
+from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, model_validator
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters import idempotency_store, service, settings
@@ -148,6 +148,19 @@ class CheckoutAttempt(BaseModel):
         )
 
 
+class RecordedCheckout(CheckoutPlaced):
+    """The answer as its idempotency record holds it. Records written before the answer was stored as the
+    model hold ``{"status": 201, "body": ...}``; for their ``idempotency_ttl_s`` after a deploy they still
+    answer their retry."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrapped(cls, data: Any) -> Any:
+        if isinstance(data, dict) and set(data) == {"status", "body"}:
+            return data["body"]
+        return data
+
+
 def _checkout(
     owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None, if_match_header: str | None
 ) -> Response[str]:
@@ -172,6 +185,7 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], 
     the other as JSON (``PydanticSerializer``), and a retry gets the stored answer back as the model.
     Keyed on the persistence layer, so ``checkout.adapters.reset()`` (a new layer) builds a new wrapper."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
     config = IdempotencyConfig(
         event_key_jmespath="[owner, key]",
@@ -186,25 +200,12 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], 
         data_keyword_argument="request",
         persistence_store=persistence,
         config=config,
-        output_serializer=_recorded_answers(),
+        output_serializer=PydanticSerializer(RecordedCheckout),
     )
     def place_checkout(request: CheckoutAttempt) -> CheckoutPlaced:
-        return CheckoutPlaced.model_validate(service().place(request.command()).view())
+        return RecordedCheckout.model_validate(service().place(request.command()).view())
 
     return place_checkout, config
-
-
-def _recorded_answers() -> Any:
-    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-
-    class RecordedAnswers(PydanticSerializer):
-        """Records written before the answer was stored as the model hold ``{"status": 201, "body": ...}``;
-        they live for ``idempotency_ttl_s`` after a deploy and still answer their retry."""
-
-        def from_dict(self, data: dict[str, Any]) -> BaseModel:
-            return super().from_dict(data["body"] if set(data) == {"status", "body"} else data)
-
-    return RecordedAnswers(CheckoutPlaced)
 
 
 def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
