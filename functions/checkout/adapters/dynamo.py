@@ -43,7 +43,7 @@ from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
-from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_page
 from shop_kernel.limits import AttemptKey, count_attempt_update
 from shop_kernel.money import Money
 from shop_kernel.transact import Reason, TransactPart, WriteContended, refusal
@@ -297,18 +297,16 @@ class DynamoCheckoutStore:
     ) -> tuple[list[str], dict[str, Any] | None]:
         """One page of the orders still waiting for payment whose deadline is ``now`` or earlier (oldest
         first), from ``after`` (the previous page's position), and the position after it (None: the end)."""
-        query: dict[str, Any] = {
-            "TableName": self.orders_table,
-            "IndexName": GSI,
-            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
-            "ExpressionAttributeValues": {":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
-            "Limit": limit,
-        }
-        if after is not None:
-            query["ExclusiveStartKey"] = after
-        response = self._client.query(**query)
-        ids = [deserialize(i)["order_id"] for i in response.get("Items", [])]
-        return ids, response.get("LastEvaluatedKey")
+        items, last = query_page(
+            self._client,
+            limit,
+            after,
+            TableName=self.orders_table,
+            IndexName=GSI,
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
+            ExpressionAttributeValues={":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
+        )
+        return [deserialize(i)["order_id"] for i in items], last
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         if not keys:
