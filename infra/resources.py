@@ -166,6 +166,19 @@ class StateMachineSpec:
 
 
 @dataclass(frozen=True)
+class MetricAlarmSpec:
+    """An alarm on a metric a context's functions publish (Powertools EMF: namespace ``APP``, dimension
+    ``service`` = the context): raised when the period's maximum reaches ``threshold``."""
+
+    name: str
+    context: str
+    metric: str
+    description: str
+    threshold: int = 1
+    period_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class ApiRoute:
     """A REST API resource tree ``/<prefix>/{proxy+}`` proxied to one function."""
 
@@ -543,6 +556,18 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
         description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+    ),
+)
+
+METRIC_ALARMS: tuple[MetricAlarmSpec, ...] = (
+    # carrier-tracking-poller counts open shipments without a tracking update for STUCK_AFTER_HOURS.
+    MetricAlarmSpec(
+        name="shipments-stuck",
+        context="carriers",
+        metric="StuckShipments",
+        description="Shipments without a tracking update for too long: a parcel lost, or webhooks not arriving "
+        "(the poller's log lists their ids)",
+        period_minutes=30,
     ),
 )
 

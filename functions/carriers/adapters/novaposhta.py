@@ -239,7 +239,7 @@ class NovaPoshtaCarrier:
             errors = "; ".join(str(e) for e in answer.get("errors") or ()) or "no reason given"
             raise CarrierRejected(f"Nova Poshta refused {model}.{method}: {errors}", carrier=CARRIER_ID)
         data = answer.get("data") or []
-        if method not in ("getWarehouses", "getStatusDocuments") and not data:
+        if method not in ("getCities", "getWarehouses", "getStatusDocuments") and not data:
             raise CarrierRejected(f"Nova Poshta answered {model}.{method} with no data", carrier=CARRIER_ID)
         return list(data)
 
@@ -300,7 +300,9 @@ def _recipient(destination: Destination) -> dict[str, str]:
 
 
 def _branch(row: dict[str, Any]) -> Branch:
-    max_kg = row.get("TotalMaxWeightAllowed") or row.get("PlaceMaxWeightAllowed")
+    # "0" means no limit of that kind: a locker has only a per-place limit.
+    limits = [str(row.get(k) or "0") for k in ("TotalMaxWeightAllowed", "PlaceMaxWeightAllowed")]
+    max_kg = next((limit for limit in limits if Decimal(limit) > 0), None)
     return Branch(
         carrier=CARRIER_ID,
         branch_id=str(row["Number"]),
@@ -309,7 +311,7 @@ def _branch(row: dict[str, Any]) -> Branch:
         address=row.get("ShortAddress") or row["Description"],
         city=row["CityDescription"],
         postal_code=row.get("PostalCodeUA") or None,
-        max_weight_g=int(Decimal(str(max_kg)) * 1000) if max_kg and str(max_kg) != "0" else None,
+        max_weight_g=int(Decimal(max_kg) * 1000) if max_kg else None,
     )
 
 

@@ -21,21 +21,32 @@ from carriers.domain.models import (
 )
 from carriers.domain.ports import CarrierUnavailable, ConcurrentUpdate
 from carriers.domain.shipment import Shipment
+
 from shop_kernel.address import Address
 from shop_kernel.money import Money
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 WAREHOUSE = Address(line1="Promyslova 5", city="Kyiv", postal_code="02000", country="UA")
 HOME = AddressDestination(
-    address=Address(name="Olena Petrenko", line1="Shevchenka 10", city="Lviv", country="UA", phone="+380671234567")
+    address=Address(
+        name="Olena Petrenko", line1="Shevchenka 10", city="Lviv", country="UA", phone="+380671234567"
+    )
 )
 LOCKER = BranchDestination(
-    branch_id="35", city="Lviv", country="UA", recipient_name="Olena Petrenko", recipient_phone="+380671234567"
+    branch_id="35",
+    city="Lviv",
+    country="UA",
+    recipient_name="Olena Petrenko",
+    recipient_phone="+380671234567",
 )
-PARCEL = Parcel(weight_g=1500, length_cm=30, width_cm=20, height_cm=10, declared_value=Money.of(2_999_00, "UAH"))
+PARCEL = Parcel(
+    weight_g=1500, length_cm=30, width_cm=20, height_cm=10, declared_value=Money.of(2_999_00, "UAH")
+)
 
 
-def request(shipment_id: str = "shp_1", order_id: str = "ord_1", destination: Destination = HOME) -> ShipmentRequest:
+def request(
+    shipment_id: str = "shp_1", order_id: str = "ord_1", destination: Destination = HOME
+) -> ShipmentRequest:
     return ShipmentRequest(
         shipment_id=shipment_id, order_id=order_id, origin=WAREHOUSE, destination=destination, parcel=PARCEL
     )
@@ -137,7 +148,9 @@ class MemoryShipments:
         found = [
             s
             for s in self.shipments.values()
-            if s.carrier == carrier and not s.is_final and (updated_before is None or s.last_update < updated_before)
+            if s.carrier == carrier
+            and not s.is_final
+            and (updated_before is None or s.last_update < updated_before)
         ]
         return sorted(found, key=lambda s: s.last_update)
 

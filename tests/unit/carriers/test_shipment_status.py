@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from carriers.domain.models import Booking, ShipmentStatus
 from carriers.domain.shipment import Shipment, ShipmentNotCancellable
+
 from shop_kernel.money import Money
 from tests.unit.carriers.fakes import HOME, PARCEL, T0, event
 
@@ -41,7 +41,13 @@ def test_tracking_moves_a_booked_shipment_through_to_delivered():
     shipment = moved(booked(), (S.DISPATCHED, 60), (S.IN_TRANSIT, 120), (S.DELIVERED, 600))
     # THEN it is delivered, with every step in its history
     assert shipment.status is S.DELIVERED
-    assert [c.status for c in shipment.history] == [S.BOOKING, S.BOOKED, S.DISPATCHED, S.IN_TRANSIT, S.DELIVERED]
+    assert [c.status for c in shipment.history] == [
+        S.BOOKING,
+        S.BOOKED,
+        S.DISPATCHED,
+        S.IN_TRANSIT,
+        S.DELIVERED,
+    ]
     assert shipment.is_final
 
 
@@ -49,7 +55,8 @@ def test_a_skipped_status_is_still_a_move_forward():
     # GIVEN a booked shipment WHEN the carrier's first report is "in transit" (no pickup scan)
     outcome, shipment = booked().track(event("TN1", S.IN_TRANSIT, 30), "poll")
     # THEN it is applied
-    assert outcome == "applied" and shipment.status is S.IN_TRANSIT
+    assert outcome == "applied"
+    assert shipment.status is S.IN_TRANSIT
 
 
 def test_the_same_event_twice_is_a_duplicate_and_changes_nothing():
@@ -58,7 +65,8 @@ def test_the_same_event_twice_is_a_duplicate_and_changes_nothing():
     # WHEN the same event (same id) arrives again
     outcome, again = shipment.track(event("TN1", S.DISPATCHED, 60), "webhook")
     # THEN it is a duplicate and the very same shipment comes back
-    assert outcome == "duplicate" and again is shipment
+    assert outcome == "duplicate"
+    assert again is shipment
 
 
 def test_an_older_or_backward_update_is_stale():
@@ -69,7 +77,8 @@ def test_an_older_or_backward_update_is_stale():
     older, after_older = after_backward.track(event("TN1", S.FAILED_DELIVERY, 90, "late-2"), "webhook")
     # THEN both are stale: the status stays, only the ids are remembered
     assert (backward, older) == ("stale", "stale")
-    assert after_older.status is S.IN_TRANSIT and after_older.history == shipment.history
+    assert after_older.status is S.IN_TRANSIT
+    assert after_older.history == shipment.history
     assert {"late-1", "late-2"} <= set(after_older.seen_event_ids)
 
 
@@ -91,7 +100,8 @@ def test_a_failed_delivery_can_be_retried_to_delivered_or_returned():
     retried = moved(failed, (S.IN_TRANSIT, 180), (S.DELIVERED, 240))
     returned = moved(failed, (S.RETURNED_TO_SENDER, 500))
     # THEN both are moves forward
-    assert retried.status is S.DELIVERED and returned.status is S.RETURNED_TO_SENDER
+    assert retried.status is S.DELIVERED
+    assert returned.status is S.RETURNED_TO_SENDER
 
 
 def test_tracking_for_a_cancelled_or_unbooked_shipment_is_refused():
@@ -102,14 +112,16 @@ def test_tracking_for_a_cancelled_or_unbooked_shipment_is_refused():
     # THEN it is refused and they keep their status
     for shipment in (cancelled, claim):
         outcome, after = shipment.track(event("TN1", S.DELIVERED, 60), "webhook")
-        assert outcome == "refused" and after.status is shipment.status
+        assert outcome == "refused"
+        assert after.status is shipment.status
 
 
 def test_a_carrier_report_of_cancellation_is_refused_not_applied():
     # GIVEN a booked shipment WHEN the carrier reports it deleted (only our cancel may cancel)
     outcome, after = booked().track(event("TN1", S.CANCELLED, 30), "poll")
     # THEN it is refused (ops look at it), not cancelled
-    assert outcome == "refused" and after.status is S.BOOKED
+    assert outcome == "refused"
+    assert after.status is S.BOOKED
 
 
 def test_a_booked_shipment_cancels_once_and_a_dispatched_one_refuses():
@@ -119,7 +131,8 @@ def test_a_booked_shipment_cancels_once_and_a_dispatched_one_refuses():
     cancelled = shipment.cancel(T0 + timedelta(minutes=1))
     again = cancelled.cancel(T0 + timedelta(minutes=2))
     # THEN it is cancelled once (the second is the same shipment)
-    assert cancelled.status is S.CANCELLED and again is cancelled
+    assert cancelled.status is S.CANCELLED
+    assert again is cancelled
     # AND a dispatched one cannot be cancelled
     with pytest.raises(ShipmentNotCancellable) as refused:
         moved(shipment, (S.DISPATCHED, 60)).cancel(T0 + timedelta(minutes=61))
@@ -132,4 +145,5 @@ def test_the_remembered_event_ids_are_bounded():
     for index in range(80):
         _, shipment = shipment.track(event("TN1", S.DISPATCHED, 1, f"old-{index}"), "poll")
     # THEN only the latest ids are kept
-    assert len(shipment.seen_event_ids) == 50 and shipment.seen_event_ids[-1] == "old-79"
+    assert len(shipment.seen_event_ids) == 50
+    assert shipment.seen_event_ids[-1] == "old-79"

@@ -7,12 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-
 from carriers.domain.events import status_changes
 from carriers.domain.models import ShipmentStatus, TrackingMode
 from carriers.domain.ports import CarrierUnavailable
 from carriers.domain.service import Shipping, Tracking
 from carriers.domain.shipment import ShipmentNotCancellable
+
 from shop_kernel.clock import FixedClock
 from shop_kernel.errors import Conflict, ValidationFailed
 from tests.unit.carriers.fakes import (
@@ -45,8 +45,11 @@ def test_booking_twice_returns_the_first_booking_and_one_label(world):
     # WHEN the workflow retries the task
     second = shipping.book("fake", request())
     # THEN the carrier booked once, one label is stored, and both answers are the same booking
-    assert len(carrier.bookings) == 1 and list(labels.objects) == ["labels/shp_1.pdf"]
-    assert first == second and first.status is S.BOOKED and first.tracking_number == "FAKE0001"
+    assert len(carrier.bookings) == 1
+    assert list(labels.objects) == ["labels/shp_1.pdf"]
+    assert first == second
+    assert first.status is S.BOOKED
+    assert first.tracking_number == "FAKE0001"
     assert labels.get(first.label_key or "") == b"%PDF-1.4 label FAKE0001"
     # AND the tracking number leads back to the shipment
     assert store.find_by_tracking("fake", "FAKE0001") == first
@@ -61,7 +64,8 @@ def test_a_booking_interrupted_after_the_claim_books_again_with_the_same_referen
     # WHEN the retry books
     shipment = shipping.book("fake", request())
     # THEN it books with our shipment id as the reference and records it
-    assert [r.shipment_id for r in carrier.bookings] == ["shp_1"] and shipment.status is S.BOOKED
+    assert [r.shipment_id for r in carrier.bookings] == ["shp_1"]
+    assert shipment.status is S.BOOKED
 
 
 def test_the_same_shipment_id_for_another_order_or_after_a_cancel_is_a_conflict(world):
@@ -184,7 +188,8 @@ def test_each_change_is_one_event_with_a_stable_id_and_ids_only(world):
         "occurred_at": "2026-12-03T09:30:00.000Z",
         "sequence": 3,
     }
-    assert booked_event.data["status"] == "booked" and booked_event.data["previous_status"] is None
+    assert booked_event.data["status"] == "booked"
+    assert booked_event.data["previous_status"] is None
     # AND the same change seen again (a replayed stream record) has the same id
     assert status_changes(booked, dispatched)[0].metadata.event_id == events[0].metadata.event_id
     # AND a write that moved nothing (a stale update remembered) publishes nothing
