@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -168,7 +169,7 @@ class RaceStack:
 
     moto: MotoServer
     standin: StripeStandin
-    tables: Any  # checkout.domain.service.Tables
+    tables: SimpleNamespace  # orders, carts, inventory, promotions: the tables' names
 
     def client(self, pool: int = 2) -> Any:
         return boto3.client(
@@ -194,7 +195,6 @@ _stages = itertools.count(1)
 @contextmanager
 def race_stack() -> Iterator[RaceStack]:
     """A stage of its own each time: moto's backends outlive a server stopped in this process."""
-    from checkout.domain.service import Tables
 
     stage = f"{RACE_STAGE}-{next(_stages)}"
     port = free_port()
@@ -209,7 +209,7 @@ def race_stack() -> Iterator[RaceStack]:
     standin.start()
     try:
         provision(stage)
-        tables = Tables(
+        tables = SimpleNamespace(
             orders=physical_name(stage, "orders"),
             carts=physical_name(stage, "carts"),
             inventory=physical_name(stage, "inventory"),
@@ -245,7 +245,6 @@ class Environment:
             ),
             payments=StripeGateway(lambda: RACE_API_KEY.encode(), stack.standin.url),
             clock=SystemClock(),
-            tables=t,
             tax_rates=ConfiguredTaxRates(),
             carrier_quotes=carrier_quotes(),
         )
@@ -459,7 +458,7 @@ class LocalShop:
         self._stock_up()
 
     def _stock_up(self, timeout_s: float = 60.0) -> None:
-        from cart.domain.records import facts_key
+        from cart.adapters.records import facts_key
         from inventory.adapters.dynamo import InventoryStore
         from inventory.domain.models import LocationBody
 

@@ -41,6 +41,11 @@ MODULES = {
     "checkout.domain.service": "functions/checkout/domain/service.py",
     "checkout.domain.screening": "functions/checkout/domain/screening.py",
     "inventory.domain.reservations": "functions/inventory/domain/reservations.py",
+    # What a refused transaction means now lives with each owner (it was the service's _explain).
+    "cart.contract": "functions/cart/contract.py",
+    "inventory.contract": "functions/inventory/contract.py",
+    "pricing.contract": "functions/pricing/contract.py",
+    "inventory.adapters.records": "functions/inventory/adapters/records.py",
     "pricing.domain.codes": "functions/pricing/domain/codes.py",
     "pricing.domain.gift_certificates": "functions/pricing/domain/gift_certificates.py",
 }
@@ -50,6 +55,7 @@ TEST_DIRS = [
     "tests/unit/checkout",
     "tests/unit/inventory",
     "tests/unit/pricing",
+    "tests/unit/cart/test_cart_contract.py",
     "tests/integration/inventory/test_reservation_writes_keep_stock_right.py",
 ]
 TEST_SUPPORT = ["tests/conftest.py", "tests/support.py", "tests/events", "infra"]
@@ -144,31 +150,6 @@ TRIAGE: dict[str, tuple[str, str]] = {
     ),
     **{f"{_P}authorised__mutmut_{n}": _MESSAGE for n in (32, 34, 42, 43, 44)},
     **{f"checkout.domain.service.x_cart_checked_out__mutmut_{n}": _MESSAGE for n in (1, 5, 6)},
-    f"{_S}_cart_refused__mutmut_31": _MESSAGE,
-    f"{_S}_explain__mutmut_43": _MESSAGE,
-    **{
-        f"{_S}_cart_refused__mutmut_{n}": (
-            "equivalent",
-            "place() only compares the answer with 'retry'; any other string means the order landed",
-        )
-        for n in (22, 23)
-    },
-    **{
-        f"{_S}_entries__mutmut_{n}": (
-            "equivalent",
-            "_explain reads only the kind of a refused entry (cart, code, gift, stock); 'order' and the stock "
-            "entry's key are never read, any other kind is the same 409",
-        )
-        for n in (21, 22, 46, 47, 51, 52, 53, 54, 55, 56)
-    },
-    **{
-        f"{_S}_entries__mutmut_{n}": (
-            "equivalent",
-            "a velocity counter's entry has no condition (ADD), so it is never the refused entry whose kind "
-            "_explain reads",
-        )
-        for n in (79, 80)
-    },
     "checkout.domain.screening.x_screen__mutmut_12": (
         "equivalent",
         "every order's buyer carries the contact e-mail (new_order sets it; contact_for refuses a checkout "
@@ -194,35 +175,34 @@ TRIAGE: dict[str, tuple[str, str]] = {
             "DynamoDB expression keywords (SET, AND) are case-insensitive; attribute names and placeholders unchanged",
         )
         for name in (
-            "inventory.domain.reservations.x_commit_stock_item__mutmut_13",
-            "inventory.domain.reservations.x_commit_stock_item__mutmut_16",
-            "inventory.domain.reservations.x_extend_reservation_item__mutmut_15",
-            "inventory.domain.reservations.x_release_stock_item__mutmut_12",
-            "inventory.domain.reservations.x_reserve_stock_item__mutmut_12",
+            "inventory.adapters.records.x_commit_stock_item__mutmut_13",
+            "inventory.adapters.records.x_commit_stock_item__mutmut_16",
+            "inventory.adapters.records.x_extend_reservation_item__mutmut_15",
+            "inventory.adapters.records.x_release_stock_item__mutmut_12",
+            "inventory.adapters.records.x_reserve_stock_item__mutmut_12",
         )
     },
     **{
-        f"inventory.domain.reservations.x_reservation_item__mutmut_{n}": (
+        f"inventory.adapters.records.x_reservation_item__mutmut_{n}": (
             "equivalent",
             "Fulfilment has only string fields: its python and json dumps are the same",
         )
         for n in (28, 29, 30)
     },
     **{f"checkout.domain.service.x__sellable_facts__mutmut_{n}": _MESSAGE for n in (30, 34, 35)},
-    **{f"{_S}_entries__mutmut_{n}": _MESSAGE for n in (90, 91)},
-    **{f"{_S}place__mutmut_{n}": _MESSAGE for n in (11, 12, 13, 22, 26, 27, 37, 38, 108)},
+    **{f"{_S}place__mutmut_{n}": _MESSAGE for n in (11, 12, 13, 22, 26, 27, 37, 38, 91)},
     **{
-        f"inventory.domain.reservations.x_reservation_item__mutmut_{n}": (
+        f"inventory.adapters.records.x_reservation_item__mutmut_{n}": (
             "equivalent",
             "Allocation has only string, integer and optional string fields: its python and json dumps are the same",
         )
         for n in (41, 42, 43)
     },
-    "inventory.domain.reservations.x_reservation_item__mutmut_11": (
+    "inventory.adapters.records.x_reservation_item__mutmut_11": (
         "equivalent",
         "a reservation's sort key is the constant RESERVATION whatever the id",
     ),
-    "inventory.domain.reservations.x_expired_tombstone_items__mutmut_14": (
+    "inventory.adapters.records.x_expired_tombstone_items__mutmut_14": (
         "equivalent",
         "a reservation's sort key is the constant RESERVATION whatever the id",
     ),

@@ -197,7 +197,7 @@ TABLES: tuple[TableSpec, ...] = (
     # Search's own data (layout: search.adapters.dynamo): merchandisers' synonym groups and related-product
     # links, and its projection of the catalog's product events and inventory's stock levels.
     TableSpec(name="search"),
-    # Locations, stock per SKU per location, reservations (layout: inventory.domain.records). gsi1 lists
+    # Locations, stock per SKU per location, reservations (layout: inventory.adapters.records). gsi1 lists
     # locations and the active reservations by expiry (the sweeper); TTL removes expired reservations.
     TableSpec(
         name="inventory",
@@ -208,9 +208,9 @@ TABLES: tuple[TableSpec, ...] = (
     # Guest and customer carts, and the cart's read model of catalog SKUs (layout:
     # cart.adapters.dynamo_carts). TTL removes carts left alone for 30 (guest) / 90 (customer) days.
     TableSpec(name="carts", ttl_attribute="expires_at"),
-    # Promotions, promo codes with usage counts, gift certificates (layout: pricing.domain.records).
+    # Promotions, promo codes with usage counts, gift certificates (layout: pricing.adapters.records).
     TableSpec(name="promotions"),
-    # Orders and their payment state, fraud velocity counters (layout: checkout.domain.records). gsi1
+    # Orders and their payment state, fraud velocity counters (layout: checkout.adapters.records). gsi1
     # lists a customer's orders and, sparsely, the orders waiting for payment by deadline (the sweeper).
     TableSpec(
         name="orders",

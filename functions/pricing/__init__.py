@@ -1,6 +1,7 @@
-"""Pricing and promotions: the pure domain that cart and checkout share.
+"""Pricing and promotions: the pure domain that cart and checkout share, and the promotions table's layout.
 
-Only ``pricing.domain`` lives here. Cart and checkout ship this package next to their own code and
-implement its ports (price book, tax rates, carrier quotes, promotions, code redemptions, gift
-certificates) with their own adapters; nothing in this package talks to AWS.
+``pricing.domain`` is pure (nothing here talks to AWS): cart and checkout ship this package next to their
+own code and implement its ports (price book, tax rates, carrier quotes, promotions, code redemptions, gift
+certificates) with their own adapters. The promotions table's item layout is pricing's own
+(``pricing.adapters.records``); others read and write it only through ``pricing.contract``.
 """

@@ -289,7 +289,7 @@ class LocalStack:
     def _await_cart_projection(self, timeout_s: float = 120.0) -> Any:
         """Until the cart knows the last demo SKU: the catalog's events reach the cart's SKU facts through
         the bus and a queue, a little after the import answered. "done" means a shopper can add to cart."""
-        from cart.domain.records import facts_key
+        from cart.adapters.records import facts_key
         from infra.local.seed_catalog import demo_product
 
         client = boto3.client("dynamodb", region_name=REGION)

@@ -1,7 +1,7 @@
 """Seeds demo promotions, promo codes and gift certificates into the local promotions table.
 
 There is no admin API for promotions yet, so this writes the items cart and checkout read (layout:
-``pricing.domain.records``) directly, through the same moto endpoint the functions use: the promotions
+``pricing.adapters.records``) directly, through the same moto endpoint the functions use: the promotions
 with pricing's versioned ``CONFIG#promotions`` item in one transaction (``promotion_write_items``), the
 codes and certificates as fixed items, so a second run changes nothing.
 
@@ -20,8 +20,8 @@ from botocore.exceptions import ClientError
 
 from infra.local import DEFAULT_STAGE, REGION
 from infra.resources import physical_name
+from pricing.adapters.records import promotion_write_items, promotions_config_key
 from pricing.domain import Promotion
-from pricing.domain.records import promotion_write_items, promotions_config_key
 
 PROMOTIONS: list[dict[str, Any]] = [
     {

@@ -1,6 +1,9 @@
 """Adapter factories: one client, store and service per process, reused by warm invocations.
 
-Tests call ``reset()`` after changing the environment so nothing leaks between them.
+Tests call ``reset()`` after changing the environment so nothing leaks between them. The adapters are
+imported by the factories that build them, not by this package: ``cart.contract`` reads the layout in
+``cart.adapters.records``, and a function that only closes carts (checkout) must not load the cart's
+own wiring to do so.
 """
 
 from __future__ import annotations
@@ -8,24 +11,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
-from cart.adapters.dynamo_projection import DynamoSkuProjection
+# Imported here, before ``promotions()`` is defined: importing the submodule later (in the factory) would
+# rebind ``cart.adapters.promotions`` from the factory to the module. It is light (pricing's contract).
 from cart.adapters.promotions import DynamoPromotions
-from cart.domain.changes import Lifetimes
-from cart.domain.lines import Limits
-from cart.domain.pricing import PricingPorts
-from cart.domain.service import CartService
-from cart.settings import CartSettings
-from pricing.domain import Promotion
-from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
+
+if TYPE_CHECKING:
+    from cart.adapters.dynamo_carts import DynamoCartStore
+    from cart.adapters.dynamo_projection import DynamoSkuProjection
+    from cart.domain.pricing import PricingPorts
+    from cart.domain.service import CartService
+    from cart.settings import CartSettings
+    from pricing.domain import Promotion
 
 
 @lru_cache(maxsize=1)
 def settings() -> CartSettings:
+    from cart.settings import CartSettings
+
     return CartSettings.from_env()
 
 
@@ -41,6 +47,8 @@ def clock() -> SystemClock:
 
 @lru_cache(maxsize=1)
 def store() -> DynamoCartStore:
+    from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
+
     config = settings()
     inventory = (
         InventoryStock(dynamodb_client(), config.inventory_table_name)
@@ -54,6 +62,10 @@ def store() -> DynamoCartStore:
 
 @lru_cache(maxsize=1)
 def service() -> CartService:
+    from cart.domain.changes import Lifetimes
+    from cart.domain.lines import Limits
+    from cart.domain.service import CartService
+
     config = settings()
     return CartService(
         store=store(),
@@ -72,6 +84,9 @@ def promotions() -> DynamoPromotions:
 
 def pricing_ports(active: Sequence[Promotion]) -> PricingPorts:
     """The pricing ports for one request, over the promotions it read (``DynamoCartStore.pricing_reads``)."""
+    from cart.domain.pricing import PricingPorts
+    from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
+
     store = promotions().reading(active)
     return PricingPorts(
         tax_rates=ConfiguredTaxRates(),
@@ -84,6 +99,8 @@ def pricing_ports(active: Sequence[Promotion]) -> PricingPorts:
 
 @lru_cache(maxsize=1)
 def projection() -> DynamoSkuProjection:
+    from cart.adapters.dynamo_projection import DynamoSkuProjection
+
     return DynamoSkuProjection(dynamodb_client(), settings().carts_table_name)
 
 

@@ -1,5 +1,6 @@
-"""The carts table (layout: ``cart.domain.records``): carts and the SKU facts projected from the
-catalog; stock and locations read from inventory, promotions from pricing's table.
+"""The carts table (layout: ``cart.adapters.records``): carts and the SKU facts projected from the
+catalog; stock and locations read from inventory, promotions from pricing's table (through their
+``contract`` modules).
 
 Access patterns (no Scan, no index):
 
@@ -21,28 +22,20 @@ Access patterns (no Scan, no index):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cart.adapters.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
 from cart.domain.code_entries import too_many_entries
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from cart.domain.ports import CartRead, Stock, VersionConflict
-from cart.domain.records import CART_SK, cart_from_item, cart_item, cart_key, facts_from_item, facts_key
-from inventory.domain.records import GSI as INVENTORY_GSI
-from inventory.domain.records import (
-    LOCATIONS_CONFIG_PK,
-    LOCATIONS_GSI_PK,
-    LocationDirectory,
-    locations_config_key,
-    stock_key,
-)
+from inventory import contract as inventory_contract
+from pricing import contract as pricing_contract
 from pricing.domain import Promotion
-from pricing.domain.records import is_promotions_config, promotions_config_key, promotions_from_config
-from shop_kernel.dynamo import batch_get_keys, deserialize, query_all
+from shop_kernel.dynamo import batch_get_keys
 from shop_kernel.limits import AttemptKey, count_attempt_update
 
 Keys = list[tuple[str, dict[str, Any]]]
@@ -53,8 +46,8 @@ def _code(exc: ClientError) -> str:
 
 
 class InventoryStock:
-    """Stock items and the ``locations_config`` item of the inventory table (layout:
-    ``inventory.domain.records``), read-only, read with each request."""
+    """Stock and every location, read from the inventory table through ``inventory.contract`` with each
+    request (read-only)."""
 
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
@@ -63,50 +56,32 @@ class InventoryStock:
         # A guess only: the config item read with them decides, and what it adds is read at once.
         self._last_seen: tuple[str, ...] = ()
 
+    @property
+    def last_seen(self) -> tuple[str, ...]:
+        return self._last_seen
+
     def keys(self, skus: Sequence[str]) -> Keys:
         """The config item and the stock of ``skus`` at the locations seen last."""
-        seen = self._last_seen
         return [
-            (self.table, locations_config_key()),
-            *((self.table, stock_key(sku, loc)) for sku in skus for loc in seen),
+            (self.table, inventory_contract.locations_config_key()),
+            *((self.table, k) for k in inventory_contract.stock_keys(skus, self._last_seen)),
         ]
 
-    def stock(self, skus: Sequence[str], items: Sequence[dict[str, Any]], asked: Keys) -> Stock:
-        """Stock from the items the ``keys`` read found, completed for locations it did not ask for."""
-        config = next((i for i in items if i["pk"]["S"] == LOCATIONS_CONFIG_PK), None)
-        directory = LocationDirectory.from_item(config) if config is not None else self._indexed_directory()
-        asked_locations = {
-            k["sk"]["S"].removeprefix("LOC#") for _, k in asked if k["pk"]["S"] != LOCATIONS_CONFIG_PK
-        }
-        missing = [
-            (self.table, stock_key(sku, loc))
-            for sku in skus
-            for loc in directory.ids
-            if loc not in asked_locations
-        ]
+    def stock(self, skus: Sequence[str], items: Sequence[dict[str, Any]], asked: Sequence[str]) -> Stock:
+        """Stock from the items the ``keys`` read found (at the ``asked`` locations), completed for
+        locations it did not ask for."""
+        directory = inventory_contract.read_directory(self._client, self.table, items)
+        missing = inventory_contract.stock_keys(skus, [loc for loc in directory.ids if loc not in set(asked)])
         found = list(items)
         if missing:
-            found += batch_get_keys(self._client, missing, consistent={self.table}).get(self.table, [])
+            more = batch_get_keys(self._client, [(self.table, k) for k in missing], consistent={self.table})
+            found += more.get(self.table, [])
         self._last_seen = directory.ids
-        levels: dict[str, dict[str, int]] = {}
-        for raw in found:
-            if raw["pk"]["S"] == LOCATIONS_CONFIG_PK:
-                continue
-            item = deserialize(raw)
-            levels.setdefault(item["sku"], {})[item["location_id"]] = int(item.get("available", 0))
+        levels = {
+            sku: {loc: level.available for loc, level in at.items()}
+            for sku, at in inventory_contract.stock_levels(found).items()
+        }
         return Stock(levels=levels, warehouses=directory.warehouses, pickup_stores=directory.pickup_stores)
-
-    def _indexed_directory(self) -> LocationDirectory:
-        """A table whose locations predate the config item: its locations index (until the next write)."""
-        items = query_all(
-            self._client,
-            TableName=self.table,
-            IndexName=INVENTORY_GSI,
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
-        )
-        docs = [json.loads(deserialize(item)["doc"]) for item in items]
-        return LocationDirectory(documents={doc["id"]: doc for doc in docs})
 
 
 class DynamoCartStore:
@@ -130,6 +105,7 @@ class DynamoCartStore:
         # locations too: a level or a location changed a moment ago must count now.
         keys: Keys = [(self.table, cart_key(owner)), *((self.table, facts_key(s)) for s in skus)]
         inventory = self._inventory if with_stock else None
+        asked = inventory.last_seen if inventory is not None else ()
         stock_keys = inventory.keys(skus) if inventory is not None else []
         consistent = {self.table} | ({inventory.table} if inventory is not None else set())
         found = batch_get_keys(self._client, [*keys, *stock_keys], consistent=consistent)
@@ -142,7 +118,7 @@ class DynamoCartStore:
                 facts[fact.sku] = fact
         stock = None
         if inventory is not None:
-            stock = inventory.stock(skus, found.get(inventory.table, []), stock_keys)
+            stock = inventory.stock(skus, found.get(inventory.table, []), asked)
         return CartRead(cart=cart, facts=facts, stock=stock)
 
     def get(self, owner: CartOwner) -> StoredCart | None:
@@ -160,15 +136,12 @@ class DynamoCartStore:
         """The SKUs' facts and every promotion (pricing's config item), in one ``BatchGetItem``."""
         keys: Keys = [(self.table, facts_key(s)) for s in dict.fromkeys(skus)]
         if with_promotions and self.promotions_table is not None:
-            keys.append((self.promotions_table, promotions_config_key()))
+            keys.append((self.promotions_table, pricing_contract.promotions_config_key()))
         if not keys:
             return {}, []
         found = batch_get_keys(self._client, keys)
         facts = {f.sku: f for f in map(facts_from_item, found.get(self.table, []))}
-        config = next(
-            (i for i in found.get(self.promotions_table or "", []) if is_promotions_config(i)), None
-        )
-        return facts, promotions_from_config(config)
+        return facts, pricing_contract.read_promotions(found.get(self.promotions_table or "", []))
 
     def _put(self, owner: CartOwner, cart: StoredCart, expected_version: int) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self.table, "Item": cart_item(owner, cart)}

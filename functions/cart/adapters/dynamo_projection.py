@@ -12,9 +12,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cart.adapters.records import facts_from_item, facts_key
 from cart.domain.models import SkuFacts, SkuStatus
 from cart.domain.projection import Archival, PriceUpdate, ProductFacts, apply_prices
-from cart.domain.records import facts_from_item, facts_key
 from shop_kernel.dynamo import deserialize, serialize
 
 PRODUCT_SK = "SKUS"

@@ -1,12 +1,11 @@
-"""The cart's read side of the promotions table (layout: ``pricing.domain.records``).
+"""The cart's read side of the promotions table, through ``pricing.contract``.
 
 Reads (the cart previews, it never writes here): every promotion comes from the versioned
 ``CONFIG#promotions`` item, read in the ``BatchGetItem`` that reads the cart's SKU facts
 (``DynamoCartStore.pricing_reads``) and handed to ``DynamoPromotions.reading``, so a new promotion
 applies on the next request and nothing is kept between requests; a code is one GetItem, its usage one
 BatchGetItem (the code's and the customer's counts); a certificate one GetItem. Checkout commits
-redemptions in its order transaction (``pricing.domain.records.code_redemption_items`` /
-``gift_debit_items``).
+redemptions in its order transaction (``pricing.contract.redeem_code`` / ``debit_certificate``).
 """
 
 from __future__ import annotations
@@ -15,15 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pricing import contract as pricing_contract
 from pricing.domain import CodeUsage, GiftCertificate, PromoCode, Promotion
-from pricing.domain.records import (
-    code_key,
-    gift_certificate_from_item,
-    gift_key,
-    promo_code_from_item,
-    usage_from_items,
-    use_key,
-)
 
 
 class DynamoPromotions:
@@ -46,18 +38,20 @@ class DynamoPromotions:
         return self._by_id.get(promotion_id)
 
     def find_code(self, code: str) -> PromoCode | None:
-        item = self._client.get_item(TableName=self.table, Key=code_key(code)).get("Item")
-        return promo_code_from_item(item) if item else None
+        item = self._client.get_item(TableName=self.table, Key=pricing_contract.code_key(code)).get("Item")
+        return pricing_contract.read_code(item) if item else None
 
     def usage(self, code: str, customer_key: str | None) -> CodeUsage:
-        keys = [code_key(code)] + ([use_key(code, customer_key)] if customer_key else [])
+        keys = pricing_contract.usage_keys(code, customer_key)
         response = self._client.batch_get_item(
             RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
         )
-        return usage_from_items(response.get("Responses", {}).get(self.table, []), code, customer_key)
+        return pricing_contract.read_usage(
+            response.get("Responses", {}).get(self.table, []), code, customer_key
+        )
 
     def find(self, code: str) -> GiftCertificate | None:
-        item = self._client.get_item(TableName=self.table, Key=gift_key(code), ConsistentRead=True).get(
-            "Item"
-        )
-        return gift_certificate_from_item(code, item) if item else None
+        item = self._client.get_item(
+            TableName=self.table, Key=pricing_contract.gift_key(code), ConsistentRead=True
+        ).get("Item")
+        return pricing_contract.read_certificate(code, item) if item else None

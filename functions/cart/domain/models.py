@@ -36,6 +36,20 @@ class CartStatus(StrEnum):
     CHECKED_OUT = "checked_out"  # became an order; a customer's next write opens a fresh cart over it
 
 
+class CartClosed(Exception):
+    """Checking the cart out was refused: it had become an order already (``order_id``; made by the
+    checkout request ``checkout_ref``)."""
+
+    def __init__(self, order_id: str | None, checkout_ref: str | None) -> None:
+        super().__init__(f"the cart is checked out already (order {order_id})")
+        self.order_id = order_id
+        self.checkout_ref = checkout_ref
+
+
+class CartChanged(Exception):
+    """Checking the cart out was refused: it is no longer the version that was priced."""
+
+
 @dataclass(frozen=True)
 class CartOwner:
     """Who a cart belongs to: a guest (by the SHA-256 of their token) or a customer (Cognito ``sub``)."""
@@ -70,7 +84,7 @@ class StoredCart(Strict):
     updated_at: str
     expires_at: int = Field(description="Epoch seconds; the table's TTL attribute")
     merged_into: str | None = None
-    # Set by checkout's order transaction (``cart.domain.records.close_cart_item``).
+    # Set by checkout's order transaction (``cart.adapters.records.close_cart_item``).
     order_id: str | None = None
     checkout_ref: str | None = None
     checked_out_at: str | None = None

@@ -16,7 +16,7 @@ from checkout.adapters.workflows import FulfilmentStarter
 from checkout.domain.orders import OrderTerms
 from checkout.domain.payments import PaymentEvents
 from checkout.domain.reconciliation import PaymentsReconciler
-from checkout.domain.service import CheckoutService, Tables
+from checkout.domain.service import CheckoutService
 from checkout.settings import CheckoutSettings
 from pricing.domain.rates import ConfiguredTaxRates, carrier_quotes
 from shop_kernel import aws
@@ -77,16 +77,6 @@ def payments() -> StripeGateway:
     return StripeGateway(stripe_key(), settings().stripe_api_base)
 
 
-def tables() -> Tables:
-    config = settings()
-    return Tables(
-        orders=config.orders_table_name,
-        carts=config.carts_table_name,
-        inventory=config.inventory_table_name,
-        promotions=config.promotions_table_name,
-    )
-
-
 def terms() -> OrderTerms:
     config = settings()
     return OrderTerms(
@@ -101,7 +91,6 @@ def service() -> CheckoutService:
         store=store(),
         payments=payments(),
         clock=clock(),
-        tables=tables(),
         tax_rates=ConfiguredTaxRates(),
         carrier_quotes=carrier_quotes(),
         terms=terms(),
@@ -110,16 +99,7 @@ def service() -> CheckoutService:
 
 @lru_cache(maxsize=1)
 def payment_events() -> PaymentEvents:
-    config = settings()
-    return PaymentEvents(
-        store=store(),
-        save=store().save_order,
-        payments=payments(),
-        clock=clock(),
-        orders_table=config.orders_table_name,
-        inventory_table=config.inventory_table_name,
-        promotions_table=config.promotions_table_name,
-    )
+    return PaymentEvents(store=store(), save=store().save_order, payments=payments(), clock=clock())
 
 
 @lru_cache(maxsize=1)

@@ -1,32 +1,30 @@
-"""``CheckoutStore`` on DynamoDB: the orders table (``checkout.domain.records``) plus the carts,
-inventory and promotions tables it reads and writes in one transaction.
+"""``CheckoutStore`` on DynamoDB: the orders table (``checkout.adapters.records``) plus the carts,
+inventory and promotions tables it reads and writes in one transaction, through their owners'
+contract modules (``cart.contract``, ``inventory.contract``, ``pricing.contract``).
 
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
 SKUs at every warehouse (and the pickup store), the promo codes with both usage counts and the gift
 certificates are ONE ``BatchGetItem`` across the three tables (split only above 100 keys); the order is
-ONE ``TransactWriteItems``. Inventory's versioned ``locations_config`` item and pricing's
-``CONFIG#promotions`` item are read in that same ``BatchGetItem``, so a new location, stock level or
-promotion counts on the next checkout and nothing is kept between requests. Which stock keys to ask for
-comes from the locations this process saw last; when the config item read names a warehouse it did not
-ask for (a new one, or the first checkout of the process), a second ``BatchGetItem`` reads that stock.
+ONE ``TransactWriteItems`` (``DynamoUnitOfWork``). Inventory's versioned ``locations_config`` item and
+pricing's ``CONFIG#promotions`` item are read in that same ``BatchGetItem``, so a new location, stock
+level or promotion counts on the next checkout and nothing is kept between requests. Which stock keys to
+ask for comes from the locations this process saw last; when the config item read names a warehouse it
+did not ask for (a new one, or the first checkout of the process), a second ``BatchGetItem`` reads that
+stock.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cart import contract as cart_contract
 from cart.domain.models import CartOwner, StoredCart
-from cart.domain.records import cart_from_item, cart_key, facts_from_item, facts_key
-from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Order
-from checkout.domain.payments import OrderChanged
-from checkout.domain.ports import CheckoutInputs, Refusal, TransactionRefused
-from checkout.domain.records import (
+from checkout.adapters import records
+from checkout.adapters.records import (
     GSI,
     PENDING_PAYMENT_GSI_PK,
     order_from_item,
@@ -35,91 +33,29 @@ from checkout.domain.records import (
     owner_pk,
     velocity_key,
 )
+from checkout.domain.fraud import VelocityKey
+from checkout.domain.models import Order
+from checkout.domain.ports import CheckoutInputs, OrderChanged
 from checkout.domain.throttle import too_many_checkouts
+from inventory import contract as inventory_contract
+from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
-from inventory.domain.records import GSI as INVENTORY_GSI
-from inventory.domain.records import (
-    LOCATIONS_CONFIG_PK,
-    LOCATIONS_GSI_PK,
-    LocationDirectory,
-    ReservationStatus,
-    locations_config_key,
-    reservation_key,
-    stock_key,
-)
-from inventory.domain.reservations import Reservation, release_transact_items
-from pricing.domain import CodeUsage, Customer, GiftCertificate, PromoCode, Promotion, normalise_code
-from pricing.domain.records import (
-    code_key,
-    gift_certificate_from_item,
-    gift_key,
-    is_promotions_config,
-    promo_code_from_item,
-    promotions_config_key,
-    promotions_from_config,
-    usage_from_items,
-    use_key,
-)
-from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_all
+from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus
+from pricing import contract as pricing_contract
+from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
 from shop_kernel.limits import AttemptKey, count_attempt_update
+from shop_kernel.money import Money
+from shop_kernel.transact import Reason, TransactPart, WriteContended, refusal
 
 Keys = list[tuple[str, dict[str, Any]]]
 
 
-class PrefetchedPromotions:
-    """``PromotionStore`` + ``CodeRedemptions`` + ``GiftCertificates`` over items read in one batch."""
-
-    def __init__(
-        self,
-        promotions: Sequence[Promotion],
-        items: Sequence[dict[str, Any]],
-    ) -> None:
-        self._promotions = {p.id: p for p in promotions}
-        self._items = list(items)
-        self._plain = [deserialize({"pk": i["pk"], "sk": i["sk"]}) for i in self._items]
-
-    def _item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        return next(
-            (i for i, k in zip(self._items, self._plain, strict=True) if k == {"pk": pk, "sk": sk}), None
-        )
-
-    def automatic(self, now: datetime) -> Sequence[Promotion]:
-        return [p for p in self._promotions.values() if p.automatic]
-
-    def promotion(self, promotion_id: str) -> Promotion | None:
-        return self._promotions.get(promotion_id)
-
-    def find_code(self, code: str) -> PromoCode | None:
-        item = self._item(f"CODE#{code}", "CODE")
-        return promo_code_from_item(item) if item else None
-
-    def usage(self, code: str, customer_key: str | None) -> CodeUsage:
-        return usage_from_items(self._items, code, customer_key)
-
-    def find(self, code: str) -> GiftCertificate | None:
-        item = self._item(f"GIFT#{code}", "GIFT")
-        return gift_certificate_from_item(code, item) if item else None
-
-
-def _levels(items: Sequence[dict[str, Any]], locations: set[str]) -> dict[str, dict[str, StockLevel]]:
-    """Stock levels by SKU and location, of the ``locations`` planned from (the config item is skipped)."""
-    stock: dict[str, dict[str, StockLevel]] = {}
-    for raw in items:
-        if raw["pk"]["S"] == LOCATIONS_CONFIG_PK:
-            continue
-        item = deserialize(raw)
-        if item["location_id"] not in locations:
-            continue
-        level = StockLevel(
-            sku=item["sku"],
-            location_id=item["location_id"],
-            on_hand=item["on_hand"],
-            reserved=item["reserved"],
-            available=item["available"],
-            version=item["version"],
-        )
-        stock.setdefault(level.sku, {})[level.location_id] = level
-    return stock
+def _levels(
+    levels: Mapping[str, Mapping[str, StockLevel]], locations: set[str]
+) -> dict[str, dict[str, StockLevel]]:
+    """The stock levels at the ``locations`` planned from."""
+    return {sku: {loc: level for loc, level in at.items() if loc in locations} for sku, at in levels.items()}
 
 
 def _code(exc: ClientError) -> str:
@@ -128,6 +64,73 @@ def _code(exc: ClientError) -> str:
 
 # A table's name, or what reads it when the store first needs it (a setting this function may not have).
 TableName = str | Callable[[], str]
+
+
+class DynamoUnitOfWork:
+    """``UnitOfWork``: the parts of one ``TransactWriteItems``, checkout's own (``records``) and the
+    owners' (their contract modules); a cancellation is handed back to each part to name its error."""
+
+    def __init__(self, client: Any, table: Callable[[str], str]) -> None:
+        self._client = client
+        self._table = table
+        self.parts: list[TransactPart] = []
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    def close_cart(
+        self, owner: CartOwner, cart: StoredCart, order_id: str, checkout_ref: str, at: str
+    ) -> None:
+        self.parts.append(
+            cart_contract.close_cart(self._table("carts"), owner, cart, order_id, checkout_ref, at)
+        )
+
+    def add_order(self, order: Order) -> None:
+        self.parts.append(records.new_order(self._table("orders"), order))
+
+    def update_order(self, order: Order, expected_version: int) -> None:
+        self.parts.append(records.order_update(self._table("orders"), order, expected_version))
+
+    def reserve(self, plan: ReservationPlan, reservation_id: str, order_id: str, hold: timedelta) -> None:
+        table = self._table("inventory")
+        self.parts.append(inventory_contract.reserve(table, plan, reservation_id, order_id, hold))
+
+    def extend_hold(self, reservation_id: str, expires_at: int) -> None:
+        self.parts.append(
+            inventory_contract.extend_hold(self._table("inventory"), reservation_id, expires_at)
+        )
+
+    def redeem_code(self, redemption: CodeRedemption) -> None:
+        self.parts.append(pricing_contract.redeem_code(self._table("promotions"), redemption))
+
+    def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
+        table = self._table("promotions")
+        self.parts.append(pricing_contract.debit_certificate(table, redemption, order_id, at))
+
+    def restore_code(self, redemption: CodeRedemption) -> None:
+        self.parts.append(pricing_contract.restore_code(self._table("promotions"), redemption))
+
+    def restore_certificate(self, code: str, amount: Money, order_id: str, at: str) -> None:
+        table = self._table("promotions")
+        self.parts.append(pricing_contract.restore_certificate(table, code, amount, order_id, at))
+
+    def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
+        self.parts.append(records.velocity_counts(self._table("orders"), list(keys), now))
+
+    def release(self, reservation: Reservation, now: datetime) -> None:
+        """A cancelled order's stock given back (the orders stream's own transaction, after the cancel)."""
+        self.parts.append(inventory_contract.release(self._table("inventory"), reservation, now))
+
+    def commit(self) -> None:
+        """All parts or none. ConditionalCheckFailed: a guarded fact changed, and the part it belongs to
+        names the error; TransactionConflict alone: another transaction held an item (``WriteContended``)."""
+        try:
+            self._client.transact_write_items(TransactItems=[e for part in self.parts for e in part.entries])
+        except ClientError as exc:
+            if _code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [Reason.from_response(r) for r in exc.response.get("CancellationReasons") or []]
+            raise refusal(self.parts, reasons) from exc
 
 
 class DynamoCheckoutStore:
@@ -165,16 +168,17 @@ class DynamoCheckoutStore:
     # --- reads for a checkout ---------------------------------------------------------------------
 
     def cart(self, owner: CartOwner) -> StoredCart | None:
-        item = self._client.get_item(TableName=self.carts_table, Key=cart_key(owner), ConsistentRead=True)
-        return cart_from_item(item["Item"]) if "Item" in item else None
+        key = cart_contract.cart_key(owner)
+        item = self._client.get_item(TableName=self.carts_table, Key=key, ConsistentRead=True)
+        return cart_contract.read_cart(item["Item"]) if "Item" in item else None
 
     def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
         skus = list(dict.fromkeys(line.sku for line in cart.lines))
         guessed = [*self._last_warehouses, *(k for k in location_ids if k not in self._last_warehouses)]
-        keys: Keys = [(self.carts_table, facts_key(sku)) for sku in skus]
+        keys: Keys = [(self.carts_table, cart_contract.facts_key(sku)) for sku in skus]
         keys += [
-            (self.inventory_table, locations_config_key()),
-            (self.promotions_table, promotions_config_key()),
+            (self.inventory_table, inventory_contract.locations_config_key()),
+            (self.promotions_table, pricing_contract.promotions_config_key()),
         ]
         keys += self._stock_keys(skus, guessed)
         keys += [(self.promotions_table, k) for k in self._code_keys(cart, customer)]
@@ -183,7 +187,7 @@ class DynamoCheckoutStore:
         # transaction's conditions anyway.
         found = batch_get_keys(self._client, keys, consistent={self.promotions_table, self.inventory_table})
         inventory_items = found.get(self.inventory_table, [])
-        directory = self._directory(inventory_items)
+        directory = inventory_contract.read_directory(self._client, self.inventory_table, inventory_items)
         candidates = [
             *sorted(directory.warehouses),
             *(k for k in location_ids if k not in directory.warehouses),
@@ -194,59 +198,26 @@ class DynamoCheckoutStore:
             )
             inventory_items = [*inventory_items, *more.get(self.inventory_table, [])]
         self._last_warehouses = tuple(sorted(directory.warehouses))
-        facts = {f.sku: f for f in map(facts_from_item, found.get(self.carts_table, []))}
-        promotion_items = found.get(self.promotions_table, [])
-        config = next((i for i in promotion_items if is_promotions_config(i)), None)
-        promotions = PrefetchedPromotions(promotions_from_config(config), promotion_items)
+        facts = {f.sku: f for f in map(cart_contract.read_facts, found.get(self.carts_table, []))}
+        promotions = pricing_contract.Prefetched(found.get(self.promotions_table, []))
         locations = {k: Location.model_validate(doc) for k, doc in directory.documents.items()}
-        stock = _levels(inventory_items, set(candidates))
+        stock = _levels(inventory_contract.stock_levels(inventory_items), set(candidates))
         return CheckoutInputs(facts=facts, stock=stock, locations=locations, promotions=promotions)
 
     def _stock_keys(self, skus: Sequence[str], location_ids: Sequence[str]) -> Keys:
-        return [(self.inventory_table, stock_key(sku, loc)) for sku in skus for loc in location_ids]
-
-    def _directory(self, inventory_items: Sequence[dict[str, Any]]) -> LocationDirectory:
-        config = next((i for i in inventory_items if i["pk"]["S"] == LOCATIONS_CONFIG_PK), None)
-        if config is not None:
-            return LocationDirectory.from_item(config)
-        # Locations written before the config item existed: their index, until the next location write.
-        items = query_all(
-            self._client,
-            TableName=self.inventory_table,
-            IndexName=INVENTORY_GSI,
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
-        )
-        docs = [json.loads(deserialize(i)["doc"]) for i in items]
-        return LocationDirectory(documents={doc["id"]: doc for doc in docs})
+        return [(self.inventory_table, k) for k in inventory_contract.stock_keys(skus, location_ids)]
 
     def _code_keys(self, cart: StoredCart, customer: Customer) -> list[dict[str, Any]]:
         keys = []
         for raw in cart.promo_codes:
-            code = normalise_code(raw)
-            keys.append(code_key(code))
-            if customer.redemption_key:
-                keys.append(use_key(code, customer.redemption_key))
-        keys += [gift_key(normalise_code(raw)) for raw in cart.gift_certificates]
+            keys += pricing_contract.usage_keys(normalise_code(raw), customer.redemption_key)
+        keys += [pricing_contract.gift_key(normalise_code(raw)) for raw in cart.gift_certificates]
         return list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
 
     # --- writes ---------------------------------------------------------------------------------
 
-    def transact(self, entries: Sequence[dict[str, Any]]) -> None:
-        try:
-            self._client.transact_write_items(TransactItems=list(entries))
-        except ClientError as exc:
-            if _code(exc) != "TransactionCanceledException":
-                raise
-            reasons = exc.response.get("CancellationReasons") or []
-            refusals = [
-                Refusal(index=i, code=str(r.get("Code")), item=r.get("Item"))
-                for i, r in enumerate(reasons)
-                if r.get("Code") not in (None, "None")
-            ]
-            # ConditionalCheckFailed: a guarded fact changed. TransactionConflict: another transaction
-            # held one of the items at that moment; the caller plans again either way.
-            raise TransactionRefused(refusals) from exc
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        return DynamoUnitOfWork(self._client, self._table)
 
     # --- orders ---------------------------------------------------------------------------------
 
@@ -272,18 +243,15 @@ class DynamoCheckoutStore:
 
     def release_reservation(self, reservation_id: str, now: datetime) -> bool:
         """Give a cancelled order's stock back, once: False when the reservation was already finished."""
-        item = self._client.get_item(
-            TableName=self.inventory_table, Key=reservation_key(reservation_id), ConsistentRead=True
-        ).get("Item")
-        if item is None:
+        reservation = inventory_contract.read_reservation(self._client, self.inventory_table, reservation_id)
+        if reservation is None or reservation.status != ReservationStatus.ACTIVE:
             return False
-        reservation = Reservation.from_item(deserialize(item))
-        if reservation.status != ReservationStatus.ACTIVE:
-            return False
+        work = self.unit_of_work()
+        work.release(reservation, now)
         try:
-            self.transact(release_transact_items(reservation, now, table_name=self.inventory_table))
-        except TransactionRefused:
-            return False  # finished by someone else (expiry, the sweeper) in the meantime
+            work.commit()
+        except (HoldFinished, WriteContended):
+            return False  # finished by someone else (expiry, the sweeper) in the meantime, or contended
         return True
 
     def order(self, order_id: str) -> Order | None:

@@ -32,31 +32,29 @@ from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from checkout.domain.ports import (
     CheckoutStore,
+    OrderChanged,
     PaymentGateway,
     PaymentIntent,
-    TransactionRefused,
 )
-from checkout.domain.records import cancellation_items, order_update_item, velocity_count_items
 from checkout.domain.screening import screen
-from inventory.domain.reservations import extend_reservation_item
+from inventory.domain.reservations import HoldLapsed
+from pricing.domain import LedgerMismatch
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.money import Money
+from shop_kernel.transact import WriteContended
 
 MAX_ATTEMPTS = 5
 AUTHORISED_HOLD = orders.AUTHORISED_HOLD
-
-
-class OrderChanged(Exception):
-    """The order was written by someone else since it was read."""
 
 
 class GiveBackRefused(Exception):
     """Cancelling would give back a code use or a certificate debit the ledger does not show: nothing
     was written, and the order stays as it was until someone looks (a ledger error, never a race)."""
 
-    def __init__(self, order_id: str, entries: list[int]) -> None:
-        super().__init__(f"{order_id}: the give-back entries {entries} were refused")
+    def __init__(self, order_id: str, code: str) -> None:
+        super().__init__(f"{order_id}: giving back {code} was refused")
         self.order_id = order_id
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -78,9 +76,6 @@ class PaymentEvents:
     save: Callable[[Order, int], None]  # conditional put of one order version (raises OrderChanged)
     payments: PaymentGateway
     clock: Clock
-    orders_table: str
-    inventory_table: str
-    promotions_table: str
     policy: RiskPolicy = field(default_factory=lambda: DEFAULT_POLICY)
 
     def handle(self, event_type: str, obj: dict[str, Any], intent: PaymentIntent | None) -> Outcome:
@@ -142,18 +137,16 @@ class PaymentEvents:
         )
         assert updated is not None  # the caller checked PENDING_PAYMENT
         hold = int((now + AUTHORISED_HOLD).timestamp())
-        entries = [
-            order_update_item(self.orders_table, updated, order.version),
-            extend_reservation_item(order.reservation_id, hold, table_name=self.inventory_table),
-            *velocity_count_items(self.orders_table, keys, now),
-        ]
+        work = self.store.unit_of_work()
+        work.update_order(updated, order.version)
+        work.extend_hold(order.reservation_id, hold)
+        work.count_velocity(keys, now)
         try:
-            self.store.transact(entries)
-        except TransactionRefused as refused:
-            failed = {r.index for r in refused.refusals if r.code == "ConditionalCheckFailed"}
-            if 1 in failed and 0 not in failed:
-                return self._reservation_lapsed(order, intent)
-            raise OrderChanged from refused
+            work.commit()
+        except HoldLapsed:
+            return self._reservation_lapsed(order, intent)
+        except WriteContended as contended:
+            raise OrderChanged from contended
         outcome = "placed, held for review" if assessment.needs_review else "placed"
         return Outcome(outcome, order.id)
 
@@ -170,14 +163,20 @@ class PaymentEvents:
         if not orders.is_cancellation(before, after):
             self.save(after, before.version)
             return
-        entries = cancellation_items(self.orders_table, self.promotions_table, after, before.version)
+        at = after.cancelled_at or after.updated_at
+        work = self.store.unit_of_work()
+        work.update_order(after, before.version)  # first: a lost version race is OrderChanged, whatever else
+        for redemption in after.code_redemptions:
+            work.restore_code(redemption)
+        for tender in after.gift_certificates:
+            if tender.amount.amount > 0:
+                work.restore_certificate(tender.code, tender.amount, after.id, at)
         try:
-            self.store.transact(entries)
-        except TransactionRefused as refused:
-            failed = [r.index for r in refused.refusals if r.code == "ConditionalCheckFailed"]
-            if failed and 0 not in failed:
-                raise GiveBackRefused(before.id, failed) from refused
-            raise OrderChanged from refused
+            work.commit()
+        except LedgerMismatch as refused:
+            raise GiveBackRefused(before.id, refused.code) from refused
+        except WriteContended as contended:
+            raise OrderChanged from contended
 
     # --- other events ---------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """What checkout needs from storage and from the payment provider, as protocols adapters implement.
 
 * ``CheckoutStore`` - the cart (one consistent GetItem), everything pricing and reservation planning
-  read (one BatchGetItem over the carts, inventory and promotions tables), the one transaction that
-  writes an order, and order reads and conditional order writes.
+  read (one BatchGetItem over the carts, inventory and promotions tables), order reads and conditional
+  order writes, and a ``UnitOfWork`` for each transaction: the order with the cart, stock, codes and
+  certificates it closes, holds and redeems (the adapter builds their items from the owners' contract
+  modules; the domain sees only the owners' domain errors).
 * ``PaymentGateway`` - Stripe PaymentIntents with manual capture. Every call that changes something
   carries an idempotency key made from our ids, so a retried call never makes a second payment.
 
@@ -14,15 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import CardSummary, Order
+from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
-from pricing.domain import CodeRedemptions, Customer, GiftCertificates, PromotionStore
+from pricing.domain import (
+    CodeRedemption,
+    CodeRedemptions,
+    Customer,
+    GiftCertificateRedemption,
+    GiftCertificates,
+    PromotionStore,
+)
 from shop_kernel.limits import AttemptKey
+from shop_kernel.money import Money
 
 
 class PromotionLookups(PromotionStore, CodeRedemptions, GiftCertificates, Protocol):
@@ -39,21 +50,72 @@ class CheckoutInputs:
     promotions: PromotionLookups
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why one entry of a refused transaction failed: its index and the item as it was (if returned)."""
-
-    index: int
-    code: str
-    item: dict[str, Any] | None = None
+class OrderExists(Exception):
+    """An order with this id exists already: nothing was written."""
 
 
-class TransactionRefused(Exception):
-    """A condition of the transaction failed; nothing was written."""
+class OrderChanged(Exception):
+    """The order was written by someone else since it was read: nothing was written."""
 
-    def __init__(self, refusals: Sequence[Refusal]) -> None:
-        super().__init__(f"{len(refusals)} condition(s) failed")
-        self.refusals = list(refusals)
+
+class UnitOfWork(Protocol):
+    """One ``TransactWriteItems``: what one command writes in checkout's and the owners' tables, all or
+    nothing. Each call adds its items; ``commit`` sends them once.
+
+    ``commit`` raises the domain error of the first refused write: ``CartClosed`` / ``CartChanged``
+    (cart), ``OrderExists`` / ``OrderChanged`` (the order), ``HoldExists`` / ``HoldLapsed`` (the stock
+    hold), the 409s ``code_no_longer_available`` / ``balance_changed`` (a code or a certificate), or
+    ``LedgerMismatch`` (a give-back); ``StockTaken`` or ``WriteContended`` when another write was only
+    faster (plan again), and only when no other write was refused.
+    """
+
+    def close_cart(
+        self, owner: CartOwner, cart: StoredCart, order_id: str, checkout_ref: str, at: str
+    ) -> None:
+        """The cart becomes ``order_id``'s, only if it is still open at the version priced."""
+        ...
+
+    def add_order(self, order: Order) -> None:
+        """A new order (and the buyer's reference to it)."""
+        ...
+
+    def update_order(self, order: Order, expected_version: int) -> None:
+        """The order's next version, only if it is still at ``expected_version``."""
+        ...
+
+    def reserve(self, plan: ReservationPlan, reservation_id: str, order_id: str, hold: timedelta) -> None:
+        """The planned units taken from stock (only while available) and held for ``hold``."""
+        ...
+
+    def extend_hold(self, reservation_id: str, expires_at: int) -> None:
+        """An active hold kept until ``expires_at`` (epoch seconds)."""
+        ...
+
+    def redeem_code(self, redemption: CodeRedemption) -> None:
+        """One more use of the code (and by the customer), only while under its limits."""
+        ...
+
+    def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
+        """The certificate debited, only while its balance is the one priced."""
+        ...
+
+    def restore_code(self, redemption: CodeRedemption) -> None:
+        """The use ``redeem_code`` counted, given back."""
+        ...
+
+    def restore_certificate(self, code: str, amount: Money, order_id: str, at: str) -> None:
+        """What ``order_id`` debited from the certificate, credited back once."""
+        ...
+
+    def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
+        """One more order on each of this hour's fraud velocity counters."""
+        ...
+
+    def __len__(self) -> int:
+        """How many items the transaction holds so far (DynamoDB takes at most 100)."""
+        ...
+
+    def commit(self) -> None: ...
 
 
 class CheckoutStore(Protocol):
@@ -63,8 +125,8 @@ class CheckoutStore(Protocol):
         """Facts of the cart's SKUs, their stock at ``location_ids`` and every location, its codes."""
         ...
 
-    def transact(self, entries: Sequence[dict[str, Any]]) -> None:
-        """All entries or none; ``TransactionRefused`` when a condition failed."""
+    def unit_of_work(self) -> UnitOfWork:
+        """A new, empty transaction."""
         ...
 
     def order(self, order_id: str) -> Order | None: ...

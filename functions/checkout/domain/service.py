@@ -7,12 +7,14 @@
    which location each line comes from.
 3. Create the PaymentIntent (manual capture) with an idempotency key made from the order id, which is
    deterministic per (cart version, request): a retry gets the same PaymentIntent back from Stripe.
-4. ONE ``TransactWriteItems``: the cart closed on the version priced, the order (must not exist), the
-   stock decrements (``available >= :q``) with the reservation, the promo code counts and gift
-   certificate debits. An order gift certificates pay in full is placed at once: it is screened for
-   fraud here (one more read: this hour's velocity counters, counted in the same transaction) and its
-   stock is held as long as an authorised card payment's. Either the order exists with everything it
-   needs, or nothing was written. When a stock condition fails (another buyer was faster) the order
+4. ONE ``TransactWriteItems``, through the ``UnitOfWork`` port: the cart closed on the version priced,
+   the order (must not exist), the stock decrements (``available >= :q``) with the reservation, the
+   promo code counts and gift certificate debits. The adapter builds the other contexts' items from
+   their contract modules, and a refusal comes back as the owner's domain error. An order gift
+   certificates pay in full is placed at once: it is screened for fraud here (one more read: this
+   hour's velocity counters, counted in the same transaction) and its stock is held as long as an
+   authorised card payment's. Either the order exists with everything it needs, or nothing was
+   written. When a stock condition fails (another buyer was faster) the order
    is planned again from fresh stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
 The shopper's client confirms the payment with the client secret; the webhook moves the order on.
@@ -20,14 +22,14 @@ The shopper's client confirms the payment with the client secret; the webhook mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
-from cart.domain.models import CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
+from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
-from cart.domain.records import close_cart_item
-from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
+from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy, VelocityKey
 from checkout.domain.models import Buyer, CheckoutBody, Order
 from checkout.domain.orders import (
     OrderTerms,
@@ -43,39 +45,27 @@ from checkout.domain.orders import (
 from checkout.domain.ports import (
     CheckoutInputs,
     CheckoutStore,
+    OrderExists,
     PaymentGateway,
     PaymentIntent,
-    Refusal,
-    TransactionRefused,
 )
-from checkout.domain.records import new_order_items, velocity_count_items
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
-from inventory.domain.reservations import reservation_transact_items
+from inventory.domain.reservations import HoldExists
 from pricing.domain import (
     CarrierQuotes,
     Customer,
     PricedCart,
     TaxRates,
-    balance_changed,
-    code_no_longer_available,
 )
-from pricing.domain.records import code_redemption_items, gift_debit_items
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from shop_kernel.transact import WriteContended
 
 MAX_ATTEMPTS = 3
 MAX_TRANSACTION_ITEMS = 100
-
-
-@dataclass(frozen=True)
-class Tables:
-    orders: str
-    carts: str
-    inventory: str
-    promotions: str
 
 
 @dataclass(frozen=True)
@@ -112,17 +102,21 @@ def cart_checked_out(order_id: str | None) -> Conflict:
     return Conflict("this cart has already been checked out", order_id=order_id)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Attempt:
-    """One pricing and planning of the cart, and the transaction entries that would place it."""
+    """One pricing and planning of the cart."""
 
     order: Order
     plan: ReservationPlan
     priced: PricedCart
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    # What each entry protects, to explain a refused transaction: ("cart"|"order"|"stock"|"code"|"gift"|
-    # "velocity", detail)
-    meanings: list[tuple[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The fraud velocity counters an order counts when it is placed, as of ``at``."""
+
+    keys: list[VelocityKey]
+    at: datetime | None = None
 
 
 @dataclass
@@ -130,7 +124,6 @@ class CheckoutService:
     store: CheckoutStore
     payments: PaymentGateway
     clock: Clock
-    tables: Tables
     tax_rates: TaxRates
     carrier_quotes: CarrierQuotes
     terms: OrderTerms = field(default_factory=OrderTerms)
@@ -157,13 +150,18 @@ class CheckoutService:
             attempt = self._attempt(request, cart, customer, ref)
             intent = self._intent(attempt.order)
             order = with_intent(attempt.order, intent.id) if intent else attempt.order
-            order, counters = self._screen_uncarded(order)
-            attempt = self._entries(attempt, request.owner, cart, order, ref, counters)
+            order, counted = self._screen_uncarded(order)
             try:
-                self.store.transact(attempt.entries)
-            except TransactionRefused as refused:
-                if self._explain(refused.refusals, attempt, intent) == "retry":
-                    continue
+                self._write(attempt, request.owner, cart, order, ref, counted)
+            except WriteContended:
+                continue  # another buyer took the stock (or held an item): plan again from fresh stock
+            except CartClosed as closed:
+                self._cart_closed(closed, order, intent)
+            except CartChanged:
+                self._cancel_unusable(intent, order)
+                raise Conflict("the cart changed while you were checking out: review it and retry") from None
+            except (OrderExists, HoldExists):
+                raise Conflict("the order could not be written, please retry") from None
             return Placed(order, intent.client_secret if intent else None)
         raise Conflict("the last units of an item in your cart are being bought right now: please retry")
 
@@ -241,83 +239,46 @@ class CheckoutService:
             return None
         return self.payments.create_intent(order, intent_key(order))
 
-    def _screen_uncarded(self, order: Order) -> tuple[Order, list[dict[str, Any]]]:
+    def _screen_uncarded(self, order: Order) -> tuple[Order, _Counted]:
         """An order gift certificates pay in full is placed now, so it is screened now (a card order is
         screened when Stripe authorises it); the velocity counters count it in the same transaction."""
         if order.payment.provider == "stripe":
-            return order, []
+            return order, _Counted([])
         now = self.clock.now()
         assessment, keys = screen(order, None, self.store, self.policy, now)
         order = screened(order, assessment.model_dump(mode="json"), assessment.needs_review)
-        return order, velocity_count_items(self.tables.orders, keys, now)
+        return order, _Counted(keys, now)
 
-    def _entries(
-        self,
-        attempt: _Attempt,
-        owner: CartOwner,
-        cart: StoredCart,
-        order: Order,
-        ref: str,
-        counters: list[dict[str, Any]],
-    ) -> _Attempt:
-        tables, at = self.tables, isoformat(self.clock.now())
-        attempt.order = order
-        entries: list[tuple[tuple[str, Any], dict[str, Any]]] = [
-            (("cart", None), close_cart_item(tables.carts, owner, cart, order.id, ref, at))
-        ]
-        entries += [(("order", None), e) for e in new_order_items(tables.orders, order)]
-        reservation = reservation_transact_items(
-            attempt.plan,
-            order.reservation_id,
-            order.id,
-            self.terms.hold(paid_by_card=order.payment.provider == "stripe"),
-            table_name=tables.inventory,
-        )
-        entries += [(("stock", e.get("Update", {}).get("Key")), e) for e in reservation]
+    def _write(
+        self, attempt: _Attempt, owner: CartOwner, cart: StoredCart, order: Order, ref: str, counted: _Counted
+    ) -> None:
+        """ONE transaction: the cart closed, the order, the stock held, the codes counted, the
+        certificates debited and the velocity counted; refused before sending when it is too large."""
+        at = isoformat(self.clock.now())
+        work = self.store.unit_of_work()
+        work.close_cart(owner, cart, order.id, ref, at)
+        work.add_order(order)
+        hold = self.terms.hold(paid_by_card=order.payment.provider == "stripe")
+        work.reserve(attempt.plan, order.reservation_id, order.id, hold)
         for code in attempt.priced.redemptions.promo_codes:
-            entries += [(("code", code), e) for e in code_redemption_items(tables.promotions, code)]
+            work.redeem_code(code)
         for gift in attempt.priced.redemptions.gift_certificates:
-            entries += [(("gift", gift), e) for e in gift_debit_items(tables.promotions, gift, order.id, at)]
-        entries += [(("velocity", None), e) for e in counters]
-        if len(entries) > MAX_TRANSACTION_ITEMS:
+            work.debit_certificate(gift, order.id, at)
+        if counted.keys and counted.at is not None:
+            work.count_velocity(counted.keys, counted.at)
+        if len(work) > MAX_TRANSACTION_ITEMS:
             raise ValidationFailed.on(
                 "cart.lines", "too many lines, locations and codes for one order: split it", "too_large"
             )
-        attempt.entries = [entry for _, entry in entries]
-        attempt.meanings = [meaning for meaning, _ in entries]
-        return attempt
+        work.commit()
 
-    def _explain(
-        self, refusals: Sequence[Refusal], attempt: _Attempt, intent: PaymentIntent | None
-    ) -> Literal["retry", "landed"]:
-        """What a refused transaction means: plan again, our own write landed already, or a 409."""
-        failed = [(attempt.meanings[r.index], r) for r in refusals if r.code == "ConditionalCheckFailed"]
-        if not failed:
-            return "retry"  # contention with another transaction on the same items
-        for (kind, detail), refusal in failed:
-            if kind == "cart":
-                return self._cart_refused(refusal, attempt, intent)
-            if kind == "code":
-                raise code_no_longer_available(detail, prefix="cart")
-            if kind == "gift":
-                raise balance_changed(detail, prefix="cart")
-        if all(kind == "stock" for (kind, _), _ in failed):
-            return "retry"
-        raise Conflict("the order could not be written, please retry")
-
-    def _cart_refused(
-        self, refusal: Refusal, attempt: _Attempt, intent: PaymentIntent | None
-    ) -> Literal["landed"]:
-        old = refusal.item or {}
-        status = (old.get("status") or {}).get("S")
-        order_id = (old.get("order_id") or {}).get("S")
-        if status == CartStatus.CHECKED_OUT.value and order_id == attempt.order.id:
-            # A retried call of ours whose first try was written after all (the response was lost).
-            return "landed"
-        self._cancel_unusable(intent, attempt.order)
-        if status == CartStatus.CHECKED_OUT.value:
-            raise cart_checked_out(order_id)
-        raise Conflict("the cart changed while you were checking out: review it and retry")
+    def _cart_closed(self, closed: CartClosed, order: Order, intent: PaymentIntent | None) -> None:
+        """The cart is an order already: ours (a retried call whose first try was written after all, its
+        answer lost) lands as placed; another one's is a 409 naming it, our PaymentIntent cancelled."""
+        if closed.order_id == order.id:
+            return
+        self._cancel_unusable(intent, order)
+        raise cart_checked_out(closed.order_id) from None
 
     def _cancel_unusable(self, intent: PaymentIntent | None, order: Order) -> None:
         """The cart version this order was made for is gone, so its PaymentIntent can never be paid."""
@@ -349,4 +310,4 @@ def _on_cart(short: InsufficientStock) -> InsufficientStock:
     return InsufficientStock(short.detail, errors=errors, **short.extra)
 
 
-__all__ = ["CheckoutService", "PlaceOrder", "Placed", "Tables"]
+__all__ = ["CheckoutService", "PlaceOrder", "Placed"]

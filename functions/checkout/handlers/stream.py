@@ -21,9 +21,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout.adapters import clock, events_client, fulfilment, settings, store
+from checkout.adapters.records import order_from_item
 from checkout.domain.events import events_for_change
 from checkout.domain.models import Order
-from checkout.domain.records import order_from_item
 from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 

@@ -1,24 +1,33 @@
 """Adapter factories: one client, store and service per process, reused by warm invocations.
 
-Tests call ``reset()`` after changing the environment so nothing leaks between them.
+Tests call ``reset()`` after changing the environment so nothing leaks between them. The adapters are
+imported by the factories that build them, not by this package: ``inventory.contract`` reads the layout in
+``inventory.adapters.records``, and the functions that use it (cart, checkout) must not load inventory's own
+wiring to do so.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inventory.adapters.dynamo import InventoryStore
+# Imported here, before ``reservations()`` is defined: importing the submodule later (in the factory) would
+# rebind ``inventory.adapters.reservations`` from the factory to the module. It is light (layout and domain).
 from inventory.adapters.reservations import Reservations
-from inventory.domain.reconciliation import HoldsReconciler
-from inventory.settings import InventorySettings
 from shop_kernel import aws
 from shop_kernel.clock import SystemClock
+
+if TYPE_CHECKING:
+    from inventory.adapters.dynamo import InventoryStore
+    from inventory.domain.reconciliation import HoldsReconciler
+    from inventory.settings import InventorySettings
 
 
 @lru_cache(maxsize=1)
 def settings() -> InventorySettings:
+    from inventory.settings import InventorySettings
+
     return InventorySettings.from_env()
 
 
@@ -39,6 +48,8 @@ def clock() -> SystemClock:
 
 @lru_cache(maxsize=1)
 def store() -> InventoryStore:
+    from inventory.adapters.dynamo import InventoryStore
+
     config = settings()
     return InventoryStore(dynamodb_client(), config.inventory_table_name, config.catalog_table_name)
 
@@ -50,6 +61,8 @@ def reservations() -> Reservations:
 
 @lru_cache(maxsize=1)
 def holds_reconciler() -> HoldsReconciler:
+    from inventory.domain.reconciliation import HoldsReconciler
+
     return HoldsReconciler(store(), clock(), settle=timedelta(minutes=settings().reconcile_settle_minutes))
 
 

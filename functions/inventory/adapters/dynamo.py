@@ -1,4 +1,4 @@
-"""The inventory table (layout in ``inventory.domain.records``) and the catalog's SKU claims.
+"""The inventory table (layout in ``inventory.adapters.records``) and the catalog's SKU claims.
 
 Access patterns:
 
@@ -29,29 +29,29 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inventory.domain.models import Location, LocationBody, StockLevel
-from inventory.domain.reconciliation import HoldSeen, LevelSeen
-from inventory.domain.records import (
+from inventory.adapters.records import (
     ACTIVE_RESERVATIONS,
     GSI,
     LOCATION_SK,
     LOCATIONS_GSI_PK,
     LocationDirectory,
-    ReservationStatus,
-    location_key,
-    locations_config_key,
-    reservation_key,
-    stock_key,
-)
-from inventory.domain.reservations import (
-    Reservation,
     commit_transact_items,
     expired_tombstone_items,
+    indexed_location_documents,
+    location_key,
+    locations_config_key,
     release_transact_items,
+    reservation_from_item,
+    reservation_key,
+    stock_from_item,
+    stock_key,
 )
+from inventory.domain.models import Location, LocationBody, StockLevel
+from inventory.domain.reconciliation import HoldSeen, LevelSeen
+from inventory.domain.reservations import Reservation, ReservationStatus
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import batch_get_all, deserialize, query_all, serialize
+from shop_kernel.dynamo import batch_get_all, deserialize, serialize
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
 from shop_kernel.ids import new_ulid
 
@@ -70,18 +70,6 @@ def _reasons(exc: ClientError) -> list[dict[str, Any]]:
 
 def _not_found(field: str, message: str) -> NotFound:
     return NotFound(message, errors=[FieldError(field=field, message=message, code="unknown")])
-
-
-def _stock(item: dict[str, Any]) -> StockLevel:
-    return StockLevel(
-        sku=item["sku"],
-        location_id=item["location_id"],
-        on_hand=item["on_hand"],
-        reserved=item["reserved"],
-        available=item["available"],
-        version=item["version"],
-        updated_at=item.get("updated_at"),
-    )
 
 
 class InventoryStore:
@@ -108,16 +96,7 @@ class InventoryStore:
         return LocationDirectory.from_item(item)
 
     def _indexed_location_documents(self) -> dict[str, dict[str, Any]]:
-        """Locations written before the config item existed (gsi1 LOCATIONS)."""
-        items = query_all(
-            self._client,
-            TableName=self.table,
-            IndexName=GSI,
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": LOCATIONS_GSI_PK}},
-        )
-        docs = (json.loads(deserialize(i)["doc"]) for i in items)
-        return {doc["id"]: doc for doc in docs}
+        return indexed_location_documents(self._client, self.table)
 
     def locations(self) -> dict[str, Location]:
         documents = self.directory().documents
@@ -195,13 +174,13 @@ class InventoryStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :loc)",
             ExpressionAttributeValues={":pk": {"S": f"SKU#{sku}"}, ":loc": {"S": "LOC#"}},
         )
-        return [_stock(deserialize(item)) for item in response.get("Items", [])]
+        return [stock_from_item(deserialize(item)) for item in response.get("Items", [])]
 
     def stock_level(self, sku: str, location_id: str) -> StockLevel | None:
         item = self._client.get_item(
             TableName=self.table, Key=stock_key(sku, location_id), ConsistentRead=True
         ).get("Item")
-        return _stock(deserialize(item)) if item else None
+        return stock_from_item(deserialize(item)) if item else None
 
     def stock_at(self, skus: Sequence[str], location_ids: Sequence[str]) -> dict[str, dict[str, StockLevel]]:
         """Levels of ``skus`` at ``location_ids`` (absent = none there), in as few BatchGetItem calls as fit."""
@@ -212,7 +191,7 @@ class InventoryStore:
             while pending:
                 response = self._client.batch_get_item(RequestItems=pending)
                 for item in response.get("Responses", {}).get(self.table, []):
-                    level = _stock(deserialize(item))
+                    level = stock_from_item(deserialize(item))
                     found.setdefault(level.sku, {})[level.location_id] = level
                 pending = response.get("UnprocessedKeys") or {}
         return found
@@ -461,7 +440,7 @@ class InventoryStore:
         if not failed[stock_index]:
             return Conflict("the stock level changed meanwhile; retry")  # another entry failed (transient)
         old = reasons[stock_index].get("Item")
-        current = _stock(deserialize(old)) if old else self.stock_level(sku, location_id)
+        current = stock_from_item(deserialize(old)) if old else self.stock_level(sku, location_id)
         return _stock_conflict(current, sku, location_id, intent)
 
     # --- reservations ---------------------------------------------------------------------------
@@ -470,7 +449,7 @@ class InventoryStore:
         item = self._client.get_item(
             TableName=self.table, Key=reservation_key(reservation_id), ConsistentRead=True
         ).get("Item")
-        return Reservation.from_item(deserialize(item)) if item else None
+        return reservation_from_item(deserialize(item)) if item else None
 
     def transact(self, items: list[dict[str, Any]]) -> bool:
         """Run a status-conditioned transaction; False when a condition failed (already done)."""

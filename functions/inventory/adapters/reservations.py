@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inventory.adapters.dynamo import InventoryStore
+from inventory.adapters.records import reservation_transact_items
 from inventory.domain.allocation import Fulfilment, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
-from inventory.domain.records import ReservationStatus
-from inventory.domain.reservations import Reservation, reservation_transact_items
+from inventory.domain.reservations import Reservation, ReservationStatus
 from shop_kernel.clock import Clock
+
+if TYPE_CHECKING:
+    from inventory.adapters.dynamo import InventoryStore
 
 
 class Reservations:

@@ -197,3 +197,12 @@ class PricedCart(Strict):
     rejected_codes: list[RejectedCode]
     gift_certificates: list[GiftCertificateTender]
     redemptions: Redemptions
+
+
+class LedgerMismatch(Exception):
+    """A give-back was refused: the code use or certificate debit it returns is not in the ledger (never a
+    race: the give-back is conditioned on the order's own version). Nothing was written."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"{code}: the ledger does not show what would be given back")
+        self.code = code

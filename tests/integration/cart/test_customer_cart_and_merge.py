@@ -9,8 +9,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from pricing.adapters.records import promotion_write_items
 from pricing.domain import Promotion
-from pricing.domain.records import promotion_write_items
 from tests.integration.cart.conftest import CUSTOMER_SUB, OTHER_SUB, Reply
 
 

@@ -16,8 +16,8 @@ import boto3
 import pytest
 
 from infra.local.stripe_standin import StandinConfig, StripeStandin
+from pricing.adapters.records import promotion_write_items
 from pricing.domain import Promotion
-from pricing.domain.records import promotion_write_items
 from tests.conformance import DocumentedAnswers, answers_for, served_document
 from tests.conftest import REGION, build_api_event
 from tests.integration.cart.conftest import cart_event, catalog_events_batch, published

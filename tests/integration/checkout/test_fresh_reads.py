@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from pricing.adapters.records import promotion_write_items, promotions_config_key
 from pricing.domain import Promotion
-from pricing.domain.records import promotion_write_items, promotions_config_key
 from tests.integration.checkout.conftest import ADDRESS, STAGE, guest_cart, new_key, stock
 from tests.integration.inventory.conftest import inventory_event
 from tests.support import Reply, reply_from

@@ -282,8 +282,8 @@ def _seed(stack: LedgerStack) -> None:
     from cart.domain.projection import parse
     from inventory.adapters.dynamo import InventoryStore
     from inventory.domain.models import LocationBody
+    from pricing.adapters.records import promotion_write_items
     from pricing.domain import Promotion
-    from pricing.domain.records import promotion_write_items
 
     client, names, now = stack.client, stack.names, datetime.now(UTC)
     variants = [

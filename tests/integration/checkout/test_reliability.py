@@ -111,6 +111,31 @@ def dies(target: object, name: str, *, after: bool) -> Iterator[None]:
         delattr(target, name)  # the instance attribute goes; the method is the class's again
 
 
+@contextmanager
+def commits_die(store: Any, *, after: bool) -> Iterator[None]:
+    """Every transaction ``store`` commits (its units of work) is stopped by a Lambda timeout before (or
+    right after) it is sent."""
+    original = store.unit_of_work
+
+    def unit_of_work() -> Any:
+        work = original()
+        send = work.commit
+
+        def dying() -> None:
+            if after:
+                send()
+            raise LambdaTimeout(f"commit {'after' if after else 'before'} its work")
+
+        work.commit = dying
+        return work
+
+    store.unit_of_work = unit_of_work
+    try:
+        yield
+    finally:
+        del store.unit_of_work  # the instance attribute goes; the method is the class's again
+
+
 def lose_first_response(monkeypatch: pytest.MonkeyPatch, method: str, path: str) -> list[str]:
     """The first Stripe response to ``method path`` is lost after Stripe processed the request; the
     SDK retries it with the same idempotency key (as on a dropped connection). Returns what was lost."""
@@ -166,12 +191,12 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
     # WHEN the checkout dies after its PaymentIntent was created, before the transaction (i, iv) ...
     # (the store the function itself uses: built while it runs, kept warm between its invocations)
     store = functions.run("checkout-api", lambda: adapters.store())
-    with dies(store, "transact", after=False), pytest.raises(LambdaTimeout):
+    with commits_die(store, after=False), pytest.raises(LambdaTimeout):
         send(ExpiringContext())
     intents_after_first = dict(shop.standin.api.ledger.payment_intents)
     orders_after_first = count_items(shop, shop.orders, "ORDER#")
     # ... is retried and dies after the transaction, before Powertools saved the answer (ii) ...
-    with dies(store, "transact", after=True), pytest.raises(LambdaTimeout):
+    with commits_die(store, after=True), pytest.raises(LambdaTimeout):
         send(ExpiringContext())
     orders_after_second = count_items(shop, shop.orders, "ORDER#")
     # ... and is replayed three more times
@@ -289,7 +314,7 @@ class ServerStack:
 
     moto: MotoServer
     standin: StripeStandin
-    tables: Any  # checkout.domain.service.Tables
+    tables: SimpleNamespace  # orders, carts, inventory, promotions: the tables' names
     functions: Any  # tests.harness.Functions of the server's stage
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -331,7 +356,6 @@ class ServerStack:
             ),
             payments=StripeGateway(lambda: API_KEY.encode(), self.standin.url),
             clock=SystemClock(),
-            tables=t,
             tax_rates=ConfiguredTaxRates(),
             carrier_quotes=carrier_quotes(),
         )
@@ -420,7 +444,6 @@ def _prepare(stack: ServerStack) -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerStack]:
-    from checkout.domain.service import Tables
     from infra.local import moto_patches
     from infra.resources import physical_name
 
@@ -434,7 +457,7 @@ def server() -> Iterator[ServerStack]:
     moto.start()
     standin.start()
     try:
-        tables = Tables(
+        tables = SimpleNamespace(
             orders=physical_name(SERVER_STAGE, "orders"),
             carts=physical_name(SERVER_STAGE, "carts"),
             inventory=physical_name(SERVER_STAGE, "inventory"),

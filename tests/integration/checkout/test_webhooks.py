@@ -222,7 +222,7 @@ def test_paying_after_the_stock_hold_lapsed_voids_the_authorisation(
     from datetime import UTC, datetime, timedelta
 
     from inventory.adapters.dynamo import InventoryStore
-    from inventory.domain.records import ReservationStatus
+    from inventory.domain.reservations import ReservationStatus
 
     placed = _placed(cart, checkout)
     order_id, intent_id = placed["order"]["id"], placed["payment"]["payment_intent_id"]

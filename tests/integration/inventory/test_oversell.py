@@ -23,10 +23,10 @@ from infra.local.moto_server import MotoServer, aws_environment, free_port
 from infra.local.provision import provision
 from infra.resources import physical_name
 from inventory.adapters.dynamo import InventoryStore
+from inventory.adapters.records import reservation_transact_items
 from inventory.adapters.reservations import Reservations
 from inventory.domain.allocation import Fulfilment, ReservationLine
 from inventory.domain.models import LocationBody
-from inventory.domain.reservations import reservation_transact_items
 from shop_kernel.clock import SystemClock
 
 STAGE = "race"

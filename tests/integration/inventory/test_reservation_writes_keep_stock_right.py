@@ -18,23 +18,21 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from inventory.domain.allocation import Allocation, Fulfilment, ReservationPlan
-from inventory.domain.records import (
+from inventory.adapters.records import (
     ACTIVE_RESERVATIONS,
     RETENTION_S,
-    ReservationStatus,
-    expiry_sort_key,
-    reservation_key,
-    stock_key,
-)
-from inventory.domain.reservations import (
-    Reservation,
     commit_transact_items,
     expired_tombstone_items,
+    expiry_sort_key,
     extend_reservation_item,
     release_transact_items,
+    reservation_from_item,
+    reservation_key,
     reservation_transact_items,
+    stock_key,
 )
+from inventory.domain.allocation import Allocation, Fulfilment, ReservationPlan
+from inventory.domain.reservations import Reservation, ReservationStatus
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize, serialize
 from tests.conftest import REGION
@@ -129,7 +127,7 @@ def _reserved(db: tuple[Any, str], *allocations: tuple[str, str, int]) -> Reserv
     assert _send(db, entries)
     item = _reservation(db, reservation_id)
     assert item is not None
-    return Reservation.from_item(item)
+    return reservation_from_item(item)
 
 
 def _sku() -> str:

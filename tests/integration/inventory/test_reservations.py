@@ -234,8 +234,8 @@ def test_the_sweeper_never_expires_a_hold_a_late_payment_just_extended(
     stocked: Callable[..., Reply], inventory_stack: SimpleNamespace
 ) -> None:
     from inventory import adapters
+    from inventory.adapters.records import extend_reservation_item
     from inventory.adapters.reservations import Reservations
-    from inventory.domain.reservations import extend_reservation_item
     from shop_kernel.clock import FixedClock
 
     # GIVEN a hold of 4 past its expiry, listed by the sweeper two minutes later

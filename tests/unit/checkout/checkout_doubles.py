@@ -1,28 +1,36 @@
-"""In-memory stand-ins for ``CheckoutService``'s ports: one cart, its SKU facts, stock and locations,
-the pricing fakes of ``tests/unit/pricing`` for promotions, codes and certificates, and a Stripe double.
+"""In-memory stand-ins for checkout's ports: one cart, its SKU facts, stock and locations, the pricing
+fakes of ``tests/unit/pricing`` for promotions, codes and certificates, a Stripe double, and the one
+in-memory ``UnitOfWork`` both ``CheckoutService`` and ``PaymentEvents`` are tested with.
 
-``CheckoutStoreInMemory.refuse`` queues what the next transactions answer: a function of the entries
-sent that returns the refusals (or None to let the transaction land, which stores the order).
+``UnitOfWorkInMemory`` records every write as the port call the service made (``calls``) and as the items
+the DynamoDB adapter would send for it (the owners' contract parts; ``OrderBook.transactions``). Its
+``commit`` asks the book's next answer (``OrderBook.answers``: a function of the items sent that returns
+the entries DynamoDB would refuse, or None) and, on a refusal, raises what the parts themselves make of
+their reasons, as in the cloud; otherwise it writes the orders in memory (an update only on the version
+read).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
+from checkout.adapters.dynamo import DynamoUnitOfWork
+from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Address, Buyer, CheckoutBody, Order
-from checkout.domain.ports import ChargeFacts, CheckoutInputs, PaymentIntent, Refusal, TransactionRefused
-from checkout.domain.records import order_from_item
-from checkout.domain.service import CheckoutService, PlaceOrder, Tables
+from checkout.domain.ports import ChargeFacts, CheckoutInputs, OrderChanged, PaymentIntent
+from checkout.domain.service import CheckoutService, PlaceOrder
 from checkout.domain.throttle import too_many_checkouts
+from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
-from pricing.domain import Customer, ListPrice
+from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, ListPrice
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey
 from shop_kernel.money import Money
+from shop_kernel.transact import Reason, refusal
 from tests.unit.inventory.conftest import level, location
 from tests.unit.pricing.conftest import FakeShop
 
@@ -34,8 +42,6 @@ BODY = CheckoutBody(
     email="anna@example.com",
     shipping_address=Address(name="Anna", line1="Unter den Linden 1", city="Berlin", country="DE"),
 )
-TABLES = Tables(orders="orders", carts="carts", inventory="inventory", promotions="promotions")
-Answer = Callable[[Sequence[dict[str, Any]]], list[Refusal] | None]
 
 
 def eur(amount: int) -> Money:
@@ -70,16 +76,117 @@ def open_cart(**changes: Any) -> StoredCart:
     return cart.model_copy(update=changes)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """What DynamoDB answers for one entry of a cancelled transaction: its index, code and old item."""
+
+    index: int
+    code: str = "ConditionalCheckFailed"
+    item: dict[str, Any] | None = None
+
+
+Answer = Callable[[Sequence[dict[str, Any]]], list[Refusal] | None]
+
+
+class UnitOfWorkInMemory:
+    """``UnitOfWork`` over an ``OrderBook`` (see the module docstring)."""
+
+    def __init__(self, book: OrderBook) -> None:
+        self._book = book
+        self._wire = DynamoUnitOfWork(client=None, table=lambda role: role)  # never sends: items only
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _record(self, name: str, **args: Any) -> None:
+        self.calls.append((name, args))
+        getattr(self._wire, name)(**args)
+
+    def close_cart(
+        self, owner: CartOwner, cart: StoredCart, order_id: str, checkout_ref: str, at: str
+    ) -> None:
+        self._record(
+            "close_cart", owner=owner, cart=cart, order_id=order_id, checkout_ref=checkout_ref, at=at
+        )
+
+    def add_order(self, order: Order) -> None:
+        self._record("add_order", order=order)
+
+    def update_order(self, order: Order, expected_version: int) -> None:
+        self._record("update_order", order=order, expected_version=expected_version)
+
+    def reserve(self, plan: ReservationPlan, reservation_id: str, order_id: str, hold: timedelta) -> None:
+        self._record("reserve", plan=plan, reservation_id=reservation_id, order_id=order_id, hold=hold)
+
+    def extend_hold(self, reservation_id: str, expires_at: int) -> None:
+        self._record("extend_hold", reservation_id=reservation_id, expires_at=expires_at)
+
+    def redeem_code(self, redemption: CodeRedemption) -> None:
+        self._record("redeem_code", redemption=redemption)
+
+    def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
+        self._record("debit_certificate", redemption=redemption, order_id=order_id, at=at)
+
+    def restore_code(self, redemption: CodeRedemption) -> None:
+        self._record("restore_code", redemption=redemption)
+
+    def restore_certificate(self, code: str, amount: Money, order_id: str, at: str) -> None:
+        self._record("restore_certificate", code=code, amount=amount, order_id=order_id, at=at)
+
+    def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
+        self._record("count_velocity", keys=list(keys), now=now)
+
+    def __len__(self) -> int:
+        return len(self._wire)
+
+    def called(self, name: str) -> list[dict[str, Any]]:
+        return [args for call, args in self.calls if call == name]
+
+    def commit(self) -> None:
+        entries = [entry for part in self._wire.parts for entry in part.entries]
+        self._book.transactions.append(entries)
+        self._book.works.append(self)
+        refusals = self._book.answers.pop(0)(entries) if self._book.answers else None
+        if refusals:
+            reasons = [Reason() for _ in entries]
+            for refused in refusals:
+                reasons[refused.index] = Reason(refused.code, refused.item)
+            raise refusal(self._wire.parts, reasons)
+        for name, args in self.calls:
+            if name == "add_order":
+                self._book.orders[args["order"].id] = args["order"]
+            elif name == "update_order":
+                self._book.write(args["order"], args["expected_version"])
+
+
 @dataclass
-class CheckoutStoreInMemory:
-    cart_: StoredCart | None
-    facts: dict[str, SkuFacts]
-    stock: dict[str, dict[str, StockLevel]]
-    locations: dict[str, Location]
-    shop: FakeShop
+class OrderBook:
+    """Orders in memory, and every transaction a unit of work sent (items and port calls)."""
+
+    orders: dict[str, Order] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
     transactions: list[list[dict[str, Any]]] = field(default_factory=list)
-    orders: dict[str, Order] = field(default_factory=dict)
+    works: list[UnitOfWorkInMemory] = field(default_factory=list)
+
+    def unit_of_work(self) -> UnitOfWorkInMemory:
+        return UnitOfWorkInMemory(self)
+
+    def order(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def write(self, order: Order, expected_version: int) -> None:
+        """The order's next version, only on the version read (as the conditional put)."""
+        current = self.orders.get(order.id)
+        if current is None or current.version != expected_version:
+            raise OrderChanged
+        self.orders[order.id] = order
+
+
+@dataclass
+class CheckoutStoreInMemory(OrderBook):
+    cart_: StoredCart | None = None
+    facts: dict[str, SkuFacts] = field(default_factory=dict)
+    stock: dict[str, dict[str, StockLevel]] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    shop: FakeShop = field(default_factory=FakeShop)
     customers: list[Customer] = field(default_factory=list)
     candidates: list[list[str]] = field(default_factory=list)  # the location ids each read asked for
     attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)  # attempt counters by window
@@ -98,17 +205,6 @@ class CheckoutStoreInMemory:
             locations=self.locations,
             promotions=self.shop,
         )
-
-    def transact(self, entries: Sequence[dict[str, Any]]) -> None:
-        self.transactions.append(list(entries))
-        refusals = self.answers.pop(0)(entries) if self.answers else None
-        if refusals:
-            raise TransactionRefused(refusals)
-        order = order_from_item(entries[1]["Put"]["Item"])
-        self.orders[order.id] = order
-
-    def order(self, order_id: str) -> Order | None:
-        return self.orders.get(order_id)
 
     def velocity(self, keys: Sequence[Any]) -> dict[Any, int]:
         return {}
@@ -185,11 +281,19 @@ def shop(cart: StoredCart | None = None, available: int = 5, **facts: SkuFacts) 
         store=store,
         payments=stripe,
         clock=FixedClock(NOW),
-        tables=TABLES,
         tax_rates=pricing,
         carrier_quotes=pricing,
     )
     return Shop(store=store, stripe=stripe, service=service)
+
+
+def refuse_entries(*indexes: int) -> Answer:
+    """Refuse the entries at ``indexes`` (their conditions failed)."""
+
+    def answer(entries: Sequence[dict[str, Any]]) -> list[Refusal]:
+        return [Refusal(index=i) for i in sorted(indexes)]
+
+    return answer
 
 
 def refuse(kind: str, code: str = "ConditionalCheckFailed", item: dict[str, Any] | None = None) -> Answer:

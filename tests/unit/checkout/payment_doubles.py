@@ -1,7 +1,8 @@
 """In-memory stand-ins for checkout's ports, for the payment-event tests without AWS or Stripe.
 
-``OrdersInMemory`` keeps orders and applies the order entry of a transaction (conditioned on the version
-read, like DynamoDB); a test can make a transaction refuse with given failed entry indexes, once.
+``OrdersInMemory`` keeps orders and writes them through the in-memory unit of work of ``checkout_doubles``
+(conditioned on the version read, like DynamoDB); a test makes a transaction refuse given entries with
+``store.answers.append(refuse_entries(...))``.
 ``StripeDouble`` answers PaymentIntents the test sets up and records every cancellation.
 """
 
@@ -22,12 +23,12 @@ from checkout.domain.models import (
     Payment,
 )
 from checkout.domain.payments import OrderChanged, PaymentEvents
-from checkout.domain.ports import ChargeFacts, PaymentIntent, Refusal, TransactionRefused
-from checkout.domain.records import order_from_item
+from checkout.domain.ports import ChargeFacts, PaymentIntent
 from inventory.domain.allocation import Fulfilment
 from pricing.domain import TaxDisplay, Totals
 from shop_kernel.clock import FixedClock
 from shop_kernel.money import Money
+from tests.unit.checkout.checkout_doubles import OrderBook
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 ORDER_ID = "ord_01JE0000000000000000000000"
@@ -103,46 +104,23 @@ def intent(
 
 
 @dataclass
-class OrdersInMemory:
-    orders: dict[str, Order] = field(default_factory=dict)
-    transactions: list[list[dict[str, Any]]] = field(default_factory=list)
+class OrdersInMemory(OrderBook):
+    """The orders ``PaymentEvents`` reads and writes: the in-memory unit of work of ``checkout_doubles``,
+    this hour's velocity counts, and the conditional put ``PaymentEvents.save`` stands for."""
+
     saves: list[tuple[Order, int]] = field(default_factory=list)
     counts: dict[VelocityKey, int] = field(default_factory=dict)
-    refuse_next: list[set[int]] = field(default_factory=list)  # failed entry indexes, one set per call
     lose_next_saves: int = 0  # the next N saves find the order changed
-
-    # --- CheckoutStore ----------------------------------------------------------------------------
-
-    def order(self, order_id: str) -> Order | None:
-        return self.orders.get(order_id)
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         return {key: self.counts[key] for key in keys if key in self.counts}
-
-    def transact(self, entries: Sequence[dict[str, Any]]) -> None:
-        self.transactions.append(list(entries))
-        if self.refuse_next:
-            failed = self.refuse_next.pop(0)
-            refusals = [Refusal(index=i, code="ConditionalCheckFailed") for i in sorted(failed)]
-            raise TransactionRefused(refusals)
-        put = entries[0]["Put"]
-        order = order_from_item(put["Item"])
-        self._write(order, int(put["ExpressionAttributeValues"][":v"]["N"]))
-
-    # --- the conditional put PaymentEvents.save stands for ------------------------------------------
 
     def save(self, order: Order, expected_version: int) -> None:
         if self.lose_next_saves:
             self.lose_next_saves -= 1
             raise OrderChanged
         self.saves.append((order, expected_version))
-        self._write(order, expected_version)
-
-    def _write(self, order: Order, expected_version: int) -> None:
-        current = self.orders.get(order.id)
-        if current is None or current.version != expected_version:
-            raise OrderChanged
-        self.orders[order.id] = order
+        self.write(order, expected_version)
 
 
 @dataclass
@@ -186,9 +164,6 @@ def world(order: Order | None = None) -> World:
         save=store.save,
         payments=stripe,
         clock=clock,
-        orders_table="orders",
-        inventory_table="inventory",
-        promotions_table="promotions",
     )
     return World(store=store, stripe=stripe, clock=clock, events=events)
 

@@ -11,9 +11,10 @@ import pytest
 from checkout.domain import orders
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from checkout.domain.payments import GiveBackRefused
-from checkout.domain.records import cancellation_items
+from checkout.domain.ports import OrderChanged
 from pricing.domain import CodeRedemption, GiftCertificateTender
 from shop_kernel.money import Money
+from tests.unit.checkout.checkout_doubles import refuse_entries
 from tests.unit.checkout.payment_doubles import ORDER_ID, intent, pending_order, world
 from tests.unit.checkout.test_orders_and_events import _order
 
@@ -24,10 +25,9 @@ def _uah(amount: int) -> Money:
     return Money.of(amount, "UAH")
 
 
-# Two code uses (one per customer) and a certificate debit.
-REDEMPTIONS: dict[str, Any] = dict(
-    promo_codes=("ONCE", "PUBLIC"),
-    code_redemptions=(
+REDEMPTIONS: dict[str, Any] = {
+    "promo_codes": ("ONCE", "PUBLIC"),
+    "code_redemptions": (
         CodeRedemption(
             code="ONCE",
             promotion_id="promo_ten",
@@ -43,12 +43,12 @@ REDEMPTIONS: dict[str, Any] = dict(
             per_customer_limit=None,
         ),
     ),
-    gift_certificates=(
+    "gift_certificates": (
         GiftCertificateTender(
             code="GC-500", amount=_uah(3000), balance_before=_uah(50000), balance_after=_uah(47000)
         ),
     ),
-)
+}
 
 
 def _redeeming_order() -> Order:
@@ -58,11 +58,26 @@ def _redeeming_order() -> Order:
 def test_a_cancellation_gives_back_every_code_use_and_certificate_debit_in_the_same_write() -> None:
     # GIVEN an order (version 1) that counted two code uses (one per customer) and debited a certificate
     order = _redeeming_order()
-    # WHEN it is cancelled
-    cancelled = orders.cancelled(order, NOW, CancelReason.PAYMENT_EXPIRED)
-    assert cancelled is not None
-    entries = cancellation_items("orders", "promotions", cancelled, expected_version=1)
-    # THEN entry 0 is the order, conditioned on the version read: the give-backs happen only with it
+    w = world(order)
+    # WHEN its PaymentIntent is cancelled
+    w.events.handle("payment_intent.canceled", {}, intent(status="canceled"))
+    cancelled = w.order
+    assert cancelled.status is OrderStatus.CANCELLED
+    # THEN one unit of work: the order on the version read, then every give-back through pricing's contract
+    (work,) = w.store.works
+    assert [name for name, _ in work.calls] == [
+        "update_order",
+        "restore_code",
+        "restore_code",
+        "restore_certificate",
+    ]
+    assert work.called("update_order")[0]["expected_version"] == 1
+    assert [c["redemption"] for c in work.called("restore_code")] == list(order.code_redemptions)
+    assert work.called("restore_certificate") == [
+        {"code": "GC-500", "amount": _uah(3000), "order_id": order.id, "at": cancelled.cancelled_at}
+    ]
+    # AND on the wire entry 0 is the order, conditioned on the version read: the give-backs land only with it
+    (entries,) = w.store.transactions
     put = entries[0]["Put"]
     assert (put["TableName"], put["ConditionExpression"]) == ("orders", "version = :v")
     assert put["ExpressionAttributeValues"] == {":v": {"N": "1"}}
@@ -88,6 +103,28 @@ def test_a_cancellation_gives_back_every_code_use_and_certificate_debit_in_the_s
     assert credit["ExpressionAttributeValues"][":currency"] == {"S": "UAH"}
     assert ledger["ConditionExpression"] == "attribute_exists(pk) AND attribute_not_exists(restored_at)"
     assert ledger["ExpressionAttributeValues"][":at"] == {"S": cancelled.cancelled_at}
+
+
+@pytest.mark.parametrize(
+    ("refused", "raised"),
+    [((4,), GiveBackRefused), ((0, 4), OrderChanged)],
+    ids=["give-back-only", "order-and-give-back"],
+)
+def test_a_refused_give_back_leaves_the_order_and_a_lost_version_race_wins(
+    refused: tuple[int, ...], raised: type[Exception]
+) -> None:
+    # GIVEN the redeeming order, its certificate credit (entry 4) refused
+    w = world(_redeeming_order())
+    cancelled = orders.cancelled(w.order, NOW, CancelReason.PAYMENT_CANCELLED)
+    assert cancelled is not None
+    w.store.answers.append(refuse_entries(*refused))
+    # WHEN the cancellation is written
+    with pytest.raises(raised) as caught:
+        w.events._write(w.order, cancelled)
+    # THEN pricing's contract names the give-back (GiveBackRefused), unless the order itself changed first
+    if raised is GiveBackRefused:
+        assert caught.value.code == "GC-500"  # type: ignore[attr-defined]
+    assert w.order.status is OrderStatus.PENDING_PAYMENT
 
 
 def test_only_the_change_into_cancelled_gives_back() -> None:
@@ -141,12 +178,11 @@ def test_a_give_back_the_ledger_refuses_stops_the_cancellation_and_names_the_ord
     # GIVEN an order waiting for payment whose certificate debit the ledger no longer shows (entry 5)
     w = world(pending_order(**REDEMPTIONS))
     before = w.order
-    w.store.refuse_next.append({5})
+    w.store.answers.append(refuse_entries(5))
     # WHEN its PaymentIntent is cancelled
     with pytest.raises(GiveBackRefused) as refused:
         w.events.handle("payment_intent.canceled", {}, intent(status="canceled"))
-    # THEN nothing is retried or written: the order stays as it was, and the error names it and the entry
-    assert refused.value.order_id == ORDER_ID
-    assert str(refused.value) == f"{ORDER_ID}: the give-back entries [5] were refused"
-    assert len(w.store.transactions) == 1
+    # THEN nothing is retried or written: the order stays as it was, and the error names it and the code
+    assert (refused.value.order_id, refused.value.code) == (ORDER_ID, "GC-500")
+    assert str(refused.value) == f"{ORDER_ID}: giving back GC-500 was refused"
     assert w.order == before

@@ -15,7 +15,6 @@ import pytest
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind
 from checkout.domain.models import Buyer, OrderStatus
 from checkout.domain.orders import checkout_ref, intent_key
-from checkout.domain.ports import Refusal
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
 from checkout.domain.throttle import AttemptLimits
 from pricing.domain import (
@@ -35,6 +34,7 @@ from tests.unit.checkout.checkout_doubles import (
     BODY,
     BUYER,
     NOW,
+    Refusal,
     checked_out_cart_item,
     eur,
     index_of,
@@ -548,3 +548,37 @@ def test_checkouts_from_one_address_beyond_its_limit_are_a_429_before_anything_i
     assert caught.value.retry_after_s == 3600
     assert len(s.stripe.created) == 2
     assert len(s.store.transactions) == 2
+
+
+def test_the_service_writes_through_one_unit_of_work_and_holds_stock_as_long_as_the_payment_needs() -> None:
+    # GIVEN a cart paid by card, and one paid in full by a certificate (placed at once, screened now)
+    card = shop()
+    gift = shop(cart=open_cart(gift_certificates=("GC-BIG",)))
+    gift.store.shop.certificate("GC-BIG", 100_000)
+    # WHEN both check out
+    by_card, by_gift = card.place(), gift.place()
+    # THEN each is one unit of work: the cart closed, the order added, the stock held, ... committed once
+    (card_work,) = card.store.works
+    (gift_work,) = gift.store.works
+    assert [name for name, _ in card_work.calls] == ["close_cart", "add_order", "reserve"]
+    assert [name for name, _ in gift_work.calls] == [
+        "close_cart",
+        "add_order",
+        "reserve",
+        "debit_certificate",
+        "count_velocity",
+    ]
+    close = card_work.called("close_cart")[0]
+    assert (close["cart"].version, close["order_id"], close["checkout_ref"]) == (
+        3,
+        by_card.order.id,
+        checkout_ref(BUYER, "key-1"),
+    )
+    # AND a card order's stock is held until its payment deadline and margin, a paid one for 7 days
+    card_hold, gift_hold = card_work.called("reserve")[0], gift_work.called("reserve")[0]
+    assert (card_hold["reservation_id"], card_hold["hold"]) == (
+        by_card.order.reservation_id,
+        timedelta(minutes=45),
+    )
+    assert (gift_hold["order_id"], gift_hold["hold"]) == (by_gift.order.id, timedelta(days=7))
+    assert [(a.sku, a.quantity) for a in card_hold["plan"].allocations] == [("A", 2)]

@@ -14,7 +14,8 @@ from checkout.domain.fraud import VelocityDimension, velocity_keys
 from checkout.domain.models import CancelReason, OrderStatus
 from checkout.domain.payments import Outcome
 from checkout.domain.ports import ChargeFacts
-from inventory.domain.records import expiry_sort_key, reservation_key
+from inventory.adapters.records import expiry_sort_key, reservation_key
+from tests.unit.checkout.checkout_doubles import refuse_entries
 from tests.unit.checkout.payment_doubles import (
     CARD,
     INTENT_ID,
@@ -108,7 +109,7 @@ def test_a_fresh_card_and_customer_are_accepted_without_review() -> None:
 def test_paying_after_the_stock_hold_ran_out_voids_the_money_and_cancels_the_order() -> None:
     # GIVEN the reservation is no longer active (only the hold's condition fails)
     w = world(pending_order())
-    w.store.refuse_next.append({1})
+    w.store.answers.append(refuse_entries(1))
     # WHEN the authorisation arrives
     outcome = w.events.handle(AUTHORISED, {}, intent())
     # THEN the authorisation is voided at once and the order cancelled for a lapsed hold
@@ -123,7 +124,7 @@ def test_paying_after_the_stock_hold_ran_out_voids_the_money_and_cancels_the_ord
 def test_an_order_changed_meanwhile_is_read_again_not_voided(failed: set[int]) -> None:
     # GIVEN the order's own condition fails once (someone wrote it since it was read)
     w = world(pending_order())
-    w.store.refuse_next.append(failed)
+    w.store.answers.append(refuse_entries(*failed))
     # WHEN the authorisation arrives
     outcome = w.events.handle(AUTHORISED, {}, intent())
     # THEN it is tried again on a fresh read and placed; nothing is voided

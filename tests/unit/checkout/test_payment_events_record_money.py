@@ -9,6 +9,7 @@ from __future__ import annotations
 from checkout.domain.models import CancelReason, OrderStatus
 from checkout.domain.payments import MAX_ATTEMPTS, Outcome, order_id_of
 from shop_kernel.clock import isoformat
+from tests.unit.checkout.checkout_doubles import refuse_entries
 from tests.unit.checkout.payment_doubles import (
     INTENT_ID,
     NOW,
@@ -190,7 +191,7 @@ def test_the_sweeper_leaves_orders_that_are_not_waiting_and_those_changed_meanwh
     paid = world(pending_order(status=OrderStatus.PAYMENT_AUTHORIZED))
     racing = world(pending_order())
     _retrievable(racing, "requires_payment_method")
-    racing.store.refuse_next.append({0})
+    racing.store.answers.append(refuse_entries(0))
     # WHEN the sweeper runs on each
     # THEN the paid order and the unknown id are left alone; the racing one waits for the next sweep
     assert paid.events.expire(ORDER_ID) == Outcome("not waiting for payment", ORDER_ID)

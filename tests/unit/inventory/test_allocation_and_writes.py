@@ -7,6 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from inventory.adapters.records import (
+    commit_transact_items,
+    expired_tombstone_items,
+    release_transact_items,
+    reservation_transact_items,
+)
 from inventory.domain.allocation import (
     Fulfilment,
     InsufficientStock,
@@ -15,17 +21,7 @@ from inventory.domain.allocation import (
     plan_reservation,
 )
 from inventory.domain.models import Location
-from inventory.domain.records import ReservationStatus
-from inventory.domain.reservations import (
-    MAX_TTL,
-    MIN_TTL,
-    Reservation,
-    ReservedLine,
-    commit_transact_items,
-    expired_tombstone_items,
-    release_transact_items,
-    reservation_transact_items,
-)
+from inventory.domain.reservations import MAX_TTL, MIN_TTL, Reservation, ReservationStatus, ReservedLine
 from shop_kernel.errors import NotFound, ValidationFailed
 from tests.unit.inventory.conftest import level, location
 

@@ -1,5 +1,8 @@
 """The orders table's item layout and the writes checkout and the payment webhooks make to it.
 
+What checkout writes in other contexts' tables in the same transactions comes from their contract modules
+(``checkout.adapters.dynamo.DynamoUnitOfWork``); the parts here are checkout's own.
+
 =================  ==============================  ======================  ==============================
 item [type]        pk                              sk                      gsi1pk / gsi1sk
 =================  ==============================  ======================  ==============================
@@ -32,8 +35,9 @@ from typing import Any
 
 from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import Order, OrderStatus
-from pricing.domain.records import code_release_items, gift_restore_items
+from checkout.domain.ports import OrderChanged, OrderExists
 from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.transact import TransactPart
 
 ORDER_SK = "ORDER"
 PENDING_PAYMENT_GSI_PK = "ORDERS#pending_payment"
@@ -110,22 +114,6 @@ def order_update_item(table: str, order: Order, expected_version: int) -> dict[s
     }
 
 
-def cancellation_items(
-    orders_table: str, promotions_table: str, cancelled: Order, expected_version: int
-) -> list[dict[str, Any]]:
-    """The cancelled order (if still at ``expected_version``), with its code uses and certificate debits
-    given back in the same transaction: the version condition makes the give-back happen exactly once,
-    whoever cancels (sweeper, webhook) and however often. The order is entry 0."""
-    at = cancelled.cancelled_at or cancelled.updated_at
-    entries = [order_update_item(orders_table, cancelled, expected_version)]
-    for redemption in cancelled.code_redemptions:
-        entries += code_release_items(promotions_table, redemption)
-    for tender in cancelled.gift_certificates:
-        if tender.amount.amount > 0:
-            entries += gift_restore_items(promotions_table, tender.code, tender.amount, cancelled.id, at)
-    return entries
-
-
 def velocity_count_items(table: str, keys: list[VelocityKey], now: datetime) -> list[dict[str, Any]]:
     """One more order on each counter of this hour (created on first use, expiring two days later)."""
     expires = int((now + VELOCITY_RETENTION).timestamp())
@@ -145,3 +133,23 @@ def velocity_count_items(table: str, keys: list[VelocityKey], now: datetime) -> 
         }
         for key in keys
     ]
+
+
+# --- checkout's own parts of its transactions ------------------------------------------------------
+
+
+def new_order(table: str, order: Order) -> TransactPart:
+    """The order (must not exist: ``OrderExists``) and the buyer's reference to it."""
+    return TransactPart(
+        tuple(new_order_items(table, order)), lambda _: OrderExists(f"order {order.id} exists already")
+    )
+
+
+def order_update(table: str, order: Order, expected_version: int) -> TransactPart:
+    """The order's next version, if it is still at ``expected_version`` (else ``OrderChanged``)."""
+    return TransactPart((order_update_item(table, order, expected_version),), lambda _: OrderChanged())
+
+
+def velocity_counts(table: str, keys: list[VelocityKey], now: datetime) -> TransactPart:
+    """One more order on each of this hour's counters (unconditional)."""
+    return TransactPart(tuple(velocity_count_items(table, keys, now)))
