@@ -52,12 +52,12 @@ def test_each_bucket_is_private_encrypted_versioned_logged_and_tls_only(dev: Syn
 
 
 def test_only_declared_functions_touch_bucket_objects_and_know_the_name(dev: Synthesized) -> None:
-    # GIVEN every function and its role's statements
+    # GIVEN every function (in its context's stack) and its role's statements
     functions = {
         f["Properties"]["FunctionName"].removeprefix(f"shop-{dev.stage}-"): f
-        for f in dev.resources("services", "AWS::Lambda::Function").values()
+        for f in dev.all_resources("AWS::Lambda::Function").values()
     }
-    policies = dev.resources("services", "AWS::IAM::Policy").values()
+    policies = dev.all_resources("AWS::IAM::Policy").values()
     for spec in FUNCTIONS:
         function = functions[spec.name]
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]
