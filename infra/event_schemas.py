@@ -23,6 +23,10 @@ EVENT_MODULES: tuple[str, ...] = (
     "catalog.domain.events",
     "inventory.domain.events",
     "checkout.domain.events",
+    "loyalty.domain.events",
+    # Contracts loyalty consumes before their publishers exist (orders' delivery, returns' refunds).
+    "loyalty.inbound.orders",
+    "loyalty.inbound.returns",
 )
 
 

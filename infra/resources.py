@@ -20,6 +20,7 @@ CONTEXTS: tuple[str, ...] = (
     "inventory",
     "cart",
     "checkout",
+    "loyalty",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -191,6 +192,14 @@ TABLES: tuple[TableSpec, ...] = (
         stream="NEW_AND_OLD_IMAGES",
         ttl_attribute="expires_at",
     ),
+    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
+    # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
+    # publishes ledger entries and expiry notices as events.
+    TableSpec(
+        name="loyalty",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_IMAGE",
+    ),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
@@ -251,6 +260,15 @@ RULES: tuple[RuleSpec, ...] = (
         description="Stock levels per SKU and location feed the availability category listings show",
         pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
         target="catalog-stock-events",
+    ),
+    RuleSpec(
+        name="orders-to-loyalty",
+        description="Placed, delivered, cancelled and refunded orders earn and give back loyalty points",
+        pattern={
+            "source": ["shop.checkout", "shop.orders", "shop.returns"],
+            "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+        },
+        target="loyalty-order-events",
     ),
 )
 
@@ -435,6 +453,43 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="cart-catalog-events"),
     ),
+    FunctionSpec(
+        name="loyalty-api",
+        context="loyalty",
+        handler="loyalty.handlers.api.handler",
+        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("loyalty",),
+        secrets=("cursor-signing-key",),
+    ),
+    FunctionSpec(
+        name="loyalty-earning",
+        context="loyalty",
+        handler="loyalty.handlers.order_events.handler",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations",
+        timeout_s=30,
+        tables_rw=("loyalty",),
+        queue=QueueTrigger(queue="loyalty-order-events"),
+    ),
+    FunctionSpec(
+        name="loyalty-events",
+        context="loyalty",
+        handler="loyalty.handlers.stream.handler",
+        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+    ),
+    FunctionSpec(
+        name="loyalty-maturity",
+        context="loyalty",
+        handler="loyalty.handlers.maturity.handler",
+        description="Matures pending points and cashback after the return window; expires and announces points",
+        timeout_s=300,
+        tables_rw=("loyalty",),
+        schedule_minutes=60,
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -451,6 +506,11 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
     # Staff read any order, with the contact details events do not carry.
     ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
+    # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
+    ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
+    ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
+    ApiRoute(prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
 )

@@ -1,0 +1,106 @@
+"""What the scheduled job does for a member whose summary is due: mature, expire, announce, re-tier.
+
+* Pending lots whose return window closed become available (points, and cashback as store credit).
+* Expiry by inactivity: no earning or spending for ``after_days`` expires the available points.
+  Expiry per lot: each lot of points expires ``after_days`` after it became available; what was spent
+  counts against the oldest lots first, so the points that expire are the balance the younger lots do
+  not cover.
+* ``announce_days`` before points expire, a ``PointsExpiring`` notice (once per member and date).
+* The tier is recomputed as months leave the rolling window.
+
+``next_due`` is the earliest moment any of this has something to do again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from loyalty.domain.earning import _entry, _retier, _with_tier_change
+from loyalty.domain.ledger import PENDING, POINTS, Entry, Reason, credit_account, credit_pending_account, sum_deltas
+from loyalty.domain.member import EarnedLot, Expiring, MemberState
+from loyalty.domain.plans import Notice, Plan, planned
+from loyalty.domain.rules import LoyaltyRules
+from loyalty.domain.tiers import window_months
+
+
+def _first_of_next_month(now: datetime) -> datetime:
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    return now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _mature(state: MemberState, rules: LoyaltyRules, now: datetime) -> tuple[list[Entry], MemberState]:
+    entries: list[Entry] = []
+    lots = list(state.lots)
+    waiting = []
+    for lot in state.pending:
+        if lot.matures_at > now:
+            waiting.append(lot)
+            continue
+        deltas = {PENDING: -lot.points, POINTS: lot.points,
+                  credit_pending_account(lot.currency): -lot.credit, credit_account(lot.currency): lot.credit}
+        entries.append(_entry(state, f"mature#{lot.order_id}", Reason.MATURED, now, lot.order_id, deltas))
+        if lot.points:
+            lots.append(EarnedLot(lot_id=f"order#{lot.order_id}", points=lot.points,
+                                  expires_at=now + timedelta(days=rules.expiry.after_days)))
+    return entries, state.model_copy(update={"pending": tuple(waiting), "lots": tuple(lots)})
+
+
+def expiring_points(state: MemberState, available: int, rules: LoyaltyRules, at: datetime) -> int:
+    """Available points that will have expired by ``at`` (if nothing is earned or spent before)."""
+    if available <= 0:
+        return 0
+    if rules.expiry.mode == "inactivity":
+        last = state.last_activity_at
+        due = last is not None and last + timedelta(days=rules.expiry.after_days) <= at
+        return available if due else 0
+    covered = sum(lot.points for lot in state.lots if lot.expires_at > at)
+    return max(0, available - covered)
+
+
+def expiry_date(state: MemberState, rules: LoyaltyRules, now: datetime) -> datetime | None:
+    """When the next points expire, as things stand."""
+    if rules.expiry.mode == "inactivity":
+        if state.last_activity_at is None:
+            return None
+        return state.last_activity_at + timedelta(days=rules.expiry.after_days)
+    upcoming = [lot.expires_at for lot in state.lots if lot.expires_at > now]
+    return min(upcoming, default=None)
+
+
+def plan_due(state: MemberState, rules: LoyaltyRules, now: datetime) -> Plan:
+    """Everything due for the member at ``now`` (an empty plan moves ``next_due`` only)."""
+    entries, after = _mature(state, rules, now)
+    available = state.available + sum(e.points for e in entries)
+    expired = expiring_points(after, available, rules, now)
+    if expired:
+        stamp = (after.last_activity_at if rules.expiry.mode == "inactivity" else now).date().isoformat()
+        entries.append(_entry(state, f"expire#{stamp}", Reason.EXPIRY, now, None, {POINTS: -expired}))
+        available -= expired
+    lots = tuple(lot for lot in after.lots if lot.expires_at > now)
+    after = after.model_copy(update={"balances": state.with_balances(sum_deltas(entries)).balances})
+    after, change = _retier(after.model_copy(update={"lots": lots}), after.spend, rules, now)
+    notices: tuple[Notice, ...] = ()
+    horizon = now + timedelta(days=rules.expiry.announce_days)
+    soon = expiring_points(after, available, rules, horizon)
+    when = expiry_date(after, rules, now)
+    expiring = Expiring(points=soon, at=when) if soon and when else None
+    if expiring is not None:
+        notices = (Notice(member_id=state.member_id, idempotency_id=f"expiring#{when.date().isoformat()}",
+                          points=soon, expires_at=when, recorded_at=now),)
+    after = after.model_copy(update={"expiring": expiring})
+    after = after.model_copy(update={"next_due": next_due(after, rules, now)})
+    return planned(state, _with_tier_change(entries, change), after, notices=notices)
+
+
+def next_due(state: MemberState, rules: LoyaltyRules, now: datetime) -> datetime | None:
+    """The earliest moment the job has something to do for the member (None: nothing ever)."""
+    moments = [lot.matures_at for lot in state.pending]
+    when = expiry_date(state, rules, now)
+    if when is not None and state.available > 0:
+        announce = when - timedelta(days=rules.expiry.announce_days)
+        moments.extend(m for m in (announce, when) if m > now)
+    if any(state.spend.values()):
+        oldest = min(m for per in state.spend.values() for m in per)
+        if oldest in window_months(now):
+            moments.append(_first_of_next_month(now))
+    return min(moments, default=None)

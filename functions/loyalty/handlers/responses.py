@@ -1,0 +1,138 @@
+"""The loyalty API's bodies: what it answers (documented in OpenAPI, built from the domain here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from loyalty.domain.adjustments import Adjustment
+from loyalty.domain.ledger import Entry
+from loyalty.domain.member import MemberState
+from loyalty.domain.rules import LoyaltyRules
+from loyalty.domain.tiers import rolling_spend
+from shop_kernel.clock import isoformat
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LedgerEntryView(Closed):
+    entry_id: str
+    reason: str
+    points: int = Field(description="Change of the available points")
+    pending: int = Field(description="Change of the pending points")
+    credit: dict[str, int] = Field(description="Change of store credit per currency (available + pending)")
+    order_id: str | None = None
+    note: str | None = None
+    recorded_at: str
+
+
+class LedgerPage(Closed):
+    items: list[LedgerEntryView]
+    next_cursor: str | None = None
+
+
+class TierView(Closed):
+    name: str | None
+    multiplier_bp: int
+    free_shipping_over: dict[str, int]
+    next_tier: str | None
+    remaining_to_next: dict[str, int] = Field(description="Minor units still to spend for the next tier")
+    rolling_spend: dict[str, int]
+
+
+class CreditView(Closed):
+    available: int
+    pending: int
+
+
+class ExpiringView(Closed):
+    points: int
+    at: str
+
+
+class LoyaltyView(Closed):
+    member_id: str
+    available: int
+    pending: int
+    tier: TierView
+    store_credit: dict[str, CreditView]
+    expiring_soon: ExpiringView | None = None
+    ledger: LedgerPage
+
+
+class AdminMemberView(LoyaltyView):
+    version: int
+    pending_orders: list[dict[str, Any]]
+
+
+class AdjustmentBody(Closed):
+    points: Annotated[int, Field(ge=-10_000_000, le=10_000_000, description="Signed: + credits, - debits")]
+    note: Annotated[str, Field(min_length=3, max_length=500, description="Why: kept in the ledger")]
+
+
+class AdjustmentView(Closed):
+    id: str
+    member_id: str
+    points: int
+    note: str
+    status: Literal["pending", "applied", "rejected"]
+    requested_by: str
+    requested_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+
+
+class AdjustmentList(Closed):
+    items: list[AdjustmentView]
+
+
+class RulesView(Closed):
+    version: int
+    rules: LoyaltyRules
+
+
+class CampaignList(Closed):
+    items: list[dict[str, Any]]
+
+
+def entry_view(entry: Entry) -> dict[str, Any]:
+    credit: dict[str, int] = {}
+    for account, delta in entry.deltas.items():
+        if account.startswith("credit_"):
+            currency = account.rsplit("_", 1)[1]
+            credit[currency] = credit.get(currency, 0) + delta
+    return LedgerEntryView(
+        entry_id=entry.entry_id, reason=entry.reason.value, points=entry.points, pending=entry.pending,
+        credit=credit, order_id=entry.order_id, note=entry.note, recorded_at=isoformat(entry.recorded_at),
+    ).model_dump(mode="json")
+
+
+def member_view(state: MemberState, entries: list[Entry], cursor: str | None, now: datetime) -> dict[str, Any]:
+    tier, following = state.tier_rule, state.next_tier_rule
+    spend = rolling_spend(state.spend, now)
+    remaining = {c: max(0, t - spend.get(c, 0)) for c, t in sorted(following.min_spend.items())} if following else {}
+    expiring = state.expiring if state.expiring and state.expiring.at > now else None
+    return LoyaltyView(
+        member_id=state.member_id,
+        available=state.available,
+        pending=state.pending_points,
+        tier=TierView(
+            name=state.tier, multiplier_bp=tier.multiplier_bp if tier else 10_000,
+            free_shipping_over=dict(tier.free_shipping_over) if tier else {},
+            next_tier=following.name if following else None, remaining_to_next=remaining, rolling_spend=spend,
+        ),
+        store_credit={c: CreditView(available=a, pending=p) for c, (a, p) in state.credits().items()},
+        expiring_soon=ExpiringView(points=expiring.points, at=isoformat(expiring.at)) if expiring else None,
+        ledger=LedgerPage(items=[LedgerEntryView(**entry_view(e)) for e in entries], next_cursor=cursor),
+    ).model_dump(mode="json")
+
+
+def adjustment_view(adjustment: Adjustment) -> dict[str, Any]:
+    data = adjustment.model_dump(mode="json")
+    data["requested_at"] = isoformat(adjustment.requested_at)
+    data["decided_at"] = isoformat(adjustment.decided_at) if adjustment.decided_at else None
+    return AdjustmentView.model_validate(data).model_dump(mode="json")
