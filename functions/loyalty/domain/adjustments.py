@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loyalty.domain.due import next_due
 from loyalty.domain.earning import _entry
 from loyalty.domain.errors import AdjustmentRefused, InsufficientPoints
 from loyalty.domain.ledger import POINTS, Reason
@@ -59,4 +60,5 @@ def plan_adjustment(
         lots = (*lots, EarnedLot(lot_id=f"adjust#{adjustment.id}", points=adjustment.points,
                                  expires_at=now + timedelta(days=rules.expiry.after_days)))
     after = state.model_copy(update={"lots": lots, "last_activity_at": now})
+    after = after.model_copy(update={"next_due": next_due(after.with_balances(entry.deltas), rules, now)})
     return planned(state, [entry], after)

@@ -22,7 +22,9 @@ from loyalty.domain.ledger import (
     credit_account,
     credit_pending_account,
     nonzero,
+    sum_deltas,
 )
+from loyalty.domain.due import next_due
 from loyalty.domain.member import EarnedLot, MemberState, PendingLot
 from loyalty.domain.orders import OrderFacts, OrderLine
 from loyalty.domain.plans import Plan, planned
@@ -131,6 +133,7 @@ def plan_earning(
     entries = _with_tier_change(entries, change)
     earned = facts.model_copy(update={"status": "earned", "points_full": full, "credit_full": credit_full,
                                       "points_granted": points, "credit_granted": credit})
+    after = after.model_copy(update={"next_due": next_due(after.with_balances(sum_deltas(entries)), rules, at)})
     return planned(state, entries, after, earned, facts.version)
 
 
@@ -162,6 +165,7 @@ def plan_refund(
     taken_points = -(deltas.get(PENDING, 0) + deltas.get(POINTS, 0))
     taken_credit = -(deltas.get(credit_pending_account(facts.currency), 0)
                      + deltas.get(credit_account(facts.currency), 0))
+    after = after.model_copy(update={"next_due": next_due(after.with_balances(deltas), rules, at)})
     updated = updated.model_copy(update={"points_granted": facts.points_granted - taken_points,
                                          "credit_granted": facts.credit_granted - taken_credit})
     return planned(state, entries, after, updated, facts.version)

@@ -1,0 +1,189 @@
+"""Order events through the loyalty-earning function, the member's view through loyalty-api, the
+scheduled job and the stream publisher: each driven with real-shaped events as its function."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from tests.support import response_headers
+from tests.integration.loyalty.conftest import (
+    AGENT_A,
+    AGENT_B,
+    MEMBER,
+    count_dynamodb_calls,
+    loyalty_event,
+    order_cancelled,
+    order_delivered,
+    order_placed,
+    return_refunded,
+    sqs_batch,
+)
+
+
+def _view(functions: Any, lambda_context: Any, **query: str) -> dict[str, Any]:
+    answer = functions.invoke("loyalty-api", loyalty_event("GET", "/me/loyalty", query=query or None), lambda_context)
+    assert answer["statusCode"] == 200, answer["body"]
+    return json.loads(answer["body"])
+
+
+def test_a_delivered_order_earns_pending_points_and_a_member_reads_them_in_one_call(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN a customer's 120 EUR order placed, then delivered, each event delivered twice
+    batch = sqs_batch([order_placed("ord_1", 10_000, 2_000), order_placed("ord_1", 10_000, 2_000)])
+    earning_calls = count_dynamodb_calls(functions, "loyalty-earning")
+    assert functions.invoke("loyalty-earning", batch, lambda_context) == {"batchItemFailures": []}
+    placed_calls = len(earning_calls)
+    delivered = sqs_batch([order_delivered("ord_1")])
+    assert functions.invoke("loyalty-earning", delivered, lambda_context) == {"batchItemFailures": []}
+    delivered_calls = earning_calls[placed_calls:]
+    assert functions.invoke("loyalty-earning", delivered, lambda_context) == {"batchItemFailures": []}
+    # WHEN the member reads their loyalty
+    api_calls = count_dynamodb_calls(functions, "loyalty-api")
+    view = _view(functions, lambda_context)
+    # THEN 120 points and 1.20 EUR cashback (default rules: 1 %) are pending, plus the 100 welcome points,
+    # once; the read was one Query; the earning one configuration Query, one BatchGetItem, one transaction
+    assert (view["available"], view["pending"]) == (100, 120)
+    assert view["store_credit"] == {"EUR": {"available": 0, "pending": 120}}
+    assert view["tier"]["name"] == "silver" and view["tier"]["next_tier"] == "gold"
+    assert [e["reason"] for e in view["ledger"]["items"]] == ["order", "welcome"] or [
+        e["reason"] for e in view["ledger"]["items"]
+    ] == ["welcome", "order"]
+    assert api_calls == ["Query"]
+    assert placed_calls == 2  # two PutItems, the second refused: recorded once
+    assert delivered_calls == ["Query", "BatchGetItem", "TransactWriteItems"]
+
+
+def test_the_ledger_pages_with_signed_cursors_and_the_first_page_is_still_one_call(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN five delivered orders (six entries with the welcome bonus)
+    events = []
+    for n in range(5):
+        events += [order_placed(f"ord_{n}", 1_000 * (n + 1)), order_delivered(f"ord_{n}")]
+    for event in events:
+        assert functions.invoke("loyalty-earning", sqs_batch([event]), lambda_context) == {"batchItemFailures": []}
+    api_calls = count_dynamodb_calls(functions, "loyalty-api")
+    # WHEN the member reads two entries at a time
+    first = _view(functions, lambda_context, limit="2")
+    assert api_calls == ["Query"]
+    seen = [e["entry_id"] for e in first["ledger"]["items"]]
+    cursor = first["ledger"]["next_cursor"]
+    while cursor:
+        answer = functions.invoke(
+            "loyalty-api", loyalty_event("GET", "/me/loyalty/ledger", query={"limit": "2", "cursor": cursor}), lambda_context
+        )
+        page = json.loads(answer["body"])
+        seen += [e["entry_id"] for e in page["items"]]
+        cursor = page["next_cursor"]
+    # THEN every entry is seen once; a cursor tampered with, or another member's, is a 422
+    assert len(seen) == len(set(seen)) == 6
+    forged = functions.invoke(
+        "loyalty-api", loyalty_event("GET", "/me/loyalty/ledger", query={"cursor": first["ledger"]["next_cursor"]}, sub=AGENT_A),
+        lambda_context,
+    )
+    assert forged["statusCode"] == 422
+    assert response_headers(forged)["Content-Type"] == "application/problem+json"
+
+
+def test_returns_and_cancellations_take_back_proportionally(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN two delivered orders of 100 EUR each (100 points each, pending)
+    setup = [order_placed("ord_a", 10_000), order_placed("ord_b", 10_000), order_delivered("ord_a"), order_delivered("ord_b")]
+    functions.invoke("loyalty-earning", sqs_batch(setup), lambda_context)
+    # WHEN a quarter of A is refunded (twice delivered) and B is cancelled
+    later = [return_refunded("ord_a", "ret_1", 2_500), return_refunded("ord_a", "ret_1", 2_500), order_cancelled("ord_b")]
+    assert functions.invoke("loyalty-earning", sqs_batch(later), lambda_context) == {"batchItemFailures": []}
+    # THEN A keeps 75 and B nothing: 75 pending, cashback 0.75 EUR
+    view = _view(functions, lambda_context)
+    assert view["pending"] == 75
+    assert view["store_credit"]["EUR"]["pending"] == 75
+
+
+def test_an_event_for_an_order_not_yet_recorded_fails_alone_and_a_guest_order_is_skipped(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    batch = sqs_batch([order_delivered("ord_unknown"), order_placed("ord_guest", 5_000, member=None),
+                       order_delivered("ord_guest", member=None)])
+    assert functions.invoke("loyalty-earning", batch, lambda_context) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+
+
+def test_the_scheduled_job_matures_points_after_the_window(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN an order delivered on 5 November (window 14 days)
+    functions.invoke("loyalty-earning", sqs_batch([order_placed("ord_1"), order_delivered("ord_1")]), lambda_context)
+    # WHEN the scheduled job runs (its clock is today's, long after the window)
+    result = functions.invoke("loyalty-maturity", {"source": "aws.events", "detail-type": "Scheduled Event"}, lambda_context)
+    # THEN the points and cashback are available
+    assert result == {"members": {"written": 1}}
+    view = _view(functions, lambda_context)
+    assert (view["available"], view["pending"]) == (200, 0)
+    assert view["store_credit"]["EUR"] == {"available": 100, "pending": 0}
+
+
+def test_a_large_adjustment_waits_for_a_second_agent(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    path = f"/admin/loyalty/members/{MEMBER}/adjustments"
+    # WHEN agent A grants 6,000 points (over the 5,000 default) and 10 points
+    big = functions.invoke("loyalty-api", loyalty_event("POST", path, {"points": 6_000, "note": "lost parcel"}, sub=AGENT_A, groups="agents"), lambda_context)
+    small = functions.invoke("loyalty-api", loyalty_event("POST", path, {"points": 10, "note": "sorry"}, sub=AGENT_A, groups="agents"), lambda_context)
+    assert (big["statusCode"], small["statusCode"]) == (202, 201)
+    adjustment = json.loads(big["body"])["id"]
+    approve = f"/admin/loyalty/adjustments/{adjustment}/approve"
+    # THEN A cannot approve it, B can (once); a customer cannot reach the admin API at all
+    mine = functions.invoke("loyalty-api", loyalty_event("POST", approve, sub=AGENT_A, groups="agents"), lambda_context)
+    theirs = functions.invoke("loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context)
+    again = functions.invoke("loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context)
+    customer = functions.invoke("loyalty-api", loyalty_event("POST", approve), lambda_context)
+    assert (mine["statusCode"], theirs["statusCode"], again["statusCode"], customer["statusCode"]) == (422, 200, 422, 403)
+    member = functions.invoke("loyalty-api", loyalty_event("GET", f"/admin/loyalty/members/{MEMBER}", sub=AGENT_B, groups="agents"), lambda_context)
+    body = json.loads(member["body"])
+    assert body["available"] == 6_010
+    notes = {e["note"] for e in body["ledger"]["items"]}
+    assert notes == {"lost parcel", "sorry"}
+
+
+def test_merchandisers_replace_rules_and_campaigns_with_validation(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    staff = {"sub": AGENT_A, "groups": "merchandisers"}
+    read = functions.invoke("loyalty-api", loyalty_event("GET", "/admin/loyalty/rules", **staff), lambda_context)
+    rules = json.loads(read["body"])["rules"]
+    rules["earning"]["points_per_unit"]["EUR"] = 2
+    # WHEN the rules are replaced with the ETag read, then with a stale one, then with a tier out of order
+    put = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": response_headers(read)["ETag"]}, **staff), lambda_context)
+    stale = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": '"0"'}, **staff), lambda_context)
+    valid = json.loads(json.dumps(rules))
+    rules["tiers"] = rules["tiers"][::-1]
+    bad = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": response_headers(put)["ETag"]}, **staff), lambda_context)
+    campaign = {"id": "bf", "name": "Black Friday", "starts_at": "2026-11-27T00:00:00Z", "ends_at": "2026-11-26T00:00:00Z"}
+    backwards = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context)
+    campaign["ends_at"] = "2026-11-30T00:00:00Z"
+    created = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context)
+    by_agent = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", valid, sub=AGENT_B, groups="agents"), lambda_context)
+    # THEN
+    assert (put["statusCode"], stale["statusCode"], bad["statusCode"]) == (200, 412, 422)
+    assert (backwards["statusCode"], created["statusCode"], by_agent["statusCode"]) == (422, 201, 403)
+    assert response_headers(bad)["Content-Type"] == "application/problem+json"
+
+
+def test_the_stream_publishes_entries_as_events_with_ids_only(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    from loyalty.adapters.records import entry_item
+    from loyalty.domain.ledger import Entry, Reason
+
+    entry = Entry(member_id=MEMBER, idempotency_id="spend#ord_1", reason=Reason.SPEND, deltas={"points": -30},
+                  recorded_at=datetime(2026, 11, 6, tzinfo=UTC), order_id="ord_1")
+    record = {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
+              "dynamodb": {"Keys": {"pk": entry_item(entry)["pk"], "sk": entry_item(entry)["sk"]},
+                           "NewImage": entry_item(entry), "SequenceNumber": "1", "SizeBytes": 100,
+                           "StreamViewType": "NEW_IMAGE"},
+              "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-test-loyalty/stream/x"}
+    assert functions.invoke("loyalty-events", {"Records": [record]}, lambda_context) == {"batchItemFailures": []}
