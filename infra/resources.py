@@ -488,7 +488,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Matures pending points and cashback after the return window; expires and announces points",
         timeout_s=300,
         tables_rw=("loyalty",),
-        schedule_minutes=60,
+        schedule_minutes=30,
     ),
 )
 
@@ -510,7 +510,9 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
     # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
-    ApiRoute(prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")),
+    ApiRoute(
+        prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")
+    ),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
 )

@@ -75,7 +75,11 @@ def redemption_rules(items: Sequence[dict[str, Any]]) -> RedemptionRules:
 
 
 def quote(
-    lines: Sequence[OrderLine], currency: str, rules: RedemptionRules, available: int, wanted: int | None = None
+    lines: Sequence[OrderLine],
+    currency: str,
+    rules: RedemptionRules,
+    available: int,
+    wanted: int | None = None,
 ) -> Redemption:
     """The points the order may take (at most ``wanted``) and what they pay."""
     return redeemable(lines, currency, rules, available, wanted)
@@ -96,15 +100,22 @@ def debit_points(table: str, member_id: str, points: int, order_id: str, at: dat
     """Take ``points`` from the member's available balance for ``order_id`` (once), while it covers them."""
     if points <= 0:
         raise ValueError("debit a positive number of points")
-    entry = Entry(member_id=member_id, idempotency_id=f"spend#{order_id}", reason=Reason.SPEND,
-                  deltas={POINTS: -points}, recorded_at=at, order_id=order_id)
-    summary = balance_update(table, member_id, {POINTS: -points}, doc_sets={"last_activity_at": isoformat(at)},
-                             covers=points)
+    entry = Entry(
+        member_id=member_id,
+        idempotency_id=f"spend#{order_id}",
+        reason=Reason.SPEND,
+        deltas={POINTS: -points},
+        recorded_at=at,
+        order_id=order_id,
+    )
+    summary = balance_update(
+        table, member_id, {POINTS: -points}, doc_sets={"last_activity_at": isoformat(at)}, covers=points
+    )
     return TransactPart((*append_entries(table, entry), summary), _spend_refused)
 
 
 def _restore_refused(reasons: Sequence[Cancellation]) -> Exception:
-    spent, guard, *_ = reasons
+    _spent, guard, *_ = reasons
     if guard.condition_failed:
         return PointsAlreadyRestored("this order's points were given back already")
     return NothingToRestore("this order debited no points")
@@ -114,10 +125,21 @@ def restore_points(table: str, member_id: str, points: int, order_id: str, at: d
     """Give back the ``points`` ``order_id`` debited: exactly once, and only if it debited them."""
     if points <= 0:
         raise ValueError("restore a positive number of points")
-    spent = {"ConditionCheck": {"TableName": table, "Key": guard_key(member_id, f"spend#{order_id}"),
-                                "ConditionExpression": "attribute_exists(pk)"}}
-    entry = Entry(member_id=member_id, idempotency_id=f"restore#{order_id}", reason=Reason.RESTORE,
-                  deltas={POINTS: points}, recorded_at=at, order_id=order_id)
+    spent = {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": guard_key(member_id, f"spend#{order_id}"),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
+    entry = Entry(
+        member_id=member_id,
+        idempotency_id=f"restore#{order_id}",
+        reason=Reason.RESTORE,
+        deltas={POINTS: points},
+        recorded_at=at,
+        order_id=order_id,
+    )
     summary = balance_update(table, member_id, {POINTS: points})
     return TransactPart((spent, *append_entries(table, entry), summary), _restore_refused)
 

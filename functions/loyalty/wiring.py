@@ -37,7 +37,9 @@ class LoyaltyContainer(Container):
 
     @provided
     def cursors(self) -> CursorCodec:
-        key = SecretKeyProvider(lambda: aws.client("secretsmanager"), self.settings().cursor_signing_key_secret_name)
+        key = SecretKeyProvider(
+            lambda: aws.client("secretsmanager"), self.settings().cursor_signing_key_secret_name
+        )
         return CursorCodec(self.settings().loyalty_table_name, key)
 
     @provided

@@ -31,7 +31,6 @@ from loyalty.adapters.records import (
     member_pk,
     notice_item,
     order_key,
-    rules_key,
     summary_key,
     summary_sets,
 )
@@ -58,7 +57,9 @@ class DynamoLoyaltyStore:
 
     def configuration(self) -> tuple[LoyaltyRules, int, list[Campaign]]:
         items = query_all(
-            self._client, TableName=self._table, KeyConditionExpression="pk = :pk",
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": CONFIG_PK}},
         )
         rules, version, campaigns = DEFAULT_RULES, 0, []
@@ -73,33 +74,52 @@ class DynamoLoyaltyStore:
     def put_rules(self, rules: LoyaltyRules, expected: int | None) -> int:
         """Replaces the rule set; ``expected`` its current version (None: only if none is stored)."""
         new = (expected or 0) + 1
-        item = serialize({"pk": CONFIG_PK, "sk": RULES_SK, "type": "rules", "version": new,
-                          "doc": rules.model_dump(mode="json")})
+        item = serialize(
+            {
+                "pk": CONFIG_PK,
+                "sk": RULES_SK,
+                "type": "rules",
+                "version": new,
+                "doc": rules.model_dump(mode="json"),
+            }
+        )
         condition = "attribute_not_exists(pk)" if expected is None else "version = :v"
         values = {} if expected is None else {":v": {"N": str(expected)}}
         self._put(item, condition, values)
         return new
 
     def put_campaign(self, campaign: Campaign, expected: int | None) -> int:
-        current = self._client.get_item(TableName=self._table, Key=campaign_key(campaign.id), ConsistentRead=True)
+        current = self._client.get_item(
+            TableName=self._table, Key=campaign_key(campaign.id), ConsistentRead=True
+        )
         version = int(current["Item"]["version"]["N"]) if "Item" in current else None
         if version != expected:
             raise PreconditionFailed("the campaign changed since you read it (or exists: send If-Match)")
-        item = serialize({**{k: v["S"] for k, v in campaign_key(campaign.id).items()}, "type": "campaign",
-                          "version": (version or 0) + 1, "doc": campaign.model_dump(mode="json")})
+        item = serialize(
+            {
+                **{k: v["S"] for k, v in campaign_key(campaign.id).items()},
+                "type": "campaign",
+                "version": (version or 0) + 1,
+                "doc": campaign.model_dump(mode="json"),
+            }
+        )
         condition = "attribute_not_exists(pk)" if version is None else "version = :v"
         self._put(item, condition, {} if version is None else {":v": {"N": str(version)}})
         return (version or 0) + 1
 
     def campaign(self, campaign_id: str) -> tuple[Campaign, int] | None:
-        item = self._client.get_item(TableName=self._table, Key=campaign_key(campaign_id), ConsistentRead=True)
+        item = self._client.get_item(
+            TableName=self._table, Key=campaign_key(campaign_id), ConsistentRead=True
+        )
         if "Item" not in item:
             return None
         data = deserialize(item["Item"])
         return Campaign.model_validate(data["doc"]), data["version"]
 
     def delete_campaign(self, campaign_id: str) -> bool:
-        answer = self._client.delete_item(TableName=self._table, Key=campaign_key(campaign_id), ReturnValues="ALL_OLD")
+        answer = self._client.delete_item(
+            TableName=self._table, Key=campaign_key(campaign_id), ReturnValues="ALL_OLD"
+        )
         return "Attributes" in answer
 
     def _put(self, item: dict[str, Any], condition: str, values: dict[str, Any]) -> None:
@@ -126,8 +146,11 @@ class DynamoLoyaltyStore:
         answer = self._client.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={":pk": {"S": member_pk(member_id)}, ":low": {"S": ENTRY_PREFIX},
-                                       ":high": {"S": PAGE_UPPER}},
+            ExpressionAttributeValues={
+                ":pk": {"S": member_pk(member_id)},
+                ":low": {"S": ENTRY_PREFIX},
+                ":high": {"S": PAGE_UPPER},
+            },
             ScanIndexForward=False,
             Limit=limit + (0 if start else 1),
             **({"ExclusiveStartKey": start} if start else {}),
@@ -146,7 +169,9 @@ class DynamoLoyaltyStore:
 
     def member_and_order(self, member_id: str, order_id: str) -> tuple[MemberState, OrderFacts | None]:
         answer = self._client.batch_get_item(
-            RequestItems={self._table: {"Keys": [summary_key(member_id), order_key(order_id)], "ConsistentRead": True}}
+            RequestItems={
+                self._table: {"Keys": [summary_key(member_id), order_key(order_id)], "ConsistentRead": True}
+            }
         )
         # Two small keys: DynamoDB leaves none unprocessed short of throttling, which the client retries.
         items = answer.get("Responses", {}).get(self._table, [])
@@ -158,8 +183,11 @@ class DynamoLoyaltyStore:
 
     def record_order(self, facts: OrderFacts) -> bool:
         try:
-            self._client.put_item(TableName=self._table, Item=_facts_item(facts.model_copy(update={"version": 1})),
-                                  ConditionExpression="attribute_not_exists(pk)")
+            self._client.put_item(
+                TableName=self._table,
+                Item=_facts_item(facts.model_copy(update={"version": 1})),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -176,12 +204,28 @@ class DynamoLoyaltyStore:
             items.extend(append_entries(self._table, entry))
         for notice in plan.notices:
             guards.append(len(items))
-            items.append({"Put": {"TableName": self._table, "Item": notice_item(notice),
-                                  "ConditionExpression": "attribute_not_exists(pk)"}})
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": notice_item(notice),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         sets, removes = summary_sets(plan.after)
         summary_at = len(items)
-        items.append(balance_update(self._table, plan.after.member_id, plan.deltas, sets=sets, removes=removes,
-                                    expected_version=plan.before.version, covers=plan.takes_points))
+        items.append(
+            balance_update(
+                self._table,
+                plan.after.member_id,
+                plan.deltas,
+                sets=sets,
+                removes=removes,
+                expected_version=plan.before.version,
+                covers=plan.takes_points,
+            )
+        )
         if plan.facts is not None:
             items.append(_facts_put(self._table, plan.facts, plan.facts_version or 0))
         if adjustment is not None:
@@ -208,7 +252,8 @@ class DynamoLoyaltyStore:
 
     def due_members(self, now: datetime, limit: int) -> Sequence[str]:
         answer = self._client.query(
-            TableName=self._table, IndexName="gsi1",
+            TableName=self._table,
+            IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :due AND gsi1sk <= :now",
             ExpressionAttributeValues={":due": {"S": DUE_PK}, ":now": {"S": isoformat(now) + "#~"}},
             Limit=limit,
@@ -216,17 +261,25 @@ class DynamoLoyaltyStore:
         return [i["gsi1sk"]["S"].split("#", 1)[1] for i in answer.get("Items", [])]
 
     def add_adjustment(self, adjustment: Adjustment) -> None:
-        self._client.put_item(TableName=self._table, Item=_adjustment_item(adjustment),
-                              ConditionExpression="attribute_not_exists(pk)")
+        self._client.put_item(
+            TableName=self._table,
+            Item=_adjustment_item(adjustment),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def adjustment(self, adjustment_id: str) -> Adjustment | None:
-        item = self._client.get_item(TableName=self._table, Key=adjustment_key(adjustment_id), ConsistentRead=True)
+        item = self._client.get_item(
+            TableName=self._table, Key=adjustment_key(adjustment_id), ConsistentRead=True
+        )
         return Adjustment.model_validate(deserialize(item["Item"])["doc"]) if "Item" in item else None
 
     def pending_adjustments(self, limit: int) -> list[Adjustment]:
         answer = self._client.query(
-            TableName=self._table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues={":p": {"S": PENDING_ADJUSTMENTS}}, Limit=limit,
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": PENDING_ADJUSTMENTS}},
+            Limit=limit,
         )
         return [Adjustment.model_validate(deserialize(i)["doc"]) for i in answer.get("Items", [])]
 
@@ -248,29 +301,53 @@ def _facts(item: dict[str, Any] | None) -> OrderFacts | None:
 
 def _facts_item(facts: OrderFacts) -> dict[str, Any]:
     key = order_key(facts.order_id)
-    return serialize({"pk": key["pk"]["S"], "sk": key["sk"]["S"], "type": "order", "version": facts.version,
-                      "doc": facts.model_dump(mode="json", exclude={"version"})})
+    return serialize(
+        {
+            "pk": key["pk"]["S"],
+            "sk": key["sk"]["S"],
+            "type": "order",
+            "version": facts.version,
+            "doc": facts.model_dump(mode="json", exclude={"version"}),
+        }
+    )
 
 
 def _facts_put(table: str, facts: OrderFacts, expected: int) -> dict[str, Any]:
     item = _facts_item(facts.model_copy(update={"version": expected + 1}))
-    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": {":v": {"N": str(expected)}}}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": item,
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(expected)}},
+        }
+    }
 
 
 def _adjustment_item(adjustment: Adjustment) -> dict[str, Any]:
     key = adjustment_key(adjustment.id)
     pending = adjustment.status == "pending"
-    return serialize({
-        "pk": key["pk"]["S"], "sk": key["sk"]["S"], "type": "adjustment", "status": adjustment.status,
-        "doc": adjustment.model_dump(mode="json"),
-        "gsi1pk": PENDING_ADJUSTMENTS if pending else None,
-        "gsi1sk": f"{isoformat(adjustment.requested_at)}#{adjustment.id}" if pending else None,
-    })
+    return serialize(
+        {
+            "pk": key["pk"]["S"],
+            "sk": key["sk"]["S"],
+            "type": "adjustment",
+            "status": adjustment.status,
+            "doc": adjustment.model_dump(mode="json"),
+            "gsi1pk": PENDING_ADJUSTMENTS if pending else None,
+            "gsi1sk": f"{isoformat(adjustment.requested_at)}#{adjustment.id}" if pending else None,
+        }
+    )
 
 
 def _adjustment_decided(table: str, adjustment: Adjustment) -> dict[str, Any]:
     """The decided adjustment replaces the pending one, only while it is pending (decided once)."""
-    return {"Put": {"TableName": table, "Item": _adjustment_item(adjustment),
-                    "ConditionExpression": "#s = :pending", "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":pending": {"S": "pending"}}}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": _adjustment_item(adjustment),
+            "ConditionExpression": "#s = :pending",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":pending": {"S": "pending"}},
+        }
+    }

@@ -137,8 +137,14 @@ def append_entries(table: str, entry: Entry) -> list[dict[str, Any]]:
         }
     )
     return [
-        {"Put": {"TableName": table, "Item": guard, "ConditionExpression": "attribute_not_exists(pk)",
-                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {
+            "Put": {
+                "TableName": table,
+                "Item": guard,
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
         {"Put": {"TableName": table, "Item": entry_item(entry)}},
     ]
 
@@ -225,8 +231,12 @@ def member_from_item(member_id: str, item: dict[str, Any] | None) -> MemberState
     if not item:
         return MemberState(member_id=member_id)
     data = deserialize(item)
-    balances = {k[len(ACCOUNT_PREFIX):]: v for k, v in data.items() if k.startswith(ACCOUNT_PREFIX)}
+    balances = {k[len(ACCOUNT_PREFIX) :]: v for k, v in data.items() if k.startswith(ACCOUNT_PREFIX)}
     return MemberState.model_validate(
-        {**(data.get("doc") or {}), "member_id": member_id, "version": data.get("version", 0),
-         "balances": balances}
+        {
+            **(data.get("doc") or {}),
+            "member_id": member_id,
+            "version": data.get("version", 0),
+            "balances": balances,
+        }
     )

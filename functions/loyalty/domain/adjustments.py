@@ -38,9 +38,13 @@ def needs_approval(points: int, rules: LoyaltyRules) -> bool:
 
 def check_approver(adjustment: Adjustment, agent: str) -> None:
     if adjustment.status != "pending":
-        raise AdjustmentRefused.on("path.adjustment_id", f"the adjustment is {adjustment.status} already", "decided")
+        raise AdjustmentRefused.on(
+            "path.adjustment_id", f"the adjustment is {adjustment.status} already", "decided"
+        )
     if agent == adjustment.requested_by:
-        raise AdjustmentRefused.on("path.adjustment_id", "another agent must approve your adjustment", "same_agent")
+        raise AdjustmentRefused.on(
+            "path.adjustment_id", "another agent must approve your adjustment", "same_agent"
+        )
 
 
 def plan_adjustment(
@@ -51,14 +55,22 @@ def plan_adjustment(
         raise InsufficientPoints(
             f"the member has {state.available} points available; the adjustment takes {-adjustment.points}"
         )
-    entry = _entry(state, f"adjust#{adjustment.id}", Reason.ADJUSTMENT, now, None, {POINTS: adjustment.points})
+    entry = _entry(
+        state, f"adjust#{adjustment.id}", Reason.ADJUSTMENT, now, None, {POINTS: adjustment.points}
+    )
     entry = entry.model_copy(
         update={"note": adjustment.note, "agent_id": adjustment.requested_by, "approved_by": approved_by}
     )
     lots = state.lots
     if adjustment.points > 0:
-        lots = (*lots, EarnedLot(lot_id=f"adjust#{adjustment.id}", points=adjustment.points,
-                                 expires_at=now + timedelta(days=rules.expiry.after_days)))
+        lots = (
+            *lots,
+            EarnedLot(
+                lot_id=f"adjust#{adjustment.id}",
+                points=adjustment.points,
+                expires_at=now + timedelta(days=rules.expiry.after_days),
+            ),
+        )
     after = state.model_copy(update={"lots": lots, "last_activity_at": now})
     after = after.model_copy(update={"next_due": next_due(after.with_balances(entry.deltas), rules, now)})
     return planned(state, [entry], after)

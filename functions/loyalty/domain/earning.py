@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from loyalty.domain.due import next_due
 from loyalty.domain.ledger import (
     PENDING,
     POINTS,
@@ -24,7 +25,6 @@ from loyalty.domain.ledger import (
     nonzero,
     sum_deltas,
 )
-from loyalty.domain.due import next_due
 from loyalty.domain.member import EarnedLot, MemberState, PendingLot
 from loyalty.domain.orders import OrderFacts, OrderLine
 from loyalty.domain.plans import Plan, planned
@@ -76,14 +76,18 @@ def kept(full: int, refunded: int, total: int) -> int:
     return full - taken
 
 
-def _retier(state: MemberState, spend: dict[str, dict[str, int]], rules: LoyaltyRules, at: datetime) -> tuple[MemberState, tuple[str, str] | None]:
+def _retier(
+    state: MemberState, spend: dict[str, dict[str, int]], rules: LoyaltyRules, at: datetime
+) -> tuple[MemberState, tuple[str, str] | None]:
     spend = prune(spend, at)
     rule = tier_for(spend, rules, at)
     tier = rule.name if rule else None
     change = (state.tier or "", tier or "") if tier != state.tier else None
     above = rules.tiers[rules.tiers.index(rule) + 1 :] if rule else rules.tiers
     following = above[0] if above else None
-    updated = state.model_copy(update={"spend": spend, "tier": tier, "tier_rule": rule, "next_tier_rule": following})
+    updated = state.model_copy(
+        update={"spend": spend, "tier": tier, "tier_rule": rule, "next_tier_rule": following}
+    )
     return updated, change
 
 
@@ -109,31 +113,67 @@ def plan_earning(
     order_part = min(base, points)
     matures_at = at + timedelta(days=rules.window_days(facts.categories))
     entries = [
-        _entry(state, f"earn#{facts.order_id}", Reason.ORDER, at, facts.order_id,
-               {PENDING: order_part, credit_pending_account(facts.currency): credit}),
+        _entry(
+            state,
+            f"earn#{facts.order_id}",
+            Reason.ORDER,
+            at,
+            facts.order_id,
+            {PENDING: order_part, credit_pending_account(facts.currency): credit},
+        ),
     ]
     if points - order_part:
         entries.append(
-            _entry(state, f"campaign#{facts.order_id}", Reason.CAMPAIGN, at, facts.order_id,
-                   {PENDING: points - order_part})
+            _entry(
+                state,
+                f"campaign#{facts.order_id}",
+                Reason.CAMPAIGN,
+                at,
+                facts.order_id,
+                {PENDING: points - order_part},
+            )
         )
     after = state
     lots = list(state.lots)
     if state.version == 0 and rules.earning.welcome_bonus:
-        entries.append(_entry(state, f"welcome#{state.member_id}", Reason.WELCOME, at, None,
-                              {POINTS: rules.earning.welcome_bonus}))
-        lots.append(EarnedLot(lot_id=f"welcome#{state.member_id}", points=rules.earning.welcome_bonus,
-                              expires_at=at + timedelta(days=rules.expiry.after_days)))
-    lot = PendingLot(order_id=facts.order_id, points=points, credit=credit, currency=facts.currency,
-                     matures_at=matures_at)
+        entries.append(
+            _entry(
+                state,
+                f"welcome#{state.member_id}",
+                Reason.WELCOME,
+                at,
+                None,
+                {POINTS: rules.earning.welcome_bonus},
+            )
+        )
+        lots.append(
+            EarnedLot(
+                lot_id=f"welcome#{state.member_id}",
+                points=rules.earning.welcome_bonus,
+                expires_at=at + timedelta(days=rules.expiry.after_days),
+            )
+        )
+    lot = PendingLot(
+        order_id=facts.order_id, points=points, credit=credit, currency=facts.currency, matures_at=matures_at
+    )
     spend = add_spend(state.spend, facts.currency, month_of(facts.placed_at), facts.total - facts.refunded)
     after, change = _retier(after, spend, rules, at)
-    after = after.model_copy(update={"pending": (*state.pending, lot), "lots": tuple(lots),
-                                     "last_activity_at": at})
+    after = after.model_copy(
+        update={"pending": (*state.pending, lot), "lots": tuple(lots), "last_activity_at": at}
+    )
     entries = _with_tier_change(entries, change)
-    earned = facts.model_copy(update={"status": "earned", "points_full": full, "credit_full": credit_full,
-                                      "points_granted": points, "credit_granted": credit})
-    after = after.model_copy(update={"next_due": next_due(after.with_balances(sum_deltas(entries)), rules, at)})
+    earned = facts.model_copy(
+        update={
+            "status": "earned",
+            "points_full": full,
+            "credit_full": credit_full,
+            "points_granted": points,
+            "credit_granted": credit,
+        }
+    )
+    after = after.model_copy(
+        update={"next_due": next_due(after.with_balances(sum_deltas(entries)), rules, at)}
+    )
     return planned(state, entries, after, earned, facts.version)
 
 
@@ -163,15 +203,22 @@ def plan_refund(
     after, change = _retier(after, spend, rules, at)
     entries = _with_tier_change([_entry(state, refund_id, reason, at, facts.order_id, deltas)], change)
     taken_points = -(deltas.get(PENDING, 0) + deltas.get(POINTS, 0))
-    taken_credit = -(deltas.get(credit_pending_account(facts.currency), 0)
-                     + deltas.get(credit_account(facts.currency), 0))
+    taken_credit = -(
+        deltas.get(credit_pending_account(facts.currency), 0) + deltas.get(credit_account(facts.currency), 0)
+    )
     after = after.model_copy(update={"next_due": next_due(after.with_balances(deltas), rules, at)})
-    updated = updated.model_copy(update={"points_granted": facts.points_granted - taken_points,
-                                         "credit_granted": facts.credit_granted - taken_credit})
+    updated = updated.model_copy(
+        update={
+            "points_granted": facts.points_granted - taken_points,
+            "credit_granted": facts.credit_granted - taken_credit,
+        }
+    )
     return planned(state, entries, after, updated, facts.version)
 
 
-def _take(state: MemberState, facts: OrderFacts, points: int, credit: int) -> tuple[dict[str, int], MemberState]:
+def _take(
+    state: MemberState, facts: OrderFacts, points: int, credit: int
+) -> tuple[dict[str, int], MemberState]:
     """From the order's pending lot while it waits; from the available balances once it matured,
     never below zero (what the member already spent is not clawed back)."""
     lot = state.lot_of(facts.order_id)

@@ -92,21 +92,39 @@ def events_for_entry(entry: Entry) -> list[DomainEvent]:
     gained = entry.points if entry.reason is Reason.MATURED else entry.points + entry.pending
     if entry.reason in EARNING and gained > 0:
         pending = entry.reason in (Reason.ORDER, Reason.CAMPAIGN) and entry.pending > 0
-        data = PointsEarned(member_id=entry.member_id, entry_id=entry.entry_id, reason=entry.reason.value,
-                            points=gained, pending=pending, order_id=entry.order_id, recorded_at=at)
+        data = PointsEarned(
+            member_id=entry.member_id,
+            entry_id=entry.entry_id,
+            reason=entry.reason.value,
+            points=gained,
+            pending=pending,
+            order_id=entry.order_id,
+            recorded_at=at,
+        )
         events.append(_event("PointsEarned", data, entry.entry_id, at))
     if entry.reason is Reason.SPEND and entry.points < 0:
-        data_spent = PointsSpent(member_id=entry.member_id, entry_id=entry.entry_id, order_id=entry.order_id,
-                                 points=-entry.points, recorded_at=at)
+        data_spent = PointsSpent(
+            member_id=entry.member_id,
+            entry_id=entry.entry_id,
+            order_id=entry.order_id,
+            points=-entry.points,
+            recorded_at=at,
+        )
         events.append(_event("PointsSpent", data_spent, entry.entry_id, at))
     if entry.reason is Reason.EXPIRY and entry.points < 0:
-        expired = PointsExpired(member_id=entry.member_id, entry_id=entry.entry_id, points=-entry.points,
-                                recorded_at=at)
+        expired = PointsExpired(
+            member_id=entry.member_id, entry_id=entry.entry_id, points=-entry.points, recorded_at=at
+        )
         events.append(_event("PointsExpired", expired, entry.entry_id, at))
     if entry.tier_change is not None:
         before, after = entry.tier_change
-        tier = TierChanged(member_id=entry.member_id, entry_id=entry.entry_id, from_tier=before or None,
-                           to_tier=after or None, changed_at=at)
+        tier = TierChanged(
+            member_id=entry.member_id,
+            entry_id=entry.entry_id,
+            from_tier=before or None,
+            to_tier=after or None,
+            changed_at=at,
+        )
         events.append(_event("TierChanged", tier, entry.entry_id, at))
     return events
 

@@ -11,9 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from loyalty.domain.rules import TierRule
-
 from loyalty.domain.ledger import PENDING, POINTS, credit_account, credit_pending_account
+from loyalty.domain.rules import TierRule
 
 
 class PendingLot(BaseModel):
@@ -83,9 +82,7 @@ class MemberState(BaseModel):
 
     def credits(self) -> dict[str, tuple[int, int]]:
         """(available, pending) store credit per currency that has any."""
-        currencies = {
-            account.rsplit("_", 1)[1] for account in self.balances if account.startswith("credit_")
-        }
+        currencies = {account.rsplit("_", 1)[1] for account in self.balances if account.startswith("credit_")}
         return {c: (self.credit(c), self.credit_pending(c)) for c in sorted(currencies)}
 
     def lot_of(self, order_id: str) -> PendingLot | None:

@@ -22,7 +22,11 @@ class Redemption:
 
 
 def redeemable(
-    lines: Sequence[OrderLine], currency: str, rules: RedemptionRules, available: int, wanted: int | None = None
+    lines: Sequence[OrderLine],
+    currency: str,
+    rules: RedemptionRules,
+    available: int,
+    wanted: int | None = None,
 ) -> Redemption:
     """The most points (up to ``wanted``) the order may take from ``available``, and their value."""
     value = rules.point_value.get(currency)

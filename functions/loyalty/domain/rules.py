@@ -86,7 +86,9 @@ class LoyaltyRules(Strict):
     earning: EarningRules
     redemption: RedemptionRules
     tiers: tuple[TierRule, ...] = ()
-    cashback_bp: BasisPoints = Field(default=0, le=BP, description="Share of an order paid back as store credit")
+    cashback_bp: BasisPoints = Field(
+        default=0, le=BP, description="Share of an order paid back as store credit"
+    )
     return_window_days: Annotated[int, Field(ge=0, le=365)] = 14
     category_return_window_days: dict[Slug, Annotated[int, Field(ge=0, le=365)]] = Field(default_factory=dict)
     expiry: ExpiryRules = ExpiryRules()
@@ -119,7 +121,9 @@ class Campaign(Strict):
     ends_at: datetime
     multiplier_bp: BasisPoints = BP
     bonus_points: Annotated[int, Field(ge=0, le=1_000_000)] = 0
-    categories: tuple[Slug, ...] = Field(default=(), description="Only lines of these categories; all when empty")
+    categories: tuple[Slug, ...] = Field(
+        default=(), description="Only lines of these categories; all when empty"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Self:

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from loyalty.domain.due import expiry_date, next_due
 from loyalty.domain.earning import _entry, _retier, _with_tier_change
-from loyalty.domain.ledger import PENDING, POINTS, Entry, Reason, credit_account, credit_pending_account, sum_deltas
+from loyalty.domain.ledger import (
+    PENDING,
+    POINTS,
+    Entry,
+    Reason,
+    credit_account,
+    credit_pending_account,
+    sum_deltas,
+)
 from loyalty.domain.member import EarnedLot, Expiring, MemberState
 from loyalty.domain.plans import Notice, Plan, planned
 from loyalty.domain.rules import LoyaltyRules
-from loyalty.domain.due import expiry_date, next_due
 
 
 def _mature(state: MemberState, rules: LoyaltyRules, now: datetime) -> tuple[list[Entry], MemberState]:
@@ -31,12 +39,21 @@ def _mature(state: MemberState, rules: LoyaltyRules, now: datetime) -> tuple[lis
         if lot.matures_at > now:
             waiting.append(lot)
             continue
-        deltas = {PENDING: -lot.points, POINTS: lot.points,
-                  credit_pending_account(lot.currency): -lot.credit, credit_account(lot.currency): lot.credit}
+        deltas = {
+            PENDING: -lot.points,
+            POINTS: lot.points,
+            credit_pending_account(lot.currency): -lot.credit,
+            credit_account(lot.currency): lot.credit,
+        }
         entries.append(_entry(state, f"mature#{lot.order_id}", Reason.MATURED, now, lot.order_id, deltas))
         if lot.points:
-            lots.append(EarnedLot(lot_id=f"order#{lot.order_id}", points=lot.points,
-                                  expires_at=now + timedelta(days=rules.expiry.after_days)))
+            lots.append(
+                EarnedLot(
+                    lot_id=f"order#{lot.order_id}",
+                    points=lot.points,
+                    expires_at=now + timedelta(days=rules.expiry.after_days),
+                )
+            )
     return entries, state.model_copy(update={"pending": tuple(waiting), "lots": tuple(lots)})
 
 
@@ -58,7 +75,9 @@ def plan_due(state: MemberState, rules: LoyaltyRules, now: datetime) -> Plan:
     available = state.available + sum(e.points for e in entries)
     expired = expiring_points(after, available, rules, now)
     if expired:
-        stamp = (after.last_activity_at if rules.expiry.mode == "inactivity" else now).date().isoformat()
+        stamp = (
+            ((after.last_activity_at or now) if rules.expiry.mode == "inactivity" else now).date().isoformat()
+        )
         entries.append(_entry(state, f"expire#{stamp}", Reason.EXPIRY, now, None, {POINTS: -expired}))
         available -= expired
     lots = tuple(lot for lot in after.lots if lot.expires_at > now)
@@ -68,10 +87,18 @@ def plan_due(state: MemberState, rules: LoyaltyRules, now: datetime) -> Plan:
     horizon = now + timedelta(days=rules.expiry.announce_days)
     soon = expiring_points(after, available, rules, horizon)
     when = expiry_date(after, rules, now)
-    expiring = Expiring(points=soon, at=when) if soon and when else None
-    if expiring is not None:
-        notices = (Notice(member_id=state.member_id, idempotency_id=f"expiring#{when.date().isoformat()}",
-                          points=soon, expires_at=when, recorded_at=now),)
+    expiring = None
+    if soon and when is not None:
+        expiring = Expiring(points=soon, at=when)
+        notices = (
+            Notice(
+                member_id=state.member_id,
+                idempotency_id=f"expiring#{when.date().isoformat()}",
+                points=soon,
+                expires_at=when,
+                recorded_at=now,
+            ),
+        )
     after = after.model_copy(update={"expiring": expiring})
     after = after.model_copy(update={"next_due": next_due(after, rules, now)})
     return planned(state, _with_tier_change(entries, change), after, notices=notices)

@@ -14,11 +14,11 @@ from typing import Literal
 
 from loyalty.domain.adjustments import Adjustment, check_approver, needs_approval, plan_adjustment
 from loyalty.domain.earning import plan_earning, plan_refund
+from loyalty.domain.errors import LoyaltyBusy, UnknownMember
 from loyalty.domain.ledger import Reason
 from loyalty.domain.orders import OrderFacts, void_order
 from loyalty.domain.plans import Plan
 from loyalty.domain.ports import AlreadyWritten, LoyaltyStore, SummaryChanged
-from loyalty.domain.errors import LoyaltyBusy, UnknownMember
 from loyalty.domain.schedule import plan_due
 from shop_kernel.clock import Clock
 from shop_kernel.ids import new_id
@@ -65,7 +65,9 @@ class LoyaltyService:
 
         return self._write(make)
 
-    def refund(self, order_id: str, refund_id: str, refunded: int, at: datetime, cancelled: bool = False) -> Outcome:
+    def refund(
+        self, order_id: str, refund_id: str, refunded: int, at: datetime, cancelled: bool = False
+    ) -> Outcome:
         """What a refund (or the whole order, cancelled) no longer earns is taken back, once per refund."""
         rules, _, _ = self.store.configuration()
         reason = Reason.CANCELLATION if cancelled else Reason.RETURN
@@ -115,8 +117,14 @@ class LoyaltyService:
         """Applied at once up to the configured size; above it, waits for another agent."""
         rules, _, _ = self.store.configuration()
         now = self.clock.now()
-        adjustment = Adjustment(id=new_id("adj"), member_id=member_id, points=points, note=note,
-                                requested_by=agent, requested_at=now)
+        adjustment = Adjustment(
+            id=new_id("adj"),
+            member_id=member_id,
+            points=points,
+            note=note,
+            requested_by=agent,
+            requested_at=now,
+        )
         if needs_approval(points, rules):
             self.store.add_adjustment(adjustment)
             return adjustment

@@ -28,8 +28,7 @@ def rolling_spend(spend: dict[str, dict[str, int]], now: datetime) -> dict[str, 
     """Spend per currency over the rolling window."""
     months = set(window_months(now))
     return {
-        currency: sum(v for m, v in per_month.items() if m in months)
-        for currency, per_month in spend.items()
+        currency: sum(v for m, v in per_month.items() if m in months) for currency, per_month in spend.items()
     }
 
 

@@ -46,8 +46,13 @@ def order_placed(data: dict[str, Any]) -> str:
         currency=data["currency"],
         placed_at=_at(data["placed_at"]),
         lines=tuple(
-            OrderLine(sku=line["sku"], quantity=line["quantity"], total=line["total"]["amount"],
-                      category=line.get("category"), brand=line.get("brand"))
+            OrderLine(
+                sku=line["sku"],
+                quantity=line["quantity"],
+                total=line["total"]["amount"],
+                category=line.get("category"),
+                brand=line.get("brand"),
+            )
             for line in data["lines"]
         ),
     )
@@ -97,7 +102,9 @@ def handle(record: SQSRecord) -> None:
     data = (event.get("detail") or {})["data"]
     outcome = handle_event(data)
     metrics.add_metric(name=f"Loyalty{key[1]}", unit="Count", value=1)
-    logger.info("order event", extra={"detail_type": key[1], "order_id": data.get("order_id"), "outcome": outcome})
+    logger.info(
+        "order event", extra={"detail_type": key[1], "order_id": data.get("order_id"), "outcome": outcome}
+    )
 
 
 @logger.inject_lambda_context

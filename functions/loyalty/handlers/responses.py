@@ -106,24 +106,37 @@ def entry_view(entry: Entry) -> dict[str, Any]:
             currency = account.rsplit("_", 1)[1]
             credit[currency] = credit.get(currency, 0) + delta
     return LedgerEntryView(
-        entry_id=entry.entry_id, reason=entry.reason.value, points=entry.points, pending=entry.pending,
-        credit=credit, order_id=entry.order_id, note=entry.note, recorded_at=isoformat(entry.recorded_at),
+        entry_id=entry.entry_id,
+        reason=entry.reason.value,
+        points=entry.points,
+        pending=entry.pending,
+        credit=credit,
+        order_id=entry.order_id,
+        note=entry.note,
+        recorded_at=isoformat(entry.recorded_at),
     ).model_dump(mode="json")
 
 
-def member_view(state: MemberState, entries: list[Entry], cursor: str | None, now: datetime) -> dict[str, Any]:
+def member_view(
+    state: MemberState, entries: list[Entry], cursor: str | None, now: datetime
+) -> dict[str, Any]:
     tier, following = state.tier_rule, state.next_tier_rule
     spend = rolling_spend(state.spend, now)
-    remaining = {c: max(0, t - spend.get(c, 0)) for c, t in sorted(following.min_spend.items())} if following else {}
+    remaining = (
+        {c: max(0, t - spend.get(c, 0)) for c, t in sorted(following.min_spend.items())} if following else {}
+    )
     expiring = state.expiring if state.expiring and state.expiring.at > now else None
     return LoyaltyView(
         member_id=state.member_id,
         available=state.available,
         pending=state.pending_points,
         tier=TierView(
-            name=state.tier, multiplier_bp=tier.multiplier_bp if tier else 10_000,
+            name=state.tier,
+            multiplier_bp=tier.multiplier_bp if tier else 10_000,
             free_shipping_over=dict(tier.free_shipping_over) if tier else {},
-            next_tier=following.name if following else None, remaining_to_next=remaining, rolling_spend=spend,
+            next_tier=following.name if following else None,
+            remaining_to_next=remaining,
+            rolling_spend=spend,
         ),
         store_credit={c: CreditView(available=a, pending=p) for c, (a, p) in state.credits().items()},
         expiring_soon=ExpiringView(points=expiring.points, at=isoformat(expiring.at)) if expiring else None,

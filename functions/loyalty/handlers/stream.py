@@ -34,8 +34,12 @@ def events_for_record(record: DynamoDBRecord) -> list[DomainEvent]:
         return events_for_entry(entry_from_item(image))
     if kind == "notice":
         return [
-            points_expiring(image["member_id"]["S"], int(image["points"]["N"]), image["expires_at"]["S"],
-                            image["recorded_at"]["S"])
+            points_expiring(
+                image["member_id"]["S"],
+                int(image["points"]["N"]),
+                image["expires_at"]["S"],
+                image["recorded_at"]["S"],
+            )
         ]
     return []
 
@@ -53,4 +57,6 @@ def publish_change(record: DynamoDBRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event=event, record_handler=publish_change, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=publish_change, processor=processor, context=context
+    )

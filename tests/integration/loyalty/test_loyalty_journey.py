@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from tests.support import response_headers
 from tests.integration.loyalty.conftest import (
     AGENT_A,
     AGENT_B,
@@ -21,10 +20,13 @@ from tests.integration.loyalty.conftest import (
     return_refunded,
     sqs_batch,
 )
+from tests.support import response_headers
 
 
 def _view(functions: Any, lambda_context: Any, **query: str) -> dict[str, Any]:
-    answer = functions.invoke("loyalty-api", loyalty_event("GET", "/me/loyalty", query=query or None), lambda_context)
+    answer = functions.invoke(
+        "loyalty-api", loyalty_event("GET", "/me/loyalty", query=query or None), lambda_context
+    )
     assert answer["statusCode"] == 200, answer["body"]
     return json.loads(answer["body"])
 
@@ -48,7 +50,8 @@ def test_a_delivered_order_earns_pending_points_and_a_member_reads_them_in_one_c
     # once; the read was one Query; the earning one configuration Query, one BatchGetItem, one transaction
     assert (view["available"], view["pending"]) == (100, 120)
     assert view["store_credit"] == {"EUR": {"available": 0, "pending": 120}}
-    assert view["tier"]["name"] == "silver" and view["tier"]["next_tier"] == "gold"
+    assert view["tier"]["name"] == "silver"
+    assert view["tier"]["next_tier"] == "gold"
     assert [e["reason"] for e in view["ledger"]["items"]] == ["order", "welcome"] or [
         e["reason"] for e in view["ledger"]["items"]
     ] == ["welcome", "order"]
@@ -65,7 +68,9 @@ def test_the_ledger_pages_with_signed_cursors_and_the_first_page_is_still_one_ca
     for n in range(5):
         events += [order_placed(f"ord_{n}", 1_000 * (n + 1)), order_delivered(f"ord_{n}")]
     for event in events:
-        assert functions.invoke("loyalty-earning", sqs_batch([event]), lambda_context) == {"batchItemFailures": []}
+        assert functions.invoke("loyalty-earning", sqs_batch([event]), lambda_context) == {
+            "batchItemFailures": []
+        }
     api_calls = count_dynamodb_calls(functions, "loyalty-api")
     # WHEN the member reads two entries at a time
     first = _view(functions, lambda_context, limit="2")
@@ -74,7 +79,9 @@ def test_the_ledger_pages_with_signed_cursors_and_the_first_page_is_still_one_ca
     cursor = first["ledger"]["next_cursor"]
     while cursor:
         answer = functions.invoke(
-            "loyalty-api", loyalty_event("GET", "/me/loyalty/ledger", query={"limit": "2", "cursor": cursor}), lambda_context
+            "loyalty-api",
+            loyalty_event("GET", "/me/loyalty/ledger", query={"limit": "2", "cursor": cursor}),
+            lambda_context,
         )
         page = json.loads(answer["body"])
         seen += [e["entry_id"] for e in page["items"]]
@@ -82,7 +89,10 @@ def test_the_ledger_pages_with_signed_cursors_and_the_first_page_is_still_one_ca
     # THEN every entry is seen once; a cursor tampered with, or another member's, is a 422
     assert len(seen) == len(set(seen)) == 6
     forged = functions.invoke(
-        "loyalty-api", loyalty_event("GET", "/me/loyalty/ledger", query={"cursor": first["ledger"]["next_cursor"]}, sub=AGENT_A),
+        "loyalty-api",
+        loyalty_event(
+            "GET", "/me/loyalty/ledger", query={"cursor": first["ledger"]["next_cursor"]}, sub=AGENT_A
+        ),
         lambda_context,
     )
     assert forged["statusCode"] == 422
@@ -93,10 +103,19 @@ def test_returns_and_cancellations_take_back_proportionally(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
     # GIVEN two delivered orders of 100 EUR each (100 points each, pending)
-    setup = [order_placed("ord_a", 10_000), order_placed("ord_b", 10_000), order_delivered("ord_a"), order_delivered("ord_b")]
+    setup = [
+        order_placed("ord_a", 10_000),
+        order_placed("ord_b", 10_000),
+        order_delivered("ord_a"),
+        order_delivered("ord_b"),
+    ]
     functions.invoke("loyalty-earning", sqs_batch(setup), lambda_context)
     # WHEN a quarter of A is refunded (twice delivered) and B is cancelled
-    later = [return_refunded("ord_a", "ret_1", 2_500), return_refunded("ord_a", "ret_1", 2_500), order_cancelled("ord_b")]
+    later = [
+        return_refunded("ord_a", "ret_1", 2_500),
+        return_refunded("ord_a", "ret_1", 2_500),
+        order_cancelled("ord_b"),
+    ]
     assert functions.invoke("loyalty-earning", sqs_batch(later), lambda_context) == {"batchItemFailures": []}
     # THEN A keeps 75 and B nothing: 75 pending, cashback 0.75 EUR
     view = _view(functions, lambda_context)
@@ -107,18 +126,29 @@ def test_returns_and_cancellations_take_back_proportionally(
 def test_an_event_for_an_order_not_yet_recorded_fails_alone_and_a_guest_order_is_skipped(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
-    batch = sqs_batch([order_delivered("ord_unknown"), order_placed("ord_guest", 5_000, member=None),
-                       order_delivered("ord_guest", member=None)])
-    assert functions.invoke("loyalty-earning", batch, lambda_context) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    batch = sqs_batch(
+        [
+            order_delivered("ord_unknown"),
+            order_placed("ord_guest", 5_000, member=None),
+            order_delivered("ord_guest", member=None),
+        ]
+    )
+    assert functions.invoke("loyalty-earning", batch, lambda_context) == {
+        "batchItemFailures": [{"itemIdentifier": "msg-0"}]
+    }
 
 
 def test_the_scheduled_job_matures_points_after_the_window(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
     # GIVEN an order delivered on 5 November (window 14 days)
-    functions.invoke("loyalty-earning", sqs_batch([order_placed("ord_1"), order_delivered("ord_1")]), lambda_context)
+    functions.invoke(
+        "loyalty-earning", sqs_batch([order_placed("ord_1"), order_delivered("ord_1")]), lambda_context
+    )
     # WHEN the scheduled job runs (its clock is today's, long after the window)
-    result = functions.invoke("loyalty-maturity", {"source": "aws.events", "detail-type": "Scheduled Event"}, lambda_context)
+    result = functions.invoke(
+        "loyalty-maturity", {"source": "aws.events", "detail-type": "Scheduled Event"}, lambda_context
+    )
     # THEN the points and cashback are available
     assert result == {"members": {"written": 1}}
     view = _view(functions, lambda_context)
@@ -131,18 +161,41 @@ def test_a_large_adjustment_waits_for_a_second_agent(
 ) -> None:
     path = f"/admin/loyalty/members/{MEMBER}/adjustments"
     # WHEN agent A grants 6,000 points (over the 5,000 default) and 10 points
-    big = functions.invoke("loyalty-api", loyalty_event("POST", path, {"points": 6_000, "note": "lost parcel"}, sub=AGENT_A, groups="agents"), lambda_context)
-    small = functions.invoke("loyalty-api", loyalty_event("POST", path, {"points": 10, "note": "sorry"}, sub=AGENT_A, groups="agents"), lambda_context)
+    big = functions.invoke(
+        "loyalty-api",
+        loyalty_event("POST", path, {"points": 6_000, "note": "lost parcel"}, sub=AGENT_A, groups="agents"),
+        lambda_context,
+    )
+    small = functions.invoke(
+        "loyalty-api",
+        loyalty_event("POST", path, {"points": 10, "note": "sorry"}, sub=AGENT_A, groups="agents"),
+        lambda_context,
+    )
     assert (big["statusCode"], small["statusCode"]) == (202, 201)
     adjustment = json.loads(big["body"])["id"]
     approve = f"/admin/loyalty/adjustments/{adjustment}/approve"
     # THEN A cannot approve it, B can (once); a customer cannot reach the admin API at all
-    mine = functions.invoke("loyalty-api", loyalty_event("POST", approve, sub=AGENT_A, groups="agents"), lambda_context)
-    theirs = functions.invoke("loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context)
-    again = functions.invoke("loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context)
+    mine = functions.invoke(
+        "loyalty-api", loyalty_event("POST", approve, sub=AGENT_A, groups="agents"), lambda_context
+    )
+    theirs = functions.invoke(
+        "loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context
+    )
+    again = functions.invoke(
+        "loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context
+    )
     customer = functions.invoke("loyalty-api", loyalty_event("POST", approve), lambda_context)
-    assert (mine["statusCode"], theirs["statusCode"], again["statusCode"], customer["statusCode"]) == (422, 200, 422, 403)
-    member = functions.invoke("loyalty-api", loyalty_event("GET", f"/admin/loyalty/members/{MEMBER}", sub=AGENT_B, groups="agents"), lambda_context)
+    assert (mine["statusCode"], theirs["statusCode"], again["statusCode"], customer["statusCode"]) == (
+        422,
+        200,
+        422,
+        403,
+    )
+    member = functions.invoke(
+        "loyalty-api",
+        loyalty_event("GET", f"/admin/loyalty/members/{MEMBER}", sub=AGENT_B, groups="agents"),
+        lambda_context,
+    )
     body = json.loads(member["body"])
     assert body["available"] == 6_010
     notes = {e["note"] for e in body["ledger"]["items"]}
@@ -153,20 +206,55 @@ def test_merchandisers_replace_rules_and_campaigns_with_validation(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
     staff = {"sub": AGENT_A, "groups": "merchandisers"}
-    read = functions.invoke("loyalty-api", loyalty_event("GET", "/admin/loyalty/rules", **staff), lambda_context)
+    read = functions.invoke(
+        "loyalty-api", loyalty_event("GET", "/admin/loyalty/rules", **staff), lambda_context
+    )
     rules = json.loads(read["body"])["rules"]
     rules["earning"]["points_per_unit"]["EUR"] = 2
     # WHEN the rules are replaced with the ETag read, then with a stale one, then with a tier out of order
-    put = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": response_headers(read)["ETag"]}, **staff), lambda_context)
-    stale = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": '"0"'}, **staff), lambda_context)
+    put = functions.invoke(
+        "loyalty-api",
+        loyalty_event(
+            "PUT",
+            "/admin/loyalty/rules",
+            rules,
+            headers={"If-Match": response_headers(read)["ETag"]},
+            **staff,
+        ),
+        lambda_context,
+    )
+    stale = functions.invoke(
+        "loyalty-api",
+        loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": '"0"'}, **staff),
+        lambda_context,
+    )
     valid = json.loads(json.dumps(rules))
     rules["tiers"] = rules["tiers"][::-1]
-    bad = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": response_headers(put)["ETag"]}, **staff), lambda_context)
-    campaign = {"id": "bf", "name": "Black Friday", "starts_at": "2026-11-27T00:00:00Z", "ends_at": "2026-11-26T00:00:00Z"}
-    backwards = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context)
+    bad = functions.invoke(
+        "loyalty-api",
+        loyalty_event(
+            "PUT", "/admin/loyalty/rules", rules, headers={"If-Match": response_headers(put)["ETag"]}, **staff
+        ),
+        lambda_context,
+    )
+    campaign = {
+        "id": "bf",
+        "name": "Black Friday",
+        "starts_at": "2026-11-27T00:00:00Z",
+        "ends_at": "2026-11-26T00:00:00Z",
+    }
+    backwards = functions.invoke(
+        "loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context
+    )
     campaign["ends_at"] = "2026-11-30T00:00:00Z"
-    created = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context)
-    by_agent = functions.invoke("loyalty-api", loyalty_event("PUT", "/admin/loyalty/rules", valid, sub=AGENT_B, groups="agents"), lambda_context)
+    created = functions.invoke(
+        "loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context
+    )
+    by_agent = functions.invoke(
+        "loyalty-api",
+        loyalty_event("PUT", "/admin/loyalty/rules", valid, sub=AGENT_B, groups="agents"),
+        lambda_context,
+    )
     # THEN
     assert (put["statusCode"], stale["statusCode"], bad["statusCode"]) == (200, 412, 422)
     assert (backwards["statusCode"], created["statusCode"], by_agent["statusCode"]) == (422, 201, 403)
@@ -179,11 +267,28 @@ def test_the_stream_publishes_entries_as_events_with_ids_only(
     from loyalty.adapters.records import entry_item
     from loyalty.domain.ledger import Entry, Reason
 
-    entry = Entry(member_id=MEMBER, idempotency_id="spend#ord_1", reason=Reason.SPEND, deltas={"points": -30},
-                  recorded_at=datetime(2026, 11, 6, tzinfo=UTC), order_id="ord_1")
-    record = {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
-              "dynamodb": {"Keys": {"pk": entry_item(entry)["pk"], "sk": entry_item(entry)["sk"]},
-                           "NewImage": entry_item(entry), "SequenceNumber": "1", "SizeBytes": 100,
-                           "StreamViewType": "NEW_IMAGE"},
-              "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-test-loyalty/stream/x"}
-    assert functions.invoke("loyalty-events", {"Records": [record]}, lambda_context) == {"batchItemFailures": []}
+    entry = Entry(
+        member_id=MEMBER,
+        idempotency_id="spend#ord_1",
+        reason=Reason.SPEND,
+        deltas={"points": -30},
+        recorded_at=datetime(2026, 11, 6, tzinfo=UTC),
+        order_id="ord_1",
+    )
+    record = {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "dynamodb": {
+            "Keys": {"pk": entry_item(entry)["pk"], "sk": entry_item(entry)["sk"]},
+            "NewImage": entry_item(entry),
+            "SequenceNumber": "1",
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_IMAGE",
+        },
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-test-loyalty/stream/x",
+    }
+    assert functions.invoke("loyalty-events", {"Records": [record]}, lambda_context) == {
+        "batchItemFailures": []
+    }

@@ -14,14 +14,14 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from infra.local.moto_server import MotoServer, aws_environment, free_port
-from infra.local.provision import provision
-from infra.resources import physical_name
 from loyalty import contract
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
 from loyalty.domain.errors import InsufficientPoints
 from loyalty.domain.service import LoyaltyService
+
+from infra.local.moto_server import MotoServer, aws_environment, free_port
+from infra.local.provision import provision
+from infra.resources import physical_name
 from shop_kernel.clock import FixedClock
 from shop_kernel.transact import Reason, refusal
 
@@ -53,17 +53,25 @@ def moto_server() -> Iterator[MotoServer]:
 
 def _client(server: MotoServer) -> Any:
     return boto3.client(
-        "dynamodb", endpoint_url=server.url, region_name="eu-west-1", aws_access_key_id="testing",
-        aws_secret_access_key="testing", config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        "dynamodb",
+        endpoint_url=server.url,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
     )
 
 
 @pytest.mark.parametrize("trial", range(TRIALS))
-def test_two_checkouts_spending_the_same_points_at_once_exactly_one_wins(moto_server: MotoServer, trial: int) -> None:
+def test_two_checkouts_spending_the_same_points_at_once_exactly_one_wins(
+    moto_server: MotoServer, trial: int
+) -> None:
     # GIVEN a member with 100 points
     table = physical_name(STAGE, "loyalty")
     member = f"race-member-{trial}"
-    LoyaltyService(DynamoLoyaltyStore(_client(moto_server), table), FixedClock(AT)).adjust(member, 100, "seed", "agent")
+    LoyaltyService(DynamoLoyaltyStore(_client(moto_server), table), FixedClock(AT)).adjust(
+        member, 100, "seed", "agent"
+    )
     clients = [_client(moto_server), _client(moto_server)]
     start = threading.Barrier(2)
     outcomes: list[Any] = [None, None]
@@ -88,5 +96,7 @@ def test_two_checkouts_spending_the_same_points_at_once_exactly_one_wins(moto_se
     assert outcomes.count("won") == 1
     lost = next(o for o in outcomes if o != "won")
     assert isinstance(lost, InsufficientPoints)
-    summary = clients[0].get_item(TableName=table, Key=contract.member_key(member), ConsistentRead=True)["Item"]
+    summary = clients[0].get_item(TableName=table, Key=contract.member_key(member), ConsistentRead=True)[
+        "Item"
+    ]
     assert contract.available_points([summary], member) == 20

@@ -30,8 +30,11 @@ def order(
 ) -> OrderFacts:
     amounts = totals or (10_000,)
     lines = tuple(
-        OrderLine(sku=f"SKU-{i}", quantity=1, total=amount,
-                  category=categories[i] if i < len(categories) else None)
+        OrderLine(
+            sku=f"SKU-{i}", quantity=1, total=amount, category=categories[i] if i < len(categories) else None
+        )
         for i, amount in enumerate(amounts)
     )
-    return OrderFacts(order_id=order_id, member_id=member, currency="EUR", placed_at=PLACED, lines=lines, version=1)
+    return OrderFacts(
+        order_id=order_id, member_id=member, currency="EUR", placed_at=PLACED, lines=lines, version=1
+    )

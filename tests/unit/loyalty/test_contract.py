@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from loyalty import contract
-from loyalty.domain.errors import InsufficientPoints, NothingToRestore, PointsAlreadyRestored, PointsAlreadySpent
+from loyalty.domain.errors import (
+    InsufficientPoints,
+    NothingToRestore,
+    PointsAlreadyRestored,
+    PointsAlreadySpent,
+)
+
 from shop_kernel.transact import Reason, refusal
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
@@ -31,7 +37,8 @@ def test_a_debit_refused_by_the_balance_is_insufficient_points_naming_what_is_le
     part = contract.debit_points("t", "m-1", 300, "ord_1", AT)
     left = Reason(code="ConditionalCheckFailed", item={"acct_points": {"N": "120"}})
     error = refusal([part], [FINE, FINE, left])
-    assert isinstance(error, InsufficientPoints) and error.extra == {"available": 120}
+    assert isinstance(error, InsufficientPoints)
+    assert error.extra == {"available": 120}
 
 
 def test_a_second_debit_for_the_order_is_points_already_spent() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from loyalty.domain.adjustments import Adjustment, check_approver, needs_approval, plan_adjustment
 from loyalty.domain.earning import plan_earning
 from loyalty.domain.errors import AdjustmentRefused, InsufficientPoints
@@ -15,6 +14,7 @@ from loyalty.domain.orders import OrderLine
 from loyalty.domain.redemption import redeemable
 from loyalty.domain.rules import ExpiryRules, RedemptionRules
 from loyalty.domain.schedule import plan_due
+
 from tests.unit.loyalty.conftest import DELIVERED, order, rules
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -29,8 +29,14 @@ def test_pending_points_and_cashback_mature_when_the_window_closes() -> None:
     early = plan_due(state, rules(), DELIVERED + timedelta(days=13))
     late = plan_due(state, rules(), DELIVERED + timedelta(days=14))
     # THEN nothing matures early (the job comes back when it closes); then points and credit move over
-    assert early.entries == () and early.after.next_due == DELIVERED + timedelta(days=14)
-    assert late.deltas == {PENDING: -100, POINTS: 100, credit_pending_account("EUR"): -200, credit_account("EUR"): 200}
+    assert early.entries == ()
+    assert early.after.next_due == DELIVERED + timedelta(days=14)
+    assert late.deltas == {
+        PENDING: -100,
+        POINTS: 100,
+        credit_pending_account("EUR"): -200,
+        credit_account("EUR"): 200,
+    }
     assert [e.reason for e in late.entries] == [Reason.MATURED]
 
 
@@ -45,13 +51,17 @@ def test_inactivity_expires_the_balance_after_announcing_it() -> None:
     # THEN first a notice (300 points, on the anniversary) with nothing moved; then the points expire
     assert announced.entries == ()
     assert [(n.points, n.expires_at) for n in announced.notices] == [(300, last + timedelta(days=365))]
-    assert expired.deltas == {POINTS: -300} and expired.entries[0].reason is Reason.EXPIRY
+    assert expired.deltas == {POINTS: -300}
+    assert expired.entries[0].reason is Reason.EXPIRY
 
 
 def test_per_lot_expiry_takes_what_younger_lots_do_not_cover() -> None:
     # GIVEN lots of 100 (expiring now) and 50 (later), and 120 available (30 were spent, oldest first)
     config = rules(expiry=ExpiryRules(mode="lot", after_days=365, announce_days=30))
-    lots = (EarnedLot(lot_id="a", points=100, expires_at=NOW), EarnedLot(lot_id="b", points=50, expires_at=NOW + timedelta(days=200)))
+    lots = (
+        EarnedLot(lot_id="a", points=100, expires_at=NOW),
+        EarnedLot(lot_id="b", points=50, expires_at=NOW + timedelta(days=200)),
+    )
     state = MemberState(member_id="m-1", version=2, balances={POINTS: 120}, lots=lots)
     # WHEN the job runs
     plan = plan_due(state, config, NOW)
@@ -61,7 +71,10 @@ def test_per_lot_expiry_takes_what_younger_lots_do_not_cover() -> None:
 
 
 def test_redemption_is_capped_by_share_balance_and_excluded_categories() -> None:
-    lines = [OrderLine(sku="A", quantity=1, total=10_000), OrderLine(sku="G", quantity=1, total=5_000, category="gift-cards")]
+    lines = [
+        OrderLine(sku="A", quantity=1, total=10_000),
+        OrderLine(sku="G", quantity=1, total=5_000, category="gift-cards"),
+    ]
     config = RedemptionRules(point_value={"EUR": 2}, max_share_bp=3_000, excluded_categories=("gift-cards",))
     # 30 % of the 100 EUR eligible = 30 EUR = 1500 points at 2 cents
     assert redeemable(lines, "EUR", config, 10_000).points == 1_500
@@ -71,11 +84,14 @@ def test_redemption_is_capped_by_share_balance_and_excluded_categories() -> None
 
 
 def _adjustment(points: int) -> Adjustment:
-    return Adjustment(id="adj_1", member_id="m-1", points=points, note="goodwill", requested_by="agent-a", requested_at=NOW)
+    return Adjustment(
+        id="adj_1", member_id="m-1", points=points, note="goodwill", requested_by="agent-a", requested_at=NOW
+    )
 
 
 def test_a_large_adjustment_needs_another_agent() -> None:
-    assert needs_approval(5_001, rules()) and not needs_approval(-5_000, rules())
+    assert needs_approval(5_001, rules())
+    assert not needs_approval(-5_000, rules())
     with pytest.raises(AdjustmentRefused):
         check_approver(_adjustment(9_000), "agent-a")
     check_approver(_adjustment(9_000), "agent-b")
@@ -84,7 +100,11 @@ def test_a_large_adjustment_needs_another_agent() -> None:
 def test_an_adjustment_is_audited_and_never_takes_more_than_available() -> None:
     state = MemberState(member_id="m-1", version=1, balances={POINTS: 50})
     plan = plan_adjustment(state, _adjustment(20), rules(), NOW, approved_by="agent-b")
-    assert (plan.entries[0].note, plan.entries[0].agent_id, plan.entries[0].approved_by) == ("goodwill", "agent-a", "agent-b")
+    assert (plan.entries[0].note, plan.entries[0].agent_id, plan.entries[0].approved_by) == (
+        "goodwill",
+        "agent-a",
+        "agent-b",
+    )
     assert plan.after.available == 70
     with pytest.raises(InsufficientPoints):
         plan_adjustment(state, _adjustment(-51), rules(), NOW, None)

@@ -28,8 +28,12 @@ from shop_kernel.http import etag, json_response, version_to_match
 from shop_kernel.openapi import IfMatch, documented, no_content, ok, problem
 
 router = Router()
-MemberId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="Cognito sub")]
-AdjustmentId = Annotated[str, Path(pattern=r"^adj_[0-9A-HJKMNP-TV-Z]{26}$", description="The adjustment's id")]
+MemberId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="Cognito sub")
+]
+AdjustmentId = Annotated[
+    str, Path(pattern=r"^adj_[0-9A-HJKMNP-TV-Z]{26}$", description="The adjustment's id")
+]
 CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
@@ -111,14 +115,22 @@ _DECISION = documented(
 )
 
 
-@router.post("/admin/loyalty/adjustments/<adjustment_id>/approve", summary="Approve and apply an adjustment",
-             tags=["admin"], responses=_DECISION)
+@router.post(
+    "/admin/loyalty/adjustments/<adjustment_id>/approve",
+    summary="Approve and apply an adjustment",
+    tags=["admin"],
+    responses=_DECISION,
+)
 def approve_adjustment(adjustment_id: AdjustmentId):
     return _decide(adjustment_id, True)
 
 
-@router.post("/admin/loyalty/adjustments/<adjustment_id>/reject", summary="Reject an adjustment",
-             tags=["admin"], responses=_DECISION)
+@router.post(
+    "/admin/loyalty/adjustments/<adjustment_id>/reject",
+    summary="Reject an adjustment",
+    tags=["admin"],
+    responses=_DECISION,
+)
 def reject_adjustment(adjustment_id: AdjustmentId):
     return _decide(adjustment_id, False)
 
@@ -140,7 +152,7 @@ def get_rules():
 @router.put(
     "/admin/loyalty/rules",
     summary="Replace the rule set",
-    description="For merchandisers. Send the ETag you read as If-Match (`\"0\"` replaces the defaults).",
+    description='For merchandisers. Send the ETag you read as If-Match (`"0"` replaces the defaults).',
     tags=["admin"],
     responses=documented(ok(RulesView, "Replaced", headers=VERSIONED), *STAFF_ONLY, 412, 428),
 )
@@ -151,8 +163,9 @@ def put_rules(body: LoyaltyRules, if_match: IfMatch = None):
     if expected is None:
         raise PreconditionRequired("send If-Match with the ETag of the rules you read")
     version = store.put_rules(body, None if expected == 0 else expected)
-    return json_response(RulesView(version=version, rules=body).model_dump(mode="json"),
-                         headers={"ETag": etag(version)})
+    return json_response(
+        RulesView(version=version, rules=body).model_dump(mode="json"), headers={"ETag": etag(version)}
+    )
 
 
 @router.get(
@@ -173,8 +186,10 @@ def list_campaigns():
     description="For merchandisers. A new campaign needs no If-Match (201); replacing one needs its ETag.",
     tags=["admin"],
     responses=documented(
-        ok(Campaign, "Created", status=201, headers=VERSIONED), ok(Campaign, "Replaced", headers=VERSIONED),
-        *STAFF_ONLY, 412,
+        ok(Campaign, "Created", status=201, headers=VERSIONED),
+        ok(Campaign, "Replaced", headers=VERSIONED),
+        *STAFF_ONLY,
+        412,
         problem(422, "A field is not valid (the window ends before it starts, the id differs from the path)"),
     ),
 )

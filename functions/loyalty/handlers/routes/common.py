@@ -11,7 +11,8 @@ from shop_kernel.auth import Group, require
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Ledger entries per page")]
 Cursor = Annotated[
-    str | None, Query(max_length=2048, description="next_cursor of the previous page; omit for the first page")
+    str | None,
+    Query(max_length=2048, description="next_cursor of the previous page; omit for the first page"),
 ]
 STAFF_ONLY = (401, 403)
 VERSIONED = {"ETag": 'The version as an entity tag, e.g. "3": send it back in If-Match to change it'}

@@ -26,7 +26,10 @@ def ledger_page(member_id: str, limit: int, cursor: str | None) -> dict:  # type
     c = wiring.container
     start = c.cursors().decode(cursor, scope=member_id)
     _, entries, last = c.store().member_page(member_id, limit, start)
-    return {"items": [entry_view(e) for e in entries], "next_cursor": c.cursors().encode(last, scope=member_id)}
+    return {
+        "items": [entry_view(e) for e in entries],
+        "next_cursor": c.cursors().encode(last, scope=member_id),
+    }
 
 
 @router.get(
