@@ -8,6 +8,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import boto3
+from loyalty.adapters.records import append_entries, entry_item, notice_item
+from loyalty.domain.ledger import Entry, Reason
+from loyalty.domain.plans import Notice
+
+from tests.conftest import REGION
 from tests.integration.loyalty.conftest import (
     AGENT_A,
     AGENT_B,
@@ -261,34 +267,89 @@ def test_merchandisers_replace_rules_and_campaigns_with_validation(
     assert response_headers(bad)["Content-Type"] == "application/problem+json"
 
 
-def test_the_stream_publishes_entries_as_events_with_ids_only(
+def _event_log() -> list[dict[str, Any]]:
+    """What reached the stage's event-log queue from shop.loyalty (every ``shop.*`` event on the bus)."""
+    from infra.resources import physical_name
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName=physical_name("test", "event-log"))["QueueUrl"]
+    seen = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        seen.extend(json.loads(m["Body"]) for m in messages)
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+    return [e for e in seen if e["source"] == "shop.loyalty"]
+
+
+def _insert(image: dict[str, Any], n: int) -> dict[str, Any]:
+    """A stream record of the loyalty table for a new item, as Lambda delivers it."""
+    return {
+        "eventID": str(n),
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {
+            "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "NewImage": image,
+            "SequenceNumber": str(100 + n),
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_IMAGE",
+        },
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-test-loyalty/stream/2026-12-01T00:00:00.000",
+    }
+
+
+def test_the_stream_publishes_entries_and_notices_as_events_with_ids_only(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
-    from loyalty.adapters.records import entry_item
-    from loyalty.domain.ledger import Entry, Reason
-
-    entry = Entry(
+    # GIVEN the stream records of a spend written by checkout's transaction, an earning that moved the tier,
+    # an expiry notice, and a guard (not an event)
+    at = datetime(2026, 11, 6, tzinfo=UTC)
+    spend = Entry(
         member_id=MEMBER,
         idempotency_id="spend#ord_1",
         reason=Reason.SPEND,
         deltas={"points": -30},
-        recorded_at=datetime(2026, 11, 6, tzinfo=UTC),
+        recorded_at=at,
         order_id="ord_1",
     )
-    record = {
-        "eventID": "1",
-        "eventName": "INSERT",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "eu-west-1",
-        "dynamodb": {
-            "Keys": {"pk": entry_item(entry)["pk"], "sk": entry_item(entry)["sk"]},
-            "NewImage": entry_item(entry),
-            "SequenceNumber": "1",
-            "SizeBytes": 100,
-            "StreamViewType": "NEW_IMAGE",
-        },
-        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-test-loyalty/stream/x",
-    }
-    assert functions.invoke("loyalty-events", {"Records": [record]}, lambda_context) == {
-        "batchItemFailures": []
+    earn = Entry(
+        member_id=MEMBER,
+        idempotency_id="earn#ord_2",
+        reason=Reason.ORDER,
+        deltas={"points_pending": 500},
+        recorded_at=at,
+        order_id="ord_2",
+        tier_change=("silver", "gold"),
+    )
+    notice = Notice(
+        member_id=MEMBER,
+        idempotency_id="expiring#2027-01-01",
+        points=40,
+        expires_at=datetime(2027, 1, 1, tzinfo=UTC),
+        recorded_at=at,
+    )
+    guard = append_entries("t", spend)[0]["Put"]["Item"]
+    images = [entry_item(spend), entry_item(earn), notice_item(notice), guard]
+    batch = {"Records": [_insert(image, n) for n, image in enumerate(images)]}
+    # WHEN loyalty-events handles the batch twice (a replay)
+    assert functions.invoke("loyalty-events", batch, lambda_context) == {"batchItemFailures": []}
+    assert functions.invoke("loyalty-events", batch, lambda_context) == {"batchItemFailures": []}
+    # THEN the bus got each event with the same id both times, carrying ids and numbers only
+    published = _event_log()
+    kinds = sorted((e["detail-type"], e["detail"]["metadata"]["eventId"]) for e in published)
+    assert [k for k, _ in kinds] == sorted(
+        ["PointsSpent", "PointsEarned", "TierChanged", "PointsExpiring"] * 2
+    )
+    assert len({event_id for _, event_id in kinds}) == 4
+    data = {e["detail-type"]: e["detail"]["data"] for e in published}
+    assert data["PointsSpent"]["points"] == 30
+    assert data["PointsEarned"]["pending"] is True
+    assert (data["TierChanged"]["from_tier"], data["TierChanged"]["to_tier"]) == ("silver", "gold")
+    assert data["PointsExpiring"] == {
+        "member_id": MEMBER,
+        "points": 40,
+        "expires_at": "2027-01-01T00:00:00.000Z",
     }
