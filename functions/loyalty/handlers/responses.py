@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from loyalty.domain.adjustments import Adjustment
 from loyalty.domain.ledger import Entry
 from loyalty.domain.member import MemberState
-from loyalty.domain.rules import LoyaltyRules
+from loyalty.domain.rules import DEFAULT_RULES, Campaign, LoyaltyRules
 from loyalty.domain.tiers import rolling_spend
 from shop_kernel.clock import isoformat
 
@@ -19,7 +19,54 @@ class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+_ENTRY = {
+    "entry_id": "le_3f1c2a9b8d7e6f5a4b3c2d1e0f",
+    "reason": "order",
+    "points": 0,
+    "pending": 120,
+    "credit": {"EUR": 120},
+    "order_id": "ord_01JD0000000000000000000001",
+    "note": None,
+    "recorded_at": "2026-11-05T12:00:00.000Z",
+}
+_PAGE = {"items": [_ENTRY], "next_cursor": None}
+_TIER = {
+    "name": "silver",
+    "multiplier_bp": 10_000,
+    "free_shipping_over": {},
+    "next_tier": "gold",
+    "remaining_to_next": {"EUR": 38_000},
+    "rolling_spend": {"EUR": 12_000},
+}
+_VIEW = {
+    "member_id": "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+    "available": 100,
+    "pending": 120,
+    "tier": _TIER,
+    "store_credit": {"EUR": {"available": 0, "pending": 120}},
+    "expiring_soon": None,
+    "ledger": _PAGE,
+}
+_ADJUSTMENT = {
+    "id": "adj_01JD0000000000000000000001",
+    "member_id": "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+    "points": 6000,
+    "note": "lost parcel, customer kept waiting",
+    "status": "pending",
+    "requested_by": "a9e8d7c6-b5a4-4938-8271-605f4e3d2c1b",
+    "requested_at": "2026-12-01T09:00:00.000Z",
+    "decided_by": None,
+    "decided_at": None,
+}
+
+
 class LedgerEntryView(Closed):
+    model_config = _examples(_ENTRY)
+
     entry_id: str
     reason: str
     points: int = Field(description="Change of the available points")
@@ -31,6 +78,8 @@ class LedgerEntryView(Closed):
 
 
 class LedgerPage(Closed):
+    model_config = _examples(_PAGE)
+
     items: list[LedgerEntryView]
     next_cursor: str | None = None
 
@@ -55,6 +104,8 @@ class ExpiringView(Closed):
 
 
 class LoyaltyView(Closed):
+    model_config = _examples(_VIEW)
+
     member_id: str
     available: int
     pending: int
@@ -65,6 +116,8 @@ class LoyaltyView(Closed):
 
 
 class AdminMemberView(LoyaltyView):
+    model_config = _examples({**_VIEW, "version": 3, "pending_orders": []})
+
     version: int
     pending_orders: list[dict[str, Any]]
 
@@ -75,6 +128,8 @@ class AdjustmentBody(Closed):
 
 
 class AdjustmentView(Closed):
+    model_config = _examples(_ADJUSTMENT)
+
     id: str
     member_id: str
     points: int
@@ -87,16 +142,37 @@ class AdjustmentView(Closed):
 
 
 class AdjustmentList(Closed):
+    model_config = _examples({"items": [_ADJUSTMENT]})
+
     items: list[AdjustmentView]
 
 
 class RulesView(Closed):
+    model_config = _examples({"version": 0, "rules": DEFAULT_RULES.model_dump(mode="json")})
+
     version: int
     rules: LoyaltyRules
 
 
+_CAMPAIGN = {
+    "id": "black-friday",
+    "name": "Black Friday double points",
+    "starts_at": "2026-11-27T00:00:00Z",
+    "ends_at": "2026-11-30T23:59:59Z",
+    "multiplier_bp": 20_000,
+    "bonus_points": 0,
+    "categories": [],
+}
+
+
+class CampaignView(Campaign):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [_CAMPAIGN]})
+
+
 class CampaignList(Closed):
-    items: list[dict[str, Any]]
+    model_config = _examples({"items": [_CAMPAIGN]})
+
+    items: list[CampaignView]
 
 
 def entry_view(entry: Entry) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from loyalty.adapters.records import append_entries, entry_item, notice_item
 from loyalty.domain.ledger import Entry, Reason
 from loyalty.domain.plans import Notice
 
+from tests.conformance import answers_for, served_document
 from tests.conftest import REGION
 from tests.integration.loyalty.conftest import (
     AGENT_A,
@@ -26,13 +27,21 @@ from tests.integration.loyalty.conftest import (
     return_refunded,
     sqs_batch,
 )
-from tests.support import response_headers
+from tests.support import reply_from, response_headers
+
+
+def _api(functions: Any, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """loyalty-api's answer to ``event``; it must be what the served OpenAPI document says of it."""
+    answer = functions.invoke("loyalty-api", event, context)
+    documented = answers_for(
+        "loyalty", lambda: served_document("loyalty.handlers.api", "/loyalty/openapi.json")
+    )
+    documented.check(event["httpMethod"], event["path"], reply_from(answer))
+    return answer
 
 
 def _view(functions: Any, lambda_context: Any, **query: str) -> dict[str, Any]:
-    answer = functions.invoke(
-        "loyalty-api", loyalty_event("GET", "/me/loyalty", query=query or None), lambda_context
-    )
+    answer = _api(functions, loyalty_event("GET", "/me/loyalty", query=query or None), lambda_context)
     assert answer["statusCode"] == 200, answer["body"]
     return json.loads(answer["body"])
 
@@ -84,8 +93,8 @@ def test_the_ledger_pages_with_signed_cursors_and_the_first_page_is_still_one_ca
     seen = [e["entry_id"] for e in first["ledger"]["items"]]
     cursor = first["ledger"]["next_cursor"]
     while cursor:
-        answer = functions.invoke(
-            "loyalty-api",
+        answer = _api(
+            functions,
             loyalty_event("GET", "/me/loyalty/ledger", query={"limit": "2", "cursor": cursor}),
             lambda_context,
         )
@@ -94,8 +103,8 @@ def test_the_ledger_pages_with_signed_cursors_and_the_first_page_is_still_one_ca
         cursor = page["next_cursor"]
     # THEN every entry is seen once; a cursor tampered with, or another member's, is a 422
     assert len(seen) == len(set(seen)) == 6
-    forged = functions.invoke(
-        "loyalty-api",
+    forged = _api(
+        functions,
         loyalty_event(
             "GET", "/me/loyalty/ledger", query={"cursor": first["ledger"]["next_cursor"]}, sub=AGENT_A
         ),
@@ -167,13 +176,13 @@ def test_a_large_adjustment_waits_for_a_second_agent(
 ) -> None:
     path = f"/admin/loyalty/members/{MEMBER}/adjustments"
     # WHEN agent A grants 6,000 points (over the 5,000 default) and 10 points
-    big = functions.invoke(
-        "loyalty-api",
+    big = _api(
+        functions,
         loyalty_event("POST", path, {"points": 6_000, "note": "lost parcel"}, sub=AGENT_A, groups="agents"),
         lambda_context,
     )
-    small = functions.invoke(
-        "loyalty-api",
+    small = _api(
+        functions,
         loyalty_event("POST", path, {"points": 10, "note": "sorry"}, sub=AGENT_A, groups="agents"),
         lambda_context,
     )
@@ -181,24 +190,18 @@ def test_a_large_adjustment_waits_for_a_second_agent(
     adjustment = json.loads(big["body"])["id"]
     approve = f"/admin/loyalty/adjustments/{adjustment}/approve"
     # THEN A cannot approve it, B can (once); a customer cannot reach the admin API at all
-    mine = functions.invoke(
-        "loyalty-api", loyalty_event("POST", approve, sub=AGENT_A, groups="agents"), lambda_context
-    )
-    theirs = functions.invoke(
-        "loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context
-    )
-    again = functions.invoke(
-        "loyalty-api", loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context
-    )
-    customer = functions.invoke("loyalty-api", loyalty_event("POST", approve), lambda_context)
+    mine = _api(functions, loyalty_event("POST", approve, sub=AGENT_A, groups="agents"), lambda_context)
+    theirs = _api(functions, loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context)
+    again = _api(functions, loyalty_event("POST", approve, sub=AGENT_B, groups="agents"), lambda_context)
+    customer = _api(functions, loyalty_event("POST", approve), lambda_context)
     assert (mine["statusCode"], theirs["statusCode"], again["statusCode"], customer["statusCode"]) == (
         422,
         200,
         422,
         403,
     )
-    member = functions.invoke(
-        "loyalty-api",
+    member = _api(
+        functions,
         loyalty_event("GET", f"/admin/loyalty/members/{MEMBER}", sub=AGENT_B, groups="agents"),
         lambda_context,
     )
@@ -212,14 +215,12 @@ def test_merchandisers_replace_rules_and_campaigns_with_validation(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
     staff = {"sub": AGENT_A, "groups": "merchandisers"}
-    read = functions.invoke(
-        "loyalty-api", loyalty_event("GET", "/admin/loyalty/rules", **staff), lambda_context
-    )
+    read = _api(functions, loyalty_event("GET", "/admin/loyalty/rules", **staff), lambda_context)
     rules = json.loads(read["body"])["rules"]
     rules["earning"]["points_per_unit"]["EUR"] = 2
     # WHEN the rules are replaced with the ETag read, then with a stale one, then with a tier out of order
-    put = functions.invoke(
-        "loyalty-api",
+    put = _api(
+        functions,
         loyalty_event(
             "PUT",
             "/admin/loyalty/rules",
@@ -229,15 +230,15 @@ def test_merchandisers_replace_rules_and_campaigns_with_validation(
         ),
         lambda_context,
     )
-    stale = functions.invoke(
-        "loyalty-api",
+    stale = _api(
+        functions,
         loyalty_event("PUT", "/admin/loyalty/rules", rules, headers={"If-Match": '"0"'}, **staff),
         lambda_context,
     )
     valid = json.loads(json.dumps(rules))
     rules["tiers"] = rules["tiers"][::-1]
-    bad = functions.invoke(
-        "loyalty-api",
+    bad = _api(
+        functions,
         loyalty_event(
             "PUT", "/admin/loyalty/rules", rules, headers={"If-Match": response_headers(put)["ETag"]}, **staff
         ),
@@ -249,15 +250,15 @@ def test_merchandisers_replace_rules_and_campaigns_with_validation(
         "starts_at": "2026-11-27T00:00:00Z",
         "ends_at": "2026-11-26T00:00:00Z",
     }
-    backwards = functions.invoke(
-        "loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context
+    backwards = _api(
+        functions, loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context
     )
     campaign["ends_at"] = "2026-11-30T00:00:00Z"
-    created = functions.invoke(
-        "loyalty-api", loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context
+    created = _api(
+        functions, loyalty_event("PUT", "/admin/loyalty/campaigns/bf", campaign, **staff), lambda_context
     )
-    by_agent = functions.invoke(
-        "loyalty-api",
+    by_agent = _api(
+        functions,
         loyalty_event("PUT", "/admin/loyalty/rules", valid, sub=AGENT_B, groups="agents"),
         lambda_context,
     )

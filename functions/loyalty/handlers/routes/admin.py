@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
@@ -16,6 +15,7 @@ from loyalty.handlers.responses import (
     AdjustmentView,
     AdminMemberView,
     CampaignList,
+    CampaignView,
     LedgerPage,
     RulesView,
     adjustment_view,
@@ -25,7 +25,7 @@ from loyalty.handlers.routes.member import ledger_page, member_page
 from shop_kernel.auth import Group
 from shop_kernel.errors import NotFound, PreconditionRequired, ValidationFailed
 from shop_kernel.http import etag, json_response, version_to_match
-from shop_kernel.openapi import IfMatch, documented, no_content, ok, problem
+from shop_kernel.openapi import BEARER_SECURITY, IfMatch, documented, ok, problem
 
 router = Router()
 MemberId = Annotated[
@@ -34,7 +34,15 @@ MemberId = Annotated[
 AdjustmentId = Annotated[
     str, Path(pattern=r"^adj_[0-9A-HJKMNP-TV-Z]{26}$", description="The adjustment's id")
 ]
-CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+CampaignId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The campaign's id, chosen by merchandisers",
+    ),
+]
 
 
 @router.get(
@@ -42,6 +50,7 @@ CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9
     summary="Look a member up",
     description="For agents: balances, tier, store credit, pending orders and the newest ledger entries.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(AdminMemberView, "The member"), *STAFF_ONLY),
 )
 def get_member(member_id: MemberId, limit: Limit = 20):
@@ -55,7 +64,9 @@ def get_member(member_id: MemberId, limit: Limit = 20):
 @router.get(
     "/admin/loyalty/members/<member_id>/ledger",
     summary="A member's ledger, page by page",
+    description="For agents: a member's ledger entries newest first, with reasons, orders and agents' notes.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(LedgerPage, "A page of entries"), *STAFF_ONLY),
 )
 def get_member_ledger(member_id: MemberId, limit: Limit = 20, cursor: Cursor = None):
@@ -71,6 +82,7 @@ def get_member_ledger(member_id: MemberId, limit: Limit = 20, cursor: Cursor = N
         "above it, it waits for another agent's approval (202)."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(AdjustmentView, "Applied", status=201),
         ok(AdjustmentView, "Waiting for another agent's approval", status=202),
@@ -90,7 +102,9 @@ def post_adjustment(member_id: MemberId, body: AdjustmentBody):
 @router.get(
     "/admin/loyalty/adjustments",
     summary="Adjustments waiting for approval",
+    description="For agents: adjustments above the configured size that another agent must approve or reject.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(AdjustmentList, "Oldest first"), *STAFF_ONLY),
 )
 def list_pending_adjustments(limit: Limit = 50):
@@ -118,7 +132,9 @@ _DECISION = documented(
 @router.post(
     "/admin/loyalty/adjustments/<adjustment_id>/approve",
     summary="Approve and apply an adjustment",
+    description="For agents other than the one who asked: the points move, the ledger names both agents.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=_DECISION,
 )
 def approve_adjustment(adjustment_id: AdjustmentId):
@@ -128,7 +144,9 @@ def approve_adjustment(adjustment_id: AdjustmentId):
 @router.post(
     "/admin/loyalty/adjustments/<adjustment_id>/reject",
     summary="Reject an adjustment",
+    description="For agents other than the one who asked: the adjustment is closed and no points move.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=_DECISION,
 )
 def reject_adjustment(adjustment_id: AdjustmentId):
@@ -138,8 +156,9 @@ def reject_adjustment(adjustment_id: AdjustmentId):
 @router.get(
     "/admin/loyalty/rules",
     summary="The earning, redemption, tier, cashback and expiry rules",
-    description="Version 0 is the built-in default set (nothing stored yet).",
+    description="For merchandisers and agents: the rule set with its ETag; version 0 is the built-in default set.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(RulesView, "The rule set", headers=VERSIONED), *STAFF_ONLY),
 )
 def get_rules():
@@ -154,6 +173,7 @@ def get_rules():
     summary="Replace the rule set",
     description='For merchandisers. Send the ETag you read as If-Match (`"0"` replaces the defaults).',
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(RulesView, "Replaced", headers=VERSIONED), *STAFF_ONLY, 412, 428),
 )
 def put_rules(body: LoyaltyRules, if_match: IfMatch = None):
@@ -171,7 +191,9 @@ def put_rules(body: LoyaltyRules, if_match: IfMatch = None):
 @router.get(
     "/admin/loyalty/campaigns",
     summary="Bonus campaigns",
+    description="For merchandisers and agents: every bonus campaign, past, running and planned, by start.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(CampaignList, "Every campaign, by start"), *STAFF_ONLY),
 )
 def list_campaigns():
@@ -185,9 +207,10 @@ def list_campaigns():
     summary="Create or replace a bonus campaign",
     description="For merchandisers. A new campaign needs no If-Match (201); replacing one needs its ETag.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
-        ok(Campaign, "Created", status=201, headers=VERSIONED),
-        ok(Campaign, "Replaced", headers=VERSIONED),
+        ok(CampaignView, "Created", status=201, headers=VERSIONED),
+        ok(CampaignView, "Replaced", headers=VERSIONED),
         *STAFF_ONLY,
         412,
         problem(422, "A field is not valid (the window ends before it starts, the id differs from the path)"),
@@ -205,12 +228,17 @@ def put_campaign(campaign_id: CampaignId, body: Campaign, if_match: IfMatch = No
 
 @router.delete(
     "/admin/loyalty/campaigns/<campaign_id>",
-    summary="Delete a bonus campaign",
+    summary="Remove a bonus campaign",
+    description="For merchandisers: the campaign stops applying to orders placed from now on; answers what it was.",
     tags=["admin"],
-    responses=documented(no_content("Deleted"), *STAFF_ONLY, problem(404, "No such campaign")),
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(CampaignView, "Removed; what it was"), *STAFF_ONLY, problem(404, "No such campaign")
+    ),
 )
 def delete_campaign(campaign_id: CampaignId):
     caller(router, Group.MERCHANDISERS)
-    if not wiring.container.store().delete_campaign(campaign_id):
+    removed = wiring.container.store().delete_campaign(campaign_id)
+    if removed is None:
         raise NotFound(f"no campaign {campaign_id!r}")
-    return Response(status_code=204, body="")
+    return json_response(removed.model_dump(mode="json"))

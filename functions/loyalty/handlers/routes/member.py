@@ -9,7 +9,7 @@ from loyalty.handlers.responses import LedgerPage, LoyaltyView, entry_view, memb
 from loyalty.handlers.routes.common import Cursor, Limit, caller
 from shop_kernel.auth import Group
 from shop_kernel.http import json_response
-from shop_kernel.openapi import documented, ok
+from shop_kernel.openapi import BEARER_SECURITY, documented, ok
 
 router = Router()
 
@@ -41,6 +41,7 @@ def ledger_page(member_id: str, limit: int, cursor: str | None) -> dict:  # type
         "pages on through `GET /me/loyalty/ledger`."
     ),
     tags=["loyalty"],
+    security=BEARER_SECURITY,
     responses=documented(ok(LoyaltyView, "The member's loyalty"), 401, 403),
 )
 def get_my_loyalty(limit: Limit = 20):
@@ -50,8 +51,9 @@ def get_my_loyalty(limit: Limit = 20):
 @router.get(
     "/me/loyalty/ledger",
     summary="My ledger, page by page",
-    description="Ledger entries newest first; omit the cursor for the newest page.",
+    description="For the signed-in customer: ledger entries newest first; omit the cursor for the newest page.",
     tags=["loyalty"],
+    security=BEARER_SECURITY,
     responses=documented(ok(LedgerPage, "A page of entries"), 401, 403),
 )
 def get_my_ledger(limit: Limit = 20, cursor: Cursor = None):
