@@ -270,6 +270,12 @@ RULES: tuple[RuleSpec, ...] = (
         },
         target="loyalty-order-events",
     ),
+    RuleSpec(
+        name="catalog-products-to-loyalty",
+        description="Each SKU's category and brand, for loyalty's category and brand multipliers and return windows",
+        pattern={"source": ["shop.catalog"], "detail-type": ["ProductPublished", "ProductUpdated"]},
+        target="loyalty-order-events",
+    ),
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -467,7 +473,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-earning",
         context="loyalty",
         handler="loyalty.handlers.order_events.handler",
-        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
         timeout_s=30,
         tables_rw=("loyalty",),
         queue=QueueTrigger(queue="loyalty-order-events"),

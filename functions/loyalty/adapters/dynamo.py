@@ -31,6 +31,7 @@ from loyalty.adapters.records import (
     member_pk,
     notice_item,
     order_key,
+    sku_key,
     summary_key,
     summary_sets,
 )
@@ -43,7 +44,7 @@ from loyalty.domain.plans import Plan
 from loyalty.domain.ports import AlreadyWritten, SummaryChanged
 from loyalty.domain.rules import DEFAULT_RULES, Campaign, LoyaltyRules
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import deserialize, query_all, serialize
+from shop_kernel.dynamo import batch_get_keys, deserialize, query_all, serialize
 from shop_kernel.errors import PreconditionFailed
 from shop_kernel.transact import Reason
 
@@ -193,6 +194,45 @@ class DynamoLoyaltyStore:
                 return False
             raise
         return True
+
+    # --- the catalog's SKU facts ------------------------------------------------------------
+
+    def project_product(
+        self, version: int, skus: Sequence[str], category: str | None, brand: str | None
+    ) -> int:
+        """Each SKU's category and brand, unless a later version of its product was projected already."""
+        written = 0
+        for sku in skus:
+            item = serialize(
+                {
+                    **{k: v["S"] for k, v in sku_key(sku).items()},
+                    "type": "sku",
+                    "category": category,
+                    "brand": brand,
+                    "product_version": version,
+                }
+            )
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk) OR product_version < :v",
+                    ExpressionAttributeValues={":v": {"N": str(version)}},
+                )
+                written += 1
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        return written
+
+    def sku_facts(self, skus: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """(category, brand) of the SKUs the catalog told us about, in one BatchGetItem per 100."""
+        found = batch_get_keys(self._client, [(self._table, sku_key(sku)) for sku in skus])
+        facts = {}
+        for raw in found.get(self._table, []):
+            data = deserialize(raw)
+            facts[data["pk"].removeprefix("SKU#")] = (data.get("category"), data.get("brand"))
+        return facts
 
     # --- the ledger write ----------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ ledger entry                    MEMBER#<id> / L#<at>#<eid>  the member's ledger,
 idempotency guard               MEMBER#<id> / I#<idem id>   an entry's idempotency id, written once
 expiry notice                   MEMBER#<id> / A#<idem id>   ``PointsExpiring`` (the stream publishes it)
 order facts                     ORDER#<id> / FACTS          what an order earns and had refunded
+SKU facts                       SKU#<sku> / FACTS           a SKU's category and brand (from catalog events),
+                                                            read for an order's lines in one BatchGetItem
 rules / campaign                CONFIG / RULES, CAMPAIGN#   the rule set and campaigns, in one Query
 adjustment                      ADJUSTMENT#<id> / ADJ       gsi1: ADJUSTMENTS#pending / <at>#<id>
 =============================  ==========================  ==================================================
@@ -58,6 +60,10 @@ def guard_key(member_id: str, idempotency_id: str) -> Key:
 
 def order_key(order_id: str) -> Key:
     return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "FACTS"}}
+
+
+def sku_key(sku: str) -> Key:
+    return {"pk": {"S": f"SKU#{sku}"}, "sk": {"S": "FACTS"}}
 
 
 def rules_key() -> Key:

@@ -34,6 +34,14 @@ class LoyaltyStore(Protocol):
         """Both in one read."""
         ...
 
+    def sku_facts(self, skus: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """(category, brand) per SKU the catalog's events described; others are absent."""
+        ...
+
+    def project_product(
+        self, version: int, skus: Sequence[str], category: str | None, brand: str | None
+    ) -> int: ...
+
     def record_order(self, facts: OrderFacts) -> bool:
         """Stores an order's facts unless they are stored; True when this call stored them."""
         ...

@@ -53,7 +53,16 @@ class LoyaltyService:
     # --- orders ------------------------------------------------------------------------------
 
     def record_order(self, facts: OrderFacts) -> bool:
-        return self.store.record_order(facts)
+        """Stores the order's lines with their SKUs' category and brand (for multipliers and the return
+        window), once; a SKU the catalog never described earns at the base rate."""
+        known = self.store.sku_facts(sorted({line.sku for line in facts.lines}))
+        lines = tuple(
+            line.model_copy(update={"category": known[line.sku][0], "brand": known[line.sku][1]})
+            if line.sku in known
+            else line
+            for line in facts.lines
+        )
+        return self.store.record_order(facts.model_copy(update={"lines": lines}))
 
     def earn(self, order_id: str, member_id: str | None, at: datetime) -> Outcome:
         """The order's points and cashback, pending until its return window closes (once per order)."""

@@ -1,5 +1,8 @@
 """Order events (EventBridge -> SQS) -> points earned, and given back on returns and cancellations.
 
+* ``ProductPublished`` / ``ProductUpdated`` (``shop.catalog``): each SKU's category and brand, kept so
+  that an order's lines carry them (category and brand multipliers, the category's return window).
+
 * ``OrderPlaced`` (``shop.checkout``): a customer's order is recorded (its lines, for earning later);
   with ``LOYALTY_EARN_ON=OrderPlaced`` it earns at once. Guests' orders earn nothing.
 * ``OrderDelivered`` (``shop.orders``, the default trigger): the order earns its points and cashback,
@@ -84,7 +87,20 @@ def order_cancelled(data: dict[str, Any]) -> str:
     return service.cancel(data["order_id"], _at(data["cancelled_at"]))
 
 
+def product_described(data: dict[str, Any]) -> str:
+    """A product's SKUs, its category and brand: what earning multiplies by and the return window uses."""
+    product = data["product"]
+    skus = [variant["sku"] for variant in product["variants"]]
+    brand = (product.get("brand") or {}).get("id")
+    written = wiring.container.store().project_product(
+        product["version"], skus, product["category"]["id"], brand
+    )
+    return f"{written} skus"
+
+
 HANDLERS = {
+    ("shop.catalog", "ProductPublished"): product_described,
+    ("shop.catalog", "ProductUpdated"): product_described,
     ("shop.checkout", "OrderPlaced"): order_placed,
     ("shop.orders", "OrderDelivered"): order_delivered,
     ("shop.returns", "ReturnRefunded"): return_refunded,

@@ -67,11 +67,10 @@ def test_a_delivered_order_earns_pending_points_and_a_member_reads_them_in_one_c
     assert view["store_credit"] == {"EUR": {"available": 0, "pending": 120}}
     assert view["tier"]["name"] == "silver"
     assert view["tier"]["next_tier"] == "gold"
-    assert [e["reason"] for e in view["ledger"]["items"]] == ["order", "welcome"] or [
-        e["reason"] for e in view["ledger"]["items"]
-    ] == ["welcome", "order"]
+    assert sorted(e["reason"] for e in view["ledger"]["items"]) == ["order", "welcome"]
     assert api_calls == ["Query"]
-    assert placed_calls == 2  # two PutItems, the second refused: recorded once
+    # each OrderPlaced: the SKUs' facts, then the order (the second PutItem refused: recorded once)
+    assert earning_calls[:placed_calls] == ["BatchGetItem", "PutItem"] * 2
     assert delivered_calls == ["Query", "BatchGetItem", "TransactWriteItems"]
 
 
@@ -354,3 +353,44 @@ def test_the_stream_publishes_entries_and_notices_as_events_with_ids_only(
         "points": 40,
         "expires_at": "2027-01-01T00:00:00.000Z",
     }
+
+
+def test_catalog_events_give_order_lines_their_category_and_brand_for_multipliers_and_the_window(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    from pathlib import Path
+
+    from loyalty.adapters.dynamo import DynamoLoyaltyStore
+    from loyalty.domain.rules import DEFAULT_RULES, EarningRules
+
+    # GIVEN laptops earn double and have a 30-day return window, and the catalog published a laptop by Acme
+    rules = DEFAULT_RULES.model_copy(
+        update={
+            "earning": EarningRules(points_per_unit={"EUR": 1}, category_multipliers_bp={"laptops": 20_000}),
+            "category_return_window_days": {"laptops": 30},
+        }
+    )
+    DynamoLoyaltyStore(loyalty_stack.dynamodb, loyalty_stack.table).put_rules(rules, None)
+    sample = Path(__file__).parents[2] / "events" / "cart" / "sqs_catalog_product_published.json"
+    published = json.loads(sample.read_text())
+    assert functions.invoke("loyalty-earning", published, lambda_context) == {"batchItemFailures": []}
+    # WHEN a customer's 100 EUR order of it is placed and delivered, and one of an unknown SKU
+    placed = order_placed("ord_laptop", 10_000)
+    placed[2]["lines"][0]["sku"] = "LAP-0001-BLACK"
+    events = [
+        placed,
+        order_delivered("ord_laptop"),
+        order_placed("ord_other", 10_000),
+        order_delivered("ord_other"),
+    ]
+    assert functions.invoke("loyalty-earning", sqs_batch(events), lambda_context) == {"batchItemFailures": []}
+    # THEN the laptop earns 200 pending for 30 days, the other 100 for the default 14
+    member = _api(
+        functions,
+        loyalty_event("GET", f"/admin/loyalty/members/{MEMBER}", sub=AGENT_A, groups="agents"),
+        lambda_context,
+    )
+    lots = {lot["order_id"]: lot for lot in json.loads(member["body"])["pending_orders"]}
+    assert lots["ord_laptop"]["points"] == 200
+    assert lots["ord_laptop"]["matures_at"].startswith("2026-12-05")
+    assert (lots["ord_other"]["points"], lots["ord_other"]["matures_at"][:10]) == (100, "2026-11-19")
