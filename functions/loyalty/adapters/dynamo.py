@@ -268,11 +268,20 @@ class DynamoLoyaltyStore:
         )
         if plan.facts is not None:
             items.append(_facts_put(self._table, plan.facts, plan.facts_version or 0))
+        decided_at = None
         if adjustment is not None:
+            decided_at = len(items)
             items.append(_adjustment_decided(self._table, adjustment))
-        self._send(items, guards, summary_at, plan)
+        self._send(items, guards, summary_at, plan, decided_at)
 
-    def _send(self, items: list[dict[str, Any]], guards: list[int], summary_at: int, plan: Plan) -> None:
+    def _send(
+        self,
+        items: list[dict[str, Any]],
+        guards: list[int],
+        summary_at: int,
+        plan: Plan,
+        decided_at: int | None,
+    ) -> None:
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -281,6 +290,8 @@ class DynamoLoyaltyStore:
             reasons = [Reason.from_response(r) for r in exc.response.get("CancellationReasons", [])]
             if any(reasons[i].condition_failed for i in guards if i < len(reasons)):
                 raise AlreadyWritten() from exc
+            if decided_at is not None and decided_at < len(reasons) and reasons[decided_at].condition_failed:
+                raise PreconditionFailed("the adjustment was decided by someone else meanwhile") from exc
             summary = reasons[summary_at] if summary_at < len(reasons) else Reason()
             if summary.condition_failed and summary.item and plan.takes_points:
                 old = member_from_item(plan.before.member_id, summary.item)

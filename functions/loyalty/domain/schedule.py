@@ -29,6 +29,7 @@ from loyalty.domain.ledger import (
 from loyalty.domain.member import EarnedLot, Expiring, MemberState
 from loyalty.domain.plans import Notice, Plan, planned
 from loyalty.domain.rules import LoyaltyRules
+from shop_kernel.clock import isoformat
 
 
 def _mature(state: MemberState, rules: LoyaltyRules, now: datetime) -> tuple[list[Entry], MemberState]:
@@ -75,10 +76,11 @@ def plan_due(state: MemberState, rules: LoyaltyRules, now: datetime) -> Plan:
     available = state.available + sum(e.points for e in entries)
     expired = expiring_points(after, available, rules, now)
     if expired:
-        stamp = (
-            ((after.last_activity_at or now) if rules.expiry.mode == "inactivity" else now).date().isoformat()
+        # Named by the run: a replay of this plan is refused by the summary's version, and a later expiry
+        # (of points that matured after this one) is a movement of its own.
+        entries.append(
+            _entry(state, f"expire#{isoformat(now)}", Reason.EXPIRY, now, None, {POINTS: -expired})
         )
-        entries.append(_entry(state, f"expire#{stamp}", Reason.EXPIRY, now, None, {POINTS: -expired}))
         available -= expired
     lots = tuple(lot for lot in after.lots if lot.expires_at > now)
     after = after.model_copy(update={"balances": state.with_balances(sum_deltas(entries)).balances})
@@ -90,12 +92,14 @@ def plan_due(state: MemberState, rules: LoyaltyRules, now: datetime) -> Plan:
     expiring = None
     if soon and when is not None:
         expiring = Expiring(points=soon, at=when)
+    # Announced once per expiry date: a later run (a lot matured meanwhile) does not announce it again.
+    if expiring is not None and (state.expiring is None or state.expiring.at != expiring.at):
         notices = (
             Notice(
                 member_id=state.member_id,
-                idempotency_id=f"expiring#{when.date().isoformat()}",
-                points=soon,
-                expires_at=when,
+                idempotency_id=f"expiring#{expiring.at.date().isoformat()}",
+                points=expiring.points,
+                expires_at=expiring.at,
                 recorded_at=now,
             ),
         )

@@ -181,7 +181,8 @@ def loyalty_event(
 
 
 def count_dynamodb_calls(functions: Any, name: str) -> list[str]:
-    """The DynamoDB operations function ``name`` makes from now on (its own session's hook)."""
+    """The DynamoDB operations function ``name`` makes from now on (its own session's hook). Call it before
+    the function's first invocation in the test: a botocore client copies its session's hooks when made."""
     calls: list[str] = []
     functions._world(name).session.register(
         "before-call.dynamodb", lambda model, **_: calls.append(model.name), unique_id=f"count-{name}"

@@ -173,6 +173,7 @@ def test_the_scheduled_job_matures_points_after_the_window(
 def test_a_large_adjustment_waits_for_a_second_agent(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
+    api_calls = count_dynamodb_calls(functions, "loyalty-api")  # before its clients exist
     path = f"/admin/loyalty/members/{MEMBER}/adjustments"
     # WHEN agent A grants 6,000 points (over the 5,000 default) and 10 points
     big = _api(
@@ -199,11 +200,13 @@ def test_a_large_adjustment_waits_for_a_second_agent(
         422,
         403,
     )
+    before = len(api_calls)
     member = _api(
         functions,
         loyalty_event("GET", f"/admin/loyalty/members/{MEMBER}", sub=AGENT_B, groups="agents"),
         lambda_context,
     )
+    assert api_calls[before:] == ["Query"]  # the lookup is the member's read: one Query
     body = json.loads(member["body"])
     assert body["available"] == 6_010
     notes = {e["note"] for e in body["ledger"]["items"]}

@@ -108,3 +108,44 @@ def test_an_adjustment_is_audited_and_never_takes_more_than_available() -> None:
     assert plan.after.available == 70
     with pytest.raises(InsufficientPoints):
         plan_adjustment(state, _adjustment(-51), rules(), NOW, None)
+
+
+def test_a_lot_maturing_after_the_announcement_matures_without_announcing_again() -> None:
+    # GIVEN 300 points announced as expiring (inactivity) and an order's lot maturing before they expire
+    config = rules(expiry=ExpiryRules(mode="inactivity", after_days=365, announce_days=30))
+    last = NOW - timedelta(days=345)
+    earned = plan_earning(
+        MemberState(member_id="m-1", version=4, balances={POINTS: 300}, last_activity_at=last),
+        order(),
+        config,
+        [],
+        NOW - timedelta(days=13),  # its lot matures tomorrow
+    )
+    assert earned is not None
+    # (the earning itself is activity: put the clock of inactivity back to test the announcement path)
+    state = earned.after.model_copy(update={"version": 5, "last_activity_at": last})
+    announced = plan_due(state, config, NOW)
+    # WHEN the job runs again when the lot matures
+    later = plan_due(announced.after.model_copy(update={"version": 6}), config, NOW + timedelta(days=1))
+    # THEN the first run announced once; the second matures the lot and announces nothing again
+    assert len(announced.notices) == 1
+    assert [e.reason for e in later.entries] == [Reason.MATURED]
+    assert later.notices == ()
+
+
+def test_points_that_matured_after_an_expiry_expire_as_a_movement_of_their_own() -> None:
+    # GIVEN a member whose points expired for inactivity, then 50 more available, still inactive
+    config = rules(expiry=ExpiryRules(mode="inactivity", after_days=365, announce_days=30))
+    state = MemberState(
+        member_id="m-1", version=3, balances={POINTS: 100}, last_activity_at=NOW - timedelta(days=400)
+    )
+    first = plan_due(state, config, NOW)
+    again = plan_due(
+        first.after.model_copy(update={"version": 4, "balances": {POINTS: 50}}),
+        config,
+        NOW + timedelta(hours=1),
+    )
+    # THEN both expire, under different idempotency ids
+    assert first.deltas == {POINTS: -100}
+    assert again.deltas == {POINTS: -50}
+    assert first.entries[0].idempotency_id != again.entries[0].idempotency_id

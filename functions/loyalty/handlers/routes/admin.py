@@ -55,8 +55,7 @@ CampaignId = Annotated[
 )
 def get_member(member_id: MemberId, limit: Limit = 20):
     caller(router, Group.AGENTS)
-    body = member_page(member_id, limit)
-    state = wiring.container.store().member(member_id)
+    state, body = member_page(member_id, limit)
     body.update(version=state.version, pending_orders=[lot.model_dump(mode="json") for lot in state.pending])
     return json_response(body)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from loyalty import wiring
+from loyalty.domain.member import MemberState
 from loyalty.handlers.responses import LedgerPage, LoyaltyView, entry_view, member_view
 from loyalty.handlers.routes.common import Cursor, Limit, caller
 from shop_kernel.auth import Group
@@ -14,12 +17,12 @@ from shop_kernel.openapi import BEARER_SECURITY, documented, ok
 router = Router()
 
 
-def member_page(member_id: str, limit: int) -> dict:  # type: ignore[type-arg]
+def member_page(member_id: str, limit: int) -> tuple[MemberState, dict[str, Any]]:
     """Summary and the newest ``limit`` entries: one Query (tier benefits and progress are on the summary)."""
     c = wiring.container
     state, entries, last = c.store().member_page(member_id, limit, None)
     assert state is not None  # the first page always has one (a member without a summary: all zero)
-    return member_view(state, entries, c.cursors().encode(last, scope=member_id), c.clock().now())
+    return state, member_view(state, entries, c.cursors().encode(last, scope=member_id), c.clock().now())
 
 
 def ledger_page(member_id: str, limit: int, cursor: str | None) -> dict:  # type: ignore[type-arg]
@@ -45,7 +48,8 @@ def ledger_page(member_id: str, limit: int, cursor: str | None) -> dict:  # type
     responses=documented(ok(LoyaltyView, "The member's loyalty"), 401, 403),
 )
 def get_my_loyalty(limit: Limit = 20):
-    return json_response(member_page(caller(router, Group.CUSTOMERS), limit))
+    _, body = member_page(caller(router, Group.CUSTOMERS), limit)
+    return json_response(body)
 
 
 @router.get(
