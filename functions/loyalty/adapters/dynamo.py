@@ -117,11 +117,13 @@ class DynamoLoyaltyStore:
         data = deserialize(item["Item"])
         return Campaign.model_validate(data["doc"]), data["version"]
 
-    def delete_campaign(self, campaign_id: str) -> bool:
+    def delete_campaign(self, campaign_id: str) -> Campaign | None:
+        """The campaign removed (None: there was none)."""
         answer = self._client.delete_item(
             TableName=self._table, Key=campaign_key(campaign_id), ReturnValues="ALL_OLD"
         )
-        return "Attributes" in answer
+        old = answer.get("Attributes")
+        return Campaign.model_validate(deserialize(old)["doc"]) if old else None
 
     def _put(self, item: dict[str, Any], condition: str, values: dict[str, Any]) -> None:
         kwargs: dict[str, Any] = {"TableName": self._table, "Item": item, "ConditionExpression": condition}

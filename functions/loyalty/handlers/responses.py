@@ -154,7 +154,7 @@ class RulesView(Closed):
     rules: LoyaltyRules
 
 
-_CAMPAIGN = {
+_CAMPAIGN: dict[str, Any] = {
     "id": "black-friday",
     "name": "Black Friday double points",
     "starts_at": "2026-11-27T00:00:00Z",

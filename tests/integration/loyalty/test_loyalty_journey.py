@@ -268,6 +268,16 @@ def test_merchandisers_replace_rules_and_campaigns_with_validation(
     assert (put["statusCode"], stale["statusCode"], bad["statusCode"]) == (200, 412, 422)
     assert (backwards["statusCode"], created["statusCode"], by_agent["statusCode"]) == (422, 201, 403)
     assert response_headers(bad)["Content-Type"] == "application/problem+json"
+    # AND the campaign is listed, then removed (what it was answered), and a second removal is a 404
+    listed = _api(functions, loyalty_event("GET", "/admin/loyalty/campaigns", **staff), lambda_context)
+    assert [c["id"] for c in json.loads(listed["body"])["items"]] == ["bf"]
+    removed = _api(functions, loyalty_event("DELETE", "/admin/loyalty/campaigns/bf", **staff), lambda_context)
+    gone = _api(functions, loyalty_event("DELETE", "/admin/loyalty/campaigns/bf", **staff), lambda_context)
+    assert (removed["statusCode"], json.loads(removed["body"])["name"], gone["statusCode"]) == (
+        200,
+        "Black Friday",
+        404,
+    )
 
 
 def _event_log() -> list[dict[str, Any]]:
