@@ -54,6 +54,11 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/search/", frozenset({"merchandisers"})),
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
+    # Loyalty: agents look members up and adjust; merchandisers own the rules and campaigns.
+    ("/admin/loyalty/members", frozenset({"agents"})),
+    ("/admin/loyalty/adjustments", frozenset({"agents"})),
+    ("/admin/loyalty/rules", frozenset({"merchandisers"})),
+    ("/admin/loyalty/campaigns", frozenset({"merchandisers"})),
     ("/me/", frozenset({"customers"})),
 )
 # 428: a resource that exists needs If-Match to change (PUT creates without it): a refusal that depends on

@@ -407,3 +407,21 @@ def test_catalog_events_give_order_lines_their_category_and_brand_for_multiplier
     assert lots["ord_laptop"]["points"] == 200
     assert lots["ord_laptop"]["matures_at"].startswith("2026-12-05")
     assert (lots["ord_other"]["points"], lots["ord_other"]["matures_at"][:10]) == (100, "2026-11-19")
+
+
+def test_a_caller_of_the_wrong_staff_group_is_refused_before_the_request_is_read(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN invalid requests to an agents' route from a merchandiser and to a merchandisers' route from an agent
+    adjust = loyalty_event(
+        "POST",
+        f"/admin/loyalty/members/{MEMBER}/adjustments",
+        {"points": "many"},
+        sub=AGENT_A,
+        groups="merchandisers",
+    )
+    rules = loyalty_event("PUT", "/admin/loyalty/rules", {"earning": 1}, sub=AGENT_A, groups="agents")
+    # WHEN they are sent
+    answers = [_api(functions, event, lambda_context) for event in (adjust, rules)]
+    # THEN both are 403, telling nothing of what a valid request looks like
+    assert [a["statusCode"] for a in answers] == [403, 403]

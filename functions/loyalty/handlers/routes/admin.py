@@ -155,13 +155,13 @@ def reject_adjustment(adjustment_id: AdjustmentId):
 @router.get(
     "/admin/loyalty/rules",
     summary="The earning, redemption, tier, cashback and expiry rules",
-    description="For merchandisers and agents: the rule set with its ETag; version 0 is the built-in default set.",
+    description="For merchandisers: the rule set with its ETag; version 0 is the built-in default set (none stored).",
     tags=["admin"],
     security=BEARER_SECURITY,
     responses=documented(ok(RulesView, "The rule set", headers=VERSIONED), *STAFF_ONLY),
 )
 def get_rules():
-    caller(router, Group.MERCHANDISERS, Group.AGENTS)
+    caller(router, Group.MERCHANDISERS)
     rules, version, _ = wiring.container.store().configuration()
     body = RulesView(version=version, rules=rules).model_dump(mode="json")
     return json_response(body, headers={"ETag": etag(version)})
@@ -190,13 +190,13 @@ def put_rules(body: LoyaltyRules, if_match: IfMatch = None):
 @router.get(
     "/admin/loyalty/campaigns",
     summary="Bonus campaigns",
-    description="For merchandisers and agents: every bonus campaign, past, running and planned, by start.",
+    description="For merchandisers: every bonus campaign, past, running and planned, ordered by start.",
     tags=["admin"],
     security=BEARER_SECURITY,
     responses=documented(ok(CampaignList, "Every campaign, by start"), *STAFF_ONLY),
 )
 def list_campaigns():
-    caller(router, Group.MERCHANDISERS, Group.AGENTS)
+    caller(router, Group.MERCHANDISERS)
     _, _, campaigns = wiring.container.store().configuration()
     return json_response({"items": [c.model_dump(mode="json") for c in campaigns]})
 
