@@ -25,6 +25,10 @@ EVENT_MODULES: tuple[str, ...] = (
     "checkout.domain.events",
     "carriers.domain.events",
     "customers.domain.events",
+    "loyalty.domain.events",
+    # Contracts loyalty consumes before their publishers exist (orders' delivery, returns' refunds).
+    "loyalty.inbound.orders",
+    "loyalty.inbound.returns",
 )
 
 

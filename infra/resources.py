@@ -22,6 +22,7 @@ CONTEXTS: tuple[str, ...] = (
     "checkout",
     "carriers",
     "customers",
+    "loyalty",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -222,6 +223,14 @@ TABLES: tuple[TableSpec, ...] = (
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
     TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
+    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
+    # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
+    # publishes ledger entries and expiry notices as events.
+    TableSpec(
+        name="loyalty",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_IMAGE",
+    ),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
@@ -321,6 +330,21 @@ RULES: tuple[RuleSpec, ...] = (
         description="Placed and cancelled orders feed the customers' RFM segments",
         pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
         target="customers-order-events",
+    ),
+    RuleSpec(
+        name="orders-to-loyalty",
+        description="Placed, delivered, cancelled and refunded orders earn and give back loyalty points",
+        pattern={
+            "source": ["shop.checkout", "shop.orders", "shop.returns"],
+            "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+        },
+        target="loyalty-order-events",
+    ),
+    RuleSpec(
+        name="catalog-products-to-loyalty",
+        description="Each SKU's category and brand, for loyalty's category and brand multipliers and return windows",
+        pattern={"source": ["shop.catalog"], "detail-type": ["ProductPublished", "ProductUpdated"]},
+        target="loyalty-order-events",
     ),
 )
 
@@ -589,6 +613,43 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         secrets=("customer-link-signing",),
         queue=QueueTrigger(queue="customers-order-events"),
     ),
+    FunctionSpec(
+        name="loyalty-api",
+        context="loyalty",
+        handler="loyalty.handlers.api.handler",
+        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("loyalty",),
+        secrets=("cursor-signing-key",),
+    ),
+    FunctionSpec(
+        name="loyalty-earning",
+        context="loyalty",
+        handler="loyalty.handlers.order_events.handler",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
+        timeout_s=30,
+        tables_rw=("loyalty",),
+        queue=QueueTrigger(queue="loyalty-order-events"),
+    ),
+    FunctionSpec(
+        name="loyalty-events",
+        context="loyalty",
+        handler="loyalty.handlers.stream.handler",
+        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+    ),
+    FunctionSpec(
+        name="loyalty-maturity",
+        context="loyalty",
+        handler="loyalty.handlers.maturity.handler",
+        description="Matures pending points and cashback after the return window; expires and announces points",
+        timeout_s=300,
+        tables_rw=("loyalty",),
+        schedule_minutes=30,
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -610,6 +671,13 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),
     # Links followed from a message without signing in: verified by their signed token.
     ApiRoute(prefix="customers", function="customers-api", authorized=False),
+    # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
+    ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
+    ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
+    ApiRoute(
+        prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")
+    ),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
     # Carriers call this without a token; each request is verified by its HMAC signature instead.

@@ -245,6 +245,7 @@ class LocalStack:
         self.seeding.begin()
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("promotions", self._seed_promotions),
+            ("loyalty", self._seed_loyalty),
             ("locations", self._seed_locations),
             ("catalog", self._seed_catalog),
             ("stock", self._seed_stock),
@@ -280,6 +281,10 @@ class LocalStack:
     def _seed_promotions(self) -> Any:
         """Demo promotions, codes and gift certificates for the cart."""
         return importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
+
+    def _seed_loyalty(self) -> Any:
+        """The loyalty rule set and a demo campaign (``infra/local/seed_loyalty.py``)."""
+        return importlib.import_module("infra.local.seed_loyalty").seed(self.options.stage)
 
     def _seed_locations(self) -> Any:
         assert self.api is not None

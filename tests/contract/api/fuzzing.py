@@ -55,6 +55,11 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
     ("/admin/customers", frozenset({"agents", "ops"})),
+    # Loyalty: agents look members up and adjust; merchandisers own the rules and campaigns.
+    ("/admin/loyalty/members", frozenset({"agents"})),
+    ("/admin/loyalty/adjustments", frozenset({"agents"})),
+    ("/admin/loyalty/rules", frozenset({"merchandisers"})),
+    ("/admin/loyalty/campaigns", frozenset({"merchandisers"})),
     ("/me/", frozenset({"customers"})),
     ("/me", frozenset({"customers"})),  # DELETE /me: the customer's erasure
 )

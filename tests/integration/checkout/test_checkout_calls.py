@@ -1,4 +1,4 @@
-"""What one ``POST /checkout`` costs in DynamoDB calls, idempotency included (decision 46).
+"""What one ``POST /checkout`` costs in DynamoDB calls, idempotency included (decision 49).
 
 Counted with botocore hooks on the checkout function's own client, which Powertools' idempotency layer
 shares. Seven calls when warm: the idempotency record (PutItem in progress, UpdateItem completed), the
