@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ import boto3
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
+from infra.local.lambda_tasks import LAMBDA_ENDPOINT_VARIABLE, FunctionFailed, LambdaEndpoint
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
@@ -132,6 +134,7 @@ class LocalStack:
         self.functions: dict[str, LocalFunction] = {}
         self.failed_functions: dict[str, str] = {}
         self.pollers: list[Poller] = []
+        self.lambda_endpoint: LambdaEndpoint | None = None
         # "pending" until every step is done ("done", "failed"); ``seeding`` says which step runs.
         self.seed_state = "pending" if options.seed else "skipped"
         self.seeding = SeedProgress("pending" if options.seed else "skipped")
@@ -148,6 +151,11 @@ class LocalStack:
         self.api.start()
         # The fork server imports the functions' libraries while moto and the resources come up.
         start_fork_server()
+        # Workflow lambda:invoke tasks reach the functions' processes through Lambda's Invoke API here;
+        # moto's process learns the endpoint from its environment (infra.local.lambda_tasks).
+        self.lambda_endpoint = LambdaEndpoint(stage, self._invoke_task)
+        self.lambda_endpoint.start()
+        os.environ[LAMBDA_ENDPOINT_VARIABLE] = self.lambda_endpoint.url
         # moto starts in its own process; its endpoint is in the environment from here on.
         moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto = moto
@@ -166,6 +174,14 @@ class LocalStack:
         self._start_pollers()
         self.stack_state = "running"
         log.info("local API on %s", self.api.url)
+
+    def _invoke_task(self, name: str, payload: Any) -> Any:
+        """A workflow task's invocation of function ``name`` (from moto's Step Functions interpreter)."""
+        function = self.functions.get(name)
+        if function is None:
+            reason = self.failed_functions.get(name, "not started yet")
+            raise FunctionFailed("Runtime.Unavailable", f"{name} is not running: {reason}")
+        return function.invoke(payload)
 
     def _start_functions(self) -> dict[str, LocalFunction]:
         """Starts every function's process at once (each imports its handler on its own)."""
@@ -334,6 +350,8 @@ class LocalStack:
             self.stripe.stop()
         if self.moto is not None:
             self.moto.stop()
+        if self.lambda_endpoint is not None:
+            self.lambda_endpoint.stop()
         log.info("local stack stopped")
 
     def banner(self) -> str:
