@@ -20,6 +20,7 @@ CONTEXTS: tuple[str, ...] = (
     "inventory",
     "cart",
     "checkout",
+    "fulfilment",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -134,6 +135,9 @@ class FunctionSpec:
     # Workflows (``StateMachineSpec.name``) this function starts executions of; each one's ARN arrives in
     # ``workflow_env_name(name)`` and ``states:StartExecution`` is granted on it alone.
     starts_workflows: tuple[str, ...] = ()
+    # Workflows whose waiting tasks this function answers (SendTaskSuccess/Failure/Heartbeat with a task
+    # token it stored): granted on those state machines alone.
+    answers_workflows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,9 @@ TABLES: tuple[TableSpec, ...] = (
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
+    # Orders' allocations into shipments, shipments with the fulfilment workflow's waiting task tokens
+    # (layout: fulfilment.adapters.dynamo). Only GetItem by key: no index.
+    TableSpec(name="fulfilment"),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -251,6 +258,18 @@ RULES: tuple[RuleSpec, ...] = (
         description="Stock levels per SKU and location feed the availability category listings show",
         pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
         target="catalog-stock-events",
+    ),
+    RuleSpec(
+        name="fulfilment-requests-to-warehouse",
+        description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in)",
+        pattern={"source": ["shop.fulfilment"], "detail-type": ["FulfilmentRequested"]},
+        target="warehouse-requests",
+    ),
+    RuleSpec(
+        name="shipment-status-to-fulfilment",
+        description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
+        pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
+        target="fulfilment-carrier-events",
     ),
 )
 
@@ -435,6 +454,40 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="cart-catalog-events"),
     ),
+    FunctionSpec(
+        name="fulfilment-tasks",
+        context="fulfilment",
+        handler="fulfilment.handlers.tasks.handler",
+        description="Fulfilment workflow tasks: allocate an order into shipments, ask the warehouse, cancel",
+        timeout_s=30,
+        tables_rw=("fulfilment",),
+        # Locations (addresses, time zones, carrier cut-offs) through inventory's contract.
+        tables_ro=("inventory",),
+        publishes_events=True,
+        shared_contexts=("inventory",),
+    ),
+    FunctionSpec(
+        name="fulfilment-api",
+        context="fulfilment",
+        handler="fulfilment.handlers.api.handler",
+        description="Fulfilment REST API: the warehouse reports a shipment packed (resumes the workflow)",
+        timeout_s=10,
+        tables_rw=("fulfilment",),
+        publishes_events=True,
+        shared_contexts=("inventory",),
+        answers_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="fulfilment-carrier-events",
+        context="fulfilment",
+        handler="fulfilment.handlers.carrier_events.handler",
+        description="Carrier tracking -> the fulfilment workflow's wait for delivery answered",
+        timeout_s=30,
+        tables_rw=("fulfilment",),
+        shared_contexts=("inventory",),
+        queue=QueueTrigger(queue="fulfilment-carrier-events"),
+        answers_workflows=("order-fulfilment",),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -453,6 +506,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
+    # The warehouse system (a machine user of the ops group) reports packed shipments; agents decide reviews.
+    ApiRoute(prefix="admin/fulfilment", function="fulfilment-api", authorized=True, groups=("agents", "ops")),
 )
 
 WORKFLOWS: tuple[StateMachineSpec, ...] = (

@@ -17,7 +17,8 @@ What is checked, per service:
   ``DescribeTable``) need ``tables_ro`` or ``tables_rw``; writes need ``tables_rw``. ``Scan`` is granted
   only on a scheduled audit's ``audit_scans`` tables (no request path scans).
 - EventBridge: ``PutEvents`` on the stage's bus when ``publishes_events``.
-- Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``.
+- Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``; ``SendTask*`` (any
+  token) for a function that ``answers_workflows``.
 - Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
 - SQS: consuming the function's trigger queue (what the event source mapping is granted); nothing else.
 - Every other service and operation: refused.
@@ -60,6 +61,7 @@ QUEUE_CONSUME_ACTIONS = frozenset(
         "sqs:GetQueueUrl",
     }
 )
+ANSWER_TASK_ACTIONS = frozenset({"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"})
 # Transaction entries are authorised per item, through the item actions.
 _TRANSACT_ACTIONS = {
     "Put": "dynamodb:PutItem",
@@ -115,6 +117,10 @@ class Grants:
         if spec.publishes_events:
             grant(frozenset({"events:PutEvents"}), f"shop-{stage}")
         grant(frozenset({"states:StartExecution"}), *(physical_name(stage, w) for w in spec.starts_workflows))
+        if spec.answers_workflows:
+            # A task token names no state machine a local check could read: the cloud grants these on the
+            # spec's state machines (ServiceFunction.allow_answering); locally any token is allowed.
+            grant(ANSWER_TASK_ACTIONS, "*")
         if spec.queue is not None:
             grant(QUEUE_CONSUME_ACTIONS, physical_name(stage, spec.queue.queue))
         return cls(spec.name, stage, {action: frozenset(names) for action, names in allowed.items()})

@@ -77,6 +77,8 @@ class ServicesStack(Stack):
             for service in context.functions.values():
                 for workflow_name in service.spec.starts_workflows:
                     service.allow_starting(workflow_name, self.workflows.state_machines[workflow_name])
+                for workflow_name in service.spec.answers_workflows:
+                    service.allow_answering(workflow_name, self.workflows.state_machines[workflow_name])
         self.api = ShopApi(self, "Api", stage=stage, user_pools=stateful.auth.pools, functions=functions)
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", stage=stage)
         self.api_alarms = ApiAlarms(
