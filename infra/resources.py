@@ -21,6 +21,7 @@ CONTEXTS: tuple[str, ...] = (
     "cart",
     "checkout",
     "fulfilment",
+    "carriers",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -61,6 +62,17 @@ class SecretSpec:
     name: str
     description: str
     external: bool = False
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A private S3 bucket: encrypted, public access blocked, TLS only, versioned, access-logged in the
+    cloud. Functions reach it through ``<NAME>_BUCKET_NAME`` (``env_name(name, "bucket")``)."""
+
+    name: str
+    description: str
+    # Objects are deleted this many days after they were written (None: kept).
+    expire_after_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,8 @@ class FunctionSpec:
     # Workflows whose waiting tasks this function answers (SendTaskSuccess/Failure/Heartbeat with a task
     # token it stored): granted on those state machines alone.
     answers_workflows: tuple[str, ...] = ()
+    # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
+    buckets_rw: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,19 @@ class StateMachineSpec:
     definition: str
     description: str
     substitutions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricAlarmSpec:
+    """An alarm on a metric a context's functions publish (Powertools EMF: namespace ``APP``, dimension
+    ``service`` = the context): raised when the period's maximum reaches ``threshold``."""
+
+    name: str
+    context: str
+    metric: str
+    description: str
+    threshold: int = 1
+    period_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -201,6 +228,24 @@ TABLES: tuple[TableSpec, ...] = (
     # Orders' allocations into shipments, shipments with the fulfilment workflow's waiting task tokens
     # (layout: fulfilment.adapters.dynamo). Only GetItem by key: no index.
     TableSpec(name="fulfilment"),
+    # Shipments, their tracking-number lookups and the carrier webhook deliveries seen (layout:
+    # carriers.adapters.dynamo). gsi1 lists, sparsely, the open shipments of a carrier by last tracking
+    # update (the poller, the stuck-shipment check); TTL forgets webhook deliveries after a week.
+    TableSpec(
+        name="shipments",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+        ttl_attribute="expires_at",
+    ),
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    # Carriers' shipping labels (PDF/ZPL) by shipment (layout: carriers.adapters.labels).
+    BucketSpec(
+        name="shipping-labels",
+        description="Shipping labels the carriers issued, one object per shipment",
+        expire_after_days=365,
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -216,6 +261,17 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         name="stripe-webhook-signing",
         description="Stripe webhook endpoint signing secret (whsec_...) that verifies Stripe-Signature",
+        external=True,
+    ),
+    SecretSpec(
+        name="nova-poshta-api",
+        description="Nova Poshta API 2.0 account: JSON {api_key, sender: {city_ref, sender_ref, contact_ref, "
+        "address_ref, phone}} (carriers.adapters.novaposhta)",
+        external=True,
+    ),
+    SecretSpec(
+        name="carrier-webhook-signing",
+        description="HMAC keys carriers sign tracking webhooks with: JSON {carrier id: key}",
         external=True,
     ),
 )
@@ -488,6 +544,44 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue=QueueTrigger(queue="fulfilment-carrier-events"),
         answers_workflows=("order-fulfilment",),
     ),
+    FunctionSpec(
+        name="carrier-tasks",
+        context="carriers",
+        handler="carriers.handlers.tasks.handler",
+        description="Fulfilment workflow tasks: quote carrier rates, book a shipment (label to S3), cancel it",
+        timeout_s=30,
+        tables_rw=("shipments",),
+        secrets=("nova-poshta-api",),
+        buckets_rw=("shipping-labels",),
+    ),
+    FunctionSpec(
+        name="carrier-webhooks",
+        context="carriers",
+        handler="carriers.handlers.webhooks.handler",
+        description="Carrier tracking webhooks: signed, deduplicated; advance the shipment's status",
+        timeout_s=10,
+        tables_rw=("shipments",),
+        secrets=("carrier-webhook-signing",),
+    ),
+    FunctionSpec(
+        name="carrier-tracking-poller",
+        context="carriers",
+        handler="carriers.handlers.poller.handler",
+        description="Polls tracking of carriers without webhooks (Nova Poshta); counts shipments gone quiet",
+        timeout_s=120,
+        tables_rw=("shipments",),
+        secrets=("nova-poshta-api",),
+        schedule_minutes=15,
+    ),
+    FunctionSpec(
+        name="carrier-events",
+        context="carriers",
+        handler="carriers.handlers.stream.handler",
+        description="Shipment status changes -> ShipmentStatusChanged on the bus",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="shipments", item_types=("shipment",)),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -508,6 +602,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
     # The warehouse system (a machine user of the ops group) reports packed shipments; agents decide reviews.
     ApiRoute(prefix="admin/fulfilment", function="fulfilment-api", authorized=True, groups=("agents", "ops")),
+    # Carriers call this without a token; each request is verified by its HMAC signature instead.
+    ApiRoute(prefix="webhooks/carriers", function="carrier-webhooks", authorized=False),
 )
 
 WORKFLOWS: tuple[StateMachineSpec, ...] = (
@@ -515,6 +611,18 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
         description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+    ),
+)
+
+METRIC_ALARMS: tuple[MetricAlarmSpec, ...] = (
+    # carrier-tracking-poller counts open shipments without a tracking update for STUCK_AFTER_HOURS.
+    MetricAlarmSpec(
+        name="shipments-stuck",
+        context="carriers",
+        metric="StuckShipments",
+        description="Shipments without a tracking update for too long: a parcel lost, or webhooks not arriving "
+        "(the poller's log lists their ids)",
+        period_minutes=30,
     ),
 )
 
@@ -541,6 +649,10 @@ def workflow_env_name(name: str) -> str:
 
 def workflow(name: str) -> StateMachineSpec:
     return next(w for w in WORKFLOWS if w.name == name)
+
+
+def bucket(name: str) -> BucketSpec:
+    return next(b for b in BUCKETS if b.name == name)
 
 
 def table(name: str) -> TableSpec:

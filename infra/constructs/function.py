@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -34,6 +34,7 @@ from constructs import Construct
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
 from infra.constructs.search import INDEX_GRANTS, SearchDomain
+from infra.constructs.storage import bucket_name, objects_finding
 from infra.resources import (
     API_ROUTES,
     APP,
@@ -246,8 +247,27 @@ class ServiceFunction(Construct):
             shared.secrets[secret_name].grant_read(self.role)
         if spec.publishes_events:
             shared.bus.grant_put_events_to(self.role)
+        for name in spec.buckets_rw:
+            self._grant_bucket(shared.stage.name, name)
         if spec.search_index is not None:
             self._grant_search(spec.search_index, _search_domain(spec, shared))
+
+    def _grant_bucket(self, stage: str, name: str) -> None:
+        """Read and write objects, nothing else (no list, no delete, no bucket settings)."""
+        stack = Stack.of(self)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[f"arn:{stack.partition}:s3:::{bucket_name(stage, name, stack)}/*"],
+            )
+        )
+        acknowledge(
+            self.role,
+            "IAM5",
+            "Objects are keyed by our ids (labels/<shipment id>.pdf): the grant covers the objects of this "
+            "one bucket, read and write only.",
+            objects_finding(stage, name, stack),
+        )
 
     def _grant_search(self, level: str, search: SearchDomain) -> None:
         for actions, resources in search.grants(level):
@@ -317,6 +337,8 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
         env[env_name(table_name, "table")] = shared.tables[table_name].table_name
     for secret_name in spec.secrets:
         env[env_name(secret_name, "secret")] = shared.secrets[secret_name].secret_arn
+    for name in spec.buckets_rw:
+        env[env_name(name, "bucket")] = bucket_name(shared.stage.name, name, Stack.of(shared.layer))
     if spec.search_index is not None:
         env.update(
             SEARCH_ENGINE="opensearch",

@@ -16,7 +16,13 @@ from infra.constructs.api import ShopApi
 from infra.constructs.context import BoundedContext
 from infra.constructs.function import SharedResources
 from infra.constructs.layer import KernelLayer
-from infra.constructs.observability import AlarmTopic, ApiAlarms, ContextMonitoring, WorkflowAlarms
+from infra.constructs.observability import (
+    AlarmTopic,
+    ApiAlarms,
+    ContextMonitoring,
+    MetricAlarms,
+    WorkflowAlarms,
+)
 from infra.constructs.search import SearchDomain, SearchLayer
 from infra.constructs.workflows import Workflows
 from infra.resources import CONTEXTS
@@ -91,6 +97,7 @@ class ServicesStack(Stack):
             state_machines=self.workflows.state_machines,
             action=self.alarm_topic.action,
         )
+        self.metric_alarms = MetricAlarms(self, "MetricAlarms", stage=stage, action=self.alarm_topic.action)
         self.monitoring = {
             name: ContextMonitoring(
                 self,
