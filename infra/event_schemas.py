@@ -24,6 +24,7 @@ EVENT_MODULES: tuple[str, ...] = (
     "inventory.domain.events",
     "checkout.domain.events",
     "carriers.domain.events",
+    "fulfilment.domain.events",
 )
 
 

@@ -611,6 +611,11 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
         description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+        substitutions=(
+            ("FulfilmentTasksFunction", "function:fulfilment-tasks"),
+            ("CarrierTasksFunction", "function:carrier-tasks"),
+            ("PaymentTasksFunction", "function:payment-tasks"),
+        ),
     ),
 )
 
