@@ -39,11 +39,13 @@ from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, Strea
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
+from infra.local.warehouse_standin import WarehouseConfig, WarehouseStandin
 from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, physical_name
 
 log = logging.getLogger("infra.local")
 
 DEFAULT_API_PORT = 3000
+WAREHOUSE_QUEUE = "warehouse-requests"  # the fulfilment-requests-to-warehouse rule's target
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 NETWORK_SEED_MODULE = "infra.local.seed_network"
@@ -138,6 +140,7 @@ class LocalStack:
         self.failed_functions: dict[str, str] = {}
         self.pollers: list[Poller] = []
         self.lambda_endpoint: LambdaEndpoint | None = None
+        self.warehouse: WarehouseStandin | None = None
         # "pending" until every step is done ("done", "failed"); ``seeding`` says which step runs.
         self.seed_state = "pending" if options.seed else "skipped"
         self.seeding = SeedProgress("pending" if options.seed else "skipped")
@@ -245,8 +248,18 @@ class LocalStack:
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
+        self._start_warehouse()
         for poller in self.pollers:
             poller.start()
+
+    def _start_warehouse(self) -> None:
+        """The warehouse stand-in consumes the warehouse queue and reports packed shipments on its own."""
+        if self.api is None or WAREHOUSE_QUEUE not in self.resources.get("queues", {}):
+            return
+        config = WarehouseConfig.from_env(self.api.url, lambda: issue_token("ops"))
+        self.warehouse = WarehouseStandin(config)
+        queue = self.resources["queues"][WAREHOUSE_QUEUE]
+        self.pollers.append(SqsPoller(WAREHOUSE_QUEUE, queue["url"], queue["arn"], self.warehouse))
 
     def seed(self) -> None:
         """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
@@ -350,6 +363,8 @@ class LocalStack:
             self.api.stop()
         for poller in self.pollers:
             poller.stop()
+        if self.warehouse is not None:
+            self.warehouse.stop()
         for function in self.functions.values():
             function.stop()
         # After the pollers: a consumer still running may call Stripe.
@@ -395,10 +410,23 @@ class LocalStack:
                 "",
                 f"  AWS CLI against moto: AWS_ENDPOINT_URL={self.moto.url} AWS_ACCESS_KEY_ID=testing "
                 "AWS_SECRET_ACCESS_KEY=testing aws --region eu-west-1 dynamodb list-tables",
+                *self._workflow_banner(),
                 *self._stripe_try(),
                 "",
             ]
         )
+
+    def _workflow_banner(self) -> list[str]:
+        """Where to watch a paid order's fulfilment: its execution is named after the order."""
+        arn = self.resources.get("workflows", {}).get("order-fulfilment", {}).get("arn")
+        if not arn or self.moto is None:
+            return []
+        return [
+            "",
+            "  Watch an order's fulfilment (the execution is named after the order id):",
+            f"  AWS_ENDPOINT_URL={self.moto.url} aws --region {REGION} stepfunctions get-execution-history "
+            f"--execution-arn {arn.replace(':stateMachine:', ':execution:')}:<order id>",
+        ]
 
     def _stripe_banner(self) -> list[str]:
         if self.stripe is None:
