@@ -521,6 +521,7 @@ def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
         if spec.stream is not None or spec.queue is not None or spec.schedule_minutes is not None:
             expected.add(name(f"{spec.name}-dlq-depth"))
     expected |= {name(f"{workflow.name}-executions-failed") for workflow in WORKFLOWS}
+    expected |= {name(f"{workflow.name}-executions-timed-out") for workflow in WORKFLOWS}
     assert set(alarms) == expected
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]
