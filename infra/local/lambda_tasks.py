@@ -169,7 +169,10 @@ class HarnessInvoker:
     def __init__(self, functions: Any, lock: threading.RLock | None = None) -> None:
         self.functions = functions
         self.lock = lock or threading.RLock()
-        self.calls: list[tuple[str, Any]] = []
+        self.calls: list[tuple[str, Any]] = []  # (function spec name, payload) of each answered call
+        # Called before each invocation with (function spec name, payload): a test's fault injection
+        # raises here, as a function failing in the cloud would (before or instead of its handler).
+        self.before: list[Callable[[str, Any], None]] = []
 
     def __call__(self, reference: str, payload: Any) -> Any:
         from infra.local.worker import LambdaContext
@@ -179,9 +182,12 @@ class HarnessInvoker:
         spec = function(name)
         context = LambdaContext(physical_name(self.functions.stage, name), spec.memory_mb, spec.timeout_s)
         with self.lock:
-            self.calls.append((name, payload))
+            for hook in self.before:
+                hook(name, payload)
             # Through JSON both ways, as Lambda carries events and answers.
-            return json.loads(json.dumps(self.functions.invoke(name, payload, context)))
+            answer = json.loads(json.dumps(self.functions.invoke(name, payload, context)))
+            self.calls.append((name, payload))
+            return answer
 
 
 class HttpInvoker:
