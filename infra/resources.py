@@ -501,6 +501,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule_minutes=30,
     ),
     FunctionSpec(
+        name="payment-tasks",
+        context="checkout",
+        handler="checkout.handlers.payment_tasks.handler",
+        description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
+        timeout_s=29,
+        # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
+        # order and gives back its code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions"),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart"),
+    ),
+    FunctionSpec(
         name="cart-catalog-projector",
         context="cart",
         handler="cart.handlers.catalog_projector.handler",
