@@ -54,7 +54,8 @@ class FulfilmentContainer(Container):
             self.callbacks(),
             self.publisher(),
             self.clock(),
-            self.locations(),
+            # Only allocation reads locations: functions that never allocate need no inventory table.
+            lambda: self.locations()(),
             lambda: new_id("shp"),
             self.settings().default_carrier,
         )

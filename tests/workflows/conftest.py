@@ -20,6 +20,17 @@ import pytest
 
 from infra.resources import StateMachineSpec
 
+# The end-to-end fulfilment tests place real orders: checkout's fixtures, and the world around the workflow.
+from tests.integration.checkout.conftest import (  # noqa: F401 - fixtures, used by name
+    cart,
+    checkout,
+    checkout_stack,
+    shop,
+    standin,
+    webhook,
+)
+from tests.workflows.fulfilment_world import carrier_standin, executing_workflows  # noqa: F401
+
 REGION = "eu-west-1"
 STAGE = "test"
 EXECUTION_TIMEOUT_S = 30.0
