@@ -143,6 +143,8 @@ class FulfilmentWorld:
         self, lines: list[tuple[str, int]], *, review: bool = False, pickup: str | None = None
     ) -> Placed:
         """A guest order, paid (authorised), its orders-stream change processed: the workflow runs."""
+        if review:
+            self._make_risky()
         token = guest_cart(self.cart, lines, pickup=pickup)
         body: dict[str, Any] = {"email": "olena@example.com"}
         if pickup is None:
@@ -150,32 +152,44 @@ class FulfilmentWorld:
         placed = self.checkout("POST", "/checkout", body, token=token, key=new_key())
         assert placed.status == 201, placed.body
         order_id, intent_id = placed.body["order"]["id"], placed.body["payment"]["payment_intent_id"]
-        if review:
-            self._flag_for_review(order_id)
         pay(self.shop.standin, intent_id)
         deliver(self.shop.standin, self.webhook, ("payment_intent.amount_capturable_updated",), intent_id)
         self.process_orders()
         arn = f"{self.state_machine_arn().replace(':stateMachine:', ':execution:')}:{order_id}"
         return Placed(order_id, intent_id, arn)
 
+    def invoke(self, name: str, event: Any) -> Any:
+        """Function ``name`` invoked by the test, taking turns with the workflow's tasks: the harness
+        gives the process one function's environment at a time."""
+        with self.invoker.lock:
+            return self.functions.invoke(name, event, self.context)
+
     def process_orders(self) -> None:
         """The orders table's new stream records reach checkout-events (it starts the workflow, releases
         a cancelled order's stock)."""
         if self.orders is None:
             self.orders = OrdersStream(self.shop)
-        answer = self.functions.invoke("checkout-events", self.orders.batch(), self.context)
+        answer = self.invoke("checkout-events", self.orders.batch())
         assert answer == {"batchItemFailures": []}
 
-    def _flag_for_review(self, order_id: str) -> None:
-        """Checkout's screening flagged the order (as a risky payment would): its item says so."""
-        from shop_kernel.dynamo import deserialize, serialize
+    def _make_risky(self) -> None:
+        """The buyer (by e-mail) and their IP placed many orders this hour: checkout's fraud screening
+        holds the next order for review when its authorisation arrives."""
+        from datetime import UTC, datetime
 
-        key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
-        item = deserialize(self.shop.dynamodb.get_item(TableName=self.shop.orders, Key=key)["Item"])
-        doc = json.loads(item["doc"])
-        doc["review_required"] = True
-        item["doc"] = json.dumps(doc)
-        self.shop.dynamodb.put_item(TableName=self.shop.orders, Item=serialize(item))
+        from checkout.domain.fraud import velocity_bucket
+
+        bucket = velocity_bucket(datetime.now(UTC))
+        for pk, count in (("VELOCITY#customer#olena@example.com", 6), ("VELOCITY#ip#203.0.113.7", 10)):
+            self.shop.dynamodb.put_item(
+                TableName=self.shop.orders,
+                Item={
+                    "pk": {"S": pk},
+                    "sk": {"S": bucket},
+                    "type": {"S": "velocity"},
+                    "count": {"N": str(count)},
+                },
+            )
 
     def state_machine_arn(self) -> str:
         return str(self.shop.provisioned["workflows"]["order-fulfilment"]["arn"])
@@ -220,12 +234,12 @@ class FulfilmentWorld:
     def packed(self, shipment_id: str, lines: list[dict[str, Any]]) -> Reply:
         path = f"/admin/fulfilment/shipments/{shipment_id}/packed"
         event = api_event("POST", path, {"lines": lines}, "ops", OPS_SUB)
-        return reply_from(self.functions.invoke("fulfilment-api", event, self.context))
+        return reply_from(self.invoke("fulfilment-api", event))
 
     def review(self, order_id: str, decision: str) -> Reply:
         path = f"/admin/fulfilment/orders/{order_id}/review"
         event = api_event("POST", path, {"decision": decision}, "agents", AGENT_SUB)
-        return reply_from(self.functions.invoke("fulfilment-api", event, self.context))
+        return reply_from(self.invoke("fulfilment-api", event))
 
     def waiting_for(self, placed: Placed, action: str, count: int = 1) -> None:
         wait_until(
@@ -242,7 +256,7 @@ class FulfilmentWorld:
 
     def tracked(self, order_id: str, shipment_id: str, status: str) -> dict[str, Any]:
         batch = tracking_batch(order_id, shipment_id, status)
-        return dict(self.functions.invoke("fulfilment-carrier-events", batch, self.context))
+        return dict(self.invoke("fulfilment-carrier-events", batch))
 
     # --- how it ended ---------------------------------------------------------------------------
 
