@@ -54,6 +54,8 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/search/", frozenset({"merchandisers"})),
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
+    ("/admin/fulfilment/shipments/", frozenset({"ops"})),
+    ("/admin/fulfilment/orders/", frozenset({"agents", "ops"})),
     ("/me/", frozenset({"customers"})),
 )
 # 428: a resource that exists needs If-Match to change (PUT creates without it): a refusal that depends on
