@@ -19,6 +19,7 @@ BENCHMARKS = {
     "fuzz": "bench.fuzz",
     "mutation": "bench.mutation",
     "reconcile": "bench.reconcile",
+    "fulfilment": "bench.fulfilment",
 }
 
 

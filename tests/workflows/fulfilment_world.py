@@ -140,16 +140,26 @@ class FulfilmentWorld:
     # --- the order ------------------------------------------------------------------------------
 
     def place(
-        self, lines: list[tuple[str, int]], *, review: bool = False, pickup: str | None = None
+        self,
+        lines: list[tuple[str, int]],
+        *,
+        review: bool = False,
+        pickup: str | None = None,
+        email: str = "olena@example.com",
+        ip: str = "203.0.113.7",
     ) -> Placed:
         """A guest order, paid (authorised), its orders-stream change processed: the workflow runs."""
-        if review:
-            self._make_risky()
+        with self.invoker.lock:
+            if review:
+                self._make_risky(email, ip)
+            return self._place(lines, pickup, email, ip)
+
+    def _place(self, lines: list[tuple[str, int]], pickup: str | None, email: str, ip: str) -> Placed:
         token = guest_cart(self.cart, lines, pickup=pickup)
-        body: dict[str, Any] = {"email": "olena@example.com"}
+        body: dict[str, Any] = {"email": email}
         if pickup is None:
             body["shipping_address"] = ADDRESS
-        placed = self.checkout("POST", "/checkout", body, token=token, key=new_key())
+        placed = self.checkout("POST", "/checkout", body, token=token, key=new_key(), ip=ip)
         assert placed.status == 201, placed.body
         order_id, intent_id = placed.body["order"]["id"], placed.body["payment"]["payment_intent_id"]
         pay(self.shop.standin, intent_id)
@@ -172,7 +182,7 @@ class FulfilmentWorld:
         answer = self.invoke("checkout-events", self.orders.batch())
         assert answer == {"batchItemFailures": []}
 
-    def _make_risky(self) -> None:
+    def _make_risky(self, email: str, ip: str) -> None:
         """The buyer (by e-mail) and their IP placed many orders this hour: checkout's fraud screening
         holds the next order for review when its authorisation arrives."""
         from datetime import UTC, datetime
@@ -180,7 +190,7 @@ class FulfilmentWorld:
         from checkout.domain.fraud import velocity_bucket
 
         bucket = velocity_bucket(datetime.now(UTC))
-        for pk, count in (("VELOCITY#customer#olena@example.com", 6), ("VELOCITY#ip#203.0.113.7", 10)):
+        for pk, count in ((f"VELOCITY#customer#{email}", 6), (f"VELOCITY#ip#{ip}", 10)):
             self.shop.dynamodb.put_item(
                 TableName=self.shop.orders,
                 Item={
@@ -214,7 +224,8 @@ class FulfilmentWorld:
                 return []
             picks = [p["shipment_id"] for n, p in self.invoker.calls if p.get("action") == "request_pick"]
             shipments = self._shipments(order_id)
-            return [s for s in shipments if s["shipment_id"] in picks] if len(picks) >= count else []
+            picked = [s for s in shipments if s["shipment_id"] in picks]
+            return picked if len(picked) >= count else []
 
         return list(wait_until(requested, f"{count} pick request(s) of {order_id}"))
 
@@ -242,17 +253,19 @@ class FulfilmentWorld:
         return reply_from(self.invoke("fulfilment-api", event))
 
     def waiting_for(self, placed: Placed, action: str, count: int = 1) -> None:
-        wait_until(
-            lambda: (
-                sum(
-                    1
-                    for n, p in self.invoker.calls
-                    if p.get("action") == action and (p.get("order_id") in (None, placed.order_id))
-                )
-                >= count
-            ),
-            f"{action} of {placed.order_id}",
-        )
+        """Until ``count`` tasks of ``action`` for this order (by its id, or its shipments' ids) answered."""
+
+        def answered() -> bool:
+            shipments = {s["shipment_id"] for s in self._shipments(placed.order_id)}
+            mine = [
+                p
+                for _, p in self.invoker.calls
+                if p.get("action") == action
+                and (p.get("order_id") == placed.order_id or p.get("shipment_id") in shipments)
+            ]
+            return len(mine) >= count
+
+        wait_until(answered, f"{action} of {placed.order_id}")
 
     def tracked(self, order_id: str, shipment_id: str, status: str) -> dict[str, Any]:
         batch = tracking_batch(order_id, shipment_id, status)
