@@ -20,6 +20,7 @@ BENCHMARKS = {
     "mutation": "bench.mutation",
     "reconcile": "bench.reconcile",
     "fulfilment": "bench.fulfilment",
+    "customers_api": "bench.customers_api",
 }
 
 

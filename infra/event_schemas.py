@@ -25,6 +25,7 @@ EVENT_MODULES: tuple[str, ...] = (
     "checkout.domain.events",
     "carriers.domain.events",
     "fulfilment.domain.events",
+    "customers.domain.events",
 )
 
 

@@ -22,6 +22,7 @@ CONTEXTS: tuple[str, ...] = (
     "checkout",
     "fulfilment",
     "carriers",
+    "customers",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -222,6 +223,9 @@ TABLES: tuple[TableSpec, ...] = (
         stream="NEW_AND_OLD_IMAGES",
         ttl_attribute="expires_at",
     ),
+    # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
+    # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
+    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
@@ -273,6 +277,10 @@ SECRETS: tuple[SecretSpec, ...] = (
         name="carrier-webhook-signing",
         description="HMAC keys carriers sign tracking webhooks with: JSON {carrier id: key}",
         external=True,
+    ),
+    SecretSpec(
+        name="customer-link-signing",
+        description="HMAC key that signs consent confirmation and one-click unsubscribe links",
     ),
 )
 
@@ -326,6 +334,12 @@ RULES: tuple[RuleSpec, ...] = (
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
         pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
         target="fulfilment-carrier-events",
+    ),
+    RuleSpec(
+        name="orders-to-customers",
+        description="Placed and cancelled orders feed the customers' RFM segments",
+        pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
+        target="customers-order-events",
     ),
 )
 
@@ -594,6 +608,40 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         publishes_events=True,
         stream=StreamTrigger(table="shipments", item_types=("shipment",)),
     ),
+    FunctionSpec(
+        name="customers-api",
+        context="customers",
+        handler="customers.handlers.api.handler",
+        description="Customers REST API: profile, address book, consents, GDPR; staff agent view, notes, groups",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("customers",),
+        secrets=("customer-link-signing",),
+    ),
+    FunctionSpec(
+        name="customers-events",
+        context="customers",
+        handler="customers.handlers.stream.handler",
+        description="Customers table changes -> CustomerRegistered, ConsentChanged, CustomerGroupChanged, ...",
+        timeout_s=60,
+        publishes_events=True,
+        # Signs the double opt-in link a pending consent's ConsentConfirmationRequested carries.
+        secrets=("customer-link-signing",),
+        stream=StreamTrigger(
+            table="customers", item_types=("profile", "consent", "group", "segments", "erasure")
+        ),
+    ),
+    FunctionSpec(
+        name="customers-order-events",
+        context="customers",
+        handler="customers.handlers.order_events.handler",
+        description="Remembers each customer's placed and cancelled orders and recomputes their RFM segments",
+        timeout_s=30,
+        tables_rw=("customers",),
+        # Named, not read: the container wires the service with its link signer (fetched only to sign).
+        secrets=("customer-link-signing",),
+        queue=QueueTrigger(queue="customers-order-events"),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -610,6 +658,11 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
     # Staff read any order, with the contact details events do not carry.
     ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
+    # The customer's own data: /me itself (DELETE erases) and what no more specific /me/... prefix serves.
+    ApiRoute(prefix="me", function="customers-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),
+    # Links followed from a message without signing in: verified by their signed token.
+    ApiRoute(prefix="customers", function="customers-api", authorized=False),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
     # The warehouse system (a machine user of the ops group) reports packed shipments; agents decide reviews.

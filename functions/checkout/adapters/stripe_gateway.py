@@ -143,9 +143,14 @@ class StripeGateway:
         except stripe.CardError as exc:
             raise CaptureDeclined(f"{intent_id}: {exc.code} ({exc.user_message or 'declined'})") from exc
         except Conflict as exc:
-            # Not capturable any more: cancelled (by us, or by Stripe when the authorisation lapsed).
+            # Cancelled (by us, or by Stripe when the authorisation lapsed): never capturable again. Else
+            # the same key is still in flight (Stripe's 409): a retry gets its answer.
             current = self.retrieve_intent(intent_id)
-            raise AuthorisationExpired(f"{intent_id} is {current.status}") from exc
+            if current.status in ("canceled", "succeeded"):
+                raise AuthorisationExpired(
+                    f"{intent_id} is {current.status}: nothing more to capture"
+                ) from exc
+            raise DependencyUnavailable(f"the capture of {intent_id} is still in progress") from exc
         return intent_from(intent)
 
     def list_intents(self, created_since: datetime) -> Iterator[PaymentIntent]:

@@ -5,7 +5,8 @@
   priced one after the other), then taken from Stripe with the idempotency key ``<order>-capture-<shipment>``
   (a retry asks for the same amount with the same key: Stripe answers the first capture again), then
   recorded ``captured`` together with the shipped units leaving the stock (inventory's ``commit_lines``)
-  in ONE transaction. With multicapture every shipment but the last captures with ``final_capture=false``;
+  in ONE transaction. A charge Stripe refuses for good (``CaptureDeclined``, ``AuthorisationExpired``) is
+  taken off the order again, so compensation finds its units outstanding. With multicapture every shipment but the last captures with ``final_capture=false``;
   without it (Stripe's multicapture is an IC+ feature) the charges wait (``deferred``) and the last
   shipment captures them all at once.
 * ``release`` - units will not ship (a short pick, the rest after the last shipment): recorded as dropped
@@ -23,6 +24,7 @@ transient ``PaymentsUnavailable`` (retry) and the permanent ``OrderNotPayable``,
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -110,6 +112,19 @@ def _wanted(lines: Sequence[ShippedLine]) -> dict[str, int]:
     return dict(settlement.units(lines))
 
 
+def _held_lines(
+    reservation: Reservation, lines: Sequence[ShippedLine], location_id: str | None
+) -> tuple[ReservedLine, ...]:
+    """The hold's lines the units are: at ``location_id`` when it holds them all, else wherever the hold
+    has them (a pickup transferred from a warehouse is held there). ``HoldShort`` when it has not."""
+    try:
+        return split_lines(reservation.lines, _wanted(lines), location_id)[0]
+    except HoldShort:
+        if location_id is None:
+            raise
+        return split_lines(reservation.lines, _wanted(lines))[0]
+
+
 @dataclass
 class PaymentTasks:
     store: CheckoutStore
@@ -137,7 +152,7 @@ class PaymentTasks:
                 order, charge = recorded, settlement.charge_of(recorded, shipment_id)
                 assert charge is not None
             if charge.status == "pending":
-                order = self._take(order, charge)
+                order = self._take_or_give_up(order, charge)
             order = self._settle(order)
             taken = settlement.charge_of(order, shipment_id)
             assert taken is not None
@@ -168,9 +183,23 @@ class PaymentTasks:
         if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
             raise ShipmentRejected(f"{order.id}: its stock hold is not active")
         try:
-            split_lines(reservation.lines, _wanted(lines), location_id)
+            _held_lines(reservation, lines, location_id)
         except HoldShort as short:
             raise ShipmentRejected(f"{order.id}: {short}") from short
+
+    def _take_or_give_up(self, order: Order, charge: ShipmentCharge) -> Order:
+        """A charge Stripe refuses for good is taken off the order (its units outstanding again, for the
+        compensation to release or void) before the refusal goes to the workflow."""
+        try:
+            return self._take(order, charge)
+        except (CaptureDeclined, AuthorisationExpired) as refused:
+            reason = type(refused).__name__
+            with contextlib.suppress(OrderChanged):
+                self.save(
+                    settlement.shipment_refused(order, charge.shipment_id, self.clock.now(), reason),
+                    order.version,
+                )
+            raise
 
     def _take(self, order: Order, charge: ShipmentCharge) -> Order:
         """Stripe takes the pending charge (or defers it), then the order and the stock record it."""
@@ -218,7 +247,7 @@ class PaymentTasks:
         if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
             return
         try:
-            taken, _ = split_lines(reservation.lines, _wanted(lines), location_id)
+            taken = _held_lines(reservation, lines, location_id)
         except HoldShort:
             return
         write(reservation, taken, now)
@@ -228,7 +257,8 @@ class PaymentTasks:
     def release(self, order_id: str, release_id: str, lines: Sequence[ShippedLine] | None) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
             order = self._order(order_id)
-            recorded = any(d.release_id == release_id for d in order.dropped)
+            # Named lines drop once per release id; "everything not shipped" is idempotent by itself.
+            recorded = lines is not None and any(d.release_id == release_id for d in order.dropped)
             wanted = settlement.outstanding(order) if lines is None else settlement.units(lines)
             if order.status is not OrderStatus.CANCELLED and not recorded and +wanted:
                 now = self.clock.now()

@@ -193,6 +193,15 @@ def shipment_charged(order: Order, shipment_id: str, now: datetime, deferred: bo
     return _next(order, now, f"shipment {shipment_id}: {charge.amount.format()} {what}", payment)
 
 
+def shipment_refused(order: Order, shipment_id: str, now: datetime, reason: str) -> Order:
+    """Stripe refused the pending charge for good (declined, the authorisation gone): the shipment is
+    taken off the order, as if it had not been dispatched, so compensation finds its units outstanding
+    (to release) and, when nothing else shipped, an order it may void."""
+    charges = tuple(c for c in order.payment.shipments if c.shipment_id != shipment_id)
+    payment = order.payment.model_copy(update={"shipments": charges})
+    return _next(order, now, f"shipment {shipment_id}: capture refused ({reason})", payment)
+
+
 def lines_dropped(order: Order, release_id: str, lines: Iterable[ShippedLine], now: datetime) -> Order:
     """Units the order gives up: never charged; their stock is released with this change."""
     wanted = units(lines)

@@ -7,8 +7,9 @@ Input (the Task's ``Payload``):
   "location_id": "kyiv-dc"}`` - the shipment was dispatched: capture exactly its lines' share
   (``location_id`` optional: which of the hold's locations the units left from).
 * ``{"action": "release", "order_id", "release_id": "...", "lines": [...]}`` - these units will not ship
-  (a short pick): dropped, their stock released, never charged. Without ``lines``: everything not shipped
-  (``release_id`` then defaults to ``rest``). Leaving nothing to ship settles the payment.
+  (a short pick): dropped, their stock released, never charged; ``release_id`` (the pick's id) makes a
+  retry drop nothing more. Without ``lines``: everything not shipped (idempotent by itself). Leaving
+  nothing to ship settles the payment.
 * ``{"action": "void", "order_id", "reason": "review_rejected" | "not_fulfilled"}`` - nothing shipped: the
   authorisation is voided and the order cancelled (codes, certificates and stock given back).
 
@@ -73,7 +74,8 @@ class Capture(_Task):
 class Release(_Task):
     action: Literal["release"]
     release_id: TaskId = "rest"
-    lines: tuple[ShippedLine, ...] | None = Field(default=None, min_length=1, max_length=100)
+    # [] drops nothing (a pick with nothing short); absent: everything not shipped.
+    lines: tuple[ShippedLine, ...] | None = Field(default=None, max_length=100)
 
 
 class Void(_Task):
