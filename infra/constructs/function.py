@@ -164,7 +164,7 @@ class ServiceFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             role=self.role,
-            environment=_environment(spec, shared),
+            environment=_environment(spec, shared, Stack.of(self)),
         )
         self.dead_letter_queue: sqs.IQueue | None = None
         self._grant(spec, shared)
@@ -336,7 +336,7 @@ class ServiceFunction(Construct):
         )
 
 
-def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
+def _environment(spec: FunctionSpec, shared: SharedResources, stack: Stack) -> dict[str, str]:
     env = {
         "STAGE": shared.stage.name,
         "EVENT_BUS_NAME": shared.bus.event_bus_name,
@@ -353,7 +353,7 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
     for secret_name in spec.secrets:
         env[env_name(secret_name, "secret")] = shared.secrets[secret_name].secret_arn
     for name in spec.buckets_rw:
-        env[env_name(name, "bucket")] = bucket_name(shared.stage.name, name, Stack.of(shared.layer))
+        env[env_name(name, "bucket")] = bucket_name(shared.stage.name, name, stack)
     if spec.search_index is not None:
         env.update(
             SEARCH_ENGINE="opensearch",

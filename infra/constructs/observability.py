@@ -163,10 +163,16 @@ class WorkflowAlarms(Construct):
 
 
 class MetricAlarms(Construct):
-    """One alarm per ``METRIC_ALARMS`` spec, on the metric its context's functions publish."""
+    """One alarm per ``METRIC_ALARMS`` spec of ``context``, on the metric the context's functions publish."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: StageConfig, action: cloudwatch.IAlarmAction
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        context: str,
+        action: cloudwatch.IAlarmAction,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms = {
@@ -186,6 +192,7 @@ class MetricAlarms(Construct):
                 action=action,
             )
             for spec in METRIC_ALARMS
+            if spec.context == context
         }
 
 

@@ -28,6 +28,7 @@ from carriers.domain.models import (
 )
 from carriers.domain.ports import (
     Carrier,
+    CarrierRejected,
     Carriers,
     CarrierUnavailable,
     ConcurrentUpdate,
@@ -125,7 +126,12 @@ class Shipping:
                 return existing
             stored = existing
         claim = stored
-        booking = carrier.create_shipment(request)
+        try:
+            booking = carrier.create_shipment(request)
+        except CarrierRejected:
+            # The carrier will not take it: the claim is closed, so it is neither polled nor counted stuck.
+            self._store.save(claim.cancel(self._now()))
+            raise
         key = self._labels.put(request.shipment_id, booking.label, booking.label_format)
         try:
             return self._store.save(claim.booked(booking, key, self._now()))

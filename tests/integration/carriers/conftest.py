@@ -21,44 +21,94 @@ from tests.support import Reply, TableStream, reply_from
 
 EVENTS = Path(__file__).parents[2] / "events" / "carriers"
 WEBHOOK_KEY = "whk_test_standin_key"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "shop",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
 WEBHOOK_DOCUMENT = ("carriers.handlers.webhooks", "/webhooks/carriers/openapi.json")
+
+
+@pytest.fixture(scope="module")
+def carriers_world() -> Iterator[SimpleNamespace]:
+    """The stage provisioned in moto once per module (provisioning every resource costs seconds); each
+    test then starts from an empty shipments table, bucket and event log (``carriers_stack``)."""
+    from moto import mock_aws
+
+    from infra.local import moto_patches
+    from infra.local.provision import provision
+    from infra.resources import physical_name
+
+    patch = pytest.MonkeyPatch()
+    for name, value in CREDENTIALS.items():
+        patch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        patch.delenv(name, raising=False)
+    moto_patches.install()
+    stage = "test"
+    try:
+        with mock_aws():
+            answer = provision(stage)
+            yield SimpleNamespace(
+                stage=stage,
+                table=physical_name(stage, "shipments"),
+                bucket=physical_name(stage, "shipping-labels"),
+                event_log=answer["queues"]["event-log"]["url"],
+                dynamodb=boto3.client("dynamodb", region_name=REGION),
+                s3=boto3.client("s3", region_name=REGION),
+                sqs=boto3.client("sqs", region_name=REGION),
+                secrets=boto3.client("secretsmanager", region_name=REGION),
+            )
+    finally:
+        moto_patches.uninstall()
+        patch.undo()
+
+
+def _empty(world: SimpleNamespace) -> None:
+    from infra.resources import physical_name
+
+    for page in world.dynamodb.get_paginator("scan").paginate(TableName=world.table):
+        for item in page["Items"]:
+            world.dynamodb.delete_item(TableName=world.table, Key={"pk": item["pk"], "sk": item["sk"]})
+    for version in world.s3.list_object_versions(Bucket=world.bucket).get("Versions", []):
+        world.s3.delete_object(Bucket=world.bucket, Key=version["Key"], VersionId=version["VersionId"])
+    # PurgeQueue is allowed once a minute: the queue is drained by receiving instead.
+    while messages := world.sqs.receive_message(QueueUrl=world.event_log, MaxNumberOfMessages=10).get(
+        "Messages"
+    ):
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        world.sqs.delete_message_batch(QueueUrl=world.event_log, Entries=entries)
+    world.secrets.put_secret_value(
+        SecretId=physical_name(world.stage, "carrier-webhook-signing"),
+        SecretString=json.dumps({"standin": WEBHOOK_KEY}),
+    )
+    world.secrets.put_secret_value(
+        SecretId=physical_name(world.stage, "nova-poshta-api"), SecretString="placeholder"
+    )
 
 
 @pytest.fixture
 def carriers_stack(
-    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
+    carriers_world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SimpleNamespace]:
-    """The stage provisioned in moto; the stand-in running (timeline far away: tests move parcels);
-    its key in the webhook signing secret."""
-    from moto import mock_aws
-
+    """The module's stage, emptied; a fresh carrier stand-in (timeline far away: tests move parcels) whose
+    key is in the webhook signing secret."""
     from infra.local.carrier_standin import CarrierStandin, CarrierStandinConfig
-    from infra.local.provision import provision
-    from infra.resources import physical_name
 
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    _empty(carriers_world)
     standin = CarrierStandin(
         CarrierStandinConfig(webhook_key=WEBHOOK_KEY, timeline=(3600.0, 7200.0, 10800.0))
     )
     standin.start()
     monkeypatch.setenv("CARRIER_STANDIN_URL", standin.url)
-    stage = "test"
-    with mock_aws():
-        provision(stage)
-        secrets = boto3.client("secretsmanager", region_name=REGION)
-        secrets.put_secret_value(
-            SecretId=physical_name(stage, "carrier-webhook-signing"),
-            SecretString=json.dumps({"standin": WEBHOOK_KEY}),
-        )
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        yield SimpleNamespace(
-            standin=standin,
-            table=physical_name(stage, "shipments"),
-            bucket=physical_name(stage, "shipping-labels"),
-            dynamodb=dynamodb,
-            s3=boto3.client("s3", region_name=REGION),
-            secrets=secrets,
-            stage=stage,
-        )
+    yield SimpleNamespace(**vars(carriers_world), standin=standin)
     standin.stop()
 
 
@@ -141,25 +191,23 @@ def delivery(
 
 @pytest.fixture
 def stream(carriers_stack: SimpleNamespace) -> TableStream:
-    return TableStream(carriers_stack.dynamodb, carriers_stack.table, ("shipment",))
+    """The shipments table's stream from now on (what earlier tests of the module wrote is read past)."""
+    table_stream = TableStream(carriers_stack.dynamodb, carriers_stack.table, ("shipment",))
+    table_stream.batch()
+    return table_stream
 
 
 @pytest.fixture
 def event_log(carriers_stack: SimpleNamespace) -> Callable[[], list[dict[str, Any]]]:
-    """What reached the stage's event-log queue (every ``shop.*`` event on the bus)."""
-    from infra.resources import physical_name
-
-    sqs = boto3.client("sqs", region_name=REGION)
-    url = sqs.get_queue_url(QueueName=physical_name("test", "event-log"))["QueueUrl"]
+    """What reached the stage's event-log queue (every ``shop.*`` event on the bus) since the test began."""
+    sqs, url = carriers_stack.sqs, carriers_stack.event_log
 
     def read() -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
             found += [json.loads(m["Body"]) for m in messages]
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
         return found
 
     return read

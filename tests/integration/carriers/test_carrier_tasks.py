@@ -7,9 +7,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from carriers.domain.shipment import ShipmentNotCancellable
 from carriers.handlers.tasks import InvalidCarrierTask
+
 from shop_kernel.errors import Conflict
 from tests.integration.carriers.conftest import book_task, delivery
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from carriers.adapters.novaposhta import API_URL, NovaPoshtaAccount
 from carriers.domain.models import (
     AddressDestination,
     Booking,
@@ -172,3 +176,55 @@ class MemoryLabels:
 
     def get(self, key: str) -> bytes:
         return self.objects[key]
+
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "novaposhta"
+ACCOUNT = NovaPoshtaAccount.model_validate(
+    {
+        "api_key": "0123456789abcdef0123456789abcdef",
+        "sender": {
+            "city_ref": "8d5a980d-391c-11dd-90d9-001a92567626",
+            "sender_ref": "6e9acced-d072-11e3-95eb-0050568046cd",
+            "contact_ref": "6b8c4b4b-d072-11e3-95eb-0050568046cd",
+            "address_ref": "01ae2633-e1c2-11e3-8c4a-0050568002cf",
+            "phone": "380991234567",
+        },
+    }
+)
+
+
+class FixtureTransport:
+    """Answers documented requests with their fixture; anything else fails the test."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.pairs = [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))]
+        self.calls: list[tuple[str, str]] = []
+        self.status = status
+
+    def request(
+        self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        if method == "GET" and "/printMarking100x100/" in url:
+            assert f"/apiKey/{ACCOUNT.api_key}" in url
+            return 200, {"Content-Type": "application/pdf"}, (FIXTURES / "label.pdf").read_bytes()
+        assert (method, url) == ("POST", API_URL)
+        sent = json.loads(body or b"{}")
+        assert sent.pop("apiKey") == ACCOUNT.api_key
+        self.calls.append((sent["modelName"], sent["calledMethod"]))
+        if self.status != 200:
+            return self.status, {}, b"<html>Bad gateway</html>"
+        if sent["calledMethod"] == "getStatusDocuments":
+            return 200, {}, json.dumps(self._statuses(sent)).encode()
+        for pair in self.pairs:
+            if pair["request"] == sent:
+                return 200, {"Content-Type": "application/json"}, json.dumps(pair["response"]).encode()
+        raise AssertionError(f"undocumented request: {json.dumps(sent, ensure_ascii=False)}")
+
+    def _statuses(self, sent: dict[str, Any]) -> dict[str, Any]:
+        """The documented rows of the numbers asked for (any subset, any order), each with its phone."""
+        [pair] = [p for p in self.pairs if p["request"]["calledMethod"] == "getStatusDocuments"]
+        rows = {row["Number"]: row for row in pair["response"]["data"]}
+        documents = sent["methodProperties"]["Documents"]
+        assert all(d["Phone"] == ACCOUNT.sender.phone for d in documents), documents
+        data = [rows[d["DocumentNumber"]] for d in documents if d["DocumentNumber"] in rows]
+        return {**pair["response"], "data": data, "info": {"totalCount": len(data)}}

@@ -4,59 +4,16 @@ answer. No network: the transport is injected."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
-from carriers.adapters.novaposhta import API_URL, NovaPoshtaAccount, NovaPoshtaCarrier
+from carriers.adapters.novaposhta import NovaPoshtaCarrier
 from carriers.domain.models import ShipmentStatus, TrackingMode
 from carriers.domain.ports import CarrierRejected, CarrierUnavailable
 
 from shop_kernel.address import Address
 from shop_kernel.money import Money
-from tests.unit.carriers.fakes import LOCKER, PARCEL, WAREHOUSE, request
-
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "novaposhta"
-ACCOUNT = NovaPoshtaAccount.model_validate(
-    {
-        "api_key": "0123456789abcdef0123456789abcdef",
-        "sender": {
-            "city_ref": "8d5a980d-391c-11dd-90d9-001a92567626",
-            "sender_ref": "6e9acced-d072-11e3-95eb-0050568046cd",
-            "contact_ref": "6b8c4b4b-d072-11e3-95eb-0050568046cd",
-            "address_ref": "01ae2633-e1c2-11e3-8c4a-0050568002cf",
-            "phone": "380991234567",
-        },
-    }
-)
-
-
-class FixtureTransport:
-    """Answers documented requests with their fixture; anything else fails the test."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.pairs = [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))]
-        self.calls: list[tuple[str, str]] = []
-        self.status = status
-
-    def request(
-        self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
-        if method == "GET" and "/printMarking100x100/" in url:
-            assert f"/apiKey/{ACCOUNT.api_key}" in url
-            return 200, {"Content-Type": "application/pdf"}, (FIXTURES / "label.pdf").read_bytes()
-        assert (method, url) == ("POST", API_URL)
-        sent = json.loads(body or b"{}")
-        assert sent.pop("apiKey") == ACCOUNT.api_key
-        self.calls.append((sent["modelName"], sent["calledMethod"]))
-        if self.status != 200:
-            return self.status, {}, b"<html>Bad gateway</html>"
-        for pair in self.pairs:
-            if pair["request"] == sent:
-                return 200, {"Content-Type": "application/json"}, json.dumps(pair["response"]).encode()
-        raise AssertionError(f"undocumented request: {json.dumps(sent, ensure_ascii=False)}")
+from tests.unit.carriers.fakes import ACCOUNT, LOCKER, PARCEL, WAREHOUSE, FixtureTransport, request
 
 
 @pytest.fixture

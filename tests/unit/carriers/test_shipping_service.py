@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from carriers.domain.events import status_changes
 from carriers.domain.models import ShipmentStatus, TrackingMode
-from carriers.domain.ports import CarrierUnavailable
+from carriers.domain.ports import CarrierRejected, CarrierUnavailable
 from carriers.domain.service import Shipping, Tracking
 from carriers.domain.shipment import ShipmentNotCancellable
 
@@ -79,6 +79,23 @@ def test_the_same_shipment_id_for_another_order_or_after_a_cancel_is_a_conflict(
     shipping.cancel("shp_1")
     with pytest.raises(Conflict):
         shipping.book("fake", request())
+
+
+def test_a_booking_the_carrier_refuses_leaves_no_open_claim(world, monkeypatch):
+    shipping, _, carrier, _, store, labels, _ = world
+
+    def refuse(request):
+        raise CarrierRejected("no such branch")
+
+    # GIVEN a carrier that refuses the parcel
+    monkeypatch.setattr(carrier, "create_shipment", refuse)
+    # WHEN it is booked THEN the refusal reaches the workflow
+    with pytest.raises(CarrierRejected):
+        shipping.book("fake", request())
+    # AND the claim is closed (not polled, not counted stuck), no label stored
+    assert store.get("shp_1").status is S.CANCELLED
+    assert store.open_shipments("fake") == []
+    assert labels.objects == {}
 
 
 def test_cancel_is_idempotent_and_refused_once_dispatched(world):
