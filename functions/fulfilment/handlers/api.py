@@ -33,6 +33,7 @@ TITLE = "Fulfilment API"
 VERSION = "1.0.0"
 ADMIN_PREFIX = "/admin/"
 OPENAPI_PATH = "/admin/fulfilment/openapi.json"
+SHIPMENTS_PREFIX = "/admin/fulfilment/shipments/"
 
 router = Router()
 ShipmentIdPath = Annotated[
@@ -143,4 +144,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The document describes the API, it reveals no data: the gateway reads it without a token.
     if event.get("path") == OPENAPI_PATH:
         return app.resolve(event, context)
-    return refuse_unauthorised(event, ADMIN_PREFIX, Group.AGENTS, Group.OPS) or app.resolve(event, context)
+    # Packed reports are the warehouse's (ops) alone, refused before the body is read; reviews are agents'.
+    return (
+        refuse_unauthorised(event, SHIPMENTS_PREFIX, Group.OPS)
+        or refuse_unauthorised(event, ADMIN_PREFIX, Group.AGENTS, Group.OPS)
+        or app.resolve(event, context)
+    )
