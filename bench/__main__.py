@@ -19,6 +19,7 @@ BENCHMARKS = {
     "fuzz": "bench.fuzz",
     "mutation": "bench.mutation",
     "reconcile": "bench.reconcile",
+    "fulfilment": "bench.fulfilment",
     "customers_api": "bench.customers_api",
     "loyalty_api": "bench.loyalty_api",
 }

@@ -24,6 +24,7 @@ EVENT_MODULES: tuple[str, ...] = (
     "inventory.domain.events",
     "checkout.domain.events",
     "carriers.domain.events",
+    "fulfilment.domain.events",
     "customers.domain.events",
     "loyalty.domain.events",
     # Contracts loyalty consumes before their publishers exist (orders' delivery, returns' refunds).

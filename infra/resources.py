@@ -20,6 +20,7 @@ CONTEXTS: tuple[str, ...] = (
     "inventory",
     "cart",
     "checkout",
+    "fulfilment",
     "carriers",
     "customers",
     "loyalty",
@@ -148,6 +149,9 @@ class FunctionSpec:
     # Workflows (``StateMachineSpec.name``) this function starts executions of; each one's ARN arrives in
     # ``workflow_env_name(name)`` and ``states:StartExecution`` is granted on it alone.
     starts_workflows: tuple[str, ...] = ()
+    # Workflows whose waiting tasks this function answers (SendTaskSuccess/Failure/Heartbeat with a task
+    # token it stored): granted on those state machines alone.
+    answers_workflows: tuple[str, ...] = ()
     # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
     buckets_rw: tuple[str, ...] = ()
 
@@ -234,6 +238,9 @@ TABLES: tuple[TableSpec, ...] = (
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
+    # Orders' allocations into shipments, shipments with the fulfilment workflow's waiting task tokens
+    # (layout: fulfilment.adapters.dynamo). Only GetItem by key: no index.
+    TableSpec(name="fulfilment"),
     # Shipments, their tracking-number lookups and the carrier webhook deliveries seen (layout:
     # carriers.adapters.dynamo). gsi1 lists, sparsely, the open shipments of a carrier by last tracking
     # update (the poller, the stuck-shipment check); TTL forgets webhook deliveries after a week.
@@ -324,6 +331,18 @@ RULES: tuple[RuleSpec, ...] = (
         description="Stock levels per SKU and location feed the availability category listings show",
         pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
         target="catalog-stock-events",
+    ),
+    RuleSpec(
+        name="fulfilment-requests-to-warehouse",
+        description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in)",
+        pattern={"source": ["shop.fulfilment"], "detail-type": ["FulfilmentRequested"]},
+        target="warehouse-requests",
+    ),
+    RuleSpec(
+        name="shipment-status-to-fulfilment",
+        description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
+        pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
+        target="fulfilment-carrier-events",
     ),
     RuleSpec(
         name="orders-to-customers",
@@ -542,6 +561,40 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue=QueueTrigger(queue="cart-catalog-events"),
     ),
     FunctionSpec(
+        name="fulfilment-tasks",
+        context="fulfilment",
+        handler="fulfilment.handlers.tasks.handler",
+        description="Fulfilment workflow tasks: allocate an order into shipments, ask the warehouse, cancel",
+        timeout_s=30,
+        tables_rw=("fulfilment",),
+        # Locations (addresses, time zones, carrier cut-offs) through inventory's contract.
+        tables_ro=("inventory",),
+        publishes_events=True,
+        shared_contexts=("inventory",),
+    ),
+    FunctionSpec(
+        name="fulfilment-api",
+        context="fulfilment",
+        handler="fulfilment.handlers.api.handler",
+        description="Fulfilment REST API: the warehouse reports a shipment packed (resumes the workflow)",
+        timeout_s=10,
+        tables_rw=("fulfilment",),
+        publishes_events=True,
+        shared_contexts=("inventory",),
+        answers_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="fulfilment-carrier-events",
+        context="fulfilment",
+        handler="fulfilment.handlers.carrier_events.handler",
+        description="Carrier tracking -> the fulfilment workflow's wait for delivery answered",
+        timeout_s=30,
+        tables_rw=("fulfilment",),
+        shared_contexts=("inventory",),
+        queue=QueueTrigger(queue="fulfilment-carrier-events"),
+        answers_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
         name="carrier-tasks",
         context="carriers",
         handler="carriers.handlers.tasks.handler",
@@ -680,6 +733,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
+    # The warehouse system (a machine user of the ops group) reports packed shipments; agents decide reviews.
+    ApiRoute(prefix="admin/fulfilment", function="fulfilment-api", authorized=True, groups=("agents", "ops")),
     # Carriers call this without a token; each request is verified by its HMAC signature instead.
     ApiRoute(prefix="webhooks/carriers", function="carrier-webhooks", authorized=False),
 )
@@ -689,6 +744,11 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
         description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+        substitutions=(
+            ("FulfilmentTasksFunction", "function:fulfilment-tasks"),
+            ("CarrierTasksFunction", "function:carrier-tasks"),
+            ("PaymentTasksFunction", "function:payment-tasks"),
+        ),
     ),
 )
 

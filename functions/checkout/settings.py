@@ -16,6 +16,8 @@ class CheckoutSettings(ServiceSettings):
     # Set only locally (the Stripe stand-in); the cloud talks to api.stripe.com.
     stripe_api_base: str | None = None
     order_fulfilment_state_machine_arn: str | None = None
+    # How long an order held for fraud review waits for an agent's decision before it is cancelled.
+    fraud_review_timeout_s: int = 48 * 3600
     payment_window_minutes: int = 30
     reservation_margin_minutes: int = 15
     # Stripe signs each webhook with a timestamp; older deliveries are refused (replay protection).

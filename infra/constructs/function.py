@@ -183,6 +183,12 @@ class ServiceFunction(Construct):
         self.function.add_environment(workflow_env_name(name), state_machine.state_machine_arn)
         state_machine.grant_start_execution(self.role)
 
+    def allow_answering(self, name: str, state_machine: sfn.IStateMachine) -> None:
+        """Let the function answer workflow ``name``'s waiting tasks (``SendTask*``), on it alone."""
+        if name not in self.spec.answers_workflows:
+            raise ValueError(f"{self.spec.name} does not declare {name!r} in answers_workflows")
+        state_machine.grant_task_response(self.role)
+
     def allow_api(self, source_arns: Mapping[str, str]) -> None:
         """Let API Gateway invoke the function from the execute-api ARNs given by construct id, nothing else."""
         for construct_id, source_arn in source_arns.items():

@@ -122,7 +122,9 @@ class ApiAlarms(Construct):
 
 
 class WorkflowAlarms(Construct):
-    """One alarm per workflow on any failed execution: it left an order or a return half-way."""
+    """Two alarms per workflow: any failed execution (it left an order or a return half-way, or a
+    compensation needs a hand), and any timed-out one (stuck: a wait nobody answered until the
+    execution's own ``TimeoutSeconds``)."""
 
     def __init__(
         self,
@@ -141,6 +143,18 @@ class WorkflowAlarms(Construct):
                 name=physical_name(stage.name, f"{name}-executions-failed"),
                 description=f"An execution of {name} failed: its console history shows the failed state",
                 metric=state_machine.metric_failed(period=PERIOD, statistic="Sum"),
+                threshold=1,
+                action=action,
+            )
+            for name, state_machine in state_machines.items()
+        }
+        self.stuck_alarms = {
+            name: _alarm(
+                self,
+                f"{''.join(part.title() for part in name.split('-'))}TimedOut",
+                name=physical_name(stage.name, f"{name}-executions-timed-out"),
+                description=f"An execution of {name} timed out: it was stuck waiting (see its history)",
+                metric=state_machine.metric_timed_out(period=PERIOD, statistic="Sum"),
                 threshold=1,
                 action=action,
             )

@@ -17,7 +17,8 @@ What is checked, per service:
   ``DescribeTable``) need ``tables_ro`` or ``tables_rw``; writes need ``tables_rw``. ``Scan`` is granted
   only on a scheduled audit's ``audit_scans`` tables (no request path scans).
 - EventBridge: ``PutEvents`` on the stage's bus when ``publishes_events``.
-- Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``.
+- Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``; ``SendTask*`` (any
+  token) for a function that ``answers_workflows``.
 - Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
 - S3: ``GetObject`` (also what ``HeadObject`` needs) and ``PutObject`` on the spec's ``buckets_rw``.
 - SQS: consuming the function's trigger queue (what the event source mapping is granted); nothing else.
@@ -61,6 +62,9 @@ QUEUE_CONSUME_ACTIONS = frozenset(
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
     }
+)
+ANSWER_TASK_ACTIONS = frozenset(
+    {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 )
 # Transaction entries are authorised per item, through the item actions.
 _TRANSACT_ACTIONS = {
@@ -119,6 +123,10 @@ class Grants:
         if spec.publishes_events:
             grant(frozenset({"events:PutEvents"}), f"shop-{stage}")
         grant(frozenset({"states:StartExecution"}), *(physical_name(stage, w) for w in spec.starts_workflows))
+        if spec.answers_workflows:
+            # A task token names no state machine a local check could read: the cloud grants these on the
+            # spec's state machines (ServiceFunction.allow_answering); locally any token is allowed.
+            grant(ANSWER_TASK_ACTIONS, "*")
         grant(BUCKET_OBJECT_ACTIONS, *(physical_name(stage, b) for b in spec.buckets_rw))
         if spec.queue is not None:
             grant(QUEUE_CONSUME_ACTIONS, physical_name(stage, spec.queue.queue))

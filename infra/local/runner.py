@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,16 +33,19 @@ from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
+from infra.local.lambda_tasks import LAMBDA_ENDPOINT_VARIABLE, FunctionFailed, LambdaEndpoint
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
+from infra.local.warehouse_standin import WarehouseConfig, WarehouseStandin
 from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, physical_name
 
 log = logging.getLogger("infra.local")
 
 DEFAULT_API_PORT = 3000
+WAREHOUSE_QUEUE = "warehouse-requests"  # the fulfilment-requests-to-warehouse rule's target
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 NETWORK_SEED_MODULE = "infra.local.seed_network"
@@ -135,6 +139,8 @@ class LocalStack:
         self.functions: dict[str, LocalFunction] = {}
         self.failed_functions: dict[str, str] = {}
         self.pollers: list[Poller] = []
+        self.lambda_endpoint: LambdaEndpoint | None = None
+        self.warehouse: WarehouseStandin | None = None
         # "pending" until every step is done ("done", "failed"); ``seeding`` says which step runs.
         self.seed_state = "pending" if options.seed else "skipped"
         self.seeding = SeedProgress("pending" if options.seed else "skipped")
@@ -151,6 +157,11 @@ class LocalStack:
         self.api.start()
         # The fork server imports the functions' libraries while moto and the resources come up.
         start_fork_server()
+        # Workflow lambda:invoke tasks reach the functions' processes through Lambda's Invoke API here;
+        # moto's process learns the endpoint from its environment (infra.local.lambda_tasks).
+        self.lambda_endpoint = LambdaEndpoint(stage, self._invoke_task)
+        self.lambda_endpoint.start()
+        os.environ[LAMBDA_ENDPOINT_VARIABLE] = self.lambda_endpoint.url
         # moto starts in its own process; its endpoint is in the environment from here on.
         moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto = moto
@@ -172,6 +183,14 @@ class LocalStack:
         self._start_pollers()
         self.stack_state = "running"
         log.info("local API on %s", self.api.url)
+
+    def _invoke_task(self, name: str, payload: Any) -> Any:
+        """A workflow task's invocation of function ``name`` (from moto's Step Functions interpreter)."""
+        function = self.functions.get(name)
+        if function is None:
+            reason = self.failed_functions.get(name, "not started yet")
+            raise FunctionFailed("Runtime.Unavailable", f"{name} is not running: {reason}")
+        return function.invoke(payload)
 
     def _start_functions(self) -> dict[str, LocalFunction]:
         """Starts every function's process at once (each imports its handler on its own)."""
@@ -229,8 +248,18 @@ class LocalStack:
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
+        self._start_warehouse()
         for poller in self.pollers:
             poller.start()
+
+    def _start_warehouse(self) -> None:
+        """The warehouse stand-in consumes the warehouse queue and reports packed shipments on its own."""
+        if self.api is None or WAREHOUSE_QUEUE not in self.resources.get("queues", {}):
+            return
+        config = WarehouseConfig.from_env(self.api.url, lambda: issue_token("ops"))
+        self.warehouse = WarehouseStandin(config)
+        queue = self.resources["queues"][WAREHOUSE_QUEUE]
+        self.pollers.append(SqsPoller(WAREHOUSE_QUEUE, queue["url"], queue["arn"], self.warehouse))
 
     def seed(self) -> None:
         """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
@@ -339,6 +368,8 @@ class LocalStack:
             self.api.stop()
         for poller in self.pollers:
             poller.stop()
+        if self.warehouse is not None:
+            self.warehouse.stop()
         for function in self.functions.values():
             function.stop()
         # After the pollers: a consumer still running may call Stripe.
@@ -348,6 +379,8 @@ class LocalStack:
             self.carrier.stop()
         if self.moto is not None:
             self.moto.stop()
+        if self.lambda_endpoint is not None:
+            self.lambda_endpoint.stop()
         log.info("local stack stopped")
 
     def banner(self) -> str:
@@ -382,10 +415,23 @@ class LocalStack:
                 "",
                 f"  AWS CLI against moto: AWS_ENDPOINT_URL={self.moto.url} AWS_ACCESS_KEY_ID=testing "
                 "AWS_SECRET_ACCESS_KEY=testing aws --region eu-west-1 dynamodb list-tables",
+                *self._workflow_banner(),
                 *self._stripe_try(),
                 "",
             ]
         )
+
+    def _workflow_banner(self) -> list[str]:
+        """Where to watch a paid order's fulfilment: its execution is named after the order."""
+        arn = self.resources.get("workflows", {}).get("order-fulfilment", {}).get("arn")
+        if not arn or self.moto is None:
+            return []
+        return [
+            "",
+            "  Watch an order's fulfilment (the execution is named after the order id):",
+            f"  AWS_ENDPOINT_URL={self.moto.url} aws --region {REGION} stepfunctions get-execution-history "
+            f"--execution-arn {arn.replace(':stateMachine:', ':execution:')}:<order id>",
+        ]
 
     def _stripe_banner(self) -> list[str]:
         if self.stripe is None:

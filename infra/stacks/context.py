@@ -80,6 +80,8 @@ class ContextStack(Stack):
             service.allow_api(services.api.invoke_source_arns(name))
             for workflow_name in service.spec.starts_workflows:
                 service.allow_starting(workflow_name, services.workflows.state_machines[workflow_name])
+            for workflow_name in service.spec.answers_workflows:
+                service.allow_answering(workflow_name, services.workflows.state_machines[workflow_name])
         self.monitoring = ContextMonitoring(
             self,
             f"{context.title()}Monitoring",

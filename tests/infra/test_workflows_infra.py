@@ -122,6 +122,9 @@ def test_state_machine_roles_are_step_functions_only_and_least_privilege(stage_s
             assert actions == STEP_FUNCTIONS_SERVICE_ACTIONS, spec.name
 
 
+ANSWER_ACTIONS = ("states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess")
+
+
 @pytest.mark.xdist_group("synth")
 def test_only_declared_functions_may_start_a_workflow_and_only_that_one(stage_synth: Synthesized) -> None:
     # GIVEN the state machines and every function with its role's statements
@@ -131,15 +134,21 @@ def test_only_declared_functions_may_start_a_workflow_and_only_that_one(stage_sy
         function = _functions(stage_synth)[spec.name]
         env = stage_synth.resolve(function["Properties"]["Environment"]["Variables"])
         role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-        starts = [
+        states = [
             s for s in _statements(resources, role_id) if any(a.startswith("states:") for a in _actions(s))
         ]
+        starts = [s for s in states if "states:StartExecution" in _actions(s)]
+        answers = [s for s in states if s not in starts]
         # THEN a starter has each workflow's ARN in its variable and may start exactly those; no one else
         assert {k: v for k, v in env.items() if k.endswith("_STATE_MACHINE_ARN")} == {
             workflow_env_name(name): machines[name] for name in spec.starts_workflows
         }, spec.name
         assert sorted((json.dumps(s["Resource"]), s["Action"]) for s in starts) == sorted(
             (json.dumps(machines[name]), "states:StartExecution") for name in spec.starts_workflows
+        ), spec.name
+        # AND a function that answers a workflow's waiting tasks may send task results to it alone
+        assert sorted((json.dumps(s["Resource"]), sorted(_actions(s))) for s in answers) == sorted(
+            (json.dumps(machines[name]), sorted(ANSWER_ACTIONS)) for name in spec.answers_workflows
         ), spec.name
 
 
@@ -162,6 +171,10 @@ def test_checkout_events_alone_may_start_order_fulfilment(dev: Synthesized) -> N
     assert starters.pop("checkout-events") == [
         {"Action": "states:StartExecution", "Effect": "Allow", "Resource": fulfilment}
     ]
+    # AND the functions answering its waiting tasks may only send task results to it
+    for name in ("fulfilment-api", "fulfilment-carrier-events"):
+        (answers,) = starters.pop(name)
+        assert (sorted(_actions(answers)), answers["Resource"]) == (sorted(ANSWER_ACTIONS), fulfilment)
     # AND no other function may touch a workflow or knows its ARN
     assert not [name for name, statements in starters.items() if statements]
     assert not [

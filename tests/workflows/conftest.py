@@ -20,6 +20,17 @@ import pytest
 
 from infra.resources import StateMachineSpec
 
+# The end-to-end fulfilment tests place real orders: checkout's fixtures, and the world around the workflow.
+from tests.integration.checkout.conftest import (  # noqa: F401 - fixtures, used by name
+    cart,
+    checkout,
+    checkout_stack,
+    shop,
+    standin,
+    webhook,
+)
+from tests.workflows.fulfilment_world import carrier_standin, executing_workflows  # noqa: F401
+
 REGION = "eu-west-1"
 STAGE = "test"
 EXECUTION_TIMEOUT_S = 30.0
@@ -60,7 +71,7 @@ def local_workflows(aws_credentials: None) -> Iterator[SimpleNamespace]:
         )
 
 
-def _wait_for_end(stepfunctions: Any, execution_arn: str) -> dict[str, Any]:
+def wait_for_end(stepfunctions: Any, execution_arn: str) -> dict[str, Any]:
     deadline = time.monotonic() + EXECUTION_TIMEOUT_S
     while True:
         described: dict[str, Any] = stepfunctions.describe_execution(executionArn=execution_arn)
@@ -71,9 +82,20 @@ def _wait_for_end(stepfunctions: Any, execution_arn: str) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def _visited_states(stepfunctions: Any, execution_arn: str) -> list[str]:
+def visited_states(stepfunctions: Any, execution_arn: str) -> list[str]:
     events = stepfunctions.get_execution_history(executionArn=execution_arn)["events"]
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+@pytest.fixture
+def task_functions(local_workflows: SimpleNamespace, functions: Any) -> Iterator[Any]:
+    """Routes the interpreter's ``lambda:invoke`` tasks to the handlers, each run as its function
+    (``infra.local.lambda_tasks``); the invoker records the calls."""
+    from infra.local.lambda_tasks import HarnessInvoker, routed_to
+
+    invoker = HarnessInvoker(functions)
+    with routed_to(invoker):
+        yield invoker
 
 
 @pytest.fixture
@@ -85,8 +107,8 @@ def run_execution(local_workflows: SimpleNamespace) -> Callable[[str, dict[str, 
         execution_arn = stepfunctions.start_execution(
             stateMachineArn=local_workflows.arns[name], input=json.dumps(execution_input)
         )["executionArn"]
-        described = _wait_for_end(stepfunctions, execution_arn)
+        described = wait_for_end(stepfunctions, execution_arn)
         output = json.loads(described["output"]) if described.get("output") else None
-        return Execution(described["status"], output, _visited_states(stepfunctions, execution_arn))
+        return Execution(described["status"], output, visited_states(stepfunctions, execution_arn))
 
     return run

@@ -212,7 +212,7 @@ def test_provisioning_again_updates_the_definition_in_place(
     # GIVEN the stage provisioned once, then the fulfilment file changed (a state renamed)
     changed = (STATE_MACHINES_DIR / "order_fulfilment.asl.json").read_text()
     (tmp_path / "order_fulfilment.asl.json").write_text(
-        changed.replace("Accept paid order", "Accept the paid order")
+        changed.replace("Allocate shipments", "Allocate the shipments")
     )
     original = provision_module.workflow_definition
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -228,4 +228,4 @@ def test_provisioning_again_updates_the_definition_in_place(
     # THEN the same state machine, Standard, now has the new definition
     assert second == first
     assert described["type"] == "STANDARD"
-    assert "Accept the paid order" in state_names(json.loads(described["definition"]))
+    assert "Allocate the shipments" in state_names(json.loads(described["definition"]))

@@ -1,67 +1,249 @@
-"""The order fulfilment workflow (``state_machines/order_fulfilment.asl.json``) executed in moto.
+"""The order fulfilment workflow (``state_machines/order_fulfilment.asl.json``) end to end in moto.
 
-For now it only routes: orders checkout flagged for review are held, every other paid order is accepted.
+Real orders (cart, checkout, the Stripe stand-in), the workflow run by moto's interpreter with every task
+run as its function (``fulfilment-tasks``, ``carrier-tasks`` with the carrier stand-in, ``payment-tasks``),
+and the outside world played through its real entry points: the warehouse's packed report, carriers'
+tracking event, an agent's review decision. Every test checks the ledgers, not only how the execution
+ended: the PaymentIntent's settlement in the Stripe stand-in (captured + voided = authorised, nothing
+left capturable) and inventory's stock (reserved = what active reservations hold).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
-from tests.workflows.conftest import Execution
+import pytest
 
-WORKFLOW = "order-fulfilment"
+from infra.local.lambda_tasks import HarnessInvoker, routed_to
+from tests.integration.checkout.conftest import put_location, set_stock
+from tests.workflows.fulfilment_world import SECOND_WAREHOUSE, FulfilmentWorld, Placed
+
+LAPTOP, PHONE = "LAP-A-BLK", "PHN-B-BLK"
+HAPPY_PATH = [
+    "Needs fraud review?",
+    "Allocate shipments",
+    "Fulfil each shipment",
+    "Request warehouse pick",
+    "Ship it or collect it?",
+    "Book carrier",
+    "Capture shipped lines",
+    "Wait for delivery",
+]
 
 
-def _order(*, review_required: bool) -> dict[str, Any]:
-    """The execution input checkout-events starts the workflow with."""
-    return {
-        "order_id": "ord_01JD8Z6V4T3M2K1N0P9Q8R7S6T",
-        "review_required": review_required,
-        "placed_at": "2025-03-14T09:26:53Z",
-        "correlation_id": "c0ffee00-1234-4abc-9def-0123456789ab",
-    }
+@pytest.fixture
+def world(
+    executing_workflows: None,
+    carrier_standin: Any,
+    shop: Any,
+    functions: Any,
+    lambda_context: Any,
+    cart: Any,
+    checkout: Any,
+    webhook: Any,
+) -> Iterator[FulfilmentWorld]:
+    invoker = HarnessInvoker(functions)
+    with routed_to(invoker):
+        yield FulfilmentWorld(shop, functions, lambda_context, invoker, cart, checkout, webhook)
 
 
-def test_an_order_without_review_is_accepted_straight_away(
-    run_execution: Callable[[str, dict[str, Any]], Execution],
+def _settled_in_full(world: FulfilmentWorld, placed: Placed) -> dict[str, int]:
+    ledger = world.settlement(placed)
+    assert ledger["authorised"] > 0
+    assert ledger["captured"] + ledger["voided"] == ledger["authorised"]
+    assert ledger["capturable"] == 0
+    return ledger
+
+
+def _stock_matches_reservations(world: FulfilmentWorld, sku: str, location: str) -> tuple[int, int, int]:
+    on_hand, reserved, available = world.stock(sku, location)
+    assert reserved == world.active_reservations(sku, location)
+    return on_hand, reserved, available
+
+
+def _ship(world: FulfilmentWorld, placed: Placed, shipment: dict[str, Any]) -> None:
+    lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in shipment["lines"]]
+    assert world.packed(shipment["shipment_id"], lines).status == 200
+
+
+def test_a_single_shipment_order_is_delivered_in_eight_transitions(world: FulfilmentWorld) -> None:
+    # GIVEN a paid order of two laptops (Kyiv DC holds 10)
+    placed = world.place([(LAPTOP, 2)])
+    (shipment,) = world.picks_requested(placed.order_id)
+    # WHEN the warehouse packs it (twice: a repeated delivery), and the carrier reports it delivered (twice)
+    _ship(world, placed, shipment)
+    again = world.packed(shipment["shipment_id"], [{"sku": LAPTOP, "quantity": 2}])
+    world.waiting_for(placed, "await_delivery")
+    assert world.tracked(placed.order_id, shipment["shipment_id"], "delivered") == {"batchItemFailures": []}
+    described = world.ended(placed)
+    history = len(world.history(placed))
+    assert world.tracked(placed.order_id, shipment["shipment_id"], "delivered") == {"batchItemFailures": []}
+    # THEN the order went through the business steps in 8 transitions and succeeded
+    assert described["status"] == "SUCCEEDED", described
+    assert world.visited(placed) == HAPPY_PATH
+    # AND the repeats changed nothing: the same answer, no new history
+    assert again.status == 200
+    assert again.body["packed_units"] == 2
+    assert len(world.history(placed)) == history
+    # AND exactly the order was captured, its two units left the warehouse and nothing stays reserved
+    ledger = _settled_in_full(world, placed)
+    assert ledger["voided"] == 0
+    assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (8, 0, 8)
+
+
+def test_a_split_order_ships_from_two_warehouses(world: FulfilmentWorld) -> None:
+    # GIVEN a second warehouse holding the phone, and an order of a laptop and a phone (no one warehouse has both)
+    put_location(world.shop, "odesa-dc", SECOND_WAREHOUSE)
+    set_stock(world.shop, PHONE, "odesa-dc", 3)
+    placed = world.place([(LAPTOP, 1), (PHONE, 1)])
+    # WHEN both shipments are packed and delivered
+    shipments = world.picks_requested(placed.order_id, count=2)
+    assert sorted(s["location_id"] for s in shipments) == ["kyiv-dc", "odesa-dc"]
+    for shipment in shipments:
+        _ship(world, placed, shipment)
+    world.waiting_for(placed, "await_delivery", count=2)
+    for shipment in shipments:
+        world.tracked(placed.order_id, shipment["shipment_id"], "delivered")
+    described = world.ended(placed)
+    # THEN it succeeded with each shipment's steps; the order was captured in full, both stocks committed
+    assert described["status"] == "SUCCEEDED", described
+    visited = world.visited(placed)
+    assert visited.count("Capture shipped lines") == 2
+    assert _settled_in_full(world, placed)["voided"] == 0
+    assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (9, 0, 9)
+    assert _stock_matches_reservations(world, PHONE, "odesa-dc") == (2, 0, 2)
+
+
+def test_a_short_pick_charges_only_what_shipped_and_releases_the_rest(world: FulfilmentWorld) -> None:
+    # GIVEN an order of two laptops
+    placed = world.place([(LAPTOP, 2)])
+    (shipment,) = world.picks_requested(placed.order_id)
+    # WHEN the warehouse finds only one, and it is delivered
+    answer = world.packed(shipment["shipment_id"], [{"sku": LAPTOP, "quantity": 1}])
+    world.waiting_for(placed, "await_delivery")
+    world.tracked(placed.order_id, shipment["shipment_id"], "delivered")
+    described = world.ended(placed)
+    # THEN the unpicked laptop was released before booking, and only one was charged
+    assert described["status"] == "SUCCEEDED", described
+    assert answer.body["dropped"] == [{"sku": LAPTOP, "quantity": 1}]
+    assert "Release short-picked lines" in world.visited(placed)
+    ledger = _settled_in_full(world, placed)
+    assert 0 < ledger["captured"] < ledger["authorised"]
+    assert ledger["voided"] > 0
+    assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (9, 0, 9)
+
+
+def test_an_approved_review_goes_on_to_fulfilment(world: FulfilmentWorld) -> None:
+    # GIVEN an order the fraud screening flagged, waiting for an agent
+    placed = world.place([(LAPTOP, 1)], review=True)
+    world.waiting_for(placed, "hold_for_review")
+    # WHEN an agent approves it (twice)
+    first, second = world.review(placed.order_id, "approve"), world.review(placed.order_id, "approve")
+    (shipment,) = world.picks_requested(placed.order_id)
+    # THEN the same answer twice, and fulfilment went on to the warehouse after the wait
+    assert (first.status, second.status) == (200, 200)
+    assert first.body == second.body == {"order_id": placed.order_id, "decision": "approve"}
+    assert world.review(placed.order_id, "reject").status == 409
+    _ship(world, placed, shipment)
+    world.waiting_for(placed, "await_delivery")
+    world.tracked(placed.order_id, shipment["shipment_id"], "delivered")
+    assert world.ended(placed)["status"] == "SUCCEEDED"
+    assert world.visited(placed)[:3] == ["Needs fraud review?", "Wait for fraud review", "Allocate shipments"]
+    assert _settled_in_full(world, placed)["voided"] == 0
+
+
+def _cancelled(world: FulfilmentWorld, placed: Placed) -> None:
+    described = world.ended(placed)
+    world.process_orders()  # the cancellation reaches checkout-events, which releases the stock
+    assert described["status"] == "SUCCEEDED", described
+    assert world.visited(placed)[-1] == "Order cancelled"
+    ledger = _settled_in_full(world, placed)
+    assert ledger["captured"] == 0
+    assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (10, 0, 10)
+
+
+def test_a_rejected_review_cancels_the_order_and_gives_everything_back(world: FulfilmentWorld) -> None:
+    # GIVEN a flagged order waiting for an agent
+    placed = world.place([(LAPTOP, 1)], review=True)
+    world.waiting_for(placed, "hold_for_review")
+    # WHEN the agent rejects it
+    assert world.review(placed.order_id, "reject").status == 200
+    # THEN the order is cancelled: nothing captured, the authorisation voided, the laptop back in stock
+    _cancelled(world, placed)
+    assert world.review(placed.order_id, "approve").status == 409
+
+
+def test_no_review_decision_in_time_cancels_the_order(world: FulfilmentWorld) -> None:
+    # GIVEN orders held for review wait 1 second
+    world.functions.override("checkout-events", FRAUD_REVIEW_TIMEOUT_S="1")
+    placed = world.place([(LAPTOP, 1)], review=True)
+    # WHEN nobody decides / THEN the order is cancelled and everything given back; a late decision is a 409
+    _cancelled(world, placed)
+    assert world.review(placed.order_id, "approve").status == 409
+
+
+FORWARD_TASKS = [
+    ("fulfilment-tasks", "allocate"),
+    ("fulfilment-tasks", "request_pick"),
+    ("carrier-tasks", "book"),
+    ("payment-tasks", "capture"),
+]
+
+
+@pytest.mark.parametrize(("function", "action"), FORWARD_TASKS, ids=[f"{f}-{a}" for f, a in FORWARD_TASKS])
+def test_a_failure_before_anything_shipped_voids_and_gives_everything_back(
+    world: FulfilmentWorld, function: str, action: str
 ) -> None:
-    # GIVEN a paid order checkout did not flag
-    order = _order(review_required=False)
-    # WHEN the workflow runs
-    execution = run_execution(WORKFLOW, order)
-    # THEN it succeeds without the fraud hold and passes the order on unchanged
-    assert execution.status == "SUCCEEDED"
-    assert execution.visited == ["Needs manual review?", "Accept paid order", "Ready for fulfilment"]
-    assert execution.output == order
+    # GIVEN the task fails for good
+    world.fail(function, action)
+    placed = world.place([(LAPTOP, 2)])
+    if action != "allocate" and action != "request_pick":
+        (shipment,) = world.picks_requested(placed.order_id)
+        _ship(world, placed, shipment)
+    # WHEN the workflow meets it
+    described = world.ended(placed)
+    world.process_orders()
+    # THEN it compensated in reverse and failed for ops to see; nothing was charged, nothing stays held
+    assert described["status"] == "FAILED", described
+    assert described["error"] == "FulfilmentFailed"
+    visited = world.visited(placed)
+    assert visited[-2:] == ["Void authorisation", "Fulfilment failed"]
+    ledger = _settled_in_full(world, placed)
+    assert ledger["captured"] == 0
+    assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (10, 0, 10)
 
 
-def test_an_order_flagged_for_review_is_held_first(
-    run_execution: Callable[[str, dict[str, Any]], Execution],
+def test_a_failure_after_the_capture_keeps_the_charge_and_compensates_the_rest(
+    world: FulfilmentWorld,
 ) -> None:
-    # GIVEN a paid order checkout's fraud screening flagged
-    order = _order(review_required=True)
-    # WHEN the workflow runs
-    execution = run_execution(WORKFLOW, order)
-    # THEN it goes through the fraud hold before it is accepted
-    assert execution.status == "SUCCEEDED"
-    assert execution.visited == [
-        "Needs manual review?",
-        "Hold for fraud review",
-        "Accept paid order",
-        "Ready for fulfilment",
-    ]
-    assert execution.output == order
+    # GIVEN the wait for delivery cannot even start (its task fails for good)
+    world.fail("fulfilment-tasks", "await_delivery")
+    placed = world.place([(LAPTOP, 2)])
+    (shipment,) = world.picks_requested(placed.order_id)
+    _ship(world, placed, shipment)
+    # WHEN the workflow meets it
+    described = world.ended(placed)
+    # THEN it failed after compensating; the shipped goods stay charged, nothing is voided or held
+    assert described["status"] == "FAILED"
+    visited = world.visited(placed)
+    assert "Release what did not ship" in visited
+    assert "Void authorisation" not in visited
+    ledger = _settled_in_full(world, placed)
+    assert ledger["captured"] == ledger["authorised"]
+    assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (8, 0, 8)
 
 
-def test_an_order_without_a_screening_result_is_held_too(
-    run_execution: Callable[[str, dict[str, Any]], Execution],
-) -> None:
-    # GIVEN an order whose input lacks review_required (a screening that did not run)
-    order = _order(review_required=False)
-    del order["review_required"]
-    # WHEN the workflow runs
-    execution = run_execution(WORKFLOW, order)
-    # THEN it is held for review rather than accepted unscreened
-    assert execution.status == "SUCCEEDED"
-    assert "Hold for fraud review" in execution.visited
+def test_a_failing_compensation_ends_for_ops_to_finish(world: FulfilmentWorld) -> None:
+    # GIVEN the capture fails, and so does the void that compensates it
+    world.fail("payment-tasks", "capture")
+    world.fail("payment-tasks", "void")
+    placed = world.place([(LAPTOP, 1)])
+    (shipment,) = world.picks_requested(placed.order_id)
+    _ship(world, placed, shipment)
+    # WHEN the workflow meets them
+    described = world.ended(placed)
+    # THEN it ends as a compensation failure (the alarm), with the booking already cancelled
+    assert described["status"] == "FAILED"
+    assert described["error"] == "CompensationFailed"
+    assert "Cancel booking" in world.visited(placed)

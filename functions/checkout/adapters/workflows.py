@@ -12,6 +12,35 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from checkout.domain.models import Order
+
+
+def execution_input(order: Order, placed_at: str, review_timeout_s: int) -> dict[str, Any]:
+    """What the fulfilment workflow starts with (``state_machines/README.md``): the order's lines and
+    where checkout's reservation holds them, how it is fulfilled and where it goes, and the review gate's
+    settings. The shipping address travels in the execution (history kept 90 days behind the workflow's
+    IAM, never in its logs): the carrier booking needs it, and events must not carry it."""
+    destination = (
+        {"kind": "address", "address": order.shipping_address.model_dump(mode="json", exclude_none=True)}
+        if order.shipping_address is not None and order.fulfilment.mode == "delivery"
+        else None
+    )
+    return {
+        "order_id": order.id,
+        "review_required": order.review_required,
+        "review_timeout_s": review_timeout_s,
+        "placed_at": placed_at,
+        "correlation_id": order.id,
+        "currency": order.currency,
+        "lines": [
+            {"sku": line.sku, "quantity": line.quantity, "total": line.total.model_dump(mode="json")}
+            for line in order.lines
+        ],
+        "allocations": [allocation.model_dump(mode="json") for allocation in order.allocations],
+        "fulfilment": order.fulfilment.model_dump(mode="json"),
+        "destination": destination,
+    }
+
 
 class FulfilmentStarter:
     def __init__(self, client: Any, state_machine_arn: str) -> None:

@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout.adapters import clock, events_client, fulfilment, settings, store
 from checkout.adapters.records import order_from_item
+from checkout.adapters.workflows import execution_input
 from checkout.domain.events import events_for_change
 from checkout.domain.models import Order
 from shop_kernel.events import EventBridgePublisher, EventPublisher
@@ -53,15 +54,8 @@ def handle_change(record: DynamoDBRecord) -> None:
     events = events_for_change(old, new)
     for event in events:
         if event.detail_type == "OrderPlaced" and new is not None:
-            started = fulfilment().start(
-                new.id,
-                {
-                    "order_id": new.id,
-                    "review_required": new.review_required,
-                    "placed_at": event.data["placed_at"],
-                    "correlation_id": new.id,
-                },
-            )
+            payload = execution_input(new, event.data["placed_at"], settings().fraud_review_timeout_s)
+            started = fulfilment().start(new.id, payload)
             logger.info("fulfilment", extra={"order_id": new.id, "started": started})
         if event.detail_type == "OrderCancelled" and new is not None:
             released = store().release_reservation(new.reservation_id, clock().now())

@@ -54,6 +54,8 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/search/", frozenset({"merchandisers"})),
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
+    ("/admin/fulfilment/shipments/", frozenset({"ops"})),
+    ("/admin/fulfilment/orders/", frozenset({"agents", "ops"})),
     ("/admin/customers", frozenset({"agents", "ops"})),
     # Loyalty: agents look members up and adjust; merchandisers own the rules and campaigns.
     ("/admin/loyalty/members", frozenset({"agents"})),

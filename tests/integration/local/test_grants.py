@@ -268,3 +268,21 @@ def test_bucket_objects_are_read_and_written_only_by_functions_that_declare_the_
     # AND another bucket, or the webhook function, is refused
     assert not tasks.permits("s3:PutObject", "shop-test-other")
     assert not webhooks.permits("s3:GetObject", "shop-test-shipping-labels")
+
+
+def test_only_functions_that_answer_a_workflow_may_send_task_results() -> None:
+    # GIVEN the fulfilment API (it answers the workflow's waiting tasks) and the carrier tasks (they do not)
+    answering, other = (
+        Grants.of(function("fulfilment-api"), "test"),
+        Grants.of(function("carrier-tasks"), "test"),
+    )
+    # WHEN / THEN the first may send a task's success, failure or heartbeat; the second none of them
+    for operation in ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"):
+        answering.check("stepfunctions", operation, {"taskToken": "token"})
+        with pytest.raises(UngrantedAccess):
+            other.check("stepfunctions", operation, {"taskToken": "token"})
+    # AND neither may start an execution
+    with pytest.raises(UngrantedAccess):
+        answering.check(
+            "stepfunctions", "StartExecution", {"stateMachineArn": "arn:x:shop-test-order-fulfilment"}
+        )

@@ -116,3 +116,78 @@ def test_moto_exits_when_the_runner_dies_without_stopping_it() -> None:
         assert port_is_free(port)
     finally:
         runner.kill()
+
+
+def test_a_workflow_lambda_task_reaches_the_runners_function_through_its_invoke_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from infra.local.lambda_tasks import LAMBDA_ENDPOINT_VARIABLE, FunctionFailed, LambdaEndpoint
+
+    # GIVEN the runner's Lambda endpoint in front of a function that answers and one that fails, and
+    # moto started in its own process knowing that endpoint
+    def invoke(name: str, payload: object) -> object:
+        if name == "cart-api":
+            return {"answered_by": name, "payload": payload}
+        raise FunctionFailed("CarrierUnavailable", "try later")
+
+    endpoint = LambdaEndpoint("local", invoke)
+    endpoint.start()
+    monkeypatch.setenv(LAMBDA_ENDPOINT_VARIABLE, endpoint.url)
+    saved = {variable: os.environ.get(variable) for variable in aws_environment(0)}
+    process = MotoProcess(free_port())
+    process.start()
+    try:
+        process.wait_ready()
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        definition = {
+            "StartAt": "Ask the cart",
+            "States": {
+                "Ask the cart": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {
+                        "FunctionName": "arn:aws:lambda:eu-west-1:123456789012:function:shop-local-cart-api",
+                        "Payload": {"question.$": "$.question"},
+                    },
+                    "ResultSelector": {"answer.$": "$.Payload"},
+                    "Next": "Ask the carrier",
+                },
+                "Ask the carrier": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:shop-local-carrier-tasks",
+                    "Catch": [
+                        {"ErrorEquals": ["CarrierUnavailable"], "ResultPath": "$.failed", "Next": "Done"}
+                    ],
+                    "End": True,
+                },
+                "Done": {"Type": "Succeed"},
+            },
+        }
+        arn = sfn.create_state_machine(
+            name="shop-local-lambda-route",
+            definition=json.dumps(definition),
+            roleArn="arn:aws:iam::123456789012:role/r",
+        )["stateMachineArn"]
+        # WHEN an execution runs in moto's process
+        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"question": "stock?"}))[
+            "executionArn"
+        ]
+        deadline = time.monotonic() + 30
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not finish"
+            time.sleep(0.1)
+    finally:
+        process.stop()
+        endpoint.stop()
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
+    # THEN the first task got the runner's function's answer, and the second's error was caught by name
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    assert output["answer"] == {"answered_by": "cart-api", "payload": {"question": "stock?"}}
+    assert output["failed"]["Error"] == "CarrierUnavailable"

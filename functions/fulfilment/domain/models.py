@@ -1,0 +1,104 @@
+"""Shipments as fulfilment sees them: what leaves one location for one destination, and how far it got."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shop_kernel.address import Address
+from shop_kernel.money import Money
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ShipmentKind(StrEnum):
+    DELIVERY = "delivery"  # a warehouse ships to the buyer's address (or a carrier branch)
+    STORE_PICKUP = "store_pickup"  # the pickup store picks from its own shelves; the buyer collects
+    TRANSFER = "transfer"  # a warehouse ships to the pickup store, where the buyer collects
+
+
+class ShipmentStatus(StrEnum):
+    PLANNED = "planned"
+    PICK_REQUESTED = "pick_requested"
+    PACKED = "packed"  # the warehouse packed (perhaps fewer units than asked: the rest was dropped)
+    NOTHING_PACKED = "nothing_packed"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class OrderLine(Model):
+    """A line of the order as the workflow's input carries it (``placed`` by checkout)."""
+
+    sku: str
+    quantity: int = Field(ge=1)
+    total: Money | None = Field(default=None, description="What the buyer pays for the line")
+
+
+class Allocated(Model):
+    """Where checkout's reservation holds a line's units (inventory's allocation at checkout)."""
+
+    line: int = Field(ge=0)
+    sku: str
+    location_id: str
+    quantity: int = Field(ge=1)
+    transfer_to: str | None = None
+
+
+class FulfilmentMode(Model):
+    mode: Literal["delivery", "pickup"]
+    location_id: str | None = None
+
+
+class ShipmentLine(Model):
+    sku: str
+    quantity: int = Field(ge=0)
+
+
+class Parcel(Model):
+    weight_g: int = Field(ge=1)
+    length_cm: int = Field(ge=1)
+    width_cm: int = Field(ge=1)
+    height_cm: int = Field(ge=1)
+    declared_value: Money
+
+
+class Shipment(Model):
+    id: str
+    order_id: str
+    kind: ShipmentKind
+    location_id: str = Field(description="Where it is picked")
+    lines: tuple[ShipmentLine, ...]
+    origin: Address | None = Field(default=None, description="The picking location's address")
+    destination: dict[str, Any] | None = Field(
+        default=None,
+        description="Carriers' destination: {kind: address, address} or a branch; None: collected",
+    )
+    transfer_to: str | None = None
+    carrier: str | None = None
+    parcel: Parcel | None = None
+    dispatch_by: str = Field(description="UTC ISO-8601: the carrier collection this shipment aims for")
+    status: ShipmentStatus = ShipmentStatus.PLANNED
+    packed: tuple[ShipmentLine, ...] = ()
+    dropped: tuple[ShipmentLine, ...] = ()
+
+    def task_view(self) -> dict[str, Any]:
+        """What the workflow carries for this shipment (a Map item; carrier and payment payloads)."""
+        return {
+            "shipment_id": self.id,
+            "order_id": self.order_id,
+            "kind": self.kind.value,
+            "location_id": self.location_id,
+            "transfer_to": self.transfer_to,
+            "lines": [line.model_dump() for line in self.lines],
+            "carrier": self.carrier,
+            "origin": self.origin.model_dump(mode="json", exclude_none=True) if self.origin else None,
+            "destination": self.destination,
+            "parcel": self.parcel.model_dump(mode="json") if self.parcel else None,
+            "dispatch_by": self.dispatch_by,
+        }

@@ -1,0 +1,200 @@
+"""The fulfilment service: the workflow's tasks and the callbacks that resume it.
+
+Every operation is idempotent, because the workflow retries tasks and warehouses and carriers deliver
+callbacks more than once: an allocation is stored once and a retry reads it back; a pick request keeps the
+newest task token and publishes the same event id; a packed report delivered twice answers the same and
+resumes the workflow at most once (a spent token is not an error); a tracking update is applied once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from fulfilment.domain.events import fulfilment_requested, lines_dropped
+from fulfilment.domain.models import (
+    Allocated,
+    FulfilmentMode,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
+from fulfilment.domain.picking import PickNotExpected, pick_answer, record_pick, same_report
+from fulfilment.domain.planning import plan_shipments
+from fulfilment.domain.ports import AllocationExists, FulfilmentStore, StoredShipment, WorkflowCallbacks
+from inventory.domain.models import Location
+from shop_kernel.clock import Clock, isoformat
+from shop_kernel.errors import Conflict, NotFound
+from shop_kernel.events import EventPublisher
+from shop_kernel.observability import logger
+
+# Carrier tracking statuses that end the wait for delivery, and how the workflow resumes.
+DELIVERED = {"delivered": ShipmentStatus.DELIVERED}
+UNDELIVERED = {
+    "failed_delivery": (ShipmentStatus.DELIVERY_FAILED, "DeliveryFailed"),
+    "returned_to_sender": (ShipmentStatus.RETURNED, "ReturnedToSender"),
+}
+FINISHED = {ShipmentStatus.DELIVERED, ShipmentStatus.DELIVERY_FAILED, ShipmentStatus.RETURNED}
+
+
+class DeliveryNotAwaited(Exception):
+    """A tracking update came before the workflow stored its delivery token: try again later."""
+
+
+class ReviewNotPending(Conflict):
+    type_slug = "review-not-pending"
+    title = "This order is not waiting for a review decision"
+
+
+REJECTED = "OrderRejected"  # the error a rejection fails the workflow's review wait with
+
+
+class Fulfilment:
+    def __init__(
+        self,
+        store: FulfilmentStore,
+        callbacks: WorkflowCallbacks,
+        publisher: EventPublisher,
+        clock: Clock,
+        locations: Callable[[], Mapping[str, Location]],
+        new_id: Callable[[], str],
+        carrier: str,
+    ) -> None:
+        self.store, self.callbacks, self.publisher, self.clock = store, callbacks, publisher, clock
+        self.locations, self.new_id, self.carrier = locations, new_id, carrier
+
+    def allocate(
+        self,
+        order_id: str,
+        lines: Sequence[OrderLine],
+        allocations: Sequence[Allocated],
+        mode: FulfilmentMode,
+        destination: Mapping[str, Any] | None,
+        currency: str,
+    ) -> list[Shipment]:
+        """The order's shipments, planned and stored once (a retry answers the stored ones)."""
+        existing = self.store.allocation(order_id)
+        if existing is not None:
+            return existing
+        shipments = plan_shipments(
+            order_id,
+            lines,
+            allocations,
+            mode,
+            destination,
+            locations=self.locations(),
+            carrier=self.carrier,
+            currency=currency,
+            now=self.clock.now(),
+            new_id=self.new_id,
+        )
+        try:
+            self.store.save_allocation(order_id, shipments)
+        except AllocationExists:
+            return self.store.allocation(order_id) or shipments
+        return shipments
+
+    def request_pick(self, shipment_id: str, token: str) -> None:
+        """Store the task token the packed report will answer, then ask the warehouse (the event)."""
+        stored = self._stored(shipment_id)
+        if stored.shipment.status not in (ShipmentStatus.PLANNED, ShipmentStatus.PICK_REQUESTED):
+            raise PickNotExpected(f"shipment {shipment_id} is {stored.shipment.status.value}")
+        stored = self.store.request_pick(stored.shipment, token)
+        self.publisher.publish([fulfilment_requested(stored.shipment, isoformat(self.clock.now()))])
+
+    def packed(self, shipment_id: str, lines: Sequence[ShipmentLine]) -> dict[str, Any]:
+        """The warehouse's report: record it, announce dropped units, resume the workflow."""
+        stored = self._stored(shipment_id)
+        shipment = stored.shipment
+        if shipment.status in (ShipmentStatus.PACKED, ShipmentStatus.NOTHING_PACKED) and same_report(
+            shipment, lines
+        ):
+            self._resume_pick(stored.pick_token, shipment)  # a repeat: the token is spent, or was not sent
+            return pick_answer(shipment)
+        if stored.pick_token is None:
+            raise PickNotExpected(f"shipment {shipment_id} is not waiting for a pick")
+        picked = record_pick(shipment, lines)
+        self.store.save(stored, picked)
+        if picked.dropped:
+            self.publisher.publish([lines_dropped(picked, isoformat(self.clock.now()))])
+        self._resume_pick(stored.pick_token, picked)
+        return pick_answer(picked)
+
+    def cancel(self, order_id: str) -> list[str]:
+        """Compensation: the order's shipments not yet finished are cancelled (again: no change)."""
+        cancelled = []
+        for shipment in self.store.allocation(order_id) or []:
+            stored = self.store.shipment(shipment.id)
+            if stored is None or stored.shipment.status in FINISHED | {ShipmentStatus.CANCELLED}:
+                continue
+            self.store.save(stored, stored.shipment.model_copy(update={"status": ShipmentStatus.CANCELLED}))
+            cancelled.append(shipment.id)
+        return cancelled
+
+    def tracking_update(self, shipment_id: str, status: str, occurred_at: str) -> bool:
+        """A carrier status of a shipment: delivered, failed or returned ends the workflow's wait.
+
+        False when the update is not for one of our shipments, or changes nothing."""
+        if status not in DELIVERED and status not in UNDELIVERED:
+            return False
+        stored = self.store.shipment(shipment_id)
+        if stored is None:
+            logger.info(
+                "tracking for a shipment fulfilment does not know", extra={"shipment_id": shipment_id}
+            )
+            return False
+        new_status = DELIVERED.get(status) or UNDELIVERED[status][0]
+        if stored.shipment.status in FINISHED and stored.shipment.status is not new_status:
+            logger.info("late tracking ignored", extra={"shipment_id": shipment_id, "status": status})
+            return False
+        if stored.delivery_token is None:
+            raise DeliveryNotAwaited(f"shipment {shipment_id} is not awaited yet")
+        if stored.shipment.status is not new_status:
+            self.store.save(stored, stored.shipment.model_copy(update={"status": new_status}))
+        output = {"shipment_id": shipment_id, "status": status, "occurred_at": occurred_at}
+        if status in DELIVERED:
+            return self.callbacks.succeed(stored.delivery_token, output)
+        error = UNDELIVERED[status][1]
+        return self.callbacks.fail(stored.delivery_token, error, f"shipment {shipment_id}: {status}")
+
+    def hold_for_review(self, order_id: str, token: str) -> None:
+        """The workflow waits for an agent: keep the token the decision will answer."""
+        self.store.hold_for_review(order_id, token, isoformat(self.clock.now()))
+
+    def decide_review(self, order_id: str, decision: str, by: str) -> dict[str, Any]:
+        """An agent's approve/reject. The same decision twice answers the same; a different one, a
+        decision for an order not held, or after the wait timed out (the order is cancelled), a 409."""
+        hold = self.store.review(order_id)
+        if hold is None:
+            raise ReviewNotPending(f"order {order_id} is not waiting for a review")
+        if hold.status != "waiting":
+            if hold.status == decision:
+                return {"order_id": order_id, "decision": decision}
+            raise ReviewNotPending(f"order {order_id} was already decided: {hold.status}")
+        if decision == "approve":
+            sent = self.callbacks.succeed(hold.token, {"decision": "approve", "by": by})
+        else:
+            sent = self.callbacks.fail(hold.token, REJECTED, f"rejected by {by}")
+        if not sent:
+            again = self.store.review(order_id)
+            if again is not None and again.status == decision:
+                return {"order_id": order_id, "decision": decision}  # a concurrent same decision won
+            raise ReviewNotPending(f"order {order_id}: its review window has closed")
+        self.store.decide_review(order_id, decision, by, isoformat(self.clock.now()))
+        return {"order_id": order_id, "decision": decision}
+
+    def await_delivery(self, shipment_id: str, token: str) -> None:
+        """The workflow waits for the carrier's last word on a shipment: keep its token."""
+        if not self.store.await_delivery(shipment_id, token):
+            raise NotFound(f"no shipment {shipment_id}")
+
+    def _resume_pick(self, token: str | None, shipment: Shipment) -> None:
+        if token is not None:
+            self.callbacks.succeed(token, pick_answer(shipment))
+
+    def _stored(self, shipment_id: str) -> StoredShipment:
+        stored = self.store.shipment(shipment_id)
+        if stored is None:
+            raise NotFound(f"no shipment {shipment_id}")
+        return stored

@@ -1,0 +1,152 @@
+"""Fulfilment REST API: the warehouse's packed report, ``POST /admin/fulfilment/shipments/{id}/packed``
+(``ops``), and agents' fraud review decisions, ``POST /admin/fulfilment/orders/{id}/review``.
+
+The warehouse system (a machine user in the ``ops`` group of the staff pool; locally the warehouse
+stand-in) reports what it packed for a shipment ``FulfilmentRequested`` asked for. The report resumes the
+workflow with the task token fulfilment stored when it asked (``SendTaskSuccess``): the token never leaves
+our side. A report delivered twice answers the same and resumes the workflow once; an unknown shipment is
+a 404; a shipment that is not waiting for a pick, or a different report for one already packed, a 409.
+Review decisions are served here, not under checkout's ``/admin/orders/{proxy+}``: the token they answer
+is fulfilment's (its table), and API Gateway cannot route ``/admin/orders/{id}/review`` to another
+function beside checkout's greedy ``{proxy+}`` (decision in docs/decisions.md).
+One resolver, one OpenAPI document (``GET /admin/fulfilment/openapi.json``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
+from fulfilment import wiring
+from fulfilment.domain.models import ShipmentLine
+from shop_kernel.auth import Group, require
+from shop_kernel.http import build_resolver, json_response, refuse_unauthorised, serve_openapi
+from shop_kernel.observability import logger, metrics
+from shop_kernel.openapi import BEARER_SECURITY, bearer_scheme, documented, ok, problem
+
+TITLE = "Fulfilment API"
+VERSION = "1.0.0"
+ADMIN_PREFIX = "/admin/"
+OPENAPI_PATH = "/admin/fulfilment/openapi.json"
+SHIPMENTS_PREFIX = "/admin/fulfilment/shipments/"
+
+router = Router()
+ShipmentIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^shp_[0-9A-HJKMNP-TV-Z]{26}$",
+        description="The shipment's id, from FulfilmentRequested",
+        examples=["shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z"],
+    ),
+]
+
+
+class PackedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=0, le=10_000, description="Units packed (fewer than asked: a short pick)")
+
+
+class PackedReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[PackedLine] = Field(max_length=50, description="Packed units per SKU; a SKU left out: none")
+
+
+class PickResult(BaseModel):
+    packed: list[PackedLine]
+    dropped: list[PackedLine] = Field(description="Units that will not ship (short pick), never charged")
+    packed_units: int
+
+
+@router.post(
+    "/admin/fulfilment/shipments/<shipment_id>/packed",
+    summary="Report a shipment packed (warehouse)",
+    description="What the warehouse packed for a shipment it was asked to pick. Fewer units than asked "
+    "drop the rest of the line (not charged; OrderLinesDropped). The same report twice answers the same.",
+    tags=["fulfilment"],
+    operation_id="report_shipment_packed",
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(PickResult, "Recorded; the order's workflow moves on"),
+        401,
+        403,
+        problem(404, "No shipment has this id"),
+        problem(409, "The shipment is not waiting for a pick, or was packed differently"),
+        problem(422, "A SKU the shipment does not hold, or more units than asked"),
+    ),
+)
+def report_packed(shipment_id: ShipmentIdPath, report: PackedReport):
+    require(router.current_event.raw_event, Group.OPS)
+    lines = [ShipmentLine(sku=line.sku, quantity=line.quantity) for line in report.lines]
+    answer = wiring.container.fulfilment().packed(shipment_id, lines)
+    logger.info("shipment packed", extra={"shipment_id": shipment_id, "packed_units": answer["packed_units"]})
+    return json_response(answer)
+
+
+OrderIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$",
+        description="The order's id",
+        examples=["ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z"],
+    ),
+]
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+
+
+class ReviewResult(BaseModel):
+    order_id: str
+    decision: Literal["approve", "reject"]
+
+
+@router.post(
+    "/admin/fulfilment/orders/<order_id>/review",
+    summary="Decide a held order's fraud review (agents)",
+    description="Approve or reject an order checkout's fraud screening held. Approve: fulfilment goes on. "
+    "Reject: the order is cancelled, its authorisation voided, its stock, codes and certificates given "
+    "back. The same decision twice answers the same. An order not waiting for a review, decided the other "
+    "way, or whose review window closed (it was cancelled) is a 409.",
+    tags=["fulfilment"],
+    operation_id="decide_order_review",
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(ReviewResult, "Decided; the order's workflow moves on"),
+        401,
+        403,
+        problem(409, "The order is not waiting for a review decision"),
+    ),
+)
+def decide_review(order_id: OrderIdPath, body: ReviewDecision):
+    caller = require(router.current_event.raw_event, Group.AGENTS, Group.OPS)
+    answer = wiring.container.fulfilment().decide_review(order_id, body.decision, caller.subject)
+    logger.info("review decided", extra={"order_id": order_id, "decision": body.decision})
+    return json_response(answer)
+
+
+app = build_resolver()
+app.include_router(router)
+app.configure_openapi(title=TITLE, version=VERSION, security_schemes=bearer_scheme())
+serve_openapi(app, OPENAPI_PATH, title=TITLE, version=VERSION)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # The document describes the API, it reveals no data: the gateway reads it without a token.
+    if event.get("path") == OPENAPI_PATH:
+        return app.resolve(event, context)
+    # Packed reports are the warehouse's (ops) alone, refused before the body is read; reviews are agents'.
+    return (
+        refuse_unauthorised(event, SHIPMENTS_PREFIX, Group.OPS)
+        or refuse_unauthorised(event, ADMIN_PREFIX, Group.AGENTS, Group.OPS)
+        or app.resolve(event, context)
+    )

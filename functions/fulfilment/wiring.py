@@ -1,0 +1,64 @@
+"""What the fulfilment functions are built from, in one place (``shop_kernel.wiring``).
+
+Handlers use ``wiring.container``; tests build ``FulfilmentContainer(store=..., callbacks=...)`` and put
+it there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from fulfilment.adapters.callbacks import StepFunctionsCallbacks
+from fulfilment.adapters.dynamo import DynamoFulfilmentStore
+from fulfilment.adapters.locations import InventoryLocations
+from fulfilment.domain.ports import FulfilmentStore, WorkflowCallbacks
+from fulfilment.domain.service import Fulfilment
+from fulfilment.settings import FulfilmentSettings
+from inventory.domain.models import Location
+from shop_kernel import aws
+from shop_kernel.clock import Clock, SystemClock
+from shop_kernel.events import EventBridgePublisher, EventPublisher
+from shop_kernel.ids import new_id
+from shop_kernel.wiring import Container, provided
+
+
+class FulfilmentContainer(Container):
+    @provided
+    def settings(self) -> FulfilmentSettings:
+        return FulfilmentSettings.from_env()
+
+    @provided
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    @provided
+    def store(self) -> FulfilmentStore:
+        return DynamoFulfilmentStore(aws.client("dynamodb"), self.settings().fulfilment_table_name)
+
+    @provided
+    def callbacks(self) -> WorkflowCallbacks:
+        return StepFunctionsCallbacks(aws.client("stepfunctions"))
+
+    @provided
+    def publisher(self) -> EventPublisher:
+        return EventBridgePublisher(aws.client("events"), self.settings().event_bus_name)
+
+    @provided
+    def locations(self) -> Callable[[], Mapping[str, Location]]:
+        return InventoryLocations(aws.client("dynamodb"), self.settings().inventory_table_name)
+
+    @provided
+    def fulfilment(self) -> Fulfilment:
+        return Fulfilment(
+            self.store(),
+            self.callbacks(),
+            self.publisher(),
+            self.clock(),
+            # Only allocation reads locations: functions that never allocate need no inventory table.
+            lambda: self.locations()(),
+            lambda: new_id("shp"),
+            self.settings().default_carrier,
+        )
+
+
+container = FulfilmentContainer()

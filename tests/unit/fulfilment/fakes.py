@@ -1,0 +1,82 @@
+"""In-memory stand-ins for the fulfilment service's ports (its table, the workflow's callbacks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from fulfilment.domain.models import Shipment, ShipmentStatus
+from fulfilment.domain.ports import AllocationExists, ReviewHold, ShipmentChanged, StoredShipment
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.allocations: dict[str, list[Shipment]] = {}
+        self.shipments: dict[str, StoredShipment] = {}
+        self.reviews: dict[str, ReviewHold] = {}
+
+    def allocation(self, order_id: str) -> list[Shipment] | None:
+        return self.allocations.get(order_id)
+
+    def save_allocation(self, order_id: str, shipments: Sequence[Shipment]) -> None:
+        if order_id in self.allocations:
+            raise AllocationExists(order_id)
+        self.allocations[order_id] = list(shipments)
+        for shipment in shipments:
+            self.shipments[shipment.id] = StoredShipment(shipment, 1)
+
+    def shipment(self, shipment_id: str) -> StoredShipment | None:
+        return self.shipments.get(shipment_id)
+
+    def request_pick(self, shipment: Shipment, token: str) -> StoredShipment:
+        stored = self.shipments[shipment.id]
+        requested = shipment.model_copy(update={"status": ShipmentStatus.PICK_REQUESTED})
+        self.shipments[shipment.id] = replace(
+            stored, shipment=requested, version=stored.version + 1, pick_token=token
+        )
+        return self.shipments[shipment.id]
+
+    def save(self, stored: StoredShipment, shipment: Shipment) -> None:
+        if self.shipments[shipment.id].version != stored.version:
+            raise ShipmentChanged(shipment.id)
+        self.shipments[shipment.id] = replace(stored, shipment=shipment, version=stored.version + 1)
+
+    def hold_for_review(self, order_id: str, token: str, at: str) -> None:
+        held = self.reviews.get(order_id)
+        if held is None or held.status == "waiting":
+            self.reviews[order_id] = ReviewHold(order_id, token, "waiting")
+
+    def review(self, order_id: str) -> ReviewHold | None:
+        return self.reviews.get(order_id)
+
+    def decide_review(self, order_id: str, decision: str, by: str, at: str) -> None:
+        self.reviews[order_id] = replace(self.reviews[order_id], status=decision, decided_by=by)
+
+    def await_delivery(self, shipment_id: str, token: str) -> bool:
+        if shipment_id not in self.shipments:
+            return False
+        self.shipments[shipment_id] = replace(self.shipments[shipment_id], delivery_token=token)
+        return True
+
+
+class RecordingCallbacks:
+    """Answers tokens once each, as Step Functions does: a second answer finds the token spent."""
+
+    def __init__(self) -> None:
+        self.answers: list[tuple[str, str, Any]] = []  # (token, "success"|error name, output or cause)
+
+    def _spent(self, token: str) -> bool:
+        return any(answer[0] == token for answer in self.answers)
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        if self._spent(token):
+            return False
+        self.answers.append((token, "success", output))
+        return True
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        if self._spent(token):
+            return False
+        self.answers.append((token, error, cause))
+        return True
