@@ -8,27 +8,20 @@ record publishes the same ids and consumers drop the duplicates.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from catalog.adapters import events_client, settings
+from catalog import wiring
 from catalog.adapters.dynamo_repository import change_state
 from catalog.domain.events import events_for_change
 from shop_kernel.dynamo import deserialize
-from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
-
-
-@lru_cache(maxsize=1)
-def publisher() -> EventPublisher:
-    return EventBridgePublisher(events_client(), settings().event_bus_name)
 
 
 def _state(image: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -41,7 +34,7 @@ def publish_change(record: DynamoDBRecord) -> None:
     old, new = _state(change.get("OldImage")), _state(change.get("NewImage"))
     events = events_for_change(old, new, correlation_id=(new or {}).get("correlation_id"))
     if events:
-        publisher().publish(events)
+        wiring.container.publisher().publish(events)
         record_published(events)
 
 

@@ -17,30 +17,23 @@ Each record is handled on its own; a failure is reported as a batch item failure
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.adapters import clock, events_client, settings, store
+from inventory import wiring
 from inventory.adapters.records import reservation_from_item
 from inventory.domain.events import StockPlace, events_for_change, stock_level_changed
 from inventory.domain.models import LocationKind
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize
-from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
-
-
-@lru_cache(maxsize=1)
-def publisher() -> EventPublisher:
-    return EventBridgePublisher(events_client(), settings().event_bus_name)
 
 
 def _item(image: dict[str, Any] | None, item_type: str) -> dict[str, Any] | None:
@@ -55,7 +48,7 @@ def _reservation(image: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _place(location_id: str) -> StockPlace | None:
-    location = store().location(location_id)
+    location = wiring.container.store().location(location_id)
     if location is None:
         return None
     kind: Literal["warehouse", "store"] = "store" if location.kind == LocationKind.STORE else "warehouse"
@@ -68,10 +61,14 @@ def announce_stock_level(raw: dict[str, Any]) -> None:
     if new is None or (old or {}).get("available") == new.get("available"):
         return
     events = stock_level_changed(
-        old, new, _place(new["location_id"]), str(change["SequenceNumber"]), isoformat(clock().now())
+        old,
+        new,
+        _place(new["location_id"]),
+        str(change["SequenceNumber"]),
+        isoformat(wiring.container.clock().now()),
     )
     if events:
-        publisher().publish(events)
+        wiring.container.publisher().publish(events)
         record_published(events)
 
 
@@ -88,12 +85,14 @@ def handle_change(record: DynamoDBRecord) -> None:
         return
     old, new = _reservation(change.get("OldImage")), _reservation(change.get("NewImage"))
     if _deleted_by_ttl(raw) and old is not None and old.get("status") == "active":
-        released = store().expire_deleted(reservation_from_item(old), clock().now())
+        released = wiring.container.store().expire_deleted(
+            reservation_from_item(old), wiring.container.clock().now()
+        )
         logger.info("expired by TTL", extra={"reservation_id": old["reservation_id"], "released": released})
         return
     events = events_for_change(old, new)
     if events:
-        publisher().publish(events)
+        wiring.container.publisher().publish(events)
         record_published(events)
 
 

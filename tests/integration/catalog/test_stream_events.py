@@ -19,11 +19,12 @@ def stream(catalog_stack):
 
 
 @pytest.fixture
-def published_events(monkeypatch):
-    from catalog.handlers import stream as stream_handler
+def published_events(catalog_stack, monkeypatch):
+    """The catalog functions' publisher, in memory (everything else as the stack builds it)."""
+    from catalog import wiring
 
     publisher = InMemoryPublisher()
-    monkeypatch.setattr(stream_handler, "publisher", lambda: publisher)
+    monkeypatch.setattr(wiring, "container", wiring.CatalogContainer(publisher=publisher))
     return publisher
 
 
@@ -102,7 +103,7 @@ def test_price_edit_emits_product_updated_and_price_changed_then_archive(
 def test_a_record_whose_events_the_bus_refuses_is_retried_alone(
     reference, stream, monkeypatch, lambda_context, functions
 ):
-    from catalog.handlers import stream as stream_handler
+    from catalog import wiring
 
     # GIVEN two products published in the same batch and a bus that refuses the second one's event
     ids = []
@@ -122,7 +123,7 @@ def test_a_record_whose_events_the_bus_refuses_is_retried_alone(
             super().publish(events)
 
     bus = FlakyBus()
-    monkeypatch.setattr(stream_handler, "publisher", lambda: bus)
+    monkeypatch.setattr(wiring, "container", wiring.CatalogContainer(publisher=bus))
     batch = stream.batch()
     # WHEN the batch is processed
     result = functions.invoke("catalog-events", batch, lambda_context)

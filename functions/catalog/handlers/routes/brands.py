@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository, taxonomy_service
+from catalog import wiring
 from catalog.domain.commands import CreateBrand, PatchBrand
 from catalog.domain.models import Brand
 from catalog.domain.views import localised
@@ -52,7 +52,7 @@ def list_public_brands(locale: Locale = None, accept_language: AcceptLanguage = 
     chosen = chosen_locale(locale, accept_language)
     items = [
         b.model_dump(mode="json", include={"id", "name", "description", "logo_url"}, exclude_none=True)
-        for b in repository().list_brands()
+        for b in wiring.container.repository().list_brands()
     ]
     return localised_response({"items": localised(items, chosen), "locale": chosen}, chosen)
 
@@ -67,7 +67,7 @@ def list_public_brands(locale: Locale = None, accept_language: AcceptLanguage = 
 )
 def list_brands():
     admin(router)
-    return json_response({"items": [_document(b) for b in repository().list_brands()]})
+    return json_response({"items": [_document(b) for b in wiring.container.repository().list_brands()]})
 
 
 @router.post(
@@ -82,7 +82,7 @@ def list_brands():
     ),
 )
 def create_brand(body: CreateBrand, correlation_id: CorrelationId = None):
-    brand = taxonomy_service().create_brand(body, admin(router, correlation_id))
+    brand = wiring.container.taxonomy_service().create_brand(body, admin(router, correlation_id))
     return versioned(_document(brand), 201, f"/admin/catalog/brands/{brand.id}")
 
 
@@ -96,7 +96,7 @@ def create_brand(body: CreateBrand, correlation_id: CorrelationId = None):
 )
 def get_brand(brand_id: BrandId):
     admin(router)
-    return versioned(_document(taxonomy_service().brand(brand_id)))
+    return versioned(_document(wiring.container.taxonomy_service().brand(brand_id)))
 
 
 @router.patch(
@@ -118,5 +118,7 @@ def update_brand(
     brand_id: BrandId, body: PatchBrand, if_match: IfMatch = None, correlation_id: CorrelationId = None
 ):
     actor = admin(router, correlation_id)
-    brand = taxonomy_service().update_brand(brand_id, body, expected_version(if_match), actor)
+    brand = wiring.container.taxonomy_service().update_brand(
+        brand_id, body, expected_version(if_match), actor
+    )
     return versioned(_document(brand))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository, taxonomy_service
+from catalog import wiring
 from catalog.domain.categories import tree
 from catalog.domain.commands import CreateCategory, MoveCategory, PatchCategory
 from catalog.domain.models import Category
@@ -67,7 +67,7 @@ def _public(category: Category) -> dict[str, Any]:
 )
 def category_tree(locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    nodes = tree(repository().list_categories(), _public)
+    nodes = tree(wiring.container.repository().list_categories(), _public)
     return localised_response({"items": localised(nodes, chosen), "locale": chosen}, chosen)
 
 
@@ -81,7 +81,7 @@ def category_tree(locale: Locale = None, accept_language: AcceptLanguage = None)
 )
 def get_category(category_id: CategoryId, locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    category = repository().get_category(category_id)
+    category = wiring.container.repository().get_category(category_id)
     if category is None:
         raise NotFound(f"no category {category_id!r}")
     return localised_response({**localised(_public(category), chosen), "locale": chosen}, chosen)
@@ -97,7 +97,7 @@ def get_category(category_id: CategoryId, locale: Locale = None, accept_language
 )
 def list_categories():
     admin(router)
-    return json_response({"items": [_document(c) for c in repository().list_categories()]})
+    return json_response({"items": [_document(c) for c in wiring.container.repository().list_categories()]})
 
 
 @router.post(
@@ -111,7 +111,7 @@ def list_categories():
     responses=documented(ok(CatalogCategory, "Created", status=201, headers=CREATED), problem(409, TAKEN)),
 )
 def create_category(body: CreateCategory, correlation_id: CorrelationId = None):
-    category = taxonomy_service().create_category(body, admin(router, correlation_id))
+    category = wiring.container.taxonomy_service().create_category(body, admin(router, correlation_id))
     return versioned(_document(category), 201, f"/admin/catalog/categories/{category.id}")
 
 
@@ -125,7 +125,7 @@ def create_category(body: CreateCategory, correlation_id: CorrelationId = None):
 )
 def get_admin_category(category_id: CategoryId):
     admin(router)
-    return versioned(_document(taxonomy_service().category(category_id)))
+    return versioned(_document(wiring.container.taxonomy_service().category(category_id)))
 
 
 @router.patch(
@@ -144,7 +144,9 @@ def update_category(
     correlation_id: CorrelationId = None,
 ):
     actor = admin(router, correlation_id)
-    category = taxonomy_service().update_category(category_id, body, expected_version(if_match), actor)
+    category = wiring.container.taxonomy_service().update_category(
+        category_id, body, expected_version(if_match), actor
+    )
     return versioned(_document(category))
 
 
@@ -164,7 +166,7 @@ def move_category(
     correlation_id: CorrelationId = None,
 ):
     actor = admin(router, correlation_id)
-    category = taxonomy_service().move_category(
+    category = wiring.container.taxonomy_service().move_category(
         category_id, body.parent_id, expected_version(if_match), actor
     )
     return versioned(_document(category))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository, taxonomy_service
+from catalog import wiring
 from catalog.domain.commands import CreateProductType, PatchProductType
 from catalog.domain.models import ProductType
 from catalog.domain.views import localised
@@ -51,7 +51,7 @@ def _document(product_type: ProductType) -> dict[str, Any]:
 )
 def get_product_type(type_id: TypeId, locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    product_type = repository().get_product_type(type_id)
+    product_type = wiring.container.repository().get_product_type(type_id)
     if product_type is None:
         raise NotFound(f"no product type {type_id!r}")
     body = localised(product_type.model_dump(mode="json", include={"id", "name", "attributes"}), chosen)
@@ -68,7 +68,9 @@ def get_product_type(type_id: TypeId, locale: Locale = None, accept_language: Ac
 )
 def list_product_types():
     admin(router)
-    return json_response({"items": [_document(t) for t in repository().list_product_types()]})
+    return json_response(
+        {"items": [_document(t) for t in wiring.container.repository().list_product_types()]}
+    )
 
 
 @router.post(
@@ -85,7 +87,9 @@ def list_product_types():
     ),
 )
 def create_product_type(body: CreateProductType, correlation_id: CorrelationId = None):
-    product_type = taxonomy_service().create_product_type(body, admin(router, correlation_id))
+    product_type = wiring.container.taxonomy_service().create_product_type(
+        body, admin(router, correlation_id)
+    )
     return versioned(_document(product_type), 201, f"/admin/catalog/product-types/{product_type.id}")
 
 
@@ -99,7 +103,7 @@ def create_product_type(body: CreateProductType, correlation_id: CorrelationId =
 )
 def get_admin_product_type(type_id: TypeId):
     admin(router)
-    return versioned(_document(taxonomy_service().product_type(type_id)))
+    return versioned(_document(wiring.container.taxonomy_service().product_type(type_id)))
 
 
 @router.patch(
@@ -121,5 +125,7 @@ def update_product_type(
     type_id: TypeId, body: PatchProductType, if_match: IfMatch = None, correlation_id: CorrelationId = None
 ):
     actor = admin(router, correlation_id)
-    product_type = taxonomy_service().update_product_type(type_id, body, expected_version(if_match), actor)
+    product_type = wiring.container.taxonomy_service().update_product_type(
+        type_id, body, expected_version(if_match), actor
+    )
     return versioned(_document(product_type))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -19,7 +18,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from cart.domain.models import CartOwner, OwnerKind
-from checkout.adapters import idempotency_store, service, settings
+from checkout import wiring
 from checkout.domain.models import Buyer, CheckoutBody
 from checkout.domain.service import PlaceOrder
 from checkout.handlers.routes.common import (
@@ -29,7 +28,6 @@ from checkout.handlers.routes.common import (
     customer,
     guest,
     if_match,
-    lambda_context,
 )
 from checkout.handlers.views import CheckoutPlaced
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
@@ -131,23 +129,23 @@ def _checkout(
     return json_response(answer["body"], answer["status"], {"Location": location})
 
 
-@lru_cache(maxsize=1)
 def _idempotent_place(persistence: Any) -> tuple[Callable[..., dict[str, Any]], Any]:
-    """Powertools' idempotent wrapper around placing the order, built on first use (it imports boto3).
+    """Powertools' idempotent wrapper around placing the order (its module imports boto3: loaded on first use).
 
-    Keyed on the persistence layer, so ``checkout.adapters.reset()`` (a new layer) builds a new wrapper."""
+    Built per request (a decorator and a config, microseconds): the persistence layer is what lasts, in the
+    container."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     config = IdempotencyConfig(
         event_key_jmespath="[owner, key]",
         payload_validation_jmespath="[body, if_match]",
-        expires_after_seconds=settings().idempotency_ttl_s,
+        expires_after_seconds=wiring.container.settings().idempotency_ttl_s,
         raise_on_no_idempotency_key=True,
     )
 
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
     def place_checkout(request: dict[str, Any]) -> dict[str, Any]:
-        return {"status": 201, "body": service().place(_place_order(request)).view()}
+        return {"status": 201, "body": wiring.container.service().place(_place_order(request)).view()}
 
     return place_checkout, config
 
@@ -167,8 +165,9 @@ def _place_order(request: dict[str, Any]) -> PlaceOrder:
 def _place_once(request: dict[str, Any]) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
-    place, config = _idempotent_place(idempotency_store("checkout"))
-    config.register_lambda_context(lambda_context())
+    place, config = _idempotent_place(wiring.container.checkout_idempotency())
+    # The invocation's Lambda context: the idempotency layer's in-progress record expires with it.
+    config.register_lambda_context(router.lambda_context)
     try:
         return place(request=request)
     except idempotency.IdempotencyAlreadyInProgressError as exc:
