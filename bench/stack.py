@@ -47,7 +47,7 @@ def _forget_cached_clients() -> None:
     reset_clients()
     for context in CONTEXTS:
         try:
-            wiring = importlib.import_module(f"{context}.wiring")
+            wiring: Any = importlib.import_module(f"{context}.wiring")
         except ModuleNotFoundError:
             continue
         wiring.container = wiring.container.fresh()
