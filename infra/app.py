@@ -1,8 +1,10 @@
 """The CDK app: ``npx cdk synth --context stage=dev`` (``cdk.json`` runs ``python -m infra.app``).
 
-One stage per synth. Each stage is two stacks, ``shop-<stage>-stateful`` (tables, bus, secrets, user
-pool) and ``shop-<stage>-services`` (layer, functions, API, alarms, dashboards). cdk-nag's AwsSolutions
-pack checks the whole app; an unacknowledged finding fails the synth.
+One stage per synth, deployed in this order: ``shop-<stage>-stateful`` (tables, bus, secrets, user pools),
+``shop-<stage>-services`` (layers, workflows, REST API, alarm topic, API and workflow alarms), then one
+``shop-<stage>-<context>`` per name in ``CONTEXTS`` (the context's functions, their triggers, alarms and
+dashboard; the search context also its domain). References only point back to earlier stacks. cdk-nag's
+AwsSolutions pack checks the whole app; an unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from infra.resources import APP
+from infra.resources import APP, CONTEXTS
+from infra.stacks.context import ContextStack
 from infra.stacks.services import ServicesStack
 from infra.stacks.stateful import StatefulStack
 from infra.stages import DEFAULT_STAGE, cdk_json_context, load_stage
 
 BUNDLING_STACKS_KEY = "aws:cdk:bundling-stacks"
+SHARED_STACKS = ("stateful", "services")
 
 
 def build_app(
@@ -59,14 +63,27 @@ def build_app(
         env=env,
         description=f"Shop {name}: tables, event bus and archive, secrets, user pool",
     )
-    ServicesStack(
+    services = ServicesStack(
         app,
         f"{APP}-{name}-services",
         stage=config,
         stateful=stateful,
         env=env,
-        description=f"Shop {name}: kernel layer, functions, REST API, alarms and dashboards",
+        description=f"Shop {name}: layers, workflows, REST API, alarm topic, API and workflow alarms",
     )
+    for bounded_context in CONTEXTS:
+        if bounded_context in SHARED_STACKS:
+            raise ValueError(f"a context cannot be named {bounded_context!r}: that stack name is taken")
+        ContextStack(
+            app,
+            f"{APP}-{name}-{bounded_context}",
+            stage=config,
+            context=bounded_context,
+            stateful=stateful,
+            services=services,
+            env=env,
+            description=f"Shop {name}: the {bounded_context} context's functions, triggers, alarms, dashboard",
+        )
     cdk.Tags.of(app).add("app", APP)
     cdk.Tags.of(app).add("stage", name)
     cdk.Validations.of(app).add_plugins(

@@ -23,6 +23,7 @@ EVENT_MODULES: tuple[str, ...] = (
     "catalog.domain.events",
     "inventory.domain.events",
     "checkout.domain.events",
+    "customers.domain.events",
 )
 
 

@@ -20,6 +20,7 @@ CONTEXTS: tuple[str, ...] = (
     "inventory",
     "cart",
     "checkout",
+    "customers",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -191,6 +192,9 @@ TABLES: tuple[TableSpec, ...] = (
         stream="NEW_AND_OLD_IMAGES",
         ttl_attribute="expires_at",
     ),
+    # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
+    # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
+    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
@@ -210,6 +214,10 @@ SECRETS: tuple[SecretSpec, ...] = (
         name="stripe-webhook-signing",
         description="Stripe webhook endpoint signing secret (whsec_...) that verifies Stripe-Signature",
         external=True,
+    ),
+    SecretSpec(
+        name="customer-link-signing",
+        description="HMAC key that signs consent confirmation and one-click unsubscribe links",
     ),
 )
 
@@ -251,6 +259,12 @@ RULES: tuple[RuleSpec, ...] = (
         description="Stock levels per SKU and location feed the availability category listings show",
         pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
         target="catalog-stock-events",
+    ),
+    RuleSpec(
+        name="orders-to-customers",
+        description="Placed and cancelled orders feed the customers' RFM segments",
+        pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
+        target="customers-order-events",
     ),
 )
 
@@ -426,6 +440,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule_minutes=30,
     ),
     FunctionSpec(
+        name="payment-tasks",
+        context="checkout",
+        handler="checkout.handlers.payment_tasks.handler",
+        description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
+        timeout_s=29,
+        # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
+        # order and gives back its code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions"),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart"),
+    ),
+    FunctionSpec(
         name="cart-catalog-projector",
         context="cart",
         handler="cart.handlers.catalog_projector.handler",
@@ -434,6 +460,40 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("carts",),
         shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="cart-catalog-events"),
+    ),
+    FunctionSpec(
+        name="customers-api",
+        context="customers",
+        handler="customers.handlers.api.handler",
+        description="Customers REST API: profile, address book, consents, GDPR; staff agent view, notes, groups",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("customers",),
+        secrets=("customer-link-signing",),
+    ),
+    FunctionSpec(
+        name="customers-events",
+        context="customers",
+        handler="customers.handlers.stream.handler",
+        description="Customers table changes -> CustomerRegistered, ConsentChanged, CustomerGroupChanged, ...",
+        timeout_s=60,
+        publishes_events=True,
+        # Signs the double opt-in link a pending consent's ConsentConfirmationRequested carries.
+        secrets=("customer-link-signing",),
+        stream=StreamTrigger(
+            table="customers", item_types=("profile", "consent", "group", "segments", "erasure")
+        ),
+    ),
+    FunctionSpec(
+        name="customers-order-events",
+        context="customers",
+        handler="customers.handlers.order_events.handler",
+        description="Remembers each customer's placed and cancelled orders and recomputes their RFM segments",
+        timeout_s=30,
+        tables_rw=("customers",),
+        # Named, not read: the container wires the service with its link signer (fetched only to sign).
+        secrets=("customer-link-signing",),
+        queue=QueueTrigger(queue="customers-order-events"),
     ),
 )
 
@@ -451,6 +511,11 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
     # Staff read any order, with the contact details events do not carry.
     ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
+    # The customer's own data: /me itself (DELETE erases) and what no more specific /me/... prefix serves.
+    ApiRoute(prefix="me", function="customers-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),
+    # Links followed from a message without signing in: verified by their signed token.
+    ApiRoute(prefix="customers", function="customers-api", authorized=False),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
 )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from checkout.adapters.stripe_gateway import StripeGateway
     from checkout.adapters.workflows import FulfilmentStarter
     from checkout.domain.orders import OrderTerms
+    from checkout.domain.payment_tasks import PaymentTasks
     from checkout.domain.payments import PaymentEvents
     from checkout.domain.reconciliation import PaymentsReconciler
     from checkout.domain.service import CheckoutService
@@ -119,6 +120,20 @@ class CheckoutContainer(Container):
 
         store = self.store()
         return PaymentEvents(store=store, save=store.save_order, payments=self.payments(), clock=self.clock())
+
+    def payment_tasks(self) -> PaymentTasks:
+        """The fulfilment workflow's payment steps, on the container's store, gateway and clock (nothing of
+        its own to keep: built per call, so not a provider)."""
+        from checkout.domain.payment_tasks import PaymentTasks
+
+        store = self.store()
+        return PaymentTasks(
+            store=store,
+            save=store.save_order,
+            payments=self.payments(),
+            events=self.payment_events(),
+            clock=self.clock(),
+        )
 
     @provided
     def payments_reconciler(self) -> PaymentsReconciler:

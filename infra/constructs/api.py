@@ -5,6 +5,10 @@ token; the function checks the caller's groups with ``shop_kernel.auth.require``
 throttled, traced with X-Ray and access-logged as JSON. API Gateway's own errors (bad token, throttling,
 unknown route, oversized body, integration failure) are answered as ``application/problem+json`` in the
 same shape as the functions' errors, so clients parse one error format.
+
+The API is deployed before the functions' stacks and names each function by ARN; it creates no invoke
+permission. Each function grants API Gateway those itself, from ``invoke_source_arns``: one per route path,
+any method, this API's stage only (the scope CDK gives a method's own permission).
 """
 
 from __future__ import annotations
@@ -262,6 +266,17 @@ class ShopApi(Construct):
         self._add_gateway_responses(stage)
         self._acknowledge_findings()
         self._protect_with_waf(stage)
+
+    def invoke_source_arns(self, function: str) -> dict[str, str]:
+        """The execute-api ARNs spec ``function`` is invoked from, by construct id: its routes, both paths."""
+        arns: dict[str, str] = {}
+        for route in API_ROUTES:
+            if route.function != function:
+                continue
+            name = "".join(part.title() for part in route.prefix.replace("/", "-").split("-"))
+            for suffix, path in (("", f"/{route.prefix}"), ("Proxy", f"/{route.prefix}/*")):
+                arns[f"ApiInvoke{name}{suffix}"] = self.api.arn_for_execute_api("*", path, self.stage.name)
+        return arns
 
     def _stage_options(self, stage: StageConfig) -> apigw.StageOptions:
         return apigw.StageOptions(

@@ -8,7 +8,7 @@ from infra.constructs.function import ServiceFunction, SharedResources
 from infra.resources import FUNCTIONS
 
 
-def _pascal(name: str) -> str:
+def pascal(name: str) -> str:
     return "".join(part.title() for part in name.split("-"))
 
 
@@ -19,7 +19,7 @@ class BoundedContext(Construct):
         super().__init__(scope, construct_id)
         self.context = context
         self.functions: dict[str, ServiceFunction] = {
-            spec.name: ServiceFunction(self, _pascal(spec.name), spec=spec, shared=shared)
+            spec.name: ServiceFunction(self, pascal(spec.name), spec=spec, shared=shared)
             for spec in FUNCTIONS
             if spec.context == context
         }

@@ -10,6 +10,11 @@ A function that starts workflows (``FunctionSpec.starts_workflows``) is wired on
 exist (``allow_starting``): the state machine's ARN in ``workflow_env_name(name)`` and
 ``states:StartExecution`` on that state machine alone. ``grant_table_access`` is shared with the
 workflows' roles, so a table is granted the same way to a function and to a state machine.
+
+Functions live in their context's stack, the API and the workflows in the services stack, which is deployed
+first. So the function side grants API Gateway its invoke permissions (``allow_api``, one per route path,
+scoped to the API and stage), and the services stack names a function by the ARN its fixed name gives
+(``function_reference``), without a CloudFormation reference back to the context's stack.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -177,6 +182,16 @@ class ServiceFunction(Construct):
         self.function.add_environment(workflow_env_name(name), state_machine.state_machine_arn)
         state_machine.grant_start_execution(self.role)
 
+    def allow_api(self, source_arns: Mapping[str, str]) -> None:
+        """Let API Gateway invoke the function from the execute-api ARNs given by construct id, nothing else."""
+        for construct_id, source_arn in source_arns.items():
+            self.function.add_permission(
+                construct_id,
+                principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+                action="lambda:InvokeFunction",
+                source_arn=source_arn,
+            )
+
     def _subscribe_to_queue(self, trigger: QueueTrigger, shared: SharedResources) -> sqs.IQueue:
         """Rule -> queue -> this function; failed records go back to the queue, then to its DLQ."""
         self.function.add_event_source(
@@ -318,6 +333,23 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
             SEARCH_INDEX_ALIAS=SEARCH_INDEX_ALIAS,
         )
     return env
+
+
+def function_reference(scope: Construct, construct_id: str, *, stage: str, name: str) -> lambda_.IFunction:
+    """Function spec ``name`` by the ARN its fixed name gives, for a stack deployed before the function's own.
+
+    No CloudFormation reference to the function's stack, and no permission on it: the function grants API
+    Gateway itself (``ServiceFunction.allow_api``), so the two stacks depend one way only.
+    """
+    arn = Stack.of(scope).format_arn(
+        service="lambda",
+        resource="function",
+        resource_name=physical_name(stage, name),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    return lambda_.Function.from_function_attributes(
+        scope, construct_id, function_arn=arn, same_environment=False, skip_permissions=True
+    )
 
 
 def serves_api(spec: FunctionSpec) -> bool:

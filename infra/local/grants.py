@@ -184,18 +184,21 @@ class Guard:
     """The hook ``install`` registers: checks each call against ``grants`` and keeps what it refused.
 
     ``active`` off lets calls through unchecked: a test harness that shares one process between the
-    functions and the test's own set-up switches it on only while the function runs.
+    functions and the test's own set-up switches it on only while the function runs. ``calls`` names
+    every call checked, ``(service, operation)``: tests count what a function asked for.
     """
 
     def __init__(self, grants: Grants, on_refusal: Callable[[UngrantedAccess], None] | None = None) -> None:
         self.grants = grants
         self.refusals: list[UngrantedAccess] = []
+        self.calls: list[tuple[str, str]] = []
         self.active = True
         self.on_refusal = on_refusal
 
     def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if not self.active:
             return
+        self.calls.append((model.service_model.service_name, model.name))
         try:
             self.grants.check(model.service_model.service_name, model.name, params)
         except UngrantedAccess as refusal:

@@ -1,8 +1,11 @@
-"""The code of a stage: the kernel layer, every bounded context's functions, the workflows, the REST API,
-monitoring.
+"""What every context's functions share and what fronts them: the layers, the workflows, the REST API, the alarm
+topic and the API and workflow alarms.
 
-Workflows are built after the functions (a definition may invoke one); then every function that starts a
-workflow is handed that state machine's ARN and allowed to start it.
+Deployed before the context stacks (``infra/stacks/context.py``), which read the layers, the alarm topic,
+the API and the state machines from it. It names the functions only by the ARNs their fixed names give
+(``function_reference``): the API's integrations and the workflows' ``function:`` substitutions hold no
+CloudFormation reference to a context's stack, so no cycle can form, and the invoke permissions are the
+functions' own (``ServiceFunction.allow_api``).
 """
 
 from __future__ import annotations
@@ -10,16 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.constructs.api import ShopApi
-from infra.constructs.context import BoundedContext
-from infra.constructs.function import SharedResources
+from infra.constructs.context import pascal
+from infra.constructs.function import function_reference
 from infra.constructs.layer import KernelLayer
-from infra.constructs.observability import AlarmTopic, ApiAlarms, ContextMonitoring, WorkflowAlarms
-from infra.constructs.search import SearchDomain, SearchLayer
+from infra.constructs.observability import AlarmTopic, ApiAlarms, WorkflowAlarms
+from infra.constructs.search import SearchLayer
 from infra.constructs.workflows import Workflows
-from infra.resources import CONTEXTS
+from infra.resources import CONTEXTS, FUNCTIONS
 from infra.stacks.stateful import StatefulStack
 from infra.stages import StageConfig
 
@@ -37,33 +41,11 @@ class ServicesStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.layer = KernelLayer(self, "KernelLayer", removal_policy=stage.removal_policy)
         self.search_layer = SearchLayer(self, "SearchLayer", removal_policy=stage.removal_policy)
-        self.search = SearchDomain(self, "SearchDomain", stage=stage)
-        shared = SharedResources(
-            stage=stage,
-            layer=self.layer.layer,
-            bus=stateful.events.bus,
-            tables=stateful.data.tables,
-            secrets=stateful.secrets.secrets,
-            extra_layers={"search": self.search_layer.layer},
-            search=self.search,
-            queues=stateful.events.queues,
-            dead_letter_queues=stateful.events.dead_letter_queues,
-        )
-        self.contexts = {
-            name: BoundedContext(self, name.title(), context=name, shared=shared) for name in CONTEXTS
-        }
-        self.search.allow(
-            {
-                name: (service.role, service.spec.search_index)
-                for context in self.contexts.values()
-                for name, service in context.functions.items()
-                if service.spec.search_index is not None
-            }
-        )
-        functions = {
-            spec_name: service.function
-            for context in self.contexts.values()
-            for spec_name, service in context.functions.items()
+        references = Construct(self, "Functions")
+        functions: dict[str, lambda_.IFunction] = {
+            spec.name: function_reference(references, pascal(spec.name), stage=stage.name, name=spec.name)
+            for spec in FUNCTIONS
+            if spec.context in CONTEXTS
         }
         self.workflows = Workflows(
             self,
@@ -73,10 +55,6 @@ class ServicesStack(Stack):
             bus=stateful.events.bus,
             functions=functions,
         )
-        for context in self.contexts.values():
-            for service in context.functions.values():
-                for workflow_name in service.spec.starts_workflows:
-                    service.allow_starting(workflow_name, self.workflows.state_machines[workflow_name])
         self.api = ShopApi(self, "Api", stage=stage, user_pools=stateful.auth.pools, functions=functions)
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", stage=stage)
         self.api_alarms = ApiAlarms(
@@ -89,15 +67,3 @@ class ServicesStack(Stack):
             state_machines=self.workflows.state_machines,
             action=self.alarm_topic.action,
         )
-        self.monitoring = {
-            name: ContextMonitoring(
-                self,
-                f"{name.title()}Monitoring",
-                stage=stage,
-                context=name,
-                functions=list(context.functions.values()),
-                api=self.api.api,
-                action=self.alarm_topic.action,
-            )
-            for name, context in self.contexts.items()
-        }

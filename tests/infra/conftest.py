@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from infra.resources import APP
+
 STAGES = ("dev", "prod")
 TEST_ALARM_EMAIL = "alarms@shop.example"  # production refuses to synthesise without an alarm address
 # What CDK grants a state machine's role for logging (CloudWatch log deliveries) and X-Ray tracing; none
@@ -40,11 +42,28 @@ STEP_FUNCTIONS_SERVICE_ACTIONS = frozenset(
 
 @dataclass
 class Synthesized:
-    """One stage's cloud assembly: templates by stack kind (``stateful``, ``services``) and the outdir."""
+    """One stage's cloud assembly: templates by stack kind (``stateful``, ``services`` and each context's name,
+    from ``shop-<stage>-<kind>``) and the outdir."""
 
     stage: str
     outdir: Path
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def stack_name(self, kind: str) -> str:
+        return f"{APP}-{self.stage}-{kind}"
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with every weak cross-stack reference (``Fn::GetStackOutput``) replaced by the value the
+        producing stack outputs, so a test compares references as if both resources were in one template."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Fn::GetStackOutput"}:
+            reference = value["Fn::GetStackOutput"]
+            kind = reference["StackName"].removeprefix(f"{APP}-{self.stage}-")
+            return self.resolve(self.templates[kind]["Outputs"][reference["OutputName"]]["Value"])
+        return {key: self.resolve(item) for key, item in value.items()}
 
     def template(self, kind: str) -> Template:
         return Template.from_json(self.templates[kind])
@@ -75,7 +94,7 @@ def _synthesize(stage: str, outdir: Path) -> Synthesized:
     assembly = app.synth()
     result = Synthesized(stage=stage, outdir=outdir)
     for stack in stacks(app):
-        kind = stack.stack_name.rsplit("-", 1)[-1]
+        kind = stack.stack_name.removeprefix(f"{APP}-{stage}-")
         result.templates[kind] = assembly.get_stack_by_name(stack.stack_name).template
     return result
 

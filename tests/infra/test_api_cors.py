@@ -87,7 +87,7 @@ def test_api_functions_get_the_stage_origins_and_nothing_else_does(stage_synth: 
     # GIVEN the synthesised functions by spec name
     by_name = {
         fn["Properties"]["FunctionName"].rsplit(f"-{stage_synth.stage}-", 1)[-1]: fn["Properties"]
-        for fn in stage_synth.resources("services", "AWS::Lambda::Function").values()
+        for fn in stage_synth.all_resources("AWS::Lambda::Function").values()
         if "FunctionName" in fn["Properties"]
     }
     for spec in FUNCTIONS:

@@ -43,16 +43,16 @@ def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
     prefix = f"{APP}-{synth.stage}-"
     return {
         r["Properties"]["FunctionName"].removeprefix(prefix): {"id": logical_id, **r}
-        for logical_id, r in synth.resources("services", "AWS::Lambda::Function").items()
+        for logical_id, r in synth.all_resources("AWS::Lambda::Function").items()
     }
 
 
 def _role_statements(synth: Synthesized, function: dict[str, Any]) -> list[dict[str, Any]]:
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     statements: list[dict[str, Any]] = []
-    for policy in synth.resources("services", "AWS::IAM::Policy").values():
+    for policy in synth.all_resources("AWS::IAM::Policy").values():
         if {"Ref": role_id} in policy["Properties"]["Roles"]:
-            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+            statements += synth.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
 
 
@@ -89,8 +89,8 @@ def test_every_spec_becomes_one_function(stage_synth: Synthesized) -> None:
 
 
 def test_functions_run_python313_arm64_traced_with_layer_and_retained_logs(stage_synth: Synthesized) -> None:
-    # GIVEN the synthesised services stack
-    log_groups = stage_synth.resources("services", "AWS::Logs::LogGroup")
+    # GIVEN the synthesised stacks: layers in the services stack, functions in their contexts' stacks
+    log_groups = stage_synth.all_resources("AWS::Logs::LogGroup")
     layers = stage_synth.resources("services", "AWS::Lambda::LayerVersion")
     # WHEN each function is inspected
     for name, function in _functions(stage_synth).items():
@@ -101,7 +101,7 @@ def test_functions_run_python313_arm64_traced_with_layer_and_retained_logs(stage
         assert props["TracingConfig"] == {"Mode": "Active"}, name
         kernel = next(k for k in layers if k.startswith("KernelLayer"))
         extra = [next(k for k in layers if k.startswith(f"{n.title()}Layer")) for n in _spec(name).layers]
-        assert [layer["Ref"] for layer in props["Layers"]] == [kernel, *extra], name
+        assert [stage_synth.resolve(layer)["Ref"] for layer in props["Layers"]] == [kernel, *extra], name
         log_group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]
         assert log_group["Properties"]["RetentionInDays"] == RETENTION[stage_synth.stage], name
         assert (
@@ -216,14 +216,14 @@ def test_catalog_roles_are_least_privilege(dev: Synthesized) -> None:
 
 
 def test_only_unscopeable_actions_use_a_wildcard_resource(stage_synth: Synthesized) -> None:
-    # GIVEN every IAM policy statement of the services stack
+    # GIVEN every IAM policy statement of the services and context stacks
     allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
     # State machine roles also deliver logs through CloudWatch log deliveries and sample X-Ray traces.
     state_machine_roles = {
         state_machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         for state_machine in stage_synth.resources("services", "AWS::StepFunctions::StateMachine").values()
     }
-    for policy in stage_synth.resources("services", "AWS::IAM::Policy").values():
+    for policy in stage_synth.all_resources("AWS::IAM::Policy").values():
         roles = {role["Ref"] for role in policy["Properties"]["Roles"]}
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             # THEN Resource "*" only carries actions that have no resource-level permissions
@@ -235,19 +235,31 @@ def test_only_unscopeable_actions_use_a_wildcard_resource(stage_synth: Synthesiz
 # --- stream trigger ------------------------------------------------------------------------------
 
 
+def _mappings(synth: Synthesized, *, stream: bool) -> dict[str, dict[str, Any]]:
+    """The properties of the stream (else queue) event source mappings, by the spec name of their function."""
+    names = {function["id"]: name for name, function in _functions(synth).items()}
+    found: dict[str, dict[str, Any]] = {}
+    for mapping in synth.all_resources("AWS::Lambda::EventSourceMapping").values():
+        props = mapping["Properties"]
+        if ("StartingPosition" in props) == stream:
+            name = names[props["FunctionName"]["Ref"]]
+            assert name not in found, f"{name} has two such mappings"
+            found[name] = props
+    return found
+
+
 def test_stream_triggers_report_partial_failures_filter_types_and_keep_failures(
     stage_synth: Synthesized,
 ) -> None:
-    # GIVEN the event source mappings and the stream specs
-    all_mappings = stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
-    mappings = [m for m in all_mappings if "StartingPosition" in m["Properties"]]
+    # GIVEN the event source mappings by function and the stream specs
+    mappings = _mappings(stage_synth, stream=True)
     stream_specs = [f for f in FUNCTIONS if f.stream is not None]
-    queues = stage_synth.resources("services", "AWS::SQS::Queue")
+    queues = stage_synth.all_resources("AWS::SQS::Queue")
     # THEN there is one per stream trigger, with partial failures, bisection, retries and a DLQ
-    assert len(mappings) == len(stream_specs)
-    for spec, mapping in zip(stream_specs, mappings, strict=True):
+    assert sorted(mappings) == sorted(spec.name for spec in stream_specs)
+    for spec in stream_specs:
         assert spec.stream is not None
-        props = mapping["Properties"]
+        props = mappings[spec.name]
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BisectBatchOnFunctionError"] is True
         assert 0 < props["MaximumRetryAttempts"] <= 10
@@ -263,17 +275,14 @@ def test_stream_triggers_report_partial_failures_filter_types_and_keep_failures(
 
 
 def test_queue_triggers_report_partial_failures(stage_synth: Synthesized) -> None:
-    # GIVEN the SQS event source mappings and the specs fed by a rule's queue
-    mappings = [
-        m["Properties"]
-        for m in stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
-        if "StartingPosition" not in m["Properties"]
-    ]
+    # GIVEN the SQS event source mappings by function and the specs fed by a rule's queue
+    mappings = _mappings(stage_synth, stream=False)
     queue_specs = [f for f in FUNCTIONS if f.queue is not None]
     # THEN there is one per queue trigger, with its batch size, batching window and partial batch failures
-    assert len(mappings) == len(queue_specs)
-    for spec, props in zip(queue_specs, mappings, strict=True):
+    assert sorted(mappings) == sorted(spec.name for spec in queue_specs)
+    for spec in queue_specs:
         assert spec.queue is not None
+        props = mappings[spec.name]
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BatchSize"] == spec.queue.batch_size
         assert props.get("MaximumBatchingWindowInSeconds", 0) == spec.queue.max_batching_window_s
@@ -503,10 +512,10 @@ def test_managed_waf_rules_protect_production_only(prod: Synthesized, dev: Synth
 
 
 def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
-    # GIVEN the alarms and the alarm topic
+    # GIVEN the alarms of every stack and the alarm topic
     alarms = {
         a["Properties"]["AlarmName"]: a["Properties"]
-        for a in stage_synth.resources("services", "AWS::CloudWatch::Alarm").values()
+        for a in stage_synth.all_resources("AWS::CloudWatch::Alarm").values()
     }
     (topic_id, topic) = next(iter(stage_synth.resources("services", "AWS::SNS::Topic").items()))
 
@@ -523,14 +532,14 @@ def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
     expected |= {name(f"{workflow.name}-executions-failed") for workflow in WORKFLOWS}
     assert set(alarms) == expected
     for alarm in alarms.values():
-        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+        assert stage_synth.resolve(alarm["AlarmActions"]) == [{"Ref": topic_id}]
     assert alarms[name("api-latency-p99")]["ExtendedStatistic"] == "p99"
     assert "KmsMasterKeyId" in topic["Properties"]
 
 
 def test_one_dashboard_per_context(stage_synth: Synthesized) -> None:
     # GIVEN / WHEN the dashboards
-    dashboards = stage_synth.resources("services", "AWS::CloudWatch::Dashboard").values()
+    dashboards = stage_synth.all_resources("AWS::CloudWatch::Dashboard").values()
     # THEN each bounded context has its own
     names = sorted(d["Properties"]["DashboardName"] for d in dashboards)
     assert names == sorted(physical_name(stage_synth.stage, c) for c in CONTEXTS)
@@ -577,7 +586,7 @@ def test_scheduled_functions_run_on_their_rate(stage_synth: Synthesized) -> None
     scheduled = [f for f in FUNCTIONS if f.schedule_minutes]
     assert scheduled, "no scheduled function in the specs"
     functions = _functions(stage_synth)
-    rules = stage_synth.resources("services", "AWS::Events::Rule")
+    rules = stage_synth.all_resources("AWS::Events::Rule")
     # THEN each has exactly one rule with its rate that targets it
     for spec in scheduled:
         arn = {"Fn::GetAtt": [functions[spec.name]["id"], "Arn"]}
@@ -590,9 +599,9 @@ def test_a_scheduled_run_that_fails_lands_in_the_functions_dlq(stage_synth: Synt
     # GIVEN the scheduled functions, their rules, async invoke configs and queues
     scheduled = [f for f in FUNCTIONS if f.schedule_minutes]
     functions = _functions(stage_synth)
-    rules = stage_synth.resources("services", "AWS::Events::Rule")
-    configs = stage_synth.resources("services", "AWS::Lambda::EventInvokeConfig").values()
-    queues = stage_synth.resources("services", "AWS::SQS::Queue")
+    rules = stage_synth.all_resources("AWS::Events::Rule")
+    configs = stage_synth.all_resources("AWS::Lambda::EventInvokeConfig").values()
+    queues = stage_synth.all_resources("AWS::SQS::Queue")
     for spec in scheduled:
         dlq_name = physical_name(stage_synth.stage, f"{spec.name}-dlq")
         (dlq_id,) = [q for q, props in queues.items() if props["Properties"]["QueueName"] == dlq_name]

@@ -41,11 +41,10 @@ def test_every_acknowledgement_names_a_rule_and_a_reason(stage_synth: Synthesize
 
 
 def test_iam_wildcards_are_acknowledged_per_finding(dev: Synthesized) -> None:
-    # GIVEN the acknowledgements on IAM policies
+    # GIVEN the acknowledgements on the IAM policies of every stack
     ids = {
         rule["id"]
-        for resource in dev.templates["services"]["Resources"].values()
-        if resource["Type"] == "AWS::IAM::Policy"
+        for resource in dev.all_resources("AWS::IAM::Policy").values()
         for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
     }
     iam5 = {rule_id for rule_id in ids if rule_id.startswith("AwsSolutions-IAM5")}

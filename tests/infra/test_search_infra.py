@@ -16,7 +16,7 @@ WRITE_VERBS = {"es:ESHttpPut", "es:ESHttpDelete"}
 
 
 def _domain(synth: Synthesized) -> dict[str, Any]:
-    (domain,) = synth.resources("services", "AWS::OpenSearchService::Domain").values()
+    (domain,) = synth.resources("search", "AWS::OpenSearchService::Domain").values()
     return dict(domain["Properties"])
 
 
@@ -24,16 +24,16 @@ def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
     prefix = f"{APP}-{synth.stage}-"
     return {
         r["Properties"]["FunctionName"].removeprefix(prefix): {"id": logical_id, **r}
-        for logical_id, r in synth.resources("services", "AWS::Lambda::Function").items()
+        for logical_id, r in synth.all_resources("AWS::Lambda::Function").items()
     }
 
 
 def _statements(synth: Synthesized, name: str) -> list[dict[str, Any]]:
     role_id = _functions(synth)[name]["Properties"]["Role"]["Fn::GetAtt"][0]
     found: list[dict[str, Any]] = []
-    for policy in synth.resources("services", "AWS::IAM::Policy").values():
+    for policy in synth.all_resources("AWS::IAM::Policy").values():
         if {"Ref": role_id} in policy["Properties"]["Roles"]:
-            found += policy["Properties"]["PolicyDocument"]["Statement"]
+            found += synth.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
     return found
 
 
@@ -155,7 +155,7 @@ def test_indexer_is_fed_by_its_queue_of_catalog_and_stock_events(stage_synth: Sy
     indexer_id = _functions(stage_synth)["search-indexer"]["id"]
     mappings = [
         m["Properties"]
-        for m in stage_synth.resources("services", "AWS::Lambda::EventSourceMapping").values()
+        for m in stage_synth.all_resources("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["FunctionName"] == {"Ref": indexer_id}
     ]
     # THEN one mapping on an SQS queue delivers with partial batch failures, and none on the catalog stream
@@ -199,10 +199,10 @@ def test_search_functions_get_the_opensearch_environment_and_the_search_layer(
 ) -> None:
     # GIVEN the functions
     functions = _functions(stage_synth)
-    (domain_id,) = stage_synth.resources("services", "AWS::OpenSearchService::Domain")
+    (domain_id,) = stage_synth.resources("search", "AWS::OpenSearchService::Domain")
     for name, fn in functions.items():
         env = fn["Properties"]["Environment"]["Variables"]
-        layers = [layer["Ref"] for layer in fn["Properties"]["Layers"]]
+        layers = [stage_synth.resolve(layer)["Ref"] for layer in fn["Properties"]["Layers"]]
         if name.startswith("search-"):
             # THEN search functions use OpenSearch at the domain's endpoint through the alias
             assert env["SEARCH_ENGINE"] == "opensearch"

@@ -43,8 +43,16 @@ def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
     prefix = f"{APP}-{synth.stage}-"
     return {
         r["Properties"]["FunctionName"].removeprefix(prefix): r
-        for r in synth.resources("services", "AWS::Lambda::Function").values()
+        for r in synth.all_resources("AWS::Lambda::Function").values()
     }
+
+
+def _all_resources(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    """Every stack's resources by logical id, cross-stack references resolved to what they point at."""
+    found: dict[str, dict[str, Any]] = {}
+    for template in synth.templates.values():
+        found.update(synth.resolve(template["Resources"]))
+    return found
 
 
 def _statements(resources: dict[str, dict[str, Any]], role_id: str) -> list[dict[str, Any]]:
@@ -118,10 +126,10 @@ def test_state_machine_roles_are_step_functions_only_and_least_privilege(stage_s
 def test_only_declared_functions_may_start_a_workflow_and_only_that_one(stage_synth: Synthesized) -> None:
     # GIVEN the state machines and every function with its role's statements
     machines = {name: {"Ref": m["id"]} for name, m in _state_machines(stage_synth).items()}
-    resources = stage_synth.templates["services"]["Resources"]
+    resources = _all_resources(stage_synth)
     for spec in FUNCTIONS:
         function = _functions(stage_synth)[spec.name]
-        env = function["Properties"]["Environment"]["Variables"]
+        env = stage_synth.resolve(function["Properties"]["Environment"]["Variables"])
         role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
         starts = [
             s for s in _statements(resources, role_id) if any(a.startswith("states:") for a in _actions(s))
@@ -139,7 +147,7 @@ def test_only_declared_functions_may_start_a_workflow_and_only_that_one(stage_sy
 def test_checkout_events_alone_may_start_order_fulfilment(dev: Synthesized) -> None:
     # GIVEN the order fulfilment state machine and every function's role statements
     fulfilment = {"Ref": _state_machines(dev)["order-fulfilment"]["id"]}
-    resources = dev.templates["services"]["Resources"]
+    resources = _all_resources(dev)
     functions = _functions(dev)
     # WHEN the statements naming Step Functions actions are collected per function
     starters = {
@@ -149,7 +157,7 @@ def test_checkout_events_alone_may_start_order_fulfilment(dev: Synthesized) -> N
         for name, f in functions.items()
     }
     # THEN the stream consumer that turns paid orders into fulfilment gets its ARN and may start it only
-    env = functions["checkout-events"]["Properties"]["Environment"]["Variables"]
+    env = dev.resolve(functions["checkout-events"]["Properties"]["Environment"]["Variables"])
     assert env["ORDER_FULFILMENT_STATE_MACHINE_ARN"] == fulfilment
     assert starters.pop("checkout-events") == [
         {"Action": "states:StartExecution", "Effect": "Allow", "Resource": fulfilment}

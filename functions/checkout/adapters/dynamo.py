@@ -40,7 +40,7 @@ from checkout.domain.throttle import too_many_checkouts
 from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
-from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus
+from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
@@ -116,6 +116,12 @@ class DynamoUnitOfWork:
 
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
         self.parts.append(records.velocity_counts(self._table("orders"), list(keys), now))
+
+    def commit_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        self.parts.append(inventory_contract.commit_lines(self._table("inventory"), reservation, lines, now))
+
+    def release_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        self.parts.append(inventory_contract.release_lines(self._table("inventory"), reservation, lines, now))
 
     def release(self, reservation: Reservation, now: datetime) -> None:
         """A cancelled order's stock given back (the orders stream's own transaction, after the cancel)."""
@@ -253,6 +259,10 @@ class DynamoCheckoutStore:
         except (HoldFinished, WriteContended):
             return False  # finished by someone else (expiry, the sweeper) in the meantime, or contended
         return True
+
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        """The order's stock hold as it is now (one consistent GetItem, through inventory's contract)."""
+        return inventory_contract.read_reservation(self._client, self.inventory_table, reservation_id)
 
     def order(self, order_id: str) -> Order | None:
         item = self._client.get_item(

@@ -9,30 +9,32 @@
   publishes the same ids.
 
 * A stock item whose ``available`` changed: ``StockLevelChanged`` with the location's kind, country and
-  pickup flag (one GetItem of the location) and the record's sequence number, so consumers keep the
-  latest level whatever order the bus delivers in. A stock item of an unknown location publishes nothing.
+  pickup flag and the record's sequence number, so consumers keep the latest level whatever order the bus
+  delivers in. A stock item of an unknown location publishes nothing. The locations are read once per
+  batch, at its first stock record (the one config item holding every location): a seed's burst of
+  stock levels is not one read per record.
 
-Each record is handled on its own; a failure is reported as a batch item failure and retried.
+A batch's events are published together, ten to a call (``shop_kernel.streams``); the first record that
+fails (its release raised, or the bus refused its events) is reported and the stream resumes from it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory import wiring
 from inventory.adapters.records import reservation_from_item
 from inventory.domain.events import StockPlace, events_for_change, stock_level_changed
-from inventory.domain.models import LocationKind
+from inventory.domain.models import Location, LocationKind
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize
-from shop_kernel.observability import get_tracer, logger, metrics, record_published
+from shop_kernel.events import DomainEvent
+from shop_kernel.observability import get_tracer, logger, metrics
+from shop_kernel.streams import publish_stream_batch
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
 
 
@@ -47,29 +49,34 @@ def _reservation(image: dict[str, Any] | None) -> dict[str, Any] | None:
     return _item(image, "reservation")
 
 
-def _place(location_id: str) -> StockPlace | None:
-    location = wiring.container.store().location(location_id)
-    if location is None:
-        return None
-    kind: Literal["warehouse", "store"] = "store" if location.kind == LocationKind.STORE else "warehouse"
-    return StockPlace(kind=kind, country=location.address.country, pickup=location.pickup)
+class Places:
+    """The places of one batch's stock records: every location, read at the first one asked for."""
+
+    def __init__(self) -> None:
+        self._locations: dict[str, Location] | None = None
+
+    def of(self, location_id: str) -> StockPlace | None:
+        if self._locations is None:
+            self._locations = wiring.container.store().locations()
+        location = self._locations.get(location_id)
+        if location is None:
+            return None
+        kind: Literal["warehouse", "store"] = "store" if location.kind == LocationKind.STORE else "warehouse"
+        return StockPlace(kind=kind, country=location.address.country, pickup=location.pickup)
 
 
-def announce_stock_level(raw: dict[str, Any]) -> None:
+def stock_level_events(raw: dict[str, Any], places: Places) -> list[DomainEvent]:
     change = raw.get("dynamodb") or {}
     old, new = _item(change.get("OldImage"), "stock"), _item(change.get("NewImage"), "stock")
     if new is None or (old or {}).get("available") == new.get("available"):
-        return
-    events = stock_level_changed(
+        return []
+    return stock_level_changed(
         old,
         new,
-        _place(new["location_id"]),
+        places.of(new["location_id"]),
         str(change["SequenceNumber"]),
         isoformat(wiring.container.clock().now()),
     )
-    if events:
-        wiring.container.publisher().publish(events)
-        record_published(events)
 
 
 def _deleted_by_ttl(raw: dict[str, Any]) -> bool:
@@ -77,29 +84,26 @@ def _deleted_by_ttl(raw: dict[str, Any]) -> bool:
     return raw.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
 
 
-def handle_change(record: DynamoDBRecord) -> None:
-    raw = record.raw_event
+def events_of(raw: dict[str, Any], places: Places) -> list[DomainEvent]:
+    """What one record publishes; a reservation deleted by TTL while active is released first."""
     change = raw.get("dynamodb") or {}
     if _item(change.get("NewImage") or change.get("OldImage"), "stock") is not None:
-        announce_stock_level(raw)
-        return
+        return stock_level_events(raw, places)
     old, new = _reservation(change.get("OldImage")), _reservation(change.get("NewImage"))
     if _deleted_by_ttl(raw) and old is not None and old.get("status") == "active":
         released = wiring.container.store().expire_deleted(
             reservation_from_item(old), wiring.container.clock().now()
         )
         logger.info("expired by TTL", extra={"reservation_id": old["reservation_id"], "released": released})
-        return
-    events = events_for_change(old, new)
-    if events:
-        wiring.container.publisher().publish(events)
-        record_published(events)
+        return []
+    return events_for_change(old, new)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(
-        event=event, record_handler=handle_change, processor=processor, context=context
+    places = Places()
+    return publish_stream_batch(
+        event.get("Records") or [], lambda record: events_of(record, places), wiring.container.publisher()
     )

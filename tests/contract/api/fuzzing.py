@@ -54,7 +54,9 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/search/", frozenset({"merchandisers"})),
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
+    ("/admin/customers", frozenset({"agents", "ops"})),
     ("/me/", frozenset({"customers"})),
+    ("/me", frozenset({"customers"})),  # DELETE /me: the customer's erasure
 )
 # 428: a resource that exists needs If-Match to change (PUT creates without it): a refusal that depends on
 # state the request cannot know, like 404 and 409.

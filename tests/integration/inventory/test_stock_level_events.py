@@ -51,7 +51,13 @@ def test_every_change_of_available_stock_is_announced_with_its_place_and_level(
     assert adjusted.status == 200, adjusted.body
     # WHEN the stream is delivered to the events function (and delivered again: a replay)
     batch = stream.batch()
+    calls = functions.guard("inventory-events").calls
     assert functions.invoke("inventory-events", batch, lambda_context) == {"batchItemFailures": []}
+    # (the batch's three levels cost one read of the locations and one PutEvents call)
+    assert calls == [
+        ("dynamodb", "GetItem"),
+        ("events", "PutEvents"),
+    ]
     assert functions.invoke("inventory-events", batch, lambda_context) == {"batchItemFailures": []}
     # THEN each change was announced once (a replay publishes the same event ids)
     published = _drain(event_log)

@@ -396,3 +396,16 @@ def test_the_summary_finds_an_id_nested_in_a_snapshot() -> None:
 def test_a_body_that_is_not_an_event_is_still_printed() -> None:
     # GIVEN / WHEN / THEN
     assert summarise_event("plain text").startswith("(not an EventBridge event) plain text")
+
+
+def test_a_quiet_stream_is_polled_less_often_and_a_busy_one_at_once_again() -> None:
+    from types import SimpleNamespace
+
+    from infra.local.pollers import IDLE_INTERVAL_S, IDLE_POLLS, POLL_INTERVAL_S, StreamPoller
+
+    poller = SimpleNamespace(interval_s=POLL_INTERVAL_S)
+    # GIVEN a stream that read nothing for fewer polls than the idle count, then for that many
+    # THEN it is polled at the usual interval, then at the idle one; a poll that reads resets the count
+    assert StreamPoller.pause(poller, IDLE_POLLS - 1) == POLL_INTERVAL_S  # type: ignore[arg-type]
+    assert StreamPoller.pause(poller, IDLE_POLLS) == IDLE_INTERVAL_S > POLL_INTERVAL_S  # type: ignore[arg-type]
+    assert StreamPoller.pause(poller, 0) == POLL_INTERVAL_S  # type: ignore[arg-type]
