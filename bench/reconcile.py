@@ -78,12 +78,12 @@ class Planter:
     def __init__(self, stack: Any, shop: Shop) -> None:
         import stripe
 
-        from checkout import adapters
+        from checkout import wiring
 
         self.stack, self.shop = stack, shop
         self.client = stack.client(pool=4)
         self.stripe = stripe.StripeClient(RACE_API_KEY, base_addresses={"api": stack.standin.url})
-        self.events = adapters.payment_events()
+        self.events = wiring.container.payment_events()
         self.table = stack.tables.inventory
 
     def pay(self, intent_id: str) -> None:
@@ -215,8 +215,11 @@ def _invoke(stack: Any, name: str) -> tuple[dict[str, Any], float]:
 
 
 def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    from checkout import adapters as checkout_adapters
-    from inventory import adapters as inventory_adapters
+    from checkout import wiring as checkout_wiring
+    from inventory import wiring as inventory_wiring
+    from shop_kernel import aws
+
+    containers = checkout_wiring.container, inventory_wiring.container
 
     with race_stack() as stack:
         env = _environment(stack)
@@ -229,8 +232,10 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
             secrets.put_secret_value(
                 SecretId=physical_name(_stage(stack), "stripe-api-key"), SecretString=RACE_API_KEY
             )
-            checkout_adapters.reset()
-            inventory_adapters.reset()
+            # The functions start in this environment: new clients, new containers built on first use.
+            aws.reset_clients()
+            checkout_wiring.container = checkout_wiring.CheckoutContainer()
+            inventory_wiring.container = inventory_wiring.InventoryContainer()
             figures = _measure(stack)
         finally:
             for k, v in saved.items():
@@ -238,8 +243,8 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-            checkout_adapters.reset()
-            inventory_adapters.reset()
+            aws.reset_clients()
+            checkout_wiring.container, inventory_wiring.container = containers
     first, second = figures["first_run"], figures["second_run"]
     summary = [
         ("orders placed / PaymentIntents checked", f"{ORDERS} / {first['checkout']['intents_checked']}", "+5 orphans"),

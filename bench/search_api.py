@@ -41,14 +41,14 @@ def _event(name: str) -> dict[str, Any]:
 
 
 def _wait_until_indexed(stack: Any, timeout_s: float = 60.0) -> int:
-    from search.adapters import search_index
+    from search import wiring
 
     # Wait until the event indexer is done (the count stops growing), so it does not compete with the
     # measured queries for the index and the CPU.
     deadline = time.monotonic() + timeout_s
     count, stable_since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        now = search_index().count()
+        now = wiring.container.search_index().count()
         if now != count:
             count, stable_since = now, time.monotonic()
         elif count >= PRODUCTS * 0.9 and time.monotonic() - stable_since > 2.0:

@@ -37,7 +37,8 @@ def running_stack(*, products: int = 240) -> Iterator[LocalStack]:
 
 
 def _forget_cached_clients() -> None:
-    """Benchmarks start several stacks in one process: clients cached for the last moto port must go."""
+    """Benchmarks start several stacks in one process: clients cached for the last moto port must go, and
+    each context's functions start with a new container (as new execution environments would)."""
     import importlib
 
     from infra.resources import CONTEXTS
@@ -46,12 +47,10 @@ def _forget_cached_clients() -> None:
     reset_clients()
     for context in CONTEXTS:
         try:
-            adapters = importlib.import_module(f"{context}.adapters")
+            wiring: Any = importlib.import_module(f"{context}.wiring")
         except ModuleNotFoundError:
             continue
-        reset = getattr(adapters, "reset", None)
-        if callable(reset):
-            reset()
+        wiring.container = wiring.container.fresh()
 
 
 def proxy_event(

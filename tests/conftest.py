@@ -59,14 +59,18 @@ def catalog_stack(
 ) -> Iterator[SimpleNamespace]:
     """Every resource of the stage provisioned in moto from the specs, as the local stack does.
 
-    The catalog functions' environment is the one ``ServiceFunction`` gives them; adapters are reset.
+    The catalog functions' environment is the one ``ServiceFunction`` gives them; the catalog's wiring is a
+    fresh ``CatalogContainer`` and the kernel's clients are forgotten, so nothing built for another test's moto
+    is used.
     """
     import boto3
     from moto import mock_aws
 
-    from catalog import adapters
+    from catalog import wiring
+    from catalog.wiring import CatalogContainer
     from infra.local.provision import function_environment, provision
     from infra.resources import function, physical_name
+    from shop_kernel import aws
 
     stage = "test"
     names = SimpleNamespace(
@@ -79,9 +83,10 @@ def catalog_stack(
             monkeypatch.setenv(name, value)
     with mock_aws():
         provision(stage)
-        adapters.reset()
+        aws.reset_clients()
+        monkeypatch.setattr(wiring, "container", CatalogContainer())
         yield SimpleNamespace(**vars(names), dynamodb=boto3.client("dynamodb", region_name=REGION))
-        adapters.reset()
+        aws.reset_clients()
 
 
 @pytest.fixture

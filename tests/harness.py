@@ -205,8 +205,8 @@ class Functions:
     def run(self, name: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``call(*args, **kwargs)`` as function ``name`` (a handler, or code a handler runs).
 
-        To reach the function's own cached adapters, look them up inside the call
-        (``lambda: adapters.store()``): a cached function taken beforehand is another world's copy."""
+        To reach the function's own parts, look its container up inside the call
+        (``lambda: wiring.container.store()``): a container taken beforehand is another world's copy."""
         with self.acting_as(name) as guard:
             refused = len(guard.refusals)
             result = call(*args, **kwargs)
@@ -233,8 +233,7 @@ class Functions:
         os.environ.update(environment)
         try:
             if not any(aws._session is w.session for w in self._worlds.values()):
-                # Something reset the kernel's clients (aws.reset_clients, an adapters.reset()) since a
-                # function last ran: the test changed what functions are built from; all start cold.
+                # Something reset the kernel's clients (aws.reset_clients) since a function last ran: the test changed what functions are built from; all start cold.
                 for other in self._worlds.values():
                     other.forget()
             world.enter()

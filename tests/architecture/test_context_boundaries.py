@@ -11,7 +11,9 @@ functions and ``TYPE_CHECKING`` blocks): a module of context A may import from a
   (``*_PK``, ``*_SK``, ``GSI``).
 
 It may never import ``B.adapters`` (or anything under it), where B's layouts, key builders and
-DynamoDB calls live. Handlers, settings and tools of B are not about storage and are not checked here.
+DynamoDB calls live, nor ``B.handlers`` (B's routes, answers and entry points: what two contexts both
+answer lives in the kernel, as ``shop_kernel.priced``) nor ``B.wiring`` (what B's functions are built
+from). Settings and tools of B are not checked here.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def breaks_the_rule(crossing: Crossing) -> bool:
     if len(parts) == 1:  # ``from inventory import contract`` is the only package-level import allowed
         return any(name != "contract" for name in crossing.names) or not crossing.names
     if parts[1] != "domain":
-        return parts[1] == "adapters"
+        return parts[1] in ("adapters", "handlers", "wiring")
     if parts[2:3] == ["records"]:
         return True
     if len(parts) == 2 and "records" in crossing.names:
@@ -75,12 +77,12 @@ def every_crossing() -> list[Crossing]:
     return [c for path in sorted(FUNCTIONS.rglob("*.py")) for c in crossings(path)]
 
 
-def test_no_context_imports_another_contexts_layouts_adapters_or_key_builders() -> None:
+def test_no_context_imports_another_contexts_layouts_adapters_handlers_or_key_builders() -> None:
     # GIVEN every import of one context's module by another, under functions/
     found = every_crossing()
     # WHEN each is held against the rule
     broken = [str(c) for c in found if breaks_the_rule(c)]
-    # THEN none reaches another context's adapters, records or key builders
+    # THEN none reaches another context's adapters, records, key builders, handlers or wiring
     assert broken == [], f"{len(broken)} imports cross a context boundary:\n" + "\n".join(broken)
 
 
@@ -103,24 +105,7 @@ def test_the_rule_tells_a_contract_and_domain_types_from_layouts() -> None:
     assert breaks_the_rule(crossing("inventory.domain.models", "LOCATIONS_CONFIG_PK"))
     assert breaks_the_rule(crossing("inventory.domain.models", "GSI"))
     assert breaks_the_rule(crossing("inventory", "adapters"))
-
-
-def test_importing_an_adapter_module_never_replaces_a_factory_of_the_same_name() -> None:
-    # GIVEN every context's adapters package, whose factories may import their adapter modules lazily
-    import importlib
-    import inspect
-
-    for package_dir in sorted(FUNCTIONS.glob("*/adapters")):
-        package = importlib.import_module(f"{package_dir.parent.name}.adapters")
-        factories = {
-            name
-            for name, value in vars(package).items()
-            if callable(value) and not inspect.isclass(value) and value.__module__ == package.__name__
-        }
-        # WHEN each of its modules is imported (as a factory would on first use)
-        for module in sorted(package_dir.glob("*.py")):
-            if module.stem != "__init__":
-                importlib.import_module(f"{package.__name__}.{module.stem}")
-        # THEN every factory is still a function, not the module that shares its name
-        replaced = sorted(name for name in factories if inspect.ismodule(getattr(package, name)))
-        assert replaced == [], f"{package.__name__}: {replaced} became modules"
+    assert breaks_the_rule(crossing("cart.handlers.views", "PricedTotals"))
+    assert breaks_the_rule(crossing("cart.handlers", "views"))
+    assert breaks_the_rule(crossing("cart", "handlers"))
+    assert breaks_the_rule(crossing("inventory.wiring", "container"))

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cart.adapters import projection
+from cart import wiring
 from cart.domain.projection import HANDLED, parse
 from shop_kernel.observability import get_tracer, logger, metrics
 
@@ -30,7 +30,7 @@ def project(record: SQSRecord) -> None:
         logger.warning("not a catalog product event; dropped", extra={"detail_type": detail_type})
         return
     event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
-    written = projection().apply(parse(detail_type, detail["data"]), event_id)
+    written = wiring.container.projection().apply(parse(detail_type, detail["data"]), event_id)
     metrics.add_metric(name="SkuFactsWritten", unit="Count", value=written)
     logger.info("projected", extra={"detail_type": detail_type, "event_id": event_id, "written": written})
 

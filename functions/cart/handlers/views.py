@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cart.domain.models import AddLine, CartSettingsBody, CodeBody, NewCart, SetQuantity
 from shop_kernel.errors import FieldError
 from shop_kernel.money import Money
+from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, PricedTotals, TaxDisplayName
 
-# Pricing's enums as literals: listed in place, so no generic component name can clash in the merged
+# Pricing's enum as a literal: listed in place, so no generic component name can clash in the merged
 # document (tests/contract/openapi/test_cart_openapi.py keeps them equal to the enums).
-TaxDisplayName = Literal["inclusive", "exclusive"]
 RejectionReasonName = Literal[
     "not_applicable", "blocked_by_exclusive", "not_combinable", "stacking_group_taken", "same_promotion"
 ]
@@ -123,43 +123,6 @@ class MergedCart(CartChoices):
     model_config = _example({**CHOICES_EXAMPLE, "merge": {"dropped": [], "capped": []}})
 
     merge: CartMergeReport
-
-
-class PricedDiscount(BaseModel):
-    """A promotion's share of a line's (or shipping's) discount."""
-
-    promotion_id: str
-    code: str | None = Field(description="The promo code that unlocked it, if any")
-    amount: Money
-
-
-class PricedShipping(BaseModel):
-    method: str = Field(examples=["standard"])
-    price: Money
-    discounts: list[PricedDiscount]
-    discount: Money
-    tax_rate_bp: int = Field(description="Tax rate in basis points (2000 = 20 %)")
-    tax: Money
-    total: Money
-
-
-class PricedTotals(BaseModel):
-    """Each figure is the exact sum of the lines' and shipping's figures, in minor units."""
-
-    subtotal: Money
-    discount_total: Money
-    shipping: Money
-    tax_total: Money
-    grand_total: Money
-    gift_certificates: Money = Field(description="Paid by gift certificates")
-    amount_due: Money = Field(description="What is left to pay by card")
-
-
-class PricedPromotion(BaseModel):
-    promotion_id: str
-    name: str
-    code: str | None
-    amount: Money
 
 
 class PricedRejectedCode(BaseModel):

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from catalog.adapters import repository
+from catalog import wiring
 from catalog.domain.availability import STOCK_LEVEL_CHANGED, record_stock_event
 from shop_kernel.observability import get_tracer, logger, metrics
 
@@ -34,7 +34,7 @@ def project(record: SQSRecord, touched: set[str]) -> None:
     if event.get("source") != INVENTORY_SOURCE or detail_type != STOCK_LEVEL_CHANGED:
         logger.warning("not a stock level event; dropped", extra={"detail_type": detail_type})
         return
-    product_id = record_stock_event(repository().stock, detail["data"])
+    product_id = record_stock_event(wiring.container.repository().stock, detail["data"])
     if product_id:
         touched.add(product_id)
     event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
@@ -50,7 +50,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Any:
         event=event, record_handler=partial(project, touched=touched), processor=processor, context=context
     )
     # After the records: each product the batch touched, once.
-    written = sum(repository().stock.refresh_listing(product_id) for product_id in sorted(touched))
+    written = sum(
+        wiring.container.repository().stock.refresh_listing(product_id) for product_id in sorted(touched)
+    )
     metrics.add_metric(name="ListingAvailabilityWritten", unit="Count", value=written)
     logger.info("projected", extra={"records": len(event.get("Records") or []), "products": len(touched)})
     return answer

@@ -9,25 +9,19 @@ the duplicates.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from catalog.adapters import events_client, settings
+from catalog import wiring
 from catalog.adapters.dynamo_repository import change_state
 from catalog.domain.events import events_for_change
 from shop_kernel.dynamo import deserialize
-from shop_kernel.events import DomainEvent, EventBridgePublisher, EventPublisher
+from shop_kernel.events import DomainEvent
 from shop_kernel.observability import get_tracer, logger, metrics
 from shop_kernel.streams import publish_stream_batch
 
 tracer = get_tracer()
-
-
-@lru_cache(maxsize=1)
-def publisher() -> EventPublisher:
-    return EventBridgePublisher(events_client(), settings().event_bus_name)
 
 
 def _state(image: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -45,4 +39,4 @@ def events_of(record: dict[str, Any]) -> list[DomainEvent]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return publish_stream_batch(event.get("Records") or [], events_of, publisher())
+    return publish_stream_batch(event.get("Records") or [], events_of, wiring.container.publisher())

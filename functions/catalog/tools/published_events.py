@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.parse_args(argv)
-    from catalog.adapters import repository
+    from catalog import wiring
 
-    written = write_published_events(repository().published_states(), sys.stdout)
+    written = write_published_events(wiring.container.repository().published_states(), sys.stdout)
     print(f"{written} published products restated", file=sys.stderr)
     return 0
 

@@ -35,7 +35,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from checkout import adapters
+from checkout import wiring
 from checkout.domain.models import CancelReason, ShippedLine
 from checkout.domain.payment_tasks import PaymentsUnavailable
 from shop_kernel.errors import DependencyUnavailable
@@ -87,7 +87,7 @@ Task = TypeAdapter(Annotated[Capture | Release | Void, Field(discriminator="acti
 
 
 def run(task: Capture | Release | Void) -> dict[str, Any]:
-    tasks = adapters.payment_tasks()
+    tasks = wiring.container.payment_tasks()
     if isinstance(task, Capture):
         return tasks.capture(task.order_id, task.shipment_id, task.lines, task.location_id)
     if isinstance(task, Release):

@@ -13,18 +13,17 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from checkout.adapters import clock, events_client, payments_reconciler, settings
+from checkout import wiring
 from checkout.domain.reconciliation import PaymentDriftKind, drift_event
 from shop_kernel.clock import isoformat
-from shop_kernel.events import EventBridgePublisher
 from shop_kernel.observability import logger, metrics, record_published
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run_at = isoformat(clock().now())
-    report = payments_reconciler().run()
+    run_at = isoformat(wiring.container.clock().now())
+    report = wiring.container.payments_reconciler().run()
     found = report.found_by_kind()
     for kind in PaymentDriftKind:
         metrics.add_metric(name=f"PaymentDrift.{kind.value}", unit="Count", value=found.get(kind.value, 0))
@@ -32,7 +31,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="PaymentDriftsFlagged", unit="Count", value=len(report.flagged))
     published = drift_event(report, run_at)
     if published is not None:
-        EventBridgePublisher(events_client(), settings().event_bus_name).publish([published])
+        wiring.container.publisher().publish([published])
         record_published([published])
     summary = {
         "intents_checked": report.intents_checked,

@@ -13,33 +13,21 @@ Each record is handled alone; a failure is a batch item failure and is retried (
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from checkout.adapters import clock, events_client, fulfilment, settings, store
+from checkout import wiring
 from checkout.adapters.records import order_from_item
 from checkout.adapters.workflows import execution_input
 from checkout.domain.events import events_for_change
 from checkout.domain.models import Order
-from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 tracer = get_tracer()
-
-
-def publisher() -> EventPublisher:
-    """The bus publisher on the adapters' current client (rebuilt after ``checkout.adapters.reset()``)."""
-    return _publisher(events_client(), settings().event_bus_name)
-
-
-@lru_cache(maxsize=1)
-def _publisher(client: Any, bus_name: str) -> EventPublisher:
-    return EventBridgePublisher(client, bus_name)
 
 
 def _order(image: dict[str, Any] | None) -> Order | None:
@@ -54,14 +42,18 @@ def handle_change(record: DynamoDBRecord) -> None:
     events = events_for_change(old, new)
     for event in events:
         if event.detail_type == "OrderPlaced" and new is not None:
-            payload = execution_input(new, event.data["placed_at"], settings().fraud_review_timeout_s)
-            started = fulfilment().start(new.id, payload)
+            payload = execution_input(
+                new, event.data["placed_at"], wiring.container.settings().fraud_review_timeout_s
+            )
+            started = wiring.container.fulfilment().start(new.id, payload)
             logger.info("fulfilment", extra={"order_id": new.id, "started": started})
         if event.detail_type == "OrderCancelled" and new is not None:
-            released = store().release_reservation(new.reservation_id, clock().now())
+            released = wiring.container.store().release_reservation(
+                new.reservation_id, wiring.container.clock().now()
+            )
             logger.info("stock released", extra={"order_id": new.id, "released": released})
     if events:
-        publisher().publish(events)
+        wiring.container.publisher().publish(events)
         record_published(events)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from checkout.adapters import clock, payment_events, store
+from checkout import wiring
 from checkout.domain.payments import Outcome
 from shop_kernel.clock import isoformat
 from shop_kernel.observability import logger, metrics
@@ -30,7 +30,7 @@ FAILED = "failed"
 
 def _expire(order_id: str) -> Outcome:
     try:
-        return payment_events().expire(order_id)
+        return wiring.container.payment_events().expire(order_id)
     except Exception:  # one order's failure must not stop the sweep: logged, counted, retried next run
         logger.exception("unpaid order not swept", extra={"order_id": order_id})
         return Outcome(FAILED, order_id)
@@ -40,9 +40,9 @@ def _expire(order_id: str) -> Outcome:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     outcomes: dict[str, int] = {}
-    now, after, checked = isoformat(clock().now()), None, 0
+    now, after, checked = isoformat(wiring.container.clock().now()), None, 0
     while context.get_remaining_time_in_millis() > SAFETY_MARGIN_MS:
-        due, after = store().unpaid_orders(now, BATCH, after)
+        due, after = wiring.container.store().unpaid_orders(now, BATCH, after)
         for order_id in due:
             if context.get_remaining_time_in_millis() <= SAFETY_MARGIN_MS:
                 break

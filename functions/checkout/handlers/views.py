@@ -4,7 +4,7 @@ Routes answer ``Placed.view()`` and ``Order.view()`` (the domain decides what a 
 order); these models describe exactly those bodies, and the checkout integration tests validate every
 answer against the OpenAPI document built from them. Names start with ``Checkout`` or ``Stripe`` so the
 merged ``/openapi.json`` cannot confuse them with the orders context's staff views; the priced shapes
-are the cart's (``Priced*``), the address is the kernel's.
+are pricing's, shared with the cart (``shop_kernel.priced``), the address is the kernel's.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cart.handlers.views import PricedDiscount, PricedPromotion, PricedShipping, PricedTotals, TaxDisplayName
 from shop_kernel.address import Address
 from shop_kernel.money import Money
+from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, PricedTotals, TaxDisplayName
 
 # The domain's enums as literals: listed in place in the document, so no generic ``OrderStatus`` component
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).

@@ -16,14 +16,13 @@ the local ``/openapi.json``: a JSON body without an event's ``id``, ``type`` and
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from checkout.adapters import idempotency_store, payment_events, settings, webhook_secret
+from checkout import wiring
 from checkout.adapters.stripe_gateway import intent_from
 from checkout.handlers.views import StripeEvent, StripeEventReceived
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest
@@ -48,9 +47,9 @@ SignatureHeader = Annotated[
 app = build_resolver()
 
 
-@lru_cache(maxsize=1)
 def _idempotent_apply(persistence: Any) -> tuple[Any, Any]:
-    """Keyed on the persistence layer, so ``checkout.adapters.reset()`` builds a new wrapper."""
+    """Powertools' idempotent wrapper around applying an event, on this environment's persistence layer.
+    Built per request (a decorator and a config, microseconds): the layer is what lasts, in the container."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=7 * 24 * 3600)
@@ -63,7 +62,7 @@ def _idempotent_apply(persistence: Any) -> tuple[Any, Any]:
     def apply_event(stripe_event: dict[str, Any]) -> dict[str, Any]:
         obj = stripe_event["object"]
         intent = intent_from(obj) if obj.get("object") == "payment_intent" else None
-        outcome = payment_events().handle(stripe_event["type"], obj, intent)
+        outcome = wiring.container.payment_events().handle(stripe_event["type"], obj, intent)
         logger.info(
             "stripe event",
             extra={
@@ -84,7 +83,10 @@ def _verified(payload: str, signature: str | None) -> Any:
     field = f"header.{SIGNATURE_HEADER.lower()}"
     try:
         return stripe.Webhook.construct_event(
-            payload, signature, webhook_secret()().decode(), tolerance=settings().webhook_tolerance_s
+            payload,
+            signature,
+            wiring.container.webhook_secret()().decode(),
+            tolerance=wiring.container.settings().webhook_tolerance_s,
         )
     except ValueError as exc:
         raise MalformedRequest("the body is not a Stripe event") from exc
@@ -113,7 +115,7 @@ def _verified(payload: str, signature: str | None) -> Any:
 def stripe_webhook(_event: StripeEvent, signature: SignatureHeader = None):
     # The signature covers the exact bytes Stripe sent, so it is checked on the raw body, not the model.
     event = _verified(app.current_event.decoded_body or "", signature)
-    apply_event, config = _idempotent_apply(idempotency_store("stripe-events"))
+    apply_event, config = _idempotent_apply(wiring.container.stripe_event_idempotency())
     config.register_lambda_context(app.lambda_context)
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 

@@ -20,28 +20,22 @@ fails (its release raised, or the bus refused its events) is reported and the st
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.adapters import clock, events_client, settings, store
+from inventory import wiring
 from inventory.adapters.records import reservation_from_item
 from inventory.domain.events import StockPlace, events_for_change, stock_level_changed
 from inventory.domain.models import Location, LocationKind
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize
-from shop_kernel.events import DomainEvent, EventBridgePublisher, EventPublisher
+from shop_kernel.events import DomainEvent
 from shop_kernel.observability import get_tracer, logger, metrics
 from shop_kernel.streams import publish_stream_batch
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 tracer = get_tracer()
-
-
-@lru_cache(maxsize=1)
-def publisher() -> EventPublisher:
-    return EventBridgePublisher(events_client(), settings().event_bus_name)
 
 
 def _item(image: dict[str, Any] | None, item_type: str) -> dict[str, Any] | None:
@@ -63,7 +57,7 @@ class Places:
 
     def of(self, location_id: str) -> StockPlace | None:
         if self._locations is None:
-            self._locations = store().locations()
+            self._locations = wiring.container.store().locations()
         location = self._locations.get(location_id)
         if location is None:
             return None
@@ -77,7 +71,11 @@ def stock_level_events(raw: dict[str, Any], places: Places) -> list[DomainEvent]
     if new is None or (old or {}).get("available") == new.get("available"):
         return []
     return stock_level_changed(
-        old, new, places.of(new["location_id"]), str(change["SequenceNumber"]), isoformat(clock().now())
+        old,
+        new,
+        places.of(new["location_id"]),
+        str(change["SequenceNumber"]),
+        isoformat(wiring.container.clock().now()),
     )
 
 
@@ -93,7 +91,9 @@ def events_of(raw: dict[str, Any], places: Places) -> list[DomainEvent]:
         return stock_level_events(raw, places)
     old, new = _reservation(change.get("OldImage")), _reservation(change.get("NewImage"))
     if _deleted_by_ttl(raw) and old is not None and old.get("status") == "active":
-        released = store().expire_deleted(reservation_from_item(old), clock().now())
+        released = wiring.container.store().expire_deleted(
+            reservation_from_item(old), wiring.container.clock().now()
+        )
         logger.info("expired by TTL", extra={"reservation_id": old["reservation_id"], "released": released})
         return []
     return events_for_change(old, new)
@@ -105,5 +105,5 @@ def events_of(raw: dict[str, Any], places: Places) -> list[DomainEvent]:
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     places = Places()
     return publish_stream_batch(
-        event.get("Records") or [], lambda record: events_of(record, places), publisher()
+        event.get("Records") or [], lambda record: events_of(record, places), wiring.container.publisher()
     )

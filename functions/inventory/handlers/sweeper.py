@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.adapters import reservations
+from inventory import wiring
 from shop_kernel.observability import logger, metrics
 
 BATCH = 100
@@ -24,7 +24,7 @@ SAFETY_MARGIN_MS = 5_000  # stop early enough to answer before the function's ti
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     expired = 0
     while True:
-        swept = reservations().sweep_expired(limit=BATCH)
+        swept = wiring.container.reservations().sweep_expired(limit=BATCH)
         expired += swept
         if swept < BATCH or context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS:
             break

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from search.adapters import indexer
+from search import wiring
 from search.domain.indexing import handles
 from shop_kernel.observability import get_tracer, logger, metrics
 
@@ -36,7 +36,7 @@ def apply_event(record: SQSRecord, touched: set[str]) -> None:
             "not an event search handles; dropped", extra={"source": source, "detail_type": detail_type}
         )
         return
-    product_id = indexer().record(source, detail_type, detail["data"])
+    product_id = wiring.container.indexer().record(source, detail_type, detail["data"])
     if product_id:
         touched.add(product_id)
     event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
@@ -58,6 +58,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Any:
         context=context,
     )
     # After the records: one index write for every product the batch touched.
-    indexer().refresh_many(sorted(touched))
+    wiring.container.indexer().refresh_many(sorted(touched))
     metrics.add_metric(name="SearchDocumentsRefreshed", unit="Count", value=len(touched))
     return answer

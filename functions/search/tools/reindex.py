@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from search.adapters import indexer, projection, search_index
+from search import wiring
 from search.domain.indexing import SearchIndexer, SearchProjection
 from search.domain.ports import SearchIndex
 from shop_kernel.clock import utc_now_iso
@@ -45,7 +45,11 @@ def reindex(
     on_page: Callable[[int], None] | None = None,
 ) -> dict[str, object]:
     """Build, fill and swap in a fresh index; returns what happened."""
-    live, products, documents = search_index(), projection(), indexer()
+    live, products, documents = (
+        wiring.container.search_index(),
+        wiring.container.projection(),
+        wiring.container.indexer(),
+    )
     since = utc_now_iso()
     total = products.count_published()
     name = f"{live_alias()}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
@@ -86,9 +90,9 @@ def catch_up(live: SearchIndex, products: SearchProjection, documents: SearchInd
 
 
 def live_alias() -> str:
-    from search.adapters import settings
+    from search import wiring
 
-    return settings().search_index_alias
+    return wiring.container.settings().search_index_alias
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,13 +63,13 @@ def main(argv: list[str] | None = None, stdin: TextIO = sys.stdin) -> int:
     parser.add_argument("file", nargs="?", default="-", help="JSON lines of events; - (default) reads stdin")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="products per index write")
     args = parser.parse_args(argv)
-    from search.adapters import indexer
+    from search import wiring
 
     if args.file == "-":
-        counts = replay(stdin, indexer(), args.batch)
+        counts = replay(stdin, wiring.container.indexer(), args.batch)
     else:
         with open(args.file, encoding="utf-8") as lines:
-            counts = replay(lines, indexer(), args.batch)
+            counts = replay(lines, wiring.container.indexer(), args.batch)
     print(
         f"{counts['events']} events: {counts['recorded']} recorded, {counts['skipped']} not search's; "
         f"{counts['refreshed']} product documents rebuilt",

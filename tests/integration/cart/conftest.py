@@ -57,9 +57,11 @@ def cart_stack(
 ) -> Iterator[SimpleNamespace]:
     from moto import mock_aws
 
-    from cart import adapters
+    from cart import wiring
+    from cart.wiring import CartContainer
     from infra.local.provision import function_environment, provision
     from infra.resources import function, physical_name
+    from shop_kernel import aws
 
     stage = "test"
     for spec in ("cart-api", "cart-catalog-projector"):
@@ -67,14 +69,15 @@ def cart_stack(
             monkeypatch.setenv(name, value)
     with mock_aws():
         provision(stage)
-        adapters.reset()
+        aws.reset_clients()
+        monkeypatch.setattr(wiring, "container", CartContainer())
         yield SimpleNamespace(
             carts=physical_name(stage, "carts"),
             promotions=physical_name(stage, "promotions"),
             inventory=physical_name(stage, "inventory"),
             dynamodb=boto3.client("dynamodb", region_name=REGION),
         )
-        adapters.reset()
+        aws.reset_clients()
 
 
 @pytest.fixture

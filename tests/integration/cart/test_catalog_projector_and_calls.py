@@ -80,10 +80,10 @@ def test_a_broken_record_fails_alone(
 @pytest.fixture
 def dynamodb_calls(shop: SimpleNamespace, functions: Any) -> Iterator[list[str]]:
     """Every DynamoDB operation the cart's own client sends, recorded by a botocore hook."""
-    from cart import adapters
+    from cart import wiring
 
     calls: list[str] = []
-    client = functions.run("cart-api", lambda: adapters.dynamodb_client())
+    client = functions.run("cart-api", lambda: wiring.container.dynamodb_client())
     handler_id = "cart-call-count"
 
     def count(model: Any, **_: Any) -> None:

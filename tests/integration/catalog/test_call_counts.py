@@ -9,9 +9,9 @@ from tests.integration.catalog.conftest import product_body
 
 @pytest.fixture
 def count_calls(functions):
-    from catalog import adapters
+    from catalog import wiring
 
-    client = functions.run("catalog-api", lambda: adapters.dynamodb_client())
+    client = functions.run("catalog-api", lambda: wiring.container.dynamodb_client())
     calls: list[str] = []
 
     def record(model, **_):

@@ -133,11 +133,11 @@ def test_a_batch_rewrites_each_product_it_touched_once_with_all_its_levels(
     monkeypatch: pytest.MonkeyPatch,
     functions: Any,
 ) -> None:
-    import catalog.adapters
+    import catalog.wiring
 
     product = _publish(reference, 1)
-    # The projector's own repository (each function has its own cached adapters, as in Lambda).
-    stock = functions.run("catalog-stock-projector", lambda: catalog.adapters.repository().stock)
+    # The projector's own repository (each function has its own container, as in Lambda).
+    stock = functions.run("catalog-stock-projector", lambda: catalog.wiring.container.repository().stock)
     refreshed: list[str] = []
     original = stock.refresh_listing
 

@@ -19,11 +19,12 @@ def stream(catalog_stack):
 
 
 @pytest.fixture
-def published_events(monkeypatch):
-    from catalog.handlers import stream as stream_handler
+def published_events(catalog_stack, monkeypatch):
+    """The catalog functions' publisher, in memory (everything else as the stack builds it)."""
+    from catalog import wiring
 
     publisher = InMemoryPublisher()
-    monkeypatch.setattr(stream_handler, "publisher", lambda: publisher)
+    monkeypatch.setattr(wiring, "container", wiring.CatalogContainer(publisher=publisher))
     return publisher
 
 
@@ -102,7 +103,7 @@ def test_price_edit_emits_product_updated_and_price_changed_then_archive(
 def test_a_batch_is_published_together_and_resumes_from_the_record_the_bus_refused(
     reference, stream, monkeypatch, lambda_context, functions
 ):
-    from catalog.handlers import stream as stream_handler
+    from catalog import wiring
 
     # GIVEN three products published in the same batch and a bus that refuses the second one's event
     ids = []
@@ -126,7 +127,7 @@ def test_a_batch_is_published_together_and_resumes_from_the_record_the_bus_refus
                 raise PublishFailed(refused)
 
     bus = FlakyBus()
-    monkeypatch.setattr(stream_handler, "publisher", lambda: bus)
+    monkeypatch.setattr(wiring, "container", wiring.CatalogContainer(publisher=bus))
     batch = stream.batch()
     publications = [r for r in batch["Records"] if r["eventName"] == "MODIFY"]
     # WHEN the batch is processed
@@ -141,7 +142,7 @@ def test_a_batch_is_published_together_and_resumes_from_the_record_the_bus_refus
     retry = {"Records": batch["Records"][batch["Records"].index(publications[1]) :]}
     first_id = bus.published[-1].metadata.event_id
     again = InMemoryPublisher()
-    monkeypatch.setattr(stream_handler, "publisher", lambda: again)
+    monkeypatch.setattr(wiring, "container", wiring.CatalogContainer(publisher=again))
     assert functions.invoke("catalog-events", retry, lambda_context) == {"batchItemFailures": []}
     assert [e.data["product"]["id"] for e in again.published] == [ids[1], ids[2]]
     assert again.published[-1].metadata.event_id == first_id

@@ -18,6 +18,7 @@ import pytest
 from infra.local.stripe_standin import StandinConfig, StripeStandin
 from pricing.adapters.records import promotion_write_items
 from pricing.domain import Promotion
+from shop_kernel import aws
 from tests.conformance import DocumentedAnswers, answers_for, served_document
 from tests.conftest import REGION, build_api_event
 from tests.integration.cart.conftest import cart_event, catalog_events_batch, published
@@ -82,7 +83,7 @@ def checkout_stack(
         secrets.put_secret_value(
             SecretId=physical_name(STAGE, "stripe-webhook-signing"), SecretString=standin.webhook_secret
         )
-        forget_checkout_caches()
+        fresh_wiring(monkeypatch)
         yield SimpleNamespace(
             provisioned=answer,
             orders=physical_name(STAGE, "orders"),
@@ -93,17 +94,20 @@ def checkout_stack(
             dynamodb=boto3.client("dynamodb", region_name=REGION),
             standin=standin,
         )
-        forget_checkout_caches()
+        aws.reset_clients()
 
 
-def forget_checkout_caches() -> None:
-    """Forget the cart's and checkout's cached clients, services and idempotency wrappers (all are
-    rebuilt from ``reset()``: the wrappers and the stream's publisher are keyed on what they use)."""
-    from cart import adapters as cart_adapters
-    from checkout import adapters
+def fresh_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh container for each context the checkout tests run (nothing built for another test's moto)
+    and the kernel's clients forgotten: the one place these tests decide what the functions are built from."""
+    from cart import wiring as cart_wiring
+    from checkout import wiring as checkout_wiring
+    from inventory import wiring as inventory_wiring
 
-    cart_adapters.reset()
-    adapters.reset()
+    aws.reset_clients()
+    monkeypatch.setattr(cart_wiring, "container", cart_wiring.CartContainer())
+    monkeypatch.setattr(checkout_wiring, "container", checkout_wiring.CheckoutContainer())
+    monkeypatch.setattr(inventory_wiring, "container", inventory_wiring.InventoryContainer())
 
 
 def checkout_event(

@@ -48,10 +48,10 @@ def ops(shop: SimpleNamespace, lambda_context: Any, functions: Any) -> Callable[
 @pytest.fixture
 def dynamodb_calls(ops: Callable[..., Reply], functions: Any) -> Iterator[list[str]]:
     """The DynamoDB operations the cart function's client sends (botocore hooks)."""
-    from cart import adapters
+    from cart import wiring
 
     calls: list[str] = []
-    client = functions.run("cart-api", lambda: adapters.dynamodb_client())
+    client = functions.run("cart-api", lambda: wiring.container.dynamodb_client())
     client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name), unique_id="fresh-reads"
     )

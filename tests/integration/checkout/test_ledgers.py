@@ -356,7 +356,7 @@ class LedgerMachine(RuleBasedStateMachine):
         from cart.domain.models import AddLine, CartOwner, NewCart, OwnerKind
         from cart.domain.service import CartService
         from cart.domain.tokens import new_token, token_hash
-        from checkout import adapters
+        from checkout import wiring
         from checkout.domain.models import Buyer, CheckoutBody
         from checkout.domain.service import PlaceOrder
         from shop_kernel.errors import DomainError
@@ -383,7 +383,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 carts.add_code(owner, "promo_codes", CODE, lambda _: None)
             if certificate:
                 carts.add_code(owner, "gift_certificates", certificate, lambda _: None)
-            placed = self.functions.run("checkout-api", lambda: adapters.service().place(request))
+            placed = self.functions.run("checkout-api", lambda: wiring.container.service().place(request))
         except DomainError:
             return  # out of stock, code used up, certificate spent: refused, nothing written
         self.orders.append((placed.order.id, placed.order.payment.intent_id))
@@ -415,14 +415,15 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _webhook_handles(self, event: dict[str, Any]) -> None:
         """What stripe-webhooks does with a verified event, as that function."""
-        from checkout import adapters
+        from checkout import wiring
         from checkout.adapters.stripe_gateway import intent_from
 
         obj = event["data"]["object"]
         if obj.get("id") in self.intents or obj.get("payment_intent") in self.intents:
             intent = intent_from(obj) if obj.get("object") == "payment_intent" else None
             self.functions.run(
-                "stripe-webhooks", lambda: adapters.payment_events().handle(event["type"], obj, intent)
+                "stripe-webhooks",
+                lambda: wiring.container.payment_events().handle(event["type"], obj, intent),
             )
 
     @rule()
@@ -451,23 +452,23 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def slow_inventory_sweeper_lists_overdue_holds(self) -> None:
-        from inventory import adapters
+        from inventory import wiring
 
         now = self.stack.clock.now()
         self.listed_overdue = self.functions.run(
-            "inventory-sweeper", lambda: adapters.store().overdue_reservations(now)
+            "inventory-sweeper", lambda: wiring.container.store().overdue_reservations(now)
         )
 
     @precondition(lambda self: self.listed_overdue)
     @rule()
     def slow_inventory_sweeper_expires_what_it_listed(self) -> None:
-        from inventory import adapters
+        from inventory import wiring
 
         listed, self.listed_overdue = self.listed_overdue, []
 
         def expire() -> None:
             for reservation_id in listed:
-                adapters.reservations().expire_reservation(reservation_id)
+                wiring.container.reservations().expire_reservation(reservation_id)
 
         self.functions.run("inventory-sweeper", expire)
 
@@ -489,11 +490,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def stock_reserved_is_the_sum_of_active_holds(self) -> None:
-        from inventory import adapters
+        from inventory import wiring
         from inventory.domain.reconciliation import compare_holds
 
         # The inventory reconciler's own reading (its Scan is granted to it alone)
-        levels, holds = self.functions.run("inventory-reconciler", lambda: adapters.store().holds_snapshot())
+        levels, holds = self.functions.run(
+            "inventory-reconciler", lambda: wiring.container.store().holds_snapshot()
+        )
         drifts = compare_holds(
             levels, holds, self.stack.clock.now() + timedelta(days=365), settle=timedelta(0)
         )
@@ -590,21 +593,16 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_stock_certificates_codes_and_authorisations_add_up_over_random_interleavings(
     ledger_stack: LedgerStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import checkout.adapters
-    import checkout.handlers.stream
-    import checkout.handlers.sweeper
-    import inventory.adapters
+    from checkout import wiring as checkout_wiring
+    from inventory import wiring as inventory_wiring
 
     # GIVEN one moto server and Stripe stand-in, and every function's clock the machine's own (whichever
     # interleaving's clock is current: warm functions keep the clock they were built with)
     machine_clock = SimpleNamespace(now=lambda: ledger_stack.clock.now())
-    for module in (
-        checkout.adapters,
-        checkout.handlers.stream,
-        checkout.handlers.sweeper,
-        inventory.adapters,
-    ):
-        monkeypatch.setattr(module, "clock", lambda: machine_clock)
+    monkeypatch.setattr(checkout_wiring, "container", checkout_wiring.CheckoutContainer(clock=machine_clock))
+    monkeypatch.setattr(
+        inventory_wiring, "container", inventory_wiring.InventoryContainer(clock=machine_clock)
+    )
     LedgerMachine.stack = ledger_stack
     # WHEN EXAMPLES random interleavings run THEN every invariant holds in each
     run_state_machine_as_test(

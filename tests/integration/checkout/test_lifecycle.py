@@ -104,7 +104,7 @@ def test_a_cancelled_payment_gives_back_once_when_the_sweeper_and_the_webhook_ra
 ) -> None:
     import stripe
 
-    from checkout import adapters
+    from checkout import wiring
 
     # GIVEN a customer's order with a once-per-customer code and a certificate, past its deadline,
     # whose PaymentIntent an agent cancelled in Stripe
@@ -122,7 +122,7 @@ def test_a_cancelled_payment_gives_back_once_when_the_sweeper_and_the_webhook_ra
     )
     # WHEN the sweeper has read the order and is about to cancel it, the webhook cancels it first
     # (the sweeper's own client: each function runs in its own world, tests/harness.py)
-    hooks = functions.run("checkout-sweeper", lambda: adapters.dynamodb_client()).meta.events
+    hooks = functions.run("checkout-sweeper", lambda: wiring.container.dynamodb_client()).meta.events
     raced: list[list[Reply]] = []
 
     def webhook_lands_first(**_: Any) -> None:
@@ -237,7 +237,7 @@ def test_orders_the_sweeper_cannot_handle_do_not_stop_it_expiring_the_others(
     monkeypatch: pytest.MonkeyPatch,
     functions: Any,
 ) -> None:
-    from checkout import adapters
+    from checkout import wiring
     from checkout.handlers import sweeper
     from shop_kernel.errors import DependencyUnavailable
 
@@ -252,7 +252,7 @@ def test_orders_the_sweeper_cannot_handle_do_not_stop_it_expiring_the_others(
     broken = [overdue() for _ in range(3)]
     healthy = overdue()
     monkeypatch.setattr(sweeper, "BATCH", 2)
-    events = functions.run("checkout-sweeper", lambda: adapters.payment_events())
+    events = functions.run("checkout-sweeper", lambda: wiring.container.payment_events())
     gateway = events.payments
     unreachable = {b["payment"]["payment_intent_id"] for b in broken}
 

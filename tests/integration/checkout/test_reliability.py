@@ -51,6 +51,7 @@ from botocore.config import Config
 
 from infra.local.moto_server import MotoServer, aws_environment, free_port
 from infra.local.stripe_standin import StandinConfig, StripeStandin
+from shop_kernel import aws
 from tests.conftest import LambdaContext
 from tests.harness import Functions, forget_function_state
 from tests.integration.checkout.conftest import (
@@ -63,7 +64,7 @@ from tests.integration.checkout.conftest import (
     OrdersStream,
     checkout_event,
     count_items,
-    forget_checkout_caches,
+    fresh_wiring,
     guest_cart,
     item,
     new_key,
@@ -84,11 +85,11 @@ AUTHORISED = "payment_intent.amount_capturable_updated"
 
 
 @pytest.fixture(autouse=True)
-def fresh_checkout_caches() -> Iterator[None]:
-    """Nothing cached for another environment leaks into these tests, or out of them."""
-    forget_checkout_caches()
+def fresh_checkout_wiring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Nothing built for another environment leaks into these tests, or out of them."""
+    fresh_wiring(monkeypatch)
     yield
-    forget_checkout_caches()
+    aws.reset_clients()
 
 
 # --- injected failures ----------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def recorded_events(standin: StripeStandin, intent_id: str) -> list[dict[str, An
 def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_event(
     cart: Callable[..., Reply], shop: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, functions: Any
 ) -> None:
-    from checkout import adapters
+    from checkout import wiring
     from infra.local.provision import state_machine_arn
     from infra.resources import physical_name
 
@@ -190,7 +191,7 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
 
     # WHEN the checkout dies after its PaymentIntent was created, before the transaction (i, iv) ...
     # (the store the function itself uses: built while it runs, kept warm between its invocations)
-    store = functions.run("checkout-api", lambda: adapters.store())
+    store = functions.run("checkout-api", lambda: wiring.container.store())
     with commits_die(store, after=False), pytest.raises(LambdaTimeout):
         send(ExpiringContext())
     intents_after_first = dict(shop.standin.api.ledger.payment_intents)
@@ -219,7 +220,7 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
     stripe_events = recorded_events(shop.standin, intent_id)
     secret = shop.standin.webhook_secret
     deliveries: list[tuple[str, int, str]] = []
-    payment_events = functions.run("stripe-webhooks", lambda: adapters.payment_events())
+    payment_events = functions.run("stripe-webhooks", lambda: wiring.container.payment_events())
     for stripe_event in stripe_events:
         payload = json.dumps(stripe_event)
         if stripe_event["type"] == AUTHORISED:
@@ -273,25 +274,23 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
     assert [e["name"] for e in executions] == [order_id]
 
 
-def test_reset_forgets_the_idempotency_layer_built_for_the_previous_environment(
+def test_a_new_environment_uses_no_idempotency_layer_built_for_the_previous_one(
     cart: Callable[..., Reply],
     checkout: Callable[..., Reply],
     shop: SimpleNamespace,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from checkout import adapters
-
     # GIVEN a checkout served while the function's environment named a region without the tables (503)
     token = guest_cart(cart, [("LAP-A-BLK", 1)])
     key = new_key()
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.setenv(name, "us-east-1")
-    adapters.reset()
+    aws.reset_clients()
     refused = checkout("POST", "/checkout", BODY, token=token, key=key)
-    # WHEN the environment is put right and the adapters are reset, as tests and benchmarks do
+    # WHEN the environment is put right and the functions start again (new clients: every container fresh)
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.setenv(name, "eu-west-1")
-    adapters.reset()
+    aws.reset_clients()
     retried = checkout("POST", "/checkout", BODY, token=token, key=key)
     # THEN the retry is placed: nothing built for the old environment is used any more
     assert refused.status == 503
@@ -434,7 +433,7 @@ def _prepare(stack: ServerStack) -> None:
         ("stripe-webhook-signing", stack.standin.webhook_secret),
     ):
         secrets.put_secret_value(SecretId=physical_name(SERVER_STAGE, name), SecretString=value)
-    forget_checkout_caches()
+    aws.reset_clients()  # the harness starts every function cold on this moto
     product = published("prod_r", 1, [(RACE_SKU, 100000, 4000000), (SPARE_SKU, 110000, 4400000)])
     stack.functions.invoke("cart-catalog-projector", catalog_events_batch([product]), LambdaContext())
     location = SimpleNamespace(dynamodb=stack.client(), inventory=stack.tables.inventory)

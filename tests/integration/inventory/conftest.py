@@ -40,7 +40,9 @@ def inventory_stack(
 
     from infra.local.provision import function_environment, provision
     from infra.resources import function, physical_name
-    from inventory import adapters
+    from inventory import wiring
+    from inventory.wiring import InventoryContainer
+    from shop_kernel import aws
 
     stage = "test"
     for spec in ("inventory-api", "inventory-events"):
@@ -60,11 +62,12 @@ def inventory_stack(
                     "owner": {"S": "prod_1"},
                 },
             )
-        adapters.reset()
+        aws.reset_clients()
+        monkeypatch.setattr(wiring, "container", InventoryContainer())
         yield SimpleNamespace(
             table=physical_name(stage, "inventory"), catalog=catalog, bus=f"shop-{stage}", dynamodb=dynamodb
         )
-        adapters.reset()
+        aws.reset_clients()
 
 
 @pytest.fixture

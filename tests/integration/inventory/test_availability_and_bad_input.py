@@ -15,16 +15,13 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def monday_morning(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Monday 2 March 2026, 10:00 in Kyiv (08:00 UTC)."""
-    from inventory import adapters
+def monday_morning(inventory_stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Monday 2 March 2026, 10:00 in Kyiv (08:00 UTC), on every inventory function's clock."""
+    from inventory import wiring
     from shop_kernel.clock import FixedClock
 
-    monkeypatch.setattr(adapters, "clock", lambda: FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)))
-    from inventory.handlers.routes import availability, locations, stock
-
-    for module in (availability, locations, stock):
-        monkeypatch.setattr(module, "clock", adapters.clock)
+    monday = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    monkeypatch.setattr(wiring, "container", wiring.InventoryContainer(clock=monday))
 
 
 def test_availability_per_location_with_pickup_dates(
@@ -225,14 +222,13 @@ def test_setting_below_reserved_is_a_conflict_naming_on_hand(stocked: Callable[.
     # GIVEN 3 of the 10 at kyiv-dc reserved by an order
     from datetime import timedelta
 
-    from inventory.adapters import reservations, store
+    from inventory import wiring
     from inventory.domain.allocation import Fulfilment, ReservationLine
 
-    plan = reservations().plan_reservation(
-        [ReservationLine(sku=SKU, quantity=3)], Fulfilment(mode="delivery")
-    )
-    items = reservations().reservation_transact_items(plan, "res_1", "ord_1", timedelta(minutes=15))
-    store()._client.transact_write_items(TransactItems=items)
+    reservations = wiring.container.reservations()
+    plan = reservations.plan_reservation([ReservationLine(sku=SKU, quantity=3)], Fulfilment(mode="delivery"))
+    items = reservations.reservation_transact_items(plan, "res_1", "ord_1", timedelta(minutes=15))
+    wiring.container.store()._client.transact_write_items(TransactItems=items)
     level = stocked("GET", f"/admin/inventory/stock/{SKU}").body["levels"]
     version = next(lv["version"] for lv in level if lv["location_id"] == "kyiv-dc")
     # WHEN ops count 2 on hand, or take 8 out

@@ -38,15 +38,15 @@ def reconcile(
 
 
 def _reserve(quantity: int, reservation_id: str) -> None:
-    from inventory.adapters import dynamodb_client, reservations
+    from inventory import wiring
 
-    plan = reservations().plan_reservation(
+    plan = wiring.container.reservations().plan_reservation(
         [ReservationLine(sku=SKU, quantity=quantity)], Fulfilment(mode="delivery")
     )
-    items = reservations().reservation_transact_items(
+    items = wiring.container.reservations().reservation_transact_items(
         plan, reservation_id, f"ord_{reservation_id}", timedelta(minutes=45)
     )
-    dynamodb_client().transact_write_items(TransactItems=items)
+    wiring.container.dynamodb_client().transact_write_items(TransactItems=items)
 
 
 def _levels(call: Callable[..., Reply]) -> dict[str, tuple[int, int, int]]:

@@ -44,12 +44,13 @@ def _levels(call: Callable[..., Reply]) -> dict[str, tuple[int, int, int]]:
 def _reserve(
     stack: SimpleNamespace, quantity: int, reservation_id: str, order_id: str, ttl_minutes: int = 15
 ) -> None:
-    from inventory.adapters import reservations
+    from inventory import wiring
 
-    plan = reservations().plan_reservation(
+    reservations = wiring.container.reservations()
+    plan = reservations.plan_reservation(
         [ReservationLine(sku=SKU, quantity=quantity)], Fulfilment(mode="delivery")
     )
-    items = reservations().reservation_transact_items(
+    items = reservations.reservation_transact_items(
         plan, reservation_id, order_id, timedelta(minutes=ttl_minutes)
     )
     stack.dynamodb.transact_write_items(TransactItems=[*items, _order_put(stack, order_id)])
@@ -72,13 +73,12 @@ def test_one_failing_condition_writes_nothing(
     stocked: Callable[..., Reply], inventory_stack: SimpleNamespace
 ) -> None:
     # GIVEN a plan for 8 of 10 that someone else overtakes (9 reserved first)
-    from inventory.adapters import reservations
+    from inventory import wiring
 
-    plan = reservations().plan_reservation(
-        [ReservationLine(sku=SKU, quantity=8)], Fulfilment(mode="delivery")
-    )
+    reservations = wiring.container.reservations()
+    plan = reservations.plan_reservation([ReservationLine(sku=SKU, quantity=8)], Fulfilment(mode="delivery"))
     _reserve(inventory_stack, 9, "res_fast", "ord_fast")
-    items = reservations().reservation_transact_items(plan, "res_slow", "ord_slow", timedelta(minutes=15))
+    items = reservations.reservation_transact_items(plan, "res_slow", "ord_slow", timedelta(minutes=15))
     # WHEN the slow transaction runs with its order item
     with pytest.raises(ClientError) as raised:
         inventory_stack.dynamodb.transact_write_items(
@@ -90,7 +90,7 @@ def test_one_failing_condition_writes_nothing(
     assert _levels(stocked)["kyiv-dc"] == (10, 9, 1)
     key = {"pk": {"S": "ORDER#ord_slow"}, "sk": {"S": "ORDER"}}
     assert "Item" not in inventory_stack.dynamodb.get_item(TableName=inventory_stack.catalog, Key=key)
-    assert reservations().reservation("res_slow") is None
+    assert reservations.reservation("res_slow") is None
 
 
 def test_failing_order_condition_reserves_nothing(
@@ -106,18 +106,19 @@ def test_failing_order_condition_reserves_nothing(
 
 
 def test_release_and_commit_run_once(stocked: Callable[..., Reply], inventory_stack: SimpleNamespace) -> None:
-    from inventory.adapters import reservations
+    from inventory import wiring
 
+    reservations = wiring.container.reservations()
     _reserve(inventory_stack, 3, "res_1", "ord_1")
     _reserve(inventory_stack, 2, "res_2", "ord_2")
     # WHEN one is released twice and the other committed twice
-    assert reservations().release_reservation("res_1") is True
-    assert reservations().release_reservation("res_1") is False
-    assert reservations().commit_reservation("res_2") is True
-    assert reservations().commit_reservation("res_2") is False
+    assert reservations.release_reservation("res_1") is True
+    assert reservations.release_reservation("res_1") is False
+    assert reservations.commit_reservation("res_2") is True
+    assert reservations.commit_reservation("res_2") is False
     # THEN 3 went back, 2 left the building; a released reservation cannot be committed
     assert _levels(stocked)["kyiv-dc"] == (8, 0, 8)
-    assert reservations().commit_reservation("res_1") is False
+    assert reservations.commit_reservation("res_1") is False
 
 
 def test_sweeper_expires_overdue_reservations_and_the_stream_announces_it(
@@ -128,7 +129,7 @@ def test_sweeper_expires_overdue_reservations_and_the_stream_announces_it(
     event_log: Callable[[], list[dict[str, Any]]],
     functions: Any,
 ) -> None:
-    from inventory import adapters
+    from inventory import wiring
 
     _reserve(inventory_stack, 4, "res_old", "ord_old", ttl_minutes=1)
     _reserve(inventory_stack, 1, "res_new", "ord_new", ttl_minutes=30)
@@ -136,7 +137,9 @@ def test_sweeper_expires_overdue_reservations_and_the_stream_announces_it(
     from inventory.adapters.reservations import Reservations
     from shop_kernel.clock import FixedClock
 
-    sweeper = Reservations(adapters.store(), FixedClock(adapters.clock().now() + timedelta(minutes=2)))
+    sweeper = Reservations(
+        wiring.container.store(), FixedClock(wiring.container.clock().now() + timedelta(minutes=2))
+    )
     # WHEN the sweeper runs twice
     assert sweeper.sweep_expired() == 1
     assert sweeper.sweep_expired() == 0
@@ -202,29 +205,27 @@ def test_a_user_delete_is_not_an_expiry(
 
 
 def test_scheduled_sweeper_handler_expires_overdue_reservations(
-    stocked: Callable[..., Reply], inventory_stack: SimpleNamespace, lambda_context: Any, functions: Any
+    stocked: Callable[..., Reply],
+    inventory_stack: SimpleNamespace,
+    lambda_context: Any,
+    functions: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import json
     from pathlib import Path
 
-    from inventory import adapters
-    from inventory.adapters.reservations import Reservations
-    from inventory.handlers import sweeper
+    from inventory import wiring
     from shop_kernel.clock import FixedClock
 
     # GIVEN an overdue and a fresh reservation, and the sweeper's clock two minutes on
     _reserve(inventory_stack, 4, "res_late", "ord_late", ttl_minutes=1)
     _reserve(inventory_stack, 1, "res_fresh", "ord_fresh", ttl_minutes=30)
-    later = FixedClock(adapters.clock().now() + timedelta(minutes=2))
-    original = adapters.reservations
-    # Built inside the function's run, on its own store (its environment, its grants).
-    sweeper.reservations = lambda: Reservations(adapters.store(), later)  # type: ignore[assignment]
-    try:
-        # WHEN the schedule fires with the event EventBridge sends
-        event = json.loads((Path(__file__).parents[2] / "events/inventory/scheduled_event.json").read_text())
-        result = functions.invoke("inventory-sweeper", event, lambda_context)
-    finally:
-        sweeper.reservations = original  # type: ignore[assignment]
+    later = FixedClock(wiring.container.clock().now() + timedelta(minutes=2))
+    # The function builds the rest (its store: its environment, its grants) around that clock.
+    monkeypatch.setattr(wiring, "container", wiring.InventoryContainer(clock=later))
+    # WHEN the schedule fires with the event EventBridge sends
+    event = json.loads((Path(__file__).parents[2] / "events/inventory/scheduled_event.json").read_text())
+    result = functions.invoke("inventory-sweeper", event, lambda_context)
     # THEN only the overdue reservation is expired and its stock is available again
     assert result == {"expired": 1}
     assert _levels(stocked)["kyiv-dc"] == (10, 1, 9)
@@ -233,18 +234,18 @@ def test_scheduled_sweeper_handler_expires_overdue_reservations(
 def test_the_sweeper_never_expires_a_hold_a_late_payment_just_extended(
     stocked: Callable[..., Reply], inventory_stack: SimpleNamespace
 ) -> None:
-    from inventory import adapters
+    from inventory import wiring
     from inventory.adapters.records import extend_reservation_item
     from inventory.adapters.reservations import Reservations
     from shop_kernel.clock import FixedClock
 
     # GIVEN a hold of 4 past its expiry, listed by the sweeper two minutes later
     _reserve(inventory_stack, 4, "res_paid", "ord_paid", ttl_minutes=1)
-    later = adapters.clock().now() + timedelta(minutes=2)
-    sweeper = Reservations(adapters.store(), FixedClock(later))
+    later = wiring.container.clock().now() + timedelta(minutes=2)
+    sweeper = Reservations(wiring.container.store(), FixedClock(later))
     extended_until = int((later + timedelta(days=7)).timestamp())
     extend = extend_reservation_item("res_paid", extended_until, table_name=inventory_stack.table)
-    hooks = adapters.store()._client.meta.events
+    hooks = wiring.container.store()._client.meta.events
     fired: list[bool] = []
 
     def payment_lands_first(**_: Any) -> None:

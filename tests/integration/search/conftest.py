@@ -5,7 +5,7 @@ specs) -> the search-indexer, with the message shapes Lambda delivers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,12 +35,12 @@ def search_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def search_stack(search_env: None, catalog_stack: Any) -> Iterator[Any]:
-    from search import adapters
+def search_stack(search_env: None, catalog_stack: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The catalog's stack with search's resources; search's wiring a fresh ``SearchContainer``."""
+    from search import wiring
 
-    adapters.reset()
-    yield catalog_stack
-    adapters.reset()
+    monkeypatch.setattr(wiring, "container", wiring.SearchContainer())
+    return catalog_stack
 
 
 class CatalogStream(TableStream):

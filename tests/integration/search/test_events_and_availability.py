@@ -247,12 +247,12 @@ def test_a_reindex_rebuilds_from_searchs_projection_with_availability(
 ) -> None:
     import io
 
-    from search.adapters import search_index
+    from search import wiring
     from search.tools.reindex import reindex
 
     # GIVEN acme in stock in Ukraine, and an index that lost every document behind search's back
     deliver([_stock_event("LAP-0001-BLK", "kyiv-dc", 10, 1)])
-    search_index().delete(list(catalog.values()))
+    wiring.container.search_index().delete(list(catalog.values()))
     assert _found(search_call) == {}
     # WHEN the index is rebuilt (from search's own table: the catalog's table is not even readable)
     summary = reindex(out=io.StringIO())

@@ -7,11 +7,11 @@ import io
 
 def test_reindex_rebuilds_and_swaps_while_queries_keep_working(catalog, search_call):
     # GIVEN an index built by the event indexer, then emptied behind its back
-    from search.adapters import search_index
+    from search import wiring
     from search.tools.reindex import reindex
 
-    old_names = search_index().index_names()
-    search_index().delete([catalog["acme"]])
+    old_names = wiring.container.search_index().index_names()
+    wiring.container.search_index().delete([catalog["acme"]])
     before = search_call("GET", "/search", query={"q": "acme book", "locale": "en"})
     assert catalog["acme"] not in [i["id"] for i in before.body["items"]]
     answers_during: list[int] = []
@@ -24,7 +24,7 @@ def test_reindex_rebuilds_and_swaps_while_queries_keep_working(catalog, search_c
     summary = reindex(out=out, on_page=query_meanwhile)
     # THEN every published product is back under a new physical index, the old ones are gone
     assert summary["documents"] == 4
-    assert search_index().index_names() == [summary["index"]]
+    assert wiring.container.search_index().index_names() == [summary["index"]]
     assert summary["index"] not in old_names
     found = search_call("GET", "/search", query={"q": "acme book", "locale": "en"})
     assert catalog["acme"] in [i["id"] for i in found.body["items"]]

@@ -26,22 +26,22 @@ def _publish(reference: Callable[..., Reply], n: int, **overrides: Any) -> str:
 
 def _restated(functions: Any) -> list[str]:
     """What ``python -m catalog.tools.published_events`` prints, run with the catalog API's grants."""
-    from catalog import adapters
+    from catalog import wiring
     from catalog.tools.published_events import write_published_events
 
     out = io.StringIO()
     functions.run(
-        "catalog-api", lambda: write_published_events(adapters.repository().published_states(), out)
+        "catalog-api", lambda: write_published_events(wiring.container.repository().published_states(), out)
     )
     return out.getvalue().splitlines()
 
 
 def _replayed(functions: Any, lines: list[str]) -> dict[str, int]:
     """``python -m search.tools.replay`` with the search indexer's grants: the catalog table is not one."""
-    from search import adapters
+    from search import wiring
     from search.tools.replay import replay
 
-    return dict(functions.run("search-indexer", lambda: replay(lines, adapters.indexer(), batch=1)))
+    return dict(functions.run("search-indexer", lambda: replay(lines, wiring.container.indexer(), batch=1)))
 
 
 def _found(search_call: Callable[..., Reply], **query: str) -> list[str]:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
-from cart.adapters import clock, pricing_ports, store
+from cart import wiring
 from cart.domain.code_entries import CodeEntryLimits, code_entry_keys, refused_entry
 from cart.domain.models import SKU_PATTERN, CartOwner, OwnerKind, StoredCart
 from cart.domain.pricing import customer_for, preview, price_for_display
@@ -103,10 +103,12 @@ def cart_response(cart: StoredCart, status: int = 200, extra: dict[str, Any] | N
 def priced_response(
     router: Router, owner: CartOwner, cart: StoredCart, accept_language: str | None
 ) -> Response[str]:
-    facts, promotions = store().pricing_reads([line.sku for line in cart.lines])
+    facts, promotions = wiring.container.store().pricing_reads([line.sku for line in cart.lines])
     locale = negotiate(accept_language)
-    ports = pricing_ports(promotions)
-    body = price_for_display(cart, facts, customer(router, owner), clock().now(), ports, locale)
+    ports = wiring.container.pricing_ports(promotions)
+    body = price_for_display(
+        cart, facts, customer(router, owner), wiring.container.clock().now(), ports, locale
+    )
     return json_response(body, 200, {"ETag": etag(cart.version)})
 
 
@@ -122,13 +124,15 @@ def code_validator(router: Router, owner: CartOwner, kind: str) -> Any:
     redeemed); a code it cannot use is one uniform 422 on ``body.code`` (``cart.domain.code_entries``)."""
 
     def validate(cart: StoredCart) -> None:
-        now = clock().now()
-        store().count_code_entry(code_entry_keys(owner, client_ip(router), now, CodeEntryLimits()), now)
-        facts, promotions = store().pricing_reads([line.sku for line in cart.lines])
+        now = wiring.container.clock().now()
+        wiring.container.store().count_code_entry(
+            code_entry_keys(owner, client_ip(router), now, CodeEntryLimits()), now
+        )
+        facts, promotions = wiring.container.store().pricing_reads([line.sku for line in cart.lines])
         codes = getattr(cart, kind)
         index = len(codes) - 1
         try:
-            preview(cart, facts, customer(router, owner), now, pricing_ports(promotions))
+            preview(cart, facts, customer(router, owner), now, wiring.container.pricing_ports(promotions))
         except ValidationFailed as error:
             mine = [e for e in error.errors if e.field == f"body.{kind}.{index}"]
             if mine:

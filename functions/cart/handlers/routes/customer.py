@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from cart.adapters import service
+from cart import wiring
 from cart.handlers.routes.common import (
     CHANGED,
     CODE_KINDS,
@@ -55,7 +55,7 @@ TAG = "customer cart"
 )
 def open_customer_cart(body: CartCreate):
     ships_to(body.destination_country)
-    cart, created = service().open_customer_cart(customer_owner(router), body)
+    cart, created = wiring.container.service().open_customer_cart(customer_owner(router), body)
     return cart_response(cart, 201 if created else 200)
 
 
@@ -71,7 +71,7 @@ def open_customer_cart(body: CartCreate):
 )
 def get_customer_cart(accept_language: AcceptLanguage = None):
     owner = customer_owner(router)
-    return priced_response(router, owner, service().current(owner), accept_language)
+    return priced_response(router, owner, wiring.container.service().current(owner), accept_language)
 
 
 @router.patch(
@@ -86,7 +86,9 @@ def get_customer_cart(accept_language: AcceptLanguage = None):
 )
 def change_customer_cart(body: CartSettingsChange, if_match_header: IfMatch = None):
     ships_to(body.destination_country)
-    return cart_response(service().change_settings(customer_owner(router), body, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().change_settings(customer_owner(router), body, if_match(if_match_header))
+    )
 
 
 @router.post(
@@ -100,7 +102,9 @@ def change_customer_cart(body: CartSettingsChange, if_match_header: IfMatch = No
     responses=CHANGED,
 )
 def add_customer_cart_line(body: CartLineAdd, if_match_header: IfMatch = None):
-    return cart_response(service().add_line(customer_owner(router), body, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().add_line(customer_owner(router), body, if_match(if_match_header))
+    )
 
 
 @router.put(
@@ -115,7 +119,9 @@ def add_customer_cart_line(body: CartLineAdd, if_match_header: IfMatch = None):
 )
 def set_customer_cart_line_quantity(sku: SkuPath, body: CartLineQuantity, if_match_header: IfMatch = None):
     owner = customer_owner(router)
-    return cart_response(service().set_quantity(owner, sku, body.quantity, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().set_quantity(owner, sku, body.quantity, if_match(if_match_header))
+    )
 
 
 @router.delete(
@@ -128,7 +134,9 @@ def set_customer_cart_line_quantity(sku: SkuPath, body: CartLineQuantity, if_mat
     responses=CHANGED,
 )
 def remove_customer_cart_line(sku: SkuPath, if_match_header: IfMatch = None):
-    return cart_response(service().remove_line(customer_owner(router), sku, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().remove_line(customer_owner(router), sku, if_match(if_match_header))
+    )
 
 
 def _code_routes(segment: str, kind: str, noun: str) -> None:
@@ -146,7 +154,9 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
     def add_code(body: CartCodeEntry, if_match_header: IfMatch = None):
         owner = customer_owner(router)
         validate = code_validator(router, owner, kind)
-        return cart_response(service().add_code(owner, kind, body.code, validate, if_match(if_match_header)))
+        return cart_response(
+            wiring.container.service().add_code(owner, kind, body.code, validate, if_match(if_match_header))
+        )
 
     @router.delete(
         f"/me/cart/{segment}/<code>",
@@ -159,7 +169,9 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
     )
     def remove_code(code: CodePath, if_match_header: IfMatch = None):
         owner = customer_owner(router)
-        return cart_response(service().remove_code(owner, kind, code, if_match(if_match_header)))
+        return cart_response(
+            wiring.container.service().remove_code(owner, kind, code, if_match(if_match_header))
+        )
 
 
 for _segment, (_kind, _noun) in CODE_KINDS.items():
@@ -182,7 +194,7 @@ for _segment, (_kind, _noun) in CODE_KINDS.items():
 )
 def merge_guest_cart(token: CartToken = None):
     owner = customer_owner(router)
-    merged = service().merge(owner, guest_owner(token))
+    merged = wiring.container.service().merge(owner, guest_owner(token))
     extra = {
         "merge": {
             "dropped": [{"sku": d.sku, "quantity": d.quantity, "reason": d.reason} for d in merged.dropped],

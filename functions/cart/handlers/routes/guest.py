@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from cart.adapters import service
+from cart import wiring
 from cart.domain.models import CartOwner, OwnerKind
 from cart.domain.tokens import TOKEN_HEADER, new_token, token_hash
 from cart.handlers.routes.common import (
@@ -59,7 +59,7 @@ TOKEN_ONCE = {
 def create_guest_cart(body: CartCreate):
     ships_to(body.destination_country)
     token = new_token()
-    cart = service().create(CartOwner(OwnerKind.GUEST, token_hash(token)), body)
+    cart = wiring.container.service().create(CartOwner(OwnerKind.GUEST, token_hash(token)), body)
     response = cart_response(cart, 201, {"token": token})
     response.headers[TOKEN_HEADER] = token
     return response
@@ -77,7 +77,7 @@ def create_guest_cart(body: CartCreate):
 )
 def get_guest_cart(token: CartToken = None, accept_language: AcceptLanguage = None):
     owner = guest_owner(token)
-    return priced_response(router, owner, service().current(owner), accept_language)
+    return priced_response(router, owner, wiring.container.service().current(owner), accept_language)
 
 
 @router.patch(
@@ -91,7 +91,9 @@ def get_guest_cart(token: CartToken = None, accept_language: AcceptLanguage = No
 )
 def change_guest_cart(body: CartSettingsChange, token: CartToken = None, if_match_header: IfMatch = None):
     ships_to(body.destination_country)
-    return cart_response(service().change_settings(guest_owner(token), body, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().change_settings(guest_owner(token), body, if_match(if_match_header))
+    )
 
 
 @router.post(
@@ -104,7 +106,9 @@ def change_guest_cart(body: CartSettingsChange, token: CartToken = None, if_matc
     responses=CHANGED,
 )
 def add_guest_cart_line(body: CartLineAdd, token: CartToken = None, if_match_header: IfMatch = None):
-    return cart_response(service().add_line(guest_owner(token), body, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().add_line(guest_owner(token), body, if_match(if_match_header))
+    )
 
 
 @router.put(
@@ -120,7 +124,9 @@ def set_guest_cart_line_quantity(
     sku: SkuPath, body: CartLineQuantity, token: CartToken = None, if_match_header: IfMatch = None
 ):
     owner = guest_owner(token)
-    return cart_response(service().set_quantity(owner, sku, body.quantity, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().set_quantity(owner, sku, body.quantity, if_match(if_match_header))
+    )
 
 
 @router.delete(
@@ -132,7 +138,9 @@ def set_guest_cart_line_quantity(
     responses=CHANGED,
 )
 def remove_guest_cart_line(sku: SkuPath, token: CartToken = None, if_match_header: IfMatch = None):
-    return cart_response(service().remove_line(guest_owner(token), sku, if_match(if_match_header)))
+    return cart_response(
+        wiring.container.service().remove_line(guest_owner(token), sku, if_match(if_match_header))
+    )
 
 
 def _code_routes(segment: str, kind: str, noun: str) -> None:
@@ -149,7 +157,9 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
     def add_code(body: CartCodeEntry, token: CartToken = None, if_match_header: IfMatch = None):
         owner = guest_owner(token)
         validate = code_validator(router, owner, kind)
-        return cart_response(service().add_code(owner, kind, body.code, validate, if_match(if_match_header)))
+        return cart_response(
+            wiring.container.service().add_code(owner, kind, body.code, validate, if_match(if_match_header))
+        )
 
     @router.delete(
         f"/cart/{segment}/<code>",
@@ -160,7 +170,9 @@ def _code_routes(segment: str, kind: str, noun: str) -> None:
         responses=CHANGED,
     )
     def remove_code(code: CodePath, token: CartToken = None, if_match_header: IfMatch = None):
-        return cart_response(service().remove_code(guest_owner(token), kind, code, if_match(if_match_header)))
+        return cart_response(
+            wiring.container.service().remove_code(guest_owner(token), kind, code, if_match(if_match_header))
+        )
 
 
 for _segment, (_kind, _noun) in CODE_KINDS.items():

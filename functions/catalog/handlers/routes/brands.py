@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository, taxonomy_service
+from catalog import wiring
 from catalog.domain.commands import CreateBrand, PatchBrand
 from catalog.domain.models import Brand
 from catalog.domain.views import localised
@@ -43,7 +43,7 @@ def list_public_brands(locale: Locale = None, accept_language: AcceptLanguage = 
     chosen = chosen_locale(locale, accept_language)
     items = [
         b.model_dump(mode="json", include={"id", "name", "description", "logo_url"}, exclude_none=True)
-        for b in repository().list_brands()
+        for b in wiring.container.repository().list_brands()
     ]
     return localised_response({"items": localised(items, chosen), "locale": chosen}, chosen)
 
@@ -58,9 +58,9 @@ admin_routes(
         create_command=CreateBrand,
         patch_command=PatchBrand,
         document=_document,
-        read=lambda brand_id: taxonomy_service().brand(brand_id),
-        create=lambda body, actor: taxonomy_service().create_brand(body, actor),
-        update=lambda brand_id, body, version, actor: taxonomy_service().update_brand(
+        read=lambda brand_id: wiring.container.taxonomy_service().brand(brand_id),
+        create=lambda body, actor: wiring.container.taxonomy_service().create_brand(body, actor),
+        update=lambda brand_id, body, version, actor: wiring.container.taxonomy_service().update_brand(
             brand_id, body, version, actor
         ),
         listing=(
@@ -70,7 +70,7 @@ admin_routes(
                 "Every brand with every locale and its version, for merchandisers.",
             ),
             CatalogBrandList,
-            lambda: repository().list_brands(),
+            lambda: wiring.container.repository().list_brands(),
         ),
         created=Words(
             "create_brand",

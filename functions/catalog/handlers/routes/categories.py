@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository, taxonomy_service
+from catalog import wiring
 from catalog.domain.categories import tree
 from catalog.domain.commands import CreateCategory, MoveCategory, PatchCategory
 from catalog.domain.models import Category
@@ -66,7 +66,7 @@ def _public(category: Category) -> dict[str, Any]:
 )
 def category_tree(locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    nodes = tree(repository().list_categories(), _public)
+    nodes = tree(wiring.container.repository().list_categories(), _public)
     return localised_response({"items": localised(nodes, chosen), "locale": chosen}, chosen)
 
 
@@ -80,7 +80,7 @@ def category_tree(locale: Locale = None, accept_language: AcceptLanguage = None)
 )
 def get_category(category_id: CategoryId, locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    category = repository().get_category(category_id)
+    category = wiring.container.repository().get_category(category_id)
     if category is None:
         raise NotFound(f"no category {category_id!r}")
     return localised_response({**localised(_public(category), chosen), "locale": chosen}, chosen)
@@ -96,9 +96,9 @@ admin_routes(
         create_command=CreateCategory,
         patch_command=PatchCategory,
         document=_document,
-        read=lambda category_id: taxonomy_service().category(category_id),
-        create=lambda body, actor: taxonomy_service().create_category(body, actor),
-        update=lambda category_id, body, version, actor: taxonomy_service().update_category(
+        read=lambda category_id: wiring.container.taxonomy_service().category(category_id),
+        create=lambda body, actor: wiring.container.taxonomy_service().create_category(body, actor),
+        update=lambda category_id, body, version, actor: wiring.container.taxonomy_service().update_category(
             category_id, body, version, actor
         ),
         listing=(
@@ -108,7 +108,7 @@ admin_routes(
                 "Every category, flat, with every locale and its version, for merchandisers.",
             ),
             CatalogCategoryList,
-            lambda: repository().list_categories(),
+            lambda: wiring.container.repository().list_categories(),
         ),
         created=Words(
             "create_category",
@@ -149,7 +149,7 @@ def move_category(
     correlation_id: CorrelationId = None,
 ):
     actor = admin(router, correlation_id)
-    category = taxonomy_service().move_category(
+    category = wiring.container.taxonomy_service().move_category(
         category_id, body.parent_id, expected_version(if_match), actor
     )
     return versioned(_document(category))

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository
+from catalog import wiring
 from catalog.handlers.responses import CatalogHistoryPage, CatalogVersion
 from catalog.handlers.routes.common import ADMIN_SECURITY, ADMIN_TAGS, Cursor, Limit, admin
 from shop_kernel.errors import NotFound
@@ -39,7 +39,7 @@ EntityId = Annotated[str, Path(description="The product's, category's, product t
 )
 def list_history(collection: Collection, entity_id: EntityId, limit: Limit = 20, cursor: Cursor = None):
     admin(router)
-    page = repository().history(_KINDS[collection], entity_id, limit, cursor)
+    page = wiring.container.repository().history(_KINDS[collection], entity_id, limit, cursor)
     if not page.items and cursor is None:
         raise NotFound(f"no history for {collection}/{entity_id}")
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
@@ -60,7 +60,7 @@ def get_version(
     version: Annotated[int, Path(ge=1, description="A version from the history")],
 ):
     admin(router)
-    entry = repository().version(_KINDS[collection], entity_id, version)
+    entry = wiring.container.repository().version(_KINDS[collection], entity_id, version)
     if entry is None:
         raise NotFound(f"{collection}/{entity_id} has no version {version}")
     return json_response(

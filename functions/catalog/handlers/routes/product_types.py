@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from catalog.adapters import repository, taxonomy_service
+from catalog import wiring
 from catalog.domain.commands import CreateProductType, PatchProductType
 from catalog.domain.models import ProductType
 from catalog.domain.views import localised
@@ -42,7 +42,7 @@ def _document(product_type: ProductType) -> dict[str, Any]:
 )
 def get_product_type(type_id: TypeId, locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    product_type = repository().get_product_type(type_id)
+    product_type = wiring.container.repository().get_product_type(type_id)
     if product_type is None:
         raise NotFound(f"no product type {type_id!r}")
     body = localised(product_type.model_dump(mode="json", include={"id", "name", "attributes"}), chosen)
@@ -59,9 +59,9 @@ admin_routes(
         create_command=CreateProductType,
         patch_command=PatchProductType,
         document=_document,
-        read=lambda type_id: taxonomy_service().product_type(type_id),
-        create=lambda body, actor: taxonomy_service().create_product_type(body, actor),
-        update=lambda type_id, body, version, actor: taxonomy_service().update_product_type(
+        read=lambda type_id: wiring.container.taxonomy_service().product_type(type_id),
+        create=lambda body, actor: wiring.container.taxonomy_service().create_product_type(body, actor),
+        update=lambda type_id, body, version, actor: wiring.container.taxonomy_service().update_product_type(
             type_id, body, version, actor
         ),
         listing=(
@@ -71,7 +71,7 @@ admin_routes(
                 "Every product type with its attribute definitions, every locale and its version.",
             ),
             CatalogProductTypeList,
-            lambda: repository().list_product_types(),
+            lambda: wiring.container.repository().list_product_types(),
         ),
         created=Words(
             "create_product_type",

@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from catalog.adapters import product_service, repository
+from catalog import wiring
 from catalog.domain.commands import CreateProduct, PatchProduct
 from catalog.domain.models import Product, ProductStatus, Slug
 from catalog.domain.ports import ListingFilter
@@ -62,7 +62,7 @@ ProductId = Annotated[str, Path(description="The product's id (from a listing, s
 )
 def get_product(product_id: ProductId, locale: Locale = None, accept_language: AcceptLanguage = None):
     chosen = chosen_locale(locale, accept_language)
-    document = repository().public_product(product_id)
+    document = wiring.container.repository().public_product(product_id)
     if document is None:
         raise NotFound(f"no published product {product_id!r}")
     visible = price_lists(router)
@@ -86,7 +86,7 @@ def get_product_by_slug(
     accept_language: AcceptLanguage = None,
 ):
     chosen = chosen_locale(locale, accept_language)
-    document = repository().public_product_by_slug(chosen, slug)
+    document = wiring.container.repository().public_product_by_slug(chosen, slug)
     if document is None:
         raise NotFound(f"no published product with the {chosen} slug {slug!r}")
     visible = price_lists(router)
@@ -190,7 +190,7 @@ def list_category_products(
         contexts=tuple(shopper_contexts(country, store)),
         in_stock=bool(in_stock),
     )
-    page = repository().category_page(category_id, filters, limit, cursor)
+    page = wiring.container.repository().category_page(category_id, filters, limit, cursor)
     items = [{**item, "prices": visible_prices(item.get("prices") or [], visible)} for item in page.items]
     body = {"items": localised(items, chosen), "next_cursor": page.next_cursor, "locale": chosen}
     return localised_response(body, chosen, visible)
@@ -210,7 +210,7 @@ def list_products(
     cursor: Cursor = None,
 ):
     admin(router)
-    page = repository().list_products(status.value, limit, cursor)
+    page = wiring.container.repository().list_products(status.value, limit, cursor)
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
@@ -224,9 +224,9 @@ admin_routes(
         create_command=CreateProduct,
         patch_command=PatchProduct,
         document=Product.document,
-        read=lambda product_id: product_service().get(product_id).product,
-        create=lambda body, actor: product_service().create(body, actor),
-        update=lambda product_id, body, version, actor: product_service().update(
+        read=lambda product_id: wiring.container.product_service().get(product_id).product,
+        create=lambda body, actor: wiring.container.product_service().create(body, actor),
+        update=lambda product_id, body, version, actor: wiring.container.product_service().update(
             product_id, body, version, actor
         ),
         created=Words(
@@ -267,7 +267,7 @@ admin_routes(
 )
 def publish_product(product_id: ProductId, if_match: IfMatch = None, correlation_id: CorrelationId = None):
     actor = admin(router, correlation_id)
-    product = product_service().publish(product_id, expected_version(if_match), actor)
+    product = wiring.container.product_service().publish(product_id, expected_version(if_match), actor)
     return versioned(product.document())
 
 
@@ -284,5 +284,5 @@ def publish_product(product_id: ProductId, if_match: IfMatch = None, correlation
 )
 def archive_product(product_id: ProductId, if_match: IfMatch = None, correlation_id: CorrelationId = None):
     actor = admin(router, correlation_id)
-    product = product_service().archive(product_id, expected_version(if_match), actor)
+    product = wiring.container.product_service().archive(product_id, expected_version(if_match), actor)
     return versioned(product.document())

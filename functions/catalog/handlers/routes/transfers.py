@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from catalog.adapters import product_service, repository
+from catalog import wiring
 from catalog.domain.commands import MAX_IMPORT_ROWS
 from catalog.domain.models import ProductStatus
 from catalog.handlers.responses import CatalogImportReport
@@ -85,7 +85,9 @@ def import_products(correlation_id: CorrelationId = None):
     rows = decode(router.current_event.decoded_body or "")
     if not rows:
         raise ValidationFailed.on("body", "the file has no products", "empty")
-    return json_response(ProductImporter(repository(), product_service()).run(rows, actor))
+    return json_response(
+        ProductImporter(wiring.container.repository(), wiring.container.product_service()).run(rows, actor)
+    )
 
 
 @router.get(
@@ -106,7 +108,7 @@ def export_products(
     from catalog.domain.codecs import encode_csv, encode_jsonl
 
     admin(router)
-    page = repository().list_products(status.value, limit, cursor)
+    page = wiring.container.repository().list_products(status.value, limit, cursor)
     body = encode_jsonl(page.items) if format == "jsonl" else encode_csv(page.items)
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else {}
     content_type = "application/x-ndjson" if format == "jsonl" else "text/csv"

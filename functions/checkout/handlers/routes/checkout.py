@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -20,7 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, model_validator
 
 from cart.domain.models import CartOwner, OwnerKind
-from checkout.adapters import idempotency_store, service, settings
+from checkout import wiring
 from checkout.domain.models import Buyer, CheckoutBody
 from checkout.domain.service import PlaceOrder
 from checkout.handlers.routes.common import (
@@ -30,7 +29,6 @@ from checkout.handlers.routes.common import (
     customer,
     guest,
     if_match,
-    lambda_context,
 )
 from checkout.handlers.views import CheckoutPlaced
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
@@ -177,20 +175,19 @@ def _checkout(
     return json_response(placed.model_dump(mode="json"), 201, {"Location": location})
 
 
-@lru_cache(maxsize=1)
 def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], Any]:
-    """Powertools' idempotent wrapper around placing the order, built on first use (it imports boto3).
+    """Powertools' idempotent wrapper around placing the order (its module imports boto3: loaded on first use).
 
-    It takes the request model and answers the response model: Powertools hashes the one and stores
-    the other as JSON (``PydanticSerializer``), and a retry gets the stored answer back as the model.
-    Keyed on the persistence layer, so ``checkout.adapters.reset()`` (a new layer) builds a new wrapper."""
+    It takes the request model and answers the response model: Powertools hashes the one and stores the
+    other as JSON (``PydanticSerializer``), and a retry gets the stored answer back as the model. Built per
+    request (a decorator and a config, microseconds): the persistence layer is what lasts, in the container."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
     config = IdempotencyConfig(
         event_key_jmespath="[owner, key]",
         payload_validation_jmespath="[body, if_match]",
-        expires_after_seconds=settings().idempotency_ttl_s,
+        expires_after_seconds=wiring.container.settings().idempotency_ttl_s,
         raise_on_no_idempotency_key=True,
     )
 
@@ -203,7 +200,7 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], 
         output_serializer=PydanticSerializer(RecordedCheckout),
     )
     def place_checkout(request: CheckoutAttempt) -> CheckoutPlaced:
-        return RecordedCheckout.model_validate(service().place(request.command()).view())
+        return RecordedCheckout.model_validate(wiring.container.service().place(request.command()).view())
 
     return place_checkout, config
 
@@ -211,8 +208,9 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], 
 def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
-    place, config = _idempotent_place(idempotency_store("checkout"))
-    config.register_lambda_context(lambda_context())
+    place, config = _idempotent_place(wiring.container.checkout_idempotency())
+    # The invocation's Lambda context: the idempotency layer's in-progress record expires with it.
+    config.register_lambda_context(router.lambda_context)
     try:
         return place(request=request)
     except idempotency.IdempotencyAlreadyInProgressError as exc:

@@ -3,7 +3,7 @@ the OpenAPI document lists them)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
@@ -32,17 +32,6 @@ IfMatch = Annotated[
         json_schema_extra={"pattern": IF_MATCH_PATTERN},
     ),
 ]
-
-_context: list[Any] = [None]
-
-
-def remember_context(context: Any) -> None:
-    """The invocation's Lambda context, for the idempotency layer's in-progress expiry."""
-    _context[0] = context
-
-
-def lambda_context() -> Any:
-    return _context[0]
 
 
 def guest(token: str | None) -> tuple[CartOwner, Buyer]:

@@ -12,7 +12,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from checkout.adapters import store
+from checkout import wiring
 from checkout.domain.models import Buyer, Order
 from checkout.handlers.routes.common import CartToken, customer, guest, staff
 from checkout.handlers.views import CheckoutOrder, CheckoutOrderList
@@ -34,7 +34,7 @@ Limit = Annotated[int, Query(ge=1, le=50, description="How many orders, at most 
 
 
 def _owned(order_id: str, buyer: Buyer) -> Order:
-    order = store().order(order_id)
+    order = wiring.container.store().order(order_id)
     if order is None or (order.buyer.kind, order.buyer.key) != (buyer.kind, buyer.key):
         raise NotFound("no such order")
     return order
@@ -86,7 +86,8 @@ def my_order(order_id: OrderIdPath):
 )
 def my_orders(limit: Limit = 20):
     _, buyer = customer(router)
-    orders = store().orders(store().orders_of(buyer.kind, buyer.key, limit))
+    store = wiring.container.store()
+    orders = store.orders(store.orders_of(buyer.kind, buyer.key, limit))
     return json_response({"orders": [order.view() for order in orders]})
 
 
@@ -103,7 +104,7 @@ def my_orders(limit: Limit = 20):
 )
 def staff_order(order_id: OrderIdPath):
     staff(router)
-    order = store().order(order_id)
+    order = wiring.container.store().order(order_id)
     if order is None:
         raise NotFound("no such order")
     return json_response(order.view(), headers={"Cache-Control": PRIVATE_CACHE})

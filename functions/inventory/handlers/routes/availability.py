@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from inventory.adapters import clock, store
+from inventory import wiring
 from inventory.domain.models import LOCATION_ID, SKU
 from inventory.domain.views import availability
 from inventory.handlers.responses import InventoryAvailability
@@ -61,7 +61,7 @@ def get_availability(
     ] = None,
     accept_language: AcceptLanguage = None,
 ):
-    inventory = store()
+    inventory = wiring.container.store()
     levels = inventory.stock_for_sku(sku)
     if not levels and not inventory.sku_known(sku):
         raise _not_found("path.sku", f"no SKU {sku!r}")
@@ -75,7 +75,7 @@ def get_availability(
     ]
     locale = negotiate(accept_language)
     # A store's pickup estimate may come from any warehouse, shown or not.
-    body = availability(sku, levels, shown, everywhere.values(), clock().now(), locale)
+    body = availability(sku, levels, shown, everywhere.values(), wiring.container.clock().now(), locale)
     return json_response(
         body, headers={"Cache-Control": PUBLIC_CACHE, "Content-Language": locale, "Vary": "Accept-Language"}
     )

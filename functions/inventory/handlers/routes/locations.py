@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from inventory.adapters import clock, store
+from inventory import wiring
 from inventory.adapters.dynamo import location_document
 from inventory.domain.models import LOCATION_ID
 from inventory.handlers.responses import InventoryLocation, InventoryLocationBody, InventoryLocations
@@ -47,7 +47,9 @@ NO_LOCATION = problem(404, "No location has this id")
 def put_location(location_id: LocationPath, body: InventoryLocationBody, if_match: IfMatch = None):
     ops(router)
     version = expected_version(if_match, lambda: _location_version(location_id))
-    location = store().put_location(location_id, body, version, clock().now())
+    location = wiring.container.store().put_location(
+        location_id, body, version, wiring.container.clock().now()
+    )
     return versioned(location_document(location), 200 if version else 201)
 
 
@@ -62,7 +64,7 @@ def put_location(location_id: LocationPath, body: InventoryLocationBody, if_matc
 )
 def get_location(location_id: LocationPath):
     ops(router)
-    location = store().location(location_id)
+    location = wiring.container.store().location(location_id)
     if location is None:
         message = f"no location {location_id!r}"
         raise NotFound(
@@ -80,12 +82,12 @@ def get_location(location_id: LocationPath):
 )
 def list_locations():
     ops(router)
-    locations = store().locations()
+    locations = wiring.container.store().locations()
     return json_response(
         {"items": [location_document(loc) for loc in sorted(locations.values(), key=lambda x: x.id)]}
     )
 
 
 def _location_version(location_id: str) -> int | None:
-    location = store().location(location_id)
+    location = wiring.container.store().location(location_id)
     return location.version if location is not None else None

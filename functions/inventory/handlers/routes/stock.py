@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from inventory.adapters import clock, store
+from inventory import wiring
 from inventory.domain.models import LOCATION_ID, SKU
 from inventory.domain.stock import BulkRow, parse_row
 from inventory.handlers.responses import (
@@ -42,8 +42,8 @@ UNKNOWN_TARGET = problem(404, "The catalog has no such SKU, or there is no such 
 )
 def get_stock(sku: SkuPath):
     ops(router)
-    levels = store().stock_for_sku(sku)
-    if not levels and not store().sku_known(sku):
+    levels = wiring.container.store().stock_for_sku(sku)
+    if not levels and not wiring.container.store().sku_known(sku):
         message = f"no SKU {sku!r}"
         raise NotFound(message, errors=[FieldError(field="path.sku", message=message, code="unknown")])
     return json_response({"sku": sku, "levels": [level.as_dict() for level in levels]})
@@ -71,7 +71,9 @@ def get_stock(sku: SkuPath):
 def set_stock(sku: SkuPath, location_id: LocationPath, body: InventoryStockCount, if_match: IfMatch = None):
     actor = ops(router)
     version = expected_version(if_match, lambda: _level_version(sku, location_id))
-    level = store().set_stock(sku, location_id, body.on_hand, version, actor, clock().now())
+    level = wiring.container.store().set_stock(
+        sku, location_id, body.on_hand, version, actor, wiring.container.clock().now()
+    )
     return versioned(level.as_dict(), 200 if version else 201)
 
 
@@ -93,18 +95,24 @@ def set_stock(sku: SkuPath, location_id: LocationPath, body: InventoryStockCount
 )
 def adjust_stock(sku: SkuPath, location_id: LocationPath, body: InventoryStockAdjustment):
     actor = ops(router)
-    level = store().adjust_stock(sku, location_id, body.delta, body.reason, body.note, actor, clock().now())
+    level = wiring.container.store().adjust_stock(
+        sku, location_id, body.delta, body.reason, body.note, actor, wiring.container.clock().now()
+    )
     return versioned(level.as_dict())
 
 
 def _apply(row: BulkRow, actor: str) -> dict[str, Any]:
-    now = clock().now()
+    now = wiring.container.clock().now()
     if row.on_hand is not None:
-        level = store().set_stock(row.sku, row.location_id, row.on_hand, row.expected_version, actor, now)
+        level = wiring.container.store().set_stock(
+            row.sku, row.location_id, row.on_hand, row.expected_version, actor, now
+        )
         return {"outcome": "set", "level": level.as_dict()}
     assert row.delta is not None
     assert row.reason is not None
-    level = store().adjust_stock(row.sku, row.location_id, row.delta, row.reason, row.note, actor, now)
+    level = wiring.container.store().adjust_stock(
+        row.sku, row.location_id, row.delta, row.reason, row.note, actor, now
+    )
     return {"outcome": "adjusted", "level": level.as_dict()}
 
 
@@ -157,5 +165,5 @@ def bulk_stock(body: InventoryBulkStock):
 
 
 def _level_version(sku: str, location_id: str) -> int | None:
-    level = store().stock_level(sku, location_id)
+    level = wiring.container.store().stock_level(sku, location_id)
     return level.version if level is not None else None

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from search.adapters import search_service
+from search import wiring
 from search.handlers.responses import (
     SearchRelatedBody,
     SearchRelatedLinks,
@@ -39,7 +39,7 @@ def _actor() -> str:
 )
 def get_synonyms():
     _actor()
-    groups, version = search_service().synonyms()
+    groups, version = wiring.container.search_service().synonyms()
     return json_response({"groups": groups, "version": version}, headers={"ETag": etag(version)})
 
 
@@ -67,8 +67,8 @@ def get_synonyms():
 def put_synonyms(body: SearchSynonymsBody, if_match: IfMatch = None):
     actor = _actor()
     expected = parse_if_match(if_match)
-    version = search_service().set_synonyms(body.groups, expected, actor)
-    groups, _ = search_service().synonyms()
+    version = wiring.container.search_service().set_synonyms(body.groups, expected, actor)
+    groups, _ = wiring.container.search_service().synonyms()
     return json_response({"groups": groups, "version": version}, headers={"ETag": etag(version)})
 
 
@@ -93,5 +93,5 @@ def put_related(
     body: SearchRelatedBody,
 ):
     actor = _actor()
-    saved = search_service().set_related(product_id, body.product_ids, actor)
+    saved = wiring.container.search_service().set_related(product_id, body.product_ids, actor)
     return json_response({"product_id": product_id, "product_ids": saved})

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
-from search.adapters import cursor_codec
+from search import wiring
 from search.domain.model import PriceFilter, SearchFilters, SearchQuery
 from shop_kernel.auth import RETAIL_PRICE_LIST, visible_price_lists
 from shop_kernel.errors import FieldError, ValidationFailed
@@ -153,7 +153,7 @@ def cursor_scope(query: SearchQuery) -> str:
 
 
 def open_cursor(query: SearchQuery, cursor: str | None) -> SearchQuery:
-    key = cursor_codec().decode(cursor, cursor_scope(query))
+    key = wiring.container.cursor_codec().decode(cursor, cursor_scope(query))
     if key is None:
         return query
     token = key.get("token")
@@ -165,4 +165,8 @@ def open_cursor(query: SearchQuery, cursor: str | None) -> SearchQuery:
 
 
 def next_cursor(query: SearchQuery, page_token: str | None) -> str | None:
-    return cursor_codec().encode({"token": page_token}, cursor_scope(query)) if page_token else None
+    return (
+        wiring.container.cursor_codec().encode({"token": page_token}, cursor_scope(query))
+        if page_token
+        else None
+    )

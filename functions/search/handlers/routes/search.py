@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import Field
 
-from search.adapters import search_service
+from search import wiring
 from search.domain.model import MAX_LIMIT, MAX_QUERY_CHARS, SearchFilters, SortOrder
 from search.handlers.responses import SearchLinkedProducts, SearchResults, SearchSuggestions
 from search.handlers.routes.common import (
@@ -134,7 +134,7 @@ def search(
     if query.sort.startswith("price") and query.effective_price_key is None:
         query = query.model_copy(update={"price_context": f"{currency or 'EUR'}:{price_list}"})
     query = open_cursor(query, cursor)
-    service = search_service()
+    service = wiring.container.search_service()
     result = service.search(query)
     body = {
         "query": q,
@@ -171,7 +171,7 @@ def suggest(
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS, description="At most this many completions")] = 8,
 ):
     chosen = chosen_locale(locale, accept_language)
-    found = search_service().suggest(q, chosen, limit) if q.strip() else []
+    found = wiring.container.search_service().suggest(q, chosen, limit) if q.strip() else []
     items = [{"text": s.text, "product_id": s.product_id} for s in found]
     return localised_response({"query": q, "locale": chosen, "items": items}, chosen)
 
@@ -199,7 +199,9 @@ def similar(
 ):
     chosen = chosen_locale(locale, accept_language)
     visible = price_lists(router)
-    items = search_service().similar(product_id, limit, chosen, shopper_contexts(country, store), visible)
+    items = wiring.container.search_service().similar(
+        product_id, limit, chosen, shopper_contexts(country, store), visible
+    )
     return localised_response({"product_id": product_id, "items": items}, chosen, visible)
 
 
@@ -225,5 +227,7 @@ def related(
 ):
     chosen = chosen_locale(locale, accept_language)
     visible = price_lists(router)
-    items = search_service().related(product_id, chosen, shopper_contexts(country, store), visible)
+    items = wiring.container.search_service().related(
+        product_id, chosen, shopper_contexts(country, store), visible
+    )
     return localised_response({"product_id": product_id, "items": items}, chosen, visible)

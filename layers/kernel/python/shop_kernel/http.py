@@ -1,6 +1,7 @@
 """HTTP glue for Powertools ``APIGatewayRestResolver``: error mapping, unreadable bodies, ETags.
 
-``build_resolver()`` returns a resolver with validation enabled and every error mapped once to
+``api_function()`` builds an API function (its resolver, routers, OpenAPI document and handler) and
+``build_resolver()`` a resolver with validation enabled and every error mapped once to
 ``application/problem+json``. Nothing a client sends can produce a 5xx: a body nothing could read is
 a 400 (413 when too large, 415 for a media type the route does not take) before Powertools parses it;
 unexpected exceptions are logged and reported as 503 with ``Retry-After`` only when a dependency
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from re import Match
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -25,6 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shop_kernel.auth import Group, require
@@ -41,7 +43,7 @@ from shop_kernel.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from shop_kernel.observability import logger
+from shop_kernel.observability import logger, metrics
 from shop_kernel.openapi import finalize
 from shop_kernel.proxy import (
     MAX_BODY_BYTES,
@@ -55,6 +57,10 @@ from shop_kernel.proxy import (
     unreadable_body,
     with_whole_numbers,
 )
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme, Tag
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 __all__ = ["MAX_BODY_BYTES", "PROBLEM_JSON", "PUBLIC_CACHE"]
 
@@ -246,6 +252,55 @@ def serve_openapi(app: APIGatewayRestResolver, path: str, *, title: str, version
             content_type="application/json",
             body=json.dumps(finalize(json.loads(app.get_openapi_json_schema(title=title, version=version)))),
         )
+
+
+ApiHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
+
+
+def api_function(
+    routers: Sequence[Router],
+    *,
+    openapi_path: str,
+    title: str,
+    version: str = "1.0.0",
+    guards: Mapping[str, Sequence[Group]] | None = None,
+    description: str | None = None,
+    tags: Sequence[Tag | str] | None = None,
+    security_schemes: dict[str, SecurityScheme] | None = None,
+) -> tuple[ShopResolver, ApiHandler]:
+    """A context's API function: one resolver with its ``routers``, one OpenAPI document served at
+    ``openapi_path`` (Swagger UI beside it), and the Lambda handler.
+
+    ``guards`` maps a path prefix to the groups that may call it (``{"/admin/": [Group.OPS]}``): such a
+    request is refused (401/403) before anything reads its body (``refuse_unauthorised``), in the order
+    given. The handler carries the logger (correlation id: the request id every answer repeats) and the
+    metrics; no X-Ray tracer (see ``shop_kernel.observability``: it dominates an API's cold start, and
+    Lambda's active tracing covers the invocation).
+    """
+    app = build_resolver()
+    for router in routers:
+        app.include_router(router)
+    if description is not None or tags is not None or security_schemes is not None:
+        app.configure_openapi(
+            title=title,
+            version=version,
+            description=description,
+            tags=list(tags) if tags is not None else None,
+            security_schemes=security_schemes,
+        )
+    serve_openapi(app, openapi_path, title=title, version=version)
+    guarded = [(prefix, tuple(groups)) for prefix, groups in (guards or {}).items()]
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        for prefix, groups in guarded:
+            refusal = refuse_unauthorised(event, prefix, *groups)
+            if refusal is not None:
+                return refusal
+        return app.resolve(event, context)
+
+    return app, handler
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
