@@ -28,7 +28,14 @@ from pricing.adapters.records import (
     promotion_key,
     promotions_config_key,
 )
-from pricing.domain.back_office import CodeBatch, OrderShare, PromotionStatus, StoredPromotion, batch_code
+from pricing.domain.back_office import (
+    BatchStatus,
+    CodeBatch,
+    OrderShare,
+    PromotionStatus,
+    StoredPromotion,
+    batch_code,
+)
 from pricing.domain.promotions import PromoCode, Promotion
 from shop_kernel.dynamo import CursorCodec, deserialize
 from shop_kernel.errors import Conflict, DomainError, FieldError, NotFound, PreconditionFailed
@@ -285,7 +292,7 @@ class BackOfficeStore:
                 "type": {"S": "code_batch"},
                 "doc": {"S": batch.model_dump_json()},
                 "generated": {"N": "0"},
-                "seed": {"B": seed},
+                "seed": {"S": seed.hex()},  # text: stream records carry it as is (binary would be base64)
             },
             ConditionExpression="attribute_not_exists(pk)",
         )
@@ -351,7 +358,7 @@ class BackOfficeStore:
         updated = batch.model_copy(
             update={
                 "generated": generated,
-                "status": "completed" if done else "generating",
+                "status": BatchStatus.COMPLETED if done else BatchStatus.GENERATING,
                 "started_at": batch.started_at or stamp,
                 "finished_at": stamp if done else None,
             }
@@ -365,7 +372,7 @@ class BackOfficeStore:
                 ExpressionAttributeValues={
                     ":new": {"N": str(generated)},
                     ":old": {"N": str(batch.generated)},
-                    ":doc": {"S": CodeBatch.model_validate(updated.model_dump()).model_dump_json()},
+                    ":doc": {"S": updated.model_dump_json()},
                 },
             )
         except ClientError as exc:
@@ -381,8 +388,7 @@ def batch_from_item(item: dict[str, Any]) -> CodeBatch:
 
 
 def batch_seed(item: dict[str, Any]) -> bytes:
-    seed = item["seed"]["B"]
-    return bytes(seed)
+    return bytes.fromhex(item["seed"]["S"])
 
 
 def _stored(item: dict[str, Any]) -> StoredPromotion:

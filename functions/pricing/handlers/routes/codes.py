@@ -144,7 +144,12 @@ def disable_code(promotion_id: PromotionId, code: CodePath):
     ),
     tags=["admin"],
     responses=documented(
-        ok(PricingCodeBatch, "Accepted: the codes are being generated", status=202),
+        ok(
+            PricingCodeBatch,
+            "Accepted: the codes are being generated",
+            status=202,
+            headers={"Location": "Where the batch's progress is read"},
+        ),
         *MERCHANDISERS,
         NO_PROMOTION,
         ARCHIVED,
