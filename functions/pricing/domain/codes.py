@@ -121,7 +121,10 @@ def redemption_for(entered: EnteredCode, customer: Customer) -> CodeRedemption:
 
 
 def code_no_longer_available(redemption: CodeRedemption, prefix: str = "body") -> Conflict:
-    """The 409 checkout raises when the conditional usage write fails: the last use went elsewhere."""
-    message = f"{redemption.code} was used up while you were checking out: the cart has been re-priced"
+    """The 409 checkout raises when the conditional usage write fails: the last use went elsewhere, or a
+    merchandiser disabled the code meanwhile."""
+    message = (
+        f"{redemption.code} was used up or withdrawn while you were checking out: the cart has been re-priced"
+    )
     error = FieldError(field=f"{prefix}.promo_codes", message=message, code="exhausted")
     return Conflict(message, errors=[error])
