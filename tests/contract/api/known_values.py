@@ -189,11 +189,30 @@ def _order(api: str, prefix: str, headers: dict[str, str], sku: str, known: Know
         known.add("order_id", order_id)
 
 
+def _promotions(api: str, merch: dict[str, str], known: KnownValues) -> None:
+    """The seeded promotions with their codes, and a code batch, as the back office lists them."""
+    promotions = _items(requests.get(f"{api}/admin/promotions", headers=merch, timeout=TIMEOUT_S))
+    known.add("promotion_id", *(p["id"] for p in promotions))
+    for code in CODES:
+        known.add_group(promotion_id=code["promotion_id"], code=code["code"])
+    batch = requests.post(
+        f"{api}/admin/promotions/promo_spring/code-batches",
+        json={"count": 5},
+        headers=merch,
+        timeout=TIMEOUT_S,
+    )
+    if batch.status_code != 202:
+        known.notes.append(f"a code batch answered {batch.status_code}: batch ids are invented")
+        return
+    known.add_group(promotion_id="promo_spring", batch_id=batch.json()["id"])
+
+
 def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:
     """Lists the catalog, stocks a warehouse and places a guest and a customer order through the API."""
     known = KnownValues()
     skus = _catalog(api, auth("merchandisers"), known)
     known.add("code", *(c["code"] for c in CODES), *(str(g[0]) for g in GIFT_CERTIFICATES))
+    _promotions(api, auth("merchandisers"), known)
     if not skus:
         return known
     _stock(api, auth("ops"), skus, known)
