@@ -19,6 +19,7 @@ BENCHMARKS = {
     "fuzz": "bench.fuzz",
     "mutation": "bench.mutation",
     "reconcile": "bench.reconcile",
+    "customers_api": "bench.customers_api",
 }
 
 

@@ -23,6 +23,8 @@ EVENT_MODULES: tuple[str, ...] = (
     "catalog.domain.events",
     "inventory.domain.events",
     "checkout.domain.events",
+    "carriers.domain.events",
+    "customers.domain.events",
 )
 
 

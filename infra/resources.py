@@ -20,6 +20,8 @@ CONTEXTS: tuple[str, ...] = (
     "inventory",
     "cart",
     "checkout",
+    "carriers",
+    "customers",
     "pricing",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
@@ -61,6 +63,17 @@ class SecretSpec:
     name: str
     description: str
     external: bool = False
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A private S3 bucket: encrypted, public access blocked, TLS only, versioned, access-logged in the
+    cloud. Functions reach it through ``<NAME>_BUCKET_NAME`` (``env_name(name, "bucket")``)."""
+
+    name: str
+    description: str
+    # Objects are deleted this many days after they were written (None: kept).
+    expire_after_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,8 @@ class FunctionSpec:
     # Workflows (``StateMachineSpec.name``) this function starts executions of; each one's ARN arrives in
     # ``workflow_env_name(name)`` and ``states:StartExecution`` is granted on it alone.
     starts_workflows: tuple[str, ...] = ()
+    # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
+    buckets_rw: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,19 @@ class StateMachineSpec:
     definition: str
     description: str
     substitutions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricAlarmSpec:
+    """An alarm on a metric a context's functions publish (Powertools EMF: namespace ``APP``, dimension
+    ``service`` = the context): raised when the period's maximum reaches ``threshold``."""
+
+    name: str
+    context: str
+    metric: str
+    description: str
+    threshold: int = 1
+    period_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -198,9 +226,30 @@ TABLES: tuple[TableSpec, ...] = (
         stream="NEW_AND_OLD_IMAGES",
         ttl_attribute="expires_at",
     ),
+    # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
+    # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
+    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
+    # Shipments, their tracking-number lookups and the carrier webhook deliveries seen (layout:
+    # carriers.adapters.dynamo). gsi1 lists, sparsely, the open shipments of a carrier by last tracking
+    # update (the poller, the stuck-shipment check); TTL forgets webhook deliveries after a week.
+    TableSpec(
+        name="shipments",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+        ttl_attribute="expires_at",
+    ),
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    # Carriers' shipping labels (PDF/ZPL) by shipment (layout: carriers.adapters.labels).
+    BucketSpec(
+        name="shipping-labels",
+        description="Shipping labels the carriers issued, one object per shipment",
+        expire_after_days=365,
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -217,6 +266,21 @@ SECRETS: tuple[SecretSpec, ...] = (
         name="stripe-webhook-signing",
         description="Stripe webhook endpoint signing secret (whsec_...) that verifies Stripe-Signature",
         external=True,
+    ),
+    SecretSpec(
+        name="nova-poshta-api",
+        description="Nova Poshta API 2.0 account: JSON {api_key, sender: {city_ref, sender_ref, contact_ref, "
+        "address_ref, phone}} (carriers.adapters.novaposhta)",
+        external=True,
+    ),
+    SecretSpec(
+        name="carrier-webhook-signing",
+        description="HMAC keys carriers sign tracking webhooks with: JSON {carrier id: key}",
+        external=True,
+    ),
+    SecretSpec(
+        name="customer-link-signing",
+        description="HMAC key that signs consent confirmation and one-click unsubscribe links",
     ),
 )
 
@@ -258,6 +322,12 @@ RULES: tuple[RuleSpec, ...] = (
         description="Stock levels per SKU and location feed the availability category listings show",
         pattern={"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
         target="catalog-stock-events",
+    ),
+    RuleSpec(
+        name="orders-to-customers",
+        description="Placed and cancelled orders feed the customers' RFM segments",
+        pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
+        target="customers-order-events",
     ),
     RuleSpec(
         name="orders-to-pricing",
@@ -439,6 +509,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule_minutes=30,
     ),
     FunctionSpec(
+        name="payment-tasks",
+        context="checkout",
+        handler="checkout.handlers.payment_tasks.handler",
+        description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
+        timeout_s=29,
+        # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
+        # order and gives back its code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions"),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart"),
+    ),
+    FunctionSpec(
         name="cart-catalog-projector",
         context="cart",
         handler="cart.handlers.catalog_projector.handler",
@@ -447,6 +529,78 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("carts",),
         shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="cart-catalog-events"),
+    ),
+    FunctionSpec(
+        name="carrier-tasks",
+        context="carriers",
+        handler="carriers.handlers.tasks.handler",
+        description="Fulfilment workflow tasks: quote carrier rates, book a shipment (label to S3), cancel it",
+        timeout_s=30,
+        tables_rw=("shipments",),
+        secrets=("nova-poshta-api",),
+        buckets_rw=("shipping-labels",),
+    ),
+    FunctionSpec(
+        name="carrier-webhooks",
+        context="carriers",
+        handler="carriers.handlers.webhooks.handler",
+        description="Carrier tracking webhooks: signed, deduplicated; advance the shipment's status",
+        timeout_s=10,
+        tables_rw=("shipments",),
+        secrets=("carrier-webhook-signing",),
+    ),
+    FunctionSpec(
+        name="carrier-tracking-poller",
+        context="carriers",
+        handler="carriers.handlers.poller.handler",
+        description="Polls tracking of carriers without webhooks (Nova Poshta); counts shipments gone quiet",
+        timeout_s=120,
+        tables_rw=("shipments",),
+        secrets=("nova-poshta-api",),
+        schedule_minutes=15,
+    ),
+    FunctionSpec(
+        name="carrier-events",
+        context="carriers",
+        handler="carriers.handlers.stream.handler",
+        description="Shipment status changes -> ShipmentStatusChanged on the bus",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="shipments", item_types=("shipment",)),
+    ),
+    FunctionSpec(
+        name="customers-api",
+        context="customers",
+        handler="customers.handlers.api.handler",
+        description="Customers REST API: profile, address book, consents, GDPR; staff agent view, notes, groups",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("customers",),
+        secrets=("customer-link-signing",),
+    ),
+    FunctionSpec(
+        name="customers-events",
+        context="customers",
+        handler="customers.handlers.stream.handler",
+        description="Customers table changes -> CustomerRegistered, ConsentChanged, CustomerGroupChanged, ...",
+        timeout_s=60,
+        publishes_events=True,
+        # Signs the double opt-in link a pending consent's ConsentConfirmationRequested carries.
+        secrets=("customer-link-signing",),
+        stream=StreamTrigger(
+            table="customers", item_types=("profile", "consent", "group", "segments", "erasure")
+        ),
+    ),
+    FunctionSpec(
+        name="customers-order-events",
+        context="customers",
+        handler="customers.handlers.order_events.handler",
+        description="Remembers each customer's placed and cancelled orders and recomputes their RFM segments",
+        timeout_s=30,
+        tables_rw=("customers",),
+        # Named, not read: the container wires the service with its link signer (fetched only to sign).
+        secrets=("customer-link-signing",),
+        queue=QueueTrigger(queue="customers-order-events"),
     ),
     FunctionSpec(
         name="pricing-api",
@@ -493,9 +647,16 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
     # Staff read any order, with the contact details events do not carry.
     ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
+    # The customer's own data: /me itself (DELETE erases) and what no more specific /me/... prefix serves.
+    ApiRoute(prefix="me", function="customers-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),
+    # Links followed from a message without signing in: verified by their signed token.
+    ApiRoute(prefix="customers", function="customers-api", authorized=False),
     ApiRoute(prefix="admin/promotions", function="pricing-api", authorized=True, groups=("merchandisers",)),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
+    # Carriers call this without a token; each request is verified by its HMAC signature instead.
+    ApiRoute(prefix="webhooks/carriers", function="carrier-webhooks", authorized=False),
 )
 
 WORKFLOWS: tuple[StateMachineSpec, ...] = (
@@ -503,6 +664,18 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
         description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+    ),
+)
+
+METRIC_ALARMS: tuple[MetricAlarmSpec, ...] = (
+    # carrier-tracking-poller counts open shipments without a tracking update for STUCK_AFTER_HOURS.
+    MetricAlarmSpec(
+        name="shipments-stuck",
+        context="carriers",
+        metric="StuckShipments",
+        description="Shipments without a tracking update for too long: a parcel lost, or webhooks not arriving "
+        "(the poller's log lists their ids)",
+        period_minutes=30,
     ),
 )
 
@@ -529,6 +702,10 @@ def workflow_env_name(name: str) -> str:
 
 def workflow(name: str) -> StateMachineSpec:
     return next(w for w in WORKFLOWS if w.name == name)
+
+
+def bucket(name: str) -> BucketSpec:
+    return next(b for b in BUCKETS if b.name == name)
 
 
 def table(name: str) -> TableSpec:

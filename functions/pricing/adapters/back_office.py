@@ -37,7 +37,7 @@ from pricing.domain.back_office import (
     batch_code,
 )
 from pricing.domain.promotions import PromoCode, Promotion
-from shop_kernel.dynamo import CursorCodec, deserialize
+from shop_kernel.dynamo import CursorCodec, deserialize, pages, query_all, signed_page
 from shop_kernel.errors import Conflict, DomainError, FieldError, NotFound, PreconditionFailed
 
 PROMOTIONS_PK = "PROMOTION"
@@ -100,18 +100,13 @@ class BackOfficeStore:
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": PROMOTIONS_PK}},
-            "Limit": limit,
         }
         if status is not None:
             expression, values = _status_filter(status, sortable(now))
             request["FilterExpression"] = expression
             request["ExpressionAttributeValues"].update(values)
-        start = self._cursors.decode(cursor, scope)
-        if start:
-            request["ExclusiveStartKey"] = start
-        page = self._client.query(**request)
-        items = [_stored(i) for i in page.get("Items", [])]
-        return items, self._cursors.encode(page.get("LastEvaluatedKey"), scope)
+        items, next_cursor = signed_page(self._client, self._cursors, scope, cursor, limit, **request)
+        return [_stored(i) for i in items], next_cursor
 
     def create(self, promotion: Promotion, at: datetime) -> StoredPromotion:
         stamp = sortable(at)
@@ -217,19 +212,13 @@ class BackOfficeStore:
         )
         if not item:
             return None
-        customers = 0
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :use)",
             "ExpressionAttributeValues": {":pk": {"S": f"CODE#{code}"}, ":use": {"S": "USE#"}},
             "Select": "COUNT",
         }
-        while True:
-            page = self._client.query(**request)
-            customers += int(page.get("Count", 0))
-            if not page.get("LastEvaluatedKey"):
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        customers = sum(int(page.get("Count", 0)) for page in pages(self._client.query, **request))
         return {**_code_view(item), "customers": customers}
 
     def codes(
@@ -241,19 +230,18 @@ class BackOfficeStore:
         if batch_id:
             condition += " AND begins_with(gsi1sk, :batch)"
             values[":batch"] = {"S": f"BATCH#{batch_id}#"}
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-            "Limit": limit,
-        }
-        start = self._index_cursors.decode(cursor, scope)
-        if start:
-            request["ExclusiveStartKey"] = start
-        page = self._client.query(**request)
-        items = [_code_view(i) for i in page.get("Items", [])]
-        return items, self._index_cursors.encode(page.get("LastEvaluatedKey"), scope)
+        items, next_cursor = signed_page(
+            self._client,
+            self._index_cursors,
+            scope,
+            cursor,
+            limit,
+            TableName=self.table,
+            IndexName="gsi1",
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
+        return [_code_view(i) for i in items], next_cursor
 
     def disable_code(self, code: str, at: datetime) -> dict[str, Any]:
         item = self._client.get_item(TableName=self.table, Key=code_key(code), ConsistentRead=True).get(
@@ -469,13 +457,15 @@ class CampaignLedger:
         return self._transact([mark, *(self._totals(s, -1, 1) for s in shares)])
 
     def totals(self, promotion_id: str) -> list[dict[str, Any]]:
-        page = self._client.query(
+        """One item per currency the promotion was used in (a small partition)."""
+        items = query_all(
+            self._client,
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": f"REPORT#{promotion_id}"}},
             ConsistentRead=True,
         )
-        return [deserialize(i) for i in page.get("Items", [])]
+        return [deserialize(i) for i in items]
 
     def _order_put(
         self, order_id: str, shares: list[OrderShare], at: datetime, cancelled: bool

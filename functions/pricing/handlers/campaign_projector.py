@@ -22,6 +22,7 @@ from pricing.domain.back_office import shares_of_placed_order
 from shop_kernel.observability import logger, metrics
 
 CHECKOUT_SOURCE = "shop.checkout"
+READS_MAJOR_VERSION = "2"  # OrderPlaced 2.1 names the promotions; an unknown major goes to the DLQ
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -31,6 +32,9 @@ def project(record: SQSRecord) -> None:
     if event.get("source") != CHECKOUT_SOURCE or detail_type not in ("OrderPlaced", "OrderCancelled"):
         logger.warning("not a checkout order event; dropped", extra={"detail_type": detail_type})
         return
+    version = str((detail.get("metadata") or {}).get("version", ""))
+    if version.split(".")[0] != READS_MAJOR_VERSION:
+        raise ValueError(f"{detail_type} v{version}: this consumer reads v{READS_MAJOR_VERSION}.x")
     data = detail["data"]
     ledger = wiring.container.ledger()
     if detail_type == "OrderPlaced":

@@ -1,0 +1,1 @@
+"""The customers context's adapters: its DynamoDB table (``dynamo``)."""
