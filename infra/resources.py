@@ -24,6 +24,7 @@ CONTEXTS: tuple[str, ...] = (
     "carriers",
     "customers",
     "loyalty",
+    "pricing",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -214,8 +215,14 @@ TABLES: tuple[TableSpec, ...] = (
     # Guest and customer carts, and the cart's read model of catalog SKUs (layout:
     # cart.adapters.dynamo_carts). TTL removes carts left alone for 30 (guest) / 90 (customer) days.
     TableSpec(name="carts", ttl_attribute="expires_at"),
-    # Promotions, promo codes with usage counts, gift certificates (layout: pricing.adapters.records).
-    TableSpec(name="promotions"),
+    # Promotions, promo codes with usage counts, gift certificates, code batches, campaign counts (layout:
+    # pricing.adapters.records). gsi1 lists a promotion's codes and a batch's; the stream feeds the code
+    # batch generator (batch items only).
+    TableSpec(
+        name="promotions",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
     # Orders and their payment state, fraud velocity counters (layout: checkout.adapters.records). gsi1
     # lists a customer's orders and, sparsely, the orders waiting for payment by deadline (the sweeper).
     TableSpec(
@@ -364,6 +371,12 @@ RULES: tuple[RuleSpec, ...] = (
         description="Each SKU's category and brand, for loyalty's category and brand multipliers and return windows",
         pattern={"source": ["shop.catalog"], "detail-type": ["ProductPublished", "ProductUpdated"]},
         target="loyalty-order-events",
+    ),
+    RuleSpec(
+        name="orders-to-pricing",
+        description="Placed and cancelled orders feed the promotions' campaign report",
+        pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
+        target="pricing-order-events",
     ),
 )
 
@@ -703,6 +716,35 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("loyalty",),
         schedule_minutes=30,
     ),
+    FunctionSpec(
+        name="pricing-api",
+        context="pricing",
+        handler="pricing.handlers.api.handler",
+        description="Promotions back office: promotions, codes, code batches, campaign reports for merchandisers",
+        memory_mb=1024,
+        timeout_s=29,
+        tables_rw=("promotions",),
+        secrets=("cursor-signing-key",),
+    ),
+    FunctionSpec(
+        name="pricing-code-batches",
+        context="pricing",
+        handler="pricing.handlers.code_batches.handler",
+        description="Generates a code batch's codes, a chunk per change of the batch (collision-safe, idempotent)",
+        timeout_s=120,
+        tables_rw=("promotions",),
+        # One record at a time: each chunk is up to 1,000 conditional writes.
+        stream=StreamTrigger(table="promotions", batch_size=1, item_types=("code_batch",)),
+    ),
+    FunctionSpec(
+        name="pricing-campaign-projector",
+        context="pricing",
+        handler="pricing.handlers.campaign_projector.handler",
+        description="Counts placed and cancelled orders per promotion for the campaign report (once per order)",
+        timeout_s=30,
+        tables_rw=("promotions",),
+        queue=QueueTrigger(queue="pricing-order-events"),
+    ),
 )
 
 API_ROUTES: tuple[ApiRoute, ...] = (
@@ -731,6 +773,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(
         prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")
     ),
+    ApiRoute(prefix="admin/promotions", function="pricing-api", authorized=True, groups=("merchandisers",)),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
     # The warehouse system (a machine user of the ops group) reports packed shipments; agents decide reviews.

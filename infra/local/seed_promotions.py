@@ -1,9 +1,12 @@
 """Seeds demo promotions, promo codes and gift certificates into the local promotions table.
 
-There is no admin API for promotions yet, so this writes the items cart and checkout read (layout:
-``pricing.adapters.records``) directly, through the same moto endpoint the functions use: the promotions
-with pricing's versioned ``CONFIG#promotions`` item in one transaction (``promotion_write_items``), the
-codes and certificates as fixed items, so a second run changes nothing.
+This writes the items cart and checkout read (layout: ``pricing.adapters.records``) directly rather than
+through the back office API (``/admin/promotions``): the gift certificates have no API here (they move to
+loyalty), a restart must leave codes' usage counts and fixed ids alone (the API would answer 409 and need
+If-Match), and the seed runs before the functions serve. It writes, through the same moto endpoint the
+functions use, the promotions with pricing's versioned ``CONFIG#promotions`` item in one transaction
+(``promotion_write_items``), the codes and certificates as fixed items, so a second run changes nothing.
+A restart re-writes the demo promotions as seeded (un-archiving one archived through the API).
 
 * automatic: 5 % off orders from 20 000 UAH / 500 EUR; free standard shipping from 3 000 UAH / 75 EUR
 * ``WELCOME10``: 10 % off, once per customer; ``SPRING500``: 500 UAH / 15 EUR off, 1 000 uses
@@ -114,13 +117,20 @@ def seed(stage: str = DEFAULT_STAGE) -> dict[str, int]:
     _write_promotions(dynamodb, table, [Promotion.model_validate(p) for p in PROMOTIONS])
     for item in _items():
         if item["type"]["S"] == "code":
-            # An update, not a put: a restart must not reset how often a code was used.
+            # An update, not a put: a restart must not reset how often a code was used. gsi1 lists the code
+            # among its promotion's in the back office.
+            code = json.loads(item["doc"]["S"])
             dynamodb.update_item(
                 TableName=table,
                 Key={"pk": item["pk"], "sk": item["sk"]},
-                UpdateExpression="SET #t = :t, doc = :d",
+                UpdateExpression="SET #t = :t, doc = :d, gsi1pk = :g1, gsi1sk = :g2",
                 ExpressionAttributeNames={"#t": "type"},
-                ExpressionAttributeValues={":t": item["type"], ":d": item["doc"]},
+                ExpressionAttributeValues={
+                    ":t": item["type"],
+                    ":d": item["doc"],
+                    ":g1": {"S": f"PROMO#{code['promotion_id']}"},
+                    ":g2": {"S": f"CODE#{code['code']}"},
+                },
             )
         else:
             dynamodb.put_item(TableName=table, Item=item)

@@ -17,7 +17,9 @@ record publishes the same id and consumers drop the duplicate.
 Events carry ids, never personal data: the bus archive keeps every event for its retention and cannot
 erase one, so an email, name, address or phone there could never be deleted on request. Version 2.0
 dropped ``email`` and ``shipping_address`` (v1.0); a consumer that must reach the buyer reads the order by
-id (the staff order API, ``GET /admin/orders/{order_id}``), where erasure is possible.
+id (the staff order API, ``GET /admin/orders/{order_id}``), where erasure is possible. ``OrderPlaced`` 2.1
+adds ``promotions``: each promotion's discount on the order (and the code that unlocked it), which pricing's
+campaign report counts; a consumer of 2.0 ignores it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ class Fulfilment(EventModel):
     location_id: str | None = Field(default=None, description="The pickup store")
 
 
+class PlacedPromotion(EventModel):
+    promotion_id: str
+    code: str | None = Field(default=None, description="The promo code that unlocked it; None: automatic")
+    amount: Money = Field(description="What the promotion took off this order (lines and shipping)")
+
+
 class OrderPlaced(EventModel):
     """A paid (authorised) order to fulfil."""
 
@@ -78,6 +86,9 @@ class OrderPlaced(EventModel):
     reservation_id: str
     payment_intent_id: str | None = None
     review_required: bool
+    promotions: list[PlacedPromotion] = Field(
+        default_factory=list, description="Since 2.1: the promotions applied, with their discount"
+    )
 
 
 class OrderCancelled(EventModel):
@@ -134,7 +145,7 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "PaymentDriftFound": PaymentDriftFound,
 }
 # Events that joined after the context's last bump keep their own first version.
-EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0"}
+EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.1"}
 
 
 def event_id(order_id: str, detail_type: str, occurrence: int = 1) -> str:
@@ -146,7 +157,7 @@ def _event(detail_type: str, data: EventModel, order: Order, at: str, occurrence
         SOURCE,
         detail_type,
         data,
-        version=SCHEMA_VERSION,
+        version=EVENT_VERSIONS.get(detail_type, SCHEMA_VERSION),
         occurred_at=at,
         event_id=event_id(order.id, detail_type, occurrence),
         correlation_id=order.id,
@@ -179,6 +190,10 @@ def order_placed(order: Order) -> DomainEvent:
         reservation_id=order.reservation_id,
         payment_intent_id=order.payment.intent_id,
         review_required=order.review_required,
+        promotions=[
+            PlacedPromotion(promotion_id=p.promotion_id, code=p.code, amount=p.amount)
+            for p in order.applied_promotions
+        ],
     )
     return _event("OrderPlaced", data, order, at)
 

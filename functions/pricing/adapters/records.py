@@ -6,13 +6,26 @@ pk                            sk                     what
 PROMOTION                     <promotion id>         a promotion (``doc``: ``pricing.domain.Promotion``)
 CONFIG#promotions             CONFIG                 every promotion in one item: ``version``, ``doc``
                                                      (a JSON list of promotions)
-CODE#<CODE>                   CODE                   a promo code (``doc``) and ``uses`` so far
+CODE#<CODE>                   CODE                   a promo code (``doc``) and ``uses`` so far;
+                                                     ``disabled_at`` once disabled; gsi1: ``PROMO#<id>`` /
+                                                     ``CODE#<CODE>`` or ``BATCH#<batch>#<index>``
 CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of the code
 GIFT#<CODE>                   GIFT                   a gift certificate: ``balance`` (minor units),
                                                      ``currency``, ``expires_at`` (ISO, optional)
 GIFT#<CODE>                   TXN#<order id>         one debit of the certificate by an order
                                                      (``restored_at`` once the order was cancelled)
+BATCH#<batch id>              BATCH                  a code batch: ``doc`` (``CodeBatch``), ``seed``
+                                                     (secret, never answered); streamed to the generator
+REPORT#<promotion id>         CURRENCY#<currency>    campaign totals: ``orders``, ``cancelled``,
+                                                     ``discount``, ``revenue`` (minor units)
+REPORT_ORDER#<order id>       ORDER                  the order's ``shares`` as counted (``cancelled_at``
+                                                     once taken off): each order counts once
 ============================  =====================  =========================================
+
+The back office (``pricing.adapters.back_office``) keeps on a PROMOTION item its ``version`` (the ETag),
+``created_at``, ``updated_at`` and ``archived_at``; an archived promotion leaves the config item, so cart
+and checkout no longer see it (its codes answer ``unknown_code``) while the item stays for the orders
+that name it. gsi1 lists a promotion's codes, and a batch's codes in index order.
 
 A promotion is written together with the ``CONFIG#promotions`` item, in one transaction conditioned on
 the version read (``promotion_write_items``). Cart and checkout read that one item in the
@@ -92,8 +105,31 @@ def promotion_write_items(
     """``TransactWriteItems`` entries that create or replace ``promotions`` (the others stay): one item
     each, and the config item conditioned on the version of ``current`` (the config item read, or None).
     A failed condition means another writer was faster: read the config item again and retry."""
+    entries: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    **promotion_key(p.id),
+                    "type": {"S": "promotion"},
+                    "doc": {"S": _PROMOTION.dump_json(p).decode()},
+                },
+            }
+        }
+        for p in promotions
+    ]
+    return [*entries, config_entry(table, current, promotions)]
+
+
+def config_entry(
+    table: str, current: dict[str, Any] | None, upsert: Sequence[Promotion], remove: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The ``Put`` of the config item: ``current``'s promotions with ``upsert`` written over them and
+    ``remove`` (archived) left out, conditioned on ``current``'s version."""
     merged = {p.id: p for p in promotions_from_config(current)}
-    merged.update({p.id: p for p in promotions})
+    merged.update({p.id: p for p in upsert})
+    for promotion_id in remove:
+        merged.pop(promotion_id, None)
     version = promotions_config_version(current)
     config: dict[str, Any] = {
         "TableName": table,
@@ -109,20 +145,7 @@ def promotion_write_items(
     else:
         config["ConditionExpression"] = "version = :v"
         config["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
-    entries: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {
-                    **promotion_key(p.id),
-                    "type": {"S": "promotion"},
-                    "doc": {"S": _PROMOTION.dump_json(p).decode()},
-                },
-            }
-        }
-        for p in promotions
-    ]
-    return [*entries, {"Put": config}]
+    return {"Put": config}
 
 
 def promotion_from_item(item: dict[str, Any]) -> Promotion:
@@ -158,7 +181,10 @@ def gift_certificate_from_item(code: str, item: dict[str, Any]) -> GiftCertifica
 
 def _count_use(table: str, key: dict[str, Any], limit: int | None, extra_set: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}}
-    condition = "attribute_exists(pk)" if key["sk"]["S"] == CODE_SK else None
+    # A disabled code counts no use: a checkout racing the merchandiser who disables it loses (409).
+    condition = (
+        "attribute_exists(pk) AND attribute_not_exists(disabled_at)" if key["sk"]["S"] == CODE_SK else None
+    )
     if limit is not None:
         values[":limit"] = {"N": str(limit)}
         bounded = "(attribute_not_exists(uses) OR uses < :limit)"

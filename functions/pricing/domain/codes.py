@@ -3,7 +3,8 @@
 Checks, in order, each naming the offending entry (``body.promo_codes.<i>``) in one 422 for all codes:
 
 * ``duplicate`` - the same code twice in one cart (it would otherwise count twice)
-* ``unknown_code`` - no such code, or its promotion is gone
+* ``unknown_code`` - no such code, or its promotion is gone (archived)
+* ``disabled`` - a merchandiser disabled the code
 * ``not_started`` / ``expired`` - outside the promotion's ``[starts_at, ends_at)`` window
 * ``currency_mismatch`` - the promotion has amounts or thresholds, none in the cart currency
 * ``sign_in_required`` - the code has a per-customer limit and the guest gave no e-mail to count against
@@ -76,6 +77,8 @@ def _check_code(
     promotion = store.promotion(promo_code.promotion_id) if promo_code else None
     if promo_code is None or promotion is None:
         return FieldError(field=field, message=f"{code} is not a valid promo code", code="unknown_code")
+    if promo_code.disabled_at is not None:
+        return FieldError(field=field, message=f"{code} is no longer valid", code="disabled")
     status = promotion.window_status(now)
     if status is WindowStatus.NOT_STARTED:
         return FieldError(field=field, message=f"{code} is not valid yet", code="not_started")
@@ -118,7 +121,10 @@ def redemption_for(entered: EnteredCode, customer: Customer) -> CodeRedemption:
 
 
 def code_no_longer_available(redemption: CodeRedemption, prefix: str = "body") -> Conflict:
-    """The 409 checkout raises when the conditional usage write fails: the last use went elsewhere."""
-    message = f"{redemption.code} was used up while you were checking out: the cart has been re-priced"
+    """The 409 checkout raises when the conditional usage write fails: the last use went elsewhere, or a
+    merchandiser disabled the code meanwhile."""
+    message = (
+        f"{redemption.code} was used up or withdrawn while you were checking out: the cart has been re-priced"
+    )
     error = FieldError(field=f"{prefix}.promo_codes", message=message, code="exhausted")
     return Conflict(message, errors=[error])

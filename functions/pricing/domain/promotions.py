@@ -174,6 +174,8 @@ class PromoCode(Strict):
     promotion_id: str
     usage_limit: int | None = Field(default=None, ge=1)
     per_customer_limit: int | None = Field(default=None, ge=1)
+    # Set by the back office: a disabled code is refused by cart and checkout, and no use is counted.
+    disabled_at: AwareDatetime | None = None
 
 
 def normalise_code(raw: str) -> str:

@@ -225,6 +225,24 @@ def _loyalty(api: str, auth: Callable[[str], dict[str, str]], known: KnownValues
         known.notes.append(f"creating a campaign answered {put.status_code}: campaign ids are invented")
 
 
+def _promotions(api: str, merch: dict[str, str], known: KnownValues) -> None:
+    """The seeded promotions with their codes, and a code batch, as the back office lists them."""
+    promotions = _items(requests.get(f"{api}/admin/promotions", headers=merch, timeout=TIMEOUT_S))
+    known.add("promotion_id", *(p["id"] for p in promotions))
+    for code in CODES:
+        known.add_group(promotion_id=code["promotion_id"], code=code["code"])
+    batch = requests.post(
+        f"{api}/admin/promotions/promo_spring/code-batches",
+        json={"count": 5},
+        headers=merch,
+        timeout=TIMEOUT_S,
+    )
+    if batch.status_code != 202:
+        known.notes.append(f"a code batch answered {batch.status_code}: batch ids are invented")
+        return
+    known.add_group(promotion_id="promo_spring", batch_id=batch.json()["id"])
+
+
 def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:
     """Lists the catalog, stocks a warehouse and places a guest and a customer order through the API; a
     loyalty member, adjustment and campaign."""
@@ -235,6 +253,7 @@ def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:
     # A shipment id of the right shape: the warehouse's packed report for a shipment nobody asked for is the
     # documented 404 (the fuzz stack's orders are not fulfilled by the time it runs).
     known.add("shipment_id", "shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z")
+    _promotions(api, auth("merchandisers"), known)
     if not skus:
         return known
     _stock(api, auth("ops"), skus, known)

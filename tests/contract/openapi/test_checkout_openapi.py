@@ -39,6 +39,7 @@ ALL_DOCUMENTS = {
     "cart": ("cart.handlers.api", "/cart/openapi.json"),
     "checkout": CHECKOUT,
     "stripe-webhooks": WEBHOOKS,
+    "pricing": ("pricing.handlers.api", "/admin/promotions/openapi.json"),
 }
 
 

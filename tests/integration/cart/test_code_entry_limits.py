@@ -94,3 +94,31 @@ def test_one_address_may_enter_only_so_many_codes(
     # THEN the address's budget ends in a 429
     assert statuses[:-1] == [422] * LIMITS.per_ip
     assert statuses[-1] == 429
+
+
+def test_a_code_disabled_in_the_back_office_is_refused_like_any_unusable_code(
+    call: Callable[..., Reply], shop: SimpleNamespace
+) -> None:
+    # GIVEN a usable code, entered in one cart
+    from datetime import UTC, datetime
+
+    from pricing.adapters.back_office import BackOfficeStore
+    from shop_kernel.dynamo import CursorCodec
+
+    _seed_promotions(shop)
+    before = _cart_with_phone(call)
+    assert call("POST", "/cart/promo-codes", {"code": "TEN"}, token=before).status == 200
+    # WHEN a merchandiser disables it (pricing's back office write)
+    codec = CursorCodec(shop.promotions, lambda: b"unused")
+    BackOfficeStore(shop.dynamodb, shop.promotions, codec, codec).disable_code("TEN", datetime.now(UTC))
+    # THEN another cart entering it gets the one answer for unusable codes; the first cart, re-priced, drops its
+    # discount and says why (it held the code, so nothing is learnt)
+    after = call("POST", "/cart/promo-codes", {"code": "TEN"}, token=_cart_with_phone(call))
+    assert (after.status, after.body["errors"][0]["code"]) == (422, "not_applicable")
+    repriced = call("GET", "/cart", token=before)
+    assert repriced.status == 200
+    assert (repriced.body["applied_promotions"], repriced.body["totals"]["discount_total"]["amount"]) == (
+        [],
+        0,
+    )
+    assert [c["code"] for c in repriced.body["invalid_codes"]] == ["disabled"]

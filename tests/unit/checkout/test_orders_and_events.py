@@ -21,7 +21,7 @@ from checkout.domain.models import (
     PaymentFailure,
 )
 from inventory.domain.allocation import Fulfilment
-from pricing.domain import TaxDisplay, Totals
+from pricing.domain import AppliedPromotion, TaxDisplay, Totals
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.ids import is_prefixed_id
 from shop_kernel.money import Money
@@ -222,5 +222,28 @@ def test_order_events_carry_ids_not_personal_data() -> None:
     for event in events:
         assert personal.isdisjoint(_texts(event.data)), event.detail_type
         assert event.data["order_id"] == pending.id
-    # AND they say which major version of the contract they follow
-    assert {e.metadata.version for e in events} == {"2.0"}
+    # AND they say which major version of the contract they follow (OrderPlaced 2.1 only added a field)
+    assert {e.metadata.version.split(".")[0] for e in events} == {"2"}
+
+
+def test_order_placed_names_each_promotions_discount() -> None:
+    # GIVEN a paid order given 500 UAH by a code and 120 UAH automatically
+    applied = (
+        AppliedPromotion(
+            promotion_id="promo_spring", name="Spring", code="SPRING500", amount=Money.of(50_000, "UAH")
+        ),
+        AppliedPromotion(promotion_id="promo_auto", name="Auto", amount=Money.of(12_000, "UAH")),
+    )
+    placed = _order(status=OrderStatus.PAYMENT_AUTHORIZED, applied_promotions=applied)
+    # WHEN it becomes OrderPlaced
+    (event,) = events_for_change(None, placed)
+    # THEN version 2.1 carries each promotion's discount and code (not its name: the id leads to it)
+    assert event.metadata.version == "2.1"
+    assert event.data["promotions"] == [
+        {
+            "promotion_id": "promo_spring",
+            "code": "SPRING500",
+            "amount": {"amount": 50_000, "currency": "UAH"},
+        },
+        {"promotion_id": "promo_auto", "code": None, "amount": {"amount": 12_000, "currency": "UAH"}},
+    ]

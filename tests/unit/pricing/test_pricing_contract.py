@@ -27,11 +27,11 @@ def _fields(error: Exception) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("refused", [0, 1], ids=["code-count", "customer-count"])
 def test_a_code_used_up_meanwhile_is_a_409_on_the_carts_codes(refused: int) -> None:
-    # GIVEN a use counted on the code and on the customer, under their limits
+    # GIVEN a use counted on the code (while it is not disabled) and on the customer, under their limits
     part = contract.redeem_code("promotions", CODE)
     conditions = [e["Update"]["ConditionExpression"] for e in part.entries]
     assert conditions == [
-        "attribute_exists(pk) AND (attribute_not_exists(uses) OR uses < :limit)",
+        "attribute_exists(pk) AND attribute_not_exists(disabled_at) AND (attribute_not_exists(uses) OR uses < :limit)",
         "(attribute_not_exists(uses) OR uses < :limit)",
     ]
     # WHEN either count's condition fails
