@@ -104,6 +104,18 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class UserPoolTrigger:
+    """The function is a Lambda trigger of the shoppers' user pool (the stateful stack's ``users`` pool).
+
+    The pool names the function by its fixed ARN (``shop-<stage>-<name>``), so the stateful stack holds no
+    reference to a context stack; the function's stack grants ``cognito-idp.amazonaws.com`` the invoke,
+    scoped to that pool's ARN.
+    """
+
+    trigger: Literal["PostConfirmation", "PreTokenGeneration"]
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One Lambda function. ``handler`` is ``<context>.handlers.<module>.handler`` under ``functions/``."""
 
@@ -135,6 +147,10 @@ class FunctionSpec:
     # Workflows (``StateMachineSpec.name``) this function starts executions of; each one's ARN arrives in
     # ``workflow_env_name(name)`` and ``states:StartExecution`` is granted on it alone.
     starts_workflows: tuple[str, ...] = ()
+    # Shopper groups (``SHOPPER_GROUPS``) this function may add users to: ``cognito-idp:AdminAddUserToGroup``
+    # on the shoppers' pool only (IAM cannot narrow it to a group; the guard and the tests can).
+    adds_to_shopper_groups: tuple[str, ...] = ()
+    user_pool_trigger: UserPoolTrigger | None = None
 
 
 @dataclass(frozen=True)
@@ -469,7 +485,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Signs the double opt-in link a pending consent's ConsentConfirmationRequested carries.
         secrets=("customer-link-signing",),
         stream=StreamTrigger(
-            table="customers", item_types=("profile", "consent", "group", "segments", "erasure")
+            table="customers",
+            item_types=("registration", "profile", "consent", "group", "segments", "erasure"),
         ),
     ),
     FunctionSpec(
@@ -482,6 +499,27 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Named, not read: the container wires the service with its link signer (fetched only to sign).
         secrets=("customer-link-signing",),
         queue=QueueTrigger(queue="customers-order-events"),
+    ),
+    FunctionSpec(
+        name="customers-registration",
+        context="customers",
+        handler="customers.handlers.registration.handler",
+        description="Cognito post-confirmation: a self-registered shopper joins customers and is registered once",
+        timeout_s=5,
+        tables_rw=("customers",),
+        # Named, not read: the container wires the service with its link signer (fetched only to sign).
+        secrets=("customer-link-signing",),
+        adds_to_shopper_groups=("customers",),
+        user_pool_trigger=UserPoolTrigger(trigger="PostConfirmation"),
+    ),
+    FunctionSpec(
+        name="customers-token-claims",
+        context="customers",
+        handler="customers.handlers.token_claims.handler",
+        description="Cognito pre-token generation: the price_group claim from the group staff set here",
+        timeout_s=5,
+        tables_ro=("customers",),
+        user_pool_trigger=UserPoolTrigger(trigger="PreTokenGeneration"),
     ),
 )
 
