@@ -5,8 +5,12 @@ and optional TOTP; the staff pool (``agents``, ``merchandisers``, ``ops``) has n
 can make themselves staff, and requires TOTP in production. API Gateway's Cognito authorizer trusts both
 and ``shop_kernel.auth`` reads ``cognito:groups`` from the claims.
 
-A B2B shopper's negotiated prices follow the ``custom:price_group`` attribute. Staff set it with the admin
-API; the app clients may read it but not write it (a client's default is to write every attribute).
+A B2B shopper's negotiated prices follow the ``custom:price_group`` claim of their ID token, which the pool's
+pre-token-generation trigger (``customers-token-claims``) sets from the group staff set in the customers
+context, and suppresses when there is none; the user pool attribute of that name decides nothing. The app
+clients may read the attribute but not write it (a client's default is to write every attribute). The
+post-confirmation trigger (``customers-registration``) puts a shopper who confirmed their sign-up in
+``customers``. Both are named by the ARN their fixed names give (``_wire_triggers``).
 """
 
 from __future__ import annotations

@@ -234,7 +234,12 @@ def test_item_changes_become_events_with_deterministic_ids() -> None:
     assert [e.metadata.event_id for e in events] == [e.metadata.event_id for e in replayed]
     assert events[2].data["confirmation_token"] == "token-n1"
     # AND a profile (first written or replaced) or an unchanged group announces nothing
-    first_profile = {"type": "profile", "customer_id": SUB, "version": 1, "created_at": "2026-12-01T12:00:00Z"}
+    first_profile = {
+        "type": "profile",
+        "customer_id": SUB,
+        "version": 1,
+        "created_at": "2026-12-01T12:00:00Z",
+    }
     assert events_for_change(None, first_profile, _link) == []
     assert events_for_change(first_profile, {**first_profile, "version": 2}, _link) == []
     assert events_for_change(group, {**group, "version": 2}, _link) == []
