@@ -5,8 +5,9 @@
 Only ``PostConfirmation_ConfirmSignUp``: ``PostConfirmation_ConfirmForgotPassword`` is an existing user
 resetting a password, who is neither new nor to be added again. Cognito retries a failed or slow trigger;
 both steps are idempotent (adding a member again succeeds; the registration item is written once), so a
-retry publishes nothing twice. A failure raises: Cognito then answers the sign-up confirmation with an
-error and the shopper confirms again, which runs the trigger again.
+retry publishes nothing twice. A failure raises: Cognito answers the confirmation with an error (the user
+may already be confirmed), the function's error alarm fires, and the group is then added by an operator;
+the registration still happens at the first profile write.
 """
 
 from __future__ import annotations
