@@ -23,22 +23,18 @@ EMAIL = "olena@example.com"
 
 @pytest.fixture
 def pools(customers_stack: SimpleNamespace) -> SimpleNamespace:
-    """The shoppers' and the staff pool as infra.constructs.auth makes them (email is the username), with a
+    """The shoppers' pool the local provisioning made (email is the username) and a staff pool, with a
     shopper who signed up and confirmed."""
     idp = boto3.client("cognito-idp", region_name=REGION)
-
-    def pool(name: str, groups: tuple[str, ...]) -> str:
-        pool_id = idp.create_user_pool(
-            PoolName=physical_name("test", name),
-            UsernameAttributes=["email"],
-            AutoVerifiedAttributes=["email"],
-        )["UserPool"]["Id"]
-        for group in groups:
-            idp.create_group(UserPoolId=pool_id, GroupName=group)
-        return pool_id
-
-    users, staff = pool("users", ("customers",)), pool("staff", ("agents", "merchandisers", "ops"))
-    client_id = idp.create_user_pool_client(UserPoolId=users, ClientName="shop-test-web")["UserPoolClient"][
+    (users,) = [
+        p["Id"]
+        for p in idp.list_user_pools(MaxResults=60)["UserPools"]
+        if p["Name"] == physical_name("test", "users")
+    ]
+    staff = idp.create_user_pool(PoolName=physical_name("test", "staff"), UsernameAttributes=["email"])
+    staff_id = staff["UserPool"]["Id"]
+    idp.create_group(UserPoolId=staff_id, GroupName="customers")
+    client_id = idp.create_user_pool_client(UserPoolId=users, ClientName="storefront")["UserPoolClient"][
         "ClientId"
     ]
     idp.sign_up(
@@ -53,7 +49,7 @@ def pools(customers_stack: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(
         idp=idp,
         users=users,
-        staff=staff,
+        staff=staff_id,
         client_id=client_id,
         username=user["Username"],
         sub=attributes["sub"],
