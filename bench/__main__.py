@@ -20,6 +20,7 @@ BENCHMARKS = {
     "mutation": "bench.mutation",
     "reconcile": "bench.reconcile",
     "customers_api": "bench.customers_api",
+    "loyalty_api": "bench.loyalty_api",
 }
 
 

@@ -23,7 +23,12 @@ EVENT_MODULES: tuple[str, ...] = (
     "catalog.domain.events",
     "inventory.domain.events",
     "checkout.domain.events",
+    "carriers.domain.events",
     "customers.domain.events",
+    "loyalty.domain.events",
+    # Contracts loyalty consumes before their publishers exist (orders' delivery, returns' refunds).
+    "loyalty.inbound.orders",
+    "loyalty.inbound.returns",
 )
 
 

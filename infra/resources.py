@@ -20,7 +20,9 @@ CONTEXTS: tuple[str, ...] = (
     "inventory",
     "cart",
     "checkout",
+    "carriers",
     "customers",
+    "loyalty",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -61,6 +63,17 @@ class SecretSpec:
     name: str
     description: str
     external: bool = False
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A private S3 bucket: encrypted, public access blocked, TLS only, versioned, access-logged in the
+    cloud. Functions reach it through ``<NAME>_BUCKET_NAME`` (``env_name(name, "bucket")``)."""
+
+    name: str
+    description: str
+    # Objects are deleted this many days after they were written (None: kept).
+    expire_after_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,8 @@ class FunctionSpec:
     # Workflows (``StateMachineSpec.name``) this function starts executions of; each one's ARN arrives in
     # ``workflow_env_name(name)`` and ``states:StartExecution`` is granted on it alone.
     starts_workflows: tuple[str, ...] = ()
+    # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
+    buckets_rw: tuple[str, ...] = ()
     # Shopper groups (``SHOPPER_GROUPS``) this function may add users to: ``cognito-idp:AdminAddUserToGroup``
     # on the shoppers' pool only (IAM cannot narrow it to a group; the guard and the tests can).
     adds_to_shopper_groups: tuple[str, ...] = ()
@@ -166,6 +181,19 @@ class StateMachineSpec:
     definition: str
     description: str
     substitutions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricAlarmSpec:
+    """An alarm on a metric a context's functions publish (Powertools EMF: namespace ``APP``, dimension
+    ``service`` = the context): raised when the period's maximum reaches ``threshold``."""
+
+    name: str
+    context: str
+    metric: str
+    description: str
+    threshold: int = 1
+    period_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -211,9 +239,35 @@ TABLES: tuple[TableSpec, ...] = (
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
     TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
+    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
+    # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
+    # publishes ledger entries and expiry notices as events.
+    TableSpec(
+        name="loyalty",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_IMAGE",
+    ),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
     TableSpec(name="idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration"),
+    # Shipments, their tracking-number lookups and the carrier webhook deliveries seen (layout:
+    # carriers.adapters.dynamo). gsi1 lists, sparsely, the open shipments of a carrier by last tracking
+    # update (the poller, the stuck-shipment check); TTL forgets webhook deliveries after a week.
+    TableSpec(
+        name="shipments",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+        ttl_attribute="expires_at",
+    ),
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    # Carriers' shipping labels (PDF/ZPL) by shipment (layout: carriers.adapters.labels).
+    BucketSpec(
+        name="shipping-labels",
+        description="Shipping labels the carriers issued, one object per shipment",
+        expire_after_days=365,
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -229,6 +283,17 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         name="stripe-webhook-signing",
         description="Stripe webhook endpoint signing secret (whsec_...) that verifies Stripe-Signature",
+        external=True,
+    ),
+    SecretSpec(
+        name="nova-poshta-api",
+        description="Nova Poshta API 2.0 account: JSON {api_key, sender: {city_ref, sender_ref, contact_ref, "
+        "address_ref, phone}} (carriers.adapters.novaposhta)",
+        external=True,
+    ),
+    SecretSpec(
+        name="carrier-webhook-signing",
+        description="HMAC keys carriers sign tracking webhooks with: JSON {carrier id: key}",
         external=True,
     ),
     SecretSpec(
@@ -281,6 +346,21 @@ RULES: tuple[RuleSpec, ...] = (
         description="Placed and cancelled orders feed the customers' RFM segments",
         pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
         target="customers-order-events",
+    ),
+    RuleSpec(
+        name="orders-to-loyalty",
+        description="Placed, delivered, cancelled and refunded orders earn and give back loyalty points",
+        pattern={
+            "source": ["shop.checkout", "shop.orders", "shop.returns"],
+            "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+        },
+        target="loyalty-order-events",
+    ),
+    RuleSpec(
+        name="catalog-products-to-loyalty",
+        description="Each SKU's category and brand, for loyalty's category and brand multipliers and return windows",
+        pattern={"source": ["shop.catalog"], "detail-type": ["ProductPublished", "ProductUpdated"]},
+        target="loyalty-order-events",
     ),
 )
 
@@ -456,6 +536,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule_minutes=30,
     ),
     FunctionSpec(
+        name="payment-tasks",
+        context="checkout",
+        handler="checkout.handlers.payment_tasks.handler",
+        description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
+        timeout_s=29,
+        # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
+        # order and gives back its code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions"),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart"),
+    ),
+    FunctionSpec(
         name="cart-catalog-projector",
         context="cart",
         handler="cart.handlers.catalog_projector.handler",
@@ -464,6 +556,44 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("carts",),
         shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="cart-catalog-events"),
+    ),
+    FunctionSpec(
+        name="carrier-tasks",
+        context="carriers",
+        handler="carriers.handlers.tasks.handler",
+        description="Fulfilment workflow tasks: quote carrier rates, book a shipment (label to S3), cancel it",
+        timeout_s=30,
+        tables_rw=("shipments",),
+        secrets=("nova-poshta-api",),
+        buckets_rw=("shipping-labels",),
+    ),
+    FunctionSpec(
+        name="carrier-webhooks",
+        context="carriers",
+        handler="carriers.handlers.webhooks.handler",
+        description="Carrier tracking webhooks: signed, deduplicated; advance the shipment's status",
+        timeout_s=10,
+        tables_rw=("shipments",),
+        secrets=("carrier-webhook-signing",),
+    ),
+    FunctionSpec(
+        name="carrier-tracking-poller",
+        context="carriers",
+        handler="carriers.handlers.poller.handler",
+        description="Polls tracking of carriers without webhooks (Nova Poshta); counts shipments gone quiet",
+        timeout_s=120,
+        tables_rw=("shipments",),
+        secrets=("nova-poshta-api",),
+        schedule_minutes=15,
+    ),
+    FunctionSpec(
+        name="carrier-events",
+        context="carriers",
+        handler="carriers.handlers.stream.handler",
+        description="Shipment status changes -> ShipmentStatusChanged on the bus",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="shipments", item_types=("shipment",)),
     ),
     FunctionSpec(
         name="customers-api",
@@ -499,6 +629,43 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Named, not read: the container wires the service with its link signer (fetched only to sign).
         secrets=("customer-link-signing",),
         queue=QueueTrigger(queue="customers-order-events"),
+    ),
+    FunctionSpec(
+        name="loyalty-api",
+        context="loyalty",
+        handler="loyalty.handlers.api.handler",
+        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("loyalty",),
+        secrets=("cursor-signing-key",),
+    ),
+    FunctionSpec(
+        name="loyalty-earning",
+        context="loyalty",
+        handler="loyalty.handlers.order_events.handler",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
+        timeout_s=30,
+        tables_rw=("loyalty",),
+        queue=QueueTrigger(queue="loyalty-order-events"),
+    ),
+    FunctionSpec(
+        name="loyalty-events",
+        context="loyalty",
+        handler="loyalty.handlers.stream.handler",
+        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        timeout_s=60,
+        publishes_events=True,
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+    ),
+    FunctionSpec(
+        name="loyalty-maturity",
+        context="loyalty",
+        handler="loyalty.handlers.maturity.handler",
+        description="Matures pending points and cashback after the return window; expires and announces points",
+        timeout_s=300,
+        tables_rw=("loyalty",),
+        schedule_minutes=30,
     ),
     FunctionSpec(
         name="customers-registration",
@@ -542,8 +709,17 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),
     # Links followed from a message without signing in: verified by their signed token.
     ApiRoute(prefix="customers", function="customers-api", authorized=False),
+    # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
+    ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
+    ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
+    ApiRoute(
+        prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")
+    ),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
+    # Carriers call this without a token; each request is verified by its HMAC signature instead.
+    ApiRoute(prefix="webhooks/carriers", function="carrier-webhooks", authorized=False),
 )
 
 WORKFLOWS: tuple[StateMachineSpec, ...] = (
@@ -551,6 +727,18 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
         description="From a paid order to its delivery: review, stock, picking, shipping, capture",
+    ),
+)
+
+METRIC_ALARMS: tuple[MetricAlarmSpec, ...] = (
+    # carrier-tracking-poller counts open shipments without a tracking update for STUCK_AFTER_HOURS.
+    MetricAlarmSpec(
+        name="shipments-stuck",
+        context="carriers",
+        metric="StuckShipments",
+        description="Shipments without a tracking update for too long: a parcel lost, or webhooks not arriving "
+        "(the poller's log lists their ids)",
+        period_minutes=30,
     ),
 )
 
@@ -577,6 +765,10 @@ def workflow_env_name(name: str) -> str:
 
 def workflow(name: str) -> StateMachineSpec:
     return next(w for w in WORKFLOWS if w.name == name)
+
+
+def bucket(name: str) -> BucketSpec:
+    return next(b for b in BUCKETS if b.name == name)
 
 
 def table(name: str) -> TableSpec:

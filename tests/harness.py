@@ -61,10 +61,15 @@ _LOADER: Any = None
 
 def local_additions(spec: FunctionSpec, environ: Mapping[str, str]) -> dict[str, str]:
     """What the local stack adds to a function's environment: the Stripe stand-in's URL for functions
-    that hold the Stripe key (``infra.local.stripe_wiring``), when the test started one."""
+    that hold the Stripe key (``infra.local.stripe_wiring``), the carrier stand-in's for functions that
+    hold a carrier account, when the test started one."""
+    additions = {}
     if "stripe-api-key" in spec.secrets and environ.get("STRIPE_API_BASE"):
-        return {"STRIPE_API_BASE": environ["STRIPE_API_BASE"]}
-    return {}
+        additions["STRIPE_API_BASE"] = environ["STRIPE_API_BASE"]
+    # Functions that talk to carriers reach the local carrier stand-in (``infra.local.carrier_wiring``).
+    if "nova-poshta-api" in spec.secrets and environ.get("CARRIER_STANDIN_URL"):
+        additions["CARRIER_STANDIN_URL"] = environ["CARRIER_STANDIN_URL"]
+    return additions
 
 
 # The type ``functools.lru_cache`` (and ``functools.cache``) wraps a function in: a type check is cheap

@@ -4,15 +4,18 @@ Cart and checkout read every location and the stock of their SKUs in the ``Batch
 make (``locations_config_key``, ``stock_keys``; then ``read_directory`` and ``stock_levels`` on what it
 found). Checkout writes, in its order transaction: the stock hold (``reserve``: each stock entry
 conditioned on ``available >= :q``, and the reservation, which must be new), its extension once a card is
-authorised (``extend_hold``), and, once an order is cancelled, its release (``read_reservation``,
-``release``). Each write is a ``TransactPart`` whose cancellation reasons become inventory's domain errors:
-``StockTaken`` (plan again), ``HoldExists``, ``HoldLapsed``, ``HoldFinished``. The layout itself is
+authorised (``extend_hold``), once an order is cancelled, its release (``read_reservation``,
+``release``), and, as fulfilment ships or drops units, those units alone (``split_lines`` says which of
+the reservation's lines they are; ``commit_lines``: on-hand decremented; ``release_lines``: available
+again; the rest stays held). Each write is a ``TransactPart`` whose cancellation reasons become inventory's domain errors:
+``StockTaken`` (plan again), ``HoldExists``, ``HoldLapsed``, ``HoldFinished``, ``HoldChanged`` (re-read),
+``HoldShort`` (asked for units it does not hold; raised before anything is sent). The layout itself is
 inventory's (``inventory.adapters.records``) and may change behind these functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +24,7 @@ from inventory.adapters.records import (
     LocationDirectory,
     extend_reservation_item,
     indexed_location_documents,
+    part_transact_items,
     release_transact_items,
     reservation_from_item,
     reservation_key,
@@ -32,11 +36,16 @@ from inventory.adapters.records import locations_config_key as _locations_config
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import StockLevel
 from inventory.domain.reservations import (
+    HoldChanged,
     HoldExists,
     HoldFinished,
     HoldLapsed,
+    HoldShort,
     Reservation,
+    ReservationStatus,
+    ReservedLine,
     StockTaken,
+    split_lines,
 )
 from shop_kernel.dynamo import deserialize
 from shop_kernel.transact import Reason, TransactPart
@@ -118,18 +127,76 @@ def release(table: str, reservation: Reservation, now: datetime) -> TransactPart
     return TransactPart(tuple(entries), lambda _: HoldFinished(f"reservation {reservation.id} is finished"))
 
 
+def _part_refused(reservation: Reservation) -> Callable[[Sequence[Reason]], Exception]:
+    def explain(reasons: Sequence[Reason]) -> Exception:
+        hold, *_stock = reasons
+        if hold.condition_failed:  # finished, or another part of it was written since it was read
+            return HoldChanged(f"reservation {reservation.id} changed since it was read")
+        return HoldFinished(f"reservation {reservation.id}: the stock does not hold what it reserved")
+
+    return explain
+
+
+def commit_lines(
+    table: str, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime
+) -> TransactPart:
+    """Shipped units leave the stock (``on_hand`` and ``reserved`` decremented) and the reservation;
+    the rest stays held (``split_lines`` says which lines a shipment takes). ``HoldChanged`` when the
+    reservation is no longer as read (re-read and try again: it may already be done)."""
+    taken, remaining = _split(reservation, lines)
+    entries = part_transact_items(
+        reservation, taken, remaining, now, table_name=table, status=ReservationStatus.COMMITTED
+    )
+    return TransactPart(tuple(entries), _part_refused(reservation))
+
+
+def release_lines(
+    table: str, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime
+) -> TransactPart:
+    """Dropped units go back to ``available``; the rest stays held. Errors as ``commit_lines``."""
+    taken, remaining = _split(reservation, lines)
+    entries = part_transact_items(
+        reservation, taken, remaining, now, table_name=table, status=ReservationStatus.RELEASED
+    )
+    return TransactPart(tuple(entries), _part_refused(reservation))
+
+
+def _split(
+    reservation: Reservation, lines: Sequence[ReservedLine]
+) -> tuple[tuple[ReservedLine, ...], tuple[ReservedLine, ...]]:
+    """``lines`` (with their locations) out of the reservation's, and what it holds after."""
+    held = {(ln.sku, ln.location_id): ln.quantity for ln in reservation.lines}
+    for line in lines:
+        key = (line.sku, line.location_id)
+        if held.get(key, 0) < line.quantity:
+            raise HoldShort(line.sku, line.quantity, held.get(key, 0))
+        held[key] -= line.quantity
+    remaining = tuple(
+        ReservedLine(ln.sku, ln.location_id, held[(ln.sku, ln.location_id)])
+        for ln in reservation.lines
+        if held[(ln.sku, ln.location_id)] > 0
+    )
+    return tuple(lines), remaining
+
+
 __all__ = [
+    "HoldChanged",
     "HoldExists",
     "HoldFinished",
     "HoldLapsed",
+    "HoldShort",
     "LocationDirectory",
+    "ReservedLine",
     "StockTaken",
+    "commit_lines",
     "extend_hold",
     "locations_config_key",
     "read_directory",
     "read_reservation",
     "release",
+    "release_lines",
     "reserve",
+    "split_lines",
     "stock_keys",
     "stock_levels",
 ]

@@ -40,6 +40,7 @@ from constructs import Construct
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
 from infra.constructs.search import INDEX_GRANTS, SearchDomain
+from infra.constructs.storage import bucket_name, objects_finding
 from infra.resources import (
     API_ROUTES,
     APP,
@@ -168,7 +169,7 @@ class ServiceFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             role=self.role,
-            environment=_environment(spec, shared),
+            environment=_environment(spec, shared, Stack.of(self)),
         )
         self.dead_letter_queue: sqs.IQueue | None = None
         self._grant(spec, shared)
@@ -269,6 +270,8 @@ class ServiceFunction(Construct):
             shared.secrets[secret_name].grant_read(self.role)
         if spec.publishes_events:
             shared.bus.grant_put_events_to(self.role)
+        for name in spec.buckets_rw:
+            self._grant_bucket(shared.stage.name, name)
         if spec.search_index is not None:
             self._grant_search(spec.search_index, _search_domain(spec, shared))
         if spec.adds_to_shopper_groups:
@@ -278,6 +281,23 @@ class ServiceFunction(Construct):
                     resources=[_shopper_pool(spec, shared).user_pool_arn],
                 )
             )
+
+    def _grant_bucket(self, stage: str, name: str) -> None:
+        """Read and write objects, nothing else (no list, no delete, no bucket settings)."""
+        stack = Stack.of(self)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[f"arn:{stack.partition}:s3:::{bucket_name(stage, name, stack)}/*"],
+            )
+        )
+        acknowledge(
+            self.role,
+            "IAM5",
+            "Objects are keyed by our ids (labels/<shipment id>.pdf): the grant covers the objects of this "
+            "one bucket, read and write only.",
+            objects_finding(stage, name, stack),
+        )
 
     def _grant_search(self, level: str, search: SearchDomain) -> None:
         for actions, resources in search.grants(level):
@@ -331,7 +351,7 @@ class ServiceFunction(Construct):
         )
 
 
-def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
+def _environment(spec: FunctionSpec, shared: SharedResources, stack: Stack) -> dict[str, str]:
     env = {
         "STAGE": shared.stage.name,
         "EVENT_BUS_NAME": shared.bus.event_bus_name,
@@ -347,6 +367,8 @@ def _environment(spec: FunctionSpec, shared: SharedResources) -> dict[str, str]:
         env[env_name(table_name, "table")] = shared.tables[table_name].table_name
     for secret_name in spec.secrets:
         env[env_name(secret_name, "secret")] = shared.secrets[secret_name].secret_arn
+    for name in spec.buckets_rw:
+        env[env_name(name, "bucket")] = bucket_name(shared.stage.name, name, stack)
     if spec.search_index is not None:
         env.update(
             SEARCH_ENGINE="opensearch",

@@ -1,7 +1,8 @@
 """Alarms, the alarm topic and one dashboard per bounded context.
 
 Alarms are few and actionable: a function error or throttle, any API 5xx (no request may produce one),
-API p99 latency over budget, any record in a stream DLQ, and any failed workflow execution. They notify
+API p99 latency over budget, any record in a stream DLQ, any failed workflow execution, and the business
+metrics in ``METRIC_ALARMS`` (shipments stuck without tracking). They notify
 an encrypted SNS topic (with an email subscription when the stage names one).
 """
 
@@ -21,7 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.function import ServiceFunction
-from infra.resources import physical_name
+from infra.resources import APP, METRIC_ALARMS, physical_name
 from infra.stages import StageConfig
 
 PERIOD = Duration.minutes(5)
@@ -144,6 +145,40 @@ class WorkflowAlarms(Construct):
                 action=action,
             )
             for name, state_machine in state_machines.items()
+        }
+
+
+class MetricAlarms(Construct):
+    """One alarm per ``METRIC_ALARMS`` spec of ``context``, on the metric the context's functions publish."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        context: str,
+        action: cloudwatch.IAlarmAction,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.alarms = {
+            spec.name: _alarm(
+                self,
+                "".join(part.title() for part in spec.name.split("-")),
+                name=physical_name(stage.name, spec.name),
+                description=spec.description,
+                metric=cloudwatch.Metric(
+                    namespace=APP,
+                    metric_name=spec.metric,
+                    dimensions_map={"service": spec.context},
+                    statistic="Maximum",
+                    period=Duration.minutes(spec.period_minutes),
+                ),
+                threshold=spec.threshold,
+                action=action,
+            )
+            for spec in METRIC_ALARMS
+            if spec.context == context
         }
 
 

@@ -47,6 +47,8 @@ STOP_GRACE_S = 5.0  # how long stop() lets an invocation in flight finish
 INIT_TIMEOUT_S = 120.0  # a loaded machine imports slowly; Lambda's init phase allows 10 s per environment
 STRIPE_API_BASE = "STRIPE_API_BASE"  # the stand-in's URL (stripe_wiring exports it before functions start)
 STRIPE_KEY_SECRET = "stripe-api-key"  # noqa: S105 - the secret's spec name, not a secret
+CARRIER_STANDIN_URL = "CARRIER_STANDIN_URL"  # the carrier stand-in's URL (carrier_wiring exports it)
+CARRIER_ACCOUNT_SECRET = "nova-poshta-api"  # noqa: S105 - functions holding it talk to carriers
 # The runtime's own variables a function may see; everything else comes from its spec.
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
@@ -98,6 +100,8 @@ def runtime_environment(
         runtime["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL"]
     if STRIPE_API_BASE in env and STRIPE_KEY_SECRET in spec.secrets:
         runtime[STRIPE_API_BASE] = env[STRIPE_API_BASE]
+    if CARRIER_STANDIN_URL in env and CARRIER_ACCOUNT_SECRET in spec.secrets:
+        runtime[CARRIER_STANDIN_URL] = env[CARRIER_STANDIN_URL]
     return {**runtime, **function_environment(stage, spec)}
 
 

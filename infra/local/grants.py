@@ -19,6 +19,7 @@ What is checked, per service:
 - EventBridge: ``PutEvents`` on the stage's bus when ``publishes_events``.
 - Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``.
 - Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
+- S3: ``GetObject`` (also what ``HeadObject`` needs) and ``PutObject`` on the spec's ``buckets_rw``.
 - SQS: consuming the function's trigger queue (what the event source mapping is granted); nothing else.
 - Cognito: ``AdminAddUserToGroup`` on the shoppers' pool (``shop-<stage>-users``) when the spec
   ``adds_to_shopper_groups``. Calls name the pool by its id, which moto (like Cognito) makes up, so the
@@ -53,6 +54,7 @@ TABLE_WRITE_ACTIONS = frozenset(
     {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 )
 SECRET_READ_ACTIONS = frozenset({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"})
+BUCKET_OBJECT_ACTIONS = frozenset({"s3:GetObject", "s3:PutObject"})
 QUEUE_CONSUME_ACTIONS = frozenset(
     {
         "sqs:ReceiveMessage",
@@ -74,6 +76,8 @@ _TRANSACT_ACTIONS = {
     "ConditionCheck": "dynamodb:ConditionCheckItem",
     "Get": "dynamodb:GetItem",
 }
+# S3 operations authorised through another action.
+_S3_ACTIONS = {"HeadObject": "s3:GetObject"}
 # botocore's service names -> IAM's action prefixes, where they differ.
 _IAM_PREFIX = {"stepfunctions": "states"}
 
@@ -121,6 +125,7 @@ class Grants:
         if spec.publishes_events:
             grant(frozenset({"events:PutEvents"}), f"shop-{stage}")
         grant(frozenset({"states:StartExecution"}), *(physical_name(stage, w) for w in spec.starts_workflows))
+        grant(BUCKET_OBJECT_ACTIONS, *(physical_name(stage, b) for b in spec.buckets_rw))
         if spec.queue is not None:
             grant(QUEUE_CONSUME_ACTIONS, physical_name(stage, spec.queue.queue))
         unknown = set(spec.adds_to_shopper_groups) - set(SHOPPER_GROUPS)
@@ -156,6 +161,8 @@ def requested(service: str, operation: str, params: dict[str, Any]) -> Iterator[
         pool = _user_pool_name(str(params["UserPoolId"]))
         group = params.get("GroupName")
         yield f"{prefix}:{operation}", f"{pool}/group/{group}" if group else pool
+    elif service == "s3" and "Bucket" in params:
+        yield _S3_ACTIONS.get(operation, f"s3:{operation}"), str(params["Bucket"])
     elif service == "sqs" and ("QueueUrl" in params or "QueueName" in params):
         yield f"{prefix}:{operation}", _last(str(params.get("QueueUrl") or params["QueueName"]), "/")
     else:

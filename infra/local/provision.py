@@ -1,6 +1,6 @@
 """Creates the stage's AWS resources in whatever endpoint boto3 reaches (moto locally), from the specs.
 
-Everything comes from ``infra.resources`` (TABLES, SECRETS, RULES, FUNCTIONS, WORKFLOWS,
+Everything comes from ``infra.resources`` (TABLES, BUCKETS, SECRETS, RULES, FUNCTIONS, WORKFLOWS,
 COGNITO_GROUPS), the same specs the CDK app synthesises, so the local stack and the cloud cannot drift;
 ``tests/infra`` compares ``provision()``'s answer with the template. Every step is an upsert, so a second
 call on the same endpoint (a restarted runner against a kept moto) succeeds and changes nothing, except
@@ -29,6 +29,7 @@ from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, state_dir
 from infra.resources import (
     API_ROUTES,
     APP,
+    BUCKETS,
     COGNITO_GROUPS,
     EVENT_ARCHIVE_RETENTION_DAYS,
     EVENT_LOG_TARGET,
@@ -38,6 +39,7 @@ from infra.resources import (
     SECRETS,
     TABLES,
     WORKFLOWS,
+    BucketSpec,
     FunctionSpec,
     RuleSpec,
     SecretSpec,
@@ -116,6 +118,8 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
         env[env_name(table_name, "table")] = physical_name(stage, table_name)
     for secret_name in spec.secrets:
         env[env_name(secret_name, "secret")] = physical_name(stage, secret_name)
+    for bucket_name in spec.buckets_rw:
+        env[env_name(bucket_name, "bucket")] = physical_name(stage, bucket_name)
     if spec.search_index is not None:
         # The cloud's OpenSearch domain is the embedded index on disk here (same port, same alias).
         env.update(
@@ -319,6 +323,35 @@ def _ensure_secret(secretsmanager: Any, stage: str, spec: SecretSpec) -> dict[st
     return {"name": name, "arn": arn}
 
 
+# --- S3 ------------------------------------------------------------------------------------------
+
+
+def _ensure_bucket(s3: Any, stage: str, spec: BucketSpec) -> dict[str, str]:
+    """A private bucket as the cloud's: public access blocked, encrypted at rest (moto keeps the flags)."""
+    name = physical_name(stage, spec.name)
+    try:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    except ClientError as exc:
+        if _error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    return {"name": name}
+
+
 # --- Step Functions ------------------------------------------------------------------------------
 
 
@@ -399,7 +432,7 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
     Shape: ``{"stage", "region", "tables": {spec name: {name, arn, stream_arn, ...}}, "event_bus":
     {name, arn, archive, retention_days}, "rules": {spec name: {name, arn, pattern, target,
     target_arn}}, "queues": {rule target: {name, url, arn[, dlq]}}, "dlqs": {function name: {name, url,
-    arn}}, "secrets": {spec name: {name, arn}}, "workflows": {spec name: {name, arn}}, "user_pool":
+    arn}}, "buckets": {spec name: {name}}, "secrets": {spec name: {name, arn}}, "workflows": {spec name: {name, arn}}, "user_pool":
     {name, id, arn, client_id, groups}}``.
     """
     dynamodb, sqs = _client("dynamodb"), _client("sqs")
@@ -412,6 +445,8 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
         for fn in FUNCTIONS
         if fn.stream is not None or fn.schedule_minutes is not None
     }
+    s3 = _client("s3")
+    buckets = {spec.name: _ensure_bucket(s3, stage, spec) for spec in BUCKETS}
     secretsmanager = _client("secretsmanager")
     stored_secrets = {spec.name: _ensure_secret(secretsmanager, stage, spec) for spec in SECRETS}
     stepfunctions = _client("stepfunctions")
@@ -424,6 +459,7 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
         "rules": rules,
         "queues": queues,
         "dlqs": dlqs,
+        "buckets": buckets,
         "secrets": stored_secrets,
         "workflows": workflows,
         "user_pool": _ensure_user_pool(_client("cognito-idp"), stage),

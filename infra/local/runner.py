@@ -1,10 +1,11 @@
 """Assembles the local stack in order and takes it down in reverse.
 
 start: local API (``/health`` says ``"stack": "starting"``) -> moto server (its own process) -> Stripe (the
-stand-in, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> one process per function, started together, each with
+stand-in, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> the carrier stand-in (``CARRIER_STANDIN_URL``;
+``carrier_wiring``) -> one process per function, started together, each with
 only its own environment (see ``functions``), importing its handler while -> a fresh search index (moto's
 tables are new, so the index must be too) -> provision (from the specs) -> Stripe's key and webhook secret
-in Secrets Manager -> the functions ready -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> moto. A
+and the carrier's webhook key in Secrets Manager -> the functions ready -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
 so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
 (``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, catalog, stock, then the wait for the
@@ -29,6 +30,7 @@ import boto3
 
 from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
 from infra.local.api import LocalApi, LocalGateway
+from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port
 from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
@@ -128,6 +130,7 @@ class LocalStack:
         self.moto: MotoProcess | None = None
         self.api: LocalApi | None = None
         self.stripe: LocalStripe | None = None
+        self.carrier: LocalCarrier | None = None
         self.resources: dict[str, Any] = {}
         self.functions: dict[str, LocalFunction] = {}
         self.failed_functions: dict[str, str] = {}
@@ -154,6 +157,8 @@ class LocalStack:
         moto.start()
         # Stripe's endpoint goes into the functions' environments too; its secrets wait for provision.
         self.stripe = start_stripe(stage, api_port, self.options.stripe_port, store=False)
+        # The carrier stand-in likewise: its URL for the functions now, its webhook key after provision.
+        self.carrier = start_carrier(stage, api_port, store=False)
         # Every function imports its handler while moto starts and the resources are made: handlers
         # touch no AWS resource at import, and no route reaches a function before provision is done.
         starting = self._start_functions()
@@ -162,6 +167,7 @@ class LocalStack:
         discard_search_index(stage)
         self.resources = provision(stage)
         self.stripe.store_credentials(stage)
+        self.carrier.store_credentials(stage)
         self._await_functions(starting)
         self._start_pollers()
         self.stack_state = "running"
@@ -239,6 +245,7 @@ class LocalStack:
         self.seeding.begin()
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("promotions", self._seed_promotions),
+            ("loyalty", self._seed_loyalty),
             ("locations", self._seed_locations),
             ("catalog", self._seed_catalog),
             ("stock", self._seed_stock),
@@ -274,6 +281,10 @@ class LocalStack:
     def _seed_promotions(self) -> Any:
         """Demo promotions, codes and gift certificates for the cart."""
         return importlib.import_module(PROMOTIONS_SEED_MODULE).seed(self.options.stage)
+
+    def _seed_loyalty(self) -> Any:
+        """The loyalty rule set and a demo campaign (``infra/local/seed_loyalty.py``)."""
+        return importlib.import_module("infra.local.seed_loyalty").seed(self.options.stage)
 
     def _seed_locations(self) -> Any:
         assert self.api is not None
@@ -318,6 +329,7 @@ class LocalStack:
             "functions": functions,
             "moto": self.moto.url if self.moto else None,
             "stripe": self.stripe.describe() if self.stripe else None,
+            "carrier": self.carrier.describe() if self.carrier else None,
             "eventBus": self.resources.get("event_bus", {}).get("name"),
         }
 
@@ -332,6 +344,8 @@ class LocalStack:
         # After the pollers: a consumer still running may call Stripe.
         if self.stripe is not None:
             self.stripe.stop()
+        if self.carrier is not None:
+            self.carrier.stop()
         if self.moto is not None:
             self.moto.stop()
         log.info("local stack stopped")
@@ -352,6 +366,11 @@ class LocalStack:
                 f"  Health         {api}/health",
                 f"  moto dashboard {self.moto.url}/moto-api/",
                 *self._stripe_banner(),
+                *(
+                    [f"  Carrier        {self.carrier.url} (stand-in; tracking webhooks on its own timers)"]
+                    if self.carrier
+                    else []
+                ),
                 "",
                 "Try:",
                 f"  curl -s {api}/{public}/categories",

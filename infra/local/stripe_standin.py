@@ -6,14 +6,17 @@ or ``stripe.api_base = url``. It speaks Stripe's wire format (form bodies in bra
 
 * ``GET|POST /v1/payment_intents`` (the list filtered by ``created[gte|gt|lte|lt]``),
   ``GET|POST /v1/payment_intents/{id}``,
-  ``POST /v1/payment_intents/{id}/confirm|capture|cancel``
+  ``POST /v1/payment_intents/{id}/confirm|capture|cancel`` (capture: ``amount_to_capture``, and
+  ``final_capture=false`` when multicapture is available; cancel after partial captures releases the rest)
 * ``POST /v1/refunds``, ``GET /v1/refunds``, ``GET /v1/refunds/{id}``, ``GET /v1/charges/{id}``,
   ``GET /v1/payment_methods/{id}``, ``GET /v1/events``, ``GET /v1/events/{id}``
 
 Every state change records an event and posts it, signed, to the webhook endpoint (see
 ``stripe_standin_webhooks``). Helpers for tests and the local stack live under ``/_standin/``: the
 shopper confirming in the browser, resending an event (old timestamp, tampered body, replay), the
-delivery log. With ``STRIPE_API_KEY=sk_test_...`` the local stack uses Stripe test mode instead
+delivery log, a PaymentIntent's ledger (``GET .../settlement``: authorised, captured, voided,
+capturable), a declined capture (``POST .../decline_next_capture``), a lapsed authorisation (``POST
+.../expire_authorisation``) and outages (``POST /_standin/faults`` ``{"status": 500|429, "count": n}``). With ``STRIPE_API_KEY=sk_test_...`` the local stack uses Stripe test mode instead
 (``use_real_stripe``). Run alone: ``python -m infra.local.stripe_standin --port 12111``.
 """
 
@@ -194,6 +197,9 @@ class StripeApi:
         self.webhooks = WebhookDispatcher(config.retry, endpoint)
         self.ledger = StripeLedger(clock, config.api_version, self.webhooks.enqueue)
         self.idempotency = IdempotencyStore(clock)
+        # Test helper (``POST /_standin/faults``): the next API requests answer this status (500, 429).
+        self._faults: list[int] = []
+        self._faults_lock = threading.Lock()
 
     def set_webhook_endpoint(
         self, url: str, secret: str | None = None, enabled_events: tuple[str, ...] | None = None
@@ -249,6 +255,11 @@ class StripeApi:
                 )
             )
         handler, match = route
+        with self._faults_lock:
+            fault = self._faults.pop(0) if self._faults else None
+        if fault is not None:
+            kind = "rate_limit_error" if fault == 429 else "api_error"
+            return _error(StripeError(fault, "An injected fault of the Stripe stand-in.", type=kind))
         try:
             params = parse_form(query if method == "GET" else body.decode())
         except StripeError as exc:
@@ -373,6 +384,15 @@ class StripeApi:
             },
         )
 
+    def _inject_faults(self, match: re.Match[str], params: dict[str, Any]) -> Response:
+        """The next ``count`` API requests answer ``status`` (a 5xx outage or a 429 throttle)."""
+        status, count = int(params.get("status", 500)), int(params.get("count", 1))
+        if status not in (429, 500, 502, 503):
+            raise StripeError(400, "status must be 429, 500, 502 or 503", param="status")
+        with self._faults_lock:
+            self._faults = [status] * count
+        return Response(200, {"status": status, "count": count})
+
     def _deliveries(self, match: re.Match[str], params: dict[str, Any]) -> Response:
         if _truthy(params.get("wait")):
             self.webhooks.wait_idle(float(params.get("timeout", 5)))
@@ -469,6 +489,16 @@ _STANDIN_ROUTES: dict[tuple[str, str], Callable[[StripeApi, re.Match[str], dict[
     ("DELETE", r"/_standin/deliveries"): StripeApi._clear_deliveries,
     ("POST", r"/_standin/payment_intents/([A-Za-z0-9_]+)/simulate"): StripeApi._simulate,
     ("POST", r"/_standin/events/([A-Za-z0-9_]+)/resend"): StripeApi._resend,
+    ("POST", r"/_standin/faults"): StripeApi._inject_faults,
+    ("GET", r"/_standin/payment_intents/([A-Za-z0-9_]+)/settlement"): lambda api, m, p: Response(
+        200, api.ledger.settlement(m.group(1))
+    ),
+    ("POST", r"/_standin/payment_intents/([A-Za-z0-9_]+)/decline_next_capture"): lambda api, m, p: Response(
+        200, api.ledger.decline_next_capture(m.group(1))
+    ),
+    ("POST", r"/_standin/payment_intents/([A-Za-z0-9_]+)/expire_authorisation"): lambda api, m, p: Response(
+        200, api.ledger.expire_authorisation(m.group(1))
+    ),
 }
 
 

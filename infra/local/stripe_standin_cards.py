@@ -54,6 +54,8 @@ TEST_CARDS: dict[str, TestCard] = {
     "pm_card_visa_debit": TestCard("visa", "4000056655665556", funding="debit"),
     "pm_card_mastercard": TestCard("mastercard", "5555555555554444"),
     "pm_card_amex": TestCard("amex", "378282246310005"),
+    # A brand Stripe offers no multicapture for here (one capture per PaymentIntent).
+    "pm_card_unionpay": TestCard("unionpay", "6200000000000005"),
     "pm_card_chargeDeclined": TestCard("visa", "4000000000000002", outcome="generic_decline"),
     "pm_card_chargeDeclinedInsufficientFunds": TestCard(
         "visa", "4000000000009995", outcome="insufficient_funds"

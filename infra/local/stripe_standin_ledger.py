@@ -6,8 +6,14 @@ The PaymentIntent status machine follows Stripe's for the calls we make:
     confirm: requires_capture (manual) | succeeded (automatic) | requires_action (3-D Secure)
              | requires_payment_method + last_payment_error (declined, 402)
     requires_capture --capture--> succeeded (partial capture releases the rest)
-    any open status --cancel--> canceled (an uncaptured charge is released)
+    requires_capture --capture final_capture=false--> requires_capture (multicapture: the rest stays held)
+    any open status --cancel--> canceled (an uncaptured charge, or what multicapture left, is released)
     succeeded --refund(s)--> (charge) refunded up to the captured amount
+
+Multicapture (``payment_method_options[card][request_multicapture]=if_available``) is available on the
+charge (``payment_method_details.card.multicapture.status``) for the brands Stripe lists (Visa, Mastercard,
+Amex, Discover); without it ``final_capture=false`` is refused, as Stripe refuses it. ``settlement(id)``
+is the account's ledger of one PaymentIntent: authorised = captured + voided + still capturable.
 
 Every change records an ``Event`` (``evt_...``) in order and hands it to ``publish`` (the webhook
 dispatcher). One lock guards the account, so concurrent requests see Stripe's serialised view.
@@ -94,6 +100,7 @@ CHARGE_CARD_FIELDS = (
 )
 BILLING_FIELDS = ("address", "email", "name", "phone")
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+MULTICAPTURE_BRANDS = ("visa", "mastercard", "amex", "discover")
 EXPANDABLE_PREFIXES = {"pi_": "payment_intents", "ch_": "charges", "re_": "refunds", "pm_": "payment_methods"}
 
 
@@ -121,6 +128,7 @@ class StripeLedger:
         self._events_by_id: dict[str, dict[str, Any]] = {}
         self._card_of_pm: dict[str, str] = {}  # pm id -> test token, for its outcomes
         self._released: dict[str, int] = {}  # charge id -> amount released by a partial capture or cancel
+        self._failing_captures: dict[str, bool] = {}  # intent id -> its next capture is declined
 
     def _now(self) -> int:
         return int(self._clock())
@@ -223,7 +231,7 @@ class StripeLedger:
                 "on_behalf_of": None,
                 "payment_method": None,
                 "payment_method_configuration_details": None,
-                "payment_method_options": {"card": {"installments": None, "mandate_options": None, "network": None, "request_three_d_secure": "automatic"}},
+                "payment_method_options": {"card": {"installments": None, "mandate_options": None, "network": None, "request_multicapture": _multicapture(params), "request_three_d_secure": "automatic"}},
                 "payment_method_types": methods["payment_method_types"],
                 "processing": None,
                 "receipt_email": params.text("receipt_email"),
@@ -445,6 +453,7 @@ class StripeLedger:
             "payment_method_details": {
                 "card": {
                     **{key: payment_method["card"][key] for key in CHARGE_CARD_FIELDS},
+                    "multicapture": {"status": _multicapture_status(intent, payment_method)},
                     "network": payment_method["card"]["brand"],
                     "three_d_secure": None,
                 },
@@ -512,12 +521,21 @@ class StripeLedger:
 
     def capture_payment_intent(self, intent_id: str, raw: dict[str, Any], caller: Caller) -> dict[str, Any]:
         params = Params(raw, PI_CAPTURE_PARAMS)
+        final = params.boolean("final_capture")
         with self._lock:
             intent = self._intent(intent_id)
             if intent["status"] != "requires_capture":
                 raise invalid_state(
                     f"This PaymentIntent could not be captured because it has a status of {intent['status']}. "
                     "Only a PaymentIntent with one of the following statuses may be captured: requires_capture."
+                )
+            charge = self.charges[intent["latest_charge"]]
+            multicapture = charge["payment_method_details"]["card"]["multicapture"]["status"] == "available"
+            if final is False and not multicapture:
+                raise StripeError(
+                    400,
+                    "final_capture can only be set to false when multicapture is available for this PaymentIntent.",
+                    param="final_capture",
                 )
             capturable = intent["amount_capturable"]
             amount = params.integer("amount_to_capture", positive=True) or capturable
@@ -529,24 +547,80 @@ class StripeLedger:
                     code="amount_too_large",
                     param="amount_to_capture",
                 )
-            charge = self.charges[intent["latest_charge"]]
-            released = charge["amount"] - amount
-            self._released[charge["id"]] = released
+            if self._failing_captures.pop(intent_id, False):
+                self._decline_capture(intent, charge, caller)
             charge.update(
                 captured=True,
-                amount_captured=amount,
-                amount_refunded=released,
+                amount_captured=charge["amount_captured"] + amount,
                 balance_transaction=new_id("txn"),
             )
             intent["metadata"] = merge_metadata(intent["metadata"], params.mapping("metadata"))
-            intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+            intent.update(
+                amount_received=intent["amount_received"] + amount, amount_capturable=capturable - amount
+            )
+            if final is False:
+                self._emit("charge.captured", charge, caller)
+                self._emit("payment_intent.amount_capturable_updated", intent, caller)
+                return copy.deepcopy(intent)
+            self._release(charge, capturable - amount)
+            intent.update(status="succeeded", amount_capturable=0)
             self._emit("charge.captured", charge, caller)
             self._emit("payment_intent.succeeded", intent, caller)
             return copy.deepcopy(intent)
 
-    def cancel_payment_intent(self, intent_id: str, raw: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    def _release(self, charge: dict[str, Any], amount: int) -> None:
+        """What is authorised and will not be captured goes back to the card (as a refund of the charge)."""
+        self._released[charge["id"]] = self._released.get(charge["id"], 0) + amount
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+
+    def _decline_capture(self, intent: dict[str, Any], charge: dict[str, Any], caller: Caller) -> None:
+        """A capture the issuer refuses (a later multicapture, a lapsed authorisation): 402, nothing taken."""
+        code, decline_code, message = DECLINES["generic_decline"]
+        error = {
+            "charge": charge["id"],
+            "code": code,
+            "decline_code": decline_code,
+            "message": message,
+            "type": "card_error",
+        }
+        intent["last_payment_error"] = error
+        self._emit("payment_intent.payment_failed", intent, caller)
+        raise StripeError(
+            402, message, type="card_error", code=code, decline_code=decline_code, charge=charge["id"]
+        )
+
+    def decline_next_capture(self, intent_id: str) -> dict[str, Any]:
+        """Test helper: the next capture of this PaymentIntent is declined by the issuer."""
+        with self._lock:
+            self._intent(intent_id)
+            self._failing_captures[intent_id] = True
+            return {"id": intent_id, "decline_next_capture": True}
+
+    def expire_authorisation(self, intent_id: str) -> dict[str, Any]:
+        """Test helper: the authorisation window passed (Stripe cancels the PaymentIntent, ``automatic``)."""
+        return self.cancel_payment_intent(intent_id, {}, Caller(new_id("req", 14), None), reason="automatic")
+
+    def settlement(self, intent_id: str) -> dict[str, int]:
+        """The ledger of one PaymentIntent: what was authorised, captured, voided (released uncaptured)
+        and is still capturable; authorised = captured + voided + capturable, always."""
+        with self._lock:
+            intent = self._intent(intent_id)
+            charge = self.charges.get(intent["latest_charge"] or "")
+            authorised = charge["amount"] if charge is not None and charge["status"] == "succeeded" else 0
+            return {
+                "authorised": authorised,
+                "captured": intent["amount_received"],
+                "voided": self._released.get(charge["id"], 0) if charge is not None else 0,
+                "capturable": intent["amount_capturable"],
+            }
+
+    def cancel_payment_intent(
+        self, intent_id: str, raw: dict[str, Any], caller: Caller, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """``reason``: Stripe's own (``automatic``: the authorisation expired), which callers cannot pass."""
         params = Params(raw, PI_CANCEL_PARAMS)
-        reason = params.text("cancellation_reason", choices=CANCELLATION_REASONS)
+        reason = reason or params.text("cancellation_reason", choices=CANCELLATION_REASONS)
         with self._lock:
             intent = self._intent(intent_id)
             if intent["status"] not in CANCELABLE:
@@ -554,7 +628,7 @@ class StripeLedger:
                     f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}. "
                     f"Only a PaymentIntent with one of the following statuses may be canceled: {', '.join(CANCELABLE)}."
                 )
-            release = intent["status"] == "requires_capture"
+            release = intent["amount_capturable"] if intent["status"] == "requires_capture" else 0
             intent.update(
                 status="canceled",
                 canceled_at=self._now(),
@@ -563,10 +637,10 @@ class StripeLedger:
                 next_action=None,
             )
             if release:
-                # Canceling an authorisation refunds its uncaptured charge (no Refund object is made).
+                # Canceling an authorisation refunds what is left of its uncaptured charge (no Refund object
+                # is made); after multicapture's partial captures, only the rest.
                 charge = self.charges[intent["latest_charge"]]
-                self._released[charge["id"]] = charge["amount"]
-                charge.update(amount_refunded=charge["amount"], refunded=True)
+                self._release(charge, release)
                 self._emit("charge.refunded", charge, caller)
             self._emit("payment_intent.canceled", intent, caller)
             return copy.deepcopy(intent)
@@ -833,6 +907,26 @@ def _amount(params: Params, currency: str | None, *, required: bool) -> int | No
             400, "Amount must be no more than 99999999", code="amount_too_large", param="amount"
         )
     return amount
+
+
+def _multicapture(params: Params) -> str | None:
+    options = params.mapping("payment_method_options") or {}
+    card = options.get("card")
+    value = card.get("request_multicapture") if isinstance(card, dict) else None
+    if value not in (None, "if_available", "never"):
+        raise StripeError(
+            400,
+            "Invalid payment_method_options[card][request_multicapture]: must be one of if_available or never",
+            param="payment_method_options[card][request_multicapture]",
+        )
+    return str(value) if value is not None else None
+
+
+def _multicapture_status(intent: dict[str, Any], payment_method: dict[str, Any]) -> str:
+    requested = intent["payment_method_options"]["card"].get("request_multicapture") == "if_available"
+    manual = intent["capture_method"] == "manual"
+    available = requested and manual and payment_method["card"]["brand"] in MULTICAPTURE_BRANDS
+    return "available" if available else "unavailable"
 
 
 def _method_config(params: Params) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """One bounded context's stack, ``shop-<stage>-<context>``: its functions with their roles, log groups, event
 source mappings, schedules and DLQs, the API Gateway permissions to invoke them, and the context's alarms
-and dashboard. ``infra/app.py`` builds one per name in ``CONTEXTS``, so a new context gets its own stack
+(its functions' and its ``METRIC_ALARMS``) and dashboard. ``infra/app.py`` builds one per name in ``CONTEXTS``, so a new context gets its own stack
 (and its own CloudFormation resource budget) without a code change here.
 
 It reads the stateful stack (tables, bus, queues, secrets) and the services stack (layers, alarm topic,
@@ -19,7 +19,7 @@ from constructs import Construct
 
 from infra.constructs.context import BoundedContext
 from infra.constructs.function import SharedResources
-from infra.constructs.observability import ContextMonitoring
+from infra.constructs.observability import ContextMonitoring, MetricAlarms
 from infra.constructs.search import SearchDomain
 from infra.resources import FUNCTIONS
 from infra.stacks.services import ServicesStack
@@ -89,4 +89,7 @@ class ContextStack(Stack):
             functions=list(functions.values()),
             api=services.api.api,
             action=services.alarm_topic.action,
+        )
+        self.metric_alarms = MetricAlarms(
+            self, "MetricAlarms", stage=stage, context=context, action=services.alarm_topic.action
         )

@@ -1,4 +1,4 @@
-"""Everything that holds data or identity: tables, the event bus, archive and schemas, secrets, the user pool.
+"""Everything that holds data or identity: tables, buckets, the event bus, archive and schemas, secrets, the user pool.
 
 Kept apart from the functions and the API so that routine deployments of code never touch it, and so
 that production can protect it as a whole (termination protection, retained resources).
@@ -16,6 +16,7 @@ from infra.constructs.data import ShopTables
 from infra.constructs.events import EventBackbone
 from infra.constructs.schemas import EventSchemaRegistry
 from infra.constructs.secrets import ShopSecrets
+from infra.constructs.storage import ShopBuckets
 from infra.stages import StageConfig
 
 
@@ -23,6 +24,7 @@ class StatefulStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, termination_protection=stage.is_production, **kwargs)
         self.data = ShopTables(self, "Data", stage=stage)
+        self.buckets = ShopBuckets(self, "Buckets", stage=stage)
         self.events = EventBackbone(self, "Events", stage=stage)
         self.event_schemas = EventSchemaRegistry(self, "EventSchemas", stage=stage)
         self.secrets = ShopSecrets(self, "Secrets", stage=stage)

@@ -17,6 +17,7 @@ from infra.resources import (
     CONTEXTS,
     EVENT_LOG_TARGET,
     FUNCTIONS,
+    METRIC_ALARMS,
     RULES,
     SECRETS,
     TABLES,
@@ -530,6 +531,8 @@ def test_alarms_cover_functions_api_and_dlqs(stage_synth: Synthesized) -> None:
         if spec.stream is not None or spec.queue is not None or spec.schedule_minutes is not None:
             expected.add(name(f"{spec.name}-dlq-depth"))
     expected |= {name(f"{workflow.name}-executions-failed") for workflow in WORKFLOWS}
+    # and every business metric alarm (shipments stuck without tracking)
+    expected |= {name(spec.name) for spec in METRIC_ALARMS}
     assert set(alarms) == expected
     for alarm in alarms.values():
         assert stage_synth.resolve(alarm["AlarmActions"]) == [{"Ref": topic_id}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.constructs.nag import acknowledge
+from infra.resources import FUNCTIONS
 from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.xdist_group("synth")
@@ -53,7 +54,13 @@ def test_iam_wildcards_are_acknowledged_per_finding(dev: Synthesized) -> None:
     search_paths = {
         f"AwsSolutions-IAM5[Resource::arn:aws:es:eu-west-1:<AWS::AccountId>:domain/shop-{dev.stage}-search/*]"
     }
-    assert iam5 == {"AwsSolutions-IAM5[Resource::*]"} | search_paths
+    # and the objects of the buckets functions read and write (labels/<shipment id>.pdf)
+    bucket_objects = {
+        f"AwsSolutions-IAM5[Resource::arn:aws:s3:::shop-{dev.stage}-{name}-<AWS::AccountId>-eu-west-1/*]"
+        for spec in FUNCTIONS
+        for name in spec.buckets_rw
+    }
+    assert iam5 == {"AwsSolutions-IAM5[Resource::*]"} | search_paths | bucket_objects
 
 
 def test_an_acknowledgement_without_a_reason_is_refused() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pricing import contract as pricing_contract
 from pricing.domain import CodeUsage, GiftCertificate, PromoCode, Promotion
+from shop_kernel.dynamo import batch_get_keys
 
 
 class DynamoPromotions:
@@ -43,12 +44,8 @@ class DynamoPromotions:
 
     def usage(self, code: str, customer_key: str | None) -> CodeUsage:
         keys = pricing_contract.usage_keys(code, customer_key)
-        response = self._client.batch_get_item(
-            RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
-        )
-        return pricing_contract.read_usage(
-            response.get("Responses", {}).get(self.table, []), code, customer_key
-        )
+        found = batch_get_keys(self._client, [(self.table, k) for k in keys], consistent={self.table})
+        return pricing_contract.read_usage(found.get(self.table, []), code, customer_key)
 
     def find(self, code: str) -> GiftCertificate | None:
         item = self._client.get_item(

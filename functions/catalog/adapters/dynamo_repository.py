@@ -63,13 +63,20 @@ from catalog.domain.ports import (
     StoredProduct,
 )
 from shop_kernel.availability import level_for
-from shop_kernel.dynamo import CursorCodec, deserialize, serialize, serialize_value
+from shop_kernel.dynamo import (
+    CursorCodec,
+    batch_get_keys,
+    deserialize,
+    query_items,
+    serialize,
+    serialize_value,
+    signed_page,
+)
 from shop_kernel.errors import Conflict, FieldError, PreconditionFailed
 
 GSI = "gsi1"
 _KINDS = {"product": "PRODUCT", "category": "CATEGORY", "product_type": "PRODUCT_TYPE", "brand": "BRAND"}
 _GSI_PARTITIONS = {"category": "CATEGORIES", "product_type": "PRODUCT_TYPES", "brand": "BRANDS"}
-_BATCH_GET_LIMIT = 100
 _NAMES = {"#version": "version", "#owner": "owner"}
 
 
@@ -121,34 +128,17 @@ class DynamoCatalogRepository:
         return deserialize(item) if item else None
 
     def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), _BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {
-                self._table: {"Keys": [serialize(k) for k in keys[start : start + 100]]}
-            }
-            while pending:
-                response = self._client.batch_get_item(RequestItems=pending)
-                found += [deserialize(i) for i in response.get("Responses", {}).get(self._table, [])]
-                pending = response.get("UnprocessedKeys") or {}
-        return found
+        found = batch_get_keys(self._client, [(self._table, serialize(k)) for k in keys])
+        return [deserialize(i) for i in found.get(self._table, [])]
 
     def _query_all(self, **request: Any) -> Iterator[dict[str, Any]]:
-        request = {"TableName": self._table, **request}
-        while True:
-            response = self._client.query(**request)
-            yield from (deserialize(i) for i in response.get("Items", []))
-            if not response.get("LastEvaluatedKey"):
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return map(deserialize, query_items(self._client, TableName=self._table, **request))
 
     def _page(self, codec: CursorCodec, scope: str, cursor: str | None, limit: int, **request: Any) -> tuple:
-        start = codec.decode(cursor, scope)
-        request = {"TableName": self._table, "Limit": limit, **request}
-        if start:
-            request["ExclusiveStartKey"] = start
-        response = self._client.query(**request)
-        items = [deserialize(i) for i in response.get("Items", [])]
-        return items, codec.encode(response.get("LastEvaluatedKey"), scope)
+        items, next_cursor = signed_page(
+            self._client, codec, scope, cursor, limit, TableName=self._table, **request
+        )
+        return [deserialize(i) for i in items], next_cursor
 
     def _transact(self, ops: list[_Op]) -> None:
         try:

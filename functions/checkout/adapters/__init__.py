@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from checkout.adapters.dynamo import DynamoCheckoutStore
 from checkout.adapters.workflows import FulfilmentStarter
 from checkout.domain.orders import OrderTerms
+from checkout.domain.payment_tasks import PaymentTasks
 from checkout.domain.payments import PaymentEvents
 from checkout.domain.reconciliation import PaymentsReconciler
 from checkout.domain.service import CheckoutService
@@ -100,6 +101,14 @@ def service() -> CheckoutService:
 @lru_cache(maxsize=1)
 def payment_events() -> PaymentEvents:
     return PaymentEvents(store=store(), save=store().save_order, payments=payments(), clock=clock())
+
+
+def payment_tasks() -> PaymentTasks:
+    """The fulfilment workflow's payment steps, on the cached store, gateway and clock (nothing of its
+    own to cache)."""
+    return PaymentTasks(
+        store=store(), save=store().save_order, payments=payments(), events=payment_events(), clock=clock()
+    )
 
 
 @lru_cache(maxsize=1)

@@ -40,10 +40,10 @@ from checkout.domain.throttle import too_many_checkouts
 from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
-from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus
+from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
-from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_page
 from shop_kernel.limits import AttemptKey, count_attempt_update
 from shop_kernel.money import Money
 from shop_kernel.transact import Reason, TransactPart, WriteContended, refusal
@@ -116,6 +116,12 @@ class DynamoUnitOfWork:
 
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
         self.parts.append(records.velocity_counts(self._table("orders"), list(keys), now))
+
+    def commit_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        self.parts.append(inventory_contract.commit_lines(self._table("inventory"), reservation, lines, now))
+
+    def release_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        self.parts.append(inventory_contract.release_lines(self._table("inventory"), reservation, lines, now))
 
     def release(self, reservation: Reservation, now: datetime) -> None:
         """A cancelled order's stock given back (the orders stream's own transaction, after the cancel)."""
@@ -254,6 +260,10 @@ class DynamoCheckoutStore:
             return False  # finished by someone else (expiry, the sweeper) in the meantime, or contended
         return True
 
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        """The order's stock hold as it is now (one consistent GetItem, through inventory's contract)."""
+        return inventory_contract.read_reservation(self._client, self.inventory_table, reservation_id)
+
     def order(self, order_id: str) -> Order | None:
         item = self._client.get_item(
             TableName=self.orders_table, Key=order_key(order_id), ConsistentRead=True
@@ -287,18 +297,16 @@ class DynamoCheckoutStore:
     ) -> tuple[list[str], dict[str, Any] | None]:
         """One page of the orders still waiting for payment whose deadline is ``now`` or earlier (oldest
         first), from ``after`` (the previous page's position), and the position after it (None: the end)."""
-        query: dict[str, Any] = {
-            "TableName": self.orders_table,
-            "IndexName": GSI,
-            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
-            "ExpressionAttributeValues": {":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
-            "Limit": limit,
-        }
-        if after is not None:
-            query["ExclusiveStartKey"] = after
-        response = self._client.query(**query)
-        ids = [deserialize(i)["order_id"] for i in response.get("Items", [])]
-        return ids, response.get("LastEvaluatedKey")
+        items, last = query_page(
+            self._client,
+            limit,
+            after,
+            TableName=self.orders_table,
+            IndexName=GSI,
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
+            ExpressionAttributeValues={":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
+        )
+        return [deserialize(i)["order_id"] for i in items], last
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         if not keys:

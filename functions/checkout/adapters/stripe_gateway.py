@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from checkout.domain.models import CardSummary, Order
-from checkout.domain.ports import ChargeFacts, PaymentIntent
+from checkout.domain.ports import AuthorisationExpired, CaptureDeclined, ChargeFacts, PaymentIntent
 from shop_kernel.errors import Conflict, DependencyUnavailable, ValidationFailed
 from shop_kernel.observability import logger
 
@@ -62,7 +62,8 @@ def charge_facts_from(obj: Any) -> ChargeFacts:
         fingerprint=details.get("fingerprint"),
         funding=details.get("funding"),
     )
-    return ChargeFacts(card=card, billing_country=billing.get("country"))
+    multicapture = (details.get("multicapture") or {}).get("status") == "available"
+    return ChargeFacts(card=card, billing_country=billing.get("country"), multicapture=multicapture)
 
 
 class StripeGateway:
@@ -95,6 +96,8 @@ class StripeGateway:
             "payment_method_types": ["card"],
             "description": f"Order {order.id}",
             "metadata": {"order_id": order.id, "cart_id": order.cart_id},
+            # One capture per shipment where Stripe offers it (IC+ pricing, the big card brands).
+            "payment_method_options": {"card": {"request_multicapture": "if_available"}},
         }
         if order.buyer.email:
             params["receipt_email"] = order.buyer.email
@@ -119,6 +122,35 @@ class StripeGateway:
         except Conflict:
             # Already cancelled (or captured): Stripe says so with a 400; answer what it is now.
             return self.retrieve_intent(intent_id)
+        return intent_from(intent)
+
+    def capture_intent(self, intent_id: str, amount: int, final: bool, idempotency_key: str) -> PaymentIntent:
+        import stripe
+
+        params: dict[str, Any] = {"amount_to_capture": amount}
+        if not final:
+            params["final_capture"] = False
+        try:
+            with _translated("capture a payment"):
+                try:
+                    intent = self._stripe().v1.payment_intents.capture(
+                        intent_id, params=params, options={"idempotency_key": idempotency_key}
+                    )
+                except stripe.InvalidRequestError as exc:
+                    if exc.code == "charge_expired_for_capture":
+                        raise AuthorisationExpired(f"{intent_id}: the authorisation expired") from exc
+                    raise
+        except stripe.CardError as exc:
+            raise CaptureDeclined(f"{intent_id}: {exc.code} ({exc.user_message or 'declined'})") from exc
+        except Conflict as exc:
+            # Cancelled (by us, or by Stripe when the authorisation lapsed): never capturable again. Else
+            # the same key is still in flight (Stripe's 409): a retry gets its answer.
+            current = self.retrieve_intent(intent_id)
+            if current.status in ("canceled", "succeeded"):
+                raise AuthorisationExpired(
+                    f"{intent_id} is {current.status}: nothing more to capture"
+                ) from exc
+            raise DependencyUnavailable(f"the capture of {intent_id} is still in progress") from exc
         return intent_from(intent)
 
     def list_intents(self, created_since: datetime) -> Iterator[PaymentIntent]:

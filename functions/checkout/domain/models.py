@@ -70,6 +70,8 @@ class CancelReason(StrEnum):
     PAYMENT_EXPIRED = "payment_expired"  # not paid before payment_due_by
     PAYMENT_CANCELLED = "payment_cancelled"  # the PaymentIntent was cancelled (by us, Stripe or an agent)
     RESERVATION_LAPSED = "reservation_lapsed"  # paid after the stock hold ran out: authorisation voided
+    REVIEW_REJECTED = "review_rejected"  # fulfilment: an agent rejected it, or no decision came in time
+    NOT_FULFILLED = "not_fulfilled"  # fulfilment: nothing shipped (nothing could be, or the window passed)
 
 
 class Buyer(Strict):
@@ -98,6 +100,40 @@ class PaymentFailure(Strict):
     at: str
 
 
+class ShippedLine(Strict):
+    """Units of one SKU in a shipment (or dropped from the order)."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class ShipmentCharge(Strict):
+    """What one shipment is charged (``checkout.domain.settlement``), and how far the charge got.
+
+    ``pending``: recorded before Stripe is asked, so a retry asks for the same amount with the same key;
+    ``captured``: Stripe took it and the shipped units left the stock; ``deferred``: the card cannot be
+    captured more than once (no multicapture), the units left the stock and the amount is captured with
+    the order's last shipment (or when the rest is dropped).
+    """
+
+    shipment_id: str
+    lines: tuple[ShippedLine, ...]
+    location_id: str | None = None
+    amount: Money
+    final: bool
+    status: Literal["pending", "captured", "deferred"]
+    requested_at: str
+    captured_at: str | None = None
+
+
+class DroppedLines(Strict):
+    """Units the order gives up (a short pick, the rest after the last shipment): never charged."""
+
+    release_id: str
+    lines: tuple[ShippedLine, ...]
+    at: str
+
+
 class Payment(Strict):
     """The order's payment: what is due by card, and what the provider did with it so far."""
 
@@ -112,6 +148,9 @@ class Payment(Strict):
     refunded: Money | None = None
     card: CardSummary | None = None
     billing_country: str | None = None
+    # Fulfilment (checkout.domain.settlement): one charge per shipment; what was released uncaptured.
+    shipments: tuple[ShipmentCharge, ...] = ()
+    voided: Money | None = None
 
 
 class OrderLine(PricedLine):
@@ -158,6 +197,7 @@ class Order(Strict):
     payment_due_by: str
     cancelled_at: str | None = None
     cancel_reason: CancelReason | None = None
+    dropped: tuple[DroppedLines, ...] = ()
     history: tuple[StatusChange, ...] = ()
 
     def view(self) -> dict[str, Any]:
@@ -172,6 +212,7 @@ class Order(Strict):
                 "reservation_id",
                 "allocations",
                 "code_redemptions",
+                "dropped",  # fulfilment's; the order management views show shipments and drops
             },
         )
         card = self.payment.card

@@ -266,8 +266,10 @@ def payment_failed(order: Order, now: datetime, failure: PaymentFailure) -> Orde
 
 
 def cancelled(order: Order, now: datetime, reason: CancelReason) -> Order | None:
-    """The order will not be fulfilled; the stream then releases its stock. None if already cancelled."""
-    if order.status is OrderStatus.CANCELLED:
+    """The order will not be fulfilled; the stream then releases its stock. None if already cancelled, or
+    if fulfilment shipped (or is capturing) part of it: then a cancelled PaymentIntent only released what
+    no shipment will capture, and the order goes on."""
+    if order.status is OrderStatus.CANCELLED or order.payment.shipments:
         return None
     payment = order.payment.model_copy(
         update={"status": "cancelled" if order.payment.provider == "stripe" else order.payment.status}

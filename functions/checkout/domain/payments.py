@@ -178,6 +178,24 @@ class PaymentEvents:
         except WriteContended as contended:
             raise OrderChanged from contended
 
+    def cancel(self, order_id: str, reason: CancelReason) -> Outcome:
+        """Fulfilment gives up on an order nothing was shipped of (a rejected review, nothing to ship):
+        the one cancellation write, giving back its code uses and certificate debits; the orders stream
+        releases its stock. Call it after the authorisation is voided."""
+        for _ in range(MAX_ATTEMPTS):
+            order = self.store.order(order_id)
+            if order is None:
+                return Outcome("ignored: no such order", order_id)
+            cancelled = orders.cancelled(order, self.clock.now(), reason)
+            if cancelled is None:
+                return Outcome("nothing to change", order_id)
+            try:
+                self._write(order, cancelled)
+            except OrderChanged:
+                continue
+            return Outcome("cancelled", order_id)
+        raise OrderChanged(f"{order_id} kept changing")
+
     # --- other events ---------------------------------------------------------------------------
 
     def _order(self, intent: PaymentIntent) -> Order | None:

@@ -5,7 +5,7 @@
   order writes, and a ``UnitOfWork`` for each transaction: the order with the cart, stock, codes and
   certificates it closes, holds and redeems (the adapter builds their items from the owners' contract
   modules; the domain sees only the owners' domain errors).
-* ``PaymentGateway`` - Stripe PaymentIntents with manual capture. Every call that changes something
+* ``PaymentGateway`` - Stripe PaymentIntents with manual capture, captured per shipment. Every call that changes something
   carries an idempotency key made from our ids, so a retried call never makes a second payment.
 
 Adapters raise ``shop_kernel.errors.DependencyUnavailable`` on an outage; the domain never sees an
@@ -24,6 +24,7 @@ from checkout.domain.fraud import VelocityKey
 from checkout.domain.models import CardSummary, Order
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
+from inventory.domain.reservations import Reservation, ReservedLine
 from pricing.domain import (
     CodeRedemption,
     CodeRedemptions,
@@ -111,6 +112,14 @@ class UnitOfWork(Protocol):
         """One more order on each of this hour's fraud velocity counters."""
         ...
 
+    def commit_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        """Shipped units leave the stock and the hold (``HoldChanged`` if it is not as read)."""
+        ...
+
+    def release_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        """Dropped units go back to available; the rest stays held (``HoldChanged`` as above)."""
+        ...
+
     def __len__(self) -> int:
         """How many items the transaction holds so far (DynamoDB takes at most 100)."""
         ...
@@ -133,6 +142,10 @@ class CheckoutStore(Protocol):
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         """This hour's counts for ``keys`` (absent = 0)."""
+        ...
+
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        """The order's stock hold as it is now (fulfilment commits and releases parts of it)."""
         ...
 
     def count_attempt(self, keys: Sequence[AttemptKey], now: datetime) -> None:
@@ -162,6 +175,16 @@ class ChargeFacts:
 
     card: CardSummary
     billing_country: str | None = None
+    # Stripe lets this payment be captured several times (one capture per shipment).
+    multicapture: bool = False
+
+
+class CaptureDeclined(Exception):
+    """The issuer refused a capture: nothing was taken."""
+
+
+class AuthorisationExpired(Exception):
+    """The PaymentIntent can no longer be captured: its authorisation lapsed or it was cancelled."""
 
 
 class PaymentGateway(Protocol):
@@ -176,6 +199,11 @@ class PaymentGateway(Protocol):
         ...
 
     def charge_facts(self, charge_id: str) -> ChargeFacts: ...
+
+    def capture_intent(self, intent_id: str, amount: int, final: bool, idempotency_key: str) -> PaymentIntent:
+        """Capture ``amount`` (minor units) of the authorisation; ``final``: release the rest (without it,
+        the rest stays capturable: multicapture). ``CaptureDeclined``, ``AuthorisationExpired``."""
+        ...
 
     def list_intents(self, created_since: datetime) -> Iterator[PaymentIntent]:
         """Every PaymentIntent created at or after ``created_since``, newest first (the reconciler)."""

@@ -112,14 +112,15 @@ def compare_payment(
             return drift(PaymentDriftKind.AMOUNT_MISMATCH, Repair.FLAG, "captured for a cancelled order")
         return None
     if intent.status == "requires_capture":
-        if intent.amount_capturable != due.amount:
+        # Multicapture: what shipments captured so far is no longer capturable.
+        if intent.amount_capturable + intent.amount_received != due.amount:
             detail = f"capturable {intent.amount_capturable}, order {due.amount}"
             return drift(PaymentDriftKind.AMOUNT_MISMATCH, Repair.FLAG, detail)
         if order.status is OrderStatus.PENDING_PAYMENT:
             return drift(PaymentDriftKind.MISSED_AUTHORISATION, Repair.AUTHORISE, "Stripe holds the money")
         return None
-    if intent.status == "succeeded":
-        return _capture(intent, order)
+    if intent.status == "succeeded" or (intent.status == "canceled" and order.payment.shipments):
+        return _capture(intent, order)  # cancelled after partial captures: the rest was voided
     if intent.status == "canceled" and order.status is OrderStatus.PAYMENT_AUTHORIZED:
         detail = f"voided in Stripe ({intent.cancellation_reason or 'no reason'})"
         return drift(PaymentDriftKind.AUTHORISATION_LOST, Repair.FLAG, detail)

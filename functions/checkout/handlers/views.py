@@ -20,7 +20,9 @@ from shop_kernel.money import Money
 # The domain's enums as literals: listed in place in the document, so no generic ``OrderStatus`` component
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).
 CheckoutOrderStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
-CheckoutCancelReason = Literal["payment_expired", "payment_cancelled", "reservation_lapsed"]
+CheckoutCancelReason = Literal[
+    "payment_expired", "payment_cancelled", "reservation_lapsed", "review_rejected", "not_fulfilled"
+]
 
 
 def _money(amount: int, currency: str = "UAH") -> dict[str, Any]:

@@ -51,7 +51,7 @@ from inventory.domain.reconciliation import HoldSeen, LevelSeen
 from inventory.domain.reservations import Reservation, ReservationStatus
 from inventory.domain.stock import AdjustmentReason
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import batch_get_all, deserialize, serialize
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, pages, query_all, serialize
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired
 from shop_kernel.ids import new_ulid
 
@@ -169,12 +169,13 @@ class InventoryStore:
     # --- stock reads ----------------------------------------------------------------------------
 
     def stock_for_sku(self, sku: str) -> list[StockLevel]:
-        response = self._client.query(
+        items = query_all(
+            self._client,
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :loc)",
             ExpressionAttributeValues={":pk": {"S": f"SKU#{sku}"}, ":loc": {"S": "LOC#"}},
         )
-        return [stock_from_item(deserialize(item)) for item in response.get("Items", [])]
+        return [stock_from_item(deserialize(item)) for item in items]
 
     def stock_level(self, sku: str, location_id: str) -> StockLevel | None:
         item = self._client.get_item(
@@ -186,14 +187,9 @@ class InventoryStore:
         """Levels of ``skus`` at ``location_ids`` (absent = none there), in as few BatchGetItem calls as fit."""
         keys = [stock_key(sku, loc) for sku in dict.fromkeys(skus) for loc in dict.fromkeys(location_ids)]
         found: dict[str, dict[str, StockLevel]] = {}
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {self.table: {"Keys": keys[start : start + BATCH_GET_LIMIT]}}
-            while pending:
-                response = self._client.batch_get_item(RequestItems=pending)
-                for item in response.get("Responses", {}).get(self.table, []):
-                    level = stock_from_item(deserialize(item))
-                    found.setdefault(level.sku, {})[level.location_id] = level
-                pending = response.get("UnprocessedKeys") or {}
+        for item in batch_get_keys(self._client, [(self.table, k) for k in keys]).get(self.table, []):
+            level = stock_from_item(deserialize(item))
+            found.setdefault(level.sku, {})[level.location_id] = level
         return found
 
     def sku_known(self, sku: str) -> bool:
@@ -497,17 +493,14 @@ class InventoryStore:
                 ":active": {"S": ReservationStatus.ACTIVE.value},
             },
         }
-        while True:
-            page = self._client.scan(**request)
+        for page in pages(self._client.scan, **request):
             for raw in page.get("Items", []):
                 item = deserialize(raw)
                 if item["type"] == "stock":
                     levels.append(_level_seen(item))
                 else:
                     holds += _holds_seen(item)
-            if "LastEvaluatedKey" not in page:
-                return levels, holds
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return levels, holds
 
     def recount_reserved(self, level: LevelSeen, held: int, now: datetime) -> bool:
         """Set ``reserved`` to what the active holds add up to, only if the level is still as read."""

@@ -300,6 +300,51 @@ def commit_transact_items(
     ]
 
 
+def _lines_value(lines: Sequence[ReservedLine]) -> dict[str, Any]:
+    return serialize_value(
+        [{"sku": ln.sku, "location_id": ln.location_id, "quantity": ln.quantity} for ln in lines]
+    )
+
+
+def part_transact_items(
+    reservation: Reservation,
+    taken: Sequence[ReservedLine],
+    remaining: Sequence[ReservedLine],
+    now: datetime,
+    *,
+    table_name: str,
+    status: ReservationStatus,
+) -> list[dict[str, Any]]:
+    """Commit (shipped: COMMITTED) or release (dropped: RELEASED) the ``taken`` units of an active
+    reservation and keep ``remaining`` held. The reservation's lines become ``remaining`` (it finishes
+    with ``status`` when nothing remains), only while it is active with the lines read: two partial writes
+    racing cannot both land on the same lines."""
+    at = isoformat(now)
+    if remaining:
+        first: dict[str, Any] = {
+            "Update": {
+                "TableName": table_name,
+                "Key": reservation_key(reservation.id),
+                "UpdateExpression": "SET #lines = :remaining, updated_at = :now",
+                "ConditionExpression": "#status = :active",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":remaining": _lines_value(remaining),
+                    ":active": {"S": ReservationStatus.ACTIVE.value},
+                    ":now": {"S": at},
+                },
+            }
+        }
+    else:
+        first = _finish(table_name, reservation, status, now)
+    update = first["Update"]
+    update["ConditionExpression"] += " AND #lines = :lines"
+    update["ExpressionAttributeNames"]["#lines"] = "lines"
+    update["ExpressionAttributeValues"][":lines"] = _lines_value(reservation.lines)
+    stock = commit_stock_item if status is ReservationStatus.COMMITTED else release_stock_item
+    return [first, *(stock(table_name, line, at) for line in taken)]
+
+
 def expired_tombstone_items(
     reservation: Reservation, now: datetime, *, table_name: str
 ) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 from search.domain.indexing import PriceUpdate, ProductState, StockUpdate, patched_snapshot
 from shop_kernel.availability import LocationStock
 from shop_kernel.clock import Clock, utc_now_iso
-from shop_kernel.dynamo import deserialize, query_all, serialize
+from shop_kernel.dynamo import deserialize, pages, query_all, serialize
 from shop_kernel.errors import PreconditionFailed
 from shop_kernel.ids import new_ulid
 
@@ -258,12 +258,8 @@ class DynamoSearchProjection:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": serialize(values),
         }
-        while True:
-            page = self._client.scan(**request)
+        for page in pages(self._client.scan, **request):
             yield [deserialize(raw) for raw in page.get("Items", [])]
-            if not page.get("LastEvaluatedKey"):
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def published_products(self) -> Iterator[list[ProductState]]:
         for page in self._scan(*_PUBLISHED_FILTER):
@@ -279,13 +275,7 @@ class DynamoSearchProjection:
             "ExpressionAttributeValues": serialize(values),
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            page = self._client.scan(**request)
-            total += int(page.get("Count", 0))
-            if not page.get("LastEvaluatedKey"):
-                return total
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sum(int(page.get("Count", 0)) for page in pages(self._client.scan, **request))
 
     def changed_since(self, since: str) -> set[str]:
         changed: set[str] = set()

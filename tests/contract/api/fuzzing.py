@@ -55,6 +55,11 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
     ("/admin/customers", frozenset({"agents", "ops"})),
+    # Loyalty: agents look members up and adjust; merchandisers own the rules and campaigns.
+    ("/admin/loyalty/members", frozenset({"agents"})),
+    ("/admin/loyalty/adjustments", frozenset({"agents"})),
+    ("/admin/loyalty/rules", frozenset({"merchandisers"})),
+    ("/admin/loyalty/campaigns", frozenset({"merchandisers"})),
     ("/me/", frozenset({"customers"})),
     ("/me", frozenset({"customers"})),  # DELETE /me: the customer's erasure
 )
@@ -62,8 +67,8 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
 # state the request cannot know, like 404 and 409.
 DOMAIN_REFUSALS = frozenset({404, 409, 412, 422, 428})
 # Operations a schema-valid request cannot pass because they verify a signature over the body that only the
-# partner can compute (Stripe signs its webhooks): their documented 400 for a bad signature is the refusal.
-SIGNED_OPERATIONS = frozenset({"/webhooks/stripe"})
+# partner can compute (Stripe and carriers sign their webhooks): their documented 400 for a bad signature is the refusal.
+SIGNED_OPERATIONS = frozenset({"/webhooks/stripe", "/webhooks/carriers/{carrier}"})
 # A 422 whose field errors carry pydantic's own error types (int_type, string_pattern_mismatch, missing,
 # extra_forbidden...) came from request validation of a rule the document could have stated, not from a
 # business rule. ``value_error``/``assertion_error`` come from the models' own validators (unique codes,

@@ -189,10 +189,48 @@ def _order(api: str, prefix: str, headers: dict[str, str], sku: str, known: Know
         known.add("order_id", order_id)
 
 
+def _loyalty(api: str, auth: Callable[[str], dict[str, str]], known: KnownValues) -> None:
+    """The customer's member id, an adjustment waiting for a second agent, and a campaign."""
+    me = requests.get(f"{api}/me/loyalty", headers=auth("customers"), timeout=TIMEOUT_S)
+    if me.status_code != 200:
+        known.notes.append(f"GET /me/loyalty answered {me.status_code}: member ids are invented")
+        return
+    member = me.json()["member_id"]
+    known.add("member_id", member)
+    adjustment = requests.post(
+        f"{api}/admin/loyalty/members/{member}/adjustments",
+        json={"points": 6_000, "note": "fuzz: waits for a second agent"},
+        headers=auth("agents"),
+        timeout=TIMEOUT_S,
+    )
+    if adjustment.status_code == 202:
+        known.add("adjustment_id", adjustment.json()["id"])
+    else:
+        known.notes.append(f"an adjustment answered {adjustment.status_code}: adjustment ids are invented")
+    campaign = {
+        "id": "fuzz-week",
+        "name": "Fuzz week",
+        "starts_at": "2026-01-01T00:00:00Z",
+        "ends_at": "2027-01-01T00:00:00Z",
+    }
+    put = requests.put(
+        f"{api}/admin/loyalty/campaigns/fuzz-week",
+        json=campaign,
+        headers=auth("merchandisers"),
+        timeout=TIMEOUT_S,
+    )
+    if put.status_code in (200, 201):
+        known.add("campaign_id", "fuzz-week")
+    else:
+        known.notes.append(f"creating a campaign answered {put.status_code}: campaign ids are invented")
+
+
 def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:
-    """Lists the catalog, stocks a warehouse and places a guest and a customer order through the API."""
+    """Lists the catalog, stocks a warehouse and places a guest and a customer order through the API; a
+    loyalty member, adjustment and campaign."""
     known = KnownValues()
     skus = _catalog(api, auth("merchandisers"), known)
+    _loyalty(api, auth, known)
     known.add("code", *(c["code"] for c in CODES), *(str(g[0]) for g in GIFT_CERTIFICATES))
     if not skus:
         return known

@@ -246,3 +246,25 @@ def test_a_scheduled_audit_may_scan_its_audit_tables_and_nothing_else() -> None:
     assert grants.permits("dynamodb:Scan", "shop-test-inventory")
     assert not grants.permits("dynamodb:Scan", "shop-test-orders")
     assert not Grants.of(function("inventory-api"), STAGE).permits("dynamodb:Scan", "shop-test-inventory")
+
+
+def test_bucket_objects_are_read_and_written_only_by_functions_that_declare_the_bucket(session: Any) -> None:
+    # GIVEN the guard of carrier-tasks (shipping-labels read/write) and of carrier-webhooks (no bucket)
+    tasks = Grants.of(function("carrier-tasks"), STAGE)
+    webhooks = Grants.of(function("carrier-webhooks"), STAGE)
+    install(session, tasks)
+    s3, s3_stub = stubbed(session, "s3")
+    s3_stub.add_response(
+        "put_object", {}, {"Bucket": "shop-test-shipping-labels", "Key": "labels/a.pdf", "Body": b"%PDF"}
+    )
+    s3_stub.add_response("head_object", {}, {"Bucket": "shop-test-shipping-labels", "Key": "labels/a.pdf"})
+    s3_stub.add_client_error("delete_object")
+    # WHEN carrier-tasks writes a label and reads its head (a read: s3:GetObject) THEN both pass
+    s3.put_object(Bucket="shop-test-shipping-labels", Key="labels/a.pdf", Body=b"%PDF")
+    s3.head_object(Bucket="shop-test-shipping-labels", Key="labels/a.pdf")
+    # WHEN it deletes one THEN it is refused
+    with pytest.raises(UngrantedAccess, match="s3:DeleteObject on shop-test-shipping-labels"):
+        s3.delete_object(Bucket="shop-test-shipping-labels", Key="labels/a.pdf")
+    # AND another bucket, or the webhook function, is refused
+    assert not tasks.permits("s3:PutObject", "shop-test-other")
+    assert not webhooks.permits("s3:GetObject", "shop-test-shipping-labels")

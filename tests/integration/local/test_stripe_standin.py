@@ -942,3 +942,50 @@ def test_a_uah_amount_below_stripes_minimum_is_refused(client: stripe.StripeClie
     # THEN Stripe's error, worded in the currency
     assert (too_small.value.code, too_small.value.param) == ("amount_too_small", "amount")
     assert "20.00 uah" in str(too_small.value)
+
+
+def test_multicapture_captures_in_parts_and_a_cancel_releases_only_the_rest(
+    standin: StripeStandin, client: stripe.StripeClient
+) -> None:
+    # GIVEN a 15.00 authorisation that asked for multicapture, on a Visa card
+    multicapture = {"payment_method_options": {"card": {"request_multicapture": "if_available"}}}
+    intent = authorised_intent(client, **multicapture)
+    charge = client.v1.charges.retrieve(str(intent.latest_charge))
+    assert charge.payment_method_details.card.multicapture.status == "available"  # type: ignore[union-attr]
+    # WHEN 4.00 and 5.00 are captured as non-final captures, then the intent is cancelled
+    client.v1.payment_intents.capture(intent.id, params={"amount_to_capture": 400, "final_capture": False})
+    held = client.v1.payment_intents.capture(
+        intent.id, params={"amount_to_capture": 500, "final_capture": False}
+    )
+    cancelled = client.v1.payment_intents.cancel(intent.id)
+    # THEN the intent stayed capturable between the parts, and the cancel released only the 6.00 left
+    assert (held.status, held.amount_received, held.amount_capturable) == ("requires_capture", 900, 600)
+    assert (cancelled.status, cancelled.amount_received, cancelled.amount_capturable) == ("canceled", 900, 0)
+    ledger = requests.get(f"{standin.url}/_standin/payment_intents/{intent.id}/settlement", timeout=5).json()
+    assert ledger == {"authorised": 1500, "captured": 900, "voided": 600, "capturable": 0}
+
+
+def test_without_multicapture_a_non_final_capture_is_refused(client: stripe.StripeClient) -> None:
+    # GIVEN a manual-capture authorisation that did not ask for multicapture
+    intent = authorised_intent(client)
+    # WHEN a part of it is captured as not final
+    # THEN Stripe's refusal: nothing is captured
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.payment_intents.capture(
+            intent.id, params={"amount_to_capture": 400, "final_capture": False}
+        )
+    assert refused.value.param == "final_capture"
+    assert client.v1.payment_intents.retrieve(intent.id).amount_capturable == 1500
+
+
+def test_injected_faults_answer_as_stripe_outages_then_stop(
+    standin: StripeStandin, client: stripe.StripeClient
+) -> None:
+    # GIVEN the next two requests set to fail: a 500, then the same again
+    requests.post(f"{standin.url}/_standin/faults", json={"status": 500, "count": 2}, timeout=5)
+    # WHEN three requests are made
+    # THEN two are Stripe API errors and the third is answered
+    for _ in range(2):
+        with pytest.raises(stripe.APIError):
+            client.v1.payment_intents.list()
+    assert client.v1.payment_intents.list().data == []

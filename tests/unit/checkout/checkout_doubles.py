@@ -26,6 +26,7 @@ from checkout.domain.service import CheckoutService, PlaceOrder
 from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
+from inventory.domain.reservations import Reservation, ReservedLine
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, ListPrice
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey
@@ -134,6 +135,12 @@ class UnitOfWorkInMemory:
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
         self._record("count_velocity", keys=list(keys), now=now)
 
+    def commit_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        self._record("commit_stock", reservation=reservation, lines=list(lines), now=now)
+
+    def release_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
+        self._record("release_stock", reservation=reservation, lines=list(lines), now=now)
+
     def __len__(self) -> int:
         return len(self._wire)
 
@@ -165,9 +172,13 @@ class OrderBook:
     answers: list[Answer] = field(default_factory=list)
     transactions: list[list[dict[str, Any]]] = field(default_factory=list)
     works: list[UnitOfWorkInMemory] = field(default_factory=list)
+    reservations: dict[str, Reservation] = field(default_factory=dict)
 
     def unit_of_work(self) -> UnitOfWorkInMemory:
         return UnitOfWorkInMemory(self)
+
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        return self.reservations.get(reservation_id)
 
     def order(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)

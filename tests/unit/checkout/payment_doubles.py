@@ -128,6 +128,7 @@ class StripeDouble:
     intents: dict[str, PaymentIntent] = field(default_factory=dict)
     charges: dict[str, ChargeFacts] = field(default_factory=dict)
     cancelled: list[tuple[str, str, str]] = field(default_factory=list)
+    captures: list[tuple[str, int, bool, str]] = field(default_factory=list)
 
     def create_intent(self, order: Order, idempotency_key: str) -> PaymentIntent:  # pragma: no cover
         raise AssertionError("payment events never create a PaymentIntent")
@@ -141,6 +142,12 @@ class StripeDouble:
 
     def charge_facts(self, charge_id: str) -> ChargeFacts:
         return self.charges[charge_id]
+
+    def capture_intent(self, intent_id: str, amount: int, final: bool, idempotency_key: str) -> PaymentIntent:
+        """Records the capture; a key seen before answers as Stripe does, without capturing again."""
+        if idempotency_key not in {key for *_, key in self.captures}:
+            self.captures.append((intent_id, amount, final, idempotency_key))
+        return self.intents[intent_id]
 
 
 @dataclass

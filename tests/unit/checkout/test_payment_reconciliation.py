@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checkout.domain.models import OrderStatus
+from checkout.domain.models import OrderStatus, ShipmentCharge, ShippedLine
 from checkout.domain.ports import PaymentIntent
 from checkout.domain.reconciliation import (
     PaymentDriftKind,
@@ -176,3 +176,30 @@ def test_the_report_counts_by_kind_and_the_event_carries_ids_only() -> None:
     assert "olena" not in str(event.detail())
     # AND a run where everything agrees publishes nothing
     assert drift_event(PaymentsReport(1, 1, (), ()), "2026-12-02T10:00:00.000Z") is None
+
+
+def _partly_shipped(captured: int | None) -> Any:
+    """An order one shipment of which captured 40.00 UAH (multicapture), the rest still to ship."""
+    charge = ShipmentCharge(
+        shipment_id="shp_1",
+        lines=(ShippedLine(sku="SKU-1", quantity=1),),
+        amount=Money.of(4000, "UAH"),
+        final=False,
+        status="captured",
+        requested_at="2026-12-02T10:00:00.000Z",
+    )
+    recorded = Money.of(captured, "UAH") if captured is not None else None
+    return _authorised(shipments=(charge,), captured=recorded)
+
+
+def test_partial_captures_and_a_voided_rest_agree_with_an_order_that_recorded_them() -> None:
+    # GIVEN an order whose first shipment captured 40.00 of 100.00 (multicapture)
+    # WHEN Stripe still holds the rest, or cancelling the intent voided it after the capture
+    holding = _intent("requires_capture", amount_capturable=6000, amount_received=4000)
+    voided = _intent("canceled", amount_received=4000, cancellation_reason="abandoned")
+    # THEN the order that recorded the capture agrees with both; one that did not is told to record it
+    assert compare_payment(holding, _partly_shipped(4000)) is None
+    assert compare_payment(voided, _partly_shipped(4000)) is None
+    drift = compare_payment(voided, _partly_shipped(None))
+    assert drift is not None
+    assert (drift.kind, drift.repair) == (PaymentDriftKind.CAPTURE_UNRECORDED, Repair.RECORD_CAPTURE)

@@ -10,7 +10,16 @@ import pytest
 from inventory import contract
 from inventory.domain.allocation import Fulfilment, ReservationLine, plan_reservation
 from inventory.domain.models import Location
-from inventory.domain.reservations import HoldExists, HoldLapsed, StockTaken
+from inventory.domain.reservations import (
+    HoldChanged,
+    HoldExists,
+    HoldLapsed,
+    HoldShort,
+    Reservation,
+    ReservationStatus,
+    ReservedLine,
+    StockTaken,
+)
 from shop_kernel.transact import Reason, TransactPart, WriteContended, refusal
 from tests.unit.inventory.conftest import level, location
 
@@ -112,3 +121,43 @@ def test_stock_levels_come_from_stock_items_only(config_first: bool) -> None:
     # THEN only the stock item counts
     assert list(levels) == ["A"]
     assert (levels["A"]["near-dc"].on_hand, levels["A"]["near-dc"].available) == (4, 0)
+
+
+def _reservation() -> Reservation:
+    lines = (ReservedLine("A", "near-dc", 3), ReservedLine("B", "near-dc", 1))
+    return Reservation(
+        "res_1", "ord_1", ReservationStatus.ACTIVE, lines, 2_000_000_000, "2026-03-02T09:00:00Z"
+    )
+
+
+def test_shipping_part_of_a_hold_commits_those_units_and_keeps_the_rest_held_as_read() -> None:
+    # GIVEN a hold of 3 A and 1 B
+    # WHEN 2 A ship
+    part = contract.commit_lines("inv", _reservation(), [ReservedLine("A", "near-dc", 2)], NOW)
+    # THEN the reservation keeps 1 A and the B, only while it is active with the lines read, and the
+    # 2 A leave on hand and reserved
+    hold, stock = part.entries
+    update = hold["Update"]
+    assert update["ConditionExpression"] == "#status = :active AND #lines = :lines"
+    kept = update["ExpressionAttributeValues"][":remaining"]["L"]
+    assert [(i["M"]["sku"]["S"], i["M"]["quantity"]["N"]) for i in kept] == [("A", "1"), ("B", "1")]
+    assert stock["Update"]["UpdateExpression"].startswith(
+        "SET on_hand = on_hand - :q, reserved = reserved - :q"
+    )
+    # AND a refused reservation entry means the hold changed since it was read (read again)
+    assert isinstance(refusal([part], [Reason(FAILED), Reason()]), HoldChanged)
+
+
+def test_dropping_the_last_units_finishes_the_hold_as_released() -> None:
+    # GIVEN a hold of 3 A and 1 B
+    # WHEN all of it is dropped
+    part = contract.release_lines("inv", _reservation(), list(_reservation().lines), NOW)
+    # THEN the reservation is released and each line goes back to available
+    hold, *stock = part.entries
+    assert hold["Update"]["ExpressionAttributeValues"][":to"] == {"S": "released"}
+    assert [e["Update"]["UpdateExpression"].split(",")[0] for e in stock] == [
+        "SET available = available + :q"
+    ] * 2
+    # AND units it does not hold are refused before anything is sent
+    with pytest.raises(HoldShort):
+        contract.commit_lines("inv", _reservation(), [ReservedLine("B", "near-dc", 2)], NOW)

@@ -1,4 +1,4 @@
-"""Brands: a public list and merchandiser commands."""
+"""Brands: a public list and the merchandisers' CRUD routes (``catalog.handlers.routes.admin``)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,16 @@ from catalog.domain.commands import CreateBrand, PatchBrand
 from catalog.domain.models import Brand
 from catalog.domain.views import localised
 from catalog.handlers.responses import CatalogBrand, CatalogBrandList, StorefrontBrandList
+from catalog.handlers.routes.admin import AdminResource, Words, admin_routes
 from catalog.handlers.routes.common import (
-    ADMIN_SECURITY,
-    ADMIN_TAGS,
-    CREATED,
     LOCALISED,
     STOREFRONT,
-    VERSIONED,
     AcceptLanguage,
-    CorrelationId,
-    IfMatch,
     Locale,
-    admin,
     chosen_locale,
-    expected_version,
     localised_response,
-    versioned,
 )
-from shop_kernel.http import json_response
-from shop_kernel.openapi import documented, ok, problem
+from shop_kernel.openapi import documented, ok
 
 router = Router()
 BrandId = Annotated[str, Path(description="The brand's id, e.g. acme")]
@@ -57,66 +48,47 @@ def list_public_brands(locale: Locale = None, accept_language: AcceptLanguage = 
     return localised_response({"items": localised(items, chosen), "locale": chosen}, chosen)
 
 
-@router.get(
-    "/admin/catalog/brands",
-    summary="List brands for editing",
-    description="Every brand with every locale and its version, for merchandisers.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(ok(CatalogBrandList)),
-)
-def list_brands():
-    admin(router)
-    return json_response({"items": [_document(b) for b in repository().list_brands()]})
-
-
-@router.post(
-    "/admin/catalog/brands",
-    summary="Create a brand",
-    description="A merchandiser adds a brand products can then name; its id must be unused.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    status_code=201,
-    responses=documented(
-        ok(CatalogBrand, "Created", status=201, headers=CREATED), problem(409, "A brand has this id")
+admin_routes(
+    router,
+    AdminResource[Brand](
+        path="/admin/catalog/brands",
+        id_name="brand_id",
+        id_type=BrandId,
+        model=CatalogBrand,
+        create_command=CreateBrand,
+        patch_command=PatchBrand,
+        document=_document,
+        read=lambda brand_id: taxonomy_service().brand(brand_id),
+        create=lambda body, actor: taxonomy_service().create_brand(body, actor),
+        update=lambda brand_id, body, version, actor: taxonomy_service().update_brand(
+            brand_id, body, version, actor
+        ),
+        listing=(
+            Words(
+                "list_brands",
+                "List brands for editing",
+                "Every brand with every locale and its version, for merchandisers.",
+            ),
+            CatalogBrandList,
+            lambda: repository().list_brands(),
+        ),
+        created=Words(
+            "create_brand",
+            "Create a brand",
+            "A merchandiser adds a brand products can then name; its id must be unused.",
+        ),
+        taken="A brand has this id",
+        got=Words(
+            "get_brand",
+            "Read a brand for editing",
+            "The brand with every locale, and its version as the ETag to send back with a change.",
+        ),
+        changed=Words(
+            "update_brand",
+            "Change a brand",
+            "Replaces the name, description or logo sent when the brand is still at the version named "
+            "in If-Match; published products show the new name.",
+        ),
+        contended="A concurrent change touched the same brand",
     ),
 )
-def create_brand(body: CreateBrand, correlation_id: CorrelationId = None):
-    brand = taxonomy_service().create_brand(body, admin(router, correlation_id))
-    return versioned(_document(brand), 201, f"/admin/catalog/brands/{brand.id}")
-
-
-@router.get(
-    "/admin/catalog/brands/<brand_id>",
-    summary="Read a brand for editing",
-    description="The brand with every locale, and its version as the ETag to send back with a change.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(ok(CatalogBrand, headers=VERSIONED), 404),
-)
-def get_brand(brand_id: BrandId):
-    admin(router)
-    return versioned(_document(taxonomy_service().brand(brand_id)))
-
-
-@router.patch(
-    "/admin/catalog/brands/<brand_id>",
-    summary="Change a brand",
-    description="Replaces the name, description or logo sent when the brand is still at the version named "
-    "in If-Match; published products show the new name.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(
-        ok(CatalogBrand, headers=VERSIONED),
-        404,
-        problem(409, "A concurrent change touched the same brand"),
-        412,
-        428,
-    ),
-)
-def update_brand(
-    brand_id: BrandId, body: PatchBrand, if_match: IfMatch = None, correlation_id: CorrelationId = None
-):
-    actor = admin(router, correlation_id)
-    brand = taxonomy_service().update_brand(brand_id, body, expected_version(if_match), actor)
-    return versioned(_document(brand))

@@ -18,10 +18,10 @@ from catalog.handlers.responses import (
     StorefrontCategoryDetail,
     StorefrontCategoryTree,
 )
+from catalog.handlers.routes.admin import AdminResource, Words, admin_routes
 from catalog.handlers.routes.common import (
     ADMIN_SECURITY,
     ADMIN_TAGS,
-    CREATED,
     LOCALISED,
     STOREFRONT,
     VERSIONED,
@@ -36,7 +36,6 @@ from catalog.handlers.routes.common import (
     versioned,
 )
 from shop_kernel.errors import NotFound
-from shop_kernel.http import json_response
 from shop_kernel.openapi import documented, ok, problem
 
 router = Router()
@@ -87,65 +86,51 @@ def get_category(category_id: CategoryId, locale: Locale = None, accept_language
     return localised_response({**localised(_public(category), chosen), "locale": chosen}, chosen)
 
 
-@router.get(
-    "/admin/catalog/categories",
-    summary="List categories for editing",
-    description="Every category, flat, with every locale and its version, for merchandisers.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(ok(CatalogCategoryList)),
+admin_routes(
+    router,
+    AdminResource[Category](
+        path="/admin/catalog/categories",
+        id_name="category_id",
+        id_type=CategoryId,
+        model=CatalogCategory,
+        create_command=CreateCategory,
+        patch_command=PatchCategory,
+        document=_document,
+        read=lambda category_id: taxonomy_service().category(category_id),
+        create=lambda body, actor: taxonomy_service().create_category(body, actor),
+        update=lambda category_id, body, version, actor: taxonomy_service().update_category(
+            category_id, body, version, actor
+        ),
+        listing=(
+            Words(
+                "list_categories",
+                "List categories for editing",
+                "Every category, flat, with every locale and its version, for merchandisers.",
+            ),
+            CatalogCategoryList,
+            lambda: repository().list_categories(),
+        ),
+        created=Words(
+            "create_category",
+            "Create a category",
+            "A merchandiser adds a category at the root or under a parent (at most five levels deep); "
+            "its id and slugs must be unused.",
+        ),
+        taken=TAKEN,
+        got=Words(
+            "get_admin_category",
+            "Read a category for editing",
+            "The category with every locale, and its version as the ETag to send back with a change.",
+        ),
+        changed=Words(
+            "update_category",
+            "Rename or re-describe a category",
+            "Replaces the name, description or SEO meta sent when the category is still at the version "
+            "named in If-Match; its products' listings follow.",
+        ),
+        contended=TAKEN,
+    ),
 )
-def list_categories():
-    admin(router)
-    return json_response({"items": [_document(c) for c in repository().list_categories()]})
-
-
-@router.post(
-    "/admin/catalog/categories",
-    summary="Create a category",
-    description="A merchandiser adds a category at the root or under a parent (at most five levels deep); "
-    "its id and slugs must be unused.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    status_code=201,
-    responses=documented(ok(CatalogCategory, "Created", status=201, headers=CREATED), problem(409, TAKEN)),
-)
-def create_category(body: CreateCategory, correlation_id: CorrelationId = None):
-    category = taxonomy_service().create_category(body, admin(router, correlation_id))
-    return versioned(_document(category), 201, f"/admin/catalog/categories/{category.id}")
-
-
-@router.get(
-    "/admin/catalog/categories/<category_id>",
-    summary="Read a category for editing",
-    description="The category with every locale, and its version as the ETag to send back with a change.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(ok(CatalogCategory, headers=VERSIONED), 404),
-)
-def get_admin_category(category_id: CategoryId):
-    admin(router)
-    return versioned(_document(taxonomy_service().category(category_id)))
-
-
-@router.patch(
-    "/admin/catalog/categories/<category_id>",
-    summary="Rename or re-describe a category",
-    description="Replaces the name, description or SEO meta sent when the category is still at the version "
-    "named in If-Match; its products' listings follow.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(ok(CatalogCategory, headers=VERSIONED), 404, problem(409, TAKEN), 412, 428),
-)
-def update_category(
-    category_id: CategoryId,
-    body: PatchCategory,
-    if_match: IfMatch = None,
-    correlation_id: CorrelationId = None,
-):
-    actor = admin(router, correlation_id)
-    category = taxonomy_service().update_category(category_id, body, expected_version(if_match), actor)
-    return versioned(_document(category))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from catalog.adapters import product_service, repository
 from catalog.domain.commands import CreateProduct, PatchProduct
-from catalog.domain.models import ProductStatus, Slug
+from catalog.domain.models import Product, ProductStatus, Slug
 from catalog.domain.ports import ListingFilter
 from catalog.domain.views import localised, public_product_response, visible_prices
 from catalog.handlers.responses import (
@@ -19,10 +19,10 @@ from catalog.handlers.responses import (
     StorefrontListingPage,
     StorefrontProduct,
 )
+from catalog.handlers.routes.admin import AdminResource, Words, admin_routes
 from catalog.handlers.routes.common import (
     ADMIN_SECURITY,
     ADMIN_TAGS,
-    CREATED,
     LOCALISED,
     STOREFRONT,
     VERSIONED,
@@ -214,56 +214,44 @@ def list_products(
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
-@router.post(
-    "/admin/catalog/products",
-    summary="Create a draft product",
-    description="A merchandiser adds a product with its variants and prices. It starts as a draft that "
-    "shoppers cannot see; attributes are checked against its product type, and codes, SKUs and slugs "
-    "must be unique.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    status_code=201,
-    responses=documented(
-        ok(CatalogProduct, "Created", status=201, headers=CREATED),
-        problem(409, "The code, a SKU or a slug is already taken"),
+admin_routes(
+    router,
+    AdminResource[Product](
+        path="/admin/catalog/products",
+        id_name="product_id",
+        id_type=ProductId,
+        model=CatalogProduct,
+        create_command=CreateProduct,
+        patch_command=PatchProduct,
+        document=Product.document,
+        read=lambda product_id: product_service().get(product_id).product,
+        create=lambda body, actor: product_service().create(body, actor),
+        update=lambda product_id, body, version, actor: product_service().update(
+            product_id, body, version, actor
+        ),
+        created=Words(
+            "create_product",
+            "Create a draft product",
+            "A merchandiser adds a product with its variants and prices. It starts as a draft that "
+            "shoppers cannot see; attributes are checked against its product type, and codes, SKUs and "
+            "slugs must be unique.",
+        ),
+        taken="The code, a SKU or a slug is already taken",
+        got=Words(
+            "get_admin_product",
+            "Read a product for editing",
+            "The product in any status with every locale, and its version as the ETag to send back "
+            "with a change.",
+        ),
+        changed=Words(
+            "update_product",
+            "Change a product",
+            "Replaces the fields sent (absent fields stay as they are) when the product is still at "
+            "the version named in If-Match. A published product's shop page changes at once.",
+        ),
+        contended="A SKU or slug is already taken",
     ),
 )
-def create_product(body: CreateProduct, correlation_id: CorrelationId = None):
-    product = product_service().create(body, admin(router, correlation_id))
-    return versioned(product.document(), 201, f"/admin/catalog/products/{product.id}")
-
-
-@router.get(
-    "/admin/catalog/products/<product_id>",
-    summary="Read a product for editing",
-    description="The product in any status with every locale, and its version as the ETag to send back "
-    "with a change.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(ok(CatalogProduct, headers=VERSIONED), 404),
-)
-def get_admin_product(product_id: ProductId):
-    admin(router)
-    return versioned(product_service().get(product_id).product.document())
-
-
-@router.patch(
-    "/admin/catalog/products/<product_id>",
-    summary="Change a product",
-    description="Replaces the fields sent (absent fields stay as they are) when the product is still at "
-    "the version named in If-Match. A published product's shop page changes at once.",
-    tags=ADMIN_TAGS,
-    security=ADMIN_SECURITY,
-    responses=documented(
-        ok(CatalogProduct, headers=VERSIONED), 404, problem(409, "A SKU or slug is already taken"), 412, 428
-    ),
-)
-def update_product(
-    product_id: ProductId, body: PatchProduct, if_match: IfMatch = None, correlation_id: CorrelationId = None
-):
-    actor = admin(router, correlation_id)
-    product = product_service().update(product_id, body, expected_version(if_match), actor)
-    return versioned(product.document())
 
 
 @router.post(

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
+from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, model_validator
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters import idempotency_store, service, settings
@@ -114,29 +115,77 @@ def idempotency_key(raw: str | None) -> str:
     return raw.strip()
 
 
+class CheckoutAttempt(BaseModel):
+    """One checkout request, as the idempotency layer sees it: ``[owner, key]`` names the attempt, and a
+    retry must send the same ``[body, if_match]`` (else 422). Powertools hashes the model's JSON dump; the
+    body is dumped without its absent fields, so the hashes are the ones the earlier dict request had."""
+
+    model_config = ConfigDict(frozen=True)
+
+    buyer: Buyer
+    key: str
+    body: CheckoutBody
+    if_match: int | None
+    client_ip: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def owner(self) -> str:
+        return f"{self.buyer.kind}:{self.buyer.key}"
+
+    @field_serializer("body")
+    def _present_fields(self, body: CheckoutBody) -> dict[str, Any]:
+        return body.model_dump(mode="json", exclude_none=True)
+
+    def command(self) -> PlaceOrder:
+        return PlaceOrder(
+            owner=CartOwner(OwnerKind(self.buyer.kind), self.buyer.key),
+            buyer=self.buyer,
+            body=self.body,
+            idempotency_key=self.key,
+            if_match=self.if_match,
+            client_ip=self.client_ip,
+        )
+
+
+class RecordedCheckout(CheckoutPlaced):
+    """The answer as its idempotency record holds it. Records written before the answer was stored as the
+    model hold ``{"status": 201, "body": ...}``; for their ``idempotency_ttl_s`` after a deploy they still
+    answer their retry."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrapped(cls, data: Any) -> Any:
+        if isinstance(data, dict) and set(data) == {"status", "body"}:
+            return data["body"]
+        return data
+
+
 def _checkout(
     owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None, if_match_header: str | None
 ) -> Response[str]:
-    request = {
-        "owner": f"{owner.kind.value}:{owner.key}",
-        "key": idempotency_key(key),
-        "body": body.model_dump(mode="json", exclude_none=True),
-        "if_match": if_match(if_match_header),
-        "buyer": buyer.model_dump(mode="json"),
-        "client_ip": client_ip(router),
-    }
-    answer = _place_once(request)
-    order_id = answer["body"]["order"]["id"]
+    attempt = CheckoutAttempt(
+        buyer=buyer,
+        key=idempotency_key(key),
+        body=body,
+        if_match=if_match(if_match_header),
+        client_ip=client_ip(router),
+    )
+    placed = _place_once(attempt)
+    order_id = placed.order.id
     location = f"/me/orders/{order_id}" if buyer.kind == "customer" else f"/checkout/orders/{order_id}"
-    return json_response(answer["body"], answer["status"], {"Location": location})
+    return json_response(placed.model_dump(mode="json"), 201, {"Location": location})
 
 
 @lru_cache(maxsize=1)
-def _idempotent_place(persistence: Any) -> tuple[Callable[..., dict[str, Any]], Any]:
+def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], Any]:
     """Powertools' idempotent wrapper around placing the order, built on first use (it imports boto3).
 
+    It takes the request model and answers the response model: Powertools hashes the one and stores
+    the other as JSON (``PydanticSerializer``), and a retry gets the stored answer back as the model.
     Keyed on the persistence layer, so ``checkout.adapters.reset()`` (a new layer) builds a new wrapper."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
     config = IdempotencyConfig(
         event_key_jmespath="[owner, key]",
@@ -145,26 +194,21 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., dict[str, Any]], 
         raise_on_no_idempotency_key=True,
     )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
-    def place_checkout(request: dict[str, Any]) -> dict[str, Any]:
-        return {"status": 201, "body": service().place(_place_order(request)).view()}
+    # The record's key starts with this function's module and qualified name: renaming it would let a
+    # retry of a request placed before the rename run again (it would then resume its order, not 201).
+    @idempotent_function(
+        data_keyword_argument="request",
+        persistence_store=persistence,
+        config=config,
+        output_serializer=PydanticSerializer(RecordedCheckout),
+    )
+    def place_checkout(request: CheckoutAttempt) -> CheckoutPlaced:
+        return RecordedCheckout.model_validate(service().place(request.command()).view())
 
     return place_checkout, config
 
 
-def _place_order(request: dict[str, Any]) -> PlaceOrder:
-    buyer = Buyer.model_validate(request["buyer"])
-    return PlaceOrder(
-        owner=CartOwner(OwnerKind(buyer.kind), buyer.key),
-        buyer=buyer,
-        body=CheckoutBody.model_validate(request["body"]),
-        idempotency_key=request["key"],
-        if_match=request["if_match"],
-        client_ip=request["client_ip"],
-    )
-
-
-def _place_once(request: dict[str, Any]) -> dict[str, Any]:
+def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
     place, config = _idempotent_place(idempotency_store("checkout"))

@@ -1,8 +1,12 @@
 """DynamoDB helpers shared by every data-access module.
 
 * ``serialize`` / ``deserialize``: plain Python <-> attribute values (ints stay ints, no Decimal leaks).
-* ``query_all`` / ``batch_get_all``: a Query followed to its last page, a BatchGetItem retried until
-  no key is left unprocessed; ``batch_get_keys``: keys across tables, 100 per BatchGetItem.
+* Paging, the one place that follows ``LastEvaluatedKey``: ``pages`` (every response of a Query or Scan),
+  ``query_items`` / ``query_all`` (a Query's items, lazily or as a list), ``query_page`` (one page of at
+  most ``limit`` items from a start key, and the key after it) and ``signed_page`` (the same with the
+  keys as signed cursors, for pages handed to callers).
+* ``batch_get_all``: a BatchGetItem retried until no key is left unprocessed; ``batch_get_keys``: keys
+  across tables, 100 per BatchGetItem.
 * ``CursorCodec``: opaque pagination cursors. A cursor is the ``LastEvaluatedKey`` plus the table,
   index and query scope it belongs to, HMAC-SHA256 signed. A forged cursor, or one minted for another
   table, index or query, is rejected with a 400 instead of reaching DynamoDB.
@@ -14,7 +18,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -88,15 +92,47 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     return {k: deserialize_value(v) for k, v in item.items()}
 
 
-def query_all(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    """Every item a Query returns, following ``LastEvaluatedKey`` (for small, bounded partitions)."""
-    items: list[dict[str, Any]] = []
+def pages(call: Callable[..., dict[str, Any]], **request: Any) -> Iterator[dict[str, Any]]:
+    """Every response of ``call`` (a client's ``query`` or ``scan``), following ``LastEvaluatedKey``;
+    lazily, so a reader that stops early reads no further page."""
     while True:
-        page = client.query(**kwargs)
-        items.extend(page.get("Items", []))
+        page = call(**request)
+        yield page
         if not page.get("LastEvaluatedKey"):
-            return items
-        kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+            return
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def query_items(client: Any, **request: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns (raw attribute values), page after page as they are read."""
+    for page in pages(client.query, **request):
+        yield from page.get("Items", [])
+
+
+def query_all(client: Any, **request: Any) -> list[dict[str, Any]]:
+    """Every item a Query returns, following ``LastEvaluatedKey`` (for small, bounded partitions)."""
+    return list(query_items(client, **request))
+
+
+def query_page(
+    client: Any, limit: int, start: dict[str, Any] | None = None, **request: Any
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of a Query: at most ``limit`` items after ``start`` (a previous page's key; None: from the
+    beginning), and the key to read the next page from (None: that was the last)."""
+    request = {**request, "Limit": limit}
+    if start:
+        request["ExclusiveStartKey"] = start
+    page = client.query(**request)
+    return page.get("Items", []), page.get("LastEvaluatedKey") or None
+
+
+def signed_page(
+    client: Any, codec: CursorCodec, scope: str, cursor: str | None, limit: int, **request: Any
+) -> tuple[list[dict[str, Any]], str | None]:
+    """``query_page`` for a caller: it starts from ``cursor`` (refused with a 400 unless this codec signed
+    it for ``scope``) and hands back the next page's cursor, signed, instead of the raw key."""
+    items, last = query_page(client, limit, codec.decode(cursor, scope), **request)
+    return items, codec.encode(last, scope)
 
 
 def batch_get_all(client: Any, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

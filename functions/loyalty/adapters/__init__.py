@@ -1,0 +1,1 @@
+"""Loyalty's DynamoDB layout (``records``) and its store (``dynamo``)."""

@@ -1,0 +1,130 @@
+"""Order events (EventBridge -> SQS) -> points earned, and given back on returns and cancellations.
+
+* ``ProductPublished`` / ``ProductUpdated`` (``shop.catalog``): each SKU's category and brand, kept so
+  that an order's lines carry them (category and brand multipliers, the category's return window).
+
+* ``OrderPlaced`` (``shop.checkout``): a customer's order is recorded (its lines, for earning later);
+  with ``LOYALTY_EARN_ON=OrderPlaced`` it earns at once. Guests' orders earn nothing.
+* ``OrderDelivered`` (``shop.orders``, the default trigger): the order earns its points and cashback,
+  pending until its return window closes.
+* ``ReturnRefunded`` (``shop.returns``): what the refund no longer earns is taken back, proportionally.
+* ``OrderCancelled`` (``shop.checkout``): everything the order earned is taken back; an order cancelled
+  before loyalty heard of it is remembered so that it never earns.
+
+Every write is idempotent (an entry per order and refund id), so replays and duplicates add nothing.
+An event about an order not recorded yet (out of order) fails alone and the queue retries it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty import wiring
+from loyalty.domain.orders import OrderFacts, OrderLine
+from loyalty.inbound.orders import OrderDelivered
+from loyalty.inbound.returns import ReturnRefunded
+from shop_kernel.observability import get_tracer, logger, metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+tracer = get_tracer()
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def order_placed(data: dict[str, Any]) -> str:
+    customer = data.get("customer_id")
+    if not customer:
+        return "guest"
+    facts = OrderFacts(
+        order_id=data["order_id"],
+        member_id=customer,
+        currency=data["currency"],
+        placed_at=_at(data["placed_at"]),
+        lines=tuple(
+            OrderLine(
+                sku=line["sku"],
+                quantity=line["quantity"],
+                total=line["total"]["amount"],
+                category=line.get("category"),
+                brand=line.get("brand"),
+            )
+            for line in data["lines"]
+        ),
+    )
+    service = wiring.container.service()
+    recorded = service.record_order(facts)
+    if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
+        return service.earn(facts.order_id, customer, facts.placed_at)
+    return "recorded" if recorded else "duplicate"
+
+
+def order_delivered(data: dict[str, Any]) -> str:
+    event = OrderDelivered.model_validate(data)
+    if wiring.container.settings().loyalty_earn_on != "OrderDelivered":
+        return "not-the-trigger"
+    if event.customer_id is None:
+        return "guest"
+    return wiring.container.service().earn(event.order_id, event.customer_id, _at(event.delivered_at))
+
+
+def return_refunded(data: dict[str, Any]) -> str:
+    event = ReturnRefunded.model_validate(data)
+    service = wiring.container.service()
+    refund_id = f"return#{event.return_id}"
+    return service.refund(event.order_id, refund_id, event.refunded_total.amount, _at(event.refunded_at))
+
+
+def order_cancelled(data: dict[str, Any]) -> str:
+    service = wiring.container.service()
+    return service.cancel(data["order_id"], _at(data["cancelled_at"]))
+
+
+def product_described(data: dict[str, Any]) -> str:
+    """A product's SKUs, its category and brand: what earning multiplies by and the return window uses."""
+    product = data["product"]
+    skus = [variant["sku"] for variant in product["variants"]]
+    brand = (product.get("brand") or {}).get("id")
+    written = wiring.container.store().project_product(
+        product["version"], skus, product["category"]["id"], brand
+    )
+    return f"{written} skus"
+
+
+HANDLERS = {
+    ("shop.catalog", "ProductPublished"): product_described,
+    ("shop.catalog", "ProductUpdated"): product_described,
+    ("shop.checkout", "OrderPlaced"): order_placed,
+    ("shop.orders", "OrderDelivered"): order_delivered,
+    ("shop.returns", "ReturnRefunded"): return_refunded,
+    ("shop.checkout", "OrderCancelled"): order_cancelled,
+}
+
+
+def handle(record: SQSRecord) -> None:
+    event = json.loads(record.body)
+    key = (event.get("source"), event.get("detail-type"))
+    handle_event = HANDLERS.get(key)  # type: ignore[call-overload]
+    if handle_event is None:
+        logger.warning("not an order event loyalty handles; dropped", extra={"detail_type": key[1]})
+        return
+    data = (event.get("detail") or {})["data"]
+    outcome = handle_event(data)
+    metrics.add_metric(name=f"Loyalty{key[1]}", unit="Count", value=1)
+    logger.info(
+        "order event", extra={"detail_type": key[1], "order_id": data.get("order_id"), "outcome": outcome}
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

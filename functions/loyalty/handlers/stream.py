@@ -1,0 +1,51 @@
+"""Loyalty table stream (ledger entries and notices only) -> events on the bus, exactly when committed.
+
+A new entry becomes ``PointsEarned``, ``PointsSpent``, ``PointsExpired`` and/or ``TierChanged``; a new
+expiry notice ``PointsExpiring``. Entries are written by the earning consumer, the scheduled job, the API
+and checkout's transaction (a spend) alike, so every one is published, whoever wrote it. Event ids come
+from the entry, so a replayed record publishes the same ids. A batch's events go ten to a ``PutEvents``
+call (``shop_kernel.streams``); the first record that fails is reported and the stream resumes there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty import wiring
+from loyalty.adapters.records import entry_from_item
+from loyalty.domain.events import events_for_entry, points_expiring
+from shop_kernel.events import DomainEvent, EventBridgePublisher
+from shop_kernel.observability import get_tracer, logger, metrics
+from shop_kernel.streams import publish_stream_batch
+
+tracer = get_tracer()
+
+
+def events_of(record: dict[str, Any]) -> list[DomainEvent]:
+    image = (record.get("dynamodb") or {}).get("NewImage")
+    if record.get("eventName") != "INSERT" or not image:
+        return []
+    kind = image.get("type", {}).get("S")
+    if kind == "entry":
+        return events_for_entry(entry_from_item(image))
+    if kind == "notice":
+        return [
+            points_expiring(
+                image["member_id"]["S"],
+                int(image["points"]["N"]),
+                image["expires_at"]["S"],
+                image["recorded_at"]["S"],
+            )
+        ]
+    return []
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    c = wiring.container
+    publisher = EventBridgePublisher(c.events_client(), c.settings().event_bus_name)
+    return publish_stream_batch(event.get("Records") or [], events_of, publisher)

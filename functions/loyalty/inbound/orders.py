@@ -1,0 +1,22 @@
+"""``OrderDelivered`` (source ``shop.orders``): the contract the OMS's delivery tracking will publish.
+
+Minimal: the order, its customer (Cognito sub; None for a guest) and when it was delivered. Ids only.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SOURCE = "shop.orders"
+SCHEMA_VERSION = "1.0"
+
+
+class OrderDelivered(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str
+    customer_id: str | None = Field(default=None, description="Cognito sub; None for a guest")
+    delivered_at: str = Field(description="UTC ISO-8601")
+
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {"OrderDelivered": OrderDelivered}

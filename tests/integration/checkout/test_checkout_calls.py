@@ -1,0 +1,67 @@
+"""What one ``POST /checkout`` costs in DynamoDB calls, idempotency included (decision 49).
+
+Counted with botocore hooks on the checkout function's own client, which Powertools' idempotency layer
+shares. Seven calls when warm: the idempotency record (PutItem in progress, UpdateItem completed), the
+cart (GetItem), the attempt counters of decision 29 (one conditional UpdateItem per source: the cart and
+the client address), one BatchGetItem for everything pricing and planning read (SKU facts, stock,
+locations config, promotions config, code usage) and the one TransactWriteItems. The first checkout of
+a process also reads the warehouses' stock it could not guess (a second BatchGetItem). A change that adds
+a call to the request path fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.integration.checkout.conftest import ADDRESS, guest_cart, new_key
+from tests.support import Reply
+
+BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
+WARM = [
+    "PutItem",  # idempotency record, in progress
+    "GetItem",  # the cart
+    "UpdateItem",  # attempts of this cart this hour
+    "UpdateItem",  # attempts of this address this hour
+    "BatchGetItem",  # facts, stock, locations and promotions config, code usage
+    "TransactWriteItems",  # cart closed, order, stock held, codes counted
+    "UpdateItem",  # idempotency record, completed with the answer
+]
+MOST_WARM_CALLS = 7
+
+
+@pytest.fixture
+def checkout_calls(shop: SimpleNamespace, functions: Any) -> Iterator[list[str]]:
+    """The DynamoDB operations the checkout function's client sends (botocore hooks)."""
+    from checkout import adapters
+
+    calls: list[str] = []
+    client = functions.run("checkout-api", lambda: adapters.dynamodb_client())
+    client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name), unique_id="checkout-calls"
+    )
+    yield calls
+    client.meta.events.unregister("before-call.dynamodb.*", unique_id="checkout-calls")
+
+
+def test_a_checkout_costs_seven_dynamodb_calls_warm_and_one_more_cold(
+    cart: Callable[..., Reply], checkout: Callable[..., Reply], checkout_calls: list[str]
+) -> None:
+    # GIVEN two guest carts and a checkout function that has not checked out yet
+    first_cart = guest_cart(cart, [("LAP-A-BLK", 1)])
+    second_cart = guest_cart(cart, [("LAP-A-BLK", 1), ("LAP-A-SLV", 1)])
+    checkout_calls.clear()
+    # WHEN both guests check out, one after the other
+    first = checkout("POST", "/checkout", BODY, token=first_cart, key=new_key())
+    cold = list(checkout_calls)
+    checkout_calls.clear()
+    second = checkout("POST", "/checkout", BODY, token=second_cart, key=new_key())
+    # THEN both orders are placed; the warm one with these calls and no more, the first with the
+    # stock of the warehouses it could not guess read once more
+    assert first.status == 201, first.body
+    assert second.status == 201, second.body
+    assert checkout_calls == WARM
+    assert len(checkout_calls) <= MOST_WARM_CALLS
+    assert cold == [*WARM[:5], "BatchGetItem", *WARM[5:]]
