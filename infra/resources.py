@@ -119,6 +119,18 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class UserPoolTrigger:
+    """The function is a Lambda trigger of the shoppers' user pool (the stateful stack's ``users`` pool).
+
+    The pool names the function by its fixed ARN (``shop-<stage>-<name>``), so the stateful stack holds no
+    reference to a context stack; the function's stack grants ``cognito-idp.amazonaws.com`` the invoke,
+    scoped to that pool's ARN.
+    """
+
+    trigger: Literal["PostConfirmation", "PreTokenGeneration"]
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One Lambda function. ``handler`` is ``<context>.handlers.<module>.handler`` under ``functions/``."""
 
@@ -155,6 +167,10 @@ class FunctionSpec:
     answers_workflows: tuple[str, ...] = ()
     # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
     buckets_rw: tuple[str, ...] = ()
+    # Shopper groups (``SHOPPER_GROUPS``) this function may add users to: ``cognito-idp:AdminAddUserToGroup``
+    # on the shoppers' pool only (IAM cannot narrow it to a group; the guard and the tests can).
+    adds_to_shopper_groups: tuple[str, ...] = ()
+    user_pool_trigger: UserPoolTrigger | None = None
 
 
 @dataclass(frozen=True)
@@ -665,7 +681,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Signs the double opt-in link a pending consent's ConsentConfirmationRequested carries.
         secrets=("customer-link-signing",),
         stream=StreamTrigger(
-            table="customers", item_types=("profile", "consent", "group", "segments", "erasure")
+            table="customers",
+            item_types=("registration", "profile", "consent", "group", "segments", "erasure"),
         ),
     ),
     FunctionSpec(
@@ -744,6 +761,27 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=30,
         tables_rw=("promotions",),
         queue=QueueTrigger(queue="pricing-order-events"),
+    ),
+    FunctionSpec(
+        name="customers-registration",
+        context="customers",
+        handler="customers.handlers.registration.handler",
+        description="Cognito post-confirmation: a self-registered shopper joins customers and is registered once",
+        timeout_s=5,
+        tables_rw=("customers",),
+        # Named, not read: the container wires the service with its link signer (fetched only to sign).
+        secrets=("customer-link-signing",),
+        adds_to_shopper_groups=("customers",),
+        user_pool_trigger=UserPoolTrigger(trigger="PostConfirmation"),
+    ),
+    FunctionSpec(
+        name="customers-token-claims",
+        context="customers",
+        handler="customers.handlers.token_claims.handler",
+        description="Cognito pre-token generation: the price_group claim from the group staff set here",
+        timeout_s=5,
+        tables_ro=("customers",),
+        user_pool_trigger=UserPoolTrigger(trigger="PreTokenGeneration"),
     ),
 )
 

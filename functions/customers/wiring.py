@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from customers.adapters.cognito import CognitoGroups
 from customers.adapters.dynamo import DynamoCustomerStore
 from customers.domain.ports import CustomerStore
 from customers.domain.service import CustomerService
@@ -52,6 +53,10 @@ class CustomersContainer(Container):
     @provided
     def publisher(self) -> EventPublisher:
         return EventBridgePublisher(client("events"), self.settings().event_bus_name)
+
+    @provided
+    def user_groups(self) -> CognitoGroups:
+        return CognitoGroups(client("cognito-idp"))
 
 
 container = CustomersContainer()

@@ -5,18 +5,22 @@ and optional TOTP; the staff pool (``agents``, ``merchandisers``, ``ops``) has n
 can make themselves staff, and requires TOTP in production. API Gateway's Cognito authorizer trusts both
 and ``shop_kernel.auth`` reads ``cognito:groups`` from the claims.
 
-A B2B shopper's negotiated prices follow the ``custom:price_group`` attribute. Staff set it with the admin
-API; the app clients may read it but not write it (a client's default is to write every attribute).
+A B2B shopper's negotiated prices follow the ``custom:price_group`` claim of their ID token, which the pool's
+pre-token-generation trigger (``customers-token-claims``) sets from the group staff set in the customers
+context, and suppresses when there is none; the user pool attribute of that name decides nothing. The app
+clients may read the attribute but not write it (a client's default is to write every attribute). The
+post-confirmation trigger (``customers-registration``) puts a shopper who confirmed their sign-up in
+``customers``. Both are named by the ARN their fixed names give (``_wire_triggers``).
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
-from infra.resources import SHOPPER_GROUPS, STAFF_GROUPS, physical_name
+from infra.resources import FUNCTIONS, SHOPPER_GROUPS, STAFF_GROUPS, FunctionSpec, physical_name
 from infra.stages import StageConfig
 
 _GROUP_DESCRIPTIONS = {
@@ -42,6 +46,7 @@ class ShopUserPool(Construct):
             mfa=cognito.Mfa.OPTIONAL,
             custom_attributes={PRICE_GROUP_ATTRIBUTE: cognito.StringAttribute(max_len=64, mutable=True)},
         )
+        _wire_triggers(self.user_pool, stage)
         self.staff_pool = _pool(
             self,
             "StaffPool",
@@ -132,6 +137,42 @@ def _pool(
         else None,
         deletion_protection=stage.is_production,
         removal_policy=stage.removal_policy,
+    )
+
+
+def _wire_triggers(pool: cognito.UserPool, stage: StageConfig) -> None:
+    """The shoppers' pool's Lambda triggers (``FunctionSpec.user_pool_trigger``), named by the ARN the
+    functions' fixed names give: the functions live in their context's stack, deployed after this one, and
+    grant ``cognito-idp.amazonaws.com`` the invoke themselves (``ServiceFunction``). No reference, no cycle.
+    Pre-token generation is the V1 event (ID token claims), which every feature plan offers."""
+    triggers: dict[str, FunctionSpec] = {}
+    for spec in FUNCTIONS:
+        if spec.user_pool_trigger is not None:
+            if spec.user_pool_trigger.trigger in triggers:
+                raise ValueError(f"two functions are the pool's {spec.user_pool_trigger.trigger} trigger")
+            triggers[spec.user_pool_trigger.trigger] = spec
+    if not triggers:
+        return
+
+    def arn(spec: FunctionSpec) -> str:
+        return Stack.of(pool).format_arn(
+            service="lambda",
+            resource="function",
+            resource_name=physical_name(stage.name, spec.name),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+    post_confirmation = triggers.get("PostConfirmation")
+    pre_token = triggers.get("PreTokenGeneration")
+    cfn_pool = pool.node.default_child
+    assert isinstance(cfn_pool, cognito.CfnUserPool)
+    cfn_pool.lambda_config = cognito.CfnUserPool.LambdaConfigProperty(
+        post_confirmation=arn(post_confirmation) if post_confirmation else None,
+        pre_token_generation_config=cognito.CfnUserPool.PreTokenGenerationConfigProperty(
+            lambda_arn=arn(pre_token), lambda_version="V1_0"
+        )
+        if pre_token
+        else None,
     )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -72,6 +73,8 @@ TABLE_WRITE_ACTIONS = (
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
 )
+# ``FunctionSpec.adds_to_shopper_groups``: on the shoppers' pool only.
+USER_POOL_GROUP_ACTIONS = ("cognito-idp:AdminAddUserToGroup",)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class SharedResources:
     # Rule target queues and their DLQs by name, for ``FunctionSpec.queue``.
     queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
     dead_letter_queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
+    # The shoppers' pool, for ``FunctionSpec.adds_to_shopper_groups`` and ``user_pool_trigger``.
+    shopper_pool: cognito.IUserPool | None = None
 
 
 def grant_table_access(role: iam.IRole, table: dynamodb.ITable, name: str, *, write: bool) -> None:
@@ -174,6 +179,15 @@ class ServiceFunction(Construct):
             self.dead_letter_queue = self._subscribe_to_queue(spec.queue, shared)
         if spec.schedule_minutes is not None:
             self.dead_letter_queue = self._run_on_schedule(spec.schedule_minutes, function_name)
+        if spec.user_pool_trigger is not None:
+            # The pool names this function by its fixed ARN (``infra.constructs.auth``); the permission
+            # lives here, so the stateful stack holds no reference to this one.
+            self.function.add_permission(
+                "InvokedByUserPool",
+                principal=iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+                action="lambda:InvokeFunction",
+                source_arn=_shopper_pool(spec, shared).user_pool_arn,
+            )
         self._acknowledge_findings()
 
     def allow_starting(self, name: str, state_machine: sfn.IStateMachine) -> None:
@@ -266,6 +280,13 @@ class ServiceFunction(Construct):
             self._grant_bucket(shared.stage.name, name)
         if spec.search_index is not None:
             self._grant_search(spec.search_index, _search_domain(spec, shared))
+        if spec.adds_to_shopper_groups:
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=list(USER_POOL_GROUP_ACTIONS),
+                    resources=[_shopper_pool(spec, shared).user_pool_arn],
+                )
+            )
 
     def _grant_bucket(self, stage: str, name: str) -> None:
         """Read and write objects, nothing else (no list, no delete, no bucket settings)."""
@@ -383,6 +404,12 @@ def function_reference(scope: Construct, construct_id: str, *, stage: str, name:
 def serves_api(spec: FunctionSpec) -> bool:
     """Whether API Gateway proxies requests to ``spec`` (only those answer browsers)."""
     return any(route.function == spec.name for route in API_ROUTES)
+
+
+def _shopper_pool(spec: FunctionSpec, shared: SharedResources) -> cognito.IUserPool:
+    if shared.shopper_pool is None:
+        raise ValueError(f"{spec.name} acts on the shoppers' user pool, which its stack was not given")
+    return shared.shopper_pool
 
 
 def _search_domain(spec: FunctionSpec, shared: SharedResources) -> SearchDomain:

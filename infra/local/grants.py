@@ -22,6 +22,10 @@ What is checked, per service:
 - Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
 - S3: ``GetObject`` (also what ``HeadObject`` needs) and ``PutObject`` on the spec's ``buckets_rw``.
 - SQS: consuming the function's trigger queue (what the event source mapping is granted); nothing else.
+- Cognito: ``AdminAddUserToGroup`` on the shoppers' pool (``shop-<stage>-users``) when the spec
+  ``adds_to_shopper_groups``. Calls name the pool by its id, which moto (like Cognito) makes up, so the
+  guard asks the pool's name once (``DescribeUserPool``, outside the function's session). The guard is
+  narrower than IAM here: the group must be one of the spec's (IAM cannot name a group).
 - Every other service and operation: refused.
 
 Physical names are the local ones (``shop-<stage>-<name>``), as ``infra.local.provision`` creates them.
@@ -35,7 +39,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from infra.resources import FunctionSpec, physical_name, table
+from infra.resources import SHOPPER_GROUPS, FunctionSpec, physical_name, table
 
 # As infra.constructs.function grants them (tests/infra checks that the two lists agree).
 TABLE_READ_ACTIONS = frozenset(
@@ -66,6 +70,8 @@ QUEUE_CONSUME_ACTIONS = frozenset(
 ANSWER_TASK_ACTIONS = frozenset(
     {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 )
+USER_POOL_GROUP_ACTIONS = frozenset({"cognito-idp:AdminAddUserToGroup"})
+SHOPPER_POOL = "users"  # infra.constructs.auth names the shoppers' pool so
 # Transaction entries are authorised per item, through the item actions.
 _TRANSACT_ACTIONS = {
     "Put": "dynamodb:PutItem",
@@ -130,6 +136,11 @@ class Grants:
         grant(BUCKET_OBJECT_ACTIONS, *(physical_name(stage, b) for b in spec.buckets_rw))
         if spec.queue is not None:
             grant(QUEUE_CONSUME_ACTIONS, physical_name(stage, spec.queue.queue))
+        unknown = set(spec.adds_to_shopper_groups) - set(SHOPPER_GROUPS)
+        if unknown:
+            raise ValueError(f"{spec.name} adds users to {sorted(unknown)}, which are not shopper groups")
+        pool = physical_name(stage, SHOPPER_POOL)
+        grant(USER_POOL_GROUP_ACTIONS, *(f"{pool}/group/{group}" for group in spec.adds_to_shopper_groups))
         return cls(spec.name, stage, {action: frozenset(names) for action, names in allowed.items()})
 
     def permits(self, action: str, resource: str) -> bool:
@@ -154,6 +165,10 @@ def requested(service: str, operation: str, params: dict[str, Any]) -> Iterator[
             yield "events:PutEvents", _last(str(entry.get("EventBusName") or "default"), "/")
     elif service == "stepfunctions" and "stateMachineArn" in params:
         yield f"{prefix}:{operation}", _last(str(params["stateMachineArn"]), ":")
+    elif service == "cognito-idp" and "UserPoolId" in params:
+        pool = _user_pool_name(str(params["UserPoolId"]))
+        group = params.get("GroupName")
+        yield f"{prefix}:{operation}", f"{pool}/group/{group}" if group else pool
     elif service == "s3" and "Bucket" in params:
         yield _S3_ACTIONS.get(operation, f"s3:{operation}"), str(params["Bucket"])
     elif service == "sqs" and ("QueueUrl" in params or "QueueName" in params):
@@ -189,6 +204,27 @@ def _secret_name(secret_id: str) -> str:
         return secret_id
     name = secret_id.split(":secret:", 1)[1]
     return name[:-7] if len(name) > 7 and name[-7] == "-" else name
+
+
+_POOL_NAMES: dict[tuple[str, str], str] = {}
+
+
+def _user_pool_name(pool_id: str) -> str:
+    """The name of the pool with id ``pool_id`` (asked once per endpoint and id); the id itself when no
+    such pool exists (then nothing grants it)."""
+    import os
+
+    import boto3
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    key = (endpoint, pool_id)
+    if key not in _POOL_NAMES:
+        idp = boto3.session.Session().client("cognito-idp", endpoint_url=endpoint or None)
+        try:
+            _POOL_NAMES[key] = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Name"]
+        except ClientError:
+            return pool_id
+    return _POOL_NAMES[key]
 
 
 def _last(text: str, separator: str) -> str:

@@ -64,6 +64,7 @@ class ContextStack(Stack):
             search=self.search,
             queues=stateful.events.queues,
             dead_letter_queues=stateful.events.dead_letter_queues,
+            shopper_pool=stateful.auth.user_pool,
         )
         # The construct ids are those the services stack used, so each resource keeps its logical id.
         self.bounded_context = BoundedContext(self, context.title(), context=context, shared=shared)

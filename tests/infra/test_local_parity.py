@@ -239,3 +239,12 @@ def test_the_local_grants_guard_grants_tables_as_the_cdk_function_construct_does
     # WHEN compared THEN they are the same, so what passes the guard in tests passes IAM in the cloud
     assert set(TABLE_READ_ACTIONS) == grants.TABLE_READ_ACTIONS
     assert set(TABLE_WRITE_ACTIONS) == grants.TABLE_WRITE_ACTIONS
+
+
+def test_the_local_grants_guard_grants_the_user_pool_as_the_cdk_function_construct_does() -> None:
+    # GIVEN the actions ServiceFunction grants on the shoppers' pool, and those the local grants guard allows
+    from infra.constructs.function import USER_POOL_GROUP_ACTIONS
+    from infra.local import grants
+
+    # WHEN compared THEN they are the same
+    assert set(USER_POOL_GROUP_ACTIONS) == grants.USER_POOL_GROUP_ACTIONS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -113,3 +114,71 @@ def test_every_stage_rate_limits_per_ip_and_checkout_harder(stage_synth: Synthes
     assert checkout["Limit"] < general["Limit"]
     assert "checkout" in str(checkout["ScopeDownStatement"])
     assert len(stage_synth.resources("services", "AWS::WAFv2::WebACLAssociation")) == 1
+
+
+def test_shopper_pool_triggers_name_functions_by_arn_and_only_that_pool_may_invoke_them(
+    stage_synth: Synthesized,
+) -> None:
+    from infra.resources import FUNCTIONS, physical_name
+
+    triggers = {spec.user_pool_trigger.trigger: spec for spec in FUNCTIONS if spec.user_pool_trigger}
+    assert set(triggers) == {"PostConfirmation", "PreTokenGeneration"}
+    pools = _pools(stage_synth)
+    shopper_id = next(i for i, p in pools.items() if p is _pool_of_group(stage_synth, "customers"))
+    # GIVEN the shoppers' pool's Lambda configuration
+    config = pools[shopper_id]["Properties"]["LambdaConfig"]
+    # THEN each trigger is the function's fixed ARN: no reference to a context stack, deployed later
+    post = json.dumps(config["PostConfirmation"])
+    pre = config["PreTokenGenerationConfig"]
+    assert f"function:{physical_name(stage_synth.stage, triggers['PostConfirmation'].name)}" in post
+    assert f"function:{physical_name(stage_synth.stage, triggers['PreTokenGeneration'].name)}" in json.dumps(
+        pre
+    )
+    assert pre["LambdaVersion"] == "V1_0"
+    assert "GetStackOutput" not in json.dumps(config)
+    assert "ImportValue" not in json.dumps(config)
+    # AND the staff pool triggers nothing
+    assert all("LambdaConfig" not in p["Properties"] for i, p in pools.items() if i != shopper_id)
+    # AND Cognito may invoke each trigger function from the shoppers' pool alone
+    for spec in triggers.values():
+        stack = stage_synth.templates[spec.context]["Resources"]
+        (function_id,) = [
+            i
+            for i, r in stack.items()
+            if r["Type"] == "AWS::Lambda::Function"
+            and r["Properties"].get("FunctionName") == physical_name(stage_synth.stage, spec.name)
+        ]
+        grants = [
+            r["Properties"]
+            for r in stack.values()
+            if r["Type"] == "AWS::Lambda::Permission"
+            and r["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
+            and function_id in json.dumps(r["Properties"]["FunctionName"])
+        ]
+        assert [stage_synth.resolve(g["SourceArn"]) for g in grants] == [
+            {"Fn::GetAtt": [shopper_id, "Arn"]}
+        ], spec.name
+
+
+def test_only_the_registration_function_may_add_users_to_groups_and_only_in_the_shoppers_pool(
+    stage_synth: Synthesized,
+) -> None:
+    shopper_id = next(
+        i for i, p in _pools(stage_synth).items() if p is _pool_of_group(stage_synth, "customers")
+    )
+    # GIVEN every IAM statement of every stack that grants a Cognito action
+    found = []
+    for kind in stage_synth.templates:
+        for logical_id, policy in stage_synth.resources(kind, "AWS::IAM::Policy").items():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                if any(a.startswith("cognito-idp:") for a in actions):
+                    found.append((logical_id, actions, stage_synth.resolve(statement["Resource"])))
+    # THEN there is one: AdminAddUserToGroup on the shoppers' pool, for customers-registration's role
+    assert len(found) == 1, found
+    ((logical_id, actions, resource),) = found
+    assert "CustomersRegistration" in logical_id
+    assert actions == ["cognito-idp:AdminAddUserToGroup"]
+    assert resource == {"Fn::GetAtt": [shopper_id, "Arn"]}

@@ -4,6 +4,7 @@ One partition per customer, so everything about them is one Query (export, agent
 
 | pk                | sk                          | type             | what                                      |
 |-------------------|-----------------------------|------------------|-------------------------------------------|
+| ``CUST#<sub>``    | ``REGISTERED``              | registration     | when the customer registered (written once) |
 | ``CUST#<sub>``    | ``PROFILE``                 | profile          | names, phones, address book, preferences  |
 | ``CUST#<sub>``    | ``CONSENT#<channel>``       | consent          | a channel's current consent (versioned)   |
 | ``CUST#<sub>``    | ``CONSENTLOG#<at>#<ulid>``  | consent_record   | append-only consent history (IP-less)     |
@@ -91,6 +92,8 @@ def record_from_items(customer_id: str, items: list[dict[str, Any]]) -> Customer
             parts["segments"] = Segments.model_validate(_strip(fields))
         elif kind == "order_fact":
             parts["orders"].append(OrderFact.model_validate(_strip(fields)))
+        elif kind == "registration":
+            parts["registered_at"] = fields["registered_at"]
         elif kind == "erasure":
             parts["erased_at"] = fields["erased_at"]
     return CustomerRecord(customer_id=customer_id, **parts)
@@ -112,6 +115,17 @@ class DynamoCustomerStore:
             ConsistentRead=True,
         )
         return record_from_items(customer_id, items)
+
+    def price_group(self, customer_id: str) -> str | None:
+        found = self._client.get_item(
+            TableName=self._table,
+            Key=_key(customer_pk(customer_id), "GROUP"),
+            ProjectionExpression="#group",
+            ExpressionAttributeNames={"#group": "group"},
+            ConsistentRead=True,
+        )
+        group = deserialize(found["Item"]).get("group") if "Item" in found else None
+        return str(group) if group else None
 
     # --- writes ----------------------------------------------------------------------------------------
 
@@ -148,10 +162,27 @@ class DynamoCustomerStore:
         one landing after erasure listed the items to delete would outlive the erasure."""
         return [self._not_erased(customer_id), put]
 
-    def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
+    def save_profile(
+        self, profile: CustomerProfile, expected_version: int | None, registered_at: str | None = None
+    ) -> None:
         fields = profile.model_dump(mode="json", exclude={"customer_id"})
         item = _item(profile.customer_id, "PROFILE", "profile", fields)
-        self._transact(self._guarded(profile.customer_id, self._put(item, expected_version)))
+        parts = self._guarded(profile.customer_id, self._put(item, expected_version))
+        if registered_at is not None:
+            parts.append(self._put(self._registration(profile.customer_id, registered_at)))
+        self._transact(parts)
+
+    def _registration(self, customer_id: str, registered_at: str) -> dict[str, Any]:
+        return _item(customer_id, "REGISTERED", "registration", {"registered_at": registered_at})
+
+    def register(self, customer_id: str, registered_at: str) -> bool:
+        try:
+            self._transact(
+                self._guarded(customer_id, self._put(self._registration(customer_id, registered_at)))
+            )
+        except VersionConflict:
+            return False
+        return True
 
     def save_consent(
         self, customer_id: str, consent: Consent, expected_version: int, record: CustomerConsentRecord

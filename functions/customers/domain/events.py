@@ -4,8 +4,9 @@ Published from the customers table's stream (``customers.handlers.stream``), so 
 when its change committed; event ids derive from the customer, the item and its version, so a replayed
 record publishes the same ids.
 
-* ``CustomerRegistered`` - the customer's profile was first written (the first ``PUT /me/profile``; no
-  Cognito post-confirmation trigger exists yet, see docs/decisions.md).
+* ``CustomerRegistered`` - the customer's registration was recorded: their sign-up's confirmation (the
+  Cognito post-confirmation trigger) or, for an account that never went through it, their first profile
+  write. The ``REGISTERED`` item is written once, so the event is published once.
 * ``ConsentChanged`` - a channel's marketing consent went to another status (pending, granted, withdrawn).
 * ``ConsentConfirmationRequested`` - a double opt-in is pending: the notifications integration sends the
   confirmation link (``/customers/consents/confirm`` with ``confirmation_token``) over that channel.
@@ -116,9 +117,9 @@ def events_for_change(
         return []  # a removal (erasure deletes items; the tombstone's insertion announces it)
     kind, customer = new["type"], new["customer_id"]
     key = str(new.get("version", 1))
-    if kind == "profile" and old is None:
-        data = CustomerRegistered(customer_id=customer, registered_at=new["created_at"])
-        return [_event("CustomerRegistered", data, customer, new["created_at"], "1")]
+    if kind == "registration" and old is None:
+        data = CustomerRegistered(customer_id=customer, registered_at=new["registered_at"])
+        return [_event("CustomerRegistered", data, customer, new["registered_at"], "1")]
     if kind == "consent":
         return _consent_events(old, new, confirmation_link)
     if kind == "group" and (old or {}).get("group") != new.get("group"):

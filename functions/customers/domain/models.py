@@ -206,6 +206,9 @@ class CustomerRecord(BaseModel):
     group: GroupAssignment = Field(default_factory=GroupAssignment)
     segments: Segments = Field(default_factory=Segments)
     orders: list[OrderFact] = Field(default_factory=list)
+    # When the customer registered: their sign-up's confirmation (the Cognito trigger) or, for an account
+    # that never went through it, their first profile write. Written once; CustomerRegistered follows it.
+    registered_at: str | None = None
     erased_at: str | None = None
 
     def consent(self, channel: MarketingChannel) -> Consent:

@@ -26,8 +26,20 @@ class CustomerStore(Protocol):
         """Everything held about the customer (an empty record for a stranger)."""
         ...
 
-    def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
-        """Creates (``expected_version`` None) or replaces the profile at that version."""
+    def save_profile(
+        self, profile: CustomerProfile, expected_version: int | None, registered_at: str | None = None
+    ) -> None:
+        """Creates (``expected_version`` None) or replaces the profile at that version; with
+        ``registered_at``, records the registration in the same write (a conflict if one exists)."""
+        ...
+
+    def register(self, customer_id: str, registered_at: str) -> bool:
+        """Records the customer's registration once: False when it was already recorded (or the
+        customer was erased)."""
+        ...
+
+    def price_group(self, customer_id: str) -> str | None:
+        """The B2B price group staff set (None: retail), read alone (one GetItem)."""
         ...
 
     def save_consent(

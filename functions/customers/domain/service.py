@@ -69,7 +69,8 @@ class CustomerService:
         self, customer_id: str, draft: CustomerProfileDraft, if_match: int | None
     ) -> tuple[CustomerProfile, bool]:
         """The new profile and whether it was created. Creating needs no If-Match; replacing needs it."""
-        current = self._live(customer_id).profile
+        record = self._live(customer_id)
+        current = record.profile
         if current is None and if_match is not None:
             raise PreconditionFailed("there is no profile at that version: send no If-Match to create it")
         if current is not None and if_match is None:
@@ -90,10 +91,22 @@ class CustomerService:
             updated_at=now,
         )
         try:
-            self._store.save_profile(profile, None if current is None else current.version)
+            # An account that never went through the sign-up trigger (created by an administrator, or
+            # signed up before it existed) registers with its first profile.
+            registers = current is None and record.registered_at is None
+            self._store.save_profile(
+                profile, None if current is None else current.version, now if registers else None
+            )
         except VersionConflict as exc:
             raise PreconditionFailed("the profile changed since you read it; read it again") from exc
         return profile, current is None
+
+    def register(self, customer_id: str) -> bool:
+        """Records that the customer signed up (their sign-up was confirmed): True the first time, False
+        when it was already recorded (a retried trigger, or a profile written first) or they were erased."""
+        registered = self._store.register(customer_id, isoformat(self._clock.now()))
+        logger.info("registration", extra={"customer_id": customer_id, "recorded": registered})
+        return registered
 
     # --- consents ------------------------------------------------------------------------------------
 

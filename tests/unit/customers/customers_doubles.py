@@ -40,12 +40,27 @@ class MemoryCustomerStore:
     def _put(self, record: CustomerRecord) -> None:
         self.records[record.customer_id] = record
 
-    def save_profile(self, profile: CustomerProfile, expected_version: int | None) -> None:
+    def save_profile(
+        self, profile: CustomerProfile, expected_version: int | None, registered_at: str | None = None
+    ) -> None:
         record = self._live(profile.customer_id)
         found = record.profile.version if record.profile else None
-        if found != expected_version:
+        if found != expected_version or (registered_at is not None and record.registered_at is not None):
             raise VersionConflict("profile")
-        self._put(record.model_copy(update={"profile": profile}))
+        update: dict[str, object] = {"profile": profile}
+        if registered_at is not None:
+            update["registered_at"] = registered_at
+        self._put(record.model_copy(update=update))
+
+    def register(self, customer_id: str, registered_at: str) -> bool:
+        record = self.load(customer_id)
+        if record.erased_at is not None or record.registered_at is not None:
+            return False
+        self._put(record.model_copy(update={"registered_at": registered_at}))
+        return True
+
+    def price_group(self, customer_id: str) -> str | None:
+        return self.load(customer_id).group.group
 
     def save_consent(
         self, customer_id: str, consent: Consent, expected_version: int, entry: CustomerConsentRecord

@@ -194,8 +194,8 @@ def _link(customer: str, channel: MarketingChannel, nonce: str, confirm_by: str)
 
 
 def test_item_changes_become_events_with_deterministic_ids() -> None:
-    # GIVEN a first profile write, a consent going pending, and a group change
-    profile = {"type": "profile", "customer_id": SUB, "version": 1, "created_at": "2026-12-01T12:00:00.000Z"}
+    # GIVEN a registration recorded, a consent going pending, and a group change
+    profile = {"type": "registration", "customer_id": SUB, "registered_at": "2026-12-01T12:00:00.000Z"}
     consent = {
         "type": "consent",
         "customer_id": SUB,
@@ -233,8 +233,15 @@ def test_item_changes_become_events_with_deterministic_ids() -> None:
     ]
     assert [e.metadata.event_id for e in events] == [e.metadata.event_id for e in replayed]
     assert events[2].data["confirmation_token"] == "token-n1"
-    # AND a profile replace or an unchanged group announces nothing
-    assert events_for_change(profile, {**profile, "version": 2}, _link) == []
+    # AND a profile (first written or replaced) or an unchanged group announces nothing
+    first_profile = {
+        "type": "profile",
+        "customer_id": SUB,
+        "version": 1,
+        "created_at": "2026-12-01T12:00:00Z",
+    }
+    assert events_for_change(None, first_profile, _link) == []
+    assert events_for_change(first_profile, {**first_profile, "version": 2}, _link) == []
     assert events_for_change(group, {**group, "version": 2}, _link) == []
 
 
@@ -256,3 +263,27 @@ def test_the_clock_decides_when_a_link_expires() -> None:
     clock.advance(hours=49)
     with pytest.raises(ValidationFailed, match="expired"):
         customers.confirm_consent(token)
+
+
+def test_a_customer_is_registered_once_by_sign_up_or_first_profile_whichever_comes_first() -> None:
+    # GIVEN a shopper whose sign-up was confirmed, the trigger retried, and then their first profile
+    store = MemoryCustomerStore()
+    customers = service(store)
+    draft = CustomerProfileDraft.model_validate({"given_name": "Olena"})
+    # WHEN the sign-up is recorded twice (Cognito retried) and the profile is created
+    first, retried = customers.register(SUB), customers.register(SUB)
+    _, created = customers.save_profile(SUB, draft, None)
+    # THEN only the first recorded it, and the profile was still created without an If-Match
+    assert (first, retried, created) == (True, False, True)
+    assert store.load(SUB).registered_at is not None
+    # AND a shopper who never went through the trigger is registered by their first profile, once
+    other = "0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9"
+    customers.save_profile(other, draft, None)
+    registered_at = store.load(other).registered_at
+    assert registered_at is not None
+    assert customers.register(other) is False
+    customers.save_profile(other, draft, 1)
+    assert store.load(other).registered_at == registered_at
+    # AND an erased customer is not registered again
+    customers.erase(SUB, "support")
+    assert customers.register(SUB) is False
