@@ -253,6 +253,14 @@ def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:
     # A shipment id of the right shape: the warehouse's packed report for a shipment nobody asked for is the
     # documented 404 (the fuzz stack's orders are not fulfilled by the time it runs).
     known.add("shipment_id", "shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z")
+    # The carriers whose webhooks the stack verifies (an unsigned fuzz body is their documented 400).
+    known.add("carrier", "standin", "nova-poshta")
+    known.add("channel", "email", "sms", "viber", "telegram")
+    # A customer id of the right shape that is not the fuzzing customer's: staff routes answer it with
+    # their documented 404, and the erasure route cannot erase the customer the /me routes are fuzzed as.
+    known.add("customer_id", "5c1b2f7e-0d3a-4e8b-9f61-2a7c4d9e8b10")
+    # A link token of the signed shape whose signature does not verify: the documented 400/404.
+    known.add("token", "eyJjIjoiNWMxYiIsImNoIjoiZW1haWwifQ.bm90LWEtc2lnbmF0dXJl")
     _promotions(api, auth("merchandisers"), known)
     if not skus:
         return known
