@@ -96,6 +96,10 @@ def _patch_and_configure() -> None:
     moto_api_backend.set_config(MOTO_CONFIG)
     # Workflow lambda:invoke tasks go to the runner's functions (moto's own Lambda would need Docker).
     lambda_tasks.install_from_environment(os.environ)
+    # moto's ASL interpreter logs an ERROR line (not JSON, to the console) for every path a state tests that
+    # is absent, e.g. a Choice's IsPresent on an optional field: the workflow's normal course, and the
+    # execution history records real failures. The console (and --json-logs) stays one line per request.
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
 
 class _Endpoint:

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from pricing.domain.models import MethodCode, Strict
 from pricing.domain.ports import CatalogItem
@@ -76,7 +76,19 @@ def amount_in(amounts: tuple[Money, ...], currency: str) -> Money | None:
     return next((m for m in amounts if m.currency == currency), None)
 
 
+def _kind_required(schema: dict[str, Any]) -> None:
+    """A benefit is told apart by ``kind`` (the union's discriminator): a document must say it is required,
+    or a client may leave it out and be refused for what the document allowed."""
+    required = schema.setdefault("required", [])
+    if "kind" not in required:
+        required.insert(0, "kind")
+
+
+_BENEFIT_SCHEMA = ConfigDict(json_schema_extra=_kind_required)
+
+
 class PercentOff(Strict):
+    model_config = _BENEFIT_SCHEMA
     kind: Literal["percent_off"] = "percent_off"
     basis_points: int = Field(ge=1, le=10_000, strict=True)
     scope: Scope = Scope.ORDER
@@ -84,18 +96,24 @@ class PercentOff(Strict):
 
 
 class AmountOff(Strict):
+    model_config = _BENEFIT_SCHEMA
     kind: Literal["amount_off"] = "amount_off"
-    amounts: tuple[Money, ...] = Field(min_length=1)
+    # At least one amount: said in the document (minItems) and checked with the others below, so that an
+    # amount refused for its own sake (an unknown currency) is that error alone, not also "too short".
+    amounts: tuple[Money, ...] = Field(json_schema_extra={"minItems": 1})
     scope: Scope = Scope.ORDER
     applies_to: LineSelector = LineSelector()
 
     @model_validator(mode="after")
     def _valid_amounts(self) -> AmountOff:
+        if not self.amounts:
+            raise ValueError("at least one amount")
         _one_per_currency(self.amounts)
         return self
 
 
 class BuyXGetY(Strict):
+    model_config = _BENEFIT_SCHEMA
     kind: Literal["buy_x_get_y"] = "buy_x_get_y"
     buy_quantity: int = Field(ge=1, le=100, strict=True)
     get_quantity: int = Field(ge=1, le=100, strict=True)
@@ -110,6 +128,7 @@ class BuyXGetY(Strict):
 
 
 class FreeShipping(Strict):
+    model_config = _BENEFIT_SCHEMA
     kind: Literal["free_shipping"] = "free_shipping"
     methods: frozenset[MethodCode] = frozenset()
     applies_to: LineSelector = LineSelector()

@@ -15,6 +15,7 @@ from pricing.handlers.routes import codes, promotions
 from shop_kernel.auth import Group
 from shop_kernel.http import build_resolver, refuse_unauthorised, serve_openapi
 from shop_kernel.observability import logger, metrics
+from shop_kernel.openapi import bearer_scheme
 
 TITLE = "Promotions back office API"
 VERSION = "1.0.0"
@@ -23,6 +24,7 @@ OPENAPI_PATH = "/admin/promotions/openapi.json"
 app = build_resolver()
 app.include_router(promotions.router)
 app.include_router(codes.router)
+app.configure_openapi(title=TITLE, version=VERSION, security_schemes=bearer_scheme())
 
 serve_openapi(app, OPENAPI_PATH, title=TITLE, version=VERSION)
 

@@ -57,6 +57,7 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/fulfilment/shipments/", frozenset({"ops"})),
     ("/admin/fulfilment/orders/", frozenset({"agents", "ops"})),
     ("/admin/customers", frozenset({"agents", "ops"})),
+    ("/admin/promotions", frozenset({"merchandisers"})),
     # Loyalty: agents look members up and adjust; merchandisers own the rules and campaigns.
     ("/admin/loyalty/members", frozenset({"agents"})),
     ("/admin/loyalty/adjustments", frozenset({"agents"})),

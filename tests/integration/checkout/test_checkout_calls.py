@@ -35,10 +35,10 @@ MOST_WARM_CALLS = 7
 @pytest.fixture
 def checkout_calls(shop: SimpleNamespace, functions: Any) -> Iterator[list[str]]:
     """The DynamoDB operations the checkout function's client sends (botocore hooks)."""
-    from checkout import adapters
+    from checkout import wiring
 
     calls: list[str] = []
-    client = functions.run("checkout-api", lambda: adapters.dynamodb_client())
+    client = functions.run("checkout-api", lambda: wiring.container.dynamodb_client())
     client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name), unique_id="checkout-calls"
     )

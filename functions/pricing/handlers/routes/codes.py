@@ -33,7 +33,7 @@ from pricing.handlers.routes.common import (
 from shop_kernel.errors import Conflict, NotFound
 from shop_kernel.http import json_response
 from shop_kernel.ids import new_id
-from shop_kernel.openapi import documented, ok, problem
+from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem
 
 router = Router()
 PREFIX = "/admin/promotions/<promotion_id>"
@@ -73,6 +73,7 @@ def _batch_of(promotion_id: str, batch_id: str) -> CodeBatch:
         "trimmed and upper-cased), with optional limits in all and per customer."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(PricingCode, "Created", status=201),
         *MERCHANDISERS,
@@ -93,6 +94,7 @@ def create_code(promotion_id: PromotionId, body: CodeDraft):
     summary="List a promotion's codes",
     description="For merchandisers: single codes by code, then batch codes by batch and index.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(PricingCodes, "A page of codes"), *MERCHANDISERS, NO_PROMOTION),
 )
 def list_codes(promotion_id: PromotionId, limit: Limit = 50, cursor: Cursor = None):
@@ -110,6 +112,7 @@ def list_codes(promotion_id: PromotionId, limit: Limit = 50, cursor: Cursor = No
         "used it (never who: those keys hold e-mail addresses)."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(PricingCode, "The code"), *MERCHANDISERS, NO_CODE),
 )
 def get_code(promotion_id: PromotionId, code: CodePath):
@@ -126,6 +129,7 @@ def get_code(promotion_id: PromotionId, code: CodePath):
         "enabling again (create a new code)."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(PricingCode, "Disabled"), *MERCHANDISERS, NO_CODE),
 )
 def disable_code(promotion_id: PromotionId, code: CodePath):
@@ -143,6 +147,7 @@ def disable_code(promotion_id: PromotionId, code: CodePath):
         "written in the background: follow the batch's `generated` and `status`."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(
             PricingCodeBatch,
@@ -183,6 +188,7 @@ def create_batch(promotion_id: PromotionId, body: CodeBatchDraft):
     summary="Follow a code batch",
     description="For merchandisers: how many codes were asked for and generated so far, and when it started and finished.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(PricingCodeBatch, "The batch's progress"), *MERCHANDISERS, NO_BATCH),
 )
 def get_batch(promotion_id: PromotionId, batch_id: BatchId):
@@ -195,6 +201,7 @@ def get_batch(promotion_id: PromotionId, batch_id: BatchId):
     summary="Export a batch's codes",
     description="For merchandisers: the batch's codes in index order, a page at a time (up to 100).",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(PricingCodes, "A page of the batch's codes"), *MERCHANDISERS, NO_BATCH),
 )
 def list_batch_codes(promotion_id: PromotionId, batch_id: BatchId, limit: Limit = 100, cursor: Cursor = None):
@@ -213,6 +220,7 @@ def list_batch_codes(promotion_id: PromotionId, batch_id: BatchId, limit: Limit 
         "checkout's order events: a few seconds behind, each order counted once."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(CampaignReport, "The campaign's figures"), *MERCHANDISERS, NO_PROMOTION),
 )
 def report(promotion_id: PromotionId):

@@ -27,7 +27,7 @@ from pricing.handlers.routes.common import (
 from shop_kernel.errors import PreconditionRequired
 from shop_kernel.http import etag, json_response, version_to_match
 from shop_kernel.ids import new_id
-from shop_kernel.openapi import IfMatch, documented, ok, problem
+from shop_kernel.openapi import BEARER_SECURITY, IfMatch, documented, ok, problem
 
 router = Router()
 PREFIX = "/admin/promotions"
@@ -50,6 +50,7 @@ def _answer(view: dict, status: int = 200):  # type: ignore[no-untyped-def,type-
         "expired, archived). A page filtered by status may hold fewer than `limit`: follow `next_cursor`."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(ok(PricingPromotions, "A page of promotions"), *MERCHANDISERS),
 )
 def list_promotions(
@@ -70,6 +71,7 @@ def list_promotions(
     summary="Read a promotion",
     description="For merchandisers: the promotion, its status now, and the ETag to send when changing it.",
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(PricingPromotion, "The promotion", headers=VERSION_HEADER), *MERCHANDISERS, NO_PROMOTION
     ),
@@ -88,6 +90,7 @@ def get_promotion(promotion_id: PromotionId):
         "from the shopper's next request (automatic ones), or through its codes."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(PricingPromotion, "Created", status=201, headers=VERSION_HEADER),
         *MERCHANDISERS,
@@ -110,6 +113,7 @@ def create_promotion(body: PromotionDraft):
         "ETag you read. An archived promotion can no longer change."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(PricingPromotion, "Replaced", headers=VERSION_HEADER),
         *MERCHANDISERS,
@@ -140,6 +144,7 @@ def replace_promotion(promotion_id: PromotionId, body: PromotionDraft, if_match:
         "If-Match is optional: with it, a promotion changed meanwhile is not archived (412)."
     ),
     tags=["admin"],
+    security=BEARER_SECURITY,
     responses=documented(
         ok(PricingPromotion, "Archived", headers=VERSION_HEADER),
         *MERCHANDISERS,
