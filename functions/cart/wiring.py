@@ -15,6 +15,7 @@ from shop_kernel import aws
 from shop_kernel.wiring import Container, provided
 
 if TYPE_CHECKING:
+    from cart.adapters.certificates import DynamoGiftCertificates
     from cart.adapters.dynamo_carts import DynamoCartStore
     from cart.adapters.dynamo_projection import DynamoSkuProjection
     from cart.adapters.promotions import DynamoPromotions
@@ -77,6 +78,12 @@ class CartContainer(Container):
         return DynamoPromotions(self.dynamodb_client(), self.settings().promotions_table_name)
 
     @provided
+    def certificates(self) -> DynamoGiftCertificates:
+        from cart.adapters.certificates import DynamoGiftCertificates
+
+        return DynamoGiftCertificates(self.dynamodb_client(), self.settings().loyalty_table_name)
+
+    @provided
     def projection(self) -> DynamoSkuProjection:
         from cart.adapters.dynamo_projection import DynamoSkuProjection
 
@@ -94,7 +101,7 @@ class CartContainer(Container):
             carrier_quotes=carrier_quotes(),
             promotions=store,
             code_redemptions=store,
-            gift_certificates=store,
+            gift_certificates=self.certificates(),
         )
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty.domain.certificates import CertificateLedgerMismatch
+
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
@@ -173,7 +175,7 @@ class PaymentEvents:
                 work.restore_certificate(tender.code, tender.amount, after.id, at)
         try:
             work.commit()
-        except LedgerMismatch as refused:
+        except (LedgerMismatch, CertificateLedgerMismatch) as refused:
             raise GiveBackRefused(before.id, refused.code) from refused
         except WriteContended as contended:
             raise OrderChanged from contended
