@@ -231,7 +231,7 @@ TABLES: tuple[TableSpec, ...] = (
     # Guest and customer carts, and the cart's read model of catalog SKUs (layout:
     # cart.adapters.dynamo_carts). TTL removes carts left alone for 30 (guest) / 90 (customer) days.
     TableSpec(name="carts", ttl_attribute="expires_at"),
-    # Promotions, promo codes with usage counts, gift certificates, code batches, campaign counts (layout:
+    # Promotions, promo codes with usage counts, code batches, campaign counts (layout:
     # pricing.adapters.records). gsi1 lists a promotion's codes and a batch's; the stream feeds the code
     # batch generator (batch items only).
     TableSpec(
@@ -250,13 +250,17 @@ TABLES: tuple[TableSpec, ...] = (
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
     TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
-    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
-    # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
-    # publishes ledger entries and expiry notices as events.
+    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records);
+    # gift certificates by the digest of their code, their debits and batches (layout:
+    # loyalty.adapters.certificate_records). gsi1 lists members due for the scheduled job, adjustments
+    # waiting for approval and certificates; the stream publishes ledger entries, expiry notices and
+    # issued certificates as events and feeds the certificate batches. TTL removes the balance check's
+    # attempt counters (a Number ``expires_at``; the notices' ISO text of that name is never expired).
     TableSpec(
         name="loyalty",
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_IMAGE",
+        ttl_attribute="expires_at",
     ),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
@@ -501,8 +505,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("carts",),
-        tables_ro=("promotions", "inventory"),
-        shared_contexts=("pricing", "inventory"),
+        # loyalty: gift certificates entered on the cart, read by code.
+        tables_ro=("promotions", "inventory", "loyalty"),
+        shared_contexts=("pricing", "inventory", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-api",
@@ -511,9 +516,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
         memory_mb=1024,
         timeout_s=29,
-        tables_rw=("orders", "carts", "inventory", "promotions", "idempotency"),
+        # loyalty: gift certificates debited in the order's transaction (loyalty.contract).
+        tables_rw=("orders", "carts", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="stripe-webhooks",
@@ -522,11 +528,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
         memory_mb=1024,
         timeout_s=29,
-        # inventory: the authorisation extends the stock hold; promotions: a cancellation gives back the
-        # order's code uses and certificate debits in the same transaction.
-        tables_rw=("orders", "inventory", "promotions", "idempotency"),
+        # inventory: the authorisation extends the stock hold; promotions and loyalty: a cancellation gives
+        # back the order's code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-events",
@@ -537,7 +543,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("inventory",),
         publishes_events=True,
         stream=StreamTrigger(table="orders", item_types=("order",)),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         starts_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
@@ -547,10 +553,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
         # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
-        # gives back code uses and certificate debits (promotions), in the transaction that cancels.
-        tables_rw=("orders", "inventory", "promotions"),
+        # gives back code uses (promotions) and certificate debits (loyalty), in the transaction that cancels.
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=5,
     ),
     FunctionSpec(
@@ -560,11 +566,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
         # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
-        # follows gives back code uses and certificate debits (promotions).
-        tables_rw=("orders", "inventory", "promotions"),
+        # follows gives back code uses (promotions) and certificate debits (loyalty).
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         publishes_events=True,
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -573,11 +579,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         handler="checkout.handlers.payment_tasks.handler",
         description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
         timeout_s=29,
-        # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
-        # order and gives back its code uses and certificate debits in the same transaction.
-        tables_rw=("orders", "inventory", "promotions"),
+        # inventory: shipped units committed, dropped ones released; promotions and loyalty: a void
+        # cancels the order and gives back its code uses and certificate debits in the same transaction.
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="cart-catalog-projector",

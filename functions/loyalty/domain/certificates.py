@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shop_kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
+from shop_kernel.ids import new_id
 from shop_kernel.money import Money
 
 # No 0/O, 1/I/L, U (ambiguous when read aloud or printed), no vowels but A and E, so no words by accident.
@@ -67,11 +68,11 @@ def digest(code: str) -> str:
 
 
 def masked(code: str) -> str:
-    """The code as listings show it: only its last four characters, e.g. ``GC-****-****-****-P8TW``."""
+    """The code as listings show it: its prefix and last four characters, e.g. ``GC-****-****-****-P8TW``."""
     text = normalise(code)
-    tail = text[-4:]
-    hidden = "".join("-" if c == "-" else "*" for c in text[:-4])
-    return hidden + tail
+    head = len(PREFIX) + 1 if text.startswith(f"{PREFIX}-") else 0
+    hidden = "".join("-" if c == "-" else "*" for c in text[head:-4])
+    return text[:head] + hidden + text[-4:]
 
 
 class CertificateStatus(StrEnum):
@@ -154,6 +155,35 @@ class BatchRequest(IssueRequest):
     count: int = Field(ge=1, le=MAX_BATCH, description="How many certificates")
 
 
+def new_certificate(
+    code: str,
+    amount: Money,
+    origin: Origin,
+    issued_at: datetime,
+    *,
+    certificate_id: str | None = None,
+    expires_at: datetime | None = None,
+    note: str | None = None,
+    issued_by: str | None = None,
+    batch_id: str | None = None,
+    order_id: str | None = None,
+) -> GiftCertificate:
+    """A certificate worth ``amount`` with nothing spent yet (it keeps only the masked ``code``)."""
+    return GiftCertificate(
+        id=certificate_id or new_id("gc"),
+        masked_code=masked(code),
+        initial=amount,
+        balance=amount,
+        expires_at=expires_at,
+        note=note,
+        origin=origin,
+        issued_at=issued_at,
+        issued_by=issued_by,
+        batch_id=batch_id,
+        order_id=order_id,
+    )
+
+
 def check_expiry(expires_at: datetime | None, now: datetime) -> None:
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed.on("body.expires_at", "the expiry must be in the future", "in_the_past")
@@ -234,6 +264,7 @@ __all__ = [
     "check_expiry",
     "digest",
     "masked",
+    "new_certificate",
     "new_code",
     "normalise",
 ]

@@ -74,6 +74,7 @@ def cart_stack(
         yield SimpleNamespace(
             carts=physical_name(stage, "carts"),
             promotions=physical_name(stage, "promotions"),
+            loyalty=physical_name(stage, "loyalty"),
             inventory=physical_name(stage, "inventory"),
             dynamodb=boto3.client("dynamodb", region_name=REGION),
         )

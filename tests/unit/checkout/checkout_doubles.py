@@ -322,7 +322,7 @@ def index_of(entries: Sequence[dict[str, Any]], kind: str) -> int:
         "order": "orders",
         "stock": "inventory",
         "code": "promotions",
-        "gift": "promotions",
+        "gift": "loyalty",
     }
     for index, entry in enumerate(entries):
         body = next(iter(entry.values()))
@@ -331,7 +331,7 @@ def index_of(entries: Sequence[dict[str, Any]], kind: str) -> int:
         if kind == "stock" and "available" not in body.get("ConditionExpression", ""):
             continue
         if kind in {"code", "gift"} and not body["Key"]["pk"]["S"].startswith(
-            "CODE" if kind == "code" else "GIFT"
+            "CODE" if kind == "code" else "CERT#"
         ):
             continue
         return index
