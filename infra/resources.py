@@ -209,6 +209,9 @@ class ApiRoute:
     function: str
     authorized: bool
     groups: tuple[str, ...] = field(default_factory=tuple)
+    # A stricter gateway throttle for this prefix (requests per second, burst) than the stage's: a public
+    # route that answers a guess (the application's own per-client limit stays the real bound).
+    throttle: tuple[int, int] | None = None
 
 
 TABLES: tuple[TableSpec, ...] = (
@@ -706,7 +709,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-api",
         context="loyalty",
         handler="loyalty.handlers.api.handler",
-        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        description="Loyalty REST API: points, tier and ledger; rules, campaigns, adjustments, gift certificates",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
@@ -725,10 +728,20 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-events",
         context="loyalty",
         handler="loyalty.handlers.stream.handler",
-        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        description="Ledger entries, notices, certificates -> Points*, TierChanged, GiftCertificateIssued",
         timeout_s=60,
         publishes_events=True,
-        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "gift_certificate")),
+    ),
+    FunctionSpec(
+        name="loyalty-certificate-batches",
+        context="loyalty",
+        handler="loyalty.handlers.certificate_batches.handler",
+        description="Writes a gift certificate batch, a chunk per change of the batch (idempotent)",
+        timeout_s=120,
+        tables_rw=("loyalty",),
+        # One record at a time: each chunk is up to 200 conditional writes.
+        stream=StreamTrigger(table="loyalty", batch_size=1, item_types=("gift_certificate_batch",)),
     ),
     FunctionSpec(
         name="loyalty-maturity",
@@ -813,6 +826,9 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    # Anyone may check a gift certificate's balance by its code: throttled hard at the gateway, and
+    # limited per client address by loyalty itself.
+    ApiRoute(prefix="loyalty/gift-certificates", function="loyalty-api", authorized=False, throttle=(5, 10)),
     # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
     ApiRoute(
         prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.adapters.certificates import DynamoCertificates
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
+from loyalty.domain.certificate_service import CertificateService
 from loyalty.domain.service import LoyaltyService
 from loyalty.settings import LoyaltySettings
 from shop_kernel import aws
@@ -34,6 +36,14 @@ class LoyaltyContainer(Container):
     @provided
     def service(self) -> LoyaltyService:
         return LoyaltyService(store=self.store(), clock=self.clock())
+
+    @provided
+    def certificate_store(self) -> DynamoCertificates:
+        return DynamoCertificates(aws.client("dynamodb"), self.settings().loyalty_table_name)
+
+    @provided
+    def certificates(self) -> CertificateService:
+        return CertificateService(store=self.certificate_store(), clock=self.clock())
 
     @provided
     def cursors(self) -> CursorCodec:

@@ -5,6 +5,8 @@
 * ``PointsSpent`` - points debited by an order at checkout.
 * ``PointsExpired`` - points that expired; ``PointsExpiring`` - announced ``announce_days`` before.
 * ``TierChanged`` - a member's tier moved (up or down).
+* ``GiftCertificateIssued`` - a gift certificate was issued (by a merchandiser, in a batch, or sold on a
+  paid order). Never its code: a notification that delivers it asks loyalty for it.
 
 Reversals (returns, cancellations) publish no event of their own: the ledger API shows them, and a
 tier they move is a ``TierChanged``.
@@ -19,6 +21,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loyalty.domain.certificates import GiftCertificate
 from loyalty.domain.ledger import Entry, Reason
 from shop_kernel.clock import isoformat
 from shop_kernel.events import DomainEvent, make_event
@@ -72,12 +75,24 @@ class TierChanged(EventModel):
     changed_at: str
 
 
+class GiftCertificateIssued(EventModel):
+    certificate_id: str
+    origin: str = Field(description="issued, batch or order")
+    amount: int = Field(ge=1, description="The value issued, in minor units")
+    currency: str
+    expires_at: str | None = None
+    batch_id: str | None = None
+    order_id: str | None = Field(default=None, description="The paid order that bought it")
+    issued_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "PointsEarned": PointsEarned,
     "PointsSpent": PointsSpent,
     "PointsExpired": PointsExpired,
     "PointsExpiring": PointsExpiring,
     "TierChanged": TierChanged,
+    "GiftCertificateIssued": GiftCertificateIssued,
 }
 
 
@@ -132,3 +147,18 @@ def events_for_entry(entry: Entry) -> list[DomainEvent]:
 def points_expiring(member_id: str, points: int, expires_at: str, recorded_at: str) -> DomainEvent:
     data = PointsExpiring(member_id=member_id, points=points, expires_at=expires_at)
     return _event("PointsExpiring", data, f"{member_id}:{expires_at}", recorded_at)
+
+
+def gift_certificate_issued(certificate: GiftCertificate) -> DomainEvent:
+    at = isoformat(certificate.issued_at)
+    data = GiftCertificateIssued(
+        certificate_id=certificate.id,
+        origin=certificate.origin.value,
+        amount=certificate.initial.amount,
+        currency=certificate.initial.currency,
+        expires_at=isoformat(certificate.expires_at) if certificate.expires_at else None,
+        batch_id=certificate.batch_id,
+        order_id=certificate.order_id,
+        issued_at=at,
+    )
+    return _event("GiftCertificateIssued", data, certificate.id, at)
