@@ -204,16 +204,15 @@ def batch_item(batch: CertificateBatch, seed: bytes) -> dict[str, Any]:
             "type": BATCH_TYPE,
             "doc": batch.model_dump(mode="json", exclude={"issued"}),
             "issued": batch.issued,
-            "seed": seed,
+            "seed": seed.hex(),  # text: a binary attribute would not pass through the stream's JSON
         }
     )
 
 
 def batch_from_item(item: dict[str, Any]) -> tuple[CertificateBatch, bytes]:
     plain = deserialize(item)
-    return CertificateBatch.model_validate({**plain["doc"], "issued": int(plain["issued"])}), bytes(
-        plain["seed"]
-    )
+    batch = CertificateBatch.model_validate({**plain["doc"], "issued": int(plain["issued"])})
+    return batch, bytes.fromhex(plain["seed"])
 
 
 def batch_progress_update(table: str, batch_id: str, before: int, after: int) -> dict[str, Any]:

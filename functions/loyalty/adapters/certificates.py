@@ -157,7 +157,7 @@ class DynamoCertificates:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=serialize({**deserialize(sold_key(order_id)), "type": "gift_sold", "seed": fresh}),
+                Item=serialize({**deserialize(sold_key(order_id)), "type": "gift_sold", "seed": fresh.hex()}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return fresh
@@ -167,7 +167,7 @@ class DynamoCertificates:
         item = self._client.get_item(TableName=self._table, Key=sold_key(order_id), ConsistentRead=True)[
             "Item"
         ]
-        return bytes(item["seed"]["B"])
+        return bytes.fromhex(item["seed"]["S"])
 
     def certificates_by_code(self, codes: Sequence[str]) -> list[GiftCertificate | None]:
         return [self.by_code(code) for code in codes]
