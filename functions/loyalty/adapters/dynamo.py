@@ -200,9 +200,15 @@ class DynamoLoyaltyStore:
     # --- the catalog's SKU facts ------------------------------------------------------------
 
     def project_product(
-        self, version: int, skus: Sequence[str], category: str | None, brand: str | None
+        self,
+        version: int,
+        skus: Sequence[str],
+        category: str | None,
+        brand: str | None,
+        gift_certificates: frozenset[str] = frozenset(),
     ) -> int:
-        """Each SKU's category and brand, unless a later version of its product was projected already."""
+        """Each SKU's category and brand, and whether it sells a gift certificate, unless a later version
+        of its product was projected already."""
         written = 0
         for sku in skus:
             item = serialize(
@@ -212,6 +218,7 @@ class DynamoLoyaltyStore:
                     "category": category,
                     "brand": brand,
                     "product_version": version,
+                    "gift_certificate": True if sku in gift_certificates else None,
                 }
             )
             try:
@@ -235,6 +242,15 @@ class DynamoLoyaltyStore:
             data = deserialize(raw)
             facts[data["pk"].removeprefix("SKU#")] = (data.get("category"), data.get("brand"))
         return facts
+
+    def gift_certificate_skus(self, skus: Sequence[str]) -> set[str]:
+        """Which of ``skus`` sell gift certificates (one BatchGetItem per 100)."""
+        found = batch_get_keys(self._client, [(self._table, sku_key(sku)) for sku in dict.fromkeys(skus)])
+        return {
+            data["pk"].removeprefix("SKU#")
+            for data in map(deserialize, found.get(self._table, []))
+            if data.get("gift_certificate")
+        }
 
     # --- the ledger write ----------------------------------------------------------------------
 

@@ -3,8 +3,11 @@
 * ``ProductPublished`` / ``ProductUpdated`` (``shop.catalog``): each SKU's category and brand, kept so
   that an order's lines carry them (category and brand multipliers, the category's return window).
 
-* ``OrderPlaced`` (``shop.checkout``): a customer's order is recorded (its lines, for earning later);
-  with ``LOYALTY_EARN_ON=OrderPlaced`` it earns at once. Guests' orders earn nothing.
+* ``OrderPlaced`` (``shop.checkout``, the order is paid: authorised, or paid by certificates): each unit
+  of a line whose SKU sells a gift certificate (the catalog's ``gift_certificate`` attribute) is issued
+  as a certificate worth the line's unit price, once per order, line and unit (guests' orders too); a
+  customer's order is recorded (its lines, for earning later); with ``LOYALTY_EARN_ON=OrderPlaced`` it
+  earns at once. Guests' orders earn nothing.
 * ``OrderDelivered`` (``shop.orders``, the default trigger): the order earns its points and cashback,
   pending until its return window closes.
 * ``ReturnRefunded`` (``shop.returns``): what the refund no longer earns is taken back, proportionally.
@@ -26,9 +29,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty import wiring
+from loyalty.domain.certificate_service import SoldLine
 from loyalty.domain.orders import OrderFacts, OrderLine
 from loyalty.inbound.orders import OrderDelivered
 from loyalty.inbound.returns import ReturnRefunded
+from shop_kernel.money import Money
 from shop_kernel.observability import get_tracer, logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -39,10 +44,32 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def sold_certificates(data: dict[str, Any]) -> int:
+    """The paid order's gift certificate lines issued as certificates (each unit once). An order held
+    for fraud review issues none: a stolen card buying certificates is the classic fraud, and nothing
+    announces the review's acceptance yet (see the decision)."""
+    if data.get("review_required"):
+        return 0
+    skus = [line["sku"] for line in data["lines"]]
+    selling = wiring.container.store().gift_certificate_skus(skus) if skus else set()
+    lines = [
+        SoldLine(
+            line=n,
+            sku=line["sku"],
+            quantity=line["quantity"],
+            face_value=Money.of(line["unit_price"]["amount"], line["unit_price"]["currency"]),
+        )
+        for n, line in enumerate(data["lines"])
+        if line["sku"] in selling
+    ]
+    return len(wiring.container.certificates().issue_for_order(data["order_id"], lines))
+
+
 def order_placed(data: dict[str, Any]) -> str:
+    issued = sold_certificates(data)
     customer = data.get("customer_id")
     if not customer:
-        return "guest"
+        return f"guest, {issued} certificates" if issued else "guest"
     facts = OrderFacts(
         order_id=data["order_id"],
         member_id=customer,
@@ -92,10 +119,20 @@ def product_described(data: dict[str, Any]) -> str:
     product = data["product"]
     skus = [variant["sku"] for variant in product["variants"]]
     brand = (product.get("brand") or {}).get("id")
+    gift = frozenset(v["sku"] for v in product["variants"] if _sells_certificate(product, v))
     written = wiring.container.store().project_product(
-        product["version"], skus, product["category"]["id"], brand
+        product["version"], skus, product["category"]["id"], brand, gift
     )
     return f"{written} skus"
+
+
+GIFT_CERTIFICATE_ATTRIBUTE = "gift_certificate"
+
+
+def _sells_certificate(product: dict[str, Any], variant: dict[str, Any]) -> bool:
+    """A product (or one variant) whose boolean ``gift_certificate`` attribute is true."""
+    attributes = [*(product.get("attributes") or []), *(variant.get("attributes") or [])]
+    return any(a.get("code") == GIFT_CERTIFICATE_ATTRIBUTE and a.get("value") is True for a in attributes)
 
 
 HANDLERS = {

@@ -11,7 +11,8 @@ from typing import Any
 from loyalty.handlers.stream import events_of
 
 from tests.conformance import answers_for, served_document
-from tests.integration.loyalty.conftest import loyalty_event
+from tests.integration.cart.conftest import product_snapshot
+from tests.integration.loyalty.conftest import loyalty_event, order_placed, sqs_batch
 from tests.support import TableStream, reply_from, response_headers
 
 MERCHANDISER = "d4c3b2a1-0f9e-4d8c-b7a6-958473625140"
@@ -182,3 +183,36 @@ def test_a_new_certificate_is_announced_with_ids_and_no_code(
     assert event.data["certificate_id"] == issued.body["certificate"]["id"]
     assert (event.data["amount"], event.data["currency"], event.data["origin"]) == (1000, "EUR", "issued")
     assert issued.body["code"] not in json.dumps(event.data)
+
+
+def _gift_card_published() -> tuple[str, str, dict[str, Any]]:
+    """The catalog's ``ProductPublished`` of a gift card product: its ``gift_certificate`` attribute is true."""
+    product = product_snapshot("prod_gift", 1, [("GIFT-25", 2_500, 100_000)])
+    product["attributes"] = [
+        {"code": "gift_certificate", "label": {"en": "Gift certificate"}, "kind": "boolean", "value": True}
+    ]
+    return ("shop.catalog", "ProductPublished", {"product": product})
+
+
+def test_a_paid_order_issues_one_certificate_per_unit_once_and_none_while_held_for_review(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN the catalog published a gift card (25 EUR) and a guest order of two of them and a laptop
+    assert functions.invoke("loyalty-earning", sqs_batch([_gift_card_published()]), lambda_context) == {
+        "batchItemFailures": []
+    }
+    _, _, placed = order_placed("ord_gift", 2_500, 90_000, member=None)
+    placed["lines"][0].update(sku="GIFT-25", quantity=2, unit_price={"amount": 2_500, "currency": "EUR"})
+    _, _, held = order_placed("ord_held", 2_500, member=None)
+    held["lines"][0]["sku"] = "GIFT-25"
+    held["review_required"] = True
+    # WHEN the order's OrderPlaced arrives twice, and a held order's once
+    event = ("shop.checkout", "OrderPlaced", placed)
+    for batch in (sqs_batch([event, event]), sqs_batch([("shop.checkout", "OrderPlaced", held)])):
+        assert functions.invoke("loyalty-earning", batch, lambda_context) == {"batchItemFailures": []}
+    # THEN exactly two certificates of 25 EUR exist, both the order's; the held order issued none
+    listed = _api(functions, lambda_context, "GET", "/admin/loyalty/gift-certificates").body["items"]
+    assert [(c["origin"], c["order_id"], c["initial"]) for c in listed] == [
+        ("order", "ord_gift", {"amount": 2_500, "currency": "EUR"})
+    ] * 2
+    assert len({c["id"] for c in listed}) == 2
