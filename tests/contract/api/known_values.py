@@ -18,7 +18,8 @@ from typing import Any
 
 import requests
 
-from infra.local.seed_promotions import CODES, GIFT_CERTIFICATES
+from infra.local.seed_loyalty import GIFT_CERTIFICATES
+from infra.local.seed_promotions import CODES
 
 TIMEOUT_S = 20
 LOCATION_ID = "fuzz-dc"
