@@ -42,11 +42,41 @@ CodesSize = Annotated[int, Query(ge=1, le=1000, description="Codes per page")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="The first code's position in the batch")]
 SCOPE = "gift-certificates"
 
+_VIEW: dict[str, Any] = {
+    "id": "gc_01JDZZZZZZZZZZZZZZZZZZZZZZ",
+    "masked_code": "GC-****-****-****-P8TW",
+    "status": "active",
+    "initial": {"amount": 100000, "currency": "UAH"},
+    "balance": {"amount": 45000, "currency": "UAH"},
+    "expires_at": "2027-12-31T23:59:59Z",
+    "note": "Happy birthday!",
+    "origin": "issued",
+    "issued_at": "2026-12-03T10:00:00Z",
+    "issued_by": "d4c3b2a1-0f9e-4d8c-b7a6-958473625140",
+    "batch_id": None,
+    "order_id": None,
+    "voided_at": None,
+}
+_BATCH: dict[str, Any] = {
+    "id": "gcb_01JDZZZZZZZZZZZZZZZZZZZZZZ",
+    "status": "running",
+    "count": 500,
+    "issued": 200,
+    "amount": {"amount": 2500, "currency": "EUR"},
+    "expires_at": None,
+    "note": None,
+    "created_at": "2026-12-03T10:00:00Z",
+}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
 
 class CertificateView(BaseModel):
     """A certificate as staff see it: never its code, only its masked form."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _examples(_VIEW)
 
     id: str
     masked_code: str = Field(examples=["GC-****-****-****-P8TW"])
@@ -64,7 +94,7 @@ class CertificateView(BaseModel):
 
 
 class IssuedView(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _examples({"code": "GC-7Q4K-29XZ-MHD3-P8TW", "certificate": _VIEW})
 
     code: str = Field(
         description="The code, shown this once: hand it to the recipient", examples=["GC-7Q4K-29XZ-MHD3-P8TW"]
@@ -73,14 +103,14 @@ class IssuedView(BaseModel):
 
 
 class CertificateList(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _examples({"items": [_VIEW], "next_cursor": None})
 
     items: list[CertificateView]
     next_cursor: str | None
 
 
 class BatchView(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _examples(_BATCH)
 
     id: str
     status: str = Field(description="running, or done when every certificate is written")
@@ -93,7 +123,9 @@ class BatchView(BaseModel):
 
 
 class BatchCodes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _examples(
+        {"batch_id": _BATCH["id"], "offset": 0, "codes": ["GC-7Q4K-29XZ-MHD3-P8TW"], "next_offset": 1}
+    )
 
     batch_id: str
     offset: int
@@ -110,7 +142,14 @@ class BalanceBody(BaseModel):
 
 
 class BalanceView(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _examples(
+        {
+            "balance": {"amount": 45000, "currency": "UAH"},
+            "currency": "UAH",
+            "expires_at": "2027-12-31T23:59:59Z",
+            "status": "active",
+        }
+    )
 
     balance: Money
     currency: str
