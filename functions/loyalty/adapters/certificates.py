@@ -4,7 +4,8 @@ Calls: issuing is one conditional PutItem (a code already held is drawn again); 
 attempt counter's UpdateItem and one GetItem by the code's digest; staff read and void by id through
 gsi1 (one Query, then a consistent GetItem or the conditional UpdateItem); the list is one Query of
 gsi1 newest first. A batch chunk is one conditional PutItem per certificate and the batch's progress
-UpdateItem, conditioned on the count the chunk started from.
+UpdateItem, conditioned on the count the chunk started from; an export page is one BatchGetItem per 100
+codes (to confirm which attempt each index holds).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from loyalty.domain.certificates import (
     GiftCertificate,
     UnknownCertificate,
 )
-from shop_kernel.dynamo import deserialize, query_page, serialize
+from shop_kernel.dynamo import batch_get_keys, deserialize, query_page, serialize
 from shop_kernel.limits import AttemptKey, count_attempt_update
 
 
@@ -169,5 +170,8 @@ class DynamoCertificates:
         ]
         return bytes.fromhex(item["seed"]["S"])
 
-    def certificates_by_code(self, codes: Sequence[str]) -> list[GiftCertificate | None]:
-        return [self.by_code(code) for code in codes]
+    def by_codes(self, codes: Sequence[str]) -> dict[str, GiftCertificate]:
+        """The certificates ``codes`` name, by code (absent ones left out): one BatchGetItem per 100."""
+        by_pk = {certificate_key(code)["pk"]["S"]: code for code in codes}
+        found = batch_get_keys(self._client, [(self._table, certificate_key(code)) for code in codes])
+        return {by_pk[i["pk"]["S"]]: certificate_from_item(i) for i in found.get(self._table, [])}

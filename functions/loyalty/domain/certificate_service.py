@@ -38,6 +38,7 @@ MAX_DRAWS = 5  # a fresh code is taken with probability ~1e-23 per draw; five in
 class CertificateStore(Protocol):
     def issue(self, code: str, certificate: GiftCertificate) -> bool: ...
     def by_code(self, code: str) -> GiftCertificate | None: ...
+    def by_codes(self, codes: Sequence[str]) -> dict[str, GiftCertificate]: ...
     def by_id(self, certificate_id: str) -> GiftCertificate: ...
     def page(
         self, limit: int, start: dict[str, Any] | None
@@ -123,23 +124,30 @@ class CertificateService:
             self._issue_derived(seed, index, batch.amount, Origin.BATCH, batch=batch)
         return end - start if end > start and self.store.move_batch(batch.id, start, end) else 0
 
+    def batch(self, batch_id: str) -> CertificateBatch:
+        found = self.store.batch(batch_id)
+        if found is None:
+            raise UnknownCertificate(f"no gift certificate batch {batch_id}")
+        return found[0]
+
     def batch_codes(self, batch_id: str, offset: int, limit: int) -> tuple[CertificateBatch, list[str]]:
-        """Codes ``offset`` .. ``offset + limit`` of a batch, as written (for printing)."""
+        """Codes ``offset`` .. ``offset + limit`` of a batch, as written (for printing): each index's first
+        attempt nobody else held, confirmed a page at a time."""
         found = self.store.batch(batch_id)
         if found is None:
             raise UnknownCertificate(f"no gift certificate batch {batch_id}")
         batch, seed = found
-        end = min(batch.issued, offset + limit)
-        return batch, [self._derived_code(seed, i, batch.id) for i in range(offset, end)]
-
-    def _derived_code(self, seed: bytes, index: int, source: str) -> str:
-        """The code index ``index`` holds: the first attempt nobody else held."""
+        indexes = range(offset, min(batch.issued, offset + limit))
+        codes: dict[int, str] = {}
         for attempt in range(MAX_DRAWS):
-            code = batch_code(seed, index, attempt)
-            held = self.store.by_code(code)
-            if held is not None and (held.batch_id == source or held.order_id == source):
-                return code
-        raise UnknownCertificate(f"certificate {index} of {source} was not written")
+            wanted = {i: batch_code(seed, i, attempt) for i in indexes if i not in codes}
+            if not wanted:
+                break
+            held = self.store.by_codes(list(wanted.values()))
+            codes.update({i: c for i, c in wanted.items() if c in held and held[c].batch_id == batch.id})
+        if len(codes) != len(indexes):
+            raise UnknownCertificate(f"some certificates of {batch_id} were not written")
+        return batch, [codes[i] for i in indexes]
 
     def _issue_derived(
         self,

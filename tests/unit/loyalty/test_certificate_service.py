@@ -49,6 +49,9 @@ class Store:
     def by_code(self, code: str) -> GiftCertificate | None:
         return self.certificates.get(digest(code))
 
+    def by_codes(self, codes: list[str]) -> dict[str, GiftCertificate]:
+        return {c: self.certificates[digest(c)] for c in codes if digest(c) in self.certificates}
+
     def by_id(self, certificate_id: str) -> GiftCertificate:
         raise NotImplementedError
 

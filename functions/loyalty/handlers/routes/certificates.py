@@ -260,8 +260,7 @@ def post_batch(body: BatchRequest):
 )
 def get_batch(batch_id: BatchId):
     caller(router, Group.MERCHANDISERS)
-    batch, _ = wiring.container.certificates().batch_codes(batch_id, 0, 0)
-    return json_response(batch_view(batch))
+    return json_response(batch_view(wiring.container.certificates().batch(batch_id)))
 
 
 @router.get(
