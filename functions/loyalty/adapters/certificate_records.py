@@ -11,7 +11,8 @@ certificate debit               CERT#<digest> / TXN#<order> one debit by an orde
                                                             back): the certificate's own ledger
 certificate batch               GCBATCH#<id> / BATCH        a bulk issue: ``doc``, ``issued``, the secret
                                                             ``seed``; each change streams the next chunk
-sold certificates               GCSOLD#<order id> / SOLD    the seed an order's certificates are derived from
+sold certificates               GCSOLD#<order id> / SOLD    the seed an order's certificates are derived from,
+                                                            and their ``indexes`` (voided if it is cancelled)
 balance checks                  ATTEMPTS#gc-balance#<ip>    ``shop_kernel.limits`` counters (TTL expires_at)
 =============================  ==========================  ==================================================
 

@@ -35,6 +35,7 @@ from loyalty.domain.certificates import (
     CertificateVoided,
     GiftCertificate,
     UnknownCertificate,
+    digest,
 )
 from shop_kernel.dynamo import batch_get_keys, deserialize, query_page, serialize
 from shop_kernel.limits import AttemptKey, count_attempt_update
@@ -169,6 +170,35 @@ class DynamoCertificates:
             "Item"
         ]
         return bytes.fromhex(item["seed"]["S"])
+
+    def record_sold(self, order_id: str, indexes: Sequence[int]) -> None:
+        """Which indexes the order's certificates hold (a set: a replay adds nothing)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=sold_key(order_id),
+            UpdateExpression="ADD #indexes :i",
+            ExpressionAttributeNames={"#indexes": "indexes"},
+            ExpressionAttributeValues={":i": {"NS": [str(i) for i in indexes]}},
+        )
+
+    def sold(self, order_id: str) -> tuple[bytes, list[int]] | None:
+        """The order's seed and the indexes of its certificates (None: it sold none)."""
+        item = self._client.get_item(TableName=self._table, Key=sold_key(order_id), ConsistentRead=True).get(
+            "Item"
+        )
+        if item is None or "indexes" not in item:
+            return None
+        return bytes.fromhex(item["seed"]["S"]), sorted(int(n) for n in item["indexes"]["NS"])
+
+    def void_code(self, code: str, by: str, at: datetime) -> bool:
+        """Void the certificate ``code`` names; False when it was voided already."""
+        try:
+            self._client.update_item(**void_update(self._table, digest(code), by, at))
+        except ClientError as exc:
+            if _failed(exc):
+                return False
+            raise
+        return True
 
     def by_codes(self, codes: Sequence[str]) -> dict[str, GiftCertificate]:
         """The certificates ``codes`` name, by code (absent ones left out): one BatchGetItem per 100."""

@@ -8,7 +8,7 @@ from a batch's or an order's secret seed (``certificates.batch_code``) for an ex
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -49,6 +49,9 @@ class CertificateStore(Protocol):
     def batch(self, batch_id: str) -> tuple[CertificateBatch, bytes] | None: ...
     def move_batch(self, batch_id: str, before: int, after: int) -> bool: ...
     def order_seed(self, order_id: str, fresh: bytes) -> bytes: ...
+    def record_sold(self, order_id: str, indexes: Sequence[int]) -> None: ...
+    def sold(self, order_id: str) -> tuple[bytes, list[int]] | None: ...
+    def void_code(self, code: str, by: str, at: datetime) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -138,16 +141,23 @@ class CertificateService:
             raise UnknownCertificate(f"no gift certificate batch {batch_id}")
         batch, seed = found
         indexes = range(offset, min(batch.issued, offset + limit))
+        codes = self._held_codes(seed, indexes, lambda held: held.batch_id == batch.id)
+        if len(codes) != len(indexes):
+            raise UnknownCertificate(f"some certificates of {batch_id} were not written")
+        return batch, [codes[i] for i in indexes]
+
+    def _held_codes(
+        self, seed: bytes, indexes: Sequence[int], mine: Callable[[GiftCertificate], bool]
+    ) -> dict[int, str]:
+        """Each index's code: the first attempt that holds one of ``mine``, confirmed a page at a time."""
         codes: dict[int, str] = {}
         for attempt in range(MAX_DRAWS):
             wanted = {i: batch_code(seed, i, attempt) for i in indexes if i not in codes}
             if not wanted:
                 break
             held = self.store.by_codes(list(wanted.values()))
-            codes.update({i: c for i, c in wanted.items() if c in held and held[c].batch_id == batch.id})
-        if len(codes) != len(indexes):
-            raise UnknownCertificate(f"some certificates of {batch_id} were not written")
-        return batch, [codes[i] for i in indexes]
+            codes.update({i: c for i, c in wanted.items() if c in held and mine(held[c])})
+        return codes
 
     def _issue_derived(
         self,
@@ -188,14 +198,23 @@ class CertificateService:
         if not lines:
             return []
         seed = self.store.order_seed(order_id, secrets.token_bytes(32))
-        issued = []
-        for line in lines:
-            for unit in range(line.quantity):
-                index = line.line * 1_000 + unit
-                issued.append(
-                    self._issue_derived(seed, index, line.face_value, Origin.ORDER, order_id=order_id)
-                )
+        units = [(line, line.line * 1_000 + unit) for line in lines for unit in range(line.quantity)]
+        issued = [
+            self._issue_derived(seed, index, line.face_value, Origin.ORDER, order_id=order_id)
+            for line, index in units
+        ]
+        self.store.record_sold(order_id, [index for _, index in units])
         return issued
+
+    def void_for_order(self, order_id: str) -> int:
+        """A cancelled order's certificates voided (what was spent of them stays spent); how many."""
+        sold = self.store.sold(order_id)
+        if sold is None:
+            return 0
+        seed, indexes = sold
+        codes = self._held_codes(seed, indexes, lambda held: held.order_id == order_id)
+        now = self.clock.now()
+        return sum(self.store.void_code(code, f"order-cancelled:{order_id}", now) for code in codes.values())
 
     def check_balance(self, raw_code: str, client_ip: str | None) -> GiftCertificate:
         """The certificate a code names, counted against the caller's address first (a refused or

@@ -12,7 +12,8 @@
   pending until its return window closes.
 * ``ReturnRefunded`` (``shop.returns``): what the refund no longer earns is taken back, proportionally.
 * ``OrderCancelled`` (``shop.checkout``): everything the order earned is taken back; an order cancelled
-  before loyalty heard of it is remembered so that it never earns.
+  before loyalty heard of it is remembered so that it never earns. The gift certificates it bought are
+  voided (what was spent of them meanwhile stays spent).
 
 Every write is idempotent (an entry per order and refund id), so replays and duplicates add nothing.
 An event about an order not recorded yet (out of order) fails alone and the queue retries it.
@@ -110,8 +111,10 @@ def return_refunded(data: dict[str, Any]) -> str:
 
 
 def order_cancelled(data: dict[str, Any]) -> str:
+    voided = wiring.container.certificates().void_for_order(data["order_id"])
     service = wiring.container.service()
-    return service.cancel(data["order_id"], _at(data["cancelled_at"]))
+    outcome = service.cancel(data["order_id"], _at(data["cancelled_at"]))
+    return f"{outcome}, {voided} certificates voided" if voided else outcome
 
 
 def product_described(data: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from loyalty.handlers.stream import events_of
 
 from tests.conformance import answers_for, served_document
 from tests.integration.cart.conftest import product_snapshot
-from tests.integration.loyalty.conftest import loyalty_event, order_placed, sqs_batch
+from tests.integration.loyalty.conftest import loyalty_event, order_cancelled, order_placed, sqs_batch
 from tests.support import TableStream, reply_from, response_headers
 
 MERCHANDISER = "d4c3b2a1-0f9e-4d8c-b7a6-958473625140"
@@ -216,3 +216,10 @@ def test_a_paid_order_issues_one_certificate_per_unit_once_and_none_while_held_f
         ("order", "ord_gift", {"amount": 2_500, "currency": "EUR"})
     ] * 2
     assert len({c["id"] for c in listed}) == 2
+    # AND when the order is cancelled (delivered twice), both are voided
+    cancelled = ("shop.checkout", "OrderCancelled", {**order_cancelled("ord_gift")[2]})
+    assert functions.invoke("loyalty-earning", sqs_batch([cancelled, cancelled]), lambda_context) == {
+        "batchItemFailures": []
+    }
+    after = _api(functions, lambda_context, "GET", "/admin/loyalty/gift-certificates").body["items"]
+    assert [c["status"] for c in after] == ["voided", "voided"]

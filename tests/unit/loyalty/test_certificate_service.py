@@ -38,6 +38,7 @@ class Store:
     certificates: dict[str, GiftCertificate] = field(default_factory=dict)
     batches: dict[str, tuple[CertificateBatch, bytes]] = field(default_factory=dict)
     seeds: dict[str, bytes] = field(default_factory=dict)
+    sold_indexes: dict[str, set[int]] = field(default_factory=dict)
     attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def issue(self, code: str, certificate: GiftCertificate) -> bool:
@@ -83,6 +84,21 @@ class Store:
 
     def order_seed(self, order_id: str, fresh: bytes) -> bytes:
         return self.seeds.setdefault(order_id, fresh)
+
+    def record_sold(self, order_id: str, indexes: list[int]) -> None:
+        self.sold_indexes.setdefault(order_id, set()).update(indexes)
+
+    def sold(self, order_id: str) -> tuple[bytes, list[int]] | None:
+        if order_id not in self.sold_indexes:
+            return None
+        return self.seeds[order_id], sorted(self.sold_indexes[order_id])
+
+    def void_code(self, code: str, by: str, at: datetime) -> bool:
+        held = self.certificates[digest(code)]
+        if held.voided_at is not None:
+            return False
+        self.certificates[digest(code)] = held.model_copy(update={"voided_at": at, "voided_by": by})
+        return True
 
 
 def _service(store: Store, clock: FixedClock | None = None) -> CertificateService:
@@ -164,6 +180,10 @@ def test_a_paid_order_issues_one_per_unit_once_however_often_it_arrives() -> Non
     assert sorted(c.initial.amount for c in store.certificates.values()) == [2500, 2500, 5000]
     assert {(c.origin, c.order_id) for c in store.certificates.values()} == {(Origin.ORDER, "ord_1")}
     assert service.issue_for_order("ord_2", []) == []
+    # AND when the order is cancelled (the event twice), its three are voided once; another order's nothing
+    assert [service.void_for_order("ord_1") for _ in range(2)] == [3, 0]
+    assert all(c.status(NOW) == "voided" for c in store.certificates.values())
+    assert service.void_for_order("ord_2") == 0
 
 
 def test_balance_checks_count_per_address_unknown_codes_too_and_the_window_resets() -> None:
