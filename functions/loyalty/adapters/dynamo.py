@@ -243,14 +243,19 @@ class DynamoLoyaltyStore:
             facts[data["pk"].removeprefix("SKU#")] = (data.get("category"), data.get("brand"))
         return facts
 
-    def gift_certificate_skus(self, skus: Sequence[str]) -> set[str]:
-        """Which of ``skus`` sell gift certificates (one BatchGetItem per 100)."""
+    def sku_facts_and_gift_certificates(
+        self, skus: Sequence[str]
+    ) -> tuple[dict[str, tuple[str | None, str | None]], set[str]]:
+        """``sku_facts``, and which of ``skus`` sell gift certificates, in the same read."""
         found = batch_get_keys(self._client, [(self._table, sku_key(sku)) for sku in dict.fromkeys(skus)])
-        return {
-            data["pk"].removeprefix("SKU#")
-            for data in map(deserialize, found.get(self._table, []))
-            if data.get("gift_certificate")
-        }
+        facts: dict[str, tuple[str | None, str | None]] = {}
+        gift: set[str] = set()
+        for data in map(deserialize, found.get(self._table, [])):
+            sku = data["pk"].removeprefix("SKU#")
+            facts[sku] = (data.get("category"), data.get("brand"))
+            if data.get("gift_certificate"):
+                gift.add(sku)
+        return facts, gift
 
     # --- the ledger write ----------------------------------------------------------------------
 

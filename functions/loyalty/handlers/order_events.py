@@ -45,14 +45,12 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def sold_certificates(data: dict[str, Any]) -> int:
-    """The paid order's gift certificate lines issued as certificates (each unit once). An order held
-    for fraud review issues none: a stolen card buying certificates is the classic fraud, and nothing
-    announces the review's acceptance yet (see the decision)."""
+def sold_certificates(data: dict[str, Any], selling: set[str]) -> int:
+    """The paid order's gift certificate lines (SKUs in ``selling``) issued as certificates, each unit
+    once. An order held for fraud review issues none: a stolen card buying certificates is the classic
+    fraud, and nothing announces the review's acceptance yet (see the decision)."""
     if data.get("review_required"):
         return 0
-    skus = [line["sku"] for line in data["lines"]]
-    selling = wiring.container.store().gift_certificate_skus(skus) if skus else set()
     lines = [
         SoldLine(
             line=n,
@@ -67,7 +65,11 @@ def sold_certificates(data: dict[str, Any]) -> int:
 
 
 def order_placed(data: dict[str, Any]) -> str:
-    issued = sold_certificates(data)
+    # One read of the SKUs' facts serves both the certificates sold and the member's order.
+    known, selling = wiring.container.store().sku_facts_and_gift_certificates(
+        sorted({line["sku"] for line in data["lines"]})
+    )
+    issued = sold_certificates(data, selling)
     customer = data.get("customer_id")
     if not customer:
         return f"guest, {issued} certificates" if issued else "guest"
@@ -88,7 +90,7 @@ def order_placed(data: dict[str, Any]) -> str:
         ),
     )
     service = wiring.container.service()
-    recorded = service.record_order(facts)
+    recorded = service.record_order(facts, known)
     if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
         return service.earn(facts.order_id, customer, facts.placed_at)
     return "recorded" if recorded else "duplicate"
