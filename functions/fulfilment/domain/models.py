@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -29,7 +30,8 @@ class ShipmentStatus(StrEnum):
     DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"
     RETURNED = "returned"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # by the workflow's compensation, or the whole order cancelled by request
+    WITHDRAWN = "withdrawn"  # every unit cancelled by request (lines only) before it was packed
 
 
 class OrderLine(Model):
@@ -60,6 +62,14 @@ class ShipmentLine(Model):
     quantity: int = Field(ge=0)
 
 
+def units(lines: Sequence[ShipmentLine]) -> dict[str, int]:
+    """Units per SKU."""
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
 class Parcel(Model):
     weight_g: int = Field(ge=1)
     length_cm: int = Field(ge=1)
@@ -85,7 +95,17 @@ class Shipment(Model):
     dispatch_by: str = Field(description="UTC ISO-8601: the carrier collection this shipment aims for")
     status: ShipmentStatus = ShipmentStatus.PLANNED
     packed: tuple[ShipmentLine, ...] = ()
-    dropped: tuple[ShipmentLine, ...] = ()
+    dropped: tuple[ShipmentLine, ...] = ()  # not shipped: short-picked and cancelled units (released)
+    cancelled: tuple[ShipmentLine, ...] = Field(
+        default=(), description="Units withdrawn by a cancellation request before they were packed"
+    )
+    cancelled_by: tuple[str, ...] = Field(default=(), description="The cancellation requests applied")
+
+    def asked(self) -> tuple[ShipmentLine, ...]:
+        """What the warehouse is to pick: the lines less the units cancelled by request."""
+        withdrawn = units(self.cancelled)
+        left = [(line.sku, line.quantity - withdrawn.pop(line.sku, 0)) for line in self.lines]
+        return tuple(ShipmentLine(sku=sku, quantity=q) for sku, q in left if q > 0)
 
     def task_view(self) -> dict[str, Any]:
         """What the workflow carries for this shipment (a Map item; carrier and payment payloads)."""
