@@ -59,6 +59,7 @@ class FulfilmentContainer(Container):
             lambda: self.locations()(),
             lambda: new_id("shp"),
             self.settings().default_carrier,
+            self.settings().pickup_hold_s,
         )
 
     @provided

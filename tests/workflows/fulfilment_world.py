@@ -135,7 +135,12 @@ def cancellation_batch(order_id: str, request_id: str, lines: list[dict[str, Any
     )
     at = "2026-03-02T10:00:00.000Z"
     event = make_event(
-        SOURCE, "OrderCancellationRequested", data, version=SCHEMA_VERSION, occurred_at=at, event_id=request_id
+        SOURCE,
+        "OrderCancellationRequested",
+        data,
+        version=SCHEMA_VERSION,
+        occurred_at=at,
+        event_id=request_id,
     )
     envelope = {
         "version": "0",
@@ -294,6 +299,10 @@ class FulfilmentWorld:
         event = api_event("POST", path, {"lines": lines}, "ops", OPS_SUB)
         return reply_from(self.invoke("fulfilment-api", event))
 
+    def collected(self, shipment_id: str) -> Reply:
+        path = f"/admin/fulfilment/shipments/{shipment_id}/collected"
+        return reply_from(self.invoke("fulfilment-api", api_event("POST", path, None, "ops", OPS_SUB)))
+
     def review(self, order_id: str, decision: str) -> Reply:
         path = f"/admin/fulfilment/orders/{order_id}/review"
         event = api_event("POST", path, {"decision": decision}, "agents", AGENT_SUB)
@@ -318,7 +327,9 @@ class FulfilmentWorld:
         batch = tracking_batch(order_id, shipment_id, status)
         return dict(self.invoke("fulfilment-carrier-events", batch))
 
-    def cancel(self, order_id: str, request_id: str, lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def cancel(
+        self, order_id: str, request_id: str, lines: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         """The orders context's ``OrderCancellationRequested`` reaches ``fulfilment-cancellations``."""
         return dict(self.invoke("fulfilment-cancellations", cancellation_batch(order_id, request_id, lines)))
 

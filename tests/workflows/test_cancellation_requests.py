@@ -43,7 +43,9 @@ def _cancelled_and_given_back(world: FulfilmentWorld, placed: Placed) -> None:
     assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (10, 0, 10)
 
 
-def test_an_order_waiting_for_the_warehouse_is_cancelled_and_everything_given_back(world: FulfilmentWorld) -> None:
+def test_an_order_waiting_for_the_warehouse_is_cancelled_and_everything_given_back(
+    world: FulfilmentWorld,
+) -> None:
     # GIVEN a paid order of two laptops the warehouse is asked to pick
     placed = world.place([(LAPTOP, 2)])
     (shipment,) = world.picks_requested(placed.order_id)

@@ -27,6 +27,7 @@ CheckoutCancelReason = Literal[
     "review_rejected",
     "not_fulfilled",
     "cancellation_requested",
+    "not_collected",
 ]
 
 

@@ -7,7 +7,7 @@ allocation  ORDER#<order id>         ALLOCATION    shipment_ids, doc (the shipme
 review      ORDER#<order id>         REVIEW        status (waiting|approve|reject), task_token,
                                                    held_at, decided_by, decided_at
 shipment    SHIPMENT#<shipment id>   SHIPMENT      order_id, status, version, doc, pick_token,
-                                                   delivery_token
+                                                   delivery_token, collection_token
 request     ORDER#<order id>         CANCELLATION  doc (how a cancellation request was answered)
                                      #<request id>
 pending     ORDER#<order id>         CANCEL        request_id: the whole order cancelled before the
@@ -235,6 +235,7 @@ class DynamoFulfilmentStore:
             version=int(item["version"]),
             pick_token=item.get("pick_token"),
             delivery_token=item.get("delivery_token"),
+            collection_token=item.get("collection_token"),
         )
 
     def request_pick(self, shipment: Shipment, token: str) -> StoredShipment:
@@ -345,11 +346,18 @@ class DynamoFulfilmentStore:
 
     def await_delivery(self, shipment_id: str, token: str) -> bool:
         """Keep the token the carrier's last tracking update answers; False for an unknown shipment."""
+        return self._keep_token(shipment_id, "delivery_token", token)
+
+    def await_collection(self, shipment_id: str, token: str) -> bool:
+        """Keep the token the store's confirmation of the collection answers; False for an unknown one."""
+        return self._keep_token(shipment_id, "collection_token", token)
+
+    def _keep_token(self, shipment_id: str, attribute: str, token: str) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=shipment_key(shipment_id),
-                UpdateExpression="SET delivery_token = :token",
+                UpdateExpression=f"SET {attribute} = :token",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues=serialize({":token": token}),
             )

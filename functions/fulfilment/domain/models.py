@@ -28,6 +28,8 @@ class ShipmentStatus(StrEnum):
     PACKED = "packed"  # the warehouse packed (perhaps fewer units than asked: the rest was dropped)
     NOTHING_PACKED = "nothing_packed"
     DELIVERED = "delivered"
+    COLLECTED = "collected"  # a store pickup the shopper collected
+    NOT_COLLECTED = "not_collected"  # a store pickup nobody collected within its hold period
     DELIVERY_FAILED = "delivery_failed"
     RETURNED = "returned"
     CANCELLED = "cancelled"  # by the workflow's compensation, or the whole order cancelled by request
@@ -94,6 +96,11 @@ class Shipment(Model):
     parcel: Parcel | None = None
     dispatch_by: str = Field(description="UTC ISO-8601: the carrier collection this shipment aims for")
     status: ShipmentStatus = ShipmentStatus.PLANNED
+    collect_within_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=1,
+        description="A store pickup's hold period: uncollected after it, released",
+    )
     packed: tuple[ShipmentLine, ...] = ()
     dropped: tuple[ShipmentLine, ...] = ()  # not shipped: short-picked and cancelled units (released)
     cancelled: tuple[ShipmentLine, ...] = Field(
@@ -121,4 +128,5 @@ class Shipment(Model):
             "destination": self.destination,
             "parcel": self.parcel.model_dump(mode="json") if self.parcel else None,
             "dispatch_by": self.dispatch_by,
+            "collect_within_s": self.collect_within_s,
         }

@@ -18,6 +18,7 @@ class StoredShipment:
     version: int
     pick_token: str | None = None
     delivery_token: str | None = None  # written by the workflow's "Wait for delivery" state
+    collection_token: str | None = None  # written by the workflow's "Wait for collection" state
 
 
 class AllocationExists(Exception):
@@ -70,6 +71,7 @@ class FulfilmentStore(Protocol):
         ...
 
     def await_delivery(self, shipment_id: str, token: str) -> bool: ...
+    def await_collection(self, shipment_id: str, token: str) -> bool: ...
     def allocation(self, order_id: str) -> list[Shipment] | None: ...
     def save_allocation(
         self, order_id: str, shipments: Sequence[Shipment], order_lines: Sequence[OrderLine] = ()

@@ -36,7 +36,18 @@ UNDELIVERED = {
     "failed_delivery": (ShipmentStatus.DELIVERY_FAILED, "DeliveryFailed"),
     "returned_to_sender": (ShipmentStatus.RETURNED, "ReturnedToSender"),
 }
-FINISHED = {ShipmentStatus.DELIVERED, ShipmentStatus.DELIVERY_FAILED, ShipmentStatus.RETURNED}
+FINISHED = {
+    ShipmentStatus.DELIVERED,
+    ShipmentStatus.DELIVERY_FAILED,
+    ShipmentStatus.RETURNED,
+    ShipmentStatus.COLLECTED,
+    ShipmentStatus.NOT_COLLECTED,
+}
+
+
+class NotWaitingForCollection(Conflict):
+    type_slug = "not-waiting-for-collection"
+    title = "This shipment is not waiting in the store for its shopper"
 
 
 class DeliveryNotAwaited(Exception):
@@ -61,9 +72,11 @@ class Fulfilment:
         locations: Callable[[], Mapping[str, Location]],
         new_id: Callable[[], str],
         carrier: str,
+        pickup_hold_s: int = 7 * 24 * 3600,
     ) -> None:
         self.store, self.callbacks, self.publisher, self.clock = store, callbacks, publisher, clock
         self.locations, self.new_id, self.carrier = locations, new_id, carrier
+        self.pickup_hold_s = pickup_hold_s
 
     def allocate(
         self,
@@ -90,6 +103,7 @@ class Fulfilment:
             now=self.clock.now(),
             new_id=self.new_id,
         )
+        shipments = [s.model_copy(update={"collect_within_s": self.pickup_hold_s}) for s in shipments]
         try:
             self.store.save_allocation(order_id, shipments, lines)
         except AllocationExists:
@@ -195,6 +209,31 @@ class Fulfilment:
         """The workflow waits for the carrier's last word on a shipment: keep its token."""
         if not self.store.await_delivery(shipment_id, token):
             raise NotFound(f"no shipment {shipment_id}")
+
+    def await_collection(self, shipment_id: str, token: str) -> None:
+        """A store pickup waits in the store for its shopper: keep the token the collection answers."""
+        if not self.store.await_collection(shipment_id, token):
+            raise NotFound(f"no shipment {shipment_id}")
+
+    def collected(self, shipment_id: str, by: str) -> dict[str, Any]:
+        """The store's staff handed the parcel over. Recorded first (conditioned on the version read),
+        then the workflow resumed to capture; the same confirmation twice answers the same. Before the
+        wait started, or after the hold period ran out (the order was released), a 409."""
+        stored = self._stored(shipment_id)
+        shipment = stored.shipment
+        answer = {"shipment_id": shipment_id, "status": ShipmentStatus.COLLECTED.value}
+        if shipment.status is ShipmentStatus.COLLECTED:
+            if stored.collection_token is not None:
+                self.callbacks.succeed(stored.collection_token, {"collected_by": by})  # spent: no change
+            return answer
+        if shipment.status is not ShipmentStatus.PACKED or stored.collection_token is None:
+            raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
+        self.store.save(stored, shipment.model_copy(update={"status": ShipmentStatus.COLLECTED}))
+        if not self.callbacks.succeed(stored.collection_token, {"collected_by": by}):
+            again = self._stored(shipment_id)
+            self.store.save(again, again.shipment.model_copy(update={"status": ShipmentStatus.NOT_COLLECTED}))
+            raise NotWaitingForCollection(f"shipment {shipment_id}: its hold period ran out")
+        return answer
 
     def _resume_pick(self, token: str | None, shipment: Shipment) -> None:
         if token is not None:

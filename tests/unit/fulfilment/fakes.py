@@ -115,6 +115,12 @@ class MemoryStore:
         self.reviews[order_id] = replace(self.reviews[order_id], status=decision, decided_by=by)
         return True
 
+    def await_collection(self, shipment_id: str, token: str) -> bool:
+        if shipment_id not in self.shipments:
+            return False
+        self.shipments[shipment_id] = replace(self.shipments[shipment_id], collection_token=token)
+        return True
+
     def await_delivery(self, shipment_id: str, token: str) -> bool:
         if shipment_id not in self.shipments:
             return False
