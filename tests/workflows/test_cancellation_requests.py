@@ -117,3 +117,19 @@ def test_a_cancellation_while_the_carrier_is_booked_is_refused_and_the_order_del
     ledger = _settled_in_full(world, placed)
     assert ledger["captured"] == ledger["authorised"]
     assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (8, 0, 8)
+
+
+def test_a_failing_void_of_a_cancelled_order_ends_for_ops(world: FulfilmentWorld) -> None:
+    # GIVEN the void fails for good
+    world.fail("payment-tasks", "void")
+    placed = world.place([(LAPTOP, 1)])
+    world.picks_requested(placed.order_id)
+    # WHEN the order is cancelled while the warehouse picks
+    assert world.cancel(placed.order_id, REQUEST.format(5)) == {"batchItemFailures": []}
+    described = world.ended(placed)
+    # THEN it ends as a compensation failure (the alarm); nothing captured, the stock still adds up
+    assert described["status"] == "FAILED", described
+    assert described["error"] == "CompensationFailed"
+    assert "Void authorisation of a cancelled order" in world.visited(placed)
+    assert world.settlement(placed)["captured"] == 0
+    _stock_matches_reservations(world, LAPTOP, "kyiv-dc")

@@ -113,3 +113,22 @@ def test_a_failing_pickup_step_compensates_and_gives_everything_back(
     ledger = _settled_in_full(world, placed)
     assert ledger["captured"] == 0
     assert _stock_matches_reservations(world, PHONE, STORE) == (5, 0, 5)
+
+
+@pytest.mark.parametrize("action", ["release", "void"])
+def test_a_failing_step_after_the_hold_period_ends_for_ops_with_the_stock_accounted(
+    world: FulfilmentWorld, action: str
+) -> None:
+    # GIVEN a pickup held 1 second, and the payment step that follows its timeout fails for good
+    world.functions.override("fulfilment-tasks", PICKUP_HOLD_S="1")
+    world.fail("payment-tasks", action)
+    placed, _ = _packed_in_store(world)
+    # WHEN nobody collects it
+    described = world.ended(placed)
+    world.process_orders()
+    # THEN the compensation met the same failure: it ends as one (the alarm), nothing was captured,
+    # and the stock still adds up to what the reservations hold
+    assert described["status"] == "FAILED", described
+    assert described["error"] == "CompensationFailed"
+    assert world.settlement(placed)["captured"] == 0
+    _stock_matches_reservations(world, PHONE, STORE)
