@@ -40,6 +40,7 @@ from fulfilment.domain.ports import (
 )
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.events import DomainEvent, EventPublisher
+from shop_kernel.money import Money
 
 ATTEMPTS = 4
 CANCELLED = CancelledByRequest.__name__  # the error the workflow's waits are failed with
@@ -69,7 +70,7 @@ class CancellationRequests:
     # --- deciding ----------------------------------------------------------------------------------
 
     def _record(
-        self, order_id: str, request_id: str, decision: Decision, **extra: object
+        self, order_id: str, request_id: str, decision: Decision, amount: Money | None = None
     ) -> CancellationRecord:
         return CancellationRecord(
             order_id=order_id,
@@ -77,9 +78,9 @@ class CancellationRequests:
             outcome=decision.outcome,
             reason=decision.reason,
             lines=decision.lines,
+            amount_released=amount,
             withdrawn=decision.withdrawn,
             decided_at=isoformat(self.clock.now()),
-            **extra,  # type: ignore[arg-type]
         )
 
     def _decide(
@@ -98,7 +99,7 @@ class CancellationRequests:
                 for sku, quantity in units(s.shipment.cancelled).items():
                     before[sku] = before.get(sku, 0) + quantity
             amount = released_value(self.store.order_lines(order_id), before, units(decision.lines))
-        record = self._record(order_id, request_id, decision, amount_released=amount)
+        record = self._record(order_id, request_id, decision, amount)
         changes = [(current[s.id], s) for s in decision.changed]
         self.store.record_cancellation(record, changes)
         return record
