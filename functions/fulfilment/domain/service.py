@@ -23,7 +23,13 @@ from fulfilment.domain.models import (
 )
 from fulfilment.domain.picking import PickNotExpected, pick_answer, record_pick, same_report, short_picked
 from fulfilment.domain.planning import plan_shipments
-from fulfilment.domain.ports import AllocationExists, FulfilmentStore, StoredShipment, WorkflowCallbacks
+from fulfilment.domain.ports import (
+    AllocationExists,
+    FulfilmentStore,
+    ShipmentChanged,
+    StoredShipment,
+    WorkflowCallbacks,
+)
 from inventory.domain.models import Location
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.errors import Conflict, NotFound
@@ -228,7 +234,10 @@ class Fulfilment:
             return answer
         if shipment.status is not ShipmentStatus.PACKED or stored.collection_token is None:
             raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
-        self.store.save(stored, shipment.model_copy(update={"status": ShipmentStatus.COLLECTED}))
+        try:
+            self.store.save(stored, shipment.model_copy(update={"status": ShipmentStatus.COLLECTED}))
+        except ShipmentChanged:
+            return self.collected(shipment_id, by)  # a concurrent confirmation: decide on what won
         if not self.callbacks.succeed(stored.collection_token, {"collected_by": by}):
             again = self._stored(shipment_id)
             self.store.save(again, again.shipment.model_copy(update={"status": ShipmentStatus.NOT_COLLECTED}))

@@ -349,3 +349,24 @@ def test_a_collection_after_the_hold_period_is_refused_and_marks_it_uncollected(
 def test_every_planned_shipment_carries_the_hold_period(service) -> None:
     fulfilment, *_ = service
     assert _packed_pickup(fulfilment).collect_within_s == 7 * 24 * 3600
+
+
+def test_two_confirmations_at_once_collect_once(service) -> None:
+    fulfilment, store, callbacks, _ = service
+    # GIVEN a pickup waiting for its shopper, and a second confirmation landing while the first is written
+    shipment = _packed_pickup(fulfilment)
+    fulfilment.await_collection(shipment.id, "token-c")
+    save = store.save
+
+    def other_click_first(stored, changed):  # type: ignore[no-untyped-def]
+        store.save = save  # type: ignore[method-assign]
+        fulfilment.collected(shipment.id, "store-staff-2")
+        return save(stored, changed)
+
+    store.save = other_click_first  # type: ignore[method-assign]
+    # WHEN the first is written / THEN it answers the same, the token answered once
+    assert fulfilment.collected(shipment.id, "store-staff") == {
+        "shipment_id": shipment.id,
+        "status": "collected",
+    }
+    assert [a[:2] for a in callbacks.answers if a[0] == "token-c"] == [("token-c", "success")]
