@@ -88,6 +88,35 @@ def report_packed(shipment_id: ShipmentIdPath, report: PackedReport):
     return json_response(answer)
 
 
+class CollectionResult(BaseModel):
+    shipment_id: str
+    status: Literal["collected"]
+
+
+@router.post(
+    "/admin/fulfilment/shipments/<shipment_id>/collected",
+    summary="Confirm a store pickup collected (store staff)",
+    description="The shopper collected a store pickup: the order's workflow captures its lines. The same "
+    "confirmation twice answers the same. A shipment that is no store pickup waiting in the store, or whose "
+    "hold period ran out (it was released and the order voided), is a 409.",
+    tags=["fulfilment"],
+    operation_id="confirm_shipment_collected",
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(CollectionResult, "Recorded; the order's workflow captures the collected lines"),
+        401,
+        403,
+        problem(404, "No shipment has this id"),
+        problem(409, "The shipment is not waiting in the store for its shopper"),
+    ),
+)
+def confirm_collected(shipment_id: ShipmentIdPath):
+    caller = require(router.current_event.raw_event, Group.OPS)
+    answer = wiring.container.fulfilment().collected(shipment_id, caller.subject)
+    logger.info("shipment collected", extra={"shipment_id": shipment_id})
+    return json_response(answer)
+
+
 OrderIdPath = Annotated[
     str,
     Path(
@@ -144,7 +173,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The document describes the API, it reveals no data: the gateway reads it without a token.
     if event.get("path") == OPENAPI_PATH:
         return app.resolve(event, context)
-    # Packed reports are the warehouse's (ops) alone, refused before the body is read; reviews are agents'.
+    # Packed reports and collections are the warehouse's and stores' (ops) alone, refused before the body
+    # is read; reviews are agents'.
     return (
         refuse_unauthorised(event, SHIPMENTS_PREFIX, Group.OPS)
         or refuse_unauthorised(event, ADMIN_PREFIX, Group.AGENTS, Group.OPS)
