@@ -9,10 +9,10 @@ as light as the cart's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -26,35 +26,15 @@ if TYPE_CHECKING:
     from checkout.domain.reconciliation import PaymentsReconciler
     from checkout.domain.service import CheckoutService
     from checkout.settings import CheckoutSettings
-    from shop_kernel.clock import Clock
-    from shop_kernel.events import EventPublisher
     from shop_kernel.secrets import SecretKeyProvider
 
 
-class CheckoutContainer(Container):
+class CheckoutContainer(ContextContainer):
     @provided
     def settings(self) -> CheckoutSettings:
         from checkout.settings import CheckoutSettings
 
         return CheckoutSettings.from_env()
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def secrets_client(self) -> Any:
-        return aws.client("secretsmanager")
-
-    @provided
-    def events_client(self) -> Any:
-        return aws.client("events")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def store(self) -> DynamoCheckoutStore:
@@ -157,12 +137,6 @@ class CheckoutContainer(Container):
         if not arn:
             raise RuntimeError("ORDER_FULFILMENT_STATE_MACHINE_ARN is not set for this function")
         return FulfilmentStarter(aws.client("stepfunctions"), arn)
-
-    @provided
-    def publisher(self) -> EventPublisher:
-        from shop_kernel.events import EventBridgePublisher
-
-        return EventBridgePublisher(self.events_client(), self.settings().event_bus_name)
 
     # Powertools' persistence layer keeps the first configuration it is given: one per purpose.
     @provided
