@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from checkout.adapters.dynamo import DynamoCheckoutStore
+    from checkout.adapters.idempotency import CheckoutRecords
     from checkout.adapters.stripe_gateway import StripeGateway
     from checkout.adapters.workflows import FulfilmentStarter
     from checkout.domain.orders import OrderTerms
@@ -140,9 +141,13 @@ class CheckoutContainer(ContextContainer):
 
     # Powertools' persistence layer keeps the first configuration it is given: one per purpose.
     @provided
-    def checkout_idempotency(self) -> DynamoDBPersistenceLayer:
-        """Checkout requests' idempotency records (``POST /checkout``)."""
-        return self._idempotency_layer()
+    def checkout_idempotency(self) -> CheckoutRecords:
+        """Checkout requests' idempotency records (``POST /checkout``), completed in the order's transaction."""
+        from checkout.adapters.idempotency import CheckoutRecords
+
+        return CheckoutRecords(
+            table_name=self.settings().idempotency_table_name, boto3_client=self.dynamodb_client()
+        )
 
     @provided
     def stripe_event_idempotency(self) -> DynamoDBPersistenceLayer:

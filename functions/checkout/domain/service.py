@@ -22,8 +22,8 @@ The shopper's client confirms the payment with the client secret; the webhook mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +62,7 @@ from pricing.domain import (
 )
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
-from shop_kernel.transact import WriteContended
+from shop_kernel.transact import TransactPart, WriteContended
 
 MAX_ATTEMPTS = 3
 MAX_TRANSACTION_ITEMS = 100
@@ -76,6 +76,8 @@ class PlaceOrder:
     idempotency_key: str
     if_match: int | None = None
     client_ip: str | None = None
+    # The request's answer as one more write of the order's transaction (its idempotency record completed).
+    answer: Callable[[Placed], TransactPart] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Placed:
     order: Order
     client_secret: str | None
     resumed: bool = False
+    recorded: bool = False  # the request's ``answer`` was written with the order
 
     def view(self) -> dict[str, Any]:
         payment = self.order.payment
@@ -151,18 +154,23 @@ class CheckoutService:
             intent = self._intent(attempt.order)
             order = with_intent(attempt.order, intent.id) if intent else attempt.order
             order, counted = self._screen_uncarded(order)
+            placed = Placed(
+                order, intent.client_secret if intent else None, recorded=request.answer is not None
+            )
+            answer = request.answer(placed) if request.answer is not None else None
             try:
-                self._write(attempt, request.owner, cart, order, ref, counted)
+                self._write(attempt, request.owner, cart, order, ref, counted, answer)
             except WriteContended:
                 continue  # another buyer took the stock (or held an item): plan again from fresh stock
             except CartClosed as closed:
                 self._cart_closed(closed, order, intent)
+                return replace(placed, recorded=False)  # written by an earlier try, without this answer
             except CartChanged:
                 self._cancel_unusable(intent, order)
                 raise Conflict("the cart changed while you were checking out: review it and retry") from None
             except (OrderExists, HoldExists):
                 raise Conflict("the order could not be written, please retry") from None
-            return Placed(order, intent.client_secret if intent else None)
+            return placed
         raise Conflict("the last units of an item in your cart are being bought right now: please retry")
 
     # --- steps ----------------------------------------------------------------------------------
@@ -250,10 +258,18 @@ class CheckoutService:
         return order, _Counted(keys, now)
 
     def _write(
-        self, attempt: _Attempt, owner: CartOwner, cart: StoredCart, order: Order, ref: str, counted: _Counted
+        self,
+        attempt: _Attempt,
+        owner: CartOwner,
+        cart: StoredCart,
+        order: Order,
+        ref: str,
+        counted: _Counted,
+        answer: TransactPart | None = None,
     ) -> None:
         """ONE transaction: the cart closed, the order, the stock held, the codes counted, the
-        certificates debited and the velocity counted; refused before sending when it is too large."""
+        certificates debited, the velocity counted and the request's answer recorded; refused before
+        sending when it is too large."""
         at = isoformat(self.clock.now())
         work = self.store.unit_of_work()
         work.close_cart(owner, cart, order.id, ref, at)
@@ -266,6 +282,8 @@ class CheckoutService:
             work.debit_certificate(gift, order.id, at)
         if counted.keys and counted.at is not None:
             work.count_velocity(counted.keys, counted.at)
+        if answer is not None:
+            work.record_answer(answer)
         if len(work) > MAX_TRANSACTION_ITEMS:
             raise ValidationFailed.on(
                 "cart.lines", "too many lines, locations and codes for one order: split it", "too_large"

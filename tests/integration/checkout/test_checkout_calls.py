@@ -1,10 +1,11 @@
 """What one ``POST /checkout`` costs in DynamoDB calls, idempotency included (decision 49).
 
 Counted with botocore hooks on the checkout function's own client, which Powertools' idempotency layer
-shares. Seven calls when warm: the idempotency record (PutItem in progress, UpdateItem completed), the
+shares. Six calls when warm: the idempotency record in progress (PutItem), the
 cart (GetItem), the attempt counters of decision 29 (one conditional UpdateItem per source: the cart and
 the client address), one BatchGetItem for everything pricing and planning read (SKU facts, stock,
-locations config, promotions config, code usage) and the one TransactWriteItems. The first checkout of
+locations config, promotions config, code usage) and the one TransactWriteItems, which also completes the
+idempotency record with the answer (``checkout.adapters.idempotency``). The first checkout of
 a process also reads the warehouses' stock it could not guess (a second BatchGetItem). A change that adds
 a call to the request path fails here."""
 
@@ -26,10 +27,9 @@ WARM = [
     "UpdateItem",  # attempts of this cart this hour
     "UpdateItem",  # attempts of this address this hour
     "BatchGetItem",  # facts, stock, locations and promotions config, code usage
-    "TransactWriteItems",  # cart closed, order, stock held, codes counted
-    "UpdateItem",  # idempotency record, completed with the answer
+    "TransactWriteItems",  # cart closed, order, stock held, codes counted, idempotency record completed
 ]
-MOST_WARM_CALLS = 7
+MOST_WARM_CALLS = 6
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def checkout_calls(shop: SimpleNamespace, functions: Any) -> Iterator[list[str]]
     client.meta.events.unregister("before-call.dynamodb.*", unique_id="checkout-calls")
 
 
-def test_a_checkout_costs_seven_dynamodb_calls_warm_and_one_more_cold(
+def test_a_checkout_costs_six_dynamodb_calls_warm_and_one_more_cold(
     cart: Callable[..., Reply], checkout: Callable[..., Reply], checkout_calls: list[str]
 ) -> None:
     # GIVEN two guest carts and a checkout function that has not checked out yet
