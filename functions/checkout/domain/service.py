@@ -2,14 +2,16 @@
 
 1. Read the cart (consistent). A cart this very request already checked out is answered again (a retry
    after a crash); checked out by another request: 409 naming that order. Then count the attempt against
-   the cart (or customer) and the client address: over a limit is a 429 (``checkout.domain.throttle``).
+   the cart (or customer) and the client address: over a limit is a 429 (``checkout.domain.throttle``),
+   unless the caller counted it already (the route does, in its idempotency record's write).
 2. Read what pricing and planning need in one round trip; price strictly (server prices only) and plan
    which location each line comes from.
 3. Create the PaymentIntent (manual capture) with an idempotency key made from the order id, which is
    deterministic per (cart version, request): a retry gets the same PaymentIntent back from Stripe.
 4. ONE ``TransactWriteItems``, through the ``UnitOfWork`` port: the cart closed on the version priced,
    the order (must not exist), the stock decrements (``available >= :q``) with the reservation, the
-   promo code counts and gift certificate debits. The adapter builds the other contexts' items from
+   promo code counts and gift certificate debits, and the request's answer when it brings one (its
+   idempotency record completed). The adapter builds the other contexts' items from
    their contract modules, and a refusal comes back as the owner's domain error. An order gift
    certificates pay in full is placed at once: it is screened for fraud here (one more read: this
    hour's velocity counters, counted in the same transaction) and its stock is held as long as an
@@ -78,6 +80,8 @@ class PlaceOrder:
     client_ip: str | None = None
     # The request's answer as one more write of the order's transaction (its idempotency record completed).
     answer: Callable[[Placed], TransactPart] | None = None
+    # Counted against its sources already (the route counts it with its idempotency record).
+    attempt_counted: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,9 +149,10 @@ class CheckoutService:
         if not cart.lines:
             raise ValidationFailed.on("cart.lines", "the cart is empty", "empty")
         now = self.clock.now()
-        self.store.count_attempt(
-            attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now
-        )
+        if not request.attempt_counted:
+            self.store.count_attempt(
+                attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now
+            )
         customer = self._customer(request)
         for _ in range(MAX_ATTEMPTS):
             attempt = self._attempt(request, cart, customer, ref)

@@ -4,11 +4,17 @@ reads back; a Powertools upgrade that changes its format fails here, not in prod
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from botocore.exceptions import ClientError
 
+from cart.domain.models import CartOwner, OwnerKind
 from checkout.adapters.idempotency import CheckoutRecords
+from checkout.domain.throttle import AttemptLimits, attempt_keys
+from shop_kernel.limits import TooManyAttempts
 
 REQUEST = {"owner": "guest:crt_1", "key": "k-1", "body": {"email": "a@example.com"}, "if_match": None}
 ANSWER = {"order": {"id": "ord_1", "total": {"amount": 1999, "currency": "UAH"}}, "payment": None}
@@ -68,3 +74,50 @@ def test_a_request_answered_in_the_transaction_is_not_written_again() -> None:
     assert [u["Key"] for u in client.updates] == [
         ours._get_key(ours._get_hashed_idempotency_key({**REQUEST, "key": "k-2"}) or "")
     ]
+
+
+class TransactingClient:
+    """Stands in for the DynamoDB client: answers each ``transact_write_items`` with the next outcome
+    (None: written; else the cancellation reasons' codes) and keeps what was sent."""
+
+    def __init__(self, *outcomes: list[str] | None) -> None:
+        self.outcomes = list(outcomes)
+        self.sent: list[list[dict[str, Any]]] = []
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        self.sent.append(TransactItems)
+        codes = self.outcomes.pop(0)
+        if codes is None:
+            return {}
+        error = {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}}
+        raise ClientError(
+            {**error, "CancellationReasons": [{"Code": c} for c in codes]}, "TransactWriteItems"
+        )
+
+
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+KEYS = attempt_keys(CartOwner(OwnerKind.GUEST, "crt_1"), "198.51.100.9", NOW, AttemptLimits())
+
+
+def test_the_in_progress_record_and_the_counters_are_one_write_and_a_full_counter_refuses_it() -> None:
+    # GIVEN the address's counter at its limit
+    client = TransactingClient(["None", "None", "ConditionalCheckFailed"])
+    ours = _configured(CheckoutRecords(table_name="idempotency", boto3_client=client))
+    # WHEN the request's in-progress record is written while counting
+    with ours.counting("orders", KEYS, NOW), pytest.raises(TooManyAttempts) as refused:
+        ours.save_inprogress(REQUEST, remaining_time_in_millis=30_000)
+    # THEN one transaction held the record and both counters, and the refusal names the window's rest
+    assert [list(entry) for entry in client.sent[0]] == [["Put"], ["Update"], ["Update"]]
+    assert (refused.value.retry_after_s or 0) > 0
+
+
+def test_contention_alone_is_tried_again_and_outside_counting_powertools_writes_alone() -> None:
+    # GIVEN a first try that met another request's write on a counter
+    client = TransactingClient(["None", "TransactionConflict", "None"], None)
+    ours = _configured(CheckoutRecords(table_name="idempotency", boto3_client=client))
+    # WHEN the record is written while counting
+    with ours.counting("orders", KEYS, NOW):
+        ours.save_inprogress(REQUEST, remaining_time_in_millis=30_000)
+    # THEN the same write went again and held
+    assert len(client.sent) == 2
+    assert client.sent[0] == client.sent[1]

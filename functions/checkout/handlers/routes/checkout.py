@@ -24,6 +24,7 @@ from cart.domain.models import CartOwner, OwnerKind
 from checkout import wiring
 from checkout.domain.models import Buyer, CheckoutBody
 from checkout.domain.service import Placed, PlaceOrder
+from checkout.domain.throttle import attempt_keys
 from checkout.handlers.routes.common import (
     CartToken,
     IfMatch,
@@ -35,6 +36,7 @@ from checkout.handlers.routes.common import (
 from checkout.handlers.views import CheckoutPlaced
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
 from shop_kernel.http import json_response
+from shop_kernel.limits import TooManyAttempts
 from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem, route_checked
 
 if TYPE_CHECKING:
@@ -217,7 +219,8 @@ def _idempotent_place(persistence: CheckoutRecords) -> tuple[Callable[..., Check
                 data, serializer.to_dict(RecordedCheckout.model_validate(placed.view()))
             )
 
-        placed = wiring.container.service().place(replace(request.command(), answer=answer))
+        command = replace(request.command(), answer=answer, attempt_counted=True)
+        placed = wiring.container.service().place(command)
         if placed.recorded:
             persistence.answered(data)
         return RecordedCheckout.model_validate(placed.view())
@@ -228,11 +231,18 @@ def _idempotent_place(persistence: CheckoutRecords) -> tuple[Callable[..., Check
 def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
-    place, config = _idempotent_place(wiring.container.checkout_idempotency())
+    records = wiring.container.checkout_idempotency()
+    place, config = _idempotent_place(records)
     # The invocation's Lambda context: the idempotency layer's in-progress record expires with it.
     config.register_lambda_context(router.lambda_context)
+    # The attempt counts against its sources (decision 29) in the write of its in-progress record.
+    service = wiring.container.service()
+    now = service.clock.now()
+    owner = CartOwner(OwnerKind(request.buyer.kind), request.buyer.key)
+    keys = attempt_keys(owner, request.client_ip, now, service.attempt_limits)
     try:
-        return place(request=request)
+        with records.counting(wiring.container.store().orders_table, keys, now):
+            return place(request=request)
     except idempotency.IdempotencyAlreadyInProgressError as exc:
         raise Conflict("a checkout with this Idempotency-Key is still running: retry in a moment") from exc
     except idempotency.IdempotencyValidationError as exc:
@@ -248,4 +258,6 @@ def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
         idempotency.IdempotencyPersistenceLayerError,
         idempotency.IdempotencyPersistenceConnectionError,
     ) as exc:
+        if isinstance(exc.__cause__, TooManyAttempts):  # a counter at its limit: nothing was written
+            raise exc.__cause__ from None
         raise DependencyUnavailable("checkout is unavailable right now: retry shortly") from exc
