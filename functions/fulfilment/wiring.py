@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from fulfilment.adapters.callbacks import StepFunctionsCallbacks
 from fulfilment.adapters.dynamo import DynamoFulfilmentStore
 from fulfilment.adapters.locations import InventoryLocations
+from fulfilment.domain.cancel_requests import CancellationRequests
 from fulfilment.domain.ports import FulfilmentStore, WorkflowCallbacks
 from fulfilment.domain.service import Fulfilment
 from fulfilment.settings import FulfilmentSettings
@@ -48,7 +49,12 @@ class FulfilmentContainer(ContextContainer):
             lambda: self.locations()(),
             lambda: new_id("shp"),
             self.settings().default_carrier,
+            self.settings().pickup_hold_s,
         )
+
+    @provided
+    def cancellation_requests(self) -> CancellationRequests:
+        return CancellationRequests(self.store(), self.callbacks(), self.publisher(), self.clock())
 
 
 container = FulfilmentContainer()

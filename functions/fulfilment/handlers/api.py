@@ -83,6 +83,35 @@ def report_packed(shipment_id: ShipmentIdPath, report: PackedReport):
     return json_response(answer)
 
 
+class CollectionResult(BaseModel):
+    shipment_id: str
+    status: Literal["collected"]
+
+
+@router.post(
+    "/admin/fulfilment/shipments/<shipment_id>/collected",
+    summary="Confirm a store pickup collected (store staff)",
+    description="The shopper collected a store pickup: the order's workflow captures its lines. The same "
+    "confirmation twice answers the same. A shipment that is no store pickup waiting in the store, or whose "
+    "hold period ran out (it was released and the order voided), is a 409.",
+    tags=["fulfilment"],
+    operation_id="confirm_shipment_collected",
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(CollectionResult, "Recorded; the order's workflow captures the collected lines"),
+        401,
+        403,
+        problem(404, "No shipment has this id"),
+        problem(409, "The shipment is not waiting in the store for its shopper"),
+    ),
+)
+def confirm_collected(shipment_id: ShipmentIdPath):
+    caller = require(router.current_event.raw_event, Group.OPS)
+    answer = wiring.container.fulfilment().collected(shipment_id, caller.subject)
+    logger.info("shipment collected", extra={"shipment_id": shipment_id})
+    return json_response(answer)
+
+
 OrderIdPath = Annotated[
     str,
     Path(
@@ -132,7 +161,8 @@ app, handler = api_function(
     openapi_path="/admin/fulfilment/openapi.json",
     title=TITLE,
     version=VERSION,
-    # Packed reports are the warehouse's (ops) alone, refused before the body is read; reviews are agents'.
+    # Packed reports and collections are the warehouse's and stores' (ops) alone, refused before the body
+    # is read; reviews are agents'.
     guards={"/admin/fulfilment/shipments/": [Group.OPS], "/admin/": [Group.AGENTS, Group.OPS]},
     security_schemes=bearer_scheme(),
 )
