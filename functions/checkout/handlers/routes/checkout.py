@@ -199,10 +199,10 @@ def _idempotent_place(persistence: CheckoutRecords) -> tuple[Callable[..., Check
         raise_on_no_idempotency_key=True,
     )
 
-    # The record's key starts with this function's module and qualified name: renaming it would let a
-    # retry of a request placed before the rename run again (it would then resume its order, not 201).
     serializer = PydanticSerializer(RecordedCheckout)
 
+    # The record's key starts with this function's module and qualified name: renaming it would let a
+    # retry of a request placed before the rename run again (it would then resume its order, not 201).
     @idempotent_function(
         data_keyword_argument="request",
         persistence_store=persistence,
