@@ -107,6 +107,9 @@ class DynamoUnitOfWork:
         table = self._table("promotions")
         self.parts.append(pricing_contract.debit_certificate(table, redemption, order_id, at))
 
+    def record_answer(self, part: TransactPart) -> None:
+        self.parts.append(part)
+
     def restore_code(self, redemption: CodeRedemption) -> None:
         self.parts.append(pricing_contract.restore_code(self._table("promotions"), redemption))
 
