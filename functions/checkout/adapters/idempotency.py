@@ -15,7 +15,8 @@ The in-progress record is written together with decision 29's attempt counters, 
 condition, and one conditional Update per counter (inside ``counting``). A retry or a concurrent duplicate fails the Put's
 condition, so it counts nothing and Powertools answers it as always (the stored answer, 409, 422); a
 counter at its limit fails its Update, so nothing is written, not even the in-progress record, and the
-request is a 429. Contention alone (``TransactionConflict``) is tried again a few times.
+request is a 429. Contention alone (``TransactionConflict``) is tried again a few times, then answered
+with a 429 too (one second), never a 503: nothing is down and nothing was written.
 
 Access pattern: one item per (buyer, Idempotency-Key), keyed by Powertools' hashed key; TTL ``expiration``.
 """
@@ -37,9 +38,9 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from botocore.exceptions import ClientError
 
 from checkout.domain.throttle import too_many_checkouts
-from shop_kernel.errors import Conflict
+from shop_kernel.errors import Conflict, TooManyRequests
 from shop_kernel.limits import AttemptKey, count_attempt_update
-from shop_kernel.transact import CONDITION_FAILED, Reason, TransactPart
+from shop_kernel.transact import CONDITION_FAILED, TRANSACTION_CONFLICT, Reason, TransactPart
 
 CONFLICT_TRIES = 3
 
@@ -166,6 +167,12 @@ class CheckoutRecords(DynamoDBPersistenceLayer):
         for key, reason in zip(keys, reasons[1:], strict=False):
             if reason.condition_failed:
                 raise too_many_checkouts(key, now) from None
+        if any(reason.code == TRANSACTION_CONFLICT for reason in reasons):
+            # Still contended after every try: checkouts of one cart or one address arriving at the same
+            # moment. Nothing was written; the shopper retries, as for a limit (not an outage: no 5xx).
+            raise TooManyRequests(
+                "other checkouts from this cart or connection are being placed at this moment: retry in a second"
+            ) from None
         raise exc
 
     def answered(self, data: dict[str, Any]) -> None:

@@ -12,8 +12,9 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
 
 from cart.domain.models import CartOwner, OwnerKind
-from checkout.adapters.idempotency import CheckoutRecords
+from checkout.adapters.idempotency import CONFLICT_TRIES, CheckoutRecords
 from checkout.domain.throttle import AttemptLimits, attempt_keys
+from shop_kernel.errors import TooManyRequests
 from shop_kernel.limits import TooManyAttempts
 
 REQUEST = {"owner": "guest:crt_1", "key": "k-1", "body": {"email": "a@example.com"}, "if_match": None}
@@ -121,3 +122,17 @@ def test_contention_alone_is_tried_again_and_outside_counting_powertools_writes_
     # THEN the same write went again and held
     assert len(client.sent) == 2
     assert client.sent[0] == client.sent[1]
+
+
+def test_contention_on_every_try_is_a_429_of_a_second_not_an_outage() -> None:
+    # GIVEN a counter held by other checkouts from the same address on every try
+    tries = [["None", "None", "TransactionConflict"] for _ in range(CONFLICT_TRIES)]
+    client = TransactingClient(*tries)
+    ours = _configured(CheckoutRecords(table_name="idempotency", boto3_client=client))
+    # WHEN the request's in-progress record is written while counting
+    with ours.counting("orders", KEYS, NOW), pytest.raises(TooManyRequests) as refused:
+        ours.save_inprogress(REQUEST, remaining_time_in_millis=30_000)
+    # THEN it was tried every time and answered "retry in a second", not as an attempt limit
+    assert len(client.sent) == CONFLICT_TRIES
+    assert not isinstance(refused.value, TooManyAttempts)
+    assert refused.value.retry_after_s == 1

@@ -34,9 +34,15 @@ from checkout.handlers.routes.common import (
     if_match,
 )
 from checkout.handlers.views import CheckoutPlaced
-from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
+from shop_kernel.errors import (
+    Conflict,
+    DependencyUnavailable,
+    FieldError,
+    MalformedRequest,
+    TooManyRequests,
+    ValidationFailed,
+)
 from shop_kernel.http import json_response
-from shop_kernel.limits import TooManyAttempts
 from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem, route_checked
 
 if TYPE_CHECKING:
@@ -258,6 +264,6 @@ def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
         idempotency.IdempotencyPersistenceLayerError,
         idempotency.IdempotencyPersistenceConnectionError,
     ) as exc:
-        if isinstance(exc.__cause__, TooManyAttempts):  # a counter at its limit: nothing was written
+        if isinstance(exc.__cause__, TooManyRequests):  # a counter at its limit or contended: nothing written
             raise exc.__cause__ from None
         raise DependencyUnavailable("checkout is unavailable right now: retry shortly") from exc
