@@ -365,8 +365,17 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         name="fulfilment-requests-to-warehouse",
         description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in)",
-        pattern={"source": ["shop.fulfilment"], "detail-type": ["FulfilmentRequested"]},
+        pattern={
+            "source": ["shop.fulfilment"],
+            "detail-type": ["FulfilmentRequested", "FulfilmentCancelled"],
+        },
         target="warehouse-requests",
+    ),
+    RuleSpec(
+        name="order-cancellations-to-fulfilment",
+        description="Cancellation requests (buyer or agent) stop the order's fulfilment before dispatch",
+        pattern={"source": ["shop.orders"], "detail-type": ["OrderCancellationRequested"]},
+        target="fulfilment-cancellations",
     ),
     RuleSpec(
         name="shipment-status-to-fulfilment",
@@ -630,6 +639,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("fulfilment",),
         shared_contexts=("inventory",),
         queue=QueueTrigger(queue="fulfilment-carrier-events"),
+        answers_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="fulfilment-cancellations",
+        context="fulfilment",
+        handler="fulfilment.handlers.cancellations.handler",
+        description="Cancellation requests -> waiting shipments stopped, the workflow's waits ended, or refused",
+        timeout_s=30,
+        tables_rw=("fulfilment",),
+        publishes_events=True,
+        shared_contexts=("inventory",),
+        queue=QueueTrigger(queue="fulfilment-cancellations"),
         answers_workflows=("order-fulfilment",),
     ),
     FunctionSpec(

@@ -6,32 +6,24 @@ Handlers look parts up through the module (``wiring.container.service()``); test
 
 from __future__ import annotations
 
-from typing import Any
-
 from loyalty.adapters.certificates import DynamoCertificates
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
 from loyalty.domain.certificate_service import CertificateService
 from loyalty.domain.service import LoyaltyService
 from loyalty.settings import LoyaltySettings
-from shop_kernel import aws
-from shop_kernel.clock import Clock, SystemClock
 from shop_kernel.dynamo import CursorCodec
 from shop_kernel.secrets import SecretKeyProvider
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 
-class LoyaltyContainer(Container):
+class LoyaltyContainer(ContextContainer):
     @provided
     def settings(self) -> LoyaltySettings:
         return LoyaltySettings.from_env()
 
     @provided
-    def clock(self) -> Clock:
-        return SystemClock()
-
-    @provided
     def store(self) -> DynamoLoyaltyStore:
-        return DynamoLoyaltyStore(aws.client("dynamodb"), self.settings().loyalty_table_name)
+        return DynamoLoyaltyStore(self.dynamodb_client(), self.settings().loyalty_table_name)
 
     @provided
     def service(self) -> LoyaltyService:
@@ -39,7 +31,7 @@ class LoyaltyContainer(Container):
 
     @provided
     def certificate_store(self) -> DynamoCertificates:
-        return DynamoCertificates(aws.client("dynamodb"), self.settings().loyalty_table_name)
+        return DynamoCertificates(self.dynamodb_client(), self.settings().loyalty_table_name)
 
     @provided
     def certificates(self) -> CertificateService:
@@ -47,14 +39,8 @@ class LoyaltyContainer(Container):
 
     @provided
     def cursors(self) -> CursorCodec:
-        key = SecretKeyProvider(
-            lambda: aws.client("secretsmanager"), self.settings().cursor_signing_key_secret_name
-        )
+        key = SecretKeyProvider(self.secrets_client, self.settings().cursor_signing_key_secret_name)
         return CursorCodec(self.settings().loyalty_table_name, key)
-
-    @provided
-    def events_client(self) -> Any:
-        return aws.client("events")
 
 
 container = LoyaltyContainer()

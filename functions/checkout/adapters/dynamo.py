@@ -126,6 +126,9 @@ class DynamoUnitOfWork:
             )
         )
 
+    def record_answer(self, part: TransactPart) -> None:
+        self.parts.append(part)
+
     def restore_code(self, redemption: CodeRedemption) -> None:
         self.parts.append(pricing_contract.restore_code(self._table("promotions"), redemption))
 

@@ -72,6 +72,8 @@ class CancelReason(StrEnum):
     RESERVATION_LAPSED = "reservation_lapsed"  # paid after the stock hold ran out: authorisation voided
     REVIEW_REJECTED = "review_rejected"  # fulfilment: an agent rejected it, or no decision came in time
     NOT_FULFILLED = "not_fulfilled"  # fulfilment: nothing shipped (nothing could be, or the window passed)
+    CANCELLATION_REQUESTED = "cancellation_requested"  # the buyer or an agent cancelled it before dispatch
+    NOT_COLLECTED = "not_collected"  # a store pickup nobody collected within its hold period
 
 
 class Buyer(Strict):

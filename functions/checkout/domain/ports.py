@@ -35,6 +35,7 @@ from pricing.domain import (
 )
 from shop_kernel.limits import AttemptKey
 from shop_kernel.money import Money
+from shop_kernel.transact import TransactPart
 
 
 class PromotionLookups(PromotionStore, CodeRedemptions, GiftCertificates, Protocol):
@@ -98,6 +99,10 @@ class UnitOfWork(Protocol):
 
     def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
         """The certificate debited, only while its balance is the one priced."""
+        ...
+
+    def record_answer(self, part: TransactPart) -> None:
+        """The request's answer (its idempotency record completed), written with everything else."""
         ...
 
     def restore_code(self, redemption: CodeRedemption) -> None:

@@ -21,7 +21,13 @@ from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, 
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).
 CheckoutOrderStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
 CheckoutCancelReason = Literal[
-    "payment_expired", "payment_cancelled", "reservation_lapsed", "review_rejected", "not_fulfilled"
+    "payment_expired",
+    "payment_cancelled",
+    "reservation_lapsed",
+    "review_rejected",
+    "not_fulfilled",
+    "cancellation_requested",
+    "not_collected",
 ]
 
 

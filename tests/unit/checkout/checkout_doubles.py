@@ -31,7 +31,7 @@ from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, 
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey
 from shop_kernel.money import Money
-from shop_kernel.transact import Reason, refusal
+from shop_kernel.transact import Reason, TransactPart, refusal
 from tests.unit.inventory.conftest import level, location
 from tests.unit.pricing.conftest import FakeShop
 
@@ -125,6 +125,9 @@ class UnitOfWorkInMemory:
 
     def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
         self._record("debit_certificate", redemption=redemption, order_id=order_id, at=at)
+
+    def record_answer(self, part: TransactPart) -> None:
+        self._record("record_answer", part=part)
 
     def restore_code(self, redemption: CodeRedemption) -> None:
         self._record("restore_code", redemption=redemption)
