@@ -383,6 +383,15 @@ RULES: tuple[RuleSpec, ...] = (
         target="loyalty-order-events",
     ),
     RuleSpec(
+        name="coupon-triggers-to-loyalty",
+        description="A tier reached and a customer's birthday may issue an automatic coupon",
+        pattern={
+            "source": ["shop.loyalty", "shop.customers"],
+            "detail-type": ["TierChanged", "CustomerBirthdayReached"],
+        },
+        target="loyalty-order-events",
+    ),
+    RuleSpec(
         name="catalog-products-to-loyalty",
         description="Each SKU's category and brand, for loyalty's category and brand multipliers and return windows",
         pattern={"source": ["shop.catalog"], "detail-type": ["ProductPublished", "ProductUpdated"]},
@@ -704,33 +713,39 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
+        # Whether a coupon's code was used: pricing's code items, read through its contract.
+        tables_ro=("promotions",),
+        shared_contexts=("pricing",),
         secrets=("cursor-signing-key",),
     ),
     FunctionSpec(
         name="loyalty-earning",
         context="loyalty",
         handler="loyalty.handlers.order_events.handler",
-        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts; coupons on their triggers",
         timeout_s=30,
-        tables_rw=("loyalty",),
+        # Promotions: an automatic coupon's code is written by pricing's contract in loyalty's transaction.
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         queue=QueueTrigger(queue="loyalty-order-events"),
     ),
     FunctionSpec(
         name="loyalty-events",
         context="loyalty",
         handler="loyalty.handlers.stream.handler",
-        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        description="Ledger entries, expiry notices, coupons -> PointsEarned/Spent/Expired/Expiring, TierChanged, CouponIssued",
         timeout_s=60,
         publishes_events=True,
-        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "coupon")),
     ),
     FunctionSpec(
         name="loyalty-maturity",
         context="loyalty",
         handler="loyalty.handlers.maturity.handler",
-        description="Matures pending points and cashback after the return window; expires and announces points",
+        description="Matures pending points and cashback after the return window; expires and announces points; win-back coupons",
         timeout_s=300,
-        tables_rw=("loyalty",),
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -807,6 +822,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="me/coupons", function="loyalty-api", authorized=True, groups=("customers",)),
     # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
     ApiRoute(
         prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")

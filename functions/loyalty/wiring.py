@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.adapters.coupons import DynamoCouponStore
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
+from loyalty.domain.coupon_service import CouponService
 from loyalty.domain.service import LoyaltyService
 from loyalty.settings import LoyaltySettings
 from shop_kernel import aws
@@ -34,6 +36,18 @@ class LoyaltyContainer(Container):
     @provided
     def service(self) -> LoyaltyService:
         return LoyaltyService(store=self.store(), clock=self.clock())
+
+    @provided
+    def coupon_store(self) -> DynamoCouponStore:
+        s = self.settings()
+        return DynamoCouponStore(aws.client("dynamodb"), s.loyalty_table_name, s.promotions_table_name)
+
+    @provided
+    def coupons(self) -> CouponService:
+        store = self.store()
+        return CouponService(
+            store=self.coupon_store(), rules=lambda: store.configuration()[0], clock=self.clock()
+        )
 
     @provided
     def cursors(self) -> CursorCodec:

@@ -11,6 +11,12 @@
 * ``OrderCancelled`` (``shop.checkout``): everything the order earned is taken back; an order cancelled
   before loyalty heard of it is remembered so that it never earns.
 
+Automatic coupons (``loyalty.domain.coupon_service``), each once per trigger occurrence:
+
+* ``OrderPlaced``: the member's last order time moves (win-back) and their first order may bring one.
+* ``TierChanged`` (``shop.loyalty``, loyalty's own, from the bus): reaching a tier may bring one.
+* ``CustomerBirthdayReached`` (``shop.customers``): the birthday coupon of that year.
+
 Every write is idempotent (an entry per order and refund id), so replays and duplicates add nothing.
 An event about an order not recorded yet (out of order) fails alone and the queue retries it.
 """
@@ -61,9 +67,10 @@ def order_placed(data: dict[str, Any]) -> str:
     )
     service = wiring.container.service()
     recorded = service.record_order(facts)
+    coupon = wiring.container.coupons().order_placed(customer, facts.order_id, facts.placed_at)
     if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
-        return service.earn(facts.order_id, customer, facts.placed_at)
-    return "recorded" if recorded else "duplicate"
+        return f"{service.earn(facts.order_id, customer, facts.placed_at)}, coupon {coupon}"
+    return f"{'recorded' if recorded else 'duplicate'}, coupon {coupon}"
 
 
 def order_delivered(data: dict[str, Any]) -> str:
@@ -98,6 +105,16 @@ def product_described(data: dict[str, Any]) -> str:
     return f"{written} skus"
 
 
+def tier_changed(data: dict[str, Any]) -> str:
+    coupons = wiring.container.coupons()
+    return coupons.tier_changed(data["member_id"], data.get("from_tier"), data.get("to_tier"))
+
+
+def birthday_reached(data: dict[str, Any]) -> str:
+    # customers' event: ids and the year only (the birth date stays in the customers context).
+    return wiring.container.coupons().birthday(data["customer_id"], int(data["year"]))
+
+
 HANDLERS = {
     ("shop.catalog", "ProductPublished"): product_described,
     ("shop.catalog", "ProductUpdated"): product_described,
@@ -105,6 +122,8 @@ HANDLERS = {
     ("shop.orders", "OrderDelivered"): order_delivered,
     ("shop.returns", "ReturnRefunded"): return_refunded,
     ("shop.checkout", "OrderCancelled"): order_cancelled,
+    ("shop.loyalty", "TierChanged"): tier_changed,
+    ("shop.customers", "CustomerBirthdayReached"): birthday_reached,
 }
 
 

@@ -108,9 +108,7 @@ def test_issuing_writes_a_new_code_for_its_owner_only_and_names_a_collision(now)
     assert isinstance(refusal([part], [Reason(code="ConditionalCheckFailed")]), CodeTaken)
 
 
-@pytest.mark.parametrize(
-    "changes", [{"owner": None}, {"usage_limit": 2}, {"per_customer_limit": None}]
-)
+@pytest.mark.parametrize("changes", [{"owner": None}, {"usage_limit": 2}, {"per_customer_limit": None}])
 def test_only_single_use_owned_codes_are_issued(changes):
     fields = {"code": "X", "promotion_id": "p", "usage_limit": 1, "per_customer_limit": 1, "owner": "c"}
     with pytest.raises(ValueError):
