@@ -34,13 +34,13 @@ from pricing.adapters.records import (
     gift_debit_items,
     gift_restore_items,
     is_promotions_config,
+    personal_code_put,
     promo_code_from_item,
     promotions_from_config,
     usage_from_items,
     use_key,
 )
 from pricing.adapters.records import gift_key as _gift_key
-from pricing.adapters.records import personal_code_put
 from pricing.adapters.records import promotions_config_key as _promotions_config_key
 from pricing.domain.codes import CodeTaken, code_no_longer_available
 from pricing.domain.gift_certificates import balance_changed

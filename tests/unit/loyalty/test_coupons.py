@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from loyalty.domain.coupon_service import CouponService
 from loyalty.domain.coupons import ALPHABET, Coupon, draw_code, tier_reached
 from loyalty.domain.ports import AlreadyWritten
-from loyalty.domain.rules import CouponRule, LoyaltyRules
-from pricing.domain.codes import CodeTaken
+from loyalty.domain.rules import CouponRule
 
+from pricing.domain.codes import CodeTaken
 from shop_kernel.clock import FixedClock
 from tests.unit.loyalty.conftest import rules
 
@@ -88,7 +88,8 @@ def test_a_first_order_issues_a_coupon_valid_for_the_rules_window_and_a_second_o
         "promo_first",
     )
     assert (coupon.valid_from, coupon.valid_until) == (NOW, NOW + timedelta(days=14))
-    assert coupon.code.startswith("FIRST-") and coupon.benefit["kind"] == "percent_off"
+    assert coupon.code.startswith("FIRST-")
+    assert coupon.benefit["kind"] == "percent_off"
 
 
 def test_the_first_order_delivered_again_issues_nothing_more():
@@ -169,7 +170,8 @@ def test_a_colliding_code_is_drawn_again():
 
     store.issue_coupon = collide_once  # type: ignore[method-assign]
     assert coupons.birthday("m-1", 2026) == "issued"
-    assert len(attempts) == 2 and attempts[0] != attempts[1]
+    assert len(attempts) == 2
+    assert attempts[0] != attempts[1]
 
 
 def test_win_back_once_per_lapse():
@@ -203,7 +205,9 @@ def test_a_win_back_rule_needs_its_days_and_only_it():
 def test_codes_are_prefixed_random_base32():
     code = draw_code("birthday")
     prefix, body = code.split("-")
-    assert prefix == "BDAY" and len(body) == 10 and set(body) <= set(ALPHABET)
+    assert prefix == "BDAY"
+    assert len(body) == 10
+    assert set(body) <= set(ALPHABET)
 
 
 TRIGGERS = st.sampled_from(

@@ -111,5 +111,5 @@ def test_issuing_writes_a_new_code_for_its_owner_only_and_names_a_collision(now)
 @pytest.mark.parametrize("changes", [{"owner": None}, {"usage_limit": 2}, {"per_customer_limit": None}])
 def test_only_single_use_owned_codes_are_issued(changes):
     fields = {"code": "X", "promotion_id": "p", "usage_limit": 1, "per_customer_limit": 1, "owner": "c"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="owner and is usable once"):
         issue_personal_code("promotions", PromoCode(**{**fields, **changes}), "2026-03-15T12:00:00Z")
