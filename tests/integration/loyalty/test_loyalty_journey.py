@@ -69,8 +69,9 @@ def test_a_delivered_order_earns_pending_points_and_a_member_reads_them_in_one_c
     assert view["tier"]["next_tier"] == "gold"
     assert sorted(e["reason"] for e in view["ledger"]["items"]) == ["order", "welcome"]
     assert api_calls == ["Query"]
-    # each OrderPlaced: the SKUs' facts, then the order (the second PutItem refused: recorded once)
-    assert earning_calls[:placed_calls] == ["BatchGetItem", "PutItem"] * 2
+    # each OrderPlaced: the SKUs' facts, the order (the second PutItem refused: recorded once), the member's
+    # order recency (first and last order) and, for the first order, the rules (no coupon rule: nothing)
+    assert earning_calls[:placed_calls] == ["BatchGetItem", "PutItem", "UpdateItem", "Query"] * 2
     assert delivered_calls == ["Query", "BatchGetItem", "TransactWriteItems"]
 
 
