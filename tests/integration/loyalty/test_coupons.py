@@ -12,10 +12,10 @@ from typing import Any
 import boto3
 import pytest
 from loyalty import wiring
+
 from pricing.adapters.records import code_redemption_items, promotion_write_items
 from pricing.domain import Promotion
 from pricing.domain.models import CodeRedemption
-
 from shop_kernel.clock import FixedClock
 from tests.conformance import answers_for, served_document
 from tests.conftest import REGION
@@ -234,7 +234,8 @@ def test_coupons_page_with_a_signed_cursor_and_a_forged_one_is_refused(
     second = _coupons(functions, lambda_context, limit="2", cursor=first["next_cursor"])
     # THEN three coupons in all, none twice
     codes = [c["code"] for c in first["items"] + second["items"]]
-    assert len(first["items"]) == 2 and len(set(codes)) == 3
+    assert len(first["items"]) == 2
+    assert len(set(codes)) == 3
     # AND another member's cursor, or a forged one, is a 422
     for cursor in (first["next_cursor"] + "x", "abc.def"):
         answer = _api(
@@ -289,7 +290,8 @@ def test_a_new_coupon_is_published_as_coupon_issued(
         json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     ]
     issued = [b for b in bodies if b["detail-type"] == "CouponIssued"]
-    assert len(issued) == 2 and len({b["detail"]["metadata"]["eventId"] for b in issued}) == 1
+    assert len(issued) == 2
+    assert len({b["detail"]["metadata"]["eventId"] for b in issued}) == 1
     data = issued[0]["detail"]["data"]
     assert (data["member_id"], data["trigger"], data["promotion_id"]) == (
         MEMBER,
