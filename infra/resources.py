@@ -249,7 +249,12 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
-    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
+    # gsi1 (sparse) lists the profiles with a birth date by month and day (the daily birthday job).
+    TableSpec(
+        name="customers",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
     # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
     # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
     # publishes ledger entries and expiry notices as events.
@@ -704,6 +709,16 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Named, not read: the container wires the service with its link signer (fetched only to sign).
         secrets=("customer-link-signing",),
         queue=QueueTrigger(queue="customers-order-events"),
+    ),
+    FunctionSpec(
+        name="customers-birthdays",
+        context="customers",
+        handler="customers.handlers.birthdays.handler",
+        description="Daily: CustomerBirthdayReached (id and year only) for each customer whose birthday is today",
+        timeout_s=120,
+        tables_ro=("customers",),
+        publishes_events=True,
+        schedule_minutes=1440,
     ),
     FunctionSpec(
         name="loyalty-api",
