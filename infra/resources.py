@@ -319,6 +319,10 @@ SECRETS: tuple[SecretSpec, ...] = (
         name="customer-link-signing",
         description="HMAC key that signs consent confirmation and one-click unsubscribe links",
     ),
+    SecretSpec(
+        name="guest-email-key",
+        description="HMAC key of guests' e-mails on OrderPlaced (shop_kernel.guest_keys): loyalty's guest points claim",
+    ),
 )
 
 EVENT_LOG_TARGET = "event-log"  # a CloudWatch log group in the cloud, a queue locally
@@ -550,6 +554,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         tables_rw=("inventory",),
         publishes_events=True,
+        # A guest order's OrderPlaced carries the keyed hash of the e-mail (loyalty's guest points claim).
+        secrets=("guest-email-key",),
         stream=StreamTrigger(table="orders", item_types=("order",)),
         shared_contexts=("pricing", "inventory", "cart"),
         starts_workflows=("order-fulfilment",),

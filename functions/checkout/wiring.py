@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from checkout.settings import CheckoutSettings
     from shop_kernel.clock import Clock
     from shop_kernel.events import EventPublisher
+    from shop_kernel.guest_keys import GuestKeys
     from shop_kernel.secrets import SecretKeyProvider
 
 
@@ -82,6 +83,13 @@ class CheckoutContainer(Container):
         from shop_kernel.secrets import SecretKeyProvider
 
         return SecretKeyProvider(self.secrets_client, self.settings().stripe_webhook_signing_secret_name)
+
+    @provided
+    def guest_keys(self) -> GuestKeys:
+        from shop_kernel.guest_keys import GuestKeys
+        from shop_kernel.secrets import SecretKeyProvider
+
+        return GuestKeys(SecretKeyProvider(self.secrets_client, self.settings().guest_email_key_secret_name))
 
     @provided
     def payments(self) -> StripeGateway:

@@ -29,7 +29,15 @@ from shop_kernel.events import DomainEvent, make_event
 SOURCE = "shop.loyalty"
 SCHEMA_VERSION = "1.0"
 _NAMESPACE = uuid.UUID("0b6f5e2a-7c1d-4e8f-9a3b-2d4c6e8f0a1b")
-EARNING = {Reason.ORDER, Reason.CAMPAIGN, Reason.WELCOME, Reason.ADJUSTMENT, Reason.RESTORE, Reason.MATURED}
+EARNING = {
+    Reason.ORDER,
+    Reason.CAMPAIGN,
+    Reason.WELCOME,
+    Reason.ADJUSTMENT,
+    Reason.RESTORE,
+    Reason.MATURED,
+    Reason.CLAIM,
+}
 
 
 class EventModel(BaseModel):

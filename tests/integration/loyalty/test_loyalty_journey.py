@@ -165,7 +165,7 @@ def test_the_scheduled_job_matures_points_after_the_window(
         "loyalty-maturity", {"source": "aws.events", "detail-type": "Scheduled Event"}, lambda_context
     )
     # THEN the points and cashback are available
-    assert result == {"members": {"written": 1}}
+    assert result == {"members": {"written": 1}, "win_back": {}}  # no win-back rule: no coupon
     view = _view(functions, lambda_context)
     assert (view["available"], view["pending"]) == (200, 0)
     assert view["store_credit"]["EUR"] == {"available": 100, "pending": 0}
