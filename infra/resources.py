@@ -393,10 +393,10 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         name="coupon-triggers-to-loyalty",
-        description="A tier reached and a customer's birthday may issue an automatic coupon",
+        description="A tier reached and a birthday may issue a coupon; an erased customer's guest claims are forgotten",
         pattern={
             "source": ["shop.loyalty", "shop.customers"],
-            "detail-type": ["TierChanged", "CustomerBirthdayReached"],
+            "detail-type": ["TierChanged", "CustomerBirthdayReached", "CustomerErased"],
         },
         target="loyalty-order-events",
     ),
@@ -730,14 +730,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-api",
         context="loyalty",
         handler="loyalty.handlers.api.handler",
-        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        description="Loyalty REST API: a member's points, tier, ledger, coupons, guest claim; rules, campaigns, adjustments",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
         # Whether a coupon's code was used: pricing's code items, read through its contract.
         tables_ro=("promotions",),
         shared_contexts=("pricing",),
-        secrets=("cursor-signing-key",),
+        # guest-email-key: keys the caller's verified e-mail for the guest points claim.
+        secrets=("cursor-signing-key", "guest-email-key"),
     ),
     FunctionSpec(
         name="loyalty-earning",

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.adapters.claims import DynamoClaimStore
 from loyalty.adapters.coupons import DynamoCouponStore
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
+from loyalty.domain.claim_service import GuestClaims
 from loyalty.domain.coupon_service import CouponService
 from loyalty.domain.service import LoyaltyService
 from loyalty.settings import LoyaltySettings
 from shop_kernel import aws
 from shop_kernel.clock import Clock, SystemClock
 from shop_kernel.dynamo import CursorCodec
+from shop_kernel.guest_keys import GuestKeys
 from shop_kernel.secrets import SecretKeyProvider
 from shop_kernel.wiring import Container, provided
 
@@ -47,6 +50,24 @@ class LoyaltyContainer(Container):
         store = self.store()
         return CouponService(
             store=self.coupon_store(), rules=lambda: store.configuration()[0], clock=self.clock()
+        )
+
+    @provided
+    def claim_store(self) -> DynamoClaimStore:
+        return DynamoClaimStore(aws.client("dynamodb"), self.settings().loyalty_table_name)
+
+    @provided
+    def guest_claims(self) -> GuestClaims:
+        store = self.store()
+        key = SecretKeyProvider(
+            lambda: aws.client("secretsmanager"), self.settings().guest_email_key_secret_name
+        )
+        return GuestClaims(
+            members=store.member,
+            claims=self.claim_store(),
+            rules=lambda: store.configuration()[0],
+            guest_key=GuestKeys(key).of,
+            clock=self.clock(),
         )
 
     @provided

@@ -60,7 +60,7 @@ def plan_claim(
         reason=Reason.CLAIM,
         deltas={account: -delta for account, delta in moved.items()},
         recorded_at=at,
-        note=f"claimed by {member.member_id}",
+        note="claimed by the customer who signed up with this e-mail",
     )
     emptied = guest.model_copy(
         update={"pending": (), "lots": (), "expiring": None, "next_due": None, "claimed_by": member.member_id}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from loyalty.domain.claims import is_guest
 from loyalty.domain.coupons import (
     FIRST_ORDER,
     Coupon,
@@ -85,6 +86,8 @@ class CouponService:
         return self._issue(member_id, rule, birthday_occurrence(year)) if rule else "off"
 
     def tier_changed(self, member_id: str, from_tier: str | None, to_tier: str | None) -> Issued:
+        if is_guest(member_id):
+            return "off"  # a guest's ledger (loyalty.domain.claims) has no one to give a coupon to
         rule = tier_reached(self.rules(), from_tier, to_tier)
         if rule is None or to_tier is None:
             return "off"

@@ -8,7 +8,7 @@ it dominates the cold start (see shop_kernel.observability); Lambda active traci
 
 from __future__ import annotations
 
-from loyalty.handlers.routes import admin, coupons, member
+from loyalty.handlers.routes import admin, claims, coupons, member
 from shop_kernel.auth import Group
 from shop_kernel.http import api_function
 from shop_kernel.openapi import bearer_scheme
@@ -28,7 +28,7 @@ GUARDED: dict[str, tuple[Group, ...]] = {
 }
 
 app, handler = api_function(
-    [member.router, coupons.router, admin.router],
+    [member.router, claims.router, coupons.router, admin.router],
     openapi_path="/loyalty/openapi.json",
     title=TITLE,
     version=VERSION,
