@@ -113,10 +113,9 @@ def test_two_claims_at_once_one_wins(
 
     def plans(member_id: str):  # type: ignore[no-untyped-def]
         store = wiring.container.store()
-        now = FixedClock(store.member(guest_member_id(key)).pending[0].matures_at).now()
-        return plan_claim(
-            store.member(guest_member_id(key)), store.member(member_id), key, DEFAULT_RULES, now
-        )
+        guest = store.member(guest_member_id(key))
+        at = datetime(2026, 11, 6, tzinfo=UTC)
+        return plan_claim(guest, store.member(member_id), key, DEFAULT_RULES, at)
 
     first = functions.run("loyalty-api", plans, MEMBER)
     second = functions.run("loyalty-api", plans, OTHER)
