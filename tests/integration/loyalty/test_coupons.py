@@ -308,3 +308,23 @@ def test_a_new_coupon_is_published_as_coupon_issued(
         "valid_until",
         "issued_at",
     }
+
+
+def test_the_demo_seed_gives_the_demo_customer_a_coupon_once(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    from infra.local import seed_loyalty, seed_promotions
+
+    # WHEN the local stack seeds promotions and loyalty, twice (a restart)
+    seed_promotions.seed("test")
+    first = seed_loyalty.seed("test")
+    seed_promotions.seed("test")
+    again = seed_loyalty.seed("test")
+    # THEN the demo customer (make token ROLE=customers) has one birthday coupon, usable
+    assert (first["demo_coupon"], again["demo_coupon"]) == ("issued", "duplicate")
+    [coupon] = _coupons(functions, lambda_context, sub=seed_loyalty.DEMO_CUSTOMER)["items"]
+    assert (coupon["trigger"], coupon["status"], coupon["promotion_id"]) == (
+        "birthday",
+        "active",
+        "promo_coupon_birthday",
+    )
