@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from loyalty import wiring
 from loyalty.domain.coupons import Coupon
@@ -18,7 +19,7 @@ from shop_kernel.openapi import BEARER_SECURITY, documented, ok
 
 router = Router()
 
-_COUPON = {
+_COUPON: JsonDict = {
     "coupon_id": "cpn_01JD0000000000000000000001",
     "code": "BDAY-7K2M9QX4TR",
     "trigger": "birthday",
