@@ -84,4 +84,3 @@ def test_the_spend_of_guest_orders_counts_toward_the_customers_tier():
     _, member_plan = plan_claim(guest, MemberState(member_id="cus_1"), KEY, rules(), NOW)
     assert member_plan.after.tier == "gold"
     assert member_plan.entries[0].tier_change == ("", "gold")
-
