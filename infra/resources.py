@@ -249,7 +249,12 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
-    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
+    # gsi1 (sparse) lists the profiles with a birth date by month and day (the daily birthday job).
+    TableSpec(
+        name="customers",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
     # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
     # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
     # publishes ledger entries and expiry notices as events.
@@ -313,6 +318,10 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         name="customer-link-signing",
         description="HMAC key that signs consent confirmation and one-click unsubscribe links",
+    ),
+    SecretSpec(
+        name="guest-email-key",
+        description="HMAC key of guests' e-mails on OrderPlaced (shop_kernel.guest_keys): loyalty's guest points claim",
     ),
 )
 
@@ -388,6 +397,15 @@ RULES: tuple[RuleSpec, ...] = (
         pattern={
             "source": ["shop.checkout", "shop.orders", "shop.returns"],
             "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+        },
+        target="loyalty-order-events",
+    ),
+    RuleSpec(
+        name="coupon-triggers-to-loyalty",
+        description="A tier reached and a birthday may issue a coupon; an erased customer's guest claims are forgotten",
+        pattern={
+            "source": ["shop.loyalty", "shop.customers"],
+            "detail-type": ["TierChanged", "CustomerBirthdayReached", "CustomerErased"],
         },
         target="loyalty-order-events",
     ),
@@ -545,6 +563,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         tables_rw=("inventory",),
         publishes_events=True,
+        # A guest order's OrderPlaced carries the keyed hash of the e-mail (loyalty's guest points claim).
+        secrets=("guest-email-key",),
         stream=StreamTrigger(table="orders", item_types=("order",)),
         shared_contexts=("pricing", "inventory", "cart"),
         starts_workflows=("order-fulfilment",),
@@ -718,40 +738,57 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue=QueueTrigger(queue="customers-order-events"),
     ),
     FunctionSpec(
+        name="customers-birthdays",
+        context="customers",
+        handler="customers.handlers.birthdays.handler",
+        description="Daily: CustomerBirthdayReached (id and year only) for each customer whose birthday is today",
+        timeout_s=120,
+        tables_ro=("customers",),
+        publishes_events=True,
+        schedule_minutes=1440,
+    ),
+    FunctionSpec(
         name="loyalty-api",
         context="loyalty",
         handler="loyalty.handlers.api.handler",
-        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        description="Loyalty REST API: a member's points, tier, ledger, coupons, guest claim; rules, campaigns, adjustments",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
-        secrets=("cursor-signing-key",),
+        # Whether a coupon's code was used: pricing's code items, read through its contract.
+        tables_ro=("promotions",),
+        shared_contexts=("pricing",),
+        # guest-email-key: keys the caller's verified e-mail for the guest points claim.
+        secrets=("cursor-signing-key", "guest-email-key"),
     ),
     FunctionSpec(
         name="loyalty-earning",
         context="loyalty",
         handler="loyalty.handlers.order_events.handler",
-        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts; coupons on their triggers",
         timeout_s=30,
-        tables_rw=("loyalty",),
+        # Promotions: an automatic coupon's code is written by pricing's contract in loyalty's transaction.
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         queue=QueueTrigger(queue="loyalty-order-events"),
     ),
     FunctionSpec(
         name="loyalty-events",
         context="loyalty",
         handler="loyalty.handlers.stream.handler",
-        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        description="Ledger entries, expiry notices, coupons -> PointsEarned/Spent/Expired/Expiring, TierChanged, CouponIssued",
         timeout_s=60,
         publishes_events=True,
-        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "coupon")),
     ),
     FunctionSpec(
         name="loyalty-maturity",
         context="loyalty",
         handler="loyalty.handlers.maturity.handler",
-        description="Matures pending points and cashback after the return window; expires and announces points",
+        description="Matures pending points and cashback after the return window; expires and announces points; win-back coupons",
         timeout_s=300,
-        tables_rw=("loyalty",),
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -828,6 +865,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="me/coupons", function="loyalty-api", authorized=True, groups=("customers",)),
     # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
     ApiRoute(
         prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")
