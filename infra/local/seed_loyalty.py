@@ -1,5 +1,6 @@
 """Demo loyalty configuration for the local stack: the default rule set stored (so merchandisers edit a
-real version through ``/admin/loyalty/rules``) and one bonus campaign running around now."""
+real version through ``/admin/loyalty/rules``), one bonus campaign running around now, and points for the
+demo customer (the subject of ``make token ROLE=customers``) to pay part of an order with."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
 from loyalty.domain.rules import DEFAULT_RULES, Campaign
+from loyalty.domain.service import LoyaltyService
 
 from infra.local import REGION
+from infra.local.tokens import role_subject
 from infra.resources import physical_name
+from shop_kernel.clock import SystemClock
 from shop_kernel.errors import PreconditionFailed
+
+# 500.00 UAH / 50.00 EUR at the default rates; within what one agent may grant without a second one.
+DEMO_POINTS = 5_000
 
 
 def seed(stage: str) -> dict[str, int]:
@@ -31,4 +38,13 @@ def seed(stage: str) -> dict[str, int]:
             written += 1
         except PreconditionFailed:
             pass  # a restart keeps what merchandisers changed
-    return {"loyalty_items": written}
+    return {"loyalty_items": written, "demo_points": _demo_points(store)}
+
+
+def _demo_points(store: DynamoLoyaltyStore) -> int:
+    """The demo customer's welcome points, once: a member with a ledger (a restart) is left as it is."""
+    member = role_subject("customers")
+    if store.member(member).version:
+        return 0
+    LoyaltyService(store, SystemClock()).adjust(member, DEMO_POINTS, "demo: welcome points", "local-seed")
+    return DEMO_POINTS
