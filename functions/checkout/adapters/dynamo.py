@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from loyalty import contract as loyalty_contract
 
 from cart import contract as cart_contract
 from cart.domain.models import CartOwner, StoredCart
@@ -43,7 +44,6 @@ from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
-from loyalty import contract as loyalty_contract
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_page

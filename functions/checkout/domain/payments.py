@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty.domain.errors import NothingToRestore, PointsAlreadyRestored
+
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
@@ -39,7 +41,6 @@ from checkout.domain.ports import (
 )
 from checkout.domain.screening import screen
 from inventory.domain.reservations import HoldLapsed
-from loyalty.domain.errors import NothingToRestore, PointsAlreadyRestored
 from pricing.domain import LedgerMismatch
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.money import Money

@@ -19,11 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cart.domain.models import SkuFacts
-from checkout.domain.models import PointsOnLine, PointsTender
 from loyalty.domain.orders import OrderLine as LoyaltyLine
 from loyalty.domain.redemption import redeemable
 from loyalty.domain.rules import RedemptionRules
+
+from cart.domain.models import SkuFacts
+from checkout.domain.models import PointsOnLine, PointsTender
 from pricing.domain import PricedCart, PricedLine
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.money import Money
@@ -110,7 +111,9 @@ def points_tender(
         return None
     value = Money.of(points * point_value, currency)
     eligible = [line for line in lines if line.category is None]
-    return PointsTender(member_id=member.member_id, points=points, amount=value, lines=_share(value, eligible))
+    return PointsTender(
+        member_id=member.member_id, points=points, amount=value, lines=_share(value, eligible)
+    )
 
 
 __all__ = ["FIELD", "MemberPoints", "points_tender"]

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from loyalty.domain.errors import InsufficientPoints, PointsAlreadySpent
+
 from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy, VelocityKey
@@ -56,7 +58,6 @@ from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import HoldExists
-from loyalty.domain.errors import InsufficientPoints, PointsAlreadySpent
 from pricing.domain import (
     CarrierQuotes,
     Customer,

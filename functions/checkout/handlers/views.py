@@ -216,7 +216,9 @@ class CheckoutOrder(BaseModel):
 class CheckoutPaymentStart(BaseModel):
     """What the storefront needs to take the payment with Stripe.js."""
 
-    provider: Literal["stripe", "none"] = Field(description="none: gift certificates and/or points paid it all")
+    provider: Literal["stripe", "none"] = Field(
+        description="none: gift certificates and/or points paid it all"
+    )
     payment_intent_id: str | None
     client_secret: str | None = Field(description="For stripe.confirmPayment; null when nothing is due")
     amount: Money

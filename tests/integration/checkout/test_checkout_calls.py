@@ -77,10 +77,11 @@ def test_a_checkout_paying_with_points_costs_the_same_seven_calls_warm(
     shop: SimpleNamespace,
     functions: Any,
 ) -> None:
-    from checkout import wiring
-    from infra.resources import physical_name
     from loyalty.adapters.dynamo import DynamoLoyaltyStore
     from loyalty.domain.service import LoyaltyService
+
+    from checkout import wiring
+    from infra.resources import physical_name
     from shop_kernel.clock import SystemClock
     from tests.integration.checkout.conftest import CUSTOMER_SUB
 
@@ -112,4 +113,5 @@ def test_a_checkout_paying_with_points_costs_the_same_seven_calls_warm(
     assert placed.status == 201, placed.body
     assert placed.body["order"]["points"]["points"] == 5000
     assert checkout_calls == WARM
-    assert len(batch_tables) == 1 and loyalty_table in batch_tables[0]
+    assert len(batch_tables) == 1
+    assert loyalty_table in batch_tables[0]

@@ -12,11 +12,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-from checkout.adapters.dynamo import DynamoUnitOfWork
 from loyalty import contract as loyalty_contract
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
 from loyalty.domain.service import LoyaltyService
+
+from checkout.adapters.dynamo import DynamoUnitOfWork
 from shop_kernel.clock import SystemClock
 from tests.integration.checkout.conftest import ADDRESS, CUSTOMER_SUB, new_key, stock
 from tests.integration.checkout.test_payment_tasks import order_doc, task_input
@@ -70,7 +70,9 @@ def test_points_are_debited_in_the_orders_transaction_and_loyalty_publishes_the_
     assert order["points"]["points"] == 3000
     assert order["points"]["amount"] == {"amount": 30000, "currency": "UAH"}
     grand = order["totals"]["grand_total"]["amount"]
-    assert placed.body["payment"]["amount"]["amount"] == order["totals"]["amount_due"]["amount"] == grand - 30000
+    assert (
+        placed.body["payment"]["amount"]["amount"] == order["totals"]["amount_due"]["amount"] == grand - 30000
+    )
     # AND the member's balance went down by exactly that, written with the order
     assert available(loyalty) == SEEDED - 3000
     # AND loyalty's stream sees the spend entry and publishes PointsSpent for the order
@@ -80,7 +82,9 @@ def test_points_are_debited_in_the_orders_transaction_and_loyalty_publishes_the_
     spent = [e for e in published if e.detail_type == "PointsSpent"]
     assert [(e.data["order_id"], e.data["points"]) for e in spent] == [(order["id"], 3000)]
     # AND the member's ledger shows the spend, naming the order
-    answer = functions.invoke("loyalty-api", loyalty_event("GET", "/me/loyalty", sub=CUSTOMER_SUB), lambda_context)
+    answer = functions.invoke(
+        "loyalty-api", loyalty_event("GET", "/me/loyalty", sub=CUSTOMER_SUB), lambda_context
+    )
     view = json.loads(answer["body"])
     assert view["available"] == SEEDED - 3000
     newest = view["ledger"]["items"][0]
@@ -146,7 +150,10 @@ def test_the_sweeper_gives_back_an_unpaid_orders_points_once(
     sweep()
     sweep()
     # THEN the order is cancelled and the points are back, once
-    assert checkout("GET", f"/me/orders/{placed.body['order']['id']}", sub=CUSTOMER_SUB).body["status"] == "CANCELLED"
+    assert (
+        checkout("GET", f"/me/orders/{placed.body['order']['id']}", sub=CUSTOMER_SUB).body["status"]
+        == "CANCELLED"
+    )
     assert available(loyalty) == SEEDED
     _, entries, _ = loyalty.store.member_page(CUSTOMER_SUB, 10, None)
     assert [(e.reason.value, e.points) for e in entries][:2] == [("restore", 2000), ("spend", -2000)]

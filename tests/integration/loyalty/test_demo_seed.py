@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from loyalty.adapters.dynamo import DynamoLoyaltyStore
+
 from infra.local import seed_loyalty
 from infra.local.tokens import role_subject
-from loyalty.adapters.dynamo import DynamoLoyaltyStore
 
 
 def test_the_demo_customer_gets_welcome_points_once(loyalty_stack: SimpleNamespace) -> None:

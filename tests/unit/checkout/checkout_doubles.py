@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from loyalty.domain.rules import DEFAULT_RULES, RedemptionRules
+
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
 from checkout.adapters.dynamo import DynamoUnitOfWork
 from checkout.domain.fraud import VelocityKey
@@ -28,7 +30,6 @@ from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import Reservation, ReservedLine
-from loyalty.domain.rules import DEFAULT_RULES, RedemptionRules
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, ListPrice
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey

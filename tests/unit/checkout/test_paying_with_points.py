@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from loyalty.domain.errors import InsufficientPoints
+from loyalty.domain.rules import RedemptionRules
 
 from cart.domain.models import CartOwner, Line, OwnerKind
 from checkout.domain.models import Buyer, CancelReason, OrderStatus, PointsOnLine, PointsTender
 from checkout.domain.orders import intent_key
 from checkout.domain.payments import GiveBackRefused
-from loyalty.domain.errors import InsufficientPoints
-from loyalty.domain.rules import RedemptionRules
 from pricing.domain import FlatRate, RuleBasedCarrierQuotes, ShippingRule
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.money import Money
@@ -71,7 +71,9 @@ def test_max_points_pay_half_the_lines_and_the_card_is_asked_for_the_rest() -> N
     # AND the points are debited in the order's one transaction, through loyalty's contract
     (work,) = s.store.works
     assert [name for name, _ in work.calls] == ["close_cart", "add_order", "reserve", "debit_points"]
-    assert work.called("debit_points") == [{"points": order.points, "order_id": order.id, "at": order.created_at}]
+    assert work.called("debit_points") == [
+        {"points": order.points, "order_id": order.id, "at": order.created_at}
+    ]
     (entries,) = s.store.transactions
     balance = entries[index_of(entries, "points")]["Update"]
     assert balance["ConditionExpression"] == "#avail >= :covers"
@@ -113,7 +115,8 @@ def test_more_points_than_the_balance_or_the_rules_allow_are_refused_by_name(
     # THEN a 422 on body.points says why and how many they may use; nothing was created or written
     assert [(e.field, e.code) for e in refused.value.errors] == [("body.points", code)]
     assert refused.value.extra == extra
-    assert s.stripe.created == [] and s.store.transactions == []
+    assert s.stripe.created == []
+    assert s.store.transactions == []
 
 
 def test_lines_of_excluded_categories_are_not_paid_with_points() -> None:
@@ -123,7 +126,9 @@ def test_lines_of_excluded_categories_are_not_paid_with_points() -> None:
         A=sku_facts("A", category_ids=frozenset({"audio"})),
         GIFT=sku_facts("GIFT", price=3000, category_ids=frozenset({"cards", "gift-cards"})),
     )
-    s.store.redemption = RedemptionRules(point_value={"EUR": 1}, max_share_bp=5000, excluded_categories=("cards",))
+    s.store.redemption = RedemptionRules(
+        point_value={"EUR": 1}, max_share_bp=5000, excluded_categories=("cards",)
+    )
     lines = (*open_cart().lines, Line(sku="GIFT", quantity=1, added_at="2026-03-16T08:00:00.000Z"))
     s.store.cart_ = open_cart(owner_kind=OwnerKind.CUSTOMER, lines=lines)
     # WHEN they pay with as many points as allowed
@@ -140,7 +145,8 @@ def test_max_with_no_points_places_the_order_without_points() -> None:
     # WHEN they ask for as many points as allowed
     order = _place(s, "max").order
     # THEN the order is paid by card alone and nothing is debited
-    assert order.points is None and order.payment.amount == eur(2499)
+    assert order.points is None
+    assert order.payment.amount == eur(2499)
     assert [name for name, _ in s.store.works[0].calls] == ["close_cart", "add_order", "reserve"]
 
 
@@ -193,8 +199,10 @@ def test_points_and_nothing_else_may_pay_a_whole_order_with_no_card() -> None:
     order = _place(s, "max").order
     # THEN nothing is left for a card: no PaymentIntent, the order is placed at once (as one certificates
     # pay in full), screened for fraud, and the points are debited in its transaction
-    assert order.points is not None and order.points.amount == order.totals.grand_total
-    assert order.payment.provider == "none" and order.payment.amount == eur(0)
+    assert order.points is not None
+    assert order.points.amount == order.totals.grand_total
+    assert order.payment.provider == "none"
+    assert order.payment.amount == eur(0)
     assert order.status is OrderStatus.PAYMENT_AUTHORIZED
     assert order.history[0].note == "paid in full by points"
     assert order.risk is not None

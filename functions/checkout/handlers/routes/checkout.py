@@ -180,7 +180,11 @@ class RecordedCheckout(CheckoutPlaced):
 
 
 def _checkout(
-    owner: CartOwner, buyer: Buyer, body: CheckoutBody | CustomerCheckoutBody, key: str | None, if_match_header: str | None
+    owner: CartOwner,
+    buyer: Buyer,
+    body: CheckoutBody | CustomerCheckoutBody,
+    key: str | None,
+    if_match_header: str | None,
 ) -> Response[str]:
     attempt = CheckoutAttempt(
         buyer=buyer,
