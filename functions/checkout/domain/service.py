@@ -12,10 +12,10 @@
    promo code counts, gift certificate debits and the loyalty points the customer pays with (at most
    what loyalty's redemption rules allow, read in step 2: ``checkout.domain.points``). The adapter
    builds the other contexts' items from their contract modules, and a refusal comes back as the
-   owner's domain error. An order gift certificates and/or points pay in full is placed at once: it is screened for fraud here (one more read: this
-   hour's velocity counters, counted in the same transaction) and its stock is held as long as an
-   authorised card payment's. Either the order exists with everything it needs, or nothing was
-   written. When a stock condition fails (another buyer was faster) the order
+   owner's domain error. An order gift certificates and/or points pay in full is placed at once: it is
+   screened for fraud here (one more read: this hour's velocity counters, counted in the same
+   transaction) and its stock is held as long as an authorised card payment's. Either the order exists
+   with everything it needs, or nothing was written. When a stock condition fails (another buyer was faster) the order
    is planned again from fresh stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
 The shopper's client confirms the payment with the client secret; the webhook moves the order on.
