@@ -538,9 +538,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
         memory_mb=1024,
         timeout_s=29,
-        tables_rw=("orders", "carts", "inventory", "promotions", "idempotency"),
+        # loyalty: a customer paying with points has their summary and the redemption rules read and
+        # the points debited in the order's transaction (loyalty.contract).
+        tables_rw=("orders", "carts", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="stripe-webhooks",
@@ -549,11 +551,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
         memory_mb=1024,
         timeout_s=29,
-        # inventory: the authorisation extends the stock hold; promotions: a cancellation gives back the
-        # order's code uses and certificate debits in the same transaction.
-        tables_rw=("orders", "inventory", "promotions", "idempotency"),
+        # inventory: the authorisation extends the stock hold; promotions, loyalty: a cancellation gives
+        # back the order's code uses, certificate debits and points in the same transaction.
+        tables_rw=("orders", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-events",
@@ -576,10 +578,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
         # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
-        # gives back code uses and certificate debits (promotions), in the transaction that cancels.
-        tables_rw=("orders", "inventory", "promotions"),
+        # gives back code uses and certificate debits (promotions) and points (loyalty), in the
+        # transaction that cancels.
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=5,
     ),
     FunctionSpec(
@@ -589,11 +592,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
         # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
-        # follows gives back code uses and certificate debits (promotions).
-        tables_rw=("orders", "inventory", "promotions"),
+        # follows gives back code uses and certificate debits (promotions) and points (loyalty).
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         publishes_events=True,
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -603,10 +606,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
         timeout_s=29,
         # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
-        # order and gives back its code uses and certificate debits in the same transaction.
-        tables_rw=("orders", "inventory", "promotions"),
+        # order and gives back its code uses, certificate debits and points (loyalty) in the same
+        # transaction.
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="cart-catalog-projector",

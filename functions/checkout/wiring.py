@@ -51,6 +51,7 @@ class CheckoutContainer(ContextContainer):
             carts=lambda: self.settings().carts_table_name,
             inventory=lambda: self.settings().inventory_table_name,
             promotions=lambda: self.settings().promotions_table_name,
+            loyalty=lambda: self.settings().loyalty_table_name,
         )
 
     @provided
