@@ -239,8 +239,10 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_AND_OLD_IMAGES",
     ),
-    # Orders and their payment state, fraud velocity counters (layout: checkout.adapters.records). gsi1
-    # lists a customer's orders and, sparsely, the orders waiting for payment by deadline (the sweeper).
+    # Orders and their payment state, timelines, progress and shipments (owner: the orders context, layout:
+    # orders.adapters.records; checkout writes orders through orders.contract), and checkout's own fraud
+    # velocity and attempt counters (checkout.adapters.counters). gsi1 lists, sparsely, the orders waiting
+    # for payment by deadline (the sweeper), and the staff search's stage, e-mail and phone partitions.
     TableSpec(
         name="orders",
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),

@@ -11,8 +11,7 @@ import json
 from typing import Any
 
 from botocore.exceptions import ClientError
-
-from checkout.domain.models import Order
+from orders.domain.models import Order
 
 
 def execution_input(order: Order, placed_at: str, review_timeout_s: int) -> dict[str, Any]:

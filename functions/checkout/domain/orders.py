@@ -17,15 +17,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ulid import ULID
-
-from cart.domain.models import OwnerKind, SkuFacts, StoredCart
-from checkout.domain.models import (
+from orders.domain.models import (
     Address,
     Buyer,
     CancelReason,
     CardSummary,
-    CheckoutBody,
     Order,
     OrderLine,
     OrderStatus,
@@ -33,6 +29,10 @@ from checkout.domain.models import (
     PaymentFailure,
     StatusChange,
 )
+from ulid import ULID
+
+from cart.domain.models import OwnerKind, SkuFacts, StoredCart
+from checkout.domain.body import CheckoutBody
 from inventory.domain.allocation import Fulfilment, ReservationPlan
 from pricing.domain import PricedCart
 from shop_kernel.clock import isoformat

@@ -29,16 +29,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, ShipmentCharge, ShippedLine
+
 from checkout.domain import settlement
-from checkout.domain.models import CancelReason, Order, OrderStatus, ShipmentCharge, ShippedLine
 from checkout.domain.payments import PaymentEvents
-from checkout.domain.ports import (
-    AuthorisationExpired,
-    CaptureDeclined,
-    CheckoutStore,
-    OrderChanged,
-    PaymentGateway,
-)
+from checkout.domain.ports import AuthorisationExpired, CaptureDeclined, CheckoutStore, PaymentGateway
 from checkout.domain.settlement import ShipmentRejected
 from inventory.domain.reservations import HoldShort, Reservation, ReservationStatus, ReservedLine, split_lines
 from shop_kernel.clock import Clock

@@ -27,15 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
+
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
-from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
-from checkout.domain.ports import (
-    CheckoutStore,
-    OrderChanged,
-    PaymentGateway,
-    PaymentIntent,
-)
+from checkout.domain.ports import CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from inventory.domain.reservations import HoldLapsed
 from pricing.domain import LedgerMismatch

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from orders.domain.models import CardSummary, Order
+
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import CardSummary, Order
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import Reservation, ReservedLine
@@ -49,14 +50,6 @@ class CheckoutInputs:
     stock: Mapping[str, Mapping[str, StockLevel]]
     locations: Mapping[str, Location]
     promotions: PromotionLookups
-
-
-class OrderExists(Exception):
-    """An order with this id exists already: nothing was written."""
-
-
-class OrderChanged(Exception):
-    """The order was written by someone else since it was read: nothing was written."""
 
 
 class UnitOfWork(Protocol):

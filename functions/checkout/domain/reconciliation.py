@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
+from orders.domain.models import Order, OrderStatus
+
 from checkout.domain.events import EVENT_VERSIONS, SOURCE, PaymentDriftFound, PaymentDriftItem
-from checkout.domain.models import Order, OrderStatus
 from checkout.domain.payments import PaymentEvents
 from checkout.domain.ports import PaymentGateway, PaymentIntent
 from shop_kernel.clock import Clock

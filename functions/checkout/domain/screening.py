@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orders.domain.models import Order
+
 from checkout.domain import orders
 from checkout.domain.fraud import (
     CardFunding,
@@ -21,7 +23,6 @@ from checkout.domain.fraud import (
     assess,
     velocity_keys,
 )
-from checkout.domain.models import Order
 from checkout.domain.ports import ChargeFacts, CheckoutStore
 
 

@@ -27,10 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from orders.domain.errors import OrderExists
+from orders.domain.models import Buyer, Order
+
 from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
+from checkout.domain.body import CheckoutBody
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy, VelocityKey
-from checkout.domain.models import Buyer, CheckoutBody, Order
 from checkout.domain.orders import (
     OrderTerms,
     checkout_ref,
@@ -42,13 +45,7 @@ from checkout.domain.orders import (
     screened,
     with_intent,
 )
-from checkout.domain.ports import (
-    CheckoutInputs,
-    CheckoutStore,
-    OrderExists,
-    PaymentGateway,
-    PaymentIntent,
-)
+from checkout.domain.ports import CheckoutInputs, CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation

@@ -352,12 +352,14 @@ class LedgerMachine(RuleBasedStateMachine):
         certificate=st.sampled_from([None, "GC-FULL", "GC-PART"]),
     )
     def check_out(self, sku: str, quantity: int, code: bool, certificate: str | None) -> None:
+        from orders.domain.models import Buyer
+
         from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
         from cart.domain.models import AddLine, CartOwner, NewCart, OwnerKind
         from cart.domain.service import CartService
         from cart.domain.tokens import new_token, token_hash
         from checkout import wiring
-        from checkout.domain.models import Buyer, CheckoutBody
+        from checkout.domain.body import CheckoutBody
         from checkout.domain.service import PlaceOrder
         from shop_kernel.errors import DomainError
 
@@ -542,8 +544,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.stock_reserved_is_the_sum_of_active_holds()
 
     def _payments_settled(self, orders: list[dict[str, Any]]) -> None:
+        from orders.domain.models import Order
+
         from checkout.adapters.stripe_gateway import intent_from
-        from checkout.domain.models import Order
         from checkout.domain.reconciliation import PaymentDriftKind, compare_payment
 
         by_id = {o["id"]: Order.model_validate(o) for o in orders}

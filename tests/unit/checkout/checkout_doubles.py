@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orders.domain.errors import OrderChanged
+from orders.domain.models import Address, Buyer, Order
+
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
 from checkout.adapters.dynamo import DynamoUnitOfWork
+from checkout.domain.body import CheckoutBody
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Address, Buyer, CheckoutBody, Order
-from checkout.domain.ports import ChargeFacts, CheckoutInputs, OrderChanged, PaymentIntent
+from checkout.domain.ports import ChargeFacts, CheckoutInputs, PaymentIntent
 from checkout.domain.service import CheckoutService, PlaceOrder
 from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.allocation import ReservationPlan

@@ -6,20 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from orders.domain.models import Address, Buyer, CancelReason, Order, OrderStatus, Payment, PaymentFailure
 
 from cart.domain.models import OwnerKind, StoredCart
 from checkout.domain import orders
+from checkout.domain.body import CheckoutBody
 from checkout.domain.events import events_for_change
-from checkout.domain.models import (
-    Address,
-    Buyer,
-    CancelReason,
-    CheckoutBody,
-    Order,
-    OrderStatus,
-    Payment,
-    PaymentFailure,
-)
 from inventory.domain.allocation import Fulfilment
 from pricing.domain import AppliedPromotion, TaxDisplay, Totals
 from shop_kernel.errors import ValidationFailed

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from orders.domain.models import CancelReason, OrderStatus
 
 from checkout.domain.fraud import VelocityDimension, velocity_keys
-from checkout.domain.models import CancelReason, OrderStatus
 from checkout.domain.payments import Outcome
 from checkout.domain.ports import ChargeFacts
 from inventory.adapters.records import expiry_sort_key, reservation_key

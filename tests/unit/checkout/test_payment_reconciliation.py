@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from orders.domain.models import OrderStatus, ShipmentCharge, ShippedLine
 
-from checkout.domain.models import OrderStatus, ShipmentCharge, ShippedLine
 from checkout.domain.ports import PaymentIntent
 from checkout.domain.reconciliation import (
     PaymentDriftKind,

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from orders.domain.models import Order, OrderLine, OrderStatus, Payment, ShippedLine
 
 from checkout.domain import settlement
-from checkout.domain.models import Order, OrderLine, OrderStatus, Payment, ShippedLine
 from checkout.domain.settlement import ShipmentRejected
 from pricing.domain import Shipping, Totals
 from shop_kernel.money import Money

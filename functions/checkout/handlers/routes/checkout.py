@@ -16,11 +16,12 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
+from orders.domain.models import Buyer
 from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, model_validator
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout import wiring
-from checkout.domain.models import Buyer, CheckoutBody
+from checkout.domain.body import CheckoutBody
 from checkout.domain.service import PlaceOrder
 from checkout.handlers.routes.common import (
     CartToken,

@@ -11,9 +11,9 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from orders.domain.models import Buyer, Order
 
 from checkout import wiring
-from checkout.domain.models import Buyer, Order
 from checkout.handlers.routes.common import CartToken, customer, guest, staff
 from checkout.handlers.views import CheckoutOrder, CheckoutOrderList
 from shop_kernel.errors import NotFound

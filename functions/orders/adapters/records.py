@@ -1,0 +1,158 @@
+"""The orders table's item layout: the orders checkout writes (through ``orders.contract``) and what the
+orders context projects beside them from events (the timeline, the progress, the shipments).
+
+=================  ==============================  ========================  ==============================
+item [type]        pk                              sk                        gsi1pk / gsi1sk
+=================  ==============================  ========================  ==============================
+order              ORDER#<id>                      ORDER                     ORDERS#pending_payment /
+                                                                             <payment_due_by>#<id> (sparse)
+order_ref          OWNER#<guest|customer>#<key>    ORDER#<created>#<id>      -
+lookup             ORDER#<id>                      LOOKUP#email|phone        EMAIL#<e-mail> | PHONE#<digits>
+                                                                             / <created>#<id>
+progress           ORDER#<id>                      PROGRESS                  STAGE#<stage> / <created>#<id>
+timeline           ORDER#<id>                      EVENT#<at>#<event id>     -
+shipment           ORDER#<id>                      SHIPMENT#<shipment id>    -
+(checkout's)       VELOCITY#... / ATTEMPTS#...     (``checkout.adapters.counters``: never read here)
+=================  ==============================  ========================  ==============================
+
+Access patterns (no Scan):
+
+* Order by id: GetItem (the webhook, the sweeper, status reads). Everything about one order (the order,
+  its progress, timeline and shipments): one Query on ``ORDER#<id>``.
+* A buyer's orders: Query ``OWNER#...``, newest first.
+* Orders waiting for payment past their deadline: Query gsi1 ``ORDERS#pending_payment`` with
+  ``gsi1sk <= now`` (the sweeper; staff searching ``pending_payment``). An order is on the index only
+  while ``PENDING_PAYMENT``.
+* Staff search (``orders.domain.search``), each one Query on gsi1 (a page of keys, ``gsi1sk`` between the
+  dates) and one BatchGetItem of the page's orders and progress: by stage (``STAGE#<stage>``, one
+  partition per stage, newest first), by e-mail (``EMAIL#<lower-case e-mail>``) and by phone
+  (``PHONE#<digits>``), written with the order and never changed. By order number: a Query on the order.
+
+An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON) so that
+every change is a Put conditioned on the version read: two writers can never both win. What is
+projected from events lives in items of its own, so checkout's Put of the whole order never erases it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orders.domain.errors import OrderChanged, OrderExists
+from orders.domain.models import Order, OrderStatus
+from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.transact import TransactPart
+
+ORDER_SK = "ORDER"
+PENDING_PAYMENT_GSI_PK = "ORDERS#pending_payment"
+GSI = "gsi1"
+
+
+def order_key(order_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": ORDER_SK}}
+
+
+def owner_pk(kind: str, key: str) -> str:
+    return f"OWNER#{kind}#{key}"
+
+
+def email_lookup(email: str) -> str:
+    return f"EMAIL#{email.strip().lower()}"
+
+
+def phone_lookup(phone: str) -> str:
+    """Digits only (``+380 44 123-45-67`` and ``+380441234567`` are one phone)."""
+    return "PHONE#" + "".join(ch for ch in phone if ch.isdigit())
+
+
+def order_item(order: Order) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **{k: v["S"] for k, v in order_key(order.id).items()},
+        "type": "order",
+        "order_id": order.id,
+        "status": order.status.value,
+        "version": order.version,
+        "doc": order.model_dump_json(),
+    }
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        item["gsi1pk"] = PENDING_PAYMENT_GSI_PK
+        item["gsi1sk"] = f"{order.payment_due_by}#{order.id}"
+    return serialize(item)
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    return Order.model_validate_json(deserialize(item)["doc"])
+
+
+def new_order_items(table: str, order: Order) -> list[dict[str, Any]]:
+    """The order (must not exist) and the buyer's reference to it, for checkout's transaction."""
+    reference = serialize(
+        {
+            "pk": owner_pk(order.buyer.kind, order.buyer.key),
+            "sk": f"ORDER#{order.created_at}#{order.id}",
+            "type": "order_ref",
+            "order_id": order.id,
+            "created_at": order.created_at,
+            "grand_total": order.totals.grand_total.amount,
+            "currency": order.currency,
+        }
+    )
+    return [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": order_item(order),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+        {"Put": {"TableName": table, "Item": reference}},
+    ]
+
+
+def buyer_order_ids(client: Any, table: str, kind: str, key: str, limit: int) -> list[str]:
+    """The buyer's order ids, newest first (one Query of their references)."""
+    response = client.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :orders)",
+        ExpressionAttributeValues={":pk": {"S": owner_pk(kind, key)}, ":orders": {"S": "ORDER#"}},
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    return [deserialize(i)["order_id"] for i in response.get("Items", [])]
+
+
+def unpaid_query(table: str, now: str) -> dict[str, Any]:
+    """The Query of orders waiting for payment whose deadline is ``now`` or earlier, oldest first."""
+    return {
+        "TableName": table,
+        "IndexName": GSI,
+        "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
+        "ExpressionAttributeValues": {":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
+    }
+
+
+def order_update_item(table: str, order: Order, expected_version: int) -> dict[str, Any]:
+    """Replace the order if it is still at ``expected_version`` (``order.version`` is the next one)."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": order_item(order),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+# --- parts of a caller's transaction (``orders.contract`` publishes them) ---------------------------
+
+
+def new_order(table: str, order: Order) -> TransactPart:
+    """The order (must not exist: ``OrderExists``) and the buyer's reference to it."""
+    return TransactPart(
+        tuple(new_order_items(table, order)), lambda _: OrderExists(f"order {order.id} exists already")
+    )
+
+
+def order_update(table: str, order: Order, expected_version: int) -> TransactPart:
+    """The order's next version, if it is still at ``expected_version`` (else ``OrderChanged``)."""
+    return TransactPart((order_update_item(table, order, expected_version),), lambda _: OrderChanged())
