@@ -60,7 +60,10 @@ class OrdersContainer(Container):
 
         config = self.settings()
         return FulfilmentExecutions(
-            lambda: aws.client("stepfunctions"), config.order_fulfilment_state_machine_arn, config.aws_region
+            lambda: aws.client("stepfunctions"),
+            config.order_fulfilment_state_machine_arn,
+            config.aws_region,
+            config.stage,
         )
 
     @provided

@@ -203,6 +203,14 @@ class ServiceFunction(Construct):
             raise ValueError(f"{self.spec.name} does not declare {name!r} in answers_workflows")
         state_machine.grant_task_response(self.role)
 
+    def allow_reading(self, name: str, state_machine: sfn.IStateMachine) -> None:
+        """Give the function workflow ``name``'s ARN and read access to its executions (staff views)."""
+        if name not in self.spec.reads_workflows:
+            raise ValueError(f"{self.spec.name} does not declare {name!r} in reads_workflows")
+        if name not in self.spec.starts_workflows:
+            self.function.add_environment(workflow_env_name(name), state_machine.state_machine_arn)
+        state_machine.grant_execution(self.role, "states:DescribeExecution", "states:GetExecutionHistory")
+
     def allow_api(self, source_arns: Mapping[str, str]) -> None:
         """Let API Gateway invoke the function from the execute-api ARNs given by construct id, nothing else."""
         for construct_id, source_arn in source_arns.items():

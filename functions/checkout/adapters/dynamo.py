@@ -20,8 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from orders import contract as orders_contract
-from orders.domain.models import Order
 
 from cart import contract as cart_contract
 from cart.domain.models import CartOwner, StoredCart
@@ -34,6 +32,8 @@ from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
+from orders import contract as orders_contract
+from orders.domain.models import Order
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from botocore.exceptions import ClientError
+
 from orders.domain.models import Order
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from orders.domain.models import Strict
 from pydantic import Field
 
+from orders.domain.models import Strict
 from shop_kernel.address import Address
 from shop_kernel.address import PhoneNumber as Phone
 from shop_kernel.openapi import NOT_SPACE

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import uuid
 
-from orders.domain.models import Order, OrderStatus
 from pydantic import BaseModel, ConfigDict, Field
 
+from orders.domain.models import Order, OrderStatus
 from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 

@@ -17,6 +17,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ulid import ULID
+
+from cart.domain.models import OwnerKind, SkuFacts, StoredCart
+from checkout.domain.body import CheckoutBody
+from inventory.domain.allocation import Fulfilment, ReservationPlan
 from orders.domain.models import (
     Address,
     Buyer,
@@ -29,11 +34,6 @@ from orders.domain.models import (
     PaymentFailure,
     StatusChange,
 )
-from ulid import ULID
-
-from cart.domain.models import OwnerKind, SkuFacts, StoredCart
-from checkout.domain.body import CheckoutBody
-from inventory.domain.allocation import Fulfilment, ReservationPlan
 from pricing.domain import PricedCart
 from shop_kernel.clock import isoformat
 from shop_kernel.errors import ValidationFailed

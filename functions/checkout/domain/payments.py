@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orders.domain.errors import OrderChanged
-from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
-
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
 from checkout.domain.ports import CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from inventory.domain.reservations import HoldLapsed
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from pricing.domain import LedgerMismatch
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.money import Money

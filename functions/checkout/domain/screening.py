@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from orders.domain.models import Order
-
 from checkout.domain import orders
 from checkout.domain.fraud import (
     CardFunding,
@@ -24,6 +22,7 @@ from checkout.domain.fraud import (
     velocity_keys,
 )
 from checkout.domain.ports import ChargeFacts, CheckoutStore
+from orders.domain.models import Order
 
 
 def screen(

@@ -27,9 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orders.domain.errors import OrderExists
-from orders.domain.models import Buyer, Order
-
 from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
 from checkout.domain.body import CheckoutBody
@@ -51,6 +48,8 @@ from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import HoldExists
+from orders.domain.errors import OrderExists
+from orders.domain.models import Buyer, Order
 from pricing.domain import (
     CarrierQuotes,
     Customer,

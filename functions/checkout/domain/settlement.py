@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from orders.domain.models import DroppedLines, Order, Payment, ShipmentCharge, ShippedLine, StatusChange
-
 from shop_kernel.clock import isoformat
 from shop_kernel.money import Money
 

@@ -33,11 +33,11 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-from orders.domain.models import CancelReason, ShippedLine
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from checkout import wiring
 from checkout.domain.payment_tasks import PaymentsUnavailable
+from orders.domain.models import CancelReason, ShippedLine
 from shop_kernel.errors import DependencyUnavailable
 from shop_kernel.observability import logger
 

@@ -18,12 +18,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from orders import contract as orders_contract
-from orders.domain.models import Order
 
 from checkout import wiring
 from checkout.adapters.workflows import execution_input
 from checkout.domain.events import events_for_change
+from orders import contract as orders_contract
+from orders.domain.models import Order
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

@@ -35,10 +35,12 @@ projected from events lives in items of its own, so checkout's Put of the whole 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from orders.domain.errors import OrderChanged, OrderExists
 from orders.domain.models import Order, OrderStatus
+from orders.domain.timeline import Shipment, TimelineEntry
 from shop_kernel.dynamo import deserialize, serialize
 from shop_kernel.transact import TransactPart
 
@@ -53,15 +55,6 @@ def order_key(order_id: str) -> dict[str, dict[str, str]]:
 
 def owner_pk(kind: str, key: str) -> str:
     return f"OWNER#{kind}#{key}"
-
-
-def email_lookup(email: str) -> str:
-    return f"EMAIL#{email.strip().lower()}"
-
-
-def phone_lookup(phone: str) -> str:
-    """Digits only (``+380 44 123-45-67`` and ``+380441234567`` are one phone)."""
-    return "PHONE#" + "".join(ch for ch in phone if ch.isdigit())
 
 
 def order_item(order: Order) -> dict[str, Any]:
@@ -156,3 +149,178 @@ def new_order(table: str, order: Order) -> TransactPart:
 def order_update(table: str, order: Order, expected_version: int) -> TransactPart:
     """The order's next version, if it is still at ``expected_version`` (else ``OrderChanged``)."""
     return TransactPart((order_update_item(table, order, expected_version),), lambda _: OrderChanged())
+
+
+# --- what the orders context projects beside the order ---------------------------------------------
+
+ORDER_PK_PREFIX = "ORDER#"
+PROGRESS_SK = "PROGRESS"
+
+
+def order_pk(order_id: str) -> str:
+    return f"{ORDER_PK_PREFIX}{order_id}"
+
+
+def email_lookup(email: str) -> str:
+    return f"EMAIL#{email.strip().lower()}"
+
+
+def phone_lookup(phone: str) -> str:
+    """Digits only (``+380 44 123-45-67`` and ``+380441234567`` are one phone)."""
+    return "PHONE#" + "".join(ch for ch in phone if ch.isdigit())
+
+
+def stage_lookup(stage: str) -> str:
+    return f"STAGE#{stage}"
+
+
+def created_sort(order: Order) -> str:
+    return f"{order.created_at}#{order.id}"
+
+
+def lookup_puts(table: str, order: Order) -> list[dict[str, Any]]:
+    """The order's e-mail and phone lookups (staff search), one small item each; never changed."""
+    found = [("email", email_lookup(order.buyer.email))] if order.buyer.email else []
+    if order.phone and phone_lookup(order.phone) != "PHONE#":
+        found.append(("phone", phone_lookup(order.phone)))
+    return [
+        {
+            "TableName": table,
+            "Item": serialize(
+                {
+                    "pk": order_pk(order.id),
+                    "sk": f"LOOKUP#{kind}",
+                    "type": "lookup",
+                    "order_id": order.id,
+                    "gsi1pk": value,
+                    "gsi1sk": created_sort(order),
+                }
+            ),
+        }
+        for kind, value in found
+    ]
+
+
+def entry_put(table: str, order_id: str, entry: TimelineEntry) -> dict[str, Any]:
+    """One timeline entry, once: the key holds the event id, a replay finds it there."""
+    return {
+        "TableName": table,
+        "Item": serialize(
+            {
+                "pk": order_pk(order_id),
+                "sk": f"EVENT#{entry.at}#{entry.event_id}",
+                "type": "timeline",
+                "doc": entry.model_dump_json(exclude_none=True),
+            }
+        ),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
+
+
+def shipment_put(table: str, order_id: str, shipment: Shipment) -> dict[str, Any]:
+    """The shipment's state, unless a newer report (a higher sequence) is there already."""
+    return {
+        "TableName": table,
+        "Item": serialize(
+            {
+                "pk": order_pk(order_id),
+                "sk": f"SHIPMENT#{shipment.shipment_id}",
+                "type": "shipment",
+                "sequence": shipment.sequence,
+                "doc": shipment.model_dump_json(exclude_none=True),
+            }
+        ),
+        "ConditionExpression": "attribute_not_exists(pk) OR #seq < :seq",
+        "ExpressionAttributeNames": {"#seq": "sequence"},
+        "ExpressionAttributeValues": {":seq": {"N": str(shipment.sequence)}},
+    }
+
+
+def progress_put(table: str, order: Order, stage: str, known: int) -> dict[str, Any]:
+    """The order's stage for the staff search, computed from ``known`` items of its partition: a
+    computation that saw fewer (a concurrent, older one) never overwrites one that saw more."""
+    return {
+        "TableName": table,
+        "Item": serialize(
+            {
+                "pk": order_pk(order.id),
+                "sk": PROGRESS_SK,
+                "type": "progress",
+                "order_id": order.id,
+                "stage": stage,
+                "known": known,
+                "gsi1pk": stage_lookup(stage),
+                "gsi1sk": created_sort(order),
+            }
+        ),
+        "ConditionExpression": "attribute_not_exists(pk) OR #known <= :known",
+        "ExpressionAttributeNames": {"#known": "known"},
+        "ExpressionAttributeValues": {":known": {"N": str(known)}},
+    }
+
+
+def partition_query(table: str, order_id: str) -> dict[str, Any]:
+    """Everything about one order: the order, its lookups, progress, shipments and timeline."""
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": order_pk(order_id)}},
+        "ConsistentRead": True,
+    }
+
+
+def progress_key(order_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": order_pk(order_id)}, "sk": {"S": PROGRESS_SK}}
+
+
+def lookup_query(table: str, partition: str, since: str | None, until: str | None) -> dict[str, Any]:
+    """A page of one search partition of gsi1 (a stage, an e-mail, a phone), newest first, between the dates."""
+    low, high = since or "", f"{until}~" if until else "~"
+    return {
+        "TableName": table,
+        "IndexName": GSI,
+        "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high",
+        "ExpressionAttributeValues": {":pk": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
+        "ScanIndexForward": False,
+    }
+
+
+@dataclass(frozen=True)
+class Partition:
+    """What one Query of an order's partition found."""
+
+    order: Order | None
+    entries: tuple[TimelineEntry, ...]
+    shipments: tuple[Shipment, ...]
+    lookups: frozenset[str]
+    stage: str | None
+    size: int
+
+
+def read_partition(items: list[dict[str, Any]]) -> Partition:
+    order = None
+    entries: list[TimelineEntry] = []
+    shipments: list[Shipment] = []
+    lookups: set[str] = set()
+    stage = None
+    for raw in items:
+        item = deserialize(raw)
+        kind = item.get("type")
+        if kind == "order":
+            order = Order.model_validate_json(item["doc"])
+        elif kind == "timeline":
+            entries.append(TimelineEntry.model_validate_json(item["doc"]))
+        elif kind == "shipment":
+            shipments.append(Shipment.model_validate_json(item["doc"]))
+        elif kind == "lookup":
+            lookups.add(item["sk"])
+        elif kind == "progress":
+            stage = item["stage"]
+    return Partition(
+        order,
+        tuple(entries),
+        tuple(shipments),
+        frozenset(lookups),
+        stage,
+        len(entries) + len(shipments),
+    )

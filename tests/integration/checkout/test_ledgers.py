@@ -352,8 +352,6 @@ class LedgerMachine(RuleBasedStateMachine):
         certificate=st.sampled_from([None, "GC-FULL", "GC-PART"]),
     )
     def check_out(self, sku: str, quantity: int, code: bool, certificate: str | None) -> None:
-        from orders.domain.models import Buyer
-
         from cart.adapters.dynamo_carts import DynamoCartStore, InventoryStock
         from cart.domain.models import AddLine, CartOwner, NewCart, OwnerKind
         from cart.domain.service import CartService
@@ -361,6 +359,7 @@ class LedgerMachine(RuleBasedStateMachine):
         from checkout import wiring
         from checkout.domain.body import CheckoutBody
         from checkout.domain.service import PlaceOrder
+        from orders.domain.models import Buyer
         from shop_kernel.errors import DomainError
 
         names = self.stack.names
@@ -544,10 +543,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.stock_reserved_is_the_sum_of_active_holds()
 
     def _payments_settled(self, orders: list[dict[str, Any]]) -> None:
-        from orders.domain.models import Order
-
         from checkout.adapters.stripe_gateway import intent_from
         from checkout.domain.reconciliation import PaymentDriftKind, compare_payment
+        from orders.domain.models import Order
 
         by_id = {o["id"]: Order.model_validate(o) for o in orders}
         assert all(o["status"] != "PENDING_PAYMENT" for o in orders), self._story(orders)

@@ -55,10 +55,9 @@ def _order(shop: SimpleNamespace, order_id: str) -> dict[str, Any]:
 
 def _cancel_behind_stripes_back(shop: SimpleNamespace, order_id: str) -> None:
     """The order is cancelled but its PaymentIntent is never voided (the void was lost)."""
-    from orders.domain.models import CancelReason
-
     from checkout.adapters.dynamo import DynamoCheckoutStore
     from checkout.domain import orders
+    from orders.domain.models import CancelReason
     from shop_kernel.clock import SystemClock
 
     store = DynamoCheckoutStore(

@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orders.domain.errors import OrderChanged
-from orders.domain.models import Address, Buyer, Order
-
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
 from checkout.adapters.dynamo import DynamoUnitOfWork
 from checkout.domain.body import CheckoutBody
@@ -30,6 +27,8 @@ from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import Reservation, ReservedLine
+from orders.domain.errors import OrderChanged
+from orders.domain.models import Address, Buyer, Order
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, ListPrice
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from orders.domain.errors import OrderChanged
-from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 
 from checkout.domain import orders
 from checkout.domain.payments import GiveBackRefused
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from pricing.domain import CodeRedemption, GiftCertificateTender
 from shop_kernel.money import Money
 from tests.unit.checkout.checkout_doubles import refuse_entries

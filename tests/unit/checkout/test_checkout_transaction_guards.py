@@ -11,12 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from orders.domain.models import Buyer, OrderStatus
 
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind
 from checkout.domain.orders import checkout_ref, intent_key
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
 from checkout.domain.throttle import AttemptLimits
+from orders.domain.models import Buyer, OrderStatus
 from pricing.domain import (
     AmountOff,
     FlatRate,

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from orders.domain.models import Address, Buyer, CancelReason, Order, OrderStatus, Payment, PaymentFailure
 
 from cart.domain.models import OwnerKind, StoredCart
 from checkout.domain import orders
 from checkout.domain.body import CheckoutBody
 from checkout.domain.events import events_for_change
 from inventory.domain.allocation import Fulfilment
+from orders.domain.models import Address, Buyer, CancelReason, Order, OrderStatus, Payment, PaymentFailure
 from pricing.domain import AppliedPromotion, TaxDisplay, Totals
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.ids import is_prefixed_id

@@ -7,8 +7,8 @@ every checkout test still green. These tests fail when it is.
 from __future__ import annotations
 
 import pytest
-from orders.domain.models import OrderStatus
 
+from orders.domain.models import OrderStatus
 from tests.unit.checkout.payment_doubles import AMOUNT, intent, pending_order, world
 
 

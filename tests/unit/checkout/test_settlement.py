@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from orders.domain.models import Order, OrderLine, OrderStatus, Payment, ShippedLine
 
 from checkout.domain import settlement
 from checkout.domain.settlement import ShipmentRejected
+from orders.domain.models import Order, OrderLine, OrderStatus, Payment, ShippedLine
 from pricing.domain import Shipping, Totals
 from shop_kernel.money import Money
 from tests.unit.checkout.payment_doubles import pending_order, uah

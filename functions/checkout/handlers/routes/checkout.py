@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from orders.domain.models import Buyer
 from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, model_validator
 
 from cart.domain.models import CartOwner, OwnerKind
@@ -32,6 +31,7 @@ from checkout.handlers.routes.common import (
     if_match,
 )
 from checkout.handlers.views import CheckoutPlaced
+from orders.domain.models import Buyer
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
 from shop_kernel.http import json_response
 from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem, route_checked
