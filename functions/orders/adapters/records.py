@@ -275,7 +275,7 @@ def progress_key(order_id: str) -> dict[str, dict[str, str]]:
 
 def lookup_query(table: str, partition: str, since: str | None, until: str | None) -> dict[str, Any]:
     """A page of one search partition of gsi1 (a stage, an e-mail, a phone), newest first, between the dates."""
-    low, high = since or "", f"{until}~" if until else "~"
+    low, high = since or "0", f"{until}~" if until else "~"
     return {
         "TableName": table,
         "IndexName": GSI,
