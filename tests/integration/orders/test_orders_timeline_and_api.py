@@ -90,7 +90,8 @@ def test_another_customers_order_is_not_found_and_the_list_shows_stages(
     )
     status, listed = _api(functions, orders_event("GET", "/me/orders"), lambda_context)
     # THEN the stranger gets a 404 (as for no order), the customer sees it confirmed
-    assert other == 404 and problem["status"] == 404
+    assert other == 404
+    assert problem["status"] == 404
     assert status == 200
     assert [(o["id"], o["stage"]) for o in listed["orders"]] == [(ORDER_ID, "confirmed")]
 
@@ -150,8 +151,10 @@ def test_staff_read_an_order_with_payments_timeline_and_the_workflow_execution(
     )
     # THEN the buyer's contact, the payment and the workflow's console link are there
     assert status == 200
-    assert body["email"] == "Olena@Example.com" and body["buyer"]["key"] == CUSTOMER
-    assert body["payments"]["status"] == "authorized" and body["payments"]["charges"] == []
+    assert body["email"] == "Olena@Example.com"
+    assert body["buyer"]["key"] == CUSTOMER
+    assert body["payments"]["status"] == "authorized"
+    assert body["payments"]["charges"] == []
     assert body["workflow"]["execution_arn"].endswith(f":execution:shop-test-order-fulfilment:{ORDER_ID}")
     assert "console.aws.amazon.com/states" in body["workflow"]["console_url"]
     # AND a customer token is refused there
@@ -180,8 +183,10 @@ def test_a_cancellation_is_asked_before_dispatch_refused_after_and_its_outcome_c
         lambda_context,
     )
     # THEN the first is a 422 naming the quantity, the second is accepted
-    assert too_many == 422 and problem["errors"][0]["field"] == "body.lines.0.quantity"
-    assert status == 202 and asked["lines"] == [{"sku": "LAP-A-BLK", "quantity": 1}]
+    assert too_many == 422
+    assert problem["errors"][0]["field"] == "body.lines.0.quantity"
+    assert status == 202
+    assert asked["lines"] == [{"sku": "LAP-A-BLK", "quantity": 1}]
     # WHEN fulfilment answers that it cancelled the line, and the parcel leaves later
     answer = {
         "order_id": ORDER_ID,
@@ -198,7 +203,8 @@ def test_a_cancellation_is_asked_before_dispatch_refused_after_and_its_outcome_c
     # THEN the order shows the request (who, why), the cancelled line, and is dispatched
     _, body = _api(functions, orders_event("GET", f"/me/orders/{ORDER_ID}"), lambda_context)
     request = next(e for e in body["timeline"] if e["what"] == "OrderCancellationRequested")
-    assert request["actor"] == {"kind": "customer", "id": CUSTOMER} and request["reason"] == "one is enough"
+    assert request["actor"] == {"kind": "customer", "id": CUSTOMER}
+    assert request["reason"] == "one is enough"
     assert body["cancelled_lines"] == [{"sku": "LAP-A-BLK", "quantity": 1}]
     assert body["stage"] == "dispatched"
     # AND an agent's request now is refused with a 409 problem
@@ -213,7 +219,8 @@ def test_a_cancellation_is_asked_before_dispatch_refused_after_and_its_outcome_c
         ),
         lambda_context,
     )
-    assert refused == 409 and problem["code"] == "already_dispatched"
+    assert refused == 409
+    assert problem["code"] == "already_dispatched"
 
 
 def test_fulfilment_cancelling_the_whole_order_makes_it_cancelled(
