@@ -21,6 +21,178 @@ OrdersStage = Literal[
 OrdersStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
 
 
+def _money(amount: int, currency: str = "UAH") -> dict[str, Any]:
+    return {"amount": amount, "currency": currency}
+
+
+_BASE_EXAMPLE: dict[str, Any] = {
+    "id": "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+    "version": 1,
+    "status": "PENDING_PAYMENT",
+    "cart_id": "cart_01JD3Q0A1B2C3D4E5F6G7H8J9K",
+    "currency": "UAH",
+    "tax_display": "inclusive",
+    "destination_country": "UA",
+    "lines": [
+        {
+            "sku": "LAP-A-BLK",
+            "name": {"en": "Laptop A", "uk": "Ноутбук A"},
+            "quantity": 1,
+            "price_list": "retail",
+            "unit_price": _money(4000000),
+            "subtotal": _money(4000000),
+            "discounts": [],
+            "discount_total": _money(0),
+            "tax_rate_bp": 2000,
+            "tax": _money(666667),
+            "total": _money(4000000),
+        }
+    ],
+    "shipping": {
+        "method": "standard",
+        "price": _money(9900),
+        "discounts": [],
+        "discount": _money(0),
+        "tax_rate_bp": 2000,
+        "tax": _money(1650),
+        "total": _money(9900),
+    },
+    "totals": {
+        "subtotal": _money(4000000),
+        "discount_total": _money(0),
+        "shipping": _money(9900),
+        "tax_total": _money(668317),
+        "grand_total": _money(4009900),
+        "gift_certificates": _money(0),
+        "amount_due": _money(4009900),
+    },
+    "applied_promotions": [],
+    "promo_codes": [],
+    "gift_certificates": [],
+    "fulfilment": {"mode": "delivery", "location_id": None},
+    "shipping_address": {
+        "name": "Olena Shevchenko",
+        "line1": "Khreshchatyk 1",
+        "line2": None,
+        "city": "Kyiv",
+        "postal_code": "01001",
+        "region": None,
+        "country": "UA",
+        "phone": "+380441234567",
+    },
+    "billing_address": None,
+    "phone": "+380441234567",
+    "email": "olena@example.com",
+    "reservation_expires_at": 1767228300,
+    "payment": {
+        "amount": _money(4009900),
+        "status": "requires_payment",
+        "failures": 0,
+        "last_failure": None,
+        "card": None,
+        "captured": None,
+        "refunded": None,
+    },
+    "review_required": False,
+    "created_at": "2026-12-01T10:00:00.000Z",
+    "updated_at": "2026-12-01T10:00:00.000Z",
+    "payment_due_by": "2026-12-01T10:30:00.000Z",
+    "cancelled_at": None,
+    "cancel_reason": None,
+    "history": [{"at": "2026-12-01T10:00:00.000Z", "status": "PENDING_PAYMENT", "note": None}],
+}
+
+
+ORDER_EXAMPLE: dict[str, Any] = {
+    **_BASE_EXAMPLE,
+    "status": "PAYMENT_AUTHORIZED",
+    "stage": "dispatched",
+    "payment": {
+        **_BASE_EXAMPLE["payment"],
+        "status": "authorized",
+        "card": {"brand": "visa", "last4": "4242"},
+    },
+    "timeline": [
+        {
+            "at": "2026-12-01T10:00:00.000Z",
+            "event_id": "created:ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+            "what": "OrderCreated",
+            "stage": "pending_payment",
+            "actor": {"kind": "customer", "id": "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"},
+        },
+        {
+            "at": "2026-12-01T10:01:00.000Z",
+            "event_id": "5b0e6a1c-2d3f-5a4b-8c9d-0e1f2a3b4c5d",
+            "what": "OrderPlaced",
+            "stage": "paid",
+            "actor": {"kind": "system", "id": "checkout-events"},
+        },
+        {
+            "at": "2026-12-01T15:00:00.000Z",
+            "event_id": "6c1f7b2d-3e4a-5b6c-9d0e-1f2a3b4c5d6e",
+            "what": "ShipmentStatusChanged",
+            "actor": {"kind": "carrier", "id": "nova-poshta"},
+            "reason": "dispatched",
+            "shipment_id": "shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+        },
+    ],
+    "shipments": [
+        {
+            "shipment_id": "shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+            "carrier": "nova-poshta",
+            "tracking_number": "20450000000001",
+            "tracking_url": "https://novaposhta.ua/tracking/?cargo_number=20450000000001",
+            "status": "dispatched",
+            "updated_at": "2026-12-01T15:00:00.000Z",
+        }
+    ],
+    "cancelled_lines": [],
+}
+STAFF_EXAMPLE: dict[str, Any] = {
+    **ORDER_EXAMPLE,
+    "buyer": {
+        "kind": "customer",
+        "key": "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "email": "olena@example.com",
+    },
+    "risk": None,
+    "payments": {
+        "provider": "stripe",
+        "intent_id": "pi_3QkXyz",
+        "amount": _money(4009900),
+        "status": "authorized",
+        "authorized_at": "2026-12-01T10:01:00.000Z",
+        "captured": _money(4009900),
+        "refunded": None,
+        "voided": None,
+        "charges": [
+            {
+                "shipment_id": "shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+                "amount": _money(4009900),
+                "status": "captured",
+                "requested_at": "2026-12-01T15:00:00.000Z",
+                "captured_at": "2026-12-01T15:00:02.000Z",
+            }
+        ],
+    },
+    "workflow": {
+        "execution_arn": "arn:aws:states:eu-central-1:123456789012:execution:shop-prod-order-fulfilment:"
+        "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+        "console_url": "https://eu-central-1.console.aws.amazon.com/states/home?region=eu-central-1#/v2/executions/"
+        "details/arn:aws:states:eu-central-1:123456789012:execution:shop-prod-order-fulfilment:"
+        "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+        "status": None,
+        "history": None,
+    },
+}
+CANCELLATION_EXAMPLE: dict[str, Any] = {
+    "order_id": "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+    "request_id": "ccr_01JD3Q9A1B2C3D4E5F6G7H8J9K",
+    "lines": [{"sku": "LAP-A-BLK", "quantity": 1}],
+    "requested_at": "2026-12-01T10:05:00.000Z",
+}
+
+
 class OrdersLine(BaseModel):
     sku: str
     name: dict[str, str] = Field(description="The product's name at purchase, per language")
@@ -110,6 +282,8 @@ class OrdersShipment(BaseModel):
 class OrdersOrder(BaseModel):
     """An order as its buyer sees it, where it stands (``stage``) and how it got there (``timeline``)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+
     id: str
     version: int
     status: OrdersStatus = Field(description="The payment's part of the order; ``stage`` is where it is")
@@ -145,6 +319,8 @@ class OrdersOrder(BaseModel):
 
 class OrdersOrderList(BaseModel):
     """The customer's orders, newest first."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"orders": [ORDER_EXAMPLE]}]})
 
     orders: list[OrdersOrder]
 
@@ -188,6 +364,8 @@ class OrdersExecution(BaseModel):
 
 class OrdersStaffOrder(OrdersOrder):
     """The order with what staff need: the buyer, the payments per shipment, the workflow's execution."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [STAFF_EXAMPLE]})
 
     buyer: dict[str, Any] = Field(description="kind (guest/customer), key, email")
     payments: OrdersStaffPayment
@@ -235,6 +413,8 @@ class OrdersSearchPage(BaseModel):
 
 class OrdersCancellationRequested(BaseModel):
     """The request is on the order's timeline and fulfilment is asked to stop; the outcome follows there."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CANCELLATION_EXAMPLE]})
 
     order_id: str
     request_id: str
