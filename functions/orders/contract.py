@@ -6,13 +6,15 @@ it with its payment (``update_order``: the next version, only while the order is
 Each write is a ``TransactPart`` whose cancellation reasons become the orders context's errors
 (``OrderExists``, ``OrderChanged``); ``save_order`` is the same update alone. Reads: one order
 (``read_order``), several (``read_orders``), a buyer's newest (``orders_of``), the orders still waiting for
-payment past their deadline (``unpaid_orders``), and an order from a table stream image (``order_in``).
+payment past their deadline (``unpaid_orders``), an order from a table stream image (``order_in``), and an order with where it stands
+and how it got there (``read_progress``: its stage, timeline and shipments, for the guest's order page).
 The layout is the orders context's (``orders.adapters.records``) and may change behind these functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,7 +22,8 @@ from botocore.exceptions import ClientError
 from orders.adapters import records
 from orders.domain.errors import OrderChanged
 from orders.domain.models import Order
-from shop_kernel.dynamo import batch_get_all, deserialize, query_page
+from orders.domain.timeline import Shipment, Stage, TimelineEntry, sorted_timeline, stage_of
+from shop_kernel.dynamo import batch_get_all, deserialize, query_all, query_page
 from shop_kernel.transact import TransactPart
 
 # --- writes, as parts of the caller's transaction ------------------------------------------------
@@ -83,3 +86,21 @@ def order_in(image: dict[str, Any] | None) -> Order | None:
     if not image or (image.get("type") or {}).get("S") != "order":
         return None
     return records.order_from_item(image)
+
+
+@dataclass(frozen=True)
+class OrderProgress:
+    order: Order
+    stage: Stage
+    timeline: list[TimelineEntry]
+    shipments: list[Shipment]
+
+
+def read_progress(client: Any, table: str, order_id: str) -> OrderProgress | None:
+    """The order, its stage, timeline (oldest first) and shipments: one consistent Query."""
+    found = records.read_partition(query_all(client, **records.partition_query(table, order_id)))
+    if found.order is None:
+        return None
+    stage = stage_of(found.order, found.entries, found.shipments)
+    shipments = sorted(found.shipments, key=lambda s: s.shipment_id)
+    return OrderProgress(found.order, stage, sorted_timeline(found.order, found.entries), shipments)

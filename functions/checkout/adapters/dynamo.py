@@ -255,6 +255,10 @@ class DynamoCheckoutStore:
     def order(self, order_id: str) -> Order | None:
         return orders_contract.read_order(self._client, self.orders_table, order_id)
 
+    def order_progress(self, order_id: str) -> orders_contract.OrderProgress | None:
+        """The order with its stage, timeline and shipments (the orders context's projection)."""
+        return orders_contract.read_progress(self._client, self.orders_table, order_id)
+
     def orders(self, order_ids: Sequence[str]) -> list[Order]:
         """The orders with these ids (one BatchGetItem of at most 100), in the order asked."""
         return orders_contract.read_orders(self._client, self.orders_table, order_ids)

@@ -140,7 +140,7 @@ def sorted_timeline(order: Order, entries: Iterable[TimelineEntry]) -> list[Time
         event_id=f"created:{order.id}",
         what="OrderCreated",
         stage=Stage.PENDING_PAYMENT if order.payment.provider == "stripe" else Stage.PAID,
-        actor=Actor(kind="customer" if order.buyer.kind == "customer" else "system", id=_buyer_id(order)),
+        actor=Actor(kind="customer", id=_buyer_id(order)),  # a guest: "guest" (no account to name)
         reason=None,
     )
     unique = {e.event_id: e for e in entries}

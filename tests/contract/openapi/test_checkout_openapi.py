@@ -178,7 +178,7 @@ def test_the_answer_checker_refuses_an_undocumented_webhook_status() -> None:
 
 def test_the_answer_checker_refuses_an_order_without_its_payment() -> None:
     document = copy.deepcopy(served_document(*CHECKOUT))
-    order = dict(document["components"]["schemas"]["CheckoutOrder"]["examples"][0])
+    order = dict(document["components"]["schemas"]["CheckoutGuestOrder"]["examples"][0])
     DocumentedAnswers(document).check(
         "GET",
         "/checkout/orders/ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",

@@ -61,6 +61,11 @@ def test_guest_checkout_reserves_stock_creates_the_order_and_a_manual_capture_pa
     )
     assert "checkout_ref" not in status.body
     assert "risk" not in status.body
+    # AND it shows where it stands and how it got there (the orders context's timeline)
+    assert status.body["stage"] == "pending_payment"
+    assert [(e["what"], e["actor"]) for e in status.body["timeline"]] == [
+        ("OrderCreated", {"kind": "customer", "id": "guest"})
+    ]
 
 
 def test_a_retried_checkout_returns_the_first_answer_and_changes_nothing(
