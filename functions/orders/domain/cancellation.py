@@ -67,20 +67,22 @@ def _refuse_by_stage(stage: Stage) -> None:
 
 
 def _check_lines(order: Order, lines: Sequence[LineToCancel], cancelled: Sequence[ShippedLine]) -> None:
-    ordered: Counter[str] = Counter()
-    for line in order.lines:
-        ordered[line.sku] += line.quantity
-    for line in cancelled:
-        ordered[line.sku] -= line.quantity
+    left: Counter[str] = Counter()
+    for bought in order.lines:
+        left[bought.sku] += bought.quantity
+    for gone in cancelled:
+        left[gone.sku] -= gone.quantity
     asked: Counter[str] = Counter()
     for index, line in enumerate(lines):
         asked[line.sku] += line.quantity
-        if ordered[line.sku] <= 0:
+        if left[line.sku] <= 0:
             raise ValidationFailed.on(
-                f"body.lines.{index}.sku", f"{line.sku} is not on this order", "not_on_order"
+                f"body.lines.{index}.sku",
+                f"{line.sku} is not on this order (or none of it is left)",
+                "not_on_order",
             )
-        if asked[line.sku] > ordered[line.sku]:
-            message = f"only {ordered[line.sku]} of {line.sku} can still be cancelled"
+        if asked[line.sku] > left[line.sku]:
+            message = f"only {left[line.sku]} of {line.sku} can still be cancelled"
             raise ValidationFailed.on(f"body.lines.{index}.quantity", message, "too_many")
 
 
