@@ -3,10 +3,11 @@
 * ``order_page``: the order with its timeline, shipments and stage: one consistent Query of its partition.
 * ``orders``: several orders with their stages (one BatchGetItem of the orders and progress items).
 * ``search``: staff search (``orders.domain.search``): one Query of a gsi1 partition, one BatchGetItem.
-* ``project``: an event's timeline entry written once (conditional on the event id), the shipment
-  updated only by a newer report, then the order's partition read again and its progress written from
-  everything known (never by a computation that saw less), with its e-mail and phone lookups the first
-  time. Four to six writes and one Query per event, each one idempotent on its own.
+* ``project``: an event's timeline entry written once (conditional on the event id); for an event that can
+  move the stage (placed, confirmed, cancelled, a shipment's news), the shipment updated only by a newer
+  report, then the order's partition read again and its progress written from everything known (never by
+  a computation that saw less), with its e-mail and phone lookups the first time. One Put for the other
+  events; two or three Puts and one Query for those, each write idempotent on its own.
 """
 
 from __future__ import annotations
@@ -127,12 +128,16 @@ class DynamoOrders:
         return True
 
     def record(self, order_id: str, entry: TimelineEntry) -> bool:
-        """One entry on the order's timeline (its stage recomputed); False if it was there already."""
-        return self.project(Projected(order_id, entry)).new
+        """One entry on the order's timeline that moves no stage (a request); False if it was there already."""
+        return self._put_once(records.entry_put(self._table, order_id, entry))
 
-    def project(self, projected: Projected) -> Outcome:
-        """What one event means for its order, once; False when the event had been projected before."""
+    def project(self, projected: Projected) -> Outcome | None:
+        """What one event means for its order, once. An entry that can move neither the stage nor a
+        shipment (a capture, a refund, a dropped line) is only written (one Put): None. Otherwise the
+        partition is read again and the progress written from everything known."""
         new = self._put_once(records.entry_put(self._table, projected.order_id, projected.entry))
+        if projected.entry.stage is None and projected.shipment is None:
+            return None
         if projected.shipment is not None:
             self._put_once(records.shipment_put(self._table, projected.order_id, projected.shipment))
         found = self._partition(projected.order_id)

@@ -64,6 +64,9 @@ def handle(record: SQSRecord) -> str:
     if projected is None:
         return "ignored"
     outcome = wiring.container.store().project(projected)
+    if outcome is None:
+        logger.info("recorded", extra={"order_id": projected.order_id, "event": envelope.detail_type})
+        return "recorded"
     published = announcements(outcome, projected.entry.at)
     if published:
         wiring.container.publisher().publish(published)
