@@ -137,10 +137,9 @@ def test_addresses_are_the_kernels_one_address() -> None:
 
 def test_documented_enums_are_the_domains() -> None:
     # GIVEN the literals the views list WHEN compared with the domain's enums THEN they are the same values
-    from orders.domain.models import CancelReason, OrderStatus
-
     from cart.handlers.views import RejectionReasonName, TaxDisplayName
     from checkout.handlers.views import CheckoutCancelReason, CheckoutOrderStatus
+    from orders.domain.models import CancelReason, OrderStatus
     from pricing.domain import RejectionReason, TaxDisplay
 
     for literal, enum in (
