@@ -25,6 +25,7 @@ CONTEXTS: tuple[str, ...] = (
     "customers",
     "loyalty",
     "pricing",
+    "orders",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -165,6 +166,9 @@ class FunctionSpec:
     # Workflows whose waiting tasks this function answers (SendTaskSuccess/Failure/Heartbeat with a task
     # token it stored): granted on those state machines alone.
     answers_workflows: tuple[str, ...] = ()
+    # Workflows whose executions this function reads (DescribeExecution, GetExecutionHistory: staff views);
+    # each one's ARN arrives in ``workflow_env_name(name)``, and the grant covers its executions alone.
+    reads_workflows: tuple[str, ...] = ()
     # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
     buckets_rw: tuple[str, ...] = ()
     # Shopper groups (``SHOPPER_GROUPS``) this function may add users to: ``cognito-idp:AdminAddUserToGroup``
@@ -239,8 +243,10 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_AND_OLD_IMAGES",
     ),
-    # Orders and their payment state, fraud velocity counters (layout: checkout.adapters.records). gsi1
-    # lists a customer's orders and, sparsely, the orders waiting for payment by deadline (the sweeper).
+    # Orders and their payment state, timelines, progress and shipments (owner: the orders context, layout:
+    # orders.adapters.records; checkout writes orders through orders.contract), and checkout's own fraud
+    # velocity and attempt counters (checkout.adapters.counters). gsi1 lists, sparsely, the orders waiting
+    # for payment by deadline (the sweeper), and the staff search's stage, e-mail and phone partitions.
     TableSpec(
         name="orders",
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
@@ -384,6 +390,26 @@ RULES: tuple[RuleSpec, ...] = (
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
         pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
         target="fulfilment-carrier-events",
+    ),
+    RuleSpec(
+        name="order-news-to-orders",
+        description="What checkout, fulfilment and carriers say about an order feeds its timeline and stage",
+        pattern={
+            "source": ["shop.checkout", "shop.fulfilment", "shop.carriers"],
+            "detail-type": [
+                "OrderPlaced",
+                "OrderCancelled",
+                "PaymentFailed",
+                "PaymentRefunded",
+                "PaymentCaptured",
+                "FulfilmentRequested",
+                "OrderLinesDropped",
+                "OrderLinesCancelled",
+                "OrderCancellationRefused",
+                "ShipmentStatusChanged",
+            ],
+        },
+        target="orders-events",
     ),
     RuleSpec(
         name="orders-to-customers",
@@ -825,6 +851,30 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue=QueueTrigger(queue="pricing-order-events"),
     ),
     FunctionSpec(
+        name="orders-api",
+        context="orders",
+        handler="orders.handlers.api.handler",
+        description="Orders REST API: a customer's orders with their timeline; staff search, order view, cancellations",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("orders",),
+        secrets=("cursor-signing-key",),
+        publishes_events=True,
+        shared_contexts=("pricing", "inventory"),
+        reads_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="orders-events",
+        context="orders",
+        handler="orders.handlers.events.handler",
+        description="Order news from checkout, fulfilment and carriers -> the order's timeline, shipments and stage",
+        timeout_s=30,
+        tables_rw=("orders",),
+        publishes_events=True,
+        shared_contexts=("pricing", "inventory"),
+        queue=QueueTrigger(queue="orders-events"),
+    ),
+    FunctionSpec(
         name="customers-registration",
         context="customers",
         handler="customers.handlers.registration.handler",
@@ -858,9 +908,10 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="me/cart", function="cart-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="checkout", function="checkout-api", authorized=False),
     ApiRoute(prefix="me/checkout", function="checkout-api", authorized=True, groups=("customers",)),
-    ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
-    # Staff read any order, with the contact details events do not carry.
-    ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
+    # The orders context: a customer's orders with their timelines; staff search and read any order, with
+    # the contact details events do not carry. Guests read theirs through checkout (with the cart token).
+    ApiRoute(prefix="me/orders", function="orders-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="admin/orders", function="orders-api", authorized=True, groups=("agents", "ops")),
     # The customer's own data: /me itself (DELETE erases) and what no more specific /me/... prefix serves.
     ApiRoute(prefix="me", function="customers-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),

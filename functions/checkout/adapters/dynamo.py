@@ -1,6 +1,7 @@
-"""``CheckoutStore`` on DynamoDB: the orders table (``checkout.adapters.records``) plus the carts,
-inventory, promotions and loyalty tables it reads and writes in one transaction, through their owners'
-contract modules (``cart.contract``, ``inventory.contract``, ``pricing.contract``, ``loyalty.contract``).
+"""``CheckoutStore`` on DynamoDB: the orders, carts, inventory, promotions and loyalty tables it reads and
+writes in one transaction, through their owners' contract modules (``orders.contract``, ``cart.contract``,
+``inventory.contract``, ``pricing.contract``, ``loyalty.contract``), and checkout's own counters
+(``checkout.adapters.counters``).
 
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
 SKUs at every warehouse (and the pickup store), the promo codes with both usage counts and the gift
@@ -25,28 +26,21 @@ from loyalty import contract as loyalty_contract
 
 from cart import contract as cart_contract
 from cart.domain.models import CartOwner, StoredCart
-from checkout.adapters import records
-from checkout.adapters.records import (
-    GSI,
-    PENDING_PAYMENT_GSI_PK,
-    order_from_item,
-    order_key,
-    order_update_item,
-    owner_pk,
-    velocity_key,
-)
+from checkout.adapters import counters
+from checkout.adapters.counters import velocity_key
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Order, PointsTender
 from checkout.domain.points import MemberPoints
-from checkout.domain.ports import CheckoutInputs, OrderChanged
+from checkout.domain.ports import CheckoutInputs
 from checkout.domain.throttle import too_many_checkouts
 from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
+from orders import contract as orders_contract
+from orders.domain.models import Order, PointsTender
 from pricing import contract as pricing_contract
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
-from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_page
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
 from shop_kernel.limits import AttemptKey, count_attempt_update
 from shop_kernel.money import Money
 from shop_kernel.transact import Reason, TransactPart, WriteContended, refusal
@@ -74,7 +68,7 @@ TableName = str | Callable[[], str]
 
 
 class DynamoUnitOfWork:
-    """``UnitOfWork``: the parts of one ``TransactWriteItems``, checkout's own (``records``) and the
+    """``UnitOfWork``: the parts of one ``TransactWriteItems``, checkout's own (``counters``) and the
     owners' (their contract modules); a cancellation is handed back to each part to name its error."""
 
     def __init__(self, client: Any, table: Callable[[str], str]) -> None:
@@ -93,10 +87,10 @@ class DynamoUnitOfWork:
         )
 
     def add_order(self, order: Order) -> None:
-        self.parts.append(records.new_order(self._table("orders"), order))
+        self.parts.append(orders_contract.new_order(self._table("orders"), order))
 
     def update_order(self, order: Order, expected_version: int) -> None:
-        self.parts.append(records.order_update(self._table("orders"), order, expected_version))
+        self.parts.append(orders_contract.update_order(self._table("orders"), order, expected_version))
 
     def reserve(self, plan: ReservationPlan, reservation_id: str, order_id: str, hold: timedelta) -> None:
         table = self._table("inventory")
@@ -137,7 +131,7 @@ class DynamoUnitOfWork:
         self.parts.append(pricing_contract.restore_certificate(table, code, amount, order_id, at))
 
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
-        self.parts.append(records.velocity_counts(self._table("orders"), list(keys), now))
+        self.parts.append(counters.velocity_counts(self._table("orders"), list(keys), now))
 
     def commit_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
         self.parts.append(inventory_contract.commit_lines(self._table("inventory"), reservation, lines, now))
@@ -294,13 +288,8 @@ class DynamoCheckoutStore:
                 raise
 
     def save_order(self, order: Order, expected_version: int) -> None:
-        """Write the order's next version if it is still at ``expected_version``."""
-        try:
-            self._client.put_item(**order_update_item(self.orders_table, order, expected_version)["Put"])
-        except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
-                raise OrderChanged from exc
-            raise
+        """Write the order's next version if it is still at ``expected_version`` (else ``OrderChanged``)."""
+        orders_contract.save_order(self._client, self.orders_table, order, expected_version)
 
     def release_reservation(self, reservation_id: str, now: datetime) -> bool:
         """Give a cancelled order's stock back, once: False when the reservation was already finished."""
@@ -320,48 +309,26 @@ class DynamoCheckoutStore:
         return inventory_contract.read_reservation(self._client, self.inventory_table, reservation_id)
 
     def order(self, order_id: str) -> Order | None:
-        item = self._client.get_item(
-            TableName=self.orders_table, Key=order_key(order_id), ConsistentRead=True
-        )
-        return order_from_item(item["Item"]) if "Item" in item else None
+        return orders_contract.read_order(self._client, self.orders_table, order_id)
+
+    def order_progress(self, order_id: str) -> orders_contract.OrderProgress | None:
+        """The order with its stage, timeline and shipments (the orders context's projection)."""
+        return orders_contract.read_progress(self._client, self.orders_table, order_id)
 
     def orders(self, order_ids: Sequence[str]) -> list[Order]:
         """The orders with these ids (one BatchGetItem of at most 100), in the order asked."""
-        if not order_ids:
-            return []
-        request = {self.orders_table: {"Keys": [order_key(i) for i in order_ids]}}
-        found = {
-            o.id: o
-            for o in map(order_from_item, batch_get_all(self._client, request).get(self.orders_table, []))
-        }
-        return [found[i] for i in order_ids if i in found]
+        return orders_contract.read_orders(self._client, self.orders_table, order_ids)
 
     def orders_of(self, kind: str, key: str, limit: int = 20) -> list[str]:
         """The buyer's order ids, newest first."""
-        response = self._client.query(
-            TableName=self.orders_table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :orders)",
-            ExpressionAttributeValues={":pk": {"S": owner_pk(kind, key)}, ":orders": {"S": "ORDER#"}},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [deserialize(i)["order_id"] for i in response.get("Items", [])]
+        return orders_contract.orders_of(self._client, self.orders_table, kind, key, limit)
 
     def unpaid_orders(
         self, now: str, limit: int = 50, after: dict[str, Any] | None = None
     ) -> tuple[list[str], dict[str, Any] | None]:
         """One page of the orders still waiting for payment whose deadline is ``now`` or earlier (oldest
         first), from ``after`` (the previous page's position), and the position after it (None: the end)."""
-        items, last = query_page(
-            self._client,
-            limit,
-            after,
-            TableName=self.orders_table,
-            IndexName=GSI,
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
-            ExpressionAttributeValues={":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
-        )
-        return [deserialize(i)["order_id"] for i in items], last
+        return orders_contract.unpaid_orders(self._client, self.orders_table, now, limit, after)
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         if not keys:

@@ -8,6 +8,8 @@ Published from the orders table's stream, so an event exists exactly when its ch
 * ``OrderCancelled`` - it will not be fulfilled (payment cancelled, not paid in time, paid too late).
 * ``PaymentFailed`` - a card was declined; the order still waits for payment until ``pay_by``.
 * ``PaymentRefunded`` - money went back to the card (the refunded total so far).
+* ``PaymentCaptured`` (1.0) - a shipment's charge was captured (per shipment; with a card that cannot be
+  captured more than once, the deferred charges are captured with the last and each is announced then).
 * ``PaymentDriftFound`` - the scheduled reconciler found orders and PaymentIntents that disagree
   (published by the reconciler itself, not the stream; ids only, no personal data).
 
@@ -29,7 +31,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checkout.domain.models import Order, OrderStatus
+from orders.domain.models import Order, OrderStatus
 from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 
@@ -125,6 +127,14 @@ class PaymentRefunded(EventModel):
     refunded_at: str
 
 
+class PaymentCaptured(EventModel):
+    order_id: str
+    shipment_id: str
+    amount: Money = Field(description="What this shipment's charge took")
+    captured_total: Money = Field(description="Everything captured on the order so far")
+    captured_at: str
+
+
 class PaymentDriftItem(EventModel):
     kind: str = Field(description="What differs (checkout.domain.reconciliation.PaymentDriftKind)")
     repair: str = Field(description="void, authorise, record_capture, or flag (left to ops)")
@@ -152,9 +162,10 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "PaymentFailed": PaymentFailed,
     "PaymentRefunded": PaymentRefunded,
     "PaymentDriftFound": PaymentDriftFound,
+    "PaymentCaptured": PaymentCaptured,
 }
 # Events that joined after the context's last bump keep their own first version.
-EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.2"}
+EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.2", "PaymentCaptured": "1.0"}
 
 
 def event_id(order_id: str, detail_type: str, occurrence: int = 1) -> str:
@@ -258,4 +269,34 @@ def _payment_events(old: Order | None, new: Order) -> list[DomainEvent]:
             refunded_at=new.updated_at,
         )
         events.append(_event("PaymentRefunded", data_refund, new, new.updated_at, refunded.amount))
+    return events + _captures(old, new)
+
+
+def _captures(old: Order | None, new: Order) -> list[DomainEvent]:
+    """One ``PaymentCaptured`` per shipment charge this change captured (its id: the order and shipment)."""
+    before = {c.shipment_id for c in old.payment.shipments if c.status == "captured"} if old else set()
+    total = new.payment.captured or Money.of(0, new.payment.amount.currency)
+    events = []
+    for charge in new.payment.shipments:
+        if charge.status != "captured" or charge.shipment_id in before:
+            continue
+        at = charge.captured_at or new.updated_at
+        data = PaymentCaptured(
+            order_id=new.id,
+            shipment_id=charge.shipment_id,
+            amount=charge.amount,
+            captured_total=total,
+            captured_at=at,
+        )
+        events.append(
+            make_event(
+                SOURCE,
+                "PaymentCaptured",
+                data,
+                version=EVENT_VERSIONS["PaymentCaptured"],
+                occurred_at=at,
+                event_id=str(uuid.uuid5(_NAMESPACE, f"{new.id}:PaymentCaptured:{charge.shipment_id}")),
+                correlation_id=new.id,
+            )
+        )
     return events

@@ -20,12 +20,13 @@ from datetime import datetime, timedelta
 from ulid import ULID
 
 from cart.domain.models import OwnerKind, SkuFacts, StoredCart
-from checkout.domain.models import (
+from checkout.domain.body import CheckoutBody
+from inventory.domain.allocation import Fulfilment, ReservationPlan
+from orders.domain.models import (
     Address,
     Buyer,
     CancelReason,
     CardSummary,
-    CheckoutBody,
     Order,
     OrderLine,
     OrderStatus,
@@ -34,7 +35,6 @@ from checkout.domain.models import (
     PointsTender,
     StatusChange,
 )
-from inventory.domain.allocation import Fulfilment, ReservationPlan
 from pricing.domain import PricedCart
 from shop_kernel.clock import isoformat
 from shop_kernel.errors import ValidationFailed

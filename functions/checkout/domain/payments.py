@@ -32,15 +32,11 @@ from loyalty.domain.errors import NothingToRestore, PointsAlreadyRestored
 
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
-from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
-from checkout.domain.ports import (
-    CheckoutStore,
-    OrderChanged,
-    PaymentGateway,
-    PaymentIntent,
-)
+from checkout.domain.ports import CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from inventory.domain.reservations import HoldLapsed
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from pricing.domain import LedgerMismatch
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.money import Money

@@ -24,7 +24,7 @@ from loyalty.domain.redemption import redeemable
 from loyalty.domain.rules import RedemptionRules
 
 from cart.domain.models import SkuFacts
-from checkout.domain.models import PointsOnLine, PointsTender
+from orders.domain.models import PointsOnLine, PointsTender
 from pricing.domain import PricedCart, PricedLine
 from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.money import Money

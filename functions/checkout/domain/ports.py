@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import CardSummary, Order, PointsTender
 from checkout.domain.points import MemberPoints
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import Reservation, ReservedLine
+from orders.domain.models import CardSummary, Order, PointsTender
 from pricing.domain import (
     CodeRedemption,
     CodeRedemptions,
@@ -53,14 +53,6 @@ class CheckoutInputs:
     promotions: PromotionLookups
     # The loyalty member's available points and the redemption rules: read only when points are asked for.
     member: MemberPoints | None = None
-
-
-class OrderExists(Exception):
-    """An order with this id exists already: nothing was written."""
-
-
-class OrderChanged(Exception):
-    """The order was written by someone else since it was read: nothing was written."""
 
 
 class UnitOfWork(Protocol):

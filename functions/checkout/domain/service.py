@@ -34,8 +34,8 @@ from loyalty.domain.errors import InsufficientPoints, PointsAlreadySpent
 
 from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
+from checkout.domain.body import CheckoutBody
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy, VelocityKey
-from checkout.domain.models import Buyer, CheckoutBody, Order
 from checkout.domain.orders import (
     OrderTerms,
     checkout_ref,
@@ -48,18 +48,14 @@ from checkout.domain.orders import (
     with_intent,
 )
 from checkout.domain.points import FIELD, points_tender
-from checkout.domain.ports import (
-    CheckoutInputs,
-    CheckoutStore,
-    OrderExists,
-    PaymentGateway,
-    PaymentIntent,
-)
+from checkout.domain.ports import CheckoutInputs, CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import HoldExists
+from orders.domain.errors import OrderExists
+from orders.domain.models import Buyer, Order
 from pricing.domain import (
     CarrierQuotes,
     Customer,

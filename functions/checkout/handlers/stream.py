@@ -21,10 +21,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout import wiring
-from checkout.adapters.records import order_from_item
 from checkout.adapters.workflows import execution_input
 from checkout.domain.events import events_for_change
-from checkout.domain.models import Order
+from orders import contract as orders_contract
+from orders.domain.models import Order
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -32,9 +32,7 @@ tracer = get_tracer()
 
 
 def _order(image: dict[str, Any] | None) -> Order | None:
-    if not image or (image.get("type") or {}).get("S") != "order":
-        return None
-    return order_from_item(image)
+    return orders_contract.order_in(image)
 
 
 def handle_change(record: DynamoDBRecord) -> None:

@@ -20,6 +20,9 @@ from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, 
 # The domain's enums as literals: listed in place in the document, so no generic ``OrderStatus`` component
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).
 CheckoutOrderStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
+CheckoutOrderStage = Literal[
+    "pending_payment", "paid", "confirmed", "dispatched", "in_transit", "delivered", "collected", "cancelled"
+]
 CheckoutCancelReason = Literal[
     "payment_expired",
     "payment_cancelled",
@@ -110,6 +113,22 @@ ORDER_EXAMPLE: dict[str, Any] = {
     "cancelled_at": None,
     "cancel_reason": None,
     "history": [{"at": "2026-12-01T10:00:00.000Z", "status": "PENDING_PAYMENT", "note": None}],
+}
+
+
+GUEST_ORDER_EXAMPLE: dict[str, Any] = {
+    **ORDER_EXAMPLE,
+    "stage": "pending_payment",
+    "timeline": [
+        {
+            "at": "2026-12-01T10:00:00.000Z",
+            "event_id": "created:ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+            "what": "OrderCreated",
+            "stage": "pending_payment",
+            "actor": {"kind": "customer", "id": "guest"},
+        }
+    ],
+    "shipments": [],
 }
 
 
@@ -217,6 +236,48 @@ class CheckoutOrder(BaseModel):
     cancelled_at: str | None
     cancel_reason: CheckoutCancelReason | None
     history: list[CheckoutStatusChange]
+
+
+class CheckoutActor(BaseModel):
+    kind: Literal["customer", "agent", "system", "carrier"]
+    id: str = Field(description="The customer's or agent's id, the system function's or the carrier's name")
+
+
+class CheckoutLineQuantity(BaseModel):
+    sku: str
+    quantity: int
+
+
+class CheckoutTimelineEntry(BaseModel):
+    """One transition of the order (the orders context's timeline): when, who or what, why."""
+
+    at: str
+    event_id: str
+    what: str = Field(examples=["OrderPlaced", "FulfilmentRequested", "ShipmentStatusChanged"])
+    stage: CheckoutOrderStage | None = None
+    actor: CheckoutActor
+    reason: str | None = None
+    shipment_id: str | None = None
+    lines: list[CheckoutLineQuantity] | None = None
+
+
+class CheckoutShipment(BaseModel):
+    shipment_id: str
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = Field(description="The carrier's tracking page, when it has one")
+    status: str
+    updated_at: str
+
+
+class CheckoutGuestOrder(CheckoutOrder):
+    """The order with where it stands and how it got there (the orders context's timeline)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [GUEST_ORDER_EXAMPLE]})
+
+    stage: CheckoutOrderStage
+    timeline: list[CheckoutTimelineEntry] = Field(description="Every transition, oldest first")
+    shipments: list[CheckoutShipment]
 
 
 class CheckoutPaymentStart(BaseModel):

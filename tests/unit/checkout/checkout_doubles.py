@@ -21,15 +21,17 @@ from loyalty.domain.rules import DEFAULT_RULES, RedemptionRules
 
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
 from checkout.adapters.dynamo import DynamoUnitOfWork
+from checkout.domain.body import CheckoutBody
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Address, Buyer, CheckoutBody, Order, PointsTender
 from checkout.domain.points import MemberPoints
-from checkout.domain.ports import ChargeFacts, CheckoutInputs, OrderChanged, PaymentIntent
+from checkout.domain.ports import ChargeFacts, CheckoutInputs, PaymentIntent
 from checkout.domain.service import CheckoutService, PlaceOrder
 from checkout.domain.throttle import too_many_checkouts
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import Reservation, ReservedLine
+from orders.domain.errors import OrderChanged
+from orders.domain.models import Address, Buyer, Order, PointsTender
 from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, ListPrice
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey

@@ -9,18 +9,10 @@ import pytest
 
 from cart.domain.models import OwnerKind, StoredCart
 from checkout.domain import orders
+from checkout.domain.body import CheckoutBody
 from checkout.domain.events import events_for_change
-from checkout.domain.models import (
-    Address,
-    Buyer,
-    CancelReason,
-    CheckoutBody,
-    Order,
-    OrderStatus,
-    Payment,
-    PaymentFailure,
-)
 from inventory.domain.allocation import Fulfilment
+from orders.domain.models import Address, Buyer, CancelReason, Order, OrderStatus, Payment, PaymentFailure
 from pricing.domain import AppliedPromotion, TaxDisplay, Totals
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.guest_keys import GuestKeys

@@ -15,9 +15,9 @@ from loyalty.domain.errors import InsufficientPoints
 from loyalty.domain.rules import RedemptionRules
 
 from cart.domain.models import CartOwner, Line, OwnerKind
-from checkout.domain.models import Buyer, CancelReason, OrderStatus, PointsOnLine, PointsTender
 from checkout.domain.orders import intent_key
 from checkout.domain.payments import GiveBackRefused
+from orders.domain.models import Buyer, CancelReason, OrderStatus, PointsOnLine, PointsTender
 from pricing.domain import FlatRate, RuleBasedCarrierQuotes, ShippingRule
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.money import Money

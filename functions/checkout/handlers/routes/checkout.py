@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, mo
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout import wiring
-from checkout.domain.models import Buyer, CheckoutBody, CustomerCheckoutBody
+from checkout.domain.body import CheckoutBody, CustomerCheckoutBody
 from checkout.domain.service import Placed, PlaceOrder
 from checkout.domain.throttle import attempt_keys
 from checkout.handlers.routes.common import (
@@ -34,6 +34,7 @@ from checkout.handlers.routes.common import (
     if_match,
 )
 from checkout.handlers.views import CheckoutPlaced
+from orders.domain.models import Buyer
 from shop_kernel.errors import (
     Conflict,
     DependencyUnavailable,

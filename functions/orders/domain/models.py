@@ -1,11 +1,7 @@
-"""What checkout takes (the request body) and what it makes (the order and its payment state).
+"""The order: what a checkout made, and its payment state, as the orders context keeps it.
 
-The body carries only what the shopper tells us at checkout: contact e-mail, addresses and phone. What
-is bought, at what price, comes from the server-side cart and pricing; every model forbids unknown
-fields, so a client-sent ``price``, ``total`` or ``discount`` is a 422 naming that field.
-
-An order is written once by checkout (``PENDING_PAYMENT``) and then moves only forward, each step a
-conditional write on its ``version``:
+Checkout writes an order once (``PENDING_PAYMENT``) through ``orders.contract`` and then moves it only
+forward, each step a conditional write on its ``version``:
 
 * ``PENDING_PAYMENT`` -> ``PAYMENT_AUTHORIZED`` when Stripe authorises the PaymentIntent (manual capture:
   the money is held, captured when the order ships);
@@ -13,13 +9,14 @@ conditional write on its ``version``:
   order was not paid before ``payment_due_by`` (its stock is released; its promo code uses and gift
   certificate debits are given back in the same transaction that cancels it).
 
-Money is integer minor units with a currency; times are UTC ISO-8601.
+What happens after payment (confirmed, dispatched, delivered) is the orders context's timeline, projected
+from events (``orders.domain.timeline``). Money is integer minor units with a currency; times are UTC ISO-8601.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,47 +31,11 @@ from pricing.domain import (
     Totals,
 )
 from shop_kernel.address import Address, CountryCode
-from shop_kernel.address import PhoneNumber as Phone
 from shop_kernel.money import Money
-from shop_kernel.openapi import NOT_SPACE
-
-# Python and JSON Schema read "not a space" alike only spelled out (shop_kernel.openapi.NOT_SPACE).
-_NOT_AT = NOT_SPACE.replace("[^", "[^@")
-EMAIL_PATTERN = rf"^{_NOT_AT}+@{_NOT_AT}+\.{_NOT_AT}+$"
-
-Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN, examples=["olena@example.com"])]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CheckoutBody(Strict):
-    """Contact and addresses. Delivery needs ``shipping_address`` (in the cart's destination country);
-    store pickup has none. ``billing_address`` defaults to the shipping address. Guests must give
-    ``email``; customers may, and otherwise their account's e-mail is used."""
-
-    email: Email | None = None
-    phone: Phone | None = None
-    shipping_address: Address | None = None
-    billing_address: Address | None = None
-
-
-MAX_POINTS = 100_000_000
-PointsWanted = Annotated[int, Field(ge=1, le=MAX_POINTS)] | Literal["max"]
-
-
-class CustomerCheckoutBody(CheckoutBody):
-    """A signed-in customer's checkout may also pay part of the order with loyalty points (guests have
-    none: the guest body has no ``points``, so sending it there is a 422 naming the field)."""
-
-    points: PointsWanted | None = Field(
-        default=None,
-        description="Loyalty points to pay with: a number (refused with 422 when the balance or the "
-        'redemption rules allow fewer), or "max" for as many as the rules and the balance allow (none '
-        "when they allow none). Absent: the order is paid without points",
-        examples=[500, "max"],
-    )
 
 
 class OrderStatus(StrEnum):
