@@ -30,8 +30,6 @@ EVENT_MODULES: tuple[str, ...] = (
     "orders.domain.events",
     # Contracts loyalty consumes before their publishers exist (returns' refunds).
     "loyalty.inbound.returns",
-    # The orders context's cancellation request, consumed by fulfilment before its publisher exists.
-    "fulfilment.inbound.orders",
 )
 
 
