@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from infra.local import REGION, ensure_import_paths
+from infra.local import REGION, ensure_import_paths, request_stats
 from infra.local.grants import Grants
 from infra.local.provision import function_environment
 from infra.local.worker import PRELOAD, Handler, LambdaContext, WorkerConfig, module_openapi, serve
@@ -289,6 +289,8 @@ class LocalFunction:
                 timeout_s=self.spec.timeout_s,
                 environment=self.environment,
                 grants=self.grants,
+                title=self.spec.name,
+                tag_requests=request_stats.enabled(),
             )
         )
 

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import boto3
 
-from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
+from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, request_stats
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
@@ -163,6 +163,10 @@ class LocalStack:
         self.lambda_endpoint.start()
         os.environ[LAMBDA_ENDPOINT_VARIABLE] = self.lambda_endpoint.url
         # moto starts in its own process; its endpoint is in the environment from here on.
+        if request_stats.enabled():
+            # The runner's own clients (pollers, seed) name their thread on each request to moto.
+            boto3.setup_default_session()
+            boto3.DEFAULT_SESSION.events.register("before-send", request_stats.caller_tag())  # type: ignore[union-attr]
         moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto = moto
         moto.start()
