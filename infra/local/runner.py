@@ -8,7 +8,7 @@ tables are new, so the index must be too) -> provision (from the specs) -> Strip
 and the carrier's webhook key in Secrets Manager -> the functions ready -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
 so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
-(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, catalog, stock, then the wait for the
+(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
 catalog's events to reach the cart) runs while the API
 already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
 step's state, seconds and progress.
@@ -266,8 +266,8 @@ class LocalStack:
         self.pollers.append(SqsPoller(WAREHOUSE_QUEUE, queue["url"], queue["arn"], self.warehouse))
 
     def seed(self) -> None:
-        """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
-        as a merchandiser would), opening stock for every SKU, then waits until the catalog's events have
+        """Seeds the demo shop: promotions, the network's locations, opening stock for every SKU, the catalog
+        (through the admin API, as a merchandiser would), then waits until the catalog's events have
         reached the cart. Progress is on ``/health``."""
         if not self.options.seed or self.api is None:
             return
@@ -280,8 +280,12 @@ class LocalStack:
             ("promotions", self._seed_promotions),
             ("loyalty", self._seed_loyalty),
             ("locations", self._seed_locations),
-            ("catalog", self._seed_catalog),
+            # Stock before the catalog: catalog and search store each level for a SKU no product has yet
+            # (no listing or document to rewrite), and the publication then builds listings and documents
+            # with their availability at once. Stock after the catalog rewrote every product's listings
+            # and document again, one product at a time, a minute after the catalog was seeded.
             ("stock", self._seed_stock),
+            ("catalog", self._seed_catalog),
             ("cart projection", self._await_cart_projection),
         ]
         for name, step in steps:
