@@ -145,7 +145,10 @@ class LocalStack:
         self.seed_state = "pending" if options.seed else "skipped"
         self.seeding = SeedProgress("pending" if options.seed else "skipped")
         self.stack_state = "starting"
+        self.routes_state = "starting"
         self._stopping = False
+        self._awaiting: threading.Thread | None = None
+        self._pollers_of: dict[str, list[Poller]] = {}
 
     def start(self) -> None:
         stage = self.options.stage
@@ -183,10 +186,21 @@ class LocalStack:
         self.resources = provision(stage)
         self.stripe.store_credentials(stage)
         self.carrier.store_credentials(stage)
-        self._await_functions(starting)
+        # From here routes, pollers and workflow tasks reach every function; an invocation of one still
+        # importing waits for it, as a request waits for a Lambda cold start. Stream pollers are positioned
+        # now, so no record written from here on is missed while their function imports.
+        self.functions.update(starting)
         self._start_pollers()
-        self.stack_state = "running"
+        self._awaiting = threading.Thread(
+            target=self._await_functions, args=(starting,), name="await-functions", daemon=True
+        )
+        self._awaiting.start()
         log.info("local API on %s", self.api.url)
+
+    def wait_running(self, timeout_s: float | None = None) -> None:
+        """Until every function has imported its handler (or failed to): ``"stack": "running"``."""
+        if self._awaiting is not None:
+            self._awaiting.join(timeout_s)
 
     def _invoke_task(self, name: str, payload: Any) -> Any:
         """A workflow task's invocation of function ``name`` (from moto's Step Functions interpreter)."""
@@ -197,24 +211,47 @@ class LocalStack:
         return function.invoke(payload)
 
     def _start_functions(self) -> dict[str, LocalFunction]:
-        """Starts every function's process at once (each imports its handler on its own)."""
+        """Starts the processes of the functions the API routes need at once (each imports its handler
+        on its own); the others are created now, so pollers can be given them, and started once the
+        routes' functions have imported: on 2 cores, 36 imports at once made every route wait for all."""
+        routed = {route.function for route in API_ROUTES}
         starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
-                starting[spec.name] = LocalFunction(self.options.stage, spec)
+                starting[spec.name] = LocalFunction(self.options.stage, spec, start=spec.name in routed)
             except Exception as exc:
                 self._failed_to_load(spec.name, spec.handler, exc)
         return starting
 
     def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
-        """Waits for each function to import its handler; only then do routes and pollers reach it."""
-        for name, function in starting.items():
-            try:
-                function.wait_ready()
-            except FunctionError as exc:
-                self._failed_to_load(name, function.spec.handler, exc)
-                continue
-            self.functions[name] = function
+        """Waits for the routes' functions to import, starts the others, waits for them; a function that
+        cannot import is taken off the routes and pollers. Then ``"stack": "running"``."""
+        first = [name for name in starting if name in self._routed()]
+        for name in first:
+            self._await_function(name, starting[name])
+        self.routes_state = "ready"
+        later = [name for name in starting if name not in first]
+        for name in later:
+            starting[name].start()
+        for name in later:
+            self._await_function(name, starting[name])
+        if not self._stopping:
+            self.stack_state = "running"
+
+    @staticmethod
+    def _routed() -> set[str]:
+        return {route.function for route in API_ROUTES}
+
+    def _await_function(self, name: str, function: LocalFunction) -> None:
+        try:
+            function.wait_ready()
+        except FunctionError as exc:
+            if self._stopping:
+                return
+            self._failed_to_load(name, function.spec.handler, exc)
+            self.functions.pop(name, None)
+            for poller in self._pollers_of.pop(name, []):
+                poller.stop()
 
     def _failed_to_load(self, name: str, handler: str, exc: Exception) -> None:
         # A FunctionError names the exception the handler's import raised in its own process.
@@ -229,32 +266,35 @@ class LocalStack:
             if trigger is None:
                 continue
             stream_arn = self.resources["tables"][trigger.table]["stream_arn"]
-            self.pollers.append(StreamPoller(function, stream_arn, self.resources["dlqs"][name]["url"]))
-        for function in self.functions.values():
+            self._add_poller(name, StreamPoller(function, stream_arn, self.resources["dlqs"][name]["url"]))
+        for name, function in self.functions.items():
             if function.spec.schedule_minutes is not None:
                 rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{function.physical_name}-schedule"
                 dlq_url = self.resources["dlqs"][function.spec.name]["url"]
                 minutes = function.spec.schedule_minutes
-                self.pollers.append(ScheduleTimer(function.invoke, rule_arn, minutes, dlq_url))
-        for function in self.functions.values():
+                self._add_poller(name, ScheduleTimer(function.invoke, rule_arn, minutes, dlq_url))
+        for name, function in self.functions.items():
             if function.spec.queue is not None:
                 queue = self.resources["queues"][function.spec.queue.queue]
-                self.pollers.append(
-                    SqsPoller(
-                        function.spec.name,
-                        queue["url"],
-                        queue["arn"],
-                        function.invoke,
-                        batch_size=function.spec.queue.batch_size,
-                        batching_window_s=function.spec.queue.max_batching_window_s,
-                    )
+                poller = SqsPoller(
+                    function.spec.name,
+                    queue["url"],
+                    queue["arn"],
+                    function.invoke,
+                    batch_size=function.spec.queue.batch_size,
+                    batching_window_s=function.spec.queue.max_batching_window_s,
                 )
+                self._add_poller(name, poller)
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
         self._start_warehouse()
         for poller in self.pollers:
             poller.start()
+
+    def _add_poller(self, function: str, poller: Poller) -> None:
+        self.pollers.append(poller)
+        self._pollers_of.setdefault(function, []).append(poller)
 
     def _start_warehouse(self) -> None:
         """The warehouse stand-in consumes the warehouse queue and reports packed shipments on its own."""
@@ -357,10 +397,11 @@ class LocalStack:
         return summary
 
     def health(self) -> dict[str, Any]:
-        functions = {name: "ready" for name in self.functions}
+        functions = {name: "ready" if f.ready else "starting" for name, f in list(self.functions.items())}
         functions.update({name: f"failed: {reason}" for name, reason in self.failed_functions.items()})
         return {
             "stack": self.stack_state,
+            "routes": self.routes_state,
             "seed": self.seed_state,
             "seeding": self.seeding.describe(),
             "functions": functions,
@@ -374,8 +415,12 @@ class LocalStack:
         self._stopping = True
         if self.api is not None:
             self.api.stop()
-        for poller in self.pollers:
-            poller.stop()
+        # Together: each waits for its receive or invocation under way.
+        stopping = [threading.Thread(target=poller.stop, daemon=True) for poller in self.pollers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         if self.warehouse is not None:
             self.warehouse.stop()
         for function in self.functions.values():
