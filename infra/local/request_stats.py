@@ -65,7 +65,7 @@ class RequestStats:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {"caller": caller, "operation": operation, "count": int(count), "cpu_s": round(cpu, 3)}
                 for (caller, operation), (count, cpu) in self._counts.items()
             ]

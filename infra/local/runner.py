@@ -276,7 +276,7 @@ class LocalStack:
         for name, function in self.functions.items():
             if function.spec.queue is not None:
                 queue = self.resources["queues"][function.spec.queue.queue]
-                poller = SqsPoller(
+                consumer = SqsPoller(
                     function.spec.name,
                     queue["url"],
                     queue["arn"],
@@ -284,7 +284,7 @@ class LocalStack:
                     batch_size=function.spec.queue.batch_size,
                     batching_window_s=function.spec.queue.max_batching_window_s,
                 )
-                self._add_poller(name, poller)
+                self._add_poller(name, consumer)
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
