@@ -40,7 +40,7 @@ from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
 from infra.local.warehouse_standin import WarehouseConfig, WarehouseStandin
-from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, physical_name
+from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, FunctionSpec, physical_name
 
 log = logging.getLogger("infra.local")
 
@@ -128,6 +128,12 @@ class Options:
     print_event_log: bool = True
 
 
+def _first_wave(spec: FunctionSpec) -> bool:
+    """Started at once: a route's function or an event consumer (the seed's events flow through them)."""
+    routed = {route.function for route in API_ROUTES}
+    return spec.name in routed or spec.stream is not None or spec.queue is not None
+
+
 class LocalStack:
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -211,24 +217,28 @@ class LocalStack:
         return function.invoke(payload)
 
     def _start_functions(self) -> dict[str, LocalFunction]:
-        """Starts the processes of the functions the API routes need at once (each imports its handler
-        on its own); the others are created now, so pollers can be given them, and started once the
-        routes' functions have imported: on 2 cores, 36 imports at once made every route wait for all."""
-        routed = {route.function for route in API_ROUTES}
+        """Starts the processes of the functions the API routes and the seed's events need at once (each
+        imports its handler on its own); the others (schedules, workflow tasks, triggers) are created now,
+        so pollers and tasks can be given them, and started once those have imported: on 2 cores, 36
+        imports at once made every route wait for all."""
         starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
-                starting[spec.name] = LocalFunction(self.options.stage, spec, start=spec.name in routed)
+                starting[spec.name] = LocalFunction(self.options.stage, spec, start=_first_wave(spec))
             except Exception as exc:
                 self._failed_to_load(spec.name, spec.handler, exc)
         return starting
 
     def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
-        """Waits for the routes' functions to import, starts the others, waits for them; a function that
-        cannot import is taken off the routes and pollers. Then ``"stack": "running"``."""
-        first = [name for name in starting if name in self._routed()]
-        for name in first:
+        """Waits for the routes' functions to import (``"routes": "ready"``), then for the event consumers,
+        starts the others and waits for them; a function that cannot import is taken off the routes and
+        pollers. Then ``"stack": "running"``."""
+        routed = {route.function for route in API_ROUTES}
+        first = [name for name, function in starting.items() if _first_wave(function.spec)]
+        for name in sorted(first, key=lambda name: name not in routed):
             self._await_function(name, starting[name])
+            if all(starting[r].ready for r in routed if r in starting and r in self.functions):
+                self.routes_state = "ready"
         self.routes_state = "ready"
         later = [name for name in starting if name not in first]
         for name in later:
@@ -237,10 +247,6 @@ class LocalStack:
             self._await_function(name, starting[name])
         if not self._stopping:
             self.stack_state = "running"
-
-    @staticmethod
-    def _routed() -> set[str]:
-        return {route.function for route in API_ROUTES}
 
     def _await_function(self, name: str, function: LocalFunction) -> None:
         try:
