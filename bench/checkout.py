@@ -324,8 +324,9 @@ class Shop:
 def _request(token: str) -> Any:
     from cart.domain.models import CartOwner, OwnerKind
     from cart.domain.tokens import token_hash
-    from checkout.domain.models import Buyer, CheckoutBody
+    from checkout.domain.body import CheckoutBody
     from checkout.domain.service import PlaceOrder
+    from orders.domain.models import Buyer
 
     key = token_hash(token)
     return PlaceOrder(

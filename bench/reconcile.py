@@ -98,7 +98,7 @@ class Planter:
 
     def checkout_drifts(self, placed: list[Any]) -> None:
         from checkout.domain import orders
-        from checkout.domain.models import CancelReason
+        from orders.domain.models import CancelReason
 
         groups = [placed[i * PER_KIND : (i + 1) * PER_KIND] for i in range(6)]
         for p in groups[0]:  # payable_after_cancel: the void was lost

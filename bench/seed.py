@@ -18,17 +18,19 @@ so this is when a shopper's search and ``in_stock`` filter show the demo's real 
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from infra.local import ensure_import_paths
+from infra.local import ensure_import_paths, request_stats
 from infra.local.moto_server import free_port
 
 RUNS = 3
@@ -47,6 +49,71 @@ def _cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree_cpu(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) of ``root`` and every live descendant, by role: ``runner``, ``moto``, the
+    fork server, and each function's worker by its process title (its spec name, 15 bytes)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    cpu: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        pid, fields = int(stat.parent.name), tail.split()
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        comm = head.split("(", 1)[1]
+        names[pid] = (
+            "moto"
+            if b"infra.local.moto_server" in cmdline
+            else "fork server"
+            if b"forkserver" in cmdline and comm.startswith("python")
+            else comm
+        )
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
+        tree.update(children)
+        frontier = children
+    totals: dict[str, float] = {}
+    for pid in tree:
+        role = "runner" if pid == root else names.get(pid, "?")
+        totals[role] = round(totals.get(role, 0.0) + cpu.get(pid, 0.0), 2)
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def _moto_calls(path: Path) -> dict[str, Any]:
+    """The moto server's request counts so far (``infra.local.request_stats``): totals per operation and
+    per caller, with the CPU seconds moto spent on them."""
+    try:
+        stats = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    by_operation: dict[str, list[float]] = {}
+    by_caller: dict[str, list[float]] = {}
+    for row in stats["requests"]:
+        for key, table in ((row["operation"], by_operation), (row["caller"], by_caller)):
+            entry = table.setdefault(key, [0, 0.0])
+            entry[0] += row["count"]
+            entry[1] += row["cpu_s"]
+
+    def ranked(table: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+        return {
+            key: {"count": int(count), "cpu_s": round(cpu_s, 2)}
+            for key, (count, cpu_s) in sorted(table.items(), key=lambda item: -item[1][1])
+        }
+
+    return {
+        "requests": sum(row["count"] for row in stats["requests"]),
+        "request_cpu_s": round(sum(row["cpu_s"] for row in stats["requests"]), 2),
+        "by_operation": ranked(by_operation),
+        "by_caller": ranked(by_caller),
+        "rows": stats["requests"],
+    }
 
 
 def _health(url: str) -> dict[str, Any] | None:
@@ -139,6 +206,11 @@ def _ask_name(ask: tuple[str | None, str | None]) -> str:
     return f"country {country}" if country else f"store {store}" if store else "anywhere"
 
 
+def _routes_ready(health: dict[str, Any]) -> bool:
+    """Every route's function imported (before ``routes`` was reported: every function, the stack running)."""
+    return health.get("routes", "ready" if health.get("stack") == "running" else None) == "ready"
+
+
 def one_run(products: int = PRODUCTS) -> dict[str, Any]:
     api_port, moto_port, stripe_port = free_port(), free_port(), free_port()
     command = [sys.executable, "-m", "infra.local", "run", "--api-port", str(api_port)]
@@ -146,10 +218,15 @@ def one_run(products: int = PRODUCTS) -> dict[str, Any]:
     command += ["--seed-products", str(products)]
     expected = buyable_counts(products)
     load = os.getloadavg()[0]
+    stats_file = Path(tempfile.mkdtemp(prefix="demo-seed-")) / "moto-requests.json"
+    environment = {**os.environ, request_stats.STATS_VARIABLE: str(stats_file)}
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=REPO, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{api_port}"
     answered: float | None = None
+    routed: float | None = None
     running: float | None = None
     try:
         while time.monotonic() - started < TIMEOUT_S:
@@ -158,21 +235,36 @@ def one_run(products: int = PRODUCTS) -> dict[str, Any]:
             health = _health(url)
             if health is not None and answered is None:
                 answered = time.monotonic() - started
+            if health is not None and routed is None and _routes_ready(health):
+                routed = time.monotonic() - started
             if health is not None and running is None and health.get("stack") == "running":
                 running = time.monotonic() - started
             if health is not None and health.get("seed") not in ("pending", None):
                 seeded = time.monotonic() - started
                 seeded_cpu = _cpu_seconds(process.pid)
+                seeded_tree = _process_tree_cpu(process.pid)
+                time.sleep(1.1)  # the moto process rewrites its counts once a second
+                seeded_calls = _moto_calls(stats_file)
                 current, totals = await_search_current(url, started, expected)
+                current_tree = _process_tree_cpu(process.pid)
+                time.sleep(1.1)
+                current_calls = _moto_calls(stats_file)
                 return {
                     "load_average_1m": round(load, 2),
                     "health_s": round(answered or seeded, 2),
+                    "routes_s": round(routed or seeded, 2),
                     "running_s": round(running or seeded, 2),
                     "seeded_s": round(seeded, 2),
                     "search_current_s": round(current, 2),
                     "seed": health["seed"],
                     "cpu_s": seeded_cpu,
                     "search_current_cpu_s": _cpu_seconds(process.pid),
+                    "tree_cpu_s": {"seeded": seeded_tree, "search_current": current_tree},
+                    "tree_cpu_total_s": {
+                        "seeded": round(sum(seeded_tree.values()), 2),
+                        "search_current": round(sum(current_tree.values()), 2),
+                    },
+                    "moto_calls": {"seeded": seeded_calls, "search_current": current_calls},
                     "search_in_stock_totals": totals,
                     "steps_s": {k: v.get("seconds") for k, v in health["seeding"]["steps"].items()},
                     "summaries": {k: v.get("summary") for k, v in health["seeding"]["steps"].items()},
@@ -203,6 +295,7 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
             key: _median(runs, key)
             for key in (
                 "health_s",
+                "routes_s",
                 "running_s",
                 "seeded_s",
                 "search_current_s",
@@ -231,9 +324,15 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{_verdict(median['health_s'], HEALTH_TARGET_S)}; median of {RUNS}; load average {median['load_average_1m']}",
         ),
         (
-            "fresh start -> every function loaded, pollers running",
+            "fresh start -> every route's function loaded",
+            f"{median['routes_s']} s",
+            f'{_verdict(median["routes_s"], HEALTH_TARGET_S)} for every route; /health "routes": "ready"',
+        ),
+        (
+            "fresh start -> every function loaded",
             f"{median['running_s']} s",
-            f'{_verdict(median["running_s"], HEALTH_TARGET_S)} for every route; /health "stack": "running"',
+            '/health "stack": "running" (the other functions start after the routes\' ones; pollers run from '
+            "provisioning on, their invocations waiting for the import)",
         ),
         (
             f"fresh start -> demo seeded ({PRODUCTS} products, promotions, network, stock)",

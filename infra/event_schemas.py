@@ -27,11 +27,9 @@ EVENT_MODULES: tuple[str, ...] = (
     "fulfilment.domain.events",
     "customers.domain.events",
     "loyalty.domain.events",
-    # Contracts loyalty consumes before their publishers exist (orders' delivery, returns' refunds).
-    "loyalty.inbound.orders",
+    "orders.domain.events",
+    # Contracts loyalty consumes before their publishers exist (returns' refunds).
     "loyalty.inbound.returns",
-    # The orders context's cancellation request, consumed by fulfilment before its publisher exists.
-    "fulfilment.inbound.orders",
 )
 
 

@@ -25,6 +25,7 @@ CONTEXTS: tuple[str, ...] = (
     "customers",
     "loyalty",
     "pricing",
+    "orders",
 )  # grows with each bounded context
 # Shoppers register themselves; staff accounts live in a second pool where only administrators create users,
 # so no one can sign themselves up into a staff group.
@@ -165,6 +166,9 @@ class FunctionSpec:
     # Workflows whose waiting tasks this function answers (SendTaskSuccess/Failure/Heartbeat with a task
     # token it stored): granted on those state machines alone.
     answers_workflows: tuple[str, ...] = ()
+    # Workflows whose executions this function reads (DescribeExecution, GetExecutionHistory: staff views);
+    # each one's ARN arrives in ``workflow_env_name(name)``, and the grant covers its executions alone.
+    reads_workflows: tuple[str, ...] = ()
     # Buckets (``BucketSpec.name``) whose objects the function reads and writes (s3:GetObject, s3:PutObject).
     buckets_rw: tuple[str, ...] = ()
     # Shopper groups (``SHOPPER_GROUPS``) this function may add users to: ``cognito-idp:AdminAddUserToGroup``
@@ -242,8 +246,10 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_AND_OLD_IMAGES",
     ),
-    # Orders and their payment state, fraud velocity counters (layout: checkout.adapters.records). gsi1
-    # lists a customer's orders and, sparsely, the orders waiting for payment by deadline (the sweeper).
+    # Orders and their payment state, timelines, progress and shipments (owner: the orders context, layout:
+    # orders.adapters.records; checkout writes orders through orders.contract), and checkout's own fraud
+    # velocity and attempt counters (checkout.adapters.counters). gsi1 lists, sparsely, the orders waiting
+    # for payment by deadline (the sweeper), and the staff search's stage, e-mail and phone partitions.
     TableSpec(
         name="orders",
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
@@ -252,11 +258,16 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
-    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
+    # gsi1 (sparse) lists the profiles with a birth date by month and day (the daily birthday job).
+    TableSpec(
+        name="customers",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
     # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records);
     # gift certificates by the digest of their code, their debits and batches (layout:
     # loyalty.adapters.certificate_records). gsi1 lists members due for the scheduled job, adjustments
-    # waiting for approval and certificates; the stream publishes ledger entries, expiry notices and
+    # waiting for approval and certificates; the stream publishes ledger entries, expiry notices, coupons and
     # issued certificates as events and feeds the certificate batches. TTL removes the balance check's
     # attempt counters (a Number ``expires_at``; the notices' ISO text of that name is never expired).
     TableSpec(
@@ -321,6 +332,10 @@ SECRETS: tuple[SecretSpec, ...] = (
         name="customer-link-signing",
         description="HMAC key that signs consent confirmation and one-click unsubscribe links",
     ),
+    SecretSpec(
+        name="guest-email-key",
+        description="HMAC key of guests' e-mails on OrderPlaced (shop_kernel.guest_keys): loyalty's guest points claim",
+    ),
 )
 
 EVENT_LOG_TARGET = "event-log"  # a CloudWatch log group in the cloud, a queue locally
@@ -384,6 +399,26 @@ RULES: tuple[RuleSpec, ...] = (
         target="fulfilment-carrier-events",
     ),
     RuleSpec(
+        name="order-news-to-orders",
+        description="What checkout, fulfilment and carriers say about an order feeds its timeline and stage",
+        pattern={
+            "source": ["shop.checkout", "shop.fulfilment", "shop.carriers"],
+            "detail-type": [
+                "OrderPlaced",
+                "OrderCancelled",
+                "PaymentFailed",
+                "PaymentRefunded",
+                "PaymentCaptured",
+                "FulfilmentRequested",
+                "OrderLinesDropped",
+                "OrderLinesCancelled",
+                "OrderCancellationRefused",
+                "ShipmentStatusChanged",
+            ],
+        },
+        target="orders-events",
+    ),
+    RuleSpec(
         name="orders-to-customers",
         description="Placed and cancelled orders feed the customers' RFM segments",
         pattern={"source": ["shop.checkout"], "detail-type": ["OrderPlaced", "OrderCancelled"]},
@@ -395,6 +430,15 @@ RULES: tuple[RuleSpec, ...] = (
         pattern={
             "source": ["shop.checkout", "shop.orders", "shop.returns"],
             "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+        },
+        target="loyalty-order-events",
+    ),
+    RuleSpec(
+        name="coupon-triggers-to-loyalty",
+        description="A tier reached and a birthday may issue a coupon; an erased customer's guest claims are forgotten",
+        pattern={
+            "source": ["shop.loyalty", "shop.customers"],
+            "detail-type": ["TierChanged", "CustomerBirthdayReached", "CustomerErased"],
         },
         target="loyalty-order-events",
     ),
@@ -528,7 +572,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
         memory_mb=1024,
         timeout_s=29,
-        # loyalty: gift certificates debited in the order's transaction (loyalty.contract).
+        # loyalty: gift certificates debited in the order's transaction, and a customer paying with points
+        # has their summary and the redemption rules read and the points debited in it (loyalty.contract).
         tables_rw=("orders", "carts", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
@@ -540,8 +585,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
         memory_mb=1024,
         timeout_s=29,
-        # inventory: the authorisation extends the stock hold; promotions and loyalty: a cancellation gives
-        # back the order's code uses and certificate debits in the same transaction.
+        # inventory: the authorisation extends the stock hold; promotions, loyalty: a cancellation gives
+        # back the order's code uses, certificate debits and points in the same transaction.
         tables_rw=("orders", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
@@ -554,6 +599,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         tables_rw=("inventory",),
         publishes_events=True,
+        # A guest order's OrderPlaced carries the keyed hash of the e-mail (loyalty's guest points claim).
+        secrets=("guest-email-key",),
         stream=StreamTrigger(table="orders", item_types=("order",)),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         starts_workflows=("order-fulfilment",),
@@ -565,7 +612,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
         # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
-        # gives back code uses (promotions) and certificate debits (loyalty), in the transaction that cancels.
+        # gives back code uses (promotions), certificate debits and points (loyalty), in the transaction
+        # that cancels.
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
@@ -578,7 +626,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
         # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
-        # follows gives back code uses (promotions) and certificate debits (loyalty).
+        # follows gives back code uses (promotions), certificate debits and points (loyalty).
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         publishes_events=True,
@@ -592,7 +640,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
         timeout_s=29,
         # inventory: shipped units committed, dropped ones released; promotions and loyalty: a void
-        # cancels the order and gives back its code uses and certificate debits in the same transaction.
+        # cancels the order and gives back its code uses, certificate debits and points in the same
+        # transaction.
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
@@ -727,32 +776,48 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue=QueueTrigger(queue="customers-order-events"),
     ),
     FunctionSpec(
+        name="customers-birthdays",
+        context="customers",
+        handler="customers.handlers.birthdays.handler",
+        description="Daily: CustomerBirthdayReached (id and year only) for each customer whose birthday is today",
+        timeout_s=120,
+        tables_ro=("customers",),
+        publishes_events=True,
+        schedule_minutes=1440,
+    ),
+    FunctionSpec(
         name="loyalty-api",
         context="loyalty",
         handler="loyalty.handlers.api.handler",
-        description="Loyalty REST API: points, tier and ledger; rules, campaigns, adjustments, gift certificates",
+        description="Loyalty REST API: points, tier, ledger, coupons, guest claim; rules, campaigns, adjustments, gift certificates",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
-        secrets=("cursor-signing-key",),
+        # Whether a coupon's code was used: pricing's code items, read through its contract.
+        tables_ro=("promotions",),
+        shared_contexts=("pricing",),
+        # guest-email-key: keys the caller's verified e-mail for the guest points claim.
+        secrets=("cursor-signing-key", "guest-email-key"),
     ),
     FunctionSpec(
         name="loyalty-earning",
         context="loyalty",
         handler="loyalty.handlers.order_events.handler",
-        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts; coupons on their triggers",
         timeout_s=30,
-        tables_rw=("loyalty",),
+        # Promotions: an automatic coupon's code is written by pricing's contract in loyalty's transaction.
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         queue=QueueTrigger(queue="loyalty-order-events"),
     ),
     FunctionSpec(
         name="loyalty-events",
         context="loyalty",
         handler="loyalty.handlers.stream.handler",
-        description="Ledger entries, notices, certificates -> Points*, TierChanged, GiftCertificateIssued",
+        description="Ledger entries, notices, coupons, certificates -> Points*, TierChanged, CouponIssued, GiftCertificateIssued",
         timeout_s=60,
         publishes_events=True,
-        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "gift_certificate")),
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "coupon", "gift_certificate")),
     ),
     FunctionSpec(
         name="loyalty-certificate-batches",
@@ -768,9 +833,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-maturity",
         context="loyalty",
         handler="loyalty.handlers.maturity.handler",
-        description="Matures pending points and cashback after the return window; expires and announces points",
+        description="Matures pending points and cashback after the return window; expires and announces points; win-back coupons",
         timeout_s=300,
-        tables_rw=("loyalty",),
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -801,6 +867,30 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=30,
         tables_rw=("promotions",),
         queue=QueueTrigger(queue="pricing-order-events"),
+    ),
+    FunctionSpec(
+        name="orders-api",
+        context="orders",
+        handler="orders.handlers.api.handler",
+        description="Orders REST API: a customer's orders with their timeline; staff search, order view, cancellations",
+        memory_mb=1024,
+        timeout_s=10,
+        tables_rw=("orders",),
+        secrets=("cursor-signing-key",),
+        publishes_events=True,
+        shared_contexts=("pricing", "inventory"),
+        reads_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="orders-events",
+        context="orders",
+        handler="orders.handlers.events.handler",
+        description="Order news from checkout, fulfilment and carriers -> the order's timeline, shipments and stage",
+        timeout_s=30,
+        tables_rw=("orders",),
+        publishes_events=True,
+        shared_contexts=("pricing", "inventory"),
+        queue=QueueTrigger(queue="orders-events"),
     ),
     FunctionSpec(
         name="customers-registration",
@@ -836,9 +926,10 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="me/cart", function="cart-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="checkout", function="checkout-api", authorized=False),
     ApiRoute(prefix="me/checkout", function="checkout-api", authorized=True, groups=("customers",)),
-    ApiRoute(prefix="me/orders", function="checkout-api", authorized=True, groups=("customers",)),
-    # Staff read any order, with the contact details events do not carry.
-    ApiRoute(prefix="admin/orders", function="checkout-api", authorized=True, groups=("agents", "ops")),
+    # The orders context: a customer's orders with their timelines; staff search and read any order, with
+    # the contact details events do not carry. Guests read theirs through checkout (with the cart token).
+    ApiRoute(prefix="me/orders", function="orders-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="admin/orders", function="orders-api", authorized=True, groups=("agents", "ops")),
     # The customer's own data: /me itself (DELETE erases) and what no more specific /me/... prefix serves.
     ApiRoute(prefix="me", function="customers-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),
@@ -847,6 +938,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="me/coupons", function="loyalty-api", authorized=True, groups=("customers",)),
     # Anyone may check a gift certificate's balance by its code: throttled hard at the gateway, and
     # limited per client address by loyalty itself.
     ApiRoute(prefix="loyalty/gift-certificates", function="loyalty-api", authorized=False, throttle=(5, 10)),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from checkout.domain.reconciliation import PaymentsReconciler
     from checkout.domain.service import CheckoutService
     from checkout.settings import CheckoutSettings
+    from shop_kernel.guest_keys import GuestKeys
     from shop_kernel.secrets import SecretKeyProvider
 
 
@@ -64,6 +65,13 @@ class CheckoutContainer(ContextContainer):
         from shop_kernel.secrets import SecretKeyProvider
 
         return SecretKeyProvider(self.secrets_client, self.settings().stripe_webhook_signing_secret_name)
+
+    @provided
+    def guest_keys(self) -> GuestKeys:
+        from shop_kernel.guest_keys import GuestKeys
+        from shop_kernel.secrets import SecretKeyProvider
+
+        return GuestKeys(SecretKeyProvider(self.secrets_client, self.settings().guest_email_key_secret_name))
 
     @provided
     def payments(self) -> StripeGateway:

@@ -7,11 +7,16 @@ Handlers look parts up through the module (``wiring.container.service()``); test
 from __future__ import annotations
 
 from loyalty.adapters.certificates import DynamoCertificates
+from loyalty.adapters.claims import DynamoClaimStore
+from loyalty.adapters.coupons import DynamoCouponStore
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
 from loyalty.domain.certificate_service import CertificateService
+from loyalty.domain.claim_service import GuestClaims
+from loyalty.domain.coupon_service import CouponService
 from loyalty.domain.service import LoyaltyService
 from loyalty.settings import LoyaltySettings
 from shop_kernel.dynamo import CursorCodec
+from shop_kernel.guest_keys import GuestKeys
 from shop_kernel.secrets import SecretKeyProvider
 from shop_kernel.wiring import ContextContainer, provided
 
@@ -36,6 +41,34 @@ class LoyaltyContainer(ContextContainer):
     @provided
     def certificates(self) -> CertificateService:
         return CertificateService(store=self.certificate_store(), clock=self.clock())
+
+    @provided
+    def coupon_store(self) -> DynamoCouponStore:
+        s = self.settings()
+        return DynamoCouponStore(self.dynamodb_client(), s.loyalty_table_name, s.promotions_table_name)
+
+    @provided
+    def coupons(self) -> CouponService:
+        store = self.store()
+        return CouponService(
+            store=self.coupon_store(), rules=lambda: store.configuration()[0], clock=self.clock()
+        )
+
+    @provided
+    def claim_store(self) -> DynamoClaimStore:
+        return DynamoClaimStore(self.dynamodb_client(), self.settings().loyalty_table_name)
+
+    @provided
+    def guest_claims(self) -> GuestClaims:
+        store = self.store()
+        key = SecretKeyProvider(self.secrets_client, self.settings().guest_email_key_secret_name)
+        return GuestClaims(
+            members=store.member,
+            claims=self.claim_store(),
+            rules=lambda: store.configuration()[0],
+            guest_key=GuestKeys(key).of,
+            clock=self.clock(),
+        )
 
     @provided
     def cursors(self) -> CursorCodec:

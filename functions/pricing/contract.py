@@ -12,6 +12,9 @@ field, ``cart.promo_codes``):
   ``code_no_longer_available``;
 * ``restore_code``: what a cancelled order redeemed, given back exactly once (the caller conditions the
   cancellation on its order's version); ``LedgerMismatch`` when the ledger does not show it.
+* ``issue_personal_code``: a new single-use code for one customer (loyalty's automatic coupons, written
+  in loyalty's own transaction with its record of the coupon), else ``CodeTaken`` when the code exists.
+  Whether it was used is ``read_usage`` over the item at ``code_key``.
 
 The layout itself is pricing's (``pricing.adapters.records``) and may change behind these functions.
 """
@@ -27,13 +30,14 @@ from pricing.adapters.records import (
     code_redemption_items,
     code_release_items,
     is_promotions_config,
+    personal_code_put,
     promo_code_from_item,
     promotions_from_config,
     usage_from_items,
     use_key,
 )
 from pricing.adapters.records import promotions_config_key as _promotions_config_key
-from pricing.domain.codes import code_no_longer_available
+from pricing.domain.codes import CodeTaken, code_no_longer_available
 from pricing.domain.models import CodeRedemption, LedgerMismatch
 from pricing.domain.ports import CodeUsage
 from pricing.domain.promotions import PromoCode, Promotion
@@ -113,10 +117,20 @@ def restore_code(table: str, redemption: CodeRedemption) -> TransactPart:
     return TransactPart(tuple(entries), lambda _: LedgerMismatch(redemption.code))
 
 
+def issue_personal_code(table: str, code: PromoCode, at: str) -> TransactPart:
+    """``code`` for its owner alone, usable once (the caller draws the code; a collision is ``CodeTaken``)."""
+    if code.owner is None or code.usage_limit != 1 or code.per_customer_limit != 1:
+        raise ValueError("a personal code has an owner and is usable once")
+    entry = personal_code_put(table, code, at)
+    return TransactPart((entry,), lambda _: CodeTaken(code.code))
+
+
 __all__ = [
+    "CodeTaken",
     "LedgerMismatch",
     "Prefetched",
     "code_key",
+    "issue_personal_code",
     "promotions_config_key",
     "read_code",
     "read_promotions",

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack, Token
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -202,6 +202,44 @@ class ServiceFunction(Construct):
         if name not in self.spec.answers_workflows:
             raise ValueError(f"{self.spec.name} does not declare {name!r} in answers_workflows")
         state_machine.grant_task_response(self.role)
+
+    def allow_reading(self, name: str, state_machine: sfn.IStateMachine, stage: str) -> None:
+        """Give the function workflow ``name``'s ARN and read access to its executions (staff views):
+        ``DescribeExecution`` and ``GetExecutionHistory`` on that state machine's executions alone."""
+        if name not in self.spec.reads_workflows:
+            raise ValueError(f"{self.spec.name} does not declare {name!r} in reads_workflows")
+        if name not in self.spec.starts_workflows:
+            self.function.add_environment(workflow_env_name(name), state_machine.state_machine_arn)
+        stack = Stack.of(self)
+        machine = physical_name(stage, name)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:GetExecutionHistory"],
+                resources=[
+                    stack.format_arn(
+                        service="states",
+                        resource="execution",
+                        resource_name=f"{machine}:*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        parts = [
+            f"<{pseudo}>" if Token.is_unresolved(value) else value
+            for value, pseudo in (
+                (stack.partition, "AWS::Partition"),
+                (stack.region, "AWS::Region"),
+                (stack.account, "AWS::AccountId"),
+            )
+        ]
+        acknowledge(
+            self.role,
+            "IAM5",
+            "Executions are named after orders, so staff reading any order's execution need the state "
+            "machine's executions (read only: describe and history), not one ARN.",
+            f"Resource::arn:{parts[0]}:states:{parts[1]}:{parts[2]}:execution:{machine}:*",
+        )
 
     def allow_api(self, source_arns: Mapping[str, str]) -> None:
         """Let API Gateway invoke the function from the execute-api ARNs given by construct id, nothing else."""

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from infra.local import REGION, ensure_import_paths
+from infra.local import REGION, ensure_import_paths, request_stats
 from infra.local.grants import Grants
 from infra.local.provision import function_environment
 from infra.local.worker import PRELOAD, Handler, LambdaContext, WorkerConfig, module_openapi, serve
@@ -132,6 +132,8 @@ def start_fork_server() -> None:
 class ExecutionEnvironment(Protocol):
     @property
     def alive(self) -> bool: ...
+    @property
+    def ready(self) -> bool: ...
     def wait_ready(self, timeout_s: float) -> None: ...
     def invoke(self, event: dict[str, Any]) -> Any: ...
     def openapi(self) -> dict[str, Any] | None: ...
@@ -144,6 +146,7 @@ class InProcessEnvironment:
     def __init__(self, spec: FunctionSpec, name: str, handler: Handler) -> None:
         self.spec, self.name, self.handler = spec, name, handler
         self.alive = True
+        self.ready = True
 
     def wait_ready(self, timeout_s: float) -> None:
         return None
@@ -185,14 +188,28 @@ class WorkerProcess:
         self._relay.start()
         self._ready = False
         self._stopped = False
+        # The runner's wait and a first invocation may both wait for the "ready" message: one reads it.
+        self._ready_lock = threading.Lock()
 
     @property
     def alive(self) -> bool:
         return not self._stopped and self.process.is_alive()
 
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
     def wait_ready(self, timeout_s: float = INIT_TIMEOUT_S) -> None:
         if self._ready:
             return
+        with self._ready_lock:
+            self._wait_ready(timeout_s)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        if self._ready:
+            return
+        if self._stopped:
+            raise FunctionInitError("Runtime.ExitError", f"{self.name} exited while starting")
         try:
             if not self._requests.poll(timeout_s):
                 raise FunctionInitError("Runtime.InitTimeout", f"{self.name} did not start in {timeout_s} s")
@@ -251,7 +268,11 @@ def _relay_output(output: Connection) -> None:
 
 
 class LocalFunction:
-    """One deployed function: its spec, its execution environments and how to invoke it."""
+    """One deployed function: its spec, its execution environments and how to invoke it.
+
+    With ``start=False`` no process is started until ``start()``: an invocation meanwhile waits for it (the
+    runner starts the functions the API routes need first, and the rest once those have imported).
+    """
 
     def __init__(
         self,
@@ -261,24 +282,44 @@ class LocalFunction:
         *,
         concurrency: int = 1,
         environ: Mapping[str, str] | None = None,
+        start: bool = True,
     ) -> None:
         self.stage = stage
         self.spec = spec
         self.physical_name = physical_name(stage, spec.name)
         self.environment = runtime_environment(stage, spec, environ)
         self.grants = Grants.of(spec, stage)
-        environments: list[ExecutionEnvironment] = (
-            [InProcessEnvironment(spec, self.physical_name, handler)]
-            if handler is not None
-            else [self._new_environment() for _ in range(concurrency)]
-        )
-        self.environments = environments
+        self._handler = handler
+        self._concurrency = concurrency
+        self.environments: list[ExecutionEnvironment] = []
         # Idle environments: an invocation takes one and gives it back, so one never serves two at once
         # (handlers rely on that: Powertools keeps the current event on the resolver).
         self._idle: queue.LifoQueue[ExecutionEnvironment] = queue.LifoQueue()
-        for environment in environments:
-            self._idle.put(environment)
+        self._started = threading.Event()
+        self._start_lock = threading.Lock()
         self._stopped = False
+        if start or handler is not None:
+            self.start()
+
+    def start(self) -> None:
+        """Start the function's execution environments (their processes import the handler meanwhile)."""
+        with self._start_lock:
+            if self._started.is_set() or self._stopped:
+                return
+            environments: list[ExecutionEnvironment] = (
+                [InProcessEnvironment(self.spec, self.physical_name, self._handler)]
+                if self._handler is not None
+                else [self._new_environment() for _ in range(self._concurrency)]
+            )
+            self.environments.extend(environments)
+            for environment in environments:
+                self._idle.put(environment)
+            self._started.set()
+
+    @property
+    def ready(self) -> bool:
+        """Whether every environment has imported its handler (``wait_ready`` has seen it)."""
+        return self._started.is_set() and all(e.ready for e in self.environments)
 
     def _new_environment(self) -> ExecutionEnvironment:
         return WorkerProcess(
@@ -289,11 +330,17 @@ class LocalFunction:
                 timeout_s=self.spec.timeout_s,
                 environment=self.environment,
                 grants=self.grants,
+                title=self.spec.name,
+                tag_requests=request_stats.enabled(),
             )
         )
 
     def wait_ready(self, timeout_s: float = INIT_TIMEOUT_S) -> None:
         """Until every environment has imported its handler; ``FunctionInitError`` if one cannot."""
+        if not self._started.wait(timeout_s):
+            raise FunctionInitError(
+                "Runtime.InitTimeout", f"{self.spec.name} was not started in {timeout_s} s"
+            )
         try:
             for environment in self.environments:
                 environment.wait_ready(timeout_s)
@@ -332,7 +379,14 @@ class LocalFunction:
             self._idle.put(environment)
 
     def _acquire(self) -> ExecutionEnvironment:
-        environment = self._idle.get()
+        while True:
+            try:
+                environment = self._idle.get(timeout=0.5)
+                break
+            except queue.Empty:
+                # Not started yet (or every environment busy): wait, unless it was shut down meanwhile.
+                if self._stopped and not self._started.is_set():
+                    raise FunctionError("Runtime.ExitError", f"{self.spec.name} is shut down") from None
         if environment.alive:
             return environment
         if self._stopped:
@@ -352,7 +406,8 @@ class LocalFunction:
 
     def stop(self) -> None:
         """Shut every environment down, once the invocations in flight have finished (or after a grace)."""
-        self._stopped = True
+        with self._start_lock:
+            self._stopped = True
         deadline = time.monotonic() + STOP_GRACE_S
         idle: list[ExecutionEnvironment] = []
         for _ in self.environments:

@@ -18,7 +18,8 @@ What is checked, per service:
   only on a scheduled audit's ``audit_scans`` tables (no request path scans).
 - EventBridge: ``PutEvents`` on the stage's bus when ``publishes_events``.
 - Step Functions: ``StartExecution`` on the workflows in ``starts_workflows``; ``SendTask*`` (any
-  token) for a function that ``answers_workflows``.
+  token) for a function that ``answers_workflows``; ``DescribeExecution``/``GetExecutionHistory`` on the
+  executions of the workflows in ``reads_workflows``.
 - Secrets Manager: ``GetSecretValue``/``DescribeSecret`` on the spec's ``secrets``.
 - S3: ``GetObject`` (also what ``HeadObject`` needs) and ``PutObject`` on the spec's ``buckets_rw``.
 - SQS: consuming the function's trigger queue (what the event source mapping is granted); nothing else.
@@ -70,6 +71,7 @@ QUEUE_CONSUME_ACTIONS = frozenset(
 ANSWER_TASK_ACTIONS = frozenset(
     {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 )
+READ_EXECUTION_ACTIONS = frozenset({"states:DescribeExecution", "states:GetExecutionHistory"})
 USER_POOL_GROUP_ACTIONS = frozenset({"cognito-idp:AdminAddUserToGroup"})
 SHOPPER_POOL = "users"  # infra.constructs.auth names the shoppers' pool so
 # Transaction entries are authorised per item, through the item actions.
@@ -129,6 +131,11 @@ class Grants:
         if spec.publishes_events:
             grant(frozenset({"events:PutEvents"}), f"shop-{stage}")
         grant(frozenset({"states:StartExecution"}), *(physical_name(stage, w) for w in spec.starts_workflows))
+        # As ServiceFunction.allow_reading grants it: the executions of the spec's workflows alone.
+        grant(
+            READ_EXECUTION_ACTIONS,
+            *(f"execution/{physical_name(stage, w)}" for w in spec.reads_workflows),
+        )
         if spec.answers_workflows:
             # A task token names no state machine a local check could read: the cloud grants these on the
             # spec's state machines (ServiceFunction.allow_answering); locally any token is allowed.
@@ -163,6 +170,9 @@ def requested(service: str, operation: str, params: dict[str, Any]) -> Iterator[
     elif service == "events" and operation == "PutEvents":
         for entry in params.get("Entries") or [{}]:
             yield "events:PutEvents", _last(str(entry.get("EventBusName") or "default"), "/")
+    elif service == "stepfunctions" and "executionArn" in params:
+        # arn:aws:states:<region>:<account>:execution:<state machine>:<execution>
+        yield f"{prefix}:{operation}", "execution/" + str(params["executionArn"]).split(":")[-2]
     elif service == "stepfunctions" and "stateMachineArn" in params:
         yield f"{prefix}:{operation}", _last(str(params["stateMachineArn"]), ":")
     elif service == "cognito-idp" and "UserPoolId" in params:

@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from infra.local import REGION
+from infra.local import REGION, request_stats
 
 log = logging.getLogger("infra.local.moto")
 
@@ -200,6 +200,11 @@ def serve(port: int) -> None:
 
     os.environ.update(aws_environment(port))
     _patch_and_configure()
+    stats = (
+        request_stats.install_in_moto(os.environ[request_stats.STATS_VARIABLE])
+        if request_stats.enabled()
+        else None
+    )
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request: the runner's console logs
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
@@ -212,6 +217,8 @@ def serve(port: int) -> None:
         if os.getppid() != runner:
             break
     server.stop()
+    if stats is not None:
+        stats.dump()
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def function_environment(stage: str, spec: FunctionSpec) -> dict[str, str]:
             SEARCH_INDEX_DIR=str(search_index_dir(stage)),
             SEARCH_INDEX_ALIAS=SEARCH_INDEX_ALIAS,
         )
-    for workflow_name in spec.starts_workflows:
+    for workflow_name in dict.fromkeys(spec.starts_workflows + spec.reads_workflows):
         env[workflow_env_name(workflow_name)] = state_machine_arn(stage, workflow_name)
     return env
 

@@ -8,7 +8,7 @@ tables are new, so the index must be too) -> provision (from the specs) -> Strip
 and the carrier's webhook key in Secrets Manager -> the functions ready -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A
 function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
 so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
-(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, catalog, stock, then the wait for the
+(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
 catalog's events to reach the cart) runs while the API
 already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
 step's state, seconds and progress.
@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import boto3
 
-from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION
+from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, request_stats
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
@@ -40,7 +40,7 @@ from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
 from infra.local.warehouse_standin import WarehouseConfig, WarehouseStandin
-from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, physical_name
+from infra.resources import API_ROUTES, EVENT_LOG_TARGET, FUNCTIONS, FunctionSpec, physical_name
 
 log = logging.getLogger("infra.local")
 
@@ -128,6 +128,12 @@ class Options:
     print_event_log: bool = True
 
 
+def _first_wave(spec: FunctionSpec) -> bool:
+    """Started at once: a route's function or an event consumer (the seed's events flow through them)."""
+    routed = {route.function for route in API_ROUTES}
+    return spec.name in routed or spec.stream is not None or spec.queue is not None
+
+
 class LocalStack:
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -145,7 +151,10 @@ class LocalStack:
         self.seed_state = "pending" if options.seed else "skipped"
         self.seeding = SeedProgress("pending" if options.seed else "skipped")
         self.stack_state = "starting"
+        self.routes_state = "starting"
         self._stopping = False
+        self._awaiting: threading.Thread | None = None
+        self._pollers_of: dict[str, list[Poller]] = {}
 
     def start(self) -> None:
         stage = self.options.stage
@@ -163,6 +172,10 @@ class LocalStack:
         self.lambda_endpoint.start()
         os.environ[LAMBDA_ENDPOINT_VARIABLE] = self.lambda_endpoint.url
         # moto starts in its own process; its endpoint is in the environment from here on.
+        if request_stats.enabled():
+            # The runner's own clients (pollers, seed) name their thread on each request to moto.
+            boto3.setup_default_session()
+            boto3.DEFAULT_SESSION.events.register("before-send", request_stats.caller_tag())  # type: ignore[union-attr]
         moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
         self.moto = moto
         moto.start()
@@ -179,10 +192,21 @@ class LocalStack:
         self.resources = provision(stage)
         self.stripe.store_credentials(stage)
         self.carrier.store_credentials(stage)
-        self._await_functions(starting)
+        # From here routes, pollers and workflow tasks reach every function; an invocation of one still
+        # importing waits for it, as a request waits for a Lambda cold start. Stream pollers are positioned
+        # now, so no record written from here on is missed while their function imports.
+        self.functions.update(starting)
         self._start_pollers()
-        self.stack_state = "running"
+        self._awaiting = threading.Thread(
+            target=self._await_functions, args=(starting,), name="await-functions", daemon=True
+        )
+        self._awaiting.start()
         log.info("local API on %s", self.api.url)
+
+    def wait_running(self, timeout_s: float | None = None) -> None:
+        """Until every function has imported its handler (or failed to): ``"stack": "running"``."""
+        if self._awaiting is not None:
+            self._awaiting.join(timeout_s)
 
     def _invoke_task(self, name: str, payload: Any) -> Any:
         """A workflow task's invocation of function ``name`` (from moto's Step Functions interpreter)."""
@@ -193,24 +217,47 @@ class LocalStack:
         return function.invoke(payload)
 
     def _start_functions(self) -> dict[str, LocalFunction]:
-        """Starts every function's process at once (each imports its handler on its own)."""
+        """Starts the processes of the functions the API routes and the seed's events need at once (each
+        imports its handler on its own); the others (schedules, workflow tasks, triggers) are created now,
+        so pollers and tasks can be given them, and started once those have imported: on 2 cores, 36
+        imports at once made every route wait for all."""
         starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
-                starting[spec.name] = LocalFunction(self.options.stage, spec)
+                starting[spec.name] = LocalFunction(self.options.stage, spec, start=_first_wave(spec))
             except Exception as exc:
                 self._failed_to_load(spec.name, spec.handler, exc)
         return starting
 
     def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
-        """Waits for each function to import its handler; only then do routes and pollers reach it."""
-        for name, function in starting.items():
-            try:
-                function.wait_ready()
-            except FunctionError as exc:
-                self._failed_to_load(name, function.spec.handler, exc)
-                continue
-            self.functions[name] = function
+        """Waits for the routes' functions to import (``"routes": "ready"``), then for the event consumers,
+        starts the others and waits for them; a function that cannot import is taken off the routes and
+        pollers. Then ``"stack": "running"``."""
+        routed = {route.function for route in API_ROUTES}
+        first = [name for name, function in starting.items() if _first_wave(function.spec)]
+        for name in sorted(first, key=lambda name: name not in routed):
+            self._await_function(name, starting[name])
+            if all(starting[r].ready for r in routed if r in starting and r in self.functions):
+                self.routes_state = "ready"
+        self.routes_state = "ready"
+        later = [name for name in starting if name not in first]
+        for name in later:
+            starting[name].start()
+        for name in later:
+            self._await_function(name, starting[name])
+        if not self._stopping:
+            self.stack_state = "running"
+
+    def _await_function(self, name: str, function: LocalFunction) -> None:
+        try:
+            function.wait_ready()
+        except FunctionError as exc:
+            if self._stopping:
+                return
+            self._failed_to_load(name, function.spec.handler, exc)
+            self.functions.pop(name, None)
+            for poller in self._pollers_of.pop(name, []):
+                poller.stop()
 
     def _failed_to_load(self, name: str, handler: str, exc: Exception) -> None:
         # A FunctionError names the exception the handler's import raised in its own process.
@@ -225,32 +272,35 @@ class LocalStack:
             if trigger is None:
                 continue
             stream_arn = self.resources["tables"][trigger.table]["stream_arn"]
-            self.pollers.append(StreamPoller(function, stream_arn, self.resources["dlqs"][name]["url"]))
-        for function in self.functions.values():
+            self._add_poller(name, StreamPoller(function, stream_arn, self.resources["dlqs"][name]["url"]))
+        for name, function in self.functions.items():
             if function.spec.schedule_minutes is not None:
                 rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{function.physical_name}-schedule"
                 dlq_url = self.resources["dlqs"][function.spec.name]["url"]
                 minutes = function.spec.schedule_minutes
-                self.pollers.append(ScheduleTimer(function.invoke, rule_arn, minutes, dlq_url))
-        for function in self.functions.values():
+                self._add_poller(name, ScheduleTimer(function.invoke, rule_arn, minutes, dlq_url))
+        for name, function in self.functions.items():
             if function.spec.queue is not None:
                 queue = self.resources["queues"][function.spec.queue.queue]
-                self.pollers.append(
-                    SqsPoller(
-                        function.spec.name,
-                        queue["url"],
-                        queue["arn"],
-                        function.invoke,
-                        batch_size=function.spec.queue.batch_size,
-                        batching_window_s=function.spec.queue.max_batching_window_s,
-                    )
+                consumer = SqsPoller(
+                    function.spec.name,
+                    queue["url"],
+                    queue["arn"],
+                    function.invoke,
+                    batch_size=function.spec.queue.batch_size,
+                    batching_window_s=function.spec.queue.max_batching_window_s,
                 )
+                self._add_poller(name, consumer)
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
             self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
         self._start_warehouse()
         for poller in self.pollers:
             poller.start()
+
+    def _add_poller(self, function: str, poller: Poller) -> None:
+        self.pollers.append(poller)
+        self._pollers_of.setdefault(function, []).append(poller)
 
     def _start_warehouse(self) -> None:
         """The warehouse stand-in consumes the warehouse queue and reports packed shipments on its own."""
@@ -262,8 +312,8 @@ class LocalStack:
         self.pollers.append(SqsPoller(WAREHOUSE_QUEUE, queue["url"], queue["arn"], self.warehouse))
 
     def seed(self) -> None:
-        """Seeds the demo shop: promotions, the network's locations, the catalog (through the admin API,
-        as a merchandiser would), opening stock for every SKU, then waits until the catalog's events have
+        """Seeds the demo shop: promotions, the network's locations, opening stock for every SKU, the catalog
+        (through the admin API, as a merchandiser would), then waits until the catalog's events have
         reached the cart. Progress is on ``/health``."""
         if not self.options.seed or self.api is None:
             return
@@ -276,8 +326,12 @@ class LocalStack:
             ("promotions", self._seed_promotions),
             ("loyalty", self._seed_loyalty),
             ("locations", self._seed_locations),
-            ("catalog", self._seed_catalog),
+            # Stock before the catalog: catalog and search store each level for a SKU no product has yet
+            # (no listing or document to rewrite), and the publication then builds listings and documents
+            # with their availability at once. Stock after the catalog rewrote every product's listings
+            # and document again, one product at a time, a minute after the catalog was seeded.
             ("stock", self._seed_stock),
+            ("catalog", self._seed_catalog),
             ("cart projection", self._await_cart_projection),
         ]
         for name, step in steps:
@@ -349,10 +403,11 @@ class LocalStack:
         return summary
 
     def health(self) -> dict[str, Any]:
-        functions = {name: "ready" for name in self.functions}
+        functions = {name: "ready" if f.ready else "starting" for name, f in list(self.functions.items())}
         functions.update({name: f"failed: {reason}" for name, reason in self.failed_functions.items()})
         return {
             "stack": self.stack_state,
+            "routes": self.routes_state,
             "seed": self.seed_state,
             "seeding": self.seeding.describe(),
             "functions": functions,
@@ -366,8 +421,12 @@ class LocalStack:
         self._stopping = True
         if self.api is not None:
             self.api.stop()
-        for poller in self.pollers:
-            poller.stop()
+        # Together: each waits for its receive or invocation under way.
+        stopping = [threading.Thread(target=poller.stop, daemon=True) for poller in self.pollers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         if self.warehouse is not None:
             self.warehouse.stop()
         for function in self.functions.values():

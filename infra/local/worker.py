@@ -38,6 +38,7 @@ from typing import Any
 
 from infra.local import ACCOUNT_ID, REGION, ensure_import_paths
 from infra.local.grants import Grants, UngrantedAccess, install
+from infra.local.request_stats import caller_tag
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -139,6 +140,10 @@ class WorkerConfig:
     timeout_s: int
     environment: dict[str, str]
     grants: Grants | None = None  # None: every call goes through (no IAM to stand in for)
+    # The process's name in ``ps``/``top`` (Linux keeps 15 bytes): the function's spec name.
+    title: str = ""
+    # Name the function on each AWS request (``infra.local.request_stats``: moto counts calls per caller).
+    tag_requests: bool = False
 
 
 def serve(config: WorkerConfig, requests: Connection, output: Connection) -> None:
@@ -151,11 +156,14 @@ def serve(config: WorkerConfig, requests: Connection, output: Connection) -> Non
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     _quiet_warnings()
+    _set_process_title(config.title)
     os.environ.clear()
     os.environ.update(config.environment)
     try:
         if config.grants is not None:
             guard_kernel_clients(config.grants)
+        if config.tag_requests:
+            _tag_kernel_clients(config.title or config.function_name)
         handler = import_handler(config.handler)
     except BaseException as exc:
         requests.send_bytes(json.dumps({"ready": False, "error": error_payload(exc)}).encode())
@@ -179,6 +187,26 @@ def guard_kernel_clients(grants: Grants) -> None:
     from shop_kernel import aws
 
     install(aws, grants, on_refusal=_log_refusal)
+
+
+def _tag_kernel_clients(caller: str) -> None:
+    ensure_import_paths()
+    from shop_kernel import aws
+
+    aws.register("before-send", caller_tag(caller))
+
+
+def _set_process_title(title: str) -> None:
+    """``ps -o comm`` and ``top`` show the function, not ``python``: which function burns the CPU."""
+    if not title or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, title.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
 
 
 def _log_refusal(refusal: UngrantedAccess) -> None:

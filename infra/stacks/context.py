@@ -83,6 +83,10 @@ class ContextStack(Stack):
                 service.allow_starting(workflow_name, services.workflows.state_machines[workflow_name])
             for workflow_name in service.spec.answers_workflows:
                 service.allow_answering(workflow_name, services.workflows.state_machines[workflow_name])
+            for workflow_name in service.spec.reads_workflows:
+                service.allow_reading(
+                    workflow_name, services.workflows.state_machines[workflow_name], stage.name
+                )
         self.monitoring = ContextMonitoring(
             self,
             f"{context.title()}Monitoring",

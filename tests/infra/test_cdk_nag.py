@@ -60,7 +60,13 @@ def test_iam_wildcards_are_acknowledged_per_finding(dev: Synthesized) -> None:
         for spec in FUNCTIONS
         for name in spec.buckets_rw
     }
-    assert iam5 == {"AwsSolutions-IAM5[Resource::*]"} | search_paths | bucket_objects
+    # and the executions of the workflows staff read (named after orders: any order's execution)
+    executions = {
+        f"AwsSolutions-IAM5[Resource::arn:aws:states:eu-west-1:<AWS::AccountId>:execution:shop-{dev.stage}-{name}:*]"
+        for spec in FUNCTIONS
+        for name in spec.reads_workflows
+    }
+    assert iam5 == {"AwsSolutions-IAM5[Resource::*]"} | search_paths | bucket_objects | executions
 
 
 def test_an_acknowledgement_without_a_reason_is_refused() -> None:

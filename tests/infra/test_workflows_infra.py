@@ -123,6 +123,7 @@ def test_state_machine_roles_are_step_functions_only_and_least_privilege(stage_s
 
 
 ANSWER_ACTIONS = ("states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess")
+READ_EXECUTION_ACTIONS = {"states:DescribeExecution", "states:GetExecutionHistory"}
 
 
 @pytest.mark.xdist_group("synth")
@@ -138,11 +139,18 @@ def test_only_declared_functions_may_start_a_workflow_and_only_that_one(stage_sy
             s for s in _statements(resources, role_id) if any(a.startswith("states:") for a in _actions(s))
         ]
         starts = [s for s in states if "states:StartExecution" in _actions(s)]
-        answers = [s for s in states if s not in starts]
-        # THEN a starter has each workflow's ARN in its variable and may start exactly those; no one else
+        reads = [s for s in states if set(_actions(s)) == READ_EXECUTION_ACTIONS]
+        answers = [s for s in states if s not in starts and s not in reads]
+        # THEN a starter (or a reader) has each workflow's ARN in its variable and may start exactly those
         assert {k: v for k, v in env.items() if k.endswith("_STATE_MACHINE_ARN")} == {
-            workflow_env_name(name): machines[name] for name in spec.starts_workflows
+            workflow_env_name(name): machines[name] for name in spec.starts_workflows + spec.reads_workflows
         }, spec.name
+        # AND a reader may describe the executions of its workflows alone (named after orders: any of them)
+        assert len(reads) == len(spec.reads_workflows), spec.name
+        for statement, name in zip(reads, spec.reads_workflows, strict=True):
+            assert f":execution:shop-{stage_synth.stage}-{name}:*" in json.dumps(statement["Resource"]), (
+                spec.name
+            )
         assert sorted((json.dumps(s["Resource"]), s["Action"]) for s in starts) == sorted(
             (json.dumps(machines[name]), "states:StartExecution") for name in spec.starts_workflows
         ), spec.name
@@ -175,12 +183,15 @@ def test_checkout_events_alone_may_start_order_fulfilment(dev: Synthesized) -> N
     for name in ("fulfilment-api", "fulfilment-carrier-events", "fulfilment-cancellations"):
         (answers,) = starters.pop(name)
         assert (sorted(_actions(answers)), answers["Resource"]) == (sorted(ANSWER_ACTIONS), fulfilment)
+    # AND the staff order view may only read its executions
+    (reads,) = starters.pop("orders-api")
+    assert sorted(_actions(reads)) == sorted(READ_EXECUTION_ACTIONS)
     # AND no other function may touch a workflow or knows its ARN
     assert not [name for name, statements in starters.items() if statements]
     assert not [
         name
         for name, f in functions.items()
-        if name != "checkout-events"
+        if name not in ("checkout-events", "orders-api")
         and "ORDER_FULFILMENT_STATE_MACHINE_ARN" in f["Properties"]["Environment"]["Variables"]
     ]
 

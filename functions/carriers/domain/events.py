@@ -45,15 +45,72 @@ class ShipmentStatusChanged(BaseModel):
     sequence: int = Field(ge=1, description="Position of this change in the shipment's history")
 
 
-EVENT_MODELS: dict[str, type[BaseModel]] = {"ShipmentStatusChanged": ShipmentStatusChanged}
+class ShipmentDispatched(BaseModel):
+    """The carrier collected the shipment: it is on its way (with ``ShipmentStatusChanged``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str
+    shipment_id: str
+    carrier: str
+    tracking_number: str | None = None
+    dispatched_at: str = Field(description="UTC ISO-8601")
+
+
+class ShipmentDelivered(BaseModel):
+    """The carrier handed the shipment over (with ``ShipmentStatusChanged``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str
+    shipment_id: str
+    carrier: str
+    tracking_number: str | None = None
+    delivered_at: str = Field(description="UTC ISO-8601")
+
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "ShipmentStatusChanged": ShipmentStatusChanged,
+    "ShipmentDispatched": ShipmentDispatched,
+    "ShipmentDelivered": ShipmentDelivered,
+}
+# The milestones notifications and ERP subscribe to, announced beside the status change that made them.
+MILESTONES: dict[str, tuple[str, type[BaseModel], str]] = {
+    "dispatched": ("ShipmentDispatched", ShipmentDispatched, "dispatched_at"),
+    "delivered": ("ShipmentDelivered", ShipmentDelivered, "delivered_at"),
+}
 
 
 def event_id(shipment_id: str, sequence: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{shipment_id}:{sequence}"))
 
 
+def _milestone(status: ShipmentStatusChanged) -> DomainEvent | None:
+    """``ShipmentDispatched`` / ``ShipmentDelivered`` for the change that reached it (its id: the shipment's)."""
+    if status.status not in MILESTONES:
+        return None
+    detail_type, model, moment = MILESTONES[status.status]
+    data = model(
+        order_id=status.order_id,
+        shipment_id=status.shipment_id,
+        carrier=status.carrier,
+        tracking_number=status.tracking_number,
+        **{moment: status.occurred_at},
+    )
+    return make_event(
+        SOURCE,
+        detail_type,
+        data,
+        version=SCHEMA_VERSION,
+        occurred_at=status.occurred_at,
+        event_id=str(uuid.uuid5(_NAMESPACE, f"{status.shipment_id}:{detail_type}")),
+        correlation_id=status.order_id,
+    )
+
+
 def status_changes(old: Shipment | None, new: Shipment) -> list[DomainEvent]:
-    """One event per history entry ``new`` has beyond ``old`` (a claim, ``booking``, is not published)."""
+    """One event per history entry ``new`` has beyond ``old`` (a claim, ``booking``, is not published),
+    and ``ShipmentDispatched`` / ``ShipmentDelivered`` beside the entries that reached those milestones."""
     start = len(old.history) if old is not None else 0
     events = []
     for index in range(start, len(new.history)):
@@ -81,4 +138,6 @@ def status_changes(old: Shipment | None, new: Shipment) -> list[DomainEvent]:
                 event_id=event_id(new.shipment_id, index + 1),
             )
         )
+        if (milestone := _milestone(data)) is not None:
+            events.append(milestone)
     return events

@@ -10,7 +10,7 @@ listing entry        LISTING#<category>  <product id>     ... + avail (JSON cont
 ===================  ==================  ===============  ====================================================
 
 Access patterns: a stock change is a conditional PutItem (``sequence < :s``); the SKU's product is its
-``UNIQUE#sku#<sku>`` claim (GetItem, ``owner``); a product's stock is one Query ``STOCK#<sku>`` per SKU;
+``UNIQUE#sku#<sku>`` claim (``owner``; one BatchGetItem for the SKUs of a batch of changes); a product's stock is one Query ``STOCK#<sku>`` per SKU;
 its listing entries (``listed_in`` on the product item) get one conditional UpdateItem each
 (``attribute_exists(pk)``: an entry removed meanwhile is not recreated). Inventory's table is never read.
 """
@@ -25,7 +25,13 @@ from botocore.exceptions import ClientError
 
 from catalog.domain.availability import StockUpdate, skus_of
 from shop_kernel.availability import LocationStock, buyable_contexts, product_availability
-from shop_kernel.dynamo import deserialize, query_all, serialize, serialize_value
+from shop_kernel.dynamo import batch_get_keys, deserialize, query_all, serialize, serialize_value
+
+SKU_CLAIM_PREFIX = "UNIQUE#sku#"
+
+
+def _sku_claim_key(sku: str) -> dict[str, str]:
+    return {"pk": f"{SKU_CLAIM_PREFIX}{sku}", "sk": "UNIQUE"}
 
 
 def _conditional_failure(exc: ClientError) -> bool:
@@ -88,11 +94,11 @@ class DynamoListingAvailability:
         """Context -> level for a product with ``skus``, from catalog's copy of the stock levels."""
         return dict(product_availability(skus, self.stock(skus)))
 
-    def product_of_sku(self, sku: str) -> str | None:
-        item = self._client.get_item(
-            TableName=self._table, Key=serialize({"pk": f"UNIQUE#sku#{sku}", "sk": "UNIQUE"})
-        ).get("Item")
-        return str(deserialize(item)["owner"]) if item else None
+    def products_of_skus(self, skus: Sequence[str]) -> dict[str, str]:
+        keys = [(self._table, serialize(_sku_claim_key(sku))) for sku in dict.fromkeys(skus)]
+        found = batch_get_keys(self._client, keys).get(self._table, [])
+        claims = [deserialize(raw) for raw in found]
+        return {str(claim["pk"]).removeprefix(SKU_CLAIM_PREFIX): str(claim["owner"]) for claim in claims}
 
     def refresh_listing(self, product_id: str) -> int:
         raw = self._client.get_item(

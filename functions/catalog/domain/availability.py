@@ -43,25 +43,32 @@ class ListingAvailability(Protocol):
     def save_stock(self, update: StockUpdate) -> bool:
         """Store one SKU's stock at one location unless a later change is stored; True when stored."""
 
-    def product_of_sku(self, sku: str) -> str | None: ...
+    def products_of_skus(self, skus: Sequence[str]) -> dict[str, str]:
+        """SKU -> the product it belongs to, for the SKUs a product has (one look-up for all of them)."""
 
     def refresh_listing(self, product_id: str) -> int:
         """Write the product's current availability on its listing entries; returns how many."""
 
 
 def record_stock_event(store: ListingAvailability, data: dict[str, Any]) -> str | None:
-    """Store the change; returns the product whose listings must be refreshed (None: an older change, or
-    a SKU no product has yet). A batch refreshes each product it touched once, after all its records."""
+    """Store the change; returns its SKU, whose product's listings must be refreshed (None: an older
+    change). A batch looks up the products of all the SKUs it stored at once, after its records
+    (``refresh_products_of``): a seed's burst of levels is not one look-up per level."""
     update = stock_update(data)
-    if not store.save_stock(update):
-        return None
-    return store.product_of_sku(update.stock.sku)
+    return update.stock.sku if store.save_stock(update) else None
+
+
+def refresh_products_of(store: ListingAvailability, skus: Sequence[str]) -> int:
+    """Refresh the listings of each product these SKUs belong to, once each; entries written. A SKU no
+    product has yet is skipped: its product's publication reads the stored levels."""
+    products = store.products_of_skus(list(dict.fromkeys(skus)))
+    return sum(store.refresh_listing(product_id) for product_id in sorted(set(products.values())))
 
 
 def apply_stock_event(store: ListingAvailability, data: dict[str, Any]) -> int:
     """Store the change and refresh the listings of the product the SKU belongs to; entries written."""
-    product_id = record_stock_event(store, data)
-    return store.refresh_listing(product_id) if product_id else 0
+    sku = record_stock_event(store, data)
+    return refresh_products_of(store, [sku]) if sku else 0
 
 
 def skus_of(public: dict[str, Any] | None) -> Sequence[str]:

@@ -1,11 +1,12 @@
-"""``CheckoutStore`` on DynamoDB: the orders table (``checkout.adapters.records``) plus the carts,
-inventory, promotions and loyalty tables it reads and writes in one transaction, through their owners'
-contract modules (``cart.contract``, ``inventory.contract``, ``pricing.contract``, ``loyalty.contract``
-for gift certificates).
+"""``CheckoutStore`` on DynamoDB: the orders, carts, inventory, promotions and loyalty tables it reads and
+writes in one transaction, through their owners' contract modules (``orders.contract``, ``cart.contract``,
+``inventory.contract``, ``pricing.contract``, ``loyalty.contract`` for gift certificates and points), and
+checkout's own counters (``checkout.adapters.counters``).
 
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
 SKUs at every warehouse (and the pickup store), the promo codes with both usage counts and the gift
-certificates are ONE ``BatchGetItem`` across the four tables (split only above 100 keys); the order is
+certificates (and, when the customer pays with points, their loyalty summary and the redemption rules)
+are ONE ``BatchGetItem`` across the tables (split only above 100 keys); the order is
 ONE ``TransactWriteItems`` (``DynamoUnitOfWork``). Inventory's versioned ``locations_config`` item and
 pricing's ``CONFIG#promotions`` item are read in that same ``BatchGetItem``, so a new location, stock
 level or promotion counts on the next checkout and nothing is kept between requests. Which stock keys to
@@ -25,24 +26,18 @@ from loyalty import contract as loyalty_contract
 
 from cart import contract as cart_contract
 from cart.domain.models import CartOwner, StoredCart
-from checkout.adapters import records
-from checkout.adapters.records import (
-    GSI,
-    PENDING_PAYMENT_GSI_PK,
-    order_from_item,
-    order_key,
-    order_update_item,
-    owner_pk,
-    velocity_key,
-)
+from checkout.adapters import counters
+from checkout.adapters.counters import velocity_key
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Order
-from checkout.domain.ports import CheckoutInputs, OrderChanged
+from checkout.domain.points import MemberPoints
+from checkout.domain.ports import CheckoutInputs
 from checkout.domain.throttle import too_many_checkouts
 from inventory import contract as inventory_contract
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import HoldFinished, Reservation, ReservationStatus, ReservedLine
+from orders import contract as orders_contract
+from orders.domain.models import Order, PointsTender
 from pricing import contract as pricing_contract
 from pricing.domain import (
     CodeRedemption,
@@ -54,7 +49,7 @@ from pricing.domain import (
     Promotion,
     normalise_code,
 )
-from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize, query_page
+from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
 from shop_kernel.limits import AttemptKey, count_attempt_update
 from shop_kernel.money import Money
 from shop_kernel.transact import Reason, TransactPart, WriteContended, refusal
@@ -69,6 +64,10 @@ def _levels(
     return {sku: {loc: level for loc, level in at.items() if loc in locations} for sku, at in levels.items()}
 
 
+def _moment(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -78,7 +77,7 @@ TableName = str | Callable[[], str]
 
 
 class DynamoUnitOfWork:
-    """``UnitOfWork``: the parts of one ``TransactWriteItems``, checkout's own (``records``) and the
+    """``UnitOfWork``: the parts of one ``TransactWriteItems``, checkout's own (``counters``) and the
     owners' (their contract modules); a cancellation is handed back to each part to name its error."""
 
     def __init__(self, client: Any, table: Callable[[str], str]) -> None:
@@ -97,10 +96,10 @@ class DynamoUnitOfWork:
         )
 
     def add_order(self, order: Order) -> None:
-        self.parts.append(records.new_order(self._table("orders"), order))
+        self.parts.append(orders_contract.new_order(self._table("orders"), order))
 
     def update_order(self, order: Order, expected_version: int) -> None:
-        self.parts.append(records.order_update(self._table("orders"), order, expected_version))
+        self.parts.append(orders_contract.update_order(self._table("orders"), order, expected_version))
 
     def reserve(self, plan: ReservationPlan, reservation_id: str, order_id: str, hold: timedelta) -> None:
         table = self._table("inventory")
@@ -129,6 +128,18 @@ class DynamoUnitOfWork:
     def record_answer(self, part: TransactPart) -> None:
         self.parts.append(part)
 
+    def debit_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        table = self._table("loyalty")
+        self.parts.append(
+            loyalty_contract.debit_points(table, points.member_id, points.points, order_id, _moment(at))
+        )
+
+    def restore_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        table = self._table("loyalty")
+        self.parts.append(
+            loyalty_contract.restore_points(table, points.member_id, points.points, order_id, _moment(at))
+        )
+
     def restore_code(self, redemption: CodeRedemption) -> None:
         self.parts.append(pricing_contract.restore_code(self._table("promotions"), redemption))
 
@@ -137,7 +148,7 @@ class DynamoUnitOfWork:
         self.parts.append(loyalty_contract.restore_certificate(table, code, amount, order_id, at))
 
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
-        self.parts.append(records.velocity_counts(self._table("orders"), list(keys), now))
+        self.parts.append(counters.velocity_counts(self._table("orders"), list(keys), now))
 
     def commit_stock(self, reservation: Reservation, lines: Sequence[ReservedLine], now: datetime) -> None:
         self.parts.append(inventory_contract.commit_lines(self._table("inventory"), reservation, lines, now))
@@ -203,7 +214,8 @@ class DynamoCheckoutStore:
         loyalty: TableName,
     ) -> None:
         """Each table is named, or given by a function read when the store first uses that table: a
-        function wires the store once and is given (and granted) only the tables it uses."""
+        function wires the store once and is given (and granted) only the tables it uses. Loyalty's
+        table is used only by orders paid with gift certificates or points (their debit and give-back)."""
         self._client = client
         self._names = {
             "orders": orders,
@@ -247,7 +259,9 @@ class DynamoCheckoutStore:
         item = self._client.get_item(TableName=self.carts_table, Key=key, ConsistentRead=True)
         return cart_contract.read_cart(item["Item"]) if "Item" in item else None
 
-    def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
+    def inputs(
+        self, cart: StoredCart, customer: Customer, location_ids: Sequence[str], member_id: str | None = None
+    ) -> CheckoutInputs:
         skus = list(dict.fromkeys(line.sku for line in cart.lines))
         guessed = [*self._last_warehouses, *(k for k in location_ids if k not in self._last_warehouses)]
         keys: Keys = [(self.carts_table, cart_contract.facts_key(sku)) for sku in skus]
@@ -258,12 +272,18 @@ class DynamoCheckoutStore:
         keys += self._stock_keys(skus, guessed)
         keys += [(self.promotions_table, k) for k in self._code_keys(cart, customer)]
         keys += self._certificate_keys(cart)
-        # Usage counts and balances decide whether a code or certificate may be used, and the locations
-        # which stock may be planned: read them consistently; facts and stock are guarded by the
-        # transaction's conditions anyway.
         consistent = {self.promotions_table, self.inventory_table}
         if cart.gift_certificates:
             consistent.add(self.loyalty_table)
+        if member_id is not None:
+            keys += [
+                (self.loyalty_table, loyalty_contract.member_key(member_id)),
+                (self.loyalty_table, loyalty_contract.loyalty_rules_key()),
+            ]
+            consistent.add(self.loyalty_table)
+        # Usage counts, balances and points decide whether a code, certificate or points may be used, and
+        # the locations which stock may be planned: read them consistently; facts and stock are guarded by
+        # the transaction's conditions anyway.
         found = batch_get_keys(self._client, keys, consistent=consistent)
         inventory_items = found.get(self.inventory_table, [])
         directory = inventory_contract.read_directory(self._client, self.inventory_table, inventory_items)
@@ -284,7 +304,17 @@ class DynamoCheckoutStore:
         )
         locations = {k: Location.model_validate(doc) for k, doc in directory.documents.items()}
         stock = _levels(inventory_contract.stock_levels(inventory_items), set(candidates))
-        return CheckoutInputs(facts=facts, stock=stock, locations=locations, promotions=promotions)
+        member = None
+        if member_id is not None:
+            held = found.get(self.loyalty_table, [])
+            member = MemberPoints(
+                member_id=member_id,
+                available=loyalty_contract.available_points(held, member_id),
+                rules=loyalty_contract.redemption_rules(held),
+            )
+        return CheckoutInputs(
+            facts=facts, stock=stock, locations=locations, promotions=promotions, member=member
+        )
 
     def _stock_keys(self, skus: Sequence[str], location_ids: Sequence[str]) -> Keys:
         return [(self.inventory_table, k) for k in inventory_contract.stock_keys(skus, location_ids)]
@@ -323,13 +353,8 @@ class DynamoCheckoutStore:
                 raise
 
     def save_order(self, order: Order, expected_version: int) -> None:
-        """Write the order's next version if it is still at ``expected_version``."""
-        try:
-            self._client.put_item(**order_update_item(self.orders_table, order, expected_version)["Put"])
-        except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
-                raise OrderChanged from exc
-            raise
+        """Write the order's next version if it is still at ``expected_version`` (else ``OrderChanged``)."""
+        orders_contract.save_order(self._client, self.orders_table, order, expected_version)
 
     def release_reservation(self, reservation_id: str, now: datetime) -> bool:
         """Give a cancelled order's stock back, once: False when the reservation was already finished."""
@@ -349,48 +374,26 @@ class DynamoCheckoutStore:
         return inventory_contract.read_reservation(self._client, self.inventory_table, reservation_id)
 
     def order(self, order_id: str) -> Order | None:
-        item = self._client.get_item(
-            TableName=self.orders_table, Key=order_key(order_id), ConsistentRead=True
-        )
-        return order_from_item(item["Item"]) if "Item" in item else None
+        return orders_contract.read_order(self._client, self.orders_table, order_id)
+
+    def order_progress(self, order_id: str) -> orders_contract.OrderProgress | None:
+        """The order with its stage, timeline and shipments (the orders context's projection)."""
+        return orders_contract.read_progress(self._client, self.orders_table, order_id)
 
     def orders(self, order_ids: Sequence[str]) -> list[Order]:
         """The orders with these ids (one BatchGetItem of at most 100), in the order asked."""
-        if not order_ids:
-            return []
-        request = {self.orders_table: {"Keys": [order_key(i) for i in order_ids]}}
-        found = {
-            o.id: o
-            for o in map(order_from_item, batch_get_all(self._client, request).get(self.orders_table, []))
-        }
-        return [found[i] for i in order_ids if i in found]
+        return orders_contract.read_orders(self._client, self.orders_table, order_ids)
 
     def orders_of(self, kind: str, key: str, limit: int = 20) -> list[str]:
         """The buyer's order ids, newest first."""
-        response = self._client.query(
-            TableName=self.orders_table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :orders)",
-            ExpressionAttributeValues={":pk": {"S": owner_pk(kind, key)}, ":orders": {"S": "ORDER#"}},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [deserialize(i)["order_id"] for i in response.get("Items", [])]
+        return orders_contract.orders_of(self._client, self.orders_table, kind, key, limit)
 
     def unpaid_orders(
         self, now: str, limit: int = 50, after: dict[str, Any] | None = None
     ) -> tuple[list[str], dict[str, Any] | None]:
         """One page of the orders still waiting for payment whose deadline is ``now`` or earlier (oldest
         first), from ``after`` (the previous page's position), and the position after it (None: the end)."""
-        items, last = query_page(
-            self._client,
-            limit,
-            after,
-            TableName=self.orders_table,
-            IndexName=GSI,
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
-            ExpressionAttributeValues={":pk": {"S": PENDING_PAYMENT_GSI_PK}, ":now": {"S": f"{now}#~"}},
-        )
-        return [deserialize(i)["order_id"] for i in items], last
+        return orders_contract.unpaid_orders(self._client, self.orders_table, now, limit, after)
 
     def velocity(self, keys: Sequence[VelocityKey]) -> Mapping[VelocityKey, int]:
         if not keys:

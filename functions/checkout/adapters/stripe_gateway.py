@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from checkout.domain.models import CardSummary, Order
 from checkout.domain.ports import AuthorisationExpired, CaptureDeclined, ChargeFacts, PaymentIntent
+from orders.domain.models import CardSummary, Order
 from shop_kernel.errors import Conflict, DependencyUnavailable, ValidationFailed
 from shop_kernel.observability import logger
 

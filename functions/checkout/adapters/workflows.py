@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from checkout.domain.models import Order
+from orders.domain.models import Order
 
 
 def execution_input(order: Order, placed_at: str, review_timeout_s: int) -> dict[str, Any]:

@@ -8,6 +8,8 @@ Published from the orders table's stream, so an event exists exactly when its ch
 * ``OrderCancelled`` - it will not be fulfilled (payment cancelled, not paid in time, paid too late).
 * ``PaymentFailed`` - a card was declined; the order still waits for payment until ``pay_by``.
 * ``PaymentRefunded`` - money went back to the card (the refunded total so far).
+* ``PaymentCaptured`` (1.0) - a shipment's charge was captured (per shipment; with a card that cannot be
+  captured more than once, the deferred charges are captured with the last and each is announced then).
 * ``PaymentDriftFound`` - the scheduled reconciler found orders and PaymentIntents that disagree
   (published by the reconciler itself, not the stream; ids only, no personal data).
 
@@ -25,10 +27,11 @@ campaign report counts; a consumer of 2.0 ignores it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checkout.domain.models import Order, OrderStatus
+from orders.domain.models import Order, OrderStatus
 from shop_kernel.events import DomainEvent, make_event
 from shop_kernel.money import Money
 
@@ -89,6 +92,14 @@ class OrderPlaced(EventModel):
     promotions: list[PlacedPromotion] = Field(
         default_factory=list, description="Since 2.1: the promotions applied, with their discount"
     )
+    guest_key: str | None = Field(
+        default=None,
+        description=(
+            "Since 2.2, guest orders only: HMAC-SHA256 of the buyer's normalised e-mail under the stack's "
+            "secret (shop_kernel.guest_keys), never the e-mail; loyalty holds the order's points against it "
+            "for the guest to claim after signing up"
+        ),
+    )
 
 
 class OrderCancelled(EventModel):
@@ -114,6 +125,14 @@ class PaymentRefunded(EventModel):
     refunded_total: Money
     grand_total: Money
     refunded_at: str
+
+
+class PaymentCaptured(EventModel):
+    order_id: str
+    shipment_id: str
+    amount: Money = Field(description="What this shipment's charge took")
+    captured_total: Money = Field(description="Everything captured on the order so far")
+    captured_at: str
 
 
 class PaymentDriftItem(EventModel):
@@ -143,9 +162,10 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "PaymentFailed": PaymentFailed,
     "PaymentRefunded": PaymentRefunded,
     "PaymentDriftFound": PaymentDriftFound,
+    "PaymentCaptured": PaymentCaptured,
 }
 # Events that joined after the context's last bump keep their own first version.
-EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.1"}
+EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.2", "PaymentCaptured": "1.0"}
 
 
 def event_id(order_id: str, detail_type: str, occurrence: int = 1) -> str:
@@ -164,8 +184,10 @@ def _event(detail_type: str, data: EventModel, order: Order, at: str, occurrence
     )
 
 
-def order_placed(order: Order) -> DomainEvent:
+def order_placed(order: Order, guest_key: Callable[[str], str] | None = None) -> DomainEvent:
+    """``guest_key``: the keyed hash of a guest's e-mail (a guest order without one carries none)."""
     at = order.payment.authorized_at or order.updated_at
+    email = order.buyer.email if order.buyer.kind == "guest" else None
     lines = [
         PlacedLine(
             sku=line.sku,
@@ -194,18 +216,21 @@ def order_placed(order: Order) -> DomainEvent:
             PlacedPromotion(promotion_id=p.promotion_id, code=p.code, amount=p.amount)
             for p in order.applied_promotions
         ],
+        guest_key=guest_key(email) if email and guest_key is not None else None,
     )
     return _event("OrderPlaced", data, order, at)
 
 
-def events_for_change(old: Order | None, new: Order | None) -> list[DomainEvent]:
+def events_for_change(
+    old: Order | None, new: Order | None, guest_key: Callable[[str], str] | None = None
+) -> list[DomainEvent]:
     """The events one committed change of an order item means (none for most changes)."""
     if new is None:
         return []
     events: list[DomainEvent] = []
     was = old.status if old is not None else None
     if new.status is OrderStatus.PAYMENT_AUTHORIZED and was is not OrderStatus.PAYMENT_AUTHORIZED:
-        events.append(order_placed(new))
+        events.append(order_placed(new, guest_key))
     if new.status is OrderStatus.CANCELLED and was is not OrderStatus.CANCELLED:
         data = OrderCancelled(
             order_id=new.id,
@@ -244,4 +269,34 @@ def _payment_events(old: Order | None, new: Order) -> list[DomainEvent]:
             refunded_at=new.updated_at,
         )
         events.append(_event("PaymentRefunded", data_refund, new, new.updated_at, refunded.amount))
+    return events + _captures(old, new)
+
+
+def _captures(old: Order | None, new: Order) -> list[DomainEvent]:
+    """One ``PaymentCaptured`` per shipment charge this change captured (its id: the order and shipment)."""
+    before = {c.shipment_id for c in old.payment.shipments if c.status == "captured"} if old else set()
+    total = new.payment.captured or Money.of(0, new.payment.amount.currency)
+    events = []
+    for charge in new.payment.shipments:
+        if charge.status != "captured" or charge.shipment_id in before:
+            continue
+        at = charge.captured_at or new.updated_at
+        data = PaymentCaptured(
+            order_id=new.id,
+            shipment_id=charge.shipment_id,
+            amount=charge.amount,
+            captured_total=total,
+            captured_at=at,
+        )
+        events.append(
+            make_event(
+                SOURCE,
+                "PaymentCaptured",
+                data,
+                version=EVENT_VERSIONS["PaymentCaptured"],
+                occurred_at=at,
+                event_id=str(uuid.uuid5(_NAMESPACE, f"{new.id}:PaymentCaptured:{charge.shipment_id}")),
+                correlation_id=new.id,
+            )
+        )
     return events

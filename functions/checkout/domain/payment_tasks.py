@@ -30,17 +30,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from checkout.domain import settlement
-from checkout.domain.models import CancelReason, Order, OrderStatus, ShipmentCharge, ShippedLine
 from checkout.domain.payments import PaymentEvents
-from checkout.domain.ports import (
-    AuthorisationExpired,
-    CaptureDeclined,
-    CheckoutStore,
-    OrderChanged,
-    PaymentGateway,
-)
+from checkout.domain.ports import AuthorisationExpired, CaptureDeclined, CheckoutStore, PaymentGateway
 from checkout.domain.settlement import ShipmentRejected
 from inventory.domain.reservations import HoldShort, Reservation, ReservationStatus, ReservedLine, split_lines
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, ShipmentCharge, ShippedLine
 from shop_kernel.clock import Clock
 from shop_kernel.money import Money
 from shop_kernel.transact import WriteContended

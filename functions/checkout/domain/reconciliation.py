@@ -39,9 +39,9 @@ from datetime import timedelta
 from enum import StrEnum
 
 from checkout.domain.events import EVENT_VERSIONS, SOURCE, PaymentDriftFound, PaymentDriftItem
-from checkout.domain.models import Order, OrderStatus
 from checkout.domain.payments import PaymentEvents
 from checkout.domain.ports import PaymentGateway, PaymentIntent
+from orders.domain.models import Order, OrderStatus
 from shop_kernel.clock import Clock
 from shop_kernel.errors import DomainError
 from shop_kernel.events import DomainEvent, make_event

@@ -21,8 +21,8 @@ from checkout.domain.fraud import (
     assess,
     velocity_keys,
 )
-from checkout.domain.models import Order
 from checkout.domain.ports import ChargeFacts, CheckoutStore
+from orders.domain.models import Order
 
 
 def screen(

@@ -10,13 +10,14 @@
    deterministic per (cart version, request): a retry gets the same PaymentIntent back from Stripe.
 4. ONE ``TransactWriteItems``, through the ``UnitOfWork`` port: the cart closed on the version priced,
    the order (must not exist), the stock decrements (``available >= :q``) with the reservation, the
-   promo code counts and gift certificate debits, and the request's answer when it brings one (its
-   idempotency record completed). The adapter builds the other contexts' items from
-   their contract modules, and a refusal comes back as the owner's domain error. An order gift
-   certificates pay in full is placed at once: it is screened for fraud here (one more read: this
-   hour's velocity counters, counted in the same transaction) and its stock is held as long as an
-   authorised card payment's. Either the order exists with everything it needs, or nothing was
-   written. When a stock condition fails (another buyer was faster) the order
+   promo code counts, gift certificate debits, the loyalty points the customer pays with (at most
+   what loyalty's redemption rules allow, read in step 2: ``checkout.domain.points``), and the request's
+   answer when it brings one (its idempotency record completed). The adapter builds the other contexts'
+   items from their contract modules, and a refusal comes back as the owner's domain error. An order gift
+   certificates and/or points pay in full is placed at once: it is screened for fraud here (one more read:
+   this hour's velocity counters, counted in the same transaction) and its stock is held as long as an
+   authorised card payment's. Either the order exists with everything it needs, or nothing was written.
+   When a stock condition fails (another buyer was faster) the order
    is planned again from fresh stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
 The shopper's client confirms the payment with the client secret; the webhook moves the order on.
@@ -27,12 +28,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+from loyalty.domain.errors import InsufficientPoints, PointsAlreadySpent
 
 from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
+from checkout.domain.body import CheckoutBody
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy, VelocityKey
-from checkout.domain.models import Buyer, CheckoutBody, Order
 from checkout.domain.orders import (
     OrderTerms,
     checkout_ref,
@@ -44,18 +47,15 @@ from checkout.domain.orders import (
     screened,
     with_intent,
 )
-from checkout.domain.ports import (
-    CheckoutInputs,
-    CheckoutStore,
-    OrderExists,
-    PaymentGateway,
-    PaymentIntent,
-)
+from checkout.domain.points import FIELD, points_tender
+from checkout.domain.ports import CheckoutInputs, CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
 from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import HoldExists
+from orders.domain.errors import OrderExists
+from orders.domain.models import Buyer, Order
 from pricing.domain import (
     CarrierQuotes,
     Customer,
@@ -82,6 +82,8 @@ class PlaceOrder:
     answer: Callable[[Placed], TransactPart] | None = None
     # Counted against its sources already (the route counts it with its idempotency record).
     attempt_counted: bool = False
+    # Loyalty points to pay with (customers only): a number, "max" (as many as allowed), or None.
+    points: int | Literal["max"] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,12 +175,25 @@ class CheckoutService:
             except CartChanged:
                 self._cancel_unusable(intent, order)
                 raise Conflict("the cart changed while you were checking out: review it and retry") from None
-            except (OrderExists, HoldExists):
+            except (OrderExists, HoldExists, PointsAlreadySpent):
                 raise Conflict("the order could not be written, please retry") from None
+            except InsufficientPoints as short:
+                raise InsufficientPoints(
+                    "your points balance changed while you were checking out: review it and retry",
+                    available=short.extra.get("available"),
+                ) from None
             return placed
         raise Conflict("the last units of an item in your cart are being bought right now: please retry")
 
     # --- steps ----------------------------------------------------------------------------------
+
+    def _member_id(self, request: PlaceOrder) -> str | None:
+        """The loyalty member whose points pay (read only when points are asked for; guests have none)."""
+        if request.points is None:
+            return None
+        if request.owner.kind is not OwnerKind.CUSTOMER:
+            raise ValidationFailed.on(FIELD, "only signed-in customers can pay with points", "not_a_member")
+        return request.buyer.key
 
     def _customer(self, request: PlaceOrder) -> Customer:
         buyer = request.buyer
@@ -203,7 +218,7 @@ class CheckoutService:
         fulfilment = fulfilment_of(cart)
         # Every warehouse is a candidate (the store adds them); the pickup store is one too.
         pickup = [fulfilment.location_id] if fulfilment.location_id else []
-        inputs = self.store.inputs(cart, customer, pickup)
+        inputs = self.store.inputs(cart, customer, pickup, member_id=self._member_id(request))
         facts = _sellable_facts(cart, inputs.facts)
         now = self.clock.now()
         store_country = self._store_country(inputs, fulfilment.location_id)
@@ -214,6 +229,7 @@ class CheckoutService:
             plan = plan_reservation(lines, fulfilment, now, stock=inputs.stock, locations=inputs.locations)
         except InsufficientStock as short:
             raise _on_cart(short) from None
+        points = points_tender(request.points, inputs.member, priced, facts)
         order = new_order(
             order_id_for(cart, ref),
             cart,
@@ -226,6 +242,7 @@ class CheckoutService:
             now,
             self.terms,
             request.client_ip,
+            points,
         )
         return _Attempt(order=order, plan=plan, priced=priced)
 
@@ -273,8 +290,8 @@ class CheckoutService:
         answer: TransactPart | None = None,
     ) -> None:
         """ONE transaction: the cart closed, the order, the stock held, the codes counted, the
-        certificates debited, the velocity counted and the request's answer recorded; refused before
-        sending when it is too large."""
+        certificates and points debited, the velocity counted and the request's answer recorded; refused
+        before sending when it is too large."""
         at = isoformat(self.clock.now())
         work = self.store.unit_of_work()
         work.close_cart(owner, cart, order.id, ref, at)
@@ -285,6 +302,8 @@ class CheckoutService:
             work.redeem_code(code)
         for gift in attempt.priced.redemptions.gift_certificates:
             work.debit_certificate(gift, order.id, at)
+        if order.points is not None:
+            work.debit_points(order.points, order.id, at)
         if counted.keys and counted.at is not None:
             work.count_velocity(counted.keys, counted.at)
         if answer is not None:

@@ -26,14 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from checkout.domain.models import (
-    DroppedLines,
-    Order,
-    Payment,
-    ShipmentCharge,
-    ShippedLine,
-    StatusChange,
-)
+from orders.domain.models import DroppedLines, Order, Payment, ShipmentCharge, ShippedLine, StatusChange
 from shop_kernel.clock import isoformat
 from shop_kernel.money import Money
 

@@ -4,7 +4,7 @@ a PaymentIntent, so without a limit anyone could tie up the shop's stock anonymo
 A checkout that gets as far as pricing counts once against its cart, its customer (signed in) and its
 client address, in fixed windows; the next one over any limit is a 429 whose Retry-After is the rest of
 the window. Requests answered by the idempotency layer (a retry with the same key) never get here. The counters live in checkout's orders table with a TTL
-(``checkout.adapters.records``); the gateway's per-IP WAF rule is the coarser first line.
+(``checkout.adapters.counters``); the gateway's per-IP WAF rule is the coarser first line.
 """
 
 from __future__ import annotations

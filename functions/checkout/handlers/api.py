@@ -1,6 +1,5 @@
-"""Checkout REST API: ``POST /checkout`` (guest, ``X-Cart-Token``), ``POST /me/checkout`` (customer),
-the buyer's orders (``GET /checkout/orders/{id}`` for guests, ``GET /me/orders[/{id}]``), and any order
-for staff (``GET /admin/orders/{id}``, agents and ops).
+"""Checkout REST API: ``POST /checkout`` (guest, ``X-Cart-Token``), ``POST /me/checkout`` (customer) and
+a guest's order (``GET /checkout/orders/{id}``); customers' and staff's orders are ``orders-api``'s.
 
 One resolver, one OpenAPI document (``GET /checkout/openapi.json``). ``/me/...`` is authorised
 (``customers``) and ``/admin/...`` (agents, ops) before anything reads the body (``api_function``). The

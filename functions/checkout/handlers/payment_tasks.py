@@ -36,8 +36,8 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from checkout import wiring
-from checkout.domain.models import CancelReason, ShippedLine
 from checkout.domain.payment_tasks import PaymentsUnavailable
+from orders.domain.models import CancelReason, ShippedLine
 from shop_kernel.errors import DependencyUnavailable
 from shop_kernel.observability import logger
 

@@ -1,7 +1,8 @@
 """Orders table stream (order items only) -> side effects and events, exactly when a change committed.
 
 * An order placed (authorised, or paid by gift certificates): the fulfilment workflow is started,
-  named after the order (a replay cannot start it twice), then ``OrderPlaced`` is published.
+  named after the order (a replay cannot start it twice), then ``OrderPlaced`` is published (a guest's
+  with the keyed hash of their e-mail, ``shop_kernel.guest_keys``: the secret is read only then).
 * An order cancelled: its stock reservation is released (once: conditioned on the reservation still
   being active), then ``OrderCancelled``.
 * A declined card or a refund: ``PaymentFailed`` / ``PaymentRefunded``.
@@ -20,10 +21,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout import wiring
-from checkout.adapters.records import order_from_item
 from checkout.adapters.workflows import execution_input
 from checkout.domain.events import events_for_change
-from checkout.domain.models import Order
+from orders import contract as orders_contract
+from orders.domain.models import Order
 from shop_kernel.observability import get_tracer, logger, metrics, record_published
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -31,15 +32,13 @@ tracer = get_tracer()
 
 
 def _order(image: dict[str, Any] | None) -> Order | None:
-    if not image or (image.get("type") or {}).get("S") != "order":
-        return None
-    return order_from_item(image)
+    return orders_contract.order_in(image)
 
 
 def handle_change(record: DynamoDBRecord) -> None:
     change = record.raw_event.get("dynamodb") or {}
     old, new = _order(change.get("OldImage")), _order(change.get("NewImage"))
-    events = events_for_change(old, new)
+    events = events_for_change(old, new, wiring.container.guest_keys().of)
     for event in events:
         if event.detail_type == "OrderPlaced" and new is not None:
             payload = execution_input(

@@ -20,6 +20,9 @@ from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, 
 # The domain's enums as literals: listed in place in the document, so no generic ``OrderStatus`` component
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).
 CheckoutOrderStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
+CheckoutOrderStage = Literal[
+    "pending_payment", "paid", "confirmed", "dispatched", "in_transit", "delivered", "collected", "cancelled"
+]
 CheckoutCancelReason = Literal[
     "payment_expired",
     "payment_cancelled",
@@ -113,6 +116,22 @@ ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
+GUEST_ORDER_EXAMPLE: dict[str, Any] = {
+    **ORDER_EXAMPLE,
+    "stage": "pending_payment",
+    "timeline": [
+        {
+            "at": "2026-12-01T10:00:00.000Z",
+            "event_id": "created:ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+            "what": "OrderCreated",
+            "stage": "pending_payment",
+            "actor": {"kind": "customer", "id": "guest"},
+        }
+    ],
+    "shipments": [],
+}
+
+
 class CheckoutOrderLine(BaseModel):
     sku: str
     name: dict[str, str] = Field(description="The product's name at purchase, per language")
@@ -125,6 +144,19 @@ class CheckoutOrderLine(BaseModel):
     tax_rate_bp: int = Field(description="Tax rate in basis points (2000 = 20 %)")
     tax: Money
     total: Money
+
+
+class CheckoutPointsOnLine(BaseModel):
+    sku: str
+    amount: Money
+
+
+class CheckoutPoints(BaseModel):
+    """What loyalty points paid of the order (given back if it is cancelled)."""
+
+    points: int = Field(description="Points debited from the customer's balance")
+    amount: Money = Field(description="What they paid (not charged to the card)")
+    lines: list[CheckoutPointsOnLine] = Field(description="That amount shared over the lines it paid")
 
 
 class CheckoutGiftCertificate(BaseModel):
@@ -156,7 +188,7 @@ class CheckoutPaymentFailure(BaseModel):
 
 
 class CheckoutOrderPayment(BaseModel):
-    amount: Money = Field(description="What is due by card (after gift certificates)")
+    amount: Money = Field(description="What is due by card (after gift certificates and points)")
     status: Literal["requires_payment", "authorized", "cancelled", "not_required"]
     failures: int = Field(description="Declined attempts so far")
     last_failure: CheckoutPaymentFailure | None
@@ -189,6 +221,7 @@ class CheckoutOrder(BaseModel):
     applied_promotions: list[PricedPromotion]
     promo_codes: list[str]
     gift_certificates: list[CheckoutGiftCertificate]
+    points: CheckoutPoints | None = Field(default=None, description="Loyalty points that paid part of it")
     fulfilment: CheckoutFulfilment
     shipping_address: Address | None = Field(description="Null for store pickup")
     billing_address: Address | None
@@ -205,10 +238,54 @@ class CheckoutOrder(BaseModel):
     history: list[CheckoutStatusChange]
 
 
+class CheckoutActor(BaseModel):
+    kind: Literal["customer", "agent", "system", "carrier"]
+    id: str = Field(description="The customer's or agent's id, the system function's or the carrier's name")
+
+
+class CheckoutLineQuantity(BaseModel):
+    sku: str
+    quantity: int
+
+
+class CheckoutTimelineEntry(BaseModel):
+    """One transition of the order (the orders context's timeline): when, who or what, why."""
+
+    at: str
+    event_id: str
+    what: str = Field(examples=["OrderPlaced", "FulfilmentRequested", "ShipmentStatusChanged"])
+    stage: CheckoutOrderStage | None = None
+    actor: CheckoutActor
+    reason: str | None = None
+    shipment_id: str | None = None
+    lines: list[CheckoutLineQuantity] | None = None
+
+
+class CheckoutShipment(BaseModel):
+    shipment_id: str
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = Field(description="The carrier's tracking page, when it has one")
+    status: str
+    updated_at: str
+
+
+class CheckoutGuestOrder(CheckoutOrder):
+    """The order with where it stands and how it got there (the orders context's timeline)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [GUEST_ORDER_EXAMPLE]})
+
+    stage: CheckoutOrderStage
+    timeline: list[CheckoutTimelineEntry] = Field(description="Every transition, oldest first")
+    shipments: list[CheckoutShipment]
+
+
 class CheckoutPaymentStart(BaseModel):
     """What the storefront needs to take the payment with Stripe.js."""
 
-    provider: Literal["stripe", "none"] = Field(description="none: gift certificates paid it all")
+    provider: Literal["stripe", "none"] = Field(
+        description="none: gift certificates and/or points paid it all"
+    )
     payment_intent_id: str | None
     client_secret: str | None = Field(description="For stripe.confirmPayment; null when nothing is due")
     amount: Money

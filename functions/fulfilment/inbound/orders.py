@@ -1,5 +1,6 @@
-"""``OrderCancellationRequested`` (source ``shop.orders``): the contract fulfilment consumes before the
-orders context (its API: the buyer's or an agent's cancel) publishes it. Ids only.
+"""``OrderCancellationRequested`` (source ``shop.orders``) as fulfilment reads it: the orders context publishes
+it (``orders.domain.events``, its schema in the registry) when a buyer or an agent asks to cancel. Ids only. A
+test parses what orders publishes at its limits with this model, so the two cannot drift apart.
 
 ``lines`` null cancels the whole order; otherwise the units to take off it, per SKU. The event's
 ``metadata.eventId`` names the request: fulfilment answers each request once (``OrderLinesCancelled``,
@@ -36,7 +37,7 @@ class OrderCancellationRequested(_Model):
         default=None, max_length=100, description="The units to cancel; null: the whole order"
     )
     requested_by: Requester
-    reason: str = Field(max_length=200, description="Why, as the buyer or agent chose it")
+    reason: str = Field(max_length=500, description="Why, as the buyer or agent gave it")
 
 
 EVENT_MODELS: dict[str, type[BaseModel]] = {"OrderCancellationRequested": OrderCancellationRequested}

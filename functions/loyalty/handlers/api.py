@@ -1,5 +1,5 @@
-"""Loyalty REST API: the member's own under /me/loyalty, staff's under /admin/loyalty, and the public
-gift certificate balance check under /loyalty/gift-certificates.
+"""Loyalty REST API: the member's own under /me/loyalty and /me/coupons, staff's under /admin/loyalty, and
+the public gift certificate balance check under /loyalty/gift-certificates.
 
 One resolver, one OpenAPI document (``GET /loyalty/openapi.json``). ``/me/...`` is for customers and
 ``/admin/...`` for agents (members, adjustments) and merchandisers (rules, campaigns, gift certificates), refused before
@@ -9,7 +9,7 @@ it dominates the cold start (see shop_kernel.observability); Lambda active traci
 
 from __future__ import annotations
 
-from loyalty.handlers.routes import admin, certificates, member
+from loyalty.handlers.routes import admin, certificates, claims, coupons, member
 from shop_kernel.auth import Group
 from shop_kernel.http import api_function
 from shop_kernel.openapi import bearer_scheme
@@ -30,7 +30,7 @@ GUARDED: dict[str, tuple[Group, ...]] = {
 }
 
 app, handler = api_function(
-    [member.router, admin.router, certificates.router],
+    [member.router, claims.router, coupons.router, admin.router, certificates.router],
     openapi_path="/loyalty/openapi.json",
     title=TITLE,
     version=VERSION,

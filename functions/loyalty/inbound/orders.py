@@ -1,4 +1,4 @@
-"""``OrderDelivered`` (source ``shop.orders``): the contract the OMS's delivery tracking will publish.
+"""``OrderDelivered`` (source ``shop.orders``) as loyalty reads it; ``orders.domain.events`` publishes it.
 
 Minimal: the order, its customer (Cognito sub; None for a guest) and when it was delivered. Ids only.
 """

@@ -10,6 +10,8 @@ CODE#<CODE>                   CODE                   a promo code (``doc``) and 
                                                      ``disabled_at`` once disabled; gsi1: ``PROMO#<id>`` /
                                                      ``CODE#<CODE>`` or ``BATCH#<batch>#<index>``
 CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of the code
+                                                     (a personal code, loyalty's coupon, also has
+                                                     ``owner``: the customer it is for)
 BATCH#<batch id>              BATCH                  a code batch: ``doc`` (``CodeBatch``), ``seed``
                                                      (secret, never answered); streamed to the generator
 REPORT#<promotion id>         CURRENCY#<currency>    campaign totals: ``orders``, ``cancelled``,
@@ -214,3 +216,17 @@ def code_release_items(table: str, redemption: CodeRedemption) -> list[dict[str,
     if redemption.customer_key is not None:
         items.append(_give_back_use(table, use_key(redemption.code, redemption.customer_key)))
     return items
+
+
+def personal_code_put(table: str, code: PromoCode, at: str) -> dict[str, Any]:
+    """A new personal code (no use yet), listed with its promotion's codes; never over an existing code."""
+    item = {
+        **code_key(code.code),
+        "type": {"S": "code"},
+        "doc": {"S": code.model_dump_json(exclude_none=True)},
+        "created_at": {"S": at},
+        "owner": {"S": code.owner or ""},
+        "gsi1pk": {"S": f"PROMO#{code.promotion_id}"},
+        "gsi1sk": {"S": f"CODE#{code.code}"},
+    }
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}

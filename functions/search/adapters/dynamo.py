@@ -19,8 +19,9 @@ Access patterns: synonyms GetItem / conditional PutItem (``version = :expected``
 cannot overwrite each other); related links GetItem / PutItem per product. Product state: conditional
 PutItem ``version <= :v`` (older events never overwrite newer ones, archived included), GetItem
 (consistent) when a document is rebuilt; prices patched with a conditional PutItem on the ``revision``
-read. Stock: conditional PutItem ``sequence < :s``; Query ``SKU#<sku>`` ``begins_with(sk, STOCK#)`` per
-SKU of a product. SKU -> product: GetItem. The reindex tool reads every product state with a filtered
+read; the products a batch of events touched: one BatchGetItem (consistent). Stock: conditional PutItem
+``sequence < :s``; Query ``SKU#<sku>`` ``begins_with(sk, STOCK#)`` per SKU of a product. SKU -> product:
+GetItem, or one BatchGetItem for the SKUs of a batch of stock changes. The reindex tool reads every product state with a filtered
 Scan (an offline rebuild, never a request path).
 """
 
@@ -35,7 +36,7 @@ from botocore.exceptions import ClientError
 from search.domain.indexing import PriceUpdate, ProductState, StockUpdate, patched_snapshot
 from shop_kernel.availability import LocationStock
 from shop_kernel.clock import Clock, utc_now_iso
-from shop_kernel.dynamo import deserialize, pages, query_all, serialize
+from shop_kernel.dynamo import batch_get_keys, deserialize, pages, query_all, serialize
 from shop_kernel.errors import PreconditionFailed
 from shop_kernel.ids import new_ulid
 
@@ -236,6 +237,17 @@ class DynamoSearchProjection:
     def product_of_sku(self, sku: str) -> str | None:
         item = self._client.get_item(TableName=self._table, Key=serialize(sku_link_key(sku))).get("Item")
         return str(deserialize(item)["product_id"]) if item else None
+
+    def products_of_skus(self, skus: Sequence[str]) -> dict[str, str]:
+        keys = [(self._table, serialize(sku_link_key(sku))) for sku in dict.fromkeys(skus)]
+        links = [deserialize(raw) for raw in batch_get_keys(self._client, keys).get(self._table, [])]
+        return {str(link["pk"]).removeprefix("SKU#"): str(link["product_id"]) for link in links}
+
+    def products(self, product_ids: Sequence[str]) -> dict[str, ProductState]:
+        keys = [(self._table, serialize(product_key(pid))) for pid in dict.fromkeys(product_ids)]
+        found = batch_get_keys(self._client, keys, consistent=[self._table]).get(self._table, [])
+        states = [_state(deserialize(raw)) for raw in found]
+        return {state.product_id: state for state in states}
 
     def stock(self, skus: Sequence[str]) -> list[LocationStock]:
         found: list[LocationStock] = []

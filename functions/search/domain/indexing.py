@@ -62,6 +62,15 @@ class StockUpdate:
     sequence: str  # zero-padded, so later changes sort after earlier ones
 
 
+@dataclass(frozen=True)
+class Stale:
+    """What a recorded event made stale: a product, or the product a SKU belongs to (looked up with the
+    rest of the batch's SKUs in one call, so a burst of stock levels is not one look-up per level)."""
+
+    product_id: str | None = None
+    sku: str | None = None
+
+
 class SearchProjection(Protocol):
     def save_product(self, state: ProductState) -> bool:
         """Store ``state`` unless a newer version is stored; True when stored (an equal version re-applies)."""
@@ -75,6 +84,12 @@ class SearchProjection(Protocol):
     def product(self, product_id: str) -> ProductState | None: ...
 
     def product_of_sku(self, sku: str) -> str | None: ...
+
+    def products_of_skus(self, skus: Sequence[str]) -> dict[str, str]:
+        """SKU -> its product, for the SKUs a product has (one look-up for all of them)."""
+
+    def products(self, product_ids: Sequence[str]) -> dict[str, ProductState]:
+        """The stored state of each product that has one (one look-up for all of them)."""
 
     def stock(self, skus: Sequence[str]) -> list[LocationStock]: ...
 
@@ -149,27 +164,31 @@ class SearchIndexer:
 
     def apply(self, source: str, detail_type: str, data: dict[str, Any]) -> str | None:
         """Apply one event and rebuild its product's document; returns that product's id, or None."""
-        product_id = self.record(source, detail_type, data)
-        if product_id is not None:
-            self.refresh_many([product_id])
-        return product_id
+        stale = self.record(source, detail_type, data)
+        refreshed = self.refresh_stale([stale] if stale else [])
+        return refreshed[0] if refreshed else None
 
-    def record(self, source: str, detail_type: str, data: dict[str, Any]) -> str | None:
-        """Store one event in the projection; returns the product whose document must be rebuilt, or None."""
+    def record(self, source: str, detail_type: str, data: dict[str, Any]) -> Stale | None:
+        """Store one event in the projection; returns what must be rebuilt (``refresh_stale``), or None."""
         if detail_type in STOCK_EVENTS:
             update = stock_update(data)
-            if not self._projection.save_stock(update):
-                return None
-            product_id = self._projection.product_of_sku(update.stock.sku)
-        elif detail_type == "PriceChanged":
+            return Stale(sku=update.stock.sku) if self._projection.save_stock(update) else None
+        if detail_type == "PriceChanged":
             prices = price_update(data)
-            product_id = prices.product_id if self._projection.patch_prices(prices) else None
-        elif detail_type in CATALOG_EVENTS:
+            return Stale(product_id=prices.product_id) if self._projection.patch_prices(prices) else None
+        if detail_type in CATALOG_EVENTS:
             state = product_state(detail_type, data)
-            product_id = state.product_id if self._projection.save_product(state) else None
-        else:
-            raise ValueError(f"search does not handle {source} {detail_type}")
-        return product_id
+            return Stale(product_id=state.product_id) if self._projection.save_product(state) else None
+        raise ValueError(f"search does not handle {source} {detail_type}")
+
+    def refresh_stale(self, stale: Sequence[Stale]) -> list[str]:
+        """Rebuild the documents of what a batch made stale, each product once; the ids rebuilt. A SKU no
+        product has yet is skipped: its product's publication reads the stored levels."""
+        skus = [s.sku for s in stale if s.sku]
+        of_skus = self._projection.products_of_skus(list(dict.fromkeys(skus))) if skus else {}
+        product_ids = sorted({s.product_id for s in stale if s.product_id} | set(of_skus.values()))
+        self.refresh_many(product_ids)
+        return product_ids
 
     def refresh(self, product_id: str) -> None:
         """Make the index show the projection's current state of one product."""
@@ -177,10 +196,13 @@ class SearchIndexer:
 
     def refresh_many(self, product_ids: Sequence[str]) -> None:
         """Make the index show the projection's current state of these products, in one write each way."""
-        states = {pid: self._projection.product(pid) for pid in dict.fromkeys(product_ids)}
-        gone = [pid for pid, state in states.items() if state is None or not state.published]
+        if not product_ids:
+            return
+        wanted = list(dict.fromkeys(product_ids))
+        stored = self._projection.products(wanted)
+        gone = [pid for pid in wanted if pid not in stored or not stored[pid].published]
         self._index.delete(gone)
-        self._index.upsert([self.document(state) for state in states.values() if state and state.published])
+        self._index.upsert([self.document(stored[pid]) for pid in wanted if pid not in gone])
 
     def document(self, state: ProductState) -> SearchDocument:
         assert state.snapshot is not None

@@ -5,7 +5,7 @@ Each SQS record's body is an EventBridge event: the catalog's ``ProductPublished
 each event says in search's own table (ordered by the product version / the stock change's sequence, so
 SQS's order does not matter and nothing archived comes back); a record it cannot store is reported as a
 batch item failure (the queue retries it, then its DLQ keeps it). Then the documents of every product the
-batch touched are rebuilt from the projection in one index write (a seed's thousands of stock levels are
+batch touched (the products of its stock levels' SKUs looked up in one call) are rebuilt from the projection in one index write (a seed's thousands of stock levels are
 not thousands of index commits); if that write fails the whole batch is retried, which is safe because
 replays re-apply the same state.
 """
@@ -21,14 +21,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from search import wiring
-from search.domain.indexing import handles
+from search.domain.indexing import Stale, handles
 from shop_kernel.observability import get_tracer, logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 tracer = get_tracer()
 
 
-def apply_event(record: SQSRecord, touched: set[str]) -> None:
+def apply_event(record: SQSRecord, touched: list[Stale]) -> None:
     event = json.loads(record.body)
     source, detail_type, detail = event.get("source"), event.get("detail-type"), event.get("detail") or {}
     if not handles(source, detail_type):
@@ -36,13 +36,13 @@ def apply_event(record: SQSRecord, touched: set[str]) -> None:
             "not an event search handles; dropped", extra={"source": source, "detail_type": detail_type}
         )
         return
-    product_id = wiring.container.indexer().record(source, detail_type, detail["data"])
-    if product_id:
-        touched.add(product_id)
+    stale = wiring.container.indexer().record(source, detail_type, detail["data"])
+    if stale:
+        touched.append(stale)
     event_id = (detail.get("metadata") or {}).get("eventId") or event.get("id", "")
-    logger.info(
-        "recorded" if product_id else "nothing to refresh (older than what search holds, or no product yet)",
-        extra={"detail_type": detail_type, "event_id": event_id, "product_id": product_id},
+    logger.debug(
+        "recorded" if stale else "nothing to refresh (older than what search holds)",
+        extra={"detail_type": detail_type, "event_id": event_id, "product_id": stale and stale.product_id},
     )
 
 
@@ -50,7 +50,7 @@ def apply_event(record: SQSRecord, touched: set[str]) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    touched: set[str] = set()
+    touched: list[Stale] = []
     answer = process_partial_response(
         event=event,
         record_handler=partial(apply_event, touched=touched),
@@ -58,6 +58,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Any:
         context=context,
     )
     # After the records: one index write for every product the batch touched.
-    wiring.container.indexer().refresh_many(sorted(touched))
-    metrics.add_metric(name="SearchDocumentsRefreshed", unit="Count", value=len(touched))
+    refreshed = wiring.container.indexer().refresh_stale(touched)
+    metrics.add_metric(name="SearchDocumentsRefreshed", unit="Count", value=len(refreshed))
+    logger.info("indexed", extra={"records": len(event.get("Records") or []), "products": len(refreshed)})
     return answer

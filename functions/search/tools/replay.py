@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from search.domain.indexing import SearchIndexer, handles
+from search.domain.indexing import SearchIndexer, Stale, handles
 
 DEFAULT_BATCH = 200
 
@@ -28,11 +28,10 @@ DEFAULT_BATCH = 200
 def replay(lines: Iterable[str], indexer: SearchIndexer, batch: int = DEFAULT_BATCH) -> dict[str, int]:
     """Records every event line and rebuilds what it touched; returns the counts."""
     counts = {"events": 0, "recorded": 0, "skipped": 0, "refreshed": 0}
-    touched: set[str] = set()
+    touched: list[Stale] = []
 
     def flush() -> None:
-        indexer.refresh_many(sorted(touched))
-        counts["refreshed"] += len(touched)
+        counts["refreshed"] += len(indexer.refresh_stale(touched))
         touched.clear()
 
     for line in lines:
@@ -44,10 +43,10 @@ def replay(lines: Iterable[str], indexer: SearchIndexer, batch: int = DEFAULT_BA
         if not handles(source, detail_type):
             counts["skipped"] += 1
             continue
-        product_id = indexer.record(source, detail_type, event["detail"]["data"])
-        if product_id is not None:
+        stale = indexer.record(source, detail_type, event["detail"]["data"])
+        if stale is not None:
             counts["recorded"] += 1
-            touched.add(product_id)
+            touched.append(stale)
         if len(touched) >= batch:
             flush()
     flush()

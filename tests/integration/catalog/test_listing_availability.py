@@ -160,3 +160,35 @@ def test_a_batch_rewrites_each_product_it_touched_once_with_all_its_levels(
     assert _listed(reference, country="UA") == {product: "low_stock"}
     assert _listed(reference, country="PL") == {product: "in_stock"}
     assert _listed(reference, store="lviv", in_stock="true") == {product: "in_stock"}
+
+
+def test_a_batch_looks_up_the_products_of_its_skus_in_one_call(
+    reference: Callable[..., Reply], deliver: Callable[[list[Any]], None], functions: Any
+) -> None:
+    import catalog.wiring
+
+    product = _publish(reference, 1)
+    client = functions.run("catalog-stock-projector", lambda: catalog.wiring.container.dynamodb_client())
+    calls: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb.*", count)
+    try:
+        # GIVEN one batch of three levels of the product's two SKUs
+        deliver(
+            [
+                _stock_event("LAP-0001-BLK", "kyiv-dc", 0, 1),
+                _stock_event("LAP-0001-SLV", "kyiv-dc", 3, 2),
+                _stock_event("LAP-0001-BLK", "warsaw-dc", 40, 3, country="PL"),
+            ]
+        )
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.*", count)
+    # THEN each level is one conditional write and the SKUs' products one read for the whole batch
+    assert calls.count("PutItem") == 3
+    assert calls.count("BatchGetItem") == 1
+    # AND only the product itself is read one by one, to rewrite its listing entries
+    assert calls.count("GetItem") == 1
+    assert _listed(reference, country="PL") == {product: "in_stock"}

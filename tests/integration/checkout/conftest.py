@@ -141,6 +141,7 @@ def checkout_event(
 
 CART_DOCUMENT = ("cart.handlers.api", "/cart/openapi.json")
 CHECKOUT_DOCUMENT = ("checkout.handlers.api", "/checkout/openapi.json")
+ORDERS_DOCUMENT = ("orders.handlers.api", "/orders/openapi.json")
 WEBHOOK_DOCUMENT = ("checkout.handlers.webhooks", "/webhooks/stripe/openapi.json")
 
 
@@ -172,6 +173,20 @@ def checkout(checkout_stack: SimpleNamespace, lambda_context: Any, functions: An
     def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
         event = checkout_event(method, path, body, **kwargs)
         reply = reply_from(functions.invoke("checkout-api", event, lambda_context))
+        answers.check(method, path, reply)
+        return reply
+
+    return _call
+
+
+@pytest.fixture
+def orders(checkout_stack: SimpleNamespace, lambda_context: Any, functions: Any) -> Callable[..., Reply]:
+    """Calls the orders API (customers' and staff's orders); answers must match its OpenAPI document."""
+    answers = documented_answers("orders", ORDERS_DOCUMENT)
+
+    def _call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        event = checkout_event(method, path, body, **kwargs)
+        reply = reply_from(functions.invoke("orders-api", event, lambda_context))
         answers.check(method, path, reply)
         return reply
 

@@ -62,6 +62,11 @@ def test_guest_checkout_reserves_stock_creates_the_order_and_a_manual_capture_pa
     )
     assert "checkout_ref" not in status.body
     assert "risk" not in status.body
+    # AND it shows where it stands and how it got there (the orders context's timeline)
+    assert status.body["stage"] == "pending_payment"
+    assert [(e["what"], e["actor"]) for e in status.body["timeline"]] == [
+        ("OrderCreated", {"kind": "customer", "id": "guest"})
+    ]
 
 
 def test_a_retried_checkout_returns_the_first_answer_and_changes_nothing(
@@ -111,7 +116,11 @@ def test_checking_out_a_cart_again_with_a_new_key_names_the_order(
 
 
 def test_customer_checkout_uses_the_account_and_lists_the_order(
-    cart: Callable[..., Reply], checkout: Callable[..., Reply], shop: SimpleNamespace, functions: Any
+    cart: Callable[..., Reply],
+    checkout: Callable[..., Reply],
+    orders: Callable[..., Reply],
+    shop: SimpleNamespace,
+    functions: Any,
 ) -> None:
     # GIVEN a B2B customer's cart in EUR to Ukraine
     claims = {"custom:price_group": "b2b_gold"}
@@ -138,10 +147,10 @@ def test_customer_checkout_uses_the_account_and_lists_the_order(
     assert order["email"] == f"{CUSTOMER_SUB[:8]}@example.com"
     assert placed.headers["Location"] == f"/me/orders/{order['id']}"
     # AND the customer lists and reads it, another customer cannot, and the next add opens a new cart
-    listed = checkout("GET", "/me/orders", sub=CUSTOMER_SUB)
+    listed = orders("GET", "/me/orders", sub=CUSTOMER_SUB)
     assert [o["id"] for o in listed.body["orders"]] == [order["id"]]
-    assert checkout("GET", f"/me/orders/{order['id']}", sub=CUSTOMER_SUB).status == 200
-    assert checkout("GET", f"/me/orders/{order['id']}", sub=OTHER_SUB).status == 404
+    assert orders("GET", f"/me/orders/{order['id']}", sub=CUSTOMER_SUB).status == 200
+    assert orders("GET", f"/me/orders/{order['id']}", sub=OTHER_SUB).status == 404
     fresh = cart("POST", "/me/cart/lines", {"sku": "LAP-A-SLV", "quantity": 1}, sub=CUSTOMER_SUB)
     assert fresh.status == 200
     assert fresh.body["id"] != order["cart_id"]

@@ -7,10 +7,13 @@ BatchGetItem for everything pricing and planning read (SKU facts, stock, locatio
 config, code usage) and the order's one TransactWriteItems, which also completes the idempotency record
 with the answer (``checkout.adapters.idempotency``). The first checkout of a process also reads the
 warehouses' stock it could not guess (a second BatchGetItem). A change that adds a call to the request
-path fails here."""
+path fails here. A customer paying with loyalty points costs the same four: the member's summary
+and the redemption rules are two more keys of the BatchGetItem, the debit more entries of the order's
+transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -63,3 +66,50 @@ def test_a_checkout_costs_four_dynamodb_calls_warm_and_one_more_cold(
     assert checkout_calls == WARM
     assert len(checkout_calls) <= MOST_WARM_CALLS
     assert cold == [*WARM[:3], "BatchGetItem", *WARM[3:]]
+
+
+def test_a_checkout_paying_with_points_costs_the_same_four_calls_warm(
+    cart: Callable[..., Reply],
+    checkout: Callable[..., Reply],
+    checkout_calls: list[str],
+    shop: SimpleNamespace,
+    functions: Any,
+) -> None:
+    from loyalty.adapters.dynamo import DynamoLoyaltyStore
+    from loyalty.domain.service import LoyaltyService
+
+    from checkout import wiring
+    from infra.resources import physical_name
+    from shop_kernel.clock import SystemClock
+    from tests.integration.checkout.conftest import CUSTOMER_SUB
+
+    # GIVEN a warm checkout function, and a customer with 5,000 points and a laptop in their cart
+    loyalty_table = physical_name("test", "loyalty")
+    LoyaltyService(DynamoLoyaltyStore(shop.dynamodb, loyalty_table), SystemClock()).adjust(
+        CUSTOMER_SUB, 5000, "welcome gift", "agent-1"
+    )
+    warming = checkout("POST", "/checkout", BODY, token=guest_cart(cart, [("LAP-A-BLK", 1)]), key=new_key())
+    assert warming.status == 201
+    cart("POST", "/me/cart", {"currency": "UAH", "destination_country": "UA"}, sub=CUSTOMER_SUB)
+    assert cart("POST", "/me/cart/lines", {"sku": "LAP-A-SLV", "quantity": 1}, sub=CUSTOMER_SUB).status == 200
+    batch_tables: list[list[str]] = []
+
+    def tables_read(params: dict[str, Any], **_: Any) -> None:
+        batch_tables.append(sorted(json.loads(params["body"])["RequestItems"]))
+
+    client = functions.run("checkout-api", lambda: wiring.container.dynamodb_client())
+    client.meta.events.register("before-call.dynamodb.BatchGetItem", tables_read, unique_id="points-batch")
+    checkout_calls.clear()
+    # WHEN the customer checks out paying with as many points as allowed
+    try:
+        body = {"shipping_address": ADDRESS, "points": "max"}
+        placed = checkout("POST", "/me/checkout", body, sub=CUSTOMER_SUB, key=new_key())
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.BatchGetItem", unique_id="points-batch")
+    # THEN the points paid, with the same calls as any warm checkout: the member's summary and the
+    # redemption rules were read in the one BatchGetItem, the debit went in the one transaction
+    assert placed.status == 201, placed.body
+    assert placed.body["order"]["points"]["points"] == 5000
+    assert checkout_calls == WARM
+    assert len(batch_tables) == 1
+    assert loyalty_table in batch_tables[0]

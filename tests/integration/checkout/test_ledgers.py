@@ -351,8 +351,9 @@ class LedgerMachine(RuleBasedStateMachine):
         from cart.domain.service import CartService
         from cart.domain.tokens import new_token, token_hash
         from checkout import wiring
-        from checkout.domain.models import Buyer, CheckoutBody
+        from checkout.domain.body import CheckoutBody
         from checkout.domain.service import PlaceOrder
+        from orders.domain.models import Buyer
         from shop_kernel.errors import DomainError
 
         names = self.stack.names
@@ -540,8 +541,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _payments_settled(self, orders: list[dict[str, Any]]) -> None:
         from checkout.adapters.stripe_gateway import intent_from
-        from checkout.domain.models import Order
         from checkout.domain.reconciliation import PaymentDriftKind, compare_payment
+        from orders.domain.models import Order
 
         by_id = {o["id"]: Order.model_validate(o) for o in orders}
         assert all(o["status"] != "PENDING_PAYMENT" for o in orders), self._story(orders)

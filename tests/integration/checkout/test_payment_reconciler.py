@@ -57,7 +57,7 @@ def _cancel_behind_stripes_back(shop: SimpleNamespace, order_id: str) -> None:
     """The order is cancelled but its PaymentIntent is never voided (the void was lost)."""
     from checkout.adapters.dynamo import DynamoCheckoutStore
     from checkout.domain import orders
-    from checkout.domain.models import CancelReason
+    from orders.domain.models import CancelReason
     from shop_kernel.clock import SystemClock
 
     store = DynamoCheckoutStore(

@@ -513,8 +513,9 @@ def race_checkouts(stack: ServerStack, tokens: list[str]) -> Race:
     """Every buyer builds its environment, then all call ``CheckoutService.place`` at the same moment."""
     from cart.domain.models import CartOwner, OwnerKind
     from cart.domain.tokens import token_hash
-    from checkout.domain.models import Buyer, CheckoutBody
+    from checkout.domain.body import CheckoutBody
     from checkout.domain.service import PlaceOrder
+    from orders.domain.models import Buyer
 
     start = threading.Barrier(len(tokens) + 1)
     outcomes: list[Any] = [None] * len(tokens)

@@ -254,3 +254,48 @@ def test_a_call_the_functions_spec_does_not_grant_is_refused_as_iam_would_and_lo
     assert {(r["level"], r["function_name"], r["action"], r["resource"]) for r in refusals} == {
         ("ERROR", "inventory-reader", "dynamodb:GetItem", "shop-local-orders")
     }
+
+
+def test_an_invocation_of_a_function_not_started_yet_waits_for_its_start_and_import(
+    started: list[LocalFunction],
+) -> None:
+    # GIVEN a function created without starting its process (the runner starts the routes' first)
+    function = LocalFunction("local", CRASHER, start=False)
+    started.append(function)
+    answers: list[dict[str, object]] = []
+    caller = threading.Thread(target=lambda: answers.append(function.invoke({})))
+    caller.start()
+    time.sleep(0.3)
+    assert (function.ready, answers) == (False, [])
+
+    # WHEN it is started
+    function.start()
+    caller.join(timeout=60)
+
+    # THEN the waiting invocation is served by its process once the handler is imported
+    assert function.ready
+    assert len(answers) == 1
+    assert answers[0]["pid"] != os.getpid()
+
+
+def test_stopping_a_function_never_started_fails_its_waiting_invocation(started: list[LocalFunction]) -> None:
+    # GIVEN an invocation waiting for a function that was never started
+    function = LocalFunction("local", CRASHER, start=False)
+    errors: list[BaseException] = []
+
+    def invoke() -> None:
+        try:
+            function.invoke({})
+        except FunctionError as exc:
+            errors.append(exc)
+
+    caller = threading.Thread(target=invoke)
+    caller.start()
+
+    # WHEN the stack stops it
+    function.stop()
+    caller.join(timeout=10)
+
+    # THEN the invocation fails as an environment shut down, and no process was ever started
+    assert [type(e) for e in errors] == [FunctionError]
+    assert function.environments == []

@@ -305,3 +305,32 @@ def test_sending_to_and_receiving_from_a_deep_queue_costs_what_moves_not_the_que
     assert counts["ApproximateNumberOfMessagesDelayed"] == "1"
     # AND in far less than a clock reading per queued message per message (about 27 s of CPU unpatched)
     assert spent < 4.0
+
+
+def test_queue_attributes_are_the_same_with_their_names_converted_once() -> None:
+    from moto import mock_aws
+
+    def attributes() -> dict[str, str]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue = sqs.create_queue(
+            QueueName="shop-local-attributes.fifo",
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "45"},
+        )["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody="once", MessageGroupId="g")
+        sqs.send_message(QueueUrl=queue, MessageBody="once", MessageGroupId="g")  # deduplicated by content
+        found = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        return {k: v for k, v in found.items() if k not in ("CreatedTimestamp", "LastModifiedTimestamp")}
+
+    # GIVEN a FIFO queue's attributes as moto answers them unpatched
+    with mock_aws():
+        unpatched = attributes()
+    # WHEN the same queue is made and used with the patches
+    with mock_aws():
+        moto_patches.install()
+        try:
+            patched = attributes()
+        finally:
+            moto_patches.uninstall()
+    # THEN every attribute reads the same, content-based deduplication included
+    assert patched == unpatched
+    assert patched["ApproximateNumberOfMessages"] == "1"

@@ -260,3 +260,39 @@ def test_a_reindex_rebuilds_from_searchs_projection_with_availability(
     assert summary["documents"] == 4
     assert _found(search_call, in_stock="true", country="UA") == {catalog["acme"]: "in_stock"}
     assert catalog["draft"] not in _found(search_call)
+
+
+def test_a_batch_of_stock_levels_looks_up_its_products_and_their_states_in_one_call_each(
+    catalog: dict[str, str],
+    deliver: Callable[[list[Any]], None],
+    functions: Any,
+    search_call: Callable[..., Any],
+) -> None:
+    from search import wiring
+
+    client = functions.run("search-indexer", lambda: wiring.container.dynamodb_client())
+    calls: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb.*", count)
+    try:
+        # GIVEN one batch of four levels of acme's two SKUs, one of them twice
+        deliver(
+            [
+                _stock_event("LAP-0001-BLK", "kyiv-dc", 0, 31),
+                _stock_event("LAP-0001-SLV", "kyiv-dc", 2, 32),
+                _stock_event("LAP-0001-BLK", "lviv", 9, 33, kind="store", pickup=True),
+                _stock_event("LAP-0001-BLK", "kyiv-dc", 7, 34),
+            ]
+        )
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.*", count)
+    # THEN each level is one conditional write, and the SKUs' product and its state one read each for the batch
+    assert calls.count("PutItem") == 4
+    assert calls.count("BatchGetItem") == 2
+    assert "GetItem" not in calls
+    # AND the hit shows the batch's last levels
+    assert _found(search_call, in_stock="true", country="UA") == {catalog["acme"]: "in_stock"}
+    assert _found(search_call, in_stock="true", store="lviv") == {catalog["acme"]: "in_stock"}

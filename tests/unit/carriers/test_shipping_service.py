@@ -193,8 +193,15 @@ def test_each_change_is_one_event_with_a_stable_id_and_ids_only(world):
     tracking.apply_tracking([event("FAKE0001", S.DISPATCHED, 30)], "webhook")
     dispatched = store.get("shp_1")
     events = status_changes(booked, dispatched)
-    # THEN one event, in sequence, carrying ids and statuses only
-    assert [e.data["status"] for e in events] == ["dispatched"]
+    # THEN one status change, in sequence, carrying ids and statuses only, and the dispatch milestone
+    assert [e.detail_type for e in events] == ["ShipmentStatusChanged", "ShipmentDispatched"]
+    assert events[1].data == {
+        "order_id": "ord_1",
+        "shipment_id": "shp_1",
+        "carrier": "fake",
+        "tracking_number": "FAKE0001",
+        "dispatched_at": "2026-12-03T09:30:00.000Z",
+    }
     assert events[0].data == {
         "order_id": "ord_1",
         "shipment_id": "shp_1",
@@ -207,8 +214,9 @@ def test_each_change_is_one_event_with_a_stable_id_and_ids_only(world):
     }
     assert booked_event.data["status"] == "booked"
     assert booked_event.data["previous_status"] is None
-    # AND the same change seen again (a replayed stream record) has the same id
-    assert status_changes(booked, dispatched)[0].metadata.event_id == events[0].metadata.event_id
+    # AND the same change seen again (a replayed stream record) has the same ids
+    again = status_changes(booked, dispatched)
+    assert [e.metadata.event_id for e in again] == [e.metadata.event_id for e in events]
     # AND a write that moved nothing (a stale update remembered) publishes nothing
     assert status_changes(dispatched, replace(dispatched, seen_event_ids=("x",))) == []
 

@@ -14,17 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import (
-    Address,
-    Buyer,
-    CardSummary,
-    Order,
-    OrderStatus,
-    Payment,
-)
-from checkout.domain.payments import OrderChanged, PaymentEvents
+from checkout.domain.payments import PaymentEvents
 from checkout.domain.ports import ChargeFacts, PaymentIntent
 from inventory.domain.allocation import Fulfilment
+from orders.domain.errors import OrderChanged
+from orders.domain.models import Address, Buyer, CardSummary, Order, OrderStatus, Payment
 from pricing.domain import TaxDisplay, Totals
 from shop_kernel.clock import FixedClock
 from shop_kernel.money import Money

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from checkout.domain import orders
-from checkout.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from checkout.domain.payments import GiveBackRefused
-from checkout.domain.ports import OrderChanged
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from pricing.domain import CodeRedemption, GiftCertificateTender
 from shop_kernel.money import Money
 from tests.certificates import certificate_pk

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind
-from checkout.domain.models import Buyer, OrderStatus
 from checkout.domain.orders import checkout_ref, intent_key
 from checkout.domain.service import MAX_ATTEMPTS, MAX_TRANSACTION_ITEMS, Placed
 from checkout.domain.throttle import AttemptLimits
+from orders.domain.models import Buyer, OrderStatus
 from pricing.domain import (
     AmountOff,
     FlatRate,

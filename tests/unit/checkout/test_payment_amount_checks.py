@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.domain.models import OrderStatus
+from orders.domain.models import OrderStatus
 from tests.unit.checkout.payment_doubles import AMOUNT, intent, pending_order, world
 
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 
 from checkout.domain.fraud import VelocityDimension, velocity_keys
-from checkout.domain.models import CancelReason, OrderStatus
 from checkout.domain.payments import Outcome
 from checkout.domain.ports import ChargeFacts
 from inventory.adapters.records import expiry_sort_key, reservation_key
+from orders.domain.models import CancelReason, OrderStatus
 from tests.unit.checkout.checkout_doubles import refuse_entries
 from tests.unit.checkout.payment_doubles import (
     CARD,

@@ -6,8 +6,8 @@ Pure domain: ``PaymentEvents`` with the orders in memory and a Stripe double (se
 
 from __future__ import annotations
 
-from checkout.domain.models import CancelReason, OrderStatus
 from checkout.domain.payments import MAX_ATTEMPTS, Outcome, order_id_of
+from orders.domain.models import CancelReason, OrderStatus
 from shop_kernel.clock import isoformat
 from tests.unit.checkout.checkout_doubles import refuse_entries
 from tests.unit.checkout.payment_doubles import (

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from checkout.domain.fraud import DEFAULT_POLICY, VelocityRule, velocity_keys
-from checkout.domain.models import Address, Payment
 from checkout.domain.ports import ChargeFacts
 from inventory.domain.allocation import Fulfilment
+from orders.domain.models import Address, Payment
 from tests.unit.checkout.payment_doubles import CARD, INTENT_ID, NOW, intent, pending_order, uah, world
 
 AUTHORISED = "payment_intent.amount_capturable_updated"

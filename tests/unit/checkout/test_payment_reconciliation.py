@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from checkout.domain.models import OrderStatus, ShipmentCharge, ShippedLine
 from checkout.domain.ports import PaymentIntent
 from checkout.domain.reconciliation import (
     PaymentDriftKind,
@@ -17,6 +16,7 @@ from checkout.domain.reconciliation import (
     compare_payments,
     drift_event,
 )
+from orders.domain.models import OrderStatus, ShipmentCharge, ShippedLine
 from shop_kernel.money import Money
 from tests.unit.checkout.test_orders_and_events import _order
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from checkout.domain import settlement
-from checkout.domain.models import CancelReason, Order, OrderStatus, Payment, ShippedLine
 from checkout.domain.payment_tasks import AlreadyShipped, OrderNotPayable, PaymentTasks, ShipmentRejected
-from checkout.domain.ports import ChargeFacts, OrderChanged
+from checkout.domain.ports import ChargeFacts
 from inventory.domain.reservations import Reservation, ReservationStatus, ReservedLine
+from orders.domain.errors import OrderChanged
+from orders.domain.models import CancelReason, Order, OrderStatus, Payment, ShippedLine
 from tests.unit.checkout.payment_doubles import (
     NOW,
     ORDER_ID,

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checkout.domain import settlement
-from checkout.domain.models import Order, OrderLine, OrderStatus, Payment, ShippedLine
 from checkout.domain.settlement import ShipmentRejected
+from orders.domain.models import Order, OrderLine, OrderStatus, Payment, ShippedLine
 from pricing.domain import Shipping, Totals
 from shop_kernel.money import Money
 from tests.unit.checkout.payment_doubles import pending_order, uah

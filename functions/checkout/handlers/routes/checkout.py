@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, mo
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout import wiring
-from checkout.domain.models import Buyer, CheckoutBody
+from checkout.domain.body import CheckoutBody, CustomerCheckoutBody
 from checkout.domain.service import Placed, PlaceOrder
 from checkout.domain.throttle import attempt_keys
 from checkout.handlers.routes.common import (
@@ -34,6 +34,7 @@ from checkout.handlers.routes.common import (
     if_match,
 )
 from checkout.handlers.views import CheckoutPlaced
+from orders.domain.models import Buyer
 from shop_kernel.errors import (
     Conflict,
     DependencyUnavailable,
@@ -76,6 +77,22 @@ PLACED = documented(
     ),
     problem(412, "The cart changed since the ETag sent in If-Match"),
 )
+CUSTOMER_PLACED = documented(
+    PLACED,
+    problem(
+        409,
+        "Out of stock, a code used up, a gift certificate spent or the points balance changed meanwhile "
+        "(`insufficient-points`, with `available`), the cart already checked out (the problem names the "
+        "order), or the same Idempotency-Key still running",
+    ),
+    problem(
+        422,
+        "A field is not valid; `body.points` is refused with `not_enough_points` (more than the balance, "
+        "`available` says how many there are) or `over_redemption_limit` (more than this order may be paid "
+        "with: the currency's rate, the share of the order points may pay and the excluded categories; "
+        "`allowed` says how many)",
+    ),
+)
 DESCRIPTION = (
     "The cart is priced again on the server, its stock reserved, codes and gift certificates redeemed and "
     "the order written in one transaction; the answer has the order (waiting for payment until "
@@ -105,13 +122,16 @@ def guest_checkout(
     "/me/checkout",
     summary="Check out the customer's cart",
     description="Turns the signed-in customer's cart into an order at their price group's prices; the "
-    "receipt goes to their account's e-mail unless another is given. " + DESCRIPTION,
+    "receipt goes to their account's e-mail unless another is given. `points` pays part of it with "
+    "loyalty points (a number, or `max`): debited in the order's transaction, the card is asked for the "
+    "rest (`order.points` says what they paid), and given back if the order is cancelled. The balance is "
+    "in `GET /me/loyalty`. " + DESCRIPTION,
     tags=["checkout"],
     operation_id="checkout_customer_cart",
     security=BEARER_SECURITY,
-    responses=PLACED,
+    responses=CUSTOMER_PLACED,
 )
-def customer_checkout(body: CheckoutBody, key: KeyHeader = None, if_match_header: IfMatch = None):
+def customer_checkout(body: CustomerCheckoutBody, key: KeyHeader = None, if_match_header: IfMatch = None):
     owner, buyer = customer(router)
     return _checkout(owner, buyer, body, key, if_match_header)
 
@@ -136,7 +156,7 @@ class CheckoutAttempt(BaseModel):
 
     buyer: Buyer
     key: str
-    body: CheckoutBody
+    body: CheckoutBody  # a customer's is a ``CustomerCheckoutBody`` (the instance is kept as given)
     if_match: int | None
     client_ip: str | None
 
@@ -157,6 +177,7 @@ class CheckoutAttempt(BaseModel):
             idempotency_key=self.key,
             if_match=self.if_match,
             client_ip=self.client_ip,
+            points=self.body.points if isinstance(self.body, CustomerCheckoutBody) else None,
         )
 
 
@@ -174,7 +195,11 @@ class RecordedCheckout(CheckoutPlaced):
 
 
 def _checkout(
-    owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None, if_match_header: str | None
+    owner: CartOwner,
+    buyer: Buyer,
+    body: CheckoutBody | CustomerCheckoutBody,
+    key: str | None,
+    if_match_header: str | None,
 ) -> Response[str]:
     attempt = CheckoutAttempt(
         buyer=buyer,

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from cart.domain.models import CartOwner, OwnerKind
 from cart.domain.tokens import TOKEN_HEADER, TOKEN_PATTERN, checked_token, token_hash
-from checkout.domain.models import Buyer
+from orders.domain.models import Buyer
 from shop_kernel.auth import Group, require
 from shop_kernel.http import parse_if_match
 from shop_kernel.openapi import IF_MATCH_PATTERN, route_checked

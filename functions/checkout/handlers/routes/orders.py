@@ -1,25 +1,26 @@
-"""The buyer's orders: ``GET /checkout/orders/{id}`` (guest, with the token of the cart that became the
-order) and ``GET /me/orders``, ``GET /me/orders/{id}`` (customer). Someone else's order is a 404, the
-same answer as an order that does not exist.
+"""A guest's order: ``GET /checkout/orders/{id}``, with the token of the cart that became the order.
+Someone else's order is a 404, the same answer as an order that does not exist.
 
-Staff read any order by id (``GET /admin/orders/{id}``, agents and ops): events carry ids, not personal
-data, so this is where whoever must reach the buyer finds the contact details."""
+Customers' and staff's order routes are the orders context's (``orders-api``: ``/me/orders``,
+``/admin/orders``); this one stays with checkout because a guest is known by the cart's token, and
+reads the order through ``orders.contract``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from checkout import wiring
-from checkout.domain.models import Buyer, Order
-from checkout.handlers.routes.common import CartToken, customer, guest, staff
-from checkout.handlers.views import CheckoutOrder, CheckoutOrderList
+from checkout.handlers.routes.common import CartToken, guest
+from checkout.handlers.views import CheckoutGuestOrder
+from orders.contract import OrderProgress
+from orders.domain.models import Buyer
+from orders.domain.timeline import shipment_view, timeline_view
 from shop_kernel.errors import NotFound
 from shop_kernel.http import json_response
-from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem
-from shop_kernel.proxy import PRIVATE_CACHE
+from shop_kernel.openapi import documented, ok, problem
 
 router = Router()
 OrderIdPath = Annotated[
@@ -30,18 +31,18 @@ OrderIdPath = Annotated[
         examples=["ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z"],
     ),
 ]
-Limit = Annotated[int, Query(ge=1, le=50, description="How many orders, at most (1-50)")]
 
 
-def _owned(order_id: str, buyer: Buyer) -> Order:
-    order = wiring.container.store().order(order_id)
-    if order is None or (order.buyer.kind, order.buyer.key) != (buyer.kind, buyer.key):
+def _owned(order_id: str, buyer: Buyer) -> OrderProgress:
+    found = wiring.container.store().order_progress(order_id)
+    if found is None or (found.order.buyer.kind, found.order.buyer.key) != (buyer.kind, buyer.key):
         raise NotFound("no such order")
-    return order
+    return found
 
 
 ORDER = documented(
-    ok(CheckoutOrder, "The order"), problem(404, "No such order, or it is not this buyer's (the same answer)")
+    ok(CheckoutGuestOrder, "The order, where it stands and how it got there"),
+    problem(404, "No such order, or it is not this buyer's (the same answer)"),
 )
 
 
@@ -49,62 +50,21 @@ ORDER = documented(
     "/checkout/orders/<order_id>",
     summary="Read a guest's order",
     description="The order a guest placed, found with the token of the cart that became it: its lines, "
-    "totals, delivery and payment status. Poll it after confirming the payment to see it authorised.",
+    "totals, delivery and payment status, where it is now (`stage`: paid, confirmed, dispatched, in transit, "
+    "delivered, collected, cancelled), every transition with when, who and why (`timeline`) and its "
+    "shipments with tracking links. Poll it after confirming the payment to see it authorised.",
     tags=["orders"],
     operation_id="get_guest_order",
     responses=ORDER,
 )
 def guest_order(order_id: OrderIdPath, token: CartToken = None):
     _, buyer = guest(token)
-    return json_response(_owned(order_id, buyer).view())
-
-
-@router.get(
-    "/me/orders/<order_id>",
-    summary="Read one of the customer's orders",
-    description="One order the signed-in customer placed: its lines, totals, delivery, payment status "
-    "and history. Someone else's order is a 404, as is an order that does not exist.",
-    tags=["orders"],
-    operation_id="get_customer_order",
-    security=BEARER_SECURITY,
-    responses=ORDER,
-)
-def my_order(order_id: OrderIdPath):
-    _, buyer = customer(router)
-    return json_response(_owned(order_id, buyer).view())
-
-
-@router.get(
-    "/me/orders",
-    summary="List the customer's orders",
-    description="The signed-in customer's most recent orders, newest first, each as on its own page "
-    "(lines, totals, delivery, payment status).",
-    tags=["orders"],
-    operation_id="list_customer_orders",
-    security=BEARER_SECURITY,
-    responses=documented(ok(CheckoutOrderList, "The orders, newest first")),
-)
-def my_orders(limit: Limit = 20):
-    _, buyer = customer(router)
-    store = wiring.container.store()
-    orders = store.orders(store.orders_of(buyer.kind, buyer.key, limit))
-    return json_response({"orders": [order.view() for order in orders]})
-
-
-@router.get(
-    "/admin/orders/<order_id>",
-    summary="Read any order (staff)",
-    description="One order by its id, for call-center agents and operations: lines, totals, delivery and "
-    "payment status, and the buyer's contact details (e-mail, address), which events do not carry. "
-    "Integrations that must reach a buyer look the order up here from the id in an event.",
-    tags=["orders"],
-    operation_id="get_order_for_staff",
-    security=BEARER_SECURITY,
-    responses=documented(ok(CheckoutOrder, "The order"), problem(404, "No order has this id")),
-)
-def staff_order(order_id: OrderIdPath):
-    staff(router)
-    order = wiring.container.store().order(order_id)
-    if order is None:
-        raise NotFound("no such order")
-    return json_response(order.view(), headers={"Cache-Control": PRIVATE_CACHE})
+    found = _owned(order_id, buyer)
+    return json_response(
+        {
+            **found.order.view(),
+            "stage": found.stage.value,
+            "timeline": [timeline_view(entry) for entry in found.timeline],
+            "shipments": [shipment_view(shipment) for shipment in found.shipments],
+        }
+    )

@@ -1,11 +1,7 @@
-"""What checkout takes (the request body) and what it makes (the order and its payment state).
+"""The order: what a checkout made, and its payment state, as the orders context keeps it.
 
-The body carries only what the shopper tells us at checkout: contact e-mail, addresses and phone. What
-is bought, at what price, comes from the server-side cart and pricing; every model forbids unknown
-fields, so a client-sent ``price``, ``total`` or ``discount`` is a 422 naming that field.
-
-An order is written once by checkout (``PENDING_PAYMENT``) and then moves only forward, each step a
-conditional write on its ``version``:
+Checkout writes an order once (``PENDING_PAYMENT``) through ``orders.contract`` and then moves it only
+forward, each step a conditional write on its ``version``:
 
 * ``PENDING_PAYMENT`` -> ``PAYMENT_AUTHORIZED`` when Stripe authorises the PaymentIntent (manual capture:
   the money is held, captured when the order ships);
@@ -13,13 +9,14 @@ conditional write on its ``version``:
   order was not paid before ``payment_due_by`` (its stock is released; its promo code uses and gift
   certificate debits are given back in the same transaction that cancels it).
 
-Money is integer minor units with a currency; times are UTC ISO-8601.
+What happens after payment (confirmed, dispatched, delivered) is the orders context's timeline, projected
+from events (``orders.domain.timeline``). Money is integer minor units with a currency; times are UTC ISO-8601.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,30 +31,11 @@ from pricing.domain import (
     Totals,
 )
 from shop_kernel.address import Address, CountryCode
-from shop_kernel.address import PhoneNumber as Phone
 from shop_kernel.money import Money
-from shop_kernel.openapi import NOT_SPACE
-
-# Python and JSON Schema read "not a space" alike only spelled out (shop_kernel.openapi.NOT_SPACE).
-_NOT_AT = NOT_SPACE.replace("[^", "[^@")
-EMAIL_PATTERN = rf"^{_NOT_AT}+@{_NOT_AT}+\.{_NOT_AT}+$"
-
-Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN, examples=["olena@example.com"])]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CheckoutBody(Strict):
-    """Contact and addresses. Delivery needs ``shipping_address`` (in the cart's destination country);
-    store pickup has none. ``billing_address`` defaults to the shipping address. Guests must give
-    ``email``; customers may, and otherwise their account's e-mail is used."""
-
-    email: Email | None = None
-    phone: Phone | None = None
-    shipping_address: Address | None = None
-    billing_address: Address | None = None
 
 
 class OrderStatus(StrEnum):
@@ -139,7 +117,7 @@ class DroppedLines(Strict):
 class Payment(Strict):
     """The order's payment: what is due by card, and what the provider did with it so far."""
 
-    provider: Literal["stripe", "none"]  # "none": gift certificates paid it all
+    provider: Literal["stripe", "none"]  # "none": gift certificates and/or points paid it all
     intent_id: str | None = None
     amount: Money
     status: Literal["requires_payment", "authorized", "cancelled", "not_required"]
@@ -153,6 +131,23 @@ class Payment(Strict):
     # Fulfilment (checkout.domain.settlement): one charge per shipment; what was released uncaptured.
     shipments: tuple[ShipmentCharge, ...] = ()
     voided: Money | None = None
+
+
+class PointsOnLine(Strict):
+    """What points paid of one line (the points' value shared over the lines they may pay)."""
+
+    sku: str
+    amount: Money
+
+
+class PointsTender(Strict):
+    """What the member's loyalty points paid: debited in the order's transaction (loyalty's contract),
+    given back exactly once in the transaction that cancels the order."""
+
+    member_id: str = Field(description="The loyalty member (the customer's Cognito sub)")
+    points: int = Field(ge=1)
+    amount: Money = Field(description="What the points paid: points x the currency's point value")
+    lines: tuple[PointsOnLine, ...] = Field(description="The amount shared over the lines it paid")
 
 
 class OrderLine(PricedLine):
@@ -183,6 +178,8 @@ class Order(Strict):
     # The code uses the checkout counted (whose customer count too), given back if the order is cancelled.
     code_redemptions: tuple[CodeRedemption, ...] = ()
     gift_certificates: tuple[GiftCertificateTender, ...] = ()
+    # Loyalty points paid this much of it (``totals.amount_due`` and ``payment.amount`` are net of it).
+    points: PointsTender | None = None
     fulfilment: Fulfilment
     allocations: tuple[Allocation, ...]
     shipping_address: Address | None = None
@@ -217,6 +214,8 @@ class Order(Strict):
                 "dropped",  # fulfilment's; the order management views show shipments and drops
             },
         )
+        if body.get("points"):
+            del body["points"]["member_id"]
         card = self.payment.card
         body["payment"] = {
             "amount": body["payment"]["amount"],

@@ -1,0 +1,80 @@
+"""Events the orders context publishes (source ``shop.orders``), ids only (decision 32).
+
+* ``OrderCancellationRequested`` (1.0): a customer or an agent asked to cancel the whole order
+  (``lines`` null) or some lines before dispatch; fulfilment stops the work and answers with
+  ``OrderCancelled``, ``OrderLinesCancelled`` or ``OrderCancellationRefused``, which come back onto the
+  order's timeline. Its id is the request's.
+* ``OrderConfirmed`` (1.0): the order passed review and was sent to be picked (its first
+  ``FulfilmentRequested``), once per order (the id is derived from the order).
+* ``OrderDelivered`` (1.0): every shipment of the order was delivered or collected, once per order; the
+  contract loyalty earns points on (``loyalty.inbound.orders`` reads it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shop_kernel.events import DomainEvent, make_event
+
+SOURCE = "shop.orders"
+SCHEMA_VERSION = "1.0"
+_NAMESPACE = uuid.UUID("0c4f6a3e-8b1d-4e7a-9f25-6d3b2a1c0e9f")
+
+
+class EventModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequestedLine(EventModel):
+    sku: str
+    quantity: int = Field(ge=1)
+
+
+class RequestedBy(EventModel):
+    kind: Literal["customer", "agent"]
+    id: str = Field(description="The customer's Cognito sub or the agent's")
+
+
+class OrderCancellationRequested(EventModel):
+    order_id: str
+    lines: list[RequestedLine] | None = Field(description="The lines to cancel; null for the whole order")
+    requested_by: RequestedBy
+    reason: str
+
+
+class OrderConfirmed(EventModel):
+    order_id: str
+    customer_id: str | None = Field(default=None, description="Cognito sub; None for a guest")
+    confirmed_at: str = Field(description="UTC ISO-8601")
+
+
+class OrderDelivered(EventModel):
+    order_id: str
+    customer_id: str | None = Field(default=None, description="Cognito sub; None for a guest")
+    delivered_at: str = Field(description="UTC ISO-8601")
+
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "OrderCancellationRequested": OrderCancellationRequested,
+    "OrderConfirmed": OrderConfirmed,
+    "OrderDelivered": OrderDelivered,
+}
+
+
+def once_per_order(order_id: str, detail_type: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{order_id}:{detail_type}"))
+
+
+def event(detail_type: str, data: EventModel, order_id: str, at: str, event_id: str) -> DomainEvent:
+    return make_event(
+        SOURCE,
+        detail_type,
+        data,
+        version=SCHEMA_VERSION,
+        occurred_at=at,
+        event_id=event_id,
+        correlation_id=order_id,
+    )

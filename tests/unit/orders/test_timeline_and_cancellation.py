@@ -1,0 +1,139 @@
+"""The orders context's pure logic: an order's stage from what is known in any order, what each event
+means on the timeline, when a cancellation may be asked, and what the projector announces."""
+
+from __future__ import annotations
+
+import pytest
+
+from orders.adapters.dynamo import Outcome
+from orders.domain.cancellation import CancellationBody, request_cancellation
+from orders.domain.models import OrderStatus
+from orders.domain.projection import Envelope, UnreadableEvent, project
+from orders.domain.timeline import Actor, Shipment, Stage, TimelineEntry, later, stage_of
+from orders.handlers.events import announcements
+from shop_kernel.errors import Conflict, ValidationFailed
+from tests.integration.orders.conftest import customer_order, requested, tracking
+
+AT = "2026-12-02T10:00:00.000Z"
+
+
+def _shipment(shipment_id: str, status: str, sequence: int = 1) -> Shipment:
+    return Shipment(shipment_id=shipment_id, status=status, updated_at=AT, sequence=sequence)  # type: ignore[arg-type]
+
+
+def _entry(stage: Stage | None, what: str = "OrderPlaced") -> TimelineEntry:
+    return TimelineEntry(at=AT, event_id=what, what=what, stage=stage, actor=Actor(kind="system", id="x"))
+
+
+def test_an_order_is_delivered_only_when_every_shipment_that_was_not_cancelled_is() -> None:
+    # GIVEN a paid order in two shipments
+    order = customer_order()
+    # WHEN one is delivered and the other still travels, then the other is cancelled
+    travelling = stage_of(
+        order, [_entry(Stage.PAID)], [_shipment("a", "delivered"), _shipment("b", "in_transit")]
+    )
+    settled = stage_of(
+        order, [_entry(Stage.PAID)], [_shipment("a", "delivered"), _shipment("b", "cancelled")]
+    )
+    # THEN it is in transit, then delivered
+    assert travelling is Stage.IN_TRANSIT
+    assert settled is Stage.DELIVERED
+
+
+def test_the_stage_never_goes_back_whatever_order_the_news_comes_in() -> None:
+    # GIVEN the news of one order, projected in every rotation of its order
+    news = [
+        project(Envelope.parse(e))
+        for e in (requested(), tracking("dispatched", 1, AT), tracking("in_transit", 2, AT))
+    ]
+    stages = set()
+    for start in range(len(news)):
+        rotated = news[start:] + news[:start]
+        entries = [p.entry for p in rotated if p is not None]
+        shipments: dict[str, Shipment] = {}
+        for p in rotated:
+            if p is not None and p.shipment is not None:
+                shipments[p.shipment.shipment_id] = later(shipments.get(p.shipment.shipment_id), p.shipment)
+        stages.add(stage_of(customer_order(), entries, list(shipments.values())))
+    # THEN every order of arrival ends in transit
+    assert stages == {Stage.IN_TRANSIT}
+
+
+def test_an_event_without_what_its_schema_promises_is_unreadable_not_ignored() -> None:
+    # GIVEN a carrier event without its shipment
+    broken = tracking("dispatched", 1, AT)
+    del broken["detail"]["data"]["shipment_id"]
+    # WHEN projected THEN it is an error (the queue retries it, then the DLQ keeps it)
+    with pytest.raises(UnreadableEvent):
+        project(Envelope.parse(broken))
+
+
+def test_an_event_the_timeline_does_not_show_is_ignored() -> None:
+    event = tracking("dispatched", 1, AT) | {"source": "shop.catalog", "detail-type": "ProductPublished"}
+    assert project(Envelope.parse(event)) is None
+
+
+@pytest.mark.parametrize(
+    ("stage", "code"),
+    [
+        (Stage.DISPATCHED, "already_dispatched"),
+        (Stage.DELIVERED, "already_dispatched"),
+        (Stage.CANCELLED, "already_cancelled"),
+        (Stage.PENDING_PAYMENT, "not_paid"),
+    ],
+)
+def test_a_cancellation_is_refused_once_dispatched_cancelled_or_while_unpaid(stage: Stage, code: str) -> None:
+    # GIVEN an order at ``stage`` WHEN a customer asks to cancel it THEN a 409 says why
+    with pytest.raises(Conflict) as refused:
+        request_cancellation(
+            customer_order(),
+            stage,
+            [],
+            CancellationBody(reason="changed my mind"),
+            Actor(kind="customer", id="c"),
+            "ccr_1",
+            AT,
+        )
+    assert refused.value.extra["code"] == code
+
+
+def test_lines_already_cancelled_cannot_be_cancelled_again() -> None:
+    # GIVEN an order of two laptops, one of them cancelled by fulfilment
+    done = TimelineEntry.model_validate(
+        {
+            "at": AT,
+            "event_id": "e",
+            "what": "OrderLinesCancelled",
+            "actor": {"kind": "system", "id": "f"},
+            "lines": [{"sku": "LAP-A-BLK", "quantity": 1}],
+        }
+    )
+    body = CancellationBody.model_validate({"lines": [{"sku": "LAP-A-BLK", "quantity": 2}], "reason": "x"})
+    # WHEN the customer asks for both THEN the quantity is refused; the one left may still go
+    with pytest.raises(ValidationFailed):
+        request_cancellation(
+            customer_order(), Stage.CONFIRMED, [done], body, Actor(kind="customer", id="c"), "r", AT
+        )
+    one = CancellationBody.model_validate({"lines": [{"sku": "LAP-A-BLK", "quantity": 1}], "reason": "x"})
+    accepted = request_cancellation(
+        customer_order(), Stage.CONFIRMED, [done], one, Actor(kind="agent", id="a"), "r", AT
+    )
+    assert accepted.event.requested_by.kind == "agent"
+    assert accepted.entry.event_id == "r"
+
+
+def test_confirmed_and_delivered_are_announced_when_passed_even_if_skipped_and_not_after_a_cancel() -> None:
+    order = customer_order()
+    # GIVEN the order jumping from paid to delivered (the intermediate news came late)
+    jumped = announcements(Outcome(True, order, Stage.PAID, Stage.DELIVERED), AT)
+    again = announcements(Outcome(False, order, Stage.DELIVERED, Stage.DELIVERED), AT)
+    cancelled = announcements(
+        Outcome(
+            True, order.model_copy(update={"status": OrderStatus.CANCELLED}), Stage.PAID, Stage.CANCELLED
+        ),
+        AT,
+    )
+    # THEN both are announced once (ids per order), nothing on a repeat or a cancellation
+    assert [e.detail_type for e in jumped] == ["OrderConfirmed", "OrderDelivered"]
+    assert again == []
+    assert cancelled == []
