@@ -23,6 +23,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "shop")
 EVENTS = Path(__file__).parent / "events"
 REGION = "eu-west-1"
 MERCHANDISER_SUB = "7d3f2a10-1c2b-4e5f-9a8b-0c1d2e3f4a5b"
+# The stage in moto, provisioned once per worker (fixtures ``moto_stage``, ``executing_moto_stage``).
+pytest_plugins = ("tests.stage",)
 
 
 @pytest.fixture
