@@ -81,7 +81,7 @@ class SharedStage:
                 self._restore()
                 self.restores += 1
                 return self.provisioned
-            except Exception:  # noqa: BLE001 - whatever a test left behind, a fresh stage is the answer
+            except Exception:  # whatever a test left behind, a fresh stage is the answer
                 self.close()
         self.close()
         self._provision(executing)
@@ -200,7 +200,9 @@ class SharedStage:
 
     def _restore_secrets(self) -> None:
         client = self._client("secretsmanager")
-        current = {s["Name"]: s.get("SecretVersionsToStages", {}) for s in client.list_secrets()["SecretList"]}
+        current = {
+            s["Name"]: s.get("SecretVersionsToStages", {}) for s in client.list_secrets()["SecretList"]
+        }
         for name, (version, value) in self._secrets.items():
             if "AWSCURRENT" not in current.get(name, {}).get(version, []):
                 answer = client.put_secret_value(SecretId=name, SecretString=value)

@@ -330,11 +330,8 @@ class FulfilmentWorld:
 
 
 @pytest.fixture
-def executing_workflows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's Step Functions runs the states (off by default); set before the stage is provisioned."""
-    from moto.core.config import default_user_config
-
-    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+def executing_workflows(executing_moto_stage: SimpleNamespace) -> None:
+    """moto's Step Functions runs the states (off by default): the stage is the executing one."""
 
 
 @pytest.fixture

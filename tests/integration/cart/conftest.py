@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conformance import DocumentedAnswers, answers_for, served_document
