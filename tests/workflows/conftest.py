@@ -34,7 +34,9 @@ from tests.workflows.fulfilment_world import carrier_standin, executing_workflow
 
 REGION = "eu-west-1"
 STAGE = "test"
-EXECUTION_TIMEOUT_S = 30.0
+# A deadline, not a pace: waiting ends as soon as the execution does. It bounds only a failing test, so it is
+# long enough for a loaded machine (8 workers on 2 cores) and well inside pytest's 300 s timeout.
+EXECUTION_TIMEOUT_S = 120.0
 SAMPLES = Path(__file__).parent / "samples"
 ALL_KINDS_SPEC = StateMachineSpec(
     name="all-kinds",
