@@ -29,6 +29,7 @@ their spec's environment and grants.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,9 +91,12 @@ class SharedStage:
     def close(self) -> None:
         if self._mock is None:
             return
+        # The interpreter's threads of waiting executions would outlive the reset below; moto forgets them
+        # all at once anyway, so a failure to stop one is no reason to keep the stage open.
+        with contextlib.suppress(Exception):
+            self._stop_executions()
         mock, self._mock = self._mock, None
         self.executing = None
-        self._stop_executions()
         # moto puts back the credentials it found when it started (deleting those it did not find):
         # the variables are whatever the next test's environment holds now, so they are kept as they are.
         saved = {name: os.environ.get(name) for name in _MOTO_CREDENTIALS}
