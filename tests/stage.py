@@ -69,6 +69,7 @@ class SharedStage:
         self.provisioned: dict[str, Any] = {}
         self.provisions = 0  # how many times this worker provisioned (the report at the end says)
         self.restores = 0
+        self.failed_restores: list[str] = []  # provisioned again instead (the report at the end says why)
         self._secrets: dict[str, tuple[str, str]] = {}  # name -> (version id, value)
 
     @property
@@ -82,7 +83,8 @@ class SharedStage:
                 self._restore()
                 self.restores += 1
                 return self.provisioned
-            except Exception:  # whatever a test left behind, a fresh stage is the answer
+            except Exception as exc:  # whatever a test left behind, a fresh stage is the answer
+                self.failed_restores.append(repr(exc))
                 self.close()
         self.close()
         self._provision(executing)
@@ -192,8 +194,9 @@ class SharedStage:
             )
             if held:
                 # AWS allows one purge a minute per queue; moto enforces it unless told otherwise.
+                url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
                 with _environ(MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR="false"):
-                    sqs.purge_queue(QueueUrl=queue.url)
+                    sqs.purge_queue(QueueUrl=url)
 
     def _empty_buckets(self) -> None:
         s3 = self._client("s3")
@@ -294,6 +297,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"moto stage: provisioned {_STAGE.provisions} time(s), restored {_STAGE.restores} time(s)"
         )
+    for failure in _STAGE.failed_restores:
+        terminalreporter.write_line(f"moto stage: provisioned again after a failed restore: {failure}")
 
 
 __all__ = ["SharedStage", "open_stage"]
