@@ -12,7 +12,8 @@ every test. ``SharedStage`` provisions it once and keeps it while consecutive te
 - queues holding messages (visible, in flight or delayed) are purged;
 - the bucket's objects are deleted; secrets a test overwrote get their provisioned value back;
 - the user pool's users and the clients and pools a test added are deleted;
-- running workflow executions are stopped and state machines a test created are deleted.
+- running workflow executions are stopped, a workflow that ran is created again (no executions listed)
+  and state machines a test created are deleted.
 
 Which tables and queues changed is read from moto's in-memory models (a test's every write goes through
 them, whichever client made it); everything is put back through the AWS API, as provisioning made it.
@@ -157,7 +158,7 @@ class SharedStage:
             self._empty_buckets()
             self._restore_secrets()
             self._restore_user_pool()
-            self._remove_added_state_machines()
+            self._restore_state_machines()
 
     def _restore_tables(self) -> None:
         from moto.dynamodb.models import dynamodb_backends
@@ -242,12 +243,23 @@ class SharedStage:
                 for execution in running:
                     stepfunctions.stop_execution(executionArn=execution["executionArn"])
 
-    def _remove_added_state_machines(self) -> None:
+    def _restore_state_machines(self) -> None:
+        """State machines a test created are deleted; a workflow that ran is created again, so that its
+        list of executions is empty (moto keeps them on the state machine; an execution's name is the order's
+        id, and tests count them)."""
+        from infra.local.provision import _ensure_state_machine
+        from infra.resources import WORKFLOWS
+
         stepfunctions = self._client("stepfunctions")
         provisioned = {workflow["arn"] for workflow in self.provisioned["workflows"].values()}
         for machine in stepfunctions.list_state_machines()["stateMachines"]:
             if machine["stateMachineArn"] not in provisioned:
                 stepfunctions.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
+        for spec in WORKFLOWS:
+            arn = self.provisioned["workflows"][spec.name]["arn"]
+            if stepfunctions.list_executions(stateMachineArn=arn, maxResults=1)["executions"]:
+                stepfunctions.delete_state_machine(stateMachineArn=arn)
+                self.provisioned["workflows"][spec.name] = _ensure_state_machine(stepfunctions, STAGE, spec)
 
 
 _STAGE = SharedStage()
