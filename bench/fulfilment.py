@@ -3,7 +3,8 @@
 Runs the same world as ``tests/workflows/test_order_fulfilment.py`` (``tests.workflows.fulfilment_world``):
 real orders through cart and checkout, the Stripe and carrier stand-ins, the ``order-fulfilment`` workflow
 executed by moto's interpreter with every task run as its function, the warehouse, carriers and agents
-through their entry points. Per scenario (single shipment, split shipment, short pick, review approved):
+through their entry points. Per scenario (single shipment, split shipment, short pick, review approved,
+store pickup collected by its shopper, cancelled by request while the warehouse picks):
 
 * **State transitions** counted from ``GetExecutionHistory`` (every state entered; Standard bills those).
 * **What the order used**, measured while it ran: API requests (every API Gateway route the lifecycle
@@ -43,11 +44,16 @@ STAGE = "test"
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 API_FUNCTIONS = {"cart-api", "checkout-api", "stripe-webhooks", "fulfilment-api", "carrier-webhooks"}
-# Per order, not run by the bench (see the module docstring): the carrier's three tracking webhooks,
-# the shipment stream's three records, the stock stream's reservation and stock changes.
-MODELLED_INVOCATIONS = {"carrier-webhooks": 3, "carrier-events": 3, "inventory-events": 2}
-MODELLED_EVENTS = 3 + 2  # ShipmentStatusChanged x3, StockLevelChanged/Reservation* x2
-MODELLED_WRITE_UNITS = 3 * 2  # each webhook: the shipment and its delivery record
+# Per carried shipment, not run by the bench (see the module docstring): the carrier's three tracking
+# webhooks and the shipment stream's three records; per order the stock stream's reservation and stock changes.
+MODELLED_CARRIER_INVOCATIONS = {"carrier-webhooks": 3, "carrier-events": 3}
+MODELLED_STOCK_INVOCATIONS = {"inventory-events": 2}
+MODELLED_CARRIER_EVENTS = 3  # ShipmentStatusChanged x3
+MODELLED_STOCK_EVENTS = 2  # StockLevelChanged/Reservation* x2
+MODELLED_CARRIER_WRITE_UNITS = 3 * 2  # each webhook: the shipment and its delivery record
+# Shipments a carrier delivers (tracked), and queue deliveries besides tracking, per scenario.
+CARRIED = {"split shipment": 2, "store pickup": 0, "cancelled while picking": 0}
+QUEUED = {"split shipment": 2, "cancelled while picking": 3}  # + FulfilmentCancelled, the request
 
 
 class Meter:
@@ -184,6 +190,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
             put_location(shop, "odesa-dc", SECOND_WAREHOUSE)
             set_stock(shop, "LAP-A-BLK", "kyiv-dc", 1000)
             set_stock(shop, "PHN-B-BLK", "odesa-dc", 1000)
+            set_stock(shop, "PHN-B-BLK", "lviv-store", 1000)
             invoker = HarnessInvoker(functions)
 
             def cart(method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
@@ -291,6 +298,27 @@ def _short(world: Any, n: int) -> Any:
     return placed
 
 
+@scenario("store pickup")
+def _pickup(world: Any, n: int) -> Any:
+    placed = _place(world, n, [("PHN-B-BLK", 1)], pickup="lviv-store")
+    (shipment,) = world.picks_requested(placed.order_id)
+    lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in shipment["lines"]]
+    assert world.packed(shipment["shipment_id"], lines).status == 200
+    world.waiting_for(placed, "await_collection")
+    assert world.collected(shipment["shipment_id"]).status == 200
+    return placed
+
+
+@scenario("cancelled while picking")
+def _cancelled(world: Any, n: int) -> Any:
+    placed = _place(world, n, [("LAP-A-BLK", 1)])
+    world.picks_requested(placed.order_id)
+    assert world.cancel(placed.order_id, f"bench-cancel-{n}") == {"batchItemFailures": []}
+    world.ended(placed)
+    world.process_orders()  # checkout-events: OrderCancelled, the stock released
+    return placed
+
+
 @scenario("review approved")
 def _review(world: Any, n: int) -> Any:
     placed = _place(world, n, [("LAP-A-BLK", 1)], review=True)
@@ -300,19 +328,25 @@ def _review(world: Any, n: int) -> Any:
     return placed
 
 
+def modelled_invocations(carried: int) -> dict[str, int]:
+    counts = {name: count * carried for name, count in MODELLED_CARRIER_INVOCATIONS.items()}
+    return {**counts, **MODELLED_STOCK_INVOCATIONS}
+
+
 def _cost(usage: dict[str, Any], median_s: float, memory: dict[str, int]) -> dict[str, float]:
     """USD per order, by service."""
+    carried = usage["carried"]
+    modelled = modelled_invocations(carried)
     lambda_gb_s = sum(seconds * memory[name] / 1024 for name, seconds in usage["invocations"])
-    modelled_invocations = sum(MODELLED_INVOCATIONS.values())
-    lambda_gb_s += sum(count * median_s * memory[name] / 1024 for name, count in MODELLED_INVOCATIONS.items())
-    invocations = len(usage["invocations"]) + modelled_invocations
-    api_requests = sum(1 for name, _ in usage["invocations"] if name in API_FUNCTIONS) + 3
-    events = usage["events"] + MODELLED_EVENTS
+    lambda_gb_s += sum(count * median_s * memory[name] / 1024 for name, count in modelled.items())
+    invocations = len(usage["invocations"]) + sum(modelled.values())
+    api_requests = sum(1 for name, _ in usage["invocations"] if name in API_FUNCTIONS) + 3 * carried
+    events = usage["events"] + MODELLED_CARRIER_EVENTS * carried + MODELLED_STOCK_EVENTS
     return {
         "api_gateway": api_requests * PRICES["api_gateway_rest_per_request"],
         "lambda_requests": invocations * PRICES["lambda_per_request"],
         "lambda_compute": lambda_gb_s * PRICES["lambda_arm64_per_gb_second"],
-        "dynamodb_writes": (usage["write_units"] + MODELLED_WRITE_UNITS)
+        "dynamodb_writes": (usage["write_units"] + MODELLED_CARRIER_WRITE_UNITS * carried)
         * PRICES["dynamodb_on_demand_per_write_unit"],
         "dynamodb_reads": usage["read_units"] * PRICES["dynamodb_on_demand_per_read_unit"],
         "step_functions": usage["transitions"] * PRICES["step_functions_standard_per_transition"],
@@ -351,15 +385,17 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     median_s = statistics.median(all_durations)
     summary: list[tuple[str, str, str]] = []
     for name, data in figures["scenarios"].items():
-        shipments = 2 if name == "split shipment" else 1
+        carried = CARRIED.get(name, 1)
         usage = {
             "invocations": data.pop("_used"),
             "read_units": data["read_units"],
             "write_units": data["write_units"],
             "events": data["events"],
             "transitions": data["transitions"],
-            # FulfilmentRequested -> warehouse queue, ShipmentStatusChanged x3 -> fulfilment queue, per shipment
-            "queue_deliveries": shipments * 4,
+            "carried": carried,
+            # FulfilmentRequested -> warehouse queue per shipment (QUEUED), ShipmentStatusChanged x3 ->
+            # fulfilment queue per carried shipment
+            "queue_deliveries": QUEUED.get(name, 1) + 3 * carried,
         }
         cost = _cost(usage, median_s, memory)
         per_1000 = {service: round(value * 1000, 4) for service, value in cost.items()}
@@ -383,9 +419,11 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     figures["goal_met"] = single["total"] <= GOAL_PER_1000
     figures["what_it_would_take"] = _what_it_would_take(single)
     figures["assumptions"] = {
-        "modelled_invocations_per_order": MODELLED_INVOCATIONS,
-        "modelled_events_per_order": MODELLED_EVENTS,
-        "modelled_write_units_per_order": MODELLED_WRITE_UNITS,
+        "modelled_invocations_per_carried_shipment": MODELLED_CARRIER_INVOCATIONS,
+        "modelled_invocations_per_order": MODELLED_STOCK_INVOCATIONS,
+        "modelled_events_per_carried_shipment": MODELLED_CARRIER_EVENTS,
+        "modelled_events_per_order": MODELLED_STOCK_EVENTS,
+        "modelled_write_units_per_carried_shipment": MODELLED_CARRIER_WRITE_UNITS,
         "sqs_requests_per_queue_delivery": 3,
         "lambda_durations": "wall time of each handler in one process against moto (an upper bound)",
     }

@@ -30,6 +30,8 @@ EVENT_MODULES: tuple[str, ...] = (
     # Contracts loyalty consumes before their publishers exist (orders' delivery, returns' refunds).
     "loyalty.inbound.orders",
     "loyalty.inbound.returns",
+    # The orders context's cancellation request, consumed by fulfilment before its publisher exists.
+    "fulfilment.inbound.orders",
 )
 
 

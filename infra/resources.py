@@ -249,7 +249,12 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     # Customer profiles, consents and their history, notes, price groups, segments and the orders they are
     # computed from (layout: customers.adapters.dynamo). One partition per customer; the stream feeds its events.
-    TableSpec(name="customers", stream="NEW_AND_OLD_IMAGES"),
+    # gsi1 (sparse) lists the profiles with a birth date by month and day (the daily birthday job).
+    TableSpec(
+        name="customers",
+        indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
     # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
     # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
     # publishes ledger entries and expiry notices as events.
@@ -314,6 +319,10 @@ SECRETS: tuple[SecretSpec, ...] = (
         name="customer-link-signing",
         description="HMAC key that signs consent confirmation and one-click unsubscribe links",
     ),
+    SecretSpec(
+        name="guest-email-key",
+        description="HMAC key of guests' e-mails on OrderPlaced (shop_kernel.guest_keys): loyalty's guest points claim",
+    ),
 )
 
 EVENT_LOG_TARGET = "event-log"  # a CloudWatch log group in the cloud, a queue locally
@@ -358,8 +367,17 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         name="fulfilment-requests-to-warehouse",
         description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in)",
-        pattern={"source": ["shop.fulfilment"], "detail-type": ["FulfilmentRequested"]},
+        pattern={
+            "source": ["shop.fulfilment"],
+            "detail-type": ["FulfilmentRequested", "FulfilmentCancelled"],
+        },
         target="warehouse-requests",
+    ),
+    RuleSpec(
+        name="order-cancellations-to-fulfilment",
+        description="Cancellation requests (buyer or agent) stop the order's fulfilment before dispatch",
+        pattern={"source": ["shop.orders"], "detail-type": ["OrderCancellationRequested"]},
+        target="fulfilment-cancellations",
     ),
     RuleSpec(
         name="shipment-status-to-fulfilment",
@@ -379,6 +397,15 @@ RULES: tuple[RuleSpec, ...] = (
         pattern={
             "source": ["shop.checkout", "shop.orders", "shop.returns"],
             "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+        },
+        target="loyalty-order-events",
+    ),
+    RuleSpec(
+        name="coupon-triggers-to-loyalty",
+        description="A tier reached and a birthday may issue a coupon; an erased customer's guest claims are forgotten",
+        pattern={
+            "source": ["shop.loyalty", "shop.customers"],
+            "detail-type": ["TierChanged", "CustomerBirthdayReached", "CustomerErased"],
         },
         target="loyalty-order-events",
     ),
@@ -511,9 +538,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
         memory_mb=1024,
         timeout_s=29,
-        tables_rw=("orders", "carts", "inventory", "promotions", "idempotency"),
+        # loyalty: a customer paying with points has their summary and the redemption rules read and
+        # the points debited in the order's transaction (loyalty.contract).
+        tables_rw=("orders", "carts", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="stripe-webhooks",
@@ -522,11 +551,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
         memory_mb=1024,
         timeout_s=29,
-        # inventory: the authorisation extends the stock hold; promotions: a cancellation gives back the
-        # order's code uses and certificate debits in the same transaction.
-        tables_rw=("orders", "inventory", "promotions", "idempotency"),
+        # inventory: the authorisation extends the stock hold; promotions, loyalty: a cancellation gives
+        # back the order's code uses, certificate debits and points in the same transaction.
+        tables_rw=("orders", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-events",
@@ -536,6 +565,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         tables_rw=("inventory",),
         publishes_events=True,
+        # A guest order's OrderPlaced carries the keyed hash of the e-mail (loyalty's guest points claim).
+        secrets=("guest-email-key",),
         stream=StreamTrigger(table="orders", item_types=("order",)),
         shared_contexts=("pricing", "inventory", "cart"),
         starts_workflows=("order-fulfilment",),
@@ -547,10 +578,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
         # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
-        # gives back code uses and certificate debits (promotions), in the transaction that cancels.
-        tables_rw=("orders", "inventory", "promotions"),
+        # gives back code uses and certificate debits (promotions) and points (loyalty), in the
+        # transaction that cancels.
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=5,
     ),
     FunctionSpec(
@@ -560,11 +592,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
         # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
-        # follows gives back code uses and certificate debits (promotions).
-        tables_rw=("orders", "inventory", "promotions"),
+        # follows gives back code uses and certificate debits (promotions) and points (loyalty).
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         publishes_events=True,
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -574,10 +606,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
         timeout_s=29,
         # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
-        # order and gives back its code uses and certificate debits in the same transaction.
-        tables_rw=("orders", "inventory", "promotions"),
+        # order and gives back its code uses, certificate debits and points (loyalty) in the same
+        # transaction.
+        tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="cart-catalog-projector",
@@ -621,6 +654,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("fulfilment",),
         shared_contexts=("inventory",),
         queue=QueueTrigger(queue="fulfilment-carrier-events"),
+        answers_workflows=("order-fulfilment",),
+    ),
+    FunctionSpec(
+        name="fulfilment-cancellations",
+        context="fulfilment",
+        handler="fulfilment.handlers.cancellations.handler",
+        description="Cancellation requests -> waiting shipments stopped, the workflow's waits ended, or refused",
+        timeout_s=30,
+        tables_rw=("fulfilment",),
+        publishes_events=True,
+        shared_contexts=("inventory",),
+        queue=QueueTrigger(queue="fulfilment-cancellations"),
         answers_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
@@ -697,40 +742,57 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue=QueueTrigger(queue="customers-order-events"),
     ),
     FunctionSpec(
+        name="customers-birthdays",
+        context="customers",
+        handler="customers.handlers.birthdays.handler",
+        description="Daily: CustomerBirthdayReached (id and year only) for each customer whose birthday is today",
+        timeout_s=120,
+        tables_ro=("customers",),
+        publishes_events=True,
+        schedule_minutes=1440,
+    ),
+    FunctionSpec(
         name="loyalty-api",
         context="loyalty",
         handler="loyalty.handlers.api.handler",
-        description="Loyalty REST API: a member's points, tier and ledger; rules, campaigns, adjustments for staff",
+        description="Loyalty REST API: a member's points, tier, ledger, coupons, guest claim; rules, campaigns, adjustments",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
-        secrets=("cursor-signing-key",),
+        # Whether a coupon's code was used: pricing's code items, read through its contract.
+        tables_ro=("promotions",),
+        shared_contexts=("pricing",),
+        # guest-email-key: keys the caller's verified e-mail for the guest points claim.
+        secrets=("cursor-signing-key", "guest-email-key"),
     ),
     FunctionSpec(
         name="loyalty-earning",
         context="loyalty",
         handler="loyalty.handlers.order_events.handler",
-        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts",
+        description="Order events -> points and cashback earned (pending), reversed on returns and cancellations; SKU facts; coupons on their triggers",
         timeout_s=30,
-        tables_rw=("loyalty",),
+        # Promotions: an automatic coupon's code is written by pricing's contract in loyalty's transaction.
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         queue=QueueTrigger(queue="loyalty-order-events"),
     ),
     FunctionSpec(
         name="loyalty-events",
         context="loyalty",
         handler="loyalty.handlers.stream.handler",
-        description="Ledger entries and expiry notices -> PointsEarned/Spent/Expired/Expiring, TierChanged",
+        description="Ledger entries, expiry notices, coupons -> PointsEarned/Spent/Expired/Expiring, TierChanged, CouponIssued",
         timeout_s=60,
         publishes_events=True,
-        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice")),
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "coupon")),
     ),
     FunctionSpec(
         name="loyalty-maturity",
         context="loyalty",
         handler="loyalty.handlers.maturity.handler",
-        description="Matures pending points and cashback after the return window; expires and announces points",
+        description="Matures pending points and cashback after the return window; expires and announces points; win-back coupons",
         timeout_s=300,
-        tables_rw=("loyalty",),
+        tables_rw=("loyalty", "promotions"),
+        shared_contexts=("pricing",),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -807,6 +869,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     # The loyalty API's OpenAPI document; members and staff use the authorised prefixes below.
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
+    ApiRoute(prefix="me/coupons", function="loyalty-api", authorized=True, groups=("customers",)),
     # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
     ApiRoute(
         prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")

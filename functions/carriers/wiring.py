@@ -22,11 +22,9 @@ from carriers.domain.ports import Carrier, LabelStore, ShipmentStore
 from carriers.domain.service import Shipping, Tracking
 from carriers.settings import CarriersSettings
 from shop_kernel import aws
-from shop_kernel.clock import Clock, SystemClock
-from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.observability import logger
 from shop_kernel.secrets import SecretKeyProvider
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 WebhookParser = Callable[[Mapping[str, Any]], tuple[str, list[TrackingEvent]]]
 # Carriers that push tracking, and how each one's verified body is read.
@@ -34,14 +32,10 @@ WEBHOOK_PARSERS: dict[str, WebhookParser] = {standin.CARRIER_ID: standin.parse_w
 KNOWN_CARRIERS = (novaposhta.CARRIER_ID, standin.CARRIER_ID)
 
 
-class CarriersContainer(Container):
+class CarriersContainer(ContextContainer):
     @provided
     def settings(self) -> CarriersSettings:
         return CarriersSettings.from_env()
-
-    @provided
-    def clock(self) -> Clock:
-        return SystemClock()
 
     @provided
     def transport(self) -> Transport:
@@ -49,7 +43,7 @@ class CarriersContainer(Container):
 
     @provided
     def store(self) -> ShipmentStore:
-        return DynamoShipmentStore(aws.client("dynamodb"), self.settings().shipments_table_name)
+        return DynamoShipmentStore(self.dynamodb_client(), self.settings().shipments_table_name)
 
     @provided
     def labels(self) -> LabelStore:
@@ -69,9 +63,7 @@ class CarriersContainer(Container):
 
     @provided
     def webhook_keys(self) -> Callable[[], dict[str, bytes]]:
-        secret = SecretKeyProvider(
-            lambda: aws.client("secretsmanager"), self.settings().carrier_webhook_signing_secret_name
-        )
+        secret = SecretKeyProvider(self.secrets_client, self.settings().carrier_webhook_signing_secret_name)
 
         def keys() -> dict[str, bytes]:
             try:
@@ -92,10 +84,6 @@ class CarriersContainer(Container):
     @provided
     def tracking(self) -> Tracking:
         return Tracking(self.store())
-
-    @provided
-    def publisher(self) -> EventPublisher:
-        return EventBridgePublisher(aws.client("events"), self.settings().event_bus_name)
 
 
 def _nova_poshta_account(secret_name: str) -> novaposhta.NovaPoshtaAccount | None:

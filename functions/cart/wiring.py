@@ -9,10 +9,9 @@ container) is seen by every handler. Each provider imports what it builds; nothi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from cart.adapters.dynamo_carts import DynamoCartStore
@@ -22,25 +21,14 @@ if TYPE_CHECKING:
     from cart.domain.service import CartService
     from cart.settings import CartSettings
     from pricing.domain import Promotion
-    from shop_kernel.clock import Clock
 
 
-class CartContainer(Container):
+class CartContainer(ContextContainer):
     @provided
     def settings(self) -> CartSettings:
         from cart.settings import CartSettings
 
         return CartSettings.from_env()
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def store(self) -> DynamoCartStore:

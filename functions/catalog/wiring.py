@@ -8,45 +8,24 @@ adapters it uses, at its first use of them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from catalog.adapters.dynamo_repository import DynamoCatalogRepository
     from catalog.domain.products import ProductService
     from catalog.domain.taxonomy import TaxonomyService
     from catalog.settings import CatalogSettings
-    from shop_kernel.clock import Clock
-    from shop_kernel.events import EventPublisher
     from shop_kernel.secrets import SecretKeyProvider
 
 
-class CatalogContainer(Container):
+class CatalogContainer(ContextContainer):
     @provided
     def settings(self) -> CatalogSettings:
         from catalog.settings import CatalogSettings
 
         return CatalogSettings.from_env()
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def secrets_client(self) -> Any:
-        return aws.client("secretsmanager")
-
-    @provided
-    def events_client(self) -> Any:
-        return aws.client("events")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def cursor_key(self) -> SecretKeyProvider:
@@ -78,12 +57,6 @@ class CatalogContainer(Container):
         from catalog.domain.taxonomy import TaxonomyService
 
         return TaxonomyService(self.repository(), self.clock(), self.product_service())
-
-    @provided
-    def publisher(self) -> EventPublisher:
-        from shop_kernel.events import EventBridgePublisher
-
-        return EventBridgePublisher(self.events_client(), self.settings().event_bus_name)
 
 
 container = CatalogContainer()

@@ -10,9 +10,13 @@ class CheckoutSettings(ServiceSettings):
     carts_table_name: str = local_default("shop-local-carts")
     inventory_table_name: str = local_default("shop-local-inventory")
     promotions_table_name: str = local_default("shop-local-promotions")
+    # Loyalty's table: orders paid with points debit them at checkout and give them back on cancellation.
+    loyalty_table_name: str = local_default("shop-local-loyalty")
     idempotency_table_name: str = local_default("shop-local-idempotency")
     stripe_api_key_secret_name: str = local_default("shop-local-stripe-api-key")
     stripe_webhook_signing_secret_name: str = local_default("shop-local-stripe-webhook-signing")
+    # Keys a guest order's e-mail for loyalty's points claim (checkout-events only).
+    guest_email_key_secret_name: str = local_default("shop-local-guest-email-key")
     # Set only locally (the Stripe stand-in); the cloud talks to api.stripe.com.
     stripe_api_base: str | None = None
     order_fulfilment_state_machine_arn: str | None = None

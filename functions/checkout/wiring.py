@@ -9,15 +9,16 @@ as light as the cart's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from checkout.adapters.dynamo import DynamoCheckoutStore
+    from checkout.adapters.idempotency import CheckoutRecords
     from checkout.adapters.stripe_gateway import StripeGateway
     from checkout.adapters.workflows import FulfilmentStarter
     from checkout.domain.orders import OrderTerms
@@ -26,35 +27,16 @@ if TYPE_CHECKING:
     from checkout.domain.reconciliation import PaymentsReconciler
     from checkout.domain.service import CheckoutService
     from checkout.settings import CheckoutSettings
-    from shop_kernel.clock import Clock
-    from shop_kernel.events import EventPublisher
+    from shop_kernel.guest_keys import GuestKeys
     from shop_kernel.secrets import SecretKeyProvider
 
 
-class CheckoutContainer(Container):
+class CheckoutContainer(ContextContainer):
     @provided
     def settings(self) -> CheckoutSettings:
         from checkout.settings import CheckoutSettings
 
         return CheckoutSettings.from_env()
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def secrets_client(self) -> Any:
-        return aws.client("secretsmanager")
-
-    @provided
-    def events_client(self) -> Any:
-        return aws.client("events")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def store(self) -> DynamoCheckoutStore:
@@ -69,6 +51,7 @@ class CheckoutContainer(Container):
             carts=lambda: self.settings().carts_table_name,
             inventory=lambda: self.settings().inventory_table_name,
             promotions=lambda: self.settings().promotions_table_name,
+            loyalty=lambda: self.settings().loyalty_table_name,
         )
 
     @provided
@@ -82,6 +65,13 @@ class CheckoutContainer(Container):
         from shop_kernel.secrets import SecretKeyProvider
 
         return SecretKeyProvider(self.secrets_client, self.settings().stripe_webhook_signing_secret_name)
+
+    @provided
+    def guest_keys(self) -> GuestKeys:
+        from shop_kernel.guest_keys import GuestKeys
+        from shop_kernel.secrets import SecretKeyProvider
+
+        return GuestKeys(SecretKeyProvider(self.secrets_client, self.settings().guest_email_key_secret_name))
 
     @provided
     def payments(self) -> StripeGateway:
@@ -158,17 +148,15 @@ class CheckoutContainer(Container):
             raise RuntimeError("ORDER_FULFILMENT_STATE_MACHINE_ARN is not set for this function")
         return FulfilmentStarter(aws.client("stepfunctions"), arn)
 
-    @provided
-    def publisher(self) -> EventPublisher:
-        from shop_kernel.events import EventBridgePublisher
-
-        return EventBridgePublisher(self.events_client(), self.settings().event_bus_name)
-
     # Powertools' persistence layer keeps the first configuration it is given: one per purpose.
     @provided
-    def checkout_idempotency(self) -> DynamoDBPersistenceLayer:
-        """Checkout requests' idempotency records (``POST /checkout``)."""
-        return self._idempotency_layer()
+    def checkout_idempotency(self) -> CheckoutRecords:
+        """Checkout requests' idempotency records (``POST /checkout``), completed in the order's transaction."""
+        from checkout.adapters.idempotency import CheckoutRecords
+
+        return CheckoutRecords(
+            table_name=self.settings().idempotency_table_name, boto3_client=self.dynamodb_client()
+        )
 
     @provided
     def stripe_event_idempotency(self) -> DynamoDBPersistenceLayer:

@@ -8,7 +8,6 @@ The link-signing key is fetched at the first link signed or verified, not at a c
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from customers.adapters.cognito import CognitoGroups
 from customers.adapters.dynamo import DynamoCustomerStore
@@ -17,42 +16,28 @@ from customers.domain.service import CustomerService
 from customers.domain.tokens import LinkSigner
 from customers.settings import CustomersSettings
 from shop_kernel.aws import client
-from shop_kernel.clock import Clock, SystemClock
-from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.secrets import SecretKeyProvider
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 
-class CustomersContainer(Container):
+class CustomersContainer(ContextContainer):
     @provided
     def settings(self) -> CustomersSettings:
         return CustomersSettings.from_env()
 
     @provided
-    def dynamodb(self) -> Any:
-        return client("dynamodb")
-
-    @provided
     def store(self) -> CustomerStore:
-        return DynamoCustomerStore(self.dynamodb(), self.settings().customers_table_name)
+        return DynamoCustomerStore(self.dynamodb_client(), self.settings().customers_table_name)
 
     @provided
     def links(self) -> LinkSigner:
         name = self.settings().customer_link_signing_secret_name
-        return LinkSigner(SecretKeyProvider(lambda: client("secretsmanager"), name))
-
-    @provided
-    def clock(self) -> Clock:
-        return SystemClock()
+        return LinkSigner(SecretKeyProvider(self.secrets_client, name))
 
     @provided
     def service(self) -> CustomerService:
         ttl = timedelta(hours=self.settings().consent_confirmation_ttl_hours)
         return CustomerService(self.store(), self.links(), self.clock(), ttl)
-
-    @provided
-    def publisher(self) -> EventPublisher:
-        return EventBridgePublisher(client("events"), self.settings().event_bus_name)
 
     @provided
     def user_groups(self) -> CognitoGroups:

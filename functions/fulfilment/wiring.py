@@ -11,41 +11,32 @@ from collections.abc import Callable, Mapping
 from fulfilment.adapters.callbacks import StepFunctionsCallbacks
 from fulfilment.adapters.dynamo import DynamoFulfilmentStore
 from fulfilment.adapters.locations import InventoryLocations
+from fulfilment.domain.cancel_requests import CancellationRequests
 from fulfilment.domain.ports import FulfilmentStore, WorkflowCallbacks
 from fulfilment.domain.service import Fulfilment
 from fulfilment.settings import FulfilmentSettings
 from inventory.domain.models import Location
 from shop_kernel import aws
-from shop_kernel.clock import Clock, SystemClock
-from shop_kernel.events import EventBridgePublisher, EventPublisher
 from shop_kernel.ids import new_id
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 
-class FulfilmentContainer(Container):
+class FulfilmentContainer(ContextContainer):
     @provided
     def settings(self) -> FulfilmentSettings:
         return FulfilmentSettings.from_env()
 
     @provided
-    def clock(self) -> Clock:
-        return SystemClock()
-
-    @provided
     def store(self) -> FulfilmentStore:
-        return DynamoFulfilmentStore(aws.client("dynamodb"), self.settings().fulfilment_table_name)
+        return DynamoFulfilmentStore(self.dynamodb_client(), self.settings().fulfilment_table_name)
 
     @provided
     def callbacks(self) -> WorkflowCallbacks:
         return StepFunctionsCallbacks(aws.client("stepfunctions"))
 
     @provided
-    def publisher(self) -> EventPublisher:
-        return EventBridgePublisher(aws.client("events"), self.settings().event_bus_name)
-
-    @provided
     def locations(self) -> Callable[[], Mapping[str, Location]]:
-        return InventoryLocations(aws.client("dynamodb"), self.settings().inventory_table_name)
+        return InventoryLocations(self.dynamodb_client(), self.settings().inventory_table_name)
 
     @provided
     def fulfilment(self) -> Fulfilment:
@@ -58,7 +49,12 @@ class FulfilmentContainer(Container):
             lambda: self.locations()(),
             lambda: new_id("shp"),
             self.settings().default_carrier,
+            self.settings().pickup_hold_s,
         )
+
+    @provided
+    def cancellation_requests(self) -> CancellationRequests:
+        return CancellationRequests(self.store(), self.callbacks(), self.publisher(), self.clock())
 
 
 container = FulfilmentContainer()

@@ -9,40 +9,23 @@ container) is seen by every handler. Each provider imports what it builds; nothi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from inventory.adapters.dynamo import InventoryStore
     from inventory.adapters.reservations import Reservations
     from inventory.domain.reconciliation import HoldsReconciler
     from inventory.settings import InventorySettings
-    from shop_kernel.clock import Clock
-    from shop_kernel.events import EventPublisher
 
 
-class InventoryContainer(Container):
+class InventoryContainer(ContextContainer):
     @provided
     def settings(self) -> InventorySettings:
         from inventory.settings import InventorySettings
 
         return InventorySettings.from_env()
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def events_client(self) -> Any:
-        return aws.client("events")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def store(self) -> InventoryStore:
@@ -65,12 +48,6 @@ class InventoryContainer(Container):
 
         settle = timedelta(minutes=self.settings().reconcile_settle_minutes)
         return HoldsReconciler(self.store(), self.clock(), settle=settle)
-
-    @provided
-    def publisher(self) -> EventPublisher:
-        from shop_kernel.events import EventBridgePublisher
-
-        return EventBridgePublisher(self.events_client(), self.settings().event_bus_name)
 
 
 container = InventoryContainer()

@@ -13,6 +13,9 @@ pricing's domain errors (naming the cart's fields, ``cart.promo_codes`` / ``cart
 * ``restore_code``, ``restore_certificate``: what a cancelled order redeemed, given back exactly once
   (the caller conditions the cancellation on its order's version); ``LedgerMismatch`` when the ledger
   does not show it.
+* ``issue_personal_code``: a new single-use code for one customer (loyalty's automatic coupons, written
+  in loyalty's own transaction with its record of the coupon), else ``CodeTaken`` when the code exists.
+  Whether it was used is ``read_usage`` over the item at ``code_key``.
 
 The layout itself is pricing's (``pricing.adapters.records``) and may change behind these functions.
 """
@@ -31,6 +34,7 @@ from pricing.adapters.records import (
     gift_debit_items,
     gift_restore_items,
     is_promotions_config,
+    personal_code_put,
     promo_code_from_item,
     promotions_from_config,
     usage_from_items,
@@ -38,7 +42,7 @@ from pricing.adapters.records import (
 )
 from pricing.adapters.records import gift_key as _gift_key
 from pricing.adapters.records import promotions_config_key as _promotions_config_key
-from pricing.domain.codes import code_no_longer_available
+from pricing.domain.codes import CodeTaken, code_no_longer_available
 from pricing.domain.gift_certificates import balance_changed
 from pricing.domain.models import CodeRedemption, GiftCertificateRedemption, LedgerMismatch
 from pricing.domain.ports import CodeUsage, GiftCertificate
@@ -144,12 +148,22 @@ def restore_certificate(table: str, code: str, amount: Money, order_id: str, at:
     return TransactPart(tuple(entries), lambda _: LedgerMismatch(code))
 
 
+def issue_personal_code(table: str, code: PromoCode, at: str) -> TransactPart:
+    """``code`` for its owner alone, usable once (the caller draws the code; a collision is ``CodeTaken``)."""
+    if code.owner is None or code.usage_limit != 1 or code.per_customer_limit != 1:
+        raise ValueError("a personal code has an owner and is usable once")
+    entry = personal_code_put(table, code, at)
+    return TransactPart((entry,), lambda _: CodeTaken(code.code))
+
+
 __all__ = [
+    "CodeTaken",
     "LedgerMismatch",
     "Prefetched",
     "code_key",
     "debit_certificate",
     "gift_key",
+    "issue_personal_code",
     "promotions_config_key",
     "read_certificate",
     "read_code",

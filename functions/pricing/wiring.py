@@ -9,33 +9,21 @@ which cart and checkout ship.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from pricing.adapters.back_office import BackOfficeStore, CampaignLedger
     from pricing.settings import PricingSettings
-    from shop_kernel.clock import Clock
 
 
-class PricingContainer(Container):
+class PricingContainer(ContextContainer):
     @provided
     def settings(self) -> PricingSettings:
         from pricing.settings import PricingSettings
 
         return PricingSettings.from_env()
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def store(self) -> BackOfficeStore:
@@ -45,9 +33,7 @@ class PricingContainer(Container):
 
         config = self.settings()
         table = config.promotions_table_name
-        key = SecretKeyProvider(
-            lambda: aws.client("secretsmanager"), config.cursor_signing_key_secret_name or ""
-        )
+        key = SecretKeyProvider(self.secrets_client, config.cursor_signing_key_secret_name or "")
         return BackOfficeStore(
             self.dynamodb_client(), table, CursorCodec(table, key), CursorCodec(table, key, index="gsi1")
         )

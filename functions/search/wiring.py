@@ -9,10 +9,9 @@ container) is seen by every handler. Each provider imports what it builds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shop_kernel import aws
-from shop_kernel.wiring import Container, provided
+from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
     from search.adapters.dynamo import DynamoSearchProjection, DynamoSearchSettings
@@ -20,11 +19,10 @@ if TYPE_CHECKING:
     from search.domain.ports import SearchIndex
     from search.domain.service import SearchService
     from search.settings import SearchSettings
-    from shop_kernel.clock import Clock
     from shop_kernel.dynamo import CursorCodec
 
 
-class SearchContainer(Container):
+class SearchContainer(ContextContainer):
     @provided
     def settings(self) -> SearchSettings:
         from search.settings import SearchSettings
@@ -46,20 +44,6 @@ class SearchContainer(Container):
         from search.adapters.embedded import EmbeddedSearchIndex
 
         return EmbeddedSearchIndex(config.search_index_dir, config.search_index_alias)
-
-    @provided
-    def dynamodb_client(self) -> Any:
-        return aws.client("dynamodb")
-
-    @provided
-    def secrets_client(self) -> Any:
-        return aws.client("secretsmanager")
-
-    @provided
-    def clock(self) -> Clock:
-        from shop_kernel.clock import SystemClock
-
-        return SystemClock()
 
     @provided
     def projection(self) -> DynamoSearchProjection:

@@ -1,21 +1,41 @@
-"""Demo loyalty configuration for the local stack: the default rule set stored (so merchandisers edit a
-real version through ``/admin/loyalty/rules``) and one bonus campaign running around now."""
+"""Demo loyalty configuration for the local stack: the default rule set with the automatic coupons switched on
+(so merchandisers edit a real version through ``/admin/loyalty/rules``), one bonus campaign running around
+now, and for the demo customer (``make token ROLE=customers``) a birthday coupon, so ``GET /me/coupons``
+shows one, and points to pay part of an order with. Runs after the promotions seed (the coupons' promotions
+must exist)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import boto3
+from loyalty.adapters.coupons import DynamoCouponStore
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
-from loyalty.domain.rules import DEFAULT_RULES, Campaign
+from loyalty.domain.coupon_service import CouponService
+from loyalty.domain.rules import DEFAULT_RULES, Campaign, CouponRule
+from loyalty.domain.service import LoyaltyService
 
 from infra.local import REGION
+from infra.local.tokens import role_subject
 from infra.resources import physical_name
+from shop_kernel.clock import SystemClock
 from shop_kernel.errors import PreconditionFailed
 
+DEMO_CUSTOMER = role_subject("customers")
+COUPONS = (
+    CouponRule(trigger="birthday", promotion_id="promo_coupon_birthday", valid_days=30),
+    CouponRule(trigger="first_order", promotion_id="promo_coupon_first_order", valid_days=30),
+    CouponRule(trigger="tier_reached", promotion_id="promo_coupon_tier", tiers=("gold", "platinum")),
+    CouponRule(trigger="win_back", promotion_id="promo_coupon_win_back", after_days=90, valid_days=30),
+)
+# 500.00 UAH / 50.00 EUR at the default rates; within what one agent may grant without a second one.
+DEMO_POINTS = 5_000
 
-def seed(stage: str) -> dict[str, int]:
-    store = DynamoLoyaltyStore(boto3.client("dynamodb", region_name=REGION), physical_name(stage, "loyalty"))
+
+def seed(stage: str) -> dict[str, int | str]:
+    client = boto3.client("dynamodb", region_name=REGION)
+    store = DynamoLoyaltyStore(client, physical_name(stage, "loyalty"))
+    rules = DEFAULT_RULES.model_copy(update={"coupons": COUPONS})
     now = datetime.now(UTC).replace(microsecond=0)
     campaign = Campaign(
         id="demo-double-points",
@@ -25,10 +45,26 @@ def seed(stage: str) -> dict[str, int]:
         multiplier_bp=20_000,
     )
     written = 0
-    for write in (lambda: store.put_rules(DEFAULT_RULES, None), lambda: store.put_campaign(campaign, None)):
+    for write in (lambda: store.put_rules(rules, None), lambda: store.put_campaign(campaign, None)):
         try:
             write()
             written += 1
         except PreconditionFailed:
             pass  # a restart keeps what merchandisers changed
-    return {"loyalty_items": written}
+    coupons = CouponService(
+        store=DynamoCouponStore(client, physical_name(stage, "loyalty"), physical_name(stage, "promotions")),
+        rules=lambda: store.configuration()[0],
+        clock=SystemClock(),
+    )
+    # Once per year like any birthday coupon: a restart issues none again.
+    coupon = coupons.birthday(DEMO_CUSTOMER, now.year)
+    return {"loyalty_items": written, "demo_coupon": coupon, "demo_points": _demo_points(store)}
+
+
+def _demo_points(store: DynamoLoyaltyStore) -> int:
+    """The demo customer's welcome points, once: a member with a ledger (a restart) is left as it is."""
+    member = role_subject("customers")
+    if store.member(member).version:
+        return 0
+    LoyaltyService(store, SystemClock()).adjust(member, DEMO_POINTS, "demo: welcome points", "local-seed")
+    return DEMO_POINTS

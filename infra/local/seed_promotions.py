@@ -11,6 +11,8 @@ A restart re-writes the demo promotions as seeded (un-archiving one archived thr
 * automatic: 5 % off orders from 20 000 UAH / 500 EUR; free standard shipping from 3 000 UAH / 75 EUR
 * ``WELCOME10``: 10 % off, once per customer; ``SPRING500``: 500 UAH / 15 EUR off, 1 000 uses
 * gift certificates ``GC-DEMO-1000`` (1 000 UAH) and ``GC-DEMO-EUR25`` (25 EUR)
+* what loyalty's automatic coupons give (birthday, first order, tier reached, win-back): code-only
+  promotions whose personal codes loyalty issues
 """
 
 from __future__ import annotations
@@ -59,6 +61,30 @@ PROMOTIONS: list[dict[str, Any]] = [
             "kind": "amount_off",
             "amounts": [{"amount": 50_000, "currency": "UAH"}, {"amount": 1_500, "currency": "EUR"}],
         },
+    },
+]
+# What loyalty's automatic coupons give (infra/local/seed_loyalty.py switches the triggers on): each coupon is
+# a personal single-use code of one of these, issued by loyalty through pricing's contract.
+PROMOTIONS += [
+    {
+        "id": "promo_coupon_birthday",
+        "name": "Birthday: 15 % off",
+        "benefit": {"kind": "percent_off", "basis_points": 1500},
+    },
+    {
+        "id": "promo_coupon_first_order",
+        "name": "Thank you for your first order: 10 % off the next",
+        "benefit": {"kind": "percent_off", "basis_points": 1000},
+    },
+    {
+        "id": "promo_coupon_tier",
+        "name": "Welcome to your new tier: free standard shipping",
+        "benefit": {"kind": "free_shipping", "methods": ["standard"]},
+    },
+    {
+        "id": "promo_coupon_win_back",
+        "name": "We miss you: 20 % off",
+        "benefit": {"kind": "percent_off", "basis_points": 2000},
     },
 ]
 CODES: list[dict[str, Any]] = [

@@ -82,6 +82,11 @@ def _key_id(key: rsa.RSAPrivateKey) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:12]).decode().rstrip("=")
 
 
+def role_subject(role: str) -> str:
+    """The stable subject of the local user in ``role`` (so data made with one token is seen with the next)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://shop.local/users/{role}"))
+
+
 def issue_token(
     role: str,
     *,
@@ -94,8 +99,7 @@ def issue_token(
     if role not in COGNITO_GROUPS:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(COGNITO_GROUPS)}")
     issued = int(now if now is not None else time.time())
-    # A stable subject per role, so data created with one token is visible with the next one.
-    sub = subject or str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://shop.local/users/{role}"))
+    sub = subject or role_subject(role)
     claims = {
         "sub": sub,
         "email": email or f"{role}@shop.local",

@@ -172,7 +172,7 @@ def test_checkout_events_alone_may_start_order_fulfilment(dev: Synthesized) -> N
         {"Action": "states:StartExecution", "Effect": "Allow", "Resource": fulfilment}
     ]
     # AND the functions answering its waiting tasks may only send task results to it
-    for name in ("fulfilment-api", "fulfilment-carrier-events"):
+    for name in ("fulfilment-api", "fulfilment-carrier-events", "fulfilment-cancellations"):
         (answers,) = starters.pop(name)
         assert (sorted(_actions(answers)), answers["Resource"]) == (sorted(ANSWER_ACTIONS), fulfilment)
     # AND no other function may touch a workflow or knows its ARN

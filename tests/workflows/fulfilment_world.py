@@ -120,6 +120,58 @@ def tracking_batch(order_id: str, shipment_id: str, status: str, sequence: int =
     }
 
 
+def cancellation_batch(order_id: str, request_id: str, lines: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The ``fulfilment-cancellations`` queue's batch with the orders context's request, as the rule
+    delivers it (the contract's model builds the data)."""
+    from fulfilment.inbound.orders import SCHEMA_VERSION, SOURCE, OrderCancellationRequested
+
+    from shop_kernel.events import make_event
+
+    data = OrderCancellationRequested.model_validate(
+        {
+            "order_id": order_id,
+            "lines": lines,
+            "requested_by": {"kind": "customer", "id": "c0ffee00-0000-4000-8000-000000000001"},
+            "reason": "changed_my_mind",
+        }
+    )
+    at = "2026-03-02T10:00:00.000Z"
+    event = make_event(
+        SOURCE,
+        "OrderCancellationRequested",
+        data,
+        version=SCHEMA_VERSION,
+        occurred_at=at,
+        event_id=request_id,
+    )
+    envelope = {
+        "version": "0",
+        "id": f"eb-{request_id}",
+        "detail-type": event.detail_type,
+        "source": event.source,
+        "account": "123456789012",
+        "time": at,
+        "region": REGION,
+        "resources": [],
+        "detail": event.detail(),
+    }
+    return {
+        "Records": [
+            {
+                "messageId": f"msg-{request_id}",
+                "receiptHandle": f"handle-{request_id}",
+                "body": json.dumps(envelope),
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1763900000000"},
+                "messageAttributes": {},
+                "md5OfBody": "0" * 32,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:shop-test-fulfilment-cancellations",
+                "awsRegion": REGION,
+            }
+        ]
+    }
+
+
 @dataclass
 class Placed:
     order_id: str
@@ -249,6 +301,10 @@ class FulfilmentWorld:
         event = api_event("POST", path, {"lines": lines}, "ops", OPS_SUB)
         return reply_from(self.invoke("fulfilment-api", event))
 
+    def collected(self, shipment_id: str) -> Reply:
+        path = f"/admin/fulfilment/shipments/{shipment_id}/collected"
+        return reply_from(self.invoke("fulfilment-api", api_event("POST", path, None, "ops", OPS_SUB)))
+
     def review(self, order_id: str, decision: str) -> Reply:
         path = f"/admin/fulfilment/orders/{order_id}/review"
         event = api_event("POST", path, {"decision": decision}, "agents", AGENT_SUB)
@@ -272,6 +328,20 @@ class FulfilmentWorld:
     def tracked(self, order_id: str, shipment_id: str, status: str) -> dict[str, Any]:
         batch = tracking_batch(order_id, shipment_id, status)
         return dict(self.invoke("fulfilment-carrier-events", batch))
+
+    def cancel(
+        self, order_id: str, request_id: str, lines: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The orders context's ``OrderCancellationRequested`` reaches ``fulfilment-cancellations``."""
+        return dict(self.invoke("fulfilment-cancellations", cancellation_batch(order_id, request_id, lines)))
+
+    def cancellation(self, order_id: str, request_id: str) -> dict[str, Any] | None:
+        from shop_kernel.dynamo import deserialize
+
+        table = self.shop.provisioned["tables"]["fulfilment"]["name"]
+        key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": f"CANCELLATION#{request_id}"}}
+        item = self.shop.dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        return None if item is None else dict(json.loads(deserialize(item)["doc"]))
 
     # --- how it ended ---------------------------------------------------------------------------
 

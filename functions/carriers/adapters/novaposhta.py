@@ -17,9 +17,13 @@ What the ``Carrier`` port asks, and the calls that answer it:
 * tracking, polled: ``TrackingDocument.getStatusDocuments``, up to 100 documents a call, each with the
   sender's phone (which shows the full status). ``STATUS_CODES`` maps its ``StatusCode`` to ours.
 
+* find (a retried booking): ``InternetDocument.getDocumentList`` from the claim's day to today
+  (``GetFullList`` 1), the document whose ``InfoRegClientBarcodes`` is our shipment id.
+
 Nova Poshta pushes nothing to us (``TrackingMode.POLLING``). It declares values and charges in UAH only.
-Its ``save`` is not idempotent: a crash between its answer and our write, then a retry, would create a
-second document; ``InfoRegClientBarcodes`` lets ops find and delete the orphan (decision in docs).
+Its ``save`` is not idempotent (no idempotency key): a booking whose ``save`` timed out, or whose function
+died before our write, is retried by first looking the document up by our reference (``find_shipment``),
+so the retry records the document Nova Poshta made instead of creating a second one.
 
 The account (API key, the sender's refs) comes from the ``nova-poshta-api`` secret as JSON
 (``NovaPoshtaAccount``); fixtures under ``tests/fixtures/novaposhta`` follow the public documentation.
@@ -201,6 +205,32 @@ class NovaPoshtaCarrier:
             estimated_delivery=datetime.strptime(document["EstimatedDeliveryDate"], "%d.%m.%Y").date(),
         )
 
+    def find_shipment(self, request: ShipmentRequest, since: date) -> Booking | None:
+        data = self._call(
+            "InternetDocument",
+            "getDocumentList",
+            {
+                "DateTimeFrom": since.strftime("%d.%m.%Y"),
+                "DateTimeTo": self._today().strftime("%d.%m.%Y"),
+                "GetFullList": "1",
+            },
+        )
+        ours = [row for row in data if row.get("InfoRegClientBarcodes") == request.shipment_id]
+        if not ours:
+            return None
+        document = ours[0]
+        number = str(document["IntDocNumber"])
+        scheduled = str(document.get("ScheduledDeliveryDate") or "")[:10]
+        return Booking(
+            carrier=CARRIER_ID,
+            tracking_number=number,
+            carrier_reference=str(document["Ref"]),
+            label=self._label(number),
+            label_format="pdf",
+            price=Money(amount=_kopiykas(document["CostOnSite"]), currency=CURRENCY),
+            estimated_delivery=_date(scheduled),
+        )
+
     def cancel(self, tracking_number: str, carrier_reference: str) -> None:
         self._call("InternetDocument", "delete", {"DocumentRefs": carrier_reference})
 
@@ -239,7 +269,7 @@ class NovaPoshtaCarrier:
             errors = "; ".join(str(e) for e in answer.get("errors") or ()) or "no reason given"
             raise CarrierRejected(f"Nova Poshta refused {model}.{method}: {errors}", carrier=CARRIER_ID)
         data = answer.get("data") or []
-        if method not in ("getCities", "getWarehouses", "getStatusDocuments") and not data:
+        if method not in ("getCities", "getWarehouses", "getStatusDocuments", "getDocumentList") and not data:
             raise CarrierRejected(f"Nova Poshta answered {model}.{method} with no data", carrier=CARRIER_ID)
         return list(data)
 
@@ -340,6 +370,16 @@ def _kyiv_time(text: str) -> datetime:
         except ValueError:
             continue
     raise CarrierUnavailable(f"Nova Poshta wrote a time we cannot read: {text!r}")
+
+
+def _date(text: str) -> date | None:
+    """``2026-12-05`` or ``05.12.2026`` (how Nova Poshta's lists write dates); None when absent."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _kilograms(grams: int) -> str:

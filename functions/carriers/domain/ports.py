@@ -62,6 +62,13 @@ class Carrier(Protocol):
 
     def create_shipment(self, request: ShipmentRequest) -> Booking: ...
 
+    def find_shipment(self, request: ShipmentRequest, since: date) -> Booking | None:
+        """The booking this carrier already made for ``request`` (found by our shipment id, its client
+        reference) since ``since``, or None. A retried booking asks this before creating again, so a
+        carrier without an idempotency key does not get a second document; a carrier that deduplicates
+        on the reference by itself may answer None."""
+        ...
+
     def cancel(self, tracking_number: str, carrier_reference: str) -> None:
         """Withdraws a booked shipment the carrier does not have yet; cancelling twice is not an error."""
         ...

@@ -1,10 +1,12 @@
 """Shipping: what the workflow tasks, the webhook and the poller ask of the carriers context.
 
-``book`` is idempotent on our shipment id: the first call claims the id (a ``booking`` shipment), books
-with the carrier (which receives the shipment id as its client reference), stores the label and records
-the booking. A retry finds the booked shipment and returns it, never a second label; a retry after a
-crash between the carrier's answer and our write finds the claim and books again with the same
-reference, which a carrier that deduplicates on it (the local stand-in) answers with the first booking.
+``book`` is idempotent on our shipment id: the first call claims the id (a ``booking`` shipment: the
+intent, recorded before the carrier is called), books with the carrier (which receives the shipment id as
+its client reference), stores the label and records the booking. A retry finds the booked shipment and
+returns it, never a second label. A retry that finds only the claim (the first attempt timed out or died
+between the carrier creating the document and our write) first asks the carrier for a document with our
+reference since the claim (``Carrier.find_shipment``: Nova Poshta lists its documents) and records that
+one; only when there is none does it book again.
 ``cancel`` is idempotent too: a cancelled shipment stays cancelled; a dispatched one cannot be.
 
 ``apply_tracking`` takes tracking events from either path (a verified webhook, a poll) and advances each
@@ -114,6 +116,7 @@ class Shipping:
             self._now(),
         )
         stored = self._store.create(claim)
+        retried = stored is None
         if stored is None:
             existing = self._require(request.shipment_id)
             if (existing.order_id, existing.carrier) != (request.order_id, carrier_id):
@@ -127,7 +130,10 @@ class Shipping:
             stored = existing
         claim = stored
         try:
-            booking = carrier.create_shipment(request)
+            booking = None
+            if retried:
+                booking = carrier.find_shipment(request, claim.history[0].occurred_at.date())
+            booking = booking or carrier.create_shipment(request)
         except CarrierRejected:
             # The carrier will not take it: the claim is closed, so it is neither polled nor counted stuck.
             self._store.save(claim.cancel(self._now()))

@@ -22,15 +22,14 @@ import json
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from carriers import wiring
 from carriers.domain.webhooks import SIGNATURE_HEADER, verify
 from shop_kernel.errors import MalformedRequest, NotFound
-from shop_kernel.http import build_resolver, json_response, serve_openapi
+from shop_kernel.http import api_function, json_response
 from shop_kernel.observability import logger, metrics
 from shop_kernel.openapi import documented, ok, problem, route_checked
 
@@ -49,7 +48,7 @@ SignatureHeader = Annotated[
 ]
 CarrierPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{1,30}$", examples=["standin"])]
 
-app = build_resolver()
+router = Router()
 
 
 class CarrierWebhook(BaseModel):
@@ -97,7 +96,7 @@ class WebhookReceived(BaseModel):
     events: list[TrackingOutcome]
 
 
-@app.post(
+@router.post(
     "/webhooks/carriers/<carrier>",
     summary="Receive a carrier's tracking updates",
     description="A carrier's endpoint for tracking updates (picked up, in transit, delivered, failed "
@@ -118,7 +117,7 @@ def carrier_webhook(_delivery: CarrierWebhook, carrier: CarrierPath, signature: 
     key = container.webhook_keys()().get(carrier) if parse is not None else None
     if parse is None or key is None:
         raise NotFound(f"no tracking webhook for carrier {carrier!r}")
-    raw = (app.current_event.decoded_body or "").encode()
+    raw = (router.current_event.decoded_body or "").encode()
     settings = container.settings()
     now = container.clock().now()
     # The signature covers the exact bytes the carrier sent, so it is checked on the raw body.
@@ -154,11 +153,7 @@ def _outcome(result: Any) -> dict[str, str]:
     }
 
 
-serve_openapi(app, "/webhooks/carriers/openapi.json", title=TITLE, version=VERSION)
-
-
 # The correlation id is the X-Request-Id every answer carries (shop_kernel.proxy.finish).
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+app, handler = api_function(
+    [router], openapi_path="/webhooks/carriers/openapi.json", title=TITLE, version=VERSION
+)

@@ -1,10 +1,11 @@
 """``CheckoutStore`` on DynamoDB: the orders table (``checkout.adapters.records``) plus the carts,
-inventory and promotions tables it reads and writes in one transaction, through their owners'
-contract modules (``cart.contract``, ``inventory.contract``, ``pricing.contract``).
+inventory, promotions and loyalty tables it reads and writes in one transaction, through their owners'
+contract modules (``cart.contract``, ``inventory.contract``, ``pricing.contract``, ``loyalty.contract``).
 
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
 SKUs at every warehouse (and the pickup store), the promo codes with both usage counts and the gift
-certificates are ONE ``BatchGetItem`` across the three tables (split only above 100 keys); the order is
+certificates (and, when the customer pays with points, their loyalty summary and the redemption rules)
+are ONE ``BatchGetItem`` across the tables (split only above 100 keys); the order is
 ONE ``TransactWriteItems`` (``DynamoUnitOfWork``). Inventory's versioned ``locations_config`` item and
 pricing's ``CONFIG#promotions`` item are read in that same ``BatchGetItem``, so a new location, stock
 level or promotion counts on the next checkout and nothing is kept between requests. Which stock keys to
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from loyalty import contract as loyalty_contract
 
 from cart import contract as cart_contract
 from cart.domain.models import CartOwner, StoredCart
@@ -34,7 +36,8 @@ from checkout.adapters.records import (
     velocity_key,
 )
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Order
+from checkout.domain.models import Order, PointsTender
+from checkout.domain.points import MemberPoints
 from checkout.domain.ports import CheckoutInputs, OrderChanged
 from checkout.domain.throttle import too_many_checkouts
 from inventory import contract as inventory_contract
@@ -56,6 +59,10 @@ def _levels(
 ) -> dict[str, dict[str, StockLevel]]:
     """The stock levels at the ``locations`` planned from."""
     return {sku: {loc: level for loc, level in at.items() if loc in locations} for sku, at in levels.items()}
+
+
+def _moment(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
 def _code(exc: ClientError) -> str:
@@ -107,6 +114,21 @@ class DynamoUnitOfWork:
         table = self._table("promotions")
         self.parts.append(pricing_contract.debit_certificate(table, redemption, order_id, at))
 
+    def record_answer(self, part: TransactPart) -> None:
+        self.parts.append(part)
+
+    def debit_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        table = self._table("loyalty")
+        self.parts.append(
+            loyalty_contract.debit_points(table, points.member_id, points.points, order_id, _moment(at))
+        )
+
+    def restore_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        table = self._table("loyalty")
+        self.parts.append(
+            loyalty_contract.restore_points(table, points.member_id, points.points, order_id, _moment(at))
+        )
+
     def restore_code(self, redemption: CodeRedemption) -> None:
         self.parts.append(pricing_contract.restore_code(self._table("promotions"), redemption))
 
@@ -141,12 +163,22 @@ class DynamoUnitOfWork:
 
 class DynamoCheckoutStore:
     def __init__(
-        self, client: Any, *, orders: TableName, carts: TableName, inventory: TableName, promotions: TableName
+        self,
+        client: Any,
+        *,
+        orders: TableName,
+        carts: TableName,
+        inventory: TableName,
+        promotions: TableName,
+        loyalty: TableName | None = None,
     ) -> None:
         """Each table is named, or given by a function read when the store first uses that table: a
-        function wires the store once and is given (and granted) only the tables it uses."""
+        function wires the store once and is given (and granted) only the tables it uses. Loyalty's
+        table is needed only by orders paid with points (their debit and their give-back)."""
         self._client = client
         self._names = {"orders": orders, "carts": carts, "inventory": inventory, "promotions": promotions}
+        if loyalty is not None:
+            self._names["loyalty"] = loyalty
         # The warehouses of the last locations config read: which stock keys the first call asks for.
         # A guess only: the config item read with them decides, and what it adds is read at once.
         self._last_warehouses: tuple[str, ...] = ()
@@ -171,6 +203,10 @@ class DynamoCheckoutStore:
     def promotions_table(self) -> str:
         return self._table("promotions")
 
+    @property
+    def loyalty_table(self) -> str:
+        return self._table("loyalty")
+
     # --- reads for a checkout ---------------------------------------------------------------------
 
     def cart(self, owner: CartOwner) -> StoredCart | None:
@@ -178,7 +214,9 @@ class DynamoCheckoutStore:
         item = self._client.get_item(TableName=self.carts_table, Key=key, ConsistentRead=True)
         return cart_contract.read_cart(item["Item"]) if "Item" in item else None
 
-    def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
+    def inputs(
+        self, cart: StoredCart, customer: Customer, location_ids: Sequence[str], member_id: str | None = None
+    ) -> CheckoutInputs:
         skus = list(dict.fromkeys(line.sku for line in cart.lines))
         guessed = [*self._last_warehouses, *(k for k in location_ids if k not in self._last_warehouses)]
         keys: Keys = [(self.carts_table, cart_contract.facts_key(sku)) for sku in skus]
@@ -188,10 +226,17 @@ class DynamoCheckoutStore:
         ]
         keys += self._stock_keys(skus, guessed)
         keys += [(self.promotions_table, k) for k in self._code_keys(cart, customer)]
-        # Usage counts and balances decide whether a code or certificate may be used, and the locations
-        # which stock may be planned: read them consistently; facts and stock are guarded by the
-        # transaction's conditions anyway.
-        found = batch_get_keys(self._client, keys, consistent={self.promotions_table, self.inventory_table})
+        consistent = {self.promotions_table, self.inventory_table}
+        if member_id is not None:
+            keys += [
+                (self.loyalty_table, loyalty_contract.member_key(member_id)),
+                (self.loyalty_table, loyalty_contract.loyalty_rules_key()),
+            ]
+            consistent.add(self.loyalty_table)
+        # Usage counts, balances and points decide whether a code, certificate or points may be used, and
+        # the locations which stock may be planned: read them consistently; facts and stock are guarded by
+        # the transaction's conditions anyway.
+        found = batch_get_keys(self._client, keys, consistent=consistent)
         inventory_items = found.get(self.inventory_table, [])
         directory = inventory_contract.read_directory(self._client, self.inventory_table, inventory_items)
         candidates = [
@@ -208,7 +253,17 @@ class DynamoCheckoutStore:
         promotions = pricing_contract.Prefetched(found.get(self.promotions_table, []))
         locations = {k: Location.model_validate(doc) for k, doc in directory.documents.items()}
         stock = _levels(inventory_contract.stock_levels(inventory_items), set(candidates))
-        return CheckoutInputs(facts=facts, stock=stock, locations=locations, promotions=promotions)
+        member = None
+        if member_id is not None:
+            held = found.get(self.loyalty_table, [])
+            member = MemberPoints(
+                member_id=member_id,
+                available=loyalty_contract.available_points(held, member_id),
+                rules=loyalty_contract.redemption_rules(held),
+            )
+        return CheckoutInputs(
+            facts=facts, stock=stock, locations=locations, promotions=promotions, member=member
+        )
 
     def _stock_keys(self, skus: Sequence[str], location_ids: Sequence[str]) -> Keys:
         return [(self.inventory_table, k) for k in inventory_contract.stock_keys(skus, location_ids)]

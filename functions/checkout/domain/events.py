@@ -25,6 +25,7 @@ campaign report counts; a consumer of 2.0 ignores it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,6 +90,14 @@ class OrderPlaced(EventModel):
     promotions: list[PlacedPromotion] = Field(
         default_factory=list, description="Since 2.1: the promotions applied, with their discount"
     )
+    guest_key: str | None = Field(
+        default=None,
+        description=(
+            "Since 2.2, guest orders only: HMAC-SHA256 of the buyer's normalised e-mail under the stack's "
+            "secret (shop_kernel.guest_keys), never the e-mail; loyalty holds the order's points against it "
+            "for the guest to claim after signing up"
+        ),
+    )
 
 
 class OrderCancelled(EventModel):
@@ -145,7 +154,7 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "PaymentDriftFound": PaymentDriftFound,
 }
 # Events that joined after the context's last bump keep their own first version.
-EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.1"}
+EVENT_VERSIONS: dict[str, str] = {"PaymentDriftFound": "1.0", "OrderPlaced": "2.2"}
 
 
 def event_id(order_id: str, detail_type: str, occurrence: int = 1) -> str:
@@ -164,8 +173,10 @@ def _event(detail_type: str, data: EventModel, order: Order, at: str, occurrence
     )
 
 
-def order_placed(order: Order) -> DomainEvent:
+def order_placed(order: Order, guest_key: Callable[[str], str] | None = None) -> DomainEvent:
+    """``guest_key``: the keyed hash of a guest's e-mail (a guest order without one carries none)."""
     at = order.payment.authorized_at or order.updated_at
+    email = order.buyer.email if order.buyer.kind == "guest" else None
     lines = [
         PlacedLine(
             sku=line.sku,
@@ -194,18 +205,21 @@ def order_placed(order: Order) -> DomainEvent:
             PlacedPromotion(promotion_id=p.promotion_id, code=p.code, amount=p.amount)
             for p in order.applied_promotions
         ],
+        guest_key=guest_key(email) if email and guest_key is not None else None,
     )
     return _event("OrderPlaced", data, order, at)
 
 
-def events_for_change(old: Order | None, new: Order | None) -> list[DomainEvent]:
+def events_for_change(
+    old: Order | None, new: Order | None, guest_key: Callable[[str], str] | None = None
+) -> list[DomainEvent]:
     """The events one committed change of an order item means (none for most changes)."""
     if new is None:
         return []
     events: list[DomainEvent] = []
     was = old.status if old is not None else None
     if new.status is OrderStatus.PAYMENT_AUTHORIZED and was is not OrderStatus.PAYMENT_AUTHORIZED:
-        events.append(order_placed(new))
+        events.append(order_placed(new, guest_key))
     if new.status is OrderStatus.CANCELLED and was is not OrderStatus.CANCELLED:
         data = OrderCancelled(
             order_id=new.id,

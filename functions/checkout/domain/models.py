@@ -60,6 +60,23 @@ class CheckoutBody(Strict):
     billing_address: Address | None = None
 
 
+MAX_POINTS = 100_000_000
+PointsWanted = Annotated[int, Field(ge=1, le=MAX_POINTS)] | Literal["max"]
+
+
+class CustomerCheckoutBody(CheckoutBody):
+    """A signed-in customer's checkout may also pay part of the order with loyalty points (guests have
+    none: the guest body has no ``points``, so sending it there is a 422 naming the field)."""
+
+    points: PointsWanted | None = Field(
+        default=None,
+        description="Loyalty points to pay with: a number (refused with 422 when the balance or the "
+        'redemption rules allow fewer), or "max" for as many as the rules and the balance allow (none '
+        "when they allow none). Absent: the order is paid without points",
+        examples=[500, "max"],
+    )
+
+
 class OrderStatus(StrEnum):
     PENDING_PAYMENT = "PENDING_PAYMENT"
     PAYMENT_AUTHORIZED = "PAYMENT_AUTHORIZED"
@@ -72,6 +89,8 @@ class CancelReason(StrEnum):
     RESERVATION_LAPSED = "reservation_lapsed"  # paid after the stock hold ran out: authorisation voided
     REVIEW_REJECTED = "review_rejected"  # fulfilment: an agent rejected it, or no decision came in time
     NOT_FULFILLED = "not_fulfilled"  # fulfilment: nothing shipped (nothing could be, or the window passed)
+    CANCELLATION_REQUESTED = "cancellation_requested"  # the buyer or an agent cancelled it before dispatch
+    NOT_COLLECTED = "not_collected"  # a store pickup nobody collected within its hold period
 
 
 class Buyer(Strict):
@@ -137,7 +156,7 @@ class DroppedLines(Strict):
 class Payment(Strict):
     """The order's payment: what is due by card, and what the provider did with it so far."""
 
-    provider: Literal["stripe", "none"]  # "none": gift certificates paid it all
+    provider: Literal["stripe", "none"]  # "none": gift certificates and/or points paid it all
     intent_id: str | None = None
     amount: Money
     status: Literal["requires_payment", "authorized", "cancelled", "not_required"]
@@ -151,6 +170,23 @@ class Payment(Strict):
     # Fulfilment (checkout.domain.settlement): one charge per shipment; what was released uncaptured.
     shipments: tuple[ShipmentCharge, ...] = ()
     voided: Money | None = None
+
+
+class PointsOnLine(Strict):
+    """What points paid of one line (the points' value shared over the lines they may pay)."""
+
+    sku: str
+    amount: Money
+
+
+class PointsTender(Strict):
+    """What the member's loyalty points paid: debited in the order's transaction (loyalty's contract),
+    given back exactly once in the transaction that cancels the order."""
+
+    member_id: str = Field(description="The loyalty member (the customer's Cognito sub)")
+    points: int = Field(ge=1)
+    amount: Money = Field(description="What the points paid: points x the currency's point value")
+    lines: tuple[PointsOnLine, ...] = Field(description="The amount shared over the lines it paid")
 
 
 class OrderLine(PricedLine):
@@ -181,6 +217,8 @@ class Order(Strict):
     # The code uses the checkout counted (whose customer count too), given back if the order is cancelled.
     code_redemptions: tuple[CodeRedemption, ...] = ()
     gift_certificates: tuple[GiftCertificateTender, ...] = ()
+    # Loyalty points paid this much of it (``totals.amount_due`` and ``payment.amount`` are net of it).
+    points: PointsTender | None = None
     fulfilment: Fulfilment
     allocations: tuple[Allocation, ...]
     shipping_address: Address | None = None
@@ -215,6 +253,8 @@ class Order(Strict):
                 "dropped",  # fulfilment's; the order management views show shipments and drops
             },
         )
+        if body.get("points"):
+            del body["points"]["member_id"]
         card = self.payment.card
         body["payment"] = {
             "amount": body["payment"]["amount"],

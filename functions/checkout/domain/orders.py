@@ -31,6 +31,7 @@ from checkout.domain.models import (
     OrderStatus,
     Payment,
     PaymentFailure,
+    PointsTender,
     StatusChange,
 )
 from inventory.domain.allocation import Fulfilment, ReservationPlan
@@ -140,12 +141,15 @@ def new_order(
     now: datetime,
     terms: OrderTerms,
     client_ip: str | None,
+    points: PointsTender | None = None,
 ) -> Order:
+    """The order a priced cart becomes; loyalty ``points`` (if any) pay part of what is due after gift
+    certificates, so the card is asked for less (``totals.amount_due`` and ``payment.amount``)."""
     at = isoformat(now)
-    due = priced.totals.amount_due
+    due = priced.totals.amount_due - points.amount if points else priced.totals.amount_due
     paid_by_card = due.amount > 0
     status = OrderStatus.PENDING_PAYMENT if paid_by_card else OrderStatus.PAYMENT_AUTHORIZED
-    note = None if paid_by_card else "paid in full by gift certificates"
+    note = None if paid_by_card else _paid_without_card(priced, points)
     return Order(
         id=order_id,
         status=status,
@@ -157,11 +161,12 @@ def new_order(
         destination_country=cart.destination_country,
         lines=tuple(OrderLine(**line.model_dump(), name=dict(facts[line.sku].name)) for line in priced.lines),
         shipping=priced.shipping,
-        totals=priced.totals,
+        totals=priced.totals.model_copy(update={"amount_due": due}),
         applied_promotions=tuple(priced.applied_promotions),
         promo_codes=tuple(r.code for r in priced.redemptions.promo_codes),
         code_redemptions=tuple(priced.redemptions.promo_codes),
         gift_certificates=tuple(t for t in priced.gift_certificates if t.amount.amount > 0),
+        points=points,
         fulfilment=plan.fulfilment,
         allocations=plan.allocations,
         shipping_address=contact.shipping_address,
@@ -181,6 +186,14 @@ def new_order(
         payment_due_by=isoformat(now + terms.payment_window),
         history=(StatusChange(at=at, status=status, note=note),),
     )
+
+
+def _paid_without_card(priced: PricedCart, points: PointsTender | None) -> str:
+    if points is None:
+        return "paid in full by gift certificates"
+    if priced.totals.gift_certificates.amount > 0:
+        return "paid in full by gift certificates and points"
+    return "paid in full by points"
 
 
 def intent_key(order: Order) -> str:

@@ -12,8 +12,9 @@ or out of order, is harmless. The events that matter:
   shopper paid long after the deadline), the authorisation is voided and the order cancelled.
 * ``payment_intent.payment_failed`` - a declined card is recorded; the shopper may try another one.
 * ``payment_intent.canceled`` - the order is cancelled (the stream releases its stock). Every
-  cancellation (this one, the sweeper's, a lapsed hold's) gives back the order's promo code uses and gift
-  certificate debits in the same transaction, conditioned on the order's version: exactly once.
+  cancellation (this one, the sweeper's, a lapsed hold's, fulfilment's void) gives back the order's promo
+  code uses, gift certificate debits and loyalty points in the same transaction, conditioned on the
+  order's version: exactly once.
 * ``payment_intent.succeeded`` - captured (when fulfilment captures); ``charge.refunded`` - refunded.
 
 Events for PaymentIntents that are not an order's (metadata without our order id, or an older intent
@@ -26,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from loyalty.domain.errors import NothingToRestore, PointsAlreadyRestored
 
 from checkout.domain import orders
 from checkout.domain.fraud import DEFAULT_POLICY, RiskPolicy
@@ -48,8 +51,9 @@ AUTHORISED_HOLD = orders.AUTHORISED_HOLD
 
 
 class GiveBackRefused(Exception):
-    """Cancelling would give back a code use or a certificate debit the ledger does not show: nothing
-    was written, and the order stays as it was until someone looks (a ledger error, never a race)."""
+    """Cancelling would give back a code use, a certificate debit or points the ledger does not show:
+    nothing was written, and the order stays as it was until someone looks (a ledger error, never a
+    race)."""
 
     def __init__(self, order_id: str, code: str) -> None:
         super().__init__(f"{order_id}: giving back {code} was refused")
@@ -171,10 +175,14 @@ class PaymentEvents:
         for tender in after.gift_certificates:
             if tender.amount.amount > 0:
                 work.restore_certificate(tender.code, tender.amount, after.id, at)
+        if after.points is not None:
+            work.restore_points(after.points, after.id, at)
         try:
             work.commit()
         except LedgerMismatch as refused:
             raise GiveBackRefused(before.id, refused.code) from refused
+        except (PointsAlreadyRestored, NothingToRestore) as refused:
+            raise GiveBackRefused(before.id, "loyalty points") from refused
         except WriteContended as contended:
             raise OrderChanged from contended
 

@@ -1,9 +1,9 @@
 """What checkout needs from storage and from the payment provider, as protocols adapters implement.
 
 * ``CheckoutStore`` - the cart (one consistent GetItem), everything pricing and reservation planning
-  read (one BatchGetItem over the carts, inventory and promotions tables), order reads and conditional
-  order writes, and a ``UnitOfWork`` for each transaction: the order with the cart, stock, codes and
-  certificates it closes, holds and redeems (the adapter builds their items from the owners' contract
+  read (one BatchGetItem over the carts, inventory and promotions tables, and loyalty's when points
+  pay), order reads and conditional order writes, and a ``UnitOfWork`` for each transaction: the order
+  with the cart, stock, codes, certificates and points it closes, holds and redeems (the adapter builds their items from the owners' contract
   modules; the domain sees only the owners' domain errors).
 * ``PaymentGateway`` - Stripe PaymentIntents with manual capture, captured per shipment. Every call that changes something
   carries an idempotency key made from our ids, so a retried call never makes a second payment.
@@ -21,7 +21,8 @@ from typing import Any, Protocol
 
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import CardSummary, Order
+from checkout.domain.models import CardSummary, Order, PointsTender
+from checkout.domain.points import MemberPoints
 from inventory.domain.allocation import ReservationPlan
 from inventory.domain.models import Location, StockLevel
 from inventory.domain.reservations import Reservation, ReservedLine
@@ -35,6 +36,7 @@ from pricing.domain import (
 )
 from shop_kernel.limits import AttemptKey
 from shop_kernel.money import Money
+from shop_kernel.transact import TransactPart
 
 
 class PromotionLookups(PromotionStore, CodeRedemptions, GiftCertificates, Protocol):
@@ -49,6 +51,8 @@ class CheckoutInputs:
     stock: Mapping[str, Mapping[str, StockLevel]]
     locations: Mapping[str, Location]
     promotions: PromotionLookups
+    # The loyalty member's available points and the redemption rules: read only when points are asked for.
+    member: MemberPoints | None = None
 
 
 class OrderExists(Exception):
@@ -65,8 +69,9 @@ class UnitOfWork(Protocol):
 
     ``commit`` raises the domain error of the first refused write: ``CartClosed`` / ``CartChanged``
     (cart), ``OrderExists`` / ``OrderChanged`` (the order), ``HoldExists`` / ``HoldLapsed`` (the stock
-    hold), the 409s ``code_no_longer_available`` / ``balance_changed`` (a code or a certificate), or
-    ``LedgerMismatch`` (a give-back); ``StockTaken`` or ``WriteContended`` when another write was only
+    hold), the 409s ``code_no_longer_available`` / ``balance_changed`` (a code or a certificate),
+    ``InsufficientPoints`` (loyalty points), or ``LedgerMismatch`` / ``PointsAlreadyRestored`` /
+    ``NothingToRestore`` (a give-back); ``StockTaken`` or ``WriteContended`` when another write was only
     faster (plan again), and only when no other write was refused.
     """
 
@@ -100,6 +105,20 @@ class UnitOfWork(Protocol):
         """The certificate debited, only while its balance is the one priced."""
         ...
 
+    def record_answer(self, part: TransactPart) -> None:
+        """The request's answer (its idempotency record completed), written with everything else."""
+        ...
+
+    def debit_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        """The member's points taken for ``order_id`` (once), only while the balance covers them
+        (``InsufficientPoints``: the balance changed since it was read)."""
+        ...
+
+    def restore_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        """What ``order_id`` debited from the member's points, given back once (``PointsAlreadyRestored``,
+        ``NothingToRestore``: a ledger error)."""
+        ...
+
     def restore_code(self, redemption: CodeRedemption) -> None:
         """The use ``redeem_code`` counted, given back."""
         ...
@@ -130,8 +149,11 @@ class UnitOfWork(Protocol):
 class CheckoutStore(Protocol):
     def cart(self, owner: CartOwner) -> StoredCart | None: ...
 
-    def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
-        """Facts of the cart's SKUs, their stock at ``location_ids`` and every location, its codes."""
+    def inputs(
+        self, cart: StoredCart, customer: Customer, location_ids: Sequence[str], member_id: str | None = None
+    ) -> CheckoutInputs:
+        """Facts of the cart's SKUs, their stock at ``location_ids`` and every location, its codes; with
+        ``member_id``, that loyalty member's points and the redemption rules (in the same read)."""
         ...
 
     def unit_of_work(self) -> UnitOfWork:

@@ -2,19 +2,22 @@
 
 1. Read the cart (consistent). A cart this very request already checked out is answered again (a retry
    after a crash); checked out by another request: 409 naming that order. Then count the attempt against
-   the cart (or customer) and the client address: over a limit is a 429 (``checkout.domain.throttle``).
+   the cart (or customer) and the client address: over a limit is a 429 (``checkout.domain.throttle``),
+   unless the caller counted it already (the route does, in its idempotency record's write).
 2. Read what pricing and planning need in one round trip; price strictly (server prices only) and plan
    which location each line comes from.
 3. Create the PaymentIntent (manual capture) with an idempotency key made from the order id, which is
    deterministic per (cart version, request): a retry gets the same PaymentIntent back from Stripe.
 4. ONE ``TransactWriteItems``, through the ``UnitOfWork`` port: the cart closed on the version priced,
    the order (must not exist), the stock decrements (``available >= :q``) with the reservation, the
-   promo code counts and gift certificate debits. The adapter builds the other contexts' items from
-   their contract modules, and a refusal comes back as the owner's domain error. An order gift
-   certificates pay in full is placed at once: it is screened for fraud here (one more read: this
-   hour's velocity counters, counted in the same transaction) and its stock is held as long as an
-   authorised card payment's. Either the order exists with everything it needs, or nothing was
-   written. When a stock condition fails (another buyer was faster) the order
+   promo code counts, gift certificate debits, the loyalty points the customer pays with (at most
+   what loyalty's redemption rules allow, read in step 2: ``checkout.domain.points``), and the request's
+   answer when it brings one (its idempotency record completed). The adapter builds the other contexts'
+   items from their contract modules, and a refusal comes back as the owner's domain error. An order gift
+   certificates and/or points pay in full is placed at once: it is screened for fraud here (one more read:
+   this hour's velocity counters, counted in the same transaction) and its stock is held as long as an
+   authorised card payment's. Either the order exists with everything it needs, or nothing was written.
+   When a stock condition fails (another buyer was faster) the order
    is planned again from fresh stock, a few times at most; an unsatisfiable line is a 409 naming it.
 
 The shopper's client confirms the payment with the client secret; the webhook moves the order on.
@@ -22,10 +25,12 @@ The shopper's client confirms the payment with the client secret; the webhook mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+from loyalty.domain.errors import InsufficientPoints, PointsAlreadySpent
 
 from cart.domain.models import CartChanged, CartClosed, CartOwner, CartStatus, OwnerKind, SkuFacts, StoredCart
 from cart.domain.pricing import PricingPorts, customer_for, preview
@@ -42,6 +47,7 @@ from checkout.domain.orders import (
     screened,
     with_intent,
 )
+from checkout.domain.points import FIELD, points_tender
 from checkout.domain.ports import (
     CheckoutInputs,
     CheckoutStore,
@@ -62,7 +68,7 @@ from pricing.domain import (
 )
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
-from shop_kernel.transact import WriteContended
+from shop_kernel.transact import TransactPart, WriteContended
 
 MAX_ATTEMPTS = 3
 MAX_TRANSACTION_ITEMS = 100
@@ -76,6 +82,12 @@ class PlaceOrder:
     idempotency_key: str
     if_match: int | None = None
     client_ip: str | None = None
+    # The request's answer as one more write of the order's transaction (its idempotency record completed).
+    answer: Callable[[Placed], TransactPart] | None = None
+    # Counted against its sources already (the route counts it with its idempotency record).
+    attempt_counted: bool = False
+    # Loyalty points to pay with (customers only): a number, "max" (as many as allowed), or None.
+    points: int | Literal["max"] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class Placed:
     order: Order
     client_secret: str | None
     resumed: bool = False
+    recorded: bool = False  # the request's ``answer`` was written with the order
 
     def view(self) -> dict[str, Any]:
         payment = self.order.payment
@@ -142,30 +155,49 @@ class CheckoutService:
         if not cart.lines:
             raise ValidationFailed.on("cart.lines", "the cart is empty", "empty")
         now = self.clock.now()
-        self.store.count_attempt(
-            attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now
-        )
+        if not request.attempt_counted:
+            self.store.count_attempt(
+                attempt_keys(request.owner, request.client_ip, now, self.attempt_limits), now
+            )
         customer = self._customer(request)
         for _ in range(MAX_ATTEMPTS):
             attempt = self._attempt(request, cart, customer, ref)
             intent = self._intent(attempt.order)
             order = with_intent(attempt.order, intent.id) if intent else attempt.order
             order, counted = self._screen_uncarded(order)
+            placed = Placed(
+                order, intent.client_secret if intent else None, recorded=request.answer is not None
+            )
+            answer = request.answer(placed) if request.answer is not None else None
             try:
-                self._write(attempt, request.owner, cart, order, ref, counted)
+                self._write(attempt, request.owner, cart, order, ref, counted, answer)
             except WriteContended:
                 continue  # another buyer took the stock (or held an item): plan again from fresh stock
             except CartClosed as closed:
                 self._cart_closed(closed, order, intent)
+                return replace(placed, recorded=False)  # written by an earlier try, without this answer
             except CartChanged:
                 self._cancel_unusable(intent, order)
                 raise Conflict("the cart changed while you were checking out: review it and retry") from None
-            except (OrderExists, HoldExists):
+            except (OrderExists, HoldExists, PointsAlreadySpent):
                 raise Conflict("the order could not be written, please retry") from None
-            return Placed(order, intent.client_secret if intent else None)
+            except InsufficientPoints as short:
+                raise InsufficientPoints(
+                    "your points balance changed while you were checking out: review it and retry",
+                    available=short.extra.get("available"),
+                ) from None
+            return placed
         raise Conflict("the last units of an item in your cart are being bought right now: please retry")
 
     # --- steps ----------------------------------------------------------------------------------
+
+    def _member_id(self, request: PlaceOrder) -> str | None:
+        """The loyalty member whose points pay (read only when points are asked for; guests have none)."""
+        if request.points is None:
+            return None
+        if request.owner.kind is not OwnerKind.CUSTOMER:
+            raise ValidationFailed.on(FIELD, "only signed-in customers can pay with points", "not_a_member")
+        return request.buyer.key
 
     def _customer(self, request: PlaceOrder) -> Customer:
         buyer = request.buyer
@@ -190,7 +222,7 @@ class CheckoutService:
         fulfilment = fulfilment_of(cart)
         # Every warehouse is a candidate (the store adds them); the pickup store is one too.
         pickup = [fulfilment.location_id] if fulfilment.location_id else []
-        inputs = self.store.inputs(cart, customer, pickup)
+        inputs = self.store.inputs(cart, customer, pickup, member_id=self._member_id(request))
         facts = _sellable_facts(cart, inputs.facts)
         now = self.clock.now()
         store_country = self._store_country(inputs, fulfilment.location_id)
@@ -201,6 +233,7 @@ class CheckoutService:
             plan = plan_reservation(lines, fulfilment, now, stock=inputs.stock, locations=inputs.locations)
         except InsufficientStock as short:
             raise _on_cart(short) from None
+        points = points_tender(request.points, inputs.member, priced, facts)
         order = new_order(
             order_id_for(cart, ref),
             cart,
@@ -213,6 +246,7 @@ class CheckoutService:
             now,
             self.terms,
             request.client_ip,
+            points,
         )
         return _Attempt(order=order, plan=plan, priced=priced)
 
@@ -250,10 +284,18 @@ class CheckoutService:
         return order, _Counted(keys, now)
 
     def _write(
-        self, attempt: _Attempt, owner: CartOwner, cart: StoredCart, order: Order, ref: str, counted: _Counted
+        self,
+        attempt: _Attempt,
+        owner: CartOwner,
+        cart: StoredCart,
+        order: Order,
+        ref: str,
+        counted: _Counted,
+        answer: TransactPart | None = None,
     ) -> None:
         """ONE transaction: the cart closed, the order, the stock held, the codes counted, the
-        certificates debited and the velocity counted; refused before sending when it is too large."""
+        certificates and points debited, the velocity counted and the request's answer recorded; refused
+        before sending when it is too large."""
         at = isoformat(self.clock.now())
         work = self.store.unit_of_work()
         work.close_cart(owner, cart, order.id, ref, at)
@@ -264,8 +306,12 @@ class CheckoutService:
             work.redeem_code(code)
         for gift in attempt.priced.redemptions.gift_certificates:
             work.debit_certificate(gift, order.id, at)
+        if order.points is not None:
+            work.debit_points(order.points, order.id, at)
         if counted.keys and counted.at is not None:
             work.count_velocity(counted.keys, counted.at)
+        if answer is not None:
+            work.record_answer(answer)
         if len(work) > MAX_TRANSACTION_ITEMS:
             raise ValidationFailed.on(
                 "cart.lines", "too many lines, locations and codes for one order: split it", "too_large"

@@ -10,8 +10,8 @@ Input (the Task's ``Payload``):
   (a short pick): dropped, their stock released, never charged; ``release_id`` (the pick's id) makes a
   retry drop nothing more. Without ``lines``: everything not shipped (idempotent by itself). Leaving
   nothing to ship settles the payment.
-* ``{"action": "void", "order_id", "reason": "review_rejected" | "not_fulfilled"}`` - nothing shipped: the
-  authorisation is voided and the order cancelled (codes, certificates and stock given back).
+* ``{"action": "void", "order_id", "reason": "review_rejected" | "not_fulfilled" |
+  "cancellation_requested" | "not_collected"}`` - nothing shipped: the authorisation is voided and the order cancelled (codes, certificates and stock given back).
 
 Output: ``{"order_id", "status", "authorised", "captured", "voided", "outstanding": [{"sku",
 "quantity"}]}`` (money as ``{"amount", "currency"}``; ``voided`` null until settled), plus for a capture
@@ -80,7 +80,9 @@ class Release(_Task):
 
 class Void(_Task):
     action: Literal["void"]
-    reason: Literal["review_rejected", "not_fulfilled"] = "not_fulfilled"
+    reason: Literal["review_rejected", "not_fulfilled", "cancellation_requested", "not_collected"] = (
+        "not_fulfilled"
+    )
 
 
 Task = TypeAdapter(Annotated[Capture | Release | Void, Field(discriminator="action")])

@@ -1,7 +1,8 @@
 """Orders table stream (order items only) -> side effects and events, exactly when a change committed.
 
 * An order placed (authorised, or paid by gift certificates): the fulfilment workflow is started,
-  named after the order (a replay cannot start it twice), then ``OrderPlaced`` is published.
+  named after the order (a replay cannot start it twice), then ``OrderPlaced`` is published (a guest's
+  with the keyed hash of their e-mail, ``shop_kernel.guest_keys``: the secret is read only then).
 * An order cancelled: its stock reservation is released (once: conditioned on the reservation still
   being active), then ``OrderCancelled``.
 * A declined card or a refund: ``PaymentFailed`` / ``PaymentRefunded``.
@@ -39,7 +40,7 @@ def _order(image: dict[str, Any] | None) -> Order | None:
 def handle_change(record: DynamoDBRecord) -> None:
     change = record.raw_event.get("dynamodb") or {}
     old, new = _order(change.get("OldImage")), _order(change.get("NewImage"))
-    events = events_for_change(old, new)
+    events = events_for_change(old, new, wiring.container.guest_keys().of)
     for event in events:
         if event.detail_type == "OrderPlaced" and new is not None:
             payload = execution_input(

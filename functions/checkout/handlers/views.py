@@ -21,7 +21,13 @@ from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, 
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).
 CheckoutOrderStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
 CheckoutCancelReason = Literal[
-    "payment_expired", "payment_cancelled", "reservation_lapsed", "review_rejected", "not_fulfilled"
+    "payment_expired",
+    "payment_cancelled",
+    "reservation_lapsed",
+    "review_rejected",
+    "not_fulfilled",
+    "cancellation_requested",
+    "not_collected",
 ]
 
 
@@ -121,6 +127,19 @@ class CheckoutOrderLine(BaseModel):
     total: Money
 
 
+class CheckoutPointsOnLine(BaseModel):
+    sku: str
+    amount: Money
+
+
+class CheckoutPoints(BaseModel):
+    """What loyalty points paid of the order (given back if it is cancelled)."""
+
+    points: int = Field(description="Points debited from the customer's balance")
+    amount: Money = Field(description="What they paid (not charged to the card)")
+    lines: list[CheckoutPointsOnLine] = Field(description="That amount shared over the lines it paid")
+
+
 class CheckoutGiftCertificate(BaseModel):
     """A gift certificate's part of the payment."""
 
@@ -150,7 +169,7 @@ class CheckoutPaymentFailure(BaseModel):
 
 
 class CheckoutOrderPayment(BaseModel):
-    amount: Money = Field(description="What is due by card (after gift certificates)")
+    amount: Money = Field(description="What is due by card (after gift certificates and points)")
     status: Literal["requires_payment", "authorized", "cancelled", "not_required"]
     failures: int = Field(description="Declined attempts so far")
     last_failure: CheckoutPaymentFailure | None
@@ -183,6 +202,7 @@ class CheckoutOrder(BaseModel):
     applied_promotions: list[PricedPromotion]
     promo_codes: list[str]
     gift_certificates: list[CheckoutGiftCertificate]
+    points: CheckoutPoints | None = Field(default=None, description="Loyalty points that paid part of it")
     fulfilment: CheckoutFulfilment
     shipping_address: Address | None = Field(description="Null for store pickup")
     billing_address: Address | None
@@ -202,7 +222,9 @@ class CheckoutOrder(BaseModel):
 class CheckoutPaymentStart(BaseModel):
     """What the storefront needs to take the payment with Stripe.js."""
 
-    provider: Literal["stripe", "none"] = Field(description="none: gift certificates paid it all")
+    provider: Literal["stripe", "none"] = Field(
+        description="none: gift certificates and/or points paid it all"
+    )
     payment_intent_id: str | None
     client_secret: str | None = Field(description="For stripe.confirmPayment; null when nothing is due")
     amount: Money

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout import wiring
 from checkout.adapters.stripe_gateway import intent_from
 from checkout.handlers.views import StripeEvent, StripeEventReceived
 from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest
-from shop_kernel.http import build_resolver, json_response, serve_openapi
-from shop_kernel.observability import logger, metrics
+from shop_kernel.http import api_function, json_response
+from shop_kernel.observability import logger
 from shop_kernel.openapi import documented, ok, problem, route_checked
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -44,7 +43,7 @@ SignatureHeader = Annotated[
     ),
 ]
 
-app = build_resolver()
+router = Router()
 
 
 def _idempotent_apply(persistence: Any) -> tuple[Any, Any]:
@@ -97,7 +96,7 @@ def _verified(payload: str, signature: str | None) -> Any:
         ) from exc
 
 
-@app.post(
+@router.post(
     "/webhooks/stripe",
     summary="Receive a Stripe event",
     description="Stripe's endpoint for payment events (authorised, failed, cancelled, captured, refunded): "
@@ -114,9 +113,9 @@ def _verified(payload: str, signature: str | None) -> Any:
 )
 def stripe_webhook(_event: StripeEvent, signature: SignatureHeader = None):
     # The signature covers the exact bytes Stripe sent, so it is checked on the raw body, not the model.
-    event = _verified(app.current_event.decoded_body or "", signature)
+    event = _verified(router.current_event.decoded_body or "", signature)
     apply_event, config = _idempotent_apply(wiring.container.stripe_event_idempotency())
-    config.register_lambda_context(app.lambda_context)
+    config.register_lambda_context(router.lambda_context)
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
     data = {"id": event["id"], "type": event["type"], "object": event["data"]["object"].to_dict()}
@@ -132,11 +131,7 @@ def stripe_webhook(_event: StripeEvent, signature: SignatureHeader = None):
     return json_response({"received": True, **result})
 
 
-serve_openapi(app, "/webhooks/stripe/openapi.json", title=TITLE, version=VERSION)
-
-
 # The correlation id is the X-Request-Id every answer carries (shop_kernel.proxy.finish).
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+app, handler = api_function(
+    [router], openapi_path="/webhooks/stripe/openapi.json", title=TITLE, version=VERSION
+)

@@ -5,7 +5,8 @@ One partition per customer, so everything about them is one Query (export, agent
 | pk                | sk                          | type             | what                                      |
 |-------------------|-----------------------------|------------------|-------------------------------------------|
 | ``CUST#<sub>``    | ``REGISTERED``              | registration     | when the customer registered (written once) |
-| ``CUST#<sub>``    | ``PROFILE``                 | profile          | names, phones, address book, preferences  |
+| ``CUST#<sub>``    | ``PROFILE``                 | profile          | names, phones, address book, preferences, |
+|                   |                             |                  | birth date; gsi1 ``BIRTHDAY#<MM-DD>`` / sub |
 | ``CUST#<sub>``    | ``CONSENT#<channel>``       | consent          | a channel's current consent (versioned)   |
 | ``CUST#<sub>``    | ``CONSENTLOG#<at>#<ulid>``  | consent_record   | append-only consent history (IP-less)     |
 | ``CUST#<sub>``    | ``NOTE#<note id>``          | note             | an agent's note                           |
@@ -15,8 +16,9 @@ One partition per customer, so everything about them is one Query (export, agent
 | ``CUST#<sub>``    | ``ERASED``                  | erasure          | tombstone: when the customer was erased   |
 | ``ORDER#<id>``    | ``OWNER``                   | order_owner      | whose order it is (``OrderCancelled`` names the order only) |
 
-Access patterns: a customer's everything (Query ``pk``, consistent); an order's owner (GetItem). No Scan,
-no index. Every write to a customer's partition carries a ConditionCheck that the tombstone is absent, and
+Access patterns: a customer's everything (Query ``pk``, consistent); an order's owner (GetItem); whose
+birthday is on a day (Query gsi1 ``BIRTHDAY#<MM-DD>``: the sparse index holds the profiles with a birth
+date, keyed by month and day only, so erasing the profile removes the entry). No Scan. Every write to a customer's partition carries a ConditionCheck that the tombstone is absent, and
 erasure writes the tombstone first, then lists and deletes the rest: a write either landed before the
 listing (and is deleted) or is refused, so nothing outlives an erasure.
 """
@@ -49,6 +51,10 @@ def customer_pk(customer_id: str) -> str:
     return f"CUST#{customer_id}"
 
 
+def birthday_pk(month_day: str) -> str:
+    return f"BIRTHDAY#{month_day}"
+
+
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -79,7 +85,8 @@ def record_from_items(customer_id: str, items: list[dict[str, Any]]) -> Customer
         fields = deserialize(raw)
         kind = fields.get("type")
         if kind == "profile":
-            parts["profile"] = CustomerProfile.model_validate({**_strip(fields), "customer_id": customer_id})
+            profile = _strip(fields, "gsi1pk", "gsi1sk")
+            parts["profile"] = CustomerProfile.model_validate({**profile, "customer_id": customer_id})
         elif kind == "consent":
             parts["consents"].append(Consent.model_validate(_strip(fields)))
         elif kind == "consent_record":
@@ -105,6 +112,18 @@ class DynamoCustomerStore:
         self._table = table_name
 
     # --- reads -----------------------------------------------------------------------------------------
+
+    def birthdays(self, month_day: str) -> list[str]:
+        """The customers whose birth date falls on ``MM-DD`` (every page of the sparse index)."""
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :day",
+            ExpressionAttributeValues={":day": {"S": birthday_pk(month_day)}},
+            ProjectionExpression="gsi1sk",
+        )
+        return [item["gsi1sk"]["S"] for item in items]
 
     def load(self, customer_id: str) -> CustomerRecord:
         items = query_all(
@@ -166,6 +185,10 @@ class DynamoCustomerStore:
         self, profile: CustomerProfile, expected_version: int | None, registered_at: str | None = None
     ) -> None:
         fields = profile.model_dump(mode="json", exclude={"customer_id"})
+        if profile.birth_date is not None:
+            fields.update(
+                gsi1pk=birthday_pk(profile.birth_date.strftime("%m-%d")), gsi1sk=profile.customer_id
+            )
         item = _item(profile.customer_id, "PROFILE", "profile", fields)
         parts = self._guarded(profile.customer_id, self._put(item, expected_version))
         if registered_at is not None:

@@ -12,6 +12,8 @@ record publishes the same ids.
   confirmation link (``/customers/consents/confirm`` with ``confirmation_token``) over that channel.
 * ``CustomerGroupChanged`` - staff set or cleared the customer's B2B price group (cart prices by it).
 * ``CustomerSegmentChanged`` - the customer's RFM segments changed (names usable as promotion conditions).
+* ``CustomerBirthdayReached`` - today is the customer's birthday (the daily job, not the stream): the id
+  and the year only, never the birth date (loyalty issues its birthday coupon once per year from it).
 * ``CustomerErased`` - the customer's personal data was erased here; every context holding personal data
   of the customer erases its own (docs/decisions.md lists who and what).
 
@@ -74,6 +76,12 @@ class CustomerSegmentChanged(EventModel):
     computed_at: str
 
 
+class CustomerBirthdayReached(EventModel):
+    customer_id: str
+    year: int = Field(ge=1900, description="The year of this birthday: one event (and coupon) per year")
+    reached_at: str = Field(description="When the daily job found it (UTC)")
+
+
 class CustomerErased(EventModel):
     customer_id: str
     erased_at: str
@@ -86,6 +94,7 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     "CustomerGroupChanged": CustomerGroupChanged,
     "CustomerSegmentChanged": CustomerSegmentChanged,
     "CustomerErased": CustomerErased,
+    "CustomerBirthdayReached": CustomerBirthdayReached,
 }
 
 
@@ -168,3 +177,9 @@ def _consent_events(
         )
         events.append(_event("ConsentConfirmationRequested", requested, customer, new["updated_at"], key))
     return events
+
+
+def birthday_reached(customer_id: str, year: int, at: str) -> DomainEvent:
+    """The same id for a customer and year, however often the job runs that day."""
+    data = CustomerBirthdayReached(customer_id=customer_id, year=year, reached_at=at)
+    return _event("CustomerBirthdayReached", data, customer_id, at, str(year))

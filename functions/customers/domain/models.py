@@ -7,6 +7,7 @@ kernel's one ``Address`` model, so a saved address is exactly what checkout acce
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -66,6 +67,7 @@ PROFILE_EXAMPLE: JsonDict = {
     ],
     "language": "uk",
     "currency": "UAH",
+    "birth_date": "1990-12-03",
     "version": 2,
     "created_at": "2026-11-20T09:15:00.000Z",
     "updated_at": "2026-12-01T18:02:11.000Z",
@@ -78,6 +80,11 @@ NOTE_EXAMPLE: JsonDict = {
 }
 
 
+# The customer's birth date (ISO ``YYYY-MM-DD``), optional: loyalty's birthday coupon is issued on it. It is
+# personal data and stays here: the daily job publishes only the customer's id and the year.
+BirthDate = Annotated[date, Field(ge=date(1900, 1, 1), description="ISO date; never in the future")]
+
+
 class CustomerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [PROFILE_EXAMPLE]})
 
@@ -88,6 +95,7 @@ class CustomerProfile(BaseModel):
     addresses: list[CustomerSavedAddress] = Field(default_factory=list, max_length=MAX_ADDRESSES)
     language: Language | None = None
     currency: Currency | None = None
+    birth_date: BirthDate | None = None
     version: int = Field(ge=1)
     created_at: str
     updated_at: str
@@ -248,6 +256,7 @@ class CustomerProfileDraft(BaseModel):
                     ],
                     "language": "uk",
                     "currency": "UAH",
+                    "birth_date": "1990-12-03",
                 }
             ]
         },
@@ -259,6 +268,7 @@ class CustomerProfileDraft(BaseModel):
     addresses: list[CustomerAddressDraft] = Field(default_factory=list, max_length=MAX_ADDRESSES)
     language: Language | None = None
     currency: Currency | None = None
+    birth_date: BirthDate | None = None
 
     @field_validator("currency")
     @classmethod

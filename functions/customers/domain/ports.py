@@ -38,6 +38,10 @@ class CustomerStore(Protocol):
         customer was erased)."""
         ...
 
+    def birthdays(self, month_day: str) -> list[str]:
+        """The customers whose birth date falls on ``MM-DD``."""
+        ...
+
     def price_group(self, customer_id: str) -> str | None:
         """The B2B price group staff set (None: retail), read alone (one GetItem)."""
         ...

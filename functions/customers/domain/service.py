@@ -77,6 +77,10 @@ class CustomerService:
             raise PreconditionRequired("send If-Match with the ETag of the profile you read")
         if current is not None and if_match != current.version:
             raise PreconditionFailed("the profile changed since you read it; read it again")
+        if draft.birth_date is not None and draft.birth_date > self._clock.now().date():
+            raise ValidationFailed.on(
+                "body.birth_date", "a birth date cannot be in the future", "future_date"
+            )
         now = isoformat(self._clock.now())
         profile = CustomerProfile(
             customer_id=customer_id,
@@ -86,6 +90,7 @@ class CustomerService:
             addresses=_address_book(draft, current),
             language=draft.language,
             currency=draft.currency,
+            birth_date=draft.birth_date,
             version=1 if current is None else current.version + 1,
             created_at=now if current is None else current.created_at,
             updated_at=now,

@@ -9,26 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from customers.handlers.routes import admin, links, me
 from shop_kernel.auth import Group
-from shop_kernel.http import build_resolver, refuse_unauthorised, serve_openapi
-from shop_kernel.observability import logger, metrics
+from shop_kernel.http import api_function
 from shop_kernel.openapi import bearer_scheme
 
 TITLE = "Customers API"
 VERSION = "1.0.0"
 UNSUBSCRIBE_PREFIX = "/customers/unsubscribe/"
-
-app = build_resolver()
-app.include_router(me.router)
-app.include_router(admin.router)
-app.include_router(links.router)
-app.configure_openapi(title=TITLE, version=VERSION, security_schemes=bearer_scheme())
-
-serve_openapi(app, "/customers/openapi.json", title=TITLE, version=VERSION)
 
 
 def _one_click(event: dict[str, Any]) -> dict[str, Any]:
@@ -49,15 +37,14 @@ def _one_click(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _refusal(event: dict[str, Any]) -> dict[str, Any] | None:
-    if event.get("path") == "/me":
-        return refuse_unauthorised(event, "/me", Group.CUSTOMERS)
-    return refuse_unauthorised(event, "/me/", Group.CUSTOMERS) or refuse_unauthorised(
-        event, "/admin/customers", Group.AGENTS, Group.OPS
-    )
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _refusal(event) or app.resolve(_one_click(event), context)
+app, handler = api_function(
+    [me.router, admin.router, links.router],
+    openapi_path="/customers/openapi.json",
+    title=TITLE,
+    version=VERSION,
+    # "/me" covers /me itself (DELETE erases) and /me/...; the gateway sends this function nothing else
+    # that starts with it.
+    guards={"/me": [Group.CUSTOMERS], "/admin/customers": [Group.AGENTS, Group.OPS]},
+    security_schemes=bearer_scheme(),
+    prepare=_one_click,
+)

@@ -5,6 +5,17 @@
   retried task publishes the same id.
 * ``OrderLinesDropped`` - a short pick: these units of these lines will not ship and are not charged
   (the notifications integration tells the buyer). One per shipment at most.
+* ``FulfilmentCancelled`` - stop picking these units of a shipment (a cancellation request before they were
+  packed; ``whole_shipment``: nothing of it is to be picked). To the warehouse's queue, as requests go.
+* ``OrderLinesCancelled`` - a cancellation request of some lines was accepted: those units will not ship
+  and are not charged (released when the warehouse's report of the shipment comes, or at once when the
+  shipment had nothing else). ``amount_released`` is the units' value as priced (checkout's charge rule).
+* ``OrderCancellationRefused`` - a cancellation request came too late (``dispatched``: units it names were
+  packed or handed to the carrier), for lines the order does not have, or while nothing may change.
+
+A whole order cancelled by request is announced by checkout's ``OrderCancelled`` (reason
+``cancellation_requested``), published when the workflow's void cancels the order: the one event every
+cancellation already ends in.
 """
 
 from __future__ import annotations
@@ -13,8 +24,10 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fulfilment.domain.models import Shipment
+from fulfilment.domain.models import Shipment, ShipmentLine
+from fulfilment.domain.picking import short_picked
 from shop_kernel.events import DomainEvent, make_event
+from shop_kernel.money import Money
 
 SOURCE = "shop.fulfilment"
 SCHEMA_VERSION = "1.0"
@@ -53,10 +66,50 @@ class OrderLinesDropped(EventModel):
     dropped_at: str
 
 
+class FulfilmentCancelled(EventModel):
+    """Do not pick these units of the shipment (the buyer or an agent cancelled them)."""
+
+    order_id: str
+    shipment_id: str
+    location_id: str
+    lines: list[EventLine] = Field(description="The units withdrawn by this request")
+    whole_shipment: bool = Field(description="True: nothing of the shipment is to be picked")
+    request_id: str = Field(description="The OrderCancellationRequested event's id")
+    cancelled_at: str
+
+
+class OrderLinesCancelled(EventModel):
+    """Units of an order cancelled by request before they were packed: not shipped, not charged."""
+
+    order_id: str
+    lines: list[EventLine]
+    amount_released: Money | None = Field(
+        description="Their value as priced; None if the order had no totals"
+    )
+    request_id: str
+    cancelled_at: str
+
+
+class OrderCancellationRefused(EventModel):
+    """A cancellation request fulfilment could not carry out."""
+
+    order_id: str
+    reason: str = Field(description="dispatched, not_in_order, under_review or already_cancelled")
+    request_id: str
+    refused_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "FulfilmentRequested": FulfilmentRequested,
     "OrderLinesDropped": OrderLinesDropped,
+    "FulfilmentCancelled": FulfilmentCancelled,
+    "OrderLinesCancelled": OrderLinesCancelled,
+    "OrderCancellationRefused": OrderCancellationRefused,
 }
+
+
+def _lines(lines: tuple[ShipmentLine, ...] | list[ShipmentLine]) -> list[EventLine]:
+    return [EventLine(sku=line.sku, quantity=line.quantity) for line in lines if line.quantity]
 
 
 def event_id(shipment_id: str, detail_type: str) -> str:
@@ -70,7 +123,7 @@ def fulfilment_requested(shipment: Shipment, at: str) -> DomainEvent:
         location_id=shipment.location_id,
         kind=shipment.kind.value,
         transfer_to=shipment.transfer_to,
-        lines=[EventLine(sku=line.sku, quantity=line.quantity) for line in shipment.lines],
+        lines=_lines(shipment.asked()),
         dispatch_by=shipment.dispatch_by,
         requested_at=at,
     )
@@ -81,20 +134,63 @@ def lines_dropped(shipment: Shipment, at: str) -> DomainEvent:
     data = OrderLinesDropped(
         order_id=shipment.order_id,
         shipment_id=shipment.id,
-        lines=[EventLine(sku=line.sku, quantity=line.quantity) for line in shipment.dropped],
+        lines=_lines(short_picked(shipment)),
         reason="short_pick",
         dropped_at=at,
     )
     return _event("OrderLinesDropped", data, shipment, at)
 
 
-def _event(detail_type: str, data: EventModel, shipment: Shipment, at: str) -> DomainEvent:
+def fulfilment_cancelled(
+    shipment: Shipment, lines: list[ShipmentLine], request_id: str, at: str
+) -> DomainEvent:
+    data = FulfilmentCancelled(
+        order_id=shipment.order_id,
+        shipment_id=shipment.id,
+        location_id=shipment.location_id,
+        lines=_lines(lines),
+        whole_shipment=not shipment.asked() or shipment.status.value == "cancelled",
+        request_id=request_id,
+        cancelled_at=at,
+    )
+    return _event("FulfilmentCancelled", data, shipment, at, key=f"{shipment.id}:{request_id}")
+
+
+def lines_cancelled(
+    order_id: str, lines: list[ShipmentLine], amount: Money | None, request_id: str, at: str
+) -> DomainEvent:
+    data = OrderLinesCancelled(
+        order_id=order_id, lines=_lines(lines), amount_released=amount, request_id=request_id, cancelled_at=at
+    )
+    return _order_event("OrderLinesCancelled", data, order_id, request_id, at)
+
+
+def cancellation_refused(order_id: str, reason: str, request_id: str, at: str) -> DomainEvent:
+    data = OrderCancellationRefused(order_id=order_id, reason=reason, request_id=request_id, refused_at=at)
+    return _order_event("OrderCancellationRefused", data, order_id, request_id, at)
+
+
+def _order_event(detail_type: str, data: EventModel, order_id: str, request_id: str, at: str) -> DomainEvent:
     return make_event(
         SOURCE,
         detail_type,
         data,
         version=SCHEMA_VERSION,
         occurred_at=at,
-        event_id=event_id(shipment.id, detail_type),
+        event_id=event_id(request_id, detail_type),
+        correlation_id=order_id,
+    )
+
+
+def _event(
+    detail_type: str, data: EventModel, shipment: Shipment, at: str, key: str | None = None
+) -> DomainEvent:
+    return make_event(
+        SOURCE,
+        detail_type,
+        data,
+        version=SCHEMA_VERSION,
+        occurred_at=at,
+        event_id=event_id(key or shipment.id, detail_type),
         correlation_id=shipment.order_id,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -27,9 +28,12 @@ class ShipmentStatus(StrEnum):
     PACKED = "packed"  # the warehouse packed (perhaps fewer units than asked: the rest was dropped)
     NOTHING_PACKED = "nothing_packed"
     DELIVERED = "delivered"
+    COLLECTED = "collected"  # a store pickup the shopper collected
+    NOT_COLLECTED = "not_collected"  # a store pickup nobody collected within its hold period
     DELIVERY_FAILED = "delivery_failed"
     RETURNED = "returned"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # by the workflow's compensation, or the whole order cancelled by request
+    WITHDRAWN = "withdrawn"  # every unit cancelled by request (lines only) before it was packed
 
 
 class OrderLine(Model):
@@ -60,6 +64,14 @@ class ShipmentLine(Model):
     quantity: int = Field(ge=0)
 
 
+def units(lines: Sequence[ShipmentLine]) -> dict[str, int]:
+    """Units per SKU."""
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
 class Parcel(Model):
     weight_g: int = Field(ge=1)
     length_cm: int = Field(ge=1)
@@ -84,8 +96,23 @@ class Shipment(Model):
     parcel: Parcel | None = None
     dispatch_by: str = Field(description="UTC ISO-8601: the carrier collection this shipment aims for")
     status: ShipmentStatus = ShipmentStatus.PLANNED
+    collect_within_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=1,
+        description="A store pickup's hold period: uncollected after it, released",
+    )
     packed: tuple[ShipmentLine, ...] = ()
-    dropped: tuple[ShipmentLine, ...] = ()
+    dropped: tuple[ShipmentLine, ...] = ()  # not shipped: short-picked and cancelled units (released)
+    cancelled: tuple[ShipmentLine, ...] = Field(
+        default=(), description="Units withdrawn by a cancellation request before they were packed"
+    )
+    cancelled_by: tuple[str, ...] = Field(default=(), description="The cancellation requests applied")
+
+    def asked(self) -> tuple[ShipmentLine, ...]:
+        """What the warehouse is to pick: the lines less the units cancelled by request."""
+        withdrawn = units(self.cancelled)
+        left = [(line.sku, line.quantity - withdrawn.pop(line.sku, 0)) for line in self.lines]
+        return tuple(ShipmentLine(sku=sku, quantity=q) for sku, q in left if q > 0)
 
     def task_view(self) -> dict[str, Any]:
         """What the workflow carries for this shipment (a Map item; carrier and payment payloads)."""
@@ -101,4 +128,5 @@ class Shipment(Model):
             "destination": self.destination,
             "parcel": self.parcel.model_dump(mode="json") if self.parcel else None,
             "dispatch_by": self.dispatch_by,
+            "collect_within_s": self.collect_within_s,
         }

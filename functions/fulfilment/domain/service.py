@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from fulfilment.domain.cancellation import CancelledByRequest
 from fulfilment.domain.events import fulfilment_requested, lines_dropped
 from fulfilment.domain.models import (
     Allocated,
@@ -20,9 +21,15 @@ from fulfilment.domain.models import (
     ShipmentLine,
     ShipmentStatus,
 )
-from fulfilment.domain.picking import PickNotExpected, pick_answer, record_pick, same_report
+from fulfilment.domain.picking import PickNotExpected, pick_answer, record_pick, same_report, short_picked
 from fulfilment.domain.planning import plan_shipments
-from fulfilment.domain.ports import AllocationExists, FulfilmentStore, StoredShipment, WorkflowCallbacks
+from fulfilment.domain.ports import (
+    AllocationExists,
+    FulfilmentStore,
+    ShipmentChanged,
+    StoredShipment,
+    WorkflowCallbacks,
+)
 from inventory.domain.models import Location
 from shop_kernel.clock import Clock, isoformat
 from shop_kernel.errors import Conflict, NotFound
@@ -35,7 +42,18 @@ UNDELIVERED = {
     "failed_delivery": (ShipmentStatus.DELIVERY_FAILED, "DeliveryFailed"),
     "returned_to_sender": (ShipmentStatus.RETURNED, "ReturnedToSender"),
 }
-FINISHED = {ShipmentStatus.DELIVERED, ShipmentStatus.DELIVERY_FAILED, ShipmentStatus.RETURNED}
+FINISHED = {
+    ShipmentStatus.DELIVERED,
+    ShipmentStatus.DELIVERY_FAILED,
+    ShipmentStatus.RETURNED,
+    ShipmentStatus.COLLECTED,
+    ShipmentStatus.NOT_COLLECTED,
+}
+
+
+class NotWaitingForCollection(Conflict):
+    type_slug = "not-waiting-for-collection"
+    title = "This shipment is not waiting in the store for its shopper"
 
 
 class DeliveryNotAwaited(Exception):
@@ -60,9 +78,11 @@ class Fulfilment:
         locations: Callable[[], Mapping[str, Location]],
         new_id: Callable[[], str],
         carrier: str,
+        pickup_hold_s: int = 7 * 24 * 3600,
     ) -> None:
         self.store, self.callbacks, self.publisher, self.clock = store, callbacks, publisher, clock
         self.locations, self.new_id, self.carrier = locations, new_id, carrier
+        self.pickup_hold_s = pickup_hold_s
 
     def allocate(
         self,
@@ -89,8 +109,9 @@ class Fulfilment:
             now=self.clock.now(),
             new_id=self.new_id,
         )
+        shipments = [s.model_copy(update={"collect_within_s": self.pickup_hold_s}) for s in shipments]
         try:
-            self.store.save_allocation(order_id, shipments)
+            self.store.save_allocation(order_id, shipments, lines)
         except AllocationExists:
             return self.store.allocation(order_id) or shipments
         return shipments
@@ -98,6 +119,8 @@ class Fulfilment:
     def request_pick(self, shipment_id: str, token: str) -> None:
         """Store the task token the packed report will answer, then ask the warehouse (the event)."""
         stored = self._stored(shipment_id)
+        if stored.shipment.status is ShipmentStatus.CANCELLED and stored.shipment.cancelled_by:
+            raise CancelledByRequest(f"shipment {shipment_id} was cancelled by request")
         if stored.shipment.status not in (ShipmentStatus.PLANNED, ShipmentStatus.PICK_REQUESTED):
             raise PickNotExpected(f"shipment {shipment_id} is {stored.shipment.status.value}")
         stored = self.store.request_pick(stored.shipment, token)
@@ -116,7 +139,7 @@ class Fulfilment:
             raise PickNotExpected(f"shipment {shipment_id} is not waiting for a pick")
         picked = record_pick(shipment, lines)
         self.store.save(stored, picked)
-        if picked.dropped:
+        if short_picked(picked):
             self.publisher.publish([lines_dropped(picked, isoformat(self.clock.now()))])
         self._resume_pick(stored.pick_token, picked)
         return pick_answer(picked)
@@ -168,26 +191,58 @@ class Fulfilment:
         hold = self.store.review(order_id)
         if hold is None:
             raise ReviewNotPending(f"order {order_id} is not waiting for a review")
-        if hold.status != "waiting":
-            if hold.status == decision:
-                return {"order_id": order_id, "decision": decision}
+        answer = {"order_id": order_id, "decision": decision}
+        now = isoformat(self.clock.now())
+        # Recorded first, conditionally: a cancellation request decides on the same item, so only one
+        # of them answers the token.
+        if hold.status == "waiting" and self.store.decide_review(order_id, decision, by, now):
+            if not self._answer_review(hold.token, decision, by):
+                self.store.close_review(order_id, now)  # the wait timed out: the order was cancelled
+                raise ReviewNotPending(f"order {order_id}: its review window has closed")
+            return answer
+        hold = self.store.review(order_id) or hold
+        if hold.status != decision:
             raise ReviewNotPending(f"order {order_id} was already decided: {hold.status}")
+        self._answer_review(hold.token, decision, by)  # again: the first may have died before it
+        return answer
+
+    def _answer_review(self, token: str, decision: str, by: str) -> bool:
         if decision == "approve":
-            sent = self.callbacks.succeed(hold.token, {"decision": "approve", "by": by})
-        else:
-            sent = self.callbacks.fail(hold.token, REJECTED, f"rejected by {by}")
-        if not sent:
-            again = self.store.review(order_id)
-            if again is not None and again.status == decision:
-                return {"order_id": order_id, "decision": decision}  # a concurrent same decision won
-            raise ReviewNotPending(f"order {order_id}: its review window has closed")
-        self.store.decide_review(order_id, decision, by, isoformat(self.clock.now()))
-        return {"order_id": order_id, "decision": decision}
+            return self.callbacks.succeed(token, {"decision": "approve", "by": by})
+        return self.callbacks.fail(token, REJECTED, f"rejected by {by}")
 
     def await_delivery(self, shipment_id: str, token: str) -> None:
         """The workflow waits for the carrier's last word on a shipment: keep its token."""
         if not self.store.await_delivery(shipment_id, token):
             raise NotFound(f"no shipment {shipment_id}")
+
+    def await_collection(self, shipment_id: str, token: str) -> None:
+        """A store pickup waits in the store for its shopper: keep the token the collection answers."""
+        if not self.store.await_collection(shipment_id, token):
+            raise NotFound(f"no shipment {shipment_id}")
+
+    def collected(self, shipment_id: str, by: str) -> dict[str, Any]:
+        """The store's staff handed the parcel over. Recorded first (conditioned on the version read),
+        then the workflow resumed to capture; the same confirmation twice answers the same. Before the
+        wait started, or after the hold period ran out (the order was released), a 409."""
+        stored = self._stored(shipment_id)
+        shipment = stored.shipment
+        answer = {"shipment_id": shipment_id, "status": ShipmentStatus.COLLECTED.value}
+        if shipment.status is ShipmentStatus.COLLECTED:
+            if stored.collection_token is not None:
+                self.callbacks.succeed(stored.collection_token, {"collected_by": by})  # spent: no change
+            return answer
+        if shipment.status is not ShipmentStatus.PACKED or stored.collection_token is None:
+            raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
+        try:
+            self.store.save(stored, shipment.model_copy(update={"status": ShipmentStatus.COLLECTED}))
+        except ShipmentChanged:
+            return self.collected(shipment_id, by)  # a concurrent confirmation: decide on what won
+        if not self.callbacks.succeed(stored.collection_token, {"collected_by": by}):
+            again = self._stored(shipment_id)
+            self.store.save(again, again.shipment.model_copy(update={"status": ShipmentStatus.NOT_COLLECTED}))
+            raise NotWaitingForCollection(f"shipment {shipment_id}: its hold period ran out")
+        return answer
 
     def _resume_pick(self, token: str | None, shipment: Shipment) -> None:
         if token is not None:

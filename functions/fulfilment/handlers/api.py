@@ -9,31 +9,26 @@ a 404; a shipment that is not waiting for a pick, or a different report for one 
 Review decisions are served here, not under checkout's ``/admin/orders/{proxy+}``: the token they answer
 is fulfilment's (its table), and API Gateway cannot route ``/admin/orders/{id}/review`` to another
 function beside checkout's greedy ``{proxy+}`` (decision in docs/decisions.md).
-One resolver, one OpenAPI document (``GET /admin/fulfilment/openapi.json``).
+One resolver, one OpenAPI document (``GET /admin/fulfilment/openapi.json``, read without a token).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from fulfilment import wiring
 from fulfilment.domain.models import ShipmentLine
 from shop_kernel.auth import Group, require
-from shop_kernel.http import build_resolver, json_response, refuse_unauthorised, serve_openapi
-from shop_kernel.observability import logger, metrics
+from shop_kernel.http import api_function, json_response
+from shop_kernel.observability import logger
 from shop_kernel.openapi import BEARER_SECURITY, bearer_scheme, documented, ok, problem
 
 TITLE = "Fulfilment API"
 VERSION = "1.0.0"
-ADMIN_PREFIX = "/admin/"
-OPENAPI_PATH = "/admin/fulfilment/openapi.json"
-SHIPMENTS_PREFIX = "/admin/fulfilment/shipments/"
 
 router = Router()
 ShipmentIdPath = Annotated[
@@ -88,6 +83,35 @@ def report_packed(shipment_id: ShipmentIdPath, report: PackedReport):
     return json_response(answer)
 
 
+class CollectionResult(BaseModel):
+    shipment_id: str
+    status: Literal["collected"]
+
+
+@router.post(
+    "/admin/fulfilment/shipments/<shipment_id>/collected",
+    summary="Confirm a store pickup collected (store staff)",
+    description="The shopper collected a store pickup: the order's workflow captures its lines. The same "
+    "confirmation twice answers the same. A shipment that is no store pickup waiting in the store, or whose "
+    "hold period ran out (it was released and the order voided), is a 409.",
+    tags=["fulfilment"],
+    operation_id="confirm_shipment_collected",
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(CollectionResult, "Recorded; the order's workflow captures the collected lines"),
+        401,
+        403,
+        problem(404, "No shipment has this id"),
+        problem(409, "The shipment is not waiting in the store for its shopper"),
+    ),
+)
+def confirm_collected(shipment_id: ShipmentIdPath):
+    caller = require(router.current_event.raw_event, Group.OPS)
+    answer = wiring.container.fulfilment().collected(shipment_id, caller.subject)
+    logger.info("shipment collected", extra={"shipment_id": shipment_id})
+    return json_response(answer)
+
+
 OrderIdPath = Annotated[
     str,
     Path(
@@ -132,21 +156,13 @@ def decide_review(order_id: OrderIdPath, body: ReviewDecision):
     return json_response(answer)
 
 
-app = build_resolver()
-app.include_router(router)
-app.configure_openapi(title=TITLE, version=VERSION, security_schemes=bearer_scheme())
-serve_openapi(app, OPENAPI_PATH, title=TITLE, version=VERSION)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # The document describes the API, it reveals no data: the gateway reads it without a token.
-    if event.get("path") == OPENAPI_PATH:
-        return app.resolve(event, context)
-    # Packed reports are the warehouse's (ops) alone, refused before the body is read; reviews are agents'.
-    return (
-        refuse_unauthorised(event, SHIPMENTS_PREFIX, Group.OPS)
-        or refuse_unauthorised(event, ADMIN_PREFIX, Group.AGENTS, Group.OPS)
-        or app.resolve(event, context)
-    )
+app, handler = api_function(
+    [router],
+    openapi_path="/admin/fulfilment/openapi.json",
+    title=TITLE,
+    version=VERSION,
+    # Packed reports and collections are the warehouse's and stores' (ops) alone, refused before the body
+    # is read; reviews are agents'.
+    guards={"/admin/fulfilment/shipments/": [Group.OPS], "/admin/": [Group.AGENTS, Group.OPS]},
+    security_schemes=bearer_scheme(),
+)

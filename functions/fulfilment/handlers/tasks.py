@@ -16,6 +16,10 @@ is kept for the agent's decision (``POST /admin/fulfilment/orders/{id}/review``)
 ``{"action": "await_delivery", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
 is kept for the carrier's last tracking update (``fulfilment.handlers.carrier_events``).
 
+``{"action": "await_collection", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: a
+store pickup's token, kept for the store's confirmation that the shopper collected it
+(``POST /admin/fulfilment/shipments/{id}/collected``).
+
 ``{"action": "cancel", "order_id"}`` (compensation) -> ``{"cancelled": [shipment id]}``; idempotent.
 
 Errors (the Lambda ``errorType`` a ``Retry``/``Catch`` matches): ``InvalidFulfilmentTask`` (the input does
@@ -74,13 +78,19 @@ class AwaitDeliveryTask(_Task):
     task_token: str = Field(min_length=1)
 
 
+class AwaitCollectionTask(_Task):
+    action: Literal["await_collection"]
+    shipment_id: str
+    task_token: str = Field(min_length=1)
+
+
 class CancelTask(_Task):
     action: Literal["cancel"]
     order_id: str
 
 
 Task = Annotated[
-    AllocateTask | RequestPickTask | HoldForReviewTask | AwaitDeliveryTask | CancelTask,
+    AllocateTask | RequestPickTask | HoldForReviewTask | AwaitDeliveryTask | AwaitCollectionTask | CancelTask,
     Field(discriminator="action"),
 ]
 _TASK: TypeAdapter[Task] = TypeAdapter(Task)
@@ -101,6 +111,9 @@ def run(task: Task) -> dict[str, Any]:
         return {}
     if isinstance(task, AwaitDeliveryTask):
         fulfilment.await_delivery(task.shipment_id, task.task_token)
+        return {}
+    if isinstance(task, AwaitCollectionTask):
+        fulfilment.await_collection(task.shipment_id, task.task_token)
         return {}
     return {"cancelled": fulfilment.cancel(task.order_id)}
 

@@ -135,7 +135,8 @@ def plan_earning(
         )
     after = state
     lots = list(state.lots)
-    if state.version == 0 and rules.earning.welcome_bonus:
+    # A guest (``guest_<key>``, loyalty.domain.claims) gets no welcome: the customer who claims it does.
+    if state.version == 0 and rules.earning.welcome_bonus and not state.member_id.startswith("guest_"):
         entries.append(
             _entry(
                 state,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shop_kernel.errors import Conflict, DomainError, NotFound, ValidationFailed
+from shop_kernel.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 
 class InsufficientPoints(Conflict):
@@ -45,11 +45,32 @@ class AdjustmentRefused(ValidationFailed):
     """An adjustment that may not be made or approved (its own author approving it, a finished one)."""
 
 
+class AlreadyClaimed(Conflict):
+    """The points of guest orders with this e-mail were claimed already (a claim happens once)."""
+
+    type_slug = "already-claimed"
+
+
+class NothingToClaim(NotFound):
+    """No guest order with this e-mail earned points."""
+
+    type_slug = "nothing-to-claim"
+
+
+class EmailNotVerified(Forbidden):
+    """Guest points are claimed with a verified e-mail only (the token's ``email_verified``)."""
+
+    type_slug = "email-not-verified"
+
+
 __all__ = [
     "AdjustmentRefused",
+    "AlreadyClaimed",
     "DomainError",
+    "EmailNotVerified",
     "InsufficientPoints",
     "LoyaltyBusy",
+    "NothingToClaim",
     "NothingToRestore",
     "PointsAlreadyRestored",
     "PointsAlreadySpent",

@@ -5,6 +5,9 @@
 * ``PointsSpent`` - points debited by an order at checkout.
 * ``PointsExpired`` - points that expired; ``PointsExpiring`` - announced ``announce_days`` before.
 * ``TierChanged`` - a member's tier moved (up or down).
+* ``CouponIssued`` - an automatic personal coupon was issued (from the coupon item): the member, the
+  trigger, the code (a random single-use code only its owner can use: not personal data, and what the
+  notifications integration sends), the promotion and the validity window.
 
 Reversals (returns, cancellations) publish no event of their own: the ledger API shows them, and a
 tier they move is a ``TierChanged``.
@@ -26,7 +29,15 @@ from shop_kernel.events import DomainEvent, make_event
 SOURCE = "shop.loyalty"
 SCHEMA_VERSION = "1.0"
 _NAMESPACE = uuid.UUID("0b6f5e2a-7c1d-4e8f-9a3b-2d4c6e8f0a1b")
-EARNING = {Reason.ORDER, Reason.CAMPAIGN, Reason.WELCOME, Reason.ADJUSTMENT, Reason.RESTORE, Reason.MATURED}
+EARNING = {
+    Reason.ORDER,
+    Reason.CAMPAIGN,
+    Reason.WELCOME,
+    Reason.ADJUSTMENT,
+    Reason.RESTORE,
+    Reason.MATURED,
+    Reason.CLAIM,
+}
 
 
 class EventModel(BaseModel):
@@ -72,12 +83,24 @@ class TierChanged(EventModel):
     changed_at: str
 
 
+class CouponIssued(EventModel):
+    member_id: str
+    coupon_id: str
+    trigger: str = Field(description="birthday, tier_reached, first_order or win_back")
+    code: str = Field(description="Single-use, usable by this member only")
+    promotion_id: str
+    valid_from: str
+    valid_until: str
+    issued_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "PointsEarned": PointsEarned,
     "PointsSpent": PointsSpent,
     "PointsExpired": PointsExpired,
     "PointsExpiring": PointsExpiring,
     "TierChanged": TierChanged,
+    "CouponIssued": CouponIssued,
 }
 
 
@@ -132,3 +155,25 @@ def events_for_entry(entry: Entry) -> list[DomainEvent]:
 def points_expiring(member_id: str, points: int, expires_at: str, recorded_at: str) -> DomainEvent:
     data = PointsExpiring(member_id=member_id, points=points, expires_at=expires_at)
     return _event("PointsExpiring", data, f"{member_id}:{expires_at}", recorded_at)
+
+
+def coupon_issued(
+    member_id: str,
+    coupon_id: str,
+    trigger: str,
+    code: str,
+    promotion_id: str,
+    window: tuple[str, str],
+    issued_at: str,
+) -> DomainEvent:
+    data = CouponIssued(
+        member_id=member_id,
+        coupon_id=coupon_id,
+        trigger=trigger,
+        code=code,
+        promotion_id=promotion_id,
+        valid_from=window[0],
+        valid_until=window[1],
+        issued_at=issued_at,
+    )
+    return _event("CouponIssued", data, coupon_id, issued_at)

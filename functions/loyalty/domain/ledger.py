@@ -38,6 +38,7 @@ class Reason(StrEnum):
     ADJUSTMENT = "adjustment"
     EXPIRY = "expiry"
     SPEND = "spend"
+    CLAIM = "claim"  # a guest's points claimed by the customer who signed up with the guest's e-mail
     RESTORE = "restore"
     MATURED = "matured"
 

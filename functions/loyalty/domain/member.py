@@ -65,6 +65,9 @@ class MemberState(BaseModel):
     last_activity_at: datetime | None = None
     expiring: Expiring | None = None
     next_due: datetime | None = None
+    # A guest's summary once claimed: the customer who claimed it (later events of the guest's orders
+    # earn and give back on that customer's ledger).
+    claimed_by: str | None = None
 
     @property
     def available(self) -> int:

@@ -80,6 +80,35 @@ class ExpiryRules(Strict):
     announce_days: Annotated[int, Field(ge=1, le=90)] = 30
 
 
+CouponTrigger = Literal["birthday", "tier_reached", "first_order", "win_back"]
+TIER_ORDER: tuple[str, ...] = ("silver", "gold", "platinum")
+
+
+class CouponRule(Strict):
+    """A personal coupon issued on a trigger: a single-use code of pricing's ``promotion_id`` (what it
+    gives), valid for ``valid_days`` from its issue."""
+
+    trigger: CouponTrigger
+    promotion_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The pricing promotion the code unlocks (its benefit is what the coupon gives)"
+    )
+    valid_days: Annotated[int, Field(ge=1, le=365)] = 30
+    tiers: tuple[TierName, ...] = Field(
+        default=(), description="tier_reached: the tiers whose reaching issues a coupon (all when empty)"
+    )
+    after_days: Annotated[int, Field(ge=7, le=3_650)] | None = Field(
+        default=None, description="win_back: days without an order after which the coupon is issued"
+    )
+
+    @model_validator(mode="after")
+    def _trigger_fields(self) -> Self:
+        if (self.trigger == "win_back") != (self.after_days is not None):
+            raise ValueError("after_days: required for win_back, and only for it")
+        if self.tiers and self.trigger != "tier_reached":
+            raise ValueError("tiers: only for tier_reached")
+        return self
+
+
 class LoyaltyRules(Strict):
     """The whole rule set; ``version`` is the stored version (its ETag)."""
 
@@ -95,6 +124,9 @@ class LoyaltyRules(Strict):
     adjustment_approval_over: Annotated[int, Field(ge=0)] = Field(
         default=5_000, description="Manual adjustments above this many points need a second agent"
     )
+    coupons: tuple[CouponRule, ...] = Field(
+        default=(), description="Automatic personal coupons, at most one rule per trigger (none: no coupons)"
+    )
 
     @model_validator(mode="after")
     def _tiers_ascend(self) -> Self:
@@ -105,6 +137,16 @@ class LoyaltyRules(Strict):
         if names != sorted(names, key=order.index):
             raise ValueError("tiers: list them silver, gold, platinum")
         return self
+
+    @model_validator(mode="after")
+    def _one_coupon_rule_per_trigger(self) -> Self:
+        triggers = [c.trigger for c in self.coupons]
+        if len(set(triggers)) != len(triggers):
+            raise ValueError("coupons: one rule per trigger")
+        return self
+
+    def coupon_rule(self, trigger: str) -> CouponRule | None:
+        return next((c for c in self.coupons if c.trigger == trigger), None)
 
     def window_days(self, categories: tuple[str, ...]) -> int:
         """The return window of an order: the longest of its lines' categories (default when none)."""

@@ -106,6 +106,9 @@ class LoyaltyService:
         state, facts = self.store.member_and_order(member_id, order_id)
         if facts is None:
             raise OrderNotRecorded(order_id)
+        if state.claimed_by is not None:
+            # A guest's order whose points a customer claimed: it earns and gives back on theirs.
+            state = self.store.member(state.claimed_by)
         return state, facts
 
     # --- the scheduled job ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Loyalty REST API: the member's own under /me/loyalty, staff's under /admin/loyalty.
+"""Loyalty REST API: the member's own under /me/loyalty and /me/coupons, staff's under /admin/loyalty.
 
 One resolver, one OpenAPI document (``GET /loyalty/openapi.json``). ``/me/...`` is for customers and
 ``/admin/...`` for agents (members, adjustments) and merchandisers (rules, campaigns), refused before
@@ -8,7 +8,7 @@ it dominates the cold start (see shop_kernel.observability); Lambda active traci
 
 from __future__ import annotations
 
-from loyalty.handlers.routes import admin, member
+from loyalty.handlers.routes import admin, claims, coupons, member
 from shop_kernel.auth import Group
 from shop_kernel.http import api_function
 from shop_kernel.openapi import bearer_scheme
@@ -28,7 +28,7 @@ GUARDED: dict[str, tuple[Group, ...]] = {
 }
 
 app, handler = api_function(
-    [member.router, admin.router],
+    [member.router, claims.router, coupons.router, admin.router],
     openapi_path="/loyalty/openapi.json",
     title=TITLE,
     version=VERSION,

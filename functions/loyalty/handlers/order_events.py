@@ -4,12 +4,21 @@
   that an order's lines carry them (category and brand multipliers, the category's return window).
 
 * ``OrderPlaced`` (``shop.checkout``): a customer's order is recorded (its lines, for earning later);
-  with ``LOYALTY_EARN_ON=OrderPlaced`` it earns at once. Guests' orders earn nothing.
+  with ``LOYALTY_EARN_ON=OrderPlaced`` it earns at once. A guest's order with ``guest_key`` (2.2) is
+  recorded on the guest member of that key, whose points the customer with that verified e-mail may
+  claim (``loyalty.domain.claims``); a guest order without one earns nothing.
 * ``OrderDelivered`` (``shop.orders``, the default trigger): the order earns its points and cashback,
   pending until its return window closes.
 * ``ReturnRefunded`` (``shop.returns``): what the refund no longer earns is taken back, proportionally.
 * ``OrderCancelled`` (``shop.checkout``): everything the order earned is taken back; an order cancelled
   before loyalty heard of it is remembered so that it never earns.
+
+Automatic coupons (``loyalty.domain.coupon_service``), each once per trigger occurrence:
+
+* ``OrderPlaced``: the member's last order time moves (win-back) and their first order may bring one.
+* ``TierChanged`` (``shop.loyalty``, loyalty's own, from the bus): reaching a tier may bring one.
+* ``CustomerBirthdayReached`` (``shop.customers``): the birthday coupon of that year.
+* ``CustomerErased`` (``shop.customers``): the customer's guest claim markers are deleted.
 
 Every write is idempotent (an entry per order and refund id), so replays and duplicates add nothing.
 An event about an order not recorded yet (out of order) fails alone and the queue retries it.
@@ -26,6 +35,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty import wiring
+from loyalty.domain.claims import guest_member_id
 from loyalty.domain.orders import OrderFacts, OrderLine
 from loyalty.inbound.orders import OrderDelivered
 from loyalty.inbound.returns import ReturnRefunded
@@ -42,10 +52,33 @@ def _at(text: str) -> datetime:
 def order_placed(data: dict[str, Any]) -> str:
     customer = data.get("customer_id")
     if not customer:
+        return _guest_order_placed(data)
+    facts = _facts(data, customer)
+    service = wiring.container.service()
+    recorded = service.record_order(facts)
+    coupon = wiring.container.coupons().order_placed(customer, facts.order_id, facts.placed_at)
+    if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
+        return f"{service.earn(facts.order_id, customer, facts.placed_at)}, coupon {coupon}"
+    return f"{'recorded' if recorded else 'duplicate'}, coupon {coupon}"
+
+
+def _guest_order_placed(data: dict[str, Any]) -> str:
+    """A guest order earns on the guest member of its e-mail's key (claimable later); without a key
+    (no e-mail, or a checkout before 2.2) it earns nothing."""
+    if not data.get("guest_key"):
         return "guest"
-    facts = OrderFacts(
+    facts = _facts(data, guest_member_id(data["guest_key"]))
+    service = wiring.container.service()
+    recorded = service.record_order(facts)
+    if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
+        return f"guest {service.earn(facts.order_id, None, facts.placed_at)}"
+    return "guest recorded" if recorded else "guest duplicate"
+
+
+def _facts(data: dict[str, Any], member_id: str) -> OrderFacts:
+    return OrderFacts(
         order_id=data["order_id"],
-        member_id=customer,
+        member_id=member_id,
         currency=data["currency"],
         placed_at=_at(data["placed_at"]),
         lines=tuple(
@@ -59,20 +92,19 @@ def order_placed(data: dict[str, Any]) -> str:
             for line in data["lines"]
         ),
     )
-    service = wiring.container.service()
-    recorded = service.record_order(facts)
-    if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
-        return service.earn(facts.order_id, customer, facts.placed_at)
-    return "recorded" if recorded else "duplicate"
 
 
 def order_delivered(data: dict[str, Any]) -> str:
     event = OrderDelivered.model_validate(data)
     if wiring.container.settings().loyalty_earn_on != "OrderDelivered":
         return "not-the-trigger"
+    service = wiring.container.service()
     if event.customer_id is None:
-        return "guest"
-    return wiring.container.service().earn(event.order_id, event.customer_id, _at(event.delivered_at))
+        # A guest order earns only when it was recorded (its OrderPlaced carried the e-mail's key).
+        if wiring.container.store().order(event.order_id) is None:
+            return "guest"
+        return f"guest {service.earn(event.order_id, None, _at(event.delivered_at))}"
+    return service.earn(event.order_id, event.customer_id, _at(event.delivered_at))
 
 
 def return_refunded(data: dict[str, Any]) -> str:
@@ -98,6 +130,21 @@ def product_described(data: dict[str, Any]) -> str:
     return f"{written} skus"
 
 
+def tier_changed(data: dict[str, Any]) -> str:
+    coupons = wiring.container.coupons()
+    return coupons.tier_changed(data["member_id"], data.get("from_tier"), data.get("to_tier"))
+
+
+def birthday_reached(data: dict[str, Any]) -> str:
+    # customers' event: ids and the year only (the birth date stays in the customers context).
+    return wiring.container.coupons().birthday(data["customer_id"], int(data["year"]))
+
+
+def customer_erased(data: dict[str, Any]) -> str:
+    """The claim markers tying the customer to a guest key go; the ledgers are financial records."""
+    return f"{wiring.container.claim_store().forget_claims(data['customer_id'])} claims forgotten"
+
+
 HANDLERS = {
     ("shop.catalog", "ProductPublished"): product_described,
     ("shop.catalog", "ProductUpdated"): product_described,
@@ -105,6 +152,9 @@ HANDLERS = {
     ("shop.orders", "OrderDelivered"): order_delivered,
     ("shop.returns", "ReturnRefunded"): return_refunded,
     ("shop.checkout", "OrderCancelled"): order_cancelled,
+    ("shop.loyalty", "TierChanged"): tier_changed,
+    ("shop.customers", "CustomerBirthdayReached"): birthday_reached,
+    ("shop.customers", "CustomerErased"): customer_erased,
 }
 
 

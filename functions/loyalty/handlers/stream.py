@@ -1,7 +1,7 @@
 """Loyalty table stream (ledger entries and notices only) -> events on the bus, exactly when committed.
 
 A new entry becomes ``PointsEarned``, ``PointsSpent``, ``PointsExpired`` and/or ``TierChanged``; a new
-expiry notice ``PointsExpiring``. Entries are written by the earning consumer, the scheduled job, the API
+expiry notice ``PointsExpiring``; a new coupon ``CouponIssued``. Entries are written by the earning consumer, the scheduled job, the API
 and checkout's transaction (a spend) alike, so every one is published, whoever wrote it. Event ids come
 from the entry, so a replayed record publishes the same ids. A batch's events go ten to a ``PutEvents``
 call (``shop_kernel.streams``); the first record that fails is reported and the stream resumes there.
@@ -14,8 +14,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty import wiring
+from loyalty.adapters.coupons import coupon_from_item
 from loyalty.adapters.records import entry_from_item
-from loyalty.domain.events import events_for_entry, points_expiring
+from loyalty.domain.events import coupon_issued, events_for_entry, points_expiring
+from shop_kernel.clock import isoformat
 from shop_kernel.events import DomainEvent, EventBridgePublisher
 from shop_kernel.observability import get_tracer, logger, metrics
 from shop_kernel.streams import publish_stream_batch
@@ -37,6 +39,14 @@ def events_of(record: dict[str, Any]) -> list[DomainEvent]:
                 int(image["points"]["N"]),
                 image["expires_at"]["S"],
                 image["recorded_at"]["S"],
+            )
+        ]
+    if kind == "coupon":
+        c = coupon_from_item(image)
+        window = (isoformat(c.valid_from), isoformat(c.valid_until))
+        return [
+            coupon_issued(
+                c.member_id, c.coupon_id, c.trigger, c.code, c.promotion_id, window, isoformat(c.issued_at)
             )
         ]
     return []

@@ -10,6 +10,8 @@ CODE#<CODE>                   CODE                   a promo code (``doc``) and 
                                                      ``disabled_at`` once disabled; gsi1: ``PROMO#<id>`` /
                                                      ``CODE#<CODE>`` or ``BATCH#<batch>#<index>``
 CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of the code
+                                                     (a personal code, loyalty's coupon, also has
+                                                     ``owner``: the customer it is for)
 GIFT#<CODE>                   GIFT                   a gift certificate: ``balance`` (minor units),
                                                      ``currency``, ``expires_at`` (ISO, optional)
 GIFT#<CODE>                   TXN#<order id>         one debit of the certificate by an order
@@ -296,3 +298,17 @@ def gift_restore_items(table: str, code: str, amount: Money, order_id: str, at: 
         }
     }
     return [credit, ledger]
+
+
+def personal_code_put(table: str, code: PromoCode, at: str) -> dict[str, Any]:
+    """A new personal code (no use yet), listed with its promotion's codes; never over an existing code."""
+    item = {
+        **code_key(code.code),
+        "type": {"S": "code"},
+        "doc": {"S": code.model_dump_json(exclude_none=True)},
+        "created_at": {"S": at},
+        "owner": {"S": code.owner or ""},
+        "gsi1pk": {"S": f"PROMO#{code.promotion_id}"},
+        "gsi1sk": {"S": f"CODE#{code.code}"},
+    }
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}

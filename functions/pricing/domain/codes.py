@@ -5,7 +5,10 @@ Checks, in order, each naming the offending entry (``body.promo_codes.<i>``) in 
 * ``duplicate`` - the same code twice in one cart (it would otherwise count twice)
 * ``unknown_code`` - no such code, or its promotion is gone (archived)
 * ``disabled`` - a merchandiser disabled the code
-* ``not_started`` / ``expired`` - outside the promotion's ``[starts_at, ends_at)`` window
+* ``sign_in_required`` / ``not_yours`` - a personal code (it has an ``owner``) entered by a guest, or by
+  any customer but its owner
+* ``not_started`` / ``expired`` - outside the promotion's ``[starts_at, ends_at)`` window, or outside a
+  personal code's own ``[valid_from, valid_until)``
 * ``currency_mismatch`` - the promotion has amounts or thresholds, none in the cart currency
 * ``sign_in_required`` - the code has a per-customer limit and the guest gave no e-mail to count against
 * ``exhausted`` - global uses reached ``usage_limit``
@@ -79,7 +82,9 @@ def _check_code(
         return FieldError(field=field, message=f"{code} is not a valid promo code", code="unknown_code")
     if promo_code.disabled_at is not None:
         return FieldError(field=field, message=f"{code} is no longer valid", code="disabled")
-    status = promotion.window_status(now)
+    if (refused := _owner_problem(promo_code, customer, field)) is not None:
+        return refused
+    status = _window(promo_code, promotion, now)
     if status is WindowStatus.NOT_STARTED:
         return FieldError(field=field, message=f"{code} is not valid yet", code="not_started")
     if status is WindowStatus.EXPIRED:
@@ -90,6 +95,25 @@ def _check_code(
         )
     problem = _usage_problem(promo_code, customer, redemptions, field)
     return problem or EnteredCode(index=index, code=code, promo_code=promo_code, promotion=promotion)
+
+
+def _owner_problem(promo_code: PromoCode, customer: Customer, field: str) -> FieldError | None:
+    """A personal code works for its owner only: a guest is asked to sign in, anyone else is refused."""
+    if promo_code.owner is None:
+        return None
+    if customer.id is None:
+        message = f"{promo_code.code} is a personal code: sign in to use it"
+        return FieldError(field=field, message=message, code="sign_in_required")
+    if customer.id != promo_code.owner:
+        message = f"{promo_code.code} is a personal code of another customer"
+        return FieldError(field=field, message=message, code="not_yours")
+    return None
+
+
+def _window(promo_code: PromoCode, promotion: Promotion, now: datetime) -> WindowStatus:
+    """The narrower of the promotion's window and the code's own (a personal code's validity)."""
+    status = promotion.window_status(now)
+    return status if status is not WindowStatus.ACTIVE else promo_code.window_status(now)
 
 
 def _usage_problem(
@@ -128,3 +152,7 @@ def code_no_longer_available(redemption: CodeRedemption, prefix: str = "body") -
     )
     error = FieldError(field=f"{prefix}.promo_codes", message=message, code="exhausted")
     return Conflict(message, errors=[error])
+
+
+class CodeTaken(Exception):
+    """A new personal code collided with an existing code: nothing was written; draw another code."""

@@ -195,6 +195,24 @@ class PromoCode(Strict):
     per_customer_limit: int | None = Field(default=None, ge=1)
     # Set by the back office: a disabled code is refused by cart and checkout, and no use is counted.
     disabled_at: AwareDatetime | None = None
+    # A personal code (loyalty's automatic coupons): usable by its owner only (a Cognito sub), within its
+    # own window ``[valid_from, valid_until)`` as well as its promotion's.
+    owner: str | None = Field(default=None, min_length=1, max_length=128)
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _own_window_in_order(self) -> PromoCode:
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+    def window_status(self, now: datetime) -> WindowStatus:
+        if self.valid_from is not None and now < self.valid_from:
+            return WindowStatus.NOT_STARTED
+        if self.valid_until is not None and now >= self.valid_until:
+            return WindowStatus.EXPIRED
+        return WindowStatus.ACTIVE
 
 
 def normalise_code(raw: str) -> str:

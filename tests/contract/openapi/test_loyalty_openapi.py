@@ -46,6 +46,8 @@ def test_the_member_read_and_the_staff_routes_are_all_there(document: dict[str, 
     assert set(operations(document)) == {
         ("get", "/me/loyalty"),
         ("get", "/me/loyalty/ledger"),
+        ("get", "/me/coupons"),
+        ("post", "/me/loyalty/claims"),
         ("get", "/admin/loyalty/members/{member_id}"),
         ("get", "/admin/loyalty/members/{member_id}/ledger"),
         ("post", "/admin/loyalty/members/{member_id}/adjustments"),

@@ -158,7 +158,9 @@ def loyalty_event(
 ) -> dict[str, Any]:
     event = build_api_event(method, path, body, query=query, headers=headers, groups=None)
     prefix = (
-        "me/loyalty"
+        "me/coupons"
+        if path.startswith("/me/coupons")
+        else "me/loyalty"
         if path.startswith("/me/")
         else "admin/loyalty"
         if path.startswith("/admin/")

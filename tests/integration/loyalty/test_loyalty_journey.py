@@ -69,8 +69,9 @@ def test_a_delivered_order_earns_pending_points_and_a_member_reads_them_in_one_c
     assert view["tier"]["next_tier"] == "gold"
     assert sorted(e["reason"] for e in view["ledger"]["items"]) == ["order", "welcome"]
     assert api_calls == ["Query"]
-    # each OrderPlaced: the SKUs' facts, then the order (the second PutItem refused: recorded once)
-    assert earning_calls[:placed_calls] == ["BatchGetItem", "PutItem"] * 2
+    # each OrderPlaced: the SKUs' facts, the order (the second PutItem refused: recorded once), the member's
+    # order recency (first and last order) and, for the first order, the rules (no coupon rule: nothing)
+    assert earning_calls[:placed_calls] == ["BatchGetItem", "PutItem", "UpdateItem", "Query"] * 2
     assert delivered_calls == ["Query", "BatchGetItem", "TransactWriteItems"]
 
 
@@ -164,7 +165,7 @@ def test_the_scheduled_job_matures_points_after_the_window(
         "loyalty-maturity", {"source": "aws.events", "detail-type": "Scheduled Event"}, lambda_context
     )
     # THEN the points and cashback are available
-    assert result == {"members": {"written": 1}}
+    assert result == {"members": {"written": 1}, "win_back": {}}  # no win-back rule: no coupon
     view = _view(functions, lambda_context)
     assert (view["available"], view["pending"]) == (200, 0)
     assert view["store_credit"]["EUR"] == {"available": 100, "pending": 0}

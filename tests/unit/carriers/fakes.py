@@ -83,6 +83,7 @@ class FakeCarrier:
         self.cancelled: list[str] = []
         self.tracking_calls: list[list[str]] = []
         self.reported: dict[str, TrackingEvent] = {}
+        self.lookups: list[str] = []
         self.down = False
 
     def rates(self, parcel: Parcel, origin: Address, destination: Destination) -> list[Rate]:
@@ -100,7 +101,9 @@ class FakeCarrier:
 
     def create_shipment(self, request: ShipmentRequest) -> Booking:
         self.bookings.append(request)
-        number = f"{self.carrier_id.upper()}{len(self.bookings):04d}"
+        return self._booking(f"{self.carrier_id.upper()}{len(self.bookings):04d}")
+
+    def _booking(self, number: str) -> Booking:
         return Booking(
             carrier=self.carrier_id,
             tracking_number=number,
@@ -109,6 +112,12 @@ class FakeCarrier:
             label_format="pdf",
             price=Money.of(self.price, "UAH"),
         )
+
+    def find_shipment(self, request: ShipmentRequest, since: date) -> Booking | None:
+        """Like Nova Poshta's document list: what was booked with this reference, if anything."""
+        self.lookups.append(request.shipment_id)
+        made = [n for n, r in enumerate(self.bookings, 1) if r.shipment_id == request.shipment_id]
+        return self._booking(f"{self.carrier_id.upper()}{made[0]:04d}") if made else None
 
     def cancel(self, tracking_number: str, carrier_reference: str) -> None:
         self.cancelled.append(tracking_number)

@@ -110,3 +110,60 @@ def test_values_in_another_currency_and_doors_without_a_phone_are_rejected(nova)
         nova.rates(euro, WAREHOUSE, LOCKER)
     with pytest.raises(CarrierRejected, match="phone"):
         nova.create_shipment(no_phone)
+
+
+def test_a_document_is_found_by_our_shipment_id_in_the_document_list(nova):
+    # WHEN a retried booking looks for the document Nova Poshta may already have made today
+    found = nova.find_shipment(
+        request("shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z", destination=LOCKER), date(2026, 12, 3)
+    )
+    missing = nova.find_shipment(
+        request("shp_01JD3Q4Z9K8M2N5P7R9T1V3X99", destination=LOCKER), date(2026, 12, 3)
+    )
+    # THEN ours is the one whose InfoRegClientBarcodes is our id, with its number, Ref, cost and marking
+    assert found is not None
+    assert (found.tracking_number, found.carrier_reference) == (
+        "20450987654321",
+        "a4f3d6b3-0f2b-11f0-a1d5-48df37b92109",
+    )
+    assert found.price == Money.of(95_00, "UAH")
+    assert found.estimated_delivery == date(2026, 12, 5)
+    assert found.label.startswith(b"%PDF")
+    assert missing is None
+
+
+class SaveTimesOut(FixtureTransport):
+    """Nova Poshta creates the document, but its answer never reaches us (our call times out)."""
+
+    def request(self, method, url, body=None, headers=None):  # type: ignore[no-untyped-def]
+        answer = super().request(method, url, body, headers)
+        if (
+            self.calls
+            and self.calls[-1] == ("InternetDocument", "save")
+            and self.calls.count(self.calls[-1]) == 1
+        ):
+            raise CarrierUnavailable("timed out reading Nova Poshta's answer")
+        return answer
+
+
+def test_a_booking_retried_after_a_timeout_records_the_document_already_made():
+    from carriers.domain.service import Shipping
+
+    from shop_kernel.clock import FixedClock
+    from tests.unit.carriers.fakes import T0, MemoryLabels, MemoryShipments
+
+    # GIVEN Nova Poshta made the document but our booking timed out before we recorded it
+    transport = SaveTimesOut()
+    nova = NovaPoshtaCarrier(ACCOUNT, transport, today=lambda: date(2026, 12, 3))
+    shipping = Shipping({"nova-poshta": nova}, MemoryShipments(), MemoryLabels(), FixedClock(T0))
+    booking = request("shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z", destination=LOCKER)
+    with pytest.raises(CarrierUnavailable):
+        shipping.book("nova-poshta", booking)
+    # WHEN the workflow retries the task (twice)
+    first = shipping.book("nova-poshta", booking)
+    again = shipping.book("nova-poshta", booking)
+    # THEN the retry found the document by our reference: one save, one waybill, recorded once
+    assert transport.calls.count(("InternetDocument", "save")) == 1
+    assert transport.calls.count(("InternetDocument", "getDocumentList")) == 1
+    assert first == again
+    assert first.tracking_number == "20450987654321"

@@ -211,3 +211,24 @@ def test_each_change_is_one_event_with_a_stable_id_and_ids_only(world):
     assert status_changes(booked, dispatched)[0].metadata.event_id == events[0].metadata.event_id
     # AND a write that moved nothing (a stale update remembered) publishes nothing
     assert status_changes(dispatched, replace(dispatched, seen_event_ids=("x",))) == []
+
+
+def test_a_retry_after_the_carrier_booked_but_before_we_recorded_finds_that_booking(world):
+    shipping, _, carrier, _, store, _, _ = world
+    # GIVEN the carrier booked shp_1, but the attempt died before recording it (only the claim is stored)
+    from carriers.domain.shipment import Shipment
+
+    store.create(Shipment.claim("shp_1", "ord_1", "fake", request().destination, PARCEL, T0))
+    carrier.create_shipment(request())
+    # WHEN the retry books
+    shipment = shipping.book("fake", request())
+    # THEN it asked the carrier first and recorded the existing booking: no second booking
+    assert carrier.lookups == ["shp_1"]
+    assert len(carrier.bookings) == 1
+    assert shipment.tracking_number == "FAKE0001"
+
+
+def test_a_first_booking_does_not_look_up(world):
+    shipping, _, carrier, *_ = world
+    shipping.book("fake", request())
+    assert carrier.lookups == []

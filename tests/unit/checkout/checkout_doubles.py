@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from loyalty.domain.rules import DEFAULT_RULES, RedemptionRules
+
 from cart.domain.models import CartOwner, CartStatus, Line, OwnerKind, SkuFacts, SkuStatus, StoredCart
 from checkout.adapters.dynamo import DynamoUnitOfWork
 from checkout.domain.fraud import VelocityKey
-from checkout.domain.models import Address, Buyer, CheckoutBody, Order
+from checkout.domain.models import Address, Buyer, CheckoutBody, Order, PointsTender
+from checkout.domain.points import MemberPoints
 from checkout.domain.ports import ChargeFacts, CheckoutInputs, OrderChanged, PaymentIntent
 from checkout.domain.service import CheckoutService, PlaceOrder
 from checkout.domain.throttle import too_many_checkouts
@@ -31,7 +34,7 @@ from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, 
 from shop_kernel.clock import FixedClock
 from shop_kernel.limits import AttemptKey
 from shop_kernel.money import Money
-from shop_kernel.transact import Reason, refusal
+from shop_kernel.transact import Reason, TransactPart, refusal
 from tests.unit.inventory.conftest import level, location
 from tests.unit.pricing.conftest import FakeShop
 
@@ -126,6 +129,15 @@ class UnitOfWorkInMemory:
     def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
         self._record("debit_certificate", redemption=redemption, order_id=order_id, at=at)
 
+    def record_answer(self, part: TransactPart) -> None:
+        self._record("record_answer", part=part)
+
+    def debit_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        self._record("debit_points", points=points, order_id=order_id, at=at)
+
+    def restore_points(self, points: PointsTender, order_id: str, at: str) -> None:
+        self._record("restore_points", points=points, order_id=order_id, at=at)
+
     def restore_code(self, redemption: CodeRedemption) -> None:
         self._record("restore_code", redemption=redemption)
 
@@ -201,20 +213,31 @@ class CheckoutStoreInMemory(OrderBook):
     customers: list[Customer] = field(default_factory=list)
     candidates: list[list[str]] = field(default_factory=list)  # the location ids each read asked for
     attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)  # attempt counters by window
+    points: dict[str, int] = field(default_factory=dict)  # loyalty members' available points
+    redemption: RedemptionRules = field(default_factory=lambda: DEFAULT_RULES.redemption)
+    members: list[str | None] = field(default_factory=list)  # the member each read asked for
 
     def cart(self, owner: CartOwner) -> StoredCart | None:
         return self.cart_ if owner == OWNER or (self.cart_ and owner.kind is OwnerKind.CUSTOMER) else None
 
-    def inputs(self, cart: StoredCart, customer: Customer, location_ids: Sequence[str]) -> CheckoutInputs:
-        """As the adapter: the facts and stock of the SKUs in the cart it is given, nothing else."""
+    def inputs(
+        self, cart: StoredCart, customer: Customer, location_ids: Sequence[str], member_id: str | None = None
+    ) -> CheckoutInputs:
+        """As the adapter: the facts and stock of the SKUs in the cart it is given, nothing else; the
+        member's points and the redemption rules only when asked for a member."""
         self.customers.append(customer)
         self.candidates.append(list(location_ids))
+        self.members.append(member_id)
         skus = {line.sku for line in cart.lines}
+        member = None
+        if member_id is not None:
+            member = MemberPoints(member_id, self.points.get(member_id, 0), self.redemption)
         return CheckoutInputs(
             facts={sku: fact for sku, fact in self.facts.items() if sku in skus},
             stock={sku: levels for sku, levels in self.stock.items() if sku in skus},
             locations=self.locations,
             promotions=self.shop,
+            member=member,
         )
 
     def velocity(self, keys: Sequence[Any]) -> dict[Any, int]:
@@ -308,7 +331,7 @@ def refuse_entries(*indexes: int) -> Answer:
 
 
 def refuse(kind: str, code: str = "ConditionalCheckFailed", item: dict[str, Any] | None = None) -> Answer:
-    """Refuse the first entry of ``kind`` (cart, order, stock, code, gift) with ``code``."""
+    """Refuse the first entry of ``kind`` (cart, order, stock, code, gift, points) with ``code``."""
 
     def answer(entries: Sequence[dict[str, Any]]) -> list[Refusal]:
         return [Refusal(index=index_of(entries, kind), code=code, item=item)]
@@ -323,10 +346,13 @@ def index_of(entries: Sequence[dict[str, Any]], kind: str) -> int:
         "stock": "inventory",
         "code": "promotions",
         "gift": "promotions",
+        "points": "loyalty",
     }
     for index, entry in enumerate(entries):
         body = next(iter(entry.values()))
         if body["TableName"] != tables[kind]:
+            continue
+        if kind == "points" and "Update" not in entry:  # the member's balance, not the guard or entry
             continue
         if kind == "stock" and "available" not in body.get("ConditionExpression", ""):
             continue

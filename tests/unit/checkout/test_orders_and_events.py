@@ -23,6 +23,7 @@ from checkout.domain.models import (
 from inventory.domain.allocation import Fulfilment
 from pricing.domain import AppliedPromotion, TaxDisplay, Totals
 from shop_kernel.errors import ValidationFailed
+from shop_kernel.guest_keys import GuestKeys
 from shop_kernel.ids import is_prefixed_id
 from shop_kernel.money import Money
 
@@ -214,14 +215,18 @@ def test_order_events_carry_ids_not_personal_data() -> None:
     assert failed is not None
     placed = orders.authorised(failed, NOW, None, "UA", None, review_required=False)
     assert placed is not None
-    # WHEN its changes become events (the archive keeps them for a year and cannot erase one)
-    events = events_for_change(pending, failed) + events_for_change(failed, placed)
+    # WHEN its changes become events (the archive keeps them for a year and cannot erase one), the guest's
+    # e-mail keyed for loyalty's claim
+    keys = GuestKeys(lambda: b"stage secret")
+    events = events_for_change(pending, failed, keys.of) + events_for_change(failed, placed, keys.of)
     # THEN no event holds anything that identifies the person; the order id leads to it
     personal = {"olena@example.com", "Olena", "Khreshchatyk 1", "+380441234567"}
     assert [e.detail_type for e in events] == ["PaymentFailed", "OrderPlaced"]
     for event in events:
         assert personal.isdisjoint(_texts(event.data)), event.detail_type
         assert event.data["order_id"] == pending.id
+    # AND OrderPlaced carries the keyed hash of the guest's e-mail instead
+    assert events[1].data["guest_key"] == keys.of("olena@example.com")
     # AND they say which major version of the contract they follow (OrderPlaced 2.1 only added a field)
     assert {e.metadata.version.split(".")[0] for e in events} == {"2"}
 
@@ -238,7 +243,7 @@ def test_order_placed_names_each_promotions_discount() -> None:
     # WHEN it becomes OrderPlaced
     (event,) = events_for_change(None, placed)
     # THEN version 2.1 carries each promotion's discount and code (not its name: the id leads to it)
-    assert event.metadata.version == "2.1"
+    assert event.metadata.version == "2.2"
     assert event.data["promotions"] == [
         {
             "promotion_id": "promo_spring",
@@ -247,3 +252,15 @@ def test_order_placed_names_each_promotions_discount() -> None:
         },
         {"promotion_id": "promo_auto", "code": None, "amount": {"amount": 12_000, "currency": "UAH"}},
     ]
+
+
+def test_only_a_guests_order_carries_a_guest_key() -> None:
+    keys = GuestKeys(lambda: b"stage secret")
+    customer = _order(
+        status=OrderStatus.PAYMENT_AUTHORIZED,
+        buyer=GUEST.model_copy(update={"kind": "customer", "key": "sub-1", "email": "olena@example.com"}),
+    )
+    (event,) = events_for_change(None, customer, keys.of)
+    assert (event.data["customer_id"], event.data["guest_key"]) == ("sub-1", None)
+    (no_key,) = events_for_change(None, _order(status=OrderStatus.PAYMENT_AUTHORIZED))
+    assert no_key.data["guest_key"] is None

@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from fulfilment.domain.models import Shipment, ShipmentStatus
-from fulfilment.domain.ports import AllocationExists, ReviewHold, ShipmentChanged, StoredShipment
+from fulfilment.domain.cancellation import CancelledByRequest
+from fulfilment.domain.models import OrderLine, Shipment, ShipmentStatus
+from fulfilment.domain.ports import (
+    AllocationExists,
+    CancellationRace,
+    CancellationRecord,
+    ReviewHold,
+    ShipmentChanged,
+    StoredShipment,
+)
 
 
 class MemoryStore:
@@ -15,14 +23,22 @@ class MemoryStore:
         self.allocations: dict[str, list[Shipment]] = {}
         self.shipments: dict[str, StoredShipment] = {}
         self.reviews: dict[str, ReviewHold] = {}
+        self.lines: dict[str, list[OrderLine]] = {}
+        self.cancellations: dict[tuple[str, str], CancellationRecord] = {}
+        self.pending: set[str] = set()
 
     def allocation(self, order_id: str) -> list[Shipment] | None:
         return self.allocations.get(order_id)
 
-    def save_allocation(self, order_id: str, shipments: Sequence[Shipment]) -> None:
+    def save_allocation(
+        self, order_id: str, shipments: Sequence[Shipment], order_lines: Sequence[OrderLine] = ()
+    ) -> None:
+        if order_id in self.pending:
+            raise CancelledByRequest(order_id)
         if order_id in self.allocations:
             raise AllocationExists(order_id)
         self.allocations[order_id] = list(shipments)
+        self.lines[order_id] = list(order_lines)
         for shipment in shipments:
             self.shipments[shipment.id] = StoredShipment(shipment, 1)
 
@@ -42,7 +58,50 @@ class MemoryStore:
             raise ShipmentChanged(shipment.id)
         self.shipments[shipment.id] = replace(stored, shipment=shipment, version=stored.version + 1)
 
+    def order_lines(self, order_id: str) -> list[OrderLine]:
+        return self.lines.get(order_id, [])
+
+    def cancellation(self, order_id: str, request_id: str) -> CancellationRecord | None:
+        return self.cancellations.get((order_id, request_id))
+
+    def _put(self, record: CancellationRecord) -> None:
+        if (record.order_id, record.request_id) in self.cancellations:
+            raise CancellationRace(record.request_id)
+
+    def record_cancellation(
+        self, record: CancellationRecord, changes: Sequence[tuple[StoredShipment, Shipment]]
+    ) -> None:
+        self._put(record)
+        if any(self.shipments[s.id].version != stored.version for stored, s in changes):
+            raise CancellationRace(record.request_id)
+        for stored, shipment in changes:
+            self.shipments[shipment.id] = replace(
+                self.shipments[shipment.id], shipment=shipment, version=stored.version + 1
+            )
+        self.cancellations[(record.order_id, record.request_id)] = record
+
+    def cancel_review(self, record: CancellationRecord) -> None:
+        self._put(record)
+        held = self.reviews.get(record.order_id)
+        if held is None or held.status != "waiting":
+            raise CancellationRace(record.request_id)
+        self.reviews[record.order_id] = replace(held, status="cancelled")
+        self.cancellations[(record.order_id, record.request_id)] = record
+
+    def hold_cancellation(self, record: CancellationRecord) -> None:
+        self._put(record)
+        order_id = record.order_id
+        if order_id in self.pending or order_id in self.allocations or order_id in self.reviews:
+            raise CancellationRace(record.request_id)
+        self.pending.add(order_id)
+        self.cancellations[(order_id, record.request_id)] = record
+
+    def close_review(self, order_id: str, at: str) -> None:
+        self.reviews[order_id] = replace(self.reviews[order_id], status="closed")
+
     def hold_for_review(self, order_id: str, token: str, at: str) -> None:
+        if order_id in self.pending:
+            raise CancelledByRequest(order_id)
         held = self.reviews.get(order_id)
         if held is None or held.status == "waiting":
             self.reviews[order_id] = ReviewHold(order_id, token, "waiting")
@@ -50,8 +109,17 @@ class MemoryStore:
     def review(self, order_id: str) -> ReviewHold | None:
         return self.reviews.get(order_id)
 
-    def decide_review(self, order_id: str, decision: str, by: str, at: str) -> None:
+    def decide_review(self, order_id: str, decision: str, by: str, at: str) -> bool:
+        if self.reviews[order_id].status != "waiting":
+            return False
         self.reviews[order_id] = replace(self.reviews[order_id], status=decision, decided_by=by)
+        return True
+
+    def await_collection(self, shipment_id: str, token: str) -> bool:
+        if shipment_id not in self.shipments:
+            return False
+        self.shipments[shipment_id] = replace(self.shipments[shipment_id], collection_token=token)
+        return True
 
     def await_delivery(self, shipment_id: str, token: str) -> bool:
         if shipment_id not in self.shipments:

@@ -16,7 +16,12 @@ from fulfilment.domain.models import (
 )
 from fulfilment.domain.picking import PickNotExpected, record_pick
 from fulfilment.domain.planning import UnknownLocation, next_collection, plan_shipments
-from fulfilment.domain.service import DeliveryNotAwaited, Fulfilment, ReviewNotPending
+from fulfilment.domain.service import (
+    DeliveryNotAwaited,
+    Fulfilment,
+    NotWaitingForCollection,
+    ReviewNotPending,
+)
 
 from shop_kernel.clock import FixedClock
 from shop_kernel.errors import NotFound, ValidationFailed
@@ -295,3 +300,73 @@ def test_cancelling_an_order_cancels_its_unfinished_shipments_once(service) -> N
     assert fulfilment.cancel(ORDER) == [shipment.id]
     assert fulfilment.cancel(ORDER) == []
     assert store.shipments[shipment.id].shipment.status is ShipmentStatus.CANCELLED
+
+
+def _packed_pickup(fulfilment: Fulfilment):
+    (shipment,) = fulfilment.allocate(
+        ORDER,
+        _lines(1),
+        [Allocated(line=0, sku="SKU-0", location_id="podil", quantity=1)],
+        PICKUP,
+        None,
+        "UAH",
+    )
+    fulfilment.request_pick(shipment.id, "token-p")
+    fulfilment.packed(shipment.id, [ShipmentLine(sku="SKU-0", quantity=1)])
+    return shipment
+
+
+def test_a_collection_resumes_the_wait_once_and_only_once_it_waits(service) -> None:
+    fulfilment, store, callbacks, _ = service
+    # GIVEN a store pickup packed, the workflow not yet waiting for its shopper
+    shipment = _packed_pickup(fulfilment)
+    with pytest.raises(NotWaitingForCollection):
+        fulfilment.collected(shipment.id, "store-staff")
+    # WHEN the wait starts and the store confirms twice
+    fulfilment.await_collection(shipment.id, "token-c")
+    first, again = (
+        fulfilment.collected(shipment.id, "store-staff"),
+        fulfilment.collected(shipment.id, "store-staff"),
+    )
+    # THEN one answer, the token answered once, the shipment collected
+    assert first == again == {"shipment_id": shipment.id, "status": "collected"}
+    assert [a[:2] for a in callbacks.answers if a[0] == "token-c"] == [("token-c", "success")]
+    assert store.shipments[shipment.id].shipment.status is ShipmentStatus.COLLECTED
+
+
+def test_a_collection_after_the_hold_period_is_refused_and_marks_it_uncollected(service) -> None:
+    fulfilment, store, callbacks, _ = service
+    # GIVEN a pickup whose wait timed out (its token spent)
+    shipment = _packed_pickup(fulfilment)
+    fulfilment.await_collection(shipment.id, "token-c")
+    callbacks.answers.append(("token-c", "States.Timeout", "timed out"))
+    # WHEN the store confirms late / THEN 409, and the shipment is not collected
+    with pytest.raises(NotWaitingForCollection):
+        fulfilment.collected(shipment.id, "store-staff")
+    assert store.shipments[shipment.id].shipment.status is ShipmentStatus.NOT_COLLECTED
+
+
+def test_every_planned_shipment_carries_the_hold_period(service) -> None:
+    fulfilment, *_ = service
+    assert _packed_pickup(fulfilment).collect_within_s == 7 * 24 * 3600
+
+
+def test_two_confirmations_at_once_collect_once(service) -> None:
+    fulfilment, store, callbacks, _ = service
+    # GIVEN a pickup waiting for its shopper, and a second confirmation landing while the first is written
+    shipment = _packed_pickup(fulfilment)
+    fulfilment.await_collection(shipment.id, "token-c")
+    save = store.save
+
+    def other_click_first(stored, changed):  # type: ignore[no-untyped-def]
+        store.save = save  # type: ignore[method-assign]
+        fulfilment.collected(shipment.id, "store-staff-2")
+        return save(stored, changed)
+
+    store.save = other_click_first  # type: ignore[method-assign]
+    # WHEN the first is written / THEN it answers the same, the token answered once
+    assert fulfilment.collected(shipment.id, "store-staff") == {
+        "shipment_id": shipment.id,
+        "status": "collected",
+    }
+    assert [a[:2] for a in callbacks.answers if a[0] == "token-c"] == [("token-c", "success")]

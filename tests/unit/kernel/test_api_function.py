@@ -1,4 +1,5 @@
-"""``api_function``: one resolver with the context's routers, its document served, guarded prefixes refused first."""
+"""``api_function``: one resolver with the context's routers, its document served to anyone, guarded prefixes
+refused first, an event rewrite after the guards."""
 
 from __future__ import annotations
 
@@ -31,11 +32,21 @@ def list_things():  # type: ignore[no-untyped-def]
     return json_response({"things": []})
 
 
+@public.get("/things/<name>")
+def show_thing(name: str):  # type: ignore[no-untyped-def]
+    return json_response({"name": name, "seen": public.current_event.headers.get("X-Seen")})
+
+
+def _mark_seen(event: dict[str, Any]) -> dict[str, Any]:
+    return {**event, "headers": {**event["headers"], "X-Seen": "prepared"}}
+
+
 app, handler = api_function(
     [admin, public],
     openapi_path="/things/openapi.json",
     title="Things API",
-    guards={"/admin/": [Group.OPS], "/things/openapi": [Group.AGENTS]},
+    guards={"/admin/": [Group.OPS], "/things/": [Group.AGENTS]},
+    prepare=_mark_seen,
 )
 
 
@@ -62,13 +73,16 @@ def test_a_guarded_prefix_is_refused_before_its_body_is_read(lambda_context: Any
 
 
 def test_every_router_is_served_and_each_guard_applies_to_its_own_prefix(lambda_context: Any) -> None:
-    # WHEN the public route and the (agent-guarded) document are asked for
+    # WHEN the public route, an agent-guarded one and the document (under the agents' prefix) are asked for
     listed = _call(lambda_context, "GET", "/things")
-    refused = _call(lambda_context, "GET", "/things/openapi.json", groups="ops")
-    document = _call(lambda_context, "GET", "/things/openapi.json", groups="agents")
-    # THEN the public route answers, and the document only the agents, with both routes in it
+    refused = _call(lambda_context, "GET", "/things/lamp", groups="ops")
+    shown = _call(lambda_context, "GET", "/things/lamp", groups="agents")
+    document = _call(lambda_context, "GET", "/things/openapi.json")
+    # THEN the public route answers, the guarded one only the agents (the event rewritten after the
+    # guard), and the document anyone, with every router's routes in it
     assert listed == (200, {"things": []})
     assert refused[0] == 403
+    assert shown == (200, {"name": "lamp", "seen": "prepared"})
     assert document[0] == 200
-    assert set(document[1]["paths"]) == {"/admin/things", "/things"}
+    assert set(document[1]["paths"]) == {"/admin/things", "/things", "/things/{name}"}
     assert document[1]["info"]["title"] == "Things API"

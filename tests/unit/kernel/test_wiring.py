@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shop_kernel.wiring import Container, provided
+from shop_kernel.clock import SystemClock
+from shop_kernel.events import EventBridgePublisher
+from shop_kernel.settings import ServiceSettings
+from shop_kernel.wiring import Container, ContextContainer, provided
 
 
 class Clock:
@@ -79,3 +82,38 @@ def test_a_fresh_container_keeps_the_overrides_and_builds_again() -> None:
     assert fresh.clock() is fake
     assert fresh.label() == "store with Clock"
     assert WiderContainer.providers() == {"clock", "store", "label"}
+
+
+class BusSettings(ServiceSettings):
+    orders_table_name: str = "orders"
+
+
+class OrdersContainer(ContextContainer):
+    @provided
+    def settings(self) -> BusSettings:
+        return BusSettings(event_bus_name="shop-test")
+
+
+class Unsettled(ContextContainer):
+    pass
+
+
+def test_a_context_container_builds_the_shared_leaves_on_its_own_settings() -> None:
+    # GIVEN a context's container that declares only its settings, with the events client overridden
+    events = object()
+    container = OrdersContainer(events_client=events)
+    # WHEN its publisher and clock are asked for
+    publisher = container.publisher()
+    # THEN the publisher sends to that client on the settings' bus, and the clock is the system's
+    assert isinstance(publisher, EventBridgePublisher)
+    assert (publisher._client, publisher._bus_name) == (events, "shop-test")
+    assert isinstance(container.clock(), SystemClock)
+    assert {"settings", "dynamodb_client", "clock", "publisher"} <= OrdersContainer.providers()
+
+
+def test_a_context_container_without_settings_says_so() -> None:
+    # GIVEN a container that forgot its settings
+    # WHEN its publisher is built
+    # THEN the error names the container, not an attribute deep in the publisher
+    with pytest.raises(NotImplementedError, match="Unsettled declares no settings"):
+        Unsettled(events_client=object()).publisher()

@@ -4,6 +4,7 @@ Each request needs an ``Idempotency-Key`` header (any visible ASCII, at most 255
 checkout attempt is ideal). Powertools idempotency keys the request on (buyer, key): a retry returns the
 first answer, a concurrent duplicate gets a 409 while the first runs, and the same key with another body
 is a 422. Errors are not remembered (the record is removed), so a retry after a 409 for stock runs again.
+The completed record (the answer) is written in the order's own transaction (``checkout.adapters.idempotency``).
 ``If-Match`` with the cart's ETag is optional and refuses a cart that changed since (412).
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -20,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, mo
 
 from cart.domain.models import CartOwner, OwnerKind
 from checkout import wiring
-from checkout.domain.models import Buyer, CheckoutBody
-from checkout.domain.service import PlaceOrder
+from checkout.domain.models import Buyer, CheckoutBody, CustomerCheckoutBody
+from checkout.domain.service import Placed, PlaceOrder
+from checkout.domain.throttle import attempt_keys
 from checkout.handlers.routes.common import (
     CartToken,
     IfMatch,
@@ -31,9 +34,20 @@ from checkout.handlers.routes.common import (
     if_match,
 )
 from checkout.handlers.views import CheckoutPlaced
-from shop_kernel.errors import Conflict, DependencyUnavailable, FieldError, MalformedRequest, ValidationFailed
+from shop_kernel.errors import (
+    Conflict,
+    DependencyUnavailable,
+    FieldError,
+    MalformedRequest,
+    TooManyRequests,
+    ValidationFailed,
+)
 from shop_kernel.http import json_response
 from shop_kernel.openapi import BEARER_SECURITY, documented, ok, problem, route_checked
+
+if TYPE_CHECKING:
+    from checkout.adapters.idempotency import CheckoutRecords
+    from shop_kernel.transact import TransactPart
 
 router = Router()
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -61,6 +75,22 @@ PLACED = documented(
         "(the problem names the order), or the same Idempotency-Key still running",
     ),
     problem(412, "The cart changed since the ETag sent in If-Match"),
+)
+CUSTOMER_PLACED = documented(
+    PLACED,
+    problem(
+        409,
+        "Out of stock, a code used up, a gift certificate spent or the points balance changed meanwhile "
+        "(`insufficient-points`, with `available`), the cart already checked out (the problem names the "
+        "order), or the same Idempotency-Key still running",
+    ),
+    problem(
+        422,
+        "A field is not valid; `body.points` is refused with `not_enough_points` (more than the balance, "
+        "`available` says how many there are) or `over_redemption_limit` (more than this order may be paid "
+        "with: the currency's rate, the share of the order points may pay and the excluded categories; "
+        "`allowed` says how many)",
+    ),
 )
 DESCRIPTION = (
     "The cart is priced again on the server, its stock reserved, codes and gift certificates redeemed and "
@@ -91,13 +121,16 @@ def guest_checkout(
     "/me/checkout",
     summary="Check out the customer's cart",
     description="Turns the signed-in customer's cart into an order at their price group's prices; the "
-    "receipt goes to their account's e-mail unless another is given. " + DESCRIPTION,
+    "receipt goes to their account's e-mail unless another is given. `points` pays part of it with "
+    "loyalty points (a number, or `max`): debited in the order's transaction, the card is asked for the "
+    "rest (`order.points` says what they paid), and given back if the order is cancelled. The balance is "
+    "in `GET /me/loyalty`. " + DESCRIPTION,
     tags=["checkout"],
     operation_id="checkout_customer_cart",
     security=BEARER_SECURITY,
-    responses=PLACED,
+    responses=CUSTOMER_PLACED,
 )
-def customer_checkout(body: CheckoutBody, key: KeyHeader = None, if_match_header: IfMatch = None):
+def customer_checkout(body: CustomerCheckoutBody, key: KeyHeader = None, if_match_header: IfMatch = None):
     owner, buyer = customer(router)
     return _checkout(owner, buyer, body, key, if_match_header)
 
@@ -122,7 +155,7 @@ class CheckoutAttempt(BaseModel):
 
     buyer: Buyer
     key: str
-    body: CheckoutBody
+    body: CheckoutBody  # a customer's is a ``CustomerCheckoutBody`` (the instance is kept as given)
     if_match: int | None
     client_ip: str | None
 
@@ -143,6 +176,7 @@ class CheckoutAttempt(BaseModel):
             idempotency_key=self.key,
             if_match=self.if_match,
             client_ip=self.client_ip,
+            points=self.body.points if isinstance(self.body, CustomerCheckoutBody) else None,
         )
 
 
@@ -160,7 +194,11 @@ class RecordedCheckout(CheckoutPlaced):
 
 
 def _checkout(
-    owner: CartOwner, buyer: Buyer, body: CheckoutBody, key: str | None, if_match_header: str | None
+    owner: CartOwner,
+    buyer: Buyer,
+    body: CheckoutBody | CustomerCheckoutBody,
+    key: str | None,
+    if_match_header: str | None,
 ) -> Response[str]:
     attempt = CheckoutAttempt(
         buyer=buyer,
@@ -175,7 +213,7 @@ def _checkout(
     return json_response(placed.model_dump(mode="json"), 201, {"Location": location})
 
 
-def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], Any]:
+def _idempotent_place(persistence: CheckoutRecords) -> tuple[Callable[..., CheckoutPlaced], Any]:
     """Powertools' idempotent wrapper around placing the order (its module imports boto3: loaded on first use).
 
     It takes the request model and answers the response model: Powertools hashes the one and stores the
@@ -191,16 +229,31 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], 
         raise_on_no_idempotency_key=True,
     )
 
+    serializer = PydanticSerializer(RecordedCheckout)
+
     # The record's key starts with this function's module and qualified name: renaming it would let a
     # retry of a request placed before the rename run again (it would then resume its order, not 201).
     @idempotent_function(
         data_keyword_argument="request",
         persistence_store=persistence,
         config=config,
-        output_serializer=PydanticSerializer(RecordedCheckout),
+        output_serializer=serializer,
     )
     def place_checkout(request: CheckoutAttempt) -> CheckoutPlaced:
-        return RecordedCheckout.model_validate(wiring.container.service().place(request.command()).view())
+        # The completed record is written in the order's transaction (decision 49), from the same request
+        # dump Powertools hashes and the same answer dump it would store.
+        data = request.model_dump(mode="json")
+
+        def answer(placed: Placed) -> TransactPart:
+            return persistence.completion(
+                data, serializer.to_dict(RecordedCheckout.model_validate(placed.view()))
+            )
+
+        command = replace(request.command(), answer=answer, attempt_counted=True)
+        placed = wiring.container.service().place(command)
+        if placed.recorded:
+            persistence.answered(data)
+        return RecordedCheckout.model_validate(placed.view())
 
     return place_checkout, config
 
@@ -208,11 +261,18 @@ def _idempotent_place(persistence: Any) -> tuple[Callable[..., CheckoutPlaced], 
 def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
     from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
-    place, config = _idempotent_place(wiring.container.checkout_idempotency())
+    records = wiring.container.checkout_idempotency()
+    place, config = _idempotent_place(records)
     # The invocation's Lambda context: the idempotency layer's in-progress record expires with it.
     config.register_lambda_context(router.lambda_context)
+    # The attempt counts against its sources (decision 29) in the write of its in-progress record.
+    service = wiring.container.service()
+    now = service.clock.now()
+    owner = CartOwner(OwnerKind(request.buyer.kind), request.buyer.key)
+    keys = attempt_keys(owner, request.client_ip, now, service.attempt_limits)
     try:
-        return place(request=request)
+        with records.counting(wiring.container.store().orders_table, keys, now):
+            return place(request=request)
     except idempotency.IdempotencyAlreadyInProgressError as exc:
         raise Conflict("a checkout with this Idempotency-Key is still running: retry in a moment") from exc
     except idempotency.IdempotencyValidationError as exc:
@@ -228,4 +288,6 @@ def _place_once(request: CheckoutAttempt) -> CheckoutPlaced:
         idempotency.IdempotencyPersistenceLayerError,
         idempotency.IdempotencyPersistenceConnectionError,
     ) as exc:
+        if isinstance(exc.__cause__, TooManyRequests):  # a counter at its limit or contended: nothing written
+            raise exc.__cause__ from None
         raise DependencyUnavailable("checkout is unavailable right now: retry shortly") from exc

@@ -267,15 +267,20 @@ def api_function(
     description: str | None = None,
     tags: Sequence[Tag | str] | None = None,
     security_schemes: dict[str, SecurityScheme] | None = None,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[ShopResolver, ApiHandler]:
     """A context's API function: one resolver with its ``routers``, one OpenAPI document served at
     ``openapi_path`` (Swagger UI beside it), and the Lambda handler.
 
     ``guards`` maps a path prefix to the groups that may call it (``{"/admin/": [Group.OPS]}``): such a
-    request is refused (401/403) before anything reads its body (``refuse_unauthorised``), in the order
-    given. The handler carries the logger (correlation id: the request id every answer repeats) and the
-    metrics; no X-Ray tracer (see ``shop_kernel.observability``: it dominates an API's cold start, and
-    Lambda's active tracing covers the invocation).
+    request is refused (401/403) before anything reads its body (``refuse_unauthorised``); every prefix
+    that matches must admit the caller, checked in the order given. The document itself is never
+    guarded, even under a guarded prefix (``/admin/promotions/openapi.json``): it describes the API and
+    reveals no data, and the gateway reads it without a token to merge it. ``prepare`` rewrites an event
+    that passed the guards before the resolver sees it (customers' one-click unsubscribe drops a form body
+    its route does not read). The handler carries the logger (correlation id: the request id every
+    answer repeats) and the metrics; no X-Ray tracer (see ``shop_kernel.observability``: it dominates an
+    API's cold start, and Lambda's active tracing covers the invocation).
     """
     app = build_resolver()
     for router in routers:
@@ -294,11 +299,12 @@ def api_function(
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        for prefix, groups in guarded:
-            refusal = refuse_unauthorised(event, prefix, *groups)
-            if refusal is not None:
-                return refusal
-        return app.resolve(event, context)
+        if event.get("path") != openapi_path:
+            for prefix, groups in guarded:
+                refusal = refuse_unauthorised(event, prefix, *groups)
+                if refusal is not None:
+                    return refusal
+        return app.resolve(prepare(event) if prepare is not None else event, context)
 
     return app, handler
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"  # another transaction held the item: contention, not a refusal
 
 
 class WriteContended(Exception):

@@ -13,13 +13,25 @@ gives one of the same class with the same overrides, and nothing built.
 
 SDK clients stay cached leaves (``shop_kernel.aws.client``): a container asks for them, never makes a
 session of its own, so building a second container costs no cold start.
+
+A context's container derives from ``ContextContainer``, which holds the leaves every context is built
+on (the DynamoDB, EventBridge and Secrets Manager clients, the clock, the bus publisher); the context
+declares its own ``settings()`` and what it builds on them. A test overrides a leaf the same way as any
+part: ``CheckoutContainer(clock=fixed)``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from shop_kernel import aws
+
+if TYPE_CHECKING:
+    from shop_kernel.clock import Clock
+    from shop_kernel.events import EventPublisher
+    from shop_kernel.settings import ServiceSettings
 
 T = TypeVar("T")
 _PROVIDED = "__provided__"
@@ -80,4 +92,38 @@ class Container:
         return frozenset(self._built)
 
 
-__all__ = ["Container", "provided"]
+class ContextContainer(Container):
+    """The leaves every context's functions are built on. Each provider imports what it builds, so a
+    function that never publishes loads no publisher."""
+
+    def settings(self) -> ServiceSettings:
+        """The context's settings: each context provides its own (``@provided``, ``XSettings.from_env()``)."""
+        raise NotImplementedError(f"{type(self).__name__} declares no settings()")
+
+    @provided
+    def dynamodb_client(self) -> Any:
+        return aws.client("dynamodb")
+
+    @provided
+    def events_client(self) -> Any:
+        return aws.client("events")
+
+    @provided
+    def secrets_client(self) -> Any:
+        return aws.client("secretsmanager")
+
+    @provided
+    def clock(self) -> Clock:
+        from shop_kernel.clock import SystemClock
+
+        return SystemClock()
+
+    @provided
+    def publisher(self) -> EventPublisher:
+        """Domain events onto the stage's bus (``EVENT_BUS_NAME``)."""
+        from shop_kernel.events import EventBridgePublisher
+
+        return EventBridgePublisher(self.events_client(), self.settings().event_bus_name)
+
+
+__all__ = ["Container", "ContextContainer", "provided"]

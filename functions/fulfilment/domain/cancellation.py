@@ -1,0 +1,164 @@
+"""What a cancellation request does to an order's shipments, before dispatch (pure rules).
+
+A request names the whole order or some units (per SKU). Units may be cancelled while their shipment
+waits for the warehouse (``planned``, ``pick_requested``); once the warehouse reported a shipment packed,
+it is on its way to the carrier booking and the capture, and its units are ``dispatched`` for a request:
+refused. So the packed report and a cancellation decide on the same item, each conditioned on its
+version: exactly one of them wins, and a cancellation that arrives while the carrier is being booked is
+refused, never half applied.
+
+* The whole order: every shipment still waiting is ``cancelled``; refused if any was packed.
+* Some units: taken from waiting shipments (the latest collection first). A shipment left with nothing to
+  pick is ``withdrawn``: its wait ends at once as a pick of nothing (the workflow releases its units as
+  unpicked). A shipment left with some units is told to pick fewer; its cancelled units are released with
+  the warehouse's report, like a short pick. Units the order never had (or already gave up) are refused
+  as ``not_in_order``; units only packed shipments hold as ``dispatched``. When the units are everything
+  the order still has to ship and nothing shipped, the request cancels the whole order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fulfilment.domain.models import OrderLine, Shipment, ShipmentLine, ShipmentStatus, units
+from shop_kernel.money import Money
+
+WAITING = frozenset({ShipmentStatus.PLANNED, ShipmentStatus.PICK_REQUESTED})
+CLOSED = frozenset({ShipmentStatus.CANCELLED, ShipmentStatus.NOTHING_PACKED, ShipmentStatus.WITHDRAWN})
+Outcome = Literal["cancelled", "lines_cancelled", "refused", "review_cancelled", "pending"]
+
+
+class CancelledByRequest(Exception):
+    """The order was cancelled by request: the workflow's error name for its cancel path."""
+
+
+class CancellationNotReady(Exception):
+    """The order is between two steps (its review approved, its allocation not stored yet; a shipment
+    not yet sent to the warehouse): decide again when the request is delivered again."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reason: str | None = None
+    changed: tuple[Shipment, ...] = ()  # the shipments' new states
+    withdrawn: dict[str, tuple[ShipmentLine, ...]] = field(default_factory=dict)  # per shipment id
+    lines: tuple[ShipmentLine, ...] = ()  # every unit this request cancels
+
+
+def refused(reason: str) -> Decision:
+    return Decision("refused", reason)
+
+
+def _as_lines(totals: dict[str, int]) -> tuple[ShipmentLine, ...]:
+    return tuple(ShipmentLine(sku=sku, quantity=q) for sku, q in totals.items() if q > 0)
+
+
+def decide(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine] | None, request_id: str) -> Decision:
+    """What the request does (see the module docstring)."""
+    if lines is not None:
+        decision = _some_units(shipments, lines, request_id)
+        if decision.outcome != "lines_cancelled" or not _nothing_left(shipments, decision.changed):
+            return decision
+    return _whole_order(shipments, request_id)
+
+
+def _whole_order(shipments: Sequence[Shipment], request_id: str) -> Decision:
+    going = [s for s in shipments if s.status not in CLOSED]
+    if any(s.status not in WAITING for s in going):
+        return refused("dispatched")
+    if not going:
+        return refused("already_cancelled")
+    changed = tuple(
+        s.model_copy(
+            update={"status": ShipmentStatus.CANCELLED, "cancelled_by": (*s.cancelled_by, request_id)}
+        )
+        for s in going
+    )
+    withdrawn = {s.id: s.asked() for s in going}
+    everything: dict[str, int] = {}
+    for asked in withdrawn.values():
+        for sku, quantity in units(asked).items():
+            everything[sku] = everything.get(sku, 0) + quantity
+    return Decision("cancelled", changed=changed, withdrawn=withdrawn, lines=_as_lines(everything))
+
+
+def _still_in_order(shipments: Sequence[Shipment]) -> dict[str, int]:
+    left: dict[str, int] = {}
+    for shipment in shipments:
+        if shipment.status in CLOSED:
+            continue
+        held = shipment.asked() if shipment.status in WAITING else shipment.packed
+        for sku, quantity in units(held).items():
+            left[sku] = left.get(sku, 0) + quantity
+    return left
+
+
+def _some_units(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine], request_id: str) -> Decision:
+    wanted, left = units(lines), _still_in_order(shipments)
+    if any(quantity > left.get(sku, 0) for sku, quantity in wanted.items()):
+        return refused("not_in_order")
+    remaining, changed, withdrawn = dict(wanted), [], {}
+    waiting = sorted((s for s in shipments if s.status in WAITING), key=lambda s: s.dispatch_by, reverse=True)
+    for shipment in waiting:
+        asked = units(shipment.asked())
+        take = {sku: min(asked.get(sku, 0), q) for sku, q in remaining.items() if min(asked.get(sku, 0), q)}
+        if not take:
+            continue
+        if shipment.status is ShipmentStatus.PLANNED:
+            raise CancellationNotReady(f"shipment {shipment.id} is not at the warehouse yet")
+        for sku, quantity in take.items():
+            remaining[sku] -= quantity
+        withdrawn[shipment.id] = _as_lines(take)
+        changed.append(_withdraw(shipment, withdrawn[shipment.id], request_id))
+    if any(remaining.values()):
+        return refused("dispatched")
+    return Decision("lines_cancelled", changed=tuple(changed), withdrawn=withdrawn, lines=_as_lines(wanted))
+
+
+def _withdraw(shipment: Shipment, lines: tuple[ShipmentLine, ...], request_id: str) -> Shipment:
+    cancelled = units(shipment.cancelled)
+    for sku, quantity in units(lines).items():
+        cancelled[sku] = cancelled.get(sku, 0) + quantity
+    after = shipment.model_copy(
+        update={"cancelled": _as_lines(cancelled), "cancelled_by": (*shipment.cancelled_by, request_id)}
+    )
+    if after.asked():
+        return after
+    # Nothing left to pick: the pick ends now, everything "dropped" (released as unpicked).
+    return after.model_copy(
+        update={"status": ShipmentStatus.WITHDRAWN, "packed": (), "dropped": after.cancelled}
+    )
+
+
+def _nothing_left(shipments: Sequence[Shipment], changed: Sequence[Shipment]) -> bool:
+    """After ``changed``, no shipment has anything to ship and none was packed: the whole order goes."""
+    after = {s.id: s for s in shipments} | {s.id: s for s in changed}
+    return all(s.status in CLOSED for s in after.values())
+
+
+def released_value(
+    order_lines: Sequence[OrderLine], before: dict[str, int], now: dict[str, int]
+) -> Money | None:
+    """The value of ``now`` units cancelled after ``before`` were, by checkout's charge rule (after ``k``
+    of a line's ``q`` units, ``total * k // q``; cancelled units are the line's last ones). None when the
+    order's lines carry no totals."""
+    quantity: dict[str, int] = {}
+    total: dict[str, Money] = {}
+    for line in order_lines:
+        if line.total is None:
+            return None
+        quantity[line.sku] = quantity.get(line.sku, 0) + line.quantity
+        total[line.sku] = total[line.sku] + line.total if line.sku in total else line.total
+    if not total:
+        return None
+    currency = next(iter(total.values())).currency
+    amount = 0
+    for sku, cancelled in now.items():
+        if sku not in total:
+            continue
+        q, t, k0 = quantity[sku], total[sku].amount, before.get(sku, 0)
+        amount += (t * (q - k0) // q) - (t * (q - k0 - cancelled) // q)
+    return Money.of(amount, currency)
