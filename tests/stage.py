@@ -72,6 +72,7 @@ class SharedStage:
         self.restores = 0
         self.failed_restores: list[str] = []  # provisioned again instead (the report at the end says why)
         self._secrets: dict[str, tuple[str, str]] = {}  # name -> (version id, value)
+        self._clients: dict[str, Any] = {}
 
     @property
     def is_open(self) -> bool:
@@ -100,6 +101,7 @@ class SharedStage:
             self._stop_executions()
         mock, self._mock = self._mock, None
         self.executing = None
+        self._clients = {}
         # moto puts back the credentials it found when it started (deleting those it did not find):
         # the variables are whatever the next test's environment holds now, so they are kept as they are.
         saved = {name: os.environ.get(name) for name in _MOTO_CREDENTIALS}
@@ -134,11 +136,13 @@ class SharedStage:
     def _credentials() -> dict[str, str]:
         return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
-    @staticmethod
-    def _client(service: str) -> Any:
+    def _client(self, service: str) -> Any:
+        """One client per service while the stage is open (making one costs more than a restore's calls)."""
         import boto3
 
-        return boto3.client(service, region_name=REGION)
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=REGION)
+        return self._clients[service]
 
     def _secret_values(self) -> dict[str, tuple[str, str]]:
         client = self._client("secretsmanager")
