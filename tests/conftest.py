@@ -23,6 +23,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "shop")
 EVENTS = Path(__file__).parent / "events"
 REGION = "eu-west-1"
 MERCHANDISER_SUB = "7d3f2a10-1c2b-4e5f-9a8b-0c1d2e3f4a5b"
+# The stage in moto, provisioned once per worker (fixtures ``moto_stage``, ``executing_moto_stage``).
+pytest_plugins = ("tests.stage",)
 
 
 @pytest.fixture
@@ -54,25 +56,21 @@ def fast_moto_transactions() -> Iterator[None]:
 
 
 @pytest.fixture
-def catalog_stack(
-    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SimpleNamespace]:
-    """Every resource of the stage provisioned in moto from the specs, as the local stack does.
+def catalog_stack(moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    """Every resource of the stage provisioned in moto from the specs, as the local stack does (provisioned
+    once per worker and clean for each test: ``tests.stage``).
 
     The catalog functions' environment is the one ``ServiceFunction`` gives them; the catalog's wiring is a
     fresh ``CatalogContainer`` and the kernel's clients are forgotten, so nothing built for another test's moto
     is used.
     """
-    import boto3
-    from moto import mock_aws
-
     from catalog import wiring
     from catalog.wiring import CatalogContainer
-    from infra.local.provision import function_environment, provision
+    from infra.local.provision import function_environment
     from infra.resources import function, physical_name
     from shop_kernel import aws
 
-    stage = "test"
+    stage = moto_stage.stage
     names = SimpleNamespace(
         table=physical_name(stage, "catalog"),
         secret=physical_name(stage, "cursor-signing-key"),
@@ -81,12 +79,10 @@ def catalog_stack(
     for spec in ("catalog-api", "catalog-events"):
         for name, value in function_environment(stage, function(spec)).items():
             monkeypatch.setenv(name, value)
-    with mock_aws():
-        provision(stage)
-        aws.reset_clients()
-        monkeypatch.setattr(wiring, "container", CatalogContainer())
-        yield SimpleNamespace(**vars(names), dynamodb=boto3.client("dynamodb", region_name=REGION))
-        aws.reset_clients()
+    aws.reset_clients()
+    monkeypatch.setattr(wiring, "container", CatalogContainer())
+    yield SimpleNamespace(**vars(names), dynamodb=moto_stage.dynamodb)
+    aws.reset_clients()
 
 
 @pytest.fixture

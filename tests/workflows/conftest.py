@@ -1,6 +1,7 @@
 """Workflows executed by moto's in-process ASL interpreter, provisioned from the specs as the local stack does.
 
-``local_workflows`` provisions stage ``test`` inside ``mock_aws`` with Step Functions execution on;
+``local_workflows`` is stage ``test`` in moto with Step Functions execution on (``tests.stage``: provisioned
+once per worker); so is ``moto_stage`` here, which the checkout fixtures the fulfilment tests use run on;
 ``run_execution`` starts one execution, waits for it to finish and reports its status, output and the
 names of the states it entered, in order. ``ALL_KINDS_SPEC`` (``samples/all_kinds.asl.json``) references
 a table, the bus and a function, for the tests of substitutions on both sides.
@@ -33,7 +34,9 @@ from tests.workflows.fulfilment_world import carrier_standin, executing_workflow
 
 REGION = "eu-west-1"
 STAGE = "test"
-EXECUTION_TIMEOUT_S = 30.0
+# A deadline, not a pace: waiting ends as soon as the execution does. It bounds only a failing test, so it is
+# long enough for a loaded machine (8 workers on 2 cores) and well inside pytest's 300 s timeout.
+EXECUTION_TIMEOUT_S = 120.0
 SAMPLES = Path(__file__).parent / "samples"
 ALL_KINDS_SPEC = StateMachineSpec(
     name="all-kinds",
@@ -55,20 +58,23 @@ class Execution:
 
 
 @pytest.fixture
-def local_workflows(aws_credentials: None) -> Iterator[SimpleNamespace]:
-    """``arns[spec name]`` and a Step Functions client, every resource of the stage in moto."""
+def moto_stage(executing_moto_stage: SimpleNamespace) -> SimpleNamespace:
+    """Every fixture here (checkout's too) runs on the stage whose executions moto's interpreter runs."""
+    return executing_moto_stage
+
+
+@pytest.fixture
+def local_workflows(executing_moto_stage: SimpleNamespace) -> SimpleNamespace:
+    """``arns[spec name]`` and a Step Functions client, every resource of the stage in moto (provisioned
+    once per worker, clean for each test)."""
     import boto3
-    from moto import mock_aws
 
-    from infra.local.provision import provision
-
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        answer = provision(STAGE)
-        yield SimpleNamespace(
-            stage=STAGE,
-            arns={name: workflow["arn"] for name, workflow in answer["workflows"].items()},
-            stepfunctions=boto3.client("stepfunctions", region_name=REGION),
-        )
+    workflows = executing_moto_stage.provisioned["workflows"]
+    return SimpleNamespace(
+        stage=STAGE,
+        arns={name: workflow["arn"] for name, workflow in workflows.items()},
+        stepfunctions=boto3.client("stepfunctions", region_name=REGION),
+    )
 
 
 def wait_for_end(stepfunctions: Any, execution_arn: str) -> dict[str, Any]:

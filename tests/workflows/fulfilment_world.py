@@ -34,7 +34,9 @@ from tests.integration.checkout.conftest import (
 )
 from tests.support import Reply, reply_from
 
-WAIT_S = 30.0
+# A deadline, not a pace (``wait_until`` returns as soon as the condition holds): it bounds only a failing
+# test, so it is long enough for a loaded machine (8 workers on 2 cores).
+WAIT_S = 120.0
 OPS_SUB = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 AGENT_SUB = "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d"
 SECOND_WAREHOUSE = {
@@ -400,11 +402,8 @@ class FulfilmentWorld:
 
 
 @pytest.fixture
-def executing_workflows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's Step Functions runs the states (off by default); set before the stage is provisioned."""
-    from moto.core.config import default_user_config
-
-    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+def executing_workflows(executing_moto_stage: SimpleNamespace) -> None:
+    """moto's Step Functions runs the states (off by default): the stage is the executing one."""
 
 
 @pytest.fixture

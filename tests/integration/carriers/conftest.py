@@ -1,4 +1,4 @@
-"""Carriers fixtures: every resource in moto from the specs, the carrier stand-in on 127.0.0.1 (its
+"""Carriers fixtures: the stage in moto from the specs (``tests.stage``), the carrier stand-in on 127.0.0.1 (its
 webhooks go nowhere: tests post them to the handler themselves, signed as the stand-in signs), and the
 carrier functions invoked as themselves (``functions`` fixture) with real-shaped events."""
 
@@ -21,94 +21,40 @@ from tests.support import Reply, TableStream, reply_from
 
 EVENTS = Path(__file__).parents[2] / "events" / "carriers"
 WEBHOOK_KEY = "whk_test_standin_key"
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_NAMESPACE": "shop",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-}
 WEBHOOK_DOCUMENT = ("carriers.handlers.webhooks", "/webhooks/carriers/openapi.json")
 
 
-@pytest.fixture(scope="module")
-def carriers_world() -> Iterator[SimpleNamespace]:
-    """The stage provisioned in moto once per module (provisioning every resource costs seconds); each
-    test then starts from an empty shipments table, bucket and event log (``carriers_stack``)."""
-    from moto import mock_aws
-
-    from infra.local import moto_patches
-    from infra.local.provision import provision
+@pytest.fixture
+def carriers_stack(moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test), the
+    stand-in's key in the webhook signing secret; a fresh carrier stand-in (timeline far away: tests move
+    parcels)."""
+    from infra.local.carrier_standin import CarrierStandin, CarrierStandinConfig
     from infra.resources import physical_name
 
-    patch = pytest.MonkeyPatch()
-    for name, value in CREDENTIALS.items():
-        patch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        patch.delenv(name, raising=False)
-    moto_patches.install()
-    stage = "test"
-    try:
-        with mock_aws():
-            answer = provision(stage)
-            yield SimpleNamespace(
-                stage=stage,
-                table=physical_name(stage, "shipments"),
-                bucket=physical_name(stage, "shipping-labels"),
-                event_log=answer["queues"]["event-log"]["url"],
-                dynamodb=boto3.client("dynamodb", region_name=REGION),
-                s3=boto3.client("s3", region_name=REGION),
-                sqs=boto3.client("sqs", region_name=REGION),
-                secrets=boto3.client("secretsmanager", region_name=REGION),
-            )
-    finally:
-        moto_patches.uninstall()
-        patch.undo()
-
-
-def _empty(world: SimpleNamespace) -> None:
-    from infra.resources import physical_name
-
-    for page in world.dynamodb.get_paginator("scan").paginate(TableName=world.table):
-        for item in page["Items"]:
-            world.dynamodb.delete_item(TableName=world.table, Key={"pk": item["pk"], "sk": item["sk"]})
-    for version in world.s3.list_object_versions(Bucket=world.bucket).get("Versions", []):
-        world.s3.delete_object(Bucket=world.bucket, Key=version["Key"], VersionId=version["VersionId"])
-    # PurgeQueue is allowed once a minute: the queue is drained by receiving instead.
-    while messages := world.sqs.receive_message(QueueUrl=world.event_log, MaxNumberOfMessages=10).get(
-        "Messages"
-    ):
-        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-        world.sqs.delete_message_batch(QueueUrl=world.event_log, Entries=entries)
-    world.secrets.put_secret_value(
-        SecretId=physical_name(world.stage, "carrier-webhook-signing"),
+    stage = moto_stage.stage
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.put_secret_value(
+        SecretId=physical_name(stage, "carrier-webhook-signing"),
         SecretString=json.dumps({"standin": WEBHOOK_KEY}),
     )
-    world.secrets.put_secret_value(
-        SecretId=physical_name(world.stage, "nova-poshta-api"), SecretString="placeholder"
-    )
-
-
-@pytest.fixture
-def carriers_stack(
-    carriers_world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SimpleNamespace]:
-    """The module's stage, emptied; a fresh carrier stand-in (timeline far away: tests move parcels) whose
-    key is in the webhook signing secret."""
-    from infra.local.carrier_standin import CarrierStandin, CarrierStandinConfig
-
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    _empty(carriers_world)
+    secrets.put_secret_value(SecretId=physical_name(stage, "nova-poshta-api"), SecretString="placeholder")
     standin = CarrierStandin(
         CarrierStandinConfig(webhook_key=WEBHOOK_KEY, timeline=(3600.0, 7200.0, 10800.0))
     )
     standin.start()
     monkeypatch.setenv("CARRIER_STANDIN_URL", standin.url)
-    yield SimpleNamespace(**vars(carriers_world), standin=standin)
+    yield SimpleNamespace(
+        stage=stage,
+        table=physical_name(stage, "shipments"),
+        bucket=physical_name(stage, "shipping-labels"),
+        event_log=moto_stage.provisioned["queues"]["event-log"]["url"],
+        dynamodb=moto_stage.dynamodb,
+        s3=boto3.client("s3", region_name=REGION),
+        sqs=boto3.client("sqs", region_name=REGION),
+        secrets=secrets,
+        standin=standin,
+    )
     standin.stop()
 
 

@@ -1,4 +1,4 @@
-"""Cart fixtures: the stage in moto from the specs, SKU facts projected from catalog events, stock in
+"""Cart fixtures: the stage in moto from the specs (``tests.stage``), SKU facts projected from catalog events, stock in
 the inventory table, and the cart API driven by API Gateway REST proxy events (guest and customer)."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conformance import DocumentedAnswers, answers_for, served_document
@@ -52,33 +51,29 @@ def cart_event(
 
 
 @pytest.fixture
-def cart_stack(
-    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SimpleNamespace]:
-    from moto import mock_aws
-
+def cart_stack(moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test), the
+    cart functions' environment, and a fresh cart container (nothing built for another test's moto)."""
     from cart import wiring
     from cart.wiring import CartContainer
-    from infra.local.provision import function_environment, provision
+    from infra.local.provision import function_environment
     from infra.resources import function, physical_name
     from shop_kernel import aws
 
-    stage = "test"
+    stage = moto_stage.stage
     for spec in ("cart-api", "cart-catalog-projector"):
         for name, value in function_environment(stage, function(spec)).items():
             monkeypatch.setenv(name, value)
-    with mock_aws():
-        provision(stage)
-        aws.reset_clients()
-        monkeypatch.setattr(wiring, "container", CartContainer())
-        yield SimpleNamespace(
-            carts=physical_name(stage, "carts"),
-            promotions=physical_name(stage, "promotions"),
-            loyalty=physical_name(stage, "loyalty"),
-            inventory=physical_name(stage, "inventory"),
-            dynamodb=boto3.client("dynamodb", region_name=REGION),
-        )
-        aws.reset_clients()
+    aws.reset_clients()
+    monkeypatch.setattr(wiring, "container", CartContainer())
+    yield SimpleNamespace(
+        carts=physical_name(stage, "carts"),
+        promotions=physical_name(stage, "promotions"),
+        loyalty=physical_name(stage, "loyalty"),
+        inventory=physical_name(stage, "inventory"),
+        dynamodb=moto_stage.dynamodb,
+    )
+    aws.reset_clients()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Checkout fixtures: the stage in moto from the specs, the real Stripe SDK against the local Stripe
+"""Checkout fixtures: the stage in moto from the specs (``tests.stage``), the real Stripe SDK against the local Stripe
 stand-in, a catalog projected into the cart's SKU facts, locations and stock, and the cart, checkout
 and webhook handlers driven by API Gateway REST proxy events."""
 
@@ -63,40 +63,42 @@ def standin() -> Iterator[StripeStandin]:
 
 @pytest.fixture
 def checkout_stack(
-    aws_credentials: None,
-    fast_moto_transactions: None,
-    monkeypatch: pytest.MonkeyPatch,
-    standin: StripeStandin,
+    moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, standin: StripeStandin
 ) -> Iterator[SimpleNamespace]:
-    from moto import mock_aws
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test), with
+    the Stripe stand-in's keys in its secrets and the checkout functions' environment."""
+    yield from stack_on(moto_stage, monkeypatch, standin)
 
-    from infra.local.provision import function_environment, provision
+
+def stack_on(
+    moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, standin: StripeStandin
+) -> Iterator[SimpleNamespace]:
+    """Checkout's view of a provisioned stage (``moto_stage`` or ``executing_moto_stage``)."""
+    from infra.local.provision import function_environment
     from infra.resources import function, physical_name
 
     for spec in FUNCTIONS:
         for name, value in function_environment(STAGE, function(spec)).items():
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("STRIPE_API_BASE", standin.url)
-    with mock_aws():
-        answer = provision(STAGE)
-        secrets = boto3.client("secretsmanager", region_name=REGION)
-        secrets.put_secret_value(SecretId=physical_name(STAGE, "stripe-api-key"), SecretString=API_KEY)
-        secrets.put_secret_value(
-            SecretId=physical_name(STAGE, "stripe-webhook-signing"), SecretString=standin.webhook_secret
-        )
-        fresh_wiring(monkeypatch)
-        yield SimpleNamespace(
-            provisioned=answer,
-            orders=physical_name(STAGE, "orders"),
-            carts=physical_name(STAGE, "carts"),
-            inventory=physical_name(STAGE, "inventory"),
-            promotions=physical_name(STAGE, "promotions"),
-            loyalty=physical_name(STAGE, "loyalty"),
-            idempotency=physical_name(STAGE, "idempotency"),
-            dynamodb=boto3.client("dynamodb", region_name=REGION),
-            standin=standin,
-        )
-        aws.reset_clients()
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.put_secret_value(SecretId=physical_name(STAGE, "stripe-api-key"), SecretString=API_KEY)
+    secrets.put_secret_value(
+        SecretId=physical_name(STAGE, "stripe-webhook-signing"), SecretString=standin.webhook_secret
+    )
+    fresh_wiring(monkeypatch)
+    yield SimpleNamespace(
+        provisioned=moto_stage.provisioned,
+        orders=physical_name(STAGE, "orders"),
+        carts=physical_name(STAGE, "carts"),
+        inventory=physical_name(STAGE, "inventory"),
+        promotions=physical_name(STAGE, "promotions"),
+        loyalty=physical_name(STAGE, "loyalty"),
+        idempotency=physical_name(STAGE, "idempotency"),
+        dynamodb=moto_stage.dynamodb,
+        standin=standin,
+    )
+    aws.reset_clients()
 
 
 def fresh_wiring(monkeypatch: pytest.MonkeyPatch) -> None:

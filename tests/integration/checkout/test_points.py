@@ -94,6 +94,7 @@ def test_points_are_debited_in_the_orders_transaction_and_loyalty_publishes_the_
 def test_a_balance_spent_by_another_checkout_meanwhile_refuses_this_one_and_writes_nothing(
     cart: Callable[..., Reply],
     checkout: Callable[..., Reply],
+    orders: Callable[..., Reply],
     loyalty: SimpleNamespace,
     shop: SimpleNamespace,
     monkeypatch: pytest.MonkeyPatch,
@@ -126,7 +127,7 @@ def test_a_balance_spent_by_another_checkout_meanwhile_refuses_this_one_and_writ
     # AND it wrote nothing: no points taken, no stock held, no order
     assert available(loyalty) == 1000
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == reserved_before
-    assert checkout("GET", "/me/orders", sub=CUSTOMER_SUB).body["orders"] == []
+    assert orders("GET", "/me/orders", sub=CUSTOMER_SUB).body["orders"] == []
     # AND a retry with what is left places the order (the cart was left open)
     retried = pay_with_points(checkout, "max")
     assert retried.status == 201, retried.body
@@ -137,6 +138,7 @@ def test_a_balance_spent_by_another_checkout_meanwhile_refuses_this_one_and_writ
 def test_the_sweeper_gives_back_an_unpaid_orders_points_once(
     cart: Callable[..., Reply],
     checkout: Callable[..., Reply],
+    orders: Callable[..., Reply],
     loyalty: SimpleNamespace,
     due_at_once: None,
     sweep: Callable[[], dict[str, int]],
@@ -151,7 +153,7 @@ def test_the_sweeper_gives_back_an_unpaid_orders_points_once(
     sweep()
     # THEN the order is cancelled and the points are back, once
     assert (
-        checkout("GET", f"/me/orders/{placed.body['order']['id']}", sub=CUSTOMER_SUB).body["status"]
+        orders("GET", f"/me/orders/{placed.body['order']['id']}", sub=CUSTOMER_SUB).body["status"]
         == "CANCELLED"
     )
     assert available(loyalty) == SEEDED

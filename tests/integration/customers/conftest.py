@@ -5,7 +5,7 @@ read as the event source mapping delivers it, with what reached the bus."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -46,21 +46,15 @@ def customers_event(
 
 
 @pytest.fixture
-def customers_stack(aws_credentials: None, fast_moto_transactions: None) -> Iterator[SimpleNamespace]:
-    from moto import mock_aws
-
-    from infra.local.provision import provision
+def customers_stack(moto_stage: SimpleNamespace) -> SimpleNamespace:
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test)."""
     from infra.resources import physical_name
 
-    stage = "test"
-    with mock_aws():
-        provision(stage)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        yield SimpleNamespace(
-            table=physical_name(stage, "customers"),
-            event_log=physical_name(stage, "event-log"),
-            dynamodb=dynamodb,
-        )
+    return SimpleNamespace(
+        table=physical_name("test", "customers"),
+        event_log=physical_name("test", "event-log"),
+        dynamodb=moto_stage.dynamodb,
+    )
 
 
 @pytest.fixture

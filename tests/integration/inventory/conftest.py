@@ -33,41 +33,38 @@ def inventory_event(
 
 @pytest.fixture
 def inventory_stack(
-    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
+    moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SimpleNamespace]:
-    """The stage provisioned in moto as the local stack does; catalog SKU claims for ``SKUS``."""
-    from moto import mock_aws
-
-    from infra.local.provision import function_environment, provision
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test);
+    catalog SKU claims for ``SKUS``."""
+    from infra.local.provision import function_environment
     from infra.resources import function, physical_name
     from inventory import wiring
     from inventory.wiring import InventoryContainer
     from shop_kernel import aws
 
-    stage = "test"
+    stage = moto_stage.stage
     for spec in ("inventory-api", "inventory-events"):
         for name, value in function_environment(stage, function(spec)).items():
             monkeypatch.setenv(name, value)
-    with mock_aws():
-        provision(stage)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        catalog = physical_name(stage, "catalog")
-        for sku in SKUS:
-            dynamodb.put_item(
-                TableName=catalog,
-                Item={
-                    "pk": {"S": f"UNIQUE#sku#{sku}"},
-                    "sk": {"S": "UNIQUE"},
-                    "type": {"S": "sku"},
-                    "owner": {"S": "prod_1"},
-                },
-            )
-        aws.reset_clients()
-        monkeypatch.setattr(wiring, "container", InventoryContainer())
-        yield SimpleNamespace(
-            table=physical_name(stage, "inventory"), catalog=catalog, bus=f"shop-{stage}", dynamodb=dynamodb
+    dynamodb = moto_stage.dynamodb
+    catalog = physical_name(stage, "catalog")
+    for sku in SKUS:
+        dynamodb.put_item(
+            TableName=catalog,
+            Item={
+                "pk": {"S": f"UNIQUE#sku#{sku}"},
+                "sk": {"S": "UNIQUE"},
+                "type": {"S": "sku"},
+                "owner": {"S": "prod_1"},
+            },
         )
-        aws.reset_clients()
+    aws.reset_clients()
+    monkeypatch.setattr(wiring, "container", InventoryContainer())
+    yield SimpleNamespace(
+        table=physical_name(stage, "inventory"), catalog=catalog, bus=f"shop-{stage}", dynamodb=dynamodb
+    )
+    aws.reset_clients()
 
 
 @pytest.fixture

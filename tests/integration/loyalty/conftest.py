@@ -5,11 +5,9 @@ DynamoDB calls."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conftest import REGION, build_api_event
@@ -20,17 +18,11 @@ AGENT_B = "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e"
 
 
 @pytest.fixture
-def loyalty_stack(aws_credentials: None, fast_moto_transactions: None) -> Iterator[SimpleNamespace]:
-    from moto import mock_aws
-
-    from infra.local.provision import provision
+def loyalty_stack(moto_stage: SimpleNamespace) -> SimpleNamespace:
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test)."""
     from infra.resources import physical_name
 
-    with mock_aws():
-        provision("test")
-        yield SimpleNamespace(
-            table=physical_name("test", "loyalty"), dynamodb=boto3.client("dynamodb", region_name=REGION)
-        )
+    return SimpleNamespace(table=physical_name("test", "loyalty"), dynamodb=moto_stage.dynamodb)
 
 
 def sqs_batch(events: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:

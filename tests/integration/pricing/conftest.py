@@ -5,11 +5,10 @@ as the projector's queue delivers them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conformance import DocumentedAnswers, checked
@@ -29,19 +28,11 @@ def pricing_event(method: str, path: str, body: Any = None, **kwargs: Any) -> di
 
 
 @pytest.fixture
-def pricing_stack(
-    aws_credentials: None, fast_moto_transactions: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SimpleNamespace]:
-    """The stage provisioned in moto as the local stack does."""
-    from moto import mock_aws
-
-    from infra.local.provision import provision
+def pricing_stack(moto_stage: SimpleNamespace) -> SimpleNamespace:
+    """The stage as the local stack provisions it (provisioned once per worker, clean for each test)."""
     from infra.resources import physical_name
 
-    with mock_aws():
-        provision("test")
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        yield SimpleNamespace(table=physical_name("test", "promotions"), dynamodb=dynamodb)
+    return SimpleNamespace(table=physical_name("test", "promotions"), dynamodb=moto_stage.dynamodb)
 
 
 @pytest.fixture
