@@ -214,6 +214,7 @@ def race_stack() -> Iterator[RaceStack]:
             carts=physical_name(stage, "carts"),
             inventory=physical_name(stage, "inventory"),
             promotions=physical_name(stage, "promotions"),
+            loyalty=physical_name(stage, "loyalty"),
         )
         yield RaceStack(moto, standin, tables)
     finally:
@@ -241,7 +242,12 @@ class Environment:
         t = stack.tables
         self.service = CheckoutService(
             store=DynamoCheckoutStore(
-                client, orders=t.orders, carts=t.carts, inventory=t.inventory, promotions=t.promotions
+                client,
+                orders=t.orders,
+                carts=t.carts,
+                inventory=t.inventory,
+                promotions=t.promotions,
+                loyalty=t.loyalty,
             ),
             payments=StripeGateway(lambda: RACE_API_KEY.encode(), stack.standin.url),
             clock=SystemClock(),
@@ -267,7 +273,12 @@ class Shop:
         t = stack.tables
         self.inventory = InventoryStore(client, t.inventory)
         self.orders = DynamoCheckoutStore(
-            client, orders=t.orders, carts=t.carts, inventory=t.inventory, promotions=t.promotions
+            client,
+            orders=t.orders,
+            carts=t.carts,
+            inventory=t.inventory,
+            promotions=t.promotions,
+            loyalty=t.loyalty,
         )
         self.carts = CartService(
             store=DynamoCartStore(client, t.carts, InventoryStock(client, t.inventory)), clock=SystemClock()

@@ -213,6 +213,9 @@ class ApiRoute:
     function: str
     authorized: bool
     groups: tuple[str, ...] = field(default_factory=tuple)
+    # A stricter gateway throttle for this prefix (requests per second, burst) than the stage's: a public
+    # route that answers a guess (the application's own per-client limit stays the real bound).
+    throttle: tuple[int, int] | None = None
 
 
 TABLES: tuple[TableSpec, ...] = (
@@ -235,7 +238,7 @@ TABLES: tuple[TableSpec, ...] = (
     # Guest and customer carts, and the cart's read model of catalog SKUs (layout:
     # cart.adapters.dynamo_carts). TTL removes carts left alone for 30 (guest) / 90 (customer) days.
     TableSpec(name="carts", ttl_attribute="expires_at"),
-    # Promotions, promo codes with usage counts, gift certificates, code batches, campaign counts (layout:
+    # Promotions, promo codes with usage counts, code batches, campaign counts (layout:
     # pricing.adapters.records). gsi1 lists a promotion's codes and a batch's; the stream feeds the code
     # batch generator (batch items only).
     TableSpec(
@@ -261,13 +264,17 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_AND_OLD_IMAGES",
     ),
-    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records).
-    # gsi1 lists members due for the scheduled job and adjustments waiting for approval; the stream
-    # publishes ledger entries and expiry notices as events.
+    # Points ledgers, member summaries, order facts, rules and campaigns (layout: loyalty.adapters.records);
+    # gift certificates by the digest of their code, their debits and batches (layout:
+    # loyalty.adapters.certificate_records). gsi1 lists members due for the scheduled job, adjustments
+    # waiting for approval and certificates; the stream publishes ledger entries, expiry notices, coupons and
+    # issued certificates as events and feeds the certificate batches. TTL removes the balance check's
+    # attempt counters (a Number ``expires_at``; the notices' ISO text of that name is never expired).
     TableSpec(
         name="loyalty",
         indexes=(IndexSpec(name="gsi1", partition_key="gsi1pk", sort_key="gsi1sk"),),
         stream="NEW_IMAGE",
+        ttl_attribute="expires_at",
     ),
     # Powertools idempotency records (checkout requests, Stripe webhook events): key ``id``, TTL
     # ``expiration``, as the library's DynamoDB persistence layer expects.
@@ -554,8 +561,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("carts",),
-        tables_ro=("promotions", "inventory"),
-        shared_contexts=("pricing", "inventory"),
+        # loyalty: gift certificates entered on the cart, read by code.
+        tables_ro=("promotions", "inventory", "loyalty"),
+        shared_contexts=("pricing", "inventory", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-api",
@@ -564,8 +572,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
         memory_mb=1024,
         timeout_s=29,
-        # loyalty: a customer paying with points has their summary and the redemption rules read and
-        # the points debited in the order's transaction (loyalty.contract).
+        # loyalty: gift certificates debited in the order's transaction, and a customer paying with points
+        # has their summary and the redemption rules read and the points debited in it (loyalty.contract).
         tables_rw=("orders", "carts", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
@@ -594,7 +602,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # A guest order's OrderPlaced carries the keyed hash of the e-mail (loyalty's guest points claim).
         secrets=("guest-email-key",),
         stream=StreamTrigger(table="orders", item_types=("order",)),
-        shared_contexts=("pricing", "inventory", "cart"),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         starts_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
@@ -604,8 +612,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
         # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
-        # gives back code uses and certificate debits (promotions) and points (loyalty), in the
-        # transaction that cancels.
+        # gives back code uses (promotions), certificate debits and points (loyalty), in the transaction
+        # that cancels.
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
@@ -618,7 +626,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
         # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
-        # follows gives back code uses and certificate debits (promotions) and points (loyalty).
+        # follows gives back code uses (promotions), certificate debits and points (loyalty).
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         publishes_events=True,
@@ -631,8 +639,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         handler="checkout.handlers.payment_tasks.handler",
         description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
         timeout_s=29,
-        # inventory: shipped units committed, dropped ones released; promotions: a void cancels the
-        # order and gives back its code uses, certificate debits and points (loyalty) in the same
+        # inventory: shipped units committed, dropped ones released; promotions and loyalty: a void
+        # cancels the order and gives back its code uses, certificate debits and points in the same
         # transaction.
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
@@ -781,7 +789,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-api",
         context="loyalty",
         handler="loyalty.handlers.api.handler",
-        description="Loyalty REST API: a member's points, tier, ledger, coupons, guest claim; rules, campaigns, adjustments",
+        description="Loyalty REST API: points, tier, ledger, coupons, guest claim; rules, campaigns, adjustments, gift certificates",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("loyalty",),
@@ -806,10 +814,20 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="loyalty-events",
         context="loyalty",
         handler="loyalty.handlers.stream.handler",
-        description="Ledger entries, expiry notices, coupons -> PointsEarned/Spent/Expired/Expiring, TierChanged, CouponIssued",
+        description="Ledger entries, notices, coupons, certificates -> Points*, TierChanged, CouponIssued, GiftCertificateIssued",
         timeout_s=60,
         publishes_events=True,
-        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "coupon")),
+        stream=StreamTrigger(table="loyalty", item_types=("entry", "notice", "coupon", "gift_certificate")),
+    ),
+    FunctionSpec(
+        name="loyalty-certificate-batches",
+        context="loyalty",
+        handler="loyalty.handlers.certificate_batches.handler",
+        description="Writes a gift certificate batch, a chunk per change of the batch (idempotent)",
+        timeout_s=120,
+        tables_rw=("loyalty",),
+        # One record at a time: each chunk is up to 200 conditional writes.
+        stream=StreamTrigger(table="loyalty", batch_size=1, item_types=("gift_certificate_batch",)),
     ),
     FunctionSpec(
         name="loyalty-maturity",
@@ -921,6 +939,9 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="loyalty", function="loyalty-api", authorized=False),
     ApiRoute(prefix="me/loyalty", function="loyalty-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="me/coupons", function="loyalty-api", authorized=True, groups=("customers",)),
+    # Anyone may check a gift certificate's balance by its code: throttled hard at the gateway, and
+    # limited per client address by loyalty itself.
+    ApiRoute(prefix="loyalty/gift-certificates", function="loyalty-api", authorized=False, throttle=(5, 10)),
     # Agents look members up and adjust; merchandisers edit rules and campaigns (checked per route).
     ApiRoute(
         prefix="admin/loyalty", function="loyalty-api", authorized=True, groups=("agents", "merchandisers")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from shop_kernel.wiring import ContextContainer, provided
 
 if TYPE_CHECKING:
+    from cart.adapters.certificates import DynamoGiftCertificates
     from cart.adapters.dynamo_carts import DynamoCartStore
     from cart.adapters.dynamo_projection import DynamoSkuProjection
     from cart.adapters.promotions import DynamoPromotions
@@ -65,6 +66,12 @@ class CartContainer(ContextContainer):
         return DynamoPromotions(self.dynamodb_client(), self.settings().promotions_table_name)
 
     @provided
+    def certificates(self) -> DynamoGiftCertificates:
+        from cart.adapters.certificates import DynamoGiftCertificates
+
+        return DynamoGiftCertificates(self.dynamodb_client(), self.settings().loyalty_table_name)
+
+    @provided
     def projection(self) -> DynamoSkuProjection:
         from cart.adapters.dynamo_projection import DynamoSkuProjection
 
@@ -82,7 +89,7 @@ class CartContainer(ContextContainer):
             carrier_quotes=carrier_quotes(),
             promotions=store,
             code_redemptions=store,
-            gift_certificates=store,
+            gift_certificates=self.certificates(),
         )
 
 

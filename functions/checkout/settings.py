@@ -10,7 +10,8 @@ class CheckoutSettings(ServiceSettings):
     carts_table_name: str = local_default("shop-local-carts")
     inventory_table_name: str = local_default("shop-local-inventory")
     promotions_table_name: str = local_default("shop-local-promotions")
-    # Loyalty's table: orders paid with points debit them at checkout and give them back on cancellation.
+    # Loyalty's table: gift certificates (read by code, debited and given back) and orders paid with points
+    # (debited at checkout, given back on cancellation), through loyalty's contract.
     loyalty_table_name: str = local_default("shop-local-loyalty")
     idempotency_table_name: str = local_default("shop-local-idempotency")
     stripe_api_key_secret_name: str = local_default("shop-local-stripe-api-key")

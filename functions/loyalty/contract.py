@@ -10,6 +10,14 @@ gives them back with ``restore_points``, exactly once, and only if the order deb
 Cancellation reasons become loyalty's domain errors: ``InsufficientPoints`` (the balance no longer covers
 the debit), ``PointsAlreadySpent`` (this order debited already), ``PointsAlreadyRestored``,
 ``NothingToRestore``. The layout is loyalty's (``loyalty.adapters.records``) and may change behind these.
+
+Gift certificates are stored value too. Cart and checkout read one by its code in the reads they make
+anyway (``certificate_key``, then ``read_certificate``: None for a voided one, which nothing may spend);
+checkout adds ``debit_certificate`` to its order transaction (the balance taken only while it is the one
+priced and the certificate is not voided, the debit recorded by order; else ``CertificateBalanceChanged``,
+the shopper's 409 ``balance_changed`` on the cart's certificates) and a cancellation ``restore_certificate``
+(once, only what the order debited; else ``CertificateLedgerMismatch``). Layout:
+``loyalty.adapters.certificate_records``.
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from loyalty.adapters.certificate_records import balance_from_item
+from loyalty.adapters.certificate_records import certificate_key as _certificate_key
+from loyalty.adapters.certificate_records import debit_items as _certificate_debit_items
+from loyalty.adapters.certificate_records import restore_items as _certificate_restore_items
 from loyalty.adapters.records import (
     ACCOUNT_PREFIX,
     RULES_SK,
@@ -27,6 +39,12 @@ from loyalty.adapters.records import (
     guard_key,
     rules_key,
     summary_key,
+)
+from loyalty.domain.certificates import (
+    CertificateBalance,
+    CertificateBalanceChanged,
+    CertificateLedgerMismatch,
+    balance_changed,
 )
 from loyalty.domain.errors import (
     InsufficientPoints,
@@ -40,6 +58,7 @@ from loyalty.domain.redemption import Redemption, redeemable
 from loyalty.domain.rules import DEFAULT_RULES, RedemptionRules
 from shop_kernel.clock import isoformat
 from shop_kernel.dynamo import deserialize
+from shop_kernel.money import Money
 from shop_kernel.transact import Reason as Cancellation
 from shop_kernel.transact import TransactPart
 
@@ -144,16 +163,58 @@ def restore_points(table: str, member_id: str, points: int, order_id: str, at: d
     return TransactPart((spent, *append_entries(table, entry), summary), _restore_refused)
 
 
+# --- gift certificates -------------------------------------------------------------------------------
+
+CERTIFICATE_FIELDS = "cart"  # the only caller spends a cart's certificates
+
+
+def certificate_key(code: str) -> Key:
+    """The certificate's key, found by its (normalised) code."""
+    return _certificate_key(code)
+
+
+def read_certificate(code: str, item: dict[str, Any] | None) -> CertificateBalance | None:
+    """The certificate among what was read by ``certificate_key(code)``; None when there is none or it
+    was voided (nothing may spend it)."""
+    if item is None:
+        return None
+    found = balance_from_item(code, item)
+    return None if found.voided else found
+
+
+def debit_certificate(
+    table: str, code: str, amount: Money, expected_balance: Money, order_id: str, at: str
+) -> TransactPart:
+    """Take ``amount`` from the certificate while its balance is ``expected_balance`` (the one priced)."""
+    if amount.amount <= 0:
+        raise ValueError("debit a positive amount")
+    entries = _certificate_debit_items(table, code, amount, expected_balance, order_id, at)
+    return TransactPart(tuple(entries), lambda _: balance_changed(code, prefix=CERTIFICATE_FIELDS))
+
+
+def restore_certificate(table: str, code: str, amount: Money, order_id: str, at: str) -> TransactPart:
+    """Give back what ``order_id`` debited from the certificate: exactly once."""
+    entries = _certificate_restore_items(table, code, amount, order_id, at)
+    return TransactPart(tuple(entries), lambda _: CertificateLedgerMismatch(code))
+
+
 __all__ = [
+    "CertificateBalance",
+    "CertificateBalanceChanged",
+    "CertificateLedgerMismatch",
     "InsufficientPoints",
     "NothingToRestore",
     "PointsAlreadyRestored",
     "PointsAlreadySpent",
     "available_points",
+    "certificate_key",
+    "debit_certificate",
     "debit_points",
     "loyalty_rules_key",
     "member_key",
     "quote",
+    "read_certificate",
     "redemption_rules",
+    "restore_certificate",
     "restore_points",
 ]

@@ -6,9 +6,11 @@ Handlers look parts up through the module (``wiring.container.service()``); test
 
 from __future__ import annotations
 
+from loyalty.adapters.certificates import DynamoCertificates
 from loyalty.adapters.claims import DynamoClaimStore
 from loyalty.adapters.coupons import DynamoCouponStore
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
+from loyalty.domain.certificate_service import CertificateService
 from loyalty.domain.claim_service import GuestClaims
 from loyalty.domain.coupon_service import CouponService
 from loyalty.domain.service import LoyaltyService
@@ -31,6 +33,14 @@ class LoyaltyContainer(ContextContainer):
     @provided
     def service(self) -> LoyaltyService:
         return LoyaltyService(store=self.store(), clock=self.clock())
+
+    @provided
+    def certificate_store(self) -> DynamoCertificates:
+        return DynamoCertificates(self.dynamodb_client(), self.settings().loyalty_table_name)
+
+    @provided
+    def certificates(self) -> CertificateService:
+        return CertificateService(store=self.certificate_store(), clock=self.clock())
 
     @provided
     def coupon_store(self) -> DynamoCouponStore:

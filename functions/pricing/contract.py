@@ -1,18 +1,17 @@
-"""What pricing publishes for a context that reads promotions, codes and certificates, or redeems them in
-its own transaction (the cart reads; checkout reads and writes).
+"""What pricing publishes for a context that reads promotions and codes, or redeems codes in its own
+transaction (the cart reads; checkout reads and writes). Gift certificates are loyalty's
+(``loyalty.contract``): pricing only prices them as a tender.
 
 Reads, in the caller's own calls: every promotion is in one versioned item (``promotions_config_key``,
-``read_promotions``); a code, its usage and a certificate by ``code_key``, ``usage_keys``, ``gift_key``
-and ``read_code``, ``read_usage``, ``read_certificate`` (``Prefetched`` answers the pricing ports over
-items already read). Writes, as parts of the caller's transaction, whose cancellation reasons become
-pricing's domain errors (naming the cart's fields, ``cart.promo_codes`` / ``cart.gift_certificates``):
+``read_promotions``); a code and its usage by ``code_key``, ``usage_keys`` and ``read_code``,
+``read_usage`` (``Prefetched`` answers the pricing ports over items already read). Writes, as parts of
+the caller's transaction, whose cancellation reasons become pricing's domain errors (naming the cart's
+field, ``cart.promo_codes``):
 
 * ``redeem_code``: one more use of the code (and by the customer) while under its limits, else the 409
-  ``code_no_longer_available``; ``debit_certificate``: the balance debited while it is still the one
-  priced, and the debit recorded by order, else the 409 ``balance_changed``;
-* ``restore_code``, ``restore_certificate``: what a cancelled order redeemed, given back exactly once
-  (the caller conditions the cancellation on its order's version); ``LedgerMismatch`` when the ledger
-  does not show it.
+  ``code_no_longer_available``;
+* ``restore_code``: what a cancelled order redeemed, given back exactly once (the caller conditions the
+  cancellation on its order's version); ``LedgerMismatch`` when the ledger does not show it.
 * ``issue_personal_code``: a new single-use code for one customer (loyalty's automatic coupons, written
   in loyalty's own transaction with its record of the coupon), else ``CodeTaken`` when the code exists.
   Whether it was used is ``read_usage`` over the item at ``code_key``.
@@ -30,9 +29,6 @@ from pricing.adapters.records import code_key as _code_key
 from pricing.adapters.records import (
     code_redemption_items,
     code_release_items,
-    gift_certificate_from_item,
-    gift_debit_items,
-    gift_restore_items,
     is_promotions_config,
     personal_code_put,
     promo_code_from_item,
@@ -40,19 +36,16 @@ from pricing.adapters.records import (
     usage_from_items,
     use_key,
 )
-from pricing.adapters.records import gift_key as _gift_key
 from pricing.adapters.records import promotions_config_key as _promotions_config_key
 from pricing.domain.codes import CodeTaken, code_no_longer_available
-from pricing.domain.gift_certificates import balance_changed
-from pricing.domain.models import CodeRedemption, GiftCertificateRedemption, LedgerMismatch
-from pricing.domain.ports import CodeUsage, GiftCertificate
+from pricing.domain.models import CodeRedemption, LedgerMismatch
+from pricing.domain.ports import CodeUsage
 from pricing.domain.promotions import PromoCode, Promotion
 from shop_kernel.dynamo import deserialize
-from shop_kernel.money import Money
 from shop_kernel.transact import TransactPart
 
 Key = dict[str, dict[str, str]]
-FIELD_PREFIX = "cart"  # the only caller redeems a cart's codes and certificates
+FIELD_PREFIX = "cart"  # the only caller redeems a cart's codes
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -76,10 +69,6 @@ def usage_keys(code: str, customer_key: str | None) -> list[Key]:
     return [_code_key(code), *([use_key(code, customer_key)] if customer_key else [])]
 
 
-def gift_key(code: str) -> Key:
-    return _gift_key(code)
-
-
 def read_code(item: dict[str, Any]) -> PromoCode:
     return promo_code_from_item(item)
 
@@ -88,13 +77,9 @@ def read_usage(items: Iterable[dict[str, Any]], code: str, customer_key: str | N
     return usage_from_items(items, code, customer_key)
 
 
-def read_certificate(code: str, item: dict[str, Any]) -> GiftCertificate:
-    return gift_certificate_from_item(code, item)
-
-
 class Prefetched:
-    """``PromotionStore`` + ``CodeRedemptions`` + ``GiftCertificates`` over items read in one batch (the
-    config item, and the ``usage_keys`` and ``gift_key`` of the codes and certificates in question)."""
+    """``PromotionStore`` + ``CodeRedemptions`` over items read in one batch (the config item, and the
+    ``usage_keys`` of the codes in question)."""
 
     def __init__(self, items: Sequence[dict[str, Any]]) -> None:
         self._promotions = {p.id: p for p in read_promotions(items)}
@@ -118,10 +103,6 @@ class Prefetched:
     def usage(self, code: str, customer_key: str | None) -> CodeUsage:
         return read_usage(self._items, code, customer_key)
 
-    def find(self, code: str) -> GiftCertificate | None:
-        item = self._item(_gift_key(code))
-        return read_certificate(code, item) if item else None
-
 
 # --- writes, as parts of the caller's transaction --------------------------------------------------
 
@@ -131,21 +112,9 @@ def redeem_code(table: str, redemption: CodeRedemption) -> TransactPart:
     return TransactPart(tuple(entries), lambda _: code_no_longer_available(redemption, prefix=FIELD_PREFIX))
 
 
-def debit_certificate(
-    table: str, redemption: GiftCertificateRedemption, order_id: str, at: str
-) -> TransactPart:
-    entries = gift_debit_items(table, redemption, order_id, at)
-    return TransactPart(tuple(entries), lambda _: balance_changed(redemption, prefix=FIELD_PREFIX))
-
-
 def restore_code(table: str, redemption: CodeRedemption) -> TransactPart:
     entries = code_release_items(table, redemption)
     return TransactPart(tuple(entries), lambda _: LedgerMismatch(redemption.code))
-
-
-def restore_certificate(table: str, code: str, amount: Money, order_id: str, at: str) -> TransactPart:
-    entries = gift_restore_items(table, code, amount, order_id, at)
-    return TransactPart(tuple(entries), lambda _: LedgerMismatch(code))
 
 
 def issue_personal_code(table: str, code: PromoCode, at: str) -> TransactPart:
@@ -161,16 +130,12 @@ __all__ = [
     "LedgerMismatch",
     "Prefetched",
     "code_key",
-    "debit_certificate",
-    "gift_key",
     "issue_personal_code",
     "promotions_config_key",
-    "read_certificate",
     "read_code",
     "read_promotions",
     "read_usage",
     "redeem_code",
-    "restore_certificate",
     "restore_code",
     "usage_keys",
 ]

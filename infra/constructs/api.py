@@ -288,6 +288,14 @@ class ShopApi(Construct):
             data_trace_enabled=False,
             throttling_rate_limit=API_THROTTLE_RATE,
             throttling_burst_limit=API_THROTTLE_BURST,
+            method_options={
+                f"/{route.prefix}/{path}ANY": apigw.MethodDeploymentOptions(
+                    throttling_rate_limit=route.throttle[0], throttling_burst_limit=route.throttle[1]
+                )
+                for route in API_ROUTES
+                if route.throttle
+                for path in ("", "{proxy+}/")
+            },
             access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
             access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
         )

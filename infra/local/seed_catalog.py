@@ -126,6 +126,63 @@ PRODUCT_TYPES: list[dict[str, Any]] = [
     },
 ]
 
+# A gift card: a physical card that ships like any item; its boolean ``gift_certificate`` attribute makes
+# loyalty issue a certificate of the unit price for each card of a paid order.
+GIFT_CARD_TYPE: dict[str, Any] = {
+    "id": "gift_card",
+    "name": _label("Gift card", "Подарунковий сертифікат"),
+    "attributes": [
+        {
+            "code": "gift_certificate",
+            "label": _label("Gift certificate", "Подарунковий сертифікат"),
+            "kind": "boolean",
+            "required": True,
+        },
+        {
+            "code": "denomination",
+            "label": _label("Value", "Номінал"),
+            "kind": "number",
+            "unit": "EUR",
+            "variant": True,
+            "required": True,
+        },
+    ],
+}
+PRODUCT_TYPES.append(GIFT_CARD_TYPE)
+GIFT_CARD_CODE = "GIFT-CARD"
+
+
+def gift_card_product() -> dict[str, Any]:
+    """The demo shop's gift card: 25 and 50 EUR (1 100 and 2 200 UAH at the demo rate)."""
+    variants = [
+        {
+            "sku": f"{GIFT_CARD_CODE}-{eur}",
+            "attributes": {"denomination": eur},
+            "prices": [
+                {"amount": eur * 100, "currency": "EUR"},
+                {"amount": eur * 100 * UAH_PER_EUR, "currency": "UAH"},
+            ],
+            "media": [],
+        }
+        for eur in (25, 50)
+    ]
+    return {
+        "code": GIFT_CARD_CODE,
+        "status": "published",
+        "product_type_id": GIFT_CARD_TYPE["id"],
+        "category_id": "gift-cards",
+        "name": _label("Gift card", "Подарунковий сертифікат"),
+        "description": _label(
+            "A card with a code to spend in the shop: issued when the order is paid.",
+            "Картка з кодом для покупок в магазині: видається, коли замовлення оплачене.",
+        ),
+        "attributes": {"gift_certificate": True},
+        "variants": variants,
+        "media": [],
+        "seo": {"slug": {"en": "gift-card", "uk": "podarunkovyi-sertyfikat"}},
+    }
+
+
 BRANDS: list[dict[str, Any]] = [
     {
         "id": "acme",
@@ -152,6 +209,7 @@ CATEGORY_TREE: list[tuple[str, str | None, str, str, str]] = [
     ("home", None, "Home", "Дім", "dim"),
     ("kitchen", "home", "Kitchen", "Кухня", "kukhnia"),
     ("coffee-machines", "kitchen", "Coffee machines", "Кавоварки", "kavovarky"),
+    ("gift-cards", None, "Gift cards", "Подарункові сертифікати", "podarunkovi-sertyfikaty"),
 ]
 
 # leaf category -> (product type, code prefix, en noun, uk noun, uk slug noun, base price in EUR cents)
@@ -326,6 +384,13 @@ def seed(
             raise RuntimeError(f"{report['failed']} demo products were refused, e.g. {failures}")
         if progress is not None:
             progress(start - 1 + len(rows))
+    status, report = api.post(
+        "/admin/catalog/imports",
+        json.dumps(gift_card_product(), ensure_ascii=False) + "\n",
+        "application/x-ndjson",
+    )
+    if status != 200 or report["failed"]:
+        raise RuntimeError(f"the demo gift card was refused: HTTP {status} {report}")
     return counts
 
 

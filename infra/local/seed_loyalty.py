@@ -1,16 +1,20 @@
 """Demo loyalty configuration for the local stack: the default rule set with the automatic coupons switched on
 (so merchandisers edit a real version through ``/admin/loyalty/rules``), one bonus campaign running around
-now, and for the demo customer (``make token ROLE=customers``) a birthday coupon, so ``GET /me/coupons``
-shows one, and points to pay part of an order with. Runs after the promotions seed (the coupons' promotions
-must exist)."""
+now, for the demo customer (``make token ROLE=customers``) a birthday coupon, so ``GET /me/coupons``
+shows one, and points to pay part of an order with, and two gift certificates with known codes to try at
+checkout: ``GC-DEMO-1000`` (1 000 UAH) and ``GC-DEMO-EUR25`` (25 EUR), written through loyalty's own store
+(a restart keeps what was spent of them). Runs after the promotions seed (the coupons' promotions must
+exist)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import boto3
+from loyalty.adapters.certificates import DynamoCertificates
 from loyalty.adapters.coupons import DynamoCouponStore
 from loyalty.adapters.dynamo import DynamoLoyaltyStore
+from loyalty.domain.certificates import Origin, new_certificate
 from loyalty.domain.coupon_service import CouponService
 from loyalty.domain.rules import DEFAULT_RULES, Campaign, CouponRule
 from loyalty.domain.service import LoyaltyService
@@ -20,6 +24,12 @@ from infra.local.tokens import role_subject
 from infra.resources import physical_name
 from shop_kernel.clock import SystemClock
 from shop_kernel.errors import PreconditionFailed
+from shop_kernel.money import Money
+
+GIFT_CERTIFICATES: list[tuple[str, int, str]] = [
+    ("GC-DEMO-1000", 100_000, "UAH"),
+    ("GC-DEMO-EUR25", 2_500, "EUR"),
+]
 
 DEMO_CUSTOMER = role_subject("customers")
 COUPONS = (
@@ -33,8 +43,8 @@ DEMO_POINTS = 5_000
 
 
 def seed(stage: str) -> dict[str, int | str]:
-    client = boto3.client("dynamodb", region_name=REGION)
-    store = DynamoLoyaltyStore(client, physical_name(stage, "loyalty"))
+    client, table = boto3.client("dynamodb", region_name=REGION), physical_name(stage, "loyalty")
+    store = DynamoLoyaltyStore(client, table)
     rules = DEFAULT_RULES.model_copy(update={"coupons": COUPONS})
     now = datetime.now(UTC).replace(microsecond=0)
     campaign = Campaign(
@@ -51,8 +61,12 @@ def seed(stage: str) -> dict[str, int | str]:
             written += 1
         except PreconditionFailed:
             pass  # a restart keeps what merchandisers changed
+    certificates = DynamoCertificates(client, table)
+    for code, amount, currency in GIFT_CERTIFICATES:
+        demo = new_certificate(code, Money.of(amount, currency), Origin.ISSUED, now, note="Demo certificate")
+        written += certificates.issue(code, demo)  # False on a restart: the balance stays as spent
     coupons = CouponService(
-        store=DynamoCouponStore(client, physical_name(stage, "loyalty"), physical_name(stage, "promotions")),
+        store=DynamoCouponStore(client, table, physical_name(stage, "promotions")),
         rules=lambda: store.configuration()[0],
         clock=SystemClock(),
     )

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from infra.local.seed_catalog import demo_product
+from infra.local.seed_catalog import demo_product, gift_card_product
 
 WAREHOUSES = ("kyiv-dc", "warsaw-dc")
 STORES = ("kyiv-khreshchatyk", "lviv-rynok", "warsaw-centrum")
@@ -173,6 +173,11 @@ def demo_skus(products: int) -> Iterator[str]:
             yield variant["sku"]
 
 
+def gift_card_stock() -> list[tuple[str, str, int]]:
+    """Blank gift cards at the main warehouse: the card ships like any item."""
+    return [(variant["sku"], "kyiv-dc", 500) for variant in gift_card_product()["variants"]]
+
+
 def examples(products: int, per_class: int = 3) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {kind: [] for kind in STOCK_CLASSES}
     for sku in demo_skus(products):
@@ -210,5 +215,6 @@ def seed_locations(base_url: str, ops_token: str, today: date | None = None) -> 
 def seed_stock(store: Any, products: int) -> dict[str, int]:
     """Opening stock of every demo SKU through ``store`` (an ``inventory.adapters.dynamo.InventoryStore``)."""
     levels = [(sku, loc, qty) for sku in demo_skus(products) for loc, qty in stock_levels(sku)]
+    levels += gift_card_stock()
     report = store.receive_opening_stock(levels, SEED_ACTOR, datetime.now(UTC))
     return {"skus": len({sku for sku, _, _ in levels}), "levels": len(levels), **report}

@@ -1,16 +1,16 @@
-"""Seeds demo promotions, promo codes and gift certificates into the local promotions table.
+"""Seeds demo promotions and promo codes into the local promotions table (gift certificates are loyalty's:
+``infra/local/seed_loyalty.py``).
 
 This writes the items cart and checkout read (layout: ``pricing.adapters.records``) directly rather than
-through the back office API (``/admin/promotions``): the gift certificates have no API here (they move to
-loyalty), a restart must leave codes' usage counts and fixed ids alone (the API would answer 409 and need
-If-Match), and the seed runs before the functions serve. It writes, through the same moto endpoint the
-functions use, the promotions with pricing's versioned ``CONFIG#promotions`` item in one transaction
-(``promotion_write_items``), the codes and certificates as fixed items, so a second run changes nothing.
-A restart re-writes the demo promotions as seeded (un-archiving one archived through the API).
+through the back office API (``/admin/promotions``): a restart must leave codes' usage counts and fixed ids
+alone (the API would answer 409 and need If-Match), and the seed runs before the functions serve. It
+writes, through the same moto endpoint the functions use, the promotions with pricing's versioned
+``CONFIG#promotions`` item in one transaction (``promotion_write_items``) and the codes as fixed items, so
+a second run changes nothing. A restart re-writes the demo promotions as seeded (un-archiving one archived
+through the API).
 
 * automatic: 5 % off orders from 20 000 UAH / 500 EUR; free standard shipping from 3 000 UAH / 75 EUR
 * ``WELCOME10``: 10 % off, once per customer; ``SPRING500``: 500 UAH / 15 EUR off, 1 000 uses
-* gift certificates ``GC-DEMO-1000`` (1 000 UAH) and ``GC-DEMO-EUR25`` (25 EUR)
 * what loyalty's automatic coupons give (birthday, first order, tier reached, win-back): code-only
   promotions whose personal codes loyalty issues
 """
@@ -91,10 +91,6 @@ CODES: list[dict[str, Any]] = [
     {"code": "WELCOME10", "promotion_id": "promo_welcome", "per_customer_limit": 1},
     {"code": "SPRING500", "promotion_id": "promo_spring", "usage_limit": 1000},
 ]
-GIFT_CERTIFICATES: list[tuple[str, int, str]] = [
-    ("GC-DEMO-1000", 100_000, "UAH"),
-    ("GC-DEMO-EUR25", 2_500, "EUR"),
-]
 
 
 def _items() -> list[dict[str, Any]]:
@@ -106,16 +102,6 @@ def _items() -> list[dict[str, Any]]:
             "doc": {"S": json.dumps(c)},
         }
         for c in CODES
-    ]
-    items += [
-        {
-            "pk": {"S": f"GIFT#{code}"},
-            "sk": {"S": "GIFT"},
-            "type": {"S": "gift_certificate"},
-            "balance": {"N": str(amount)},
-            "currency": {"S": currency},
-        }
-        for code, amount, currency in GIFT_CERTIFICATES
     ]
     return items
 
@@ -160,4 +146,4 @@ def seed(stage: str = DEFAULT_STAGE) -> dict[str, int]:
             )
         else:
             dynamodb.put_item(TableName=table, Item=item)
-    return {"promotions": len(PROMOTIONS), "codes": len(CODES), "gift_certificates": len(GIFT_CERTIFICATES)}
+    return {"promotions": len(PROMOTIONS), "codes": len(CODES)}

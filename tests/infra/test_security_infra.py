@@ -182,3 +182,21 @@ def test_only_the_registration_function_may_add_users_to_groups_and_only_in_the_
     assert "CustomersRegistration" in logical_id
     assert actions == ["cognito-idp:AdminAddUserToGroup"]
     assert resource == {"Fn::GetAtt": [shopper_id, "Arn"]}
+
+
+def test_the_gift_certificate_balance_check_is_throttled_harder_than_the_stage(
+    stage_synth: Synthesized,
+) -> None:
+    # GIVEN the API's stage
+    (stage,) = stage_synth.resources("services", "AWS::ApiGateway::Stage").values()
+    settings = stage["Properties"]["MethodSettings"]
+    default = next(s for s in settings if s["ResourcePath"] == "/*")
+    # THEN the public balance check (both its resources) has a rate and burst far below the stage's
+    checks = [s for s in settings if "gift-certificates" in s["ResourcePath"]]
+    assert {s["ResourcePath"] for s in checks} == {
+        "/~1loyalty~1gift-certificates",
+        "/~1loyalty~1gift-certificates~1{proxy+}",
+    }
+    for check in checks:
+        assert check["ThrottlingRateLimit"] < default["ThrottlingRateLimit"] / 10
+        assert check["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"] / 10

@@ -4,8 +4,8 @@ Reads (the cart previews, it never writes here): every promotion comes from the 
 ``CONFIG#promotions`` item, read in the ``BatchGetItem`` that reads the cart's SKU facts
 (``DynamoCartStore.pricing_reads``) and handed to ``DynamoPromotions.reading``, so a new promotion
 applies on the next request and nothing is kept between requests; a code is one GetItem, its usage one
-BatchGetItem (the code's and the customer's counts); a certificate one GetItem. Checkout commits
-redemptions in its order transaction (``pricing.contract.redeem_code`` / ``debit_certificate``).
+BatchGetItem (the code's and the customer's counts). Checkout commits redemptions in its order
+transaction (``pricing.contract.redeem_code``). Gift certificates are loyalty's (``cart.adapters.certificates``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from pricing import contract as pricing_contract
-from pricing.domain import CodeUsage, GiftCertificate, PromoCode, Promotion
+from pricing.domain import CodeUsage, PromoCode, Promotion
 from shop_kernel.dynamo import batch_get_keys
 
 
 class DynamoPromotions:
-    """``PromotionStore``, ``CodeRedemptions`` and ``GiftCertificates`` on the promotions table, over
+    """``PromotionStore`` and ``CodeRedemptions`` on the promotions table, over
     the promotions read with the request (none until ``reading`` is given them)."""
 
     def __init__(self, client: Any, table: str, promotions: Sequence[Promotion] = ()) -> None:
@@ -46,9 +46,3 @@ class DynamoPromotions:
         keys = pricing_contract.usage_keys(code, customer_key)
         found = batch_get_keys(self._client, [(self.table, k) for k in keys], consistent={self.table})
         return pricing_contract.read_usage(found.get(self.table, []), code, customer_key)
-
-    def find(self, code: str) -> GiftCertificate | None:
-        item = self._client.get_item(
-            TableName=self.table, Key=pricing_contract.gift_key(code), ConsistentRead=True
-        ).get("Item")
-        return pricing_contract.read_certificate(code, item) if item else None

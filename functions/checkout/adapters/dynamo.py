@@ -1,7 +1,7 @@
 """``CheckoutStore`` on DynamoDB: the orders, carts, inventory, promotions and loyalty tables it reads and
 writes in one transaction, through their owners' contract modules (``orders.contract``, ``cart.contract``,
-``inventory.contract``, ``pricing.contract``, ``loyalty.contract``), and checkout's own counters
-(``checkout.adapters.counters``).
+``inventory.contract``, ``pricing.contract``, ``loyalty.contract`` for gift certificates and points), and
+checkout's own counters (``checkout.adapters.counters``).
 
 Calls per checkout (warm): the cart is one consistent ``GetItem``; the SKU facts, the stock of those
 SKUs at every warehouse (and the pickup store), the promo codes with both usage counts and the gift
@@ -39,7 +39,16 @@ from inventory.domain.reservations import HoldFinished, Reservation, Reservation
 from orders import contract as orders_contract
 from orders.domain.models import Order, PointsTender
 from pricing import contract as pricing_contract
-from pricing.domain import CodeRedemption, Customer, GiftCertificateRedemption, normalise_code
+from pricing.domain import (
+    CodeRedemption,
+    CodeUsage,
+    Customer,
+    GiftCertificate,
+    GiftCertificateRedemption,
+    PromoCode,
+    Promotion,
+    normalise_code,
+)
 from shop_kernel.dynamo import batch_get_all, batch_get_keys, deserialize
 from shop_kernel.limits import AttemptKey, count_attempt_update
 from shop_kernel.money import Money
@@ -105,8 +114,16 @@ class DynamoUnitOfWork:
         self.parts.append(pricing_contract.redeem_code(self._table("promotions"), redemption))
 
     def debit_certificate(self, redemption: GiftCertificateRedemption, order_id: str, at: str) -> None:
-        table = self._table("promotions")
-        self.parts.append(pricing_contract.debit_certificate(table, redemption, order_id, at))
+        self.parts.append(
+            loyalty_contract.debit_certificate(
+                self._table("loyalty"),
+                redemption.code,
+                redemption.amount,
+                redemption.expected_balance,
+                order_id,
+                at,
+            )
+        )
 
     def record_answer(self, part: TransactPart) -> None:
         self.parts.append(part)
@@ -127,8 +144,8 @@ class DynamoUnitOfWork:
         self.parts.append(pricing_contract.restore_code(self._table("promotions"), redemption))
 
     def restore_certificate(self, code: str, amount: Money, order_id: str, at: str) -> None:
-        table = self._table("promotions")
-        self.parts.append(pricing_contract.restore_certificate(table, code, amount, order_id, at))
+        table = self._table("loyalty")
+        self.parts.append(loyalty_contract.restore_certificate(table, code, amount, order_id, at))
 
     def count_velocity(self, keys: Sequence[VelocityKey], now: datetime) -> None:
         self.parts.append(counters.velocity_counts(self._table("orders"), list(keys), now))
@@ -155,6 +172,36 @@ class DynamoUnitOfWork:
             raise refusal(self.parts, reasons) from exc
 
 
+class _Lookups:
+    """Promotions and codes (pricing's, prefetched) and gift certificates (loyalty's), as one checkout
+    read them: the ``PromotionLookups`` the service prices with."""
+
+    def __init__(self, promotions: pricing_contract.Prefetched, loyalty_items: Sequence[dict[str, Any]]):
+        self._promotions = promotions
+        self._certificates = {(i["pk"]["S"], i["sk"]["S"]): i for i in loyalty_items}
+
+    def automatic(self, now: datetime) -> Sequence[Promotion]:
+        return self._promotions.automatic(now)
+
+    def promotion(self, promotion_id: str) -> Promotion | None:
+        return self._promotions.promotion(promotion_id)
+
+    def find_code(self, code: str) -> PromoCode | None:
+        return self._promotions.find_code(code)
+
+    def usage(self, code: str, customer_key: str | None) -> CodeUsage:
+        return self._promotions.usage(code, customer_key)
+
+    def find(self, code: str) -> GiftCertificate | None:
+        key = loyalty_contract.certificate_key(code)
+        found = loyalty_contract.read_certificate(
+            code, self._certificates.get((key["pk"]["S"], key["sk"]["S"]))
+        )
+        if found is None:
+            return None
+        return GiftCertificate(code=found.code, balance=found.balance, expires_at=found.expires_at)
+
+
 class DynamoCheckoutStore:
     def __init__(
         self,
@@ -164,15 +211,19 @@ class DynamoCheckoutStore:
         carts: TableName,
         inventory: TableName,
         promotions: TableName,
-        loyalty: TableName | None = None,
+        loyalty: TableName,
     ) -> None:
         """Each table is named, or given by a function read when the store first uses that table: a
         function wires the store once and is given (and granted) only the tables it uses. Loyalty's
-        table is needed only by orders paid with points (their debit and their give-back)."""
+        table is used only by orders paid with gift certificates or points (their debit and give-back)."""
         self._client = client
-        self._names = {"orders": orders, "carts": carts, "inventory": inventory, "promotions": promotions}
-        if loyalty is not None:
-            self._names["loyalty"] = loyalty
+        self._names = {
+            "orders": orders,
+            "carts": carts,
+            "inventory": inventory,
+            "promotions": promotions,
+            "loyalty": loyalty,
+        }
         # The warehouses of the last locations config read: which stock keys the first call asks for.
         # A guess only: the config item read with them decides, and what it adds is read at once.
         self._last_warehouses: tuple[str, ...] = ()
@@ -220,7 +271,10 @@ class DynamoCheckoutStore:
         ]
         keys += self._stock_keys(skus, guessed)
         keys += [(self.promotions_table, k) for k in self._code_keys(cart, customer)]
+        keys += self._certificate_keys(cart)
         consistent = {self.promotions_table, self.inventory_table}
+        if cart.gift_certificates:
+            consistent.add(self.loyalty_table)
         if member_id is not None:
             keys += [
                 (self.loyalty_table, loyalty_contract.member_key(member_id)),
@@ -244,7 +298,10 @@ class DynamoCheckoutStore:
             inventory_items = [*inventory_items, *more.get(self.inventory_table, [])]
         self._last_warehouses = tuple(sorted(directory.warehouses))
         facts = {f.sku: f for f in map(cart_contract.read_facts, found.get(self.carts_table, []))}
-        promotions = pricing_contract.Prefetched(found.get(self.promotions_table, []))
+        promotions = _Lookups(
+            pricing_contract.Prefetched(found.get(self.promotions_table, [])),
+            found.get(self.loyalty_table, []) if cart.gift_certificates else [],
+        )
         locations = {k: Location.model_validate(doc) for k, doc in directory.documents.items()}
         stock = _levels(inventory_contract.stock_levels(inventory_items), set(candidates))
         member = None
@@ -266,8 +323,16 @@ class DynamoCheckoutStore:
         keys = []
         for raw in cart.promo_codes:
             keys += pricing_contract.usage_keys(normalise_code(raw), customer.redemption_key)
-        keys += [pricing_contract.gift_key(normalise_code(raw)) for raw in cart.gift_certificates]
         return list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
+
+    def _certificate_keys(self, cart: StoredCart) -> Keys:
+        """Loyalty's certificates by code; the table is named only when the cart holds one (a function
+        that never sees certificates needs no loyalty table)."""
+        if not cart.gift_certificates:
+            return []
+        keys = [loyalty_contract.certificate_key(normalise_code(raw)) for raw in cart.gift_certificates]
+        unique = {(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values()
+        return [(self.loyalty_table, k) for k in unique]
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -38,7 +38,6 @@ bump ``POLICY_VERSION`` when a rule or a default number changes, and give an ove
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -46,6 +45,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shop_kernel.limits import normalise_ip
 from shop_kernel.money import Money
 
 POLICY_VERSION = "fraud-rules-2026-12.1"
@@ -105,18 +105,6 @@ def velocity_bucket(moment: datetime) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("velocity buckets need a timezone-aware datetime")
     return moment.astimezone(UTC).strftime("%Y%m%d%H")
-
-
-def normalise_ip(ip: str) -> str:
-    """Canonical text of an address, so spellings of one address share a counter (IPv4-mapped -> IPv4)."""
-    text = ip.strip().lower()
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return text
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
 
 
 def velocity_keys(

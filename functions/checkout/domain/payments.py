@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty.domain.certificates import CertificateLedgerMismatch
 from loyalty.domain.errors import NothingToRestore, PointsAlreadyRestored
 
 from checkout.domain import orders
@@ -175,7 +176,7 @@ class PaymentEvents:
             work.restore_points(after.points, after.id, at)
         try:
             work.commit()
-        except LedgerMismatch as refused:
+        except (LedgerMismatch, CertificateLedgerMismatch) as refused:
             raise GiveBackRefused(before.id, refused.code) from refused
         except (PointsAlreadyRestored, NothingToRestore) as refused:
             raise GiveBackRefused(before.id, "loyalty points") from refused

@@ -200,9 +200,15 @@ class DynamoLoyaltyStore:
     # --- the catalog's SKU facts ------------------------------------------------------------
 
     def project_product(
-        self, version: int, skus: Sequence[str], category: str | None, brand: str | None
+        self,
+        version: int,
+        skus: Sequence[str],
+        category: str | None,
+        brand: str | None,
+        gift_certificates: frozenset[str] = frozenset(),
     ) -> int:
-        """Each SKU's category and brand, unless a later version of its product was projected already."""
+        """Each SKU's category and brand, and whether it sells a gift certificate, unless a later version
+        of its product was projected already."""
         written = 0
         for sku in skus:
             item = serialize(
@@ -212,6 +218,7 @@ class DynamoLoyaltyStore:
                     "category": category,
                     "brand": brand,
                     "product_version": version,
+                    "gift_certificate": True if sku in gift_certificates else None,
                 }
             )
             try:
@@ -235,6 +242,20 @@ class DynamoLoyaltyStore:
             data = deserialize(raw)
             facts[data["pk"].removeprefix("SKU#")] = (data.get("category"), data.get("brand"))
         return facts
+
+    def sku_facts_and_gift_certificates(
+        self, skus: Sequence[str]
+    ) -> tuple[dict[str, tuple[str | None, str | None]], set[str]]:
+        """``sku_facts``, and which of ``skus`` sell gift certificates, in the same read."""
+        found = batch_get_keys(self._client, [(self._table, sku_key(sku)) for sku in dict.fromkeys(skus)])
+        facts: dict[str, tuple[str | None, str | None]] = {}
+        gift: set[str] = set()
+        for data in map(deserialize, found.get(self._table, [])):
+            sku = data["pk"].removeprefix("SKU#")
+            facts[sku] = (data.get("category"), data.get("brand"))
+            if data.get("gift_certificate"):
+                gift.add(sku)
+        return facts, gift
 
     # --- the ledger write ----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@
 * ``CouponIssued`` - an automatic personal coupon was issued (from the coupon item): the member, the
   trigger, the code (a random single-use code only its owner can use: not personal data, and what the
   notifications integration sends), the promotion and the validity window.
+* ``GiftCertificateIssued`` - a gift certificate was issued (by a merchandiser, in a batch, or sold on a
+  paid order). Never its code: a notification that delivers it asks loyalty for it.
 
 Reversals (returns, cancellations) publish no event of their own: the ledger API shows them, and a
 tier they move is a ``TierChanged``.
@@ -22,6 +24,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loyalty.domain.certificates import GiftCertificate
 from loyalty.domain.ledger import Entry, Reason
 from shop_kernel.clock import isoformat
 from shop_kernel.events import DomainEvent, make_event
@@ -94,6 +97,17 @@ class CouponIssued(EventModel):
     issued_at: str
 
 
+class GiftCertificateIssued(EventModel):
+    certificate_id: str
+    origin: str = Field(description="issued, batch or order")
+    amount: int = Field(ge=1, description="The value issued, in minor units")
+    currency: str
+    expires_at: str | None = None
+    batch_id: str | None = None
+    order_id: str | None = Field(default=None, description="The paid order that bought it")
+    issued_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "PointsEarned": PointsEarned,
     "PointsSpent": PointsSpent,
@@ -101,6 +115,7 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "PointsExpiring": PointsExpiring,
     "TierChanged": TierChanged,
     "CouponIssued": CouponIssued,
+    "GiftCertificateIssued": GiftCertificateIssued,
 }
 
 
@@ -177,3 +192,18 @@ def coupon_issued(
         issued_at=issued_at,
     )
     return _event("CouponIssued", data, coupon_id, issued_at)
+
+
+def gift_certificate_issued(certificate: GiftCertificate) -> DomainEvent:
+    at = isoformat(certificate.issued_at)
+    data = GiftCertificateIssued(
+        certificate_id=certificate.id,
+        origin=certificate.origin.value,
+        amount=certificate.initial.amount,
+        currency=certificate.initial.currency,
+        expires_at=isoformat(certificate.expires_at) if certificate.expires_at else None,
+        batch_id=certificate.batch_id,
+        order_id=certificate.order_id,
+        issued_at=at,
+    )
+    return _event("GiftCertificateIssued", data, certificate.id, at)

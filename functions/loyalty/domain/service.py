@@ -7,7 +7,7 @@ entry exists already (an event delivered twice) is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -52,10 +52,14 @@ class LoyaltyService:
 
     # --- orders ------------------------------------------------------------------------------
 
-    def record_order(self, facts: OrderFacts) -> bool:
+    def record_order(
+        self, facts: OrderFacts, known: Mapping[str, tuple[str | None, str | None]] | None = None
+    ) -> bool:
         """Stores the order's lines with their SKUs' category and brand (for multipliers and the return
-        window), once; a SKU the catalog never described earns at the base rate."""
-        known = self.store.sku_facts(sorted({line.sku for line in facts.lines}))
+        window), once; a SKU the catalog never described earns at the base rate. ``known``: the SKUs'
+        facts when the caller read them already."""
+        if known is None:
+            known = self.store.sku_facts(sorted({line.sku for line in facts.lines}))
         lines = tuple(
             line.model_copy(update={"category": known[line.sku][0], "brand": known[line.sku][1]})
             if line.sku in known

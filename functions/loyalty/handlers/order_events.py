@@ -3,15 +3,19 @@
 * ``ProductPublished`` / ``ProductUpdated`` (``shop.catalog``): each SKU's category and brand, kept so
   that an order's lines carry them (category and brand multipliers, the category's return window).
 
-* ``OrderPlaced`` (``shop.checkout``): a customer's order is recorded (its lines, for earning later);
-  with ``LOYALTY_EARN_ON=OrderPlaced`` it earns at once. A guest's order with ``guest_key`` (2.2) is
-  recorded on the guest member of that key, whose points the customer with that verified e-mail may
-  claim (``loyalty.domain.claims``); a guest order without one earns nothing.
+* ``OrderPlaced`` (``shop.checkout``, the order is paid: authorised, or paid by certificates): each unit
+  of a line whose SKU sells a gift certificate (the catalog's ``gift_certificate`` attribute) is issued
+  as a certificate worth the line's unit price, once per order, line and unit (guests' orders too); a
+  customer's order is recorded (its lines, for earning later); with ``LOYALTY_EARN_ON=OrderPlaced`` it
+  earns at once. A guest's order with ``guest_key`` (2.2) is recorded on the guest member of that key,
+  whose points the customer with that verified e-mail may claim (``loyalty.domain.claims``); a guest
+  order without one earns nothing.
 * ``OrderDelivered`` (``shop.orders``, the default trigger): the order earns its points and cashback,
   pending until its return window closes.
 * ``ReturnRefunded`` (``shop.returns``): what the refund no longer earns is taken back, proportionally.
 * ``OrderCancelled`` (``shop.checkout``): everything the order earned is taken back; an order cancelled
-  before loyalty heard of it is remembered so that it never earns.
+  before loyalty heard of it is remembered so that it never earns. The gift certificates it bought are
+  voided (what was spent of them meanwhile stays spent).
 
 Automatic coupons (``loyalty.domain.coupon_service``), each once per trigger occurrence:
 
@@ -27,6 +31,7 @@ An event about an order not recorded yet (out of order) fails alone and the queu
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,10 +40,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty import wiring
+from loyalty.domain.certificate_service import SoldLine
 from loyalty.domain.claims import guest_member_id
 from loyalty.domain.orders import OrderFacts, OrderLine
 from loyalty.inbound.orders import OrderDelivered
 from loyalty.inbound.returns import ReturnRefunded
+from shop_kernel.money import Money
 from shop_kernel.observability import get_tracer, logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -49,27 +56,52 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def sold_certificates(data: dict[str, Any], selling: set[str]) -> int:
+    """The paid order's gift certificate lines (SKUs in ``selling``) issued as certificates, each unit
+    once. An order held for fraud review issues none: a stolen card buying certificates is the classic
+    fraud, and nothing announces the review's acceptance yet (see the decision)."""
+    if data.get("review_required"):
+        return 0
+    lines = [
+        SoldLine(
+            line=n,
+            sku=line["sku"],
+            quantity=line["quantity"],
+            face_value=Money.of(line["unit_price"]["amount"], line["unit_price"]["currency"]),
+        )
+        for n, line in enumerate(data["lines"])
+        if line["sku"] in selling
+    ]
+    return len(wiring.container.certificates().issue_for_order(data["order_id"], lines))
+
+
 def order_placed(data: dict[str, Any]) -> str:
+    # One read of the SKUs' facts serves both the certificates sold and the member's order.
+    known, selling = wiring.container.store().sku_facts_and_gift_certificates(
+        sorted({line["sku"] for line in data["lines"]})
+    )
+    issued = sold_certificates(data, selling)
     customer = data.get("customer_id")
     if not customer:
-        return _guest_order_placed(data)
+        outcome = _guest_order_placed(data, known)
+        return f"{outcome}, {issued} certificates" if issued else outcome
     facts = _facts(data, customer)
     service = wiring.container.service()
-    recorded = service.record_order(facts)
+    recorded = service.record_order(facts, known)
     coupon = wiring.container.coupons().order_placed(customer, facts.order_id, facts.placed_at)
     if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
         return f"{service.earn(facts.order_id, customer, facts.placed_at)}, coupon {coupon}"
     return f"{'recorded' if recorded else 'duplicate'}, coupon {coupon}"
 
 
-def _guest_order_placed(data: dict[str, Any]) -> str:
+def _guest_order_placed(data: dict[str, Any], known: Mapping[str, tuple[str | None, str | None]]) -> str:
     """A guest order earns on the guest member of its e-mail's key (claimable later); without a key
     (no e-mail, or a checkout before 2.2) it earns nothing."""
     if not data.get("guest_key"):
         return "guest"
     facts = _facts(data, guest_member_id(data["guest_key"]))
     service = wiring.container.service()
-    recorded = service.record_order(facts)
+    recorded = service.record_order(facts, known)
     if wiring.container.settings().loyalty_earn_on == "OrderPlaced":
         return f"guest {service.earn(facts.order_id, None, facts.placed_at)}"
     return "guest recorded" if recorded else "guest duplicate"
@@ -115,8 +147,10 @@ def return_refunded(data: dict[str, Any]) -> str:
 
 
 def order_cancelled(data: dict[str, Any]) -> str:
+    voided = wiring.container.certificates().void_for_order(data["order_id"])
     service = wiring.container.service()
-    return service.cancel(data["order_id"], _at(data["cancelled_at"]))
+    outcome = service.cancel(data["order_id"], _at(data["cancelled_at"]))
+    return f"{outcome}, {voided} certificates voided" if voided else outcome
 
 
 def product_described(data: dict[str, Any]) -> str:
@@ -124,10 +158,20 @@ def product_described(data: dict[str, Any]) -> str:
     product = data["product"]
     skus = [variant["sku"] for variant in product["variants"]]
     brand = (product.get("brand") or {}).get("id")
+    gift = frozenset(v["sku"] for v in product["variants"] if _sells_certificate(product, v))
     written = wiring.container.store().project_product(
-        product["version"], skus, product["category"]["id"], brand
+        product["version"], skus, product["category"]["id"], brand, gift
     )
     return f"{written} skus"
+
+
+GIFT_CERTIFICATE_ATTRIBUTE = "gift_certificate"
+
+
+def _sells_certificate(product: dict[str, Any], variant: dict[str, Any]) -> bool:
+    """A product (or one variant) whose boolean ``gift_certificate`` attribute is true."""
+    attributes = [*(product.get("attributes") or []), *(variant.get("attributes") or [])]
+    return any(a.get("code") == GIFT_CERTIFICATE_ATTRIBUTE and a.get("value") is True for a in attributes)
 
 
 def tier_changed(data: dict[str, Any]) -> str:

@@ -1,8 +1,9 @@
-"""Loyalty table stream (ledger entries and notices only) -> events on the bus, exactly when committed.
+"""Loyalty table stream (ledger entries, notices, certificates) -> events on the bus, exactly when committed.
 
 A new entry becomes ``PointsEarned``, ``PointsSpent``, ``PointsExpired`` and/or ``TierChanged``; a new
-expiry notice ``PointsExpiring``; a new coupon ``CouponIssued``. Entries are written by the earning consumer, the scheduled job, the API
-and checkout's transaction (a spend) alike, so every one is published, whoever wrote it. Event ids come
+expiry notice ``PointsExpiring``; a new coupon ``CouponIssued``; a new gift certificate
+``GiftCertificateIssued`` (however it was issued: the API, a batch chunk, a paid order). Entries are written
+by the earning consumer, the scheduled job, the API and checkout's transaction (a spend) alike, so every one is published, whoever wrote it. Event ids come
 from the entry, so a replayed record publishes the same ids. A batch's events go ten to a ``PutEvents``
 call (``shop_kernel.streams``); the first record that fails is reported and the stream resumes there.
 """
@@ -14,9 +15,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty import wiring
+from loyalty.adapters.certificate_records import CERTIFICATE_TYPE, certificate_from_item
 from loyalty.adapters.coupons import coupon_from_item
 from loyalty.adapters.records import entry_from_item
-from loyalty.domain.events import coupon_issued, events_for_entry, points_expiring
+from loyalty.domain.events import coupon_issued, events_for_entry, gift_certificate_issued, points_expiring
 from shop_kernel.clock import isoformat
 from shop_kernel.events import DomainEvent, EventBridgePublisher
 from shop_kernel.observability import get_tracer, logger, metrics
@@ -49,6 +51,8 @@ def events_of(record: dict[str, Any]) -> list[DomainEvent]:
                 c.member_id, c.coupon_id, c.trigger, c.code, c.promotion_id, window, isoformat(c.issued_at)
             )
         ]
+    if kind == CERTIFICATE_TYPE:
+        return [gift_certificate_issued(certificate_from_item(image))]
     return []
 
 

@@ -12,10 +12,6 @@ CODE#<CODE>                   CODE                   a promo code (``doc``) and 
 CODE#<CODE>                   USE#<customer key>     one customer's ``uses`` of the code
                                                      (a personal code, loyalty's coupon, also has
                                                      ``owner``: the customer it is for)
-GIFT#<CODE>                   GIFT                   a gift certificate: ``balance`` (minor units),
-                                                     ``currency``, ``expires_at`` (ISO, optional)
-GIFT#<CODE>                   TXN#<order id>         one debit of the certificate by an order
-                                                     (``restored_at`` once the order was cancelled)
 BATCH#<batch id>              BATCH                  a code batch: ``doc`` (``CodeBatch``), ``seed``
                                                      (secret, never answered); streamed to the generator
 REPORT#<promotion id>         CURRENCY#<currency>    campaign totals: ``orders``, ``cancelled``,
@@ -34,35 +30,31 @@ the version read (``promotion_write_items``). Cart and checkout read that one it
 ``BatchGetItem`` they already make, so a new or changed promotion applies on their next request, with
 no Query and no process cache; a code's promotion is found there too.
 
-The cart only reads (``cart.adapters.promotions``). Checkout puts ``code_redemption_items`` and
-``gift_debit_items`` into its order transaction: ``uses = uses + 1`` only while ``uses < :limit`` (for
-the code and for the customer), ``balance = balance - :amount`` only while the balance is still the one
-priced. A failed condition means another order was faster: the whole order is refused (409) and nothing
-is counted. When that order is cancelled, checkout puts ``code_release_items`` and ``gift_restore_items``
-into the transaction that cancels it: the uses and the balance come back exactly once, because the order's
-cancellation is itself conditioned on its version (and a debit's ``restored_at`` is set only once).
+The cart only reads (``cart.adapters.promotions``). Checkout puts ``code_redemption_items`` into its
+order transaction: ``uses = uses + 1`` only while ``uses < :limit`` (for the code and for the customer).
+A failed condition means another order was faster: the whole order is refused (409) and nothing is
+counted. When that order is cancelled, checkout puts ``code_release_items`` into the transaction that
+cancels it: the uses come back exactly once, because the order's cancellation is itself conditioned on
+its version. Gift certificates are loyalty's (``loyalty.contract``), not this table's.
 Pure data in the attribute-value form botocore sends; no SDK, no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from pricing.domain.models import CodeRedemption, GiftCertificateRedemption
-from pricing.domain.ports import CodeUsage, GiftCertificate
+from pricing.domain.models import CodeRedemption
+from pricing.domain.ports import CodeUsage
 from pricing.domain.promotions import PromoCode, Promotion
-from shop_kernel.dynamo import deserialize, serialize
-from shop_kernel.money import Money
+from shop_kernel.dynamo import deserialize
 
 PROMOTIONS_PK = "PROMOTION"
 PROMOTIONS_CONFIG_PK = "CONFIG#promotions"
 CONFIG_SK = "CONFIG"
 CODE_SK = "CODE"
-GIFT_SK = "GIFT"
 _PROMOTION: TypeAdapter[Promotion] = TypeAdapter(Promotion)
 _PROMOTIONS: TypeAdapter[list[Promotion]] = TypeAdapter(list[Promotion])
 
@@ -73,10 +65,6 @@ def code_key(code: str) -> dict[str, dict[str, str]]:
 
 def use_key(code: str, customer_key: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": f"CODE#{code}"}, "sk": {"S": f"USE#{customer_key}"}}
-
-
-def gift_key(code: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"GIFT#{code}"}, "sk": {"S": GIFT_SK}}
 
 
 def promotion_key(promotion_id: str) -> dict[str, dict[str, str]]:
@@ -172,15 +160,6 @@ def usage_from_items(items: Iterable[dict[str, Any]], code: str, customer_key: s
     return CodeUsage(total=total, by_customer=by_customer)
 
 
-def gift_certificate_from_item(code: str, item: dict[str, Any]) -> GiftCertificate:
-    plain = deserialize(item)
-    return GiftCertificate(
-        code=code,
-        balance=Money.of(int(plain["balance"]), plain["currency"]),
-        expires_at=datetime.fromisoformat(plain["expires_at"]) if plain.get("expires_at") else None,
-    )
-
-
 def _count_use(table: str, key: dict[str, Any], limit: int | None, extra_set: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}}
     # A disabled code counts no use: a checkout racing the merchandiser who disables it loses (409).
@@ -218,40 +197,6 @@ def code_redemption_items(table: str, redemption: CodeRedemption) -> list[dict[s
     return items
 
 
-def gift_debit_items(
-    table: str, redemption: GiftCertificateRedemption, order_id: str, at: str
-) -> list[dict[str, Any]]:
-    """Debit the certificate if its balance is still the one priced, and record the debit by order."""
-    debit = {
-        "Update": {
-            "TableName": table,
-            "Key": gift_key(redemption.code),
-            "UpdateExpression": "SET balance = balance - :amount, updated_at = :at",
-            "ConditionExpression": "balance = :expected AND currency = :currency",
-            "ExpressionAttributeValues": {
-                ":amount": {"N": str(redemption.amount.amount)},
-                ":expected": {"N": str(redemption.expected_balance.amount)},
-                ":currency": {"S": redemption.amount.currency},
-                ":at": {"S": at},
-            },
-        }
-    }
-    entry = serialize(
-        {
-            "pk": f"GIFT#{redemption.code}",
-            "sk": f"TXN#{order_id}",
-            "type": "gift_debit",
-            "order_id": order_id,
-            "amount": redemption.amount.amount,
-            "currency": redemption.amount.currency,
-            "balance_after": redemption.expected_balance.amount - redemption.amount.amount,
-            "at": at,
-        }
-    )
-    ledger = {"Put": {"TableName": table, "Item": entry, "ConditionExpression": "attribute_not_exists(pk)"}}
-    return [debit, ledger]
-
-
 def _give_back_use(table: str, key: dict[str, Any]) -> dict[str, Any]:
     return {
         "Update": {
@@ -271,33 +216,6 @@ def code_release_items(table: str, redemption: CodeRedemption) -> list[dict[str,
     if redemption.customer_key is not None:
         items.append(_give_back_use(table, use_key(redemption.code, redemption.customer_key)))
     return items
-
-
-def gift_restore_items(table: str, code: str, amount: Money, order_id: str, at: str) -> list[dict[str, Any]]:
-    """Credit back what ``order_id`` debited from the certificate, and mark that debit restored (once)."""
-    credit = {
-        "Update": {
-            "TableName": table,
-            "Key": gift_key(code),
-            "UpdateExpression": "SET balance = balance + :amount, updated_at = :at",
-            "ConditionExpression": "attribute_exists(pk) AND currency = :currency",
-            "ExpressionAttributeValues": {
-                ":amount": {"N": str(amount.amount)},
-                ":currency": {"S": amount.currency},
-                ":at": {"S": at},
-            },
-        }
-    }
-    ledger = {
-        "Update": {
-            "TableName": table,
-            "Key": {"pk": {"S": f"GIFT#{code}"}, "sk": {"S": f"TXN#{order_id}"}},
-            "UpdateExpression": "SET restored_at = :at",
-            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(restored_at)",
-            "ExpressionAttributeValues": {":at": {"S": at}},
-        }
-    }
-    return [credit, ledger]
 
 
 def personal_code_put(table: str, code: PromoCode, at: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ ports (``ports``) re-exported here are the contract cart and checkout code again
 """
 
 from pricing.domain.codes import code_no_longer_available
-from pricing.domain.gift_certificates import balance_changed
 from pricing.domain.models import (
     AppliedPromotion,
     Cart,
@@ -107,7 +106,6 @@ __all__ = [
     "Totals",
     "WeightBand",
     "WeightRate",
-    "balance_changed",
     "code_no_longer_available",
     "normalise_code",
     "price_cart",

@@ -5,8 +5,10 @@ redeemed partly and keep the rest of its balance. A certificate that is not need
 not debited. Checks (one 422 naming ``body.gift_certificates.<i>``): ``duplicate``, ``unknown_code``,
 ``expired``, ``currency_mismatch`` (balance in another currency) and ``exhausted`` (no balance left).
 
-Checkout debits each ``GiftCertificateRedemption`` with a conditional write on ``expected_balance``;
-when the balance moved in the meantime ``balance_changed`` is the 409 it answers.
+Certificates themselves are loyalty's (issued, kept and debited there): pricing sees each through the
+``GiftCertificates`` port as a balance and an expiry. Checkout debits each ``GiftCertificateRedemption``
+through ``loyalty.contract`` with a conditional write on ``expected_balance``; when the balance moved in
+the meantime loyalty's ``balance_changed`` is the 409 it answers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from pricing.domain.models import Cart, GiftCertificateRedemption, GiftCertificateTender
 from pricing.domain.ports import GiftCertificate, GiftCertificates
 from pricing.domain.promotions import normalise_code
-from shop_kernel.errors import Conflict, FieldError, ValidationFailed
+from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.money import Money
 
 
@@ -83,10 +85,3 @@ def redemptions_for(tenders: Sequence[GiftCertificateTender]) -> list[GiftCertif
         for t in tenders
         if t.amount.amount > 0
     ]
-
-
-def balance_changed(redemption: GiftCertificateRedemption, prefix: str = "body") -> Conflict:
-    """The 409 checkout raises when the conditional debit fails: the balance was spent elsewhere."""
-    message = f"the balance of gift certificate {redemption.code} changed: the cart has been re-priced"
-    error = FieldError(field=f"{prefix}.gift_certificates", message=message, code="balance_changed")
-    return Conflict(message, errors=[error])

@@ -18,7 +18,8 @@ from typing import Any
 
 import requests
 
-from infra.local.seed_promotions import CODES, GIFT_CERTIFICATES
+from infra.local.seed_loyalty import GIFT_CERTIFICATES
+from infra.local.seed_promotions import CODES
 
 TIMEOUT_S = 20
 LOCATION_ID = "fuzz-dc"
@@ -225,6 +226,33 @@ def _loyalty(api: str, auth: Callable[[str], dict[str, str]], known: KnownValues
         known.notes.append(f"creating a campaign answered {put.status_code}: campaign ids are invented")
 
 
+def _gift_certificates(api: str, merch: dict[str, str], known: KnownValues) -> None:
+    """A certificate issued through the API (its id) and a certificate batch (its id)."""
+    issued = requests.post(
+        f"{api}/admin/loyalty/gift-certificates",
+        json={"amount": {"amount": 1_000, "currency": "UAH"}, "note": "fuzz"},
+        headers=merch,
+        timeout=TIMEOUT_S,
+    )
+    if issued.status_code == 201:
+        known.add("certificate_id", issued.json()["certificate"]["id"])
+        known.add("code", issued.json()["code"])
+    else:
+        known.notes.append(
+            f"issuing a certificate answered {issued.status_code}: certificate ids are invented"
+        )
+    batch = requests.post(
+        f"{api}/admin/loyalty/gift-certificate-batches",
+        json={"amount": {"amount": 1_000, "currency": "UAH"}, "count": 3},
+        headers=merch,
+        timeout=TIMEOUT_S,
+    )
+    if batch.status_code == 202:
+        known.add("batch_id", batch.json()["id"])
+    else:
+        known.notes.append(f"a certificate batch answered {batch.status_code}: its id is invented")
+
+
 def _promotions(api: str, merch: dict[str, str], known: KnownValues) -> None:
     """The seeded promotions with their codes, and a code batch, as the back office lists them."""
     promotions = _items(requests.get(f"{api}/admin/promotions", headers=merch, timeout=TIMEOUT_S))
@@ -249,6 +277,7 @@ def discover(api: str, auth: Callable[[str], dict[str, str]]) -> KnownValues:
     known = KnownValues()
     skus = _catalog(api, auth("merchandisers"), known)
     _loyalty(api, auth, known)
+    _gift_certificates(api, auth("merchandisers"), known)
     known.add("code", *(c["code"] for c in CODES), *(str(g[0]) for g in GIFT_CERTIFICATES))
     # A shipment id of the right shape: the warehouse's packed report for a shipment nobody asked for is the
     # documented 404 (the fuzz stack's orders are not fulfilled by the time it runs).

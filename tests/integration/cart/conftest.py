@@ -69,6 +69,7 @@ def cart_stack(moto_stage: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> 
     yield SimpleNamespace(
         carts=physical_name(stage, "carts"),
         promotions=physical_name(stage, "promotions"),
+        loyalty=physical_name(stage, "loyalty"),
         inventory=physical_name(stage, "inventory"),
         dynamodb=moto_stage.dynamodb,
     )

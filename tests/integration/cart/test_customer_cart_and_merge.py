@@ -10,6 +10,7 @@ from typing import Any
 
 from pricing.adapters.records import promotion_write_items
 from pricing.domain import Promotion
+from tests.certificates import put_certificate
 from tests.integration.cart.conftest import CUSTOMER_SUB, OTHER_SUB, Reply
 
 
@@ -117,11 +118,9 @@ def _seed_promotions(shop: SimpleNamespace) -> None:
                 "uses": {"N": str(uses)},
             }
         )
-    items.append(
-        {"pk": {"S": "GIFT#GC-50"}, "sk": {"S": "GIFT"}, "balance": {"N": "5000"}, "currency": {"S": "EUR"}}
-    )
     for item in items:
         shop.dynamodb.put_item(TableName=shop.promotions, Item=item)
+    put_certificate(shop.dynamodb, shop.loyalty, "GC-50", 5000, "EUR")
 
 
 def test_promo_codes_and_gift_certificates_are_previewed(

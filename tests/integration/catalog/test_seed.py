@@ -58,7 +58,7 @@ def test_seed_builds_the_demo_catalog_and_a_second_run_changes_nothing(api_url, 
     # THEN the products exist, published, across a three-level tree, in both locales
     assert first["created"] == 30
     assert first["failed"] == 0
-    assert (first["product_types"], first["brands"], first["categories"]) == (4, 6, 11)
+    assert (first["product_types"], first["brands"], first["categories"]) == (5, 6, 12)
     top = call("GET", "/catalog/categories/electronics/products", query={"limit": "20", "locale": "uk"})
     assert len(top.body["items"]) == 20
     assert top.body["next_cursor"]

@@ -19,6 +19,7 @@ from infra.local.stripe_standin import StandinConfig, StripeStandin
 from pricing.adapters.records import promotion_write_items
 from pricing.domain import Promotion
 from shop_kernel import aws
+from tests.certificates import put_certificate
 from tests.conformance import DocumentedAnswers, answers_for, served_document
 from tests.conftest import REGION, build_api_event
 from tests.integration.cart.conftest import cart_event, catalog_events_batch, published
@@ -92,6 +93,7 @@ def stack_on(
         carts=physical_name(STAGE, "carts"),
         inventory=physical_name(STAGE, "inventory"),
         promotions=physical_name(STAGE, "promotions"),
+        loyalty=physical_name(STAGE, "loyalty"),
         idempotency=physical_name(STAGE, "idempotency"),
         dynamodb=moto_stage.dynamodb,
         standin=standin,
@@ -360,7 +362,7 @@ def orders_stream(checkout_stack: SimpleNamespace) -> OrdersStream:
 
 
 def put_promotions(stack: SimpleNamespace) -> None:
-    """10 % off (codes ONCE: once per customer, LAST: one use left), gift certificates in UAH."""
+    """10 % off (codes ONCE: once per customer, LAST: one use left); gift certificates in UAH (loyalty's)."""
     promotion = {
         "id": "promo_ten",
         "name": "10 % off",
@@ -387,18 +389,10 @@ def put_promotions(stack: SimpleNamespace) -> None:
                 "uses": {"N": str(uses)},
             }
         )
-    for code, balance in (("GC-500", 50000), ("GC-BIG", 100_000_000)):
-        items.append(
-            {
-                "pk": {"S": f"GIFT#{code}"},
-                "sk": {"S": "GIFT"},
-                "type": {"S": "gift_certificate"},
-                "balance": {"N": str(balance)},
-                "currency": {"S": "UAH"},
-            }
-        )
     for item in items:
         stack.dynamodb.put_item(TableName=stack.promotions, Item=item)
+    for code, balance in (("GC-500", 50000), ("GC-BIG", 100_000_000)):
+        put_certificate(stack.dynamodb, stack.loyalty, code, balance, "UAH")
 
 
 def item(stack: SimpleNamespace, table: str, pk: str, sk: str) -> dict[str, Any] | None:

@@ -53,6 +53,7 @@ from hypothesis.stateful import (
 from infra.local.moto_server import MotoServer, aws_environment, free_port
 from infra.local.stripe_standin import StandinConfig, StripeStandin
 from shop_kernel.clock import FixedClock
+from tests.certificates import certificate_pk, gift_item
 from tests.harness import Functions, forget_function_state
 
 pytestmark = pytest.mark.xdist_group("checkout-ledgers")
@@ -69,7 +70,7 @@ FUNCTIONS = (
     "inventory-sweeper",
     "inventory-reconciler",
 )
-TABLES = ("orders", "carts", "inventory", "promotions")
+TABLES = ("orders", "carts", "inventory", "promotions", "loyalty")
 LOCATION = "kyiv-dc"
 PRICES = {"LED-A": 4_000_000, "LED-B": 1_500_000}
 ON_HAND = {"LED-A": 3, "LED-B": 4}
@@ -207,10 +208,10 @@ def ledger_stack() -> Iterator[LedgerStack]:
 
 def _reset(stack: LedgerStack) -> None:
     """Back to the seeded shop: orders, reservations, movements, debits and uses deleted, stock levels,
-    certificates and the code put back (a test-only Scan of three small tables; carts and the catalog's
+    certificates and the code put back (a test-only Scan of four small tables; carts and the catalog's
     SKU facts are left, no interleaving reads another's cart)."""
     writes: dict[str, list[dict[str, Any]]] = {}
-    for table in ("orders", "inventory", "promotions"):
+    for table in ("orders", "inventory", "promotions", "loyalty"):
         page = stack.client.scan(TableName=stack.names[table], ProjectionExpression="pk, sk")
         assert "LastEvaluatedKey" not in page, "an interleaving never writes 1 MB"
         writes[table] = [
@@ -222,6 +223,9 @@ def _reset(stack: LedgerStack) -> None:
         ]
     writes["inventory"] += [{"PutRequest": {"Item": item}} for item in _stock_items(stack)]
     writes["promotions"] += [{"PutRequest": {"Item": item}} for item in _ledger_items()]
+    writes["loyalty"] += [
+        {"PutRequest": {"Item": gift_item(code, balance, "UAH")}} for code, balance in CERTIFICATES.items()
+    ]
     for table, requests_ in writes.items():
         for i in range(0, len(requests_), 25):
             stack.client.batch_write_item(RequestItems={stack.names[table]: requests_[i : i + 25]})
@@ -253,7 +257,7 @@ def _stock_items(stack: LedgerStack) -> list[dict[str, Any]]:
 
 
 def _ledger_items() -> list[dict[str, Any]]:
-    """The promo code (no uses yet) and the gift certificates as issued."""
+    """The promo code (no uses yet)."""
     doc = {"code": CODE, "promotion_id": "promo_ten", "usage_limit": CODE_LIMIT, "per_customer_limit": None}
     items = [
         {
@@ -264,16 +268,6 @@ def _ledger_items() -> list[dict[str, Any]]:
             "uses": {"N": "0"},
         }
     ]
-    for code, balance in CERTIFICATES.items():
-        items.append(
-            {
-                "pk": {"S": f"GIFT#{code}"},
-                "sk": {"S": "GIFT"},
-                "type": {"S": "gift_certificate"},
-                "balance": {"N": str(balance)},
-                "currency": {"S": "UAH"},
-            }
-        )
     return items
 
 
@@ -511,15 +505,18 @@ class LedgerMachine(RuleBasedStateMachine):
         orders = [json.loads(i["doc"]) for i in _all(self.stack, "orders") if i.get("type") == "order"]
         standing = [o for o in orders if o["status"] != "CANCELLED"]
         promotions = {(i["pk"], i["sk"]): i for i in _all(self.stack, "promotions")}
+        certificates = {(i["pk"], i["sk"]): i for i in _all(self.stack, "loyalty")}
         for code, issued in CERTIFICATES.items():
             taken = sum(
                 t["amount"]["amount"] for o in standing for t in o["gift_certificates"] if t["code"] == code
             )
-            balance = int(promotions[(f"GIFT#{code}", "GIFT")]["balance"])
+            balance = int(certificates[(certificate_pk(code), "CERT")]["balance"])
             assert balance == issued - taken, (code, balance, issued, taken, self._story(orders))
             # ... and the certificate's own ledger says the same: issued - debits + restores
             debits = [
-                i for (pk, sk), i in promotions.items() if pk == f"GIFT#{code}" and sk.startswith("TXN#")
+                i
+                for (pk, sk), i in certificates.items()
+                if pk == certificate_pk(code) and sk.startswith("TXN#")
             ]
             restored = sum(int(d["amount"]) for d in debits if d.get("restored_at"))
             assert balance == issued - sum(int(d["amount"]) for d in debits) + restored, (code, debits)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.certificates import stored
 from tests.integration.checkout.conftest import (
     ADDRESS,
     API_KEY,
@@ -47,6 +48,13 @@ def _promotions(shop: SimpleNamespace, pk: str, sk: str) -> dict[str, Any]:
     return found
 
 
+def _certificate(shop: SimpleNamespace, code: str, sk: str = "CERT") -> dict[str, Any]:
+    """The certificate (or, with ``sk="TXN#<order>"``, one of its debits) as loyalty keeps it."""
+    found = stored(shop.dynamodb, shop.loyalty, code, sk)
+    assert found is not None
+    return found
+
+
 def _guest_order_with_code_and_certificate(
     cart: Callable[..., Reply], checkout: Callable[..., Reply]
 ) -> dict[str, Any]:
@@ -70,7 +78,7 @@ def test_an_order_left_unpaid_after_a_declined_card_gives_back_its_certificate_a
     put_promotions(shop)
     placed = _guest_order_with_code_and_certificate(cart, checkout)
     order_id, intent_id = placed["order"]["id"], placed["payment"]["payment_intent_id"]
-    assert _promotions(shop, "GIFT#GC-500", "GIFT")["balance"] == 0
+    assert _certificate(shop, "GC-500")["balance"] == 0
     assert _promotions(shop, "CODE#LAST", "CODE")["uses"] == 1
     # AND the shopper's card was declined, and nobody paid before the deadline
     pay(shop.standin, intent_id, "pm_card_chargeDeclinedInsufficientFunds")
@@ -82,8 +90,8 @@ def test_an_order_left_unpaid_after_a_declined_card_gives_back_its_certificate_a
         deliver(shop.standin, webhook, ("payment_intent.canceled",), intent_id)
     # THEN the order is cancelled, and the certificate and the code are as before it, once
     assert _order(shop, order_id)["status"] == "CANCELLED"
-    assert _promotions(shop, "GIFT#GC-500", "GIFT")["balance"] == 50000
-    debit = _promotions(shop, "GIFT#GC-500", f"TXN#{order_id}")
+    assert _certificate(shop, "GC-500")["balance"] == 50000
+    debit = _certificate(shop, "GC-500", f"TXN#{order_id}")
     assert (debit["amount"], debit["restored_at"] is not None) == (50000, True)
     assert _promotions(shop, "CODE#LAST", "CODE")["uses"] == 0
     assert _promotions(shop, "CODE#LAST", GUEST_USE)["uses"] == 0
@@ -146,7 +154,7 @@ def test_a_cancelled_payment_gives_back_once_when_the_sweeper_and_the_webhook_ra
     order = _order(shop, order_id)
     assert (order["status"], order["cancel_reason"]) == ("CANCELLED", "payment_cancelled")
     # AND the certificate, the code and the customer's use of it were given back exactly once
-    assert _promotions(shop, "GIFT#GC-500", "GIFT")["balance"] == 50000
+    assert _certificate(shop, "GC-500")["balance"] == 50000
     assert _promotions(shop, "CODE#ONCE", "CODE")["uses"] == 0
     assert _promotions(shop, "CODE#ONCE", f"USE#customer:{CUSTOMER_SUB}")["uses"] == 0
     # AND the customer may use the code again
@@ -225,7 +233,7 @@ def test_the_sweeper_with_only_its_own_environment_places_late_payments_and_expi
     assert held is not None
     assert held["expires_at"] > datetime.now(UTC).timestamp() + 6 * 24 * 3600
     assert _order(shop, unpaid["order"]["id"])["status"] == "CANCELLED"
-    assert _promotions(shop, "GIFT#GC-500", "GIFT")["balance"] == 50000
+    assert _certificate(shop, "GC-500")["balance"] == 50000
 
 
 def test_orders_the_sweeper_cannot_handle_do_not_stop_it_expiring_the_others(

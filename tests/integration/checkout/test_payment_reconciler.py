@@ -66,6 +66,7 @@ def _cancel_behind_stripes_back(shop: SimpleNamespace, order_id: str) -> None:
         carts=shop.carts,
         inventory=shop.inventory,
         promotions=shop.promotions,
+        loyalty=shop.loyalty,
     )
     order = store.order(order_id)
     assert order is not None

@@ -351,7 +351,12 @@ class ServerStack:
         t = self.tables
         return CheckoutService(
             store=DynamoCheckoutStore(
-                self.client(), orders=t.orders, carts=t.carts, inventory=t.inventory, promotions=t.promotions
+                self.client(),
+                orders=t.orders,
+                carts=t.carts,
+                inventory=t.inventory,
+                promotions=t.promotions,
+                loyalty=t.loyalty,
             ),
             payments=StripeGateway(lambda: API_KEY.encode(), self.standin.url),
             clock=SystemClock(),
@@ -461,6 +466,7 @@ def server() -> Iterator[ServerStack]:
             carts=physical_name(SERVER_STAGE, "carts"),
             inventory=physical_name(SERVER_STAGE, "inventory"),
             promotions=physical_name(SERVER_STAGE, "promotions"),
+            loyalty=physical_name(SERVER_STAGE, "loyalty"),
         )
         stack = ServerStack(moto, standin, tables, Functions(SERVER_STAGE))
         _prepare(stack)

@@ -52,14 +52,21 @@ def test_every_demo_sku_gets_stock_of_its_class_once(
     _seed_locations(call)
     store = InventoryStore(inventory_stack.dynamodb, inventory_stack.table)
     skus = list(seed_network.demo_skus(PRODUCTS))
+    gift_cards = seed_network.gift_card_stock()
     # WHEN opening stock is seeded, five damaged units are written off, and the seed runs again
     first = seed_network.seed_stock(store, PRODUCTS)
     in_stock = seed_network.examples(PRODUCTS)["in_stock"][0]
     store.adjust_stock(in_stock, "kyiv-dc", -5, AdjustmentReason.DAMAGED, None, "tests", datetime.now(UTC))
     second = seed_network.seed_stock(store, PRODUCTS)
     # THEN every SKU has the levels of its class, every class occurs, and the second run wrote nothing
-    expected_levels = sum(len(seed_network.stock_levels(sku)) for sku in skus)
-    assert first == {"skus": len(skus), "levels": expected_levels, "created": expected_levels, "existing": 0}
+    expected_levels = sum(len(seed_network.stock_levels(sku)) for sku in skus) + len(gift_cards)
+    expected_skus = len(skus) + len(gift_cards)
+    assert first == {
+        "skus": expected_skus,
+        "levels": expected_levels,
+        "created": expected_levels,
+        "existing": 0,
+    }
     assert second["created"] == 0
     assert second["existing"] == expected_levels
     assert set(Counter(seed_network.stock_class(s) for s in skus)) == set(seed_network.STOCK_CLASSES)

@@ -347,7 +347,7 @@ def index_of(entries: Sequence[dict[str, Any]], kind: str) -> int:
         "order": "orders",
         "stock": "inventory",
         "code": "promotions",
-        "gift": "promotions",
+        "gift": "loyalty",
         "points": "loyalty",
     }
     for index, entry in enumerate(entries):
@@ -359,7 +359,7 @@ def index_of(entries: Sequence[dict[str, Any]], kind: str) -> int:
         if kind == "stock" and "available" not in body.get("ConditionExpression", ""):
             continue
         if kind in {"code", "gift"} and not body["Key"]["pk"]["S"].startswith(
-            "CODE" if kind == "code" else "GIFT"
+            "CODE" if kind == "code" else "CERT#"
         ):
             continue
         return index

@@ -14,6 +14,7 @@ from orders.domain.errors import OrderChanged
 from orders.domain.models import CancelReason, Order, OrderStatus, PaymentFailure
 from pricing.domain import CodeRedemption, GiftCertificateTender
 from shop_kernel.money import Money
+from tests.certificates import certificate_pk
 from tests.unit.checkout.checkout_doubles import refuse_entries
 from tests.unit.checkout.payment_doubles import ORDER_ID, intent, pending_order, world
 from tests.unit.checkout.test_orders_and_events import _order
@@ -63,7 +64,7 @@ def test_a_cancellation_gives_back_every_code_use_and_certificate_debit_in_the_s
     w.events.handle("payment_intent.canceled", {}, intent(status="canceled"))
     cancelled = w.order
     assert cancelled.status is OrderStatus.CANCELLED
-    # THEN one unit of work: the order on the version read, then every give-back through pricing's contract
+    # THEN one unit of work: the order on the version read, then every give-back through its owner's contract
     (work,) = w.store.works
     assert [name for name, _ in work.calls] == [
         "update_order",
@@ -87,8 +88,8 @@ def test_a_cancellation_gives_back_every_code_use_and_certificate_debit_in_the_s
         ("CODE#ONCE", "CODE"),
         ("CODE#ONCE", "USE#email:olena@example.com"),
         ("CODE#PUBLIC", "CODE"),
-        ("GIFT#GC-500", "GIFT"),
-        ("GIFT#GC-500", f"TXN#{order.id}"),
+        (certificate_pk("GC-500"), "CERT"),
+        (certificate_pk("GC-500"), f"TXN#{order.id}"),
     ]
     # AND each code count goes down by one, never below zero
     for use in updates[:3]:
@@ -121,7 +122,7 @@ def test_a_refused_give_back_leaves_the_order_and_a_lost_version_race_wins(
     # WHEN the cancellation is written
     with pytest.raises(raised) as caught:
         w.events._write(w.order, cancelled)
-    # THEN pricing's contract names the give-back (GiveBackRefused), unless the order itself changed first
+    # THEN loyalty's contract names the give-back (GiveBackRefused), unless the order itself changed first
     if raised is GiveBackRefused:
         assert caught.value.code == "GC-500"  # type: ignore[attr-defined]
     assert w.order.status is OrderStatus.PENDING_PAYMENT
@@ -167,10 +168,11 @@ def test_a_cancelled_payment_writes_the_order_and_its_give_backs_in_one_transact
     w = world(pending_order(**REDEMPTIONS))
     # WHEN Stripe says its PaymentIntent was cancelled
     w.events.handle("payment_intent.canceled", {}, intent(status="canceled"))
-    # THEN one transaction: the order in the orders table, every give-back in the promotions table
+    # THEN one transaction: the order in the orders table, the code uses given back in the promotions
+    # table and the certificate's debit in loyalty's
     (entries,) = w.store.transactions
     tables = [next(iter(entry.values()))["TableName"] for entry in entries]
-    assert tables == ["orders", *["promotions"] * 5]
+    assert tables == ["orders", *["promotions"] * 3, *["loyalty"] * 2]
     assert w.order.status is OrderStatus.CANCELLED
 
 

@@ -30,6 +30,7 @@ from shop_kernel.clock import isoformat
 from shop_kernel.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from shop_kernel.limits import TooManyAttempts
 from shop_kernel.money import Money
+from tests.certificates import certificate_pk
 from tests.unit.checkout.checkout_doubles import (
     BODY,
     BUYER,
@@ -445,7 +446,9 @@ def test_an_order_with_a_code_and_a_certificate_writes_everything_in_one_transac
     for kind in ("cart", "order", "stock", "code", "gift"):
         index_of(entries, kind)
     debit_record = next(
-        e["Put"]["Item"] for e in entries if "Put" in e and e["Put"]["Item"]["pk"]["S"] == "GIFT#GC-1"
+        e["Put"]["Item"]
+        for e in entries
+        if "Put" in e and e["Put"]["Item"]["pk"]["S"] == certificate_pk("GC-1")
     )
     assert debit_record["order_id"] == {"S": placed.order.id}
     assert debit_record["at"] == {"S": isoformat(NOW)}

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import pytest
+from loyalty.domain.certificates import balance_changed
 
 from pricing.domain import (
     CarrierQuotes,
@@ -35,7 +36,6 @@ from pricing.domain import (
     TaxDisplay,
     WeightBand,
     WeightRate,
-    balance_changed,
     code_no_longer_available,
     price_cart,
 )
@@ -218,7 +218,7 @@ class FakeShop:
                 raise code_no_longer_available(r)
         for g in priced.redemptions.gift_certificates:
             if self.certificates[g.code].balance != g.expected_balance:
-                raise balance_changed(g)
+                raise balance_changed(g.code)
         for r in priced.redemptions.promo_codes:
             self.uses[r.code] += 1
             self.uses_by[(r.code, r.customer_key)] += 1

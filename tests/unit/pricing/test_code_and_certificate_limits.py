@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from loyalty.domain.certificates import balance_changed
 
 from pricing.domain import (
     CodeRedemption,
@@ -14,7 +15,6 @@ from pricing.domain import (
     PercentOff,
     PromoCode,
     Promotion,
-    balance_changed,
     code_no_longer_available,
 )
 from shop_kernel.errors import ValidationFailed
@@ -117,6 +117,6 @@ def test_a_lost_race_names_the_body_fields_by_default() -> None:
     assert [(e.field, e.code) for e in code_no_longer_available(code).errors] == [
         ("body.promo_codes", "exhausted")
     ]
-    assert [(e.field, e.code) for e in balance_changed(gift).errors] == [
+    assert [(e.field, e.code) for e in balance_changed(gift.code).errors] == [
         ("body.gift_certificates", "balance_changed")
     ]

@@ -7,6 +7,7 @@ expiring with the window); this module is the arithmetic both sides agree on.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,18 @@ class AttemptKey:
     @property
     def sort_key(self) -> str:
         return self.window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalise_ip(ip: str) -> str:
+    """Canonical text of an address, so spellings of one address share a counter (IPv4-mapped -> IPv4)."""
+    text = ip.strip().lower()
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def window_of(now: datetime, window: timedelta) -> tuple[datetime, datetime]:
