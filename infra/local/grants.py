@@ -172,7 +172,9 @@ def requested(service: str, operation: str, params: dict[str, Any]) -> Iterator[
             yield "events:PutEvents", _last(str(entry.get("EventBusName") or "default"), "/")
     elif service == "stepfunctions" and "executionArn" in params:
         # arn:aws:states:<region>:<account>:execution:<state machine>:<execution>
-        yield f"{prefix}:{operation}", "execution/" + str(params["executionArn"]).split(":")[-2]
+        parts = str(params["executionArn"]).split(":")
+        named = len(parts) >= 8 and parts[5] == "execution"
+        yield f"{prefix}:{operation}", f"execution/{parts[6]}" if named else "*"
     elif service == "stepfunctions" and "stateMachineArn" in params:
         yield f"{prefix}:{operation}", _last(str(params["stateMachineArn"]), ":")
     elif service == "cognito-idp" and "UserPoolId" in params:
