@@ -930,6 +930,9 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     # the contact details events do not carry. Guests read theirs through checkout (with the cart token).
     ApiRoute(prefix="me/orders", function="orders-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="admin/orders", function="orders-api", authorized=True, groups=("agents", "ops")),
+    # The orders API's OpenAPI document (GET /orders/openapi.json), public like the other contexts' documents:
+    # without it the document was served nowhere a client (or the local gateway) could ask.
+    ApiRoute(prefix="orders", function="orders-api", authorized=False),
     # The customer's own data: /me itself (DELETE erases) and what no more specific /me/... prefix serves.
     ApiRoute(prefix="me", function="customers-api", authorized=True, groups=("customers",)),
     ApiRoute(prefix="admin/customers", function="customers-api", authorized=True, groups=("agents", "ops")),

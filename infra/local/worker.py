@@ -116,7 +116,11 @@ def module_openapi(dotted: str) -> dict[str, Any] | None:
     app = getattr(module, "app", None)
     if app is None or not hasattr(app, "get_openapi_json_schema"):
         return None
-    document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+    from shop_kernel.openapi import finalize
+
+    # As the function serves it (the common problem answers added): the resolver's raw document documents
+    # Powertools' own validation error instead.
+    document: dict[str, Any] = finalize(json.loads(app.get_openapi_json_schema()))
     return document
 
 

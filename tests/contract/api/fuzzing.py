@@ -63,6 +63,7 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/loyalty/adjustments", frozenset({"agents"})),
     ("/admin/loyalty/rules", frozenset({"merchandisers"})),
     ("/admin/loyalty/campaigns", frozenset({"merchandisers"})),
+    ("/admin/loyalty/gift-certificate", frozenset({"merchandisers"})),  # certificates and their batches
     ("/me/", frozenset({"customers"})),
     ("/me", frozenset({"customers"})),  # DELETE /me: the customer's erasure
 )

@@ -248,7 +248,7 @@ def _gift_certificates(api: str, merch: dict[str, str], known: KnownValues) -> N
         timeout=TIMEOUT_S,
     )
     if batch.status_code == 202:
-        known.add("batch_id", batch.json()["id"])
+        known.add("certificate_batch_id", batch.json()["id"])  # pricing has code batches
     else:
         known.notes.append(f"a certificate batch answered {batch.status_code}: its id is invented")
 

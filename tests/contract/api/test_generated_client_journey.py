@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, get_type_hints
 
+import httpx
 import pytest
 import requests
 
@@ -131,7 +132,14 @@ def test_a_guest_buys_through_a_client_generated_from_the_document(
     contract_stack: RunningStack, generated: GeneratedClient, known: KnownValues
 ) -> None:
     package = generated.package
-    guest = package.Client(base_url=contract_stack.api, raise_on_unexpected_status=True, timeout=30)
+    # The guest is another shopper than the fuzzer, whose checkouts from 127.0.0.1 count against that address's
+    # attempt limit (decision 29): the guest connects from another loopback address.
+    guest = package.Client(
+        base_url=contract_stack.api,
+        raise_on_unexpected_status=True,
+        timeout=30,
+        httpx_args={"transport": httpx.HTTPTransport(local_address="127.0.0.2")},
+    )
     # GIVEN a catalog with stock in a warehouse (the fixture stocked SKUs through the ops API)
     assert known.get("location_id"), f"the stack has no stocked warehouse: {known.notes}"
 

@@ -71,8 +71,8 @@ def test_the_member_read_and_the_staff_routes_are_all_there(document: dict[str, 
         ("get", "/admin/loyalty/gift-certificates/{certificate_id}"),
         ("post", "/admin/loyalty/gift-certificates/{certificate_id}/void"),
         ("post", "/admin/loyalty/gift-certificate-batches"),
-        ("get", "/admin/loyalty/gift-certificate-batches/{batch_id}"),
-        ("get", "/admin/loyalty/gift-certificate-batches/{batch_id}/codes"),
+        ("get", "/admin/loyalty/gift-certificate-batches/{certificate_batch_id}"),
+        ("get", "/admin/loyalty/gift-certificate-batches/{certificate_batch_id}/codes"),
         ("post", "/loyalty/gift-certificates/balance"),
     }
 

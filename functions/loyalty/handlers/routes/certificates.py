@@ -251,20 +251,20 @@ def post_batch(body: BatchRequest):
 
 
 @router.get(
-    "/admin/loyalty/gift-certificate-batches/<batch_id>",
+    "/admin/loyalty/gift-certificate-batches/<certificate_batch_id>",
     summary="A bulk issue's progress",
     description="For merchandisers: how many of the batch's certificates are written.",
     tags=["gift certificates"],
     security=BEARER_SECURITY,
     responses=documented(ok(BatchView, "The batch"), *STAFF_ONLY, problem(404, "No such batch")),
 )
-def get_batch(batch_id: BatchId):
+def get_batch(certificate_batch_id: BatchId):
     caller(router, Group.MERCHANDISERS)
-    return json_response(batch_view(wiring.container.certificates().batch(batch_id)))
+    return json_response(batch_view(wiring.container.certificates().batch(certificate_batch_id)))
 
 
 @router.get(
-    "/admin/loyalty/gift-certificate-batches/<batch_id>/codes",
+    "/admin/loyalty/gift-certificate-batches/<certificate_batch_id>/codes",
     summary="Export a batch's codes",
     description="For merchandisers, to print them: the written certificates' codes in batch order, a page "
     "at a time (`offset`, `limit`).",
@@ -272,9 +272,9 @@ def get_batch(batch_id: BatchId):
     security=BEARER_SECURITY,
     responses=documented(ok(BatchCodes, "A page of codes"), *STAFF_ONLY, problem(404, "No such batch")),
 )
-def get_batch_codes(batch_id: BatchId, offset: Offset = 0, limit: CodesSize = 100):
+def get_batch_codes(certificate_batch_id: BatchId, offset: Offset = 0, limit: CodesSize = 100):
     caller(router, Group.MERCHANDISERS)
-    batch, codes = wiring.container.certificates().batch_codes(batch_id, offset, limit)
+    batch, codes = wiring.container.certificates().batch_codes(certificate_batch_id, offset, limit)
     after = offset + len(codes)
     body = {
         "batch_id": batch.id,
