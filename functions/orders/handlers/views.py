@@ -268,6 +268,9 @@ class OrdersTimelineEntry(BaseModel):
     reason: str | None = None
     shipment_id: str | None = None
     lines: list[OrdersLineQuantity] | None = None
+    decision: Literal["approve", "reject"] | None = Field(
+        default=None, description="An agent's fraud review decision (OrderReviewDecided)"
+    )
 
 
 class OrdersShipment(BaseModel):
@@ -409,6 +412,15 @@ class OrdersSearchPage(BaseModel):
 
     items: list[OrdersSummary]
     next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null at the end")
+
+
+class OrdersReviewDecided(BaseModel):
+    """The decision is on the order's timeline and fulfilment is told; the workflow moves on from there."""
+
+    order_id: str
+    decision_id: str
+    decision: Literal["approve", "reject"]
+    decided_at: str
 
 
 class OrdersCancellationRequested(BaseModel):
