@@ -323,7 +323,7 @@ def _cancelled(world: Any, n: int) -> Any:
 def _review(world: Any, n: int) -> Any:
     placed = _place(world, n, [("LAP-A-BLK", 1)], review=True)
     world.waiting_for(placed, "hold_for_review")
-    assert world.review(placed.order_id, "approve").status == 200
+    assert world.review(placed.order_id, "approve").status == 202
     _ship_all(world, placed, 1)
     return placed
 
