@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from fulfilment import wiring
-from fulfilment.handlers.cancellations import handler
 from fulfilment.domain.service import REJECTED
+from fulfilment.handlers.cancellations import handler
 from fulfilment.inbound.orders import SCHEMA_VERSION, SOURCE
 from fulfilment.wiring import FulfilmentContainer
 
@@ -49,7 +49,12 @@ def _batch(decision: str, event_id: str = "rvd_01JD8Z6V4T3M2K1N0P9Q8R7S6V") -> d
         "region": REGION,
         "resources": [],
         "detail": {
-            "metadata": {"version": SCHEMA_VERSION, "eventId": event_id, "occurredAt": at, "correlationId": ORDER},
+            "metadata": {
+                "version": SCHEMA_VERSION,
+                "eventId": event_id,
+                "occurredAt": at,
+                "correlationId": ORDER,
+            },
             "data": {
                 "order_id": ORDER,
                 "decision": decision,
