@@ -157,7 +157,7 @@ def cancel_order(order_id: OrderIdPath, body: CancellationBody):
     ),
 )
 def decide_review(order_id: OrderIdPath, body: review.ReviewBody):
-    agent = _staff()  # agents (and ops, as every staff route here): refused before the body is read
+    agent = _staff()  # agents and ops, as on every staff route (the /admin/ guard refused the rest)
     c = wiring.container
     page = page_of(order_id)
     at = isoformat(c.clock().now())
