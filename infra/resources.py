@@ -388,8 +388,11 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         name="order-cancellations-to-fulfilment",
-        description="Cancellation requests (buyer or agent) stop the order's fulfilment before dispatch",
-        pattern={"source": ["shop.orders"], "detail-type": ["OrderCancellationRequested"]},
+        description="Cancellation requests stop the order's fulfilment before dispatch; review decisions resume it",
+        pattern={
+            "source": ["shop.orders"],
+            "detail-type": ["OrderCancellationRequested", "OrderReviewDecided"],
+        },
         target="fulfilment-cancellations",
     ),
     RuleSpec(
@@ -694,7 +697,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="fulfilment-cancellations",
         context="fulfilment",
         handler="fulfilment.handlers.cancellations.handler",
-        description="Cancellation requests -> waiting shipments stopped, the workflow's waits ended, or refused",
+        description="Cancellation requests and review decisions -> the workflow's waits ended or answered",
         timeout_s=30,
         tables_rw=("fulfilment",),
         publishes_events=True,
@@ -872,7 +875,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="orders-api",
         context="orders",
         handler="orders.handlers.api.handler",
-        description="Orders REST API: a customer's orders with their timeline; staff search, order view, cancellations",
+        description="Orders REST API: a customer's orders with their timeline; staff search, order view, cancellations, reviews",
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("orders",),
@@ -952,8 +955,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(prefix="admin/promotions", function="pricing-api", authorized=True, groups=("merchandisers",)),
     # Stripe calls this without a token; every request is verified by its Stripe-Signature instead.
     ApiRoute(prefix="webhooks/stripe", function="stripe-webhooks", authorized=False),
-    # The warehouse system (a machine user of the ops group) reports packed shipments; agents decide reviews.
-    ApiRoute(prefix="admin/fulfilment", function="fulfilment-api", authorized=True, groups=("agents", "ops")),
+    # The warehouse system (a machine user of the ops group) reports packed shipments, stores collections.
+    ApiRoute(prefix="admin/fulfilment", function="fulfilment-api", authorized=True, groups=("ops",)),
     # Carriers call this without a token; each request is verified by its HMAC signature instead.
     ApiRoute(prefix="webhooks/carriers", function="carrier-webhooks", authorized=False),
 )

@@ -4,7 +4,9 @@
 ``FulfilmentWorld`` places real orders through the cart and checkout handlers, pays them in the Stripe
 stand-in, lets ``checkout-events`` start the workflow, and then plays the outside world the workflow waits
 for: the warehouse (``packed``, through ``fulfilment-api``), carriers' tracking (``tracked``, through
-``fulfilment-carrier-events`` with the event carriers publish) and agents (``review``). The ledgers the tests
+``fulfilment-carrier-events`` with the event carriers publish) and agents (``review``: orders-api's route, then
+the ``OrderReviewDecided`` it published, read off the ``fulfilment-cancellations`` queue the rule fills, handed
+to that function). The ledgers the tests
 check are the Stripe stand-in's settlement of the PaymentIntent and inventory's stock and reservation.
 """
 
@@ -66,6 +68,34 @@ def api_event(method: str, path: str, body: Any, groups: str, sub: str) -> dict[
     event["requestContext"]["resourcePath"] = event["resource"]
     event["pathParameters"] = {"proxy": path.lstrip("/").removeprefix("admin/fulfilment/")}
     return event
+
+
+def orders_api_event(method: str, path: str, body: Any, groups: str, sub: str) -> dict[str, Any]:
+    event = build_api_event(method, path, body, groups=groups, sub=sub)
+    event["resource"] = "/admin/orders/{proxy+}"
+    event["requestContext"]["resourcePath"] = event["resource"]
+    event["pathParameters"] = {"proxy": path.lstrip("/").removeprefix("admin/orders/")}
+    return event
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The batch Lambda's event source mapping hands a function for messages received off its queue."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1763900000000"},
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+    }
 
 
 def tracking_batch(order_id: str, shipment_id: str, status: str, sequence: int = 3) -> dict[str, Any]:
@@ -305,10 +335,31 @@ class FulfilmentWorld:
         path = f"/admin/fulfilment/shipments/{shipment_id}/collected"
         return reply_from(self.invoke("fulfilment-api", api_event("POST", path, None, "ops", OPS_SUB)))
 
-    def review(self, order_id: str, decision: str) -> Reply:
-        path = f"/admin/fulfilment/orders/{order_id}/review"
-        event = api_event("POST", path, {"decision": decision}, "agents", AGENT_SUB)
-        return reply_from(self.invoke("fulfilment-api", event))
+    def review(self, order_id: str, decision: str, note: str = "called the buyer") -> Reply:
+        """An agent's decision through orders-api; an accepted one's ``OrderReviewDecided`` then reaches
+        ``fulfilment-cancellations`` as the rule and the queue deliver it."""
+        path = f"/admin/orders/{order_id}/review"
+        event = orders_api_event("POST", path, {"decision": decision, "note": note}, "agents", AGENT_SUB)
+        answer = reply_from(self.invoke("orders-api", event))
+        if answer.status == 202:
+            assert self.deliver_decisions() >= 1
+        return answer
+
+    def deliver_decisions(self) -> int:
+        """What the orders context published to fulfilment (on the ``fulfilment-cancellations`` queue), handed
+        to that function batch by batch; how many messages."""
+        queue = self.shop.provisioned["queues"]["fulfilment-cancellations"]
+        sqs = boto3.client("sqs", region_name=REGION)
+        delivered = 0
+        while True:
+            messages = sqs.receive_message(QueueUrl=queue["url"], MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return delivered
+            answer = self.invoke("fulfilment-cancellations", sqs_event(messages, queue["arn"]))
+            assert answer == {"batchItemFailures": []}
+            for message in messages:
+                sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])
+            delivered += len(messages)
 
     def waiting_for(self, placed: Placed, action: str, count: int = 1) -> None:
         """Until ``count`` tasks of ``action`` for this order (by its id, or its shipments' ids) answered."""

@@ -141,9 +141,11 @@ def test_an_approved_review_goes_on_to_fulfilment(world: FulfilmentWorld) -> Non
     # WHEN an agent approves it (twice)
     first, second = world.review(placed.order_id, "approve"), world.review(placed.order_id, "approve")
     (shipment,) = world.picks_requested(placed.order_id)
-    # THEN the same answer twice, and fulfilment went on to the warehouse after the wait
-    assert (first.status, second.status) == (200, 200)
-    assert first.body == second.body == {"order_id": placed.order_id, "decision": "approve"}
+    # THEN the same answer twice (one decision, on the order's timeline), and fulfilment went on to the
+    # warehouse after the wait
+    assert (first.status, second.status) == (202, 202)
+    assert first.body == second.body
+    assert (first.body["order_id"], first.body["decision"]) == (placed.order_id, "approve")
     assert world.review(placed.order_id, "reject").status == 409
     _ship(world, placed, shipment)
     world.waiting_for(placed, "await_delivery")
@@ -168,7 +170,7 @@ def test_a_rejected_review_cancels_the_order_and_gives_everything_back(world: Fu
     placed = world.place([(LAPTOP, 1)], review=True)
     world.waiting_for(placed, "hold_for_review")
     # WHEN the agent rejects it
-    assert world.review(placed.order_id, "reject").status == 200
+    assert world.review(placed.order_id, "reject").status == 202
     # THEN the order is cancelled: nothing captured, the authorisation voided, the laptop back in stock
     _cancelled(world, placed)
     assert world.review(placed.order_id, "approve").status == 409

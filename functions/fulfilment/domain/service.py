@@ -206,6 +206,18 @@ class Fulfilment:
         self._answer_review(hold.token, decision, by)  # again: the first may have died before it
         return answer
 
+    def review_decided(self, order_id: str, decision: str, by: str) -> bool:
+        """The orders context's ``OrderReviewDecided``: answered as ``decide_review`` answers (recorded
+        before the token, so a cancellation and a decision cannot both answer it; a repeat changes
+        nothing). A decision for an order that is not waiting (cancelled meanwhile, timed out, decided
+        the other way) is logged and ignored: False."""
+        try:
+            self.decide_review(order_id, decision, by)
+        except ReviewNotPending as exc:
+            logger.warning("review decision ignored", extra={"order_id": order_id, "why": str(exc)})
+            return False
+        return True
+
     def _answer_review(self, token: str, decision: str, by: str) -> bool:
         if decision == "approve":
             return self.callbacks.succeed(token, {"decision": "approve", "by": by})

@@ -1,14 +1,14 @@
-"""Fulfilment REST API: the warehouse's packed report, ``POST /admin/fulfilment/shipments/{id}/packed``
-(``ops``), and agents' fraud review decisions, ``POST /admin/fulfilment/orders/{id}/review``.
+"""Fulfilment REST API: the warehouse's packed report, ``POST /admin/fulfilment/shipments/{id}/packed``,
+and stores' collections, ``POST /admin/fulfilment/shipments/{id}/collected`` (``ops``).
 
 The warehouse system (a machine user in the ``ops`` group of the staff pool; locally the warehouse
 stand-in) reports what it packed for a shipment ``FulfilmentRequested`` asked for. The report resumes the
 workflow with the task token fulfilment stored when it asked (``SendTaskSuccess``): the token never leaves
 our side. A report delivered twice answers the same and resumes the workflow once; an unknown shipment is
 a 404; a shipment that is not waiting for a pick, or a different report for one already packed, a 409.
-Review decisions are served here, not under checkout's ``/admin/orders/{proxy+}``: the token they answer
-is fulfilment's (its table), and API Gateway cannot route ``/admin/orders/{id}/review`` to another
-function beside checkout's greedy ``{proxy+}`` (decision in docs/decisions.md).
+Agents' fraud review decisions are the orders context's route (``POST /admin/orders/{id}/review`` on
+orders-api); fulfilment answers the review token when their ``OrderReviewDecided`` reaches
+``fulfilment-cancellations`` (docs/decisions.md).
 One resolver, one OpenAPI document (``GET /admin/fulfilment/openapi.json``, read without a token).
 """
 
@@ -112,57 +112,13 @@ def confirm_collected(shipment_id: ShipmentIdPath):
     return json_response(answer)
 
 
-OrderIdPath = Annotated[
-    str,
-    Path(
-        pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$",
-        description="The order's id",
-        examples=["ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z"],
-    ),
-]
-
-
-class ReviewDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-
-
-class ReviewResult(BaseModel):
-    order_id: str
-    decision: Literal["approve", "reject"]
-
-
-@router.post(
-    "/admin/fulfilment/orders/<order_id>/review",
-    summary="Decide a held order's fraud review (agents)",
-    description="Approve or reject an order checkout's fraud screening held. Approve: fulfilment goes on. "
-    "Reject: the order is cancelled, its authorisation voided, its stock, codes and certificates given "
-    "back. The same decision twice answers the same. An order not waiting for a review, decided the other "
-    "way, or whose review window closed (it was cancelled) is a 409.",
-    tags=["fulfilment"],
-    operation_id="decide_order_review",
-    security=BEARER_SECURITY,
-    responses=documented(
-        ok(ReviewResult, "Decided; the order's workflow moves on"),
-        401,
-        403,
-        problem(409, "The order is not waiting for a review decision"),
-    ),
-)
-def decide_review(order_id: OrderIdPath, body: ReviewDecision):
-    caller = require(router.current_event.raw_event, Group.AGENTS, Group.OPS)
-    answer = wiring.container.fulfilment().decide_review(order_id, body.decision, caller.subject)
-    logger.info("review decided", extra={"order_id": order_id, "decision": body.decision})
-    return json_response(answer)
-
-
 app, handler = api_function(
     [router],
     openapi_path="/admin/fulfilment/openapi.json",
     title=TITLE,
     version=VERSION,
     # Packed reports and collections are the warehouse's and stores' (ops) alone, refused before the body
-    # is read; reviews are agents'.
-    guards={"/admin/fulfilment/shipments/": [Group.OPS], "/admin/": [Group.AGENTS, Group.OPS]},
+    # is read.
+    guards={"/admin/": [Group.OPS]},
     security_schemes=bearer_scheme(),
 )

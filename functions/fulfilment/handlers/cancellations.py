@@ -1,5 +1,8 @@
-"""The orders context's ``OrderCancellationRequested`` (rule -> ``fulfilment-cancellations`` queue) ->
-the request carried out on the fulfilment side (``fulfilment.domain.cancel_requests``).
+"""The orders context's ``OrderCancellationRequested`` and ``OrderReviewDecided`` (rule ->
+``fulfilment-cancellations`` queue) -> the request carried out on the fulfilment side
+(``fulfilment.domain.cancel_requests``), or the agent's review decision answering the workflow's review token
+(``FulfilmentService.review_decided``: a repeat changes nothing, a decision for an order that is not waiting
+is logged and ignored).
 
 Idempotent per request (the event's id): a redelivered request repeats its recorded outcome. A request
 that reaches an order between two workflow steps (``CancellationNotReady``) is a batch item failure: SQS
@@ -19,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fulfilment import wiring
 from fulfilment.domain.models import ShipmentLine
-from fulfilment.inbound.orders import OrderCancellationRequested
+from fulfilment.inbound.orders import OrderCancellationRequested, OrderReviewDecided
 from shop_kernel.observability import get_tracer, logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -27,6 +30,9 @@ tracer = get_tracer()
 
 
 def carry_out(record: SQSRecord) -> None:
+    if record.json_body.get("detail-type") == "OrderReviewDecided":
+        decide(record)
+        return
     detail = record.json_body.get("detail") or {}
     request_id = str((detail.get("metadata") or {}).get("eventId") or record.json_body.get("id"))
     request = OrderCancellationRequested.model_validate(detail.get("data") or {})
@@ -43,6 +49,19 @@ def carry_out(record: SQSRecord) -> None:
     metrics.add_metric(
         name=f"CancellationRequest{outcome.outcome.title().replace('_', '')}", unit="Count", value=1
     )
+
+
+def decide(record: SQSRecord) -> None:
+    detail = record.json_body.get("detail") or {}
+    decided = OrderReviewDecided.model_validate(detail.get("data") or {})
+    answered = wiring.container.fulfilment().review_decided(
+        decided.order_id, decided.decision, decided.agent_id
+    )
+    logger.info(
+        "review decision",
+        extra={"order_id": decided.order_id, "decision": decided.decision, "answered": answered},
+    )
+    metrics.add_metric(name="ReviewDecision" + ("Answered" if answered else "Ignored"), unit="Count", value=1)
 
 
 @logger.inject_lambda_context

@@ -11,7 +11,8 @@
 is stored and ``FulfilmentRequested`` published; the warehouse's packed report answers the token.
 
 ``{"action": "hold_for_review", "order_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
-is kept for the agent's decision (``POST /admin/fulfilment/orders/{id}/review``).
+is kept for the agent's decision (``POST /admin/orders/{id}/review`` on orders-api; its
+``OrderReviewDecided`` answers it through ``fulfilment-cancellations``).
 
 ``{"action": "await_delivery", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
 is kept for the carrier's last tracking update (``fulfilment.handlers.carrier_events``).

@@ -1,10 +1,13 @@
-"""``OrderCancellationRequested`` (source ``shop.orders``) as fulfilment reads it: the orders context publishes
+"""``OrderCancellationRequested`` and ``OrderReviewDecided`` (source ``shop.orders``) as fulfilment reads them: the orders context publishes
 it (``orders.domain.events``, its schema in the registry) when a buyer or an agent asks to cancel. Ids only. A
 test parses what orders publishes at its limits with this model, so the two cannot drift apart.
 
 ``lines`` null cancels the whole order; otherwise the units to take off it, per SKU. The event's
 ``metadata.eventId`` names the request: fulfilment answers each request once (``OrderLinesCancelled``,
 ``OrderCancellationRefused``, or checkout's ``OrderCancelled`` when the whole order goes).
+
+``OrderReviewDecided``: an agent approved or rejected an order held for fraud review (the orders context
+checked that it was waiting); fulfilment answers the workflow's review token with it.
 """
 
 from __future__ import annotations
@@ -40,4 +43,15 @@ class OrderCancellationRequested(_Model):
     reason: str = Field(max_length=500, description="Why, as the buyer or agent gave it")
 
 
-EVENT_MODELS: dict[str, type[BaseModel]] = {"OrderCancellationRequested": OrderCancellationRequested}
+class OrderReviewDecided(_Model):
+    order_id: str
+    decision: Literal["approve", "reject"]
+    agent_id: str = Field(min_length=1, max_length=128, description="Cognito sub of the deciding agent")
+    note: str = Field(max_length=500, description="Why, as the agent wrote it")
+    decided_at: str
+
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "OrderCancellationRequested": OrderCancellationRequested,
+    "OrderReviewDecided": OrderReviewDecided,
+}

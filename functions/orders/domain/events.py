@@ -4,6 +4,9 @@
   (``lines`` null) or some lines before dispatch; fulfilment stops the work and answers with
   ``OrderCancelled``, ``OrderLinesCancelled`` or ``OrderCancellationRefused``, which come back onto the
   order's timeline. Its id is the request's.
+* ``OrderReviewDecided`` (1.0): an agent approved or rejected an order fraud screening held, with a note;
+  fulfilment answers the workflow's review token (approve goes on; reject cancels the order). Its id is the
+  decision's (on the order's timeline).
 * ``OrderConfirmed`` (1.0): the order passed review and was sent to be picked (its first
   ``FulfilmentRequested``), once per order (the id is derived from the order).
 * ``OrderDelivered`` (1.0): every shipment of the order was delivered or collected, once per order; the
@@ -45,6 +48,14 @@ class OrderCancellationRequested(EventModel):
     reason: str
 
 
+class OrderReviewDecided(EventModel):
+    order_id: str
+    decision: Literal["approve", "reject"]
+    agent_id: str = Field(description="The deciding agent's Cognito sub")
+    note: str = Field(description="Why, as the agent wrote it")
+    decided_at: str = Field(description="UTC ISO-8601")
+
+
 class OrderConfirmed(EventModel):
     order_id: str
     customer_id: str | None = Field(default=None, description="Cognito sub; None for a guest")
@@ -59,6 +70,7 @@ class OrderDelivered(EventModel):
 
 EVENT_MODELS: dict[str, type[BaseModel]] = {
     "OrderCancellationRequested": OrderCancellationRequested,
+    "OrderReviewDecided": OrderReviewDecided,
     "OrderConfirmed": OrderConfirmed,
     "OrderDelivered": OrderDelivered,
 }

@@ -58,6 +58,9 @@ class TimelineEntry(Strict):
     reason: str | None = None
     shipment_id: str | None = None
     lines: tuple[ShippedLine, ...] | None = None
+    decision: Literal["approve", "reject"] | None = Field(
+        default=None, description="An agent's fraud review decision (OrderReviewDecided)"
+    )
 
 
 ShipmentStatus = Literal[

@@ -268,6 +268,9 @@ class OrdersTimelineEntry(BaseModel):
     reason: str | None = None
     shipment_id: str | None = None
     lines: list[OrdersLineQuantity] | None = None
+    decision: Literal["approve", "reject"] | None = Field(
+        default=None, description="An agent's fraud review decision (OrderReviewDecided)"
+    )
 
 
 class OrdersShipment(BaseModel):
@@ -409,6 +412,28 @@ class OrdersSearchPage(BaseModel):
 
     items: list[OrdersSummary]
     next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null at the end")
+
+
+class OrdersReviewDecided(BaseModel):
+    """The decision is on the order's timeline and fulfilment is told; the workflow moves on from there."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "order_id": "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
+                    "decision_id": "rvd_01JD3Q9A1B2C3D4E5F6G7H8J9K",
+                    "decision": "approve",
+                    "decided_at": "2026-12-01T10:05:00.000Z",
+                }
+            ]
+        }
+    )
+
+    order_id: str
+    decision_id: str
+    decision: Literal["approve", "reject"]
+    decided_at: str
 
 
 class OrdersCancellationRequested(BaseModel):

@@ -55,7 +55,6 @@ ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/inventory/", frozenset({"ops"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
     ("/admin/fulfilment/shipments/", frozenset({"ops"})),
-    ("/admin/fulfilment/orders/", frozenset({"agents", "ops"})),
     ("/admin/customers", frozenset({"agents", "ops"})),
     ("/admin/promotions", frozenset({"merchandisers"})),
     # Loyalty: agents look members up and adjust; merchandisers own the rules and campaigns.

@@ -42,7 +42,7 @@ def test_every_operation_is_secured_and_answers_the_common_refusals(document: di
         assert operation.get("security"), f"{method} {path} is not secured"
         if "{order_id}" in path:
             assert "404" in statuses, f"{method} {path}"
-        if path.endswith("/cancellation"):
+        if path.endswith(("/cancellation", "/review")):
             assert {"202", "409"} <= statuses, f"{method} {path}"
 
 
@@ -54,6 +54,7 @@ def test_the_customers_and_the_staff_routes_are_all_there(document: dict[str, An
         ("get", "/admin/orders"),
         ("get", "/admin/orders/{order_id}"),
         ("post", "/admin/orders/{order_id}/cancellation"),
+        ("post", "/admin/orders/{order_id}/review"),
     }
 
 

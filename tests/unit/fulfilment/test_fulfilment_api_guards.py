@@ -1,5 +1,6 @@
-"""fulfilment-api's guards: the warehouse's packed and the stores' collected routes are ops' alone and reviews
-are agents' (or ops'), each refused before the body is read; the document is read without a token. Nothing
+"""fulfilment-api's guards: the warehouse's packed and the stores' collected routes are ops' alone, refused
+before the body is read; review decisions moved to orders-api (``POST /admin/orders/{id}/review``), the old
+path is no route here; the document is read without a token. Nothing
 here reaches AWS: a refusal, a validation error and the document are answered before any adapter is built."""
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ def _call(lambda_context: Any, path: str, body: Any, groups: str | None) -> tupl
         (COLLECTED, None, 401),
         (COLLECTED, "agents", 403),
         (REVIEW, None, 401),
-        (REVIEW, "customers", 403),
-        (REVIEW, "agents", 422),
+        (REVIEW, "agents", 403),
     ],
 )
 def test_a_caller_outside_the_routes_groups_learns_nothing_from_the_body(
@@ -50,6 +50,13 @@ def test_a_caller_outside_the_routes_groups_learns_nothing_from_the_body(
     assert ("errors" in problem) == (status == 422)
 
 
+def test_the_old_review_path_is_no_route_any_more(lambda_context: Any) -> None:
+    # WHEN ops post a decision to the path agents used before the orders context took it
+    answered, _ = _call(lambda_context, REVIEW, {"decision": "approve"}, "ops")
+    # THEN there is no such route: decisions are orders-api's
+    assert answered == 404
+
+
 def test_the_document_is_read_without_a_token(lambda_context: Any) -> None:
     # WHEN the gateway asks for the document under the guarded /admin/ prefix without a token
     answered, document = _call(lambda_context, "/admin/fulfilment/openapi.json", None, None)
@@ -58,5 +65,4 @@ def test_the_document_is_read_without_a_token(lambda_context: Any) -> None:
     assert set(document["paths"]) == {
         "/admin/fulfilment/shipments/{shipment_id}/packed",
         "/admin/fulfilment/shipments/{shipment_id}/collected",
-        "/admin/fulfilment/orders/{order_id}/review",
     }

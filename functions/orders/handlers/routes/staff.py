@@ -1,6 +1,8 @@
 """Staff's orders (agents and ops): ``GET /admin/orders`` (search by status, dates, e-mail, phone or
 number, paged), ``GET /admin/orders/{id}`` (payments, shipments, timeline, the workflow's execution)
-and ``POST /admin/orders/{id}/cancellation`` before dispatch. Events carry ids, not personal data, so
+``POST /admin/orders/{id}/cancellation`` before dispatch, and agents' fraud review decisions,
+``POST /admin/orders/{id}/review`` (``orders.domain.review``; fulfilment answers the workflow's token when
+``OrderReviewDecided`` reaches it). Events carry ids, not personal data, so
 this is also where whoever must reach a buyer finds the contact details."""
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from orders import wiring
+from orders.domain import review
 from orders.domain.cancellation import CancellationBody
+from orders.domain.events import event
 from orders.domain.search import SearchCriteria
 from orders.domain.timeline import Actor, Stage
 from orders.handlers.responses import staff_view, summary_view
 from orders.handlers.routes.common import CANCELLATION_RESPONSES, OrderIdPath, page_of, request_cancellation
-from orders.handlers.views import OrdersSearchPage, OrdersStaffOrder, OrdersStage
+from orders.handlers.views import OrdersReviewDecided, OrdersSearchPage, OrdersStaffOrder, OrdersStage
 from shop_kernel.auth import Group, require
+from shop_kernel.clock import isoformat
 from shop_kernel.http import json_response
+from shop_kernel.ids import new_ulid
+from shop_kernel.observability import logger
 from shop_kernel.openapi import BEARER_SECURITY, NOT_SPACE, documented, ok, problem
 from shop_kernel.proxy import PRIVATE_CACHE
 
@@ -120,4 +127,57 @@ def staff_order(order_id: OrderIdPath):
 def cancel_order(order_id: OrderIdPath, body: CancellationBody):
     agent = _staff()
     answer = request_cancellation(page_of(order_id), body, Actor(kind="agent", id=agent))
+    return json_response(answer, status=202)
+
+
+@router.post(
+    "/admin/orders/<order_id>/review",
+    summary="Decide a held order's fraud review (staff)",
+    description="Approve or reject, with a note, an order checkout's fraud screening held. The decision goes "
+    "onto the order's timeline (the agent, the note) and to fulfilment (OrderReviewDecided): approve, "
+    "fulfilment goes on; reject, the order is cancelled, its authorisation voided, its stock, codes and "
+    "certificates given back. The same decision again answers the one recorded. An order that is not waiting "
+    "for a review, or was decided the other way, is a 409.",
+    tags=["orders"],
+    operation_id="decide_order_review",
+    security=BEARER_SECURITY,
+    responses=documented(
+        ok(
+            OrdersReviewDecided, "Decided: the order's workflow moves on (its timeline shows how)", status=202
+        ),
+        problem(404, "No order has this id"),
+        problem(
+            409,
+            "Not waiting for a review: never held or past it, cancelled, not paid, or decided the other way "
+            "(problem code: not_held, already_cancelled, not_paid, already_decided)",
+        ),
+        problem(422, "A decision other than approve or reject, or no note"),
+        401,
+        403,
+    ),
+)
+def decide_review(order_id: OrderIdPath, body: review.ReviewBody):
+    agent = _staff()  # agents and ops, as on every staff route (the /admin/ guard refused the rest)
+    c = wiring.container
+    page = page_of(order_id)
+    at = isoformat(c.clock().now())
+    decided = review.decide_review(
+        page.order, page.stage, page.entries, body, Actor(kind="agent", id=agent), f"rvd_{new_ulid()}", at
+    )
+    if not decided.repeated:
+        c.store().record(order_id, decided.entry)
+    # Again for a repeat, with the same id: the first request may have died before it published.
+    c.publisher().publish(
+        [event(review.WHAT, decided.event, order_id, decided.entry.at, decided.entry.event_id)]
+    )
+    logger.info(
+        "review decided",
+        extra={"order_id": order_id, "decision": body.decision, "repeated": decided.repeated},
+    )
+    answer = {
+        "order_id": order_id,
+        "decision_id": decided.entry.event_id,
+        "decision": decided.event.decision,
+        "decided_at": decided.entry.at,
+    }
     return json_response(answer, status=202)
