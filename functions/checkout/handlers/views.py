@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orders.domain.examples import PENDING_ORDER_EXAMPLE, money
 from shop_kernel.address import Address
 from shop_kernel.money import Money
 from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, PricedTotals, TaxDisplayName
@@ -34,90 +35,8 @@ CheckoutCancelReason = Literal[
 ]
 
 
-def _money(amount: int, currency: str = "UAH") -> dict[str, Any]:
-    return {"amount": amount, "currency": currency}
-
-
-ORDER_EXAMPLE: dict[str, Any] = {
-    "id": "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
-    "version": 1,
-    "status": "PENDING_PAYMENT",
-    "cart_id": "cart_01JD3Q0A1B2C3D4E5F6G7H8J9K",
-    "currency": "UAH",
-    "tax_display": "inclusive",
-    "destination_country": "UA",
-    "lines": [
-        {
-            "sku": "LAP-A-BLK",
-            "name": {"en": "Laptop A", "uk": "Ноутбук A"},
-            "quantity": 1,
-            "price_list": "retail",
-            "unit_price": _money(4000000),
-            "subtotal": _money(4000000),
-            "discounts": [],
-            "discount_total": _money(0),
-            "tax_rate_bp": 2000,
-            "tax": _money(666667),
-            "total": _money(4000000),
-        }
-    ],
-    "shipping": {
-        "method": "standard",
-        "price": _money(9900),
-        "discounts": [],
-        "discount": _money(0),
-        "tax_rate_bp": 2000,
-        "tax": _money(1650),
-        "total": _money(9900),
-    },
-    "totals": {
-        "subtotal": _money(4000000),
-        "discount_total": _money(0),
-        "shipping": _money(9900),
-        "tax_total": _money(668317),
-        "grand_total": _money(4009900),
-        "gift_certificates": _money(0),
-        "amount_due": _money(4009900),
-    },
-    "applied_promotions": [],
-    "promo_codes": [],
-    "gift_certificates": [],
-    "fulfilment": {"mode": "delivery", "location_id": None},
-    "shipping_address": {
-        "name": "Olena Shevchenko",
-        "line1": "Khreshchatyk 1",
-        "line2": None,
-        "city": "Kyiv",
-        "postal_code": "01001",
-        "region": None,
-        "country": "UA",
-        "phone": "+380441234567",
-    },
-    "billing_address": None,
-    "phone": "+380441234567",
-    "email": "olena@example.com",
-    "reservation_expires_at": 1767228300,
-    "payment": {
-        "amount": _money(4009900),
-        "status": "requires_payment",
-        "failures": 0,
-        "last_failure": None,
-        "card": None,
-        "captured": None,
-        "refunded": None,
-    },
-    "review_required": False,
-    "created_at": "2026-12-01T10:00:00.000Z",
-    "updated_at": "2026-12-01T10:00:00.000Z",
-    "payment_due_by": "2026-12-01T10:30:00.000Z",
-    "cancelled_at": None,
-    "cancel_reason": None,
-    "history": [{"at": "2026-12-01T10:00:00.000Z", "status": "PENDING_PAYMENT", "note": None}],
-}
-
-
 GUEST_ORDER_EXAMPLE: dict[str, Any] = {
-    **ORDER_EXAMPLE,
+    **PENDING_ORDER_EXAMPLE,
     "stage": "pending_payment",
     "timeline": [
         {
@@ -206,7 +125,7 @@ class CheckoutStatusChange(BaseModel):
 class CheckoutOrder(BaseModel):
     """An order as its buyer sees it: what was bought at what price, where it goes, how payment stands."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [PENDING_ORDER_EXAMPLE]})
 
     id: str
     version: int
@@ -299,12 +218,12 @@ class CheckoutPlaced(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "order": ORDER_EXAMPLE,
+                    "order": PENDING_ORDER_EXAMPLE,
                     "payment": {
                         "provider": "stripe",
                         "payment_intent_id": "pi_3QkXyz",
                         "client_secret": "pi_3QkXyz_secret_abc",
-                        "amount": _money(4009900),
+                        "amount": money(4009900),
                         "pay_by": "2026-12-01T10:30:00.000Z",
                     },
                 }
@@ -314,14 +233,6 @@ class CheckoutPlaced(BaseModel):
 
     order: CheckoutOrder
     payment: CheckoutPaymentStart
-
-
-class CheckoutOrderList(BaseModel):
-    """The customer's orders, newest first."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"orders": [ORDER_EXAMPLE]}]})
-
-    orders: list[CheckoutOrder]
 
 
 class StripeEventReceived(BaseModel):

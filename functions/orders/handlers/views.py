@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orders.domain.examples import PENDING_ORDER_EXAMPLE, money
 from shop_kernel.address import Address
 from shop_kernel.money import Money
 from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, PricedTotals, TaxDisplayName
@@ -21,94 +22,12 @@ OrdersStage = Literal[
 OrdersStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
 
 
-def _money(amount: int, currency: str = "UAH") -> dict[str, Any]:
-    return {"amount": amount, "currency": currency}
-
-
-_BASE_EXAMPLE: dict[str, Any] = {
-    "id": "ord_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
-    "version": 1,
-    "status": "PENDING_PAYMENT",
-    "cart_id": "cart_01JD3Q0A1B2C3D4E5F6G7H8J9K",
-    "currency": "UAH",
-    "tax_display": "inclusive",
-    "destination_country": "UA",
-    "lines": [
-        {
-            "sku": "LAP-A-BLK",
-            "name": {"en": "Laptop A", "uk": "Ноутбук A"},
-            "quantity": 1,
-            "price_list": "retail",
-            "unit_price": _money(4000000),
-            "subtotal": _money(4000000),
-            "discounts": [],
-            "discount_total": _money(0),
-            "tax_rate_bp": 2000,
-            "tax": _money(666667),
-            "total": _money(4000000),
-        }
-    ],
-    "shipping": {
-        "method": "standard",
-        "price": _money(9900),
-        "discounts": [],
-        "discount": _money(0),
-        "tax_rate_bp": 2000,
-        "tax": _money(1650),
-        "total": _money(9900),
-    },
-    "totals": {
-        "subtotal": _money(4000000),
-        "discount_total": _money(0),
-        "shipping": _money(9900),
-        "tax_total": _money(668317),
-        "grand_total": _money(4009900),
-        "gift_certificates": _money(0),
-        "amount_due": _money(4009900),
-    },
-    "applied_promotions": [],
-    "promo_codes": [],
-    "gift_certificates": [],
-    "fulfilment": {"mode": "delivery", "location_id": None},
-    "shipping_address": {
-        "name": "Olena Shevchenko",
-        "line1": "Khreshchatyk 1",
-        "line2": None,
-        "city": "Kyiv",
-        "postal_code": "01001",
-        "region": None,
-        "country": "UA",
-        "phone": "+380441234567",
-    },
-    "billing_address": None,
-    "phone": "+380441234567",
-    "email": "olena@example.com",
-    "reservation_expires_at": 1767228300,
-    "payment": {
-        "amount": _money(4009900),
-        "status": "requires_payment",
-        "failures": 0,
-        "last_failure": None,
-        "card": None,
-        "captured": None,
-        "refunded": None,
-    },
-    "review_required": False,
-    "created_at": "2026-12-01T10:00:00.000Z",
-    "updated_at": "2026-12-01T10:00:00.000Z",
-    "payment_due_by": "2026-12-01T10:30:00.000Z",
-    "cancelled_at": None,
-    "cancel_reason": None,
-    "history": [{"at": "2026-12-01T10:00:00.000Z", "status": "PENDING_PAYMENT", "note": None}],
-}
-
-
 ORDER_EXAMPLE: dict[str, Any] = {
-    **_BASE_EXAMPLE,
+    **PENDING_ORDER_EXAMPLE,
     "status": "PAYMENT_AUTHORIZED",
     "stage": "dispatched",
     "payment": {
-        **_BASE_EXAMPLE["payment"],
+        **PENDING_ORDER_EXAMPLE["payment"],
         "status": "authorized",
         "card": {"brand": "visa", "last4": "4242"},
     },
@@ -159,16 +78,16 @@ STAFF_EXAMPLE: dict[str, Any] = {
     "payments": {
         "provider": "stripe",
         "intent_id": "pi_3QkXyz",
-        "amount": _money(4009900),
+        "amount": money(4009900),
         "status": "authorized",
         "authorized_at": "2026-12-01T10:01:00.000Z",
-        "captured": _money(4009900),
+        "captured": money(4009900),
         "refunded": None,
         "voided": None,
         "charges": [
             {
                 "shipment_id": "shp_01JD3Q4Z9K8M2N5P7R9T1V3X5Z",
-                "amount": _money(4009900),
+                "amount": money(4009900),
                 "status": "captured",
                 "requested_at": "2026-12-01T15:00:00.000Z",
                 "captured_at": "2026-12-01T15:00:02.000Z",
