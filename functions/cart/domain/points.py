@@ -7,12 +7,16 @@ is not a line), and the card must be asked for nothing or at least Stripe's mini
 (``shop_kernel.card_minimums``). So the most points are lowered, when they would leave the card a
 remainder below the minimum, to the most that leave it at least the minimum. The cart shows exactly the
 number checkout's ``"max"`` takes, because both call ``most_points``.
+
+This module imports loyalty's rules and quote (about 20 modules): the cart's handlers import it only when
+a signed-in member's cart is priced, so a guest's cart and the function's start do not pay for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from loyalty.domain.orders import OrderLine as LoyaltyLine
 from loyalty.domain.redemption import redeemable
@@ -22,6 +26,16 @@ from cart.domain.models import SkuFacts
 from pricing.domain import PricedCart, PricedLine
 from shop_kernel.card_minimums import chargeable, minimum_card_charge
 from shop_kernel.money import Money
+
+
+@dataclass(frozen=True)
+class MemberPoints:
+    """A member's available points and the redemption rules, read through ``loyalty.contract`` in the reads
+    the caller makes anyway (cart's ``BatchGetItem`` of a customer's cart, checkout's of its inputs)."""
+
+    member_id: str
+    available: int
+    rules: RedemptionRules
 
 
 @dataclass(frozen=True)
@@ -78,4 +92,16 @@ def most_points(
     return PointsOffer(available, most, Money.of(most * rate, currency), Money.of(rate, currency), within)
 
 
-__all__ = ["PointsOffer", "card_left", "loyalty_lines", "most_points"]
+def points_preview(priced: PricedCart, facts: Mapping[str, SkuFacts], member: MemberPoints) -> dict[str, Any]:
+    """What the cart shows a member: their points, the most this cart may use (checkout's ``"max"``), and
+    what those pay."""
+    offer = most_points(priced, facts, member.rules, member.available)
+    return {
+        "available": offer.available,
+        "max_usable": offer.most,
+        "max_value": offer.value.model_dump(),
+        "point_value": offer.point_value.model_dump() if offer.point_value else None,
+    }
+
+
+__all__ = ["MemberPoints", "PointsOffer", "card_left", "loyalty_lines", "most_points", "points_preview"]

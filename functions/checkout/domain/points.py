@@ -19,14 +19,12 @@ minimum when it would leave less, and none when none are (an order without point
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from loyalty.domain.orders import OrderLine as LoyaltyLine
-from loyalty.domain.rules import RedemptionRules
 
 from cart.domain.models import SkuFacts
-from cart.domain.points import card_left, loyalty_lines, most_points
+from cart.domain.points import MemberPoints, card_left, loyalty_lines, most_points
 from orders.domain.models import PointsOnLine, PointsTender
 from pricing.domain import PricedCart
 from shop_kernel.card_minimums import chargeable, minimum_card_charge
@@ -34,15 +32,6 @@ from shop_kernel.errors import FieldError, ValidationFailed
 from shop_kernel.money import Money
 
 FIELD = "body.points"
-
-
-@dataclass(frozen=True)
-class MemberPoints:
-    """What checkout read of the loyalty member with the rest of its inputs (one ``BatchGetItem``)."""
-
-    member_id: str
-    available: int
-    rules: RedemptionRules
 
 
 def _share(value: Money, lines: Sequence[LoyaltyLine]) -> tuple[PointsOnLine, ...]:
