@@ -40,7 +40,11 @@ class CartContainer(ContextContainer):
             InventoryStock(client, config.inventory_table_name) if config.inventory_table_name else None
         )
         return DynamoCartStore(
-            client, config.carts_table_name, inventory, config.promotions_table_name, config.loyalty_table_name
+            client,
+            config.carts_table_name,
+            inventory,
+            config.promotions_table_name,
+            config.loyalty_table_name,
         )
 
     @provided

@@ -179,7 +179,7 @@ class CartPointsPreview(BaseModel):
         description="The most points this cart may be paid with: the redemption rules (rate per currency, "
         "the share of the order points may pay, excluded categories), after gift certificates, never "
         "shipping, and leaving the card nothing or at least the least it can be charged (e.g. 0.50 EUR). "
-        "What checkout's `points: \"max\"` uses",
+        'What checkout\'s `points: "max"` uses',
         examples=[5000],
     )
     max_value: Money = Field(description="What `max_usable` points pay")

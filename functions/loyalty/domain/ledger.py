@@ -72,7 +72,9 @@ class Entry(BaseModel):
     member_id: str
     idempotency_id: str = Field(description="<kind>#<source id>: the same movement is written once")
     reason: Reason
-    kind: Kind = Field(default=Kind.EARN, description="earn, or spend: points used as a tender (and given back)")
+    kind: Kind = Field(
+        default=Kind.EARN, description="earn, or spend: points used as a tender (and given back)"
+    )
     deltas: dict[str, int] = Field(description="Signed change per account; accounts absent are unchanged")
     recorded_at: datetime
     order_id: str | None = None

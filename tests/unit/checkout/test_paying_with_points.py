@@ -252,7 +252,9 @@ def test_a_number_of_points_leaving_the_card_less_than_its_minimum_is_a_422_sayi
 
 
 @pytest.mark.parametrize(("wanted", "card"), [(2000, 0), (1950, 50), (1000, 1000)])
-def test_points_leaving_the_card_nothing_or_at_least_its_minimum_are_taken_as_asked(wanted: int, card: int) -> None:
+def test_points_leaving_the_card_nothing_or_at_least_its_minimum_are_taken_as_asked(
+    wanted: int, card: int
+) -> None:
     # GIVEN the same order and plenty of points
     s = _pays_all_shop(points=50_000)
     # WHEN the customer asks for a number that pays everything, or leaves the card its minimum or more

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from loyalty import contract
 from loyalty.adapters.records import entry_from_item, entry_item
-from loyalty.domain.events import events_for_entry
-from loyalty.domain.ledger import Entry
-from loyalty.domain.ledger import Reason as Reason_
-from loyalty.handlers.responses import entry_view
 from loyalty.domain.errors import (
     InsufficientPoints,
     NothingToRestore,
     PointsAlreadyRestored,
     PointsAlreadySpent,
 )
+from loyalty.domain.events import events_for_entry
+from loyalty.domain.ledger import Entry
+from loyalty.domain.ledger import Reason as Reason_
+from loyalty.handlers.responses import entry_view
 
 from shop_kernel.transact import Reason, refusal
 

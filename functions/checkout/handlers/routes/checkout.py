@@ -100,7 +100,7 @@ CUSTOMER_PLACED = documented(
         "`allowed` says how many) or `card_charge_below_minimum` (the points would leave the card more than "
         "nothing but less than the least a card can be charged, Stripe's minimum, e.g. 0.50 EUR: `minimum` "
         "says it, `allowed` the most points that leave the card at least that; points paying everything "
-        "need no card). `\"max\"` uses that many itself. Certificates leaving the card too little: "
+        'need no card). `"max"` uses that many itself. Certificates leaving the card too little: '
         "`card_charge_below_minimum` on `cart.gift_certificates`",
     ),
 )
