@@ -15,6 +15,8 @@ from loyalty.domain.errors import InsufficientPoints
 from loyalty.domain.rules import RedemptionRules
 
 from cart.domain.models import CartOwner, Line, OwnerKind
+from cart.domain.points import MemberPoints
+from cart.domain.pricing import PricingPorts, customer_for, price_for_display
 from checkout.domain.orders import intent_key
 from checkout.domain.payments import GiveBackRefused
 from orders.domain.models import Buyer, CancelReason, OrderStatus, PointsOnLine, PointsTender
@@ -22,6 +24,7 @@ from pricing.domain import FlatRate, RuleBasedCarrierQuotes, ShippingRule
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.money import Money
 from tests.unit.checkout.checkout_doubles import (
+    NOW,
     Shop,
     eur,
     index_of,
@@ -292,6 +295,31 @@ def test_a_certificate_leaving_exactly_the_minimum_is_charged_and_one_paying_all
         # THEN the card is asked for the rest when there is one, and not at all otherwise
         assert order.payment.amount == eur(card)
         assert len(s.stripe.created) == (1 if card else 0)
+
+
+@pytest.mark.parametrize(("points", "shown"), [(1980, 1950), (5000, 2000), (300, 300), (0, 0)])
+def test_the_cart_shows_exactly_the_points_max_takes_at_checkout(points: int, shown: int) -> None:
+    # GIVEN a member's 20.00 EUR cart points may pay in full, and a balance of ``points``
+    s = _pays_all_shop(points=points)
+    cart = s.store.cart_
+    assert cart is not None
+    facts = s.store.facts
+    ports = PricingPorts(
+        tax_rates=s.store.shop,
+        carrier_quotes=s.store.shop,
+        promotions=s.store.shop,
+        code_redemptions=s.store.shop,
+        gift_certificates=s.store.shop,
+    )
+    member = MemberPoints(MEMBER, points, s.store.redemption)
+    # WHEN the cart is priced for display, then checked out with "max"
+    body = price_for_display(cart, facts, customer_for(MEMBER, None, None), NOW, ports, "en", member)
+    order = _place(s, "max").order
+    # THEN the cart showed the number "max" took (the card minimum kept: 1,950 of 1,980) and what they pay
+    assert body["points"]["max_usable"] == shown == (order.points.points if order.points else 0)
+    assert body["points"]["max_value"] == {"amount": shown, "currency": "EUR"}
+    assert body["points"]["available"] == points
+    assert body["points"]["point_value"] == {"amount": 1, "currency": "EUR"}
 
 
 # --- cancellation ------------------------------------------------------------------------------------
