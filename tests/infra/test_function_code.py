@@ -9,17 +9,22 @@ construct's exclude globs and CDK's own copy (no synth, no app), then
   interpreter per asset, all at once;
 * every import in every shipped file - also inside functions, where the lazy ones live - that names a
   module under ``functions/`` is looked up in the asset, which covers what an import of the handler
-  does not run.
+  does not run;
+* every third-party package those files and the kernel's import (outside ``if TYPE_CHECKING:``) must be
+  one the Lambda runtime or a layer of the function brings (the interpreter above has the dev venv's
+  site-packages, which has them all), or a known exception with its reason.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.metadata import packages_distributions
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -28,7 +33,18 @@ from infra.function_code import FUNCTIONS_SOURCE, BoundaryError, CodeAsset, code
 from infra.resources import FUNCTIONS
 
 REPO_ROOT = FUNCTIONS_SOURCE.parent
+KERNEL_SOURCE = REPO_ROOT / "layers" / "kernel" / "python"
 CONTEXTS = context_packages()
+# What the python3.13 Lambda runtime brings: boto3 and its closure. Layers bring the rest.
+RUNTIME_DISTRIBUTIONS = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
+)
+# Third-party imports in an asset that neither the runtime nor the function's layers serve, each with why.
+# Every entry must still hold: once a layer serves it, the test says to drop it.
+UNSERVED = {
+    ("search", "tantivy"): "the embedded engine: wiring imports it only when SEARCH_ENGINE is not opensearch",
+    ("checkout", "stripe"): "NOT SERVED IN THE CLOUD YET: no layer bundles the Stripe SDK (decision 65)",
+}
 # Runs in the fresh interpreter: put the asset and layers first, import the modules, say what failed.
 IMPORTER = """
 import importlib, json, sys
@@ -162,6 +178,32 @@ def test_an_asset_carries_no_other_contexts_entry_points_tests_or_bytecode(asset
         assert not [p for p in files if {"__pycache__", "tests"} & set(p.parts) or p.suffix == ".pyc"]
 
 
+def test_every_third_party_import_is_served_by_the_runtime_or_the_functions_layers(
+    assets: list[Asset],
+) -> None:
+    # GIVEN the distributions the runtime and each function's layers bring
+    distributions = {
+        name: {_normalised(d) for d in found} for name, found in packages_distributions().items()
+    }
+    kernel = {str(p): _third_party(p) for p in KERNEL_SOURCE.rglob("*.py")}
+    imports: dict[str, set[str]] = {}
+    unserved: dict[tuple[str, str], set[str]] = {}
+    for asset in assets:
+        served = RUNTIME_DISTRIBUTIONS.union(*(_requirements(name) for name in ("kernel", *asset.layers)))
+        # WHEN every third-party import its files and the kernel's run is mapped to its distribution
+        for path in (str(p) for p in asset.files if p.suffix == ".py"):
+            imports.setdefault(path, _third_party(asset.root / path))
+        for path, modules in [
+            *((p, imports[str(p)]) for p in asset.files if p.suffix == ".py"),
+            *kernel.items(),
+        ]:
+            for module in modules:
+                if not distributions.get(module, {module}) & served:
+                    unserved.setdefault((asset.context, module), set()).add(str(path))
+    # THEN the runtime or a layer of the function serves it, or it is a known, explained exception
+    assert sorted(unserved) == sorted(UNSERVED), unserved
+
+
 def test_a_context_borrows_what_it_imports_even_lazily_and_nothing_more(tmp_path: Path) -> None:
     # GIVEN a context that imports another's contract inside a function, the contract its records relatively
     _write(tmp_path, "shop/__init__.py", "")
@@ -208,9 +250,20 @@ def _write(root: Path, path: str, text: str) -> None:
     (root / path).write_text(text)
 
 
+_TREES: dict[str, ast.Module] = {}
+
+
+def _parsed(path: Path) -> ast.Module:
+    """``path``'s syntax tree; a file ships unchanged in several assets and is parsed once."""
+    text = path.read_text()
+    if text not in _TREES:
+        _TREES[text] = ast.parse(text, str(path))
+    return _TREES[text]
+
+
 def _imported_modules(path: Path) -> Iterator[str]:
     """Every module name an import in ``path`` may load (absolute imports; the code has no relative ones)."""
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(_parsed(path)):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -218,6 +271,36 @@ def _imported_modules(path: Path) -> Iterator[str]:
             assert node.module
             yield node.module
             yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _third_party(path: Path) -> set[str]:
+    """The top-level packages outside the standard library and ours that ``path`` imports, at any depth,
+    outside ``if TYPE_CHECKING:`` blocks (those never run)."""
+    found: set[str] = set()
+    pending: list[ast.AST] = [_parsed(path)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending += node.orelse
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+        pending += ast.iter_child_nodes(node)
+    return {m for m in found if m not in sys.stdlib_module_names and m not in CONTEXTS and m != "shop_kernel"}
+
+
+def _requirements(layer: str) -> set[str]:
+    """The distributions ``layers/<layer>/requirements.txt`` pins."""
+    lines = (REPO_ROOT / "layers" / layer / "requirements.txt").read_text().splitlines()
+    return {
+        _normalised(re.split(r"[\[=<>~!; ]", line.strip())[0]) for line in lines if line.strip()[:1].isalnum()
+    }
+
+
+def _normalised(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
 def _files_running(module: str) -> Iterator[str]:
