@@ -185,18 +185,13 @@ def test_every_third_party_import_is_served_by_the_runtime_or_the_functions_laye
     distributions = {
         name: {_normalised(d) for d in found} for name, found in packages_distributions().items()
     }
-    kernel = {str(p): _third_party(p) for p in KERNEL_SOURCE.rglob("*.py")}
-    imports: dict[str, set[str]] = {}
+    kernel = {str(p.relative_to(KERNEL_SOURCE)): _third_party(p) for p in KERNEL_SOURCE.rglob("*.py")}
     unserved: dict[tuple[str, str], set[str]] = {}
     for asset in assets:
         served = RUNTIME_DISTRIBUTIONS.union(*(_requirements(name) for name in ("kernel", *asset.layers)))
         # WHEN every third-party import its files and the kernel's run is mapped to its distribution
-        for path in (str(p) for p in asset.files if p.suffix == ".py"):
-            imports.setdefault(path, _third_party(asset.root / path))
-        for path, modules in [
-            *((p, imports[str(p)]) for p in asset.files if p.suffix == ".py"),
-            *kernel.items(),
-        ]:
+        shipped = {str(p): _third_party(asset.root / p) for p in asset.files if p.suffix == ".py"}
+        for path, modules in (shipped | kernel).items():
             for module in modules:
                 if not distributions.get(module, {module}) & served:
                     unserved.setdefault((asset.context, module), set()).add(str(path))
