@@ -86,8 +86,11 @@ class Meter:
         self.invocations: list[tuple[str, float]] = []
 
     def install(self, session: Any) -> None:
-        session.register("before-call.dynamodb.*", self._add_units)
-        session.register("before-call.eventbridge.PutEvents", self._count_events)
+        # Before the parameters are serialised: ``before-call`` sees the wire request (url, headers, body),
+        # where TransactItems, RequestItems, ConsistentRead and Entries are not keys, so transactions and
+        # batches counted nothing, every read half a unit and no event at all.
+        session.register("before-parameter-build.dynamodb", self._add_units)
+        session.register("before-parameter-build.eventbridge.PutEvents", self._count_events)
 
     def _add_units(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         """Capacity units from the request, as DynamoDB bills small items: a write of an item up to 1 KB
