@@ -43,7 +43,7 @@ RUNTIME_DISTRIBUTIONS = frozenset(
 # Every entry must still hold: once a layer serves it, the test says to drop it.
 UNSERVED = {
     ("search", "tantivy"): "the embedded engine: wiring imports it only when SEARCH_ENGINE is not opensearch",
-    ("checkout", "stripe"): "NOT SERVED IN THE CLOUD YET: no layer bundles the Stripe SDK (decision 65)",
+    ("checkout", "stripe"): "NOT SERVED IN THE CLOUD YET: no layer bundles the Stripe SDK (decision 68)",
 }
 # Runs in the fresh interpreter: put the asset and layers first, import the modules, say what failed.
 IMPORTER = """
