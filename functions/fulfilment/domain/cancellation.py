@@ -7,7 +7,14 @@ refused. So the packed report and a cancellation decide on the same item, each c
 version: exactly one of them wins, and a cancellation that arrives while the carrier is being booked is
 refused, never half applied.
 
-* The whole order: every shipment still waiting is ``cancelled``; refused if any was packed.
+A store pickup packed in the store, or a transfer delivered to the pickup store, waits for its shopper
+(``Shipment.waits_for_shopper``): not handed over and not charged, so the whole order may still be
+cancelled; the store's "collected" and the request decide on the shipment's version in the same way, so
+exactly one of them wins. A transfer still with the carrier is ``dispatched``.
+
+* The whole order: every shipment still waiting (for the warehouse or for its shopper) is ``cancelled``;
+  refused if any was packed for a carrier (or collected). A request for some units that are everything
+  the order still has is the whole order.
 * Some units: taken from waiting shipments (the latest collection first). A shipment left with nothing to
   pick is ``withdrawn``: its wait ends at once as a pick of nothing (the workflow releases its units as
   unpicked). A shipment left with some units is told to pick fewer; its cancelled units are released with
@@ -58,6 +65,8 @@ def _as_lines(totals: dict[str, int]) -> tuple[ShipmentLine, ...]:
 
 def decide(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine] | None, request_id: str) -> Decision:
     """What the request does (see the module docstring)."""
+    if lines is not None and units(lines) == _still_in_order(shipments):
+        lines = None  # everything left: the whole order
     if lines is not None:
         decision = _some_units(shipments, lines, request_id)
         if decision.outcome != "lines_cancelled" or not _nothing_left(shipments, decision.changed):
@@ -67,7 +76,7 @@ def decide(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine] | None, 
 
 def _whole_order(shipments: Sequence[Shipment], request_id: str) -> Decision:
     going = [s for s in shipments if s.status not in CLOSED]
-    if any(s.status not in WAITING for s in going):
+    if any(s.status not in WAITING and not s.waits_for_shopper() for s in going):
         return refused("dispatched")
     if not going:
         return refused("already_cancelled")
@@ -77,7 +86,7 @@ def _whole_order(shipments: Sequence[Shipment], request_id: str) -> Decision:
         )
         for s in going
     )
-    withdrawn = {s.id: s.asked() for s in going}
+    withdrawn = {s.id: s.packed if s.waits_for_shopper() else s.asked() for s in going}
     everything: dict[str, int] = {}
     for asked in withdrawn.values():
         for sku, quantity in units(asked).items():
