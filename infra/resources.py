@@ -416,6 +416,8 @@ RULES: tuple[RuleSpec, ...] = (
                 "OrderLinesDropped",
                 "OrderLinesCancelled",
                 "OrderCancellationRefused",
+                "ShipmentReadyForCollection",
+                "ShipmentCollected",
                 "ShipmentStatusChanged",
             ],
         },
