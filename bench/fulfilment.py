@@ -4,7 +4,8 @@ Runs the same world as ``tests/workflows/test_order_fulfilment.py`` (``tests.wor
 real orders through cart and checkout, the Stripe and carrier stand-ins, the ``order-fulfilment`` workflow
 executed by moto's interpreter with every task run as its function, the warehouse, carriers and agents
 through their entry points. Per scenario (single shipment, split shipment, short pick, review approved,
-store pickup collected by its shopper, cancelled by request while the warehouse picks):
+store pickup collected by its shopper, transfer from a warehouse to the pickup store collected there,
+cancelled by request while the warehouse picks):
 
 * **State transitions** counted from ``GetExecutionHistory`` (every state entered; Standard bills those).
 * **What the order used**, measured while it ran: API requests (every API Gateway route the lifecycle
@@ -60,8 +61,15 @@ MODELLED_STOCK_EVENTS = 2  # StockLevelChanged/Reservation* x2
 MODELLED_CARRIER_WRITE_UNITS = 3 * 2  # each webhook: the shipment and its delivery record
 # Shipments a carrier delivers (tracked), and queue deliveries besides tracking, per scenario.
 CARRIED = {"split shipment": 2, "store pickup": 0, "cancelled while picking": 0}
-# + FulfilmentCancelled, the request; the agent's OrderReviewDecided -> fulfilment-cancellations.
-QUEUED = {"split shipment": 2, "cancelled while picking": 3, "review approved": 2}
+# + FulfilmentCancelled, the request; the agent's OrderReviewDecided -> fulfilment-cancellations; the
+# pickup store's ShipmentReadyForCollection (warehouse queue).
+QUEUED = {
+    "split shipment": 2,
+    "cancelled while picking": 3,
+    "review approved": 2,
+    "store pickup": 2,
+    "transfer to store": 2,
+}
 
 
 class Meter:
@@ -313,6 +321,17 @@ def _pickup(world: Any, n: int) -> Any:
     lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in shipment["lines"]]
     assert world.packed(shipment["shipment_id"], lines).status == 200
     world.waiting_for(placed, "await_collection")
+    assert world.collected(shipment["shipment_id"]).status == 200
+    return placed
+
+
+@scenario("transfer to store")
+def _transfer(world: Any, n: int) -> Any:
+    # The Lviv store has no laptops: the Kyiv warehouse ships one there, where the shopper collects it.
+    placed = _place(world, n, [("LAP-A-BLK", 1)], pickup="lviv-store")
+    _ship_all(world, placed, 1)
+    world.waiting_for(placed, "await_collection")
+    (shipment,) = world.picks_requested(placed.order_id)
     assert world.collected(shipment["shipment_id"]).status == 200
     return placed
 
