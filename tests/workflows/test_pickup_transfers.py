@@ -212,6 +212,41 @@ def test_a_collection_racing_the_cancellation_loses_to_it(world: FulfilmentWorld
     assert answers == [409]
 
 
+def test_cancelling_the_line_waiting_in_the_store_releases_it_and_the_transfer_is_still_collected(
+    world: FulfilmentWorld,
+) -> None:
+    # GIVEN a phone waiting in the store and a laptop carried there from the warehouse
+    placed = world.place([(PHONE, 1), (LAPTOP, 1)], pickup=STORE)
+    shipments = {s["kind"]: s for s in world.picks_requested(placed.order_id, count=2)}
+    for shipment in shipments.values():
+        _ship(world, placed, shipment)
+    world.waiting_for(placed, "await_collection")
+    world.waiting_for(placed, "await_delivery")
+    # WHEN the buyer cancels the phone
+    assert world.cancel(placed.order_id, REQUEST.format(5), [{"sku": PHONE, "quantity": 1}]) == {
+        "batchItemFailures": []
+    }
+    # AND the laptop reaches the store and is collected
+    transfer = shipments["transfer"]["shipment_id"]
+    world.tracked(placed.order_id, transfer, "delivered")
+    world.waiting_for(placed, "await_collection", count=2)
+    assert world.collected(transfer).status == 200
+    described = world.ended(placed)
+    # THEN the phone was released as uncollected (never charged), the laptop charged at collection
+    assert described["status"] == "SUCCEEDED", described
+    record = world.cancellation(placed.order_id, REQUEST.format(5))
+    assert record["outcome"] == "lines_cancelled"
+    visited = world.visited(placed)
+    assert "Release uncollected lines" in visited
+    assert "Void authorisation of an uncollected order" not in visited
+    assert "Capture collected lines" in visited
+    ledger = _settled_in_full(world, placed)
+    assert 0 < ledger["captured"] < ledger["authorised"]
+    assert _stock_matches_reservations(world, PHONE, STORE) == (5, 0, 5)
+    assert _stock_matches_reservations(world, LAPTOP, WAREHOUSE) == (9, 0, 9)
+    assert world.collected(shipments["store_pickup"]["shipment_id"]).status == 409
+
+
 TRANSFER_TASKS = [
     ("carrier-tasks", "book"),
     ("fulfilment-tasks", "await_delivery"),

@@ -25,6 +25,7 @@ from fulfilment.domain.cancellation import (
     CancellationNotReady,
     CancelledByRequest,
     Decision,
+    WithdrawnByRequest,
     decide,
     refused,
     released_value,
@@ -45,6 +46,7 @@ from shop_kernel.money import Money
 
 ATTEMPTS = 4
 CANCELLED = CancelledByRequest.__name__  # the error the workflow's waits are failed with
+WITHDRAWN = WithdrawnByRequest.__name__  # a store's collection wait, when only its shipment is cancelled
 
 
 class CancellationRequests:
@@ -164,4 +166,6 @@ class CancellationRequests:
                 if waiting is not None:
                     self.callbacks.fail(waiting, CANCELLED, f"cancelled by request {record.request_id}")
         elif stored.shipment.status is ShipmentStatus.WITHDRAWN:
-            self.callbacks.succeed(token, pick_answer(stored.shipment))
+            self.callbacks.succeed(token, pick_answer(stored.shipment))  # spent when it waits in the store
+            if stored.collection_token is not None:
+                self.callbacks.fail(stored.collection_token, WITHDRAWN, f"withdrawn by {record.request_id}")

@@ -176,7 +176,7 @@ def fulfilment_cancelled(
         shipment_id=shipment.id,
         location_id=shipment.location_id,
         lines=_lines(lines),
-        whole_shipment=not shipment.asked() or shipment.status.value == "cancelled",
+        whole_shipment=not shipment.asked() or shipment.status.value in ("cancelled", "withdrawn"),
         request_id=request_id,
         cancelled_at=at,
     )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from fulfilment.domain.cancellation import CancelledByRequest
+from fulfilment.domain.cancellation import CancelledByRequest, WithdrawnByRequest
 from fulfilment.domain.events import collected, fulfilment_requested, lines_dropped, ready_for_collection
 from fulfilment.domain.models import (
     Allocated,
@@ -241,11 +241,14 @@ class Fulfilment:
     def await_collection(self, shipment_id: str, token: str) -> None:
         """A store pickup, or a transfer delivered to the pickup store, waits for its shopper: keep the
         token the collection answers and announce it ready (once: a retried task repeats the same event).
-        Cancelled by request before the wait began: ``CancelledByRequest`` (the workflow voids)."""
+        Cancelled by request before the wait began: ``CancelledByRequest`` (the workflow voids), or
+        ``WithdrawnByRequest`` when only its lines were (the workflow releases them)."""
         stored = self._stored(shipment_id)
         shipment = stored.shipment
         if shipment.status is ShipmentStatus.CANCELLED and shipment.cancelled_by:
             raise CancelledByRequest(f"shipment {shipment_id} was cancelled by request")
+        if shipment.status is ShipmentStatus.WITHDRAWN and shipment.cancelled_by:
+            raise WithdrawnByRequest(f"shipment {shipment_id}: its lines were cancelled by request")
         if not shipment.waits_for_shopper():
             raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
         if shipment.ready_at is None:

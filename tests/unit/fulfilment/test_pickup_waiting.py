@@ -199,3 +199,61 @@ def test_a_cancellation_that_wins_the_race_makes_the_collection_a_conflict(world
     assert world.status(shipment) is ShipmentStatus.CANCELLED
     assert [a for a in world.answers() if a[0] == "collection"] == [("collection", "CancelledByRequest")]
     assert "ShipmentCollected" not in world.published()
+
+
+def _two_in_store(world: World) -> tuple[Shipment, Shipment]:
+    """A phone picked in the Lviv store and a laptop carried there from Kyiv, both waiting for the shopper."""
+    lines = [
+        OrderLine(sku="PHONE", quantity=1, total=Money.of(1000, "UAH")),
+        OrderLine(sku="LAPTOP", quantity=1, total=Money.of(4000, "UAH")),
+    ]
+    allocated = [
+        Allocated(line=0, sku="PHONE", location_id="lviv-store", quantity=1),
+        Allocated(line=1, sku="LAPTOP", location_id="kyiv-dc", quantity=1, transfer_to="lviv-store"),
+    ]
+    mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
+    shipments = world.fulfilment.allocate(ORDER, lines, allocated, mode, None, "UAH")
+    by_kind = {s.kind.value: s for s in shipments}
+    pickup, transfer = by_kind["store_pickup"], by_kind["transfer"]
+    for shipment, sku in ((pickup, "PHONE"), (transfer, "LAPTOP")):
+        world.fulfilment.request_pick(shipment.id, f"pick-{sku}")
+        world.fulfilment.packed(shipment.id, [ShipmentLine(sku=sku, quantity=1)])
+    world.fulfilment.await_collection(pickup.id, "collect-PHONE")
+    return pickup, transfer
+
+
+def test_cancelling_every_line_of_one_waiting_shipment_withdraws_it_and_the_rest_goes_on(
+    world: World,
+) -> None:
+    # GIVEN a phone waiting in the store and a laptop on its way there
+    pickup, transfer = _two_in_store(world)
+    # WHEN the buyer cancels the phone (the request delivered twice)
+    first = world.requests.request(ORDER, "req-1", [ShipmentLine(sku="PHONE", quantity=1)])
+    again = world.requests.request(ORDER, "req-1", [ShipmentLine(sku="PHONE", quantity=1)])
+    # THEN the phone's shipment is withdrawn, its wait ended into the uncollected path, its value announced
+    # once (the same event twice); the laptop goes on
+    assert first == again
+    assert first.outcome == "lines_cancelled"
+    assert first.amount_released == Money.of(1000, "UAH")
+    assert world.status(pickup) is ShipmentStatus.WITHDRAWN
+    assert world.status(transfer) is ShipmentStatus.PACKED
+    assert world.answers().count(("collect-PHONE", "WithdrawnByRequest")) == 1
+    cancelled = [e for e in world.publisher.published if e.detail_type == "OrderLinesCancelled"]
+    assert len({e.metadata.event_id for e in cancelled}) == 1
+    with pytest.raises(NotWaitingForCollection):
+        world.fulfilment.collected(pickup.id, "ops-1")
+
+
+def test_some_units_of_a_shipment_waiting_in_the_store_are_refused(world: World) -> None:
+    # GIVEN two phones waiting in the store
+    line = OrderLine(sku="SKU-0", quantity=2, total=Money.of(2000, "UAH"))
+    allocated = Allocated(line=0, sku="SKU-0", location_id="lviv-store", quantity=2)
+    mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
+    (shipment,) = world.fulfilment.allocate(ORDER, [line], [allocated], mode, None, "UAH")
+    world.fulfilment.request_pick(shipment.id, "pick")
+    world.fulfilment.packed(shipment.id, [ShipmentLine(sku="SKU-0", quantity=2)])
+    world.fulfilment.await_collection(shipment.id, "collection")
+    # WHEN the buyer cancels one of them / THEN refused: it is handed over whole or not at all
+    record = world.requests.request(ORDER, "req-1", [ShipmentLine(sku="SKU-0", quantity=1)])
+    assert (record.outcome, record.reason) == ("refused", "dispatched")
+    assert world.status(shipment) is ShipmentStatus.PACKED
