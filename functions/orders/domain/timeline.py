@@ -147,6 +147,8 @@ def stage_of(order: Order, entries: Iterable[TimelineEntry], shipments: Sequence
     if shown and all(status in _IN_STORE_OR_DONE for status in shown):
         return Stage.READY_FOR_COLLECTION  # nothing on its way: what is left waits in the store
     moved = [_SHIPMENT_STAGES[status] for status in shown if status in _SHIPMENT_STAGES]
+    if moved and all(stage in (Stage.READY_FOR_COLLECTION, Stage.COLLECTED) for stage in moved):
+        return Stage.READY_FOR_COLLECTION  # the rest is still picked for the store: nothing with a carrier
     if moved:
         # Some shipment is on its way: the order is as far as its least advanced moving shipment.
         return Stage.IN_TRANSIT if any(s is not Stage.DISPATCHED for s in moved) else Stage.DISPATCHED

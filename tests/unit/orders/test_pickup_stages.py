@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from orders.adapters.dynamo import Outcome
+from orders.domain.cancellation import CancellationBody, request_cancellation
 from orders.domain.projection import Envelope, project
-from orders.domain.timeline import Shipment, Stage, TimelineEntry, later, shipment_view, stage_of
+from orders.domain.timeline import Actor, Shipment, Stage, TimelineEntry, later, shipment_view, stage_of
 from orders.handlers.events import announcements
 from tests.integration.orders.conftest import ORDER_ID, bus_event, customer_order, requested, tracking
 
@@ -123,3 +124,27 @@ def test_an_order_waiting_in_the_store_is_not_announced_delivered_until_collecte
     # THEN OrderDelivered (loyalty earns on it) waits for the collection
     assert [e.detail_type for e in ready] == []
     assert [e.detail_type for e in collected] == ["OrderDelivered"]
+
+
+def test_a_pickup_ready_while_another_is_still_picked_reads_ready_for_collection_not_in_transit() -> None:
+    # GIVEN one pickup ready in the store and another still being picked there
+    order = customer_order()
+    ready = Shipment(shipment_id="a", status="ready_for_collection", updated_at=AT, kind="store_pickup")
+    picking = Shipment(shipment_id="b", status="requested", updated_at=AT, kind="store_pickup")
+    # WHEN / THEN nothing is with a carrier: ready for collection (a cancellation may still be asked)
+    assert stage_of(order, [], [ready, picking]) is Stage.READY_FOR_COLLECTION
+
+
+def test_an_order_ready_for_collection_may_still_be_cancelled() -> None:
+    # GIVEN an order waiting in the store WHEN the customer asks to cancel it
+    accepted = request_cancellation(
+        customer_order(),
+        Stage.READY_FOR_COLLECTION,
+        [],
+        CancellationBody(reason="changed my mind"),
+        Actor(kind="customer", id="c"),
+        "ccr_1",
+        AT,
+    )
+    # THEN the request goes to fulfilment (which decides against the store's "collected")
+    assert accepted.event.order_id == customer_order().id
