@@ -275,7 +275,9 @@ class Fulfilment:
         if shipment.status is ShipmentStatus.COLLECTED:
             if stored.collection_token is not None:
                 self.callbacks.succeed(stored.collection_token, {"collected_by": by})  # spent: no change
-            self.publisher.publish([collected(shipment, shipment.collected_at or shipment.ready_at or "")])
+            # Again, in case the first confirmation died before it announced the collection (same id).
+            at = shipment.collected_at or isoformat(self.clock.now())
+            self.publisher.publish([collected(shipment, at)])
             return answer
         if not shipment.waits_for_shopper() or stored.collection_token is None:
             raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
