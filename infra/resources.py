@@ -397,6 +397,12 @@ RULES: tuple[RuleSpec, ...] = (
         target="fulfilment-cancellations",
     ),
     RuleSpec(
+        name="order-cancellations-to-checkout",
+        description="A cancellation request for an order still waiting for payment cancels it at once",
+        pattern={"source": ["shop.orders"], "detail-type": ["OrderCancellationRequested"]},
+        target="checkout-cancellations",
+    ),
+    RuleSpec(
         name="shipment-status-to-fulfilment",
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
         pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
@@ -651,6 +657,19 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         shared_contexts=("pricing", "inventory", "cart", "loyalty"),
+    ),
+    FunctionSpec(
+        name="checkout-cancellations",
+        context="checkout",
+        handler="checkout.handlers.cancellations.handler",
+        description="A buyer's cancellation of an order still waiting for payment: the order, then its PaymentIntent",
+        timeout_s=30,
+        # As the sweeper's expiry: the cancelling write gives back code uses (promotions), certificate
+        # debits and points (loyalty); the orders stream (checkout-events) releases the stock.
+        tables_rw=("orders", "promotions", "loyalty"),
+        secrets=("stripe-api-key",),
+        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
+        queue=QueueTrigger(queue="checkout-cancellations"),
     ),
     FunctionSpec(
         name="cart-catalog-projector",
