@@ -432,7 +432,7 @@ class LocalStack:
             time.sleep(0.2)
         return {"last_sku": last}
 
-    def _await_stock_projections(self, timeout_s: float = 60.0) -> Any:
+    def _await_stock_projections(self, timeout_s: float = 120.0) -> Any:
         """Until the opening stock's events have reached catalog's and search's stock projections: inventory's
         stream read to its end (its events put on the bus) and the projections' queues empty. The catalog is
         imported after that, so its publications build every listing and search document with availability
