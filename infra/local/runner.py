@@ -261,7 +261,13 @@ class LocalStack:
         routed = {route.function for route in API_ROUTES}
         for name, function in starting.items():
             if name in routed and not self._stopping:
-                function.start()
+                self._start_function(name, function)
+
+    def _start_function(self, name: str, function: LocalFunction) -> None:
+        try:
+            function.start()
+        except Exception as exc:  # its wait then fails, and it is taken off the routes and pollers
+            self._failed_to_load(name, function.spec.handler, exc)
 
     def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
         """Waits for the routes' functions to import (``"routes": "ready"``), then starts the event consumers
@@ -281,22 +287,24 @@ class LocalStack:
         for wave in (consumers, later):
             for name in wave:
                 if not self._stopping:
-                    starting[name].start()
+                    self._start_function(name, starting[name])
             for name in wave:
                 self._await_function(name, starting[name])
         if not self._stopping:
             self.stack_state = "running"
 
     def _await_function(self, name: str, function: LocalFunction) -> None:
-        try:
-            function.wait_ready()
-        except FunctionError as exc:
-            if self._stopping:
+        if name not in self.failed_functions:  # else its process could not even be started
+            try:
+                function.wait_ready()
                 return
-            self._failed_to_load(name, function.spec.handler, exc)
-            self.functions.pop(name, None)
-            for poller in self._pollers_of.pop(name, []):
-                poller.stop()
+            except FunctionError as exc:
+                if self._stopping:
+                    return
+                self._failed_to_load(name, function.spec.handler, exc)
+        self.functions.pop(name, None)
+        for poller in self._pollers_of.pop(name, []):
+            poller.stop()
 
     def _failed_to_load(self, name: str, handler: str, exc: Exception) -> None:
         # A FunctionError names the exception the handler's import raised in its own process.
