@@ -133,9 +133,6 @@ class StreamPoller:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{function.spec.name}", daemon=True)
         self._last_refresh = 0.0
-        # Polls that read nothing so far: one counted after a write means every record up to that write
-        # has been delivered (the runner's seed waits so for the stock's events).
-        self.empty_polls = 0
 
     def start(self) -> None:
         # Position at LATEST before returning, so every write after start() is delivered.
@@ -167,7 +164,6 @@ class StreamPoller:
         while not self._stop.wait(self.pause(quiet)):
             try:
                 quiet = 0 if self.poll_once() else quiet + 1
-                self.empty_polls += quiet > 0
             except Exception:
                 log.exception("stream poller for %s failed; polling again", self.function.spec.name)
 

@@ -50,10 +50,6 @@ WAREHOUSE_QUEUE = "warehouse-requests"  # the fulfilment-requests-to-warehouse r
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 NETWORK_SEED_MODULE = "infra.local.seed_network"
-# Inventory's stream consumer puts StockLevelChanged on the bus; these queues feed catalog's and search's
-# stock projections (infra/resources.py).
-STOCK_EVENTS_FUNCTION = "inventory-events"
-STOCK_PROJECTION_QUEUES = ("catalog-stock-events", "search-events")
 
 
 class SeedProgress:
@@ -373,12 +369,11 @@ class LocalStack:
             ("promotions", self._seed_promotions),
             ("loyalty", self._seed_loyalty),
             ("locations", self._seed_locations),
-            # Stock before the catalog, and projected before it: catalog and search store each level for a
-            # SKU no product has yet (no listing or document to rewrite), and the publication then builds
-            # listings and documents with their availability at once. Stock after the catalog rewrote every product's listings
+            # Stock before the catalog: catalog and search store each level for a SKU no product has yet
+            # (no listing or document to rewrite), and the publication then builds listings and documents
+            # with their availability at once. Stock after the catalog rewrote every product's listings
             # and document again, one product at a time, a minute after the catalog was seeded.
             ("stock", self._seed_stock),
-            ("stock projections", self._await_stock_projections),
             ("catalog", self._seed_catalog),
             ("cart projection", self._await_cart_projection),
         ]
@@ -439,38 +434,6 @@ class LocalStack:
                 )
             time.sleep(0.2)
         return {"last_sku": last}
-
-    def _await_stock_projections(self, timeout_s: float = 120.0) -> Any:
-        """Until the opening stock's events have reached catalog's and search's stock projections: inventory's
-        stream read to its end (its events put on the bus) and the projections' queues empty. The catalog is
-        imported after that, so its publications build every listing and search document with availability
-        at once; imported meanwhile, the two competed for moto and each late stock level rewrote a listing
-        and a document (about 2,000 more requests). Past ``timeout_s`` the catalog goes ahead anyway."""
-        streams = [p for p in self._pollers_of.get(STOCK_EVENTS_FUNCTION, []) if isinstance(p, StreamPoller)]
-        queues = [self.resources["queues"][name]["url"] for name in STOCK_PROJECTION_QUEUES]
-        sqs = boto3.client("sqs", region_name=REGION)
-        marks = [poller.empty_polls for poller in streams]
-        deadline = time.monotonic() + timeout_s
-        empty_in_a_row = 0
-        while empty_in_a_row < 2:
-            if self._stopping:
-                raise RuntimeError("stopping")
-            if time.monotonic() > deadline:
-                log.warning("the stock's events did not reach the projections in %s s; seeding on", timeout_s)
-                return {"waited_s": timeout_s, "drained": False}
-            time.sleep(0.5)
-            read_to_end = all(p.empty_polls > mark for p, mark in zip(streams, marks, strict=True))
-            empty_in_a_row = empty_in_a_row + 1 if read_to_end and not self._queued(sqs, queues) else 0
-        return {"drained": True}
-
-    @staticmethod
-    def _queued(sqs: Any, queues: list[str]) -> int:
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        return sum(
-            int(value)
-            for url in queues
-            for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values()
-        )
 
     def _seed_stock(self) -> Any:
         network = importlib.import_module(NETWORK_SEED_MODULE)
