@@ -212,7 +212,7 @@ def await_search_current(
         totals = _search_totals(url, expected)
         if totals == expected:
             return {"seconds": round(time.monotonic() - started, 2), "totals": _named(totals)}
-        time.sleep(1.0)
+        time.sleep(max(0.0, min(1.0, deadline_s - (time.monotonic() - started))))
     totals = _search_totals(url, expected, every=True)
     return {
         "seconds": None,
@@ -409,6 +409,16 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     return figures, summary(figures)
 
 
+def _phase_figure(group: str, phase: str, key: str | None = None) -> Callable[[dict[str, Any]], Any]:
+    """A run's figure ``group`` -> ``phase`` (-> ``key``), for ``_median``."""
+
+    def figure(run: dict[str, Any]) -> Any:
+        value = run.get(group, {}).get(phase)
+        return value.get(key) if key is not None and isinstance(value, dict) else value
+
+    return figure
+
+
 def _verdict(value: float | None, target: float) -> str:
     if value is None:
         return f"target <= {target:g} s NOT MEASURED"
@@ -463,7 +473,7 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             "CPU seconds of the whole process tree until every route answers / seeded / search is current",
             " / ".join(
-                _seconds(_median(measured, lambda r, phase=phase: r["tree_cpu_total_s"].get(phase)))
+                _seconds(_median(measured, _phase_figure("tree_cpu_total_s", phase)))
                 for phase in ("routes", "seeded", "search_current")
             ),
             "runner, moto, fork server and every function process (the figures to compare on a shared machine)",
@@ -471,7 +481,7 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             "moto requests until seeded / until search is current",
             " / ".join(
-                str(_median(measured, lambda r, phase=phase: r["moto_calls"][phase].get("requests")))
+                str(_median(measured, _phase_figure("moto_calls", phase, "requests")))
                 for phase in ("seeded", "search_current")
             ),
             "by operation and caller in the results file",

@@ -72,7 +72,7 @@ class _Search(BaseHTTPRequestHandler):
 def search_answering_5() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Search)
     _Search.total = 5
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
