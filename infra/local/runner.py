@@ -2,17 +2,17 @@
 
 start: local API (``/health`` says ``"stack": "starting"``) -> moto server (its own process) -> Stripe (the
 stand-in, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> the carrier stand-in (``CARRIER_STANDIN_URL``;
-``carrier_wiring``) -> one process per function, each with only its own
-environment (see ``functions``): the routes' functions start importing their handlers while -> a fresh search index (moto's
+``carrier_wiring``) -> one process per function, each with only its own environment (see ``functions``):
+the routes' functions import their handlers (forked from a thread) while -> a fresh search index (moto's
 tables are new, so the index must be too) -> provision (from the specs) -> Stripe's key and webhook secret
-and the carrier's webhook key in Secrets Manager -> pollers and the demo seed; the routes' functions ready
-(``"routes": "ready"``) -> the event consumers' processes -> the others' (``"stack": "running"``). stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A
-function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
-so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
-(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
-catalog's events to reach the cart) runs while the API
-already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
-step's state, seconds and progress.
+and the carrier's webhook key in Secrets Manager -> pollers and the demo seed; once the routes' functions
+are ready (``"routes": "ready"``) -> the event consumers' processes -> the others' (``"stack": "running"``).
+stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A function whose handler cannot be imported
+is reported (log and ``/health``) and its routes answer 502, so the rest of the stack still runs. The
+seeding steps that write a table directly name it explicitly (``physical_name``): the runner's environment
+holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
+catalog's events to reach the cart) runs while the API already answers; ``/health`` says ``"seed":
+"pending"`` until it is done and ``seeding`` shows each step's state, seconds and progress.
 """
 
 from __future__ import annotations
