@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run token test lint format typecheck synth deploy bench clean
+.PHONY: help install run token test test-deep lint format typecheck synth deploy bench clean
 
 help:
 	@echo "make run | test | lint | synth | deploy STAGE=dev | bench | token ROLE=merchandisers | clean"
@@ -53,6 +53,9 @@ format: $(VENV)/.synced
 
 test: install lint ## lint, type-check and run every test suite
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -q
+
+test-deep: install ## the property tests with ten times their examples (not part of make test: about half an hour)
+	LEDGER_EXAMPLES=1000 $(PYTHON) -m pytest -q -p no:randomly tests/integration/checkout/test_ledgers.py
 
 synth: install ## synthesise every stage offline into cdk.out/
 	npx cdk synth --quiet --context stage=dev --output cdk.out/dev
