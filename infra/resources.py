@@ -413,6 +413,7 @@ RULES: tuple[RuleSpec, ...] = (
                 "PaymentRefunded",
                 "PaymentCaptured",
                 "FulfilmentRequested",
+                "OrderConfirmed",
                 "OrderLinesDropped",
                 "OrderLinesCancelled",
                 "OrderCancellationRefused",

@@ -10,6 +10,10 @@
 * ``OrderLinesCancelled`` - a cancellation request of some lines was accepted: those units will not ship
   and are not charged (released when the warehouse's report of the shipment comes, or at once when the
   shipment had nothing else). ``amount_released`` is the units' value as priced (checkout's charge rule).
+* ``OrderConfirmed`` - an order with electronic lines (e-certificates) passed review, or needed none, and
+  those lines were charged: they are fulfilled (the orders context moves the order to ``confirmed`` and
+  announces it; loyalty issues the certificates). An order of shipped goods only is confirmed by its first
+  ``FulfilmentRequested``. Once per order (the id is derived from it).
 * ``OrderCancellationRefused`` - a cancellation request came too late (``dispatched``: units it names were
   packed or handed to the carrier), for lines the order does not have, or while nothing may change.
 
@@ -99,13 +103,27 @@ class OrderCancellationRefused(EventModel):
     refused_at: str
 
 
+class OrderConfirmed(EventModel):
+    """The order passed review (or needed none) and its electronic lines were charged."""
+
+    order_id: str
+    reason: str = Field(description="Why it is confirmed now, for the order's timeline")
+    confirmed_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "FulfilmentRequested": FulfilmentRequested,
     "OrderLinesDropped": OrderLinesDropped,
     "FulfilmentCancelled": FulfilmentCancelled,
     "OrderLinesCancelled": OrderLinesCancelled,
     "OrderCancellationRefused": OrderCancellationRefused,
+    "OrderConfirmed": OrderConfirmed,
 }
+
+
+def order_confirmed(order_id: str, at: str) -> DomainEvent:
+    data = OrderConfirmed(order_id=order_id, reason="electronic lines charged", confirmed_at=at)
+    return _order_event("OrderConfirmed", data, order_id, order_id, at)
 
 
 def _lines(lines: tuple[ShipmentLine, ...] | list[ShipmentLine]) -> list[EventLine]:
