@@ -22,3 +22,21 @@ def test_loyalty_reads_every_order_confirmed_the_orders_context_publishes(custom
     # THEN it reads the same order, customer and time; and both models declare the same fields
     assert (read.order_id, read.customer_id, read.confirmed_at) == ("ord_1", customer, data.confirmed_at)
     assert set(Read.model_fields) == set(OrderConfirmed.model_fields)
+
+
+def test_the_orders_context_reads_fulfilments_order_confirmed_as_the_confirmed_stage() -> None:
+    # GIVEN fulfilment's OrderConfirmed for an order with electronic lines (their charge taken)
+    from fulfilment.domain.events import order_confirmed
+
+    from orders.domain.projection import Envelope, project
+    from orders.domain.timeline import Stage
+
+    published = order_confirmed("ord_1", "2026-12-03T10:00:00.000Z")
+    raw = {"source": published.source, "detail-type": published.detail_type, "detail": published.detail()}
+    # WHEN the orders context projects it
+    projected = project(Envelope.parse(raw))
+    # THEN it is the order's confirmed stage, at that time, with fulfilment's reason
+    assert projected is not None
+    assert projected.order_id == "ord_1"
+    assert (projected.entry.stage, projected.entry.at) == (Stage.CONFIRMED, "2026-12-03T10:00:00.000Z")
+    assert projected.entry.reason == "electronic lines charged"
