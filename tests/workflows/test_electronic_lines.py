@@ -30,7 +30,7 @@ ECERT_EUR = 2_500
 ECERT_UAH = ECERT_EUR * 88  # the guest carts here are in UAH
 
 
-def _ecertificate_published() -> Any:
+def ecertificate_published() -> Any:
     """The catalog's ``ProductPublished`` of an e-certificate: a gift certificate delivered electronically."""
     from catalog.domain.events import ProductPublished, ProductSnapshot, event_id
     from shop_kernel.events import make_event
@@ -62,7 +62,7 @@ def world(
     checkout: Any,
     webhook: Any,
 ) -> Iterator[FulfilmentWorld]:
-    batch = catalog_events_batch([_ecertificate_published()])
+    batch = catalog_events_batch([ecertificate_published()])
     assert functions.invoke("cart-catalog-projector", batch, lambda_context) == {"batchItemFailures": []}
     invoker = HarnessInvoker(functions)
     with routed_to(invoker):
