@@ -413,7 +413,7 @@ RULES: tuple[RuleSpec, ...] = (
                 "PaymentRefunded",
                 "PaymentCaptured",
                 "FulfilmentRequested",
-                "OrderConfirmed",
+                "ElectronicLinesFulfilled",
                 "OrderLinesDropped",
                 "OrderLinesCancelled",
                 "OrderCancellationRefused",

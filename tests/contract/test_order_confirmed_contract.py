@@ -24,14 +24,14 @@ def test_loyalty_reads_every_order_confirmed_the_orders_context_publishes(custom
     assert set(Read.model_fields) == set(OrderConfirmed.model_fields)
 
 
-def test_the_orders_context_reads_fulfilments_order_confirmed_as_the_confirmed_stage() -> None:
-    # GIVEN fulfilment's OrderConfirmed for an order with electronic lines (their charge taken)
-    from fulfilment.domain.events import order_confirmed
+def test_the_orders_context_reads_fulfilments_electronic_lines_fulfilled_as_the_confirmed_stage() -> None:
+    # GIVEN fulfilment's ElectronicLinesFulfilled for an order with electronic lines (their charge taken)
+    from fulfilment.domain.events import electronic_lines_fulfilled
 
     from orders.domain.projection import Envelope, project
     from orders.domain.timeline import Stage
 
-    published = order_confirmed("ord_1", "2026-12-03T10:00:00.000Z")
+    published = electronic_lines_fulfilled("ord_1", "2026-12-03T10:00:00.000Z")
     raw = {"source": published.source, "detail-type": published.detail_type, "detail": published.detail()}
     # WHEN the orders context projects it
     projected = project(Envelope.parse(raw))

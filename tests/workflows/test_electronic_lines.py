@@ -1,8 +1,10 @@
 """Electronic lines (e-certificates: the catalog's ``fulfilment`` attribute is ``digital``) in the order
 fulfilment workflow, end to end in moto: they hold no stock and are never shipped, they are charged as a
 shipment of their own (``Charge electronic lines``) when the order is confirmed, and fulfilment announces
-``OrderConfirmed`` (on which loyalty issues the certificates). Ledgers checked as in the other workflow
-tests: captured + voided = authorised, nothing left capturable, reserved = what active holds hold."""
+``ElectronicLinesFulfilled``; the orders context confirms the order (``OrderConfirmed``), on which loyalty
+issues the certificates (followed here through the rules' queues and the consumers). Ledgers checked as in
+the other workflow tests: captured + voided = authorised, nothing left capturable, reserved = what active
+holds hold."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 from infra.local.lambda_tasks import HarnessInvoker, routed_to
 from tests.conftest import REGION
 from tests.integration.cart.conftest import catalog_events_batch, product_snapshot
-from tests.workflows.fulfilment_world import FulfilmentWorld, Placed
+from tests.workflows.fulfilment_world import FulfilmentWorld, Placed, sqs_event
 from tests.workflows.test_order_fulfilment import (
     HAPPY_PATH,
     LAPTOP,
@@ -63,25 +65,51 @@ def world(
     webhook: Any,
 ) -> Iterator[FulfilmentWorld]:
     batch = catalog_events_batch([ecertificate_published()])
-    assert functions.invoke("cart-catalog-projector", batch, lambda_context) == {"batchItemFailures": []}
+    for consumer in ("cart-catalog-projector", "loyalty-earning"):  # the cart's and loyalty's SKU facts
+        assert functions.invoke(consumer, batch, lambda_context) == {"batchItemFailures": []}
     invoker = HarnessInvoker(functions)
     with routed_to(invoker):
         yield FulfilmentWorld(shop, functions, lambda_context, invoker, cart, checkout, webhook)
 
 
-def _confirmations(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]:
-    """fulfilment's ``OrderConfirmed`` events for the order, as the rule queued them for the orders context."""
-    queue = world.shop.provisioned["queues"]["orders-events"]
+def _drain(world: FulfilmentWorld, queue_name: str, function: str) -> list[dict[str, Any]]:
+    """What the rules queued on ``queue_name``, handed to ``function`` as its event source mapping would
+    (a failed record is redelivered, a few rounds at most: events of one order may arrive out of order);
+    the bodies handed over."""
+    queue = world.shop.provisioned["queues"][queue_name]
     sqs = boto3.client("sqs", region_name=REGION)
-    found = []
-    while messages := sqs.receive_message(QueueUrl=queue["url"], MaxNumberOfMessages=10).get("Messages", []):
+    bodies: list[dict[str, Any]] = []
+    for _ in range(5):
+        messages = sqs.receive_message(
+            QueueUrl=queue["url"], MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        if not messages:
+            break
+        answer = world.invoke(function, sqs_event(messages, queue["arn"]))
+        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
         for message in messages:
-            body = json.loads(message["Body"])
-            data = body["detail"]["data"]
-            if body["detail-type"] == "OrderConfirmed" and data.get("order_id") == order_id:
-                found.append({"source": body["source"], "id": body["detail"]["metadata"]["eventId"], **data})
-            sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])
-    return found
+            if message["MessageId"] not in failed:
+                bodies.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def _followed_to_loyalty(world: FulfilmentWorld) -> list[tuple[str, str, str]]:
+    """Every order's events through the orders context (its projector) to loyalty's consumer: the
+    ``(order id, source, detail-type)`` of each handed over, in order."""
+    handed = _drain(world, "orders-events", "orders-events") + _drain(
+        world, "loyalty-order-events", "loyalty-earning"
+    )
+    return [((b["detail"].get("data") or {}).get("order_id"), b["source"], b["detail-type"]) for b in handed]
+
+
+def _certificates(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]:
+    """The gift certificates loyalty's table holds for the order (a test-only Scan)."""
+    from shop_kernel.dynamo import deserialize
+
+    table = world.shop.provisioned["tables"]["loyalty"]["name"]
+    items = [deserialize(i) for i in world.shop.dynamodb.scan(TableName=table)["Items"]]
+    return [i for i in items if i.get("type") == "gift_certificate" and i["doc"].get("order_id") == order_id]
 
 
 def _charges(world: FulfilmentWorld, placed: Placed) -> list[dict[str, Any]]:
@@ -109,9 +137,12 @@ def test_an_order_of_electronic_lines_only_is_charged_and_confirmed_without_a_sh
     # AND the whole authorisation was captured (nothing voided, nothing left capturable)
     ledger = _settled_in_full(world, placed)
     assert (ledger["captured"], ledger["voided"]) == (2 * ECERT_UAH, 0)
-    # AND fulfilment confirmed the order once
-    (confirmed,) = _confirmations(world, placed.order_id)
-    assert (confirmed["source"], confirmed["reason"]) == ("shop.fulfilment", "electronic lines charged")
+    # AND the orders context confirmed it on fulfilment's word, and loyalty issued its two certificates
+    followed = _followed_to_loyalty(world)
+    assert (placed.order_id, "shop.fulfilment", "ElectronicLinesFulfilled") in followed
+    assert (placed.order_id, "shop.orders", "OrderConfirmed") in followed
+    issued = _certificates(world, placed.order_id)
+    assert sorted(c["balance"] for c in issued) == [ECERT_UAH, ECERT_UAH]
 
 
 def test_a_mixed_order_charges_its_electronic_lines_first_and_ships_the_rest(world: FulfilmentWorld) -> None:
@@ -132,11 +163,10 @@ def test_a_mixed_order_charges_its_electronic_lines_first_and_ships_the_rest(wor
     assert ledger["voided"] == 0
     assert ledger["captured"] == ledger["authorised"]
     assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (9, 0, 9)
-    # AND fulfilment confirmed the order (once: the id is the order's)
-    assert (
-        len({c["id"] for c in _confirmations(world, placed.order_id) if c["source"] == "shop.fulfilment"})
-        == 1
-    )
+    # AND the order was confirmed and its certificate issued, once
+    followed = _followed_to_loyalty(world)
+    assert followed.count((placed.order_id, "shop.orders", "OrderConfirmed")) == 1
+    assert [c["balance"] for c in _certificates(world, placed.order_id)] == [ECERT_UAH]
 
 
 def test_an_order_held_for_review_charges_its_electronic_lines_only_when_approved(
@@ -164,4 +194,11 @@ def test_an_order_held_for_review_charges_its_electronic_lines_only_when_approve
     assert world.visited(rejected)[-1] == "Order cancelled"
     assert "Charge electronic lines" not in world.visited(rejected)
     assert _settled_in_full(world, rejected)["captured"] == 0
-    assert _confirmations(world, rejected.order_id) == []
+    world.process_orders()  # checkout-events publishes the rejected order's OrderCancelled
+    # AND loyalty issued the approved order's certificate and none for the rejected one
+    followed = _followed_to_loyalty(world)
+    assert (approved.order_id, "shop.orders", "OrderConfirmed") in followed
+    assert (rejected.order_id, "shop.checkout", "OrderCancelled") in followed
+    assert (rejected.order_id, "shop.orders", "OrderConfirmed") not in followed
+    assert len(_certificates(world, approved.order_id)) == 1
+    assert _certificates(world, rejected.order_id) == []

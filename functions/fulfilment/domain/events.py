@@ -10,10 +10,11 @@
 * ``OrderLinesCancelled`` - a cancellation request of some lines was accepted: those units will not ship
   and are not charged (released when the warehouse's report of the shipment comes, or at once when the
   shipment had nothing else). ``amount_released`` is the units' value as priced (checkout's charge rule).
-* ``OrderConfirmed`` - an order with electronic lines (e-certificates) passed review, or needed none, and
-  those lines were charged: they are fulfilled (the orders context moves the order to ``confirmed`` and
-  announces it; loyalty issues the certificates). An order of shipped goods only is confirmed by its first
-  ``FulfilmentRequested``. Once per order (the id is derived from it).
+* ``ElectronicLinesFulfilled`` - an order with electronic lines (e-certificates) passed review, or needed
+  none, and those lines were charged: they are fulfilled (the orders context moves the order to
+  ``confirmed`` and announces its ``OrderConfirmed``, on which loyalty issues the certificates). An order of
+  shipped goods only is confirmed by its first ``FulfilmentRequested``. Once per order (the id is derived
+  from it). Not named ``OrderConfirmed``: that is the orders context's event, one registry schema per name.
 * ``OrderCancellationRefused`` - a cancellation request came too late (``dispatched``: units it names were
   packed or handed to the carrier), for lines the order does not have, or while nothing may change.
 
@@ -103,12 +104,11 @@ class OrderCancellationRefused(EventModel):
     refused_at: str
 
 
-class OrderConfirmed(EventModel):
+class ElectronicLinesFulfilled(EventModel):
     """The order passed review (or needed none) and its electronic lines were charged."""
 
     order_id: str
-    reason: str = Field(description="Why it is confirmed now, for the order's timeline")
-    confirmed_at: str
+    fulfilled_at: str
 
 
 EVENT_MODELS: dict[str, type[EventModel]] = {
@@ -117,13 +117,13 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "FulfilmentCancelled": FulfilmentCancelled,
     "OrderLinesCancelled": OrderLinesCancelled,
     "OrderCancellationRefused": OrderCancellationRefused,
-    "OrderConfirmed": OrderConfirmed,
+    "ElectronicLinesFulfilled": ElectronicLinesFulfilled,
 }
 
 
-def order_confirmed(order_id: str, at: str) -> DomainEvent:
-    data = OrderConfirmed(order_id=order_id, reason="electronic lines charged", confirmed_at=at)
-    return _order_event("OrderConfirmed", data, order_id, order_id, at)
+def electronic_lines_fulfilled(order_id: str, at: str) -> DomainEvent:
+    data = ElectronicLinesFulfilled(order_id=order_id, fulfilled_at=at)
+    return _order_event("ElectronicLinesFulfilled", data, order_id, order_id, at)
 
 
 def _lines(lines: tuple[ShipmentLine, ...] | list[ShipmentLine]) -> list[EventLine]:

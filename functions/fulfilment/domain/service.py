@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fulfilment.domain.cancellation import CancelledByRequest
-from fulfilment.domain.events import fulfilment_requested, lines_dropped, order_confirmed
+from fulfilment.domain.events import electronic_lines_fulfilled, fulfilment_requested, lines_dropped
 from fulfilment.domain.models import (
     Allocated,
     FulfilmentMode,
@@ -94,9 +94,9 @@ class Fulfilment:
         currency: str,
     ) -> list[Shipment]:
         """The order's shipments, planned and stored once (a retry answers the stored ones). An order with
-        electronic lines is confirmed here: the workflow charged those lines just before."""
+        electronic lines is announced here (``ElectronicLinesFulfilled``): the workflow charged them just before."""
         if any(line.digital for line in lines):
-            self.publisher.publish([order_confirmed(order_id, isoformat(self.clock.now()))])
+            self.publisher.publish([electronic_lines_fulfilled(order_id, isoformat(self.clock.now()))])
         existing = self.store.allocation(order_id)
         if existing is not None:
             return existing

@@ -7,7 +7,7 @@
     location_id, transfer_to, lines: [{sku, quantity}], carrier, origin, destination, parcel,
     dispatch_by}``. Planned and stored once per order: a retry answers the same shipments. Electronic
     lines (``digital``) get no shipment (none at all for an order of only those), and an order with any
-    is announced ``OrderConfirmed`` (the workflow charged them just before).
+    is announced ``ElectronicLinesFulfilled`` (the workflow charged them just before).
 
 ``{"action": "request_pick", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
 is stored and ``FulfilmentRequested`` published; the warehouse's packed report answers the token.

@@ -1,7 +1,7 @@
 """Other contexts' events (EventBridge -> SQS) -> each order's timeline, shipments and stage.
 
 Checkout's ``OrderPlaced``, ``OrderCancelled``, ``PaymentFailed``, ``PaymentRefunded``,
-``PaymentCaptured``; fulfilment's ``FulfilmentRequested``, ``OrderLinesDropped`` and its answers to a
+``PaymentCaptured``; fulfilment's ``FulfilmentRequested``, ``ElectronicLinesFulfilled``, ``OrderLinesDropped`` and its answers to a
 cancellation request (``OrderCancelled``, ``OrderLinesCancelled``, ``OrderCancellationRefused``); the
 carriers' ``ShipmentStatusChanged`` (``orders.domain.projection`` says what each means).
 
