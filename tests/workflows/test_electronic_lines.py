@@ -100,7 +100,9 @@ def _followed_to_loyalty(world: FulfilmentWorld) -> list[tuple[str, str, str]]:
     handed = _drain(world, "orders-events", "orders-events") + _drain(
         world, "loyalty-order-events", "loyalty-earning"
     )
-    return [((b["detail"].get("data") or {}).get("order_id"), b["source"], b["detail-type"]) for b in handed]
+    return [
+        (str((b["detail"].get("data") or {}).get("order_id")), b["source"], b["detail-type"]) for b in handed
+    ]
 
 
 def _certificates(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]:
