@@ -153,9 +153,6 @@ class FunctionSpec:
     search_index: Literal["read", "write"] | None = None
     # Extra layers by name (``layers/<name>/requirements.txt``) on top of the kernel layer.
     layers: tuple[str, ...] = ()
-    # Other ``functions/<context>`` packages shipped with this function: pure domain packages shared by
-    # several contexts (e.g. ``pricing``, used by cart and checkout). Their domain only, never handlers.
-    shared_contexts: tuple[str, ...] = ()
     # Invoked on a fixed rate by an EventBridge schedule (minutes); locally by a timer in the runner.
     schedule_minutes: int | None = None
     # Fed by an SQS queue that an EventBridge rule targets (rule -> queue -> function).
@@ -396,6 +393,12 @@ RULES: tuple[RuleSpec, ...] = (
         target="fulfilment-cancellations",
     ),
     RuleSpec(
+        name="order-cancellations-to-checkout",
+        description="A cancellation request for an order still waiting for payment cancels it at once",
+        pattern={"source": ["shop.orders"], "detail-type": ["OrderCancellationRequested"]},
+        target="checkout-cancellations",
+    ),
+    RuleSpec(
         name="shipment-status-to-fulfilment",
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
         pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
@@ -574,7 +577,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("carts",),
         # loyalty: gift certificates entered on the cart, read by code.
         tables_ro=("promotions", "inventory", "loyalty"),
-        shared_contexts=("pricing", "inventory", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-api",
@@ -587,7 +589,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # has their summary and the redemption rules read and the points debited in it (loyalty.contract).
         tables_rw=("orders", "carts", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="stripe-webhooks",
@@ -600,7 +601,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # back the order's code uses, certificate debits and points in the same transaction.
         tables_rw=("orders", "inventory", "promotions", "loyalty", "idempotency"),
         secrets=("stripe-webhook-signing", "stripe-api-key"),
-        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
     ),
     FunctionSpec(
         name="checkout-events",
@@ -613,7 +613,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # A guest order's OrderPlaced carries the keyed hash of the e-mail (loyalty's guest points claim).
         secrets=("guest-email-key",),
         stream=StreamTrigger(table="orders", item_types=("order",)),
-        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         starts_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
@@ -627,7 +626,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # that cancels.
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=5,
     ),
     FunctionSpec(
@@ -641,7 +639,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
         publishes_events=True,
-        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -655,7 +652,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # transaction.
         tables_rw=("orders", "inventory", "promotions", "loyalty"),
         secrets=("stripe-api-key",),
-        shared_contexts=("pricing", "inventory", "cart", "loyalty"),
+    ),
+    FunctionSpec(
+        name="checkout-cancellations",
+        context="checkout",
+        handler="checkout.handlers.cancellations.handler",
+        description="A buyer's cancellation of an order still waiting for payment: the order, then its PaymentIntent",
+        timeout_s=30,
+        # As the sweeper's expiry: the cancelling write gives back code uses (promotions), certificate
+        # debits and points (loyalty); the orders stream (checkout-events) releases the stock.
+        tables_rw=("orders", "promotions", "loyalty"),
+        secrets=("stripe-api-key",),
+        queue=QueueTrigger(queue="checkout-cancellations"),
     ),
     FunctionSpec(
         name="cart-catalog-projector",
@@ -664,7 +672,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Keeps the cart's SKU facts in step with the catalog's product and price events",
         timeout_s=30,
         tables_rw=("carts",),
-        shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="cart-catalog-events"),
     ),
     FunctionSpec(
@@ -677,7 +684,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Locations (addresses, time zones, carrier cut-offs) through inventory's contract.
         tables_ro=("inventory",),
         publishes_events=True,
-        shared_contexts=("inventory",),
     ),
     FunctionSpec(
         name="fulfilment-api",
@@ -687,7 +693,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=10,
         tables_rw=("fulfilment",),
         publishes_events=True,
-        shared_contexts=("inventory",),
         answers_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
@@ -697,7 +702,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Carrier tracking -> the fulfilment workflow's wait for delivery answered",
         timeout_s=30,
         tables_rw=("fulfilment",),
-        shared_contexts=("inventory",),
         queue=QueueTrigger(queue="fulfilment-carrier-events"),
         answers_workflows=("order-fulfilment",),
     ),
@@ -709,7 +713,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=30,
         tables_rw=("fulfilment",),
         publishes_events=True,
-        shared_contexts=("inventory",),
         queue=QueueTrigger(queue="fulfilment-cancellations"),
         answers_workflows=("order-fulfilment",),
     ),
@@ -806,7 +809,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("loyalty",),
         # Whether a coupon's code was used: pricing's code items, read through its contract.
         tables_ro=("promotions",),
-        shared_contexts=("pricing",),
         # guest-email-key: keys the caller's verified e-mail for the guest points claim.
         secrets=("cursor-signing-key", "guest-email-key"),
     ),
@@ -818,7 +820,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=30,
         # Promotions: an automatic coupon's code is written by pricing's contract in loyalty's transaction.
         tables_rw=("loyalty", "promotions"),
-        shared_contexts=("pricing",),
         queue=QueueTrigger(queue="loyalty-order-events"),
     ),
     FunctionSpec(
@@ -847,7 +848,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Matures pending points and cashback after the return window; expires and announces points; win-back coupons",
         timeout_s=300,
         tables_rw=("loyalty", "promotions"),
-        shared_contexts=("pricing",),
         schedule_minutes=30,
     ),
     FunctionSpec(
@@ -889,7 +889,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_rw=("orders",),
         secrets=("cursor-signing-key",),
         publishes_events=True,
-        shared_contexts=("pricing", "inventory"),
         reads_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
@@ -900,7 +899,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=30,
         tables_rw=("orders",),
         publishes_events=True,
-        shared_contexts=("pricing", "inventory"),
         queue=QueueTrigger(queue="orders-events"),
     ),
     FunctionSpec(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from infra.constructs.function import ServiceFunction, SharedResources
+from infra.function_code import code_asset
 from infra.resources import FUNCTIONS
 
 
@@ -18,8 +19,9 @@ class BoundedContext(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, context: str, shared: SharedResources) -> None:
         super().__init__(scope, construct_id)
         self.context = context
+        code = code_asset(context)  # one asset for all the context's functions, worked out once
         self.functions: dict[str, ServiceFunction] = {
-            spec.name: ServiceFunction(self, pascal(spec.name), spec=spec, shared=shared)
+            spec.name: ServiceFunction(self, pascal(spec.name), spec=spec, shared=shared, code=code)
             for spec in FUNCTIONS
             if spec.context == context
         }

@@ -1,7 +1,8 @@
 """``ServiceFunction``: the only way this app creates a Lambda function, from a ``FunctionSpec``.
 
 Every function gets the same runtime (python3.13 on arm64), active tracing, its own log group with the
-stage's retention, the kernel layer, the shop environment and least-privilege grants derived from the
+stage's retention, its context's code (``infra.function_code``: the context's package and the modules of
+others it imports), the kernel layer, the shop environment and least-privilege grants derived from the
 spec: read/write or read-only per table, read per secret, ``events:PutEvents`` on the stage's bus only
 when it publishes, stream read plus an on-failure DLQ when a table stream triggers it, and an
 on-failure DLQ for the runs of a scheduled function.
@@ -41,6 +42,7 @@ from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
 from infra.constructs.search import INDEX_GRANTS, SearchDomain
 from infra.constructs.storage import bucket_name, objects_finding
+from infra.function_code import FUNCTIONS_SOURCE, CodeAsset, code_asset
 from infra.resources import (
     API_ROUTES,
     APP,
@@ -53,9 +55,8 @@ from infra.resources import (
     workflow_env_name,
 )
 from infra.resources import table as table_spec
-from infra.stages import CORS_ENV, REPO_ROOT, StageConfig
+from infra.stages import CORS_ENV, StageConfig
 
-FUNCTIONS_SOURCE = REPO_ROOT / "functions"
 STREAM_RETRY_ATTEMPTS = 5
 STREAM_MAX_RECORD_AGE = Duration.hours(24)
 DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to investigate before a failure is lost
@@ -111,30 +112,26 @@ def grant_table_access(role: iam.IRole, table: dynamodb.ITable, name: str, *, wr
         )
 
 
-def code_excludes(context: str, shared_contexts: tuple[str, ...] = ()) -> list[str]:
-    """Asset globs that ship only ``functions/<context>/**`` (plus shared domain packages), no tests or bytecode."""
-    shipped = [f"!{context}", f"!{context}/**"]
-    for shared in shared_contexts:
-        shipped += [f"!{shared}", f"!{shared}/__init__.py", f"!{shared}/domain", f"!{shared}/domain/**"]
-    return [
-        "*",
-        *shipped,
-        "**/__pycache__",
-        "**/*.pyc",
-        "**/tests",
-        "**/.pytest_cache",
-    ]
-
-
 class ServiceFunction(Construct):
     """``function``, ``role``, ``log_group`` and, for stream consumers and scheduled functions,
     ``dead_letter_queue``."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, spec: FunctionSpec, shared: SharedResources
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        shared: SharedResources,
+        code: CodeAsset | None = None,
     ) -> None:
+        """``code``: the context's asset (``code_asset(spec.context)``), given by a caller that builds several
+        of the context's functions, since working it out parses the context's imports."""
         super().__init__(scope, construct_id)
         self.spec = spec
+        code = code or code_asset(spec.context)
+        if code.context != spec.context:
+            raise ValueError(f"{spec.name} is a {spec.context} function, given {code.context}'s code")
         stage = shared.stage
         function_name = physical_name(stage.name, spec.name)
         self.log_group = logs.LogGroup(
@@ -160,9 +157,7 @@ class ServiceFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=spec.handler,
-            code=lambda_.Code.from_asset(
-                str(FUNCTIONS_SOURCE), exclude=code_excludes(spec.context, spec.shared_contexts)
-            ),
+            code=lambda_.Code.from_asset(str(FUNCTIONS_SOURCE), exclude=code.excludes),
             layers=[shared.layer, *(shared.extra_layers[name] for name in spec.layers)],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),

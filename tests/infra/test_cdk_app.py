@@ -141,40 +141,25 @@ def test_function_settings_and_environment_follow_the_spec(stage_synth: Synthesi
         assert resource_vars == expected, spec.name
 
 
-def test_function_code_ships_only_its_context(dev: Synthesized) -> None:
-    # GIVEN the staged code assets of the functions
-    keys = {f["Properties"]["Code"]["S3Key"].removesuffix(".zip") for f in _functions(dev).values()}
-    for key in keys:
-        asset = dev.outdir / f"asset.{key}"
+def test_function_code_ships_its_context_and_what_it_imports(dev: Synthesized) -> None:
+    # GIVEN the staged code asset of each function
+    from infra.function_code import FUNCTIONS_SOURCE, code_asset
+
+    borrowed = {context: set(code_asset(context).borrowed) for context in CONTEXTS}
+    for name, function in _functions(dev).items():
+        asset = dev.outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
         # WHEN its files are listed
-        files = [p.relative_to(asset) for p in asset.rglob("*") if p.is_file()]
-        # THEN one context ships with its handlers, shared contexts only their domain, no bytecode or tests
-        with_handlers = {p.parts[0] for p in files if p.parts[1] == "handlers"}
-        assert len(with_handlers) == 1
-        assert with_handlers <= set(CONTEXTS)
-        shared = [p for p in files if p.parts[0] not in with_handlers]
-        assert all(p.parts[1] in {"__init__.py", "domain"} for p in shared), shared
-        assert not [p for p in files if "__pycache__" in p.parts or "tests" in p.parts or p.suffix == ".pyc"]
-
-
-def test_shared_contexts_ship_their_domain_only(tmp_path) -> None:
-    # GIVEN a function of the catalog context that also needs the pricing domain
-    from aws_cdk import CopyOptions, FileSystem, IgnoreMode
-
-    from infra.constructs.function import FUNCTIONS_SOURCE, code_excludes
-
-    # WHEN its asset is staged with the construct's exclude globs
-    FileSystem.copy_directory(
-        str(FUNCTIONS_SOURCE),
-        str(tmp_path),
-        CopyOptions(exclude=code_excludes("catalog", ("pricing",)), ignore_mode=IgnoreMode.GLOB),
-    )
-    files = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
-    # THEN the catalog ships whole, pricing only its domain, nothing else
-    assert {p.parts[0] for p in files} == {"catalog", "pricing"}
-    assert any(p.parts[:2] == ("catalog", "handlers") for p in files)
-    assert any(p.parts[:2] == ("pricing", "domain") for p in files)
-    assert all(p.parts[1] in {"__init__.py", "domain"} for p in files if p.parts[0] == "pricing")
+        files = {p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()}
+        # THEN it holds its context whole and the files of others its code imports (tests/infra/
+        # test_function_code.py imports from them), no bytecode or tests
+        context = _spec(name).context
+        own = {
+            p.relative_to(FUNCTIONS_SOURCE).as_posix()
+            for p in (FUNCTIONS_SOURCE / context).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        assert files == own | borrowed[context], name
+        assert not [f for f in files if "__pycache__/" in f or "/tests/" in f or f.endswith(".pyc")]
 
 
 # --- least privilege -----------------------------------------------------------------------------

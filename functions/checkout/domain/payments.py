@@ -17,6 +17,9 @@ or out of order, is harmless. The events that matter:
   order's version: exactly once.
 * ``payment_intent.succeeded`` - captured (when fulfilment captures); ``charge.refunded`` - refunded.
 
+The buyer's cancellation of an order still waiting for payment (``cancel_unpaid``, from the orders
+context's ``OrderCancellationRequested``) runs the sweeper's compensations at once.
+
 Events for PaymentIntents that are not an order's (metadata without our order id, or an older intent
 of a checkout that was retried) are acknowledged and ignored.
 """
@@ -200,6 +203,43 @@ class PaymentEvents:
                 continue
             return Outcome("cancelled", order_id)
         raise OrderChanged(f"{order_id} kept changing")
+
+    def cancel_unpaid(self, order_id: str) -> Outcome:
+        """The buyer (or an agent for them) cancels an order still waiting for payment (a 3-D Secure or
+        redirect payment never completed): at once, not at the payment deadline.
+
+        The same compensations as the sweeper's expiry, in the other order: the cancellation is written
+        first, conditioned on the version read (``_write``: code uses, certificate debits and points given
+        back in that write; the orders stream then releases the stock and publishes ``OrderCancelled``),
+        then the PaymentIntent is cancelled, so the shopper can no longer pay it. A payment authorised
+        after the write finds the order cancelled and is voided (``authorised``); one authorised before it
+        placed the order, which fulfilment then cancels (the same request reaches it, decision 57). A
+        redelivered request cancels the PaymentIntent again (Stripe may have been down the first time)."""
+        for _ in range(MAX_ATTEMPTS):
+            order = self.store.order(order_id)
+            if order is None:
+                return Outcome("ignored: no such order", order_id)
+            if order.status is OrderStatus.CANCELLED:
+                if order.cancel_reason is CancelReason.CANCELLATION_REQUESTED:
+                    self._cancel_intent_of(order)
+                return Outcome("cancelled already", order_id)
+            if order.status is not OrderStatus.PENDING_PAYMENT:
+                return Outcome("paid meanwhile: fulfilment cancels it", order_id)
+            cancelled = orders.cancelled(order, self.clock.now(), CancelReason.CANCELLATION_REQUESTED)
+            assert cancelled is not None  # waiting for payment: nothing shipped, not cancelled
+            try:
+                self._write(order, cancelled)
+            except OrderChanged:
+                continue  # a payment (or the sweeper) landed first: look again
+            self._cancel_intent_of(order)
+            return Outcome("cancelled", order_id)
+        raise OrderChanged(f"{order_id} kept changing")
+
+    def _cancel_intent_of(self, order: Order) -> None:
+        if order.payment.intent_id is not None:
+            self.payments.cancel_intent(
+                order.payment.intent_id, "requested_by_customer", f"{order.id}-cancel"
+            )
 
     # --- other events ---------------------------------------------------------------------------
 

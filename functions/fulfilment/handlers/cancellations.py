@@ -8,8 +8,9 @@ Idempotent per request (the event's id): a redelivered request repeats its recor
 that reaches an order between two workflow steps (``CancellationNotReady``) is a batch item failure: SQS
 delivers it again after the visibility timeout. An order still waiting for payment has no workflow
 yet: a whole-order request is recorded pending (if the payment still comes, the workflow's review hold or
-allocation meets it and cancels the order); the unpaid order itself is checkout's (its sweeper cancels it
-at its payment deadline). A lines-only request for it is retried until the queue's DLQ takes it.
+allocation meets it and cancels the order); the unpaid order itself is checkout's (``checkout-cancellations``
+cancels it at once on the same request; its sweeper at the payment deadline). A lines-only request for it is
+retried until the queue's DLQ takes it (the orders API refuses one).
 """
 
 from __future__ import annotations

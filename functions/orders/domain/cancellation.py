@@ -2,11 +2,14 @@
 
 The orders context does not cancel anything itself: fulfilment stops the work, releases the stock,
 voids or captures less, restores codes and certificates, and answers (``OrderCancelled``,
-``OrderLinesCancelled``, ``OrderCancellationRefused``). Here a request is checked against what the
-order is now: refused (409) once any of it was dispatched, when it is cancelled already, or while it
-waits for payment (nothing is held yet: an unpaid order expires on its own); a line that is not on the
-order, or more units than are left of it, is a 422 naming the line. An accepted request is one timeline
-entry (who, why) and one ``OrderCancellationRequested``, with the same id.
+``OrderLinesCancelled``, ``OrderCancellationRefused``). An order still waiting for payment (a 3-D Secure
+or redirect payment not completed) is checkout's: the same request makes checkout cancel it at once (its
+PaymentIntent, stock, codes, certificates and points, as its sweeper would at the payment deadline) and
+publish ``OrderCancelled``; such an order is cancelled whole only (nothing is charged per line before
+payment). Here a request is checked against what the order is now: refused (409) once any of it was
+dispatched, when it is cancelled already, or for some lines of an unpaid order; a line that is not on
+the order, or more units than are left of it, is a 422 naming the line. An accepted request is one
+timeline entry (who, why) and one ``OrderCancellationRequested``, with the same id.
 """
 
 from __future__ import annotations
@@ -55,14 +58,14 @@ def cancelled_lines(entries: Iterable[TimelineEntry]) -> list[ShippedLine]:
     return [ShippedLine(sku=sku, quantity=quantity) for sku, quantity in counted.items()]
 
 
-def _refuse_by_stage(stage: Stage) -> None:
+def _refuse_by_stage(stage: Stage, whole: bool) -> None:
     if stage in DISPATCHED_OR_LATER:
         raise Conflict("the order was dispatched: return it instead", code="already_dispatched")
     if stage is Stage.CANCELLED:
         raise Conflict("the order is cancelled already", code="already_cancelled")
-    if stage is Stage.PENDING_PAYMENT:
+    if stage is Stage.PENDING_PAYMENT and not whole:
         raise Conflict(
-            "the order is not paid: it is cancelled on its own when not paid in time", code="not_paid"
+            "the order is not paid yet: it can be cancelled whole only (leave lines out)", code="not_paid"
         )
 
 
@@ -95,7 +98,7 @@ def request_cancellation(
     request_id: str,
     at: str,
 ) -> Accepted:
-    _refuse_by_stage(stage)
+    _refuse_by_stage(stage, whole=body.lines is None)
     if body.lines is not None:
         _check_lines(order, body.lines, cancelled_lines(entries))
     lines = (

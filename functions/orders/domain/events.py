@@ -3,7 +3,8 @@
 * ``OrderCancellationRequested`` (1.0): a customer or an agent asked to cancel the whole order
   (``lines`` null) or some lines before dispatch; fulfilment stops the work and answers with
   ``OrderCancelled``, ``OrderLinesCancelled`` or ``OrderCancellationRefused``, which come back onto the
-  order's timeline. Its id is the request's.
+  order's timeline; an order still waiting for payment is cancelled whole by checkout
+  (``checkout-cancellations``), whose ``OrderCancelled`` comes back the same way. Its id is the request's.
 * ``OrderReviewDecided`` (1.0): an agent approved or rejected an order fraud screening held, with a note;
   fulfilment answers the workflow's review token (approve goes on; reject cancels the order). Its id is the
   decision's (on the order's timeline).

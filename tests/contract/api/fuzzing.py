@@ -47,12 +47,15 @@ from tests.contract.api.known_values import KnownValues
 PROBLEM_JSON = "application/problem+json"
 REQUEST_TIMEOUT_S = 30
 MAX_RESPONSE_TIME_S = 10
-# Who may call what: the groups each protected path prefix admits (everything else is public). The
-# document only says "bearer token"; these are the groups the routes require (``shop_kernel.auth``).
+# Who may call what: the groups each protected path prefix admits (everything else is public); the first
+# prefix of the document's path template that matches decides, so a narrower one comes before its wider one.
+# The document only says "bearer token"; these are the groups the routes require (``shop_kernel.auth``).
 ACCESS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/admin/catalog/", frozenset({"merchandisers"})),
     ("/admin/search/", frozenset({"merchandisers"})),
     ("/admin/inventory/", frozenset({"ops"})),
+    # Fraud review decisions are the agents' only (before the wider /admin/orders: the first match wins).
+    ("/admin/orders/{order_id}/review", frozenset({"agents"})),
     ("/admin/orders", frozenset({"agents", "ops"})),
     ("/admin/fulfilment/shipments/", frozenset({"ops"})),
     ("/admin/customers", frozenset({"agents", "ops"})),

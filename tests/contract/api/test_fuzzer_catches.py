@@ -205,3 +205,13 @@ def test_a_route_that_answers_as_documented_passes(misbehaving_api: str) -> None
     assert {"not_a_server_error", "status_code_conformance", "response_schema_conformance"} <= set(
         report.checks
     )
+
+
+def test_a_narrower_prefix_in_the_access_table_decides_before_its_wider_one() -> None:
+    # GIVEN the review route (agents only) inside the staff's orders prefix (agents and ops)
+    # WHEN the fuzzer asks who may call each
+    review = fuzzing.allowed_roles("/admin/orders/{order_id}/review")
+    cancellation = fuzzing.allowed_roles("/admin/orders/{order_id}/cancellation")
+    # THEN ops are expected to be refused the review, not the cancellation
+    assert review == frozenset({"agents"})
+    assert cancellation == frozenset({"agents", "ops"})

@@ -138,3 +138,31 @@ def test_a_customer_cannot_decide_and_a_decision_needs_a_note(
     assert invalid == 422
     assert [e["field"] for e in problem["errors"]] == ["body.note"]
     assert _to_fulfilment(orders_stack) == []
+
+
+def test_only_agents_decide_ops_are_refused_before_the_body_is_read(
+    orders_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN a held order, waiting for a review
+    place(orders_stack, customer_order(review_required=True))
+    _project(functions, lambda_context, placed())
+    # WHEN ops decide it, with a good body and with a body the route would refuse
+    refused, problem = _decide(functions, lambda_context, "reject", groups="ops")
+    unread, unread_problem = _api(
+        functions, orders_event("POST", PATH, {"decision": "maybe"}, sub=AGENT, groups="ops"), lambda_context
+    )
+    # THEN both are 403 problems (documented: _api checks the answer against the served document), the
+    # second saying nothing of the body, and nothing reaches the timeline or fulfilment
+    assert (refused, unread) == (403, 403)
+    assert problem["status"] == 403
+    assert "errors" not in unread_problem
+    assert _to_fulfilment(orders_stack) == []
+    _, body = _api(
+        functions, orders_event("GET", f"/admin/orders/{ORDER_ID}", sub=AGENT, groups="ops"), lambda_context
+    )
+    assert [e for e in body["timeline"] if e["what"] == "OrderReviewDecided"] == []
+    # AND a staff member in both groups (API Gateway flattens the claim's list into one string) decides it
+    status, decided = _decide(functions, lambda_context, "approve", groups="[agents ops]")
+    assert status == 202
+    assert decided["decision"] == "approve"
+    assert [m["detail-type"] for m in _to_fulfilment(orders_stack)] == ["OrderReviewDecided"]

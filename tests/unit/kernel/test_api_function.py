@@ -86,3 +86,24 @@ def test_every_router_is_served_and_each_guard_applies_to_its_own_prefix(lambda_
     assert document[0] == 200
     assert set(document[1]["paths"]) == {"/admin/things", "/things", "/things/{name}"}
     assert document[1]["info"]["title"] == "Things API"
+
+
+def test_a_star_segment_guards_one_route_inside_a_wider_prefix(lambda_context: Any) -> None:
+    # GIVEN a thing's page guarded for agents, with the thing's name as a "*" segment
+    _, narrow_handler = api_function(
+        [admin, public],
+        openapi_path="/things/openapi.json",
+        title="Things API",
+        guards={"/things/*": [Group.AGENTS], "/things/*/": [Group.OPS]},
+    )
+
+    def call(path: str, groups: str) -> int:
+        event = build_api_event("GET", path, groups=None)
+        event["requestContext"]["authorizer"] = {"claims": {"sub": "u1", "cognito:groups": groups}}
+        return int(narrow_handler(event, lambda_context)["statusCode"])
+
+    # WHEN agents and ops ask for a thing, and agents for the list (no segment where the "*" is)
+    # THEN the thing is the agents' only, the list is public, and "/things/*/" needs a further segment
+    assert (call("/things/lamp", "agents"), call("/things/lamp", "ops")) == (200, 403)
+    assert call("/things", "ops") == 200
+    assert call("/things/lamp/", "agents") == 403

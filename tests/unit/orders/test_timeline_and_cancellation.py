@@ -79,10 +79,9 @@ def test_an_event_the_timeline_does_not_show_is_ignored() -> None:
         (Stage.DISPATCHED, "already_dispatched"),
         (Stage.DELIVERED, "already_dispatched"),
         (Stage.CANCELLED, "already_cancelled"),
-        (Stage.PENDING_PAYMENT, "not_paid"),
     ],
 )
-def test_a_cancellation_is_refused_once_dispatched_cancelled_or_while_unpaid(stage: Stage, code: str) -> None:
+def test_a_cancellation_is_refused_once_dispatched_or_cancelled(stage: Stage, code: str) -> None:
     # GIVEN an order at ``stage`` WHEN a customer asks to cancel it THEN a 409 says why
     with pytest.raises(Conflict) as refused:
         request_cancellation(
@@ -95,6 +94,21 @@ def test_a_cancellation_is_refused_once_dispatched_cancelled_or_while_unpaid(sta
             AT,
         )
     assert refused.value.extra["code"] == code
+
+
+def test_an_unpaid_order_is_cancelled_whole_and_some_of_its_lines_are_refused() -> None:
+    # GIVEN an order still waiting for its payment (3-D Secure not completed)
+    order, buyer = customer_order(), Actor(kind="customer", id="c")
+    lines = CancellationBody.model_validate({"lines": [{"sku": "LAP-A-BLK", "quantity": 1}], "reason": "x"})
+    # WHEN the customer asks to cancel the whole order, and one line of it
+    whole = request_cancellation(
+        order, Stage.PENDING_PAYMENT, [], CancellationBody(reason="paid elsewhere"), buyer, "ccr_1", AT
+    )
+    with pytest.raises(Conflict) as refused:
+        request_cancellation(order, Stage.PENDING_PAYMENT, [], lines, buyer, "ccr_2", AT)
+    # THEN the whole order is asked for (checkout cancels it at once); a line is a 409 saying why
+    assert (whole.event.lines, whole.entry.reason) == (None, "paid elsewhere")
+    assert refused.value.extra["code"] == "not_paid"
 
 
 def test_lines_already_cancelled_cannot_be_cancelled_again() -> None:

@@ -64,7 +64,9 @@ def my_order(order_id: OrderIdPath):
     summary="Ask to cancel the order, or some of its lines",
     description="Before dispatch only. Leave `lines` out to cancel the whole order. The request is put on "
     "the order's timeline and fulfilment stops the work; the order shows the outcome (cancelled, lines "
-    "cancelled with the amount released, or refused) a moment later.",
+    "cancelled with the amount released, or refused) a moment later. An order still waiting for its "
+    "payment (a 3-D Secure or redirect payment not completed) is cancelled whole only, at once: its "
+    "payment can no longer be completed, and one that completes anyway is voided.",
     tags=["orders"],
     operation_id="request_customer_order_cancellation",
     security=BEARER_SECURITY,

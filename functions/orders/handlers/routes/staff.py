@@ -1,6 +1,6 @@
 """Staff's orders (agents and ops): ``GET /admin/orders`` (search by status, dates, e-mail, phone or
 number, paged), ``GET /admin/orders/{id}`` (payments, shipments, timeline, the workflow's execution)
-``POST /admin/orders/{id}/cancellation`` before dispatch, and agents' fraud review decisions,
+``POST /admin/orders/{id}/cancellation`` before dispatch, and agents' (only theirs) fraud review decisions,
 ``POST /admin/orders/{id}/review`` (``orders.domain.review``; fulfilment answers the workflow's token when
 ``OrderReviewDecided`` reaches it). Events carry ids, not personal data, so
 this is also where whoever must reach a buyer finds the contact details."""
@@ -132,8 +132,9 @@ def cancel_order(order_id: OrderIdPath, body: CancellationBody):
 
 @router.post(
     "/admin/orders/<order_id>/review",
-    summary="Decide a held order's fraud review (staff)",
-    description="Approve or reject, with a note, an order checkout's fraud screening held. The decision goes "
+    summary="Decide a held order's fraud review (agents)",
+    description="Agents only (the `agents` group; operations and everyone else get a 403 whatever the body). "
+    "Approve or reject, with a note, an order checkout's fraud screening held. The decision goes "
     "onto the order's timeline (the agent, the note) and to fulfilment (OrderReviewDecided): approve, "
     "fulfilment goes on; reject, the order is cancelled, its authorisation voided, its stock, codes and "
     "certificates given back. The same decision again answers the one recorded. An order that is not waiting "
@@ -153,11 +154,12 @@ def cancel_order(order_id: OrderIdPath, body: CancellationBody):
         ),
         problem(422, "A decision other than approve or reject, or no note"),
         401,
-        403,
+        problem(403, "The caller is not in the agents group (operations included)"),
     ),
 )
 def decide_review(order_id: OrderIdPath, body: review.ReviewBody):
-    agent = _staff()  # agents and ops, as on every staff route (the /admin/ guard refused the rest)
+    # Agents only (issue 12): the API's guard for this path refused everyone else before the body was read.
+    agent = require(router.current_event.raw_event, Group.AGENTS).subject
     c = wiring.container
     page = page_of(order_id)
     at = isoformat(c.clock().now())

@@ -224,14 +224,24 @@ def proxy_problem(
     return answer if event is None else finish(answer, event, request_id_of(event))
 
 
+def under_prefix(path: str, path_prefix: str) -> bool:
+    """Whether ``path`` starts with ``path_prefix``, where a ``*`` segment stands for any one path segment
+    (``/admin/orders/*/review`` guards one route whose id is in the middle of its path)."""
+    if "*" not in path_prefix:
+        return path.startswith(path_prefix)
+    pattern = "[^/]+".join(re.escape(part) for part in path_prefix.split("*"))
+    return re.match(pattern, path) is not None
+
+
 def refuse_unauthorised(event: Mapping[str, Any], path_prefix: str, *groups: Group) -> dict[str, Any] | None:
-    """401/403 for a request under ``path_prefix`` whose caller is not in ``groups``; None otherwise.
+    """401/403 for a request under ``path_prefix`` (``under_prefix``) whose caller is not in ``groups``;
+    None otherwise.
 
     Runs before the resolver because Powertools validates the body before any middleware: without it
     an anonymous caller would learn from a 422 what a valid admin request looks like. A preflight
     passes: browsers send it without credentials, and the resolver answers it.
     """
-    if not str(event.get("path") or "").startswith(path_prefix) or is_preflight(event):
+    if not under_prefix(str(event.get("path") or ""), path_prefix) or is_preflight(event):
         return None
     try:
         require(dict(event), *groups)
@@ -274,7 +284,8 @@ def api_function(
 
     ``guards`` maps a path prefix to the groups that may call it (``{"/admin/": [Group.OPS]}``): such a
     request is refused (401/403) before anything reads its body (``refuse_unauthorised``); every prefix
-    that matches must admit the caller, checked in the order given. The document itself is never
+    that matches must admit the caller, checked in the order given. A ``*`` segment in a prefix matches
+    any one segment, so one route can be narrower than its prefix (``/admin/orders/*/review``). The document itself is never
     guarded, even under a guarded prefix (``/admin/promotions/openapi.json``): it describes the API and
     reveals no data, and the gateway reads it without a token to merge it. ``prepare`` rewrites an event
     that passed the guards before the resolver sees it (customers' one-click unsubscribe drops a form body
