@@ -376,10 +376,11 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         name="fulfilment-requests-to-warehouse",
-        description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in)",
+        description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in); "
+        "the pickup store hears what waits there for collection",
         pattern={
             "source": ["shop.fulfilment"],
-            "detail-type": ["FulfilmentRequested", "FulfilmentCancelled"],
+            "detail-type": ["FulfilmentRequested", "FulfilmentCancelled", "ShipmentReadyForCollection"],
         },
         target="warehouse-requests",
     ),
@@ -420,6 +421,8 @@ RULES: tuple[RuleSpec, ...] = (
                 "OrderLinesDropped",
                 "OrderLinesCancelled",
                 "OrderCancellationRefused",
+                "ShipmentReadyForCollection",
+                "ShipmentCollected",
                 "ShipmentStatusChanged",
             ],
         },
