@@ -578,7 +578,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("carts",),
-        # loyalty: gift certificates entered on the cart, read by code.
+        # loyalty: gift certificates entered on the cart, read by code; a customer's points and the
+        # redemption rules, read through loyalty's contract with the priced cart's facts (one BatchGetItem).
         tables_ro=("promotions", "inventory", "loyalty"),
     ),
     FunctionSpec(
