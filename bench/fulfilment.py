@@ -5,7 +5,8 @@ real orders through cart and checkout, the Stripe and carrier stand-ins, the ``o
 executed by moto's interpreter with every task run as its function, the warehouse, carriers and agents
 through their entry points. Per scenario (single shipment, split shipment, short pick, review approved,
 store pickup collected by its shopper, transfer from a warehouse to the pickup store collected there,
-cancelled by request while the warehouse picks):
+cancelled by request while the warehouse picks, an order of one e-certificate (electronic: charged and
+confirmed, no shipment), a laptop with an e-certificate):
 
 * **State transitions** counted from ``GetExecutionHistory`` (every state entered; Standard bills those).
 * **What the order used**, measured while it ran: API requests (every API Gateway route the lifecycle
@@ -66,15 +67,17 @@ MODELLED_CARRIER_EVENTS = 3  # ShipmentStatusChanged x3
 MODELLED_STOCK_EVENTS = 2  # StockLevelChanged/Reservation* x2
 MODELLED_CARRIER_WRITE_UNITS = 3 * 2  # each webhook: the shipment and its delivery record
 # Shipments a carrier delivers (tracked), and queue deliveries besides tracking, per scenario.
-CARRIED = {"split shipment": 2, "store pickup": 0, "cancelled while picking": 0}
+CARRIED = {"split shipment": 2, "store pickup": 0, "cancelled while picking": 0, "electronic only": 0}
 # + FulfilmentCancelled, the request; the agent's OrderReviewDecided -> fulfilment-cancellations; the
-# pickup store's ShipmentReadyForCollection (warehouse queue).
+# pickup store's ShipmentReadyForCollection (warehouse queue). An order of electronic lines only asks the
+# warehouse for nothing.
 QUEUED = {
     "split shipment": 2,
     "cancelled while picking": 3,
     "review approved": 2,
     "store pickup": 2,
     "transfer to store": 2,
+    "electronic only": 0,
 }
 # The orders projection's queue, and the carrier's tracking changes that reach it per carried shipment (the
 # rule takes every ShipmentStatusChanged); sequence 1 is the carrier's booking claim, never published.
@@ -166,6 +169,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     )
     from tests.support import reply_from
     from tests.workflows.fulfilment_world import SECOND_WAREHOUSE, FulfilmentWorld
+    from tests.workflows.test_electronic_lines import ecertificate_published
 
     meter = Meter()
     for name, value in {
@@ -214,6 +218,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
             for product in (
                 published("prod_a", 1, [("LAP-A-BLK", 100000, 4000000)]),
                 published("prod_b", 1, [("PHN-B-BLK", 50000, 2000000)]),
+                ecertificate_published(),  # electronic: no stock
             ):
                 functions.invoke("cart-catalog-projector", catalog_events_batch([product]), context)
             put_location(shop, "kyiv-dc", WAREHOUSE)
@@ -366,6 +371,18 @@ def _review(world: Any, n: int) -> Any:
     placed = _place(world, n, [("LAP-A-BLK", 1)], review=True)
     world.waiting_for(placed, "hold_for_review")
     assert world.review(placed.order_id, "approve").status == 202
+    _ship_all(world, placed, 1)
+    return placed
+
+
+@scenario("electronic only")
+def _electronic(world: Any, n: int) -> Any:
+    return _place(world, n, [("ECERT-25", 1)])  # charged and confirmed; no shipment, nothing to wait for
+
+
+@scenario("mixed with electronic")
+def _mixed(world: Any, n: int) -> Any:
+    placed = _place(world, n, [("LAP-A-BLK", 1), ("ECERT-25", 1)])
     _ship_all(world, placed, 1)
     return placed
 

@@ -417,6 +417,7 @@ RULES: tuple[RuleSpec, ...] = (
                 "PaymentRefunded",
                 "PaymentCaptured",
                 "FulfilmentRequested",
+                "ElectronicLinesFulfilled",
                 "OrderLinesDropped",
                 "OrderLinesCancelled",
                 "OrderCancellationRefused",
@@ -435,10 +436,17 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         name="orders-to-loyalty",
-        description="Placed, delivered, cancelled and refunded orders earn and give back loyalty points",
+        description="Placed, delivered, cancelled and refunded orders earn and give back loyalty points; "
+        "confirmed orders issue the gift certificates they bought",
         pattern={
             "source": ["shop.checkout", "shop.orders", "shop.returns"],
-            "detail-type": ["OrderPlaced", "OrderDelivered", "OrderCancelled", "ReturnRefunded"],
+            "detail-type": [
+                "OrderPlaced",
+                "OrderConfirmed",
+                "OrderDelivered",
+                "OrderCancelled",
+                "ReturnRefunded",
+            ],
         },
         target="loyalty-order-events",
     ),

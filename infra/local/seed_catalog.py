@@ -126,8 +126,10 @@ PRODUCT_TYPES: list[dict[str, Any]] = [
     },
 ]
 
-# A gift card: a physical card that ships like any item; its boolean ``gift_certificate`` attribute makes
-# loyalty issue a certificate of the unit price for each card of a paid order.
+# Gift cards: the boolean ``gift_certificate`` attribute makes loyalty issue a certificate of the unit price for
+# each card of a confirmed order. ``GIFT-CARD`` is a physical card that ships like any item (stock, shipping);
+# ``E-GIFT`` is an e-certificate: its ``fulfilment`` attribute is ``digital``, so it has no stock, no shipping
+# and no shipment, and is charged when the order is confirmed (the buyer's e-mail is where it goes).
 GIFT_CARD_TYPE: dict[str, Any] = {
     "id": "gift_card",
     "name": _label("Gift card", "Подарунковий сертифікат"),
@@ -146,17 +148,27 @@ GIFT_CARD_TYPE: dict[str, Any] = {
             "variant": True,
             "required": True,
         },
+        {
+            "code": "fulfilment",
+            "label": _label("Delivery", "Доставка"),
+            "kind": "enum",
+            "options": [
+                {"code": "shipped", "label": _label("Shipped", "Доставляється")},
+                {"code": "digital", "label": _label("By e-mail", "Електронною поштою")},
+            ],
+        },
     ],
 }
 PRODUCT_TYPES.append(GIFT_CARD_TYPE)
 GIFT_CARD_CODE = "GIFT-CARD"
+E_GIFT_CODE = "E-GIFT"
 
 
-def gift_card_product() -> dict[str, Any]:
+def gift_card_product(code: str = GIFT_CARD_CODE) -> dict[str, Any]:
     """The demo shop's gift card: 25 and 50 EUR (1 100 and 2 200 UAH at the demo rate)."""
     variants = [
         {
-            "sku": f"{GIFT_CARD_CODE}-{eur}",
+            "sku": f"{code}-{eur}",
             "attributes": {"denomination": eur},
             "prices": [
                 {"amount": eur * 100, "currency": "EUR"},
@@ -167,7 +179,7 @@ def gift_card_product() -> dict[str, Any]:
         for eur in (25, 50)
     ]
     return {
-        "code": GIFT_CARD_CODE,
+        "code": code,
         "status": "published",
         "product_type_id": GIFT_CARD_TYPE["id"],
         "category_id": "gift-cards",
@@ -176,10 +188,26 @@ def gift_card_product() -> dict[str, Any]:
             "A card with a code to spend in the shop: issued when the order is paid.",
             "Картка з кодом для покупок в магазині: видається, коли замовлення оплачене.",
         ),
-        "attributes": {"gift_certificate": True},
+        "attributes": {"gift_certificate": True, "fulfilment": "shipped"},
         "variants": variants,
         "media": [],
         "seo": {"slug": {"en": "gift-card", "uk": "podarunkovyi-sertyfikat"}},
+    }
+
+
+def e_gift_product() -> dict[str, Any]:
+    """The demo shop's e-certificate: the gift card's values, sent by e-mail (no stock, no shipping)."""
+    product = gift_card_product(E_GIFT_CODE)
+    return {
+        **product,
+        "code": E_GIFT_CODE,
+        "name": _label("E-gift certificate", "Електронний подарунковий сертифікат"),
+        "description": _label(
+            "A code to spend in the shop, sent by e-mail when the order is confirmed: nothing is shipped.",
+            "Код для покупок в магазині, надісланий електронною поштою, коли замовлення підтверджене.",
+        ),
+        "attributes": {"gift_certificate": True, "fulfilment": "digital"},
+        "seo": {"slug": {"en": "e-gift-certificate", "uk": "elektronnyi-podarunkovyi-sertyfikat"}},
     }
 
 
@@ -307,9 +335,9 @@ def demo_product(n: int) -> dict[str, Any]:
 
 
 def seeded_products(products: int) -> list[dict[str, Any]]:
-    """Every product the catalog seed imports, in order: ``products`` demo products, then the gift card.
-    The demo seed bench derives what search should find from this list."""
-    return [demo_product(n) for n in range(1, products + 1)] + [gift_card_product()]
+    """Every product the catalog seed imports, in order: ``products`` demo products, then the gift card and
+    the e-certificate. The demo seed bench derives what search should find from this list."""
+    return [demo_product(n) for n in range(1, products + 1)] + [gift_card_product(), e_gift_product()]
 
 
 def _categories() -> list[dict[str, Any]]:

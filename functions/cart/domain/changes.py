@@ -111,7 +111,8 @@ def add_line(
     check_order_units(_units(cart) + quantity, limits, "body.quantity")
     if existing is None:
         check_line_count(len(cart.lines) + 1, limits, "body.sku")
-    check_available(sku, total, stock, cart.pickup_location_id, "body.quantity")
+    if not (facts and facts.digital):  # electronic goods have no stock to run out of
+        check_available(sku, total, stock, cart.pickup_location_id, "body.quantity")
     return total
 
 
@@ -133,7 +134,8 @@ def change_quantity(
     check_quantity(quantity, limits, "body.quantity")
     current = cart.line(sku)
     check_order_units(_units(cart) - (current.quantity if current else 0) + quantity, limits, "body.quantity")
-    check_available(sku, quantity, stock, cart.pickup_location_id, "body.quantity")
+    if not (facts and facts.digital):
+        check_available(sku, quantity, stock, cart.pickup_location_id, "body.quantity")
 
 
 def remove_line(cart: StoredCart, sku: str, now: datetime, lifetimes: Lifetimes) -> StoredCart:

@@ -127,6 +127,7 @@ class SkuFacts(Strict):
     tax_class: TaxClass = TaxClass.STANDARD
     category_ids: frozenset[str] = frozenset()
     brand_id: str | None = None
+    digital: bool = Field(default=False, description="Delivered electronically: no stock, no shipping")
 
     @property
     def sellable(self) -> bool:
@@ -143,6 +144,7 @@ class SkuFacts(Strict):
             weight_grams=self.weight_grams,
             tax_class=self.tax_class,
             prices=self.prices,
+            digital=self.digital,
         )
 
 

@@ -13,7 +13,8 @@ Which event does what (``product_version`` orders them, because SQS does not):
 
 Catalog products have no weight or tax class field yet: a ``weight_grams`` (or ``weight`` in grams)
 attribute and a ``tax_class`` attribute (standard/reduced/zero) are used when present, else 0 g and
-standard.
+standard. A ``fulfilment`` attribute of ``digital`` (an enum on the product or the variant) marks a SKU
+that is delivered electronically, never shipped (an e-certificate): it needs no stock and no shipping.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def _tax_class(value: Any) -> TaxClass:
         return TaxClass.STANDARD
 
 
+DIGITAL = "digital"  # the ``fulfilment`` attribute's value for goods that are never shipped
+
+
 def _weight(value: Any) -> int:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
 
@@ -99,6 +103,7 @@ def product_facts(product: dict[str, Any]) -> ProductFacts:
                 tax_class=_tax_class(_attribute(attributes, "tax_class")),
                 category_ids=frozenset(category.get("path") or [category.get("id")] if category else []),
                 brand_id=brand.get("id"),
+                digital=_attribute(attributes, "fulfilment") == DIGITAL,
             )
         )
     return ProductFacts(product_id=product["id"], version=version, skus=tuple(facts))

@@ -33,9 +33,16 @@ def execution_input(order: Order, placed_at: str, review_timeout_s: int) -> dict
         "correlation_id": order.id,
         "currency": order.currency,
         "lines": [
-            {"sku": line.sku, "quantity": line.quantity, "total": line.total.model_dump(mode="json")}
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "total": line.total.model_dump(mode="json"),
+                "digital": line.digital,
+            }
             for line in order.lines
         ],
+        # Electronic lines (e-certificates) are charged when the order is confirmed, not per shipment.
+        "digital": any(line.digital for line in order.lines),
         "allocations": [allocation.model_dump(mode="json") for allocation in order.allocations],
         "fulfilment": order.fulfilment.model_dump(mode="json"),
         "destination": destination,

@@ -67,12 +67,19 @@ class Contact:
     billing_address: Address | None
 
 
-def contact_for(body: CheckoutBody, buyer: Buyer, cart: StoredCart, store_country: str | None) -> Contact:
-    """The order's contact details; 422 naming the field when they do not fit the cart."""
+def contact_for(
+    body: CheckoutBody, buyer: Buyer, cart: StoredCart, store_country: str | None, *, ships: bool = True
+) -> Contact:
+    """The order's contact details; 422 naming the field when they do not fit the cart. An order that
+    ``ships`` nothing (electronic goods only) needs no address: the e-mail is where it is delivered."""
     email = body.email or buyer.email
     if email is None:
         raise ValidationFailed.on("body.email", "an e-mail address is needed for the receipt", "missing")
     shipping = body.shipping_address
+    if not ships and shipping is None:
+        return Contact(
+            email=email, phone=body.phone, shipping_address=None, billing_address=body.billing_address
+        )
     if cart.pickup_location_id is not None:
         if shipping is not None:
             message = "orders collected in a store have no shipping address: leave it out"
@@ -159,7 +166,10 @@ def new_order(
         currency=priced.currency,
         tax_display=priced.tax_display,
         destination_country=cart.destination_country,
-        lines=tuple(OrderLine(**line.model_dump(), name=dict(facts[line.sku].name)) for line in priced.lines),
+        lines=tuple(
+            OrderLine(**line.model_dump(), name=dict(facts[line.sku].name), digital=facts[line.sku].digital)
+            for line in priced.lines
+        ),
         shipping=priced.shipping,
         totals=priced.totals.model_copy(update={"amount_due": due}),
         applied_promotions=tuple(priced.applied_promotions),

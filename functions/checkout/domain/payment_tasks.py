@@ -9,6 +9,9 @@
   taken off the order again, so compensation finds its units outstanding. With multicapture every shipment but the last captures with ``final_capture=false``;
   without it (Stripe's multicapture is an IC+ feature) the charges wait (``deferred``) and the last
   shipment captures them all at once.
+* ``capture_electronic`` - the order is confirmed (review passed or not needed): its electronic lines
+  (e-certificates, ``OrderLine.digital``) are charged as a shipment of their own (``electronic``), with
+  no stock to commit. The rest of the order is charged per shipment as above.
 * ``release`` - units will not ship (a short pick, the rest after the last shipment): recorded as dropped
   and their stock released in one transaction; never charged. When that leaves nothing to ship, the
   payment is settled: deferred charges are captured (final), or the rest of a multicaptured authorisation
@@ -41,6 +44,7 @@ from shop_kernel.money import Money
 from shop_kernel.transact import WriteContended
 
 MAX_ATTEMPTS = 5
+ELECTRONIC = "electronic"  # the shipment id an order's electronic lines are charged under
 T = TypeVar("T")
 
 __all__ = [
@@ -133,13 +137,35 @@ class PaymentTasks:
     def capture(
         self, order_id: str, shipment_id: str, lines: Sequence[ShippedLine], location_id: str | None
     ) -> dict[str, Any]:
+        return self._capture(order_id, shipment_id, lambda _: lines, location_id, held=True)
+
+    def capture_electronic(self, order_id: str) -> dict[str, Any]:
+        """The order's electronic lines (e-certificates: no stock, never shipped) are charged as one
+        shipment of their own, ``electronic``, when the order is confirmed: the same charge rule and
+        steps as a shipment's, without the stock hold (they have none)."""
+
+        def electronic(order: Order) -> list[ShippedLine]:
+            return [ShippedLine(sku=line.sku, quantity=line.quantity) for line in order.lines if line.digital]
+
+        return self._capture(order_id, ELECTRONIC, electronic, None, held=False)
+
+    def _capture(
+        self,
+        order_id: str,
+        shipment_id: str,
+        lines_of: Callable[[Order], Sequence[ShippedLine]],
+        location_id: str | None,
+        *,
+        held: bool,
+    ) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
             order = self._order(order_id)
             charge = settlement.charge_of(order, shipment_id)
             if charge is None:
                 self._payable(order)
-                reservation = self.store.reservation(order.reservation_id)
-                self._held(order, reservation, lines, location_id)
+                lines = lines_of(order)
+                if held:
+                    self._held(order, self.store.reservation(order.reservation_id), lines, location_id)
                 recorded = settlement.shipment_recorded(
                     order, shipment_id, lines, location_id, self.clock.now()
                 )

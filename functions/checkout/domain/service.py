@@ -51,7 +51,13 @@ from checkout.domain.points import FIELD, check_card_charge, points_tender
 from checkout.domain.ports import CheckoutInputs, CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
-from inventory.domain.allocation import InsufficientStock, ReservationLine, ReservationPlan, plan_reservation
+from inventory.domain.allocation import (
+    Fulfilment,
+    InsufficientStock,
+    ReservationLine,
+    ReservationPlan,
+    plan_reservation,
+)
 from inventory.domain.models import LocationKind
 from inventory.domain.reservations import HoldExists
 from orders.domain.errors import OrderExists
@@ -222,13 +228,10 @@ class CheckoutService:
         facts = _sellable_facts(cart, inputs.facts)
         now = self.clock.now()
         store_country = self._store_country(inputs, fulfilment.location_id)
-        contact = contact_for(request.body, request.buyer, cart, store_country)
+        ships = any(not facts[line.sku].digital for line in cart.lines)
+        contact = contact_for(request.body, request.buyer, cart, store_country, ships=ships)
         priced = preview(cart, facts, customer, now, self._ports(inputs), field_prefix="cart")
-        lines = [ReservationLine(sku=line.sku, quantity=line.quantity) for line in cart.lines]
-        try:
-            plan = plan_reservation(lines, fulfilment, now, stock=inputs.stock, locations=inputs.locations)
-        except InsufficientStock as short:
-            raise _on_cart(short) from None
+        plan = _stock_plan(cart, facts, fulfilment, now, inputs)
         points = points_tender(request.points, inputs.member, priced, facts)
         check_card_charge(priced, points)
         order = new_order(
@@ -347,10 +350,39 @@ def _sellable_facts(cart: StoredCart, facts: Mapping[str, SkuFacts]) -> Mapping[
     return facts
 
 
-def _on_cart(short: InsufficientStock) -> InsufficientStock:
-    """The planner names ``lines.<i>``; for the shopper those are the cart's lines."""
-    errors = [e.model_copy(update={"field": f"cart.{e.field}"}) for e in short.errors]
+def _stock_plan(
+    cart: StoredCart,
+    facts: Mapping[str, SkuFacts],
+    fulfilment: Fulfilment,
+    now: datetime,
+    inputs: CheckoutInputs,
+) -> ReservationPlan:
+    """Where each shipped unit comes from. Electronic lines hold no stock: they are left out of the plan
+    (an order of only those has an empty reservation, so its hold's lifecycle stays the same), and the
+    allocations name the cart's line indexes, as fulfilment reads them."""
+    shipped = [n for n, line in enumerate(cart.lines) if not facts[line.sku].digital]
+    if not shipped:
+        return ReservationPlan(fulfilment=fulfilment, allocations=(), planned_at=now)
+    lines = [ReservationLine(sku=cart.lines[n].sku, quantity=cart.lines[n].quantity) for n in shipped]
+    try:
+        plan = plan_reservation(lines, fulfilment, now, stock=inputs.stock, locations=inputs.locations)
+    except InsufficientStock as short:
+        raise _on_cart(short, shipped) from None
+    allocations = tuple(a.model_copy(update={"line": shipped[a.line]}) for a in plan.allocations)
+    return plan.model_copy(update={"allocations": allocations})
+
+
+def _on_cart(short: InsufficientStock, shipped: list[int]) -> InsufficientStock:
+    """The planner names ``lines.<i>`` of the shipped lines; for the shopper those are the cart's lines."""
+    errors = [e.model_copy(update={"field": _cart_field(e.field, shipped)}) for e in short.errors]
     return InsufficientStock(short.detail, errors=errors, **short.extra)
+
+
+def _cart_field(field: str, shipped: list[int]) -> str:
+    head, index, *rest = field.split(".")
+    if head == "lines" and index.isdigit() and int(index) < len(shipped):
+        return ".".join(["cart", head, str(shipped[int(index)]), *rest])
+    return f"cart.{field}"
 
 
 __all__ = ["CheckoutService", "PlaceOrder", "Placed"]

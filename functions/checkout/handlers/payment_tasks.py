@@ -1,11 +1,13 @@
 """The fulfilment workflow's payment Task (function ``payment-tasks``): Step Functions invokes it with
-one of three actions; ``checkout.domain.payment_tasks`` does the work, and every action may run twice.
+one of four actions; ``checkout.domain.payment_tasks`` does the work, and every action may run twice.
 
 Input (the Task's ``Payload``):
 
 * ``{"action": "capture", "order_id": "ord_...", "shipment_id": "shp_...", "lines": [{"sku", "quantity"}],
   "location_id": "kyiv-dc"}`` - the shipment was dispatched: capture exactly its lines' share
   (``location_id`` optional: which of the hold's locations the units left from).
+* ``{"action": "capture_electronic", "order_id"}`` - the order is confirmed: capture its electronic lines'
+  share as the shipment ``electronic`` (no stock to commit).
 * ``{"action": "release", "order_id", "release_id": "...", "lines": [...]}`` - these units will not ship
   (a short pick): dropped, their stock released, never charged; ``release_id`` (the pick's id) makes a
   retry drop nothing more. Without ``lines``: everything not shipped (idempotent by itself). Leaving
@@ -71,6 +73,10 @@ class Capture(_Task):
     location_id: str | None = Field(default=None, max_length=64)
 
 
+class CaptureElectronic(_Task):
+    action: Literal["capture_electronic"]
+
+
 class Release(_Task):
     action: Literal["release"]
     release_id: TaskId = "rest"
@@ -85,13 +91,16 @@ class Void(_Task):
     )
 
 
-Task = TypeAdapter(Annotated[Capture | Release | Void, Field(discriminator="action")])
+AnyTask = Capture | CaptureElectronic | Release | Void
+Task = TypeAdapter(Annotated[AnyTask, Field(discriminator="action")])
 
 
-def run(task: Capture | Release | Void) -> dict[str, Any]:
+def run(task: AnyTask) -> dict[str, Any]:
     tasks = wiring.container.payment_tasks()
     if isinstance(task, Capture):
         return tasks.capture(task.order_id, task.shipment_id, task.lines, task.location_id)
+    if isinstance(task, CaptureElectronic):
+        return tasks.capture_electronic(task.order_id)
     if isinstance(task, Release):
         return tasks.release(task.order_id, task.release_id, task.lines)
     return tasks.void(task.order_id, CancelReason(task.reason))

@@ -14,6 +14,11 @@
   pickup store) waits there for its shopper until ``collect_by``. One per shipment.
 * ``ShipmentCollected`` - the shopper collected it (the store's confirmation); its lines are charged now.
   One per shipment. The orders context shows both to the shopper ("ready for collection", "collected").
+* ``ElectronicLinesFulfilled`` - an order with electronic lines (e-certificates) passed review, or needed
+  none, and those lines were charged: they are fulfilled (the orders context moves the order to
+  ``confirmed`` and announces its ``OrderConfirmed``, on which loyalty issues the certificates). An order of
+  shipped goods only is confirmed by its first ``FulfilmentRequested``. Once per order (the id is derived
+  from it). Not named ``OrderConfirmed``: that is the orders context's event, one registry schema per name.
 * ``OrderCancellationRefused`` - a cancellation request came too late (``dispatched``: units it names were
   packed or handed to the carrier), for lines the order does not have, or while nothing may change.
 
@@ -124,6 +129,13 @@ class OrderCancellationRefused(EventModel):
     refused_at: str
 
 
+class ElectronicLinesFulfilled(EventModel):
+    """The order passed review (or needed none) and its electronic lines were charged."""
+
+    order_id: str
+    fulfilled_at: str
+
+
 EVENT_MODELS: dict[str, type[EventModel]] = {
     "FulfilmentRequested": FulfilmentRequested,
     "OrderLinesDropped": OrderLinesDropped,
@@ -132,7 +144,13 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "OrderCancellationRefused": OrderCancellationRefused,
     "ShipmentReadyForCollection": ShipmentReadyForCollection,
     "ShipmentCollected": ShipmentCollected,
+    "ElectronicLinesFulfilled": ElectronicLinesFulfilled,
 }
+
+
+def electronic_lines_fulfilled(order_id: str, at: str) -> DomainEvent:
+    data = ElectronicLinesFulfilled(order_id=order_id, fulfilled_at=at)
+    return _order_event("ElectronicLinesFulfilled", data, order_id, order_id, at)
 
 
 def _lines(lines: tuple[ShipmentLine, ...] | list[ShipmentLine]) -> list[EventLine]:

@@ -43,6 +43,7 @@ class OrderLine(Model):
     sku: str
     quantity: int = Field(ge=1)
     total: Money | None = Field(default=None, description="What the buyer pays for the line")
+    digital: bool = Field(default=False, description="Delivered electronically: no stock, never shipped")
 
 
 class Allocated(Model):

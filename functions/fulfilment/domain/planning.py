@@ -102,7 +102,10 @@ def plan_shipments(
     now: datetime,
     new_id: Callable[[], str],
 ) -> list[Shipment]:
-    """The order's shipments (see the module docstring), earliest collection first."""
+    """The order's shipments (see the module docstring), earliest collection first. Electronic lines are
+    never shipped (checkout holds no stock for them): an order of only those has no shipment."""
+    if not allocations and any(line.digital for line in lines):
+        return []
     if not allocations:
         raise ValidationFailed.on("allocations", "a paid order has at least one allocated line", "empty")
     shipments = []

@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fulfilment.domain.cancellation import CancelledByRequest, WithdrawnByRequest
-from fulfilment.domain.events import collected, fulfilment_requested, lines_dropped, ready_for_collection
+from fulfilment.domain.events import (
+    collected,
+    electronic_lines_fulfilled,
+    fulfilment_requested,
+    lines_dropped,
+    ready_for_collection,
+)
 from fulfilment.domain.models import (
     Allocated,
     FulfilmentMode,
@@ -95,7 +101,10 @@ class Fulfilment:
         destination: Mapping[str, Any] | None,
         currency: str,
     ) -> list[Shipment]:
-        """The order's shipments, planned and stored once (a retry answers the stored ones)."""
+        """The order's shipments, planned and stored once (a retry answers the stored ones). An order with
+        electronic lines is announced here (``ElectronicLinesFulfilled``): the workflow charged them just before."""
+        if any(line.digital for line in lines):
+            self.publisher.publish([electronic_lines_fulfilled(order_id, isoformat(self.clock.now()))])
         existing = self.store.allocation(order_id)
         if existing is not None:
             return existing

@@ -1,11 +1,13 @@
 """The fulfilment workflow's own tasks (``lambda:invoke`` from ``order-fulfilment``).
 
-``{"action": "allocate", "order_id", "currency", "lines": [{sku, quantity, total?}], "allocations":
+``{"action": "allocate", "order_id", "currency", "lines": [{sku, quantity, total?, digital?}], "allocations":
 [{line, sku, location_id, quantity, transfer_to?}], "fulfilment": {mode, location_id?}, "destination":
 {kind: address, address} | {kind: branch, ...} | null}``
     -> ``{"shipments": [shipment], "count": n}``, each shipment ``{shipment_id, order_id, kind,
     location_id, transfer_to, lines: [{sku, quantity}], carrier, origin, destination, parcel,
-    dispatch_by}``. Planned and stored once per order: a retry answers the same shipments.
+    dispatch_by}``. Planned and stored once per order: a retry answers the same shipments. Electronic
+    lines (``digital``) get no shipment (none at all for an order of only those), and an order with any
+    is announced ``ElectronicLinesFulfilled`` (the workflow charged them just before).
 
 ``{"action": "request_pick", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
 is stored and ``FulfilmentRequested`` published; the warehouse's packed report answers the token.
@@ -60,7 +62,7 @@ class AllocateTask(_Task):
     order_id: str
     currency: str
     lines: list[OrderLine] = Field(min_length=1)
-    allocations: list[Allocated] = Field(min_length=1)
+    allocations: list[Allocated] = Field(description="Empty for an order of electronic lines only")
     fulfilment: FulfilmentMode
     destination: dict[str, Any] | None = None
 

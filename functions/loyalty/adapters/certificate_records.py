@@ -12,7 +12,10 @@ certificate debit               CERT#<digest> / TXN#<order> one debit by an orde
 certificate batch               GCBATCH#<id> / BATCH        a bulk issue: ``doc``, ``issued``, the secret
                                                             ``seed``; each change streams the next chunk
 sold certificates               GCSOLD#<order id> / SOLD    the seed an order's certificates are derived from,
-                                                            and their ``indexes`` (voided if it is cancelled)
+                                                            its certificate ``lines`` (JSON), ``confirmed_at``,
+                                                            ``cancelled_at`` and the ``indexes`` issued; an
+                                                            order that sold none keeps only its confirmation or
+                                                            cancellation, as a marker (TTL expires_at)
 balance checks                  ATTEMPTS#gc-balance#<ip>    ``shop_kernel.limits`` counters (TTL expires_at)
 =============================  ==========================  ==================================================
 
@@ -25,6 +28,8 @@ attribute-value form botocore sends; no SDK, no I/O.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +37,8 @@ from loyalty.domain.certificates import (
     CertificateBalance,
     CertificateBatch,
     GiftCertificate,
+    SoldLine,
+    SoldOrder,
     digest,
     masked,
     normalise,
@@ -63,6 +70,99 @@ def batch_key(batch_id: str) -> Key:
 
 def sold_key(order_id: str) -> Key:
     return {"pk": {"S": f"GCSOLD#{order_id}"}, "sk": {"S": "SOLD"}}
+
+
+SOLD_TYPE = "gift_sold"
+MARKER_TTL_S = 90 * 24 * 3600  # a confirmed or cancelled order that sold no certificate: forgotten after this
+
+
+def sold_lines_text(lines: Sequence[SoldLine]) -> str:
+    return json.dumps(
+        [
+            {
+                "line": x.line,
+                "sku": x.sku,
+                "quantity": x.quantity,
+                "amount": x.face_value.amount,
+                "currency": x.face_value.currency,
+            }
+            for x in lines
+        ],
+        separators=(",", ":"),
+    )
+
+
+def sold_from_item(item: dict[str, Any] | None) -> SoldOrder:
+    """The sold record as the last write left it (an empty record when there is none)."""
+    plain = deserialize(item or {})
+    lines = tuple(
+        SoldLine(
+            line=x["line"],
+            sku=x["sku"],
+            quantity=x["quantity"],
+            face_value=Money.of(x["amount"], x["currency"]),
+        )
+        for x in json.loads(plain.get("lines") or "[]")
+    )
+    return SoldOrder(
+        seed=bytes.fromhex(plain["seed"]) if plain.get("seed") else None,
+        lines=lines,
+        confirmed=bool(plain.get("confirmed_at")),
+        cancelled=bool(plain.get("cancelled_at")),
+        indexes=tuple(sorted(int(n) for n in plain.get("indexes") or ())),
+    )
+
+
+def hold_sold_update(table: str, order_id: str, seed: bytes, lines: Sequence[SoldLine]) -> dict[str, Any]:
+    """The order's seed and certificate lines, set once (a replay keeps the first); a marker's expiry goes."""
+    return {
+        "TableName": table,
+        "Key": sold_key(order_id),
+        "UpdateExpression": "SET seed = if_not_exists(seed, :seed), #lines = if_not_exists(#lines, :lines), "
+        "#type = :type REMOVE expires_at",
+        "ExpressionAttributeNames": {"#lines": "lines", "#type": "type"},
+        "ExpressionAttributeValues": serialize(
+            {":seed": seed.hex(), ":lines": sold_lines_text(lines), ":type": SOLD_TYPE}
+        ),
+        "ReturnValues": "ALL_NEW",
+    }
+
+
+def mark_sold_update(table: str, order_id: str, field: str, at: datetime) -> dict[str, Any]:
+    """``confirmed_at`` or ``cancelled_at``, the first time only."""
+    return {
+        "TableName": table,
+        "Key": sold_key(order_id),
+        "UpdateExpression": "SET #at = if_not_exists(#at, :at)",
+        "ExpressionAttributeNames": {"#at": field},
+        "ExpressionAttributeValues": serialize({":at": isoformat(at)}),
+        "ReturnValues": "ALL_NEW",
+    }
+
+
+def marker_expiry_update(table: str, order_id: str, at: datetime) -> dict[str, Any]:
+    """A marker (no seed: the order sold nothing, or its OrderPlaced is still to come) expires; refused
+    once the seed is there, since a seed is never forgotten."""
+    return {
+        "TableName": table,
+        "Key": sold_key(order_id),
+        "UpdateExpression": "SET expires_at = :ttl",
+        "ConditionExpression": "attribute_not_exists(seed)",
+        "ExpressionAttributeValues": {":ttl": {"N": str(int(at.timestamp()) + MARKER_TTL_S)}},
+    }
+
+
+def record_sold_update(table: str, order_id: str, indexes: Sequence[int]) -> dict[str, Any]:
+    """Which indexes the order's certificates hold (a set: a replay adds nothing); refused once the order
+    is cancelled, so that the issuer voids what it wrote after the cancellation looked."""
+    return {
+        "TableName": table,
+        "Key": sold_key(order_id),
+        "UpdateExpression": "ADD #indexes :i",
+        "ConditionExpression": "attribute_not_exists(cancelled_at)",
+        "ExpressionAttributeNames": {"#indexes": "indexes"},
+        "ExpressionAttributeValues": {":i": {"NS": [str(i) for i in indexes]}},
+    }
 
 
 def is_certificate(item: dict[str, Any]) -> bool:
@@ -241,10 +341,15 @@ __all__ = [
     "certificate_item",
     "certificate_key",
     "debit_items",
+    "hold_sold_update",
     "is_certificate",
+    "mark_sold_update",
+    "marker_expiry_update",
     "masked",
     "new_certificate_put",
+    "record_sold_update",
     "restore_items",
+    "sold_from_item",
     "sold_key",
     "void_update",
 ]

@@ -26,18 +26,24 @@ from loyalty.adapters.certificate_records import (
     batch_progress_update,
     certificate_from_item,
     certificate_key,
+    hold_sold_update,
+    mark_sold_update,
+    marker_expiry_update,
     new_certificate_put,
-    sold_key,
+    record_sold_update,
+    sold_from_item,
     void_update,
 )
 from loyalty.domain.certificates import (
     CertificateBatch,
     CertificateVoided,
     GiftCertificate,
+    SoldLine,
+    SoldOrder,
     UnknownCertificate,
     digest,
 )
-from shop_kernel.dynamo import batch_get_keys, deserialize, query_page, serialize
+from shop_kernel.dynamo import batch_get_keys, query_page
 from shop_kernel.limits import AttemptKey, count_attempt_update
 
 
@@ -153,42 +159,37 @@ class DynamoCertificates:
             raise
         return True
 
-    def order_seed(self, order_id: str, fresh: bytes) -> bytes:
-        """The seed an order's sold certificates are derived from: ``fresh`` the first time, then the same
-        one for every delivery of the event (a conditional put, then a consistent read)."""
+    def hold_sold(self, order_id: str, fresh: bytes, lines: Sequence[SoldLine]) -> SoldOrder:
+        """The order's seed and lines, the first ones kept (one UpdateItem answering the whole record)."""
+        answer = self._client.update_item(**hold_sold_update(self._table, order_id, fresh, lines))
+        return sold_from_item(answer.get("Attributes"))
+
+    def confirm_sold(self, order_id: str, at: datetime) -> SoldOrder:
+        return self._mark(order_id, "confirmed_at", at)
+
+    def cancel_sold(self, order_id: str, at: datetime) -> SoldOrder:
+        return self._mark(order_id, "cancelled_at", at)
+
+    def _mark(self, order_id: str, field: str, at: datetime) -> SoldOrder:
+        """One UpdateItem; a second only the first time an order that holds no seed is marked (its expiry)."""
+        answer = self._client.update_item(**mark_sold_update(self._table, order_id, field, at))
+        attributes = answer.get("Attributes") or {}
+        if "seed" not in attributes and "expires_at" not in attributes:
+            try:
+                self._client.update_item(**marker_expiry_update(self._table, order_id, at))
+            except ClientError as exc:
+                if not _failed(exc):
+                    raise
+        return sold_from_item(attributes)
+
+    def record_sold(self, order_id: str, indexes: Sequence[int]) -> bool:
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=serialize({**deserialize(sold_key(order_id)), "type": "gift_sold", "seed": fresh.hex()}),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-            return fresh
+            self._client.update_item(**record_sold_update(self._table, order_id, indexes))
         except ClientError as exc:
-            if not _failed(exc):
-                raise
-        item = self._client.get_item(TableName=self._table, Key=sold_key(order_id), ConsistentRead=True)[
-            "Item"
-        ]
-        return bytes.fromhex(item["seed"]["S"])
-
-    def record_sold(self, order_id: str, indexes: Sequence[int]) -> None:
-        """Which indexes the order's certificates hold (a set: a replay adds nothing)."""
-        self._client.update_item(
-            TableName=self._table,
-            Key=sold_key(order_id),
-            UpdateExpression="ADD #indexes :i",
-            ExpressionAttributeNames={"#indexes": "indexes"},
-            ExpressionAttributeValues={":i": {"NS": [str(i) for i in indexes]}},
-        )
-
-    def sold(self, order_id: str) -> tuple[bytes, list[int]] | None:
-        """The order's seed and the indexes of its certificates (None: it sold none)."""
-        item = self._client.get_item(TableName=self._table, Key=sold_key(order_id), ConsistentRead=True).get(
-            "Item"
-        )
-        if item is None or "indexes" not in item:
-            return None
-        return bytes.fromhex(item["seed"]["S"]), sorted(int(n) for n in item["indexes"]["NS"])
+            if _failed(exc):
+                return False
+            raise
+        return True
 
     def void_code(self, code: str, by: str, at: datetime) -> bool:
         """Void the certificate ``code`` names; False when it was voided already."""

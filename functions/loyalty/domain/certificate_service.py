@@ -1,5 +1,9 @@
 """Gift certificate use cases: merchandisers issue (one, or a batch), list, read and void; anyone checks a
-balance by code (a limited number of times per client address); a paid order issues what it bought.
+balance by code (a limited number of times per client address); a confirmed order issues what it bought.
+
+An order's certificates wait for two facts, in either order: its lines (``OrderPlaced``) and its
+confirmation (``OrderConfirmed``: fraud review passed or was not needed, the order went to be fulfilled).
+A cancellation that comes first stops the issue; one that comes later voids what was issued.
 
 The codes are drawn here and handed out once: in the answer that issued a certificate, or derived again
 from a batch's or an order's secret seed (``certificates.batch_code``) for an export or a notification.
@@ -19,12 +23,15 @@ from loyalty.domain.certificates import (
     GiftCertificate,
     IssueRequest,
     Origin,
+    SoldLine,
+    SoldOrder,
     UnknownCertificate,
     batch_code,
     check_expiry,
     new_certificate,
     new_code,
     normalise,
+    unit_indexes,
 )
 from shop_kernel.clock import Clock
 from shop_kernel.ids import new_id
@@ -48,9 +55,10 @@ class CertificateStore(Protocol):
     def create_batch(self, batch: CertificateBatch, seed: bytes) -> None: ...
     def batch(self, batch_id: str) -> tuple[CertificateBatch, bytes] | None: ...
     def move_batch(self, batch_id: str, before: int, after: int) -> bool: ...
-    def order_seed(self, order_id: str, fresh: bytes) -> bytes: ...
-    def record_sold(self, order_id: str, indexes: Sequence[int]) -> None: ...
-    def sold(self, order_id: str) -> tuple[bytes, list[int]] | None: ...
+    def hold_sold(self, order_id: str, fresh: bytes, lines: Sequence[SoldLine]) -> SoldOrder: ...
+    def confirm_sold(self, order_id: str, at: datetime) -> SoldOrder: ...
+    def cancel_sold(self, order_id: str, at: datetime) -> SoldOrder: ...
+    def record_sold(self, order_id: str, indexes: Sequence[int]) -> bool: ...
     def void_code(self, code: str, by: str, at: datetime) -> bool: ...
 
 
@@ -61,16 +69,6 @@ class BalanceLimits:
 
     window: timedelta = timedelta(minutes=15)
     per_ip: int = 10
-
-
-@dataclass(frozen=True)
-class SoldLine:
-    """A paid order's line that is a gift certificate: ``quantity`` certificates of ``face_value``."""
-
-    line: int
-    sku: str
-    quantity: int
-    face_value: Money
 
 
 class CertificateService:
@@ -192,26 +190,40 @@ class CertificateService:
                 return held  # written by an earlier delivery
         raise RuntimeError(f"no free code for {source} #{index}")
 
-    def issue_for_order(self, order_id: str, lines: Sequence[SoldLine]) -> list[GiftCertificate]:
-        """One certificate per unit of each gift certificate line of a paid order, once per order, line
-        and unit, however often the event arrives."""
+    def order_placed(self, order_id: str, lines: Sequence[SoldLine]) -> list[GiftCertificate]:
+        """An order's gift certificate lines are held; issued now only if it was confirmed already."""
         if not lines:
             return []
-        seed = self.store.order_seed(order_id, secrets.token_bytes(32))
-        units = [(line, line.line * 1_000 + unit) for line in lines for unit in range(line.quantity)]
+        return self._issue_confirmed(order_id, self.store.hold_sold(order_id, secrets.token_bytes(32), lines))
+
+    def order_confirmed(self, order_id: str) -> list[GiftCertificate]:
+        """The order passed review (or needed none): one certificate per unit of its held lines, once per
+        order, line and unit, however often the events arrive. Nothing for an order that sold none."""
+        return self._issue_confirmed(order_id, self.store.confirm_sold(order_id, self.clock.now()))
+
+    def _issue_confirmed(self, order_id: str, sold: SoldOrder) -> list[GiftCertificate]:
+        if not sold.issuable or sold.seed is None:
+            return []
+        units = unit_indexes(sold.lines)
         issued = [
-            self._issue_derived(seed, index, line.face_value, Origin.ORDER, order_id=order_id)
+            self._issue_derived(sold.seed, index, line.face_value, Origin.ORDER, order_id=order_id)
             for line, index in units
         ]
-        self.store.record_sold(order_id, [index for _, index in units])
+        if not self.store.record_sold(order_id, [index for _, index in units]):
+            # Cancelled while these were written: the cancellation read no indexes, so void them here.
+            self._void_codes(order_id, sold.seed, [index for _, index in units])
+            return []
         return issued
 
     def void_for_order(self, order_id: str) -> int:
-        """A cancelled order's certificates voided (what was spent of them stays spent); how many."""
-        sold = self.store.sold(order_id)
-        if sold is None:
+        """A cancelled order's certificates voided (what was spent of them stays spent), and none issued
+        after; how many were voided."""
+        sold = self.store.cancel_sold(order_id, self.clock.now())
+        if sold.seed is None or not sold.indexes:
             return 0
-        seed, indexes = sold
+        return self._void_codes(order_id, sold.seed, sold.indexes)
+
+    def _void_codes(self, order_id: str, seed: bytes, indexes: Sequence[int]) -> int:
         codes = self._held_codes(seed, indexes, lambda held: held.order_id == order_id)
         now = self.clock.now()
         return sum(self.store.void_code(code, f"order-cancelled:{order_id}", now) for code in codes.values())

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -268,3 +270,35 @@ __all__ = [
     "new_code",
     "normalise",
 ]
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    """A paid order's line that is a gift certificate: ``quantity`` certificates of ``face_value``."""
+
+    line: int
+    sku: str
+    quantity: int
+    face_value: Money
+
+
+@dataclass(frozen=True)
+class SoldOrder:
+    """What loyalty knows of an order's sold certificates, however its events arrived: the secret seed and
+    the lines (from ``OrderPlaced``; None and empty before it), whether it was confirmed or cancelled,
+    and the indexes of the certificates issued so far (``line * 1000 + unit``)."""
+
+    seed: bytes | None = None
+    lines: tuple[SoldLine, ...] = ()
+    confirmed: bool = False
+    cancelled: bool = False
+    indexes: tuple[int, ...] = ()
+
+    @property
+    def issuable(self) -> bool:
+        return self.seed is not None and bool(self.lines) and self.confirmed and not self.cancelled
+
+
+def unit_indexes(lines: Sequence[SoldLine]) -> list[tuple[SoldLine, int]]:
+    """Each unit of each line with its index: one certificate per unit, the same index every time."""
+    return [(line, line.line * 1_000 + unit) for line in lines for unit in range(line.quantity)]

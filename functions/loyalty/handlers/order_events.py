@@ -3,19 +3,22 @@
 * ``ProductPublished`` / ``ProductUpdated`` (``shop.catalog``): each SKU's category and brand, kept so
   that an order's lines carry them (category and brand multipliers, the category's return window).
 
-* ``OrderPlaced`` (``shop.checkout``, the order is paid: authorised, or paid by certificates): each unit
-  of a line whose SKU sells a gift certificate (the catalog's ``gift_certificate`` attribute) is issued
-  as a certificate worth the line's unit price, once per order, line and unit (guests' orders too); a
-  customer's order is recorded (its lines, for earning later); with ``LOYALTY_EARN_ON=OrderPlaced`` it
+* ``OrderPlaced`` (``shop.checkout``, the order is paid: authorised, or paid by certificates): the lines
+  whose SKU sells a gift certificate (the catalog's ``gift_certificate`` attribute) are held for the
+  order's confirmation (guests' orders too); a customer's order is recorded (its lines, for earning later); with ``LOYALTY_EARN_ON=OrderPlaced`` it
   earns at once. A guest's order with ``guest_key`` (2.2) is recorded on the guest member of that key,
   whose points the customer with that verified e-mail may claim (``loyalty.domain.claims``); a guest
   order without one earns nothing.
+* ``OrderConfirmed`` (``shop.orders``: fraud review passed or was not needed, and the order went to be
+  fulfilled): each unit of its held gift certificate lines is issued as a certificate worth the line's
+  unit price, once per order, line and unit. Either event may come first; an order held for review and
+  rejected is cancelled, never confirmed, and issues none.
 * ``OrderDelivered`` (``shop.orders``, the default trigger): the order earns its points and cashback,
   pending until its return window closes.
 * ``ReturnRefunded`` (``shop.returns``): what the refund no longer earns is taken back, proportionally.
 * ``OrderCancelled`` (``shop.checkout``): everything the order earned is taken back; an order cancelled
   before loyalty heard of it is remembered so that it never earns. The gift certificates it bought are
-  voided (what was spent of them meanwhile stays spent).
+  voided (what was spent of them meanwhile stays spent), and none is issued after it.
 
 Automatic coupons (``loyalty.domain.coupon_service``), each once per trigger occurrence:
 
@@ -40,10 +43,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty import wiring
-from loyalty.domain.certificate_service import SoldLine
+from loyalty.domain.certificates import SoldLine
 from loyalty.domain.claims import guest_member_id
 from loyalty.domain.orders import OrderFacts, OrderLine
-from loyalty.inbound.orders import OrderDelivered
+from loyalty.inbound.orders import OrderConfirmed, OrderDelivered
 from loyalty.inbound.returns import ReturnRefunded
 from shop_kernel.money import Money
 from shop_kernel.observability import get_tracer, logger, metrics
@@ -57,11 +60,9 @@ def _at(text: str) -> datetime:
 
 
 def sold_certificates(data: dict[str, Any], selling: set[str]) -> int:
-    """The paid order's gift certificate lines (SKUs in ``selling``) issued as certificates, each unit
-    once. An order held for fraud review issues none: a stolen card buying certificates is the classic
-    fraud, and nothing announces the review's acceptance yet (see the decision)."""
-    if data.get("review_required"):
-        return 0
+    """The order's gift certificate lines (SKUs in ``selling``) held for its confirmation; how many
+    certificates were issued now (only when ``OrderConfirmed`` came first). An order held for fraud review
+    is confirmed only when an agent approves it: a stolen card buying certificates is the classic fraud."""
     lines = [
         SoldLine(
             line=n,
@@ -72,7 +73,13 @@ def sold_certificates(data: dict[str, Any], selling: set[str]) -> int:
         for n, line in enumerate(data["lines"])
         if line["sku"] in selling
     ]
-    return len(wiring.container.certificates().issue_for_order(data["order_id"], lines))
+    return len(wiring.container.certificates().order_placed(data["order_id"], lines))
+
+
+def order_confirmed(data: dict[str, Any]) -> str:
+    event = OrderConfirmed.model_validate(data)
+    issued = wiring.container.certificates().order_confirmed(event.order_id)
+    return f"{len(issued)} certificates"
 
 
 def order_placed(data: dict[str, Any]) -> str:
@@ -193,6 +200,7 @@ HANDLERS = {
     ("shop.catalog", "ProductPublished"): product_described,
     ("shop.catalog", "ProductUpdated"): product_described,
     ("shop.checkout", "OrderPlaced"): order_placed,
+    ("shop.orders", "OrderConfirmed"): order_confirmed,
     ("shop.orders", "OrderDelivered"): order_delivered,
     ("shop.returns", "ReturnRefunded"): return_refunded,
     ("shop.checkout", "OrderCancelled"): order_cancelled,

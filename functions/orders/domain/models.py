@@ -152,6 +152,9 @@ class PointsTender(Strict):
 
 class OrderLine(PricedLine):
     name: dict[str, str] = Field(default_factory=dict, description="Localised product name at purchase")
+    digital: bool = Field(
+        default=False, description="Delivered electronically (an e-certificate): no stock held, never shipped"
+    )
 
 
 class StatusChange(Strict):

@@ -194,6 +194,18 @@ def _confirmed(event: Envelope, data: dict[str, Any]) -> Projected:
     return Projected(data["order_id"], entry)
 
 
+def _electronic_fulfilled(event: Envelope, data: dict[str, Any]) -> Projected:
+    """An order's electronic lines were charged (after its review): it is confirmed, as by a first pick."""
+    entry = _entry(
+        event,
+        data["fulfilled_at"],
+        _system("fulfilment-tasks"),
+        stage=Stage.CONFIRMED,
+        reason="electronic lines charged",
+    )
+    return Projected(data["order_id"], entry)
+
+
 def _dropped(event: Envelope, data: dict[str, Any]) -> Projected:
     entry = _entry(
         event,
@@ -260,6 +272,7 @@ PROJECTIONS: Mapping[tuple[str, str], Callable[[Envelope, dict[str, Any]], Proje
     ("shop.checkout", "PaymentCaptured"): _captured,
     ("shop.fulfilment", "FulfilmentRequested"): _requested,
     ("shop.fulfilment", "OrderConfirmed"): _confirmed,
+    ("shop.fulfilment", "ElectronicLinesFulfilled"): _electronic_fulfilled,
     ("shop.fulfilment", "OrderLinesDropped"): _dropped,
     ("shop.fulfilment", "ShipmentReadyForCollection"): _ready,
     ("shop.fulfilment", "ShipmentCollected"): _collected,

@@ -54,6 +54,7 @@ class CatalogItem(Strict):
     weight_grams: int = Field(default=0, ge=0)
     tax_class: TaxClass = TaxClass.STANDARD
     prices: tuple[ListPrice, ...] = ()
+    digital: bool = Field(default=False, description="Delivered electronically: never shipped")
 
 
 class CountryTax(Strict):

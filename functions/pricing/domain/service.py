@@ -117,8 +117,8 @@ def _shipping_state(
     country_tax: CountryTax,
     display: TaxDisplay,
 ) -> ShippingState | None:
-    if not resolved:
-        return None
+    if all(line.item.digital for line in resolved):
+        return None  # nothing to ship (also an empty cart): electronic goods go to the buyer's e-mail
     weight = sum(line.item.weight_grams * line.quantity for line in resolved)
     request = ShipmentRequest(
         method=cart.shipping_method,

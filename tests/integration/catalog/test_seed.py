@@ -56,7 +56,7 @@ def test_seed_builds_the_demo_catalog_and_a_second_run_changes_nothing(api_url, 
     # WHEN the demo catalog is seeded (fewer products than the default 240: moto's transactions are slow)
     first = seed(api_url, "local-token", products=30)
     # THEN the products exist, published, across a three-level tree, in both locales
-    assert first["created"] == 30
+    assert first["created"] == 30 + 2  # and the two gift cards, imported with them (seeded_products)
     assert first["failed"] == 0
     assert (first["product_types"], first["brands"], first["categories"]) == (5, 6, 12)
     top = call("GET", "/catalog/categories/electronics/products", query={"limit": "20", "locale": "uk"})
@@ -70,9 +70,15 @@ def test_seed_builds_the_demo_catalog_and_a_second_run_changes_nothing(api_url, 
     tree = call("GET", "/catalog/categories", query={"locale": "uk"}).body["items"]
     computers = next(c for c in tree[0]["children"] if c["id"] == "computers")
     assert [c["name"] for c in computers["children"]] == ["Ноутбуки", "Ультрабуки"]
+    # AND both gift cards: the physical one ships, the e-certificate is delivered electronically
+    for slug, fulfilment in (("gift-card", "shipped"), ("e-gift-certificate", "digital")):
+        card = call("GET", f"/catalog/products/by-slug/{slug}", query={"locale": "en"})
+        assert card.status == 200, card.body
+        values = {a["code"]: a["value"] for a in card.body["attributes"]}
+        assert (values["gift_certificate"], values["fulfilment"]) == (True, fulfilment)
     # WHEN it is seeded again THEN nothing changes
     second = seed(api_url, "local-token", products=30)
-    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 30)
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 30 + 2)
 
 
 def test_all_240_demo_products_are_valid_unique_and_deterministic():

@@ -194,32 +194,69 @@ def _gift_card_published() -> tuple[str, str, dict[str, Any]]:
     return ("shop.catalog", "ProductPublished", {"product": product})
 
 
-def test_a_paid_order_issues_one_certificate_per_unit_once_and_none_while_held_for_review(
+def _certificates(functions: Any, context: Any) -> list[dict[str, Any]]:
+    return list(_api(functions, context, "GET", "/admin/loyalty/gift-certificates").body["items"])
+
+
+def _deliver(functions: Any, context: Any, *events: tuple[str, str, dict[str, Any]]) -> None:
+    assert functions.invoke("loyalty-earning", sqs_batch(list(events)), context) == {"batchItemFailures": []}
+
+
+def _order_confirmed(order_id: str) -> tuple[str, str, dict[str, Any]]:
+    """The orders context's ``OrderConfirmed`` (orders.domain.events 1.0): review passed or not needed."""
+    data = {"order_id": order_id, "customer_id": None, "confirmed_at": "2026-11-05T12:30:00.000Z"}
+    return ("shop.orders", "OrderConfirmed", data)
+
+
+def test_a_paid_order_issues_one_certificate_per_unit_once_when_it_is_confirmed(
     loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
 ) -> None:
-    # GIVEN the catalog published a gift card (25 EUR) and a guest order of two of them and a laptop
-    assert functions.invoke("loyalty-earning", sqs_batch([_gift_card_published()]), lambda_context) == {
-        "batchItemFailures": []
-    }
+    # GIVEN the catalog published a gift card (25 EUR) and a guest order of two of them and a laptop is paid
+    _deliver(functions, lambda_context, _gift_card_published())
     _, _, placed = order_placed("ord_gift", 2_500, 90_000, member=None)
     placed["lines"][0].update(sku="GIFT-25", quantity=2, unit_price={"amount": 2_500, "currency": "EUR"})
-    _, _, held = order_placed("ord_held", 2_500, member=None)
-    held["lines"][0]["sku"] = "GIFT-25"
-    held["review_required"] = True
-    # WHEN the order's OrderPlaced arrives twice, and a held order's once
-    event = ("shop.checkout", "OrderPlaced", placed)
-    for batch in (sqs_batch([event, event]), sqs_batch([("shop.checkout", "OrderPlaced", held)])):
-        assert functions.invoke("loyalty-earning", batch, lambda_context) == {"batchItemFailures": []}
-    # THEN exactly two certificates of 25 EUR exist, both the order's; the held order issued none
-    listed = _api(functions, lambda_context, "GET", "/admin/loyalty/gift-certificates").body["items"]
+    _deliver(functions, lambda_context, ("shop.checkout", "OrderPlaced", placed))
+    assert _certificates(functions, lambda_context) == []
+    # WHEN the orders context confirms it, the event delivered twice (and OrderPlaced again)
+    confirmed = _order_confirmed("ord_gift")
+    _deliver(functions, lambda_context, confirmed, confirmed, ("shop.checkout", "OrderPlaced", placed))
+    # THEN exactly two certificates of 25 EUR exist, both the order's
+    listed = _certificates(functions, lambda_context)
     assert [(c["origin"], c["order_id"], c["initial"]) for c in listed] == [
         ("order", "ord_gift", {"amount": 2_500, "currency": "EUR"})
     ] * 2
     assert len({c["id"] for c in listed}) == 2
     # AND when the order is cancelled (delivered twice), both are voided
     cancelled = ("shop.checkout", "OrderCancelled", {**order_cancelled("ord_gift")[2]})
-    assert functions.invoke("loyalty-earning", sqs_batch([cancelled, cancelled]), lambda_context) == {
-        "batchItemFailures": []
-    }
-    after = _api(functions, lambda_context, "GET", "/admin/loyalty/gift-certificates").body["items"]
-    assert [c["status"] for c in after] == ["voided", "voided"]
+    _deliver(functions, lambda_context, cancelled, cancelled)
+    assert [c["status"] for c in _certificates(functions, lambda_context)] == ["voided", "voided"]
+
+
+def test_an_order_held_for_review_issues_when_approved_and_never_when_rejected(
+    loyalty_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN two guest orders of a 25 EUR gift card, both held for fraud review
+    _deliver(functions, lambda_context, _gift_card_published())
+    held = {}
+    for order_id in ("ord_approved", "ord_rejected"):
+        _, _, placed = order_placed(order_id, 2_500, member=None)
+        placed["lines"][0]["sku"] = "GIFT-25"
+        placed["review_required"] = True
+        held[order_id] = ("shop.checkout", "OrderPlaced", placed)
+    _deliver(functions, lambda_context, *held.values())
+    assert _certificates(functions, lambda_context) == []
+    # WHEN an agent approves one (the orders context confirms it once fulfilment sends it to be picked)
+    # and rejects the other (the workflow's void cancels it; no confirmation ever comes)
+    _deliver(functions, lambda_context, _order_confirmed("ord_approved"))
+    rejected = order_cancelled("ord_rejected")
+    rejected[2]["reason"] = "review_rejected"
+    _deliver(functions, lambda_context, rejected)
+    # THEN the approved order issued its certificate and the rejected one none
+    listed = _certificates(functions, lambda_context)
+    assert [(c["order_id"], c["status"]) for c in listed] == [("ord_approved", "active")]
+    # AND an order cancelled before loyalty read its OrderPlaced never issues, even if confirmed later
+    _, _, late = order_placed("ord_late", 2_500, member=None)
+    late["lines"][0]["sku"] = "GIFT-25"
+    _deliver(functions, lambda_context, order_cancelled("ord_late"))
+    _deliver(functions, lambda_context, ("shop.checkout", "OrderPlaced", late), _order_confirmed("ord_late"))
+    assert [c["order_id"] for c in _certificates(functions, lambda_context)] == ["ord_approved"]

@@ -164,3 +164,25 @@ def test_merging_caps_the_customer_cart_at_the_per_order_units() -> None:
     # THEN B is capped so the cart holds 10 units, and the cap is reported
     assert sum(line.quantity for line in merged.cart.lines) == 10
     assert "B" in merged.capped
+
+
+def test_an_electronic_sku_is_added_and_changed_without_stock_and_the_catalog_marks_it() -> None:
+    # GIVEN a product published with the ``fulfilment`` attribute ``digital`` (an e-certificate), none in stock
+    from cart.domain.projection import product_facts
+    from tests.integration.cart.conftest import product_snapshot
+
+    product = product_snapshot("prod_ecert", 1, [("ECERT-25", 2500, 110000)])
+    product["attributes"] = [
+        {"code": "fulfilment", "label": {"en": "Fulfilment"}, "kind": "enum", "value": "digital"}
+    ]
+    (ecert,) = product_facts(product).skus
+    (laptop,) = product_facts(product_snapshot("prod_a", 1, [("LAP", 100000, 4000000)])).skus
+    empty = Stock(levels={}, warehouses=frozenset({"w1"}))
+    # WHEN 3 are added, then changed to 5
+    added = changes.add_line(cart(), "ECERT-25", 3, ecert, empty, LIMITS)
+    changes.change_quantity(cart(**{"ECERT-25": 3}), "ECERT-25", 5, ecert, empty, LIMITS)
+    # THEN both pass: it is electronic; a shipped SKU with no stock is still refused
+    assert (ecert.digital, laptop.digital) == (True, False)
+    assert added == 3
+    with pytest.raises(InsufficientStock):
+        changes.add_line(cart(), "LAP", 1, laptop, empty, LIMITS)

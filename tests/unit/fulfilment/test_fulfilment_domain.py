@@ -370,3 +370,42 @@ def test_two_confirmations_at_once_collect_once(service) -> None:
         "status": "collected",
     }
     assert [a[:2] for a in callbacks.answers if a[0] == "token-c"] == [("token-c", "success")]
+
+
+def _with_ecertificate(*quantities: int) -> list[OrderLine]:
+    """The order's lines, then an e-certificate (electronic: no stock held, never shipped)."""
+    ecert = OrderLine(sku="ECERT", quantity=1, total=Money.of(2500, "UAH"), digital=True)
+    return [*_lines(*quantities), ecert]
+
+
+def test_electronic_lines_get_no_shipment_and_an_order_of_only_those_none() -> None:
+    # GIVEN a delivery of 2 x SKU-0 held at near-dc and an e-certificate, and an order of the e-certificate only
+    allocations = [Allocated(line=0, sku="SKU-0", location_id="near-dc", quantity=2)]
+    # WHEN each is planned
+    (shipment,) = _plan(allocations, DELIVERY, _with_ecertificate(2))
+    electronic_only = _plan([], DELIVERY, _with_ecertificate())
+    # THEN the shipment carries SKU-0 only, declared at its value; the electronic order has no shipment
+    assert [(line.sku, line.quantity) for line in shipment.lines] == [("SKU-0", 2)]
+    assert shipment.parcel is not None
+    assert shipment.parcel.declared_value == Money.of(2000, "UAH")
+    assert electronic_only == []
+    # AND an order of shipped goods with nothing allocated is still refused
+    with pytest.raises(ValidationFailed):
+        _plan([], DELIVERY, _lines(1))
+
+
+def test_allocating_an_order_with_electronic_lines_announces_them_fulfilled_under_the_orders_id(
+    service,
+) -> None:
+    fulfilment, _, _, publisher = service
+    # GIVEN an order of an e-certificate only, allocated (the workflow charged it just before), then retried
+    for _ in range(2):
+        assert fulfilment.allocate(ORDER, _with_ecertificate(), [], DELIVERY, None, "UAH") == []
+    # THEN ElectronicLinesFulfilled, both times under the one id the order gives it (the orders context keeps one)
+    confirmed = [e for e in publisher.published if e.detail_type == "ElectronicLinesFulfilled"]
+    assert len(confirmed) == 2
+    assert len({e.metadata.event_id for e in confirmed}) == 1
+    assert (confirmed[0].source, confirmed[0].data["order_id"]) == ("shop.fulfilment", ORDER)
+    # AND an order of shipped goods only announces nothing here (its first pick request confirms it)
+    _allocate(fulfilment)
+    assert len([e for e in publisher.published if e.detail_type == "ElectronicLinesFulfilled"]) == 2

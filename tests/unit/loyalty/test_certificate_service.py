@@ -3,19 +3,21 @@ order write each certificate once however often they run, and the balance check 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from loyalty.domain import certificate_service
-from loyalty.domain.certificate_service import BalanceLimits, CertificateService, SoldLine
+from loyalty.domain.certificate_service import BalanceLimits, CertificateService
 from loyalty.domain.certificates import (
     BatchRequest,
     CertificateBatch,
     GiftCertificate,
     IssueRequest,
     Origin,
+    SoldLine,
+    SoldOrder,
     UnknownCertificate,
     batch_code,
     digest,
@@ -37,8 +39,7 @@ class Store:
 
     certificates: dict[str, GiftCertificate] = field(default_factory=dict)
     batches: dict[str, tuple[CertificateBatch, bytes]] = field(default_factory=dict)
-    seeds: dict[str, bytes] = field(default_factory=dict)
-    sold_indexes: dict[str, set[int]] = field(default_factory=dict)
+    sold_orders: dict[str, SoldOrder] = field(default_factory=dict)
     attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def issue(self, code: str, certificate: GiftCertificate) -> bool:
@@ -82,16 +83,29 @@ class Store:
         self.batches[batch_id] = (batch.model_copy(update={"issued": after}), seed)
         return True
 
-    def order_seed(self, order_id: str, fresh: bytes) -> bytes:
-        return self.seeds.setdefault(order_id, fresh)
+    def hold_sold(self, order_id: str, fresh: bytes, lines: list[SoldLine]) -> SoldOrder:
+        held = self.sold_orders.get(order_id, SoldOrder())
+        if held.seed is None:
+            held = replace(held, seed=fresh, lines=tuple(lines))
+        self.sold_orders[order_id] = held
+        return held
 
-    def record_sold(self, order_id: str, indexes: list[int]) -> None:
-        self.sold_indexes.setdefault(order_id, set()).update(indexes)
+    def confirm_sold(self, order_id: str, at: datetime) -> SoldOrder:
+        held = replace(self.sold_orders.get(order_id, SoldOrder()), confirmed=True)
+        self.sold_orders[order_id] = held
+        return held
 
-    def sold(self, order_id: str) -> tuple[bytes, list[int]] | None:
-        if order_id not in self.sold_indexes:
-            return None
-        return self.seeds[order_id], sorted(self.sold_indexes[order_id])
+    def cancel_sold(self, order_id: str, at: datetime) -> SoldOrder:
+        held = replace(self.sold_orders.get(order_id, SoldOrder()), cancelled=True)
+        self.sold_orders[order_id] = held
+        return held
+
+    def record_sold(self, order_id: str, indexes: list[int]) -> bool:
+        held = self.sold_orders[order_id]
+        if held.cancelled:
+            return False
+        self.sold_orders[order_id] = replace(held, indexes=tuple(sorted({*held.indexes, *indexes})))
+        return True
 
     def void_code(self, code: str, by: str, at: datetime) -> bool:
         held = self.certificates[digest(code)]
@@ -163,27 +177,83 @@ def test_a_batch_code_someone_else_holds_moves_to_the_next_attempt() -> None:
     assert codes == [batch_code(seed, 0, attempt=1)]
 
 
-def test_a_paid_order_issues_one_per_unit_once_however_often_it_arrives() -> None:
-    # GIVEN an order with two 25 EUR cards on line 1 and one 50 EUR card on line 3
-    store = Store()
-    service = _service(store)
-    lines = [
+def _gift_lines() -> list[SoldLine]:
+    """Two 25 EUR cards on line 1 and one 50 EUR card on line 3."""
+    return [
         SoldLine(line=1, sku="GIFT-25", quantity=2, face_value=Money.of(2500, "EUR")),
         SoldLine(line=3, sku="GIFT-50", quantity=1, face_value=Money.of(5000, "EUR")),
     ]
-    # WHEN its event arrives three times
-    first = service.issue_for_order("ord_1", lines)
+
+
+def test_a_placed_order_issues_nothing_until_confirmed_then_one_per_unit_once() -> None:
+    # GIVEN an order with two 25 EUR cards and one 50 EUR card, placed (the event twice)
+    store = Store()
+    service = _service(store)
+    assert [service.order_placed("ord_1", _gift_lines()) for _ in range(2)] == [[], []]
+    assert store.certificates == {}
+    # WHEN it is confirmed, three times
+    first = service.order_confirmed("ord_1")
     for _ in range(2):
-        assert service.issue_for_order("ord_1", lines) == first
+        assert service.order_confirmed("ord_1") == first
     # THEN three certificates, the order's, worth what each unit cost
     assert len(store.certificates) == 3
     assert sorted(c.initial.amount for c in store.certificates.values()) == [2500, 2500, 5000]
     assert {(c.origin, c.order_id) for c in store.certificates.values()} == {(Origin.ORDER, "ord_1")}
-    assert service.issue_for_order("ord_2", []) == []
+    # AND an order that sold no certificate issues none when placed or confirmed
+    assert service.order_placed("ord_2", []) == []
+    assert service.order_confirmed("ord_2") == []
     # AND when the order is cancelled (the event twice), its three are voided once; another order's nothing
     assert [service.void_for_order("ord_1") for _ in range(2)] == [3, 0]
     assert all(c.status(NOW) == "voided" for c in store.certificates.values())
     assert service.void_for_order("ord_2") == 0
+
+
+def test_a_confirmation_before_the_placement_issues_when_the_lines_arrive() -> None:
+    # GIVEN an order confirmed before loyalty read its OrderPlaced
+    store = Store()
+    service = _service(store)
+    assert service.order_confirmed("ord_1") == []
+    # WHEN its OrderPlaced arrives (twice)
+    issued = service.order_placed("ord_1", _gift_lines())
+    # THEN its three certificates are issued then, once
+    assert len(issued) == 3
+    assert service.order_placed("ord_1", _gift_lines()) == issued
+    assert len(store.certificates) == 3
+
+
+def test_an_order_held_for_review_and_rejected_issues_none_whatever_the_order_of_its_events() -> None:
+    # GIVEN an order rejected in review: cancelled, never confirmed; one cancelled before loyalty read it
+    store = Store()
+    service = _service(store)
+    service.order_placed("ord_rejected", _gift_lines())
+    assert service.void_for_order("ord_rejected") == 0
+    assert service.void_for_order("ord_early") == 0
+    service.order_placed("ord_early", _gift_lines())
+    # WHEN a stray confirmation arrives for either (a replay, a race with the cancellation)
+    issued = [service.order_confirmed("ord_rejected"), service.order_confirmed("ord_early")]
+    # THEN no certificate exists
+    assert issued == [[], []]
+    assert store.certificates == {}
+
+
+def test_a_cancellation_while_the_certificates_are_written_voids_them() -> None:
+    # GIVEN a confirmed order's certificates written, and the order cancelled before their indexes are
+    store = Store()
+    service = _service(store)
+    service.order_placed("ord_1", _gift_lines())
+    record = store.record_sold
+
+    def cancelled_first(order_id: str, indexes: list[int]) -> bool:
+        assert service.void_for_order(order_id) == 0  # the cancellation sees no index yet
+        return record(order_id, indexes)
+
+    store.record_sold = cancelled_first  # type: ignore[method-assign]
+    # WHEN the confirmation finishes
+    issued = service.order_confirmed("ord_1")
+    # THEN it answers none issued, and the three it wrote are voided
+    assert issued == []
+    assert len(store.certificates) == 3
+    assert all(c.status(NOW) == "voided" for c in store.certificates.values())
 
 
 def test_balance_checks_count_per_address_unknown_codes_too_and_the_window_resets() -> None:

@@ -107,6 +107,21 @@ def test_empty_cart_has_no_shipping(shop):
     assert priced.totals.grand_total == eur(0)
 
 
+def test_a_cart_of_electronic_goods_has_no_shipping_and_a_mixed_one_does(shop):
+    # GIVEN an e-certificate (electronic: never shipped) and a shipped item
+    shop.item("ECERT", 2500)
+    shop.catalog["ECERT"] = shop.catalog["ECERT"].model_copy(update={"digital": True})
+    shop.item("A", 1000)
+    # WHEN a cart of e-certificates only and a mixed cart are priced
+    electronic = shop.price([("ECERT", 2)])
+    mixed = shop.price([("ECERT", 1), ("A", 1)])
+    # THEN the first has no shipping at all; the second pays the flat rate (4.99 in DE)
+    assert electronic.shipping is None
+    assert electronic.totals.grand_total == eur(5000)
+    assert mixed.shipping is not None
+    assert mixed.totals.grand_total == eur(2500 + 1000 + 499)
+
+
 def test_free_shipping_zeroes_the_charge_and_its_tax(shop):
     # GIVEN free shipping from 50.00
     shop.item("A", 3000)
