@@ -662,10 +662,12 @@ def project_order_news(world: Any, carried: int) -> int:
         for e in requested
         if e["detail-type"] == "FulfilmentRequested" and e["detail"]["data"]["kind"] == "delivery"
     ][:carried]
+    routed = _order_news_rule()
     for order_id, shipment_id in carried_shipments:
         for sequence, status in enumerate(PROJECTED_TRACKING, start=2):
             (record,) = tracking_batch(order_id, shipment_id, status, sequence)["Records"]
-            bodies.append(record["body"])
+            if routed.matches_event(json.loads(record["body"])):  # what the rule puts on the queue
+                bodies.append(record["body"])
     for n, body in enumerate(bodies):
         message = {
             "MessageId": f"news-{n}",
@@ -676,6 +678,16 @@ def project_order_news(world: Any, carried: int) -> int:
         answer = world.invoke(ORDER_NEWS_QUEUE, sqs_event([message], queue["arn"]))
         assert answer == {"batchItemFailures": []}, answer
     return len(bodies)
+
+
+def _order_news_rule() -> Any:
+    """The pattern of the rule feeding the orders projection, as EventBridge (moto) matches it."""
+    from moto.events.models import EventPattern
+
+    from infra.resources import RULES
+
+    (rule,) = (r for r in RULES if r.target == ORDER_NEWS_QUEUE)
+    return EventPattern.load(json.dumps(rule.pattern))
 
 
 def _sqs() -> Any:
@@ -793,7 +805,7 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         "modelled_write_units_per_carried_shipment": MODELLED_CARRIER_WRITE_UNITS,
         "sqs_requests_per_queue_delivery": 3,
         "orders_projection": "orders-events measured: one delivery per event on its queue, plus "
-        f"{len(PROJECTED_TRACKING)} tracking changes per carried shipment ({', '.join(PROJECTED_TRACKING)})",
+        f"the carrier's tracking changes per carried shipment ({', '.join(PROJECTED_TRACKING)}) its rule routes",
         "lambda_durations": "wall time of each handler in one process against moto (an upper bound)",
     }
     return json.loads(json.dumps(figures, default=dict)), summary

@@ -410,20 +410,30 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         name="order-news-to-orders",
         description="What checkout, fulfilment and carriers say about an order feeds its timeline and stage",
+        # A carrier's booking moves no stage and its tracking number arrives again with the dispatch: one
+        # queue delivery, invocation and four write units per parcel saved by not routing it (decision 68).
         pattern={
-            "source": ["shop.checkout", "shop.fulfilment", "shop.carriers"],
-            "detail-type": [
-                "OrderPlaced",
-                "OrderCancelled",
-                "PaymentFailed",
-                "PaymentRefunded",
-                "PaymentCaptured",
-                "FulfilmentRequested",
-                "OrderLinesDropped",
-                "OrderLinesCancelled",
-                "OrderCancellationRefused",
-                "ShipmentStatusChanged",
-            ],
+            "$or": [
+                {
+                    "source": ["shop.checkout", "shop.fulfilment"],
+                    "detail-type": [
+                        "OrderPlaced",
+                        "OrderCancelled",
+                        "PaymentFailed",
+                        "PaymentRefunded",
+                        "PaymentCaptured",
+                        "FulfilmentRequested",
+                        "OrderLinesDropped",
+                        "OrderLinesCancelled",
+                        "OrderCancellationRefused",
+                    ],
+                },
+                {
+                    "source": ["shop.carriers"],
+                    "detail-type": ["ShipmentStatusChanged"],
+                    "detail": {"data": {"status": [{"anything-but": ["booked"]}]}},
+                },
+            ]
         },
         target="orders-events",
     ),

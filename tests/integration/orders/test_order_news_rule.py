@@ -1,0 +1,53 @@
+"""The rule ``order-news-to-orders`` on a provisioned bus: what reaches the orders projection's queue."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import boto3
+
+from infra.local.provision import event_bus_name
+from infra.resources import physical_name
+from tests.conftest import REGION
+
+
+def _news(source: str, detail_type: str, **data: str) -> dict[str, str]:
+    detail = {"metadata": {"eventId": f"evt_{detail_type}_{data.get('status', '')}"}, "data": data}
+    return {
+        "EventBusName": event_bus_name("test"),
+        "Source": source,
+        "DetailType": detail_type,
+        "Detail": json.dumps(detail),
+    }
+
+
+def test_a_carriers_booking_never_reaches_the_orders_queue_but_its_other_news_does(
+    orders_stack: SimpleNamespace,
+) -> None:
+    # GIVEN a provisioned stage
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.get_queue_url(QueueName=physical_name("test", "orders-events"))["QueueUrl"]
+
+    # WHEN checkout places an order and the carrier books, then dispatches and delivers its parcel
+    tracking = [
+        _news("shop.carriers", "ShipmentStatusChanged", order_id="ord_1", status=status)
+        for status in ("booked", "dispatched", "delivered")
+    ]
+    entries = [_news("shop.checkout", "OrderPlaced", order_id="ord_1"), *tracking]
+    assert boto3.client("events", region_name=REGION).put_events(Entries=entries)["FailedEntryCount"] == 0
+
+    # THEN the orders projection is handed the placement and every change but the booking
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=queue,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
+        )
+    news = sorted((b["detail-type"], b["detail"]["data"].get("status", "")) for b in bodies)
+    assert news == [
+        ("OrderPlaced", ""),
+        ("ShipmentStatusChanged", "delivered"),
+        ("ShipmentStatusChanged", "dispatched"),
+    ]
