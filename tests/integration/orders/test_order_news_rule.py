@@ -22,22 +22,26 @@ def _news(source: str, detail_type: str, **data: str) -> dict[str, str]:
     }
 
 
-def test_a_carriers_booking_never_reaches_the_orders_queue_but_its_other_news_does(
+def test_neither_a_carriers_booking_nor_a_capture_reaches_the_orders_queue_but_other_news_does(
     orders_stack: SimpleNamespace,
 ) -> None:
     # GIVEN a provisioned stage
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.get_queue_url(QueueName=physical_name("test", "orders-events"))["QueueUrl"]
 
-    # WHEN checkout places an order and the carrier books, then dispatches and delivers its parcel
+    # WHEN checkout places an order and captures its charge, and the carrier books, dispatches and
+    # delivers its parcel
     tracking = [
         _news("shop.carriers", "ShipmentStatusChanged", order_id="ord_1", status=status)
         for status in ("booked", "dispatched", "delivered")
     ]
-    entries = [_news("shop.checkout", "OrderPlaced", order_id="ord_1"), *tracking]
+    placed, captured = (
+        _news("shop.checkout", kind, order_id="ord_1") for kind in ("OrderPlaced", "PaymentCaptured")
+    )
+    entries = [placed, captured, *tracking]
     assert boto3.client("events", region_name=REGION).put_events(Entries=entries)["FailedEntryCount"] == 0
 
-    # THEN the orders projection is handed the placement and every change but the booking
+    # THEN the orders projection is handed the placement and every tracking change but the booking
     bodies = []
     while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
         bodies += [json.loads(m["Body"]) for m in messages]
