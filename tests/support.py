@@ -71,10 +71,10 @@ class TableStream:
             images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
             if any(i.get("type", {}).get("S") in self._item_types for i in images):
                 records.append(self._to_record(record, self.arn))
-        return {"Records": json.loads(json.dumps(records, default=_wire_default))}
+        return {"Records": json.loads(json.dumps(records, default=wire_default))}
 
 
-def _wire_default(value: Any) -> Any:
+def wire_default(value: Any) -> Any:
     """Binary attributes travel base64-encoded in a Lambda stream event; anything else as text."""
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()

@@ -55,7 +55,7 @@ from infra.local.stripe_standin import StandinConfig, StripeStandin
 from shop_kernel.clock import FixedClock
 from tests.certificates import certificate_pk, gift_item
 from tests.harness import Functions, forget_function_state
-from tests.support import order_json
+from tests.support import order_json, wire_default
 
 pytestmark = pytest.mark.xdist_group("checkout-ledgers")
 
@@ -154,7 +154,7 @@ class OrdersStream:
                 for k in ("NewImage", "OldImage")
             )
         ]
-        return {"Records": json.loads(json.dumps(records, default=str))}
+        return {"Records": json.loads(json.dumps(records, default=wire_default))}
 
 
 @pytest.fixture(scope="module")
