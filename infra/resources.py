@@ -404,7 +404,13 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         name="shipment-status-to-fulfilment",
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
-        pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
+        # Only the statuses the wait acts on: the others were queue deliveries and invocations that
+        # ignored them, three per parcel (decision 68).
+        pattern={
+            "source": ["shop.carriers"],
+            "detail-type": ["ShipmentStatusChanged"],
+            "detail": {"data": {"status": ["delivered", "failed_delivery", "returned_to_sender"]}},
+        },
         target="fulfilment-carrier-events",
     ),
     RuleSpec(
