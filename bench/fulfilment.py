@@ -130,8 +130,8 @@ def _kind(item: dict[str, Any] | None, key: dict[str, Any]) -> str:
     sort = next((v.get("S") for k, v in key.items() if k in ("sk", "SK")), None)
     if isinstance(sort, str):
         return sort.split("#", 1)[0].lower() or "item"
-    first = next(iter(key.values()), {}).get("S", "")
-    return str(first).split("#", 1)[0].lower() or "item"
+    first: dict[str, Any] = next(iter(key.values()), {})
+    return str(first.get("S", "")).split("#", 1)[0].lower() or "item"
 
 
 @dataclass(frozen=True)
@@ -759,6 +759,7 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
 
     memory = {spec.name: spec.memory_mb for spec in FUNCTIONS}
     figures: dict[str, Any] = {"scenarios": {}, "prices": PRICES}
+    load_before = os.getloadavg()[0]
     with metered_world() as (world, meter):
         # A warm-up order: every function's cold start happens here, not in the figures.
         world.ended(SCENARIOS["single shipment"](world, 1))
@@ -846,6 +847,15 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
             "the handlers' CPU time instead of their wall time: comparable across machine load",
         )
     )
+    load = (round(load_before, 1), round(os.getloadavg()[0], 1))
+    summary.append(
+        (
+            "machine load while measured",
+            f"{load[0]} -> {load[1]} on {os.cpu_count()} CPUs",
+            "1-minute load average before and after; wall-time Lambda figures grow with it",
+        )
+    )
+    figures["machine_load_1min"] = load
     figures["median_handler_seconds"] = round(median_s, 4)
     figures["median_handler_cpu_seconds"] = round(median_cpu_s, 4)
     single = figures["scenarios"]["single shipment"]["cost_per_1000_orders_usd"]
