@@ -420,26 +420,20 @@ RULES: tuple[RuleSpec, ...] = (
         # capture is on the order item the timeline reads anyway: neither is routed, each saving a queue
         # delivery, an invocation and its writes per order (decision 68).
         pattern={
-            "$or": [
-                {
-                    "source": ["shop.checkout", "shop.fulfilment"],
-                    "detail-type": [
-                        "OrderPlaced",
-                        "OrderCancelled",
-                        "PaymentFailed",
-                        "PaymentRefunded",
-                        "FulfilmentRequested",
-                        "OrderLinesDropped",
-                        "OrderLinesCancelled",
-                        "OrderCancellationRefused",
-                    ],
-                },
-                {
-                    "source": ["shop.carriers"],
-                    "detail-type": ["ShipmentStatusChanged"],
-                    "detail": {"data": {"status": [{"anything-but": ["booked"]}]}},
-                },
-            ]
+            "source": ["shop.checkout", "shop.fulfilment", "shop.carriers"],
+            "detail-type": [
+                "OrderPlaced",
+                "OrderCancelled",
+                "PaymentFailed",
+                "PaymentRefunded",
+                "FulfilmentRequested",
+                "OrderLinesDropped",
+                "OrderLinesCancelled",
+                "OrderCancellationRefused",
+                "ShipmentStatusChanged",
+            ],
+            # Matchers in one list are alternatives: any event without a status, or a status but booked.
+            "detail": {"data": {"status": [{"anything-but": ["booked"]}, {"exists": False}]}},
         },
         target="orders-events",
     ),
