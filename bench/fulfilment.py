@@ -410,7 +410,11 @@ def _table_name(physical: str) -> str:
 def attributed(
     before: dict[tuple[str, str, str, str], _Row], after: dict[tuple[str, str, str, str], _Row]
 ) -> list[dict[str, Any]]:
-    """What each function did to each table between two attributions, largest write units first."""
+    """What each function did to each table between two attributions, largest write units first.
+
+    ``calls`` counts API calls on the row of a call's first item (a transaction's other rows show 0 calls
+    and their items); ``write_units`` include the transaction's doubling, ``index_write_units`` are gsi
+    copies; ``largest_item_bytes`` is the largest item the row ever billed (over the whole run)."""
     rows = []
     for key, row in after.items():
         was = before.get(key, _Row())
