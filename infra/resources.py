@@ -402,12 +402,21 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         name="shipment-status-to-fulfilment",
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
-        pattern={"source": ["shop.carriers"], "detail-type": ["ShipmentStatusChanged"]},
+        # Only the statuses the wait acts on: the others were queue deliveries and invocations that
+        # ignored them, three per parcel (decision 68).
+        pattern={
+            "source": ["shop.carriers"],
+            "detail-type": ["ShipmentStatusChanged"],
+            "detail": {"data": {"status": ["delivered", "failed_delivery", "returned_to_sender"]}},
+        },
         target="fulfilment-carrier-events",
     ),
     RuleSpec(
         name="order-news-to-orders",
         description="What checkout, fulfilment and carriers say about an order feeds its timeline and stage",
+        # A carrier's booking moves no stage and its tracking number arrives again with the dispatch; a
+        # capture is on the order item the timeline reads anyway: neither is routed, each saving a queue
+        # delivery, an invocation and its writes per order (decision 68).
         pattern={
             "source": ["shop.checkout", "shop.fulfilment", "shop.carriers"],
             "detail-type": [
@@ -415,7 +424,6 @@ RULES: tuple[RuleSpec, ...] = (
                 "OrderCancelled",
                 "PaymentFailed",
                 "PaymentRefunded",
-                "PaymentCaptured",
                 "FulfilmentRequested",
                 "ElectronicLinesFulfilled",
                 "OrderLinesDropped",
@@ -425,6 +433,8 @@ RULES: tuple[RuleSpec, ...] = (
                 "ShipmentCollected",
                 "ShipmentStatusChanged",
             ],
+            # Matchers in one list are alternatives: any event without a status, or a status but booked.
+            "detail": {"data": {"status": [{"anything-but": ["booked"]}, {"exists": False}]}},
         },
         target="orders-events",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -70,4 +71,18 @@ class TableStream:
             images = [record["dynamodb"].get(k) or {} for k in ("NewImage", "OldImage")]
             if any(i.get("type", {}).get("S") in self._item_types for i in images):
                 records.append(self._to_record(record, self.arn))
-        return {"Records": json.loads(json.dumps(records, default=str))}
+        return {"Records": json.loads(json.dumps(records, default=wire_default))}
+
+
+def wire_default(value: Any) -> Any:
+    """Binary attributes travel base64-encoded in a Lambda stream event; anything else as text."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+def order_json(item: dict[str, Any]) -> dict[str, Any]:
+    """The order a (deserialised) orders-table order item holds, as its JSON dict."""
+    from orders.adapters.records import order_document
+
+    return dict(json.loads(order_document(item)))

@@ -57,6 +57,7 @@ copies it only for a rule that matches; what reaches the targets is what moto se
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import json
@@ -267,6 +268,8 @@ def _listed_moto_modules() -> Iterable[str]:
 def _epoch_seconds(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
+    if isinstance(value, bytes):  # a binary attribute: base64 text on DynamoDB's JSON wire
+        return base64.b64encode(value).decode()
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 

@@ -83,7 +83,7 @@ class DynamoOrders:
         for raw in found:
             item = deserialize(raw)
             if item.get("type") == "order":
-                orders[item["order_id"]] = Order.model_validate_json(item["doc"])
+                orders[item["order_id"]] = Order.model_validate_json(records.order_document(item))
             elif item.get("type") == "progress":
                 stages[item["order_id"]] = Stage(item["stage"])
         return [(orders[i], stages.get(i) or stage_of(orders[i], (), ())) for i in order_ids if i in orders]

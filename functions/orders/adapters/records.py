@@ -28,8 +28,11 @@ Access patterns (no Scan):
   partition per stage, newest first), by e-mail (``EMAIL#<lower-case e-mail>``) and by phone
   (``PHONE#<digits>``), written with the order and never changed. By order number: a Query on the order.
 
-An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON) so that
-every change is a Put conditioned on the version read: two writers can never both win. What is
+An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON, zlib-compressed
+into a binary attribute) so that every change is a Put conditioned on the version read: two writers can
+never both win. Compressed, a one-line order's 3.7 KB of JSON is 1.3 KB: each of its four writes (two of
+them in transactions, which bill twice) costs 2 write units instead of 4 (decision 68); items written
+before hold the JSON as a string, and ``order_document`` reads both. What is
 projected from events lives in items of its own, so checkout's Put of the whole order never erases it.
 A shipment item is updated, not replaced: its ``doc`` by the newest report (highest ``sequence``), its
 ``kind`` and ``pickup_store`` (fulfilment's request alone knows them) by whichever report carries them.
@@ -37,6 +40,10 @@ A shipment item is updated, not replaced: its ``doc`` by the newest report (high
 
 from __future__ import annotations
 
+import base64
+import binascii
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +73,7 @@ def order_item(order: Order) -> dict[str, Any]:
         "order_id": order.id,
         "status": order.status.value,
         "version": order.version,
-        "doc": order.model_dump_json(),
+        "doc": zlib.compress(order.model_dump_json().encode(), 9),
     }
     if order.status is OrderStatus.PENDING_PAYMENT:
         item["gsi1pk"] = PENDING_PAYMENT_GSI_PK
@@ -74,8 +81,22 @@ def order_item(order: Order) -> dict[str, Any]:
     return serialize(item)
 
 
+def order_document(item: Mapping[str, Any]) -> str:
+    """The order's JSON from a deserialised order item: compressed bytes as a client reads them, base64
+    text as a stream record carries them in Lambda, or (items written before compression) the JSON."""
+    doc = item["doc"]
+    if isinstance(doc, str):
+        if doc.startswith("{"):
+            return doc
+        try:
+            doc = base64.b64decode(doc, validate=True)
+        except binascii.Error as exc:
+            raise ValueError("an order item's doc is neither JSON nor base64") from exc
+    return zlib.decompress(bytes(doc)).decode()
+
+
 def order_from_item(item: dict[str, Any]) -> Order:
-    return Order.model_validate_json(deserialize(item)["doc"])
+    return Order.model_validate_json(order_document(deserialize(item)))
 
 
 def new_order_items(table: str, order: Order) -> list[dict[str, Any]]:
@@ -331,7 +352,7 @@ def read_partition(items: list[dict[str, Any]]) -> Partition:
         item = deserialize(raw)
         kind = item.get("type")
         if kind == "order":
-            order = Order.model_validate_json(item["doc"])
+            order = Order.model_validate_json(order_document(item))
         elif kind == "timeline":
             entries.append(TimelineEntry.model_validate_json(item["doc"]))
         elif kind == "shipment":

@@ -169,7 +169,28 @@ def sorted_timeline(order: Order, entries: Iterable[TimelineEntry]) -> list[Time
         reason=None,
     )
     unique = {e.event_id: e for e in entries}
+    for capture in captures(order, unique.values()):
+        unique[capture.event_id] = capture
     return [created, *sorted(unique.values(), key=lambda e: (e.at, e.event_id))]
+
+
+def captures(order: Order, entries: Iterable[TimelineEntry]) -> list[TimelineEntry]:
+    """Each shipment charge the order item shows captured, as its timeline entry: read from the order
+    (in the same Query as the entries) rather than projected from ``PaymentCaptured``, which the rule no
+    longer routes here (decision 68). A charge an earlier projection already entered is not repeated."""
+    entered = {e.shipment_id for e in entries if e.what == "PaymentCaptured"}
+    return [
+        TimelineEntry(
+            at=charge.captured_at or order.updated_at,
+            event_id=f"captured:{order.id}:{charge.shipment_id}",
+            what="PaymentCaptured",
+            actor=Actor(kind="system", id="payment-tasks"),
+            reason=f"captured {charge.amount.amount} {charge.amount.currency}",
+            shipment_id=charge.shipment_id,
+        )
+        for charge in order.payment.shipments
+        if charge.status == "captured" and charge.shipment_id not in entered
+    ]
 
 
 def _buyer_id(order: Order) -> str:

@@ -56,6 +56,7 @@ from infra.local.stripe_standin import StandinConfig, StripeStandin
 from shop_kernel.clock import FixedClock
 from tests.certificates import certificate_pk, gift_item
 from tests.harness import Functions, forget_function_state
+from tests.support import order_json, wire_default
 
 pytestmark = pytest.mark.xdist_group("checkout-ledgers")
 
@@ -154,7 +155,7 @@ class OrdersStream:
                 for k in ("NewImage", "OldImage")
             )
         ]
-        return {"Records": json.loads(json.dumps(records, default=str))}
+        return {"Records": json.loads(json.dumps(records, default=wire_default))}
 
 
 @pytest.fixture(scope="module")
@@ -503,7 +504,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Everything delivered, the payment windows over, both sweepers run: the ledgers add up."""
         self.settle()
-        orders = [json.loads(i["doc"]) for i in _all(self.stack, "orders") if i.get("type") == "order"]
+        orders = [order_json(i) for i in _all(self.stack, "orders") if i.get("type") == "order"]
         standing = [o for o in orders if o["status"] != "CANCELLED"]
         promotions = {(i["pk"], i["sk"]): i for i in _all(self.stack, "promotions")}
         certificates = {(i["pk"], i["sk"]): i for i in _all(self.stack, "loyalty")}

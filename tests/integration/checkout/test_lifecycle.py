@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -29,7 +28,7 @@ from tests.integration.checkout.conftest import (
     put_promotions,
     stock,
 )
-from tests.support import Reply
+from tests.support import Reply, order_json
 
 BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
 GUEST_USE = "USE#email:olena@example.com"
@@ -39,7 +38,7 @@ Webhook = Callable[[str, str | None], Reply]
 def _order(shop: SimpleNamespace, order_id: str) -> dict[str, Any]:
     found = item(shop, shop.orders, f"ORDER#{order_id}", "ORDER")
     assert found is not None
-    return dict(json.loads(found["doc"]))
+    return dict(order_json(found))
 
 
 def _promotions(shop: SimpleNamespace, pk: str, sk: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from tests.integration.checkout.conftest import (
     pay,
     stock,
 )
-from tests.support import Reply
+from tests.support import Reply, order_json
 
 BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
 
@@ -141,7 +141,7 @@ def test_a_cancelled_order_gives_its_stock_back_once(
     process(batch)
     # THEN the 2 units are available again (once), the reservation is released, OrderCancelled published
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == (10, 0, 10)
-    order = json.loads(item(shop, shop.orders, f"ORDER#{placed['order']['id']}", "ORDER")["doc"])
+    order = order_json(item(shop, shop.orders, f"ORDER#{placed['order']['id']}", "ORDER"))
     reservation = item(shop, shop.inventory, f"RES#{order['reservation_id']}", "RESERVATION")
     assert reservation["status"] == "released"
     cancelled = [e for e in event_log() if e["detail-type"] == "OrderCancelled"]
@@ -201,9 +201,9 @@ def test_the_sweeper_expires_unpaid_orders_and_places_paid_ones_whose_webhook_is
     ledger = shop.standin.api.ledger.payment_intents
     assert ledger[unpaid["payment"]["payment_intent_id"]]["status"] == "canceled"
     assert ledger[paid["payment"]["payment_intent_id"]]["status"] == "requires_capture"
-    expired = json.loads(item(shop, shop.orders, f"ORDER#{unpaid['order']['id']}", "ORDER")["doc"])
+    expired = order_json(item(shop, shop.orders, f"ORDER#{unpaid['order']['id']}", "ORDER"))
     assert (expired["status"], expired["cancel_reason"]) == ("CANCELLED", "payment_expired")
-    placed = json.loads(item(shop, shop.orders, f"ORDER#{paid['order']['id']}", "ORDER")["doc"])
+    placed = order_json(item(shop, shop.orders, f"ORDER#{paid['order']['id']}", "ORDER"))
     assert placed["status"] == "PAYMENT_AUTHORIZED"
     # AND the expired order's 2 units came back; the placed order's 2 stay reserved
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == (10, 2, 8)

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import REGION
 from tests.integration.checkout.conftest import ADDRESS, API_KEY, deliver, guest_cart, item, new_key, pay
-from tests.support import Reply
+from tests.support import Reply, order_json
 
 BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
 EVENTS = Path(__file__).parents[2] / "events" / "checkout"
@@ -50,7 +50,7 @@ def _place(cart: Callable[..., Reply], checkout: Callable[..., Reply]) -> tuple[
 def _order(shop: SimpleNamespace, order_id: str) -> dict[str, Any]:
     found = item(shop, shop.orders, f"ORDER#{order_id}", "ORDER")
     assert found is not None
-    return dict(json.loads(found["doc"]))
+    return dict(order_json(found))
 
 
 def _cancel_behind_stripes_back(shop: SimpleNamespace, order_id: str) -> None:

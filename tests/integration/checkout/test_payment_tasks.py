@@ -28,7 +28,7 @@ from tests.integration.checkout.conftest import (
     put_promotions,
     stock,
 )
-from tests.support import Reply
+from tests.support import Reply, order_json
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "checkout"
 BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
@@ -76,7 +76,7 @@ def authorised(
 def order_doc(shop: SimpleNamespace, order_id: str) -> dict[str, Any]:
     found = item(shop, shop.orders, f"ORDER#{order_id}", "ORDER")
     assert found is not None
-    return dict(json.loads(found["doc"]))
+    return dict(order_json(found))
 
 
 def ledger(shop: SimpleNamespace, intent_id: str) -> dict[str, int]:

@@ -74,7 +74,7 @@ from tests.integration.checkout.conftest import (
     stock,
     webhook_event,
 )
-from tests.support import Reply, reply_from
+from tests.support import Reply, order_json, reply_from
 
 pytestmark = pytest.mark.xdist_group("checkout-reliability")
 
@@ -254,7 +254,7 @@ def test_replayed_checkout_webhooks_and_stream_make_one_order_one_payment_one_ev
     assert all(r == {"batchItemFailures": []} for r in results)
     assert count_items(shop, shop.orders, "ORDER#") == 1
     assert list(shop.standin.api.ledger.payment_intents) == [intent_id]
-    assert json.loads(order["doc"])["payment"]["intent_id"] == intent_id
+    assert order_json(order)["payment"]["intent_id"] == intent_id
     assert count_items(shop, shop.inventory, "RES#") == 1
     assert stock(shop, "LAP-A-BLK", "kyiv-dc") == (10, 1, 9)
     # AND exactly one OrderPlaced event id reached the bus (a replayed batch publishes the same id again)
@@ -401,7 +401,7 @@ class ServerStack:
                 return items
 
     def orders_of(self, sku: str) -> list[dict[str, Any]]:
-        docs = [json.loads(i["doc"]) for i in self.scan(self.tables.orders) if i.get("type") == "order"]
+        docs = [order_json(i) for i in self.scan(self.tables.orders) if i.get("type") == "order"]
         return [d for d in docs if any(line["sku"] == sku for line in d["lines"])]
 
     def intents(self) -> dict[str, dict[str, Any]]:

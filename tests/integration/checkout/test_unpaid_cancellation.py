@@ -32,7 +32,7 @@ from tests.integration.checkout.conftest import (
     read_queue,
     stock,
 )
-from tests.support import Reply
+from tests.support import Reply, order_json
 
 Webhook = Callable[[str, str | None], Reply]
 THREE_D_SECURE = "pm_card_authenticationRequired"
@@ -105,7 +105,7 @@ def _intent(shop: SimpleNamespace, intent_id: str) -> Any:
 def _order(shop: SimpleNamespace, order_id: str) -> dict[str, Any]:
     found = item(shop, shop.orders, f"ORDER#{order_id}", "ORDER")
     assert found is not None
-    return dict(json.loads(found["doc"]))
+    return dict(order_json(found))
 
 
 def test_a_customer_cancels_an_unpaid_order_at_once_and_gets_everything_back_once(

@@ -22,7 +22,7 @@ from tests.integration.checkout.conftest import (
     sign,
     stock,
 )
-from tests.support import Reply
+from tests.support import Reply, order_json
 
 BODY = {"email": "olena@example.com", "shipping_address": ADDRESS}
 Webhook = Callable[[str, str | None], Reply]
@@ -31,7 +31,7 @@ Webhook = Callable[[str, str | None], Reply]
 def _order(shop: SimpleNamespace, order_id: str) -> dict[str, Any]:
     found = item(shop, shop.orders, f"ORDER#{order_id}", "ORDER")
     assert found is not None
-    return {**json.loads(found["doc"]), "_version": found["version"]}
+    return {**order_json(found), "_version": found["version"]}
 
 
 def _placed(

@@ -151,3 +151,35 @@ def test_confirmed_and_delivered_are_announced_when_passed_even_if_skipped_and_n
     assert [e.detail_type for e in jumped] == ["OrderConfirmed", "OrderDelivered"]
     assert again == []
     assert cancelled == []
+
+
+def test_a_capture_the_order_item_shows_is_on_the_timeline_once_without_its_event() -> None:
+    # GIVEN an order whose shipment charge was captured, as checkout's order item shows it
+    from orders.domain.models import ShipmentCharge, ShippedLine
+    from orders.domain.timeline import sorted_timeline
+    from shop_kernel.money import Money
+
+    order = customer_order()
+    charge = ShipmentCharge(
+        shipment_id="shp_1",
+        lines=(ShippedLine(sku="LAP-A-BLK", quantity=2),),
+        amount=Money.of(10000, "UAH"),
+        final=True,
+        status="captured",
+        requested_at=AT,
+        captured_at="2026-12-02T11:00:00.000Z",
+    )
+    captured = order.model_copy(update={"payment": order.payment.model_copy(update={"shipments": (charge,)})})
+    projected = _entry(None, "PaymentCaptured").model_copy(update={"shipment_id": "shp_1"})
+    # WHEN its timeline is read with no PaymentCaptured projected, and with one projected before
+    alone = sorted_timeline(captured, [_entry(Stage.PAID)])
+    both = sorted_timeline(captured, [_entry(Stage.PAID), projected])
+    # THEN the capture is there once either way, with what it took and when
+    (entry,) = [e for e in alone if e.what == "PaymentCaptured"]
+    assert (entry.shipment_id, entry.at, entry.reason) == (
+        "shp_1",
+        "2026-12-02T11:00:00.000Z",
+        "captured 10000 UAH",
+    )
+    assert [e.event_id for e in both if e.what == "PaymentCaptured"] == ["PaymentCaptured"]
+    assert not [e for e in sorted_timeline(order, [_entry(Stage.PAID)]) if e.what == "PaymentCaptured"]
