@@ -403,7 +403,7 @@ RULES: tuple[RuleSpec, ...] = (
         name="shipment-status-to-fulfilment",
         description="Carrier tracking (delivered, failed, returned) ends the fulfilment workflow's wait",
         # Only the statuses the wait acts on: the others were queue deliveries and invocations that
-        # ignored them, three per parcel (decision 68).
+        # ignored them, three per parcel (decision 73).
         pattern={
             "source": ["shop.carriers"],
             "detail-type": ["ShipmentStatusChanged"],
@@ -416,7 +416,7 @@ RULES: tuple[RuleSpec, ...] = (
         description="What checkout, fulfilment and carriers say about an order feeds its timeline and stage",
         # A carrier's booking moves no stage and its tracking number arrives again with the dispatch; a
         # capture is on the order item the timeline reads anyway: neither is routed, each saving a queue
-        # delivery, an invocation and its writes per order (decision 68).
+        # delivery, an invocation and its writes per order (decision 73).
         pattern={
             "source": ["shop.checkout", "shop.fulfilment", "shop.carriers"],
             "detail-type": [

@@ -31,7 +31,7 @@ Access patterns (no Scan):
 An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON, zlib-compressed
 into a binary attribute) so that every change is a Put conditioned on the version read: two writers can
 never both win. Compressed, a one-line order's 3.7 KB of JSON is 1.3 KB: each of its four writes (two of
-them in transactions, which bill twice) costs 2 write units instead of 4 (decision 68); items written
+them in transactions, which bill twice) costs 2 write units instead of 4 (decision 73); items written
 before hold the JSON as a string, and ``order_document`` reads both. What is
 projected from events lives in items of its own, so checkout's Put of the whole order never erases it.
 A shipment item is updated, not replaced: its ``doc`` by the newest report (highest ``sequence``), its

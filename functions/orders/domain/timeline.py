@@ -177,7 +177,7 @@ def sorted_timeline(order: Order, entries: Iterable[TimelineEntry]) -> list[Time
 def captures(order: Order, entries: Iterable[TimelineEntry]) -> list[TimelineEntry]:
     """Each shipment charge the order item shows captured, as its timeline entry: read from the order
     (in the same Query as the entries) rather than projected from ``PaymentCaptured``, which the rule no
-    longer routes here (decision 68). A charge an earlier projection already entered is not repeated."""
+    longer routes here (decision 73). A charge an earlier projection already entered is not repeated."""
     entered = {e.shipment_id for e in entries if e.what == "PaymentCaptured"}
     return [
         TimelineEntry(
