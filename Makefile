@@ -23,8 +23,11 @@ $(UV):
 	$(PY) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PY) --quiet
+# --compile-bytecode: PYTHONDONTWRITEBYTECODE (above) keeps Python from writing .pyc files as it imports, so
+# without them every process of the local stack (moto, the fork server, 41 functions) and every test worker
+# compiled the libraries from source on each start; once here, they read them.
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock Makefile
+	$(UV) sync --frozen --python $(PY) --quiet --compile-bytecode
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -30,6 +30,7 @@ from typing import Any
 
 from bench.catalog_api import _routes, _sample
 from bench.checkout import LocalShop
+from bench.customers_api import PROFILE
 from bench.search_api import _event as search_event
 from bench.search_api import _wait_until_indexed
 from bench.stack import STAGE, proxy_event, running_stack
@@ -150,6 +151,10 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         order_token = shop.filled_cart()
         placed = shop.invoke("checkout-api", shop.checkout_event(order_token))
         order_path = f"/checkout/orders/{placed['body']['order']['id']}"
+        # a customer with a profile and a cart: customers-api and a member's priced cart answer 200
+        shop.invoke("customers-api", proxy_event("PUT", "/me/profile", body=PROFILE, role="customers"))
+        line = {"sku": shop.sku, "quantity": 1}
+        shop.invoke("cart-api", proxy_event("POST", "/me/cart/lines", body=line, role="customers"))
         api: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {  # label: (function, event)
             "catalog-api GET /catalog/products/{id}": (
                 "catalog-api",
@@ -163,6 +168,18 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
             "cart-api GET /cart": (
                 "cart-api",
                 lambda: proxy_event("GET", "/cart", headers={"X-Cart-Token": cart_token}),
+            ),
+            "cart-api GET /me/cart (a member: points shown)": (
+                "cart-api",
+                lambda: proxy_event("GET", "/me/cart", role="customers"),
+            ),
+            "loyalty-api GET /me/loyalty": (
+                "loyalty-api",
+                lambda: proxy_event("GET", "/me/loyalty", role="customers"),
+            ),
+            "customers-api GET /me/profile": (
+                "customers-api",
+                lambda: proxy_event("GET", "/me/profile", role="customers"),
             ),
             "checkout-api GET /checkout/orders/{id}": (
                 "checkout-api",

@@ -4,7 +4,8 @@ Runs the same world as ``tests/workflows/test_order_fulfilment.py`` (``tests.wor
 real orders through cart and checkout, the Stripe and carrier stand-ins, the ``order-fulfilment`` workflow
 executed by moto's interpreter with every task run as its function, the warehouse, carriers and agents
 through their entry points. Per scenario (single shipment, split shipment, short pick, review approved,
-store pickup collected by its shopper, cancelled by request while the warehouse picks):
+store pickup collected by its shopper, transfer from a warehouse to the pickup store collected there,
+cancelled by request while the warehouse picks):
 
 * **State transitions** counted from ``GetExecutionHistory`` (every state entered; Standard bills those).
 * **What the order used**, measured while it ran: API requests (every API Gateway route the lifecycle
@@ -66,12 +67,21 @@ MODELLED_STOCK_EVENTS = 2  # StockLevelChanged/Reservation* x2
 MODELLED_CARRIER_WRITE_UNITS = 3 * 2  # each webhook: the shipment and its delivery record
 # Shipments a carrier delivers (tracked), and queue deliveries besides tracking, per scenario.
 CARRIED = {"split shipment": 2, "store pickup": 0, "cancelled while picking": 0}
-# + FulfilmentCancelled, the request; the agent's OrderReviewDecided -> fulfilment-cancellations.
-QUEUED = {"split shipment": 2, "cancelled while picking": 3, "review approved": 2}
+# + FulfilmentCancelled, the request; the agent's OrderReviewDecided -> fulfilment-cancellations; the
+# pickup store's ShipmentReadyForCollection (warehouse queue).
+QUEUED = {
+    "split shipment": 2,
+    "cancelled while picking": 3,
+    "review approved": 2,
+    "store pickup": 2,
+    "transfer to store": 2,
+}
 # The orders projection's queue, and the carrier's tracking changes that reach it per carried shipment (the
 # rule takes every ShipmentStatusChanged); sequence 1 is the carrier's booking claim, never published.
 ORDER_NEWS_QUEUE = "orders-events"
 PROJECTED_TRACKING = ("booked", "dispatched", "in_transit", "delivered")
+# The shipments a carrier carries: to the buyer, or to the pickup store.
+CARRIED_KINDS = ("delivery", "transfer")
 
 
 class Meter:
@@ -330,6 +340,17 @@ def _pickup(world: Any, n: int) -> Any:
     return placed
 
 
+@scenario("transfer to store")
+def _transfer(world: Any, n: int) -> Any:
+    # The Lviv store has no laptops: the Kyiv warehouse ships one there, where the shopper collects it.
+    placed = _place(world, n, [("LAP-A-BLK", 1)], pickup="lviv-store")
+    _ship_all(world, placed, 1)
+    world.waiting_for(placed, "await_collection")
+    (shipment,) = world.picks_requested(placed.order_id)
+    assert world.collected(shipment["shipment_id"]).status == 200
+    return placed
+
+
 @scenario("cancelled while picking")
 def _cancelled(world: Any, n: int) -> Any:
     placed = _place(world, n, [("LAP-A-BLK", 1)])
@@ -369,7 +390,7 @@ def project_order_news(world: Any, carried: int) -> int:
     carried_shipments = [
         (e["detail"]["data"]["order_id"], e["detail"]["data"]["shipment_id"])
         for e in requested
-        if e["detail-type"] == "FulfilmentRequested" and e["detail"]["data"]["kind"] == "delivery"
+        if e["detail-type"] == "FulfilmentRequested" and e["detail"]["data"]["kind"] in CARRIED_KINDS
     ][:carried]
     for order_id, shipment_id in carried_shipments:
         for sequence, status in enumerate(PROJECTED_TRACKING, start=2):

@@ -376,10 +376,11 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         name="fulfilment-requests-to-warehouse",
-        description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in)",
+        description="Each shipment to pick and pack goes to the warehouse integration (locally its stand-in); "
+        "the pickup store hears what waits there for collection",
         pattern={
             "source": ["shop.fulfilment"],
-            "detail-type": ["FulfilmentRequested", "FulfilmentCancelled"],
+            "detail-type": ["FulfilmentRequested", "FulfilmentCancelled", "ShipmentReadyForCollection"],
         },
         target="warehouse-requests",
     ),
@@ -419,6 +420,8 @@ RULES: tuple[RuleSpec, ...] = (
                 "OrderLinesDropped",
                 "OrderLinesCancelled",
                 "OrderCancellationRefused",
+                "ShipmentReadyForCollection",
+                "ShipmentCollected",
                 "ShipmentStatusChanged",
             ],
         },
@@ -567,7 +570,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=10,
         tables_rw=("carts",),
-        # loyalty: gift certificates entered on the cart, read by code.
+        # loyalty: gift certificates entered on the cart, read by code; a customer's points and the
+        # redemption rules, read through loyalty's contract with the priced cart's facts (one BatchGetItem).
         tables_ro=("promotions", "inventory", "loyalty"),
     ),
     FunctionSpec(

@@ -39,7 +39,13 @@ class CartContainer(ContextContainer):
         inventory = (
             InventoryStock(client, config.inventory_table_name) if config.inventory_table_name else None
         )
-        return DynamoCartStore(client, config.carts_table_name, inventory, config.promotions_table_name)
+        return DynamoCartStore(
+            client,
+            config.carts_table_name,
+            inventory,
+            config.promotions_table_name,
+            config.loyalty_table_name,
+        )
 
     @provided
     def service(self) -> CartService:

@@ -52,7 +52,7 @@ from loyalty.domain.errors import (
     PointsAlreadyRestored,
     PointsAlreadySpent,
 )
-from loyalty.domain.ledger import POINTS, Entry, Reason
+from loyalty.domain.ledger import POINTS, Entry, Kind, Reason
 from loyalty.domain.orders import OrderLine
 from loyalty.domain.redemption import Redemption, redeemable
 from loyalty.domain.rules import DEFAULT_RULES, RedemptionRules
@@ -122,7 +122,8 @@ def debit_points(table: str, member_id: str, points: int, order_id: str, at: dat
     entry = Entry(
         member_id=member_id,
         idempotency_id=f"spend#{order_id}",
-        reason=Reason.SPEND,
+        reason=Reason.ORDER,
+        kind=Kind.SPEND,
         deltas={POINTS: -points},
         recorded_at=at,
         order_id=order_id,
@@ -154,7 +155,8 @@ def restore_points(table: str, member_id: str, points: int, order_id: str, at: d
     entry = Entry(
         member_id=member_id,
         idempotency_id=f"restore#{order_id}",
-        reason=Reason.RESTORE,
+        reason=Reason.CANCELLATION,
+        kind=Kind.SPEND,
         deltas={POINTS: points},
         recorded_at=at,
         order_id=order_id,

@@ -2,16 +2,17 @@
 
 start: local API (``/health`` says ``"stack": "starting"``) -> moto server (its own process) -> Stripe (the
 stand-in, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> the carrier stand-in (``CARRIER_STANDIN_URL``;
-``carrier_wiring``) -> one process per function, started together, each with
-only its own environment (see ``functions``), importing its handler while -> a fresh search index (moto's
+``carrier_wiring``) -> one process per function, each with only its own environment (see ``functions``):
+the routes' functions import their handlers (forked from a thread) while -> a fresh search index (moto's
 tables are new, so the index must be too) -> provision (from the specs) -> Stripe's key and webhook secret
-and the carrier's webhook key in Secrets Manager -> the functions ready -> pollers (``"stack": "running"``) -> demo seed. stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A
-function whose handler cannot be imported is reported (log and ``/health``) and its routes answer 502,
-so the rest of the stack still runs. The seeding steps that write a table directly name it explicitly
-(``physical_name``): the runner's environment holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
-catalog's events to reach the cart) runs while the API
-already answers; ``/health`` says ``"seed": "pending"`` until it is done and ``seeding`` shows each
-step's state, seconds and progress.
+and the carrier's webhook key in Secrets Manager -> pollers and the demo seed; once the routes' functions
+are ready (``"routes": "ready"``) -> the event consumers' processes -> the others' (``"stack": "running"``).
+stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A function whose handler cannot be imported
+is reported (log and ``/health``) and its routes answer 502, so the rest of the stack still runs. The
+seeding steps that write a table directly name it explicitly (``physical_name``): the runner's environment
+holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
+catalog's events to reach the cart) runs while the API already answers; ``/health`` says ``"seed":
+"pending"`` until it is done and ``seeding`` shows each step's state, seconds and progress.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 
 import boto3
 
-from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, request_stats
+from infra.local import ACCOUNT_ID, DEFAULT_STAGE, REGION, REPO_ROOT, request_stats
 from infra.local.api import LocalApi, LocalGateway
 from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
@@ -128,10 +129,24 @@ class Options:
     print_event_log: bool = True
 
 
-def _first_wave(spec: FunctionSpec) -> bool:
-    """Started at once: a route's function or an event consumer (the seed's events flow through them)."""
-    routed = {route.function for route in API_ROUTES}
-    return spec.name in routed or spec.stream is not None or spec.queue is not None
+def _consumes_events(spec: FunctionSpec) -> bool:
+    """A stream or queue consumer: the seed's events flow through these, so they start right after the
+    routes' functions."""
+    return spec.stream is not None or spec.queue is not None
+
+
+def compile_sources() -> None:
+    """Writes the bytecode of our own packages that is missing or stale, once, before the processes start.
+
+    ``make`` exports ``PYTHONDONTWRITEBYTECODE`` (no ``__pycache__`` written as a side effect), so without
+    this every function process compiled the kernel and its context from source at every start, 41 times
+    over: compiling was about half of a handler's import. A file changed since is compiled again here;
+    Python checks each ``.pyc`` against its source anyway. The libraries' bytecode comes from
+    ``uv sync --compile-bytecode`` (``make install``)."""
+    import compileall
+
+    for folder in (REPO_ROOT / "layers" / "kernel" / "python", REPO_ROOT / "functions", REPO_ROOT / "infra"):
+        compileall.compile_dir(folder, quiet=1, workers=1)
 
 
 class LocalStack:
@@ -154,6 +169,7 @@ class LocalStack:
         self.routes_state = "starting"
         self._stopping = False
         self._awaiting: threading.Thread | None = None
+        self._starter: threading.Thread | None = None
         self._pollers_of: dict[str, list[Poller]] = {}
 
     def start(self) -> None:
@@ -164,6 +180,7 @@ class LocalStack:
         gateway = LocalGateway(stage, self.functions, health=self.health)
         self.api = LocalApi(gateway, api_port)
         self.api.start()
+        compile_sources()
         # The fork server imports the functions' libraries while moto and the resources come up.
         start_fork_server()
         # Workflow lambda:invoke tasks reach the functions' processes through Lambda's Invoke API here;
@@ -183,9 +200,15 @@ class LocalStack:
         self.stripe = start_stripe(stage, api_port, self.options.stripe_port, store=False)
         # The carrier stand-in likewise: its URL for the functions now, its webhook key after provision.
         self.carrier = start_carrier(stage, api_port, store=False)
-        # Every function imports its handler while moto starts and the resources are made: handlers
-        # touch no AWS resource at import, and no route reaches a function before provision is done.
-        starting = self._start_functions()
+        # The routes' functions import their handlers while moto starts and the resources are made:
+        # handlers touch no AWS resource at import, and no route reaches a function before provision is
+        # done. The fork server forks them one after another (after its own imports), so they are started
+        # from a thread of their own: provisioning, on the routes' critical path too, does not wait.
+        starting = self._create_functions()
+        self._starter = threading.Thread(
+            target=self._start_routes_functions, args=(starting,), name="start-functions", daemon=True
+        )
+        self._starter.start()
         moto.wait_ready()
         # moto is in memory: its tables start empty, so the index on disk must too (see provision).
         discard_search_index(stage)
@@ -216,48 +239,68 @@ class LocalStack:
             raise FunctionFailed("Runtime.Unavailable", f"{name} is not running: {reason}")
         return function.invoke(payload)
 
-    def _start_functions(self) -> dict[str, LocalFunction]:
-        """Starts the processes of the functions the API routes and the seed's events need at once (each
-        imports its handler on its own); the others (schedules, workflow tasks, triggers) are created now,
-        so pollers and tasks can be given them, and started once those have imported: on 2 cores, 36
-        imports at once made every route wait for all."""
+    def _create_functions(self) -> dict[str, LocalFunction]:
+        """Every function, none started yet: pollers and workflow tasks can be given them at once, and an
+        invocation of one not started or still importing waits for it, as for a Lambda cold start."""
         starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
-                starting[spec.name] = LocalFunction(self.options.stage, spec, start=_first_wave(spec))
+                starting[spec.name] = LocalFunction(self.options.stage, spec, start=False)
             except Exception as exc:
                 self._failed_to_load(spec.name, spec.handler, exc)
         return starting
 
-    def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
-        """Waits for the routes' functions to import (``"routes": "ready"``), then for the event consumers,
-        starts the others and waits for them; a function that cannot import is taken off the routes and
-        pollers. Then ``"stack": "running"``."""
+    def _start_routes_functions(self, starting: dict[str, LocalFunction]) -> None:
+        """Starts the processes of the functions the API routes need (each imports its handler on its own).
+        On 2 cores, 29 imports at once (routes and event consumers) made every route wait for all of them
+        and for the provisioning they slowed down; the consumers start once the routes' functions are in."""
         routed = {route.function for route in API_ROUTES}
-        first = [name for name, function in starting.items() if _first_wave(function.spec)]
-        for name in sorted(first, key=lambda name: name not in routed):
+        for name, function in starting.items():
+            if name in routed and not self._stopping:
+                self._start_function(name, function)
+
+    def _start_function(self, name: str, function: LocalFunction) -> None:
+        try:
+            function.start()
+        except Exception as exc:  # its wait then fails, and it is taken off the routes and pollers
+            self._failed_to_load(name, function.spec.handler, exc)
+
+    def _await_functions(self, starting: dict[str, LocalFunction]) -> None:
+        """Waits for the routes' functions to import (``"routes": "ready"``), then starts the event consumers
+        (the seed's events flow through them; their pollers run from provisioning on) and waits for them,
+        then the others (schedules, workflow tasks, triggers); a function that cannot import is taken off
+        the routes and pollers. Then ``"stack": "running"``."""
+        routed = [name for name in starting if name in {route.function for route in API_ROUTES}]
+        if self._starter is not None:
+            self._starter.join()
+        for name in routed:
             self._await_function(name, starting[name])
-            if all(starting[r].ready for r in routed if r in starting and r in self.functions):
-                self.routes_state = "ready"
         self.routes_state = "ready"
-        later = [name for name in starting if name not in first]
-        for name in later:
-            starting[name].start()
-        for name in later:
-            self._await_function(name, starting[name])
+        consumers = [
+            name for name in starting if name not in routed and _consumes_events(starting[name].spec)
+        ]
+        later = [name for name in starting if name not in routed and name not in consumers]
+        for wave in (consumers, later):
+            for name in wave:
+                if not self._stopping:
+                    self._start_function(name, starting[name])
+            for name in wave:
+                self._await_function(name, starting[name])
         if not self._stopping:
             self.stack_state = "running"
 
     def _await_function(self, name: str, function: LocalFunction) -> None:
-        try:
-            function.wait_ready()
-        except FunctionError as exc:
-            if self._stopping:
+        if name not in self.failed_functions:  # else its process could not even be started
+            try:
+                function.wait_ready()
                 return
-            self._failed_to_load(name, function.spec.handler, exc)
-            self.functions.pop(name, None)
-            for poller in self._pollers_of.pop(name, []):
-                poller.stop()
+            except FunctionError as exc:
+                if self._stopping:
+                    return
+                self._failed_to_load(name, function.spec.handler, exc)
+        self.functions.pop(name, None)
+        for poller in self._pollers_of.pop(name, []):
+            poller.stop()
 
     def _failed_to_load(self, name: str, handler: str, exc: Exception) -> None:
         # A FunctionError names the exception the handler's import raised in its own process.

@@ -178,6 +178,13 @@ def gift_card_stock() -> list[tuple[str, str, int]]:
     return [(variant["sku"], "kyiv-dc", 500) for variant in gift_card_product()["variants"]]
 
 
+def opening_stock(products: int) -> list[tuple[str, str, int]]:
+    """Every ``(sku, location, on_hand)`` the stack seeds: the demo SKUs' by class and the blank gift cards'.
+    ``seed_stock`` writes exactly these; the demo seed bench derives the expected availability from them."""
+    levels = [(sku, loc, qty) for sku in demo_skus(products) for loc, qty in stock_levels(sku)]
+    return levels + gift_card_stock()
+
+
 def examples(products: int, per_class: int = 3) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {kind: [] for kind in STOCK_CLASSES}
     for sku in demo_skus(products):
@@ -214,7 +221,6 @@ def seed_locations(base_url: str, ops_token: str, today: date | None = None) -> 
 
 def seed_stock(store: Any, products: int) -> dict[str, int]:
     """Opening stock of every demo SKU through ``store`` (an ``inventory.adapters.dynamo.InventoryStore``)."""
-    levels = [(sku, loc, qty) for sku in demo_skus(products) for loc, qty in stock_levels(sku)]
-    levels += gift_card_stock()
+    levels = opening_stock(products)
     report = store.receive_opening_stock(levels, SEED_ACTOR, datetime.now(UTC))
     return {"skus": len({sku for sku, _, _ in levels}), "levels": len(levels), **report}

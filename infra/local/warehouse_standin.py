@@ -8,10 +8,12 @@ the local API with a locally signed ops token, so a demo order moves from paid t
 step, asynchronously (never inside the task that asked).
 
 A ``FulfilmentCancelled`` on the same queue (a cancellation request before packing) withdraws units:
-the stand-in packs the rest, or nothing at all (no report) when the whole shipment was withdrawn. A store
-pickup is then collected by the shopper ``WAREHOUSE_STANDIN_COLLECT_S`` (default 10) seconds after it was
-packed: the store's staff confirm it (``POST /admin/fulfilment/shipments/{id}/collected``); a negative
-value never collects (the hold period runs out instead).
+the stand-in packs the rest, or nothing at all (no report) when the whole shipment was withdrawn. It
+also plays the pickup store: a store pickup (packed there) or a transfer (delivered there by the carrier)
+announced by ``ShipmentReadyForCollection`` is collected by its shopper ``WAREHOUSE_STANDIN_COLLECT_S``
+(default 10) seconds later: the store's staff confirm it (``POST /admin/fulfilment/shipments/{id}/collected``);
+a negative value never collects (the hold period runs out instead), and a pickup cancelled meanwhile is
+refused (409) and dropped.
 
 ``WAREHOUSE_STANDIN_DELAY_S`` (default 5) is how long packing takes; ``WAREHOUSE_STANDIN_SHORT`` (default
 0) how many units of each shipment's first line it cannot find (a short pick, to watch one locally). A
@@ -95,6 +97,9 @@ class WarehouseStandin:
                 continue
             if body.get("detail-type") == "FulfilmentCancelled":
                 self._withdraw(request)
+            elif body.get("detail-type") == "ShipmentReadyForCollection":
+                if self.config.collect_after_s >= 0:
+                    self._later(self.config.collect_after_s, request, 1, "collected")
             else:
                 self._later(self.config.delay_s, request, 1)
         return {"batchItemFailures": []}
@@ -135,8 +140,6 @@ class WarehouseStandin:
             return
         self.reported.append((shipment_id, status))
         log.info("warehouse stand-in packed %s: %s", shipment_id, status)
-        if status == 200 and request.get("kind") == "store_pickup" and self.config.collect_after_s >= 0:
-            self._later(self.config.collect_after_s, request, 1, "collected")
 
     def _collect(self, request: Mapping[str, Any], attempt: int) -> None:
         """The shopper came: the store's staff confirm the collection."""

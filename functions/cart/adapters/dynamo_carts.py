@@ -12,7 +12,9 @@ Access patterns (no Scan, no index):
   stock. Nothing about locations or stock outlives the request, so a new location or a stock change
   counts on the next request.
 * Read a cart: ``GetItem`` (consistent); its SKU facts and pricing's ``CONFIG#promotions`` item: ONE
-  ``BatchGetItem`` (``pricing_reads``).
+  ``BatchGetItem`` (``pricing_reads``). A signed-in customer's cart adds to that same call loyalty's member
+  summary and redemption rules (``loyalty.contract.member_key``/``loyalty_rules_key``, eventually
+  consistent: a preview), so the cart shows what their points are worth without another call.
 * Merge at sign-in: ``TransactWriteItems`` of the customer cart and the closed guest cart, each
   conditioned on the version read.
 * Enter a promo code or gift certificate: one conditional ``UpdateItem`` per counter of the window (the
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -32,6 +34,9 @@ from cart.adapters.records import CART_SK, cart_from_item, cart_item, cart_key, 
 from cart.domain.code_entries import too_many_entries
 from cart.domain.models import CartOwner, SkuFacts, StoredCart
 from cart.domain.ports import CartRead, Stock, VersionConflict
+
+if TYPE_CHECKING:
+    from cart.domain.points import MemberPoints
 from inventory import contract as inventory_contract
 from pricing import contract as pricing_contract
 from pricing.domain import Promotion
@@ -93,11 +98,13 @@ class DynamoCartStore:
         table: str,
         inventory: InventoryStock | None = None,
         promotions_table: str | None = None,
+        loyalty_table: str | None = None,
     ) -> None:
         self._client = client
         self.table = table
         self._inventory = inventory
         self.promotions_table = promotions_table
+        self.loyalty_table = loyalty_table
 
     def load(self, owner: CartOwner, skus: Sequence[str], *, with_stock: bool) -> CartRead:
         skus = list(dict.fromkeys(skus))
@@ -134,14 +141,48 @@ class DynamoCartStore:
         self, skus: Sequence[str], *, with_promotions: bool = True
     ) -> tuple[Mapping[str, SkuFacts], list[Promotion]]:
         """The SKUs' facts and every promotion (pricing's config item), in one ``BatchGetItem``."""
+        facts, promotions, _ = self.display_reads(skus, None, with_promotions=with_promotions)
+        return facts, promotions
+
+    def display_reads(
+        self, skus: Sequence[str], member_id: str | None, *, with_promotions: bool = True
+    ) -> tuple[Mapping[str, SkuFacts], list[Promotion], MemberPoints | None]:
+        """``pricing_reads`` and, for a loyalty member, their points and the redemption rules: one
+        ``BatchGetItem`` whatever it holds."""
         keys: Keys = [(self.table, facts_key(s)) for s in dict.fromkeys(skus)]
         if with_promotions and self.promotions_table is not None:
             keys.append((self.promotions_table, pricing_contract.promotions_config_key()))
-        if not keys:
-            return {}, []
-        found = batch_get_keys(self._client, keys)
+        member_keys = self._member_keys(member_id)
+        if not keys and not member_keys:
+            return {}, [], None
+        found = batch_get_keys(self._client, [*keys, *member_keys])
         facts = {f.sku: f for f in map(facts_from_item, found.get(self.table, []))}
-        return facts, pricing_contract.read_promotions(found.get(self.promotions_table or "", []))
+        promotions = pricing_contract.read_promotions(found.get(self.promotions_table or "", []))
+        member = None
+        if member_keys and member_id is not None:
+            member = self._member(member_id, found.get(self.loyalty_table or "", []))
+        return facts, promotions, member
+
+    def _member_keys(self, member_id: str | None) -> Keys:
+        if member_id is None or self.loyalty_table is None:
+            return []
+        from loyalty import contract as loyalty_contract  # a customer's cart only (see cart.domain.points)
+
+        return [
+            (self.loyalty_table, loyalty_contract.member_key(member_id)),
+            (self.loyalty_table, loyalty_contract.loyalty_rules_key()),
+        ]
+
+    def _member(self, member_id: str, items: Sequence[dict[str, Any]]) -> MemberPoints:
+        from loyalty import contract as loyalty_contract
+
+        from cart.domain.points import MemberPoints
+
+        return MemberPoints(
+            member_id=member_id,
+            available=loyalty_contract.available_points(items, member_id),
+            rules=loyalty_contract.redemption_rules(items),
+        )
 
     def _put(self, owner: CartOwner, cart: StoredCart, expected_version: int) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self.table, "Item": cart_item(owner, cart)}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cart.domain.models import SkuFacts, StoredCart
 from pricing.domain import (
@@ -36,6 +36,9 @@ from pricing.domain import (
 )
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.locale import localise
+
+if TYPE_CHECKING:
+    from cart.domain.points import MemberPoints
 
 CODE_FIELDS = ("promo_codes", "gift_certificates")
 PICKUP_METHOD = "pickup"
@@ -153,8 +156,10 @@ def price_for_display(
     now: datetime,
     ports: PricingPorts,
     locale: str,
+    member: MemberPoints | None = None,
 ) -> dict[str, Any]:
-    """The priced cart as ``GET`` answers it (lenient: stale lines and codes are reported, not fatal)."""
+    """The priced cart as ``GET`` answers it (lenient: stale lines and codes are reported, not fatal); for
+    a loyalty ``member``, what their points may pay of it (``points``; null for a guest)."""
     sellable = _sellable(cart, facts)
     request = pricing_input(cart, sellable)
     context = _context(facts, customer, now, ports)
@@ -186,6 +191,11 @@ def price_for_display(
     body["invalid_codes"] = invalid
     body["promo_codes"] = list(cart.promo_codes)
     body["gift_certificates"] = list(cart.gift_certificates)
+    body["points"] = None
+    if member is not None:
+        from cart.domain.points import points_preview  # loyalty's rules: a member's cart only
+
+        body["points"] = points_preview(priced, facts, member)
     return body
 
 

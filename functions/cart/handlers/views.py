@@ -171,6 +171,23 @@ _SHIPPING_EXAMPLE = {
 }
 
 
+class CartPointsPreview(BaseModel):
+    """What a signed-in member's loyalty points may pay of this cart (read through loyalty's contract)."""
+
+    available: int = Field(description="The member's available points now", examples=[5000])
+    max_usable: int = Field(
+        description="The most points this cart may be paid with: the redemption rules (rate per currency, "
+        "the share of the order points may pay, excluded categories), after gift certificates, never "
+        "shipping, and leaving the card nothing or at least the least it can be charged (e.g. 0.50 EUR). "
+        'What checkout\'s `points: "max"` uses',
+        examples=[5000],
+    )
+    max_value: Money = Field(description="What `max_usable` points pay")
+    point_value: Money | None = Field(
+        description="What one point pays in the cart's currency; null: points pay nothing in it"
+    )
+
+
 class PricedCartView(CartChoices):
     """The cart priced now for this shopper (prices are the server's only)."""
 
@@ -200,6 +217,12 @@ class PricedCartView(CartChoices):
             "rejected_codes": [],
             "unavailable_lines": [],
             "invalid_codes": [],
+            "points": {
+                "available": 5000,
+                "max_usable": 5000,
+                "max_value": _money(50000),
+                "point_value": _money(10),
+            },
         }
     )
 
@@ -213,3 +236,7 @@ class PricedCartView(CartChoices):
         description="Lines left out: archived, withdrawn or without a price in the cart's currency"
     )
     invalid_codes: list[FieldError] = Field(description="Codes left out: expired or used up since entered")
+    points: CartPointsPreview | None = Field(
+        description="For a signed-in customer: their loyalty points and what they may pay of this cart; "
+        "null for a guest cart"
+    )

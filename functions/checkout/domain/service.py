@@ -47,7 +47,7 @@ from checkout.domain.orders import (
     screened,
     with_intent,
 )
-from checkout.domain.points import FIELD, points_tender
+from checkout.domain.points import FIELD, check_card_charge, points_tender
 from checkout.domain.ports import CheckoutInputs, CheckoutStore, PaymentGateway, PaymentIntent
 from checkout.domain.screening import screen
 from checkout.domain.throttle import AttemptLimits, attempt_keys
@@ -230,6 +230,7 @@ class CheckoutService:
         except InsufficientStock as short:
             raise _on_cart(short) from None
         points = points_tender(request.points, inputs.member, priced, facts)
+        check_card_charge(priced, points)
         order = new_order(
             order_id_for(cart, ref),
             cart,

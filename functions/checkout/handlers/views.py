@@ -22,7 +22,15 @@ from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, 
 # can clash with another context's (tests/contract/openapi/test_checkout_openapi.py keeps them equal).
 CheckoutOrderStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
 CheckoutOrderStage = Literal[
-    "pending_payment", "paid", "confirmed", "dispatched", "in_transit", "delivered", "collected", "cancelled"
+    "pending_payment",
+    "paid",
+    "confirmed",
+    "dispatched",
+    "in_transit",
+    "ready_for_collection",
+    "delivered",
+    "collected",
+    "cancelled",
 ]
 CheckoutCancelReason = Literal[
     "payment_expired",
@@ -187,6 +195,14 @@ class CheckoutShipment(BaseModel):
     tracking_url: str | None = Field(description="The carrier's tracking page, when it has one")
     status: str
     updated_at: str
+    kind: Literal["delivery", "store_pickup", "transfer"] | None = Field(
+        default=None,
+        description="delivery: to the buyer; store_pickup: picked in the pickup store; transfer: carried to "
+        "the pickup store (in transit to it, then ready for collection there)",
+    )
+    pickup_store: str | None = Field(
+        default=None, description="The store a pickup or transfer is collected in"
+    )
 
 
 class CheckoutGuestOrder(CheckoutOrder):

@@ -349,17 +349,33 @@ class DynamoFulfilmentStore:
         return self._keep_token(shipment_id, "delivery_token", token)
 
     def await_collection(self, shipment_id: str, token: str) -> bool:
-        """Keep the token the store's confirmation of the collection answers; False for an unknown one."""
-        return self._keep_token(shipment_id, "collection_token", token)
+        """Keep the token the store's confirmation of the collection answers, only while the shipment
+        waits in the store (a cancellation request decides on the same item: it finds the token, or the
+        token finds it cancelled); False for an unknown shipment or one no longer waiting."""
+        from fulfilment.domain.models import ShipmentStatus
 
-    def _keep_token(self, shipment_id: str, attribute: str, token: str) -> bool:
+        waiting = {":packed": ShipmentStatus.PACKED.value, ":at_store": ShipmentStatus.AT_STORE.value}
+        return self._keep_token(
+            shipment_id, "collection_token", token, "#status IN (:packed, :at_store)", waiting
+        )
+
+    def _keep_token(
+        self,
+        shipment_id: str,
+        attribute: str,
+        token: str,
+        condition: str | None = None,
+        values: dict[str, str] | None = None,
+    ) -> bool:
+        extra = {"ExpressionAttributeNames": {"#status": "status"}} if condition else {}
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=shipment_key(shipment_id),
                 UpdateExpression=f"SET {attribute} = :token",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=serialize({":token": token}),
+                ConditionExpression="attribute_exists(pk)" + (f" AND {condition}" if condition else ""),
+                ExpressionAttributeValues=serialize({":token": token, **(values or {})}),
+                **extra,
             )
         except ClientError as exc:
             if _failed_condition(exc):

@@ -11,7 +11,8 @@ Where the order is decides what the request does (``fulfilment.domain.cancellati
   certificates, and publishes ``OrderCancelled``). Lines only: refused (``under_review``).
 * not yet held nor allocated (the workflow just started): a pending cancellation the review hold and the
   allocation refuse to pass (``CancelledByRequest``); lines only: decided again later.
-* allocated: shipments still waiting are cancelled (the warehouse told with ``FulfilmentCancelled``, each
+* allocated: shipments still waiting (for the warehouse, or in the pickup store for their shopper) are
+  cancelled (the warehouse told with ``FulfilmentCancelled``, each
   waiting task failed with ``CancelledByRequest``), or some units withdrawn (``OrderLinesCancelled``);
   refused once what it names was packed (``OrderCancellationRefused``).
 """
@@ -24,6 +25,7 @@ from fulfilment.domain.cancellation import (
     CancellationNotReady,
     CancelledByRequest,
     Decision,
+    WithdrawnByRequest,
     decide,
     refused,
     released_value,
@@ -44,6 +46,7 @@ from shop_kernel.money import Money
 
 ATTEMPTS = 4
 CANCELLED = CancelledByRequest.__name__  # the error the workflow's waits are failed with
+WITHDRAWN = WithdrawnByRequest.__name__  # a store's collection wait, when only its shipment is cancelled
 
 
 class CancellationRequests:
@@ -157,6 +160,12 @@ class CancellationRequests:
         token = stored.pick_token
         assert token is not None
         if stored.shipment.status is ShipmentStatus.CANCELLED:
-            self.callbacks.fail(token, CANCELLED, f"cancelled by request {record.request_id}")
+            # A shipment waiting in the store for its shopper has answered its pick already (spent):
+            # its collection wait ends instead. One that had not begun it finds the shipment cancelled.
+            for waiting in (token, stored.collection_token):
+                if waiting is not None:
+                    self.callbacks.fail(waiting, CANCELLED, f"cancelled by request {record.request_id}")
         elif stored.shipment.status is ShipmentStatus.WITHDRAWN:
-            self.callbacks.succeed(token, pick_answer(stored.shipment))
+            self.callbacks.succeed(token, pick_answer(stored.shipment))  # spent when it waits in the store
+            if stored.collection_token is not None:
+                self.callbacks.fail(stored.collection_token, WITHDRAWN, f"withdrawn by {record.request_id}")

@@ -7,7 +7,17 @@ refused. So the packed report and a cancellation decide on the same item, each c
 version: exactly one of them wins, and a cancellation that arrives while the carrier is being booked is
 refused, never half applied.
 
-* The whole order: every shipment still waiting is ``cancelled``; refused if any was packed.
+A store pickup packed in the store, or a transfer delivered to the pickup store, waits for its shopper
+(``Shipment.waits_for_shopper``): not handed over and not charged, so the whole order may still be
+cancelled; the store's "collected" and the request decide on the shipment's version in the same way, so
+exactly one of them wins. A transfer still with the carrier is ``dispatched``.
+
+* The whole order: every shipment still waiting (for the warehouse or for its shopper) is ``cancelled``;
+  refused if any was packed for a carrier (or collected). A request for some units that are everything
+  the order still has is the whole order.
+* Some units of a shipment waiting in the store: only the whole shipment (every unit it holds) may be
+  withdrawn; its collection wait then ends with ``WithdrawnByRequest`` into the uncollected path (its
+  units released, the order voided only if nothing else was or will be captured).
 * Some units: taken from waiting shipments (the latest collection first). A shipment left with nothing to
   pick is ``withdrawn``: its wait ends at once as a pick of nothing (the workflow releases its units as
   unpicked). A shipment left with some units is told to pick fewer; its cancelled units are released with
@@ -34,6 +44,11 @@ class CancelledByRequest(Exception):
     """The order was cancelled by request: the workflow's error name for its cancel path."""
 
 
+class WithdrawnByRequest(Exception):
+    """Every unit of a shipment waiting in the store was cancelled by request (lines only): the workflow's
+    error name for ending its collection wait into the uncollected path (release; the rest goes on)."""
+
+
 class CancellationNotReady(Exception):
     """The order is between two steps (its review approved, its allocation not stored yet; a shipment
     not yet sent to the warehouse): decide again when the request is delivered again."""
@@ -58,6 +73,8 @@ def _as_lines(totals: dict[str, int]) -> tuple[ShipmentLine, ...]:
 
 def decide(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine] | None, request_id: str) -> Decision:
     """What the request does (see the module docstring)."""
+    if lines is not None and units(lines) == _still_in_order(shipments):
+        lines = None  # everything left: the whole order
     if lines is not None:
         decision = _some_units(shipments, lines, request_id)
         if decision.outcome != "lines_cancelled" or not _nothing_left(shipments, decision.changed):
@@ -67,7 +84,7 @@ def decide(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine] | None, 
 
 def _whole_order(shipments: Sequence[Shipment], request_id: str) -> Decision:
     going = [s for s in shipments if s.status not in CLOSED]
-    if any(s.status not in WAITING for s in going):
+    if any(s.status not in WAITING and not s.waits_for_shopper() for s in going):
         return refused("dispatched")
     if not going:
         return refused("already_cancelled")
@@ -77,7 +94,7 @@ def _whole_order(shipments: Sequence[Shipment], request_id: str) -> Decision:
         )
         for s in going
     )
-    withdrawn = {s.id: s.asked() for s in going}
+    withdrawn = {s.id: s.packed if s.waits_for_shopper() else s.asked() for s in going}
     everything: dict[str, int] = {}
     for asked in withdrawn.values():
         for sku, quantity in units(asked).items():
@@ -101,8 +118,18 @@ def _some_units(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine], re
     if any(quantity > left.get(sku, 0) for sku, quantity in wanted.items()):
         return refused("not_in_order")
     remaining, changed, withdrawn = dict(wanted), [], {}
-    waiting = sorted((s for s in shipments if s.status in WAITING), key=lambda s: s.dispatch_by, reverse=True)
+    waiting = sorted(
+        (s for s in shipments if s.status in WAITING or s.waits_for_shopper()),
+        key=lambda s: s.dispatch_by,
+        reverse=True,
+    )
     for shipment in waiting:
+        if shipment.waits_for_shopper():
+            whole = _in_store(shipment, remaining, request_id)
+            if whole is not None:
+                withdrawn[shipment.id] = whole.cancelled
+                changed.append(whole)
+            continue
         asked = units(shipment.asked())
         take = {sku: min(asked.get(sku, 0), q) for sku, q in remaining.items() if min(asked.get(sku, 0), q)}
         if not take:
@@ -116,6 +143,23 @@ def _some_units(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine], re
     if any(remaining.values()):
         return refused("dispatched")
     return Decision("lines_cancelled", changed=tuple(changed), withdrawn=withdrawn, lines=_as_lines(wanted))
+
+
+def _in_store(shipment: Shipment, remaining: dict[str, int], request_id: str) -> Shipment | None:
+    """A shipment waiting in the store, withdrawn whole if ``remaining`` covers every unit it holds (taken
+    from ``remaining``); None otherwise (it is handed over whole or not at all)."""
+    held = units(shipment.packed)
+    if not held or any(remaining.get(sku, 0) < quantity for sku, quantity in held.items()):
+        return None
+    for sku, quantity in held.items():
+        remaining[sku] -= quantity
+    return shipment.model_copy(
+        update={
+            "status": ShipmentStatus.WITHDRAWN,
+            "cancelled": _as_lines(held),
+            "cancelled_by": (*shipment.cancelled_by, request_id),
+        }
+    )
 
 
 def _withdraw(shipment: Shipment, lines: tuple[ShipmentLine, ...], request_id: str) -> Shipment:

@@ -10,6 +10,10 @@
 * ``OrderLinesCancelled`` - a cancellation request of some lines was accepted: those units will not ship
   and are not charged (released when the warehouse's report of the shipment comes, or at once when the
   shipment had nothing else). ``amount_released`` is the units' value as priced (checkout's charge rule).
+* ``ShipmentReadyForCollection`` - a store pickup (packed in the store) or a transfer (delivered to the
+  pickup store) waits there for its shopper until ``collect_by``. One per shipment.
+* ``ShipmentCollected`` - the shopper collected it (the store's confirmation); its lines are charged now.
+  One per shipment. The orders context shows both to the shopper ("ready for collection", "collected").
 * ``OrderCancellationRefused`` - a cancellation request came too late (``dispatched``: units it names were
   packed or handed to the carrier), for lines the order does not have, or while nothing may change.
 
@@ -90,6 +94,27 @@ class OrderLinesCancelled(EventModel):
     cancelled_at: str
 
 
+class ShipmentReadyForCollection(EventModel):
+    """A store pickup or a transfer waits in the pickup store for its shopper."""
+
+    order_id: str
+    shipment_id: str
+    location_id: str = Field(description="The pickup store where it waits")
+    kind: str = Field(description="store_pickup or transfer")
+    ready_at: str
+    collect_by: str = Field(description="UTC ISO-8601: the end of the hold period; released after it")
+
+
+class ShipmentCollected(EventModel):
+    """The shopper collected a store pickup or a transfer in the pickup store."""
+
+    order_id: str
+    shipment_id: str
+    location_id: str = Field(description="The pickup store")
+    kind: str = Field(description="store_pickup or transfer")
+    collected_at: str
+
+
 class OrderCancellationRefused(EventModel):
     """A cancellation request fulfilment could not carry out."""
 
@@ -105,6 +130,8 @@ EVENT_MODELS: dict[str, type[EventModel]] = {
     "FulfilmentCancelled": FulfilmentCancelled,
     "OrderLinesCancelled": OrderLinesCancelled,
     "OrderCancellationRefused": OrderCancellationRefused,
+    "ShipmentReadyForCollection": ShipmentReadyForCollection,
+    "ShipmentCollected": ShipmentCollected,
 }
 
 
@@ -149,7 +176,7 @@ def fulfilment_cancelled(
         shipment_id=shipment.id,
         location_id=shipment.location_id,
         lines=_lines(lines),
-        whole_shipment=not shipment.asked() or shipment.status.value == "cancelled",
+        whole_shipment=not shipment.asked() or shipment.status.value in ("cancelled", "withdrawn"),
         request_id=request_id,
         cancelled_at=at,
     )
@@ -163,6 +190,34 @@ def lines_cancelled(
         order_id=order_id, lines=_lines(lines), amount_released=amount, request_id=request_id, cancelled_at=at
     )
     return _order_event("OrderLinesCancelled", data, order_id, request_id, at)
+
+
+def pickup_store(shipment: Shipment) -> str:
+    """Where the shopper collects it: the store itself, or the store a transfer goes to."""
+    return shipment.transfer_to or shipment.location_id
+
+
+def ready_for_collection(shipment: Shipment, at: str, collect_by: str) -> DomainEvent:
+    data = ShipmentReadyForCollection(
+        order_id=shipment.order_id,
+        shipment_id=shipment.id,
+        location_id=pickup_store(shipment),
+        kind=shipment.kind.value,
+        ready_at=at,
+        collect_by=collect_by,
+    )
+    return _event("ShipmentReadyForCollection", data, shipment, at)
+
+
+def collected(shipment: Shipment, at: str) -> DomainEvent:
+    data = ShipmentCollected(
+        order_id=shipment.order_id,
+        shipment_id=shipment.id,
+        location_id=pickup_store(shipment),
+        kind=shipment.kind.value,
+        collected_at=at,
+    )
+    return _event("ShipmentCollected", data, shipment, at)
 
 
 def cancellation_refused(order_id: str, reason: str, request_id: str, at: str) -> DomainEvent:

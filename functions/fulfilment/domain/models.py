@@ -28,8 +28,9 @@ class ShipmentStatus(StrEnum):
     PACKED = "packed"  # the warehouse packed (perhaps fewer units than asked: the rest was dropped)
     NOTHING_PACKED = "nothing_packed"
     DELIVERED = "delivered"
-    COLLECTED = "collected"  # a store pickup the shopper collected
-    NOT_COLLECTED = "not_collected"  # a store pickup nobody collected within its hold period
+    AT_STORE = "at_store"  # a transfer the carrier delivered to the pickup store: waits for its shopper
+    COLLECTED = "collected"  # a store pickup (or transfer) the shopper collected
+    NOT_COLLECTED = "not_collected"  # a store pickup (or transfer) nobody collected within its hold period
     DELIVERY_FAILED = "delivery_failed"
     RETURNED = "returned"
     CANCELLED = "cancelled"  # by the workflow's compensation, or the whole order cancelled by request
@@ -101,6 +102,8 @@ class Shipment(Model):
         ge=1,
         description="A store pickup's hold period: uncollected after it, released",
     )
+    ready_at: str | None = Field(default=None, description="When it began to wait in the pickup store")
+    collected_at: str | None = Field(default=None, description="When its shopper collected it")
     packed: tuple[ShipmentLine, ...] = ()
     dropped: tuple[ShipmentLine, ...] = ()  # not shipped: short-picked and cancelled units (released)
     cancelled: tuple[ShipmentLine, ...] = Field(
@@ -113,6 +116,13 @@ class Shipment(Model):
         withdrawn = units(self.cancelled)
         left = [(line.sku, line.quantity - withdrawn.pop(line.sku, 0)) for line in self.lines]
         return tuple(ShipmentLine(sku=sku, quantity=q) for sku, q in left if q > 0)
+
+    def waits_for_shopper(self) -> bool:
+        """In the pickup store, not yet handed over: a store pickup packed there, or a transfer the
+        carrier delivered there. Nothing of it is charged yet, so it may still be cancelled."""
+        if self.kind is ShipmentKind.STORE_PICKUP:
+            return self.status is ShipmentStatus.PACKED
+        return self.kind is ShipmentKind.TRANSFER and self.status is ShipmentStatus.AT_STORE
 
     def task_view(self) -> dict[str, Any]:
         """What the workflow carries for this shipment (a Map item; carrier and payment payloads)."""

@@ -9,15 +9,17 @@ resumes the workflow at most once (a spent token is not an error); a tracking up
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from fulfilment.domain.cancellation import CancelledByRequest
-from fulfilment.domain.events import fulfilment_requested, lines_dropped
+from fulfilment.domain.cancellation import CancelledByRequest, WithdrawnByRequest
+from fulfilment.domain.events import collected, fulfilment_requested, lines_dropped, ready_for_collection
 from fulfilment.domain.models import (
     Allocated,
     FulfilmentMode,
     OrderLine,
     Shipment,
+    ShipmentKind,
     ShipmentLine,
     ShipmentStatus,
 )
@@ -168,8 +170,16 @@ class Fulfilment:
             )
             return False
         new_status = DELIVERED.get(status) or UNDELIVERED[status][0]
-        if stored.shipment.status in FINISHED and stored.shipment.status is not new_status:
+        if new_status is ShipmentStatus.DELIVERED and stored.shipment.kind is ShipmentKind.TRANSFER:
+            new_status = ShipmentStatus.AT_STORE  # delivered to the pickup store: its shopper collects it
+        ended = FINISHED | {ShipmentStatus.CANCELLED}
+        if stored.shipment.status in ended and stored.shipment.status is not new_status:
             logger.info("late tracking ignored", extra={"shipment_id": shipment_id, "status": status})
+            return False
+        if stored.shipment.status is ShipmentStatus.AT_STORE and new_status is not ShipmentStatus.AT_STORE:
+            logger.info(
+                "tracking after arrival ignored", extra={"shipment_id": shipment_id, "status": status}
+            )
             return False
         if stored.delivery_token is None:
             raise DeliveryNotAwaited(f"shipment {shipment_id} is not awaited yet")
@@ -229,32 +239,64 @@ class Fulfilment:
             raise NotFound(f"no shipment {shipment_id}")
 
     def await_collection(self, shipment_id: str, token: str) -> None:
-        """A store pickup waits in the store for its shopper: keep the token the collection answers."""
+        """A store pickup, or a transfer delivered to the pickup store, waits for its shopper: keep the
+        token the collection answers and announce it ready (once: a retried task repeats the same event).
+        Cancelled by request before the wait began: ``CancelledByRequest`` (the workflow voids), or
+        ``WithdrawnByRequest`` when only its lines were (the workflow releases them)."""
+        stored = self._stored(shipment_id)
+        shipment = stored.shipment
+        if shipment.status is ShipmentStatus.CANCELLED and shipment.cancelled_by:
+            raise CancelledByRequest(f"shipment {shipment_id} was cancelled by request")
+        if shipment.status is ShipmentStatus.WITHDRAWN and shipment.cancelled_by:
+            raise WithdrawnByRequest(f"shipment {shipment_id}: its lines were cancelled by request")
+        if not shipment.waits_for_shopper():
+            raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
+        if shipment.ready_at is None:
+            shipment = shipment.model_copy(update={"ready_at": isoformat(self.clock.now())})
+            try:
+                self.store.save(stored, shipment)
+            except ShipmentChanged:
+                return self.await_collection(shipment_id, token)  # a cancellation came: decide on it
         if not self.store.await_collection(shipment_id, token):
-            raise NotFound(f"no shipment {shipment_id}")
+            return self.await_collection(shipment_id, token)  # changed meanwhile: decide on what it is
+        assert shipment.ready_at is not None
+        ready = self._parse(shipment.ready_at)
+        collect_by = isoformat(ready + timedelta(seconds=shipment.collect_within_s))
+        self.publisher.publish([ready_for_collection(shipment, shipment.ready_at, collect_by)])
 
     def collected(self, shipment_id: str, by: str) -> dict[str, Any]:
-        """The store's staff handed the parcel over. Recorded first (conditioned on the version read),
-        then the workflow resumed to capture; the same confirmation twice answers the same. Before the
-        wait started, or after the hold period ran out (the order was released), a 409."""
+        """The store's staff handed the parcel over. Recorded first (conditioned on the version read,
+        so a cancellation request and the collection cannot both win), then the workflow resumed to
+        capture; the same confirmation twice answers the same. Before the wait started, after the hold
+        period ran out (the order was released) or after a cancellation, a 409."""
         stored = self._stored(shipment_id)
         shipment = stored.shipment
         answer = {"shipment_id": shipment_id, "status": ShipmentStatus.COLLECTED.value}
         if shipment.status is ShipmentStatus.COLLECTED:
             if stored.collection_token is not None:
                 self.callbacks.succeed(stored.collection_token, {"collected_by": by})  # spent: no change
+            # Again, in case the first confirmation died before it announced the collection (same id).
+            at = shipment.collected_at or isoformat(self.clock.now())
+            self.publisher.publish([collected(shipment, at)])
             return answer
-        if shipment.status is not ShipmentStatus.PACKED or stored.collection_token is None:
+        if not shipment.waits_for_shopper() or stored.collection_token is None:
             raise NotWaitingForCollection(f"shipment {shipment_id} is {shipment.status.value}")
+        now = isoformat(self.clock.now())
+        taken = shipment.model_copy(update={"status": ShipmentStatus.COLLECTED, "collected_at": now})
         try:
-            self.store.save(stored, shipment.model_copy(update={"status": ShipmentStatus.COLLECTED}))
+            self.store.save(stored, taken)
         except ShipmentChanged:
-            return self.collected(shipment_id, by)  # a concurrent confirmation: decide on what won
+            return self.collected(shipment_id, by)  # a concurrent confirmation or cancellation: decide again
         if not self.callbacks.succeed(stored.collection_token, {"collected_by": by}):
             again = self._stored(shipment_id)
             self.store.save(again, again.shipment.model_copy(update={"status": ShipmentStatus.NOT_COLLECTED}))
             raise NotWaitingForCollection(f"shipment {shipment_id}: its hold period ran out")
+        self.publisher.publish([collected(taken, now)])
         return answer
+
+    @staticmethod
+    def _parse(at: str) -> datetime:
+        return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
     def _resume_pick(self, token: str | None, shipment: Shipment) -> None:
         if token is not None:

@@ -17,9 +17,13 @@ is kept for the agent's decision (``POST /admin/orders/{id}/review`` on orders-a
 ``{"action": "await_delivery", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
 is kept for the carrier's last tracking update (``fulfilment.handlers.carrier_events``).
 
-``{"action": "await_collection", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: a
-store pickup's token, kept for the store's confirmation that the shopper collected it
-(``POST /admin/fulfilment/shipments/{id}/collected``).
+``{"action": "await_delivery", ...}`` also waits for a transfer's arrival at the pickup store (the carrier's
+"delivered" of a transfer answers it; the shipment is then ``at_store``).
+
+``{"action": "await_collection", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
+of a store pickup (or a transfer that arrived at the store), kept for the store's confirmation that the
+shopper collected it (``POST /admin/fulfilment/shipments/{id}/collected``); ``ShipmentReadyForCollection``
+is published (once per shipment). ``CancelledByRequest`` when the order was cancelled before the wait began.
 
 ``{"action": "cancel", "order_id"}`` (compensation) -> ``{"cancelled": [shipment id]}``; idempotent.
 

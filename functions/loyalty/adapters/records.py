@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from loyalty.domain.ledger import Entry
+from loyalty.domain.ledger import Entry, legacy_reason
 from loyalty.domain.member import MemberState
 from loyalty.domain.plans import Notice
 from shop_kernel.clock import isoformat
@@ -92,6 +92,7 @@ def entry_item(entry: Entry) -> dict[str, Any]:
             "member_id": entry.member_id,
             "idempotency_id": entry.idempotency_id,
             "reason": entry.reason.value,
+            "kind": entry.kind.value,
             "deltas": dict(entry.deltas),
             "recorded_at": isoformat(entry.recorded_at),
             "order_id": entry.order_id,
@@ -105,10 +106,12 @@ def entry_item(entry: Entry) -> dict[str, Any]:
 
 def entry_from_item(item: dict[str, Any]) -> Entry:
     data = deserialize(item)
+    reason, kind = legacy_reason(data["reason"], data.get("kind"))
     return Entry(
         member_id=data["member_id"],
         idempotency_id=data["idempotency_id"],
-        reason=data["reason"],
+        reason=reason,
+        kind=kind,
         deltas=data.get("deltas") or {},
         recorded_at=datetime.fromisoformat(data["recorded_at"]),
         order_id=data.get("order_id"),

@@ -1,8 +1,10 @@
 """Events loyalty publishes, from committed ledger entries and notices (the table's stream).
 
 * ``PointsEarned`` - points added: earned on an order (pending), matured, campaign, welcome, an
-  agent's credit, a restore. ``pending`` says whether they wait for the return window.
-* ``PointsSpent`` - points debited by an order at checkout.
+  agent's credit, a restore (reason ``restore``: spent points given back by a cancelled order; the ledger
+  shows it as reason ``cancellation``, kind ``spend``). ``pending`` says whether they wait for the return
+  window.
+* ``PointsSpent`` - points debited by an order at checkout (the ledger's reason ``order``, kind ``spend``).
 * ``PointsExpired`` - points that expired; ``PointsExpiring`` - announced ``announce_days`` before.
 * ``TierChanged`` - a member's tier moved (up or down).
 * ``CouponIssued`` - an automatic personal coupon was issued (from the coupon item): the member, the
@@ -25,7 +27,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.domain.certificates import GiftCertificate
-from loyalty.domain.ledger import Entry, Reason
+from loyalty.domain.ledger import Entry, Kind, Reason
 from shop_kernel.clock import isoformat
 from shop_kernel.events import DomainEvent, make_event
 
@@ -37,10 +39,10 @@ EARNING = {
     Reason.CAMPAIGN,
     Reason.WELCOME,
     Reason.ADJUSTMENT,
-    Reason.RESTORE,
     Reason.MATURED,
     Reason.CLAIM,
 }
+RESTORE = "restore"
 
 
 class EventModel(BaseModel):
@@ -128,19 +130,21 @@ def events_for_entry(entry: Entry) -> list[DomainEvent]:
     at = isoformat(entry.recorded_at)
     events: list[DomainEvent] = []
     gained = entry.points if entry.reason is Reason.MATURED else entry.points + entry.pending
-    if entry.reason in EARNING and gained > 0:
+    earned = entry.kind is Kind.EARN and entry.reason in EARNING and gained > 0
+    if earned or entry.is_give_back:
         pending = entry.reason in (Reason.ORDER, Reason.CAMPAIGN) and entry.pending > 0
         data = PointsEarned(
             member_id=entry.member_id,
             entry_id=entry.entry_id,
-            reason=entry.reason.value,
+            # a give-back keeps the event's word from before ledger kinds: consumers already know it
+            reason=RESTORE if entry.is_give_back else entry.reason.value,
             points=gained,
             pending=pending,
             order_id=entry.order_id,
             recorded_at=at,
         )
         events.append(_event("PointsEarned", data, entry.entry_id, at))
-    if entry.reason is Reason.SPEND and entry.points < 0:
+    if entry.is_spending:
         data_spent = PointsSpent(
             member_id=entry.member_id,
             entry_id=entry.entry_id,

@@ -6,6 +6,13 @@ Accounts: ``points`` (available), ``points_pending`` (earned, waiting for the re
 currency ``credit_<CUR>`` / ``credit_pending_<CUR>`` (cashback store credit, minor units). A member's
 balance of an account is the sum of that account's deltas over the ledger; the store keeps the sums on
 the member's summary and changes them in the transaction that appends the entry.
+
+An entry's ``reason`` says why points moved, in the issue's words (order, return, cancellation, campaign,
+welcome, adjustment, expiry; and the bookkeeping reasons matured and claim); its ``kind`` says which side of
+the member's account it is: ``earn`` (points earned or granted, their maturing, reversal and expiry) or
+``spend`` (points used as a tender for an order, and their give-back when the order is cancelled). A
+spend is reason ``order``, kind ``spend``; its give-back reason ``cancellation``, kind ``spend``. Entries
+written before kinds existed named these two ``spend`` and ``restore``: ``legacy_reason`` reads them.
 """
 
 from __future__ import annotations
@@ -37,10 +44,24 @@ class Reason(StrEnum):
     WELCOME = "welcome"
     ADJUSTMENT = "adjustment"
     EXPIRY = "expiry"
-    SPEND = "spend"
     CLAIM = "claim"  # a guest's points claimed by the customer who signed up with the guest's e-mail
-    RESTORE = "restore"
     MATURED = "matured"
+
+
+class Kind(StrEnum):
+    EARN = "earn"  # points earned or granted, and what later happens to them (maturing, reversal, expiry)
+    SPEND = "spend"  # points used as a tender for an order, and their give-back when it is cancelled
+
+
+_LEGACY_REASONS = {"spend": (Reason.ORDER, Kind.SPEND), "restore": (Reason.CANCELLATION, Kind.SPEND)}
+
+
+def legacy_reason(stored: str, kind: str | None) -> tuple[Reason, Kind]:
+    """The reason and kind of a stored entry, also one written before kinds existed (``spend``,
+    ``restore``: a checkout's spend and its give-back)."""
+    if stored in _LEGACY_REASONS:
+        return _LEGACY_REASONS[stored]
+    return Reason(stored), Kind(kind or Kind.EARN)
 
 
 class Entry(BaseModel):
@@ -51,6 +72,9 @@ class Entry(BaseModel):
     member_id: str
     idempotency_id: str = Field(description="<kind>#<source id>: the same movement is written once")
     reason: Reason
+    kind: Kind = Field(
+        default=Kind.EARN, description="earn, or spend: points used as a tender (and given back)"
+    )
     deltas: dict[str, int] = Field(description="Signed change per account; accounts absent are unchanged")
     recorded_at: datetime
     order_id: str | None = None
@@ -64,6 +88,16 @@ class Entry(BaseModel):
         """Stable per idempotency id: the same movement always has the same id."""
         digest = hashlib.sha256(f"{self.member_id}|{self.idempotency_id}".encode()).hexdigest()
         return f"le_{digest[:26]}"
+
+    @property
+    def is_spending(self) -> bool:
+        """Points paid for an order at checkout (a negative points delta on the spend side)."""
+        return self.kind is Kind.SPEND and self.points < 0
+
+    @property
+    def is_give_back(self) -> bool:
+        """Spent points returned because the order was cancelled."""
+        return self.kind is Kind.SPEND and self.points > 0
 
     @property
     def points(self) -> int:

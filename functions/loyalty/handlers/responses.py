@@ -26,6 +26,7 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 _ENTRY = {
     "entry_id": "le_3f1c2a9b8d7e6f5a4b3c2d1e0f",
     "reason": "order",
+    "kind": "earn",
     "points": 0,
     "pending": 120,
     "credit": {"EUR": 120},
@@ -68,7 +69,14 @@ class LedgerEntryView(Closed):
     model_config = _examples(_ENTRY)
 
     entry_id: str
-    reason: str
+    reason: str = Field(
+        description="Why the points moved: order, return, cancellation, campaign, welcome, adjustment, "
+        "expiry, matured or claim"
+    )
+    kind: Literal["earn", "spend"] = Field(
+        description="spend: points used as a tender for the order (negative) or given back when it was "
+        "cancelled (positive); earn: every other movement"
+    )
     points: int = Field(description="Change of the available points")
     pending: int = Field(description="Change of the pending points")
     credit: dict[str, int] = Field(description="Change of store credit per currency (available + pending)")
@@ -184,6 +192,7 @@ def entry_view(entry: Entry) -> dict[str, Any]:
     return LedgerEntryView(
         entry_id=entry.entry_id,
         reason=entry.reason.value,
+        kind=entry.kind.value,
         points=entry.points,
         pending=entry.pending,
         credit=credit,

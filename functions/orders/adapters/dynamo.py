@@ -127,6 +127,17 @@ class DynamoOrders:
             raise
         return True
 
+    def _write_shipment(self, order_id: str, shipment: Shipment) -> None:
+        """The newest report of a shipment; an older one still leaves what only it knows (the kind)."""
+        try:
+            self._client.update_item(**records.shipment_update(self._table, order_id, shipment))
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise
+            kind = records.kind_update(self._table, order_id, shipment)
+            if kind is not None:
+                self._client.update_item(**kind)
+
     def record(self, order_id: str, entry: TimelineEntry) -> bool:
         """One entry on the order's timeline that moves no stage (a request); False if it was there already."""
         return self._put_once(records.entry_put(self._table, order_id, entry))
@@ -139,7 +150,7 @@ class DynamoOrders:
         if projected.entry.stage is None and projected.shipment is None:
             return None
         if projected.shipment is not None:
-            self._put_once(records.shipment_put(self._table, projected.order_id, projected.shipment))
+            self._write_shipment(projected.order_id, projected.shipment)
         found = self._partition(projected.order_id)
         if found.order is None:
             raise OrderNotYetKnown(projected.order_id)

@@ -31,6 +31,8 @@ Access patterns (no Scan):
 An order item carries ``status`` and ``version`` beside its ``doc`` (the ``Order`` as JSON) so that
 every change is a Put conditioned on the version read: two writers can never both win. What is
 projected from events lives in items of its own, so checkout's Put of the whole order never erases it.
+A shipment item is updated, not replaced: its ``doc`` by the newest report (highest ``sequence``), its
+``kind`` and ``pickup_store`` (fulfilment's request alone knows them) by whichever report carries them.
 """
 
 from __future__ import annotations
@@ -217,22 +219,44 @@ def entry_put(table: str, order_id: str, entry: TimelineEntry) -> dict[str, Any]
     }
 
 
-def shipment_put(table: str, order_id: str, shipment: Shipment) -> dict[str, Any]:
-    """The shipment's state, unless a newer report (a higher sequence) is there already."""
+def shipment_update(table: str, order_id: str, shipment: Shipment) -> dict[str, Any]:
+    """The shipment's state, unless a newer report (a higher sequence) is there already. Its ``kind`` and
+    pickup store (known from fulfilment's request only) are attributes of their own, so a carrier's
+    report, which knows neither, keeps them (``kind_update`` writes them when the request came late)."""
+    sets = ["#type = :type", "#seq = :seq", "doc = :doc"]
+    values: dict[str, Any] = {
+        ":type": "shipment",
+        ":seq": shipment.sequence,
+        ":doc": shipment.model_dump_json(exclude_none=True, exclude={"kind", "pickup_store"}),
+    }
+    update = kind_update(table, order_id, shipment)
+    if update is not None:
+        sets.append(update["UpdateExpression"].removeprefix("SET "))
+        values.update(deserialize(update["ExpressionAttributeValues"]))
     return {
         "TableName": table,
-        "Item": serialize(
-            {
-                "pk": order_pk(order_id),
-                "sk": f"SHIPMENT#{shipment.shipment_id}",
-                "type": "shipment",
-                "sequence": shipment.sequence,
-                "doc": shipment.model_dump_json(exclude_none=True),
-            }
-        ),
-        "ConditionExpression": "attribute_not_exists(pk) OR #seq < :seq",
-        "ExpressionAttributeNames": {"#seq": "sequence"},
-        "ExpressionAttributeValues": {":seq": {"N": str(shipment.sequence)}},
+        "Key": serialize({"pk": order_pk(order_id), "sk": f"SHIPMENT#{shipment.shipment_id}"}),
+        "UpdateExpression": "SET " + ", ".join(sets),
+        "ConditionExpression": "attribute_not_exists(#seq) OR #seq < :seq",
+        "ExpressionAttributeNames": {"#seq": "sequence", "#type": "type"},
+        "ExpressionAttributeValues": serialize(values),
+    }
+
+
+def kind_update(table: str, order_id: str, shipment: Shipment) -> dict[str, Any] | None:
+    """The shipment's kind and pickup store alone (None when the report does not know them)."""
+    if shipment.kind is None:
+        return None
+    values: dict[str, str] = {":kind": shipment.kind}
+    expression = "SET kind = :kind"
+    if shipment.pickup_store is not None:
+        values[":store"] = shipment.pickup_store
+        expression += ", pickup_store = :store"
+    return {
+        "TableName": table,
+        "Key": serialize({"pk": order_pk(order_id), "sk": f"SHIPMENT#{shipment.shipment_id}"}),
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": serialize(values),
     }
 
 
@@ -311,7 +335,12 @@ def read_partition(items: list[dict[str, Any]]) -> Partition:
         elif kind == "timeline":
             entries.append(TimelineEntry.model_validate_json(item["doc"]))
         elif kind == "shipment":
-            shipments.append(Shipment.model_validate_json(item["doc"]))
+            shipment = Shipment.model_validate_json(item["doc"])
+            if item.get("kind"):
+                shipment = shipment.model_copy(
+                    update={"kind": item["kind"], "pickup_store": item.get("pickup_store")}
+                )
+            shipments.append(shipment)
         elif kind == "lookup":
             lookups.add(item["sk"])
         elif kind == "progress":

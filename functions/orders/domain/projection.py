@@ -129,8 +129,60 @@ def _requested(event: Envelope, data: dict[str, Any]) -> Projected:
         shipment_id=data["shipment_id"],
         lines=_lines(data.get("lines")),
     )
+    kind = data.get("kind")
+    pickup_store = data.get("transfer_to") or (data["location_id"] if kind == "store_pickup" else None)
     shipment = Shipment(
-        shipment_id=data["shipment_id"], status="requested", updated_at=at, location_id=data["location_id"]
+        shipment_id=data["shipment_id"],
+        status="requested",
+        updated_at=at,
+        location_id=data["location_id"],
+        kind=kind,
+        pickup_store=pickup_store,
+    )
+    return Projected(data["order_id"], entry, shipment)
+
+
+# The pickup store speaks after the carrier's last word (a transfer's "delivered" to the store): its
+# reports rank above any carrier sequence, so a late carrier update cannot hide them.
+READY_SEQUENCE, COLLECTED_SEQUENCE = 1_000_000, 1_000_001
+
+
+def _ready(event: Envelope, data: dict[str, Any]) -> Projected:
+    store = data["location_id"]
+    entry = _entry(
+        event,
+        data["ready_at"],
+        _system("fulfilment-tasks"),
+        reason=f"ready for collection in {store} until {data['collect_by']}",
+        shipment_id=data["shipment_id"],
+    )
+    shipment = Shipment(
+        shipment_id=data["shipment_id"],
+        status="ready_for_collection",
+        updated_at=data["ready_at"],
+        sequence=READY_SEQUENCE,
+        kind=data["kind"],
+        pickup_store=store,
+    )
+    return Projected(data["order_id"], entry, shipment)
+
+
+def _collected(event: Envelope, data: dict[str, Any]) -> Projected:
+    store = data["location_id"]
+    entry = _entry(
+        event,
+        data["collected_at"],
+        _system("fulfilment-api"),
+        reason=f"collected in {store}",
+        shipment_id=data["shipment_id"],
+    )
+    shipment = Shipment(
+        shipment_id=data["shipment_id"],
+        status="collected",
+        updated_at=data["collected_at"],
+        sequence=COLLECTED_SEQUENCE,
+        kind=data["kind"],
+        pickup_store=store,
     )
     return Projected(data["order_id"], entry, shipment)
 
@@ -209,6 +261,8 @@ PROJECTIONS: Mapping[tuple[str, str], Callable[[Envelope, dict[str, Any]], Proje
     ("shop.fulfilment", "FulfilmentRequested"): _requested,
     ("shop.fulfilment", "OrderConfirmed"): _confirmed,
     ("shop.fulfilment", "OrderLinesDropped"): _dropped,
+    ("shop.fulfilment", "ShipmentReadyForCollection"): _ready,
+    ("shop.fulfilment", "ShipmentCollected"): _collected,
     ("shop.fulfilment", "OrderCancelled"): _cancelled,
     ("shop.fulfilment", "OrderLinesCancelled"): _lines_cancelled,
     ("shop.fulfilment", "OrderCancellationRefused"): _refused,

@@ -8,10 +8,14 @@ The order's ``Stage`` is computed from the order, its entries and its shipments 
 advanced step by step, so a late or repeated event cannot move it backwards:
 
     pending_payment -> paid -> confirmed -> dispatched -> in_transit -> delivered | collected
-    (any stage before dispatch) -> cancelled
+    pickups: confirmed -> ready_for_collection -> collected; transfers to a pickup store:
+    confirmed -> dispatched -> in_transit -> ready_for_collection -> collected
+    (any stage before dispatch, or ready_for_collection) -> cancelled
 
 A shipment delivered while another is still on its way leaves the order ``in_transit``; the order is
-``delivered`` when every shipment that was not cancelled is. Pure logic: no I/O.
+``delivered`` when every shipment that was not cancelled is. A transfer the carrier delivered is in the
+pickup store, not with the shopper: ``ready_for_collection`` until fulfilment says it was collected (a
+shipment's ``kind`` comes from ``FulfilmentRequested``). Pure logic: no I/O.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ class Stage(StrEnum):
     CONFIRMED = "confirmed"
     DISPATCHED = "dispatched"
     IN_TRANSIT = "in_transit"
+    READY_FOR_COLLECTION = "ready_for_collection"  # in the pickup store, waiting for the shopper
     DELIVERED = "delivered"
     COLLECTED = "collected"
     CANCELLED = "cancelled"
 
 
-# Stages after which nothing can be cancelled any more (the parcel has left).
+# Stages after which nothing can be cancelled any more (the parcel has left). An order waiting in the
+# pickup store for its shopper was not handed over: it may still be cancelled.
 DISPATCHED_OR_LATER = frozenset({Stage.DISPATCHED, Stage.IN_TRANSIT, Stage.DELIVERED, Stage.COLLECTED})
 ActorKind = Literal["customer", "agent", "system", "carrier"]
 
@@ -72,8 +78,10 @@ ShipmentStatus = Literal[
     "delivered",
     "returned_to_sender",
     "cancelled",
+    "ready_for_collection",
     "collected",
 ]
+ShipmentKind = Literal["delivery", "store_pickup", "transfer"]
 
 
 class Shipment(Strict):
@@ -86,6 +94,14 @@ class Shipment(Strict):
     updated_at: str
     sequence: int = 0
     location_id: str | None = None
+    kind: ShipmentKind | None = Field(default=None, description="From FulfilmentRequested")
+    pickup_store: str | None = Field(default=None, description="Where a pickup or transfer is collected")
+
+    def shown_status(self) -> ShipmentStatus:
+        """The status as the shopper reads it: a transfer the carrier delivered is in the pickup store."""
+        if self.kind == "transfer" and self.status == "delivered":
+            return "ready_for_collection"
+        return self.status
 
     def tracking_url(self) -> str | None:
         """Where the buyer follows the parcel on the carrier's own site."""
@@ -105,9 +121,11 @@ _SHIPMENT_STAGES: Mapping[str, Stage] = {
     "in_transit": Stage.IN_TRANSIT,
     "failed_delivery": Stage.IN_TRANSIT,
     "returned_to_sender": Stage.IN_TRANSIT,
+    "ready_for_collection": Stage.READY_FOR_COLLECTION,
     "delivered": Stage.DELIVERED,
     "collected": Stage.COLLECTED,
 }
+_IN_STORE_OR_DONE = frozenset({"ready_for_collection", "delivered", "collected"})
 _RANK = {stage: rank for rank, stage in enumerate(Stage)}
 
 
@@ -123,10 +141,14 @@ def stage_of(order: Order, entries: Iterable[TimelineEntry], shipments: Sequence
     entries = list(entries)
     if order.status is OrderStatus.CANCELLED or any(e.stage is Stage.CANCELLED for e in entries):
         return Stage.CANCELLED
-    live = [s for s in shipments if s.status != "cancelled"]
-    if live and all(s.status in ("delivered", "collected") for s in live):
-        return Stage.COLLECTED if all(s.status == "collected" for s in live) else Stage.DELIVERED
-    moved = [_SHIPMENT_STAGES[s.status] for s in live if s.status in _SHIPMENT_STAGES]
+    shown = [s.shown_status() for s in shipments if s.status != "cancelled"]
+    if shown and all(status in ("delivered", "collected") for status in shown):
+        return Stage.COLLECTED if all(status == "collected" for status in shown) else Stage.DELIVERED
+    if shown and all(status in _IN_STORE_OR_DONE for status in shown):
+        return Stage.READY_FOR_COLLECTION  # nothing on its way: what is left waits in the store
+    moved = [_SHIPMENT_STAGES[status] for status in shown if status in _SHIPMENT_STAGES]
+    if moved and all(stage in (Stage.READY_FOR_COLLECTION, Stage.COLLECTED) for stage in moved):
+        return Stage.READY_FOR_COLLECTION  # the rest is still picked for the store: nothing with a carrier
     if moved:
         # Some shipment is on its way: the order is as far as its least advanced moving shipment.
         return Stage.IN_TRANSIT if any(s is not Stage.DISPATCHED for s in moved) else Stage.DISPATCHED
@@ -160,5 +182,6 @@ def timeline_view(entry: TimelineEntry) -> dict[str, Any]:
 
 def shipment_view(shipment: Shipment) -> dict[str, Any]:
     body = shipment.model_dump(mode="json", exclude={"sequence", "location_id"})
+    body["status"] = shipment.shown_status()
     body["tracking_url"] = shipment.tracking_url()
     return body

@@ -1,9 +1,10 @@
 """Other contexts' events (EventBridge -> SQS) -> each order's timeline, shipments and stage.
 
 Checkout's ``OrderPlaced``, ``OrderCancelled``, ``PaymentFailed``, ``PaymentRefunded``,
-``PaymentCaptured``; fulfilment's ``FulfilmentRequested``, ``OrderLinesDropped`` and its answers to a
-cancellation request (``OrderCancelled``, ``OrderLinesCancelled``, ``OrderCancellationRefused``); the
-carriers' ``ShipmentStatusChanged`` (``orders.domain.projection`` says what each means).
+``PaymentCaptured``; fulfilment's ``FulfilmentRequested``, ``OrderLinesDropped``, the pickup store's
+``ShipmentReadyForCollection`` and ``ShipmentCollected``, and its answers to a cancellation request
+(``OrderCancelled``, ``OrderLinesCancelled``, ``OrderCancellationRefused``); the carriers'
+``ShipmentStatusChanged`` (``orders.domain.projection`` says what each means).
 
 Idempotent per event id (the timeline entry's key holds it) and tolerant of any delivery order (the stage
 is computed from everything known, a shipment keeps its highest sequence). When the order first reaches

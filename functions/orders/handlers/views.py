@@ -17,7 +17,15 @@ from shop_kernel.money import Money
 from shop_kernel.priced import PricedDiscount, PricedPromotion, PricedShipping, PricedTotals, TaxDisplayName
 
 OrdersStage = Literal[
-    "pending_payment", "paid", "confirmed", "dispatched", "in_transit", "delivered", "collected", "cancelled"
+    "pending_payment",
+    "paid",
+    "confirmed",
+    "dispatched",
+    "in_transit",
+    "ready_for_collection",
+    "delivered",
+    "collected",
+    "cancelled",
 ]
 OrdersStatus = Literal["PENDING_PAYMENT", "PAYMENT_AUTHORIZED", "CANCELLED"]
 
@@ -197,8 +205,18 @@ class OrdersShipment(BaseModel):
     carrier: str | None = None
     tracking_number: str | None = None
     tracking_url: str | None = Field(description="The carrier's tracking page, when it has one")
-    status: str = Field(examples=["requested", "dispatched", "in_transit", "delivered"])
+    status: str = Field(
+        examples=["requested", "dispatched", "in_transit", "ready_for_collection", "collected", "delivered"]
+    )
     updated_at: str
+    kind: Literal["delivery", "store_pickup", "transfer"] | None = Field(
+        default=None,
+        description="delivery: to the buyer; store_pickup: picked in the pickup store; transfer: carried to "
+        "the pickup store (in transit to it, then ready for collection there)",
+    )
+    pickup_store: str | None = Field(
+        default=None, description="The store a pickup or transfer is collected in"
+    )
 
 
 class OrdersOrder(BaseModel):

@@ -42,6 +42,7 @@ def test_a_handler_run_as_a_function_without_the_grant_is_refused_the_table(
         "cart-catalog-projector",
         PROMOTIONS_TABLE_NAME=physical_name("test", "promotions"),
         INVENTORY_TABLE_NAME=physical_name("test", "inventory"),
+        LOYALTY_TABLE_NAME=physical_name("test", "loyalty"),
     )
     created = functions.invoke("cart-api", cart_event("POST", "/cart", {"currency": "EUR"}), lambda_context)
     assert created["statusCode"] == 201

@@ -88,7 +88,12 @@ def test_points_are_debited_in_the_orders_transaction_and_loyalty_publishes_the_
     view = json.loads(answer["body"])
     assert view["available"] == SEEDED - 3000
     newest = view["ledger"]["items"][0]
-    assert (newest["reason"], newest["points"], newest["order_id"]) == ("spend", -3000, order["id"])
+    assert (newest["reason"], newest["kind"], newest["points"], newest["order_id"]) == (
+        "order",
+        "spend",
+        -3000,
+        order["id"],
+    )
 
 
 def test_a_balance_spent_by_another_checkout_meanwhile_refuses_this_one_and_writes_nothing(
@@ -158,7 +163,10 @@ def test_the_sweeper_gives_back_an_unpaid_orders_points_once(
     )
     assert available(loyalty) == SEEDED
     _, entries, _ = loyalty.store.member_page(CUSTOMER_SUB, 10, None)
-    assert [(e.reason.value, e.points) for e in entries][:2] == [("restore", 2000), ("spend", -2000)]
+    assert [(e.reason.value, e.kind.value, e.points) for e in entries][:2] == [
+        ("cancellation", "spend", 2000),
+        ("order", "spend", -2000),
+    ]
 
 
 def test_the_workflows_void_gives_back_the_points_once(
@@ -188,7 +196,7 @@ def test_the_workflows_void_gives_back_the_points_once(
     assert order_doc(shop, order_id)["status"] == "CANCELLED"
     assert available(loyalty) == SEEDED
     _, entries, _ = loyalty.store.member_page(CUSTOMER_SUB, 10, None)
-    assert sum(1 for e in entries if e.reason.value == "restore") == 1
+    assert sum(1 for e in entries if e.is_give_back) == 1
 
 
 def test_a_guest_cannot_send_points(

@@ -334,3 +334,69 @@ def test_queue_attributes_are_the_same_with_their_names_converted_once() -> None
     # THEN every attribute reads the same, content-based deduplication included
     assert patched == unpatched
     assert patched["ApproximateNumberOfMessages"] == "1"
+
+
+def _deliveries_of_put_events(patched: bool) -> list[tuple[str, dict[str, Any]]]:
+    """What three rules' queues receive from one batch of events, with or without the patch."""
+    import json as jsonlib
+
+    from moto.events.models import EventsBackend
+
+    moto_patches.install()
+    if not patched:
+        EventsBackend.put_events = moto_patches._original_put_events  # type: ignore[method-assign]
+    try:
+        events = boto3.client("events", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        bus = f"put-events-{patched}"
+        events.create_event_bus(Name=bus)
+        patterns = {
+            "stock": {"source": ["shop.inventory"], "detail-type": ["StockLevelChanged"]},
+            "kyiv": {"detail": {"data": {"location_id": ["kyiv-dc"]}}},
+            "orders": {"source": ["shop.orders"]},  # matches nothing below
+            "everything": {"source": [{"prefix": "shop."}]},
+        }
+        queues: dict[str, str] = {}
+        for name, pattern in patterns.items():
+            queues[name] = sqs.create_queue(QueueName=f"{bus}-{name}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=queues[name], AttributeNames=["QueueArn"])
+            events.put_rule(Name=name, EventBusName=bus, EventPattern=jsonlib.dumps(pattern))
+            target = {"Id": "q", "Arn": arn["Attributes"]["QueueArn"]}
+            events.put_targets(Rule=name, EventBusName=bus, Targets=[target])
+        entries = [
+            {
+                "Source": source,
+                "DetailType": kind,
+                "Detail": jsonlib.dumps({"data": {"sku": f"SKU-{n}", "location_id": location}}),
+                "EventBusName": bus,
+                "Resources": [f"arn:sku/{n}"],
+            }
+            for n, (source, kind, location) in enumerate(
+                [
+                    ("shop.inventory", "StockLevelChanged", "kyiv-dc"),
+                    ("shop.inventory", "StockLevelChanged", "warsaw-dc"),
+                    ("shop.catalog", "ProductPublished", "kyiv-dc"),
+                ]
+            )
+        ]
+        answer = events.put_events(Entries=entries)
+        assert answer["FailedEntryCount"] == 0
+        received: list[tuple[str, dict[str, Any]]] = []
+        for name, url in queues.items():
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                body = jsonlib.loads(message["Body"])
+                del body["id"], body["time"]  # a new id and the clock on every run
+                received.append((name, body))
+        return sorted(received, key=lambda item: (item[0], item[1]["detail"]["data"]["sku"]))
+    finally:
+        moto_patches.uninstall()
+
+
+def test_put_events_delivers_what_moto_delivers_with_each_message_built_once() -> None:
+    # GIVEN a bus whose rules match by source and type, by a detail field, by a prefix, and one nothing
+    # WHEN the same batch of events is put with moto's own PutEvents and with the patched one
+    theirs = _deliveries_of_put_events(patched=False)
+    ours = _deliveries_of_put_events(patched=True)
+    # THEN every queue receives the same messages
+    assert [name for name, _ in ours] == ["everything"] * 3 + ["kyiv"] * 2 + ["stock"] * 2
+    assert ours == theirs

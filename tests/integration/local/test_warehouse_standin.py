@@ -52,7 +52,7 @@ def _until(check: Any, timeout_s: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_withdrawn_units_are_not_packed_and_a_pickup_is_collected_after_packing(api) -> None:
+def test_withdrawn_units_are_not_packed_and_a_pickup_is_collected_once_ready_in_the_store(api) -> None:
     url, posts = api
     standin = WarehouseStandin(WarehouseConfig(url, lambda: "token", delay_s=0.2, collect_after_s=0.1))
     lines = [{"sku": "PHN-B-BLK", "quantity": 2}]
@@ -72,16 +72,21 @@ def test_withdrawn_units_are_not_packed_and_a_pickup_is_collected_after_packing(
         standin(
             _batch("FulfilmentCancelled", {"shipment_id": "shp_X", "whole_shipment": True, "lines": lines})
         )
+        _until(lambda: len(posts) >= 2)
+        # AND the pickup, then a transfer delivered to the store, announced ready for collection
+        for shipment_id, kind in (("shp_P", "store_pickup"), ("shp_T", "transfer")):
+            standin(_batch("ShipmentReadyForCollection", {"shipment_id": shipment_id, "kind": kind}))
         # WHEN its timers run
-        _until(lambda: len(posts) >= 3)
+        _until(lambda: len(posts) >= 4)
         time.sleep(0.3)
     finally:
         standin.stop()
-    # THEN the pickup was packed whole then collected, the delivery packed less the cancelled unit, the
-    # withdrawn shipment not reported at all
+    # THEN the pickup was packed whole then collected, the transfer collected, the delivery packed less the
+    # cancelled unit, the withdrawn shipment not reported at all
     by_path = dict(posts)
     assert by_path["/admin/fulfilment/shipments/shp_P/packed"] == {"lines": lines}
     assert by_path["/admin/fulfilment/shipments/shp_P/collected"] == {}
+    assert by_path["/admin/fulfilment/shipments/shp_T/collected"] == {}
     assert by_path["/admin/fulfilment/shipments/shp_D/packed"] == {
         "lines": [{"sku": "PHN-B-BLK", "quantity": 1}]
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 from loyalty.adapters.records import append_entries, entry_item, notice_item
-from loyalty.domain.ledger import Entry, Reason
+from loyalty.domain.ledger import Entry, Kind, Reason
 from loyalty.domain.plans import Notice
 
 from tests.conformance import answers_for, served_document
@@ -324,7 +324,8 @@ def test_the_stream_publishes_entries_and_notices_as_events_with_ids_only(
     spend = Entry(
         member_id=MEMBER,
         idempotency_id="spend#ord_1",
-        reason=Reason.SPEND,
+        reason=Reason.ORDER,
+        kind=Kind.SPEND,
         deltas={"points": -30},
         recorded_at=at,
         order_id="ord_1",

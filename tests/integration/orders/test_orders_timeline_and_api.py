@@ -73,9 +73,61 @@ def test_the_customer_reads_paid_confirmed_dispatched_in_transit_delivered_whate
             "tracking_number": "20450000000001",
             "status": "delivered",
             "updated_at": "2026-12-03T11:00:00.000Z",
+            "kind": "delivery",
+            "pickup_store": None,
             "tracking_url": "https://novaposhta.ua/tracking/?cargo_number=20450000000001",
         }
     ]
+
+
+def _transfer_requested() -> dict[str, Any]:
+    event = requested()
+    event["detail"]["data"].update(kind="transfer", transfer_to="lviv-store")
+    return event
+
+
+def _in_store(detail_type: str, at: str) -> dict[str, Any]:
+    data = {"order_id": ORDER_ID, "shipment_id": "shp_1", "location_id": "lviv-store", "kind": "transfer"}
+    if detail_type == "ShipmentReadyForCollection":
+        data |= {"ready_at": at, "collect_by": "2026-12-10T11:05:00.000Z"}
+    else:
+        data |= {"collected_at": at}
+    return bus_event("shop.fulfilment", detail_type, data, f"{detail_type}-{ORDER_ID}", at)
+
+
+def test_a_transfer_to_a_pickup_store_reads_ready_for_collection_then_collected_never_delivered(
+    orders_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN a customer's order carried to the Lviv store for pickup, the carrier's "delivered" (to the
+    # store) arriving before fulfilment's request that says it is a transfer
+    place(orders_stack, customer_order())
+    _project(functions, lambda_context, placed(), tracking("delivered", 3, "2026-12-03T11:00:00.000Z"))
+    _project(functions, lambda_context, _transfer_requested())
+    # WHEN the customer reads the order
+    status, body = _api(functions, orders_event("GET", f"/me/orders/{ORDER_ID}"), lambda_context)
+    # THEN it waits in the store for them: ready for collection, not delivered
+    assert status == 200
+    assert body["stage"] == "ready_for_collection"
+    (shipment,) = body["shipments"]
+    assert (shipment["status"], shipment["kind"], shipment["pickup_store"]) == (
+        "ready_for_collection",
+        "transfer",
+        "lviv-store",
+    )
+    # WHEN the store has it ready and the shopper collects it
+    _project(
+        functions,
+        lambda_context,
+        _in_store("ShipmentReadyForCollection", "2026-12-03T11:05:00.000Z"),
+        _in_store("ShipmentCollected", "2026-12-04T09:00:00.000Z"),
+    )
+    status, body = _api(functions, orders_event("GET", f"/me/orders/{ORDER_ID}"), lambda_context)
+    # THEN it is collected, the store's two steps on the timeline
+    assert body["stage"] == "collected"
+    assert body["shipments"][0]["status"] == "collected"
+    reasons = [e.get("reason") for e in body["timeline"] if e["what"].startswith("ShipmentReady")]
+    assert reasons == ["ready for collection in lviv-store until 2026-12-10T11:05:00.000Z"]
+    assert body["timeline"][-1]["what"] == "ShipmentCollected"
 
 
 def test_another_customers_order_is_not_found_and_the_list_shows_stages(

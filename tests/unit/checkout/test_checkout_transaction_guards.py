@@ -386,8 +386,9 @@ def test_a_pickup_order_reads_the_stores_stock_and_is_placed_there() -> None:
     s = shop(cart=open_cart(pickup_location_id="podil", destination_country="UA"))
     s.store.locations["podil"] = location("podil")
     s.store.stock["A"]["podil"] = level("A", "podil", 5)
+    # (1,000.00 UAH: a card is not charged less than 25.00 UAH, shop_kernel.card_minimums)
     s.store.facts["A"] = sku_facts(
-        "A", prices=(ListPrice(price_list="retail", amount=Money.of(1000, "UAH"), includes_tax=True),)
+        "A", prices=(ListPrice(price_list="retail", amount=Money.of(100_000, "UAH"), includes_tax=True),)
     )
     s.store.cart_ = s.store.cart_.model_copy(update={"currency": "UAH"}) if s.store.cart_ else None
     s.store.shop.rates["UA"] = s.store.shop.rates["DE"].model_copy(update={"country": "UA"})

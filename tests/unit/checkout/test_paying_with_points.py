@@ -15,6 +15,8 @@ from loyalty.domain.errors import InsufficientPoints
 from loyalty.domain.rules import RedemptionRules
 
 from cart.domain.models import CartOwner, Line, OwnerKind
+from cart.domain.points import MemberPoints
+from cart.domain.pricing import PricingPorts, customer_for, price_for_display
 from checkout.domain.orders import intent_key
 from checkout.domain.payments import GiveBackRefused
 from orders.domain.models import Buyer, CancelReason, OrderStatus, PointsOnLine, PointsTender
@@ -22,6 +24,7 @@ from pricing.domain import FlatRate, RuleBasedCarrierQuotes, ShippingRule
 from shop_kernel.errors import ValidationFailed
 from shop_kernel.money import Money
 from tests.unit.checkout.checkout_doubles import (
+    NOW,
     Shop,
     eur,
     index_of,
@@ -208,6 +211,115 @@ def test_points_and_nothing_else_may_pay_a_whole_order_with_no_card() -> None:
     assert order.risk is not None
     assert s.stripe.created == []
     assert "debit_points" in [name for name, _ in s.store.works[0].calls]
+
+
+# --- Stripe's minimum card charge (0.50 EUR) -----------------------------------------------------------
+
+
+def _pays_all_shop(points: int) -> Shop:
+    """A member's 20.00 EUR cart with free delivery, under rules letting points pay all of the lines."""
+    s = _member_shop(points=points)
+    s.store.redemption = RedemptionRules(point_value={"EUR": 1}, max_share_bp=10_000)
+    free = FlatRate(prices=(Money.of(0, "EUR"),))
+    s.store.shop.carriers = RuleBasedCarrierQuotes(
+        [ShippingRule(method="standard", zone="de", countries=frozenset({"DE"}), rate=free)]
+    )
+    return s
+
+
+def test_max_points_leave_the_card_at_least_stripes_minimum_rather_than_a_few_cents() -> None:
+    # GIVEN a 20.00 EUR order points may pay in full, and 1,980 points (19.80 EUR): all of them would
+    # leave 0.20 EUR for the card, below Stripe's 0.50 EUR minimum
+    s = _pays_all_shop(points=1980)
+    # WHEN the customer asks for as many points as allowed
+    order = _place(s, "max").order
+    # THEN points pay 19.50 EUR and the card the 0.50 EUR it can be charged
+    assert order.points is not None
+    assert order.points.points == 1950
+    assert order.payment.amount == eur(50)
+    assert s.stripe.created == [(order.id, 50, "EUR", intent_key(order))]
+
+
+def test_a_number_of_points_leaving_the_card_less_than_its_minimum_is_a_422_saying_what_works() -> None:
+    # GIVEN the same order and 1,980 points
+    s = _pays_all_shop(points=1980)
+    # WHEN the customer asks for all 1,980
+    with pytest.raises(ValidationFailed) as refused:
+        _place(s, 1980)
+    # THEN a 422 on body.points says the card minimum and the most points that keep to it; nothing is
+    # created at Stripe or written
+    assert [(e.field, e.code) for e in refused.value.errors] == [("body.points", "card_charge_below_minimum")]
+    assert refused.value.extra == {"allowed": 1950, "minimum": {"amount": 50, "currency": "EUR"}}
+    assert s.stripe.created == []
+    assert s.store.transactions == []
+
+
+@pytest.mark.parametrize(("wanted", "card"), [(2000, 0), (1950, 50), (1000, 1000)])
+def test_points_leaving_the_card_nothing_or_at_least_its_minimum_are_taken_as_asked(
+    wanted: int, card: int
+) -> None:
+    # GIVEN the same order and plenty of points
+    s = _pays_all_shop(points=50_000)
+    # WHEN the customer asks for a number that pays everything, or leaves the card its minimum or more
+    order = _place(s, wanted).order
+    # THEN exactly that many are used; a card payment of nothing needs no PaymentIntent at all
+    assert order.points is not None
+    assert (order.points.points, order.payment.amount) == (wanted, eur(card))
+    assert order.payment.provider == ("none" if card == 0 else "stripe")
+    assert len(s.stripe.created) == (0 if card == 0 else 1)
+
+
+def test_gift_certificates_leaving_the_card_less_than_its_minimum_are_a_422_before_stripe() -> None:
+    # GIVEN a guest's 24.99 EUR order and a certificate of 24.69 EUR: 0.30 EUR would be left for the card
+    s = shop(cart=open_cart(gift_certificates=("GC-1",)))
+    s.store.shop.certificate("GC-1", 2469)
+    # WHEN the guest checks out
+    with pytest.raises(ValidationFailed) as refused:
+        s.place()
+    # THEN a 422 names the certificates and the card minimum, before Stripe is asked; nothing is written
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("cart.gift_certificates", "card_charge_below_minimum")
+    ]
+    assert refused.value.extra == {"minimum": {"amount": 50, "currency": "EUR"}}
+    assert s.stripe.created == []
+    assert s.store.transactions == []
+
+
+def test_a_certificate_leaving_exactly_the_minimum_is_charged_and_one_paying_all_needs_no_card() -> None:
+    for balance, card in ((2449, 50), (2499, 0)):
+        # GIVEN a 24.99 EUR order and a certificate leaving 0.50 EUR, or nothing
+        s = shop(cart=open_cart(gift_certificates=("GC-1",)))
+        s.store.shop.certificate("GC-1", balance)
+        # WHEN the guest checks out
+        order = s.place().order
+        # THEN the card is asked for the rest when there is one, and not at all otherwise
+        assert order.payment.amount == eur(card)
+        assert len(s.stripe.created) == (1 if card else 0)
+
+
+@pytest.mark.parametrize(("points", "shown"), [(1980, 1950), (5000, 2000), (300, 300), (0, 0)])
+def test_the_cart_shows_exactly_the_points_max_takes_at_checkout(points: int, shown: int) -> None:
+    # GIVEN a member's 20.00 EUR cart points may pay in full, and a balance of ``points``
+    s = _pays_all_shop(points=points)
+    cart = s.store.cart_
+    assert cart is not None
+    facts = s.store.facts
+    ports = PricingPorts(
+        tax_rates=s.store.shop,
+        carrier_quotes=s.store.shop,
+        promotions=s.store.shop,
+        code_redemptions=s.store.shop,
+        gift_certificates=s.store.shop,
+    )
+    member = MemberPoints(MEMBER, points, s.store.redemption)
+    # WHEN the cart is priced for display, then checked out with "max"
+    body = price_for_display(cart, facts, customer_for(MEMBER, None, None), NOW, ports, "en", member)
+    order = _place(s, "max").order
+    # THEN the cart showed the number "max" took (the card minimum kept: 1,950 of 1,980) and what they pay
+    assert body["points"]["max_usable"] == shown == (order.points.points if order.points else 0)
+    assert body["points"]["max_value"] == {"amount": shown, "currency": "EUR"}
+    assert body["points"]["available"] == points
+    assert body["points"]["point_value"] == {"amount": 1, "currency": "EUR"}
 
 
 # --- cancellation ------------------------------------------------------------------------------------

@@ -116,7 +116,8 @@ class MemoryStore:
         return True
 
     def await_collection(self, shipment_id: str, token: str) -> bool:
-        if shipment_id not in self.shipments:
+        waiting = (ShipmentStatus.PACKED, ShipmentStatus.AT_STORE)
+        if shipment_id not in self.shipments or self.shipments[shipment_id].shipment.status not in waiting:
             return False
         self.shipments[shipment_id] = replace(self.shipments[shipment_id], collection_token=token)
         return True

@@ -103,11 +103,15 @@ def cart_response(cart: StoredCart, status: int = 200, extra: dict[str, Any] | N
 def priced_response(
     router: Router, owner: CartOwner, cart: StoredCart, accept_language: str | None
 ) -> Response[str]:
-    facts, promotions = wiring.container.store().pricing_reads([line.sku for line in cart.lines])
+    # A signed-in customer's cart shows what their loyalty points may pay: the member (their Cognito
+    # subject, as checkout debits it) is read in the same BatchGetItem as the facts and promotions.
+    member_id = owner.key if owner.kind is OwnerKind.CUSTOMER else None
+    skus = [line.sku for line in cart.lines]
+    facts, promotions, member = wiring.container.store().display_reads(skus, member_id)
     locale = negotiate(accept_language)
     ports = wiring.container.pricing_ports(promotions)
     body = price_for_display(
-        cart, facts, customer(router, owner), wiring.container.clock().now(), ports, locale
+        cart, facts, customer(router, owner), wiring.container.clock().now(), ports, locale, member
     )
     return json_response(body, 200, {"ETag": etag(cart.version)})
 

@@ -63,7 +63,9 @@ def open_customer_cart(body: CartCreate):
     "/me/cart",
     summary="Read the customer's cart with prices",
     description="The customer's cart priced now at their price group's prices (business groups see net "
-    "prices with tax added): lines, discounts, shipping, tax and totals; 404 when no cart is open.",
+    "prices with tax added): lines, discounts, shipping, tax and totals, and `points`: their loyalty "
+    'points, the most this cart may be paid with (what checkout\'s `points: "max"` uses) and what those '
+    "pay; 404 when no cart is open.",
     tags=[TAG],
     operation_id="get_customer_cart",
     security=BEARER_SECURITY,

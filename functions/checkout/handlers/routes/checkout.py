@@ -76,6 +76,13 @@ PLACED = documented(
         "(the problem names the order), or the same Idempotency-Key still running",
     ),
     problem(412, "The cart changed since the ETag sent in If-Match"),
+    problem(
+        422,
+        "A field is not valid; `card_charge_below_minimum` on `cart.gift_certificates` (or `cart.lines`) when "
+        "gift certificates (or the order itself) leave the card more than nothing but less than the least a "
+        "card can be charged in the currency (Stripe's minimum, e.g. 0.50 EUR; `minimum` says it): an order "
+        "certificates pay in full needs no card at all",
+    ),
 )
 CUSTOMER_PLACED = documented(
     PLACED,
@@ -90,7 +97,11 @@ CUSTOMER_PLACED = documented(
         "A field is not valid; `body.points` is refused with `not_enough_points` (more than the balance, "
         "`available` says how many there are) or `over_redemption_limit` (more than this order may be paid "
         "with: the currency's rate, the share of the order points may pay and the excluded categories; "
-        "`allowed` says how many)",
+        "`allowed` says how many) or `card_charge_below_minimum` (the points would leave the card more than "
+        "nothing but less than the least a card can be charged, Stripe's minimum, e.g. 0.50 EUR: `minimum` "
+        "says it, `allowed` the most points that leave the card at least that; points paying everything "
+        'need no card). `"max"` uses that many itself. Certificates leaving the card too little: '
+        "`card_charge_below_minimum` on `cart.gift_certificates`",
     ),
 )
 DESCRIPTION = (
