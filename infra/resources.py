@@ -596,6 +596,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="checkout-api",
         context="checkout",
         handler="checkout.handlers.api.handler",
+        layers=("payments",),
         description="Checkout REST API: prices and reserves the cart, creates the order and its PaymentIntent",
         memory_mb=1024,
         timeout_s=29,
@@ -608,6 +609,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="stripe-webhooks",
         context="checkout",
         handler="checkout.handlers.webhooks.handler",
+        layers=("payments",),
         description="Stripe webhooks: verified, deduplicated; payment authorised, failed, cancelled, refunded",
         memory_mb=1024,
         timeout_s=29,
@@ -633,6 +635,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="checkout-sweeper",
         context="checkout",
         handler="checkout.handlers.sweeper.handler",
+        layers=("payments",),
         description="Expires orders left unpaid past their payment deadline and cancels their PaymentIntent",
         timeout_s=60,
         # As the webhook: a late authorisation it finds extends the stock hold (inventory); an expiry
@@ -646,6 +649,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="checkout-reconciler",
         context="checkout",
         handler="checkout.handlers.reconciler.handler",
+        layers=("payments",),
         description="Compares orders with Stripe's PaymentIntents; voids, applies or flags what differs",
         timeout_s=300,
         # As the webhook: an authorisation it applies extends the hold (inventory), a cancellation that
@@ -659,6 +663,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="payment-tasks",
         context="checkout",
         handler="checkout.handlers.payment_tasks.handler",
+        layers=("payments",),
         description="Fulfilment's payment steps: capture per shipment, release unshipped lines, void",
         timeout_s=29,
         # inventory: shipped units committed, dropped ones released; promotions and loyalty: a void
@@ -671,6 +676,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="checkout-cancellations",
         context="checkout",
         handler="checkout.handlers.cancellations.handler",
+        layers=("payments",),
         description="A buyer's cancellation of an order still waiting for payment: the order, then its PaymentIntent",
         timeout_s=30,
         # As the sweeper's expiry: the cancelling write gives back code uses (promotions), certificate

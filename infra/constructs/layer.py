@@ -1,10 +1,16 @@
-"""The shared kernel Lambda layer: ``shop_kernel`` plus its runtime dependencies, built locally.
+"""The Lambda layers, built locally: the shared kernel layer (``shop_kernel`` plus its runtime dependencies)
+and the package layers only some functions carry (``layers/<name>/requirements.txt``, ``PACKAGE_LAYERS``).
 
 There is no Docker here, so the layer is bundled on the host: pip downloads the wheels for the Lambda
 platform (manylinux2014 aarch64, CPython 3.13, binary only, no compilation) into ``python/`` and the
 kernel package is copied beside them. The installed dependencies are cached under
 ``.local/cdk/kernel-layer/<digest>`` keyed by ``requirements.txt`` and the target platform, so only a
 change of pins downloads again. boto3/botocore are not bundled: the Lambda runtime provides them.
+
+A package layer (``PackageLayer``) is the same install of its own pins, cached under
+``.local/cdk/<name>-layer``, without the kernel package: a function lists it by name in
+``FunctionSpec.layers`` and carries it on top of the kernel layer. The search SDK and the Stripe SDK live
+in such layers so that the functions that never call OpenSearch or Stripe do not carry them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ LAYER_SOURCE = REPO_ROOT / "layers" / "kernel"
 REQUIREMENTS = LAYER_SOURCE / "requirements.txt"
 KERNEL_PACKAGE = LAYER_SOURCE / "python" / "shop_kernel"
 CACHE_ROOT = REPO_ROOT / ".local" / "cdk" / "kernel-layer"
+# The package layers a function may list in ``FunctionSpec.layers``, with each layer version's description.
+PACKAGE_LAYERS: dict[str, str] = {
+    "search": "opensearch-py + requests for the search functions",
+    "payments": "stripe + requests for the functions that call Stripe",
+}
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 PIP_PLATFORM_ARGS = (
@@ -129,5 +140,52 @@ class KernelLayer(Construct):
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="shop_kernel (money, ids, errors, http, events, auth, dynamo) + Powertools, pydantic, ulid",
+            removal_policy=removal_policy,
+        )
+
+
+def package_requirements(name: str) -> Path:
+    """``layers/<name>/requirements.txt``: the pins of package layer ``name``."""
+    if name not in PACKAGE_LAYERS:
+        raise ValueError(f"no package layer {name!r}: the layers are {', '.join(sorted(PACKAGE_LAYERS))}")
+    return REPO_ROOT / "layers" / name / "requirements.txt"
+
+
+@jsii.implements(ILocalBundling)
+class PackageLayerBundler:
+    """``python/`` + a package layer's pinned dependencies for the Lambda platform, cached per layer."""
+
+    def __init__(self, name: str) -> None:
+        self.requirements = package_requirements(name)
+        self.cache_root = REPO_ROOT / ".local" / "cdk" / f"{name}-layer"
+
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:  # type: ignore[override]
+        site_packages = Path(output_dir) / "python"
+        installed = install_dependencies(self.requirements, self.cache_root)
+        shutil.copytree(installed, site_packages, dirs_exist_ok=True)
+        return True
+
+
+class PackageLayer(Construct):
+    """``layer``: package layer ``name`` (``layers/<name>/requirements.txt``) for python3.13 on arm64."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, name: str, removal_policy: RemovalPolicy
+    ) -> None:
+        super().__init__(scope, construct_id)
+        code = lambda_.Code.from_asset(
+            str(package_requirements(name).parent),
+            exclude=["**/__pycache__", "**/*.pyc"],
+            bundling=BundlingOptions(
+                image=RUNTIME.bundling_image, local=cast(ILocalBundling, PackageLayerBundler(name))
+            ),
+        )
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Layer",
+            code=code,
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=PACKAGE_LAYERS[name],
             removal_policy=removal_policy,
         )

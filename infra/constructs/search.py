@@ -1,4 +1,4 @@
-"""Search in the cloud: the Amazon OpenSearch Service domain and the search functions' layer.
+"""Search in the cloud: the Amazon OpenSearch Service domain.
 
 The domain is IAM-authorised (SigV4): its resource policy names only the search functions' roles, each
 with the HTTP verbs its job needs, and each role's own policy says the same. It stays out of a VPC on
@@ -11,34 +11,27 @@ The index itself is derived data (``python -m search.tools.reindex`` rebuilds it
 the domain lives in the services stack. Access policies and log resource policies are written on the
 CloudFormation resources directly: CDK's helpers for both deploy an extra custom-resource Lambda.
 
-``SearchLayer`` bundles ``layers/search/requirements.txt`` (opensearch-py and its HTTP stack) with the
-kernel layer's local bundler, for the functions whose spec lists the ``search`` layer only.
+The search functions' layer (``layers/search/requirements.txt``: opensearch-py and its HTTP stack) is a
+package layer (``infra.constructs.layer.PackageLayer``), carried only by the functions whose spec lists
+``search``.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import cast
 
-import jsii
-from aws_cdk import BundlingOptions, ILocalBundling, RemovalPolicy, Stack, Token
+from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
 from constructs import Construct
 
-from infra.constructs.layer import ARCHITECTURE, RUNTIME, install_dependencies
 from infra.constructs.nag import acknowledge
 from infra.resources import SEARCH_INDEX_ALIAS, physical_name
-from infra.stages import REPO_ROOT, StageConfig
+from infra.stages import StageConfig
 
-SEARCH_LAYER_SOURCE = REPO_ROOT / "layers" / "search"
-SEARCH_REQUIREMENTS = SEARCH_LAYER_SOURCE / "requirements.txt"
-SEARCH_CACHE_ROOT = REPO_ROOT / ".local" / "cdk" / "search-layer"
 ENGINE_VERSION = opensearch.EngineVersion.OPENSEARCH_2_19
 # HTTP verbs per access level: queries are GET/POST (_search, _mget, _count); indexing adds PUT/DELETE.
 INDEX_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -64,41 +57,6 @@ INDEX_GRANTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     ),
     "write": ((INDEX_ACTIONS["write"], ("*",)),),
 }
-
-
-@jsii.implements(ILocalBundling)
-class SearchLayerBundler:
-    """``python/`` + the search dependencies for the Lambda platform, cached like the kernel layer's."""
-
-    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:  # type: ignore[override]
-        site_packages = Path(output_dir) / "python"
-        shutil.copytree(
-            install_dependencies(SEARCH_REQUIREMENTS, SEARCH_CACHE_ROOT), site_packages, dirs_exist_ok=True
-        )
-        return True
-
-
-class SearchLayer(Construct):
-    """``layer``: opensearch-py and its HTTP stack for python3.13 on arm64."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy) -> None:
-        super().__init__(scope, construct_id)
-        code = lambda_.Code.from_asset(
-            str(SEARCH_LAYER_SOURCE),
-            exclude=["**/__pycache__", "**/*.pyc"],
-            bundling=BundlingOptions(
-                image=RUNTIME.bundling_image, local=cast(ILocalBundling, SearchLayerBundler())
-            ),
-        )
-        self.layer = lambda_.LayerVersion(
-            self,
-            "Layer",
-            code=code,
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="opensearch-py + requests for the search functions",
-            removal_policy=removal_policy,
-        )
 
 
 def _capacity(stage: StageConfig) -> opensearch.CapacityConfig:

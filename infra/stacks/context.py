@@ -60,7 +60,7 @@ class ContextStack(Stack):
             bus=stateful.events.bus,
             tables=stateful.data.tables,
             secrets=stateful.secrets.secrets,
-            extra_layers={"search": services.search_layer.layer},
+            extra_layers=services.package_layers,
             search=self.search,
             queues=stateful.events.queues,
             dead_letter_queues=stateful.events.dead_letter_queues,

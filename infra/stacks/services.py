@@ -19,9 +19,8 @@ from constructs import Construct
 from infra.constructs.api import ShopApi
 from infra.constructs.context import pascal
 from infra.constructs.function import function_reference
-from infra.constructs.layer import KernelLayer
+from infra.constructs.layer import KernelLayer, PackageLayer
 from infra.constructs.observability import AlarmTopic, ApiAlarms, WorkflowAlarms
-from infra.constructs.search import SearchLayer
 from infra.constructs.workflows import Workflows
 from infra.resources import CONTEXTS, FUNCTIONS
 from infra.stacks.stateful import StatefulStack
@@ -40,7 +39,14 @@ class ServicesStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.layer = KernelLayer(self, "KernelLayer", removal_policy=stage.removal_policy)
-        self.search_layer = SearchLayer(self, "SearchLayer", removal_policy=stage.removal_policy)
+        # One package layer per name the functions' specs list (``search``, ``payments``), for them only.
+        listed = sorted({name for spec in FUNCTIONS if spec.context in CONTEXTS for name in spec.layers})
+        self.package_layers: dict[str, lambda_.ILayerVersion] = {
+            name: PackageLayer(
+                self, f"{name.title()}Layer", name=name, removal_policy=stage.removal_policy
+            ).layer
+            for name in listed
+        }
         references = Construct(self, "Functions")
         functions: dict[str, lambda_.IFunction] = {
             spec.name: function_reference(references, pascal(spec.name), stage=stage.name, name=spec.name)

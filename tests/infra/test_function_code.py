@@ -10,9 +10,13 @@ construct's exclude globs and CDK's own copy (no synth, no app), then
 * every import in every shipped file - also inside functions, where the lazy ones live - that names a
   module under ``functions/`` is looked up in the asset, which covers what an import of the handler
   does not run;
-* every third-party package those files and the kernel's import (outside ``if TYPE_CHECKING:``) must be
-  one the Lambda runtime or a layer of the function brings (the interpreter above has the dev venv's
-  site-packages, which has them all), or a known exception with its reason.
+* every third-party package a function's code can import (outside ``if TYPE_CHECKING:``) and the kernel's
+  must be one the Lambda runtime or a layer of the function brings (the interpreter above has the dev
+  venv's site-packages, which has them all), or a known exception with its reason; and every package layer
+  a function carries must serve one of those imports, so a function that never imports a layer's packages
+  does not carry (and unpack at each cold start) the layer. What a function's code can import is read per
+  function (``_reach``): its handler's imports, followed through ``functions/``, where a context's wiring
+  adds only the providers the code reached asks the container for, with what they import in turn.
 """
 
 from __future__ import annotations
@@ -29,12 +33,20 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from infra.function_code import FUNCTIONS_SOURCE, BoundaryError, CodeAsset, code_asset, context_packages
-from infra.resources import FUNCTIONS
+from infra.function_code import (
+    FUNCTIONS_SOURCE,
+    BoundaryError,
+    CodeAsset,
+    ImportGraph,
+    code_asset,
+    context_packages,
+)
+from infra.resources import FUNCTIONS, FunctionSpec
 
 REPO_ROOT = FUNCTIONS_SOURCE.parent
 KERNEL_SOURCE = REPO_ROOT / "layers" / "kernel" / "python"
 CONTEXTS = context_packages()
+DISTRIBUTIONS = packages_distributions()
 # What the python3.13 Lambda runtime brings: boto3 and its closure. Layers bring the rest.
 RUNTIME_DISTRIBUTIONS = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
@@ -43,7 +55,6 @@ RUNTIME_DISTRIBUTIONS = frozenset(
 # Every entry must still hold: once a layer serves it, the test says to drop it.
 UNSERVED = {
     ("search", "tantivy"): "the embedded engine: wiring imports it only when SEARCH_ENGINE is not opensearch",
-    ("checkout", "stripe"): "NOT SERVED IN THE CLOUD YET: no layer bundles the Stripe SDK (decision 68)",
 }
 # Runs in the fresh interpreter: put the asset and layers first, import the modules, say what failed.
 IMPORTER = """
@@ -178,25 +189,76 @@ def test_an_asset_carries_no_other_contexts_entry_points_tests_or_bytecode(asset
         assert not [p for p in files if {"__pycache__", "tests"} & set(p.parts) or p.suffix == ".pyc"]
 
 
-def test_every_third_party_import_is_served_by_the_runtime_or_the_functions_layers(
-    assets: list[Asset],
-) -> None:
+def test_every_third_party_import_is_served_by_the_runtime_or_the_functions_layers() -> None:
     # GIVEN the distributions the runtime and each function's layers bring
-    distributions = {
-        name: {_normalised(d) for d in found} for name, found in packages_distributions().items()
-    }
-    kernel = {str(p.relative_to(KERNEL_SOURCE)): _third_party(p) for p in KERNEL_SOURCE.rglob("*.py")}
+    kernel = set().union(*(_third_party(_parsed(p)) for p in KERNEL_SOURCE.rglob("*.py")))
     unserved: dict[tuple[str, str], set[str]] = {}
-    for asset in assets:
-        served = RUNTIME_DISTRIBUTIONS.union(*(_requirements(name) for name in ("kernel", *asset.layers)))
-        # WHEN every third-party import its files and the kernel's run is mapped to its distribution
-        shipped = {str(p): _third_party(asset.root / p) for p in asset.files if p.suffix == ".py"}
-        for path, modules in (shipped | kernel).items():
-            for module in modules:
-                if not distributions.get(module, {module}) & served:
-                    unserved.setdefault((asset.context, module), set()).add(str(path))
+    for spec in FUNCTIONS:
+        served = RUNTIME_DISTRIBUTIONS.union(*(_requirements(name) for name in ("kernel", *spec.layers)))
+        # WHEN every third-party import its code can run, and the kernel's, is mapped to its distribution
+        for module in _reached_third_party(spec) | kernel:
+            if not _distributions(module) & served:
+                unserved.setdefault((spec.context, module), set()).add(spec.name)
     # THEN the runtime or a layer of the function serves it, or it is a known, explained exception
     assert sorted(unserved) == sorted(UNSERVED), unserved
+
+
+def test_a_function_carries_only_package_layers_its_code_imports_from() -> None:
+    for spec in FUNCTIONS:
+        # GIVEN the distributions a function's code can import
+        imported = set().union(*(_distributions(module) for module in _reached_third_party(spec)))
+        # THEN each package layer it carries serves one of them: no function unpacks a layer it never uses
+        idle = [name for name in spec.layers if not _requirements(name) & imported]
+        assert idle == [], f"{spec.name} carries {idle} but imports none of their packages"
+
+
+def test_exactly_the_functions_whose_code_can_import_stripe_carry_the_payments_layer() -> None:
+    # GIVEN the functions whose code can import stripe
+    importing = {spec.name for spec in FUNCTIONS if "stripe" in _reached_third_party(spec)}
+    # THEN they carry the payments layer, and no other function does
+    assert {spec.name for spec in FUNCTIONS if "payments" in spec.layers} == importing
+    # AND they include the API, the webhook and the workflow's payment steps, but not the orders stream
+    # consumer, whose container could build the gateway but which never asks for it (nor holds a Stripe key)
+    assert {"checkout-api", "stripe-webhooks", "payment-tasks"} <= importing
+    assert "checkout-events" not in importing
+
+
+def test_a_function_reaches_only_the_providers_its_code_asks_its_container_for(tmp_path: Path) -> None:
+    # GIVEN a context whose wiring builds a gateway (importing an SDK) in one provider and a store in another,
+    # one handler asking for the service (which uses the gateway) and one asking for the store only
+    _write(tmp_path, "shop/__init__.py", "")
+    _write(tmp_path, "shop/handlers/__init__.py", "")
+    _write(
+        tmp_path,
+        "shop/handlers/pay.py",
+        "from shop import wiring\n\ndef handler():\n    wiring.container.service()\n",
+    )
+    _write(
+        tmp_path,
+        "shop/handlers/feed.py",
+        "from shop import wiring\n\ndef handler():\n    wiring.container.store()\n",
+    )
+    _write(tmp_path, "shop/gateway.py", "def pay():\n    import sdk\n")
+    _write(tmp_path, "shop/store.py", "import json\n")
+    _write(
+        tmp_path,
+        "shop/wiring.py",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from shop.gateway import pay\n"
+        "class C:\n    def gateway(self):\n        from shop import gateway\n"
+        "    def store(self):\n        from shop import store\n"
+        "    def service(self):\n        return self.gateway()\n"
+        "container = C()\n",
+    )
+    graph = ImportGraph(tmp_path)
+    # WHEN what each handler can run is worked out
+    pay = _reach("shop.handlers.pay", graph)
+    feed = _reach("shop.handlers.feed", graph)
+    # THEN the one asking for the service reaches the gateway through the service; the other does not
+    assert "shop.gateway" in pay
+    assert "sdk" in _third_party_of(pay, graph)
+    assert "shop.gateway" not in feed
+    assert "shop.store" in feed
+    assert "sdk" not in _third_party_of(feed, graph)
 
 
 def test_a_context_borrows_what_it_imports_even_lazily_and_nothing_more(tmp_path: Path) -> None:
@@ -268,22 +330,168 @@ def _imported_modules(path: Path) -> Iterator[str]:
             yield from (f"{node.module}.{alias.name}" for alias in node.names)
 
 
-def _third_party(path: Path) -> set[str]:
-    """The top-level packages outside the standard library and ours that ``path`` imports, at any depth,
-    outside ``if TYPE_CHECKING:`` blocks (those never run)."""
+def _third_party(node: ast.AST, contexts: frozenset[str] = CONTEXTS) -> frozenset[str]:
+    """The top-level packages outside the standard library and ours that the code under ``node`` imports, at
+    any depth, outside ``if TYPE_CHECKING:`` blocks (those never run); worked out once per node."""
+    if (node, contexts) not in _THIRD_PARTY:
+        _THIRD_PARTY[node, contexts] = frozenset(_parse_third_party(node, contexts))
+    return _THIRD_PARTY[node, contexts]
+
+
+_THIRD_PARTY: dict[tuple[ast.AST, frozenset[str]], frozenset[str]] = {}
+
+
+def _parse_third_party(node: ast.AST, contexts: frozenset[str]) -> set[str]:
     found: set[str] = set()
-    pending: list[ast.AST] = [_parsed(path)]
+    pending: list[ast.AST] = [node]
     while pending:
-        node = pending.pop()
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            pending += node.orelse
+        current = pending.pop()
+        if isinstance(current, ast.If) and "TYPE_CHECKING" in ast.unparse(current.test):
+            pending += current.orelse
             continue
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-        pending += ast.iter_child_nodes(node)
-    return {m for m in found if m not in sys.stdlib_module_names and m not in CONTEXTS and m != "shop_kernel"}
+        if isinstance(current, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in current.names)
+        elif isinstance(current, ast.ImportFrom) and current.level == 0 and current.module:
+            found.add(current.module.split(".")[0])
+        pending += ast.iter_child_nodes(current)
+    return {m for m in found if m not in sys.stdlib_module_names and m not in contexts and m != "shop_kernel"}
+
+
+GRAPH = ImportGraph()
+WIRING = "wiring"  # each context's ``<context>/wiring.py``: its container, one provider per part
+_REACH: dict[str, dict[str, list[ast.AST]]] = {}
+
+
+def _reached_third_party(spec: FunctionSpec) -> set[str]:
+    """The third-party packages ``spec``'s code can import (not the kernel's, counted apart)."""
+    module = spec.handler.rpartition(".")[0]
+    if module not in _REACH:
+        _REACH[module] = _reach(module, GRAPH)
+    return _third_party_of(_REACH[module], GRAPH)
+
+
+def _third_party_of(reach: dict[str, list[ast.AST]], graph: ImportGraph) -> set[str]:
+    contexts = graph.contexts
+    return set().union(*(_third_party(node, contexts) for nodes in reach.values() for node in nodes))
+
+
+def _reach(handler: str, graph: ImportGraph) -> dict[str, list[ast.AST]]:
+    """The modules under ``functions/`` a handler can run, each with the parts of it that can run: the whole
+    module, but of a context's wiring only its top level (outside ``if TYPE_CHECKING:``) and the container
+    methods the reached code names (``container.<provider>``, then ``self.<provider>`` inside them). Any
+    ``container.x`` counts, so it over-counts rather than misses a provider."""
+    trees: dict[str, ast.Module] = {}
+    asked: set[str] = set()
+    reach: dict[str, list[ast.AST]] = {}
+    pending = {handler}
+    while pending:
+        for module in pending:
+            trees[module] = _parsed(graph.source / graph.file(module))
+            if not _is_wiring(module):
+                asked |= _asked_of_container(trees[module])
+        reach = {
+            module: _wiring_parts(tree, asked) if _is_wiring(module) else [tree]
+            for module, tree in trees.items()
+        }
+        imported = {name for nodes in reach.values() for node in nodes for name in _imports_of(node, graph)}
+        pending = imported - trees.keys()
+    return reach
+
+
+def _asked_of_container(tree: ast.Module) -> frozenset[str]:
+    """The names ``tree`` looks up on a ``container`` (``wiring.container.service()``), once per tree."""
+    if tree not in _ASKED:
+        _ASKED[tree] = frozenset(
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and _names(node.value, "container")
+        )
+    return _ASKED[tree]
+
+
+_ASKED: dict[ast.Module, frozenset[str]] = {}
+
+
+def _is_wiring(module: str) -> bool:
+    return module.split(".")[1:] == [WIRING]
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    return (isinstance(node, ast.Name) and node.id == name) or (
+        isinstance(node, ast.Attribute) and node.attr == name
+    )
+
+
+def _wiring_parts(tree: ast.Module, asked: set[str]) -> list[ast.AST]:
+    """The top-level statements of a wiring module, but of its classes only the methods ``asked`` reaches."""
+    parts: list[ast.AST] = []
+    methods: dict[str, ast.AST] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            methods |= {
+                node.name: node
+                for node in statement.body
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            }
+            parts += [
+                node
+                for node in statement.body
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+        elif not (isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test)):
+            parts.append(statement)
+    wanted, pending = set(), [name for name in asked if name in methods]
+    while pending:
+        name = pending.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        pending += [
+            node.attr
+            for node in ast.walk(methods[name])
+            if isinstance(node, ast.Attribute) and _names(node.value, "self") and node.attr in methods
+        ]
+    return parts + [methods[name] for name in sorted(wanted)]
+
+
+def _imports_of(node: ast.AST, graph: ImportGraph) -> frozenset[str]:
+    """The ``functions/`` modules (with their packages) the imports under ``node`` load, outside
+    ``if TYPE_CHECKING:`` (worked out once per node: the trees are shared)."""
+    if (node, graph.source) not in _IMPORTS:
+        _IMPORTS[node, graph.source] = frozenset(_parse_imports(node, graph))
+    return _IMPORTS[node, graph.source]
+
+
+_IMPORTS: dict[tuple[ast.AST, Path], frozenset[str]] = {}
+
+
+def _parse_imports(node: ast.AST, graph: ImportGraph) -> set[str]:
+    found: set[str] = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.If) and "TYPE_CHECKING" in ast.unparse(current.test):
+            pending += current.orelse
+            continue
+        names: list[str] = []
+        if isinstance(current, ast.Import):
+            names = [alias.name for alias in current.names]
+        elif isinstance(current, ast.ImportFrom) and current.level == 0 and current.module:
+            names = [current.module, *(f"{current.module}.{alias.name}" for alias in current.names)]
+        for name in names:
+            parts = name.split(".")
+            found |= {
+                ".".join(parts[:depth])
+                for depth in range(1, len(parts) + 1)
+                if parts[0] in graph.contexts and graph.is_module(".".join(parts[:depth]))
+            }
+        pending += ast.iter_child_nodes(current)
+    return found
+
+
+def _distributions(module: str) -> set[str]:
+    """The distributions that install top-level package ``module`` (itself when none is installed)."""
+    return {_normalised(d) for d in DISTRIBUTIONS.get(module, [module])}
 
 
 def _requirements(layer: str) -> set[str]:
