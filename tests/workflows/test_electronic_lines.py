@@ -114,6 +114,15 @@ def _certificates(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]
     return [i for i in items if i.get("type") == "gift_certificate" and i["doc"].get("order_id") == order_id]
 
 
+def _ledger_entries(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]:
+    """The points ledger's entries for the order (a test-only Scan of loyalty's table)."""
+    from shop_kernel.dynamo import deserialize
+
+    table = world.shop.provisioned["tables"]["loyalty"]["name"]
+    items = [deserialize(i) for i in world.shop.dynamodb.scan(TableName=table)["Items"]]
+    return [i for i in items if i.get("type") == "entry" and i.get("order_id") == order_id]
+
+
 def _stage(world: FulfilmentWorld, order_id: str) -> str:
     """The order's stage as the orders context computes it from what its projector recorded."""
     import orders.wiring
@@ -158,6 +167,7 @@ def test_an_order_of_electronic_lines_only_is_charged_and_confirmed_without_a_sh
     # earns on, which loyalty's consumer took
     assert _stage(world, placed.order_id) == "delivered"
     assert followed.count((placed.order_id, "shop.orders", "OrderDelivered")) == 1
+    assert [e["reason"] for e in _ledger_entries(world, placed.order_id)] == ["order"]
 
 
 def test_a_mixed_order_charges_its_electronic_lines_first_and_ships_the_rest(world: FulfilmentWorld) -> None:
