@@ -135,14 +135,18 @@ def buyable_counts(
     """(country, store) -> how many seeded products ``in_stock=true`` should find there; (None, None) is
     anywhere. From what the stack seeds (``seed_catalog.seeded_products``: the demo products and the gift
     card; ``seed_network.opening_stock``: every level ``seed_stock`` writes), reduced by the kernel's
-    availability rules: a second list here would drift from the seed, as the gift card showed."""
+    availability rules: a second list here would drift from the seed, as the gift card showed. The
+    e-certificate (``fulfilment`` ``digital``) has no stock and counts everywhere."""
     from infra.local.seed_catalog import seeded_products
     from infra.local.seed_network import locations, opening_stock
 
     ensure_import_paths()
     from shop_kernel.availability import (
+        DIGITAL,
+        FULFILMENT_ATTRIBUTE,
         LocationStock,
         buyable_contexts,
+        buyable_filter,
         country_context,
         product_availability,
         store_context,
@@ -173,9 +177,18 @@ def buyable_counts(
             continue  # search holds only published products
         skus = [v["sku"] for v in product["variants"]]
         levels = [level for sku in skus for level in stock.get(sku, [])]
-        buyable = set(buyable_contexts(product_availability(skus, levels)))
+        # The import's attributes are a mapping; the product's value wins over the variant's, as in the snapshot.
+        digital = [
+            v["sku"]
+            for v in product["variants"]
+            if (product.get("attributes") or {}).get(
+                FULFILMENT_ATTRIBUTE, (v.get("attributes") or {}).get(FULFILMENT_ATTRIBUTE)
+            )
+            == DIGITAL
+        ]
+        buyable = set(buyable_contexts(product_availability(skus, levels, digital)))
         for ask, context in asks.items():
-            counts[ask] += context in buyable
+            counts[ask] += bool(buyable.intersection(buyable_filter([context])))  # as search's filter matches
     return counts
 
 

@@ -18,7 +18,7 @@ import pytest
 from infra.local.lambda_tasks import HarnessInvoker, routed_to
 from tests.conftest import REGION
 from tests.integration.cart.conftest import catalog_events_batch, product_snapshot
-from tests.workflows.fulfilment_world import FulfilmentWorld, Placed, sqs_event
+from tests.workflows.fulfilment_world import FulfilmentWorld, Placed, sqs_event, tracking_batch
 from tests.workflows.test_order_fulfilment import (
     HAPPY_PATH,
     LAPTOP,
@@ -114,6 +114,24 @@ def _certificates(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]
     return [i for i in items if i.get("type") == "gift_certificate" and i["doc"].get("order_id") == order_id]
 
 
+def _ledger_entries(world: FulfilmentWorld, order_id: str) -> list[dict[str, Any]]:
+    """The points ledger's entries for the order (a test-only Scan of loyalty's table)."""
+    from shop_kernel.dynamo import deserialize
+
+    table = world.shop.provisioned["tables"]["loyalty"]["name"]
+    items = [deserialize(i) for i in world.shop.dynamodb.scan(TableName=table)["Items"]]
+    return [i for i in items if i.get("type") == "entry" and i.get("order_id") == order_id]
+
+
+def _stage(world: FulfilmentWorld, order_id: str) -> str:
+    """The order's stage as the orders context computes it from what its projector recorded."""
+    import orders.wiring
+
+    page = world.functions.run("orders-events", lambda: orders.wiring.container.store().order_page(order_id))
+    assert page is not None
+    return str(page.stage.value)
+
+
 def _charges(world: FulfilmentWorld, placed: Placed) -> list[dict[str, Any]]:
     return [
         p for n, p in world.invoker.calls if n == "payment-tasks" and p.get("order_id") == placed.order_id
@@ -145,6 +163,11 @@ def test_an_order_of_electronic_lines_only_is_charged_and_confirmed_without_a_sh
     assert (placed.order_id, "shop.orders", "OrderConfirmed") in followed
     issued = _certificates(world, placed.order_id)
     assert sorted(c["balance"] for c in issued) == [ECERT_UAH, ECERT_UAH]
+    # AND it is delivered (by e-mail: nothing ships), announced once with the delivered event loyalty
+    # earns on, which loyalty's consumer took
+    assert _stage(world, placed.order_id) == "delivered"
+    assert followed.count((placed.order_id, "shop.orders", "OrderDelivered")) == 1
+    assert [e["reason"] for e in _ledger_entries(world, placed.order_id)] == ["order"]
 
 
 def test_a_mixed_order_charges_its_electronic_lines_first_and_ships_the_rest(world: FulfilmentWorld) -> None:
@@ -165,10 +188,19 @@ def test_a_mixed_order_charges_its_electronic_lines_first_and_ships_the_rest(wor
     assert ledger["voided"] == 0
     assert ledger["captured"] == ledger["authorised"]
     assert _stock_matches_reservations(world, LAPTOP, "kyiv-dc") == (9, 0, 9)
-    # AND the order was confirmed and its certificate issued, once
+    # AND the order was confirmed and its certificate issued, once; the e-certificate alone does not make
+    # it delivered
     followed = _followed_to_loyalty(world)
     assert followed.count((placed.order_id, "shop.orders", "OrderConfirmed")) == 1
     assert [c["balance"] for c in _certificates(world, placed.order_id)] == [ECERT_UAH]
+    assert _stage(world, placed.order_id) == "confirmed"
+    # WHEN the carrier's news of the laptop reaches the orders context too (its own rule in the stack)
+    news = tracking_batch(placed.order_id, shipment["shipment_id"], "delivered")
+    assert world.invoke("orders-events", news) == {"batchItemFailures": []}
+    # THEN the order is delivered with its last physical shipment, announced once
+    followed += _followed_to_loyalty(world)
+    assert _stage(world, placed.order_id) == "delivered"
+    assert followed.count((placed.order_id, "shop.orders", "OrderDelivered")) == 1
 
 
 def test_an_order_held_for_review_charges_its_electronic_lines_only_when_approved(

@@ -62,7 +62,7 @@ from catalog.domain.ports import (
     ReferenceData,
     StoredProduct,
 )
-from shop_kernel.availability import level_for
+from shop_kernel.availability import buyable_filter, level_for
 from shop_kernel.dynamo import (
     CursorCodec,
     batch_get_keys,
@@ -323,7 +323,7 @@ class DynamoCatalogRepository:
             old_claims["product_slug"],
             {"public": public},
         )
-        availability = self.stock.availability([v.sku for v in product.variants]) if write.listed_in else {}
+        availability = self.stock.availability(write.public) if write.listed_in else {}
         ops += [
             self._put(self._listing_item(c, product.id, write.listing or {}, availability))
             for c in write.listed_in
@@ -580,7 +580,7 @@ def listing_filter(filters: ListingFilter) -> tuple[str, dict[str, str], dict[st
     if filters.in_stock:
         names["#buyable"] = "buyable"
         options = []
-        for j, context in enumerate(filters.contexts):
+        for j, context in enumerate(buyable_filter(filters.contexts)):
             values[f":c{j}"] = {"S": context}
             options.append(f"contains(#buyable, :c{j})")
         clauses.append(f"({' OR '.join(options)})")

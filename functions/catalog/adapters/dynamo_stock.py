@@ -13,6 +13,8 @@ Access patterns: a stock change is a conditional PutItem (``sequence < :s``); th
 ``UNIQUE#sku#<sku>`` claim (``owner``; one BatchGetItem for the SKUs of a batch of changes); a product's stock is one Query ``STOCK#<sku>`` per SKU;
 its listing entries (``listed_in`` on the product item) get one conditional UpdateItem each
 (``attribute_exists(pk)``: an entry removed meanwhile is not recreated). Inventory's table is never read.
+A product delivered electronically (``fulfilment`` ``digital``) has no levels: its ``avail`` is
+``{"everywhere": "in_stock"}`` and ``buyable`` holds ``everywhere``, which every ``in_stock`` filter matches.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from catalog.domain.availability import StockUpdate, skus_of
-from shop_kernel.availability import LocationStock, buyable_contexts, product_availability
+from shop_kernel.availability import LocationStock, buyable_contexts, digital_skus, product_availability
 from shop_kernel.dynamo import batch_get_keys, deserialize, query_all, serialize, serialize_value
 
 SKU_CLAIM_PREFIX = "UNIQUE#sku#"
@@ -90,9 +92,11 @@ class DynamoListingAvailability:
             found += [_stock(deserialize(raw)) for raw in items]
         return found
 
-    def availability(self, skus: Sequence[str]) -> dict[str, Any]:
-        """Context -> level for a product with ``skus``, from catalog's copy of the stock levels."""
-        return dict(product_availability(skus, self.stock(skus)))
+    def availability(self, public: dict[str, Any] | None) -> dict[str, Any]:
+        """Context -> level for a published product (its public snapshot), from catalog's copy of the stock
+        levels; its electronically delivered SKUs hold no stock: in stock everywhere, no levels read."""
+        skus, digital = skus_of(public), digital_skus(public or {})
+        return dict(product_availability(skus, self.stock([s for s in skus if s not in digital]), digital))
 
     def products_of_skus(self, skus: Sequence[str]) -> dict[str, str]:
         keys = [(self._table, serialize(_sku_claim_key(sku))) for sku in dict.fromkeys(skus)]
@@ -110,9 +114,7 @@ class DynamoListingAvailability:
         listed_in = list(product.get("listed_in") or [])
         if not listed_in or not product.get("public"):
             return 0
-        attributes = listing_availability_attributes(
-            self.availability(skus_of(json.loads(product["public"])))
-        )
+        attributes = listing_availability_attributes(self.availability(json.loads(product["public"])))
         written = 0
         for category_id in listed_in:
             written += self._update_entry(category_id, product_id, attributes)

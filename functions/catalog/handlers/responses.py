@@ -168,7 +168,11 @@ class StorefrontListingItem(Answer):
     brand: StorefrontBrandRef | None = None
     image: StorefrontMedia | None = None
     prices: list[StorefrontPrice] = Field(description="The lowest variant price per price list and currency")
-    availability: Availability | None = Field(default=None, description="Stock at a glance, when known")
+    availability: Availability | None = Field(
+        default=None,
+        description="Stock at a glance, when known. A product delivered electronically (fulfilment digital: "
+        "e-certificates) holds no stock and is in_stock for every country and every pickup store",
+    )
 
 
 class StorefrontListingPage(Answer):

@@ -195,7 +195,8 @@ def _confirmed(event: Envelope, data: dict[str, Any]) -> Projected:
 
 
 def _electronic_fulfilled(event: Envelope, data: dict[str, Any]) -> Projected:
-    """An order's electronic lines were charged (after its review): it is confirmed, as by a first pick."""
+    """An order's electronic lines were charged (after its review): it is confirmed, as by a first pick;
+    an order of nothing else is delivered too (``timeline.stage_of``: the lines are the order's)."""
     entry = _entry(
         event,
         data["fulfilled_at"],

@@ -15,7 +15,10 @@ advanced step by step, so a late or repeated event cannot move it backwards:
 A shipment delivered while another is still on its way leaves the order ``in_transit``; the order is
 ``delivered`` when every shipment that was not cancelled is. A transfer the carrier delivered is in the
 pickup store, not with the shopper: ``ready_for_collection`` until fulfilment says it was collected (a
-shipment's ``kind`` comes from ``FulfilmentRequested``). Pure logic: no I/O.
+shipment's ``kind`` comes from ``FulfilmentRequested``). An order of electronic lines only (e-certificates,
+sent by e-mail) has no shipment: it is ``delivered`` once fulfilment announces ``ElectronicLinesFulfilled``
+(charged, after any review); a mixed order is delivered with its last physical shipment, as any other.
+Pure logic: no I/O.
 """
 
 from __future__ import annotations
@@ -136,11 +139,22 @@ def later(first: Shipment | None, second: Shipment) -> Shipment:
     return first
 
 
+ELECTRONIC_LINES_FULFILLED = "ElectronicLinesFulfilled"
+
+
+def _delivered_electronically(order: Order, entries: Sequence[TimelineEntry]) -> bool:
+    """Every line is electronic and fulfilment fulfilled them: nothing of the order is ever shipped."""
+    electronic_only = bool(order.lines) and all(line.digital for line in order.lines)
+    return electronic_only and any(e.what == ELECTRONIC_LINES_FULFILLED for e in entries)
+
+
 def stage_of(order: Order, entries: Iterable[TimelineEntry], shipments: Sequence[Shipment]) -> Stage:
     """Where the order is now, from everything known about it (in any order)."""
     entries = list(entries)
     if order.status is OrderStatus.CANCELLED or any(e.stage is Stage.CANCELLED for e in entries):
         return Stage.CANCELLED
+    if _delivered_electronically(order, entries):
+        return Stage.DELIVERED
     shown = [s.shown_status() for s in shipments if s.status != "cancelled"]
     if shown and all(status in ("delivered", "collected") for status in shown):
         return Stage.COLLECTED if all(status == "collected" for status in shown) else Stage.DELIVERED

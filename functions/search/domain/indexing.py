@@ -26,7 +26,12 @@ from typing import Any, Protocol
 from search.domain.documents import search_document, skus_of
 from search.domain.model import SearchDocument
 from search.domain.ports import SearchIndex
-from shop_kernel.availability import DEFAULT_LOW_STOCK_THRESHOLD, LocationStock, product_availability
+from shop_kernel.availability import (
+    DEFAULT_LOW_STOCK_THRESHOLD,
+    LocationStock,
+    digital_skus,
+    product_availability,
+)
 from shop_kernel.money import Money
 
 CATALOG_EVENTS = ("ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged")
@@ -207,7 +212,9 @@ class SearchIndexer:
     def document(self, state: ProductState) -> SearchDocument:
         assert state.snapshot is not None
         skus = skus_of(state.snapshot)
-        availability = product_availability(skus, self._projection.stock(skus))
+        digital = digital_skus(state.snapshot)  # electronic goods: in stock everywhere, no levels read
+        stock = self._projection.stock([sku for sku in skus if sku not in digital])
+        availability = product_availability(skus, stock, digital)
         return search_document(state.snapshot, availability)
 
     def documents(self, states: Sequence[ProductState]) -> list[SearchDocument]:

@@ -57,7 +57,9 @@ class SearchHit(_Documented):
     prices: list[SearchHitPrice] = Field(description="One per price list and currency, sorted")
     availability: Literal["in_stock", "low_stock", "sold_out"] = Field(
         description="Whether it can be bought for the country and/or pickup store asked for (anywhere when "
-        "neither): its best variant at its best location; low_stock below the SKU's threshold",
+        "neither): its best variant at its best location; low_stock below the SKU's threshold. A product "
+        "delivered electronically (fulfilment digital: e-certificates) holds no stock and is in_stock for "
+        "every country and every pickup store: it is sent by e-mail, nothing is collected",
         examples=["in_stock"],
     )
 

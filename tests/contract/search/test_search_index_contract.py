@@ -15,6 +15,7 @@ import pytest
 from bench.product_generator import generate, heroes
 from search.domain.model import PriceFilter, SearchDocument, SearchFilters, SearchQuery, SearchResult
 from search.domain.ports import SearchIndex
+from shop_kernel.availability import buyable_filter, shopper_contexts
 from shop_kernel.money import Money
 
 
@@ -428,3 +429,32 @@ def test_in_stock_filters_on_the_contexts_where_a_product_is_not_sold_out(index:
     assert buyable("country:UA", "store:podil") == ["p_laptop", "p_phone"]
     assert buyable("any") == ["p_laptop", "p_phone"]
     assert buyable("country:PL") == []
+
+
+def test_an_electronic_product_passes_every_in_stock_filter(index: SearchIndex) -> None:
+    # GIVEN an e-certificate, in stock everywhere without levels, and a phone in stock for delivery to UA
+    load(
+        index,
+        [
+            doc("p_ecert", "E-gift certificate", availability={"everywhere": "in_stock"}),
+            doc("p_phone", "Phone", availability={"any": "in_stock", "country:UA": "in_stock"}),
+        ],
+    )
+    # WHEN in_stock=true is asked for any country, pickup store or anywhere
+    found = {
+        (country, store): sorted(
+            ids(
+                search(
+                    index, filters=SearchFilters(buyable_in=buyable_filter(shopper_contexts(country, store)))
+                )
+            )
+        )
+        for country, store in (("UA", None), ("PL", None), (None, "podil"), (None, None))
+    }
+    # THEN the e-certificate is always found; the phone only where it is stocked
+    assert found == {
+        ("UA", None): ["p_ecert", "p_phone"],
+        ("PL", None): ["p_ecert"],
+        (None, "podil"): ["p_ecert"],
+        (None, None): ["p_ecert", "p_phone"],
+    }

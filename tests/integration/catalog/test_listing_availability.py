@@ -192,3 +192,29 @@ def test_a_batch_looks_up_the_products_of_its_skus_in_one_call(
     # AND only the product itself is read one by one, to rewrite its listing entries
     assert calls.count("GetItem") == 1
     assert _listed(reference, country="PL") == {product: "in_stock"}
+
+
+def test_an_electronic_product_is_in_stock_for_every_country_and_store_without_stock_levels(
+    reference: Callable[..., Reply], deliver: Callable[[list[Any]], None]
+) -> None:
+    from infra.local.seed_catalog import GIFT_CARD_TYPE, e_gift_product
+
+    # GIVEN a laptop plenty in a Ukrainian warehouse and the e-certificate (fulfilment digital), which
+    # inventory never announced a level for
+    assert reference("POST", "/admin/catalog/product-types", GIFT_CARD_TYPE).status == 201
+    laptop = _publish(reference, 1)
+    body = {k: v for k, v in e_gift_product().items() if k != "status"}  # the seed's import publishes it
+    created = reference("POST", "/admin/catalog/products", {**body, "category_id": "laptops"})
+    assert created.status == 201, created.body
+    published = reference(
+        "POST", f"/admin/catalog/products/{created.body['id']}/publish", headers={"If-Match": created.etag}
+    )
+    assert published.status == 200, published.body
+    ecert = str(created.body["id"])
+    deliver([_stock_event("LAP-0001-BLK", "kyiv-dc", 10, 1)])
+    # WHEN shoppers list the category for delivery anywhere, to a country no warehouse serves, or pickup
+    # THEN the e-certificate is in stock for each of them, and in_stock=true keeps it
+    assert _listed(reference, country="UA") == {laptop: "in_stock", ecert: "in_stock"}
+    assert _listed(reference, country="FR", in_stock="true") == {ecert: "in_stock"}
+    assert _listed(reference, store="lviv", in_stock="true") == {ecert: "in_stock"}
+    assert _listed(reference, in_stock="true") == {laptop: "in_stock", ecert: "in_stock"}

@@ -38,12 +38,18 @@ def _stock_event(
     return event
 
 
-def _product_event(detail_type: str, product_id: str, version: int, name: str = "Zephyr") -> Any:
+def _product_event(
+    detail_type: str, product_id: str, version: int, name: str = "Zephyr", *, digital: bool = False
+) -> Any:
     from catalog.domain.events import EVENT_MODELS, event_id
     from shop_kernel.events import make_event
 
     snapshot = product_snapshot(product_id, version, [(f"{product_id.upper()}-1", 129900, 5_000_000)])
     snapshot["name"] = {"en": f"{name} Ultrabook", "uk": f"{name} Ультрабук"}
+    if digital:  # an e-certificate: the catalog's fulfilment enum says it is delivered electronically
+        snapshot["attributes"] = [
+            {"code": "fulfilment", "label": {"en": "Delivery"}, "kind": "enum", "value": "digital"}
+        ]
     if detail_type == "ProductArchived":
         data: dict[str, Any] = {
             "product_id": product_id,
@@ -296,3 +302,24 @@ def test_a_batch_of_stock_levels_looks_up_its_products_and_their_states_in_one_c
     # AND the hit shows the batch's last levels
     assert _found(search_call, in_stock="true", country="UA") == {catalog["acme"]: "in_stock"}
     assert _found(search_call, in_stock="true", store="lviv") == {catalog["acme"]: "in_stock"}
+
+
+def test_an_electronic_product_is_in_stock_for_every_country_and_store_without_stock_levels(
+    catalog: dict[str, str], deliver: Callable[[list[Any]], None], search_call: Callable[..., Any]
+) -> None:
+    # GIVEN acme plenty in a Ukrainian warehouse and an e-certificate (fulfilment digital) that inventory
+    # never announced a level for
+    deliver(
+        [
+            _stock_event("LAP-0001-BLK", "kyiv-dc", 10, 1),
+            _product_event("ProductPublished", "ecert", 1, digital=True),
+        ]
+    )
+    acme = catalog["acme"]
+    # WHEN shoppers search for delivery to a country, to one no warehouse serves, for pickup, or anywhere
+    # THEN the e-certificate is in stock for each of them, and in_stock=true keeps it
+    assert _found(search_call, category="laptops", country="UA")["ecert"] == "in_stock"
+    assert _found(search_call, country="UA", in_stock="true") == {acme: "in_stock", "ecert": "in_stock"}
+    assert _found(search_call, country="FR", in_stock="true") == {"ecert": "in_stock"}
+    assert _found(search_call, store="warsaw", in_stock="true") == {"ecert": "in_stock"}
+    assert _found(search_call, in_stock="true") == {acme: "in_stock", "ecert": "in_stock"}

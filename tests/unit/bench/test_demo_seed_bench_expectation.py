@@ -25,16 +25,17 @@ UA, PL = ("UA", None), ("PL", None)
 STORES = [(None, store) for store in seed_network.STORES]
 
 
-def test_the_gift_card_the_stack_seeds_is_expected_anywhere_and_in_its_warehouse_country() -> None:
+def test_the_gift_cards_the_stack_seeds_are_expected_where_they_can_be_bought() -> None:
     # GIVEN a seed of no demo products: the catalog seed still publishes the gift card, with blank cards
-    # in stock at the Kyiv warehouse
+    # in stock at the Kyiv warehouse, and the e-certificate, which has no stock
     # WHEN the bench derives what in_stock=true should find
     expected = bench_seed.buyable_counts(0, TODAY)
-    # THEN the gift card counts anywhere and for delivery to Ukraine, not to Poland nor for a pickup
-    assert expected[ANYWHERE] == 1
-    assert expected[UA] == 1
-    assert expected[PL] == 0
-    assert all(expected[store] == 0 for store in STORES)
+    # THEN the gift card counts anywhere and for delivery to Ukraine, not to Poland nor for a pickup;
+    # the e-certificate counts everywhere
+    assert expected[ANYWHERE] == 2
+    assert expected[UA] == 2
+    assert expected[PL] == 1
+    assert all(expected[store] == 1 for store in STORES)
 
 
 def test_the_expectation_follows_the_stock_the_seed_writes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,11 +47,11 @@ def test_the_expectation_follows_the_stock_the_seed_writes(monkeypatch: pytest.M
     monkeypatch.setattr(seed_network, "opening_stock", lambda products: levels)
     # WHEN the bench derives its expectation for one demo product
     expected = bench_seed.buyable_counts(1, TODAY)
-    # THEN only the demo product counts, anywhere and for pickup in Lviv
-    assert expected[ANYWHERE] == 1
-    assert expected[(None, "lviv-rynok")] == 1
-    assert expected[UA] == expected[PL] == 0
-    assert expected[(None, "kyiv-khreshchatyk")] == expected[(None, "warsaw-centrum")] == 0
+    # THEN the demo product counts anywhere and for pickup in Lviv, and the e-certificate everywhere
+    assert expected[ANYWHERE] == 2
+    assert expected[(None, "lviv-rynok")] == 2
+    assert expected[UA] == expected[PL] == 1
+    assert expected[(None, "kyiv-khreshchatyk")] == expected[(None, "warsaw-centrum")] == 1
 
 
 class _Search(BaseHTTPRequestHandler):

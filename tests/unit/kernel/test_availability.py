@@ -5,6 +5,8 @@ from __future__ import annotations
 from shop_kernel.availability import (
     LocationStock,
     buyable_contexts,
+    buyable_filter,
+    digital_skus,
     level_for,
     product_availability,
     shopper_contexts,
@@ -69,3 +71,38 @@ def test_the_shopper_context_picks_the_best_of_delivery_and_pickup_and_unknown_i
     assert shopper_contexts(None, None) == ["any"]
     # AND only contexts that are not sold out can be filtered on
     assert buyable_contexts(availability) == ["country:UA", "store:podil"]
+
+
+def test_an_electronic_sku_makes_its_product_in_stock_in_every_context_without_levels() -> None:
+    # GIVEN a product whose e-certificate SKU no location stocks, and whose shipped card is sold out
+    stock = [_stock("CARD-25", "kyiv-dc", 0)]
+    # WHEN it is reduced with the e-certificate as a digital SKU
+    availability = product_availability(["CARD-25", "E-25"], stock, digital=["E-25"])
+    # THEN it is in stock for every country, store and anywhere, and every in_stock filter matches it
+    assert availability == {"any": "sold_out", "country:UA": "sold_out", "everywhere": "in_stock"}
+    for country, store in (("UA", None), ("FR", None), (None, "podil"), (None, None), ("PL", "lviv")):
+        contexts = shopper_contexts(country, store)
+        assert level_for(availability, contexts) == "in_stock"
+        assert set(buyable_contexts(availability)) & set(buyable_filter(contexts))
+    # AND a digital SKU of another product changes nothing
+    assert product_availability(["CARD-25"], stock, digital=["E-25"]) == {
+        "any": "sold_out",
+        "country:UA": "sold_out",
+    }
+
+
+def test_the_digital_skus_are_those_the_fulfilment_attribute_marks_on_the_product_or_the_variant() -> None:
+    def snapshot(shared: str | None, *variants: tuple[str, str | None]) -> dict[str, object]:
+        def attributes(value: str | None) -> list[dict[str, str]]:
+            return [{"code": "fulfilment", "value": value}] if value else []
+
+        return {
+            "attributes": [{"code": "colour", "value": "red"}, *attributes(shared)],
+            "variants": [{"sku": sku, "attributes": attributes(value)} for sku, value in variants],
+        }
+
+    # GIVEN the value on the product, on one variant, on neither, or shipped on the product
+    assert digital_skus(snapshot("digital", ("A", None), ("B", "shipped"))) == ["A", "B"]
+    assert digital_skus(snapshot(None, ("A", "digital"), ("B", None))) == ["A"]
+    assert digital_skus(snapshot(None, ("A", None))) == []
+    assert digital_skus(snapshot("shipped", ("A", "digital"))) == []

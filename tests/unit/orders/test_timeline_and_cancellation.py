@@ -183,3 +183,42 @@ def test_a_capture_the_order_item_shows_is_on_the_timeline_once_without_its_even
     )
     assert [e.event_id for e in both if e.what == "PaymentCaptured"] == ["PaymentCaptured"]
     assert not [e for e in sorted_timeline(order, [_entry(Stage.PAID)]) if e.what == "PaymentCaptured"]
+
+
+def _electronic() -> TimelineEntry:
+    """Fulfilment's ``ElectronicLinesFulfilled`` as the projection puts it on the timeline."""
+    envelope = {
+        "source": "shop.fulfilment",
+        "detail-type": "ElectronicLinesFulfilled",
+        "detail": {
+            "metadata": {"eventId": "e1", "occurredAt": AT},
+            "data": {"order_id": "ord_1", "fulfilled_at": AT},
+        },
+    }
+    projected = project(Envelope.parse(envelope))
+    assert projected is not None
+    return projected.entry
+
+
+def test_an_order_of_electronic_lines_only_is_delivered_when_fulfilment_fulfils_them() -> None:
+    # GIVEN a paid order whose every line is an e-certificate, and a mixed one (laptop + e-certificate)
+    order = customer_order()
+    ecert = order.lines[0].model_copy(update={"sku": "ECERT-25", "digital": True})
+    electronic = order.model_copy(update={"lines": (ecert,)})
+    mixed = order.model_copy(update={"lines": (*order.lines, ecert)})
+    paid = [_entry(Stage.PAID)]
+    # WHEN fulfilment announces ElectronicLinesFulfilled
+    # THEN the electronic-only order is delivered (by e-mail: there is no shipment to wait for)
+    assert stage_of(electronic, paid, []) is Stage.PAID
+    assert stage_of(electronic, [*paid, _electronic()], []) is Stage.DELIVERED
+    # AND the projector announces OrderConfirmed then OrderDelivered, once: a replay announces nothing
+    moved = announcements(Outcome(True, electronic, Stage.PAID, Stage.DELIVERED), AT)
+    assert [e.detail_type for e in moved] == ["OrderConfirmed", "OrderDelivered"]
+    assert announcements(Outcome(False, electronic, Stage.DELIVERED, Stage.DELIVERED), AT) == []
+    # AND the mixed order is only confirmed, until its last physical shipment is delivered
+    assert stage_of(mixed, [*paid, _electronic()], []) is Stage.CONFIRMED
+    assert stage_of(mixed, [*paid, _electronic()], [_shipment("a", "in_transit")]) is Stage.IN_TRANSIT
+    assert stage_of(mixed, [*paid, _electronic()], [_shipment("a", "delivered")]) is Stage.DELIVERED
+    # AND a cancelled electronic-only order stays cancelled
+    cancelled = electronic.model_copy(update={"status": OrderStatus.CANCELLED})
+    assert stage_of(cancelled, [*paid, _electronic()], []) is Stage.CANCELLED

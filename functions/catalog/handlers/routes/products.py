@@ -179,7 +179,10 @@ def list_category_products(
     ] = None,
     in_stock: Annotated[
         bool | None,
-        Query(description="true: only products not sold out for the country/store (anywhere if neither)"),
+        Query(
+            description="true: only products not sold out for the country/store (anywhere if neither); "
+            "electronically delivered products (e-certificates) always match"
+        ),
     ] = None,
 ):
     chosen = chosen_locale(locale, accept_language)

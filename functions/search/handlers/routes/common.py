@@ -38,7 +38,8 @@ Store = Annotated[
 InStock = Annotated[
     bool | None,
     Query(
-        description="true: only products that are not sold out for the country/store (anywhere if neither)"
+        description="true: only products that are not sold out for the country/store (anywhere if neither); "
+        "electronically delivered products (e-certificates) always match"
     ),
 ]
 FACETS = ("category", "brand", "price", "attributes")

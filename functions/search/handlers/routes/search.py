@@ -28,7 +28,7 @@ from search.handlers.routes.common import (
     price_lists,
     require_visible,
 )
-from shop_kernel.availability import shopper_contexts
+from shop_kernel.availability import buyable_filter, shopper_contexts
 from shop_kernel.money import MINOR_UNITS
 from shop_kernel.openapi import AcceptLanguage, LocaleOverride, documented, ok, problem
 
@@ -128,7 +128,7 @@ def search(
         brand_ids=list(brand or []),
         price=price_filter(currency, price_list, min_price, max_price),
         attributes=parse_attributes(attr),
-        buyable_in=contexts if in_stock else [],
+        buyable_in=buyable_filter(contexts) if in_stock else [],
     )
     query = build_query(q, chosen, filters, parse_facets(facets), sort, limit)
     if query.sort.startswith("price") and query.effective_price_key is None:

@@ -9,14 +9,17 @@ reduce them with the functions below, so a search hit and a category listing can
 * a product is as available as its best variant at its best location for the shopper's context:
   ``country:<CC>`` (delivery: the warehouses in that country), ``store:<id>`` (pickup at that store) or
   ``any`` (anywhere at all, when the shopper said nothing);
-* a product can be bought in a context unless it is ``sold_out`` there.
+* a product can be bought in a context unless it is ``sold_out`` there;
+* a product with a SKU delivered electronically (the catalog's ``fulfilment`` attribute is ``digital``, on
+  the product or the variant) holds no stock and is ``in_stock`` in every context: its availability says
+  so once, under ``everywhere``, rather than in fake stock levels for each country and store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 StockLevelName = Literal["in_stock", "low_stock", "sold_out"]
 IN_STOCK: StockLevelName = "in_stock"
@@ -24,6 +27,8 @@ LOW_STOCK: StockLevelName = "low_stock"
 SOLD_OUT: StockLevelName = "sold_out"
 DEFAULT_LOW_STOCK_THRESHOLD = 5
 ANYWHERE = "any"
+EVERYWHERE = "everywhere"  # every context at once: electronic goods, which no location stocks
+FULFILMENT_ATTRIBUTE, DIGITAL = "fulfilment", "digital"
 _RANK: dict[str, int] = {SOLD_OUT: 0, LOW_STOCK: 1, IN_STOCK: 2}
 
 
@@ -83,10 +88,13 @@ class LocationStock:
         return []
 
 
-def product_availability(skus: Sequence[str], stock: Iterable[LocationStock]) -> dict[str, StockLevelName]:
-    """Context -> the best level of any of ``skus`` there; contexts where nothing was ever stocked are absent."""
+def product_availability(
+    skus: Sequence[str], stock: Iterable[LocationStock], digital: Collection[str] = ()
+) -> dict[str, StockLevelName]:
+    """Context -> the best level of any of ``skus`` there; contexts where nothing was ever stocked are absent.
+    When one of ``skus`` is ``digital`` (delivered electronically), ``everywhere`` is in stock."""
     wanted = set(skus)
-    levels: dict[str, StockLevelName] = {}
+    levels: dict[str, StockLevelName] = {EVERYWHERE: IN_STOCK} if wanted & set(digital) else {}
     for entry in stock:
         if entry.sku not in wanted:
             continue
@@ -97,9 +105,30 @@ def product_availability(skus: Sequence[str], stock: Iterable[LocationStock]) ->
 
 def level_for(availability: Mapping[str, str], contexts: Sequence[str]) -> StockLevelName:
     """The best level over the shopper's contexts (a delivery country and/or a pickup store)."""
-    return best_level(availability.get(context, SOLD_OUT) for context in contexts)
+    return best_level(availability.get(context, SOLD_OUT) for context in (*contexts, EVERYWHERE))
 
 
 def buyable_contexts(availability: Mapping[str, str]) -> list[str]:
     """The contexts where the product can be bought: what an ``in_stock=true`` filter matches on."""
     return sorted(context for context, level in availability.items() if level != SOLD_OUT)
+
+
+def buyable_filter(contexts: Sequence[str]) -> list[str]:
+    """What an ``in_stock=true`` filter for the shopper's ``contexts`` matches in ``buyable_contexts``: any
+    of them, or ``everywhere`` (electronic goods)."""
+    return [*dict.fromkeys(contexts), EVERYWHERE]
+
+
+def digital_skus(snapshot: Mapping[str, Any]) -> list[str]:
+    """The SKUs of a published product (the catalog's ``ProductSnapshot``) delivered electronically: its
+    ``fulfilment`` attribute is ``digital``, on the product or, when the product says nothing, the variant."""
+    shared = _attribute(snapshot.get("attributes") or [])
+    return [
+        variant["sku"]
+        for variant in snapshot.get("variants") or []
+        if variant.get("sku") and (shared or _attribute(variant.get("attributes") or [])) == DIGITAL
+    ]
+
+
+def _attribute(attributes: Iterable[Mapping[str, Any]]) -> Any:
+    return next((a.get("value") for a in attributes if a.get("code") == FULFILMENT_ATTRIBUTE), None)
