@@ -129,6 +129,7 @@ def _snapshot(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) ->
 def _restore(snapshot: Snapshot) -> None:
     items, streams = snapshot
     for table, hash_value, range_value, original in items.values():
+        _drop_lookups(table)  # items are put back by hand, past the look-ups' hooks
         if range_value is not None:
             if original is None:
                 table.items.get(hash_value, {}).pop(range_value, None)
@@ -177,12 +178,143 @@ _cached_jsonpath_parse = functools.lru_cache(maxsize=512)(_original_jsonpath_par
 
 _original_query = Table.query
 _original_all_items = Table.all_items
+_original_table_put = Table.put_item
+_original_table_delete = Table.delete_item
+_LOOKUP_TYPES = frozenset({"S", "N", "B"})  # the types a key attribute can have (hashable DynamoTypes)
+
+
+class _AttributeLookup:
+    """A table's items by the value of one attribute (S, N or B only), for index queries.
+
+    Kept current by every write moto makes to the table's items (``Table.put_item``, ``Table.delete_item``,
+    the backend's ``update_item``, which changes an item in place); a rollback that puts items back by hand
+    drops the table's look-ups, to be rebuilt on the next index query."""
+
+    def __init__(self, table: Table, attr: str) -> None:
+        self.attr = attr
+        self.by_value: dict[DynamoType, dict[int, Any]] = {}
+        self.indexed_as: dict[int, DynamoType] = {}
+        for item in _original_all_items(table):
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        self.remove(item)
+        value = item.attrs.get(self.attr)
+        if value is not None and value.type in _LOOKUP_TYPES:
+            self.by_value.setdefault(value, {})[id(item)] = item
+            self.indexed_as[id(item)] = value
+
+    def remove(self, item: Any) -> None:
+        value = self.indexed_as.pop(id(item), None)
+        if value is not None:
+            bucket = self.by_value.get(value)
+            if bucket is not None:
+                bucket.pop(id(item), None)
+                if not bucket:
+                    del self.by_value[value]
+
+
+class _Lookups(dict[str, _AttributeLookup]):
+    """A table's look-ups, from one installation of the patch (an uninstalled patch sees no writes, so
+    look-ups from before are never trusted again). A deep copy (moto's own table backup) starts empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.installation = _installation[0]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Lookups:
+        return _Lookups()
+
+
+_installation = [0]
+
+
+def _lookups(table: Table) -> _Lookups:
+    found = table.__dict__.get("_shop_lookups")
+    if found is None or found.installation != _installation[0]:
+        found = table.__dict__["_shop_lookups"] = _Lookups()
+    return found  # type: ignore[no-any-return]
+
+
+def _drop_lookups(table: Table) -> None:
+    table.__dict__.pop("_shop_lookups", None)
+
+
+def _reindex(table: Table, item: Any) -> None:
+    for lookup in _lookups(table).values():
+        lookup.add(item)
+
+
+def _unindex(table: Table, item: Any) -> None:
+    for lookup in _lookups(table).values():
+        lookup.remove(item)
+
+
+def _stored(table: Table, item: Any) -> bool:
+    """Whether ``item`` (this very object) is still one of the table's items."""
+    held = table.items.get(item.hash_key)
+    if held is None:
+        return False
+    return (held.get(item.range_key) if table.range_key_attr else held) is item
+
+
+def _index_candidates(table: Table, attr: str, value: DynamoType) -> list[Any]:
+    """Every item of ``table`` whose ``attr`` equals ``value`` (and maybe a few more: moto filters them)."""
+    with _write_lock:  # a look-up is built, and read, with no write half done
+        lookup = _lookups(table).get(attr)
+        if lookup is None:
+            lookup = _lookups(table)[attr] = _AttributeLookup(table, attr)
+        return [item for item in lookup.by_value.get(value, {}).values() if _stored(table, item)]
+
+
+def _table_put(self: Table, *args: Any, **kwargs: Any) -> Any:
+    with _write_lock:
+        item = _original_table_put(self, *args, **kwargs)
+        if self.__dict__.get("_shop_lookups"):
+            _reindex(self, item)
+        return item
+
+
+def _table_delete(self: Table, *args: Any, **kwargs: Any) -> Any:
+    with _write_lock:
+        item = _original_table_delete(self, *args, **kwargs)
+        if item is not None and self.__dict__.get("_shop_lookups"):
+            _unindex(self, item)
+        return item
+
+
+def _update_item(self: DynamoDBBackend, table_name: str, key: Any, *args: Any, **kwargs: Any) -> Any:
+    """moto's ``update_item`` (serialised), then the item's look-up entries moved to its new values: moto
+    changes the stored item in place, so its old entries would otherwise stay under the old values."""
+    with _write_lock:
+        try:
+            return _original_writes["update_item"](self, table_name, key, *args, **kwargs)
+        finally:
+            table = self.tables.get(table_name)
+            if table is not None and table.__dict__.get("_shop_lookups"):
+                try:
+                    hash_value = DynamoType(key[table.hash_key_attr])
+                    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+                    item = table.get_item(hash_value, range_value)
+                except Exception:
+                    _drop_lookups(table)  # a key this cannot read: rebuild on the next index query
+                else:
+                    if item is not None:
+                        _reindex(table, item)
 
 
 def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
     # moto's backend passes index_name as the 8th positional argument (after hash_key, the 7th of args).
     index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-    if index_name or hash_key is None:
+    if index_name:
+        conditions = kwargs.get("hash_key_conditions") or []
+        if conditions and conditions[0][1].type in _LOOKUP_TYPES:
+            _state.lookup = conditions[0]
+        try:
+            return _original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _state.lookup = None
+    if hash_key is None:
         return _original_query(self, hash_key, *args, **kwargs)
     _state.partition = hash_key
     try:
@@ -192,11 +324,17 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _all_items(self: Table) -> Any:
-    """Inside a base-table ``Query``: the asked partition only (moto filters it to that anyway)."""
+    """Inside a base-table ``Query``: the asked partition only (moto filters it to that anyway). Inside an
+    index ``Query``: the items whose first index hash attribute has the asked value, in no order (moto keeps
+    those matching every key condition and sorts them by the index's keys then the table's, a total order)."""
+    lookup = getattr(_state, "lookup", None)
+    if lookup is not None:
+        _state.lookup = None  # only the query's own look-up is narrowed
+        return _index_candidates(self, *lookup)
     partition = getattr(_state, "partition", None)
     if partition is None:
         return _original_all_items(self)
-    _state.partition = None  # only the query's own look-up is narrowed
+    _state.partition = None
     found = self.items.get(partition)
     if found is None:
         return []
@@ -334,6 +472,9 @@ def install() -> None:
     moto_backends.list_of_moto_modules = _listed_moto_modules
     Table.query = _query  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
+    _installation[0] += 1
+    Table.put_item = _table_put  # type: ignore[method-assign]
+    Table.delete_item = _table_delete  # type: ignore[method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = _within_retention  # type: ignore[method-assign]
     EventsBackend.put_events = _put_events  # type: ignore[method-assign]
     for name, view in _patched_queue_views.items():
@@ -342,6 +483,7 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, write in _patched_writes.items():
         setattr(DynamoDBBackend, name, write)
+    DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -354,6 +496,8 @@ def uninstall() -> None:
         moto_backends.list_of_moto_modules = _original_list_of_moto_modules
         Table.query = _original_query  # type: ignore[method-assign]
         Table.all_items = _original_all_items  # type: ignore[method-assign]
+        Table.put_item = _original_table_put  # type: ignore[method-assign]
+        Table.delete_item = _original_table_delete  # type: ignore[method-assign]
         SQSBackend.is_message_valid_based_on_retention_period = _original_retention_check  # type: ignore[method-assign]
         EventsBackend.put_events = _original_put_events  # type: ignore[method-assign]
         for name, view in _original_queue_views.items():
