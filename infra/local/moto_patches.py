@@ -45,6 +45,14 @@ moto still applies every key condition, filter, limit and page to those items an
 index's keys then the table's (a total order), so the answers are moto's
 (``tests/integration/local/test_local_moto_index_lookup.py`` compares them on a random workload).
 
+And DynamoDB's item operations (Query, Scan, GetItem, BatchGetItem, PutItem, UpdateItem, DeleteItem,
+BatchWriteItem) answer with ``json.dumps`` of the dict moto built, as ``GetRecords`` does above: moto's
+generic serializer walked the operation's output shape for every attribute value of every item, two
+thirds of a small ``Query``'s CPU (profiled in-process: 5.9 -> 1.8 ms per query, client included). Blobs go
+as base64 and capacity units as doubles, as the serializer sends them; errors and other operations still go
+through it (``tests/integration/local/test_local_moto_item_answers.py`` compares the parsed answers for
+every attribute type).
+
 And SQS reads the clock (a ``datetime`` subtraction, ~25 us) once per message of the queue whenever it
 lists the visible messages or counts them, and it counts them for every message sent (``SendMessage``
 reads one attribute through ``Queue.attributes``, which computes them all) and received (the retention
