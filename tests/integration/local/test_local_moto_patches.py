@@ -400,3 +400,24 @@ def test_put_events_delivers_what_moto_delivers_with_each_message_built_once() -
     # THEN every queue receives the same messages
     assert [name for name, _ in ours] == ["everything"] * 3 + ["kyiv"] * 2 + ["stock"] * 2
     assert ours == theirs
+
+
+def test_handler_method_names_listed_once_are_the_ones_moto_lists() -> None:
+    from moto.core import responses as core_responses
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    # GIVEN the names moto lists for two handler classes
+    listed = {cls: core_responses.method_names_from_class(cls) for cls in (DynamoHandler, SQSResponse)}
+    # WHEN the patch is installed and each is asked for twice
+    moto_patches.install()
+    try:
+        patched = {cls: core_responses.method_names_from_class(cls) for cls in (DynamoHandler, SQSResponse)}
+        again = {cls: core_responses.method_names_from_class(cls) for cls in (DynamoHandler, SQSResponse)}
+    finally:
+        moto_patches.uninstall()
+    # THEN they are the same names (the patched handler's own methods included), and moto's lister is back
+    assert patched == again
+    assert patched[SQSResponse] == listed[SQSResponse]
+    assert set(patched[DynamoHandler]) == set(listed[DynamoHandler])
+    assert core_responses.method_names_from_class is moto_patches._original_method_names
