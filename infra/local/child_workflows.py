@@ -9,6 +9,12 @@ This module turns the parameters' first letters lower and the answers' upper, as
 does, so a parent workflow can run a child (an Express child for a burst of synchronous tasks) locally
 with the same ASL (``tests/workflows/test_child_workflows.py``).
 
+And a task token answered while any execution is being started (``RUNNING``, its worker or the worker's
+environment, which its thread builds, not yet there) failed with ``AttributeError`` in moto's ``SendTask*``,
+which walk every running execution's environment for the token. Children make such moments frequent (a
+shipment's child starts while a warehouse or carrier answers), so those walks skip an execution without an
+environment: it holds no token yet.
+
 Installed by the local stack's moto process (``infra.local.moto_server``) and by the workflow tests.
 """
 
@@ -58,19 +64,45 @@ def _normalise_response(
             response[_upper_first(key)] = response.pop(key)
 
 
+def _backend() -> Any:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    return StepFunctionsParserBackend
+
+
+def _executions_with_workers(self: Any, execution_status: Any = None) -> list[Any]:
+    executions = _originals["_get_executions"](self, execution_status)
+    return [
+        execution
+        for execution in executions
+        if execution.exec_worker is not None and execution.exec_worker.env is not None
+    ]
+
+
+def _patched() -> list[tuple[Any, str, Any]]:
+    return [
+        (_service(), "_normalise_parameters", _normalise_parameters),
+        (_service(), "_normalise_response", _normalise_response),
+        (_backend(), "_get_executions", _executions_with_workers),
+    ]
+
+
 def install() -> None:
     """Idempotent; affects every Step Functions interpreter in this process."""
-    service = _service()
     if _originals:
         return
-    _originals["_normalise_parameters"] = service._normalise_parameters
-    _originals["_normalise_response"] = service._normalise_response
-    service._normalise_parameters = _normalise_parameters
-    service._normalise_response = _normalise_response
+    for owner, name, replacement in _patched():
+        _originals[name] = getattr(owner, name)
+        setattr(owner, name, replacement)
+
+
+def installed() -> bool:
+    return bool(_originals)
 
 
 def uninstall() -> None:
-    service = _service()
-    for name, original in _originals.items():
-        setattr(service, name, original)
+    if not _originals:
+        return
+    for owner, name, _ in _patched():
+        setattr(owner, name, _originals[name])
     _originals.clear()

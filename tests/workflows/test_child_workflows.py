@@ -5,7 +5,6 @@ fails that one Task into its Catch, and the parent's history counts the child as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -56,10 +55,10 @@ def _parent(child_arn: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def sfn(local_workflows: SimpleNamespace) -> Iterator[Any]:
-    child_workflows.install()
-    yield local_workflows.stepfunctions
-    child_workflows.uninstall()
+def sfn(local_workflows: SimpleNamespace) -> Any:
+    # The executing stage has installed infra.local.child_workflows, as the local stack's moto process does.
+    assert child_workflows.installed()
+    return local_workflows.stepfunctions
 
 
 def _run_parent(sfn: Any, *, child_fails: bool) -> tuple[dict[str, Any], list[str]]:
