@@ -460,7 +460,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     from moto import mock_aws
     from moto.core.config import default_user_config
 
-    from infra.local import moto_patches
+    from infra.local import child_workflows, moto_patches
     from infra.local.carrier_standin import CarrierStandin, CarrierStandinConfig
     from infra.local.lambda_tasks import HarnessInvoker, routed_to
     from infra.local.provision import provision
@@ -492,6 +492,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     moto_patches.install()
+    child_workflows.install()  # the shipment's dispatch runs as an Express child, as in the local stack
     stripe = StripeStandin(StandinConfig(api_key=API_KEY), port=0)
     carrier = CarrierStandin(
         CarrierStandinConfig(webhook_key="whk_bench", timeline=(3600.0, 7200.0, 10800.0))
@@ -551,6 +552,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     finally:
         harness.forget_function_state()
         moto_patches.uninstall()
+        child_workflows.uninstall()
         stripe.stop()
         carrier.stop()
 
