@@ -460,7 +460,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     from moto import mock_aws
     from moto.core.config import default_user_config
 
-    from infra.local import moto_patches
+    from infra.local import child_workflows, moto_patches
     from infra.local.carrier_standin import CarrierStandin, CarrierStandinConfig
     from infra.local.lambda_tasks import HarnessInvoker, routed_to
     from infra.local.provision import provision
@@ -492,6 +492,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     moto_patches.install()
+    child_workflows.install()  # the shipment's dispatch runs as an Express child, as in the local stack
     stripe = StripeStandin(StandinConfig(api_key=API_KEY), port=0)
     carrier = CarrierStandin(
         CarrierStandinConfig(webhook_key="whk_bench", timeline=(3600.0, 7200.0, 10800.0))
@@ -551,6 +552,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     finally:
         harness.forget_function_state()
         moto_patches.uninstall()
+        child_workflows.uninstall()
         stripe.stop()
         carrier.stop()
 
@@ -774,6 +776,21 @@ def modelled_invocations(carried: int) -> dict[str, int]:
     return {**counts, **MODELLED_STOCK_INVOCATIONS, TRACKING_QUEUE: ignored}
 
 
+# The Express child a shipment's dispatch runs (``shipment_dispatch.asl.json``): one request each, and its
+# duration at Express's 64 MB billing floor. Its two Lambda tasks are metered as invocations like any other;
+# the child is billed for the whole second it is given here, a generous bound (they take ~0.2 s in AWS).
+EXPRESS_CHILD_STATE = "Book carrier and capture shipped lines"
+EXPRESS_CHILD_SECONDS = 1.0
+EXPRESS_CHILD_GB = 64 / 1024
+
+
+def _express_cost(children: int) -> float:
+    return children * (
+        PRICES["step_functions_express_per_request"]
+        + EXPRESS_CHILD_SECONDS * EXPRESS_CHILD_GB * PRICES["step_functions_express_per_gb_second"]
+    )
+
+
 def _cost(usage: dict[str, Any], median_s: float, memory: dict[str, int]) -> dict[str, float]:
     """USD per order, by service."""
     carried = usage["carried"]
@@ -792,6 +809,7 @@ def _cost(usage: dict[str, Any], median_s: float, memory: dict[str, int]) -> dic
         "dynamodb_reads": (usage["read_units"] + MODELLED_CARRIER_READ_UNITS * carried)
         * PRICES["dynamodb_on_demand_per_read_unit"],
         "step_functions": usage["transitions"] * PRICES["step_functions_standard_per_transition"],
+        "step_functions_express": _express_cost(usage["express_children"]),
         "eventbridge": events * PRICES["eventbridge_custom_event"],
         "sqs": usage["queue_deliveries"] * 3 * PRICES["sqs_standard_per_request"],
     }
@@ -846,6 +864,7 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
             "write_units": data["write_units"],
             "events": data["events"],
             "transitions": data["transitions"],
+            "express_children": data["states"].count(EXPRESS_CHILD_STATE),
             "carried": carried,
             # FulfilmentRequested -> warehouse queue per shipment (QUEUED), the tracking changes fulfilment's
             # rule routes per carried shipment, and every delivery to the orders projection

@@ -176,17 +176,20 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class StateMachineSpec:
-    """A Standard Step Functions workflow defined by ``state_machines/<definition>`` (ASL JSON).
+    """A Step Functions workflow defined by ``state_machines/<definition>`` (ASL JSON): Standard, or
+    Express (``express``) for a child that a Standard workflow runs as one Task (``startExecution.sync:2``).
 
     ``${Placeholder}`` values in the definition are filled from ``substitutions``, each a placeholder
-    name and a resource reference: ``table:<spec name>`` (table name), ``bus`` (the stage's bus name) or
-    ``function:<spec name>`` (function ARN). The CDK app and the local stack fill them alike.
+    name and a resource reference: ``table:<spec name>`` (table name), ``bus`` (the stage's bus name),
+    ``function:<spec name>`` (function ARN) or ``workflow:<spec name>`` (a child workflow's ARN, declared
+    before its parent in ``WORKFLOWS``). The CDK app and the local stack fill them alike.
     """
 
     name: str
     definition: str
     description: str
     substitutions: tuple[tuple[str, str], ...] = ()
+    express: bool = False
 
 
 @dataclass(frozen=True)
@@ -988,6 +991,18 @@ API_ROUTES: tuple[ApiRoute, ...] = (
 )
 
 WORKFLOWS: tuple[StateMachineSpec, ...] = (
+    # Express: two synchronous tasks that the fulfilment workflow runs as one of its states (one Standard
+    # transition instead of two; an Express execution bills a request and its duration, not transitions).
+    StateMachineSpec(
+        name="shipment-dispatch",
+        definition="shipment_dispatch.asl.json",
+        description="A packed shipment booked with its carrier, then its packed lines captured",
+        substitutions=(
+            ("CarrierTasksFunction", "function:carrier-tasks"),
+            ("PaymentTasksFunction", "function:payment-tasks"),
+        ),
+        express=True,
+    ),
     StateMachineSpec(
         name="order-fulfilment",
         definition="order_fulfilment.asl.json",
@@ -996,6 +1011,7 @@ WORKFLOWS: tuple[StateMachineSpec, ...] = (
             ("FulfilmentTasksFunction", "function:fulfilment-tasks"),
             ("CarrierTasksFunction", "function:carrier-tasks"),
             ("PaymentTasksFunction", "function:payment-tasks"),
+            ("ShipmentDispatchWorkflow", "workflow:shipment-dispatch"),
         ),
     ),
 )

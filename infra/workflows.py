@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from infra.resources import FUNCTIONS, TABLES, StateMachineSpec
+from infra.resources import FUNCTIONS, TABLES, WORKFLOWS, StateMachineSpec
 
 STATE_MACHINES_DIR = Path(__file__).resolve().parent.parent / "state_machines"
 # Anything between "${" and "}" counts, so a malformed name ("${Orders Table}") is reported, not skipped.
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
-ReferenceKind = Literal["table", "bus", "function"]
+ReferenceKind = Literal["table", "bus", "function", "workflow"]
 
 
 class WorkflowDefinitionError(ValueError):
@@ -49,21 +49,34 @@ class Resolver:
     table_name: Callable[[str], str]  # table spec name -> the table's physical name
     bus_name: str  # the stage's event bus
     function_arn: Callable[[str], str]  # function spec name -> the function's ARN
+    # workflow spec name -> the state machine's ARN (a child workflow a Task starts)
+    workflow_arn: Callable[[str], str] = lambda name: _no_workflow(name)
+
+
+def _no_workflow(name: str) -> str:
+    raise WorkflowDefinitionError(f"this side names no workflow ({name!r})")
 
 
 def parse_reference(reference: str, *, where: str = "a substitution") -> Reference:
-    """``table:<spec name>``, ``bus`` or ``function:<spec name>``; a name must be a declared spec."""
+    """``table:<spec name>``, ``bus``, ``function:<spec name>`` or ``workflow:<spec name>``; a name must be a
+    declared spec."""
     kind, _, name = reference.partition(":")
     if kind == "bus" and not name:
         return Reference("bus")
-    known = {"table": {t.name for t in TABLES}, "function": {f.name for f in FUNCTIONS}}
+    known = {
+        "table": {t.name for t in TABLES},
+        "function": {f.name for f in FUNCTIONS},
+        "workflow": {w.name for w in WORKFLOWS},
+    }
     if kind not in known or not name:
         raise WorkflowDefinitionError(
-            f"{where}: unknown reference {reference!r}; use 'table:<name>', 'bus' or 'function:<name>'"
+            f"{where}: unknown reference {reference!r}; use 'table:<name>', 'bus', 'function:<name>' "
+            "or 'workflow:<name>'"
         )
     if name not in known[kind]:
         raise WorkflowDefinitionError(f"{where}: {reference!r} names no {kind} spec in infra/resources.py")
-    return Reference("table" if kind == "table" else "function", name)
+    found: ReferenceKind = "table" if kind == "table" else "function" if kind == "function" else "workflow"
+    return Reference(found, name)
 
 
 def references(spec: StateMachineSpec) -> dict[str, Reference]:
@@ -81,6 +94,8 @@ def resolve(reference: Reference, resolver: Resolver) -> str:
         return resolver.bus_name
     if reference.kind == "table":
         return resolver.table_name(reference.name)
+    if reference.kind == "workflow":
+        return resolver.workflow_arn(reference.name)
     return resolver.function_arn(reference.name)
 
 

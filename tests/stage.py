@@ -289,9 +289,14 @@ def moto_stage(aws_credentials: None, fast_moto_transactions: None) -> SimpleNam
 
 
 @pytest.fixture
-def executing_moto_stage(aws_credentials: None, fast_moto_transactions: None) -> SimpleNamespace:
-    """``moto_stage`` with moto's Step Functions interpreter running the workflows' executions."""
-    return open_stage(executing=True)
+def executing_moto_stage(aws_credentials: None, fast_moto_transactions: None) -> Iterator[SimpleNamespace]:
+    """``moto_stage`` with moto's Step Functions interpreter running the workflows' executions, a Task
+    that runs a child workflow included (``infra.local.child_workflows``, as the local stack's moto)."""
+    from infra.local import child_workflows
+
+    child_workflows.install()
+    yield open_stage(executing=True)
+    child_workflows.uninstall()
 
 
 _STAGE_FIXTURES = (STAGE_FIXTURE, "executing_moto_stage")

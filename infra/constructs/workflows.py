@@ -1,4 +1,4 @@
-"""``Workflows``: every ``WORKFLOWS`` spec as a Standard Step Functions state machine.
+"""``Workflows``: every ``WORKFLOWS`` spec as a Step Functions state machine.
 
 Each state machine is its ASL file from ``state_machines/`` (``DefinitionBody.from_file``) with the
 spec's ``${Placeholder}`` values handed to CloudFormation as ``DefinitionSubstitutions``, after
@@ -6,7 +6,9 @@ spec's ``${Placeholder}`` values handed to CloudFormation as ``DefinitionSubstit
 
 - its own role, trusted by Step Functions for this account only, allowed exactly what its substitutions
   reference: item reads and writes on a ``table:`` (the functions' grant, no Scan), ``events:PutEvents``
-  on the ``bus``, ``lambda:InvokeFunction`` on a ``function:`` (that ARN, no version/alias wildcard);
+  on the ``bus``, ``lambda:InvokeFunction`` on a ``function:`` (that ARN, no version/alias wildcard),
+  starting a ``workflow:`` child and following its executions (``startExecution.sync:2``);
+- Standard, or Express for a spec marked ``express`` (a child run as one Task of its parent);
 - X-Ray tracing, and a log group with the stage's retention and removal policy that receives every
   state transition (``LogLevel.ALL``) without execution data (see ``_log_destination``).
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Stack, Tags
+from aws_cdk import ArnFormat, Stack, Tags, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -68,6 +70,7 @@ class Workflows(Construct):
             table_name=lambda name: tables[name].table_name,
             bus_name=bus.event_bus_name,
             function_arn=lambda name: functions[name].function_arn,
+            workflow_arn=lambda name: self.state_machines[name].state_machine_arn,
         )
         self.state_machines: dict[str, sfn.StateMachine] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
@@ -84,7 +87,9 @@ class Workflows(Construct):
             scope,
             "StateMachine",
             state_machine_name=name,
-            state_machine_type=sfn.StateMachineType.STANDARD,
+            state_machine_type=sfn.StateMachineType.EXPRESS
+            if spec.express
+            else sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(str(definition_path(spec, directory))),
             definition_substitutions=substitution_values(spec, self._resolver) or None,
             role=role,
@@ -120,6 +125,8 @@ class Workflows(Construct):
             grant_table_access(role, self._tables[reference.name], reference.name, write=True)
         elif reference.kind == "bus":
             self._bus.grant_put_events_to(role)
+        elif reference.kind == "workflow":
+            self._grant_running(role, reference.name)
         else:
             # The function's ARN only: Function.grant_invoke would add "<arn>:*" (every version and alias).
             role.add_to_principal_policy(
@@ -128,6 +135,54 @@ class Workflows(Construct):
                     resources=[self._functions[reference.name].function_arn],
                 )
             )
+
+    def _grant_running(self, role: iam.Role, name: str) -> None:
+        """What ``states:startExecution.sync:2`` needs on a child: start it, follow and stop its executions,
+        and the managed EventBridge rule through which Step Functions learns that a child ended."""
+        child = self.state_machines[name]
+        stack = Stack.of(self)
+        executions = stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{physical_name(self._stage.name, name)}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["states:StartExecution"], resources=[child.state_machine_arn])
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution"], resources=[executions]
+            )
+        )
+        parts = [
+            f"<{pseudo}>" if Token.is_unresolved(value) else value
+            for value, pseudo in (
+                (stack.partition, "AWS::Partition"),
+                (stack.region, "AWS::Region"),
+                (stack.account, "AWS::AccountId"),
+            )
+        ]
+        acknowledge(
+            role,
+            "IAM5",
+            "A child's executions get a generated name at each start, so following and stopping the ones "
+            "this workflow starts needs that one state machine's executions, not one ARN.",
+            f"Resource::arn:{parts[0]}:states:{parts[1]}:{parts[2]}:execution:"
+            f"{physical_name(self._stage.name, name)}:*",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources=[
+                    stack.format_arn(
+                        service="events",
+                        resource="rule",
+                        resource_name="StepFunctionsGetEventsForStepFunctionsExecutionRule",
+                    )
+                ],
+            )
+        )
 
     def _log_destination(self, scope: Construct, spec: StateMachineSpec, name: str) -> sfn.LogOptions:
         log_group = logs.LogGroup(

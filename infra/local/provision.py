@@ -81,11 +81,13 @@ def function_arn(stage: str, name: str) -> str:
 
 
 def local_resolver(stage: str) -> Resolver:
-    """Local physical names and ARNs for a workflow's ``table:``, ``bus`` and ``function:`` references."""
+    """Local physical names and ARNs for a workflow's ``table:``, ``bus``, ``function:`` and ``workflow:``
+    references."""
     return Resolver(
         table_name=lambda name: physical_name(stage, name),
         bus_name=event_bus_name(stage),
         function_arn=lambda name: function_arn(stage, name),
+        workflow_arn=lambda name: state_machine_arn(stage, name),
     )
 
 
@@ -365,7 +367,7 @@ def _ensure_state_machine(stepfunctions: Any, stage: str, spec: StateMachineSpec
         if _error_code(exc) != "StateMachineDoesNotExist":
             raise
         arn = stepfunctions.create_state_machine(
-            name=name, definition=definition, roleArn=role_arn, type="STANDARD"
+            name=name, definition=definition, roleArn=role_arn, type="EXPRESS" if spec.express else "STANDARD"
         )["stateMachineArn"]
     else:
         # Update rather than create: a second create returns the old definition (moto) or fails (AWS).

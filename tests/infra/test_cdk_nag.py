@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.constructs.nag import acknowledge
-from infra.resources import FUNCTIONS
+from infra.resources import FUNCTIONS, WORKFLOWS
 from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.xdist_group("synth")
@@ -66,7 +66,15 @@ def test_iam_wildcards_are_acknowledged_per_finding(dev: Synthesized) -> None:
         for spec in FUNCTIONS
         for name in spec.reads_workflows
     }
-    assert iam5 == {"AwsSolutions-IAM5[Resource::*]"} | search_paths | bucket_objects | executions
+    # and the executions of the child workflows a parent follows (startExecution.sync:2 names each one)
+    children = {
+        f"AwsSolutions-IAM5[Resource::arn:aws:states:eu-west-1:<AWS::AccountId>:execution:shop-{dev.stage}-{name}:*]"
+        for workflow in WORKFLOWS
+        for _, reference in workflow.substitutions
+        if (name := reference.removeprefix("workflow:")) != reference
+    }
+    assert children, "no workflow runs a child"
+    assert iam5 == {"AwsSolutions-IAM5[Resource::*]"} | search_paths | bucket_objects | executions | children
 
 
 def test_an_acknowledgement_without_a_reason_is_refused() -> None:

@@ -21,6 +21,7 @@ from infra.resources import (
     FUNCTIONS,
     RULES,
     TABLES,
+    WORKFLOWS,
     TableSpec,
     physical_name,
     workflow_env_name,
@@ -213,9 +214,11 @@ def test_state_machines_are_the_same(dev: Synthesized, local: tuple[dict[str, An
         described = stepfunctions.describe_state_machine(stateMachineArn=listed["stateMachineArn"])
         states = state_names(json.loads(described["definition"]))
         here[_unstaged(described["name"], LOCAL)] = (described["type"], states)
-    # THEN the same workflows exist, Standard, with the same states after substitution
+    # THEN the same workflows exist, of the same type (Express where the spec says so), with the same states
     assert here == cloud
-    assert {kind for kind, _ in here.values()} == {"STANDARD"}
+    assert {name: kind for name, (kind, _) in here.items()} == {
+        f"{APP}-<stage>-{spec.name}": "EXPRESS" if spec.express else "STANDARD" for spec in WORKFLOWS
+    }
 
 
 def test_workflow_starters_get_the_arn_the_local_stack_created(local: tuple[dict[str, Any], Any]) -> None:

@@ -72,17 +72,17 @@ def _actions(statement: dict[str, Any]) -> set[str]:
 
 
 @pytest.mark.xdist_group("synth")
-def test_every_workflow_is_a_standard_state_machine_logged_and_traced(stage_synth: Synthesized) -> None:
+def test_every_workflow_is_a_state_machine_of_its_type_logged_and_traced(stage_synth: Synthesized) -> None:
     # GIVEN the workflow specs and the synthesised state machines
     machines = _state_machines(stage_synth)
     log_groups = stage_synth.resources("services", "AWS::Logs::LogGroup")
-    # THEN each spec is one Standard state machine with the stage's name, traced
+    # THEN each spec is one state machine with the stage's name, Standard unless marked Express, traced
     assert sorted(machines) == sorted(w.name for w in WORKFLOWS)
     for spec in WORKFLOWS:
         props = machines[spec.name]["Properties"]
         name = physical_name(stage_synth.stage, spec.name)
         assert props["StateMachineName"] == name
-        assert props["StateMachineType"] == "STANDARD"
+        assert props["StateMachineType"] == ("EXPRESS" if spec.express else "STANDARD")
         assert props["TracingConfiguration"] == {"Enabled": True}
         # AND every transition is logged, without the (personal) execution data, to its own log group
         logging = props["LoggingConfiguration"]
@@ -120,6 +120,25 @@ def test_state_machine_roles_are_step_functions_only_and_least_privilege(stage_s
         actions = set().union(*(_actions(s) for s in _statements(resources, role_id)))
         if not spec.substitutions:
             assert actions == STEP_FUNCTIONS_SERVICE_ACTIONS, spec.name
+
+
+@pytest.mark.xdist_group("synth")
+def test_a_parent_may_start_its_child_workflow_and_follow_only_that_ones_executions(dev: Synthesized) -> None:
+    # GIVEN the fulfilment workflow's role, whose Task runs the Express shipment-dispatch child
+    resources = dev.templates["services"]["Resources"]
+    machines = _state_machines(dev)
+    role_id = machines["order-fulfilment"]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    statements = [
+        s for s in _statements(resources, role_id) if any(a.startswith("states:") for a in _actions(s))
+    ]
+    by_action = {action: json.dumps(s["Resource"]) for s in statements for action in _actions(s)}
+    # THEN it may start that child alone, and describe or stop that child's executions alone
+    assert by_action["states:StartExecution"] == json.dumps({"Ref": machines["shipment-dispatch"]["id"]})
+    for action in ("states:DescribeExecution", "states:StopExecution"):
+        assert ":execution:shop-dev-shipment-dispatch:*" in by_action[action]
+    assert set(by_action) == {"states:StartExecution", "states:DescribeExecution", "states:StopExecution"}
+    # AND the child is Express: a dispatch is billed per request and duration, not per transition
+    assert machines["shipment-dispatch"]["Properties"]["StateMachineType"] == "EXPRESS"
 
 
 ANSWER_ACTIONS = ("states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess")

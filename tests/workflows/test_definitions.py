@@ -214,6 +214,8 @@ def test_provisioning_again_updates_the_definition_in_place(
     (tmp_path / "order_fulfilment.asl.json").write_text(
         changed.replace("Allocate shipments", "Allocate the shipments")
     )
+    unchanged = "shipment_dispatch.asl.json"  # its Express child
+    (tmp_path / unchanged).write_text((STATE_MACHINES_DIR / unchanged).read_text())
     original = provision_module.workflow_definition
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         first = provision_module.provision("test")["workflows"]["order-fulfilment"]
