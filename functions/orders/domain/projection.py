@@ -147,44 +147,32 @@ def _requested(event: Envelope, data: dict[str, Any]) -> Projected:
 READY_SEQUENCE, COLLECTED_SEQUENCE = 1_000_000, 1_000_001
 
 
-def _ready(event: Envelope, data: dict[str, Any]) -> Projected:
-    store = data["location_id"]
-    entry = _entry(
-        event,
-        data["ready_at"],
-        _system("fulfilment-tasks"),
-        reason=f"ready for collection in {store} until {data['collect_by']}",
-        shipment_id=data["shipment_id"],
-    )
+def _in_store(
+    event: Envelope, data: dict[str, Any], at: str, by: str, status: str, sequence: int, reason: str
+) -> Projected:
+    """The pickup store's report on a shipment it holds (ready for collection, collected)."""
+    entry = _entry(event, data[at], _system(by), reason=reason, shipment_id=data["shipment_id"])
     shipment = Shipment(
         shipment_id=data["shipment_id"],
-        status="ready_for_collection",
-        updated_at=data["ready_at"],
-        sequence=READY_SEQUENCE,
+        status=status,
+        updated_at=data[at],
+        sequence=sequence,
         kind=data["kind"],
-        pickup_store=store,
+        pickup_store=data["location_id"],
     )
     return Projected(data["order_id"], entry, shipment)
+
+
+def _ready(event: Envelope, data: dict[str, Any]) -> Projected:
+    reason = f"ready for collection in {data['location_id']} until {data['collect_by']}"
+    return _in_store(
+        event, data, "ready_at", "fulfilment-tasks", "ready_for_collection", READY_SEQUENCE, reason
+    )
 
 
 def _collected(event: Envelope, data: dict[str, Any]) -> Projected:
-    store = data["location_id"]
-    entry = _entry(
-        event,
-        data["collected_at"],
-        _system("fulfilment-api"),
-        reason=f"collected in {store}",
-        shipment_id=data["shipment_id"],
-    )
-    shipment = Shipment(
-        shipment_id=data["shipment_id"],
-        status="collected",
-        updated_at=data["collected_at"],
-        sequence=COLLECTED_SEQUENCE,
-        kind=data["kind"],
-        pickup_store=store,
-    )
-    return Projected(data["order_id"], entry, shipment)
+    reason = f"collected in {data['location_id']}"
+    return _in_store(event, data, "collected_at", "fulfilment-api", "collected", COLLECTED_SEQUENCE, reason)
 
 
 def _confirmed(event: Envelope, data: dict[str, Any]) -> Projected:
