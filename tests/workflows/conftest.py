@@ -105,6 +105,39 @@ def task_functions(local_workflows: SimpleNamespace, functions: Any) -> Iterator
 
 
 @pytest.fixture
+def world(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A placed-order world whose workflow tasks run as their functions (``FulfilmentWorld``); a module
+    that needs more set up first (electronic lines: the catalog facts) defines its own. Its fixtures are
+    asked for by name, in the order the tests' own copies listed them (this module imports them too)."""
+    from infra.local.lambda_tasks import HarnessInvoker, routed_to
+    from tests.workflows.fulfilment_world import FulfilmentWorld
+
+    names = (
+        "executing_workflows",
+        "carrier_standin",
+        "shop",
+        "functions",
+        "lambda_context",
+        "cart",
+        "checkout",
+        "webhook",
+    )
+    fixtures = {name: request.getfixturevalue(name) for name in names}
+    functions = fixtures["functions"]
+    invoker = HarnessInvoker(functions)
+    with routed_to(invoker):
+        yield FulfilmentWorld(
+            fixtures["shop"],
+            functions,
+            fixtures["lambda_context"],
+            invoker,
+            fixtures["cart"],
+            fixtures["checkout"],
+            fixtures["webhook"],
+        )
+
+
+@pytest.fixture
 def run_execution(local_workflows: SimpleNamespace) -> Callable[[str, dict[str, Any]], Execution]:
     """Start workflow ``name`` with ``execution_input`` and return how it ended."""
 

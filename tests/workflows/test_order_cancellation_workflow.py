@@ -5,32 +5,12 @@ the Stripe stand-in; reserved = what active reservations hold)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from infra.local.lambda_tasks import HarnessInvoker, routed_to
 from tests.workflows.fulfilment_world import FulfilmentWorld, Placed
 from tests.workflows.test_order_fulfilment import LAPTOP, _settled_in_full, _stock_matches_reservations
 
 REQUEST = "5b1f2a3c-0000-4000-8000-00000000000{}"
-
-
-@pytest.fixture
-def world(
-    executing_workflows: None,
-    carrier_standin: Any,
-    shop: Any,
-    functions: Any,
-    lambda_context: Any,
-    cart: Any,
-    checkout: Any,
-    webhook: Any,
-) -> Iterator[FulfilmentWorld]:
-    invoker = HarnessInvoker(functions)
-    with routed_to(invoker):
-        yield FulfilmentWorld(shop, functions, lambda_context, invoker, cart, checkout, webhook)
 
 
 def _cancelled_and_given_back(world: FulfilmentWorld, placed: Placed) -> None:

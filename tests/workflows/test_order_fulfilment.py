@@ -10,12 +10,10 @@ left capturable) and inventory's stock (reserved = what active reservations hold
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from infra.local.lambda_tasks import HarnessInvoker, routed_to
 from tests.integration.checkout.conftest import put_location, set_stock
 from tests.workflows.fulfilment_world import SECOND_WAREHOUSE, FulfilmentWorld, Placed
 
@@ -29,22 +27,6 @@ HAPPY_PATH = [
     "Book carrier and capture shipped lines",
     "Wait for delivery",
 ]
-
-
-@pytest.fixture
-def world(
-    executing_workflows: None,
-    carrier_standin: Any,
-    shop: Any,
-    functions: Any,
-    lambda_context: Any,
-    cart: Any,
-    checkout: Any,
-    webhook: Any,
-) -> Iterator[FulfilmentWorld]:
-    invoker = HarnessInvoker(functions)
-    with routed_to(invoker):
-        yield FulfilmentWorld(shop, functions, lambda_context, invoker, cart, checkout, webhook)
 
 
 def _settled_in_full(world: FulfilmentWorld, placed: Placed) -> dict[str, int]:

@@ -10,12 +10,10 @@ Stripe stand-in, reserved = what active reservations hold."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from infra.local.lambda_tasks import HarnessInvoker, routed_to
 from tests.workflows.fulfilment_world import FulfilmentWorld, Placed
 from tests.workflows.test_order_fulfilment import (
     LAPTOP,
@@ -38,22 +36,6 @@ TRANSFER_PATH = [
     "Wait for collection",
     "Capture collected lines",
 ]
-
-
-@pytest.fixture
-def world(
-    executing_workflows: None,
-    carrier_standin: Any,
-    shop: Any,
-    functions: Any,
-    lambda_context: Any,
-    cart: Any,
-    checkout: Any,
-    webhook: Any,
-) -> Iterator[FulfilmentWorld]:
-    invoker = HarnessInvoker(functions)
-    with routed_to(invoker):
-        yield FulfilmentWorld(shop, functions, lambda_context, invoker, cart, checkout, webhook)
 
 
 def _transfer_packed(world: FulfilmentWorld) -> tuple[Placed, dict[str, Any]]:
