@@ -51,6 +51,22 @@ _PREFIXED_ID = re.compile(r"^[a-z]{2,8}_[0-9A-HJKMNP-TV-Z]{26}$")
 Invoke = Callable[[dict[str, Any]], Any]
 
 
+class Activity:
+    """When a poller last had work: the runner's "settled" wait (``LocalStack.await_settled``) reads it. Only
+    a poll that found something counts, so an idle poller's empty reads never look like work."""
+
+    def __init__(self) -> None:
+        self.working = False
+        self.last_work = 0.0  # time.monotonic() when its last delivery ended; 0 if it never had one
+
+    def began(self) -> None:
+        self.working = True
+
+    def ended(self) -> None:
+        self.last_work = time.monotonic()
+        self.working = False
+
+
 def _epoch(value: Any) -> int:
     return int(value.timestamp()) if isinstance(value, datetime) else int(value)
 
@@ -133,6 +149,7 @@ class StreamPoller:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{function.spec.name}", daemon=True)
         self._last_refresh = 0.0
+        self.activity = Activity()
 
     def start(self) -> None:
         # Position at LATEST before returning, so every write after start() is delivered.
@@ -178,10 +195,16 @@ class StreamPoller:
             response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
             self._iterators[shard_id] = response.get("NextShardIterator")
             records = [to_lambda_record(r, self.stream_arn) for r in response.get("Records", [])]
+            if not records:
+                continue
             read += len(records)
             wanted = [r for r in records if passes_filter(r, self.trigger)]
-            for start in range(0, len(wanted), self.trigger.batch_size):
-                self.deliver(shard_id, wanted[start : start + self.trigger.batch_size])
+            self.activity.began()
+            try:
+                for start in range(0, len(wanted), self.trigger.batch_size):
+                    self.deliver(shard_id, wanted[start : start + self.trigger.batch_size])
+            finally:
+                self.activity.ended()
         return read
 
     def deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
@@ -322,6 +345,7 @@ class SqsPoller:
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sqs-{name}", daemon=True)
+        self.activity = Activity()
 
     def start(self) -> None:
         self._thread.start()
@@ -352,6 +376,8 @@ class SqsPoller:
         """One batch, as the cloud's mapping gathers it: a long-poll receive, then (with a batching
         window) further receives until ``batch_size`` messages, the window or the 6 MB payload is reached."""
         messages = self._receive(self.batch_size, self.wait_s)
+        if messages:
+            self.activity.began()  # from the first message: a batching window can be longer than the quiet wait
         if not messages or self.batching_window_s <= 0:
             return messages
         deadline = time.monotonic() + self.batching_window_s
@@ -369,17 +395,24 @@ class SqsPoller:
 
     def poll_once(self) -> int:
         """Gathers one batch and delivers it; returns how many messages arrived."""
-        messages = self._gather()
-        if not messages:
-            return 0
-        records = [to_sqs_record(m, self.queue_arn) for m in messages]
+        try:
+            messages = self._gather()
+            if not messages:
+                return 0
+            self._deliver([to_sqs_record(m, self.queue_arn) for m in messages])
+        finally:
+            if self.activity.working:
+                self.activity.ended()
+        return len(messages)
+
+    def _deliver(self, records: list[dict[str, Any]]) -> None:
         try:
             failed = set(failed_identifiers(self.invoke({"Records": records})) or [])
         except Exception:
             log.exception(
                 "%s raised on a batch of %d: the messages return to the queue", self.name, len(records)
             )
-            return len(records)
+            return
         done = [r for r in records if r["messageId"] not in failed]
         for start in range(0, len(done), 10):
             entries = [
@@ -387,7 +420,6 @@ class SqsPoller:
                 for i, r in enumerate(done[start : start + 10])
             ]
             self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-        return len(records)
 
 
 def _main_id(data: Any, depth: int = 0) -> str:

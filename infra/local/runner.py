@@ -36,7 +36,7 @@ from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
 from infra.local.lambda_tasks import LAMBDA_ENDPOINT_VARIABLE, FunctionFailed, LambdaEndpoint
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port
-from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
+from infra.local.pollers import IDLE_INTERVAL_S, EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
@@ -50,6 +50,9 @@ WAREHOUSE_QUEUE = "warehouse-requests"  # the fulfilment-requests-to-warehouse r
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 NETWORK_SEED_MODULE = "infra.local.seed_network"
+# Quiet pollers for this long after the seed = its events have been applied everywhere: twice the longest a
+# quiet stream waits between reads, so a record written just before the wait began has been read.
+SETTLED_QUIET_S = 2 * IDLE_INTERVAL_S
 
 
 class SeedProgress:
@@ -376,6 +379,7 @@ class LocalStack:
             ("stock", self._seed_stock),
             ("catalog", self._seed_catalog),
             ("cart projection", self._await_cart_projection),
+            ("search and projections", self._await_settled),
         ]
         for name, step in steps:
             try:
@@ -434,6 +438,27 @@ class LocalStack:
                 )
             time.sleep(0.2)
         return {"last_sku": last}
+
+    def _await_settled(self, timeout_s: float = 300.0) -> Any:
+        """Until every poller has been idle for SETTLED_QUIET_S: the seed's events have reached every
+        projection they drive (search's documents and their availability above all), so the README's first
+        search finds what the seed wrote. Each hop (bus -> queue -> function -> table stream -> function)
+        is a poller's delivery; a stream is read at least once a second while quiet, so two quiet seconds
+        after the last delivery, nothing is in flight."""
+        pollers = [p for p in self.pollers if isinstance(p, (StreamPoller, SqsPoller))]
+        began = time.monotonic()
+        while True:
+            now = time.monotonic()
+            busy = [p for p in pollers if p.activity.working]
+            latest = max([began, *(p.activity.last_work for p in pollers)])
+            if not busy and now - latest >= SETTLED_QUIET_S:
+                return {"quiet_s": SETTLED_QUIET_S}
+            if self._stopping or now - began > timeout_s:
+                names = [p.name if isinstance(p, SqsPoller) else p.function.spec.name for p in busy]
+                raise RuntimeError(
+                    f"the seed's events were still being delivered after {timeout_s} s: {names}"
+                )
+            time.sleep(0.2)
 
     def _seed_stock(self) -> Any:
         network = importlib.import_module(NETWORK_SEED_MODULE)

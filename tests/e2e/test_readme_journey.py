@@ -54,6 +54,8 @@ def _start(state: Path, api_port: int, moto_port: int) -> tuple[subprocess.Popen
                 str(api_port),
                 "--moto-port",
                 str(moto_port),
+                "--seed-products",
+                SEED_PRODUCTS,
             ],
             cwd=REPO_ROOT,
             env=env,

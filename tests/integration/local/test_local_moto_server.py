@@ -58,7 +58,7 @@ def test_the_server_exports_its_endpoint_and_runs_state_machines(monkeypatch: py
         assert any(url.endswith("/reached-moto") for url in sqs.list_queues()["QueueUrls"])
     finally:
         if previous:
-            requests.post(f"{server.url}/moto-api/config", json=previous, timeout=5)
+            requests.post(f"{server.url}/moto-api/config", json=previous, timeout=60)
         server.stop()
         moto_patches.uninstall()
 

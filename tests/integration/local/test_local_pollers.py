@@ -409,3 +409,46 @@ def test_a_quiet_stream_is_polled_less_often_and_a_busy_one_at_once_again() -> N
     assert StreamPoller.pause(poller, IDLE_POLLS - 1) == POLL_INTERVAL_S  # type: ignore[arg-type]
     assert StreamPoller.pause(poller, IDLE_POLLS) == IDLE_INTERVAL_S > POLL_INTERVAL_S  # type: ignore[arg-type]
     assert StreamPoller.pause(poller, 0) == POLL_INTERVAL_S  # type: ignore[arg-type]
+
+
+def test_a_stream_poller_records_when_it_last_had_work_and_not_its_empty_reads(stage: dict[str, Any]) -> None:
+    # GIVEN a stream poller that read nothing yet
+    consumer = FakeConsumer()
+    poller = _poller(stage, consumer)
+    poller.poll_once()
+    assert poller.activity.last_work == 0.0
+
+    # WHEN a record arrives and it delivers it
+    _put("A")
+    before = time.monotonic()
+    poller.poll_once()
+
+    # THEN its last work is that delivery, and it is not working any more
+    assert consumer.batches
+    assert poller.activity.last_work >= before
+    assert not poller.activity.working
+    # AND an empty read afterwards leaves the time alone
+    last = poller.activity.last_work
+    poller.poll_once()
+    assert poller.activity.last_work == last
+
+
+def test_a_queue_poller_is_working_while_it_delivers(stage: dict[str, Any]) -> None:
+    # GIVEN a message and a consumer that looks at the poller while it runs
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-activity")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=queue, MessageBody="one")
+    during: list[bool] = []
+    poller = SqsPoller("test", queue, arn, lambda event: during.append(poller.activity.working), wait_s=0)
+
+    # WHEN it polls twice (the second finds nothing)
+    poller.poll_once()
+    last = poller.activity.last_work
+    poller.poll_once()
+
+    # THEN it was working during the delivery only, and the empty poll changed nothing
+    assert during == [True]
+    assert not poller.activity.working
+    assert last > 0.0
+    assert poller.activity.last_work == last
