@@ -578,6 +578,7 @@ def test_scheduled_functions_run_on_their_rate(stage_synth: Synthesized) -> None
     rules = stage_synth.all_resources("AWS::Events::Rule")
     # THEN each has exactly one rule with its rate that targets it
     for spec in scheduled:
+        assert spec.schedule_minutes is not None
         arn = {"Fn::GetAtt": [functions[spec.name]["id"], "Arn"]}
         mine = [r for r in rules.values() if any(t["Arn"] == arn for t in r["Properties"]["Targets"])]
         assert len(mine) == 1, spec.name
