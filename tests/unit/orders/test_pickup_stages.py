@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from orders.adapters.dynamo import Outcome
 from orders.domain.cancellation import CancellationBody, LineToCancel, request_cancellation
 from orders.domain.projection import Envelope, project
