@@ -12,9 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from tests.workflows.fulfilment_world import FulfilmentWorld, Placed
-from tests.workflows.test_order_fulfilment import PHONE, _settled_in_full, _ship, _stock_matches_reservations
+from tests.workflows.test_order_fulfilment import (
+    LAPTOP,
+    PHONE,
+    _settled_in_full,
+    _ship,
+    _stock_matches_reservations,
+)
 from tests.workflows.test_store_pickup import PICKUP_PATH, STORE
 
+WAREHOUSE = "kyiv-dc"
 REQUEST = "9d4e5f6a-0000-4000-8000-00000000000{}"
 ONE_PHONE = [{"sku": PHONE, "quantity": 1}]
 
@@ -88,3 +95,37 @@ def test_the_other_phone_uncollected_after_a_line_cancellation_releases_both(wor
     assert world.visited(placed)[-2:] == ["Void authorisation of an uncollected order", "Not collected"]
     assert _settled_in_full(world, placed)["captured"] == 0
     assert _stock_matches_reservations(world, PHONE, STORE) == (5, 0, 5)
+
+
+def test_the_last_phone_cancelled_withdraws_its_shipment_and_the_transfer_is_still_collected(
+    world: FulfilmentWorld,
+) -> None:
+    # GIVEN two phones waiting in the store and a laptop carried there from the warehouse
+    placed = world.place([(PHONE, 2), (LAPTOP, 1)], pickup=STORE)
+    shipments = {s["kind"]: s for s in world.picks_requested(placed.order_id, count=2)}
+    for shipment in shipments.values():
+        _ship(world, placed, shipment)
+    world.waiting_for(placed, "await_collection")
+    world.waiting_for(placed, "await_delivery")
+    # WHEN the buyer cancels one phone, then the other
+    assert world.cancel(placed.order_id, REQUEST.format(4), ONE_PHONE) == {"batchItemFailures": []}
+    assert world.cancel(placed.order_id, REQUEST.format(5), ONE_PHONE) == {"batchItemFailures": []}
+    # AND the laptop reaches the store and is collected
+    transfer = shipments["transfer"]["shipment_id"]
+    world.tracked(placed.order_id, transfer, "delivered")
+    world.waiting_for(placed, "await_collection", count=2)
+    assert world.collected(transfer).status == 200
+    described = world.ended(placed)
+    # THEN the phones' shipment was withdrawn as a whole one is (both phones released as uncollected,
+    # never charged), the laptop charged at collection
+    assert described["status"] == "SUCCEEDED", described
+    outcomes = [world.cancellation(placed.order_id, REQUEST.format(n))["outcome"] for n in (4, 5)]
+    assert outcomes == ["lines_cancelled", "lines_cancelled"]
+    visited = world.visited(placed)
+    assert "Release uncollected lines" in visited
+    assert "Void authorisation of an uncollected order" not in visited
+    ledger = _settled_in_full(world, placed)
+    assert 0 < ledger["captured"] < ledger["authorised"]
+    assert _stock_matches_reservations(world, PHONE, STORE) == (5, 0, 5)
+    assert _stock_matches_reservations(world, LAPTOP, WAREHOUSE) == (9, 0, 9)
+    assert world.collected(shipments["store_pickup"]["shipment_id"]).status == 409

@@ -348,3 +348,36 @@ def test_a_line_cancellation_that_wins_the_race_is_left_out_of_the_collection(wo
     assert world.callbacks.answers[-1][2]["packed"] == [{"sku": "SKU-0", "quantity": 1}]
     assert world.callbacks.answers[-1][2]["left_in_store"] == [{"sku": "SKU-0", "quantity": 1}]
     assert world.requests.request(ORDER, "req-1", list(ONE_PHONE)).outcome == "lines_cancelled"
+
+
+def test_cancelling_the_last_units_left_of_one_waiting_shipment_withdraws_it_and_the_rest_goes_on(
+    world: World,
+) -> None:
+    # GIVEN two phones waiting in the store, one of them cancelled, and a laptop on its way there
+    lines = [
+        OrderLine(sku="PHONE", quantity=2, total=Money.of(2001, "UAH")),
+        OrderLine(sku="LAPTOP", quantity=1, total=Money.of(4000, "UAH")),
+    ]
+    allocated = [
+        Allocated(line=0, sku="PHONE", location_id="lviv-store", quantity=2),
+        Allocated(line=1, sku="LAPTOP", location_id="kyiv-dc", quantity=1, transfer_to="lviv-store"),
+    ]
+    mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
+    by_kind = {s.kind.value: s for s in world.fulfilment.allocate(ORDER, lines, allocated, mode, None, "UAH")}
+    pickup, transfer = by_kind["store_pickup"], by_kind["transfer"]
+    for shipment, sku, quantity in ((pickup, "PHONE", 2), (transfer, "LAPTOP", 1)):
+        world.fulfilment.request_pick(shipment.id, f"pick-{sku}")
+        world.fulfilment.packed(shipment.id, [ShipmentLine(sku=sku, quantity=quantity)])
+    world.fulfilment.await_collection(pickup.id, "collect-PHONE")
+    phone = [ShipmentLine(sku="PHONE", quantity=1)]
+    first = world.requests.request(ORDER, "req-1", phone)
+    # WHEN the other phone is cancelled too
+    second = world.requests.request(ORDER, "req-2", phone)
+    # THEN the phones' shipment is withdrawn as a whole one is (its wait ended into the uncollected path),
+    # each phone valued once by the charge rule (the last unit first: 1000.50 splits 1000 + 1001); the
+    # laptop goes on
+    assert (first.outcome, second.outcome) == ("lines_cancelled", "lines_cancelled")
+    assert (first.amount_released, second.amount_released) == (Money.of(1001, "UAH"), Money.of(1000, "UAH"))
+    assert world.status(pickup) is ShipmentStatus.WITHDRAWN
+    assert world.status(transfer) is ShipmentStatus.PACKED
+    assert world.answers().count(("collect-PHONE", "WithdrawnByRequest")) == 1
