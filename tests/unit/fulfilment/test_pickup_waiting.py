@@ -278,6 +278,9 @@ def test_some_units_of_a_shipment_waiting_in_the_store_are_cancelled_and_the_res
     after = world.store.shipments[shipment.id].shipment
     assert (after.status, after.packed, after.left_in_store) == (ShipmentStatus.PACKED, ONE_PHONE, ONE_PHONE)
     assert [a for a in world.answers() if a[0] == "collection"] == []
+    announced = [e for e in world.publisher.published if e.detail_type == "OrderLinesCancelled"]
+    assert len(announced) == 2
+    assert len({e.metadata.event_id for e in announced}) == 1
     told = [e.detail()["data"] for e in world.publisher.published if e.detail_type == "FulfilmentCancelled"]
     assert len({(d["shipment_id"], d["request_id"]) for d in told}) == 1
     assert (told[0]["lines"], told[0]["whole_shipment"]) == ([{"sku": "SKU-0", "quantity": 1}], False)
