@@ -177,7 +177,7 @@ class PaymentTasks:
                 lines = lines_of(order)
                 if held:
                     self._held(order, self.store.reservation(order.reservation_id), lines, location_id)
-                recorded = self._left_dropped(order, f"{shipment_id}-left", left, location_id)
+                recorded = self._left_dropped(order, f"{shipment_id}-left", left)
                 recorded = settlement.shipment_recorded(
                     recorded, shipment_id, lines, location_id, self.clock.now()
                 )
@@ -205,9 +205,7 @@ class PaymentTasks:
 
         return self._retried(attempt)
 
-    def _left_dropped(
-        self, order: Order, release_id: str, left: Sequence[ShippedLine], location_id: str | None
-    ) -> Order:
+    def _left_dropped(self, order: Order, release_id: str, left: Sequence[ShippedLine]) -> Order:
         """The order with ``left`` dropped (once per release id), before the shipment's charge is priced."""
         if not left or any(d.release_id == release_id for d in order.dropped):
             return order

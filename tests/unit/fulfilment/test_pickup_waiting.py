@@ -278,6 +278,9 @@ def test_some_units_of_a_shipment_waiting_in_the_store_are_cancelled_and_the_res
     after = world.store.shipments[shipment.id].shipment
     assert (after.status, after.packed, after.left_in_store) == (ShipmentStatus.PACKED, ONE_PHONE, ONE_PHONE)
     assert [a for a in world.answers() if a[0] == "collection"] == []
+    # AND the warehouse's packed report delivered again is a repeat, not a conflict: it changes nothing
+    assert world.fulfilment.packed(shipment.id, [ShipmentLine(sku="SKU-0", quantity=2)])["packed_units"] == 1
+    assert world.store.shipments[shipment.id].shipment == after
     announced = [e for e in world.publisher.published if e.detail_type == "OrderLinesCancelled"]
     assert len(announced) == 2
     assert len({e.metadata.event_id for e in announced}) == 1
