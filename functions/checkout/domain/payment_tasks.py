@@ -12,6 +12,8 @@
 * ``capture_electronic`` - the order is confirmed (review passed or not needed): its electronic lines
   (e-certificates, ``OrderLine.digital``) are charged as a shipment of their own (``electronic``), with
   no stock to commit. The rest of the order is charged per shipment as above.
+  A store pickup's capture at collection also drops the units cancelled while it waited in the store
+  (``left``), released in the write that records the charge, so the charge is priced without them.
 * ``release`` - units will not ship (a short pick, the rest after the last shipment): recorded as dropped
   and their stock released in one transaction; never charged. When that leaves nothing to ship, the
   payment is settled: deferred charges are captured (final), or the rest of a multicaptured authorisation
@@ -135,9 +137,17 @@ class PaymentTasks:
     # --- capture ---------------------------------------------------------------------------------
 
     def capture(
-        self, order_id: str, shipment_id: str, lines: Sequence[ShippedLine], location_id: str | None
+        self,
+        order_id: str,
+        shipment_id: str,
+        lines: Sequence[ShippedLine],
+        location_id: str | None,
+        left: Sequence[ShippedLine] = (),
     ) -> dict[str, Any]:
-        return self._capture(order_id, shipment_id, lambda _: lines, location_id, held=True)
+        """``left``: units taken off the shipment before it was handed over (cancelled while it waited
+        in the pickup store): dropped and their stock released in the write that records the charge,
+        under the release id ``<shipment>-left``, so they are never charged and released once."""
+        return self._capture(order_id, shipment_id, lambda _: lines, location_id, held=True, left=left)
 
     def capture_electronic(self, order_id: str) -> dict[str, Any]:
         """The order's electronic lines (e-certificates: no stock, never shipped) are charged as one
@@ -157,6 +167,7 @@ class PaymentTasks:
         location_id: str | None,
         *,
         held: bool,
+        left: Sequence[ShippedLine] = (),
     ) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
             order = self._order(order_id)
@@ -166,10 +177,17 @@ class PaymentTasks:
                 lines = lines_of(order)
                 if held:
                     self._held(order, self.store.reservation(order.reservation_id), lines, location_id)
+                recorded = self._left_dropped(order, f"{shipment_id}-left", left)
                 recorded = settlement.shipment_recorded(
-                    order, shipment_id, lines, location_id, self.clock.now()
+                    recorded, shipment_id, lines, location_id, self.clock.now()
                 )
-                self.save(recorded, order.version)
+                if recorded.dropped == order.dropped:
+                    self.save(recorded, order.version)
+                else:
+                    work = self.store.unit_of_work()
+                    work.update_order(recorded, order.version)
+                    self._stock(work.release_stock, order, left, location_id, self.clock.now())
+                    work.commit()
                 order, charge = recorded, settlement.charge_of(recorded, shipment_id)
                 assert charge is not None
             if charge.status == "pending":
@@ -186,6 +204,12 @@ class PaymentTasks:
             }
 
         return self._retried(attempt)
+
+    def _left_dropped(self, order: Order, release_id: str, left: Sequence[ShippedLine]) -> Order:
+        """The order with ``left`` dropped (once per release id), before the shipment's charge is priced."""
+        if not left or any(d.release_id == release_id for d in order.dropped):
+            return order
+        return settlement.lines_dropped(order, release_id, left, self.clock.now())
 
     def _payable(self, order: Order) -> None:
         if order.status is OrderStatus.CANCELLED:

@@ -5,7 +5,9 @@ Input (the Task's ``Payload``):
 
 * ``{"action": "capture", "order_id": "ord_...", "shipment_id": "shp_...", "lines": [{"sku", "quantity"}],
   "location_id": "kyiv-dc"}`` - the shipment was dispatched: capture exactly its lines' share
-  (``location_id`` optional: which of the hold's locations the units left from).
+  (``location_id`` optional: which of the hold's locations the units left from). A store pickup's
+  collection adds ``"left_in_store": [{"sku", "quantity"}]``, units cancelled while it waited there:
+  dropped and their stock released in the write that records the charge, never charged.
 * ``{"action": "capture_electronic", "order_id"}`` - the order is confirmed: capture its electronic lines'
   share as the shipment ``electronic`` (no stock to commit).
 * ``{"action": "release", "order_id", "release_id": "...", "lines": [...]}`` - these units will not ship
@@ -71,6 +73,8 @@ class Capture(_Task):
     shipment_id: TaskId
     lines: tuple[ShippedLine, ...] = Field(min_length=1, max_length=100)
     location_id: str | None = Field(default=None, max_length=64)
+    # Units cancelled while a pickup waited in the store: dropped and released with this capture.
+    left_in_store: tuple[ShippedLine, ...] = Field(default=(), max_length=100)
 
 
 class CaptureElectronic(_Task):
@@ -98,7 +102,9 @@ Task = TypeAdapter(Annotated[AnyTask, Field(discriminator="action")])
 def run(task: AnyTask) -> dict[str, Any]:
     tasks = wiring.container.payment_tasks()
     if isinstance(task, Capture):
-        return tasks.capture(task.order_id, task.shipment_id, task.lines, task.location_id)
+        return tasks.capture(
+            task.order_id, task.shipment_id, task.lines, task.location_id, task.left_in_store
+        )
     if isinstance(task, CaptureElectronic):
         return tasks.capture_electronic(task.order_id)
     if isinstance(task, Release):

@@ -14,7 +14,9 @@ Where the order is decides what the request does (``fulfilment.domain.cancellati
 * allocated: shipments still waiting (for the warehouse, or in the pickup store for their shopper) are
   cancelled (the warehouse told with ``FulfilmentCancelled``, each
   waiting task failed with ``CancelledByRequest``), or some units withdrawn (``OrderLinesCancelled``);
-  refused once what it names was packed (``OrderCancellationRefused``).
+  refused once what it names was packed for a carrier or collected (``OrderCancellationRefused``). Units
+  taken off a shipment that goes on waiting in the store are only told to the store
+  (``FulfilmentCancelled``: take them out of the parcel); its collection wait goes on.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ class CancellationRequests:
         if decision.outcome == "lines_cancelled":
             before: dict[str, int] = {}
             for s in current.values():
-                for sku, quantity in units(s.shipment.cancelled).items():
+                gone = (*s.shipment.cancelled, *s.shipment.left_in_store)
+                for sku, quantity in units(gone).items():
                     before[sku] = before.get(sku, 0) + quantity
             amount = released_value(self.store.order_lines(order_id), before, units(decision.lines))
         record = self._record(order_id, request_id, decision, amount)

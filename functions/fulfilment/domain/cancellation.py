@@ -15,9 +15,14 @@ exactly one of them wins. A transfer still with the carrier is ``dispatched``.
 * The whole order: every shipment still waiting (for the warehouse or for its shopper) is ``cancelled``;
   refused if any was packed for a carrier (or collected). A request for some units that are everything
   the order still has is the whole order.
-* Some units of a shipment waiting in the store: only the whole shipment (every unit it holds) may be
-  withdrawn; its collection wait then ends with ``WithdrawnByRequest`` into the uncollected path (its
-  units released, the order voided only if nothing else was or will be captured).
+* Some units of a shipment waiting in the store: taken off what it holds (``packed``) and kept as
+  ``left_in_store``; it goes on waiting for its shopper with the rest. Nothing of it was charged, so the
+  collection captures only what it still holds, and the units left in the store are released with that
+  capture (or with the rest when nobody collects it, or when the order is cancelled). The store's
+  "collected" and the request decide on the shipment's version, so the shopper is handed over exactly
+  what was charged. A request that leaves it nothing withdraws the whole shipment: its collection wait
+  ends with ``WithdrawnByRequest`` into the uncollected path (every unit it was packed with released, the
+  order voided only if nothing else was or will be captured).
 * Some units: taken from waiting shipments (the latest collection first). A shipment left with nothing to
   pick is ``withdrawn``: its wait ends at once as a pick of nothing (the workflow releases its units as
   unpicked). A shipment left with some units is told to pick fewer; its cancelled units are released with
@@ -125,10 +130,10 @@ def _some_units(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine], re
     )
     for shipment in waiting:
         if shipment.waits_for_shopper():
-            whole = _in_store(shipment, remaining, request_id)
-            if whole is not None:
-                withdrawn[shipment.id] = whole.cancelled
-                changed.append(whole)
+            taken = _in_store(shipment, remaining, request_id)
+            if taken is not None:
+                withdrawn[shipment.id], after = taken
+                changed.append(after)
             continue
         asked = units(shipment.asked())
         take = {sku: min(asked.get(sku, 0), q) for sku, q in remaining.items() if min(asked.get(sku, 0), q)}
@@ -145,21 +150,33 @@ def _some_units(shipments: Sequence[Shipment], lines: Sequence[ShipmentLine], re
     return Decision("lines_cancelled", changed=tuple(changed), withdrawn=withdrawn, lines=_as_lines(wanted))
 
 
-def _in_store(shipment: Shipment, remaining: dict[str, int], request_id: str) -> Shipment | None:
-    """A shipment waiting in the store, withdrawn whole if ``remaining`` covers every unit it holds (taken
-    from ``remaining``); None otherwise (it is handed over whole or not at all)."""
+def _in_store(
+    shipment: Shipment, remaining: dict[str, int], request_id: str
+) -> tuple[tuple[ShipmentLine, ...], Shipment] | None:
+    """The units of ``remaining`` a shipment waiting in the store holds, taken from ``remaining``, and the
+    shipment after: still waiting with the rest (the taken units ``left_in_store``), or ``withdrawn`` when
+    nothing is left of it. None when it holds none of them."""
     held = units(shipment.packed)
-    if not held or any(remaining.get(sku, 0) < quantity for sku, quantity in held.items()):
+    take = {sku: min(held.get(sku, 0), q) for sku, q in remaining.items() if min(held.get(sku, 0), q) > 0}
+    if not take:
         return None
-    for sku, quantity in held.items():
+    for sku, quantity in take.items():
         remaining[sku] -= quantity
-    return shipment.model_copy(
-        update={
-            "status": ShipmentStatus.WITHDRAWN,
-            "cancelled": _as_lines(held),
-            "cancelled_by": (*shipment.cancelled_by, request_id),
-        }
+    taken = _as_lines(take)
+    by = (*shipment.cancelled_by, request_id)
+    if take == held:
+        after = {"status": ShipmentStatus.WITHDRAWN, "cancelled": taken, "cancelled_by": by}
+        return taken, shipment.model_copy(update=after)
+    left = units(shipment.left_in_store)
+    for sku, quantity in take.items():
+        left[sku] = left.get(sku, 0) + quantity
+    packed = tuple(
+        ShipmentLine(sku=line.sku, quantity=line.quantity - take.get(line.sku, 0))
+        for line in shipment.packed
+        if line.quantity > take.get(line.sku, 0)
     )
+    after = {"packed": packed, "left_in_store": _as_lines(left), "cancelled_by": by}
+    return taken, shipment.model_copy(update=after)
 
 
 def _withdraw(shipment: Shipment, lines: tuple[ShipmentLine, ...], request_id: str) -> Shipment:

@@ -6,10 +6,15 @@
 * ``OrderLinesDropped`` - a short pick: these units of these lines will not ship and are not charged
   (the notifications integration tells the buyer). One per shipment at most.
 * ``FulfilmentCancelled`` - stop picking these units of a shipment (a cancellation request before they were
-  packed; ``whole_shipment``: nothing of it is to be picked). To the warehouse's queue, as requests go.
+  packed; ``whole_shipment``: nothing of it is to be picked), or, for a shipment waiting in the pickup
+  store, take them out of the parcel (the shopper is handed the rest). To the warehouse's queue, as
+  requests go (the pickup store hears it there too).
 * ``OrderLinesCancelled`` - a cancellation request of some lines was accepted: those units will not ship
   and are not charged (released when the warehouse's report of the shipment comes, or at once when the
-  shipment had nothing else). ``amount_released`` is the units' value as priced (checkout's charge rule).
+  shipment had nothing else; units taken out of a parcel waiting in the store, with the collection's
+  capture or when the shipment ends uncollected). ``amount_released`` is the units' value as priced
+  (checkout's charge rule). The models' docstrings (the registry's schema descriptions) still say "before
+  they were packed": a description change is a new schema version, not worth one for the same fields.
 * ``ShipmentReadyForCollection`` - a store pickup (packed in the store) or a transfer (delivered to the
   pickup store) waits there for its shopper until ``collect_by``. One per shipment.
 * ``ShipmentCollected`` - the shopper collected it (the store's confirmation); its lines are charged now.

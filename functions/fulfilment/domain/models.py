@@ -111,6 +111,12 @@ class Shipment(Model):
         default=(), description="Units withdrawn by a cancellation request before they were packed"
     )
     cancelled_by: tuple[str, ...] = Field(default=(), description="The cancellation requests applied")
+    left_in_store: tuple[ShipmentLine, ...] = Field(
+        default=(),
+        description="Units cancelled by request while it waited in the pickup store: taken off ``packed``, "
+        "never handed over nor charged; released when the shipment ends (with the collection's capture, "
+        "or with the rest when it is not collected or cancelled)",
+    )
 
     def asked(self) -> tuple[ShipmentLine, ...]:
         """What the warehouse is to pick: the lines less the units cancelled by request."""

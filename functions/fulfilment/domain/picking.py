@@ -45,8 +45,9 @@ def _checked(shipment: Shipment, packed: Sequence[ShipmentLine]) -> dict[str, in
 
 
 def same_report(shipment: Shipment, packed: Sequence[ShipmentLine]) -> bool:
-    """``packed`` is what this already-packed shipment recorded (a repeated delivery of the report)."""
-    recorded = {sku: q for sku, q in _by_sku(shipment.packed).items() if q}
+    """``packed`` is what this already-packed shipment recorded (a repeated delivery of the report); units
+    taken out of the parcel in the store since (``left_in_store``) were packed too."""
+    recorded = {sku: q for sku, q in _by_sku((*shipment.packed, *shipment.left_in_store)).items() if q}
     asked = _by_sku(shipment.asked())
     reported = {sku: min(q, asked.get(sku, 0)) for sku, q in _by_sku(packed).items()}
     return recorded == {sku: q for sku, q in reported.items() if q}

@@ -68,6 +68,16 @@ class DeliveryNotAwaited(Exception):
     """A tracking update came before the workflow stored its delivery token: try again later."""
 
 
+def _collection(shipment: Shipment, by: str) -> dict[str, Any]:
+    """What the collection wait resumes with (``$.collection``): who handed it over, what the shopper
+    took (to capture) and the units cancelled while it waited (released with that capture)."""
+    return {
+        "collected_by": by,
+        "packed": [line.model_dump() for line in shipment.packed],
+        "left_in_store": [line.model_dump() for line in shipment.left_in_store],
+    }
+
+
 class ReviewNotPending(Conflict):
     type_slug = "review-not-pending"
     title = "This order is not waiting for a review decision"
@@ -276,14 +286,15 @@ class Fulfilment:
     def collected(self, shipment_id: str, by: str) -> dict[str, Any]:
         """The store's staff handed the parcel over. Recorded first (conditioned on the version read,
         so a cancellation request and the collection cannot both win), then the workflow resumed to
-        capture; the same confirmation twice answers the same. Before the wait started, after the hold
-        period ran out (the order was released) or after a cancellation, a 409."""
+        capture what the shipment holds at that version (units cancelled while it waited are left out and
+        released with the capture); the same confirmation twice answers the same. Before the wait
+        started, after the hold period ran out (the order was released) or after a cancellation, a 409."""
         stored = self._stored(shipment_id)
         shipment = stored.shipment
         answer = {"shipment_id": shipment_id, "status": ShipmentStatus.COLLECTED.value}
         if shipment.status is ShipmentStatus.COLLECTED:
             if stored.collection_token is not None:
-                self.callbacks.succeed(stored.collection_token, {"collected_by": by})  # spent: no change
+                self.callbacks.succeed(stored.collection_token, _collection(shipment, by))  # spent: no change
             # Again, in case the first confirmation died before it announced the collection (same id).
             at = shipment.collected_at or isoformat(self.clock.now())
             self.publisher.publish([collected(shipment, at)])
@@ -296,7 +307,7 @@ class Fulfilment:
             self.store.save(stored, taken)
         except ShipmentChanged:
             return self.collected(shipment_id, by)  # a concurrent confirmation or cancellation: decide again
-        if not self.callbacks.succeed(stored.collection_token, {"collected_by": by}):
+        if not self.callbacks.succeed(stored.collection_token, _collection(taken, by)):
             again = self._stored(shipment_id)
             self.store.save(again, again.shipment.model_copy(update={"status": ShipmentStatus.NOT_COLLECTED}))
             raise NotWaitingForCollection(f"shipment {shipment_id}: its hold period ran out")

@@ -92,9 +92,10 @@ class CollectionResult(BaseModel):
     "/admin/fulfilment/shipments/<shipment_id>/collected",
     summary="Confirm a store pickup collected (store staff)",
     description="The shopper collected a store pickup (or a transfer delivered to the store): the order's "
-    "workflow captures its lines. The same confirmation twice answers the same. A shipment that is not "
-    "waiting in the store, whose hold period ran out (it was released and the order voided), or whose order "
-    "was cancelled meanwhile, is a 409.",
+    "workflow captures the lines it still holds (units cancelled while it waited, announced to the store by "
+    "FulfilmentCancelled, are not handed over nor charged). The same confirmation twice answers the same. "
+    "A shipment that is not waiting in the store, whose hold period ran out (it was released and the "
+    "order voided), or whose order was cancelled meanwhile, is a 409.",
     tags=["fulfilment"],
     operation_id="confirm_shipment_collected",
     security=BEARER_SECURITY,

@@ -304,3 +304,54 @@ def test_fulfilment_cancelling_the_whole_order_makes_it_cancelled(
     _, body = _api(functions, orders_event("GET", f"/me/orders/{ORDER_ID}"), lambda_context)
     assert body["stage"] == "cancelled"
     assert body["timeline"][-1]["actor"] == {"kind": "agent", "id": AGENT}
+
+
+def test_a_line_of_an_order_waiting_in_the_store_is_cancelled_by_the_customer_or_staff_until_collected(
+    orders_stack: SimpleNamespace, functions: Any, lambda_context: Any
+) -> None:
+    # GIVEN two laptops carried to the Lviv store, ready there for their shopper
+    place(orders_stack, customer_order())
+    _project(functions, lambda_context, placed(), _transfer_requested())
+    _project(functions, lambda_context, _in_store("ShipmentReadyForCollection", "2026-12-03T11:05:00.000Z"))
+    one = {"lines": [{"sku": "LAP-A-BLK", "quantity": 1}], "reason": "one is enough"}
+    # WHEN the customer asks to cancel one laptop, and ops staff the other
+    mine, asked = _api(
+        functions, orders_event("POST", f"/me/orders/{ORDER_ID}/cancellation", one), lambda_context
+    )
+    staff_path = f"/admin/orders/{ORDER_ID}/cancellation"
+    theirs, _ = _api(
+        functions,
+        orders_event("POST", staff_path, one | {"reason": "called"}, sub=AGENT, groups="ops"),
+        lambda_context,
+    )
+    # THEN both are accepted for fulfilment to decide, each on the timeline with who asked and why
+    assert (mine, theirs) == (202, 202)
+    assert asked["lines"] == [{"sku": "LAP-A-BLK", "quantity": 1}]
+    _, body = _api(functions, orders_event("GET", f"/me/orders/{ORDER_ID}"), lambda_context)
+    requests = [e for e in body["timeline"] if e["what"] == "OrderCancellationRequested"]
+    assert [(e["actor"]["kind"], e["reason"]) for e in requests] == [
+        ("customer", "one is enough"),
+        ("agent", "called"),
+    ]
+    # WHEN fulfilment took one laptop off the shipment, and the shopper collected the other
+    answer = {
+        "order_id": ORDER_ID,
+        "lines": [{"sku": "LAP-A-BLK", "quantity": 1}],
+        "amount_released": {"amount": 5000, "currency": "UAH"},
+        "cancelled_at": "2026-12-03T12:00:00.000Z",
+    }
+    lines_cancelled = bus_event(
+        "shop.fulfilment", "OrderLinesCancelled", answer, "lines-store", "2026-12-03T12:00:00.000Z"
+    )
+    _project(
+        functions, lambda_context, lines_cancelled, _in_store("ShipmentCollected", "2026-12-04T09:00:00.000Z")
+    )
+    # THEN the order shows the cancelled laptop and is collected; a request now is a 409 problem
+    _, body = _api(functions, orders_event("GET", f"/me/orders/{ORDER_ID}"), lambda_context)
+    assert body["cancelled_lines"] == [{"sku": "LAP-A-BLK", "quantity": 1}]
+    assert body["stage"] == "collected"
+    refused, problem = _api(
+        functions, orders_event("POST", f"/me/orders/{ORDER_ID}/cancellation", one), lambda_context
+    )
+    assert refused == 409
+    assert problem["code"] == "already_dispatched"

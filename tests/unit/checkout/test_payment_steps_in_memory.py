@@ -132,3 +132,23 @@ def test_an_order_gift_certificates_paid_in_full_ships_without_asking_stripe() -
         ReservedLine("PHN", "kyiv-dc", 1),
     ]
     assert shop.stripe.captures == []
+
+
+def test_units_left_in_the_store_are_released_with_the_collection_s_capture_and_never_charged() -> None:
+    # GIVEN a store pickup of a laptop and a phone (50.00 shipping), the phone cancelled while it waited
+    shop, tasks = _world(_two_laptops())
+    laptop, phone = [ShippedLine(sku="LAP", quantity=1)], [ShippedLine(sku="PHN", quantity=1)]
+    # WHEN its shopper collects the laptop (the capture retried after it was recorded)
+    first = tasks.capture(ORDER_ID, "shp_1", laptop, "kyiv-dc", phone)
+    again = tasks.capture(ORDER_ID, "shp_1", laptop, "kyiv-dc", phone)
+    # THEN the laptop and shipping are captured, final: the phone's share voided, never charged
+    assert first == again
+    assert (first["amount"], first["final"]) == (uah(65000).to_item(), True)
+    assert shop.stripe.captures == [("pi_1", 65000, True, f"{ORDER_ID}-capture-shp_1")]
+    assert first["captured"]["amount"] + first["voided"]["amount"] == first["authorised"]["amount"]
+    assert first["voided"]["amount"] > 0
+    # AND the phone dropped once, its stock released in the write that recorded the charge
+    assert [d.release_id for d in shop.order.dropped] == ["shp_1-left"]
+    (recorded, *_) = [w for w in shop.store.works if w.called("release_stock")]
+    assert recorded.called("release_stock")[0]["lines"] == [ReservedLine("PHN", "kyiv-dc", 1)]
+    assert len([w for w in shop.store.works if w.called("release_stock")]) == 1

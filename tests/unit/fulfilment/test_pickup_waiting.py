@@ -244,16 +244,146 @@ def test_cancelling_every_line_of_one_waiting_shipment_withdraws_it_and_the_rest
         world.fulfilment.collected(pickup.id, "ops-1")
 
 
-def test_some_units_of_a_shipment_waiting_in_the_store_are_refused(world: World) -> None:
-    # GIVEN two phones waiting in the store
-    line = OrderLine(sku="SKU-0", quantity=2, total=Money.of(2000, "UAH"))
+def _two_phones_waiting(world: World) -> Shipment:
+    """Two phones (2,000.00 UAH the line) packed in the Lviv store, waiting for their shopper."""
+    line = OrderLine(sku="SKU-0", quantity=2, total=Money.of(200_000, "UAH"))
     allocated = Allocated(line=0, sku="SKU-0", location_id="lviv-store", quantity=2)
     mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
     (shipment,) = world.fulfilment.allocate(ORDER, [line], [allocated], mode, None, "UAH")
     world.fulfilment.request_pick(shipment.id, "pick")
     world.fulfilment.packed(shipment.id, [ShipmentLine(sku="SKU-0", quantity=2)])
     world.fulfilment.await_collection(shipment.id, "collection")
-    # WHEN the buyer cancels one of them / THEN refused: it is handed over whole or not at all
-    record = world.requests.request(ORDER, "req-1", [ShipmentLine(sku="SKU-0", quantity=1)])
+    return shipment
+
+
+ONE_PHONE = (ShipmentLine(sku="SKU-0", quantity=1),)
+
+
+def test_some_units_of_a_shipment_waiting_in_the_store_are_cancelled_and_the_rest_still_waits(
+    world: World,
+) -> None:
+    # GIVEN two phones waiting in the store
+    shipment = _two_phones_waiting(world)
+    # WHEN the buyer cancels one of them (the request delivered twice)
+    first = world.requests.request(ORDER, "req-1", list(ONE_PHONE))
+    again = world.requests.request(ORDER, "req-1", list(ONE_PHONE))
+    # THEN it is taken off the shipment once, its value announced (the line's last unit), the store told
+    # to take it out of the parcel; the shipment still waits, its collection wait untouched
+    assert first == again
+    assert (first.outcome, first.lines, first.amount_released) == (
+        "lines_cancelled",
+        ONE_PHONE,
+        Money.of(100_000, "UAH"),
+    )
+    after = world.store.shipments[shipment.id].shipment
+    assert (after.status, after.packed, after.left_in_store) == (ShipmentStatus.PACKED, ONE_PHONE, ONE_PHONE)
+    assert [a for a in world.answers() if a[0] == "collection"] == []
+    # AND the warehouse's packed report delivered again is a repeat, not a conflict: it changes nothing
+    assert world.fulfilment.packed(shipment.id, [ShipmentLine(sku="SKU-0", quantity=2)])["packed_units"] == 1
+    assert world.store.shipments[shipment.id].shipment == after
+    announced = [e for e in world.publisher.published if e.detail_type == "OrderLinesCancelled"]
+    assert len(announced) == 2
+    assert len({e.metadata.event_id for e in announced}) == 1
+    told = [e.detail()["data"] for e in world.publisher.published if e.detail_type == "FulfilmentCancelled"]
+    assert len({(d["shipment_id"], d["request_id"]) for d in told}) == 1
+    assert (told[0]["lines"], told[0]["whole_shipment"]) == ([{"sku": "SKU-0", "quantity": 1}], False)
+    # WHEN the shopper collects it
+    world.fulfilment.collected(shipment.id, "ops-1")
+    # THEN the workflow resumes to capture the one phone still on it and release the one left in the store
+    token, outcome, output = world.callbacks.answers[-1]
+    assert (token, outcome) == ("collection", "success")
+    assert output == {
+        "collected_by": "ops-1",
+        "packed": [{"sku": "SKU-0", "quantity": 1}],
+        "left_in_store": [{"sku": "SKU-0", "quantity": 1}],
+    }
+
+
+def test_cancelling_the_last_unit_left_in_the_store_withdraws_the_shipment(world: World) -> None:
+    # GIVEN two phones waiting in the store, one of them cancelled already
+    shipment = _two_phones_waiting(world)
+    world.requests.request(ORDER, "req-1", list(ONE_PHONE))
+    # WHEN the other is cancelled too
+    record = world.requests.request(ORDER, "req-2", list(ONE_PHONE))
+    # THEN that is everything the order still had: the whole order is cancelled (the workflow voids)
+    assert record.outcome == "cancelled"
+    assert record.lines == ONE_PHONE
+    assert world.status(shipment) is ShipmentStatus.CANCELLED
+    assert ("collection", "CancelledByRequest") in world.answers()
+    # AND more than is left is not in the order any more
+    assert world.requests.request(ORDER, "req-3", list(ONE_PHONE)).reason == "not_in_order"
+
+
+def test_a_collection_that_wins_the_race_refuses_the_line_cancellation(world: World) -> None:
+    # GIVEN two waiting phones whose collection lands between a line request's read and its write
+    shipment = _two_phones_waiting(world)
+    record_cancellation = world.store.record_cancellation
+
+    def store_first(record, changes):  # type: ignore[no-untyped-def]
+        world.store.record_cancellation = record_cancellation  # type: ignore[method-assign]
+        world.fulfilment.collected(shipment.id, "ops-1")
+        return record_cancellation(record, changes)
+
+    world.store.record_cancellation = store_first  # type: ignore[method-assign]
+    # WHEN one phone is cancelled
+    record = world.requests.request(ORDER, "req-1", list(ONE_PHONE))
+    # THEN the request lost on the version and was refused; both phones are captured at collection
     assert (record.outcome, record.reason) == ("refused", "dispatched")
-    assert world.status(shipment) is ShipmentStatus.PACKED
+    assert world.status(shipment) is ShipmentStatus.COLLECTED
+    assert world.callbacks.answers[-1][2]["packed"] == [{"sku": "SKU-0", "quantity": 2}]
+    assert world.callbacks.answers[-1][2]["left_in_store"] == []
+    assert "OrderLinesCancelled" not in world.published()
+
+
+def test_a_line_cancellation_that_wins_the_race_is_left_out_of_the_collection(world: World) -> None:
+    # GIVEN two waiting phones, one cancelled between the store's read and its write of the collection
+    shipment = _two_phones_waiting(world)
+    save = world.store.save
+
+    def request_first(stored, changed):  # type: ignore[no-untyped-def]
+        world.store.save = save  # type: ignore[method-assign]
+        world.requests.request(ORDER, "req-1", list(ONE_PHONE))
+        return save(stored, changed)
+
+    world.store.save = request_first  # type: ignore[method-assign]
+    # WHEN the store confirms the collection
+    assert world.fulfilment.collected(shipment.id, "ops-1")["status"] == "collected"
+    # THEN it decided again on the new version: one phone handed over and captured, the other released
+    collected = world.store.shipments[shipment.id].shipment
+    assert (collected.status, collected.packed) == (ShipmentStatus.COLLECTED, ONE_PHONE)
+    assert world.callbacks.answers[-1][2]["packed"] == [{"sku": "SKU-0", "quantity": 1}]
+    assert world.callbacks.answers[-1][2]["left_in_store"] == [{"sku": "SKU-0", "quantity": 1}]
+    assert world.requests.request(ORDER, "req-1", list(ONE_PHONE)).outcome == "lines_cancelled"
+
+
+def test_cancelling_the_last_units_left_of_one_waiting_shipment_withdraws_it_and_the_rest_goes_on(
+    world: World,
+) -> None:
+    # GIVEN two phones waiting in the store, one of them cancelled, and a laptop on its way there
+    lines = [
+        OrderLine(sku="PHONE", quantity=2, total=Money.of(2001, "UAH")),
+        OrderLine(sku="LAPTOP", quantity=1, total=Money.of(4000, "UAH")),
+    ]
+    allocated = [
+        Allocated(line=0, sku="PHONE", location_id="lviv-store", quantity=2),
+        Allocated(line=1, sku="LAPTOP", location_id="kyiv-dc", quantity=1, transfer_to="lviv-store"),
+    ]
+    mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
+    by_kind = {s.kind.value: s for s in world.fulfilment.allocate(ORDER, lines, allocated, mode, None, "UAH")}
+    pickup, transfer = by_kind["store_pickup"], by_kind["transfer"]
+    for shipment, sku, quantity in ((pickup, "PHONE", 2), (transfer, "LAPTOP", 1)):
+        world.fulfilment.request_pick(shipment.id, f"pick-{sku}")
+        world.fulfilment.packed(shipment.id, [ShipmentLine(sku=sku, quantity=quantity)])
+    world.fulfilment.await_collection(pickup.id, "collect-PHONE")
+    phone = [ShipmentLine(sku="PHONE", quantity=1)]
+    first = world.requests.request(ORDER, "req-1", phone)
+    # WHEN the other phone is cancelled too
+    second = world.requests.request(ORDER, "req-2", phone)
+    # THEN the phones' shipment is withdrawn as a whole one is (its wait ended into the uncollected path),
+    # each phone valued once by the charge rule (the last unit first: 1000.50 splits 1000 + 1001); the
+    # laptop goes on
+    assert (first.outcome, second.outcome) == ("lines_cancelled", "lines_cancelled")
+    assert (first.amount_released, second.amount_released) == (Money.of(1001, "UAH"), Money.of(1000, "UAH"))
+    assert world.status(pickup) is ShipmentStatus.WITHDRAWN
+    assert world.status(transfer) is ShipmentStatus.PACKED
+    assert world.answers().count(("collect-PHONE", "WithdrawnByRequest")) == 1

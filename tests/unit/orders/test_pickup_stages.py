@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from orders.adapters.dynamo import Outcome
-from orders.domain.cancellation import CancellationBody, request_cancellation
+from orders.domain.cancellation import CancellationBody, LineToCancel, request_cancellation
 from orders.domain.projection import Envelope, project
 from orders.domain.timeline import Actor, Shipment, Stage, TimelineEntry, later, shipment_view, stage_of
 from orders.handlers.events import announcements
+from shop_kernel.errors import Conflict
 from tests.integration.orders.conftest import ORDER_ID, bus_event, customer_order, requested, tracking
 
 AT = "2026-12-02T10:00:00.000Z"
@@ -148,3 +151,20 @@ def test_an_order_ready_for_collection_may_still_be_cancelled() -> None:
     )
     # THEN the request goes to fulfilment (which decides against the store's "collected")
     assert accepted.event.order_id == customer_order().id
+
+
+def test_one_line_of_an_order_ready_for_collection_may_be_cancelled_until_it_is_collected() -> None:
+    # GIVEN two laptops waiting in the store for their shopper
+    body = CancellationBody(lines=[LineToCancel(sku="LAP-A-BLK", quantity=1)], reason="one is enough")
+    requester = Actor(kind="agent", id="a")
+    # WHEN an agent asks to cancel one of them
+    accepted = request_cancellation(
+        customer_order(), Stage.READY_FOR_COLLECTION, [], body, requester, "ccr_1", AT
+    )
+    # THEN the request names that line for fulfilment, and the timeline says who asked and why
+    assert [(line.sku, line.quantity) for line in accepted.event.lines or []] == [("LAP-A-BLK", 1)]
+    assert (accepted.entry.actor, accepted.entry.reason) == (requester, "one is enough")
+    # AND once the shopper collected it, the same request is refused as dispatched
+    with pytest.raises(Conflict) as refused:
+        request_cancellation(customer_order(), Stage.COLLECTED, [], body, requester, "ccr_2", AT)
+    assert refused.value.extra["code"] == "already_dispatched"

@@ -57,7 +57,8 @@ CANCELLATION_RESPONSES = documented(
     problem(404, "No such order, or it is not this buyer's (the same answer)"),
     problem(
         409,
-        "Dispatched, cancelled already, or some lines of an order not paid yet, which is cancelled whole "
+        "Dispatched or collected (a store pickup is cancellable, whole or by line, until its shopper "
+        "collects it), cancelled already, or some lines of an order not paid yet, which is cancelled whole "
         "only (problem code: already_dispatched, already_cancelled, not_paid)",
     ),
     problem(422, "A line that is not on the order, or more units than are left of it"),

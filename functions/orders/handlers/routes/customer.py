@@ -62,9 +62,11 @@ def my_order(order_id: OrderIdPath):
 @router.post(
     "/me/orders/<order_id>/cancellation",
     summary="Ask to cancel the order, or some of its lines",
-    description="Before dispatch only. Leave `lines` out to cancel the whole order. The request is put on "
-    "the order's timeline and fulfilment stops the work; the order shows the outcome (cancelled, lines "
-    "cancelled with the amount released, or refused) a moment later. An order still waiting for its "
+    description="Before dispatch only; an order waiting in its pickup store (stage ready_for_collection) until its "
+    "shopper collects it, whole or some of its lines: those are taken off the parcel and never charged, "
+    "the rest is charged at collection. Leave `lines` out to cancel the whole order. The request is put "
+    "on the order's timeline and fulfilment stops the work; the order shows the outcome (cancelled, lines"
+    " cancelled with the amount released, or refused) a moment later. An order still waiting for its "
     "payment (a 3-D Secure or redirect payment not completed) is cancelled whole only, at once: its "
     "payment can no longer be completed, and one that completes anyway is voided.",
     tags=["orders"],
