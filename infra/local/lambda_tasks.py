@@ -191,8 +191,8 @@ class HarnessInvoker:
             # Through JSON both ways, as Lambda carries events and answers.
             answer = json.loads(json.dumps(self.functions.invoke(name, payload, context)))
             self.calls.append((name, payload))
-            for hook in self.after:
-                hook(name, payload, answer)
+            for after in self.after:
+                after(name, payload, answer)
             return answer
 
 
