@@ -1,5 +1,6 @@
 """A ``lambda:invoke.waitForTaskToken`` Task whose function answers its own token before it returns works in
-moto's interpreter as routed here (``infra.local.lambda_tasks``): ``SendTaskSuccess`` during the invocation
+moto's interpreter as routed here (``infra.local.lambda_tasks``: in the tests' process, and over HTTP as the
+local stack routes): ``SendTaskSuccess`` during the invocation
 is the Task's result, ``SendTaskFailure`` fails it into its Catch by error name. The fulfilment workflow's
 **Allocate shipments** routes a held order or one with electronic lines this way (one Standard transition
 instead of a Choice)."""
@@ -7,12 +8,14 @@ instead of a Choice)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from infra.local.lambda_tasks import routed_to
+from infra.local.lambda_tasks import HttpInvoker, LambdaEndpoint, routed_to
 from tests.workflows.conftest import visited_states, wait_for_end
 
 ROLE = "arn:aws:iam::123456789012:role/shop-test-workflows"
@@ -72,9 +75,27 @@ def machine(local_workflows: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(sfn=sfn, arn=arn)
 
 
-def _run(machine: SimpleNamespace, answer: str) -> tuple[dict[str, Any], list[str], int]:
+@contextmanager
+def _routed(function: SelfAnswering, route: str) -> Iterator[None]:
+    """The tests' route (the handler called in the interpreter's thread), or the local stack's (Lambda's
+    Invoke over HTTP to the runner's endpoint, which runs the handler on its own thread while the
+    interpreter's thread waits for the answer)."""
+    if route == "in process":
+        with routed_to(function):
+            yield
+        return
+    endpoint = LambdaEndpoint("test", lambda name, payload: function(name, payload))
+    endpoint.start()
+    try:
+        with routed_to(HttpInvoker(endpoint.url)):
+            yield
+    finally:
+        endpoint.stop()
+
+
+def _run(machine: SimpleNamespace, answer: str, route: str) -> tuple[dict[str, Any], list[str], int]:
     function = SelfAnswering(machine.sfn)
-    with routed_to(function):
+    with _routed(function, route):
         execution = machine.sfn.start_execution(
             stateMachineArn=machine.arn, input=json.dumps({"answer": answer})
         )["executionArn"]
@@ -82,12 +103,16 @@ def _run(machine: SimpleNamespace, answer: str) -> tuple[dict[str, Any], list[st
     return described, visited_states(machine.sfn, execution), function.calls
 
 
+ROUTES = pytest.mark.parametrize("route", ["in process", "over http"])
+
+
+@ROUTES
 def test_a_token_answered_with_success_during_the_invocation_is_the_tasks_result(
-    machine: SimpleNamespace,
+    machine: SimpleNamespace, route: str
 ) -> None:
     # GIVEN a waitForTaskToken Task whose function sends SendTaskSuccess with its own token
     # WHEN it runs
-    described, visited, calls = _run(machine, "succeed")
+    described, visited, calls = _run(machine, "succeed", route)
     # THEN the Task completed with that output, once, without waiting for its timeout
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"])["allocation"] == {"count": 1}
@@ -95,12 +120,13 @@ def test_a_token_answered_with_success_during_the_invocation_is_the_tasks_result
     assert calls == 1
 
 
+@ROUTES
 def test_a_token_answered_with_failure_during_the_invocation_takes_the_catch(
-    machine: SimpleNamespace,
+    machine: SimpleNamespace, route: str
 ) -> None:
     # GIVEN the function sends SendTaskFailure with its own token and returns normally (no error raised)
     # WHEN it runs
-    described, visited, _ = _run(machine, "fail")
+    described, visited, _ = _run(machine, "fail", route)
     # THEN the Task failed with that error name into its Catch
     assert described["status"] == "SUCCEEDED", described
     assert visited == ["Allocate shipments", "Wait for fraud review"]
