@@ -131,8 +131,10 @@ def test_an_approved_review_goes_on_to_fulfilment(world: FulfilmentWorld) -> Non
     world.waiting_for(placed, "await_delivery")
     world.tracked(placed.order_id, shipment["shipment_id"], "delivered")
     assert world.ended(placed)["status"] == "SUCCEEDED"
-    # AND "Allocate shipments" sent it to the review, which led back there: 8 transitions in all
+    # AND "Allocate shipments" sent it to the review, which led back there: 8 transitions in all; both
+    # invocations returned (the hold is an answer to the token, not a Lambda error that would page ops)
     assert world.visited(placed) == ["Allocate shipments", "Wait for fraud review", *HAPPY_PATH]
+    assert [p["action"] for _, p in world.invoker.calls].count("allocate") == 2
     assert _settled_in_full(world, placed)["voided"] == 0
 
 
