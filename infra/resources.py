@@ -707,6 +707,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Locations (addresses, time zones, carrier cut-offs) through inventory's contract.
         tables_ro=("inventory",),
         publishes_events=True,
+        # "Allocate shipments" answers its own task token (allocated, or routed to the review or the charge
+        # of electronic lines): one Task instead of a Choice and a Task.
+        answers_workflows=("order-fulfilment",),
     ),
     FunctionSpec(
         name="fulfilment-api",

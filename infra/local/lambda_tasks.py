@@ -173,6 +173,10 @@ class HarnessInvoker:
         # Called before each invocation with (function spec name, payload): a test's fault injection
         # raises here, as a function failing in the cloud would (before or instead of its handler).
         self.before: list[Callable[[str, Any], None]] = []
+        # Called after each invocation's handler answered, with (function spec name, payload, answer): a raise
+        # here fails an invocation whose work was done (its response lost, a timeout after the work), as the
+        # cloud may; a task that answers its own token has answered it by then.
+        self.after: list[Callable[[str, Any, Any], None]] = []
 
     def __call__(self, reference: str, payload: Any) -> Any:
         from infra.local.worker import LambdaContext
@@ -187,6 +191,8 @@ class HarnessInvoker:
             # Through JSON both ways, as Lambda carries events and answers.
             answer = json.loads(json.dumps(self.functions.invoke(name, payload, context)))
             self.calls.append((name, payload))
+            for after in self.after:
+                after(name, payload, answer)
             return answer
 
 

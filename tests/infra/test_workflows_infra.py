@@ -198,8 +198,14 @@ def test_checkout_events_alone_may_start_order_fulfilment(dev: Synthesized) -> N
     assert starters.pop("checkout-events") == [
         {"Action": "states:StartExecution", "Effect": "Allow", "Resource": fulfilment}
     ]
-    # AND the functions answering its waiting tasks may only send task results to it
-    for name in ("fulfilment-api", "fulfilment-carrier-events", "fulfilment-cancellations"):
+    # AND the functions answering its waiting tasks (fulfilment-tasks: Allocate shipments answers its own
+    # token) may only send task results to it, and to no other workflow
+    for name in (
+        "fulfilment-api",
+        "fulfilment-carrier-events",
+        "fulfilment-cancellations",
+        "fulfilment-tasks",
+    ):
         (answers,) = starters.pop(name)
         assert (sorted(_actions(answers)), answers["Resource"]) == (sorted(ANSWER_ACTIONS), fulfilment)
     # AND the staff order view may only read its executions

@@ -300,7 +300,7 @@ class FulfilmentWorld:
                     for n, p in self.invoker.calls
                     if n == "fulfilment-tasks"
                     and p.get("action") == "allocate"
-                    and p.get("order_id") == order_id
+                    and p["order"]["order_id"] == order_id
                 ),
                 None,
             )
@@ -442,14 +442,32 @@ class FulfilmentWorld:
                     held += int(line["quantity"])
         return held
 
-    def fail(self, function: str, action: str, error: str = "InjectedFailure") -> None:
-        """Every invocation of ``function`` with ``action`` fails with ``error`` (not retried)."""
+    def fail(self, function: str, action: str, error: str = "InjectedFailure", passing: int = 0) -> None:
+        """Every invocation of ``function`` with ``action`` after the first ``passing`` fails with ``error``
+        (not retried)."""
+        seen: list[Any] = []
 
         def inject(name: str, payload: Any) -> None:
             if name == function and isinstance(payload, dict) and payload.get("action") == action:
-                raise FunctionFailed(error, f"injected into {function} {action}")
+                seen.append(payload)
+                if len(seen) > passing:
+                    raise FunctionFailed(error, f"injected into {function} {action}")
 
         self.invoker.before.append(inject)
+
+    def fail_after(self, function: str, action: str, error: str, times: int = 1) -> list[Any]:
+        """The first ``times`` invocations of ``function`` with ``action`` run, then fail with ``error`` (as
+        Lambda's transient errors do, after the work); the answers of the failed ones, in order."""
+        answers: list[Any] = []
+
+        def inject(name: str, payload: Any, answer: Any) -> None:
+            mine = name == function and isinstance(payload, dict) and payload.get("action") == action
+            if mine and len(answers) < times:
+                answers.append(answer)
+                raise FunctionFailed(error, f"injected into {function} {action} after it ran")
+
+        self.invoker.after.append(inject)
+        return answers
 
 
 @pytest.fixture

@@ -49,6 +49,31 @@ def test_an_order_under_review_is_cancelled_by_request(world: FulfilmentWorld) -
     assert world.review(placed.order_id, "approve").status == 409
 
 
+def test_an_order_cancelled_before_its_allocation_is_answered_cancelled_and_given_back(
+    world: FulfilmentWorld,
+) -> None:
+    # GIVEN the buyer's request reaches fulfilment after the payment, before the workflow's first task runs
+    requested: list[dict[str, Any]] = []
+
+    def cancel_first(name: str, payload: Any) -> None:
+        if payload.get("action") == "allocate" and not requested:
+            requested.append(world.cancel(payload["order"]["order_id"], REQUEST.format(5)))
+
+    world.invoker.before.append(cancel_first)
+    # WHEN the order is paid and the workflow runs
+    placed = world.place([(LAPTOP, 1)])
+    # THEN "Allocate shipments" answered its token with CancelledByRequest (recorded pending: nothing
+    # allocated) and the workflow voided; nothing captured, the laptop back in stock
+    _cancelled_and_given_back(world, placed)
+    assert requested == [{"batchItemFailures": []}]
+    assert world.cancellation(placed.order_id, REQUEST.format(5))["outcome"] == "pending"
+    assert world.visited(placed)[0] == "Allocate shipments"
+    assert world.visited(placed).count("Allocate shipments") == 1
+    assert world._shipments(placed.order_id) == []
+    # AND the function returned (an invocation that raised records no call): no Lambda error for ops' alarm
+    assert [p["action"] for _, p in world.invoker.calls].count("allocate") == 1
+
+
 def test_cancelling_one_unit_releases_it_and_charges_the_rest(world: FulfilmentWorld) -> None:
     # GIVEN an order of two laptops waiting for the warehouse
     placed = world.place([(LAPTOP, 2)])

@@ -26,7 +26,6 @@ from tests.workflows.test_order_fulfilment import (
 STORE, WAREHOUSE = "lviv-store", "kyiv-dc"
 REQUEST = "7c2e3b4d-0000-4000-8000-00000000000{}"
 TRANSFER_PATH = [
-    "Needs fraud review?",
     "Allocate shipments",
     "Fulfil each shipment",
     "Request warehouse pick",

@@ -14,7 +14,6 @@ from tests.workflows.test_order_fulfilment import PHONE, _settled_in_full, _ship
 
 STORE = "lviv-store"
 PICKUP_PATH = [
-    "Needs fraud review?",
     "Allocate shipments",
     "Fulfil each shipment",
     "Request warehouse pick",

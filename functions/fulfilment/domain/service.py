@@ -84,6 +84,16 @@ class ReviewNotPending(Conflict):
 
 
 REJECTED = "OrderRejected"  # the error a rejection fails the workflow's review wait with
+# The errors "Allocate shipments" answers its own token with when the order is not ready to allocate; the
+# workflow's Catch routes each to the state that makes it ready, which leads back to allocation.
+HELD_FOR_REVIEW = "OrderHeldForReview"
+ELECTRONIC_TO_CHARGE = "ElectronicLinesToCharge"
+ALLOCATED = "allocated"
+
+
+def allocation_answer(shipments: Sequence[Shipment]) -> dict[str, Any]:
+    """What the workflow carries of an allocation: each shipment's task view, and how many."""
+    return {"shipments": [s.task_view() for s in shipments], "count": len(shipments)}
 
 
 class Fulfilment:
@@ -136,6 +146,46 @@ class Fulfilment:
         except AllocationExists:
             return self.store.allocation(order_id) or shipments
         return shipments
+
+    def allocate_when_ready(
+        self,
+        token: str,
+        order_id: str,
+        lines: Sequence[OrderLine],
+        allocations: Sequence[Allocated],
+        mode: FulfilmentMode,
+        destination: Mapping[str, Any] | None,
+        currency: str,
+        *,
+        review_required: bool | None,
+        electronic_charged: bool,
+    ) -> str:
+        """The workflow's "Allocate shipments" (``.waitForTaskToken``) answers its own token here, so one
+        Task both routes and allocates (no Choice state before it). An order the screening did not clear
+        (only an explicit ``review_required`` false does) waits for a review first, unless an agent
+        approved it already: ``OrderHeldForReview``. Then electronic lines not yet charged:
+        ``ElectronicLinesToCharge``. Else the allocation (stored once: a retry answers the same shipments).
+        A cancellation request that came first answers ``CancelledByRequest``. Every outcome is an answer,
+        never a raise (the function's errors page ops); a spent token (a retried invocation's, already
+        answered) is no error. Returns the outcome: the error name, or ``allocated``."""
+        if review_required is not False and not self._review_approved(order_id):
+            return self._route(token, HELD_FOR_REVIEW, f"order {order_id} waits for a fraud review")
+        if any(line.digital for line in lines) and not electronic_charged:
+            return self._route(token, ELECTRONIC_TO_CHARGE, f"order {order_id}: electronic lines to charge")
+        try:
+            shipments = self.allocate(order_id, lines, allocations, mode, destination, currency)
+        except CancelledByRequest as exc:
+            return self._route(token, type(exc).__name__, str(exc))
+        self.callbacks.succeed(token, allocation_answer(shipments))
+        return ALLOCATED
+
+    def _review_approved(self, order_id: str) -> bool:
+        hold = self.store.review(order_id)
+        return hold is not None and hold.status == "approve"
+
+    def _route(self, token: str, error: str, cause: str) -> str:
+        self.callbacks.fail(token, error, cause)
+        return error
 
     def request_pick(self, shipment_id: str, token: str) -> None:
         """Store the task token the packed report will answer, then ask the warehouse (the event)."""

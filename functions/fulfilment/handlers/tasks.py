@@ -1,13 +1,20 @@
 """The fulfilment workflow's own tasks (``lambda:invoke`` from ``order-fulfilment``).
 
-``{"action": "allocate", "order_id", "currency", "lines": [{sku, quantity, total?, digital?}], "allocations":
-[{line, sku, location_id, quantity, transfer_to?}], "fulfilment": {mode, location_id?}, "destination":
-{kind: address, address} | {kind: branch, ...} | null}``
-    -> ``{"shipments": [shipment], "count": n}``, each shipment ``{shipment_id, order_id, kind,
-    location_id, transfer_to, lines: [{sku, quantity}], carrier, origin, destination, parcel,
-    dispatch_by}``. Planned and stored once per order: a retry answers the same shipments. Electronic
-    lines (``digital``) get no shipment (none at all for an order of only those), and an order with any
-    is announced ``ElectronicLinesFulfilled`` (the workflow charged them just before).
+``{"action": "allocate", "task_token", "order": <the workflow's state>}`` (``.waitForTaskToken``; the state
+is the execution's input, ``state_machines/README.md``, plus what the workflow added: ``electronic``, the
+charge of the electronic lines): ``{"order_id", "currency", "lines": [{sku, quantity, total?, digital?}],
+"allocations": [{line, sku, location_id, quantity, transfer_to?}], "fulfilment": {mode, location_id?},
+"destination": {kind: address, address} | {kind: branch, ...} | null, "review_required",
+"electronic": {"captured"}?}``. The function answers its own token before it returns (one Task instead of
+a Choice and a Task: ``Fulfilment.allocate_when_ready``):
+    ``SendTaskSuccess`` ``{"shipments": [shipment], "count": n}``, each shipment ``{shipment_id,
+    order_id, kind, location_id, transfer_to, lines: [{sku, quantity}], carrier, origin, destination,
+    parcel, dispatch_by}``. Planned and stored once per order: a retry answers the same shipments.
+    Electronic lines (``digital``) get no shipment (none at all for an order of only those), and an
+    order with any is announced ``ElectronicLinesFulfilled`` (the workflow charged them before);
+    ``SendTaskFailure`` ``OrderHeldForReview`` (flagged, no approval yet), ``ElectronicLinesToCharge``
+    (electronic lines, not yet charged) or ``CancelledByRequest``: the workflow's Catch routes each.
+    The invocation itself answers ``{"answered": <outcome>}`` (Step Functions reads only the token).
 
 ``{"action": "request_pick", "shipment_id", "task_token"}`` (``.waitForTaskToken``) -> ``{}``: the token
 is stored and ``FulfilmentRequested`` published; the warehouse's packed report answers the token.
@@ -57,14 +64,28 @@ class _Task(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class AllocateTask(_Task):
-    action: Literal["allocate"]
+class ElectronicCharge(_Task):
+    captured: dict[str, Any] = Field(description="payment-tasks' capture_electronic answer: Money")
+
+
+class OrderToAllocate(_Task):
+    """The workflow's state when it reaches "Allocate shipments" (the whole of it: a field the execution
+    lacks would fail a path in the Task's Parameters, so the Task passes ``$`` and this reads it)."""
+
     order_id: str
     currency: str
     lines: list[OrderLine] = Field(min_length=1)
     allocations: list[Allocated] = Field(description="Empty for an order of electronic lines only")
     fulfilment: FulfilmentMode
     destination: dict[str, Any] | None = None
+    review_required: bool | None = Field(None, description="Only an explicit false skips the review")
+    electronic: ElectronicCharge | None = Field(None, description="Set once the electronic lines are charged")
+
+
+class AllocateTask(_Task):
+    action: Literal["allocate"]
+    task_token: str = Field(min_length=1)
+    order: OrderToAllocate
 
 
 class RequestPickTask(_Task):
@@ -106,10 +127,19 @@ _TASK: TypeAdapter[Task] = TypeAdapter(Task)
 def run(task: Task) -> dict[str, Any]:
     fulfilment = wiring.container.fulfilment()
     if isinstance(task, AllocateTask):
-        shipments = fulfilment.allocate(
-            task.order_id, task.lines, task.allocations, task.fulfilment, task.destination, task.currency
+        order = task.order
+        outcome = fulfilment.allocate_when_ready(
+            task.task_token,
+            order.order_id,
+            order.lines,
+            order.allocations,
+            order.fulfilment,
+            order.destination,
+            order.currency,
+            review_required=order.review_required,
+            electronic_charged=order.electronic is not None,
         )
-        return {"shipments": [s.task_view() for s in shipments], "count": len(shipments)}
+        return {"answered": outcome}
     if isinstance(task, RequestPickTask):
         fulfilment.request_pick(task.shipment_id, task.task_token)
         return {}
