@@ -957,7 +957,7 @@ def _what_it_would_take(cost: dict[str, float]) -> str:
         f"${total:.3f} per 1,000 (Lambda at CPU time): ${over:.3f} over. Step Functions and API Gateway are "
         f"${fixed:.3f}; the rest (${rest:.3f}: DynamoDB, Lambda, EventBridge, SQS) would have to fall by "
         f"{min(100, round(100 * over / rest))}%, or the happy path lose {transitions} Standard "
-        "transition(s) at $0.025 each (the review gate's Choice went in decision 79, booking and capture "
+        "transition(s) at $0.025 each (the review gate's Choice went in decision 80, booking and capture "
         "became one Express child in 78; decision 73 lists the rest)"
     )
 
