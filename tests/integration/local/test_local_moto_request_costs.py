@@ -1,0 +1,145 @@
+"""The moto patches that cut per-request costs (item size check, random ids, DeleteMessage) answer as moto."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from infra.local import moto_patches
+
+REGION = "eu-west-1"
+TABLE = "shop-local-sizes"
+
+
+def _both(scenario: Callable[[], Any]) -> tuple[Any, Any]:
+    """``scenario``'s result on moto as it is, then with the patches installed (each in a fresh mock)."""
+    with mock_aws():
+        theirs = scenario()
+    with mock_aws():
+        moto_patches.install()
+        try:
+            ours = scenario()
+        finally:
+            moto_patches.uninstall()
+    return theirs, ours
+
+
+def _outcome(call: Callable[[], Any]) -> str:
+    try:
+        call()
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}"
+    return "ok"
+
+
+def _items_near_the_size_limit() -> dict[str, Any]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    every_type = {
+        "s": {"S": "text ✓"},
+        "n": {"N": "12.5"},
+        "b": {"B": b"\x00\x01"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "bool": {"BOOL": True},
+        "null": {"NULL": True},
+        "l": {"L": [{"S": "x"}, {"M": {"k": {"N": "1"}}}]},
+        "m": {"M": {"nested": {"L": [{"BOOL": False}]}}},
+    }
+    outcomes = {}
+    # Split over several attributes, so the limit is crossed part-way through the item, as moto checks it.
+    for name, filler in (("under", 404_800), ("at the edge", 404_980), ("over", 405_100)):
+        item = {"pk": {"S": name}, **every_type}
+        item.update({f"part{n}": {"S": "x" * (filler // 4)} for n in range(4)})
+        outcomes[name] = _outcome(lambda item=item: dynamodb.put_item(TableName=TABLE, Item=item))
+    stored = dynamodb.scan(TableName=TABLE)["Items"]
+    return {"outcomes": outcomes, "stored": sorted(stored, key=lambda item: item["pk"]["S"])}
+
+
+def test_a_new_item_is_refused_over_the_size_limit_exactly_as_moto_refuses_it() -> None:
+    # GIVEN items of every attribute type just under, at and just over moto's 400 KB limit
+    # WHEN each is put on moto as it is and with the item size measured once
+    theirs, ours = _both(_items_near_the_size_limit)
+    # THEN the same are refused with the same error, and the same are stored attribute for attribute
+    assert ours == theirs
+    assert ours["outcomes"]["under"] == "ok"
+    assert ours["outcomes"]["over"].startswith("ValidationException")
+
+
+def _deletes_by_receipt_handle() -> list[str]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-deletes", Attributes={"VisibilityTimeout": "0"})[
+        "QueueUrl"
+    ]
+    for n in range(5):
+        sqs.send_message(QueueUrl=queue, MessageBody=f"m{n}")
+    first = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    again = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)[
+        "Messages"
+    ]  # new handles, same messages
+    by_body = {m["Body"]: m["ReceiptHandle"] for m in first}
+    newer = {m["Body"]: m["ReceiptHandle"] for m in again}
+
+    def delete(handle: str) -> str:
+        return _outcome(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=handle))
+
+    outcomes = [
+        delete(newer["m0"]),  # the current handle
+        delete(by_body["m1"]),  # an older handle of a message received since
+        delete(by_body["m1"]),  # the same again: already deleted
+        delete(newer["m1"]),  # the other handle of a deleted message
+        delete("not-a-handle"),
+    ]
+    batch = sqs.delete_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": "a", "ReceiptHandle": newer["m2"]}, {"Id": "b", "ReceiptHandle": "nope"}],
+    )
+    outcomes += [f"batch ok {[e['Id'] for e in batch.get('Successful', [])]}"]
+    outcomes += [f"batch failed {[e['Code'] for e in batch.get('Failed', [])]}"]
+    left = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    return [*outcomes, f"left {sorted(m['Body'] for m in left)}"]
+
+
+def test_deleting_by_receipt_handle_answers_as_moto_in_one_walk_of_the_queue() -> None:
+    # GIVEN five messages, each received twice (two receipt handles each)
+    # WHEN messages are deleted by current, older, repeated, sibling and unknown handles, one by one and in a batch
+    theirs, ours = _both(_deletes_by_receipt_handle)
+    # THEN every answer and what is left in the queue are moto's
+    assert ours == theirs
+    assert ours[-1] == "left ['m3', 'm4']"
+    assert ours[4].startswith("ReceiptHandleIsInvalid")
+
+
+def test_request_ids_and_receipt_handles_keep_moto_alphabet_and_length() -> None:
+    with mock_aws():
+        moto_patches.install()
+        try:
+            # GIVEN the patched moto
+            sqs = boto3.client("sqs", region_name=REGION)
+            queue = sqs.create_queue(QueueName="shop-local-ids")["QueueUrl"]
+            # WHEN it answers requests and hands out receipt handles
+            request_ids = {
+                sqs.send_message(QueueUrl=queue, MessageBody=str(n))["ResponseMetadata"]["RequestId"]
+                for n in range(20)
+            }
+            handles = {
+                m["ReceiptHandle"]
+                for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+            }
+        finally:
+            moto_patches.uninstall()
+    # THEN each is new, with moto's length and alphabet (52 letters or digits; 185 lower-case letters)
+    assert len(request_ids) == 20
+    assert len(handles) == 10
+    assert all(len(i) == 52 and set(i) <= set(string.ascii_letters + string.digits) for i in request_ids)
+    assert all(len(h) == 185 and set(h) <= set(string.ascii_lowercase) for h in handles)
