@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from infra.local import moto_patches
 
@@ -57,23 +58,27 @@ def _items_near_the_size_limit() -> dict[str, Any]:
         "m": {"M": {"nested": {"L": [{"BOOL": False}]}}},
     }
     outcomes = {}
-    # Split over several attributes, so the limit is crossed part-way through the item, as moto checks it.
-    for name, filler in (("under", 404_800), ("at the edge", 404_980), ("over", 405_100)):
-        item = {"pk": {"S": name}, **every_type}
-        item.update({f"part{n}": {"S": "x" * (filler // 4)} for n in range(4)})
+    # Four string parts carry the bulk, so the limit is crossed part-way through the item, as moto checks it;
+    # their lengths make the whole item (names included) exactly 405,000 bytes by moto's measure, or one more.
+    for name, total in (("under", 404_000), ("at the limit", 405_000), ("one byte over", 405_001)):
+        item = {"pk": {"S": name}, **every_type, **{f"part{n}": {"S": ""} for n in range(4)}}
+        base = sum(len(key.encode()) + DynamoType(value).size() for key, value in item.items())
+        part, extra = divmod(total - base, 4)
+        for n in range(4):
+            item[f"part{n}"] = {"S": "x" * (part + (extra if n == 3 else 0))}
         outcomes[name] = _outcome(lambda item=item: dynamodb.put_item(TableName=TABLE, Item=item))
     stored = dynamodb.scan(TableName=TABLE)["Items"]
     return {"outcomes": outcomes, "stored": sorted(stored, key=lambda item: item["pk"]["S"])}
 
 
 def test_a_new_item_is_refused_over_the_size_limit_exactly_as_moto_refuses_it() -> None:
-    # GIVEN items of every attribute type just under, at and just over moto's 400 KB limit
+    # GIVEN items of every attribute type under, at and one byte over moto's limit (405,000 bytes)
     # WHEN each is put on moto as it is and with the item size measured once
     theirs, ours = _both(_items_near_the_size_limit)
     # THEN the same are refused with the same error, and the same are stored attribute for attribute
     assert ours == theirs
-    assert ours["outcomes"]["under"] == "ok"
-    assert ours["outcomes"]["over"].startswith("ValidationException")
+    assert ours["outcomes"]["at the limit"] == "ok"
+    assert ours["outcomes"]["one byte over"].startswith("ValidationException")
 
 
 def _deletes_by_receipt_handle() -> list[str]:
