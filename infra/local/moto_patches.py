@@ -83,7 +83,10 @@ each message's list of receipt handles twice (5 % with the seed's stock events q
 the same answers and errors. The action's name went from camel case to a Python name character by character
 on every request: memoised, as SQS's attribute names above. And ``PutEvents``'s copy of the message for each
 matching rule is parsed from its JSON text instead of deep-copied (the message is JSON: it was serialised to
-match it). ``tests/integration/local/test_local_moto_request_costs.py`` compares each with moto's own.
+match it). A condition or filter expression's text was split into tokens by six regular expressions per
+token, twice per conditional ``PutItem`` (moto parses it to validate, then again to apply it): the tokens
+of a text are kept (they depend on the text alone) and each parse gets new nodes from them.
+``tests/integration/local/test_local_moto_request_costs.py`` compares each with moto's own.
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ import functools
 import json
 import string
 import threading
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -103,6 +107,7 @@ from moto import backends as moto_backends
 from moto.core import responses as core_responses
 from moto.core.utils import unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -620,12 +625,31 @@ def _delete_message(self: Queue, receipt_handle: str) -> None:
         if message.receipt_handle == receipt_handle or receipt_handle in message._old_receipt_handles:
             found = True
             self.pending_messages.discard(message)
-            self.deleted_messages.update([message.receipt_handle, *message._old_receipt_handles])
+            self.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
             continue
         kept.append(message)
     if not found:
         raise ReceiptHandleIsInvalid()
     self._messages = kept
+
+
+_original_lex = ConditionExpressionParser._lex_condition_expression
+
+
+@functools.lru_cache(maxsize=1024)
+def _tokens(expression: str) -> tuple[tuple[str, str], ...]:
+    """A condition expression's tokens as moto's lexer finds them (a text it refuses raises, uncached)."""
+    lexed = _original_lex(ConditionExpressionParser(expression, None, None))
+    return tuple((node.nonterminal, node.text) for node in lexed)
+
+
+def _lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
+    """moto's lexer, its tokens kept per expression text: new nodes (with new child lists) on every parse."""
+    node, literal = ConditionExpressionParser.Node, ConditionExpressionParser.Kind.LITERAL
+    return deque(
+        node(nonterminal=kind, kind=literal, text=text, value=text, children=[])
+        for kind, text in _tokens(self.condition_expression)  # type: ignore[arg-type]
+    )
 
 
 def install() -> None:
@@ -658,6 +682,7 @@ def install() -> None:
     sqs_models.generate_receipt_handle = _receipt_handle  # type: ignore[attr-defined]
     Queue.delete_message = _delete_message  # type: ignore[method-assign]
     core_responses.camelcase_to_underscores = _memoised_core_camelcase  # type: ignore[attr-defined]
+    ConditionExpressionParser._lex_condition_expression = _lex_condition_expression  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -687,3 +712,4 @@ def uninstall() -> None:
         sqs_models.generate_receipt_handle = _original_receipt_handle  # type: ignore[attr-defined]
         Queue.delete_message = _original_delete_message  # type: ignore[method-assign]
         core_responses.camelcase_to_underscores = _original_core_camelcase  # type: ignore[attr-defined]
+        ConditionExpressionParser._lex_condition_expression = _original_lex  # type: ignore[method-assign]
