@@ -71,6 +71,22 @@ And ``PutEvents`` builds each event's message once, not once per rule: moto deep
 detail, and serialised and parsed it again to match it, for every rule on the bus (15), though a stock event
 matches three. The patched call flattens the message once, matches every rule's pattern against that, and
 copies it only for a rule that matches; what reaches the targets is what moto sent (same test module).
+
+And five per-request costs that a CPU profile of the moto process during the demo seed showed (cProfile per
+request thread, thread CPU time; ``docs/decisions.md``, the seed's fourth pass). moto drew every request id
+(52 characters) and every SQS receipt handle (185) one ``random.choice`` at a time, about 6 % of its CPU:
+they are drawn with one ``choices`` call from moto's own seedable generator, same alphabet and length. A new
+DynamoDB item checked the 400 KB limit by re-measuring every attribute already set at each attribute it set
+(quadratic in the attributes, 5 %): it is measured once, and refused exactly when moto refused it (sizes only
+add up, so a prefix over the limit means the whole is). ``DeleteMessage`` walked the queue twice, building
+each message's list of receipt handles twice (5 % with the seed's stock events queued): one walk, no lists,
+the same answers and errors. The action's name went from camel case to a Python name character by character
+on every request: memoised, as SQS's attribute names above. And ``PutEvents``'s copy of the message for each
+matching rule is parsed from its JSON text instead of deep-copied (the message is JSON: it was serialised to
+match it). A condition or filter expression's text was split into tokens by six regular expressions per
+token, twice per conditional ``PutItem`` (moto parses it to validate, then again to apply it): the tokens
+of a text are kept (they depend on the text alone) and each parse gets new nodes from them.
+``tests/integration/local/test_local_moto_request_costs.py`` compares each with moto's own.
 """
 
 from __future__ import annotations
@@ -79,7 +95,9 @@ import base64
 import copy
 import functools
 import json
+import string
 import threading
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -89,14 +107,20 @@ from moto import backends as moto_backends
 from moto.core import responses as core_responses
 from moto.core.utils import unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.events import models as events_models
 from moto.events.models import EventPattern, EventsBackend
+from moto.moto_api._internal import mock_random
+from moto.moto_api._internal.moto_random import MotoRandom
 from moto.sqs import models as sqs_models
+from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Queue, SQSBackend
 
 _state = threading.local()
@@ -476,12 +500,14 @@ def _put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[
                 "ingestion-time": unix_time(),
             }
         )
-        flat = EventPattern._flatten_dict(json.loads(json.dumps(message)))
+        text = json.dumps(message)
+        flat = EventPattern._flatten_dict(json.loads(text))
         for rule in event_bus.rules.values():
             pattern = rule.event_pattern.get_pattern()
             if pattern and not rule.event_pattern._does_event_match(flat, pattern):
                 continue
-            rule.send_to_targets(copy.deepcopy(message))
+            # The message is JSON (it was just serialised): parsing its text is a deep copy, 3-4 times cheaper.
+            rule.send_to_targets(json.loads(text))
     return entries
 
 
@@ -551,6 +577,81 @@ def _listed_method_names(clazz: object) -> list[str]:
     return list(_method_names(clazz))  # type: ignore[arg-type]
 
 
+_ITEM_SIZE_LIMIT = 405_000  # moto's: DynamoDB's 400 KB "between 409 and 410 KB" in practice
+_original_item_init = Item.__init__
+_original_get_random_string = MotoRandom.get_random_string
+_original_receipt_handle = sqs_models.generate_receipt_handle
+_original_delete_message = Queue.delete_message
+_original_core_camelcase = core_responses.camelcase_to_underscores
+_memoised_core_camelcase = functools.lru_cache(maxsize=1024)(_original_core_camelcase)
+
+
+def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """moto's ``Item.__init__`` with the item's size measured once: moto re-measured every attribute already
+    set at each one it set. Refused exactly when moto refused it: sizes only add up, so some prefix of the
+    attributes exceeded the limit exactly when all of them do. Later writes still go through moto's check."""
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > _ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.__init__(self.attrs, values)
+
+
+def _random_string(
+    self: MotoRandom, length: int = 20, include_digits: bool = True, lower_case: bool = False
+) -> str:
+    """moto's ``get_random_string`` (request ids among others) drawn in one ``choices`` call, not one
+    ``choice`` per character: the same alphabet and length, from the same seedable generator."""
+    pool = string.ascii_letters + (string.digits if include_digits else "")
+    drawn = "".join(self.choices(pool, k=length))
+    return drawn.lower() if lower_case else drawn
+
+
+def _receipt_handle() -> str:
+    """An SQS receipt handle as moto's (185 lower-case letters), drawn in one call."""
+    return "".join(mock_random.choices(string.ascii_lowercase, k=185))
+
+
+def _delete_message(self: Queue, receipt_handle: str) -> None:
+    """moto's ``Queue.delete_message`` in one walk of the queue, without building each message's list of
+    receipt handles twice: the same messages go, the same handles count as deleted, the same error."""
+    if receipt_handle in self.deleted_messages:
+        return  # already deleted: moto accepts it again
+    kept: list[Any] = []
+    found = False
+    for message in self._messages:
+        if message.receipt_handle == receipt_handle or receipt_handle in message._old_receipt_handles:
+            found = True
+            self.pending_messages.discard(message)
+            self.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
+            continue
+        kept.append(message)
+    if not found:
+        raise ReceiptHandleIsInvalid()
+    self._messages = kept
+
+
+_original_lex = ConditionExpressionParser._lex_condition_expression
+
+
+@functools.lru_cache(maxsize=1024)
+def _tokens(expression: str) -> tuple[tuple[str, str], ...]:
+    """A condition expression's tokens as moto's lexer finds them (a text it refuses raises, uncached)."""
+    lexed = _original_lex(ConditionExpressionParser(expression, None, None))
+    return tuple((node.nonterminal, node.text) for node in lexed)
+
+
+def _lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
+    """moto's lexer, its tokens kept per expression text: new nodes (with new child lists) on every parse."""
+    node, literal = ConditionExpressionParser.Node, ConditionExpressionParser.Kind.LITERAL
+    return deque(
+        node(nonterminal=kind, kind=literal, text=text, value=text, children=[])
+        for kind, text in _tokens(self.condition_expression)  # type: ignore[arg-type]
+    )
+
+
 def install() -> None:
     """Idempotent; affects every moto backend in this process."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
@@ -576,6 +677,12 @@ def install() -> None:
     for name, write in _patched_writes.items():
         setattr(DynamoDBBackend, name, write)
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
+    Item.__init__ = _item_init  # type: ignore[method-assign]
+    MotoRandom.get_random_string = _random_string  # type: ignore[method-assign]
+    sqs_models.generate_receipt_handle = _receipt_handle  # type: ignore[attr-defined]
+    Queue.delete_message = _delete_message  # type: ignore[method-assign]
+    core_responses.camelcase_to_underscores = _memoised_core_camelcase  # type: ignore[attr-defined]
+    ConditionExpressionParser._lex_condition_expression = _lex_condition_expression  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -600,3 +707,9 @@ def uninstall() -> None:
         dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
         for name, write in _original_writes.items():
             setattr(DynamoDBBackend, name, write)
+        Item.__init__ = _original_item_init  # type: ignore[method-assign]
+        MotoRandom.get_random_string = _original_get_random_string  # type: ignore[method-assign]
+        sqs_models.generate_receipt_handle = _original_receipt_handle  # type: ignore[attr-defined]
+        Queue.delete_message = _original_delete_message  # type: ignore[method-assign]
+        core_responses.camelcase_to_underscores = _original_core_camelcase  # type: ignore[attr-defined]
+        ConditionExpressionParser._lex_condition_expression = _original_lex  # type: ignore[method-assign]

@@ -90,9 +90,11 @@ def _patch_and_configure() -> None:
     (off by default in moto)."""
     from moto.moto_api._internal.models import moto_api_backend
 
-    from infra.local import child_workflows, lambda_tasks, moto_patches
+    from infra.local import child_workflows, lambda_tasks, moto_http, moto_patches
 
     moto_patches.install()
+    # One connection per caller, not one per request (``moto_http``).
+    moto_http.install()
     # A Task that runs a child workflow (states:startExecution.sync:2) as the cloud does.
     child_workflows.install()
     moto_api_backend.set_config(MOTO_CONFIG)

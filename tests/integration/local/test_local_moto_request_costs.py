@@ -1,0 +1,202 @@
+"""The moto patches that cut per-request costs (item size check, random ids, DeleteMessage) answer as moto."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
+
+from infra.local import moto_patches
+
+REGION = "eu-west-1"
+TABLE = "shop-local-sizes"
+
+
+def _both(scenario: Callable[[], Any]) -> tuple[Any, Any]:
+    """``scenario``'s result on moto as it is, then with the patches installed (each in a fresh mock)."""
+    with mock_aws():
+        theirs = scenario()
+    with mock_aws():
+        moto_patches.install()
+        try:
+            ours = scenario()
+        finally:
+            moto_patches.uninstall()
+    return theirs, ours
+
+
+def _outcome(call: Callable[[], Any]) -> str:
+    try:
+        call()
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}"
+    except ValueError as exc:  # moto's parser raises some refusals through the mock as they are
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def _items_near_the_size_limit() -> dict[str, Any]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    every_type = {
+        "s": {"S": "text ✓"},
+        "n": {"N": "12.5"},
+        "b": {"B": b"\x00\x01"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "bool": {"BOOL": True},
+        "null": {"NULL": True},
+        "l": {"L": [{"S": "x"}, {"M": {"k": {"N": "1"}}}]},
+        "m": {"M": {"nested": {"L": [{"BOOL": False}]}}},
+    }
+    outcomes = {}
+    # Four string parts carry the bulk, so the limit is crossed part-way through the item, as moto checks it;
+    # their lengths make the whole item (names included) exactly 405,000 bytes by moto's measure, or one more.
+    for name, total in (("under", 404_000), ("at the limit", 405_000), ("one byte over", 405_001)):
+        item = {"pk": {"S": name}, **every_type, **{f"part{n}": {"S": ""} for n in range(4)}}
+        base = sum(len(key.encode()) + DynamoType(value).size() for key, value in item.items())
+        part, extra = divmod(total - base, 4)
+        for n in range(4):
+            item[f"part{n}"] = {"S": "x" * (part + (extra if n == 3 else 0))}
+        outcomes[name] = _outcome(lambda item=item: dynamodb.put_item(TableName=TABLE, Item=item))
+    stored = dynamodb.scan(TableName=TABLE)["Items"]
+    return {"outcomes": outcomes, "stored": sorted(stored, key=lambda item: item["pk"]["S"])}
+
+
+def test_a_new_item_is_refused_over_the_size_limit_exactly_as_moto_refuses_it() -> None:
+    # GIVEN items of every attribute type under, at and one byte over moto's limit (405,000 bytes)
+    # WHEN each is put on moto as it is and with the item size measured once
+    theirs, ours = _both(_items_near_the_size_limit)
+    # THEN the same are refused with the same error, and the same are stored attribute for attribute
+    assert ours == theirs
+    assert ours["outcomes"]["at the limit"] == "ok"
+    assert ours["outcomes"]["one byte over"].startswith("ValidationException")
+
+
+def _deletes_by_receipt_handle() -> list[str]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-deletes", Attributes={"VisibilityTimeout": "0"})[
+        "QueueUrl"
+    ]
+    for n in range(5):
+        sqs.send_message(QueueUrl=queue, MessageBody=f"m{n}")
+    first = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    again = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)[
+        "Messages"
+    ]  # new handles, same messages
+    by_body = {m["Body"]: m["ReceiptHandle"] for m in first}
+    newer = {m["Body"]: m["ReceiptHandle"] for m in again}
+
+    def delete(handle: str) -> str:
+        return _outcome(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=handle))
+
+    outcomes = [
+        delete(newer["m0"]),  # the current handle
+        delete(by_body["m1"]),  # an older handle of a message received since
+        delete(by_body["m1"]),  # the same again: already deleted
+        delete(newer["m1"]),  # the other handle of a deleted message
+        delete("not-a-handle"),
+    ]
+    batch = sqs.delete_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": "a", "ReceiptHandle": newer["m2"]}, {"Id": "b", "ReceiptHandle": "nope"}],
+    )
+    outcomes += [f"batch ok {[e['Id'] for e in batch.get('Successful', [])]}"]
+    outcomes += [f"batch failed {[e['Code'] for e in batch.get('Failed', [])]}"]
+    left = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    return [*outcomes, f"left {sorted(m['Body'] for m in left)}"]
+
+
+def test_deleting_by_receipt_handle_answers_as_moto_in_one_walk_of_the_queue() -> None:
+    # GIVEN five messages, each received twice (two receipt handles each)
+    # WHEN messages are deleted by current, older, repeated, sibling and unknown handles, one by one and in a batch
+    theirs, ours = _both(_deletes_by_receipt_handle)
+    # THEN every answer and what is left in the queue are moto's
+    assert ours == theirs
+    assert ours[-1] == "left ['m3', 'm4']"
+    assert ours[4].startswith("ReceiptHandleIsInvalid")
+
+
+def test_request_ids_and_receipt_handles_keep_moto_alphabet_and_length() -> None:
+    with mock_aws():
+        moto_patches.install()
+        try:
+            # GIVEN the patched moto
+            sqs = boto3.client("sqs", region_name=REGION)
+            queue = sqs.create_queue(QueueName="shop-local-ids")["QueueUrl"]
+            # WHEN it answers requests and hands out receipt handles
+            request_ids = {
+                sqs.send_message(QueueUrl=queue, MessageBody=str(n))["ResponseMetadata"]["RequestId"]
+                for n in range(20)
+            }
+            handles = {
+                m["ReceiptHandle"]
+                for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+            }
+        finally:
+            moto_patches.uninstall()
+    # THEN each is new, with moto's length and alphabet (52 letters or digits; 185 lower-case letters)
+    assert len(request_ids) == 20
+    assert len(handles) == 10
+    assert all(len(i) == 52 and set(i) <= set(string.ascii_letters + string.digits) for i in request_ids)
+    assert all(len(h) == 185 and set(h) <= set(string.ascii_lowercase) for h in handles)
+
+
+CONDITIONS = [
+    "attribute_not_exists(pk) OR #s < :s",
+    "attribute_exists(pk) AND (#s <= :s OR size(#n) > :len)",
+    "NOT contains(#n, :s) AND #s BETWEEN :two AND :s",
+    "#s IN (:two, :s) OR begins_with(#n, :two)",
+    "#s <> :s",
+    "attribute_exists(pk) AND",  # refused: incomplete
+    "#s < :s ; DROP",  # refused: a character the lexer does not know
+]
+
+
+def _conditional_writes() -> list[str]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    outcomes = []
+    for sequence in ("2", "1", "3", "3"):  # each condition twice per text: the second parse reuses tokens
+        for condition in CONDITIONS:
+            item = {"pk": {"S": "level"}, "s": {"S": sequence}, "n": {"S": f"name {sequence}"}}
+            values = {":s": item["s"], ":two": {"S": "2"}, ":len": {"N": "3"}}
+            request = {
+                "TableName": TABLE,
+                "Item": item,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {
+                    k: v for k, v in {"#s": "s", "#n": "n"}.items() if k in condition
+                },
+            }
+            if used := {k: v for k, v in values.items() if k in condition}:
+                request["ExpressionAttributeValues"] = used
+            outcomes.append(_outcome(lambda request=request: dynamodb.put_item(**request)))
+    outcomes.append(str(dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "level"}})["Item"]))
+    return outcomes
+
+
+def test_conditional_writes_succeed_and_fail_as_moto_with_each_text_tokenised_once() -> None:
+    # GIVEN conditions with comparisons, functions, BETWEEN, IN, NOT, parentheses, and two moto refuses
+    # WHEN each is used for puts in and out of order, on moto as it is and with the tokens kept per text
+    theirs, ours = _both(_conditional_writes)
+    # THEN every write is accepted, refused or rejected as moto does it, and the item ends the same
+    assert ours == theirs
+    assert ours[0] == "ok"
+    assert ours[7].startswith("ConditionalCheckFailedException")  # an older sequence after a newer one
+    assert ours[5].startswith("ValueError")
