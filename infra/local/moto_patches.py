@@ -652,64 +652,53 @@ def _lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
     )
 
 
+# Every replacement as (owner, attribute, moto's own, ours): install sets the last, uninstall the third, so a
+# patch is one line here and cannot be installed without being undone.
+_REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
+    (jsonpath_ng.ext, "parse", _original_jsonpath_parse, _cached_jsonpath_parse),
+    (
+        sqs_models,
+        "camelcase_to_underscores",
+        _original_camelcase_to_underscores,
+        _memoised_camelcase_to_underscores,
+    ),
+    (DynamoDBStreamsHandler, "get_records", _original_get_records, _get_records_as_json),
+    (DynamoHandler, "serialized", _original_dynamo_serialized, _dynamo_serialized),
+    (core_responses, "method_names_from_class", _original_method_names, _listed_method_names),
+    (moto_backends, "list_of_moto_modules", _original_list_of_moto_modules, _listed_moto_modules),
+    (Table, "query", _original_query, _query),
+    (Table, "all_items", _original_all_items, _all_items),
+    (Table, "put_item", _original_table_put, _table_put),
+    (Table, "delete_item", _original_table_delete, _table_delete),
+    (SQSBackend, "is_message_valid_based_on_retention_period", _original_retention_check, _within_retention),
+    (EventsBackend, "put_events", _original_put_events, _put_events),
+    *((Queue, name, _original_queue_views[name], view) for name, view in _patched_queue_views.items()),
+    (dynamodb_models, "copy", _original_copy_module, _TableBackupSkipper()),
+    (DynamoDBBackend, "transact_write_items", _original_transact, _transact_write_items),
+    *((DynamoDBBackend, name, _original_writes[name], write) for name, write in _patched_writes.items()),
+    (DynamoDBBackend, "update_item", _original_writes["update_item"], _update_item),
+    (Item, "__init__", _original_item_init, _item_init),
+    (MotoRandom, "get_random_string", _original_get_random_string, _random_string),
+    (sqs_models, "generate_receipt_handle", _original_receipt_handle, _receipt_handle),
+    (Queue, "delete_message", _original_delete_message, _delete_message),
+    (core_responses, "camelcase_to_underscores", _original_core_camelcase, _memoised_core_camelcase),
+    (ConditionExpressionParser, "_lex_condition_expression", _original_lex, _lex_condition_expression),
+)
+
+
 def install() -> None:
     """Idempotent; affects every moto backend in this process."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
         return
-    jsonpath_ng.ext.parse = _cached_jsonpath_parse
-    sqs_models.camelcase_to_underscores = _memoised_camelcase_to_underscores  # type: ignore[attr-defined]
-    DynamoDBStreamsHandler.get_records = _get_records_as_json  # type: ignore[assignment,method-assign]
-    DynamoHandler.serialized = _dynamo_serialized  # type: ignore[assignment,method-assign]
     _method_names.cache_clear()
-    core_responses.method_names_from_class = _listed_method_names
-    moto_backends.list_of_moto_modules = _listed_moto_modules
-    Table.query = _query  # type: ignore[method-assign]
-    Table.all_items = _all_items  # type: ignore[method-assign]
     _installation[0] += 1
-    Table.put_item = _table_put  # type: ignore[method-assign]
-    Table.delete_item = _table_delete  # type: ignore[method-assign]
-    SQSBackend.is_message_valid_based_on_retention_period = _within_retention  # type: ignore[method-assign]
-    EventsBackend.put_events = _put_events  # type: ignore[method-assign]
-    for name, view in _patched_queue_views.items():
-        setattr(Queue, name, view)
-    dynamodb_models.copy = _TableBackupSkipper()  # type: ignore[assignment]
-    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
-    for name, write in _patched_writes.items():
-        setattr(DynamoDBBackend, name, write)
-    DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
-    Item.__init__ = _item_init  # type: ignore[method-assign]
-    MotoRandom.get_random_string = _random_string  # type: ignore[method-assign]
-    sqs_models.generate_receipt_handle = _receipt_handle  # type: ignore[attr-defined]
-    Queue.delete_message = _delete_message  # type: ignore[method-assign]
-    core_responses.camelcase_to_underscores = _memoised_core_camelcase  # type: ignore[attr-defined]
-    ConditionExpressionParser._lex_condition_expression = _lex_condition_expression  # type: ignore[method-assign]
+    for owner, name, _, ours in _REPLACEMENTS:
+        setattr(owner, name, ours)
 
 
 def uninstall() -> None:
     """Puts moto back as it was (tests that install the patch leave other tests unaffected)."""
     if DynamoDBBackend.transact_write_items is _transact_write_items:
-        DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
-        jsonpath_ng.ext.parse = _original_jsonpath_parse
-        sqs_models.camelcase_to_underscores = _original_camelcase_to_underscores  # type: ignore[attr-defined]
-        DynamoDBStreamsHandler.get_records = _original_get_records  # type: ignore[method-assign]
-        DynamoHandler.serialized = _original_dynamo_serialized  # type: ignore[method-assign]
-        core_responses.method_names_from_class = _original_method_names
         _method_names.cache_clear()
-        moto_backends.list_of_moto_modules = _original_list_of_moto_modules
-        Table.query = _original_query  # type: ignore[method-assign]
-        Table.all_items = _original_all_items  # type: ignore[method-assign]
-        Table.put_item = _original_table_put  # type: ignore[method-assign]
-        Table.delete_item = _original_table_delete  # type: ignore[method-assign]
-        SQSBackend.is_message_valid_based_on_retention_period = _original_retention_check  # type: ignore[method-assign]
-        EventsBackend.put_events = _original_put_events  # type: ignore[method-assign]
-        for name, view in _original_queue_views.items():
-            setattr(Queue, name, view)
-        dynamodb_models.copy = _original_copy_module  # type: ignore[assignment]
-        for name, write in _original_writes.items():
-            setattr(DynamoDBBackend, name, write)
-        Item.__init__ = _original_item_init  # type: ignore[method-assign]
-        MotoRandom.get_random_string = _original_get_random_string  # type: ignore[method-assign]
-        sqs_models.generate_receipt_handle = _original_receipt_handle  # type: ignore[attr-defined]
-        Queue.delete_message = _original_delete_message  # type: ignore[method-assign]
-        core_responses.camelcase_to_underscores = _original_core_camelcase  # type: ignore[attr-defined]
-        ConditionExpressionParser._lex_condition_expression = _original_lex  # type: ignore[method-assign]
+        for owner, name, theirs, _ in reversed(_REPLACEMENTS):
+            setattr(owner, name, theirs)
