@@ -47,7 +47,7 @@ def test_one_phone_cancelled_while_waiting_is_released_and_only_the_other_captur
     record = world.cancellation(placed.order_id, REQUEST.format(1))
     assert world.collected(shipment["shipment_id"]).status == 200
     described = world.ended(placed)
-    # THEN the wait went on and the pickup path is unchanged (7 transitions); one phone was charged, the
+    # THEN the wait went on and the pickup path is unchanged; one phone was charged, the
     # other never, and its reservation went back to the store's stock once
     assert record["outcome"] == "lines_cancelled"
     assert record["lines"] == ONE_PHONE

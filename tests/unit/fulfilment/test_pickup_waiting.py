@@ -201,23 +201,23 @@ def test_a_cancellation_that_wins_the_race_makes_the_collection_a_conflict(world
     assert "ShipmentCollected" not in world.published()
 
 
-def _two_in_store(world: World) -> tuple[Shipment, Shipment]:
-    """A phone picked in the Lviv store and a laptop carried there from Kyiv, both waiting for the shopper."""
+def _two_in_store(world: World, phones: int = 1, phones_total: int = 1000) -> tuple[Shipment, Shipment]:
+    """Phones picked in the Lviv store and a laptop carried there from Kyiv, both waiting for the shopper."""
     lines = [
-        OrderLine(sku="PHONE", quantity=1, total=Money.of(1000, "UAH")),
+        OrderLine(sku="PHONE", quantity=phones, total=Money.of(phones_total, "UAH")),
         OrderLine(sku="LAPTOP", quantity=1, total=Money.of(4000, "UAH")),
     ]
     allocated = [
-        Allocated(line=0, sku="PHONE", location_id="lviv-store", quantity=1),
+        Allocated(line=0, sku="PHONE", location_id="lviv-store", quantity=phones),
         Allocated(line=1, sku="LAPTOP", location_id="kyiv-dc", quantity=1, transfer_to="lviv-store"),
     ]
     mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
     shipments = world.fulfilment.allocate(ORDER, lines, allocated, mode, None, "UAH")
     by_kind = {s.kind.value: s for s in shipments}
     pickup, transfer = by_kind["store_pickup"], by_kind["transfer"]
-    for shipment, sku in ((pickup, "PHONE"), (transfer, "LAPTOP")):
+    for shipment, sku, quantity in ((pickup, "PHONE", phones), (transfer, "LAPTOP", 1)):
         world.fulfilment.request_pick(shipment.id, f"pick-{sku}")
-        world.fulfilment.packed(shipment.id, [ShipmentLine(sku=sku, quantity=1)])
+        world.fulfilment.packed(shipment.id, [ShipmentLine(sku=sku, quantity=quantity)])
     world.fulfilment.await_collection(pickup.id, "collect-PHONE")
     return pickup, transfer
 
@@ -360,21 +360,7 @@ def test_cancelling_the_last_units_left_of_one_waiting_shipment_withdraws_it_and
     world: World,
 ) -> None:
     # GIVEN two phones waiting in the store, one of them cancelled, and a laptop on its way there
-    lines = [
-        OrderLine(sku="PHONE", quantity=2, total=Money.of(2001, "UAH")),
-        OrderLine(sku="LAPTOP", quantity=1, total=Money.of(4000, "UAH")),
-    ]
-    allocated = [
-        Allocated(line=0, sku="PHONE", location_id="lviv-store", quantity=2),
-        Allocated(line=1, sku="LAPTOP", location_id="kyiv-dc", quantity=1, transfer_to="lviv-store"),
-    ]
-    mode = FulfilmentMode(mode="pickup", location_id="lviv-store")
-    by_kind = {s.kind.value: s for s in world.fulfilment.allocate(ORDER, lines, allocated, mode, None, "UAH")}
-    pickup, transfer = by_kind["store_pickup"], by_kind["transfer"]
-    for shipment, sku, quantity in ((pickup, "PHONE", 2), (transfer, "LAPTOP", 1)):
-        world.fulfilment.request_pick(shipment.id, f"pick-{sku}")
-        world.fulfilment.packed(shipment.id, [ShipmentLine(sku=sku, quantity=quantity)])
-    world.fulfilment.await_collection(pickup.id, "collect-PHONE")
+    pickup, transfer = _two_in_store(world, phones=2, phones_total=2001)
     phone = [ShipmentLine(sku="PHONE", quantity=1)]
     first = world.requests.request(ORDER, "req-1", phone)
     # WHEN the other phone is cancelled too
