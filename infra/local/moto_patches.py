@@ -98,7 +98,8 @@ import json
 import string
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -702,3 +703,13 @@ def uninstall() -> None:
         _method_names.cache_clear()
         for owner, name, theirs, _ in reversed(_REPLACEMENTS):
             setattr(owner, name, theirs)
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    """The patches for a block (tests): installed on entry, moto as it was on exit."""
+    install()
+    try:
+        yield
+    finally:
+        uninstall()

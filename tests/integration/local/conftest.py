@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
-from infra.local import tokens
+from infra.local import moto_patches, tokens
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +30,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     with mock_aws():
         yield
+
+
+@pytest.fixture(scope="module")
+def dynamodb() -> Iterator[Any]:
+    """A DynamoDB client on an in-process moto with the local stack's patches, for a module's tests."""
+    with mock_aws(), moto_patches.installed():
+        yield boto3.client("dynamodb", region_name="eu-west-1")

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
@@ -202,18 +200,6 @@ def _scanned(dynamodb: Any, table: str, ask: tuple[Any, ...]) -> list[dict[str, 
         return _pages(dynamodb, table, ask)
     finally:
         Table.query, Table.all_items = patched  # type: ignore[method-assign]
-
-
-@pytest.fixture(scope="module")
-def dynamodb() -> Iterator[Any]:
-    from moto import mock_aws
-
-    with mock_aws():
-        moto_patches.install()
-        try:
-            yield boto3.client("dynamodb", region_name=REGION)
-        finally:
-            moto_patches.uninstall()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,10 +6,9 @@ through both, on two tables given the same writes, and the client must parse the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -53,18 +52,6 @@ ITEMS = st.lists(
     min_size=1,
     max_size=5,
 )
-
-
-@pytest.fixture(scope="module")
-def dynamodb() -> Iterator[Any]:
-    from moto import mock_aws
-
-    with mock_aws():
-        moto_patches.install()
-        try:
-            yield boto3.client("dynamodb", region_name=REGION)
-        finally:
-            moto_patches.uninstall()
 
 
 def _create(dynamodb: Any) -> None:

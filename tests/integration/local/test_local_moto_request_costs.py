@@ -21,12 +21,8 @@ def _both(scenario: Callable[[], Any]) -> tuple[Any, Any]:
     """``scenario``'s result on moto as it is, then with the patches installed (each in a fresh mock)."""
     with mock_aws():
         theirs = scenario()
-    with mock_aws():
-        moto_patches.install()
-        try:
-            ours = scenario()
-        finally:
-            moto_patches.uninstall()
+    with mock_aws(), moto_patches.installed():
+        ours = scenario()
     return theirs, ours
 
 
