@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import ArnFormat, Duration, Stack, Token
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -39,7 +39,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, printed_pseudo
 from infra.constructs.search import INDEX_GRANTS, SearchDomain
 from infra.constructs.storage import bucket_name, objects_finding
 from infra.function_code import FUNCTIONS_SOURCE, CodeAsset, code_asset
@@ -220,20 +220,13 @@ class ServiceFunction(Construct):
                 ],
             )
         )
-        parts = [
-            f"<{pseudo}>" if Token.is_unresolved(value) else value
-            for value, pseudo in (
-                (stack.partition, "AWS::Partition"),
-                (stack.region, "AWS::Region"),
-                (stack.account, "AWS::AccountId"),
-            )
-        ]
+        partition, region, account = printed_pseudo(stack)
         acknowledge(
             self.role,
             "IAM5",
             "Executions are named after orders, so staff reading any order's execution need the state "
             "machine's executions (read only: describe and history), not one ARN.",
-            f"Resource::arn:{parts[0]}:states:{parts[1]}:{parts[2]}:execution:{machine}:*",
+            f"Resource::arn:{partition}:states:{region}:{account}:execution:{machine}:*",
         )
 
     def allow_api(self, source_arns: Mapping[str, str]) -> None:

@@ -7,7 +7,7 @@ cdk-nag 3 reports through CDK's validation plugins and is acknowledged with
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Token, Validations
 from constructs import IConstruct
 
 
@@ -23,3 +23,16 @@ def acknowledge(scope: IConstruct | None, rule: str, reason: str, *findings: str
         raise ValueError(f"{rule}: there is no construct to acknowledge it on")
     ids = [f"AwsSolutions-{rule}[{finding}]" for finding in findings] or [f"AwsSolutions-{rule}"]
     Validations.of(scope).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id in ids))
+
+
+def printed_pseudo(stack: Stack) -> tuple[str, str, str]:
+    """The stack's partition, region and account as cdk-nag prints them in a finding (``Resource::arn:...``):
+    literal values as they are, unresolved tokens as ``<AWS::Partition>``, ``<AWS::Region>``, ``<AWS::AccountId>``."""
+    return tuple(  # type: ignore[return-value]
+        f"<{pseudo}>" if Token.is_unresolved(value) else value
+        for value, pseudo in (
+            (stack.partition, "AWS::Partition"),
+            (stack.region, "AWS::Region"),
+            (stack.account, "AWS::AccountId"),
+        )
+    )

@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import cast
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, printed_pseudo
 from infra.resources import SEARCH_INDEX_ALIAS, physical_name
 from infra.stages import StageConfig
 
@@ -141,14 +141,7 @@ class SearchDomain(Construct):
     def index_arn_finding(self) -> str:
         """``index_arn()`` as cdk-nag prints it: literal parts as they are, tokens as ``<AWS::...>``."""
         stack = Stack.of(self)
-        parts = []
-        for value, pseudo in (
-            (stack.partition, "AWS::Partition"),
-            (stack.region, "AWS::Region"),
-            (stack.account, "AWS::AccountId"),
-        ):
-            parts.append(f"<{pseudo}>" if Token.is_unresolved(value) else value)
-        partition, region, account = parts
+        partition, region, account = printed_pseudo(stack)
         return f"Resource::arn:{partition}:es:{region}:{account}:domain/{self.domain_name}/*"
 
     def _allow_log_delivery(self) -> None:

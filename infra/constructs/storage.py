@@ -8,11 +8,11 @@ stage. Objects expire after the spec's days. Production buckets survive stack de
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack, Tags, Token
+from aws_cdk import Duration, Stack, Tags
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, printed_pseudo
 from infra.resources import BUCKETS, BucketSpec, physical_name
 from infra.stages import StageConfig
 
@@ -27,14 +27,7 @@ def bucket_name(stage: str, name: str, stack: Stack) -> str:
 
 def objects_finding(stage: str, name: str, stack: Stack) -> str:
     """cdk-nag's IAM5 finding for the bucket's objects (``<arn>/*``): tokens print as ``<AWS::...>``."""
-    parts = []
-    for value, pseudo in (
-        (stack.partition, "AWS::Partition"),
-        (stack.account, "AWS::AccountId"),
-        (stack.region, "AWS::Region"),
-    ):
-        parts.append(f"<{pseudo}>" if Token.is_unresolved(value) else value)
-    partition, account, region = parts
+    partition, region, account = printed_pseudo(stack)
     return f"Resource::arn:{partition}:s3:::{physical_name(stage, name)}-{account}-{region}/*"
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Stack, Tags, Token
+from aws_cdk import ArnFormat, Stack, Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -28,7 +28,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.function import grant_table_access
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, printed_pseudo
 from infra.resources import WORKFLOWS, StateMachineSpec, physical_name
 from infra.stages import StageConfig
 from infra.workflows import (
@@ -155,20 +155,13 @@ class Workflows(Construct):
                 actions=["states:DescribeExecution", "states:StopExecution"], resources=[executions]
             )
         )
-        parts = [
-            f"<{pseudo}>" if Token.is_unresolved(value) else value
-            for value, pseudo in (
-                (stack.partition, "AWS::Partition"),
-                (stack.region, "AWS::Region"),
-                (stack.account, "AWS::AccountId"),
-            )
-        ]
+        partition, region, account = printed_pseudo(stack)
         acknowledge(
             role,
             "IAM5",
             "A child's executions get a generated name at each start, so following and stopping the ones "
             "this workflow starts needs that one state machine's executions, not one ARN.",
-            f"Resource::arn:{parts[0]}:states:{parts[1]}:{parts[2]}:execution:"
+            f"Resource::arn:{partition}:states:{region}:{account}:execution:"
             f"{physical_name(self._stage.name, name)}:*",
         )
         role.add_to_principal_policy(
