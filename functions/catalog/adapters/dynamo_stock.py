@@ -9,7 +9,8 @@ listing entry        LISTING#<category>  <product id>     ... + avail (JSON cont
                                                           set of contexts not sold out; absent when none)
 ===================  ==================  ===============  ====================================================
 
-Access patterns: a stock change is a conditional PutItem (``sequence < :s``); the SKU's product is its
+Access patterns: a stock change is a conditional put (``sequence < :s``; a batch's changes go together,
+``shop_kernel.dynamo.put_each_if``: up to 100 per TransactWriteItems); the SKU's product is its
 ``UNIQUE#sku#<sku>`` claim (``owner``; one BatchGetItem for the SKUs of a batch of changes); a product's stock is one Query ``STOCK#<sku>`` per SKU;
 its listing entries (``listed_in`` on the product item) get one conditional UpdateItem each
 (``attribute_exists(pk)``: an entry removed meanwhile is not recreated). Inventory's table is never read.
@@ -25,9 +26,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from catalog.domain.availability import StockUpdate, skus_of
-from shop_kernel.availability import LocationStock, buyable_contexts, digital_skus, product_availability
-from shop_kernel.dynamo import batch_get_keys, deserialize, query_all, serialize, serialize_value
+from catalog.domain.availability import skus_of
+from shop_kernel.availability import (
+    LocationStock,
+    StockUpdate,
+    buyable_contexts,
+    digital_skus,
+    product_availability,
+)
+from shop_kernel.dynamo import batch_get_keys, deserialize, put_each_if, query_all, serialize, serialize_value
 
 SKU_CLAIM_PREFIX = "UNIQUE#sku#"
 
@@ -51,7 +58,10 @@ class DynamoListingAvailability:
         self._client = client
         self._table = table_name
 
-    def save_stock(self, update: StockUpdate) -> bool:
+    def save_stocks(self, updates: Sequence[StockUpdate]) -> list[bool]:
+        return put_each_if(self._client, [self._stock_put(update) for update in updates])
+
+    def _stock_put(self, update: StockUpdate) -> dict[str, Any]:
         stock = update.stock
         item = {
             "pk": f"STOCK#{stock.sku}",
@@ -66,19 +76,13 @@ class DynamoListingAvailability:
             "threshold": stock.threshold,
             "sequence": update.sequence,
         }
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=serialize(item),
-                ConditionExpression="attribute_not_exists(pk) OR #s < :s",
-                ExpressionAttributeNames={"#s": "sequence"},
-                ExpressionAttributeValues={":s": {"S": update.sequence}},
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                return False
-            raise
-        return True
+        return {
+            "TableName": self._table,
+            "Item": serialize(item),
+            "ConditionExpression": "attribute_not_exists(pk) OR #s < :s",
+            "ExpressionAttributeNames": {"#s": "sequence"},
+            "ExpressionAttributeValues": {":s": {"S": update.sequence}},
+        }
 
     def stock(self, skus: Sequence[str]) -> list[LocationStock]:
         found: list[LocationStock] = []

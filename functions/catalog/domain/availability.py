@@ -5,43 +5,24 @@ the catalog table, never inventory's table) and stores on each listing entry the
 per context (``any``, ``country:<CC>``, ``store:<id>``), reduced with ``shop_kernel.availability`` exactly
 as search does, so a listing and a search hit cannot disagree. A stock change is kept only when it is
 later than the stored one (inventory's stream sequence), so SQS's order does not matter.
+
+``StockUpdate`` and ``stock_update`` are the kernel's (search reads the same event).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shop_kernel.availability import DEFAULT_LOW_STOCK_THRESHOLD, LocationStock
+from shop_kernel.availability import StockUpdate, latest_per_level, stock_update
 
 STOCK_LEVEL_CHANGED = "StockLevelChanged"
-SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits; zero-padded they compare as text
-
-
-@dataclass(frozen=True)
-class StockUpdate:
-    stock: LocationStock
-    sequence: str
-
-
-def stock_update(data: dict[str, Any]) -> StockUpdate:
-    """A ``StockLevelChanged`` event's data -> what catalog stores."""
-    stock = LocationStock(
-        sku=data["sku"],
-        location_id=data["location_id"],
-        kind=data["location_kind"],
-        country=data["country"],
-        pickup=bool(data.get("pickup")),
-        available=int(data["available"]),
-        threshold=int(data.get("threshold") or DEFAULT_LOW_STOCK_THRESHOLD),
-    )
-    return StockUpdate(stock=stock, sequence=str(data["sequence"]).zfill(SEQUENCE_WIDTH))
 
 
 class ListingAvailability(Protocol):
-    def save_stock(self, update: StockUpdate) -> bool:
-        """Store one SKU's stock at one location unless a later change is stored; True when stored."""
+    def save_stocks(self, updates: Sequence[StockUpdate]) -> list[bool]:
+        """Store each SKU's stock at one location unless a later change is stored; True for each one
+        stored, in order. The updates name distinct levels (``latest_per_level``)."""
 
     def products_of_skus(self, skus: Sequence[str]) -> dict[str, str]:
         """SKU -> the product it belongs to, for the SKUs a product has (one look-up for all of them)."""
@@ -50,12 +31,20 @@ class ListingAvailability(Protocol):
         """Write the product's current availability on its listing entries; returns how many."""
 
 
+def record_stock_updates(store: ListingAvailability, updates: Sequence[StockUpdate]) -> list[str]:
+    """Store a batch's changes (the latest of each level, all in one go); returns the SKUs stored, whose
+    products' listings must be refreshed (an older change than the stored one is not). The batch then
+    looks up the products of all those SKUs at once (``refresh_products_of``): a seed's burst of levels
+    is neither one write nor one look-up per level."""
+    latest = latest_per_level(updates)
+    stored = store.save_stocks(latest)
+    return [update.stock.sku for update, kept in zip(latest, stored, strict=True) if kept]
+
+
 def record_stock_event(store: ListingAvailability, data: dict[str, Any]) -> str | None:
-    """Store the change; returns its SKU, whose product's listings must be refreshed (None: an older
-    change). A batch looks up the products of all the SKUs it stored at once, after its records
-    (``refresh_products_of``): a seed's burst of levels is not one look-up per level."""
-    update = stock_update(data)
-    return update.stock.sku if store.save_stock(update) else None
+    """Store one change; returns its SKU, or None for an older change than the stored one."""
+    stored = record_stock_updates(store, [stock_update(data)])
+    return stored[0] if stored else None
 
 
 def refresh_products_of(store: ListingAvailability, skus: Sequence[str]) -> int:

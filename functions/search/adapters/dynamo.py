@@ -19,8 +19,9 @@ Access patterns: synonyms GetItem / conditional PutItem (``version = :expected``
 cannot overwrite each other); related links GetItem / PutItem per product. Product state: conditional
 PutItem ``version <= :v`` (older events never overwrite newer ones, archived included), GetItem
 (consistent) when a document is rebuilt; prices patched with a conditional PutItem on the ``revision``
-read; the products a batch of events touched: one BatchGetItem (consistent). Stock: conditional PutItem
-``sequence < :s``; Query ``SKU#<sku>`` ``begins_with(sk, STOCK#)`` per SKU of a product. SKU -> product:
+read; the products a batch of events touched: one BatchGetItem (consistent). Stock: conditional put
+``sequence < :s``, a batch's levels together (``shop_kernel.dynamo.put_each_if``: up to 100 per
+TransactWriteItems); Query ``SKU#<sku>`` ``begins_with(sk, STOCK#)`` per SKU of a product. SKU -> product:
 GetItem, or one BatchGetItem for the SKUs of a batch of stock changes. The reindex tool reads every product state with a filtered
 Scan (an offline rebuild, never a request path).
 """
@@ -33,10 +34,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from search.domain.indexing import PriceUpdate, ProductState, StockUpdate, patched_snapshot
-from shop_kernel.availability import LocationStock
+from search.domain.indexing import PriceUpdate, ProductState, patched_snapshot
+from shop_kernel.availability import LocationStock, StockUpdate
 from shop_kernel.clock import Clock, utc_now_iso
-from shop_kernel.dynamo import batch_get_keys, deserialize, pages, query_all, serialize
+from shop_kernel.dynamo import batch_get_keys, deserialize, pages, put_each_if, query_all, serialize
 from shop_kernel.errors import PreconditionFailed
 from shop_kernel.ids import new_ulid
 
@@ -207,7 +208,11 @@ class DynamoSearchProjection:
             while pending:
                 pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
-    def save_stock(self, update: StockUpdate) -> bool:
+    def save_stocks(self, updates: Sequence[StockUpdate]) -> list[bool]:
+        now = utc_now_iso(self._clock)
+        return put_each_if(self._client, [self._stock_put(update, now) for update in updates])
+
+    def _stock_put(self, update: StockUpdate, now: str) -> dict[str, Any]:
         stock = update.stock
         item = {
             **stock_key(stock.sku, stock.location_id),
@@ -220,9 +225,15 @@ class DynamoSearchProjection:
             "available": stock.available,
             "threshold": stock.threshold,
             "sequence": update.sequence,
-            "projected_at": utc_now_iso(self._clock),
+            "projected_at": now,
         }
-        return self._put(item, "attribute_not_exists(pk) OR #v < :v", {":v": update.sequence})
+        return {
+            "TableName": self._table,
+            "Item": serialize(item),
+            "ConditionExpression": "attribute_not_exists(pk) OR #v < :v",
+            "ExpressionAttributeNames": {"#v": "sequence"},
+            "ExpressionAttributeValues": serialize({":v": update.sequence}),
+        }
 
     def _read(self, product_id: str) -> dict[str, Any] | None:
         item = self._client.get_item(

@@ -27,17 +27,18 @@ from search.domain.documents import search_document, skus_of
 from search.domain.model import SearchDocument
 from search.domain.ports import SearchIndex
 from shop_kernel.availability import (
-    DEFAULT_LOW_STOCK_THRESHOLD,
     LocationStock,
+    StockUpdate,
     digital_skus,
+    latest_per_level,
     product_availability,
+    stock_update,
 )
 from shop_kernel.money import Money
 
 CATALOG_EVENTS = ("ProductPublished", "ProductUpdated", "ProductArchived", "PriceChanged")
 STOCK_EVENTS = ("StockLevelChanged",)
 HANDLED = {"shop.catalog": CATALOG_EVENTS, "shop.inventory": STOCK_EVENTS}
-SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits; zero-padded they compare as text
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,6 @@ class PriceUpdate:
 
 
 @dataclass(frozen=True)
-class StockUpdate:
-    stock: LocationStock
-    sequence: str  # zero-padded, so later changes sort after earlier ones
-
-
-@dataclass(frozen=True)
 class Stale:
     """What a recorded event made stale: a product, or the product a SKU belongs to (looked up with the
     rest of the batch's SKUs in one call, so a burst of stock levels is not one look-up per level)."""
@@ -83,8 +78,9 @@ class SearchProjection(Protocol):
     def patch_prices(self, update: PriceUpdate) -> bool:
         """Apply the price changes to a stored snapshot older than the update; True when applied."""
 
-    def save_stock(self, update: StockUpdate) -> bool:
-        """Store one SKU's stock at one location unless a later change is stored; True when stored."""
+    def save_stocks(self, updates: Sequence[StockUpdate]) -> list[bool]:
+        """Store each SKU's stock at one location unless a later change is stored; True for each one
+        stored, in order. The updates name distinct levels (``latest_per_level``)."""
 
     def product(self, product_id: str) -> ProductState | None: ...
 
@@ -130,19 +126,6 @@ def price_update(data: dict[str, Any]) -> PriceUpdate:
     return PriceUpdate(product_id=data["product_id"], version=int(data["version"]), changes=changes)
 
 
-def stock_update(data: dict[str, Any]) -> StockUpdate:
-    stock = LocationStock(
-        sku=data["sku"],
-        location_id=data["location_id"],
-        kind=data["location_kind"],
-        country=data["country"],
-        pickup=bool(data.get("pickup")),
-        available=int(data["available"]),
-        threshold=int(data.get("threshold") or DEFAULT_LOW_STOCK_THRESHOLD),
-    )
-    return StockUpdate(stock=stock, sequence=str(data["sequence"]).zfill(SEQUENCE_WIDTH))
-
-
 def patched_snapshot(snapshot: dict[str, Any], update: PriceUpdate) -> dict[str, Any]:
     """``snapshot`` with ``update``'s prices set or removed (pure; the input is not changed)."""
     variants = []
@@ -176,8 +159,8 @@ class SearchIndexer:
     def record(self, source: str, detail_type: str, data: dict[str, Any]) -> Stale | None:
         """Store one event in the projection; returns what must be rebuilt (``refresh_stale``), or None."""
         if detail_type in STOCK_EVENTS:
-            update = stock_update(data)
-            return Stale(sku=update.stock.sku) if self._projection.save_stock(update) else None
+            stored = self.record_stock([stock_update(data)])
+            return stored[0] if stored else None
         if detail_type == "PriceChanged":
             prices = price_update(data)
             return Stale(product_id=prices.product_id) if self._projection.patch_prices(prices) else None
@@ -185,6 +168,13 @@ class SearchIndexer:
             state = product_state(detail_type, data)
             return Stale(product_id=state.product_id) if self._projection.save_product(state) else None
         raise ValueError(f"search does not handle {source} {detail_type}")
+
+    def record_stock(self, updates: Sequence[StockUpdate]) -> list[Stale]:
+        """Store a batch's stock levels at once (the latest change of each level); the SKUs stored, whose
+        products must be rebuilt (an older change than the stored one is not)."""
+        latest = latest_per_level(updates)
+        stored = self._projection.save_stocks(latest)
+        return [Stale(sku=update.stock.sku) for update, kept in zip(latest, stored, strict=True) if kept]
 
     def refresh_stale(self, stale: Sequence[Stale]) -> list[str]:
         """Rebuild the documents of what a batch made stale, each product once; the ids rebuilt. A SKU no

@@ -186,8 +186,10 @@ def test_a_batch_looks_up_the_products_of_its_skus_in_one_call(
         )
     finally:
         client.meta.events.unregister("before-call.dynamodb.*", count)
-    # THEN each level is one conditional write and the SKUs' products one read for the whole batch
-    assert calls.count("PutItem") == 3
+    # THEN the levels are one transaction of conditional puts and the SKUs' products one read for the
+    # whole batch
+    assert calls.count("TransactWriteItems") == 1
+    assert calls.count("PutItem") == 0
     assert calls.count("BatchGetItem") == 1
     # AND only the product itself is read one by one, to rewrite its listing entries
     assert calls.count("GetItem") == 1

@@ -307,6 +307,39 @@ def test_sending_to_and_receiving_from_a_deep_queue_costs_what_moves_not_the_que
     assert spent < 4.0
 
 
+def test_sending_a_message_does_not_count_the_queue_and_the_counts_stay_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto import mock_aws
+
+    clock_readings: list[int] = []
+    reading = moto_patches.unix_time_millis
+
+    def counted() -> float:
+        clock_readings.append(1)
+        return reading()
+
+    monkeypatch.setattr(moto_patches, "unix_time_millis", counted)
+    with mock_aws(), moto_patches.installed():
+        # GIVEN a queue holding 50 messages
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue = sqs.create_queue(QueueName="shop-local-counted")["QueueUrl"]
+        for n in range(50):
+            sqs.send_message(QueueUrl=queue, MessageBody=f"m{n}")
+        # WHEN more are sent, one by one and in a batch
+        sqs.send_message(QueueUrl=queue, MessageBody="one more")
+        sqs.send_message_batch(
+            QueueUrl=queue, Entries=[{"Id": str(n), "MessageBody": f"b{n}"} for n in range(5)]
+        )
+        # THEN no send counted the queue's messages (each count reads the clock once per call)
+        assert clock_readings == []
+        # AND the counts, asked for, are exact
+        counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessages"] == "56"
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "0"
+    assert clock_readings
+
+
 def test_queue_attributes_are_the_same_with_their_names_converted_once() -> None:
     from moto import mock_aws
 

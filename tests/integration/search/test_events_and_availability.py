@@ -295,8 +295,10 @@ def test_a_batch_of_stock_levels_looks_up_its_products_and_their_states_in_one_c
         )
     finally:
         client.meta.events.unregister("before-call.dynamodb.*", count)
-    # THEN each level is one conditional write, and the SKUs' product and its state one read each for the batch
-    assert calls.count("PutItem") == 4
+    # THEN the levels (the latest of kyiv-dc's two) are one transaction of conditional puts, and the SKUs'
+    # product and its state one read each for the batch
+    assert calls.count("TransactWriteItems") == 1
+    assert calls.count("PutItem") == 0
     assert calls.count("BatchGetItem") == 2
     assert "GetItem" not in calls
     # AND the hit shows the batch's last levels

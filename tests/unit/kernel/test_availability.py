@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from shop_kernel.availability import (
     LocationStock,
+    StockUpdate,
     buyable_contexts,
     buyable_filter,
     digital_skus,
+    latest_per_level,
     level_for,
     product_availability,
     shopper_contexts,
     stock_level,
+    stock_update,
 )
 
 
@@ -106,3 +109,37 @@ def test_the_digital_skus_are_those_the_fulfilment_attribute_marks_on_the_produc
     assert digital_skus(snapshot(None, ("A", "digital"), ("B", None))) == ["A"]
     assert digital_skus(snapshot(None, ("A", None))) == []
     assert digital_skus(snapshot("shipped", ("A", "digital"))) == []
+
+
+def _event(sku: str, location: str, available: int, sequence: str) -> dict[str, object]:
+    return {
+        "sku": sku,
+        "location_id": location,
+        "location_kind": "warehouse",
+        "country": "UA",
+        "available": available,
+        "sequence": sequence,
+    }
+
+
+def test_a_stock_event_is_read_with_the_default_threshold_and_a_sequence_that_sorts_as_text() -> None:
+    update = stock_update(_event("LAP-1", "kyiv-dc", 7, "900"))
+    assert update.stock == LocationStock("LAP-1", "kyiv-dc", "warehouse", "UA", False, 7, 5)
+    # 900 < 1000 as numbers: zero-padded, the texts compare the same way
+    assert update.sequence < stock_update(_event("LAP-1", "kyiv-dc", 7, "1000")).sequence
+
+
+def test_a_batch_keeps_the_latest_change_of_each_level_in_the_order_the_levels_came() -> None:
+    updates: list[StockUpdate] = [
+        stock_update(_event("LAP-1", "kyiv-dc", 5, "20")),
+        stock_update(_event("LAP-1", "lviv", 3, "11")),
+        stock_update(_event("LAP-1", "kyiv-dc", 9, "9")),  # older than the first: changes nothing
+        stock_update(_event("LAP-2", "kyiv-dc", 1, "12")),
+        stock_update(_event("LAP-1", "lviv", 0, "30")),  # later: replaces lviv's first
+    ]
+    latest = latest_per_level(updates)
+    assert [(u.stock.sku, u.stock.location_id, u.stock.available) for u in latest] == [
+        ("LAP-1", "kyiv-dc", 5),
+        ("LAP-1", "lviv", 0),
+        ("LAP-2", "kyiv-dc", 1),
+    ]

@@ -13,6 +13,10 @@ reduce them with the functions below, so a search hit and a category listing can
 * a product with a SKU delivered electronically (the catalog's ``fulfilment`` attribute is ``digital``, on
   the product or the variant) holds no stock and is ``in_stock`` in every context: its availability says
   so once, under ``everywhere``, rather than in fake stock levels for each country and store.
+
+Each copy keeps a level only over an older one (``StockUpdate``: the event's level and its stream sequence,
+zero-padded so later changes sort after earlier ones), so SQS's order does not matter; a batch stores only
+the latest change of each level it holds (``latest_per_level``).
 """
 
 from __future__ import annotations
@@ -86,6 +90,42 @@ class LocationStock:
         if self.pickup:
             return [ANYWHERE, store_context(self.location_id)]
         return []
+
+
+SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits; zero-padded they compare as text
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    """A ``StockLevelChanged``'s level and its place in inventory's stream."""
+
+    stock: LocationStock
+    sequence: str  # zero-padded, so later changes sort after earlier ones
+
+
+def stock_update(data: Mapping[str, Any]) -> StockUpdate:
+    """A ``StockLevelChanged`` event's data (version 1.x) -> the level a read model stores."""
+    stock = LocationStock(
+        sku=data["sku"],
+        location_id=data["location_id"],
+        kind=data["location_kind"],
+        country=data["country"],
+        pickup=bool(data.get("pickup")),
+        available=int(data["available"]),
+        threshold=int(data.get("threshold") or DEFAULT_LOW_STOCK_THRESHOLD),
+    )
+    return StockUpdate(stock=stock, sequence=str(data["sequence"]).zfill(SEQUENCE_WIDTH))
+
+
+def latest_per_level(updates: Iterable[StockUpdate]) -> list[StockUpdate]:
+    """The latest change of each SKU at each location, in the order the levels first came: what a batch
+    stores (an earlier change of a level in the same batch changes nothing)."""
+    latest: dict[tuple[str, str], StockUpdate] = {}
+    for update in updates:
+        key = (update.stock.sku, update.stock.location_id)
+        if key not in latest or latest[key].sequence < update.sequence:
+            latest[key] = update
+    return list(latest.values())
 
 
 def product_availability(

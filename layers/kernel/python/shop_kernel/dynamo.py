@@ -7,6 +7,8 @@
   keys as signed cursors, for pages handed to callers).
 * ``batch_get_all``: a BatchGetItem retried until no key is left unprocessed; ``batch_get_keys``: keys
   across tables, 100 per BatchGetItem.
+* ``put_each_if``: a burst of conditional puts (a projection's "only over an older one") in
+  ``TransactWriteItems`` of up to 100, each put kept or dropped on its own condition.
 * ``CursorCodec``: opaque pagination cursors. A cursor is the ``LastEvaluatedKey`` plus the table,
   index and query scope it belongs to, HMAC-SHA256 signed. A forged cursor, or one minted for another
   table, index or query, is rejected with a 400 instead of reaching DynamoDB.
@@ -169,6 +171,61 @@ def batch_get_keys(
         for table, items in batch_get_all(client, request).items():
             found.setdefault(table, []).extend(items)
     return found
+
+
+TRANSACT_LIMIT = 100
+
+
+def put_each_if(client: Any, puts: Sequence[dict[str, Any]]) -> list[bool]:
+    """Write each put whose condition holds; True for those written, False for those whose condition
+    failed, in ``puts``' order. A put is a ``PutItem`` request (``TableName``, ``Item``,
+    ``ConditionExpression`` and its names and values); the items must be distinct.
+
+    A burst goes in ``TransactWriteItems`` of up to 100 puts: one request instead of 100, for the burst of
+    stock levels a seed or a stock count sends through a projection. A transaction is all or nothing, so
+    when one is cancelled the puts whose condition failed are dropped and the others are sent again; a
+    cancellation that names no failed condition (another transaction held an item) or leaves one put
+    sends each remaining put on its own. In the cloud a transactional write costs two write units per
+    item instead of one; a single put is a plain ``PutItem``.
+    """
+    written = [False] * len(puts)
+    for start in range(0, len(puts), TRANSACT_LIMIT):
+        _put_chunk(client, puts, list(range(start, min(start + TRANSACT_LIMIT, len(puts)))), written)
+    return written
+
+
+def _put_chunk(client: Any, puts: Sequence[dict[str, Any]], todo: list[int], written: list[bool]) -> None:
+    from botocore.exceptions import ClientError  # the adapters that call this have loaded botocore already
+
+    from shop_kernel.transact import TRANSACTION_CONFLICT, Reason
+
+    while len(todo) > 1:
+        try:
+            client.transact_write_items(TransactItems=[{"Put": dict(puts[i])} for i in todo])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [Reason.from_response(r) for r in exc.response.get("CancellationReasons") or []]
+            if len(reasons) != len(todo) or any(
+                r.code not in (None, TRANSACTION_CONFLICT) and not r.condition_failed for r in reasons
+            ):
+                raise
+            refused = {i for i, reason in zip(todo, reasons, strict=True) if reason.condition_failed}
+            if not refused:
+                break  # contention only: each on its own below
+            todo = [i for i in todo if i not in refused]
+            continue
+        for i in todo:
+            written[i] = True
+        return
+    for i in todo:
+        try:
+            client.put_item(**puts[i])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            continue
+        written[i] = True
 
 
 def _b64(data: bytes) -> str:
