@@ -5,7 +5,8 @@ reads every shard from LATEST, drops records whose image ``type`` is not in ``it
 filter criteria), invokes with real-shaped batches and honours ``batchItemFailures`` (retry from the
 first failed sequence number, a bounded number of times, then an on-failure record to the DLQ and
 move on). ``SqsPoller`` does the same for queues: failed messages are left for the queue's redrive
-policy. ``EventLogPrinter`` is the console end of the ``event-log`` queue.
+policy. ``EventLogPrinter`` is the console end of the ``event-log`` queue. Their frequent calls (receive,
+delete, read a shard) go through ``infra.local.poller_wire``: plain JSON to the local moto.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from botocore.config import Config
 
 from infra.local import REGION
 from infra.local.functions import LocalFunction
+from infra.local.poller_wire import wire
 from infra.resources import StreamTrigger
 
 log = logging.getLogger("infra.local.pollers")
@@ -145,6 +147,7 @@ class StreamPoller:
             "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
         )
         self._sqs = boto3.client("sqs", region_name=REGION)
+        self._wire = wire()
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{function.spec.name}", daemon=True)
@@ -192,7 +195,7 @@ class StreamPoller:
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None:
                 continue  # a closed shard
-            response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+            response = self._wire.get_records(iterator, 1000)
             self._iterators[shard_id] = response.get("NextShardIterator")
             records = [to_lambda_record(r, self.stream_arn) for r in response.get("Records", [])]
             if not records:
@@ -342,7 +345,7 @@ class SqsPoller:
         self.batch_size = batch_size
         self.batching_window_s = batching_window_s
         self.wait_s = wait_s
-        self._sqs = boto3.client("sqs", region_name=REGION)
+        self._wire = wire()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sqs-{name}", daemon=True)
         self.activity = Activity()
@@ -364,13 +367,7 @@ class SqsPoller:
                 self._stop.wait(1.0)
 
     def _receive(self, most: int, wait_s: int) -> list[dict[str, Any]]:
-        return self._sqs.receive_message(  # type: ignore[no-any-return]
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(most, 10),
-            WaitTimeSeconds=wait_s,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        return self._wire.receive(self.queue_url, most, wait_s)
 
     def _gather(self) -> list[dict[str, Any]]:
         """One batch, as the cloud's mapping gathers it: a long-poll receive, then (with a batching
@@ -419,7 +416,7 @@ class SqsPoller:
                 {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
                 for i, r in enumerate(done[start : start + 10])
             ]
-            self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            self._wire.delete(self.queue_url, entries)
 
 
 def _main_id(data: Any, depth: int = 0) -> str:

@@ -1,0 +1,158 @@
+"""The pollers' three frequent calls (SQS ``ReceiveMessage`` and ``DeleteMessageBatch``, DynamoDB Streams
+``GetRecords``) on AWS's JSON protocol to the local moto, without botocore.
+
+The pollers stand for Lambda's event source mappings: AWS's side of the wire, not the shop's code. Each of
+the ~40 pollers of the local stack makes these calls several times a second, and while the demo seeds
+(about 2,000 events through the bus) botocore's parameter validation, signing and response parsing
+(every timestamp and nested shape walked in Python) were three quarters of the runner's CPU, on the same
+two cores as moto and the functions. Here a call is ``json.dumps`` of the parameters, one POST on a kept-
+alive connection with the headers moto routes by (the target and the credential scope; moto checks no
+signature) and ``json.loads`` of the answer: the same document botocore parses, so the pollers read the same
+fields (a stream record's ``ApproximateCreationDateTime`` is epoch seconds instead of a ``datetime``: the
+pollers take either).
+
+``wire()`` answers ``JsonWire`` when the process points AWS at an endpoint (``AWS_ENDPOINT_URL``: the local
+stack), else ``BotoWire`` (in-process moto in tests, which only botocore reaches). One wire per poller
+thread: a connection is not shared between threads.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+import time
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+
+from infra.local import REGION, request_stats
+
+SQS_TARGET = "AmazonSQS"
+STREAMS_TARGET = "DynamoDBStreams_20120810"
+TIMEOUT_S = 70.0  # over the longest long-poll receive
+
+
+class WireError(RuntimeError):
+    """An error answer: the service's error code (``__type`` without its namespace) and message."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(f"{code}: {message} (HTTP {status})")
+        self.code = code
+        self.status = status
+
+
+class Wire(Protocol):
+    def receive(
+        self, queue_url: str, most: int, wait_s: int
+    ) -> list[dict[str, Any]]: ...  # pragma: no cover - protocol
+
+    def delete(self, queue_url: str, entries: list[dict[str, str]]) -> dict[str, Any]: ...  # pragma: no cover
+
+    def get_records(self, iterator: str, limit: int) -> dict[str, Any]: ...  # pragma: no cover
+
+
+def _receive_params(queue_url: str, most: int, wait_s: int) -> dict[str, Any]:
+    return {
+        "QueueUrl": queue_url,
+        "MaxNumberOfMessages": min(most, 10),
+        "WaitTimeSeconds": wait_s,
+        "AttributeNames": ["All"],
+        "MessageAttributeNames": ["All"],
+    }
+
+
+class BotoWire:
+    """The same calls through botocore: for in-process moto (``mock_aws``), which intercepts botocore."""
+
+    def __init__(self) -> None:
+        self._sqs = boto3.client("sqs", region_name=REGION)
+        # botocore's account-based streams endpoint (<account>.streams-ddb...) is unknown to moto.
+        self._streams = boto3.client(
+            "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
+        )
+
+    def receive(self, queue_url: str, most: int, wait_s: int) -> list[dict[str, Any]]:
+        answer = self._sqs.receive_message(**_receive_params(queue_url, most, wait_s))
+        return list(answer.get("Messages", []))
+
+    def delete(self, queue_url: str, entries: list[dict[str, str]]) -> dict[str, Any]:
+        return dict(self._sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries))
+
+    def get_records(self, iterator: str, limit: int) -> dict[str, Any]:
+        return dict(self._streams.get_records(ShardIterator=iterator, Limit=limit))
+
+
+class JsonWire:
+    """The calls as JSON over HTTP/1.1 to ``endpoint`` (one kept-alive connection)."""
+
+    def __init__(self, endpoint: str) -> None:
+        parts = urlsplit(endpoint)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"the local wire speaks plain HTTP to a local endpoint, not {endpoint!r}")
+        self._host, self._port = parts.hostname, parts.port or 80
+        self._connection: http.client.HTTPConnection | None = None
+        self._access_key = os.environ.get("AWS_ACCESS_KEY_ID", "testing")
+        self._tag = request_stats.enabled()
+
+    def receive(self, queue_url: str, most: int, wait_s: int) -> list[dict[str, Any]]:
+        answer = self.call("sqs", SQS_TARGET, "ReceiveMessage", _receive_params(queue_url, most, wait_s))
+        return list(answer.get("Messages", []))
+
+    def delete(self, queue_url: str, entries: list[dict[str, str]]) -> dict[str, Any]:
+        return self.call("sqs", SQS_TARGET, "DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": entries})
+
+    def get_records(self, iterator: str, limit: int) -> dict[str, Any]:
+        # DynamoDB Streams is signed as dynamodb; moto tells the two apart by the target.
+        return self.call(
+            "dynamodb", STREAMS_TARGET, "GetRecords", {"ShardIterator": iterator, "Limit": limit}
+        )
+
+    def call(self, scope: str, target: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(params).encode()
+        day = time.strftime("%Y%m%d", time.gmtime())
+        headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": f"{target}.{operation}",
+            "Authorization": (
+                f"AWS4-HMAC-SHA256 Credential={self._access_key}/{day}/{REGION}/{scope}/aws4_request, "
+                "SignedHeaders=content-type;host;x-amz-target, Signature=local"
+            ),
+        }
+        if self._tag:
+            headers[request_stats.CALLER_HEADER] = threading.current_thread().name
+        status, data = self._post(body, headers)
+        answer = json.loads(data) if data else {}
+        if status >= 300:
+            code = str(answer.get("__type", "")).rpartition("#")[2] or f"HTTP{status}"
+            raise WireError(code, str(answer.get("message") or answer.get("Message") or ""), status)
+        return dict(answer)
+
+    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        # A kept-alive connection the server closed meanwhile fails on first use: one new connection, once.
+        for attempt in (1, 2):
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=TIMEOUT_S)
+            try:
+                self._connection.request("POST", "/", body=body, headers=headers)
+                response = self._connection.getresponse()
+                return response.status, response.read()
+            except (OSError, http.client.HTTPException):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def wire() -> Wire:
+    """``JsonWire`` to ``AWS_ENDPOINT_URL`` when the process has one (the local stack), else ``BotoWire``."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    return JsonWire(endpoint) if endpoint else BotoWire()
