@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from cart.adapters.records import facts_from_item, facts_key
 from cart.domain.models import SkuFacts, SkuStatus
 from cart.domain.projection import Archival, PriceUpdate, ProductFacts, apply_prices
-from shop_kernel.dynamo import deserialize, serialize
+from shop_kernel.dynamo import deserialize, put_each_if, serialize
 
 PRODUCT_SK = "SKUS"
 OLDER = "attribute_not_exists(pk) OR product_version < :v"
@@ -54,6 +54,11 @@ class DynamoSkuProjection:
     def _put_facts(
         self, facts: SkuFacts, event_id: str, condition: str, values: dict[str, Any], **extra: Any
     ) -> int:
+        return self._conditional("put_item", **self._facts_put(facts, event_id, condition, values, **extra))
+
+    def _facts_put(
+        self, facts: SkuFacts, event_id: str, condition: str, values: dict[str, Any], **extra: Any
+    ) -> dict[str, Any]:
         doc = facts.model_dump(mode="json", exclude={"status", "product_version"})
         item = {
             "pk": f"SKU#{facts.sku}",
@@ -66,9 +71,11 @@ class DynamoSkuProjection:
             "doc": json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
             **extra,
         }
-        return self._conditional(
-            "put_item", Item=serialize(item), ConditionExpression=condition, ExpressionAttributeValues=values
-        )
+        return {
+            "Item": serialize(item),
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
 
     def _known_skus(self, product_id: str) -> list[str]:
         item = self._client.get_item(
@@ -108,10 +115,13 @@ class DynamoSkuProjection:
 
     def _product(self, change: ProductFacts, event_id: str) -> int:
         values = {":v": {"N": str(change.version)}}
-        written = sum(self._put_facts(f, event_id, OLDER, values) for f in change.skus)
+        # Its SKUs' facts together, each on its own condition (one transaction, not a request per SKU).
+        puts = [{"TableName": self.table, **self._facts_put(f, event_id, OLDER, values)} for f in change.skus]
+        written = sum(put_each_if(self._client, puts))
         current = {f.sku for f in change.skus}
         gone = [sku for sku in self._known_skus(change.product_id) if sku not in current]
         written += sum(self._set_status(sku, SkuStatus.WITHDRAWN, change.version, event_id) for sku in gone)
+        # Last: a retry after a failed withdrawal still finds the SKUs the product had.
         return written + self._remember(change.product_id, change.version, sorted(current), event_id)
 
     def _prices(self, change: PriceUpdate, event_id: str) -> int:

@@ -44,7 +44,7 @@ from loyalty.domain.plans import Plan
 from loyalty.domain.ports import AlreadyWritten, SummaryChanged
 from loyalty.domain.rules import DEFAULT_RULES, Campaign, LoyaltyRules
 from shop_kernel.clock import isoformat
-from shop_kernel.dynamo import batch_get_keys, deserialize, query_all, serialize
+from shop_kernel.dynamo import batch_get_keys, deserialize, put_each_if, query_all, serialize
 from shop_kernel.errors import PreconditionFailed
 from shop_kernel.transact import Reason
 
@@ -209,30 +209,26 @@ class DynamoLoyaltyStore:
     ) -> int:
         """Each SKU's category and brand, and whether it sells a gift certificate, unless a later version
         of its product was projected already."""
-        written = 0
-        for sku in skus:
-            item = serialize(
-                {
-                    **{k: v["S"] for k, v in sku_key(sku).items()},
-                    "type": "sku",
-                    "category": category,
-                    "brand": brand,
-                    "product_version": version,
-                    "gift_certificate": True if sku in gift_certificates else None,
-                }
-            )
-            try:
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(pk) OR product_version < :v",
-                    ExpressionAttributeValues={":v": {"N": str(version)}},
-                )
-                written += 1
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-        return written
+        puts = [
+            {
+                "TableName": self._table,
+                "Item": serialize(
+                    {
+                        **{k: v["S"] for k, v in sku_key(sku).items()},
+                        "type": "sku",
+                        "category": category,
+                        "brand": brand,
+                        "product_version": version,
+                        "gift_certificate": True if sku in gift_certificates else None,
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk) OR product_version < :v",
+                "ExpressionAttributeValues": {":v": {"N": str(version)}},
+            }
+            for sku in dict.fromkeys(skus)
+        ]
+        # Together, each on its own condition: one transaction per product, not a request per SKU.
+        return sum(put_each_if(self._client, puts))
 
     def sku_facts(self, skus: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """(category, brand) of the SKUs the catalog told us about, in one BatchGetItem per 100."""
