@@ -124,8 +124,10 @@ def test_a_connection_closed_between_calls_is_opened_again(server: str) -> None:
     url = _queue(sqs, "wire-reconnect")
     json_wire = JsonWire(server)
     assert len(json_wire.receive(url, 1, 0)) == 1
-    assert json_wire._connection is not None and json_wire._connection.sock is not None
-    json_wire._connection.sock.close()  # as a server closes an idle connection
+    connection = json_wire._connection
+    assert connection is not None
+    assert connection.sock is not None
+    connection.sock.close()  # as a server closes an idle connection
     assert len(json_wire.receive(url, 1, 0)) == 1
 
 
