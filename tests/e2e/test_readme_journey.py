@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow, pytest.mark.time
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README_API = "http://127.0.0.1:3000"
 READY_S = 300  # generous: a loaded 2-core CI machine; the seeding figure itself is a benchmark
-# make run seeds 240 products (about 45 s on 2 cores); the journey needs laptops and headphones, which a
+# make run seeds 240 products (35-45 s on 2 cores); the journey needs laptops and headphones, which a
 # third of the catalog already has, and two starts of the full demo would cost the suite minutes.
-SEED_PRODUCTS = "80"
+SEED_PRODUCTS = "40"
 
 
 def try_it_blocks(readme: str) -> list[str]:
