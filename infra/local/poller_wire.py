@@ -18,6 +18,7 @@ thread: a connection is not shared between threads.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
@@ -68,10 +69,15 @@ def _receive_params(queue_url: str, most: int, wait_s: int) -> dict[str, Any]:
 class BotoWire:
     """The same calls through botocore: for in-process moto (``mock_aws``), which intercepts botocore."""
 
-    def __init__(self) -> None:
-        self._sqs = boto3.client("sqs", region_name=REGION)
+    # Each client made on first use: a queue poller never reads a stream, a stream poller never a queue.
+    @functools.cached_property
+    def _sqs(self) -> Any:
+        return boto3.client("sqs", region_name=REGION)
+
+    @functools.cached_property
+    def _streams(self) -> Any:
         # botocore's account-based streams endpoint (<account>.streams-ddb...) is unknown to moto.
-        self._streams = boto3.client(
+        return boto3.client(
             "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
         )
 
