@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from shop_kernel.availability import StockUpdate, latest_per_level, stock_update
+from shop_kernel.availability import StockUpdate, stock_update, store_latest
 
 STOCK_LEVEL_CHANGED = "StockLevelChanged"
 
@@ -36,9 +36,7 @@ def record_stock_updates(store: ListingAvailability, updates: Sequence[StockUpda
     products' listings must be refreshed (an older change than the stored one is not). The batch then
     looks up the products of all those SKUs at once (``refresh_products_of``): a seed's burst of levels
     is neither one write nor one look-up per level."""
-    latest = latest_per_level(updates)
-    stored = store.save_stocks(latest)
-    return [update.stock.sku for update, kept in zip(latest, stored, strict=True) if kept]
+    return [update.stock.sku for update in store_latest(updates, store.save_stocks)]
 
 
 def record_stock_event(store: ListingAvailability, data: dict[str, Any]) -> str | None:

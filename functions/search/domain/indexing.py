@@ -30,9 +30,9 @@ from shop_kernel.availability import (
     LocationStock,
     StockUpdate,
     digital_skus,
-    latest_per_level,
     product_availability,
     stock_update,
+    store_latest,
 )
 from shop_kernel.money import Money
 
@@ -172,9 +172,7 @@ class SearchIndexer:
     def record_stock(self, updates: Sequence[StockUpdate]) -> list[Stale]:
         """Store a batch's stock levels at once (the latest change of each level); the SKUs stored, whose
         products must be rebuilt (an older change than the stored one is not)."""
-        latest = latest_per_level(updates)
-        stored = self._projection.save_stocks(latest)
-        return [Stale(sku=update.stock.sku) for update, kept in zip(latest, stored, strict=True) if kept]
+        return [Stale(sku=update.stock.sku) for update in store_latest(updates, self._projection.save_stocks)]
 
     def refresh_stale(self, stale: Sequence[Stale]) -> list[str]:
         """Rebuild the documents of what a batch made stale, each product once; the ids rebuilt. A SKU no

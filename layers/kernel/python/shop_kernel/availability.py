@@ -16,12 +16,12 @@ reduce them with the functions below, so a search hit and a category listing can
 
 Each copy keeps a level only over an older one (``StockUpdate``: the event's level and its stream sequence,
 zero-padded so later changes sort after earlier ones), so SQS's order does not matter; a batch stores only
-the latest change of each level it holds (``latest_per_level``).
+the latest change of each level it holds (``latest_per_level``; ``store_latest`` stores them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -126,6 +126,16 @@ def latest_per_level(updates: Iterable[StockUpdate]) -> list[StockUpdate]:
         if key not in latest or latest[key].sequence < update.sequence:
             latest[key] = update
     return list(latest.values())
+
+
+def store_latest(
+    updates: Iterable[StockUpdate], save: Callable[[Sequence[StockUpdate]], Sequence[bool]]
+) -> list[StockUpdate]:
+    """A batch's changes stored with ``save`` (a read model's conditional write of distinct levels, True for
+    each one kept): the latest change of each level, and of those the ones stored (an older change than the
+    stored one is not), whose products the read model refreshes."""
+    latest = latest_per_level(updates)
+    return [update for update, kept in zip(latest, save(latest), strict=True) if kept]
 
 
 def product_availability(
