@@ -11,7 +11,7 @@ import pytest
 
 from shop_kernel.dynamo import CursorCodec, pages, query_all, query_items, query_page, signed_page
 from shop_kernel.errors import ValidationFailed
-from tests.conftest import REGION
+from tests.unit.kernel.conftest import recording_table
 
 TABLE = "paging-test"
 PARTITION = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "LIST"}}}
@@ -20,29 +20,10 @@ PARTITION = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": 
 @pytest.fixture
 def client(aws_credentials: None) -> Iterator[Any]:
     """A table with five items in one partition, and the operations its client sends."""
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    with recording_table(TABLE, range_key=True) as dynamodb:
         for n in range(5):
             dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "LIST"}, "sk": {"S": f"{n:02d}"}})
-        dynamodb.sent = []  # type: ignore[attr-defined]
-        dynamodb.meta.events.register(
-            "before-call.dynamodb.*", lambda model, **_: dynamodb.sent.append(model.name)
-        )
+        dynamodb.sent.clear()
         yield dynamodb
 
 

@@ -10,28 +10,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from shop_kernel.dynamo import put_each_if
-from tests.conftest import REGION
+from tests.unit.kernel.conftest import recording_table
 
 TABLE = "conditional-puts"
 
 
 @pytest.fixture
 def client(aws_credentials: None) -> Iterator[Any]:
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.sent = []  # type: ignore[attr-defined]
-        dynamodb.meta.events.register(
-            "before-call.dynamodb.*", lambda model, **_: dynamodb.sent.append(model.name)
-        )
+    with recording_table(TABLE, range_key=False) as dynamodb:
         yield dynamodb
 
 
