@@ -15,11 +15,22 @@ which walk every running execution's environment for the token. Children make su
 shipment's child starts while a warehouse or carrier answers), so those walks skip an execution without an
 environment: it holds no token yet.
 
+And the interpreter is imported without moto's Batch and EC2 models. Its Batch task imports
+``moto.batch.utils`` for one enum, and importing that runs the ``moto.batch`` package's ``__init__``, which
+imports Batch's models and through them EC2's (regions, AMIs and instance types read from JSON): 1.3 of the
+2.3 CPU seconds the interpreter's import took, while the moto process starts and before it answers anyone.
+No workflow has a Batch task. ``moto.batch`` is put in ``sys.modules`` as a package whose ``__init__`` runs
+on the first attribute asked of it (moto's ``get_backend("batch")`` asks for ``batch_backends``), so its
+submodules import as before and a Batch request would still find its backend.
+
 Installed by the local stack's moto process (``infra.local.moto_server``) and by the workflow tests.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+import types
 from typing import Any
 
 _originals: dict[str, Any] = {}
@@ -87,10 +98,40 @@ def _patched() -> list[tuple[Any, str, Any]]:
     ]
 
 
+class _PackageRunOnFirstUse(types.ModuleType):
+    """A package in ``sys.modules`` whose own ``__init__`` has not run: its submodules import from its
+    ``__path__``; the first attribute it lacks runs the ``__init__`` into it and is looked up again."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or self.__dict__.get("_initialised"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        self.__dict__["_initialised"] = True
+        self.__spec__.loader.exec_module(self)  # type: ignore[union-attr]
+        return getattr(self, name)
+
+
+def defer_package_init(name: str) -> None:
+    """``name``'s ``__init__`` runs when something first uses the package itself, not when a submodule of it
+    is imported. Nothing happens if it is imported already."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    package = _PackageRunOnFirstUse(name)
+    package.__spec__ = spec
+    package.__loader__ = spec.loader
+    package.__file__ = spec.origin
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__package__ = name
+    sys.modules[name] = package
+
+
 def install() -> None:
     """Idempotent; affects every Step Functions interpreter in this process."""
     if _originals:
         return
+    defer_package_init("moto.batch")
     for owner, name, replacement in _patched():
         _originals[name] = getattr(owner, name)
         setattr(owner, name, replacement)

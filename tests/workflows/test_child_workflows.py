@@ -5,6 +5,8 @@ fails that one Task into its Catch, and the parent's history counts the child as
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -99,3 +101,28 @@ def test_a_failing_child_fails_its_parents_task_into_the_catch(sfn: Any) -> None
     assert described["status"] == "SUCCEEDED", described
     assert visited == ["Book carrier and capture shipped lines", "Compensate"]
     assert json.loads(described["output"])["failure"]["Error"] == "States.TaskFailed"
+
+
+def test_the_interpreter_is_imported_without_batch_and_ec2_yet_a_batch_backend_is_still_there() -> None:
+    """In a new interpreter, as the moto process starts: installing the patches imports the interpreter, not
+    moto's Batch or EC2 models; asking moto for the Batch backend then runs the package and answers."""
+    script = (
+        "import sys\n"
+        "from infra.local import child_workflows\n"
+        "child_workflows.install()\n"
+        "import moto.stepfunctions.parser.models\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('moto.ec2', 'moto.batch.models')))\n"
+        "from moto.backends import get_backend\n"
+        "jobs = get_backend('batch')['123456789012']['eu-west-1'].list_jobs(job_queue_name=None, array_job_id=None)\n"
+        "from moto.batch import models\n"
+        "print(json.dumps({'loaded_before': loaded, 'jobs': len(jobs), 'models': models.__name__}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import json\n" + script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer == {"loaded_before": [], "jobs": 0, "models": "moto.batch.models"}
