@@ -1,9 +1,11 @@
-"""Helpers shared by the handler tests of every context: reading an API Gateway proxy response."""
+"""Helpers shared by the tests of every context: reading an API Gateway proxy response, waiting for a condition."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,3 +88,15 @@ def order_json(item: dict[str, Any]) -> dict[str, Any]:
     from orders.adapters.records import order_document
 
     return dict(json.loads(order_document(item)))
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 120.0) -> Any:
+    """``check()``'s first true answer, asked every 50 ms; an AssertionError naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

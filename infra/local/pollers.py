@@ -337,7 +337,10 @@ class SqsPoller:
         batch_size: int = 10,
         batching_window_s: float = 0.0,
         wait_s: int = SQS_WAIT_S,
+        rest_s: float = 0.0,
     ) -> None:
+        """``rest_s``: after a batch smaller than ``batch_size``, wait this long before the next receive (a
+        reader with no cloud counterpart, the console's event log, that would rather read full batches)."""
         self.name = name
         self.queue_url = queue_url
         self.queue_arn = queue_arn
@@ -345,6 +348,7 @@ class SqsPoller:
         self.batch_size = batch_size
         self.batching_window_s = batching_window_s
         self.wait_s = wait_s
+        self.rest_s = rest_s
         self._wire = wire()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sqs-{name}", daemon=True)
@@ -360,8 +364,11 @@ class SqsPoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if not self.poll_once():
+                arrived = self.poll_once()
+                if not arrived:
                     self._stop.wait(POLL_INTERVAL_S)
+                elif arrived < self.batch_size and self.rest_s > 0:
+                    self._stop.wait(self.rest_s)
             except Exception:
                 log.exception("queue poller %s failed; polling again", self.name)
                 self._stop.wait(1.0)

@@ -53,6 +53,9 @@ NETWORK_SEED_MODULE = "infra.local.seed_network"
 # Quiet pollers for this long after the seed = its events have been applied everywhere: twice the longest a
 # quiet stream waits between reads, so a record written just before the wait began has been read.
 SETTLED_QUIET_S = 2 * IDLE_INTERVAL_S
+EVENT_LOG_REST_S = (
+    0.5  # the console's event log reads its queue at most twice a second unless a batch is full
+)
 
 
 class SeedProgress:
@@ -339,7 +342,13 @@ class LocalStack:
                 self._add_poller(name, consumer)
         if self.options.print_event_log:
             queue = self.resources["queues"][EVENT_LOG_TARGET]
-            self.pollers.append(SqsPoller(EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter()))
+            # Half a second behind at most, and full batches of ten while the demo seed's ~2,000 events flow:
+            # each receive and delete is a request to moto, which the seed waits on (half as many as before).
+            self.pollers.append(
+                SqsPoller(
+                    EVENT_LOG_TARGET, queue["url"], queue["arn"], EventLogPrinter(), rest_s=EVENT_LOG_REST_S
+                )
+            )
         self._start_warehouse()
         for poller in self.pollers:
             poller.start()

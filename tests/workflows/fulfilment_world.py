@@ -13,7 +13,6 @@ check are the Stripe stand-in's settlement of the PaymentIntent and inventory's 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -35,6 +34,7 @@ from tests.integration.checkout.conftest import (
     pay,
 )
 from tests.support import Reply, reply_from
+from tests.support import wait_until as support_wait_until
 
 # A deadline, not a pace (``wait_until`` returns as soon as the condition holds): it bounds only a failing
 # test, so it is long enough for a loaded machine (8 workers on 2 cores).
@@ -52,14 +52,7 @@ SECOND_WAREHOUSE = {
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout_s: float = WAIT_S) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    return support_wait_until(check, what, timeout_s)
 
 
 def api_event(method: str, path: str, body: Any, groups: str, sub: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from infra.local.functions import LocalFunction
 from infra.local.pollers import EventLogPrinter, SqsPoller, StreamPoller, summarise_event
 from infra.local.provision import provision
 from infra.resources import EVENT_LOG_TARGET, FunctionSpec, StreamTrigger
+from tests.support import wait_until
 
 pytestmark = pytest.mark.usefixtures("aws")
 REGION = "eu-west-1"
@@ -310,6 +311,38 @@ def test_with_a_batching_window_the_queue_poller_gathers_one_large_batch(stage: 
     counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
     assert counts["ApproximateNumberOfMessages"] == "0"
     assert counts["ApproximateNumberOfMessagesNotVisible"] == "2"
+
+
+def test_a_resting_poller_reads_full_batches_at_once_and_rests_after_a_short_one(
+    stage: dict[str, Any],
+) -> None:
+    # GIVEN 23 messages waiting, and a poller that rests 0.6 s after a batch smaller than ten
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="shop-local-resting")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for start in range(0, 23, 10):
+        entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(start, min(start + 10, 23))]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    batches: list[tuple[float, int]] = []
+    poller = SqsPoller(
+        "test",
+        queue,
+        arn,
+        lambda e: batches.append((time.monotonic(), len(e["Records"]))),
+        wait_s=0,
+        rest_s=0.6,
+    )
+    # WHEN it runs until the short batch, then one more message arrives
+    poller.start()
+    try:
+        wait_until(lambda: sum(n for _, n in batches) == 23, "the 23 waiting messages", 10)
+        sqs.send_message(QueueUrl=queue, MessageBody="late")
+        wait_until(lambda: sum(n for _, n in batches) == 24, "the late message", 10)
+    finally:
+        poller.stop()
+    # THEN the full batches came one after the other, and the late message only after the rest
+    assert [n for _, n in batches] == [10, 10, 3, 1]
+    assert batches[3][0] - batches[2][0] >= 0.6
 
 
 def test_a_batching_window_ends_a_batch_that_does_not_fill(stage: dict[str, Any]) -> None:
