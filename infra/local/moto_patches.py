@@ -91,6 +91,9 @@ of a text are kept (they depend on the text alone) and each parse gets new nodes
 And a conditional write's whole condition was parsed three times (moto's request validation, the check,
 the put): half of a ``TransactWriteItems``' CPU (a projector's 90 conditional puts: 96 -> 50 ms in
 process). The parsed condition, which evaluation only reads, is kept per text, names and values.
+And a rule target without an input transformer gets moto's default template filled without jsonpath
+(eight path look-ups per target per event): ``PutEvents`` of ten stock events with three matching
+rules 14 -> 10.6 ms in process, the same event delivered.
 ``tests/integration/local/test_local_moto_request_costs.py`` compares each with moto's own.
 """
 
@@ -100,6 +103,7 @@ import base64
 import copy
 import functools
 import json
+import re
 import string
 import threading
 from collections import deque
@@ -123,6 +127,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.events import models as events_models
 from moto.events.models import EventPattern, EventsBackend
+from moto.events.utils import EventTemplateParser
 from moto.moto_api._internal import mock_random
 from moto.moto_api._internal.moto_random import MotoRandom
 from moto.sqs import models as sqs_models
@@ -712,6 +717,48 @@ def _condition_parse(self: ConditionExpressionParser) -> Any:
     return op
 
 
+_original_template_parse = EventTemplateParser.parse
+# A string moto's default template takes as it is: no quote, backslash or control character to escape.
+_TEMPLATE_SAFE = re.compile(r'[^"\\\x00-\x1f]+')
+
+
+def _template_safe(value: Any) -> bool:
+    return isinstance(value, str) and _TEMPLATE_SAFE.fullmatch(value) is not None
+
+
+def _template_parse(input_template: Any, input_paths_map: Any, event: Any) -> Any:
+    """moto's ``EventTemplateParser.parse`` for a target without an input transformer, without jsonpath:
+    moto fills its default template by finding eight paths in the event (a third of ``PutEvents``' CPU with
+    three rules matching each stock event), substitutes them as text and parses the result. The same
+    fields in the same order, the detail copied as the JSON round trip copies it; anything the text
+    substitution would not carry through unchanged (a quote in a string, a missing field) goes to moto's."""
+    if input_template or input_paths_map or not isinstance(event, dict):
+        return _original_template_parse(input_template, input_paths_map, event)
+    strings = [event.get(name) for name in ("id", "detail-type", "source", "region")]
+    resources, detail, at = event.get("resources"), event.get("detail"), event.get("time")
+    if not (
+        all(_template_safe(value) for value in strings)
+        and isinstance(resources, list)
+        and all(_template_safe(value) for value in resources)
+        and isinstance(detail, dict)
+        and isinstance(at, (int, float))
+        and not isinstance(at, bool)
+        and "ingestion-time" in event
+    ):
+        return _original_template_parse(input_template, input_paths_map, event)  # type: ignore[arg-type]
+    event_id, detail_type, source, region = strings
+    return {
+        "id": event_id,
+        "time": json.loads(str(at)),
+        "version": "0",
+        "detail-type": detail_type,
+        "source": source,
+        "region": region,
+        "resources": list(resources),
+        "detail": json.loads(json.dumps(detail)),
+    }
+
+
 # Every replacement as (owner, attribute, moto's own, ours): install sets the last, uninstall the third, so a
 # patch is one line here and cannot be installed without being undone.
 _REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
@@ -745,6 +792,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
     (core_responses, "camelcase_to_underscores", _original_core_camelcase, _memoised_core_camelcase),
     (ConditionExpressionParser, "_lex_condition_expression", _original_lex, _lex_condition_expression),
     (ConditionExpressionParser, "parse", _original_condition_parse, _condition_parse),
+    (EventTemplateParser, "parse", _original_template_parse, staticmethod(_template_parse)),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -454,3 +455,62 @@ def test_handler_method_names_listed_once_are_the_ones_moto_lists() -> None:
     assert patched[SQSResponse] == listed[SQSResponse]
     assert set(patched[DynamoHandler]) == set(listed[DynamoHandler])
     assert core_responses.method_names_from_class is moto_patches._original_method_names
+
+
+def _event(**changes: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "version": "0",
+        "id": "4c0e1a52-8d7e-4b0e-9d59-0d3f3c1f6e11",
+        "detail-type": "StockLevelChanged",
+        "source": "shop.inventory",
+        "account": "123456789012",
+        "time": 1796324400.123456,
+        "region": "eu-west-1",
+        "resources": ["arn:aws:dynamodb:eu-west-1:123456789012:table/shop-local-inventory"],
+        "detail": {
+            "metadata": {"version": "1.0"},
+            "data": {"sku": "LAP-0001", "available": 20, "ratio": 0.5},
+        },
+        "ingestion-time": 1796324400.2,
+    }
+    event.update(changes)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        _event(),
+        _event(time=1796324400, resources=[], detail={}),
+        _event(
+            **{"detail-type": "Замовлення створено", "detail": {"name": "Ноутбук «Air»", "tags": ["a", None]}}
+        ),
+        _event(
+            **{"detail-type": 'Quoted "type"'}
+        ),  # moto's text substitution breaks on it: moto's own answer
+        _event(source="shop\\inventory"),
+        _event(region=None),
+        _event(**{"detail-type": ""}),
+    ],
+)
+def test_the_default_input_of_a_rule_target_is_what_moto_fills_in(event: dict[str, Any]) -> None:
+    from moto.events.utils import EventTemplateParser
+
+    # GIVEN an event as moto hands it to a rule's target without an input transformer
+    def fill() -> Any:
+        try:
+            return EventTemplateParser.parse(None, {}, copy.deepcopy(event))
+        except ValueError as exc:  # moto's template text no longer parses as JSON
+            return type(exc).__name__
+
+    # WHEN moto fills its default template, and when the patch builds it
+    theirs = fill()
+    moto_patches.install()
+    try:
+        ours = fill()
+    finally:
+        moto_patches.uninstall()
+    # THEN the target gets the same event (or the same failure)
+    assert ours == theirs
+    escaped = any('"' in str(event.get(k)) or "\\" in str(event.get(k)) for k in ("detail-type", "source"))
+    assert isinstance(ours, dict) != escaped  # only a quote or a backslash breaks moto's text
