@@ -505,11 +505,8 @@ def test_the_default_input_of_a_rule_target_is_what_moto_fills_in(event: dict[st
 
     # WHEN moto fills its default template, and when the patch builds it
     theirs = fill()
-    moto_patches.install()
-    try:
+    with moto_patches.installed():
         ours = fill()
-    finally:
-        moto_patches.uninstall()
     # THEN the target gets the same event (or the same failure)
     assert ours == theirs
     escaped = any('"' in str(event.get(k)) or "\\" in str(event.get(k)) for k in ("detail-type", "source"))

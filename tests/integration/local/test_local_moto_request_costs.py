@@ -17,6 +17,18 @@ REGION = "eu-west-1"
 TABLE = "shop-local-sizes"
 
 
+def _table_keyed_by_pk() -> Any:
+    """A DynamoDB client of the mock, and ``TABLE`` created in it with a string hash key ``pk``."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    return dynamodb
+
+
 def _both(scenario: Callable[[], Any]) -> tuple[Any, Any]:
     """``scenario``'s result on moto as it is, then with the patches installed (each in a fresh mock)."""
     with mock_aws():
@@ -37,13 +49,7 @@ def _outcome(call: Callable[[], Any]) -> str:
 
 
 def _items_near_the_size_limit() -> dict[str, Any]:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
+    dynamodb = _table_keyed_by_pk()
     every_type = {
         "s": {"S": "text ✓"},
         "n": {"N": "12.5"},
@@ -160,13 +166,7 @@ CONDITIONS = [
 
 
 def _conditional_writes() -> list[str]:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
+    dynamodb = _table_keyed_by_pk()
     outcomes = []
     for sequence in ("2", "1", "3", "3"):  # each condition twice per text: the second parse reuses tokens
         for condition in CONDITIONS:
@@ -199,13 +199,7 @@ def test_conditional_writes_succeed_and_fail_as_moto_with_each_text_tokenised_on
 
 
 def _conditional_transactions() -> list[str]:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
+    dynamodb = _table_keyed_by_pk()
     condition = "attribute_not_exists(pk) OR #s < :s"
 
     def put(pk: str, sequence: int, names: dict[str, str] | None = None) -> dict[str, Any]:

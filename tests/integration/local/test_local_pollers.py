@@ -284,14 +284,20 @@ def test_the_queue_poller_deletes_what_succeeded_and_leaves_what_failed(stage: d
     assert [m["Body"] for m in left] == ["two"]
 
 
+def _queue_with_messages(name: str, count: int) -> tuple[Any, str, str]:
+    """An SQS client, and the URL and ARN of queue ``name`` holding ``count`` messages ``m0``, ``m1``..."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for start in range(0, count, 10):
+        entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(start, min(start + 10, count))]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    return sqs, queue, arn
+
+
 def test_with_a_batching_window_the_queue_poller_gathers_one_large_batch(stage: dict[str, Any]) -> None:
     # GIVEN 45 messages (more than one receive returns) and a consumer that fails two of them
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue = sqs.create_queue(QueueName="shop-local-batched")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    for start in range(0, 45, 10):
-        entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(start, min(start + 10, 45))]
-        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    sqs, queue, arn = _queue_with_messages("shop-local-batched", 45)
     batches: list[list[str]] = []
 
     def consumer(event: dict[str, Any]) -> dict[str, Any]:
@@ -317,12 +323,7 @@ def test_a_resting_poller_reads_full_batches_at_once_and_rests_after_a_short_one
     stage: dict[str, Any],
 ) -> None:
     # GIVEN 23 messages waiting, and a poller that rests 0.6 s after a batch smaller than ten
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue = sqs.create_queue(QueueName="shop-local-resting")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    for start in range(0, 23, 10):
-        entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(start, min(start + 10, 23))]
-        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    sqs, queue, arn = _queue_with_messages("shop-local-resting", 23)
     batches: list[tuple[float, int]] = []
     poller = SqsPoller(
         "test",
