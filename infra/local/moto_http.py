@@ -22,8 +22,8 @@ protocols, ``POST /``: every call the stack makes thousands of) goes straight to
 routes name for it, with the same request class, URL and headers, and its answer becomes the same HTTP
 response (Flask's ``Response``, the CORS header moto's app adds); anything else takes moto's way.
 And a request's headers are read without the ``email`` package's parser (``http.client.parse_headers``:
-5 % of moto's CPU per request) when they are plain ``Name: value`` lines; folded or odd lines still go
-to that parser. ``tests/integration/local/test_local_moto_http.py`` compares both ways' answers.
+55 us for an SDK request's fourteen headers, 19.5 us read directly) when they are plain ``Name: value``
+lines; folded or odd lines still go to that parser. ``tests/integration/local/test_local_moto_http.py`` compares both ways' answers.
 """
 
 from __future__ import annotations
