@@ -66,6 +66,14 @@ def _receive_params(queue_url: str, most: int, wait_s: int) -> dict[str, Any]:
     }
 
 
+def streams_client() -> Any:
+    """A botocore DynamoDB Streams client of the local stack's region."""
+    # botocore's account-based streams endpoint (<account>.streams-ddb...) is unknown to moto.
+    return boto3.client(
+        "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
+    )
+
+
 class BotoWire:
     """The same calls through botocore: for in-process moto (``mock_aws``), which intercepts botocore."""
 
@@ -76,10 +84,7 @@ class BotoWire:
 
     @functools.cached_property
     def _streams(self) -> Any:
-        # botocore's account-based streams endpoint (<account>.streams-ddb...) is unknown to moto.
-        return boto3.client(
-            "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
-        )
+        return streams_client()
 
     def receive(self, queue_url: str, most: int, wait_s: int) -> list[dict[str, Any]]:
         answer = self._sqs.receive_message(**_receive_params(queue_url, most, wait_s))

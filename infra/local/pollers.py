@@ -22,11 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from infra.local import REGION
 from infra.local.functions import LocalFunction
-from infra.local.poller_wire import wire
+from infra.local.poller_wire import streams_client, wire
 from infra.resources import StreamTrigger
 
 log = logging.getLogger("infra.local.pollers")
@@ -142,10 +141,7 @@ class StreamPoller:
         self.dlq_url = dlq_url
         self.max_retries = max_retries
         self.interval_s = interval_s
-        # botocore's account-based streams endpoint (<account>.streams-ddb...) is unknown to moto.
-        self._streams = boto3.client(
-            "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
-        )
+        self._streams = streams_client()
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._wire = wire()
         self._iterators: dict[str, str | None] = {}

@@ -53,9 +53,8 @@ NETWORK_SEED_MODULE = "infra.local.seed_network"
 # Quiet pollers for this long after the seed = its events have been applied everywhere: twice the longest a
 # quiet stream waits between reads, so a record written just before the wait began has been read.
 SETTLED_QUIET_S = 2 * IDLE_INTERVAL_S
-EVENT_LOG_REST_S = (
-    0.5  # the console's event log reads its queue at most twice a second unless a batch is full
-)
+# The console's event log reads its queue at most twice a second unless a batch is full.
+EVENT_LOG_REST_S = 0.5
 
 
 class SeedProgress:
