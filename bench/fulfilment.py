@@ -460,7 +460,7 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
     from moto import mock_aws
     from moto.core.config import default_user_config
 
-    from infra.local import child_workflows, moto_patches
+    from infra.local import ENDPOINT_VARIABLES, child_workflows, moto_patches
     from infra.local.carrier_standin import CarrierStandin, CarrierStandinConfig
     from infra.local.lambda_tasks import HarnessInvoker, routed_to
     from infra.local.provision import provision
@@ -489,7 +489,8 @@ def metered_world() -> Iterator[tuple[Any, Meter]]:
         "POWERTOOLS_METRICS_NAMESPACE": "shop", "POWERTOOLS_METRICS_DISABLED": "true",
     }.items():  # fmt: skip
         os.environ[name] = value
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    for variable in ENDPOINT_VARIABLES:
+        os.environ.pop(variable, None)
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     moto_patches.install()
     child_workflows.install()  # the shipment's dispatch runs as an Express child, as in the local stack

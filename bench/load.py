@@ -350,7 +350,7 @@ def _wait_until_seeded(api: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    from infra.local import tokens
+    from infra.local import ENDPOINT_VARIABLES, tokens
 
     state = Path(tempfile.mkdtemp(prefix="shop-load-"))
     os.environ["SHOP_LOCAL_DIR"] = str(state)  # the tokens signed here are the ones the stack trusts
@@ -358,7 +358,8 @@ def run() -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     api_port = _free_port()
     api = f"http://127.0.0.1:{api_port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
+    for variable in ENDPOINT_VARIABLES:
+        env.pop(variable, None)
     command = [sys.executable, "-m", "infra.local", "run", "--api-port", str(api_port)]
     command += ["--moto-port", str(_free_port()), "--seed-products", str(SEED_PRODUCTS)]
     log = state / f"run-{uuid.uuid4().hex[:6]}.log"

@@ -73,7 +73,9 @@ def _process_tree_cpu(root: int) -> dict[str, float]:
         cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         comm = head.split("(", 1)[1]
         names[pid] = (
-            "moto"
+            "moto (tables)"
+            if b"infra.local.moto_server" in cmdline and b"--tables\0" in cmdline + b"\0"
+            else "moto"
             if b"infra.local.moto_server" in cmdline
             else "fork server"
             if b"forkserver" in cmdline and comm.startswith("python")
@@ -94,13 +96,17 @@ def _process_tree_cpu(root: int) -> dict[str, float]:
 def _moto_calls(path: Path) -> dict[str, Any]:
     """The moto server's request counts so far (``infra.local.request_stats``): totals per operation and
     per caller, with the CPU seconds moto spent on them."""
-    try:
-        stats = json.loads(path.read_text())
-    except (OSError, ValueError):
+    rows: list[dict[str, Any]] = []
+    for process in (path, request_stats.stats_path({request_stats.STATS_VARIABLE: str(path)}, tables=True)):
+        try:
+            rows += json.loads(process.read_text())["requests"]
+        except (OSError, ValueError):
+            continue
+    if not rows:
         return {}
     by_operation: dict[str, list[float]] = {}
     by_caller: dict[str, list[float]] = {}
-    for row in stats["requests"]:
+    for row in rows:
         for key, table in ((row["operation"], by_operation), (row["caller"], by_caller)):
             entry = table.setdefault(key, [0, 0.0])
             entry[0] += row["count"]
@@ -113,11 +119,11 @@ def _moto_calls(path: Path) -> dict[str, Any]:
         }
 
     return {
-        "requests": sum(row["count"] for row in stats["requests"]),
-        "request_cpu_s": round(sum(row["cpu_s"] for row in stats["requests"]), 2),
+        "requests": sum(row["count"] for row in rows),
+        "request_cpu_s": round(sum(row["cpu_s"] for row in rows), 2),
         "by_operation": ranked(by_operation),
         "by_caller": ranked(by_caller),
-        "rows": stats["requests"],
+        "rows": rows,
     }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from infra.local import ENDPOINT_VARIABLES
+
 # Handler modules are imported at collection, before any fixture runs: their Metrics must already know
 # their namespace, as in the cloud (the function construct sets it).
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "shop")
@@ -41,7 +43,8 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for variable in ENDPOINT_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 

@@ -16,6 +16,10 @@ REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs built here match the ones moto returns
 DEFAULT_STAGE = "local"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Where AWS SDKs send the stack's calls: moto, and moto's tables process for DynamoDB and its streams (the
+# variables botocore reads before ``AWS_ENDPOINT_URL``; ``moto_server``).
+TABLES_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", *TABLES_ENDPOINT_VARIABLES)
 
 
 def ensure_import_paths() -> None:

@@ -4,10 +4,11 @@ A ``LocalFunction`` is one deployed function. Its execution environment is a wor
 (``infra.local.worker``) whose environment is exactly what Lambda would give it: the variables its
 ``FunctionSpec`` declares (``provision.function_environment``, the same ones the CDK ``ServiceFunction``
 sets) plus what the runtime provides (region, credentials, the function's name and memory) and the local
-stage's endpoints (moto's ``AWS_ENDPOINT_URL``; the Stripe stand-in for a function that holds Stripe's
-key). Nothing from the runner's or another function's environment leaks in, so a function that reads a
-resource its spec does not declare breaks locally as it would in the cloud. The worker also carries the
-spec's grants (``infra.local.grants``): a call its role would not be allowed is refused, as IAM would.
+stage's endpoints (moto's ``AWS_ENDPOINT_URL`` and its tables' ``AWS_ENDPOINT_URL_DYNAMODB...``; the
+Stripe stand-in for a function that holds Stripe's key). Nothing from the runner's or another function's
+environment leaks in, so a function that reads a resource its spec does not declare breaks locally as it
+would in the cloud. The worker also carries the spec's grants (``infra.local.grants``): a call its role
+would not be allowed is refused, as IAM would.
 
 Workers are forked from one fork server that imported the shared libraries once, and start in parallel
 (``start`` does not wait; ``wait_ready`` does). An environment serves one invocation at a time, as in
@@ -35,7 +36,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from infra.local import REGION, ensure_import_paths, request_stats
+from infra.local import ENDPOINT_VARIABLES, REGION, ensure_import_paths, request_stats
 from infra.local.grants import Grants
 from infra.local.provision import function_environment
 from infra.local.worker import PRELOAD, Handler, LambdaContext, WorkerConfig, module_openapi, serve
@@ -96,8 +97,7 @@ def runtime_environment(
         "TZ": ":UTC",
     }
     # The local stage's endpoints, standing in for the cloud's public ones.
-    if "AWS_ENDPOINT_URL" in env:
-        runtime["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL"]
+    runtime.update({variable: env[variable] for variable in ENDPOINT_VARIABLES if variable in env})
     if STRIPE_API_BASE in env and STRIPE_KEY_SECRET in spec.secrets:
         runtime[STRIPE_API_BASE] = env[STRIPE_API_BASE]
     if CARRIER_STANDIN_URL in env and CARRIER_ACCOUNT_SECRET in spec.secrets:

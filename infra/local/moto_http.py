@@ -24,6 +24,10 @@ response (Flask's ``Response``, the CORS header moto's app adds); anything else 
 And a request's headers are read without the ``email`` package's parser (``http.client.parse_headers``:
 55 us for an SDK request's fourteen headers, 19.5 us read directly) when they are plain ``Name: value``
 lines; folded or odd lines still go to that parser. ``tests/integration/local/test_local_moto_http.py`` compares both ways' answers.
+
+When moto's tables have a process of their own (``install(tables=...)``, ``moto_server``), a DynamoDB or
+DynamoDB Streams request that reaches this process anyway (a client that knows only ``AWS_ENDPOINT_URL``)
+is forwarded there as it came, and its answer returned as it went.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from __future__ import annotations
 import http.client
 import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, MotoRequestHandler
 from werkzeug.exceptions import InternalServerError
@@ -133,10 +139,13 @@ def _handler_for(environ: dict[str, Any]) -> Callable[..., Any] | None:
 
 def _dispatch(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
     """moto's dispatcher, but a request one of ``_HANDLERS`` answers goes to it without Flask: what
-    ``convert_to_flask_response`` does around the handler, then the header ``flask_cors`` adds."""
+    ``convert_to_flask_response`` does around the handler, then the header ``flask_cors`` adds. A request
+    for the tables goes to their process when they have one."""
     handler = _handler_for(environ)
     if handler is None:
         return _original_dispatch(self, environ, start_response)
+    if _tables.address is not None and environ["HTTP_X_AMZ_TARGET"].partition(".")[0] in _TABLES_TARGETS:
+        return _tables.forward(environ, start_response)
     from botocore.exceptions import ClientError
     from flask import Response
     from moto.moto_api import recorder
@@ -153,6 +162,61 @@ def _dispatch(self: DomainDispatcherApplication, environ: dict[str, Any], start_
     if not DISABLE_GLOBAL_CORS:
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
     return response(environ, start_response)
+
+
+# --- the tables' process -----------------------------------------------------------------------------
+
+_TABLES_TARGETS = frozenset({"DynamoDB_20120810", "DynamoDBStreams_20120810"})
+# Hop-by-hop, or rewritten by whoever sends the message on.
+_NOT_FORWARDED = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
+_FORWARD_TIMEOUT_S = 70.0  # over the longest call a client makes (a long poll is SQS's, not forwarded)
+
+
+class _Tables:
+    """Where DynamoDB's and its streams' requests go when another process holds the tables: one kept-alive
+    connection per server thread (a thread answers one client connection at a time)."""
+
+    def __init__(self) -> None:
+        self.address: tuple[str, int] | None = None
+        self._local = threading.local()
+
+    def forward(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        headers = {
+            name[5:].replace("_", "-").title(): value
+            for name, value in environ.items()
+            if name.startswith("HTTP_") and name[5:].replace("_", "-").lower() not in _NOT_FORWARDED
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        status, reason, answer_headers, answer = self._post(body, headers)
+        start_response(
+            f"{status} {reason}",
+            [(name, value) for name, value in answer_headers if name.lower() not in _NOT_FORWARDED],
+        )
+        return [answer]
+
+    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        assert self.address is not None
+        # A kept-alive connection the other process closed meanwhile fails on first use: a new one, once.
+        for attempt in (1, 2):
+            connection = getattr(self._local, "connection", None)
+            if connection is None:
+                connection = http.client.HTTPConnection(*self.address, timeout=_FORWARD_TIMEOUT_S)
+                self._local.connection = connection
+            try:
+                connection.request("POST", "/", body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.reason, response.getheaders(), response.read()
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                self._local.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+_tables = _Tables()
 
 
 # --- headers ---------------------------------------------------------------------------------------
@@ -187,9 +251,15 @@ class _Replay:
         return next(self._lines, b"")
 
 
-def install() -> None:
+def install(tables: str | None = None) -> None:
     """Idempotent; every moto server of this process started afterwards keeps connections alive, answers
-    the stack's JSON-protocol requests without Flask, and reads plain headers directly."""
+    the stack's JSON-protocol requests without Flask, and reads plain headers directly; with ``tables`` (a
+    URL), it forwards DynamoDB's and its streams' requests there."""
+    if tables is not None:
+        parts = urlsplit(tables)
+        if parts.scheme != "http" or not parts.hostname or not parts.port:
+            raise ValueError(f"the tables' process is a local http://host:port, not {tables!r}")
+        _tables.address = (parts.hostname, parts.port)
     if not _HANDLERS:
         _HANDLERS.update(_handlers())
     MotoRequestHandler.run_wsgi = _run_wsgi  # type: ignore[method-assign]
@@ -198,6 +268,7 @@ def install() -> None:
 
 
 def uninstall() -> None:
+    _tables.address = None
     MotoRequestHandler.run_wsgi = _original_run_wsgi  # type: ignore[method-assign]
     DomainDispatcherApplication.__call__ = _original_dispatch  # type: ignore[method-assign]
     http.client.parse_headers = _original_parse_headers

@@ -8,6 +8,15 @@ patches), ``MotoProcess`` a process of its own (``python -m infra.local.moto_ser
 stack uses. moto is pure Python: as a thread it shares one interpreter lock with the local API, the
 pollers and the seed, so every DynamoDB call waited for them and they for it; as a process it has a core
 of its own, and the runner does not import moto at all.
+
+The local stack runs two: DynamoDB and DynamoDB Streams in a process of their own (``tables_port``), the
+other services in the first. One process answers one request at a time (the interpreter lock), and while
+the demo seeds it was busy 0.9 of every second: the seed waited on moto's single core while the second sat
+partly idle. Nothing in moto crosses between the two (the workflows call no DynamoDB; EventBridge delivers
+to SQS, both in the first process). botocore sends a service to its own endpoint variable when there is one
+(``AWS_ENDPOINT_URL_DYNAMODB``, ``..._DYNAMODB_STREAMS``), so the stack's functions and pollers reach the
+tables process directly; a client that knows only ``AWS_ENDPOINT_URL`` (the AWS CLI, a script) still gets
+its tables, which the first process forwards (``moto_http``).
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from typing import Any
 
 import requests
 
-from infra.local import REGION, request_stats
+from infra.local import REGION, TABLES_ENDPOINT_VARIABLES, request_stats
 
 log = logging.getLogger("infra.local.moto")
 
@@ -68,10 +77,13 @@ def choose_port(requested: int | None, default: int, what: str) -> int:
     return chosen
 
 
-def aws_environment(port: int) -> dict[str, str]:
-    """Dummy credentials, the local region and the moto endpoint for every AWS SDK in the process."""
+def aws_environment(port: int, tables_port: int | None = None) -> dict[str, str]:
+    """Dummy credentials, the local region and the moto endpoints for every AWS SDK in the process: DynamoDB
+    and its streams on ``tables_port`` when moto's tables have a process of their own, else on ``port``."""
+    tables = f"http://{HOST}:{tables_port or port}"
     return {
         "AWS_ENDPOINT_URL": f"http://{HOST}:{port}",
+        **dict.fromkeys(TABLES_ENDPOINT_VARIABLES, tables),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
@@ -86,16 +98,17 @@ READY_TIMEOUT_S = 60.0
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _patch_and_configure() -> None:
+def _patch_and_configure(tables: str | None = None) -> None:
     """In the process moto serves from: the local patches, and Step Functions running the workflows' states
-    (off by default in moto)."""
+    (off by default in moto). ``tables``: the URL of moto's tables process, which this one forwards
+    DynamoDB's and its streams' requests to."""
     from moto.moto_api._internal.models import moto_api_backend
 
     from infra.local import child_workflows, lambda_tasks, moto_http, moto_patches
 
     moto_patches.install()
     # One connection per caller, not one per request (``moto_http``).
-    moto_http.install()
+    moto_http.install(tables=tables)
     # A Task that runs a child workflow (states:startExecution.sync:2) as the cloud does.
     child_workflows.install()
     moto_api_backend.set_config(MOTO_CONFIG)
@@ -117,11 +130,12 @@ class _Endpoint:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def _claim(self) -> None:
-        if not port_is_free(self.port):
-            raise PortInUse(f"port {self.port} for moto is in use")
+    def _claim(self, tables_port: int | None = None) -> None:
+        for port in filter(None, (self.port, tables_port)):
+            if not port_is_free(port):
+                raise PortInUse(f"port {port} for moto is in use")
         # MOTO_PORT first: moto reads it when the Step Functions interpreter calls back.
-        os.environ.update(aws_environment(self.port))
+        os.environ.update(aws_environment(self.port, tables_port))
 
 
 class MotoServer(_Endpoint):
@@ -148,55 +162,73 @@ class MotoServer(_Endpoint):
 
 
 class MotoProcess(_Endpoint):
-    """moto in a process of its own on ``port``: ``start`` exports the AWS environment at once and returns;
-    ``wait_ready`` blocks until the server answers (so the caller can do other work meanwhile)."""
+    """moto in a process of its own on ``port`` (and DynamoDB with its streams in a second on ``tables_port``,
+    when given): ``start`` exports the AWS environment at once and returns; ``wait_ready`` blocks until the
+    servers answer (so the caller can do other work meanwhile)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, tables_port: int | None = None) -> None:
         super().__init__(port)
-        self._process: subprocess.Popen[bytes] | None = None
+        self.tables_port = tables_port
+        self._processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    @property
+    def tables_url(self) -> str:
+        return f"http://{HOST}:{self.tables_port or self.port}"
 
     def start(self) -> None:
-        self._claim()
+        self._claim(self.tables_port)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         }
-        self._process = subprocess.Popen(  # noqa: S603 - this interpreter and this module, no input
-            [sys.executable, "-m", "infra.local.moto_server", "--port", str(self.port)],
+        front = ["--port", str(self.port)]
+        if self.tables_port:
+            self._spawn(self.tables_url, ["--port", str(self.tables_port), "--tables"], env)
+            front += ["--tables-port", str(self.tables_port)]
+        self._spawn(self.url, front, env)
+
+    def _spawn(self, url: str, arguments: list[str], env: dict[str, str]) -> None:
+        process = subprocess.Popen(  # noqa: S603 - this interpreter and this module, no input
+            [sys.executable, "-m", "infra.local.moto_server", *arguments],
             env=env,
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             # Ctrl-C goes to the runner, which stops moto last (after the functions that still call it).
             start_new_session=True,
         )
+        self._processes.append((url, process))
 
     def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
-        while True:
-            if self._process is None or self._process.poll() is not None:
-                code = None if self._process is None else self._process.returncode
-                raise RuntimeError(f"the moto server exited while starting (code {code})")
-            try:
-                # ``serve`` configures moto before it listens: any answer means ready.
-                if requests.get(f"{self.url}/moto-api/config", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the moto server did not answer on {self.url} in {timeout_s} s")
-            time.sleep(0.05)
+        if not self._processes:
+            raise RuntimeError("the moto server was not started")
+        for url, process in self._processes:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the moto server exited while starting (code {process.returncode})")
+                try:
+                    # ``serve`` configures moto before it listens: any answer means ready.
+                    if requests.get(f"{url}/moto-api/config", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the moto server did not answer on {url} in {timeout_s} s")
+                time.sleep(0.05)
         log.info("moto server on %s", self.url)
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        # The first process (which forwards to the tables) first.
+        processes, self._processes = self._processes, []
+        for _, process in reversed(processes):
+            if process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
 
 
 # Young objects the collector lets pile up before it looks (Python's default is 700): a request makes a
@@ -215,14 +247,15 @@ def _collect_less() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def serve(port: int) -> None:
-    """``MotoProcess``'s main: the patched moto server on ``port`` until SIGTERM or SIGINT."""
+def serve(port: int, tables_port: int | None = None, tables: bool = False) -> None:
+    """``MotoProcess``'s main: the patched moto server on ``port`` until SIGTERM or SIGINT; it forwards
+    DynamoDB and its streams to ``tables_port`` when given. ``tables``: this is the tables process."""
     from moto.server import ThreadedMotoServer
 
     os.environ.update(aws_environment(port))
-    _patch_and_configure()
+    _patch_and_configure(tables=f"http://{HOST}:{tables_port}" if tables_port else None)
     stats = (
-        request_stats.install_in_moto(os.environ[request_stats.STATS_VARIABLE])
+        request_stats.install_in_moto(request_stats.stats_path(os.environ, tables=tables))
         if request_stats.enabled()
         else None
     )
@@ -246,4 +279,9 @@ def serve(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="the local stack's moto server")
     parser.add_argument("--port", type=int, required=True)
-    serve(parser.parse_args().port)
+    parser.add_argument("--tables-port", type=int, help="forward DynamoDB and its streams to this port")
+    parser.add_argument(
+        "--tables", action="store_true", help="this is the process of DynamoDB and its streams"
+    )
+    arguments = parser.parse_args()
+    serve(arguments.port, arguments.tables_port, arguments.tables)

@@ -97,15 +97,23 @@ class BotoWire:
         return dict(self._streams.get_records(ShardIterator=iterator, Limit=limit))
 
 
-class JsonWire:
-    """The calls as JSON over HTTP/1.1 to ``endpoint`` (one kept-alive connection)."""
+def _address(endpoint: str) -> tuple[str, int]:
+    parts = urlsplit(endpoint)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"the local wire speaks plain HTTP to a local endpoint, not {endpoint!r}")
+    return parts.hostname, parts.port or 80
 
-    def __init__(self, endpoint: str) -> None:
-        parts = urlsplit(endpoint)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"the local wire speaks plain HTTP to a local endpoint, not {endpoint!r}")
-        self._host, self._port = parts.hostname, parts.port or 80
-        self._connection: http.client.HTTPConnection | None = None
+
+class JsonWire:
+    """The calls as JSON over HTTP/1.1 to ``endpoint``, the streams' to ``streams_endpoint`` when they have
+    one of their own (moto's tables process); one kept-alive connection to each."""
+
+    def __init__(self, endpoint: str, streams_endpoint: str | None = None) -> None:
+        self._addresses = {
+            SQS_TARGET: _address(endpoint),
+            STREAMS_TARGET: _address(streams_endpoint or endpoint),
+        }
+        self._connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
         self._access_key = os.environ.get("AWS_ACCESS_KEY_ID", "testing")
         self._tag = request_stats.enabled()
 
@@ -135,35 +143,42 @@ class JsonWire:
         }
         if self._tag:
             headers[request_stats.CALLER_HEADER] = threading.current_thread().name
-        status, data = self._post(body, headers)
+        status, data = self._post(self._addresses.get(target, self._addresses[SQS_TARGET]), body, headers)
         answer = json.loads(data) if data else {}
         if status >= 300:
             code = str(answer.get("__type", "")).rpartition("#")[2] or f"HTTP{status}"
             raise WireError(code, str(answer.get("message") or answer.get("Message") or ""), status)
         return dict(answer)
 
-    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    def _post(self, address: tuple[str, int], body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         # A kept-alive connection the server closed meanwhile fails on first use: one new connection, once.
         for attempt in (1, 2):
-            if self._connection is None:
-                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=TIMEOUT_S)
+            connection = self._connections.get(address)
+            if connection is None:
+                connection = self._connections[address] = http.client.HTTPConnection(
+                    *address, timeout=TIMEOUT_S
+                )
             try:
-                self._connection.request("POST", "/", body=body, headers=headers)
-                response = self._connection.getresponse()
+                connection.request("POST", "/", body=body, headers=headers)
+                response = connection.getresponse()
                 return response.status, response.read()
             except (OSError, http.client.HTTPException):
-                self.close()
+                connection.close()
+                del self._connections[address]
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        connections, self._connections = self._connections, {}
+        for connection in connections.values():
+            connection.close()
 
 
 def wire() -> Wire:
-    """``JsonWire`` to ``AWS_ENDPOINT_URL`` when the process has one (the local stack), else ``BotoWire``."""
+    """``JsonWire`` to ``AWS_ENDPOINT_URL`` when the process has one (the local stack; the streams to
+    ``AWS_ENDPOINT_URL_DYNAMODB_STREAMS`` when set), else ``BotoWire``."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    return JsonWire(endpoint) if endpoint else BotoWire()
+    if not endpoint:
+        return BotoWire()
+    return JsonWire(endpoint, os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"))

@@ -4,10 +4,11 @@ Switched on by ``LOCAL_MOTO_STATS=<file>`` in the runner's environment (``bench/
 process then counts every request by caller and operation (``DynamoDB.PutItem``, ``AWSEvents.PutEvents``,
 ``AmazonSQS.ReceiveMessage``; the ``X-Amz-Target`` header, else the method and the path's first segment)
 with the thread CPU seconds moto spent answering it, and rewrites ``<file>`` as JSON once a second and when
-it stops. The caller is the ``X-Local-Caller`` header: each function's process tags its clients with the
-function's name, and the runner's clients with the thread's name (``stream-catalog-events``,
-``sqs-search-indexer``, ``seed``); untagged requests count as ``-``. A measurement aid only: without the
-variable nothing is counted and no header is sent.
+it stops; moto's tables process writes its own file beside it (``stats_path``). The caller is the
+``X-Local-Caller`` header: each function's process tags its clients with the function's name, and the
+runner's clients with the thread's name (``stream-catalog-events``, ``sqs-search-indexer``, ``seed``);
+untagged requests count as ``-``. A measurement aid only: without the variable nothing is counted and no
+header is sent.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ _ENVIRON_CALLER = "HTTP_" + CALLER_HEADER.upper().replace("-", "_")
 
 def enabled(environ: Any = None) -> bool:
     return bool((os.environ if environ is None else environ).get(STATS_VARIABLE))
+
+
+def stats_path(environ: Any = None, *, tables: bool = False) -> Path:
+    """Where a moto process writes its counts: ``<file>``, and ``<file stem>-tables<suffix>`` beside it for
+    moto's tables process (DynamoDB and its streams), which counts its own requests."""
+    path = Path((os.environ if environ is None else environ)[STATS_VARIABLE])
+    return path.with_name(f"{path.stem}-tables{path.suffix}") if tables else path
 
 
 def caller_tag(caller: str | None = None) -> Callable[..., None]:
@@ -91,7 +99,7 @@ class RequestStats:
         return counted
 
 
-def install_in_moto(path: str) -> RequestStats:
+def install_in_moto(path: str | Path) -> RequestStats:
     """Counts every request of the moto server about to start in this process; dumps once a second."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 

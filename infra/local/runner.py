@@ -1,6 +1,7 @@
 """Assembles the local stack in order and takes it down in reverse.
 
-start: local API (``/health`` says ``"stack": "starting"``) -> moto server (its own process) -> Stripe (the
+start: local API (``/health`` says ``"stack": "starting"``) -> moto (processes of its own: DynamoDB and its
+streams in one, the other services in the other; ``moto_server``) -> Stripe (the
 stand-in, ``STRIPE_API_BASE``; see ``stripe_wiring``) -> the carrier stand-in (``CARRIER_STANDIN_URL``;
 ``carrier_wiring``) -> one process per function, each with only its own environment (see ``functions``):
 the routes' functions import their handlers (forked from a thread) while -> a fresh search index (moto's
@@ -35,7 +36,7 @@ from infra.local.api import LocalApi, LocalGateway
 from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
 from infra.local.lambda_tasks import LAMBDA_ENDPOINT_VARIABLE, FunctionFailed, LambdaEndpoint
-from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port
+from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port, free_port
 from infra.local.pollers import IDLE_INTERVAL_S, EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
@@ -198,7 +199,9 @@ class LocalStack:
             # The runner's own clients (pollers, seed) name their thread on each request to moto.
             boto3.setup_default_session()
             boto3.DEFAULT_SESSION.events.register("before-send", request_stats.caller_tag())  # type: ignore[union-attr]
-        moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"))
+        # DynamoDB and its streams in a second moto process (``moto_server``), on any free port: the stack's
+        # SDKs learn it from the environment, and the first process forwards what reaches it anyway.
+        moto = MotoProcess(choose_port(self.options.moto_port, DEFAULT_MOTO_PORT, "moto"), free_port())
         self.moto = moto
         moto.start()
         # Stripe's endpoint goes into the functions' environments too; its secrets wait for provision.
@@ -532,7 +535,7 @@ class LocalStack:
                 f"  Swagger UI     {api}/docs",
                 f"  OpenAPI        {api}/openapi.json",
                 f"  Health         {api}/health",
-                f"  moto dashboard {self.moto.url}/moto-api/",
+                f"  moto dashboard {self.moto.url}/moto-api/ (the tables: {self.moto.tables_url}/moto-api/)",
                 *self._stripe_banner(),
                 *(
                     [f"  Carrier        {self.carrier.url} (stand-in; tracking webhooks on its own timers)"]

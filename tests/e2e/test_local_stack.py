@@ -30,7 +30,7 @@ import boto3
 import pytest
 import requests
 
-from infra.local import tokens
+from infra.local import ENDPOINT_VARIABLES, tokens
 from infra.local.moto_server import free_port, port_is_free
 
 # One worker runs the module (one stack); the timeout covers the module fixture's start on a loaded machine.
@@ -72,7 +72,8 @@ class Stack:
 def _start(state: Path, api_port: int, moto_port: int, *extra: str) -> Stack:
     log = state / f"run-{api_port}-{time.monotonic_ns()}.log"
     env = {**os.environ, "SHOP_LOCAL_DIR": str(state), "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
+    for variable in ENDPOINT_VARIABLES:
+        env.pop(variable, None)
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [

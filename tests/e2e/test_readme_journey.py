@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from infra.local import ENDPOINT_VARIABLES
 from infra.local.moto_server import free_port
 
 pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.slow, pytest.mark.timeout(420)]
@@ -42,7 +43,8 @@ def try_it_blocks(readme: str) -> list[str]:
 def _start(state: Path, api_port: int, moto_port: int) -> tuple[subprocess.Popen[bytes], Path]:
     log = state / f"run-{time.monotonic_ns()}.log"
     env = {**os.environ, "SHOP_LOCAL_DIR": str(state), "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
+    for variable in ENDPOINT_VARIABLES:
+        env.pop(variable, None)
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [

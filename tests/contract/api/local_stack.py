@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from infra.local import tokens
+from infra.local import ENDPOINT_VARIABLES, tokens
 from infra.local.moto_server import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -74,7 +74,8 @@ def local_stack(state: Path, seed_products: int = 20) -> Iterator[RunningStack]:
     api_port, moto_port, stripe_port = free_port(), free_port(), free_port()
     log = state / "stack.log"
     env = {**os.environ, "SHOP_LOCAL_DIR": str(state), "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
+    for variable in ENDPOINT_VARIABLES:
+        env.pop(variable, None)
     previous = os.environ.get("SHOP_LOCAL_DIR")
     os.environ["SHOP_LOCAL_DIR"] = str(state)  # tokens signed here are the ones the stack trusts
     tokens._load_private_key.cache_clear()

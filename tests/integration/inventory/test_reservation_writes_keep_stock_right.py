@@ -18,6 +18,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from infra.local import ENDPOINT_VARIABLES
 from inventory.adapters.records import (
     ACTIVE_RESERVATIONS,
     RETENTION_S,
@@ -53,7 +54,8 @@ def table() -> Iterator[tuple[Any, str]]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
             patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        for variable in ENDPOINT_VARIABLES:
+            patch.delenv(variable, raising=False)
         with mock_aws():
             client = boto3.client("dynamodb", region_name=REGION)
             definition = _table_definition("test", table_spec("inventory"))

@@ -11,7 +11,15 @@ from botocore.config import Config
 
 from infra.local import moto_http, moto_patches
 from infra.local.moto_server import MotoServer, aws_environment, free_port
-from infra.local.poller_wire import BotoWire, JsonWire, WireError, wire
+from infra.local.poller_wire import (
+    SQS_TARGET,
+    STREAMS_TARGET,
+    BotoWire,
+    JsonWire,
+    WireError,
+    streams_client,
+    wire,
+)
 from infra.local.pollers import to_lambda_record
 
 REGION = "eu-west-1"
@@ -124,15 +132,44 @@ def test_a_connection_closed_between_calls_is_opened_again(server: str) -> None:
     url = _queue(sqs, "wire-reconnect")
     json_wire = JsonWire(server)
     assert len(json_wire.receive(url, 1, 0)) == 1
-    connection = json_wire._connection
-    assert connection is not None
+    [connection] = json_wire._connections.values()
     assert connection.sock is not None
     connection.sock.close()  # as a server closes an idle connection
     assert len(json_wire.receive(url, 1, 0)) == 1
 
 
+def test_the_streams_go_to_their_own_endpoint_when_they_have_one(server: str) -> None:
+    # GIVEN a wire whose queues are on a port nothing listens on and whose streams are on the server
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    json_wire = JsonWire(nowhere, streams_endpoint=server)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName="wire-own-endpoint",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    dynamodb.put_item(TableName="wire-own-endpoint", Item={"pk": {"S": "a"}})
+    streams = streams_client()
+    arn = dynamodb.describe_table(TableName="wire-own-endpoint")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    # WHEN it reads the stream and receives from a queue
+    records = json_wire.get_records(iterator["ShardIterator"], 10)["Records"]
+    # THEN the stream was read from the server, and the queue was asked where the queues are
+    assert [r["dynamodb"]["NewImage"] for r in records] == [{"pk": {"S": "a"}}]
+    with pytest.raises(ConnectionRefusedError):
+        json_wire.receive(f"{nowhere}/123456789012/q", 1, 0)
+
+
 def test_the_json_wire_is_used_when_the_process_has_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "http://127.0.0.1:5998")
+    chosen = wire()
+    assert isinstance(chosen, JsonWire)
+    assert chosen._addresses == {SQS_TARGET: ("127.0.0.1", 5999), STREAMS_TARGET: ("127.0.0.1", 5998)}
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
     assert isinstance(wire(), JsonWire)
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from infra.local import request_stats
 from infra.local.moto_server import MotoProcess, aws_environment, free_port, port_is_free
+from tests.support import wait_until
 
 REPO = Path(__file__).resolve().parents[3]
 REGION = "eu-west-1"
@@ -34,6 +38,23 @@ def moto() -> Iterator[MotoProcess]:
                 os.environ.pop(variable, None)
             else:
                 os.environ[variable] = value
+
+
+@pytest.fixture
+def split_moto(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MotoProcess]:
+    """moto as the local stack runs it: the tables in a process of their own, each process counting its
+    requests."""
+    for variable in aws_environment(0):
+        monkeypatch.setenv(variable, "")  # recorded, so what start exports is undone at teardown
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv(request_stats.STATS_VARIABLE, str(tmp_path / "requests.json"))
+    process = MotoProcess(free_port(), free_port())
+    process.start()
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
 
 
 def _table(client: object, name: str) -> None:
@@ -74,6 +95,63 @@ def test_a_started_process_serves_aws_calls_with_the_local_patches(moto: MotoPro
     assert "Item" not in dynamodb.get_item(TableName="shop-local-process", Key={"pk": {"S": "b"}})
 
 
+def test_the_tables_have_a_process_of_their_own_which_the_first_forwards_to(split_moto: MotoProcess) -> None:
+    # GIVEN moto with its tables in a second process: the environment sends DynamoDB and its streams there
+    assert split_moto.tables_url != split_moto.url == os.environ["AWS_ENDPOINT_URL"]
+    assert os.environ["AWS_ENDPOINT_URL_DYNAMODB"] == split_moto.tables_url
+    assert os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] == split_moto.tables_url
+    no_account = Config(account_id_endpoint_mode="disabled")
+
+    # WHEN an SDK that reads the environment writes an item to a streamed table and creates a queue
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName="shop-local-split",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    dynamodb.put_item(TableName="shop-local-split", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    boto3.client("sqs", region_name=REGION).create_queue(QueueName="shop-local-split")
+
+    # THEN the table is in the tables' process and the queue in the first
+    tables = boto3.client("dynamodb", region_name=REGION, endpoint_url=split_moto.tables_url)
+    assert tables.list_tables()["TableNames"] == ["shop-local-split"]
+    queues = boto3.client("sqs", region_name=REGION, endpoint_url=split_moto.url).list_queues()
+    assert [url.rsplit("/", 1)[1] for url in queues["QueueUrls"]] == ["shop-local-split"]
+    assert (
+        "QueueUrls"
+        not in boto3.client("sqs", region_name=REGION, endpoint_url=split_moto.tables_url).list_queues()
+    )
+    # AND a client that knows only the first process (the AWS CLI with AWS_ENDPOINT_URL) still gets the
+    # tables, their errors and their streams, forwarded
+    first = boto3.client("dynamodb", region_name=REGION, endpoint_url=split_moto.url)
+    assert first.get_item(TableName="shop-local-split", Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "1"}
+    with pytest.raises(ClientError) as missing:
+        first.get_item(TableName="shop-local-absent", Key={"pk": {"S": "a"}})
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, endpoint_url=split_moto.url, config=no_account
+    )
+    arn = first.describe_table(TableName="shop-local-split")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert [r["dynamodb"]["NewImage"]["pk"] for r in records] == [{"S": "a"}]
+
+    # AND each process counted the requests it answered itself, in its own file
+    def counted(tables: bool) -> set[str]:
+        path = request_stats.stats_path(tables=tables)  # rewritten once a second
+        return (
+            {row["operation"] for row in json.loads(path.read_text())["requests"]} if path.exists() else set()
+        )
+
+    wait_until(lambda: "DynamoDBStreams.GetRecords" in counted(True), "the tables' counts", timeout_s=30)
+    wait_until(lambda: "AmazonSQS.CreateQueue" in counted(False), "the first process's counts", timeout_s=30)
+    assert "DynamoDB.PutItem" in counted(True)
+    assert "AmazonSQS.CreateQueue" not in counted(True)
+
+
 def test_stop_frees_the_port(moto: MotoProcess) -> None:
     # GIVEN a running moto process
     assert not port_is_free(moto.port)
@@ -83,6 +161,15 @@ def test_stop_frees_the_port(moto: MotoProcess) -> None:
 
     # THEN its port is free at once for the next start
     assert port_is_free(moto.port)
+
+
+def test_stop_frees_both_ports_when_the_tables_have_a_process(split_moto: MotoProcess) -> None:
+    assert split_moto.tables_port is not None
+    assert not port_is_free(split_moto.port)
+    assert not port_is_free(split_moto.tables_port)
+    split_moto.stop()
+    assert port_is_free(split_moto.port)
+    assert port_is_free(split_moto.tables_port)
 
 
 def test_moto_exits_when_the_runner_dies_without_stopping_it() -> None:

@@ -183,7 +183,8 @@ def test_the_runner_reports_stops_and_announces_the_standin(wired: LocalStripe) 
     stack = LocalStack(Options())
     stack.stripe = wired
     stack.api = SimpleNamespace(url="http://127.0.0.1:3000")  # type: ignore[assignment]
-    stack.moto = SimpleNamespace(url="http://127.0.0.1:5000")  # type: ignore[assignment]
+    moto = SimpleNamespace(url="http://127.0.0.1:5000", tables_url="http://127.0.0.1:5001")
+    stack.moto = moto  # type: ignore[assignment]
     # WHEN its health and banner are read, then it stops
     health = stack.health()
     banner = stack.banner()
