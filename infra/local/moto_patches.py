@@ -94,6 +94,10 @@ process). The parsed condition, which evaluation only reads, is kept per text, n
 And a rule target without an input transformer gets moto's default template filled without jsonpath
 (eight path look-ups per target per event): ``PutEvents`` of ten stock events with three matching
 rules 14 -> 10.6 ms in process, the same event delivered.
+And the stack's data-plane calls (DynamoDB's item operations; SQS's receive, delete and visibility) have
+their JSON body read by ``json.loads`` instead of moto's walk of the operation's input shape over every
+value, when that walk would read it alike: no blob (``B``, ``BS``), no null, integers at the top only
+(``int()`` as the walk does). A 20-put transaction 10.1 -> 6.5 ms in process, a ``Query`` 684 -> 607 us.
 ``tests/integration/local/test_local_moto_request_costs.py`` compares each with moto's own.
 """
 
@@ -615,6 +619,82 @@ _original_item_init = Item.__init__
 _original_get_random_string = MotoRandom.get_random_string
 _original_receipt_handle = sqs_models.generate_receipt_handle
 _original_delete_message = Queue.delete_message
+# --- request parameters read as JSON ---------------------------------------------------------------------
+
+_original_parse_parameters = core_responses.BaseResponse.parse_parameters
+# The stack's data-plane calls on the JSON protocol. Their input shapes hold nothing moto's shape parser reads
+# differently from ``json.loads`` but blobs (DynamoDB's ``B`` and ``BS`` attribute values, base64-decoded),
+# nulls (dropped) and integers (``int()`` of what came): checked by ``_json_reads_it``.
+_PLAIN_JSON_OPERATIONS: dict[str, frozenset[str]] = {
+    "dynamodb": frozenset(
+        {
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "Query",
+            "Scan",
+            "BatchGetItem",
+            "BatchWriteItem",
+            "TransactGetItems",
+            "TransactWriteItems",
+        }
+    ),
+    "sqs": frozenset({"ReceiveMessage", "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility"}),
+}
+# A blob's key or a null anywhere (in a string too: then moto's parser reads it, which is only slower).
+_READ_DIFFERENTLY = re.compile(rb'"BS?"\s*:|null')
+
+
+@functools.lru_cache(maxsize=64)
+def _integer_members(service: str, operation: str) -> tuple[str, ...] | None:
+    """The operation's top-level integer members; None when an integer is nested (then moto parses)."""
+    from moto.core.responses import get_service_model
+
+    shape = get_service_model(service).operation_model(operation).input_shape
+    top = tuple(name for name, member in shape.members.items() if member.type_name in _INTEGERS)
+    nested = [member for member in shape.members.values() if member.type_name not in _INTEGERS]
+    return None if any(_holds_integer(member, set()) for member in nested) else top
+
+
+_INTEGERS = frozenset({"integer", "long", "short", "byte"})
+
+
+def _holds_integer(shape: Any, seen: set[str]) -> bool:
+    if shape.type_name in _INTEGERS:
+        return True
+    if shape.name in seen:
+        return False
+    seen.add(shape.name)
+    if shape.type_name == "structure":
+        return any(_holds_integer(member, seen) for member in shape.members.values())
+    if shape.type_name == "list":
+        return _holds_integer(shape.member, seen)
+    if shape.type_name == "map":
+        return _holds_integer(shape.value, seen)
+    return False
+
+
+def _parse_parameters(self: Any, request: Any) -> None:
+    """moto's ``parse_parameters`` (a walk of the operation's input shape over every value of the body: a sixth
+    of a 90-put transaction's CPU), but a data-plane call whose body ``json.loads`` reads as that walk would
+    is read so."""
+    service = self.boto3_service_name
+    if service in _PLAIN_JSON_OPERATIONS and "json" in (request.content_type or ""):
+        operation = self._get_action()
+        body = request.data
+        integers = _integer_members(service, operation) if operation in _PLAIN_JSON_OPERATIONS[service] else None
+        if integers is not None and body and not _READ_DIFFERENTLY.search(body):
+            parsed = json.loads(body)
+            if isinstance(parsed, dict):
+                for name in integers:
+                    if name in parsed:
+                        parsed[name] = int(parsed[name])
+                self.params = parsed
+                return
+    _original_parse_parameters(self, request)
+
+
 _original_core_camelcase = core_responses.camelcase_to_underscores
 _memoised_core_camelcase = functools.lru_cache(maxsize=1024)(_original_core_camelcase)
 
@@ -793,6 +873,7 @@ _REPLACEMENTS: tuple[tuple[Any, str, Any, Any], ...] = (
     (ConditionExpressionParser, "_lex_condition_expression", _original_lex, _lex_condition_expression),
     (ConditionExpressionParser, "parse", _original_condition_parse, _condition_parse),
     (EventTemplateParser, "parse", _original_template_parse, staticmethod(_template_parse)),
+    (core_responses.BaseResponse, "parse_parameters", _original_parse_parameters, _parse_parameters),
 )
 
 

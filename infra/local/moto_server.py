@@ -98,10 +98,11 @@ READY_TIMEOUT_S = 60.0
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _patch_and_configure(tables: str | None = None) -> None:
+def _patch_and_configure(tables: str | None = None, *, tables_only: bool = False) -> None:
     """In the process moto serves from: the local patches, and Step Functions running the workflows' states
     (off by default in moto). ``tables``: the URL of moto's tables process, which this one forwards
-    DynamoDB's and its streams' requests to."""
+    DynamoDB's and its streams' requests to; ``tables_only``: this is that process, which runs no workflow
+    (and so does not import the interpreter: a second of CPU while the stack starts)."""
     from moto.moto_api._internal.models import moto_api_backend
 
     from infra.local import child_workflows, lambda_tasks, moto_http, moto_patches
@@ -109,6 +110,8 @@ def _patch_and_configure(tables: str | None = None) -> None:
     moto_patches.install()
     # One connection per caller, not one per request (``moto_http``).
     moto_http.install(tables=tables)
+    if tables_only:
+        return
     # A Task that runs a child workflow (states:startExecution.sync:2) as the cloud does.
     child_workflows.install()
     moto_api_backend.set_config(MOTO_CONFIG)
@@ -253,7 +256,7 @@ def serve(port: int, tables_port: int | None = None, tables: bool = False) -> No
     from moto.server import ThreadedMotoServer
 
     os.environ.update(aws_environment(port))
-    _patch_and_configure(tables=f"http://{HOST}:{tables_port}" if tables_port else None)
+    _patch_and_configure(tables=f"http://{HOST}:{tables_port}" if tables_port else None, tables_only=tables)
     stats = (
         request_stats.install_in_moto(request_stats.stats_path(os.environ, tables=tables))
         if request_stats.enabled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Callable
 from typing import Any
@@ -244,3 +245,124 @@ def test_conditional_transactions_succeed_and_fail_as_moto_with_each_condition_p
     assert ours[8].startswith("ValidationException")
     assert ours[10] == ours[8]
     assert "('level-1', '3')" in ours[-1]
+
+
+def _parameters(handler_class: Any, target: str, body: str) -> Any:
+    """What moto's handler of ``target`` reads from ``body`` (its ``params``), as the server would set it up."""
+    from moto.moto_server.werkzeug_app import BackendRequest
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(
+        path="/",
+        method="POST",
+        base_url="http://127.0.0.1:5000",
+        data=body,
+        headers={
+            "X-Amz-Target": target,
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20261204/{REGION}/x/aws4_request, Signature=x",
+        },
+    ).get_environ()
+    request = BackendRequest(environ)
+    handler = handler_class()
+    handler.setup_class(request, request.url, request.headers)
+    return handler.params
+
+
+_ITEM = {
+    "pk": {"S": "SKU#LAP-0001"},
+    "n": {"N": "12.5"},
+    "ss": {"SS": ["a", "b"]},
+    "flag": {"BOOL": True},
+    "nothing": {"NULL": True},
+    "l": {"L": [{"S": "x"}, {"M": {"k": {"N": "1"}}}]},
+}
+_BODIES: list[tuple[str, dict[str, Any], bool]] = [
+    # (target, body, read by json.loads)
+    (
+        "DynamoDB_20120810.TransactWriteItems",
+        {
+            "TransactItems": [
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": _ITEM,
+                        "ConditionExpression": "attribute_not_exists(pk) OR #v < :v",
+                        "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": {":v": {"N": "3"}},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "b"}}}},
+            ],
+            "ClientRequestToken": "token",
+        },
+        True,
+    ),
+    ("DynamoDB_20120810.Query", {"TableName": TABLE, "KeyConditionExpression": "pk = :p", "Limit": 7}, True),
+    ("DynamoDB_20120810.Query", {"TableName": TABLE, "Limit": "7"}, True),  # moto's parser makes it an int
+    ("DynamoDB_20120810.Scan", {"TableName": TABLE, "Segment": 1, "TotalSegments": 4}, True),
+    (
+        "DynamoDB_20120810.GetItem",
+        {"TableName": TABLE, "Key": {"pk": {"S": "a"}}, "ConsistentRead": True},
+        True,
+    ),
+    (
+        "DynamoDB_20120810.PutItem",
+        {"TableName": TABLE, "Item": {"pk": {"S": "a"}, "b": {"B": "AAE="}}},
+        False,
+    ),
+    (
+        "DynamoDB_20120810.PutItem",
+        {"TableName": TABLE, "Item": {"pk": {"S": "a"}, "bs": {"BS": ["AAE="]}}},
+        False,
+    ),
+    (
+        "DynamoDB_20120810.GetItem",
+        {"TableName": TABLE, "Key": {"pk": {"S": "a"}}, "ProjectionExpression": None},
+        False,
+    ),
+    ("DynamoDB_20120810.DescribeTable", {"TableName": TABLE}, False),  # not a data-plane call
+    (
+        "AmazonSQS.ReceiveMessage",
+        {"QueueUrl": "http://q", "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1},
+        True,
+    ),
+    (
+        "AmazonSQS.DeleteMessageBatch",
+        {"QueueUrl": "http://q", "Entries": [{"Id": "0", "ReceiptHandle": "r"}]},
+        True,
+    ),
+    ("AmazonSQS.SendMessage", {"QueueUrl": "http://q", "MessageBody": "{}"}, False),
+]
+
+
+def test_data_plane_parameters_are_read_as_json_exactly_as_moto_reads_them() -> None:
+    from moto.core.responses import BaseResponse
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    # GIVEN the stack's data-plane bodies, and bodies moto's parser reads differently (blobs, nulls) or that
+    # are not the data plane
+    handlers = {"DynamoDB_20120810": DynamoHandler, "AmazonSQS": SQSResponse}
+    original = moto_patches._original_parse_parameters
+    parsed_by_moto: list[str] = []
+
+    def counting(self: Any, request: Any) -> None:
+        parsed_by_moto.append(self._get_action())
+        original(self, request)
+
+    for target, body, by_json in _BODIES:
+        handler = handlers[target.partition(".")[0]]
+        # WHEN moto as it is and the patched moto read each
+        theirs = _parameters(handler, target, json.dumps(body))
+        parsed_by_moto.clear()
+        with moto_patches.installed():
+            moto_patches._original_parse_parameters = counting
+            try:
+                ours = _parameters(handler, target, json.dumps(body))
+            finally:
+                moto_patches._original_parse_parameters = original
+            assert BaseResponse.parse_parameters is moto_patches._parse_parameters
+        # THEN the parameters are the same, and only what json.loads reads alike skipped moto's parser
+        assert ours == theirs, target
+        assert (not parsed_by_moto) is by_json, target
