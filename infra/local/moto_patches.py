@@ -683,7 +683,9 @@ def _parse_parameters(self: Any, request: Any) -> None:
     if service in _PLAIN_JSON_OPERATIONS and "json" in (request.content_type or ""):
         operation = self._get_action()
         body = request.data
-        integers = _integer_members(service, operation) if operation in _PLAIN_JSON_OPERATIONS[service] else None
+        integers = (
+            _integer_members(service, operation) if operation in _PLAIN_JSON_OPERATIONS[service] else None
+        )
         if integers is not None and body and not _READ_DIFFERENTLY.search(body):
             parsed = json.loads(body)
             if isinstance(parsed, dict):
