@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -418,8 +420,9 @@ def _ensure_user_pool(cognito: Any, stage: str) -> dict[str, Any]:
 # --- Entry point ---------------------------------------------------------------------------------
 
 
-def _provision_events(stage: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    events, sqs = _client("events"), _client("sqs")
+def _provision_events(
+    stage: str, events: Any, sqs: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     bus = _ensure_bus(events, stage)
     queues = {target: _ensure_rule_target_queue(sqs, stage, target) for target in {r.target for r in RULES}}
     rules = {r.name: _ensure_rule(events, stage, bus["name"], r, queues[r.target]["arn"]) for r in RULES}
@@ -436,23 +439,46 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
     target_arn}}, "queues": {rule target: {name, url, arn[, dlq]}}, "dlqs": {function name: {name, url,
     arn}}, "buckets": {spec name: {name}}, "secrets": {spec name: {name, arn}}, "workflows": {spec name: {name, arn}}, "user_pool":
     {name, id, arn, client_id, groups}}``.
+
+    The kinds of resource are made side by side (none names another kind's but the rules their queues, made
+    together): each is a few dozen calls that wait on moto, and the local stack's routes wait for all of
+    them. The clients are made first, on this thread (making them is not thread-safe).
     """
-    dynamodb, sqs = _client("dynamodb"), _client("sqs")
-    tables = {spec.name: _ensure_table(dynamodb, stage, spec) for spec in TABLES}
-    bus, rules, queues = _provision_events(stage)
-    dlqs = {
-        fn.name: _ensure_queue(
-            sqs, stream_dlq_name(stage, fn), {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
-        )
-        for fn in FUNCTIONS
-        if fn.stream is not None or fn.schedule_minutes is not None
+    clients = {
+        service: _client(service)
+        for service in ("dynamodb", "sqs", "events", "s3", "secretsmanager", "stepfunctions", "cognito-idp")
     }
-    s3 = _client("s3")
-    buckets = {spec.name: _ensure_bucket(s3, stage, spec) for spec in BUCKETS}
-    secretsmanager = _client("secretsmanager")
-    stored_secrets = {spec.name: _ensure_secret(secretsmanager, stage, spec) for spec in SECRETS}
-    stepfunctions = _client("stepfunctions")
-    workflows = {spec.name: _ensure_state_machine(stepfunctions, stage, spec) for spec in WORKFLOWS}
+    dynamodb, sqs = clients["dynamodb"], clients["sqs"]
+    work: dict[str, Callable[[], Any]] = {
+        "tables": lambda: {spec.name: _ensure_table(dynamodb, stage, spec) for spec in TABLES},
+        "events": lambda: _provision_events(stage, clients["events"], sqs),
+        "dlqs": lambda: {
+            fn.name: _ensure_queue(
+                sqs, stream_dlq_name(stage, fn), {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
+            )
+            for fn in FUNCTIONS
+            if fn.stream is not None or fn.schedule_minutes is not None
+        },
+        "buckets": lambda: {spec.name: _ensure_bucket(clients["s3"], stage, spec) for spec in BUCKETS},
+        "secrets": lambda: {
+            spec.name: _ensure_secret(clients["secretsmanager"], stage, spec) for spec in SECRETS
+        },
+        "workflows": lambda: {
+            spec.name: _ensure_state_machine(clients["stepfunctions"], stage, spec) for spec in WORKFLOWS
+        },
+        "user_pool": lambda: _ensure_user_pool(clients["cognito-idp"], stage),
+    }
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="provision") as pool:
+        futures = {kind: pool.submit(make) for kind, make in work.items()}
+        made = {kind: future.result() for kind, future in futures.items()}
+    tables = made["tables"]
+    bus, rules, queues = made["events"]
+    dlqs, buckets, stored_secrets, workflows = (
+        made["dlqs"],
+        made["buckets"],
+        made["secrets"],
+        made["workflows"],
+    )
     return {
         "stage": stage,
         "region": REGION,
@@ -464,5 +490,5 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
         "buckets": buckets,
         "secrets": stored_secrets,
         "workflows": workflows,
-        "user_pool": _ensure_user_pool(_client("cognito-idp"), stage),
+        "user_pool": made["user_pool"],
     }

@@ -25,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -379,34 +380,48 @@ class LocalStack:
             log.warning("no demo catalog: %s does not exist yet", SEED_MODULE.replace(".", "/") + ".py")
             return
         self.seeding.begin()
-        steps: list[tuple[str, Callable[[], Any]]] = [
-            ("promotions", self._seed_promotions),
-            ("loyalty", self._seed_loyalty),
-            ("locations", self._seed_locations),
-            # Stock before the catalog: catalog and search store each level for a SKU no product has yet
-            # (no listing or document to rewrite), and the publication then builds listings and documents
-            # with their availability at once. Stock after the catalog rewrote every product's listings
-            # and document again, one product at a time, a minute after the catalog was seeded.
-            ("stock", self._seed_stock),
-            ("catalog", self._seed_catalog),
-            ("cart projection", self._await_cart_projection),
-            ("search and projections", self._await_settled),
+        # Two lanes side by side: what nothing else waits for (the cart's promotions, loyalty's rules), and
+        # the chain the shop's products need in order.
+        lanes: list[list[tuple[str, Callable[[], Any]]]] = [
+            [
+                ("promotions", self._seed_promotions),
+                ("loyalty", self._seed_loyalty),
+            ],
+            [
+                ("locations", self._seed_locations),
+                # Stock before the catalog: catalog and search store each level for a SKU no product has
+                # yet (no listing or document to rewrite), and the publication then builds listings and
+                # documents with their availability at once. Stock after the catalog rewrote every
+                # product's listings and document again, one product at a time, a minute after the
+                # catalog was seeded.
+                ("stock", self._seed_stock),
+                ("catalog", self._seed_catalog),
+                ("cart projection", self._await_cart_projection),
+                ("search and projections", self._await_settled),
+            ],
         ]
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="seed") as pool:
+            outcomes = list(pool.map(self._seed_lane, lanes))
+        if any(outcomes):
+            self.seed_state = self.seeding.state = "interrupted" if "interrupted" in outcomes else "failed"
+            return
+        self.seed_state = "done"
+        self.seeding.finish()
+        log.info("demo shop seeded in %.1f s: %s", self.seeding.elapsed_s(), self.seeding.summaries())
+        log.info("demo stock classes, e.g. %s", self.seeding.examples)
+
+    def _seed_lane(self, steps: list[tuple[str, Callable[[], Any]]]) -> str | None:
+        """Runs ``steps`` in order; None when all were done, else "failed" or "interrupted"."""
         for name, step in steps:
             try:
                 with self.seeding.step(name) as record:
                     record(step())
             except Exception:
                 if self._stopping:
-                    self.seed_state = self.seeding.state = "interrupted"
-                    return
-                self.seed_state = self.seeding.state = "failed"
+                    return "interrupted"
                 log.exception("seeding the demo %s failed; the stack keeps running", name)
-                return
-        self.seed_state = "done"
-        self.seeding.finish()
-        log.info("demo shop seeded in %.1f s: %s", self.seeding.elapsed_s(), self.seeding.summaries())
-        log.info("demo stock classes, e.g. %s", self.seeding.examples)
+                return "failed"
+        return None
 
     def _seed_catalog(self) -> Any:
         assert self.api is not None
