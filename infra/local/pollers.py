@@ -54,11 +54,14 @@ Invoke = Callable[[dict[str, Any]], Any]
 
 class Activity:
     """When a poller last had work: the runner's "settled" wait (``LocalStack.await_settled``) reads it. Only
-    a poll that found something counts, so an idle poller's empty reads never look like work."""
+    a poll that found something counts, so an idle poller's empty reads never look like work. A stream
+    poller also says when its latest read that found nothing began (``quiet_since``): a record written
+    before then would have been read."""
 
     def __init__(self) -> None:
         self.working = False
         self.last_work = 0.0  # time.monotonic() when its last delivery ended; 0 if it never had one
+        self.quiet_since = 0.0  # when the latest read that found nothing began; 0 if none did yet
 
     def began(self) -> None:
         self.working = True
@@ -185,7 +188,8 @@ class StreamPoller:
 
     def poll_once(self) -> int:
         """Reads each shard once and delivers what arrived; returns how many records were read."""
-        if time.monotonic() - self._last_refresh > SHARD_REFRESH_S:
+        began = time.monotonic()
+        if began - self._last_refresh > SHARD_REFRESH_S:
             self._refresh_shards()
         read = 0
         for shard_id, iterator in list(self._iterators.items()):
@@ -204,6 +208,8 @@ class StreamPoller:
                     self.deliver(shard_id, wanted[start : start + self.trigger.batch_size])
             finally:
                 self.activity.ended()
+        if not read:
+            self.activity.quiet_since = began
         return read
 
     def deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:

@@ -38,7 +38,7 @@ from infra.local.carrier_wiring import LocalCarrier, start_carrier
 from infra.local.functions import FunctionError, LocalFunction, start_fork_server
 from infra.local.lambda_tasks import LAMBDA_ENDPOINT_VARIABLE, FunctionFailed, LambdaEndpoint
 from infra.local.moto_server import DEFAULT_MOTO_PORT, MotoProcess, choose_port, free_port
-from infra.local.pollers import IDLE_INTERVAL_S, EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
+from infra.local.pollers import EventLogPrinter, ScheduleTimer, SqsPoller, StreamPoller
 from infra.local.provision import discard_search_index, provision
 from infra.local.stripe_wiring import LocalStripe, start_stripe
 from infra.local.tokens import issue_token
@@ -52,9 +52,11 @@ WAREHOUSE_QUEUE = "warehouse-requests"  # the fulfilment-requests-to-warehouse r
 SEED_MODULE = "infra.local.seed_catalog"
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 NETWORK_SEED_MODULE = "infra.local.seed_network"
-# Quiet pollers for this long after the seed = its events have been applied everywhere: twice the longest a
-# quiet stream waits between reads, so a record written just before the wait began has been read.
-SETTLED_QUIET_S = 2 * IDLE_INTERVAL_S
+# The seed's events have been applied everywhere when no poller is delivering, every stream has been read
+# empty since the last delivery ended (a stream is read at least once a second: IDLE_INTERVAL_S), and this
+# long has passed since it ended: a queue's long-poll receive answers a message as it arrives, and the
+# poller marks itself working a moment later.
+SETTLED_HANDOFF_S = 0.5
 # The console's event log reads its queue at most twice a second unless a batch is full.
 EVENT_LOG_REST_S = 0.5
 
@@ -466,25 +468,27 @@ class LocalStack:
         return {"last_sku": last}
 
     def _await_settled(self, timeout_s: float = 300.0) -> Any:
-        """Until every poller has been idle for SETTLED_QUIET_S: the seed's events have reached every
-        projection they drive (search's documents and their availability above all), so the README's first
-        search finds what the seed wrote. Each hop (bus -> queue -> function -> table stream -> function)
-        is a poller's delivery; a stream is read at least once a second while quiet, so two quiet seconds
-        after the last delivery, nothing is in flight."""
+        """Until the seed's events have reached every projection they drive (search's documents and their
+        availability above all), so the README's first search finds what the seed wrote. Each hop (bus ->
+        queue -> function -> table stream -> function) is a poller's delivery: nothing is in flight once no
+        poller delivers, every stream was read empty after the last delivery ended, and the queues' receives
+        (which answer a message as it arrives) have had ``SETTLED_HANDOFF_S`` to hand theirs on."""
         pollers = [p for p in self.pollers if isinstance(p, (StreamPoller, SqsPoller))]
+        streams = [p for p in pollers if isinstance(p, StreamPoller)]
         began = time.monotonic()
         while True:
             now = time.monotonic()
             busy = [p for p in pollers if p.activity.working]
             latest = max([began, *(p.activity.last_work for p in pollers)])
-            if not busy and now - latest >= SETTLED_QUIET_S:
-                return {"quiet_s": SETTLED_QUIET_S}
+            unread = [p for p in streams if p.activity.quiet_since <= latest]
+            if not busy and not unread and now - latest >= SETTLED_HANDOFF_S:
+                return {"settled_after_s": round(now - began, 2)}
             if self._stopping or now - began > timeout_s:
-                names = [p.name if isinstance(p, SqsPoller) else p.function.spec.name for p in busy]
+                names = [p.name if isinstance(p, SqsPoller) else p.function.spec.name for p in busy + unread]
                 raise RuntimeError(
                     f"the seed's events were still being delivered after {timeout_s} s: {names}"
                 )
-            time.sleep(0.2)
+            time.sleep(0.1)
 
     def _seed_stock(self) -> Any:
         network = importlib.import_module(NETWORK_SEED_MODULE)

@@ -461,10 +461,14 @@ def test_a_stream_poller_records_when_it_last_had_work_and_not_its_empty_reads(s
     assert consumer.batches
     assert poller.activity.last_work >= before
     assert not poller.activity.working
-    # AND an empty read afterwards leaves the time alone
+    # AND the read that found the record is not a quiet one; an empty read afterwards leaves the work's time
+    # alone and says when it began
+    assert poller.activity.quiet_since < before
     last = poller.activity.last_work
+    quiet_read = time.monotonic()
     poller.poll_once()
     assert poller.activity.last_work == last
+    assert poller.activity.quiet_since >= quiet_read
 
 
 def test_a_queue_poller_is_working_while_it_delivers(stage: dict[str, Any]) -> None:
