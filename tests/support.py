@@ -100,3 +100,15 @@ def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 120.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def streamed_table(dynamodb: Any, name: str) -> str:
+    """Creates ``name`` keyed by a string ``pk`` with a stream of new images; returns the stream's ARN."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    return str(dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"])

@@ -21,6 +21,7 @@ from infra.local.poller_wire import (
     wire,
 )
 from infra.local.pollers import to_lambda_record
+from tests.support import streamed_table
 
 REGION = "eu-west-1"
 
@@ -143,16 +144,9 @@ def test_the_streams_go_to_their_own_endpoint_when_they_have_one(server: str) ->
     nowhere = f"http://127.0.0.1:{free_port()}"
     json_wire = JsonWire(nowhere, streams_endpoint=server)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName="wire-own-endpoint",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
+    arn = streamed_table(dynamodb, "wire-own-endpoint")
     dynamodb.put_item(TableName="wire-own-endpoint", Item={"pk": {"S": "a"}})
     streams = streams_client()
-    arn = dynamodb.describe_table(TableName="wire-own-endpoint")["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     # WHEN it reads the stream and receives from a queue

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from infra.local import request_stats
 from infra.local.moto_server import MotoProcess, aws_environment, free_port, port_is_free
-from tests.support import wait_until
+from tests.support import streamed_table, wait_until
 
 REPO = Path(__file__).resolve().parents[3]
 REGION = "eu-west-1"
@@ -104,13 +104,7 @@ def test_the_tables_have_a_process_of_their_own_which_the_first_forwards_to(spli
 
     # WHEN an SDK that reads the environment writes an item to a streamed table and creates a queue
     dynamodb = boto3.client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName="shop-local-split",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
+    arn = streamed_table(dynamodb, "shop-local-split")
     dynamodb.put_item(TableName="shop-local-split", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
     boto3.client("sqs", region_name=REGION).create_queue(QueueName="shop-local-split")
 
@@ -133,7 +127,6 @@ def test_the_tables_have_a_process_of_their_own_which_the_first_forwards_to(spli
     streams = boto3.client(
         "dynamodbstreams", region_name=REGION, endpoint_url=split_moto.url, config=no_account
     )
-    arn = first.describe_table(TableName="shop-local-split")["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
