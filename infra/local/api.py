@@ -372,16 +372,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 port=int(port),
             )
             response = self.server.gateway.handle(request)
-        self._write(response)
+        try:
+            self._write(response)
+            gone = ""
+        except (ConnectionError, TimeoutError):
+            # The client stopped waiting (a webhook sender's timeout): the answer was made, nobody reads it.
+            self.close_connection = True
+            gone = " (the client had gone)"
         elapsed_ms = (time.monotonic() - started) * 1000
         function = response.function or "gateway"
         access_log.info(
-            "%s %s %s %.0fms %s",
+            "%s %s %s %.0fms %s%s",
             self.command,
             self.path,
             response.status,
             elapsed_ms,
             function,
+            gone,
             extra={
                 "method": self.command,
                 "path": self.path,
@@ -389,6 +396,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 "ms": round(elapsed_ms, 1),
                 "function": function,
                 "request_id": response.header("x-request-id"),
+                **({"client_gone": True} if gone else {}),
             },
         )
 

@@ -441,7 +441,7 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
     {name, id, arn, client_id, groups}}``.
 
     The kinds of resource are made side by side (none names another kind's but the rules their queues, made
-    together): each is a few dozen calls that wait on moto, and the local stack's routes wait for all of
+    together; every queue on one thread): each is a few dozen calls that wait on moto, and the local stack's routes wait for all of
     them. The clients are made first, on this thread (making them is not thread-safe).
     """
     clients = {
@@ -451,14 +451,18 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
     dynamodb, sqs = clients["dynamodb"], clients["sqs"]
     work: dict[str, Callable[[], Any]] = {
         "tables": lambda: {spec.name: _ensure_table(dynamodb, stage, spec) for spec in TABLES},
-        "events": lambda: _provision_events(stage, clients["events"], sqs),
-        "dlqs": lambda: {
-            fn.name: _ensure_queue(
-                sqs, stream_dlq_name(stage, fn), {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
-            )
-            for fn in FUNCTIONS
-            if fn.stream is not None or fn.schedule_minutes is not None
-        },
+        # Every queue on this one thread: moto's SQS walks its queues unlocked while it sets a redrive policy,
+        # and a queue made meanwhile on another thread breaks that walk.
+        "queues": lambda: (
+            _provision_events(stage, clients["events"], sqs),
+            {
+                fn.name: _ensure_queue(
+                    sqs, stream_dlq_name(stage, fn), {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
+                )
+                for fn in FUNCTIONS
+                if fn.stream is not None or fn.schedule_minutes is not None
+            },
+        ),
         "buckets": lambda: {spec.name: _ensure_bucket(clients["s3"], stage, spec) for spec in BUCKETS},
         "secrets": lambda: {
             spec.name: _ensure_secret(clients["secretsmanager"], stage, spec) for spec in SECRETS
@@ -472,13 +476,8 @@ def provision(stage: str = DEFAULT_STAGE) -> dict[str, Any]:
         futures = {kind: pool.submit(make) for kind, make in work.items()}
         made = {kind: future.result() for kind, future in futures.items()}
     tables = made["tables"]
-    bus, rules, queues = made["events"]
-    dlqs, buckets, stored_secrets, workflows = (
-        made["dlqs"],
-        made["buckets"],
-        made["secrets"],
-        made["workflows"],
-    )
+    (bus, rules, queues), dlqs = made["queues"]
+    buckets, stored_secrets, workflows = made["buckets"], made["secrets"], made["workflows"]
     return {
         "stage": stage,
         "region": REGION,

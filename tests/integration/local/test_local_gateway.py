@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import jwt
 import pytest
@@ -20,6 +22,7 @@ from infra.local.functions import LocalFunction
 from infra.local.moto_server import free_port
 from infra.resources import ApiRoute, FunctionSpec
 from tests.integration.local import fake_functions
+from tests.support import wait_until
 
 FAKE = FunctionSpec(
     name="fake-api",
@@ -570,3 +573,30 @@ def test_over_http_64_clients_at_once_are_all_answered(served: str) -> None:
 
     # THEN every one waited its turn and got its answer: no reset connection
     assert outcomes == [200] * 64
+
+
+def test_a_client_that_stopped_waiting_is_logged_not_a_traceback(
+    served: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from infra.local import api
+
+    # GIVEN a client that goes away before its answer is written (a webhook sender's timeout)
+    def gone(self: Any, response: Any) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(api._RequestHandler, "_write", gone)
+    # WHEN it calls
+    with caplog.at_level(logging.INFO, logger="infra.local.access"), pytest.raises(requests.ConnectionError):
+        requests.get(f"{served}/fake/things", timeout=5)
+    # THEN the access log has its line, saying so, and nothing reached the console as a traceback
+    record = wait_until(
+        lambda: next((r for r in caplog.records if r.name == "infra.local.access"), None),
+        "the access line",
+        10,
+    )
+    assert record.client_gone is True
+    assert "(the client had gone)" in record.getMessage()
+    assert "Traceback" not in capfd.readouterr().err
