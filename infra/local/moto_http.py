@@ -38,11 +38,12 @@ import re
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, MotoRequestHandler
 from werkzeug.exceptions import InternalServerError
 from werkzeug.wsgi import LimitedStream
+
+from infra.local.kept_alive import KeptAlive, address
 
 log = logging.getLogger("infra.local.moto")
 
@@ -173,14 +174,15 @@ _FORWARD_TIMEOUT_S = 70.0  # over the longest call a client makes (a long poll i
 
 
 class _Tables:
-    """Where DynamoDB's and its streams' requests go when another process holds the tables: one kept-alive
-    connection per server thread (a thread answers one client connection at a time)."""
+    """Where DynamoDB's and its streams' requests go when another process holds the tables: kept-alive
+    connections per server thread (a thread answers one client connection at a time)."""
 
     def __init__(self) -> None:
         self.address: tuple[str, int] | None = None
         self._local = threading.local()
 
     def forward(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        assert self.address is not None
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         headers = {
             name[5:].replace("_", "-").title(): value
@@ -189,31 +191,15 @@ class _Tables:
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        status, reason, answer_headers, answer = self._post(body, headers)
+        kept = getattr(self._local, "kept", None)
+        if kept is None:
+            kept = self._local.kept = KeptAlive(_FORWARD_TIMEOUT_S)
+        status, reason, answer_headers, answer = kept.post(self.address, body, headers)
         start_response(
             f"{status} {reason}",
             [(name, value) for name, value in answer_headers if name.lower() not in _NOT_FORWARDED],
         )
         return [answer]
-
-    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str, list[tuple[str, str]], bytes]:
-        assert self.address is not None
-        # A kept-alive connection the other process closed meanwhile fails on first use: a new one, once.
-        for attempt in (1, 2):
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = http.client.HTTPConnection(*self.address, timeout=_FORWARD_TIMEOUT_S)
-                self._local.connection = connection
-            try:
-                connection.request("POST", "/", body=body, headers=headers)
-                response = connection.getresponse()
-                return response.status, response.reason, response.getheaders(), response.read()
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                self._local.connection = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
 
 _tables = _Tables()
@@ -256,10 +242,7 @@ def install(tables: str | None = None) -> None:
     the stack's JSON-protocol requests without Flask, and reads plain headers directly; with ``tables`` (a
     URL), it forwards DynamoDB's and its streams' requests there."""
     if tables is not None:
-        parts = urlsplit(tables)
-        if parts.scheme != "http" or not parts.hostname or not parts.port:
-            raise ValueError(f"the tables' process is a local http://host:port, not {tables!r}")
-        _tables.address = (parts.hostname, parts.port)
+        _tables.address = address(tables)
     if not _HANDLERS:
         _HANDLERS.update(_handlers())
     MotoRequestHandler.run_wsgi = _run_wsgi  # type: ignore[method-assign]

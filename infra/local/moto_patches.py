@@ -619,12 +619,14 @@ _original_item_init = Item.__init__
 _original_get_random_string = MotoRandom.get_random_string
 _original_receipt_handle = sqs_models.generate_receipt_handle
 _original_delete_message = Queue.delete_message
+
+
 # --- request parameters read as JSON ---------------------------------------------------------------------
 
 _original_parse_parameters = core_responses.BaseResponse.parse_parameters
 # The stack's data-plane calls on the JSON protocol. Their input shapes hold nothing moto's shape parser reads
 # differently from ``json.loads`` but blobs (DynamoDB's ``B`` and ``BS`` attribute values, base64-decoded),
-# nulls (dropped) and integers (``int()`` of what came): checked by ``_json_reads_it``.
+# nulls (dropped) and integers (``int()`` of what came): ``_READ_DIFFERENTLY`` and ``_integer_members``.
 _PLAIN_JSON_OPERATIONS: dict[str, frozenset[str]] = {
     "dynamodb": frozenset(
         {
@@ -644,6 +646,7 @@ _PLAIN_JSON_OPERATIONS: dict[str, frozenset[str]] = {
 }
 # A blob's key or a null anywhere (in a string too: then moto's parser reads it, which is only slower).
 _READ_DIFFERENTLY = re.compile(rb'"BS?"\s*:|null')
+_INTEGERS = frozenset({"integer", "long", "short", "byte"})
 
 
 @functools.lru_cache(maxsize=64)
@@ -655,9 +658,6 @@ def _integer_members(service: str, operation: str) -> tuple[str, ...] | None:
     top = tuple(name for name, member in shape.members.items() if member.type_name in _INTEGERS)
     nested = [member for member in shape.members.values() if member.type_name not in _INTEGERS]
     return None if any(_holds_integer(member, set()) for member in nested) else top
-
-
-_INTEGERS = frozenset({"integer", "long", "short", "byte"})
 
 
 def _holds_integer(shape: Any, seen: set[str]) -> bool:

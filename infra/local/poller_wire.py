@@ -19,18 +19,17 @@ thread: a connection is not shared between threads.
 from __future__ import annotations
 
 import functools
-import http.client
 import json
 import os
 import threading
 import time
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 
-from infra.local import REGION, request_stats
+from infra.local import REGION, STREAMS_ENDPOINT_VARIABLE, request_stats
+from infra.local.kept_alive import KeptAlive, address
 
 SQS_TARGET = "AmazonSQS"
 STREAMS_TARGET = "DynamoDBStreams_20120810"
@@ -97,23 +96,16 @@ class BotoWire:
         return dict(self._streams.get_records(ShardIterator=iterator, Limit=limit))
 
 
-def _address(endpoint: str) -> tuple[str, int]:
-    parts = urlsplit(endpoint)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"the local wire speaks plain HTTP to a local endpoint, not {endpoint!r}")
-    return parts.hostname, parts.port or 80
-
-
 class JsonWire:
     """The calls as JSON over HTTP/1.1 to ``endpoint``, the streams' to ``streams_endpoint`` when they have
     one of their own (moto's tables process); one kept-alive connection to each."""
 
     def __init__(self, endpoint: str, streams_endpoint: str | None = None) -> None:
         self._addresses = {
-            SQS_TARGET: _address(endpoint),
-            STREAMS_TARGET: _address(streams_endpoint or endpoint),
+            SQS_TARGET: address(endpoint),
+            STREAMS_TARGET: address(streams_endpoint or endpoint),
         }
-        self._connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
+        self._kept = KeptAlive(TIMEOUT_S)
         self._access_key = os.environ.get("AWS_ACCESS_KEY_ID", "testing")
         self._tag = request_stats.enabled()
 
@@ -143,36 +135,16 @@ class JsonWire:
         }
         if self._tag:
             headers[request_stats.CALLER_HEADER] = threading.current_thread().name
-        status, data = self._post(self._addresses.get(target, self._addresses[SQS_TARGET]), body, headers)
+        to = self._addresses.get(target, self._addresses[SQS_TARGET])
+        status, _, _, data = self._kept.post(to, body, headers)
         answer = json.loads(data) if data else {}
         if status >= 300:
             code = str(answer.get("__type", "")).rpartition("#")[2] or f"HTTP{status}"
             raise WireError(code, str(answer.get("message") or answer.get("Message") or ""), status)
         return dict(answer)
 
-    def _post(self, address: tuple[str, int], body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        # A kept-alive connection the server closed meanwhile fails on first use: one new connection, once.
-        for attempt in (1, 2):
-            connection = self._connections.get(address)
-            if connection is None:
-                connection = self._connections[address] = http.client.HTTPConnection(
-                    *address, timeout=TIMEOUT_S
-                )
-            try:
-                connection.request("POST", "/", body=body, headers=headers)
-                response = connection.getresponse()
-                return response.status, response.read()
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                del self._connections[address]
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
     def close(self) -> None:
-        connections, self._connections = self._connections, {}
-        for connection in connections.values():
-            connection.close()
+        self._kept.close()
 
 
 def wire() -> Wire:
@@ -181,4 +153,4 @@ def wire() -> Wire:
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if not endpoint:
         return BotoWire()
-    return JsonWire(endpoint, os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"))
+    return JsonWire(endpoint, os.environ.get(STREAMS_ENDPOINT_VARIABLE))

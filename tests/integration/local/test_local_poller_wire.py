@@ -133,7 +133,7 @@ def test_a_connection_closed_between_calls_is_opened_again(server: str) -> None:
     url = _queue(sqs, "wire-reconnect")
     json_wire = JsonWire(server)
     assert len(json_wire.receive(url, 1, 0)) == 1
-    [connection] = json_wire._connections.values()
+    [connection] = json_wire._kept._connections.values()
     assert connection.sock is not None
     connection.sock.close()  # as a server closes an idle connection
     assert len(json_wire.receive(url, 1, 0)) == 1
