@@ -270,8 +270,9 @@ def _relay_output(output: Connection) -> None:
 class LocalFunction:
     """One deployed function: its spec, its execution environments and how to invoke it.
 
-    With ``start=False`` no process is started until ``start()``: an invocation meanwhile waits for it (the
-    runner starts the functions the API routes need first, and the rest once those have imported).
+    With ``start=False`` no process is started until ``start()`` or the first invocation, which starts it and
+    waits for its import, as a Lambda cold start does (the runner starts the functions the API routes need
+    first, and the rest once the demo seed is done: what the seed's events reach starts on its first event).
     """
 
     def __init__(
@@ -379,6 +380,13 @@ class LocalFunction:
             self._idle.put(environment)
 
     def _acquire(self) -> ExecutionEnvironment:
+        if not self._started.is_set():
+            try:
+                self.start()  # a cold start: nothing if shut down (the wait below then says so)
+            except Exception as exc:  # its process could not be made: the invocation fails as Lambda's would
+                raise FunctionInitError(
+                    "Runtime.Unavailable", f"{self.spec.name} could not start: {exc}"
+                ) from exc
         while True:
             try:
                 environment = self._idle.get(timeout=0.5)

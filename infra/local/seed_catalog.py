@@ -381,10 +381,17 @@ class _Api:
 
 
 def seed(
-    base_url: str, token: str, *, products: int = 240, progress: Callable[[int], None] | None = None
+    base_url: str,
+    token: str,
+    *,
+    products: int = 240,
+    progress: Callable[[int], None] | None = None,
+    before_chunk: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, int]:
     """Seed the demo catalog; returns what was created and what was already there. ``progress`` is told
-    how many products were imported so far after each chunk."""
+    how many products were imported so far after each chunk; ``before_chunk`` is given each chunk's
+    products before they are imported (the local stack waits there for their stock to reach catalog and
+    search, see ``infra.local.runner``)."""
     api = _Api(base_url, token)
     counts = {
         "product_types": 0,
@@ -408,6 +415,8 @@ def seed(
     seeded = seeded_products(products)
     for start in range(0, len(seeded), CHUNK):
         rows = seeded[start : start + CHUNK]
+        if before_chunk is not None:
+            before_chunk(rows)
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         status, report = api.post("/admin/catalog/imports", text, "application/x-ndjson")
         if status != 200:

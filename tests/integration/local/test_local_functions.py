@@ -256,46 +256,36 @@ def test_a_call_the_functions_spec_does_not_grant_is_refused_as_iam_would_and_lo
     }
 
 
-def test_an_invocation_of_a_function_not_started_yet_waits_for_its_start_and_import(
+def test_the_first_invocation_of_a_function_not_started_yet_starts_it_as_a_cold_start(
     started: list[LocalFunction],
 ) -> None:
-    # GIVEN a function created without starting its process (the runner starts the routes' first)
+    # GIVEN a function created without starting its process (the runner starts the routes' first, and
+    # those the demo seed never reaches once it is done)
     function = LocalFunction("local", CRASHER, start=False)
     started.append(function)
-    answers: list[dict[str, object]] = []
-    caller = threading.Thread(target=lambda: answers.append(function.invoke({})))
-    caller.start()
-    time.sleep(0.3)
-    assert (function.ready, answers) == (False, [])
+    assert (function.ready, function.environments) == (False, [])
 
-    # WHEN it is started
-    function.start()
-    caller.join(timeout=60)
+    # WHEN it is invoked
+    answer = function.invoke({})
 
-    # THEN the waiting invocation is served by its process once the handler is imported
+    # THEN the invocation started its process and was served by it once the handler was imported
     assert function.ready
-    assert len(answers) == 1
-    assert answers[0]["pid"] != os.getpid()
+    assert len(function.environments) == 1
+    assert answer["pid"] != os.getpid()
 
 
-def test_stopping_a_function_never_started_fails_its_waiting_invocation(started: list[LocalFunction]) -> None:
-    # GIVEN an invocation waiting for a function that was never started
+def test_a_function_stopped_before_it_was_ever_started_fails_its_invocation_and_starts_nothing(
+    started: list[LocalFunction],
+) -> None:
+    # GIVEN a function never started, which the stack stopped (it is shutting down)
     function = LocalFunction("local", CRASHER, start=False)
-    errors: list[BaseException] = []
-
-    def invoke() -> None:
-        try:
-            function.invoke({})
-        except FunctionError as exc:
-            errors.append(exc)
-
-    caller = threading.Thread(target=invoke)
-    caller.start()
-
-    # WHEN the stack stops it
     function.stop()
-    caller.join(timeout=10)
 
-    # THEN the invocation fails as an environment shut down, and no process was ever started
-    assert [type(e) for e in errors] == [FunctionError]
+    # WHEN something invokes it anyway
+    with pytest.raises(FunctionError) as failure:
+        function.invoke({})
+
+    # THEN the invocation fails as an environment shut down, and no process was started
+    assert type(failure.value) is FunctionError
+    assert "shut down" in str(failure.value)
     assert function.environments == []
