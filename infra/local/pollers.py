@@ -149,6 +149,7 @@ class StreamPoller:
         self._wire = wire()
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()
+        self._wake = threading.Event()  # read_now: the next read at once, not after the pause
         self._thread = threading.Thread(target=self._run, name=f"stream-{function.spec.name}", daemon=True)
         self._last_refresh = 0.0
         self.activity = Activity()
@@ -160,7 +161,13 @@ class StreamPoller:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=10)
+
+    def read_now(self) -> None:
+        """Read the stream at once instead of after the pause (up to ``IDLE_INTERVAL_S`` when it is quiet):
+        the seed's settled wait asks it, to learn without waiting that nothing is left in it."""
+        self._wake.set()
 
     def _refresh_shards(self, initial: bool = False) -> None:
         shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
@@ -180,7 +187,11 @@ class StreamPoller:
 
     def _run(self) -> None:
         quiet = 0
-        while not self._stop.wait(self.pause(quiet)):
+        while True:
+            self._wake.wait(self.pause(quiet))
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 quiet = 0 if self.poll_once() else quiet + 1
             except Exception:

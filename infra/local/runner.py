@@ -55,10 +55,15 @@ STOCK_AHEAD_TIMEOUT_S = 20.0  # the longest the catalog seed waits for a chunk's
 PROMOTIONS_SEED_MODULE = "infra.local.seed_promotions"
 NETWORK_SEED_MODULE = "infra.local.seed_network"
 # The seed's events have been applied everywhere when no poller is delivering, every stream has been read
-# empty since the last delivery ended (a stream is read at least once a second: IDLE_INTERVAL_S), and this
-# long has passed since it ended: a queue's long-poll receive answers a message as it arrives, and the
-# poller marks itself working a moment later.
-SETTLED_HANDOFF_S = 0.5
+# empty since the last delivery ended (a stream is read at least once a second: IDLE_INTERVAL_S), and no
+# polled queue holds anything a poller will still deliver: waiting, received and not yet deleted, delayed.
+# (It was half a second after the last delivery: a long-poll receive answers a message as it arrives and
+# its poller marks itself working a moment later; the queue counts that message as not visible at once.)
+QUEUE_DEPTH_ATTRIBUTES = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
 # The console's event log reads its queue at most twice a second unless a batch is full.
 EVENT_LOG_REST_S = 0.5
 
@@ -158,6 +163,14 @@ def compile_sources() -> None:
 
     for folder in (REPO_ROOT / "layers" / "kernel" / "python", REPO_ROOT / "functions", REPO_ROOT / "infra"):
         compileall.compile_dir(folder, quiet=1, workers=1)
+
+
+def _queues_empty(sqs: Any, urls: list[str]) -> bool:
+    for url in urls:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(QUEUE_DEPTH_ATTRIBUTES))
+        if any(int(attributes["Attributes"].get(name, "0")) for name in QUEUE_DEPTH_ATTRIBUTES):
+            return False
+    return True
 
 
 class LocalStack:
@@ -524,22 +537,32 @@ class LocalStack:
         """Until the seed's events have reached every projection they drive (search's documents and their
         availability above all), so the README's first search finds what the seed wrote. Each hop (bus ->
         queue -> function -> table stream -> function) is a poller's delivery: nothing is in flight once no
-        poller delivers, every stream was read empty after the last delivery ended, and the queues' receives
-        (which answer a message as it arrives) have had ``SETTLED_HANDOFF_S`` to hand theirs on."""
+        poller delivers, every stream was read empty after the last delivery ended, and every queue a
+        function polls is empty, counting what a receive holds (not visible) or delays; the pollers are
+        looked at again after the queues, so a delivery that ended meanwhile (and may have sent more) is
+        seen. The event log's queue is not counted: it only prints."""
         pollers = [p for p in self.pollers if isinstance(p, (StreamPoller, SqsPoller))]
         streams = [p for p in pollers if isinstance(p, StreamPoller)]
+        queues = [p.queue_url for p in pollers if isinstance(p, SqsPoller) and p.name != EVENT_LOG_TARGET]
+        sqs = boto3.client("sqs", region_name=REGION) if queues else None
         began = time.monotonic()
-        while True:
-            now = time.monotonic()
+
+        def activity() -> tuple[list[StreamPoller | SqsPoller], list[StreamPoller], float]:
             busy = [p for p in pollers if p.activity.working]
             latest = max([began, *(p.activity.last_work for p in pollers)])
-            unread = [p for p in streams if p.activity.quiet_since <= latest]
-            if not busy and not unread and now - latest >= SETTLED_HANDOFF_S:
-                return {"settled_after_s": round(now - began, 2)}
-            if self._stopping or now - began > timeout_s:
+            return busy, [p for p in streams if p.activity.quiet_since <= latest], latest
+
+        while True:
+            busy, unread, latest = activity()
+            if not busy and not unread and _queues_empty(sqs, queues) and activity() == ([], [], latest):
+                return {"settled_after_s": round(time.monotonic() - began, 2)}
+            if not busy:
+                for stream in unread:  # a quiet stream is read once a second: ask for the read now
+                    stream.read_now()
+            if self._stopping or time.monotonic() - began > timeout_s:
                 names = [p.name if isinstance(p, SqsPoller) else p.function.spec.name for p in busy + unread]
                 raise RuntimeError(
-                    f"the seed's events were still being delivered after {timeout_s} s: {names}"
+                    f"the seed's events were still being delivered after {timeout_s} s: {names or 'queued'}"
                 )
             time.sleep(0.1)
 

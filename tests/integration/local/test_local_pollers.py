@@ -490,3 +490,31 @@ def test_a_queue_poller_is_working_while_it_delivers(stage: dict[str, Any]) -> N
     assert not poller.activity.working
     assert last > 0.0
     assert poller.activity.last_work == last
+
+
+def test_a_quiet_stream_reads_at_once_when_asked_instead_of_after_its_idle_pause(
+    stage: dict[str, Any],
+) -> None:
+    from infra.local.pollers import IDLE_INTERVAL_S, IDLE_POLLS, POLL_INTERVAL_S
+
+    function = LocalFunction("local", CONSUMER, handler=FakeConsumer())
+    poller = StreamPoller(
+        function, stage["tables"]["catalog"]["stream_arn"], stage["dlqs"]["catalog-events"]["url"]
+    )
+    poller.start()
+    try:
+        # GIVEN a stream poller that has been quiet long enough to read only once a second
+        time.sleep(IDLE_POLLS * POLL_INTERVAL_S + 0.5)
+
+        def next_read_after(moment: float) -> float:
+            wait_until(lambda: poller.activity.quiet_since > moment, "an empty read", timeout_s=5)
+            return poller.activity.quiet_since
+
+        last = next_read_after(time.monotonic())
+        # WHEN it is asked to read just after a read
+        asked = time.monotonic()
+        poller.read_now()
+        # THEN it reads at once, not an idle pause later
+        assert next_read_after(last) - asked < IDLE_INTERVAL_S / 2
+    finally:
+        poller.stop()
