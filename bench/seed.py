@@ -329,12 +329,21 @@ def one_run(products: int = PRODUCTS) -> dict[str, Any]:
         seeded = time.monotonic() - started
         seeded_cpu = _cpu_seconds(process.pid)
         seeded_tree = _process_tree_cpu(process.pid)
-        time.sleep(1.1)  # the moto process rewrites its counts once a second
-        seeded_calls = _moto_calls(stats_file)
         if health["seed"] != "done":
             return _unfinished(load, f"seed {health['seed']}", health, timeline)
+        # Search is asked at once: it was asked only after the second the moto counts below need, which
+        # put that second into "availability current in search".
         search = await_search_current(url, started, expected, SEARCH_CURRENT_TIMEOUT_S)
         current_tree = _process_tree_cpu(process.pid)
+        # The functions the seed never reaches start once it is over: "stack": "running" comes after it.
+        while "running_s" not in marks and time.monotonic() - started < TIMEOUT_S:
+            if (_health(url) or {}).get("stack") == "running":
+                marks["running_s"] = time.monotonic() - started
+            else:
+                time.sleep(0.25)
+        time.sleep(1.1)  # the moto process rewrites its counts once a second
+        # Until seeded, and the search checks' few calls (the in_stock totals are read from the index)
+        seeded_calls = _moto_calls(stats_file)
         time.sleep(1.1)
         current_calls = _moto_calls(stats_file)
         return {
@@ -469,8 +478,9 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             "fresh start -> every function loaded",
             _seconds(median["running_s"]),
-            '/health "stack": "running" (the other functions start after the routes\' ones; pollers run from '
-            "provisioning on, their invocations waiting for the import)",
+            '/health "stack": "running": the routes\' functions first, then the event consumers (pollers run '
+            "from provisioning on, their invocations waiting for the import), then, once the seed is over, the "
+            "dozen it never reaches",
         ),
         (
             f"fresh start -> demo seeded ({PRODUCTS} products, promotions, network, stock)",
