@@ -343,7 +343,9 @@ def _wait_until_seeded(api: str, process: subprocess.Popen[bytes]) -> None:
             health = _get(api, "/health")
         except (RuntimeError, OSError):
             health = None
-        if health and health.get("seed") not in (None, "pending"):
+        # Seeded, and every function loaded (those the seed never reaches load once it is over): no import
+        # competes with the load for the CPU.
+        if health and health.get("seed") not in (None, "pending") and health.get("stack") != "starting":
             return
         time.sleep(0.5)
     raise RuntimeError("the local stack did not finish seeding in time")
