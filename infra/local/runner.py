@@ -593,6 +593,9 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stopping = True
+        # The warehouse stand-in first: a report it has scheduled would otherwise reach the API as it stops.
+        if self.warehouse is not None:
+            self.warehouse.stop()
         if self.api is not None:
             self.api.stop()
         # Together: each waits for its receive or invocation under way.
@@ -601,8 +604,6 @@ class LocalStack:
             thread.start()
         for thread in stopping:
             thread.join()
-        if self.warehouse is not None:
-            self.warehouse.stop()
         for function in self.functions.values():
             function.stop()
         # After the pollers: a consumer still running may call Stripe.

@@ -158,7 +158,9 @@ class WarehouseStandin:
                 url, json=body, headers={"Authorization": f"Bearer {self.config.token()}"}, timeout=30
             )
         except requests.RequestException as exc:
-            log.warning("warehouse stand-in could not report %s %s: %s", action, shipment_id, exc)
+            # Once the stack stops, a report under way may find the API gone: that is no news.
+            level = logging.DEBUG if self._stopped else logging.WARNING
+            log.log(level, "warehouse stand-in could not report %s %s: %s", action, shipment_id, exc)
             return 0
         return answer.status_code
 

@@ -92,3 +92,34 @@ def test_withdrawn_units_are_not_packed_and_a_pickup_is_collected_once_ready_in_
     }
     assert not any("shp_X" in path for path, _ in posts)
     assert "/admin/fulfilment/shipments/shp_D/collected" not in by_path
+
+
+def test_a_report_that_cannot_reach_the_api_warns_until_the_stand_in_is_stopped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from infra.local.moto_server import free_port
+
+    # GIVEN a stand-in whose API is not listening (it stopped)
+    standin = WarehouseStandin(WarehouseConfig(f"http://127.0.0.1:{free_port()}", lambda: "token"))
+    request = {"shipment_id": "shp_1", "lines": [{"sku": "A", "quantity": 1}]}
+    # WHEN a report fails while the stack runs, THEN it is a warning
+    with caplog.at_level("WARNING", logger="infra.local.warehouse"):
+        standin._report(request, attempt=3)
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    caplog.clear()
+    # WHEN one fails once the stack stopped it, THEN nothing is said (the API goes down with the stack)
+    standin.stop()
+    with caplog.at_level("WARNING", logger="infra.local.warehouse"):
+        standin._report(request, attempt=3)
+    assert caplog.records == []
+
+
+def test_the_stack_stops_its_warehouse_stand_in_before_its_api() -> None:
+    from infra.local.runner import LocalStack, Options
+
+    stopped: list[str] = []
+    stack = LocalStack(Options(seed=False))
+    stack.warehouse = type("Warehouse", (), {"stop": lambda self: stopped.append("warehouse")})()  # type: ignore[assignment]
+    stack.api = type("Api", (), {"stop": lambda self: stopped.append("api")})()  # type: ignore[assignment]
+    stack.stop()
+    assert stopped == ["warehouse", "api"]
