@@ -272,7 +272,7 @@ class LocalFunction:
 
     With ``start=False`` no process is started until ``start()`` or the first invocation, which starts it and
     waits for its import, as a Lambda cold start does (the runner starts the functions the API routes need
-    first, and the rest once the demo seed is done: what the seed's events reach starts on its first event).
+    first, then the event consumers, and the rest once the demo seed is done).
     """
 
     def __init__(

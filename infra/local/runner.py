@@ -271,8 +271,9 @@ class LocalStack:
         return function.invoke(payload)
 
     def _create_functions(self) -> dict[str, LocalFunction]:
-        """Every function, none started yet: pollers and workflow tasks can be given them at once, and an
-        invocation of one not started or still importing waits for it, as for a Lambda cold start."""
+        """Every function, none started yet: pollers and workflow tasks can be given them at once; an
+        invocation of one not started yet starts it, and one still importing waits for it, as for a Lambda
+        cold start."""
         starting: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
             try:
