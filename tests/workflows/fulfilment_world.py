@@ -212,6 +212,9 @@ class FulfilmentWorld:
     checkout: Callable[..., Reply]
     webhook: Callable[[str, str | None], Reply]
     sfn: Any = field(default_factory=lambda: boto3.client("stepfunctions", region_name=REGION))
+    # Made with the world, before any execution runs: making a client reads os.environ, which the harness
+    # swaps while an execution's task runs a function on the interpreter's thread (a KeyError under -n 8).
+    sqs: Any = field(default_factory=lambda: boto3.client("sqs", region_name=REGION))
     orders: OrdersStream | None = None
 
     # --- the order ------------------------------------------------------------------------------
@@ -342,7 +345,7 @@ class FulfilmentWorld:
         """What the orders context published to fulfilment (on the ``fulfilment-cancellations`` queue), handed
         to that function batch by batch; how many messages."""
         queue = self.shop.provisioned["queues"]["fulfilment-cancellations"]
-        sqs = boto3.client("sqs", region_name=REGION)
+        sqs = self.sqs
         delivered = 0
         while True:
             messages = sqs.receive_message(QueueUrl=queue["url"], MaxNumberOfMessages=10).get("Messages", [])

@@ -12,11 +12,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from infra.local.lambda_tasks import HarnessInvoker, routed_to
-from tests.conftest import REGION
 from tests.integration.cart.conftest import catalog_events_batch, product_snapshot
 from tests.workflows.fulfilment_world import FulfilmentWorld, Placed, sqs_event, tracking_batch
 from tests.workflows.test_order_fulfilment import (
@@ -77,7 +75,7 @@ def _drain(world: FulfilmentWorld, queue_name: str, function: str) -> list[dict[
     (a failed record is redelivered, a few rounds at most: events of one order may arrive out of order);
     the bodies handed over."""
     queue = world.shop.provisioned["queues"][queue_name]
-    sqs = boto3.client("sqs", region_name=REGION)
+    sqs = world.sqs  # made before any execution ran (see FulfilmentWorld.sqs)
     bodies: list[dict[str, Any]] = []
     for _ in range(5):
         messages = sqs.receive_message(
