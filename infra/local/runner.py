@@ -9,7 +9,7 @@ tables are new, so the index must be too) -> provision (from the specs) -> Strip
 and the carrier's webhook key in Secrets Manager -> pollers and the demo seed; once the routes' functions
 are ready (``"routes": "ready"``) -> the event consumers' processes -> once the demo seed is over, the
 others' (``"stack": "running"``; one invoked before starts then, as a cold start).
-stop: API -> pollers -> functions -> Stripe -> carrier -> moto. A function whose handler cannot be imported
+stop: warehouse stand-in -> API -> pollers -> functions -> Stripe -> carrier -> moto. A function whose handler cannot be imported
 is reported (log and ``/health``) and its routes answer 502, so the rest of the stack still runs. The
 seeding steps that write a table directly name it explicitly (``physical_name``): the runner's environment
 holds no function's variables. Seeding (promotions, locations, stock, catalog, then the wait for the
@@ -19,6 +19,7 @@ catalog's events to reach the cart) runs while the API already answers; ``/healt
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import logging
@@ -314,18 +315,21 @@ class LocalStack:
             name for name in starting if name not in routed and _consumes_events(starting[name].spec)
         ]
         later = [name for name in starting if name not in routed and name not in consumers]
-        for wave in (consumers, later):
-            if wave is later:
-                while not self._seed_over.wait(0.5):
-                    if self._stopping:
-                        return
-            for name in wave:
-                if not self._stopping:
-                    self._start_function(name, starting[name])
-            for name in wave:
-                self._await_function(name, starting[name])
+        self._start_wave(consumers, starting)
+        while not self._seed_over.wait(0.5):
+            if self._stopping:
+                return
+        self._start_wave(later, starting)
         if not self._stopping:
             self.stack_state = "running"
+
+    def _start_wave(self, names: list[str], starting: dict[str, LocalFunction]) -> None:
+        """Starts these functions together, then waits for each to import."""
+        for name in names:
+            if not self._stopping:
+                self._start_function(name, starting[name])
+        for name in names:
+            self._await_function(name, starting[name])
 
     def _await_function(self, name: str, function: LocalFunction) -> None:
         if name not in self.failed_functions:  # else its process could not even be started
@@ -480,6 +484,21 @@ class LocalStack:
         arrives rewrites them (a seed on 2 cores did 740 more listing updates and took 40 % more CPU when
         the import overtook the stock's events). Only the order changes: a level arriving late is still
         applied, so the wait ends at ``timeout_s`` whatever it found."""
+        locations, copies = self._stock_copies
+        stocked = [v["sku"] for product in products for v in product["variants"] if v["sku"] in locations]
+        if not stocked:
+            return
+        sku, wanted = stocked[-1], locations[stocked[-1]]
+        deadline = time.monotonic() + timeout_s
+        while not self._stopping and time.monotonic() < deadline:
+            if all(wanted <= {level.location_id for level in copy.stock([sku])} for copy in copies):
+                return
+            time.sleep(0.1)
+
+    @functools.cached_property
+    def _stock_copies(self) -> tuple[dict[str, set[str]], list[Any]]:
+        """The opening stock's locations per SKU, and catalog's and search's stock adapters: made once for
+        every chunk's wait (``_await_stock_of``)."""
         from catalog.adapters.dynamo_stock import DynamoListingAvailability
         from search.adapters.dynamo import DynamoSearchProjection
         from shop_kernel.clock import SystemClock
@@ -488,20 +507,12 @@ class LocalStack:
         locations: dict[str, set[str]] = {}
         for sku, location, _ in network.opening_stock(self.options.seed_products):
             locations.setdefault(sku, set()).add(location)
-        stocked = [v["sku"] for product in products for v in product["variants"] if v["sku"] in locations]
-        if not stocked:
-            return
-        sku, wanted = stocked[-1], locations[stocked[-1]]
         client = boto3.client("dynamodb", region_name=REGION)
-        copies: list[DynamoListingAvailability | DynamoSearchProjection] = [
+        copies: list[Any] = [
             DynamoListingAvailability(client, physical_name(self.options.stage, "catalog")),
             DynamoSearchProjection(client, physical_name(self.options.stage, "search"), SystemClock()),
         ]
-        deadline = time.monotonic() + timeout_s
-        while not self._stopping and time.monotonic() < deadline:
-            if all(wanted <= {level.location_id for level in copy.stock([sku])} for copy in copies):
-                return
-            time.sleep(0.1)
+        return locations, copies
 
     def _seed_promotions(self) -> Any:
         """Demo promotions, codes and gift certificates for the cart."""
